@@ -1,0 +1,188 @@
+/* Passwords (Argon2id), access tokens (JWT HS256) and user creation. */
+#include "accounts.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jwt.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static unsigned char jwt_key[256];
+static size_t jwt_key_len;
+
+int bc_accounts_init(const char *data_dir)
+{
+    int rc = BC_ERR;
+    FILE *f = NULL;
+    if (sodium_init() < 0)
+        return BC_ERR;
+    if (bc_cfg.jwt_secret[0]) {
+        jwt_key_len = strlen(bc_cfg.jwt_secret);
+        memcpy(jwt_key, bc_cfg.jwt_secret, jwt_key_len);
+        return BC_OK;
+    }
+    char path[600];
+    snprintf(path, sizeof path, "%s/jwt.secret", data_dir);
+    f = fopen(path, "r");
+    if (f) {
+        char buf[256];
+        if (fgets(buf, sizeof buf, f)) {
+            buf[strcspn(buf, "\r\n")] = 0;
+            jwt_key_len = strlen(buf);
+            memcpy(jwt_key, buf, jwt_key_len);
+        }
+        if (jwt_key_len >= 32)
+            rc = BC_OK;
+        else
+            bc_log_error("accounts", "%s is too short (need >= 32 chars)", path);
+        goto out;
+    }
+    char secret[65];
+    bc_rand_token(secret, 64);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd < 0 || write(fd, secret, 64) != 64) {
+        bc_log_error("accounts", "cannot write %s: %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        goto out;
+    }
+    close(fd);
+    memcpy(jwt_key, secret, 64);
+    jwt_key_len = 64;
+    bc_log_info("accounts", "generated a JWT secret in %s", path);
+    rc = BC_OK;
+out:
+    if (f)
+        fclose(f);
+    return rc;
+}
+
+int bc_password_hash(const char *password, char out[128])
+{
+    if (crypto_pwhash_str(out, password, strlen(password), (unsigned long long)bc_cfg.pwhash_ops,
+                          (size_t)bc_cfg.pwhash_mem_kib * 1024) != 0)
+        return BC_ENOMEM;
+    return BC_OK;
+}
+
+int bc_password_verify(const char *hash, const char *password)
+{
+    return crypto_pwhash_str_verify(hash, password, strlen(password)) == 0 ? BC_OK : BC_EINVAL;
+}
+
+int bc_password_check_strength(const char *pw)
+{
+    size_t n = 0;
+    int letter = 0, digit = 0;
+    for (const char *p = pw; *p; p++) {
+        if (((unsigned char)*p & 0xC0) != 0x80)
+            n++;
+        if (isalpha((unsigned char)*p) || ((unsigned char)*p & 0x80))
+            letter = 1;
+        if (isdigit((unsigned char)*p))
+            digit = 1;
+    }
+    return n >= 8 && n <= 128 && letter && digit ? BC_OK : BC_EINVAL;
+}
+
+int bc_email_check(const char *email)
+{
+    size_t len = strlen(email);
+    const char *at = strchr(email, '@');
+    if (len < 3 || len > 254 || !at || at == email || strchr(at + 1, '@'))
+        return BC_EINVAL;
+    for (const char *p = email; *p; p++)
+        if ((unsigned char)*p <= ' ' || *p == '<' || *p == '>' || *p == '"' || *p == ',')
+            return BC_EINVAL;
+    const char *dot = strrchr(at, '.');
+    if (!dot || dot == at + 1 || dot[1] == 0)
+        return BC_EINVAL;
+    return BC_OK;
+}
+
+int bc_role_from_name(const char *name)
+{
+    if (!name)
+        return 0;
+    if (strcmp(name, "buyer") == 0)
+        return BC_ROLE_BUYER;
+    if (strcmp(name, "seller") == 0)
+        return BC_ROLE_SELLER;
+    if (strcmp(name, "admin") == 0)
+        return BC_ROLE_ADMIN;
+    return 0;
+}
+
+const char *bc_role_name(int role)
+{
+    return role == BC_ROLE_SELLER ? "seller" : role == BC_ROLE_ADMIN ? "admin" : "buyer";
+}
+
+char *bc_token_issue(int64_t user_id, const char *role, const char *name)
+{
+    jwt_t *jwt = NULL;
+    char *out = NULL, sub[32];
+    int64_t now = bc_now_ms() / 1000;
+    if (jwt_new(&jwt) != 0)
+        return NULL;
+    snprintf(sub, sizeof sub, "%lld", (long long)user_id);
+    if (jwt_add_grant(jwt, "sub", sub) || jwt_add_grant(jwt, "role", role) || jwt_add_grant(jwt, "name", name) ||
+        jwt_add_grant_int(jwt, "iat", (long)now) || jwt_add_grant_int(jwt, "exp", (long)(now + bc_cfg.access_token_ttl_s)) ||
+        jwt_set_alg(jwt, JWT_ALG_HS256, jwt_key, (int)jwt_key_len))
+        goto out;
+    out = jwt_encode_str(jwt);
+out:
+    jwt_free(jwt);
+    return out;
+}
+
+int bc_token_verify(const char *token, bc_auth *out)
+{
+    jwt_t *jwt = NULL;
+    int rc = BC_EINVAL;
+    if (!token || strlen(token) > 4096 || jwt_decode(&jwt, token, jwt_key, (int)jwt_key_len) != 0)
+        return BC_EINVAL;
+    if (jwt_get_alg(jwt) != JWT_ALG_HS256)
+        goto out;
+    errno = 0;
+    long exp = jwt_get_grant_int(jwt, "exp");
+    if (errno == ENOENT || exp <= bc_now_ms() / 1000)
+        goto out;
+    const char *sub = jwt_get_grant(jwt, "sub"), *role = jwt_get_grant(jwt, "role"), *name = jwt_get_grant(jwt, "name");
+    int64_t id;
+    if (!sub || bc_parse_i64(sub, 1, INT64_MAX, &id) != BC_OK || !bc_role_from_name(role))
+        goto out;
+    out->user_id = id;
+    out->role = bc_role_from_name(role);
+    snprintf(out->name, sizeof out->name, "%s", name ? name : "");
+    rc = BC_OK;
+out:
+    jwt_free(jwt);
+    return rc;
+}
+
+int bc_accounts_create_user(bc_db *db, const char *email, const char *password, const char *name, const char *role,
+                            int64_t *id)
+{
+    char hash[128];
+    if (bc_email_check(email) != BC_OK || bc_password_check_strength(password) != BC_OK || !bc_role_from_name(role) ||
+        !name || !*name)
+        return BC_EINVAL;
+    if (bc_password_hash(password, hash) != BC_OK)
+        return BC_ENOMEM;
+    char lower[256];
+    snprintf(lower, sizeof lower, "%s", email);
+    for (char *p = lower; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    int rc = bc_db_int(db, id,
+                       "INSERT INTO users (email, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+                       "tttti", lower, name, role, hash, bc_now_ms());
+    sodium_memzero(hash, sizeof hash);
+    if (rc == 1)
+        return BC_OK;
+    return rc == BC_ECONFLICT ? BC_ECONFLICT : BC_ERR;
+}

@@ -1,0 +1,144 @@
+/* Wiring: every module's routes, the static directories, the order-expiry sweeper. */
+#include "app.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "accounts/accounts.h"
+#include "catalog/catalog.h"
+#include "chat/chat.h"
+#include "commerce/commerce.h"
+#include "demo/demo.h"
+#include "http/http.h"
+#include "live/live.h"
+#include "payments/payments.h"
+
+static char db_path[600];
+
+static void h_health(bc_req *req) { bc_res_json(req, 200, json_pack("{s:s}", "status", "ok")); }
+static void h_openapi(bc_req *req) { bc_res_json(req, 200, bc_http_openapi()); }
+
+static const bc_route app_routes[] = {
+    {"GET", "/healthz", 0, BC_RT_INLINE | BC_RT_HIDDEN, NULL, h_health, "ops", "Liveness probe", 200},
+    {"GET", "/api/openapi.json", 0, BC_RT_INLINE | BC_RT_HIDDEN, NULL, h_openapi, "ops", "This OpenAPI document", 200},
+    {NULL},
+};
+
+static int mkdirs(const char *path)
+{
+    char tmp[600];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p == '/') {
+            *p = 0;
+            if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+                return BC_ERR;
+            *p = '/';
+        }
+    }
+    if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+        return BC_ERR;
+    return BC_OK;
+}
+
+int bc_app_open_db(bc_db **out)
+{
+    if (mkdirs(bc_cfg.data_dir) != BC_OK) {
+        bc_log_error("app", "cannot create %s: %s", bc_cfg.data_dir, strerror(errno));
+        return BC_ERR;
+    }
+    snprintf(db_path, sizeof db_path, "%s/broadcart.db", bc_cfg.data_dir);
+    if (bc_db_open(db_path, out) != BC_OK)
+        return BC_ERR;
+    if (bc_db_migrate(*out) != BC_OK) {
+        bc_db_close(*out);
+        *out = NULL;
+        return BC_ERR;
+    }
+    return BC_OK;
+}
+
+/* Expires unpaid orders once a second on a worker. */
+static void sweep(bc_db *db, void *arg)
+{
+    (void)arg;
+    bc_order_expire_due(db, bc_now_ms());
+}
+
+static void *sweeper_main(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        sleep(1);
+        bc_http_defer(sweep, NULL);
+    }
+    return NULL;
+}
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    bc_http_stop();
+}
+
+int bc_app_serve(int with_rtmp, int demo)
+{
+    bc_db *db = NULL;
+    int64_t live_id = 0;
+    int code = 1;
+    if (bc_app_open_db(&db) != BC_OK || bc_accounts_init(bc_cfg.data_dir) != BC_OK)
+        goto out;
+    char dir[700];
+    snprintf(dir, sizeof dir, "%s/media", bc_cfg.data_dir);
+    mkdirs(dir);
+    bc_http_add_static("/media", dir, 0);
+    snprintf(dir, sizeof dir, "%s/hls", bc_cfg.data_dir);
+    mkdirs(dir);
+    bc_http_add_static("/hls", dir, 1);
+    if (demo && bc_demo_seed(db, bc_cfg.data_dir, &live_id) != BC_OK)
+        goto out;
+    bc_db_close(db);
+    db = NULL;
+
+    if (bc_cfg.toss_api_base[0] == 0 && bc_cfg.http_port != 0)
+        snprintf(bc_cfg.toss_api_base, sizeof bc_cfg.toss_api_base, "http://127.0.0.1:%d/sandbox-pg", bc_cfg.http_port);
+    if (bc_cfg.public_url[0] == 0 && bc_cfg.http_port != 0)
+        snprintf(bc_cfg.public_url, sizeof bc_cfg.public_url, "http://127.0.0.1:%d", bc_cfg.http_port);
+
+    bc_http_set_authenticator(bc_token_verify);
+    bc_http_register(app_routes);
+    bc_http_register(bc_accounts_routes);
+    bc_http_register(bc_catalog_routes);
+    bc_http_register(bc_commerce_routes);
+    bc_http_register(bc_payments_routes);
+    bc_http_register(bc_sandbox_routes);
+    bc_http_register(bc_live_routes);
+    bc_http_register(bc_chat_routes);
+    bc_chat_init();
+
+    if (with_rtmp) {
+        if (bc_cfg.http_port == 0) {
+            bc_log_error("app", "--with-rtmp needs a fixed BROADCART_HTTP_PORT");
+            goto out;
+        }
+        if (bc_rtmp_write_config(bc_cfg.data_dir, bc_cfg.http_port) != BC_OK || bc_rtmp_start(bc_cfg.data_dir) != BC_OK)
+            goto out;
+    }
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    pthread_t sweeper;
+    pthread_create(&sweeper, NULL, sweeper_main, NULL);
+    pthread_detach(sweeper);
+    code = bc_http_run(db_path) == BC_OK ? 0 : 1;
+    bc_log_info("app", "shutting down");
+out:
+    if (with_rtmp)
+        bc_rtmp_stop();
+    bc_db_close(db);
+    return code;
+}

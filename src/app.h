@@ -1,0 +1,15 @@
+/* app: wires the modules into the http server (routes, hooks, static dirs, background jobs).
+ * Prefix: bc_app_. */
+#ifndef BC_APP_H
+#define BC_APP_H
+
+#include "store/store.h"
+
+/* Creates the data directories, opens and migrates {data_dir}/broadcart.db, seeds demo data when
+ * demo is set, registers every route and serves until stopped. with_rtmp starts nginx-rtmp as a
+ * child. Returns a process exit code. */
+int bc_app_serve(int with_rtmp, int demo);
+/* Opens and migrates the database at {data_dir}/broadcart.db; caller closes. BC_OK or BC_ERR. */
+int bc_app_open_db(bc_db **out);
+
+#endif

@@ -1,0 +1,2 @@
+#include "commerce.h"
+const bc_route bc_commerce_routes[] = {{NULL}};

@@ -1,0 +1,147 @@
+/* Table-driven configuration: each row names a setting, its default, unit and bounds. */
+#include "core.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+bc_config bc_cfg;
+
+enum cfg_type { CFG_INT, CFG_STR };
+
+typedef struct cfg_row {
+    const char *env;
+    enum cfg_type type;
+    size_t offset;
+    size_t size; /* for strings: buffer size */
+    long min, max;
+    const char *def, *unit, *doc;
+} cfg_row;
+
+#define INT_ROW(env, field, min, max, def, unit, doc) \
+    {env, CFG_INT, offsetof(bc_config, field), sizeof(int), min, max, def, unit, doc}
+#define STR_ROW(env, field, def, doc) \
+    {env, CFG_STR, offsetof(bc_config, field), sizeof(((bc_config *)0)->field), 0, 0, def, "text", doc}
+
+static const cfg_row rows[] = {
+    INT_ROW("BROADCART_HTTP_PORT", http_port, 0, 65535, "8080", "TCP port", "HTTP/WebSocket listen port (0 = pick a free port and print it)"),
+    STR_ROW("BROADCART_HTTP_HOST", http_host, "0.0.0.0", "HTTP listen address"),
+    INT_ROW("BROADCART_RTMP_PORT", rtmp_port, 1, 65535, "1935", "TCP port", "RTMP ingest port of the nginx-rtmp child (serve --with-rtmp)"),
+    STR_ROW("BROADCART_DATA_DIR", data_dir, "./var", "Directory for the SQLite database, media, HLS output and generated secrets"),
+    STR_ROW("BROADCART_WEB_DIR", web_dir, "", "Directory of the web client (default: ./web next to the binary's source tree)"),
+    STR_ROW("BROADCART_PUBLIC_URL", public_url, "", "Base URL viewers reach (default http://127.0.0.1:{port}); used for payment return URLs"),
+    STR_ROW("BROADCART_RTMP_PUBLIC_HOST", rtmp_public_host, "127.0.0.1", "Host name put into RTMP publish URLs shown to sellers"),
+    STR_ROW("BROADCART_TOSS_API_BASE", toss_api_base, "", "Toss Payments API base (default http://127.0.0.1:{port}/sandbox-pg, the built-in sandbox; https://api.tosspayments.com in production)"),
+    STR_ROW("BROADCART_TOSS_SECRET_KEY", toss_secret_key, "test_sk_broadcart_sandbox", "Toss secret key (Basic auth user name)"),
+    STR_ROW("BROADCART_TOSS_CLIENT_KEY", toss_client_key, "test_ck_broadcart_sandbox", "Toss client key given to the browser"),
+    STR_ROW("BROADCART_JWT_SECRET", jwt_secret, "", "HS256 secret for access tokens (generated into {data_dir}/jwt.secret when unset)"),
+    INT_ROW("BROADCART_ACCESS_TOKEN_TTL", access_token_ttl_s, 30, 86400, "900", "seconds", "Lifetime of an access token"),
+    INT_ROW("BROADCART_REFRESH_TOKEN_TTL", refresh_token_ttl_s, 60, 31536000, "1209600", "seconds", "Lifetime of a refresh token"),
+    INT_ROW("BROADCART_ORDER_TTL", order_ttl_s, 5, 86400, "600", "seconds", "How long an unpaid order holds its stock before it expires"),
+    INT_ROW("BROADCART_SHIPPING_FEE", shipping_fee, 0, 1000000, "3000", "KRW", "Shipping fee per order"),
+    INT_ROW("BROADCART_FREE_SHIPPING_OVER", free_shipping_over, 0, 100000000, "50000", "KRW", "Subtotal from which shipping is free"),
+    INT_ROW("BROADCART_LOOPS", loops, 0, 64, "0", "threads", "Event-loop threads (0 = one per CPU core)"),
+    INT_ROW("BROADCART_WORKERS", workers, 1, 256, "8", "threads", "Worker threads for database and gateway calls"),
+    INT_ROW("BROADCART_MAX_BODY", max_body_bytes, 1024, 16777216, "65536", "bytes", "Largest accepted request body"),
+    INT_ROW("BROADCART_PWHASH_OPSLIMIT", pwhash_ops, 1, 10, "2", "passes", "Argon2id time cost"),
+    INT_ROW("BROADCART_PWHASH_MEMLIMIT_KIB", pwhash_mem_kib, 8, 1048576, "65536", "KiB", "Argon2id memory cost"),
+    INT_ROW("BROADCART_CHAT_RATE", chat_rate_per_10s, 1, 1000, "5", "messages/10 s", "Chat messages one user may send per 10 seconds"),
+    STR_ROW("BROADCART_NGINX", nginx_bin, "/usr/sbin/nginx", "nginx binary used by serve --with-rtmp"),
+    STR_ROW("BROADCART_LOG_LEVEL", log_level, "info", "debug, info, warn or error"),
+};
+
+static bc_config_doc docs[sizeof rows / sizeof rows[0] + 1];
+
+const bc_config_doc *bc_config_docs(void)
+{
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        docs[i] = (bc_config_doc){rows[i].env, rows[i].def, rows[i].unit, rows[i].doc};
+    return docs;
+}
+
+int bc_config_set(bc_config *cfg, const char *name, const char *value)
+{
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        const cfg_row *r = &rows[i];
+        if (strcmp(r->env, name) != 0)
+            continue;
+        char *field = (char *)cfg + r->offset;
+        if (r->type == CFG_INT) {
+            int64_t v;
+            if (bc_parse_i64(value, r->min, r->max, &v) != BC_OK) {
+                fprintf(stderr, "config: %s=%s is not an integer in [%ld, %ld]\n", name, value, r->min, r->max);
+                return BC_EINVAL;
+            }
+            *(int *)field = (int)v;
+        } else {
+            if (strlen(value) >= r->size) {
+                fprintf(stderr, "config: %s is longer than %zu bytes\n", name, r->size - 1);
+                return BC_EINVAL;
+            }
+            strcpy(field, value);
+        }
+        return BC_OK;
+    }
+    return BC_ENOTFOUND;
+}
+
+static int load_file(bc_config *cfg, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "config: cannot open %s\n", path);
+        return BC_EINVAL;
+    }
+    char line[1024];
+    int rc = BC_OK, lineno = 0;
+    while (rc == BC_OK && fgets(line, sizeof line, f)) {
+        lineno++;
+        line[strcspn(line, "\r\n")] = 0;
+        char *s = line;
+        while (*s == ' ' || *s == '\t')
+            s++;
+        if (*s == 0 || *s == '#')
+            continue;
+        char *eq = strchr(s, '=');
+        if (!eq) {
+            fprintf(stderr, "config: %s:%d: expected KEY=VALUE\n", path, lineno);
+            rc = BC_EINVAL;
+            break;
+        }
+        *eq = 0;
+        int r = bc_config_set(cfg, s, eq + 1);
+        if (r == BC_ENOTFOUND) {
+            fprintf(stderr, "config: %s:%d: unknown setting %s\n", path, lineno, s);
+            rc = BC_EINVAL;
+        } else if (r != BC_OK) {
+            rc = r;
+        }
+    }
+    fclose(f);
+    return rc;
+}
+
+int bc_config_load(bc_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        if (bc_config_set(cfg, rows[i].env, rows[i].def) != BC_OK)
+            return BC_EINVAL;
+    const char *file = getenv("BROADCART_CONFIG");
+    if (file && *file && load_file(cfg, file) != BC_OK)
+        return BC_EINVAL;
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        const char *v = getenv(rows[i].env);
+        if (v && bc_config_set(cfg, rows[i].env, v) != BC_OK)
+            return BC_EINVAL;
+    }
+    if (cfg->loops == 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        cfg->loops = n > 0 ? (int)(n > 64 ? 64 : n) : 1;
+    }
+    if (cfg->web_dir[0] == 0)
+        snprintf(cfg->web_dir, sizeof cfg->web_dir, "%s", "./web");
+    return BC_OK;
+}

@@ -1,0 +1,108 @@
+/* core: logging, configuration table, per-request arena, time and id helpers.
+ * Prefix: bc_ (log, cfg, arena, time, rand). Every other module may include this. */
+#ifndef BC_CORE_H
+#define BC_CORE_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Error codes shared by every module. 0 is success; negative values are errors. */
+enum bc_err {
+    BC_OK = 0,
+    BC_ERR = -1,          /* unexpected internal failure (logged) */
+    BC_ENOTFOUND = -2,    /* the row/object does not exist */
+    BC_ECONFLICT = -3,    /* a conditional update matched nothing (state changed) */
+    BC_EINVAL = -4,       /* bad input */
+    BC_ENOMEM = -5,       /* allocation failed */
+    BC_EBUSY = -6,        /* queue full / database busy past the timeout */
+    BC_EGATEWAY = -7,     /* the payment gateway refused or could not be reached */
+    BC_EFORBIDDEN = -8,   /* the caller may not do this */
+};
+
+/* ---- logging ---------------------------------------------------------- */
+enum bc_log_level { BC_LOG_DEBUG, BC_LOG_INFO, BC_LOG_WARN, BC_LOG_ERROR };
+
+/* Sets the lowest level that is printed (default BC_LOG_INFO). */
+void bc_log_set_level(enum bc_log_level level);
+/* Prints one line "ISO-8601 LEVEL module: message" to stderr; thread-safe.
+ * Never pass passwords, tokens or card data. */
+void bc_log(enum bc_log_level level, const char *module, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+#define bc_log_info(mod, ...) bc_log(BC_LOG_INFO, mod, __VA_ARGS__)
+#define bc_log_warn(mod, ...) bc_log(BC_LOG_WARN, mod, __VA_ARGS__)
+#define bc_log_error(mod, ...) bc_log(BC_LOG_ERROR, mod, __VA_ARGS__)
+#define bc_log_debug(mod, ...) bc_log(BC_LOG_DEBUG, mod, __VA_ARGS__)
+
+/* ---- configuration ---------------------------------------------------- */
+/* The settings, read once at start from the environment (and an optional KEY=VALUE file).
+ * Every field is documented in the table in config.c, which `broadcart config` prints. */
+typedef struct bc_config {
+    int http_port;               /* BROADCART_HTTP_PORT, TCP port, default 8080 */
+    char http_host[64];          /* BROADCART_HTTP_HOST, bind address, default 0.0.0.0 */
+    int rtmp_port;               /* BROADCART_RTMP_PORT, TCP port, default 1935 */
+    char data_dir[512];          /* BROADCART_DATA_DIR, path, default ./var */
+    char web_dir[512];           /* BROADCART_WEB_DIR, path of the web client, default ./web */
+    char public_url[256];        /* BROADCART_PUBLIC_URL, base URL viewers use, default http://127.0.0.1:{port} */
+    char rtmp_public_host[128];  /* BROADCART_RTMP_PUBLIC_HOST, host in RTMP URLs, default 127.0.0.1 */
+    char toss_api_base[256];     /* BROADCART_TOSS_API_BASE, default http://127.0.0.1:{port}/sandbox-pg */
+    char toss_secret_key[256];   /* BROADCART_TOSS_SECRET_KEY, default test_sk_broadcart_sandbox */
+    char toss_client_key[256];   /* BROADCART_TOSS_CLIENT_KEY, default test_ck_broadcart_sandbox */
+    char jwt_secret[256];        /* BROADCART_JWT_SECRET; generated into {data_dir}/jwt.secret when unset */
+    int access_token_ttl_s;      /* BROADCART_ACCESS_TOKEN_TTL, seconds, default 900 */
+    int refresh_token_ttl_s;     /* BROADCART_REFRESH_TOKEN_TTL, seconds, default 1209600 (14 days) */
+    int order_ttl_s;             /* BROADCART_ORDER_TTL, seconds an unpaid order holds stock, default 600 */
+    int shipping_fee;            /* BROADCART_SHIPPING_FEE, KRW, default 3000 */
+    int free_shipping_over;      /* BROADCART_FREE_SHIPPING_OVER, KRW subtotal for free shipping, default 50000 */
+    int loops;                   /* BROADCART_LOOPS, event-loop threads, default = CPU cores */
+    int workers;                 /* BROADCART_WORKERS, worker threads for DB/gateway calls, default 8 */
+    int max_body_bytes;          /* BROADCART_MAX_BODY, bytes, default 65536 */
+    int pwhash_ops;              /* BROADCART_PWHASH_OPSLIMIT, Argon2id passes, default 2 */
+    int pwhash_mem_kib;          /* BROADCART_PWHASH_MEMLIMIT_KIB, KiB, default 65536 */
+    int chat_rate_per_10s;       /* BROADCART_CHAT_RATE, messages per user per 10 s, default 5 */
+    char nginx_bin[256];         /* BROADCART_NGINX, path, default /usr/sbin/nginx */
+    char log_level[16];          /* BROADCART_LOG_LEVEL, debug|info|warn|error, default info */
+} bc_config;
+
+/* One row of the settings table: name, default (as text), unit, description. */
+typedef struct bc_config_doc {
+    const char *env, *def, *unit, *doc;
+} bc_config_doc;
+
+/* Loads defaults, then the file named by BROADCART_CONFIG (KEY=VALUE lines, if set), then the
+ * environment. Returns BC_OK or BC_EINVAL (message printed to stderr) on a value out of range. */
+int bc_config_load(bc_config *cfg);
+/* Parses one setting into cfg. Returns BC_OK, BC_ENOTFOUND (unknown name) or BC_EINVAL. */
+int bc_config_set(bc_config *cfg, const char *name, const char *value);
+/* The documentation table, terminated by a row with env == NULL. Static storage. */
+const bc_config_doc *bc_config_docs(void);
+/* The process-wide configuration, set once by main before threads start. */
+extern bc_config bc_cfg;
+
+/* ---- arena: per-request bump allocator -------------------------------- */
+typedef struct bc_arena bc_arena;
+/* Creates an arena; returns NULL on OOM. Free everything with bc_arena_destroy. */
+bc_arena *bc_arena_create(void);
+void bc_arena_destroy(bc_arena *a);
+/* Returns n bytes aligned to 16, owned by the arena; aborts on OOM. */
+void *bc_arena_alloc(bc_arena *a, size_t n);
+char *bc_arena_strndup(bc_arena *a, const char *s, size_t n);
+char *bc_arena_strdup(bc_arena *a, const char *s);
+char *bc_arena_printf(bc_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- time --------------------------------------------------------------- */
+/* Current UTC time in milliseconds since the epoch. */
+int64_t bc_now_ms(void);
+/* Formats UTC ms as ISO-8601 "2026-11-23T10:00:00.000Z" into buf (>= 32 bytes). Returns buf. */
+char *bc_time_iso(int64_t ms, char *buf, size_t len);
+/* Parses ISO-8601 "YYYY-MM-DDTHH:MM[:SS[.fff]](Z|±HH:MM)" into UTC ms. Returns BC_OK or BC_EINVAL. */
+int bc_time_parse(const char *s, int64_t *out_ms);
+
+/* ---- random ------------------------------------------------------------- */
+/* Writes n random chars from [a-zA-Z0-9] plus NUL into out (size n+1), from libsodium's CSPRNG. */
+void bc_rand_token(char *out, size_t n);
+
+/* Parses a decimal int64 in [min,max]; rejects trailing garbage. Returns BC_OK or BC_EINVAL. */
+int bc_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
+
+#endif

@@ -1,0 +1,202 @@
+/* Logging, arena, time and random helpers. */
+#include "core.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static enum bc_log_level log_level = BC_LOG_INFO;
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void bc_log_set_level(enum bc_log_level level) { log_level = level; }
+
+void bc_log(enum bc_log_level level, const char *module, const char *fmt, ...)
+{
+    static const char *names[] = {"DEBUG", "INFO", "WARN", "ERROR"};
+    if (level < log_level)
+        return;
+    char ts[32], msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    bc_time_iso(bc_now_ms(), ts, sizeof ts);
+    pthread_mutex_lock(&log_lock);
+    fprintf(stderr, "%s %s %s: %s\n", ts, names[level], module, msg);
+    pthread_mutex_unlock(&log_lock);
+}
+
+/* ---- arena ---- */
+typedef struct arena_chunk {
+    struct arena_chunk *next;
+    size_t used, cap;
+    _Alignas(16) unsigned char data[];
+} arena_chunk;
+
+struct bc_arena {
+    arena_chunk *head;
+};
+
+bc_arena *bc_arena_create(void) { return calloc(1, sizeof(bc_arena)); }
+
+void bc_arena_destroy(bc_arena *a)
+{
+    if (!a)
+        return;
+    for (arena_chunk *c = a->head, *n; c; c = n) {
+        n = c->next;
+        free(c);
+    }
+    free(a);
+}
+
+void *bc_arena_alloc(bc_arena *a, size_t n)
+{
+    n = (n + 15) & ~(size_t)15;
+    if (!a->head || a->head->cap - a->head->used < n) {
+        size_t cap = n > 3968 ? n : 3968;
+        arena_chunk *c = malloc(sizeof *c + cap);
+        if (!c)
+            abort();
+        c->cap = cap;
+        c->used = 0;
+        c->next = a->head;
+        a->head = c;
+    }
+    void *p = a->head->data + a->head->used;
+    a->head->used += n;
+    return p;
+}
+
+char *bc_arena_strndup(bc_arena *a, const char *s, size_t n)
+{
+    char *p = bc_arena_alloc(a, n + 1);
+    memcpy(p, s, n);
+    p[n] = 0;
+    return p;
+}
+
+char *bc_arena_strdup(bc_arena *a, const char *s) { return bc_arena_strndup(a, s, strlen(s)); }
+
+char *bc_arena_printf(bc_arena *a, const char *fmt, ...)
+{
+    va_list ap, ap2;
+    va_start(ap, fmt);
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *p = bc_arena_alloc(a, (size_t)n + 1);
+    vsnprintf(p, (size_t)n + 1, fmt, ap2);
+    va_end(ap2);
+    return p;
+}
+
+/* ---- time ---- */
+int64_t bc_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+char *bc_time_iso(int64_t ms, char *buf, size_t len)
+{
+    time_t s = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&s, &tm);
+    snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+             tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+    return buf;
+}
+
+static int digits(const char **p, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if ((*p)[i] < '0' || (*p)[i] > '9')
+            return -1;
+        v = v * 10 + ((*p)[i] - '0');
+    }
+    *p += n;
+    *out = v;
+    return 0;
+}
+
+int bc_time_parse(const char *s, int64_t *out_ms)
+{
+    int Y, M, D, h, m, sec = 0, ms = 0, off = 0;
+    const char *p = s;
+    if (!s || digits(&p, 4, &Y) || *p++ != '-' || digits(&p, 2, &M) || *p++ != '-' || digits(&p, 2, &D))
+        return BC_EINVAL;
+    if ((*p != 'T' && *p != ' ') || (p++, digits(&p, 2, &h)) || *p++ != ':' || digits(&p, 2, &m))
+        return BC_EINVAL;
+    if (*p == ':') {
+        p++;
+        if (digits(&p, 2, &sec))
+            return BC_EINVAL;
+        if (*p == '.') {
+            p++;
+            int frac = 0, nd = 0;
+            while (*p >= '0' && *p <= '9') {
+                if (nd < 3)
+                    frac = frac * 10 + (*p - '0');
+                nd++;
+                p++;
+            }
+            if (nd == 0)
+                return BC_EINVAL;
+            for (; nd < 3; nd++)
+                frac *= 10;
+            ms = frac;
+        }
+    }
+    if (*p == 'Z') {
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        int sign = *p++ == '-' ? -1 : 1, oh, om;
+        if (digits(&p, 2, &oh) || *p++ != ':' || digits(&p, 2, &om) || oh > 23 || om > 59)
+            return BC_EINVAL;
+        off = sign * (oh * 60 + om);
+    } else {
+        return BC_EINVAL;
+    }
+    if (*p || M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60 || Y < 1970 || Y > 9999)
+        return BC_EINVAL;
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (Y % 4 == 0 && Y % 100 != 0) || Y % 400 == 0;
+    if (D > mdays[M - 1] + (M == 2 && leap))
+        return BC_EINVAL;
+    /* days from civil (Howard Hinnant's algorithm) */
+    int y = Y - (M <= 2);
+    int era = y / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153u * (unsigned)(M + (M > 2 ? -3 : 9)) + 2) / 5 + (unsigned)D - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    int64_t days = (int64_t)era * 146097 + (int64_t)doe - 719468;
+    *out_ms = ((days * 86400 + h * 3600 + m * 60 + sec) - (int64_t)off * 60) * 1000 + ms;
+    return BC_OK;
+}
+
+void bc_rand_token(char *out, size_t n)
+{
+    static const char al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    for (size_t i = 0; i < n; i++)
+        out[i] = al[randombytes_uniform(sizeof al - 1)];
+    out[n] = 0;
+}
+
+int bc_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+    if (!s || !*s)
+        return BC_EINVAL;
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || *end || v < min || v > max)
+        return BC_EINVAL;
+    *out = v;
+    return BC_OK;
+}

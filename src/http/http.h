@@ -1,0 +1,152 @@
+/* http: the only module that includes h2o. It owns the listeners, the event loops (one per core),
+ * the worker pool for blocking handlers, the route table (router + auth + body validation +
+ * OpenAPI), static files and the WebSocket hub. Handlers elsewhere see only bc_req.
+ * Prefixes: bc_http_ (server), bc_req_/bc_res_ (request view), bc_ws_/bc_hub_ (WebSocket). */
+#ifndef BC_HTTP_H
+#define BC_HTTP_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../core/core.h"
+#include "../store/store.h"
+
+typedef struct bc_req bc_req;
+
+/* Roles, as a bit set in a route's `roles`. 0 means public. */
+enum bc_role { BC_ROLE_BUYER = 1, BC_ROLE_SELLER = 2, BC_ROLE_ADMIN = 4 };
+#define BC_ROLE_ANY (BC_ROLE_BUYER | BC_ROLE_SELLER | BC_ROLE_ADMIN)
+
+/* The authenticated caller (from a verified access token). */
+typedef struct bc_auth {
+    int64_t user_id;
+    int role; /* one enum bc_role bit */
+    char name[128];
+} bc_auth;
+
+/* Body field types for validation and for the OpenAPI document. */
+enum bc_ftype { BC_F_STR, BC_F_INT, BC_F_BOOL, BC_F_OBJ, BC_F_ARR, BC_F_ANY };
+
+/* One body field. For BC_F_INT min/max bound the value; for BC_F_STR they bound the length in
+ * UTF-8 characters; for BC_F_ARR the element count. min == max == 0 means unbounded. */
+typedef struct bc_field {
+    const char *name;
+    enum bc_ftype type;
+    int required;
+    int64_t min, max;
+    const char *doc;
+} bc_field;
+
+enum bc_route_flags {
+    BC_RT_INLINE = 1,      /* run on the event-loop thread (must not block: no DB, no network) */
+    BC_RT_LOOPBACK = 2,    /* only callers from 127.0.0.0/8 or ::1 (nginx-rtmp callbacks) */
+    BC_RT_HIDDEN = 4,      /* not listed in the OpenAPI document */
+    BC_RT_OPTIONAL_AUTH = 8, /* public, but a valid token is read when given */
+};
+
+typedef void (*bc_handler_fn)(bc_req *req);
+
+/* A route: method, path pattern with {name} segments, allowed roles, flags, body schema
+ * (array terminated by a field with name NULL, or NULL for no JSON body), handler, docs. */
+typedef struct bc_route {
+    const char *method;
+    const char *path;
+    int roles;
+    int flags;
+    const bc_field *body;
+    bc_handler_fn fn;
+    const char *tag;
+    const char *summary;
+    int status; /* success status, for the OpenAPI document */
+} bc_route;
+
+/* Authenticator hook: verifies a bearer token; fills *out and returns BC_OK, or BC_EINVAL. */
+typedef int (*bc_auth_fn)(const char *token, bc_auth *out);
+
+/* Adds routes (array terminated by a row with method NULL; static storage) to the table.
+ * Call before bc_http_run. */
+void bc_http_register(const bc_route *routes);
+void bc_http_set_authenticator(bc_auth_fn fn);
+/* Adds a static directory served under url_prefix (e.g. "/hls", "/media"). Call before run. */
+void bc_http_add_static(const char *url_prefix, const char *dir, int no_cache);
+
+/* Starts the loops and workers and serves until bc_http_stop. db_path is opened once per
+ * worker. Prints "listening on http://HOST:PORT" when ready. Returns BC_OK or BC_ERR. */
+int bc_http_run(const char *db_path);
+/* Asks the server to stop (async-signal-safe). */
+void bc_http_stop(void);
+/* The bound TCP port (after start). */
+int bc_http_port(void);
+/* Runs fn(arg) on a worker thread with a database connection (thread-safe, any thread).
+ * Returns BC_OK or BC_EBUSY when the queue is full. */
+int bc_http_defer(void (*fn)(bc_db *db, void *arg), void *arg);
+/* Builds the OpenAPI 3.1 document from the route table (caller owns). */
+json_t *bc_http_openapi(void);
+
+/* ---- request view (valid during the handler) ---- */
+const char *bc_req_method(bc_req *req);
+const char *bc_req_path(bc_req *req);
+/* Path parameter {name}, or NULL. */
+const char *bc_req_param(bc_req *req, const char *name);
+/* Path parameter parsed as a positive id; BC_OK or BC_EINVAL. */
+int bc_req_param_id(bc_req *req, const char *name, int64_t *out);
+/* Query-string parameter (percent-decoded), or NULL. */
+const char *bc_req_query(bc_req *req, const char *name);
+/* Form field of an application/x-www-form-urlencoded body (decoded), or NULL. */
+const char *bc_req_form(bc_req *req, const char *name);
+/* Request header (case-insensitive name), or NULL. */
+const char *bc_req_header(bc_req *req, const char *name);
+/* The validated JSON body (borrowed), or NULL if the route has no body schema. */
+json_t *bc_req_json(bc_req *req);
+const char *bc_req_body(bc_req *req, size_t *len);
+/* The caller, or NULL when anonymous. */
+const bc_auth *bc_req_auth(bc_req *req);
+/* This worker's database connection (NULL for BC_RT_INLINE routes). */
+bc_db *bc_req_db(bc_req *req);
+/* The request's arena: freed when the response is sent. */
+bc_arena *bc_req_arena(bc_req *req);
+/* Scheme://host[:port] the client used (from Host), e.g. "http://127.0.0.1:8080". */
+const char *bc_req_origin(bc_req *req);
+
+/* ---- responses ---- */
+/* Sends body (reference stolen) as JSON with the status. */
+void bc_res_json(bc_req *req, int status, json_t *body);
+/* Sends {"error":{"code":code,"message":…}} with the status. */
+void bc_res_error(bc_req *req, int status, const char *code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Sends a body (copied) with a content type. */
+void bc_res_send(bc_req *req, int status, const char *content_type, const char *body, size_t len);
+/* Adds a response header (both strings copied). */
+void bc_res_header(bc_req *req, const char *name, const char *value);
+/* Maps a BC_E* code to a standard error response (404 NOT_FOUND, 409 CONFLICT, 503, 500…). */
+void bc_res_from_err(bc_req *req, int err);
+
+/* ---- WebSocket (RFC 6455 through h2o/wslay) ---- */
+typedef struct bc_ws bc_ws;
+/* A WebSocket endpoint. on_open runs on the loop thread at the handshake with the request view
+ * (no DB): return 0 to accept, or an HTTP status (401/404…) to refuse. on_message gets each
+ * complete text message; on_close is called once. All three run on the connection's loop. */
+typedef struct bc_ws_route {
+    const char *path; /* pattern with {name} segments */
+    int (*on_open)(bc_ws *ws, bc_req *req);
+    void (*on_message)(bc_ws *ws, const char *data, size_t len);
+    void (*on_close)(bc_ws *ws);
+} bc_ws_route;
+
+void bc_http_register_ws(const bc_ws_route *route);
+/* Per-connection user data (owned by the caller; free it in on_close). */
+void bc_ws_set_data(bc_ws *ws, void *data);
+void *bc_ws_data(bc_ws *ws);
+/* Sends a text frame to this connection (loop thread only). */
+void bc_ws_send(bc_ws *ws, const char *text, size_t len);
+/* Joins a room (one per connection); the hub keeps per-room counts across loops. */
+void bc_ws_join(bc_ws *ws, int64_t room);
+/* Sends text to every connection in room on every loop; callable from any thread. The text
+ * is copied once and shared by all loops. */
+void bc_hub_publish(int64_t room, const char *text, size_t len);
+/* Current number of connections in room across all loops. */
+int bc_hub_count(int64_t room);
+/* Called (on some loop thread) after a room's count changed. */
+void bc_hub_on_count(void (*fn)(int64_t room, int count));
+
+#endif

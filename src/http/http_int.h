@@ -1,0 +1,101 @@
+/* Private to src/http: h2o types and the pieces shared by server.c, request.c, router.c, ws.c. */
+#ifndef BC_HTTP_INT_H
+#define BC_HTTP_INT_H
+
+#include <h2o.h>
+#include <h2o/multithread.h>
+#include <h2o/websocket.h>
+
+#include "http.h"
+
+#define BC_MAX_PARAMS 4
+
+typedef struct bc_http_loop {
+    int index;
+    int listen_fd;
+    pthread_t thread;
+    h2o_context_t ctx;
+    h2o_accept_ctx_t accept_ctx;
+    h2o_multithread_receiver_t done_receiver; /* finished handler jobs */
+    h2o_multithread_receiver_t hub_receiver;  /* room broadcasts */
+    void *rooms;                              /* ws.c: this loop's room table */
+} bc_http_loop;
+
+typedef struct bc_route_match {
+    const bc_route *route;
+    int nparams;
+    const char *names[BC_MAX_PARAMS];
+    size_t name_lens[BC_MAX_PARAMS];
+    const char *values[BC_MAX_PARAMS];
+    size_t value_lens[BC_MAX_PARAMS];
+} bc_route_match;
+
+typedef struct bc_kv {
+    const char *name, *value;
+} bc_kv;
+
+typedef struct bc_res_hdr {
+    struct bc_res_hdr *next;
+    const char *name, *value;
+} bc_res_hdr;
+
+struct bc_req {
+    bc_arena *arena;
+    const bc_route *route;
+    const char *method, *path, *query, *origin;
+    bc_kv params[BC_MAX_PARAMS];
+    int nparams;
+    bc_kv *headers;
+    size_t nheaders;
+    const char *body;
+    size_t body_len;
+    json_t *json;
+    bc_auth auth;
+    int authed;
+    int peer_loopback;
+    bc_db *db;
+    /* response */
+    int res_set;
+    int res_status;
+    const char *res_type;
+    char *res_body;
+    size_t res_len;
+    bc_res_hdr *res_headers;
+};
+
+typedef struct bc_job {
+    h2o_multithread_message_t super;
+    bc_http_loop *loop;
+    h2o_req_t *hreq; /* NULL once the client went away */
+    struct bc_job **ref;
+    const bc_route *route;
+    bc_req req;
+    void (*deferred_fn)(bc_db *db, void *arg);
+    void *deferred_arg;
+} bc_job;
+
+enum { BC_ROUTER_OK = 0, BC_ROUTER_NONE = 1, BC_ROUTER_BAD_METHOD = 2 };
+
+/* router.c */
+int bc_router_match(const char *method, size_t mlen, const char *path, size_t plen, bc_route_match *m);
+int bc_router_match_pattern(const char *pattern, const char *path, size_t plen, bc_route_match *m);
+
+/* request.c */
+void bc_req_init(bc_req *r, h2o_req_t *hreq, const bc_route *route, const bc_route_match *m);
+void bc_req_cleanup(bc_req *r);
+int bc_req_authorize(bc_req *r, const bc_route *route, bc_auth_fn auth);
+int bc_req_validate_body(bc_req *r, const bc_route *route);
+const char *bc_http_reason(int status);
+/* Validates a JSON object against fields; on failure writes a message into msg. BC_OK/BC_EINVAL. */
+int bc_http_validate_fields(json_t *body, const bc_field *fields, char *msg, size_t msglen);
+
+/* server.c */
+bc_http_loop *bc_http_loops(int *n);
+bc_http_loop *bc_http_current_loop(void);
+void bc_http_add_nocache(h2o_pathconf_t *pc);
+
+/* ws.c */
+void bc_ws_loop_init(bc_http_loop *loop);
+int bc_ws_try_upgrade(h2o_req_t *hreq, const char *client_key, const char *path, size_t plen, bc_auth_fn auth);
+
+#endif

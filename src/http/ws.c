@@ -1,0 +1,285 @@
+/* WebSocket endpoints (RFC 6455 via h2o + wslay) and the room hub. Each loop keeps its own room
+ * table; bc_hub_publish serialises nothing itself: it shares one copy of the text with every loop
+ * through h2o_multithread messages, and each loop writes it to its local connections. */
+#include "http_int.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wslay/wslay.h>
+
+#define ROOM_BUCKETS 256
+#define MAX_WS_ROUTES 8
+#define MAX_RECV_BYTES 4096   /* larger frames close the connection with 1009 (RFC 6455 §7.4.1) */
+#define MAX_QUEUED_MSGS 1024 /* a viewer that lags further behind misses messages */
+
+struct bc_ws {
+    h2o_websocket_conn_t *conn;
+    bc_http_loop *loop;
+    const bc_ws_route *route;
+    void *data;
+    int64_t room;
+    int joined;
+    struct bc_ws *prev, *next;
+};
+
+typedef struct room {
+    int64_t id;
+    bc_ws *head;
+    struct room *next;
+} room;
+
+typedef struct shared_text {
+    atomic_int refs;
+    size_t len;
+    char data[];
+} shared_text;
+
+typedef struct hub_msg {
+    h2o_multithread_message_t super;
+    int64_t room;
+    shared_text *text;
+} hub_msg;
+
+typedef struct count_entry {
+    int64_t room;
+    int count;
+    struct count_entry *next;
+} count_entry;
+
+static const bc_ws_route *ws_routes[MAX_WS_ROUTES];
+static int nws_routes;
+static void (*count_cb)(int64_t room, int count);
+static pthread_mutex_t count_lock = PTHREAD_MUTEX_INITIALIZER;
+static count_entry *counts[ROOM_BUCKETS];
+
+void bc_http_register_ws(const bc_ws_route *route)
+{
+    if (nws_routes < MAX_WS_ROUTES)
+        ws_routes[nws_routes++] = route;
+}
+
+void bc_hub_on_count(void (*fn)(int64_t room, int count)) { count_cb = fn; }
+void bc_ws_set_data(bc_ws *ws, void *data) { ws->data = data; }
+void *bc_ws_data(bc_ws *ws) { return ws->data; }
+
+static size_t bucket(int64_t id) { return (size_t)((uint64_t)id * 11400714819323198485ull >> 56) % ROOM_BUCKETS; }
+
+static int count_add(int64_t id, int delta)
+{
+    pthread_mutex_lock(&count_lock);
+    count_entry **pp = &counts[bucket(id)], *e;
+    while ((e = *pp) && e->room != id)
+        pp = &e->next;
+    if (!e) {
+        e = calloc(1, sizeof *e);
+        e->room = id;
+        *pp = e;
+    }
+    e->count += delta;
+    int n = e->count;
+    if (n <= 0) {
+        *pp = e->next;
+        free(e);
+        n = 0;
+    }
+    pthread_mutex_unlock(&count_lock);
+    return n;
+}
+
+int bc_hub_count(int64_t id)
+{
+    int n = 0;
+    pthread_mutex_lock(&count_lock);
+    for (count_entry *e = counts[bucket(id)]; e; e = e->next)
+        if (e->room == id)
+            n = e->count;
+    pthread_mutex_unlock(&count_lock);
+    return n;
+}
+
+static room *room_get(bc_http_loop *loop, int64_t id, int create)
+{
+    room **table = loop->rooms, **pp = &table[bucket(id)], *r;
+    while ((r = *pp) && r->id != id)
+        pp = &r->next;
+    if (!r && create) {
+        r = calloc(1, sizeof *r);
+        r->id = id;
+        *pp = r;
+    }
+    return r;
+}
+
+static void room_remove_if_empty(bc_http_loop *loop, int64_t id)
+{
+    room **table = loop->rooms, **pp = &table[bucket(id)], *r;
+    while ((r = *pp) && r->id != id)
+        pp = &r->next;
+    if (r && !r->head) {
+        *pp = r->next;
+        free(r);
+    }
+}
+
+void bc_ws_join(bc_ws *ws, int64_t id)
+{
+    ws->room = id;
+    ws->joined = 1;
+}
+
+static void enter_room(bc_ws *ws)
+{
+    room *r = room_get(ws->loop, ws->room, 1);
+    ws->next = r->head;
+    if (r->head)
+        r->head->prev = ws;
+    r->head = ws;
+    int n = count_add(ws->room, 1);
+    if (count_cb)
+        count_cb(ws->room, n);
+}
+
+static void leave_room(bc_ws *ws)
+{
+    room *r = room_get(ws->loop, ws->room, 0);
+    if (!r)
+        return;
+    if (ws->prev)
+        ws->prev->next = ws->next;
+    else
+        r->head = ws->next;
+    if (ws->next)
+        ws->next->prev = ws->prev;
+    room_remove_if_empty(ws->loop, ws->room);
+    int n = count_add(ws->room, -1);
+    if (count_cb)
+        count_cb(ws->room, n);
+}
+
+static void queue_text(bc_ws *ws, const char *text, size_t len)
+{
+    if (!ws->conn)
+        return;
+    if (wslay_event_get_queued_msg_count(ws->conn->ws_ctx) > MAX_QUEUED_MSGS)
+        return;
+    struct wslay_event_msg m = {WSLAY_TEXT_FRAME, (const uint8_t *)text, len};
+    wslay_event_queue_msg(ws->conn->ws_ctx, &m);
+}
+
+void bc_ws_send(bc_ws *ws, const char *text, size_t len)
+{
+    queue_text(ws, text, len);
+    if (ws->conn)
+        h2o_websocket_proceed(ws->conn);
+}
+
+void bc_hub_publish(int64_t id, const char *text, size_t len)
+{
+    int n;
+    bc_http_loop *loops = bc_http_loops(&n);
+    if (n == 0)
+        return;
+    shared_text *t = malloc(sizeof *t + len);
+    if (!t)
+        return;
+    atomic_init(&t->refs, n);
+    t->len = len;
+    memcpy(t->data, text, len);
+    for (int i = 0; i < n; i++) {
+        hub_msg *m = calloc(1, sizeof *m);
+        m->room = id;
+        m->text = t;
+        h2o_multithread_send_message(&loops[i].hub_receiver, &m->super);
+    }
+}
+
+static void on_hub_messages(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
+{
+    bc_http_loop *loop = H2O_STRUCT_FROM_MEMBER(bc_http_loop, hub_receiver, receiver);
+    while (!h2o_linklist_is_empty(messages)) {
+        hub_msg *m = H2O_STRUCT_FROM_MEMBER(hub_msg, super.link, messages->next);
+        h2o_linklist_unlink(&m->super.link);
+        room *r = room_get(loop, m->room, 0);
+        /* queue to everyone first, then flush: a flush that closes a connection cannot
+         * disturb the iteration */
+        for (bc_ws *ws = r ? r->head : NULL; ws; ws = ws->next)
+            queue_text(ws, m->text->data, m->text->len);
+        r = room_get(loop, m->room, 0);
+        for (bc_ws *ws = r ? r->head : NULL, *next; ws; ws = next) {
+            next = ws->next;
+            h2o_websocket_proceed(ws->conn);
+        }
+        if (atomic_fetch_sub(&m->text->refs, 1) == 1)
+            free(m->text);
+        free(m);
+    }
+}
+
+void bc_ws_loop_init(bc_http_loop *loop)
+{
+    loop->rooms = calloc(ROOM_BUCKETS, sizeof(room *));
+    h2o_multithread_register_receiver(loop->ctx.queue, &loop->hub_receiver, on_hub_messages);
+}
+
+static void on_ws_message(h2o_websocket_conn_t *conn, const struct wslay_event_on_msg_recv_arg *arg)
+{
+    bc_ws *ws = conn->data;
+    if (arg == NULL) {
+        if (ws->joined)
+            leave_room(ws);
+        if (ws->route->on_close)
+            ws->route->on_close(ws);
+        h2o_websocket_close(conn);
+        free(ws);
+        return;
+    }
+    if (arg->opcode == WSLAY_TEXT_FRAME && ws->route->on_message)
+        ws->route->on_message(ws, (const char *)arg->msg, arg->msg_length);
+}
+
+int bc_ws_try_upgrade(h2o_req_t *hreq, const char *client_key, const char *path, size_t plen, bc_auth_fn auth)
+{
+    bc_route_match m;
+    const bc_ws_route *route = NULL;
+    for (int i = 0; i < nws_routes && !route; i++)
+        if (bc_router_match_pattern(ws_routes[i]->path, path, plen, &m))
+            route = ws_routes[i];
+    if (!route)
+        return -1;
+    bc_req r;
+    bc_req_init(&r, hreq, NULL, &m);
+    const char *token = bc_req_query(&r, "access_token");
+    int status = 0;
+    if (token && *token) {
+        if (!auth || auth(token, &r.auth) != BC_OK)
+            status = 401;
+        else
+            r.authed = 1;
+    }
+    bc_ws *ws = calloc(1, sizeof *ws);
+    ws->loop = bc_http_current_loop();
+    ws->route = route;
+    if (status == 0)
+        status = route->on_open(ws, &r);
+    if (status != 0) {
+        const char *msg = status == 401 ? "{\"error\":{\"code\":\"INVALID_TOKEN\",\"message\":\"invalid access token\"}}"
+                                        : "{\"error\":{\"code\":\"NOT_FOUND\",\"message\":\"no such room\"}}";
+        hreq->res.status = status;
+        hreq->res.reason = bc_http_reason(status);
+        h2o_add_header(&hreq->pool, &hreq->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, H2O_STRLIT("application/json"));
+        h2o_send_inline(hreq, msg, strlen(msg));
+        if (route->on_close)
+            route->on_close(ws);
+        free(ws);
+        bc_req_cleanup(&r);
+        return 0;
+    }
+    bc_req_cleanup(&r);
+    ws->conn = h2o_upgrade_to_websocket(hreq, client_key, ws, on_ws_message);
+    wslay_event_config_set_max_recv_msg_length(ws->conn->ws_ctx, MAX_RECV_BYTES);
+    if (ws->joined)
+        enter_room(ws);
+    return 0;
+}

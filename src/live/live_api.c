@@ -1,0 +1,2 @@
+#include "live.h"
+const bc_route bc_live_routes[] = {{NULL}};

@@ -1,0 +1,105 @@
+/* broadcart: command-line entry.
+ *   broadcart serve [--with-rtmp] [--demo]
+ *   broadcart migrate
+ *   broadcart user create --email E --password P --name N --role buyer|seller|admin
+ *   broadcart seed-demo
+ *   broadcart config            (prints every setting, its default and unit)
+ *   broadcart openapi           (prints the OpenAPI document) */
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "accounts/accounts.h"
+#include "app.h"
+#include "demo/demo.h"
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: broadcart serve [--with-rtmp] [--demo]\n"
+                    "       broadcart migrate\n"
+                    "       broadcart user create --email E --password P --name N --role buyer|seller|admin\n"
+                    "       broadcart seed-demo\n"
+                    "       broadcart config\n");
+    return 2;
+}
+
+static const char *opt(int argc, char **argv, const char *name)
+{
+    for (int i = 0; i + 1 < argc; i++)
+        if (strcmp(argv[i], name) == 0)
+            return argv[i + 1];
+    return NULL;
+}
+
+static int has(int argc, char **argv, const char *name)
+{
+    for (int i = 0; i < argc; i++)
+        if (strcmp(argv[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+static int cmd_user_create(int argc, char **argv)
+{
+    const char *email = opt(argc, argv, "--email"), *pw = opt(argc, argv, "--password"),
+               *name = opt(argc, argv, "--name"), *role = opt(argc, argv, "--role");
+    if (!email || !pw || !name || !role)
+        return usage();
+    bc_db *db;
+    if (bc_app_open_db(&db) != BC_OK)
+        return 1;
+    int64_t id = 0;
+    int rc = bc_accounts_create_user(db, email, pw, name, role, &id);
+    bc_db_close(db);
+    if (rc == BC_ECONFLICT) {
+        fprintf(stderr, "user create: %s already exists\n", email);
+        return 1;
+    }
+    if (rc != BC_OK) {
+        fprintf(stderr, "user create: invalid e-mail, weak password (8+ chars, a letter and a digit) or unknown role\n");
+        return 1;
+    }
+    printf("%lld\n", (long long)id);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        return usage();
+    if (sodium_init() < 0 || bc_config_load(&bc_cfg) != BC_OK)
+        return 1;
+    const char *lvl = bc_cfg.log_level;
+    bc_log_set_level(strcmp(lvl, "debug") == 0 ? BC_LOG_DEBUG
+                     : strcmp(lvl, "warn") == 0  ? BC_LOG_WARN
+                     : strcmp(lvl, "error") == 0 ? BC_LOG_ERROR
+                                                 : BC_LOG_INFO);
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "serve") == 0)
+        return bc_app_serve(has(argc, argv, "--with-rtmp"), has(argc, argv, "--demo"));
+    if (strcmp(cmd, "migrate") == 0) {
+        bc_db *db;
+        if (bc_app_open_db(&db) != BC_OK)
+            return 1;
+        bc_db_close(db);
+        return 0;
+    }
+    if (strcmp(cmd, "user") == 0 && argc > 2 && strcmp(argv[2], "create") == 0)
+        return cmd_user_create(argc, argv);
+    if (strcmp(cmd, "seed-demo") == 0) {
+        bc_db *db;
+        int64_t live = 0;
+        if (bc_app_open_db(&db) != BC_OK)
+            return 1;
+        int rc = bc_demo_seed(db, bc_cfg.data_dir, &live);
+        bc_db_close(db);
+        return rc == BC_OK ? 0 : 1;
+    }
+    if (strcmp(cmd, "config") == 0) {
+        printf("| setting | default | unit | meaning |\n|---|---|---|---|\n");
+        for (const bc_config_doc *d = bc_config_docs(); d->env; d++)
+            printf("| `%s` | `%s` | %s | %s |\n", d->env, d->def[0] ? d->def : "(derived)", d->unit, d->doc);
+        return 0;
+    }
+    return usage();
+}

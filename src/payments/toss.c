@@ -1,0 +1,1 @@
+typedef int bc_empty_tu3;
