@@ -294,6 +294,8 @@ int bc_http_validate_fields(json_t *body, const bc_field *fields, char *msg, siz
         static const char *opt_fmt[] = {"{s?:s}", "{s?:I}", "{s?:b}", "{s?:o}", "{s?:o}", "{s?:o}"};
         static const char *type_names[] = {"a string", "an integer", "a boolean", "an object", "an array", "a value"};
         const char *fmt = f->required ? req_fmt[f->type] : opt_fmt[f->type];
+        if (!f->required && json_is_null(json_object_get(body, f->name)))
+            continue; /* an optional field given as null counts as absent */
         if (json_unpack_ex(body, &err, JSON_VALIDATE_ONLY, fmt, f->name) != 0) {
             if (!json_object_get(body, f->name))
                 snprintf(msg, msglen, "'%s' is required", f->name);

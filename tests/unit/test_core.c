@@ -1,7 +1,158 @@
+/* Unit tests for src/core: configuration table, ISO-8601 time, integer parsing, arena. */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
-static void placeholder(void **s) { (void)s; assert_true(1); }
-int main(void) { const struct CMUnitTest t[] = {cmocka_unit_test(placeholder)}; return cmocka_run_group_tests(t, NULL, NULL); }
+#include <unistd.h>
+
+#include "../../src/core/core.h"
+
+static void config_defaults_and_overrides(void **state)
+{
+    (void)state;
+    bc_config c;
+    unsetenv("BROADCART_HTTP_PORT");
+    unsetenv("BROADCART_CONFIG");
+    assert_int_equal(bc_config_load(&c), BC_OK);
+    assert_int_equal(c.http_port, 8080);
+    assert_int_equal(c.rtmp_port, 1935);
+    assert_string_equal(c.data_dir, "./var");
+    assert_int_equal(c.order_ttl_s, 600);
+    assert_true(c.loops >= 1);
+
+    setenv("BROADCART_HTTP_PORT", "9090", 1);
+    assert_int_equal(bc_config_load(&c), BC_OK);
+    assert_int_equal(c.http_port, 9090);
+    setenv("BROADCART_HTTP_PORT", "70000", 1);
+    assert_int_equal(bc_config_load(&c), BC_EINVAL);
+    setenv("BROADCART_HTTP_PORT", "80x", 1);
+    assert_int_equal(bc_config_load(&c), BC_EINVAL);
+    unsetenv("BROADCART_HTTP_PORT");
+
+    assert_int_equal(bc_config_set(&c, "BROADCART_NOPE", "1"), BC_ENOTFOUND);
+    char longv[600];
+    memset(longv, 'a', sizeof longv - 1);
+    longv[sizeof longv - 1] = 0;
+    assert_int_equal(bc_config_set(&c, "BROADCART_DATA_DIR", longv), BC_EINVAL);
+}
+
+static void config_file(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/bc-config-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char *text = "# comment\n\nBROADCART_SHIPPING_FEE=2500\n  BROADCART_DATA_DIR=/srv/bc\n";
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    setenv("BROADCART_CONFIG", path, 1);
+    bc_config c;
+    assert_int_equal(bc_config_load(&c), BC_OK);
+    assert_int_equal(c.shipping_fee, 2500);
+    assert_string_equal(c.data_dir, "/srv/bc");
+    /* environment beats the file */
+    setenv("BROADCART_SHIPPING_FEE", "0", 1);
+    assert_int_equal(bc_config_load(&c), BC_OK);
+    assert_int_equal(c.shipping_fee, 0);
+    unsetenv("BROADCART_SHIPPING_FEE");
+    /* unknown key in the file is an error */
+    FILE *f = fopen(path, "a");
+    fputs("BROADCART_TYPO=1\n", f);
+    fclose(f);
+    assert_int_equal(bc_config_load(&c), BC_EINVAL);
+    unsetenv("BROADCART_CONFIG");
+    unlink(path);
+}
+
+static void config_docs_complete(void **state)
+{
+    (void)state;
+    int n = 0;
+    for (const bc_config_doc *d = bc_config_docs(); d->env; d++, n++) {
+        assert_non_null(d->doc);
+        assert_non_null(d->unit);
+        assert_true(strncmp(d->env, "BROADCART_", 10) == 0);
+    }
+    assert_true(n >= 20);
+}
+
+static void time_roundtrip(void **state)
+{
+    (void)state;
+    int64_t ms;
+    char buf[40];
+    assert_int_equal(bc_time_parse("1970-01-01T00:00:00Z", &ms), BC_OK);
+    assert_int_equal(ms, 0);
+    assert_int_equal(bc_time_parse("2026-11-23T10:00:00.250Z", &ms), BC_OK);
+    assert_string_equal(bc_time_iso(ms, buf, sizeof buf), "2026-11-23T10:00:00.250Z");
+    int64_t kst;
+    assert_int_equal(bc_time_parse("2026-11-23T19:00:00.250+09:00", &kst), BC_OK);
+    assert_int_equal(kst, ms);
+    assert_int_equal(bc_time_parse("2024-02-29T00:00Z", &ms), BC_OK);
+    assert_string_equal(bc_time_iso(ms, buf, sizeof buf), "2024-02-29T00:00:00.000Z");
+    assert_int_equal(bc_time_parse("2023-02-29T00:00:00Z", &ms), BC_EINVAL);
+    assert_int_equal(bc_time_parse("2026-13-01T00:00:00Z", &ms), BC_EINVAL);
+    assert_int_equal(bc_time_parse("2026-11-23", &ms), BC_EINVAL);
+    assert_int_equal(bc_time_parse("2026-11-23T10:00:00", &ms), BC_EINVAL);
+    assert_int_equal(bc_time_parse("2026-11-23T10:00:00Zjunk", &ms), BC_EINVAL);
+    assert_int_equal(bc_time_parse(NULL, &ms), BC_EINVAL);
+}
+
+static void parse_i64(void **state)
+{
+    (void)state;
+    int64_t v;
+    assert_int_equal(bc_parse_i64("42", 1, 100, &v), BC_OK);
+    assert_int_equal(v, 42);
+    assert_int_equal(bc_parse_i64("0", 1, 100, &v), BC_EINVAL);
+    assert_int_equal(bc_parse_i64("101", 1, 100, &v), BC_EINVAL);
+    assert_int_equal(bc_parse_i64("4x", 1, 100, &v), BC_EINVAL);
+    assert_int_equal(bc_parse_i64("", 1, 100, &v), BC_EINVAL);
+    assert_int_equal(bc_parse_i64("99999999999999999999", 1, INT64_MAX, &v), BC_EINVAL);
+}
+
+static void arena(void **state)
+{
+    (void)state;
+    bc_arena *a = bc_arena_create();
+    char *s = bc_arena_printf(a, "%s-%d", "order", 7);
+    assert_string_equal(s, "order-7");
+    for (int i = 0; i < 1000; i++) {
+        char *p = bc_arena_alloc(a, 100);
+        memset(p, 1, 100);
+        assert_true(((uintptr_t)p & 15) == 0);
+    }
+    char *big = bc_arena_alloc(a, 100000);
+    memset(big, 2, 100000);
+    assert_string_equal(bc_arena_strndup(a, "abcdef", 3), "abc");
+    bc_arena_destroy(a);
+}
+
+static void random_tokens(void **state)
+{
+    (void)state;
+    char a[33], b[33];
+    bc_rand_token(a, 32);
+    bc_rand_token(b, 32);
+    assert_int_equal(strlen(a), 32);
+    assert_string_not_equal(a, b);
+    for (char *p = a; *p; p++)
+        assert_true((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9'));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(config_defaults_and_overrides),
+        cmocka_unit_test(config_file),
+        cmocka_unit_test(config_docs_complete),
+        cmocka_unit_test(time_roundtrip),
+        cmocka_unit_test(parse_i64),
+        cmocka_unit_test(arena),
+        cmocka_unit_test(random_tokens),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

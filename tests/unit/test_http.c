@@ -1,7 +1,95 @@
+/* Unit tests for src/http: route pattern matching and body validation against a field schema. */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <setjmp.h>
+#include <string.h>
 #include <cmocka.h>
-static void placeholder(void **s) { (void)s; assert_true(1); }
-int main(void) { const struct CMUnitTest t[] = {cmocka_unit_test(placeholder)}; return cmocka_run_group_tests(t, NULL, NULL); }
+
+#include "../../src/http/http_int.h"
+
+static int match(const char *pattern, const char *path, bc_route_match *m)
+{
+    return bc_router_match_pattern(pattern, path, strlen(path), m);
+}
+
+static void patterns(void **state)
+{
+    (void)state;
+    bc_route_match m;
+    assert_true(match("/api/v1/products", "/api/v1/products", &m));
+    assert_int_equal(m.nparams, 0);
+    assert_false(match("/api/v1/products", "/api/v1/products/", &m));
+    assert_false(match("/api/v1/products", "/api/v1/product", &m));
+    assert_true(match("/api/v1/products/{id}", "/api/v1/products/42", &m));
+    assert_int_equal(m.nparams, 1);
+    assert_int_equal(m.value_lens[0], 2);
+    assert_memory_equal(m.values[0], "42", 2);
+    assert_memory_equal(m.names[0], "id", 2);
+    assert_false(match("/api/v1/products/{id}", "/api/v1/products/", &m));
+    assert_false(match("/api/v1/products/{id}", "/api/v1/products/4/x", &m));
+    assert_true(match("/api/v1/lives/{id}/chat", "/api/v1/lives/7/chat", &m));
+    assert_true(match("/a/{x}/b/{y}", "/a/1/b/two", &m));
+    assert_int_equal(m.nparams, 2);
+    assert_memory_equal(m.values[1], "two", 3);
+}
+
+static const bc_field fields[] = {
+    {"name", BC_F_STR, 1, 1, 5, NULL},
+    {"qty", BC_F_INT, 1, 1, 99, NULL},
+    {"gift", BC_F_BOOL, 0, 0, 0, NULL},
+    {"tags", BC_F_ARR, 0, 0, 2, NULL},
+    {"addr", BC_F_OBJ, 0, 0, 0, NULL},
+    {NULL},
+};
+
+static int validate(const char *json, char *msg)
+{
+    json_t *j = json_loads(json, 0, NULL);
+    int rc = bc_http_validate_fields(j, fields, msg, 256);
+    json_decref(j);
+    return rc;
+}
+
+static void validation(void **state)
+{
+    (void)state;
+    char msg[256];
+    assert_int_equal(validate("{\"name\":\"abc\",\"qty\":3}", msg), BC_OK);
+    assert_int_equal(validate("{\"name\":\"가나다라마\",\"qty\":99,\"gift\":true,\"tags\":[1],\"addr\":{}}", msg), BC_OK);
+    assert_int_equal(validate("{\"qty\":3}", msg), BC_EINVAL);
+    assert_string_equal(msg, "'name' is required");
+    assert_int_equal(validate("{\"name\":3,\"qty\":3}", msg), BC_EINVAL);
+    assert_string_equal(msg, "'name' must be a string");
+    assert_int_equal(validate("{\"name\":\"abcdef\",\"qty\":3}", msg), BC_EINVAL);
+    assert_int_equal(validate("{\"name\":\"\",\"qty\":3}", msg), BC_EINVAL);
+    assert_int_equal(validate("{\"name\":\"a\",\"qty\":0}", msg), BC_EINVAL);
+    assert_int_equal(validate("{\"name\":\"a\",\"qty\":-5}", msg), BC_EINVAL);
+    assert_int_equal(validate("{\"name\":\"a\",\"qty\":1.5}", msg), BC_EINVAL);
+    assert_int_equal(validate("{\"name\":\"a\",\"qty\":\"1\"}", msg), BC_EINVAL);
+    assert_int_equal(validate("{\"name\":\"a\",\"qty\":1,\"tags\":[1,2,3]}", msg), BC_EINVAL);
+    assert_int_equal(validate("{\"name\":\"a\",\"qty\":1,\"addr\":[]}", msg), BC_EINVAL);
+    assert_int_equal(validate("{\"name\":\"a\",\"qty\":1,\"admin\":true}", msg), BC_EINVAL);
+    assert_string_equal(msg, "unknown field 'admin'");
+    assert_int_equal(validate("{\"name\":null,\"qty\":1}", msg), BC_EINVAL);
+    assert_int_equal(validate("[1,2]", msg), BC_EINVAL);
+    assert_int_equal(validate("{\"name\":\"a\",\"qty\":1,\"gift\":null}", msg), BC_OK);
+}
+
+static void reasons(void **state)
+{
+    (void)state;
+    assert_string_equal(bc_http_reason(404), "Not Found");
+    assert_string_equal(bc_http_reason(409), "Conflict");
+    assert_string_equal(bc_http_reason(422), "Unprocessable Entity");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(patterns),
+        cmocka_unit_test(validation),
+        cmocka_unit_test(reasons),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
