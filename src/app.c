@@ -20,7 +20,24 @@
 static char db_path[600];
 
 static void h_health(bc_req *req) { bc_res_json(req, 200, json_pack("{s:s}", "status", "ok")); }
-static void h_openapi(bc_req *req) { bc_res_json(req, 200, bc_http_openapi()); }
+static char *openapi_text;
+static pthread_once_t openapi_once = PTHREAD_ONCE_INIT;
+static void openapi_build(void)
+{
+    json_t *doc = bc_http_openapi();
+    openapi_text = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+}
+/* The document is built once from the route table and served from memory afterwards. */
+static void h_openapi(bc_req *req)
+{
+    pthread_once(&openapi_once, openapi_build);
+    if (!openapi_text) {
+        bc_res_from_err(req, BC_ENOMEM);
+        return;
+    }
+    bc_res_send(req, 200, "application/json; charset=utf-8", openapi_text, strlen(openapi_text));
+}
 
 static const bc_route app_routes[] = {
     {"GET", "/healthz", 0, BC_RT_INLINE | BC_RT_HIDDEN, NULL, h_health, "ops", "Liveness probe", 200},

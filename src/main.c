@@ -5,6 +5,7 @@
  *   broadcart seed-demo
  *   broadcart config            (prints every setting, its default and unit)
  *   broadcart openapi           (prints the OpenAPI document) */
+#include <curl/curl.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,7 +68,7 @@ int main(int argc, char **argv)
 {
     if (argc < 2)
         return usage();
-    if (sodium_init() < 0 || bc_config_load(&bc_cfg) != BC_OK)
+    if (sodium_init() < 0 || bc_config_load(&bc_cfg) != BC_OK || curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
         return 1;
     const char *lvl = bc_cfg.log_level;
     bc_log_set_level(strcmp(lvl, "debug") == 0 ? BC_LOG_DEBUG
