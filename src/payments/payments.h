@@ -7,24 +7,53 @@
 #include "../http/http.h"
 
 /* Result of a gateway call: HTTP status (0 when the gateway was unreachable) and the parsed
- * JSON body (a Payment object on success, {code,message} on failure; caller owns, may be NULL). */
+ * JSON body (a Payment object on success, {code,message} on failure; caller owns, may be NULL
+ * even with a status, e.g. a proxy's HTML error page). Release with json_decref(res.body). */
 typedef struct bc_pg_result {
     int http_status;
     json_t *body;
 } bc_pg_result;
 
-/* Toss Payments `POST /v1/payments/confirm` {paymentKey, orderId, amount (KRW)} with Basic auth
- * (secret key + ':') and the Idempotency-Key header. Blocking: call from a worker thread.
- * Returns BC_OK when the gateway answered (any status; see res), BC_EGATEWAY when unreachable. */
+/* ---- Toss Payments client (toss.c) ----
+ * Base URL: bc_cfg.toss_api_base, or "http://127.0.0.1:{bc_http_port()}/sandbox-pg" when empty.
+ * Auth: HTTP Basic, user bc_cfg.toss_secret_key, empty password ("base64(secret + ':')").
+ * POSTs send Content-Type: application/json and, when idempotency_key is non-NULL and non-empty,
+ * `Idempotency-Key: <key>` (1..300 printable ASCII chars, else BC_EINVAL). Toss matches the key with
+ * the secret key, URL and method and replays the first response; use one key per logical operation
+ * (e.g. derived from the order) so a retry after a timeout cannot approve or refund twice.
+ * Timeouts: connect 3 s, total 15 s. Each thread reuses one CURL handle (keep-alive).
+ * All three block: call them from worker threads (bc_http_defer / non-INLINE routes), never from
+ * the event loop. They always initialise *res (status 0, body NULL) first.
+ * Returns: BC_OK when the gateway answered with any HTTP status (check res->http_status: 200 =
+ * success, 4xx/5xx = Toss error {code,message}); BC_EGATEWAY when it could not be reached or timed
+ * out (outcome unknown: check later with bc_toss_get); BC_EINVAL on bad arguments; BC_ENOMEM. */
+
+/* Toss `POST /v1/payments/confirm` {paymentKey, orderId, amount (KRW)}: approves the payment the
+ * buyer authenticated. 200 → Payment with status "DONE". Notable errors: 400 ALREADY_PROCESSED_PAYMENT
+ * (already approved: treat as "outcome unknown", confirm with bc_toss_get), 400 INVALID_REQUEST
+ * (also used by the sandbox when orderId/amount differ from the payment window's), 401
+ * UNAUTHORIZED_KEY, 403 REJECT_CARD_COMPANY…, 404 NOT_FOUND_PAYMENT / NOT_FOUND_PAYMENT_SESSION. */
 int bc_toss_confirm(const char *payment_key, const char *order_id, int64_t amount, const char *idempotency_key,
                     bc_pg_result *res);
-/* Toss `POST /v1/payments/{paymentKey}/cancel` {cancelReason[, cancelAmount]}; cancel_amount 0 = full. */
+/* Toss `POST /v1/payments/{paymentKey}/cancel` {cancelReason[, cancelAmount]}; cancel_amount 0 = the
+ * whole remaining balance, > 0 = partial. 200 → Payment with a cancels[] entry appended,
+ * balanceAmount reduced, status "CANCELED" or "PARTIAL_CANCELED" (do not rely on which one after a
+ * series of partial cancels reaching 0; read balanceAmount). Errors: 403 NOT_CANCELABLE_AMOUNT,
+ * 403 NOT_CANCELABLE_PAYMENT, 400 ALREADY_CANCELED_PAYMENT, 404 NOT_FOUND_PAYMENT. */
 int bc_toss_cancel(const char *payment_key, const char *reason, int64_t cancel_amount, const char *idempotency_key,
                    bc_pg_result *res);
-/* Toss `GET /v1/payments/{paymentKey}`. */
+/* Toss `GET /v1/payments/{paymentKey}` (the key is percent-encoded into the path): the current
+ * Payment object, or 404 NOT_FOUND_PAYMENT. */
 int bc_toss_get(const char *payment_key, bc_pg_result *res);
 
+/* Broadcart's payment endpoints under /api/v1/payments (payments_api.c). */
 extern const bc_route bc_payments_routes[];
+/* The sandbox gateway under /sandbox-pg/ (sandbox.c; see docs/CONTRACT.md "Payments"): the fake
+ * payment window GET /sandbox-pg/checkout, POST /sandbox-pg/v1/sandbox/payments (buyer, no auth) and
+ * the Toss API (confirm, GET by paymentKey or orders/{orderId}, cancel) with Basic auth (the secret
+ * must start with "test_sk_" and equal bc_cfg.toss_secret_key), Idempotency-Key and
+ * TossPayments-Test-Code. All BC_RT_INLINE, in-memory only (bounded, lost on restart), errors in
+ * Toss format {code,message}. */
 extern const bc_route bc_sandbox_routes[];
 
 #endif

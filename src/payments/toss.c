@@ -1,1 +1,283 @@
-typedef int bc_empty_tu3;
+/* The Toss Payments core API v1 client (libcurl, blocking; worker threads only).
+ *
+ * Base URL: bc_cfg.toss_api_base, or "http://127.0.0.1:{port}/sandbox-pg" (the built-in sandbox) when it is
+ * empty. Auth: HTTP Basic with the secret key as user name and an empty password, i.e.
+ * "Authorization: Basic base64(secret + ':')" (libcurl builds the header from CURLOPT_USERNAME/PASSWORD).
+ * Every POST carries Content-Type: application/json and, when given, the Idempotency-Key header.
+ *
+ * Each thread keeps one CURL easy handle (a pthread key, cleaned up when the thread exits) and resets its
+ * options before every call, so connections to the gateway are kept alive and reused. Timeouts: connect 3 s,
+ * whole transfer 15 s. Responses are limited to 1 MiB and parsed as JSON.
+ *
+ * The secret key is never logged: log lines carry only the method, the path and the result. */
+#include "payments.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TOSS_MAX_RESPONSE (1u << 20)
+#define TOSS_CONNECT_TIMEOUT_MS 3000L
+#define TOSS_TOTAL_TIMEOUT_MS 15000L
+#define TOSS_MAX_IDEMPOTENCY_KEY 300
+
+static pthread_key_t curl_key;
+static pthread_once_t curl_key_once = PTHREAD_ONCE_INIT;
+
+static void curl_handle_free(void *h) { curl_easy_cleanup(h); }
+
+static void curl_key_init(void)
+{
+    if (pthread_key_create(&curl_key, curl_handle_free) != 0)
+        abort();
+}
+
+/* This thread's easy handle, created on first use and reset before each request (reset keeps the
+ * connection cache, so keep-alive connections survive). NULL when libcurl cannot allocate one. */
+static CURL *thread_handle(void)
+{
+    pthread_once(&curl_key_once, curl_key_init);
+    CURL *h = pthread_getspecific(curl_key);
+    if (h) {
+        curl_easy_reset(h);
+        return h;
+    }
+    h = curl_easy_init();
+    if (h && pthread_setspecific(curl_key, h) != 0) {
+        curl_easy_cleanup(h);
+        h = NULL;
+    }
+    return h;
+}
+
+typedef struct resp_buf {
+    char *data;
+    size_t len, cap;
+} resp_buf;
+
+static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    resp_buf *b = userdata;
+    size_t n = size * nmemb;
+    if (n > TOSS_MAX_RESPONSE - b->len)
+        return 0; /* too large: aborts the transfer with CURLE_WRITE_ERROR */
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *p = realloc(b->data, cap);
+        if (!p)
+            return 0;
+        b->data = p;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, ptr, n);
+    b->len += n;
+    b->data[b->len] = 0;
+    return n;
+}
+
+/* Idempotency keys go into a header: at most 300 printable ASCII characters (no CR/LF injection). */
+static int idempotency_key_ok(const char *k)
+{
+    size_t n = 0;
+    for (; k[n]; n++)
+        if ((unsigned char)k[n] < 0x21 || (unsigned char)k[n] > 0x7e)
+            return 0;
+    return n > 0 && n <= TOSS_MAX_IDEMPOTENCY_KEY;
+}
+
+static int add_header(struct curl_slist **list, const char *line)
+{
+    struct curl_slist *l = curl_slist_append(*list, line);
+    if (!l)
+        return BC_ENOMEM;
+    *list = l;
+    return BC_OK;
+}
+
+/* Performs one request against the gateway. path starts with "/v1/…" (already percent-encoded);
+ * body is JSON text for POST or NULL for GET. Fills res (status 0 and body NULL when unreachable).
+ * Returns BC_OK when an HTTP answer came back, BC_EGATEWAY when not, BC_EINVAL on a bad argument
+ * (e.g. an idempotency key over 300 chars), BC_ENOMEM when out of memory. */
+static int toss_call(const char *method, const char *path, const char *body, const char *idempotency_key,
+                     bc_pg_result *res)
+{
+    int rc = BC_EGATEWAY;
+    struct curl_slist *headers = NULL;
+    resp_buf buf = {0};
+    char url[1024], idem[TOSS_MAX_IDEMPOTENCY_KEY + 32], noproxy[1024];
+    CURL *c = NULL;
+    int n;
+    size_t blen;
+
+    res->http_status = 0;
+    res->body = NULL;
+    if (idempotency_key && *idempotency_key && !idempotency_key_ok(idempotency_key)) {
+        rc = BC_EINVAL;
+        goto out;
+    }
+    blen = strlen(bc_cfg.toss_api_base);
+    while (blen && bc_cfg.toss_api_base[blen - 1] == '/')
+        blen--; /* "https://api.tosspayments.com/" works too */
+    n = blen ? snprintf(url, sizeof url, "%.*s%s", (int)blen, bc_cfg.toss_api_base, path)
+             : snprintf(url, sizeof url, "http://127.0.0.1:%d/sandbox-pg%s", bc_http_port(), path);
+    if (n < 0 || (size_t)n >= sizeof url) {
+        rc = BC_EINVAL;
+        goto out;
+    }
+    /* a proxy from the environment must never carry calls to the loopback sandbox; CURLOPT_NOPROXY
+     * replaces no_proxy, so that list is kept */
+    const char *env_np = getenv("no_proxy");
+    if (!env_np || !*env_np)
+        env_np = getenv("NO_PROXY");
+    snprintf(noproxy, sizeof noproxy, "localhost,127.0.0.1,::1%s%s", env_np && *env_np ? "," : "",
+             env_np && *env_np ? env_np : "");
+    c = thread_handle();
+    if (!c) {
+        rc = BC_ENOMEM;
+        goto out;
+    }
+    if (add_header(&headers, "Accept: application/json") != BC_OK ||
+        (body && add_header(&headers, "Content-Type: application/json") != BC_OK) ||
+        (body && add_header(&headers, "Expect:") != BC_OK)) { /* Expect: no 100-continue round trip */
+        rc = BC_ENOMEM;
+        goto out;
+    }
+    if (body && idempotency_key && *idempotency_key) {
+        snprintf(idem, sizeof idem, "Idempotency-Key: %s", idempotency_key);
+        if (add_header(&headers, idem) != BC_OK) {
+            rc = BC_ENOMEM;
+            goto out;
+        }
+    }
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L); /* required with timeouts in a multi-threaded process */
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, TOSS_CONNECT_TIMEOUT_MS);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, TOSS_TOTAL_TIMEOUT_MS);
+    curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+    curl_easy_setopt(c, CURLOPT_USERNAME, bc_cfg.toss_secret_key);
+    curl_easy_setopt(c, CURLOPT_PASSWORD, "");
+    curl_easy_setopt(c, CURLOPT_NOPROXY, noproxy);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "broadcart/0.1 (+toss-client)");
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &buf);
+    if (body) {
+        curl_easy_setopt(c, CURLOPT_POST, 1L);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+    } else {
+        curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+    }
+
+    CURLcode cr = curl_easy_perform(c);
+    if (cr != CURLE_OK) {
+        bc_log_warn("toss", "%s %s failed: %s", method, path, curl_easy_strerror(cr));
+        rc = BC_EGATEWAY;
+        goto out;
+    }
+    long status = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    res->http_status = (int)status;
+    if (buf.len) {
+        json_error_t jerr;
+        res->body = json_loadb(buf.data, buf.len, 0, &jerr);
+        if (!res->body)
+            bc_log_warn("toss", "%s %s: HTTP %ld with a body that is not JSON", method, path, status);
+    }
+    if (status >= 400) {
+        const char *code = json_string_value(json_object_get(res->body, "code"));
+        bc_log_info("toss", "%s %s: HTTP %ld %s", method, path, status, code ? code : "");
+    }
+    rc = BC_OK;
+out:
+    curl_slist_free_all(headers);
+    free(buf.data);
+    return rc;
+}
+
+/* Percent-encodes s for one path segment into out (size >= 3*strlen+1). Returns BC_EINVAL when it
+ * does not fit or s is empty. */
+static int path_segment(const char *s, char *out, size_t outlen)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t o = 0;
+    if (!s || !*s)
+        return BC_EINVAL;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        int plain = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' ||
+                    *p == '_' || *p == '.' || *p == '~';
+        if (o + (plain ? 1 : 3) >= outlen)
+            return BC_EINVAL;
+        if (plain) {
+            out[o++] = (char)*p;
+        } else {
+            out[o++] = '%';
+            out[o++] = hex[*p >> 4];
+            out[o++] = hex[*p & 15];
+        }
+    }
+    out[o] = 0;
+    return BC_OK;
+}
+
+/* Toss `POST /v1/payments/confirm` {paymentKey, orderId, amount}: approves a payment the buyer
+ * authenticated in the payment window. 200 → Payment (status DONE for cards). */
+int bc_toss_confirm(const char *payment_key, const char *order_id, int64_t amount, const char *idempotency_key,
+                    bc_pg_result *res)
+{
+    res->http_status = 0;
+    res->body = NULL;
+    if (!payment_key || !order_id || amount < 1)
+        return BC_EINVAL;
+    json_t *req = json_pack("{s:s,s:s,s:I}", "paymentKey", payment_key, "orderId", order_id, "amount",
+                            (json_int_t)amount);
+    char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
+    int rc = body ? toss_call("POST", "/v1/payments/confirm", body, idempotency_key, res) : BC_EINVAL;
+    free(body);
+    json_decref(req);
+    return rc;
+}
+
+/* Toss `POST /v1/payments/{paymentKey}/cancel` {cancelReason[, cancelAmount]}: cancels the whole
+ * remaining balance (cancel_amount 0) or part of it. 200 → Payment with a new cancels[] entry. */
+int bc_toss_cancel(const char *payment_key, const char *reason, int64_t cancel_amount, const char *idempotency_key,
+                   bc_pg_result *res)
+{
+    char seg[700], path[800];
+    json_t *req = NULL;
+    char *body = NULL;
+    int rc = BC_EINVAL;
+
+    res->http_status = 0;
+    res->body = NULL;
+    if (!reason || !*reason || cancel_amount < 0 || path_segment(payment_key, seg, sizeof seg) != BC_OK)
+        goto out;
+    snprintf(path, sizeof path, "/v1/payments/%s/cancel", seg);
+    req = cancel_amount > 0 ? json_pack("{s:s,s:I}", "cancelReason", reason, "cancelAmount", (json_int_t)cancel_amount)
+                            : json_pack("{s:s}", "cancelReason", reason);
+    body = req ? json_dumps(req, JSON_COMPACT) : NULL;
+    if (body)
+        rc = toss_call("POST", path, body, idempotency_key, res);
+out:
+    free(body);
+    json_decref(req);
+    return rc;
+}
+
+/* Toss `GET /v1/payments/{paymentKey}`: the current Payment object (404 NOT_FOUND_PAYMENT when unknown). */
+int bc_toss_get(const char *payment_key, bc_pg_result *res)
+{
+    char seg[700], path[800];
+    res->http_status = 0;
+    res->body = NULL;
+    if (path_segment(payment_key, seg, sizeof seg) != BC_OK)
+        return BC_EINVAL;
+    snprintf(path, sizeof path, "/v1/payments/%s", seg);
+    return toss_call("GET", path, NULL, NULL, res);
+}
