@@ -1,6 +1,445 @@
+/* Catalog store code: categories, products, images, listing. The only SQL of the catalog. */
 #include "catalog.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../commerce/commerce.h"
+
+static const char product_sql[] =
+    "SELECT p.id, p.seller_id, u.name AS seller_name, p.category_id, c.name AS category_name, p.name,"
+    " p.description, p.price, p.stock, p.status, p.image_url, p.created_at, p.updated_at, p.deleted"
+    " FROM products p JOIN users u ON u.id = p.seller_id LEFT JOIN categories c ON c.id = p.category_id"
+    " WHERE p.id = ?";
+
 int bc_catalog_product_json(bc_db *db, int64_t id, int include_hidden, json_t **out)
 {
-    (void)db; (void)id; (void)include_hidden; *out = NULL;
-    return BC_ENOTFOUND;
+    json_t *p = NULL, *imgs = NULL, *urls = NULL;
+    int rc = bc_db_row(db, &p, product_sql, "i", id);
+    *out = NULL;
+    if (rc < 0) {
+        rc = BC_ERR;
+        goto out;
+    }
+    if (rc == 0) {
+        rc = BC_ENOTFOUND;
+        goto out;
+    }
+    const char *status = json_string_value(json_object_get(p, "status"));
+    int deleted = json_integer_value(json_object_get(p, "deleted")) != 0;
+    if (!include_hidden && (deleted || !status || strcmp(status, "HIDDEN") == 0)) {
+        rc = BC_ENOTFOUND;
+        goto out;
+    }
+    json_object_del(p, "deleted");
+    if (bc_db_rows(db, &imgs, "SELECT url FROM product_images WHERE product_id = ? ORDER BY position, id", "i", id) < 0) {
+        rc = BC_ERR;
+        goto out;
+    }
+    urls = json_array();
+    size_t i;
+    json_t *row;
+    json_array_foreach(imgs, i, row) json_array_append(urls, json_object_get(row, "url"));
+    json_object_set_new(p, "images", urls);
+    urls = NULL;
+    *out = p;
+    p = NULL;
+    rc = BC_OK;
+out:
+    json_decref(p);
+    json_decref(imgs);
+    json_decref(urls);
+    return rc;
+}
+
+int bc_catalog_product_owner(bc_db *db, int64_t id, int64_t *seller_id, int *deleted, int *visible)
+{
+    json_t *row = NULL;
+    int rc = bc_db_row(db, &row, "SELECT seller_id, deleted, status FROM products WHERE id = ?", "i", id);
+    if (rc < 0) {
+        rc = BC_ERR;
+        goto out;
+    }
+    if (rc == 0) {
+        rc = BC_ENOTFOUND;
+        goto out;
+    }
+    int del = json_integer_value(json_object_get(row, "deleted")) != 0;
+    const char *st = json_string_value(json_object_get(row, "status"));
+    if (seller_id)
+        *seller_id = json_integer_value(json_object_get(row, "seller_id"));
+    if (deleted)
+        *deleted = del;
+    if (visible)
+        *visible = !del && st && strcmp(st, "HIDDEN") != 0;
+    rc = BC_OK;
+out:
+    json_decref(row);
+    return rc;
+}
+
+/* ---- categories ---- */
+
+/* Appends to `into` every row of rows whose parent_id is parent (0 = NULL), recursively;
+ * depth bounds runaway cycles. */
+static void add_children(json_t *rows, json_t *into, int64_t parent, int depth)
+{
+    size_t i;
+    json_t *row;
+    if (depth > 16)
+        return;
+    json_array_foreach(rows, i, row) {
+        json_t *pid = json_object_get(row, "parent_id");
+        int64_t p = json_is_integer(pid) ? json_integer_value(pid) : 0;
+        if (p != parent)
+            continue;
+        int64_t id = json_integer_value(json_object_get(row, "id"));
+        json_t *children = json_array();
+        add_children(rows, children, id, depth + 1);
+        json_array_append_new(into, json_pack("{s:I,s:O,s:O,s:o}", "id", (json_int_t)id, "name",
+                                              json_object_get(row, "name"), "slug", json_object_get(row, "slug"),
+                                              "children", children));
+    }
+}
+
+int bc_catalog_categories(bc_db *db, json_t **out)
+{
+    json_t *rows = NULL;
+    *out = NULL;
+    if (bc_db_rows(db, &rows, "SELECT id, parent_id, name, slug FROM categories ORDER BY position, id", "") < 0)
+        return BC_ERR;
+    json_t *tree = json_array();
+    add_children(rows, tree, 0, 0);
+    json_decref(rows);
+    *out = tree;
+    return BC_OK;
+}
+
+int bc_catalog_category_create(bc_db *db, const char *name, const char *slug, int64_t parent_id, int64_t position,
+                               int64_t *id)
+{
+    int rc = BC_EINVAL;
+    size_t n = slug ? strlen(slug) : 0;
+    if (!name || !*name || n == 0 || n > 60)
+        goto out;
+    for (const char *p = slug; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
+            goto out;
+    if (parent_id > 0) {
+        int64_t one = 0;
+        rc = bc_db_int(db, &one, "SELECT 1 FROM categories WHERE id = ?", "i", parent_id);
+        if (rc != 1) {
+            rc = rc < 0 ? BC_ERR : BC_EINVAL;
+            goto out;
+        }
+        rc = bc_db_int(db, id, "INSERT INTO categories (parent_id, name, slug, position) VALUES (?, ?, ?, ?) RETURNING id",
+                       "itti", parent_id, name, slug, position);
+    } else {
+        rc = bc_db_int(db, id, "INSERT INTO categories (parent_id, name, slug, position) VALUES (NULL, ?, ?, ?) RETURNING id",
+                       "tti", name, slug, position);
+    }
+    rc = rc == 1 ? BC_OK : rc == BC_ECONFLICT ? BC_ECONFLICT : BC_ERR;
+out:
+    return rc;
+}
+
+/* ---- listing ---- */
+
+int bc_catalog_sort_from_name(const char *name)
+{
+    static const char *names[] = {"newest", "name", "price_asc", "price_desc"};
+    if (!name)
+        return -1;
+    for (int i = 0; i < 4; i++)
+        if (strcmp(name, names[i]) == 0)
+            return i;
+    return -1;
+}
+
+static const char list_sql[] =
+    "WITH RECURSIVE cat(id) AS (SELECT id FROM categories WHERE id = ?"
+    " UNION SELECT c.id FROM categories c JOIN cat ON c.parent_id = cat.id)"
+    " SELECT p.id FROM products p"
+    " WHERE p.deleted = 0 AND (? = 0 OR p.category_id IN (SELECT id FROM cat))"
+    " AND lower(p.name) LIKE ? ESCAPE '\\' AND (? = 0 OR p.seller_id = ?)"
+    " AND (? = 1 OR p.status IN ('ON_SALE', 'SOLD_OUT'))"
+    " ORDER BY CASE WHEN ? = 2 THEN p.price END ASC, CASE WHEN ? = 3 THEN p.price END DESC,"
+    " CASE WHEN ? = 1 THEN lower(p.name) END ASC, p.created_at DESC, p.id DESC"
+    " LIMIT ? OFFSET ?";
+
+static const char count_sql[] =
+    "WITH RECURSIVE cat(id) AS (SELECT id FROM categories WHERE id = ?"
+    " UNION SELECT c.id FROM categories c JOIN cat ON c.parent_id = cat.id)"
+    " SELECT COUNT(*) FROM products p"
+    " WHERE p.deleted = 0 AND (? = 0 OR p.category_id IN (SELECT id FROM cat))"
+    " AND lower(p.name) LIKE ? ESCAPE '\\' AND (? = 0 OR p.seller_id = ?)"
+    " AND (? = 1 OR p.status IN ('ON_SALE', 'SOLD_OUT'))";
+
+/* "%" + q lowercased (ASCII) with %, _ and \ escaped + "%"; malloc'd (caller frees) or NULL. */
+static char *like_pattern(const char *q)
+{
+    size_t n = q ? strlen(q) : 0;
+    char *out = malloc(2 * n + 3), *w = out;
+    if (!out)
+        return NULL;
+    *w++ = '%';
+    for (size_t i = 0; i < n; i++) {
+        char c = q[i];
+        if (c == '%' || c == '_' || c == '\\')
+            *w++ = '\\';
+        *w++ = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+    }
+    if (n)
+        *w++ = '%';
+    *w = 0;
+    return out;
+}
+
+int bc_catalog_list(bc_db *db, const bc_product_query *q, json_t **out)
+{
+    int rc = BC_ERR;
+    json_t *ids = NULL, *items = NULL;
+    int64_t total = 0;
+    char *pat = like_pattern(q->q);
+    *out = NULL;
+    if (!pat)
+        goto out;
+    int64_t hidden = q->include_hidden ? 1 : 0, sort = q->sort;
+    if (bc_db_int(db, &total, count_sql, "iitiii", q->category_id, q->category_id, pat, q->seller_id, q->seller_id,
+                  hidden) < 0)
+        goto out;
+    if (bc_db_rows(db, &ids, list_sql, "iitiiiiiiii", q->category_id, q->category_id, pat, q->seller_id,
+                   q->seller_id, hidden, sort, sort, sort, q->per_page, (q->page - 1) * q->per_page) < 0)
+        goto out;
+    items = json_array();
+    size_t i;
+    json_t *row;
+    json_array_foreach(ids, i, row) {
+        json_t *p = NULL;
+        int r = bc_catalog_product_json(db, json_integer_value(json_object_get(row, "id")), 1, &p);
+        if (r == BC_ERR)
+            goto out;
+        if (p)
+            json_array_append_new(items, p);
+    }
+    *out = json_pack("{s:o,s:I,s:I,s:I}", "items", items, "page", (json_int_t)q->page, "per_page",
+                     (json_int_t)q->per_page, "total", (json_int_t)total);
+    items = NULL;
+    rc = *out ? BC_OK : BC_ERR;
+out:
+    free(pat);
+    json_decref(ids);
+    json_decref(items);
+    return rc;
+}
+
+/* ---- products ---- */
+
+int bc_catalog_image_url_ok(const char *url)
+{
+    size_t n = url ? strlen(url) : 0;
+    if (n == 0 || n > 500)
+        return 0;
+    if (strncmp(url, "/media/", 7) != 0 && strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
+        return 0;
+    if ((strncmp(url, "http://", 7) == 0 && n == 7) || (strncmp(url, "https://", 8) == 0 && n == 8) || n == 7)
+        return 0;
+    if (strstr(url, ".."))
+        return 0;
+    for (const char *p = url; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c <= ' ' || c == 0x7f || c == '"' || c == '\'' || c == '<' || c == '>' || c == '\\' || c == '`')
+            return 0;
+    }
+    return 1;
+}
+
+int bc_catalog_check_product(json_t *body, char *msg, size_t msglen)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(body, key, v) {
+        if (json_is_null(v) && strcmp(key, "description") != 0 && strcmp(key, "category_id") != 0 &&
+            strcmp(key, "images") != 0) {
+            snprintf(msg, msglen, "'%s' may not be null", key);
+            return BC_EINVAL;
+        }
+    }
+    const char *name = json_string_value(json_object_get(body, "name"));
+    if (name) {
+        const char *p = name;
+        while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+            p++;
+        if (!*p) {
+            snprintf(msg, msglen, "'name' may not be blank");
+            return BC_EINVAL;
+        }
+    }
+    json_t *st = json_object_get(body, "status");
+    if (st) {
+        const char *s = json_string_value(st);
+        if (!s || (strcmp(s, "ON_SALE") && strcmp(s, "SOLD_OUT") && strcmp(s, "HIDDEN"))) {
+            snprintf(msg, msglen, "'status' must be ON_SALE, SOLD_OUT or HIDDEN");
+            return BC_EINVAL;
+        }
+    }
+    json_t *cat = json_object_get(body, "category_id");
+    if (cat && json_is_integer(cat) && json_integer_value(cat) <= 0) {
+        snprintf(msg, msglen, "'category_id' must be a positive id");
+        return BC_EINVAL;
+    }
+    json_t *imgs = json_object_get(body, "images");
+    if (imgs && !json_is_null(imgs)) {
+        size_t i;
+        json_t *u;
+        if (json_array_size(imgs) > 10) {
+            snprintf(msg, msglen, "'images' may have at most 10 items");
+            return BC_EINVAL;
+        }
+        json_array_foreach(imgs, i, u) {
+            if (!json_is_string(u) || !bc_catalog_image_url_ok(json_string_value(u))) {
+                snprintf(msg, msglen, "images[%zu] must be a path under /media/ or an http(s) URL", i);
+                return BC_EINVAL;
+            }
+        }
+    }
+    return BC_OK;
+}
+
+/* Sets category_id of product id from v (integer or null); BC_EINVAL for an unknown category. */
+static int set_category(bc_db *db, int64_t id, json_t *v, int64_t now)
+{
+    if (json_is_integer(v)) {
+        int64_t one = 0;
+        int rc = bc_db_int(db, &one, "SELECT 1 FROM categories WHERE id = ?", "i", (int64_t)json_integer_value(v));
+        if (rc != 1)
+            return rc < 0 ? BC_ERR : BC_EINVAL;
+        rc = bc_db_exec(db, "UPDATE products SET category_id = ?, updated_at = ? WHERE id = ?", "iii",
+                        (int64_t)json_integer_value(v), now, id);
+        return rc < 0 ? BC_ERR : BC_OK;
+    }
+    return bc_db_exec(db, "UPDATE products SET category_id = NULL, updated_at = ? WHERE id = ?", "ii", now, id) < 0
+               ? BC_ERR
+               : BC_OK;
+}
+
+/* Replaces the images of product id with the URL strings of arr (NULL/null = none). */
+static int set_images(bc_db *db, int64_t id, json_t *arr, int64_t now)
+{
+    size_t i;
+    json_t *u;
+    if (bc_db_exec(db, "DELETE FROM product_images WHERE product_id = ?", "i", id) < 0)
+        return BC_ERR;
+    json_array_foreach(arr, i, u) {
+        if (bc_db_exec(db, "INSERT INTO product_images (product_id, url, position) VALUES (?, ?, ?)", "iti", id,
+                       json_string_value(u), (int64_t)i) < 0)
+            return BC_ERR;
+    }
+    const char *first = json_array_size(arr) ? json_string_value(json_array_get(arr, 0)) : NULL;
+    return bc_db_exec(db, "UPDATE products SET image_url = ?, updated_at = ? WHERE id = ?", "tii", first, now, id) < 0
+               ? BC_ERR
+               : BC_OK;
+}
+
+int bc_catalog_product_create(bc_db *db, int64_t seller_id, json_t *body, int64_t *id)
+{
+    int rc = bc_db_begin(db);
+    int64_t now = bc_now_ms();
+    if (rc != BC_OK)
+        goto out;
+    const char *name = json_string_value(json_object_get(body, "name"));
+    const char *desc = json_string_value(json_object_get(body, "description"));
+    const char *status = json_string_value(json_object_get(body, "status"));
+    int64_t price = json_integer_value(json_object_get(body, "price"));
+    int64_t stock = json_integer_value(json_object_get(body, "stock"));
+    int hidden = status && strcmp(status, "HIDDEN") == 0;
+    rc = bc_db_int(db, id,
+                   "INSERT INTO products (seller_id, category_id, name, description, price, stock, status, image_url,"
+                   " created_at, updated_at) VALUES (?, NULL, ?, ?, ?, 0, ?, NULL, ?, ?) RETURNING id",
+                   "ittitii", seller_id, name, desc ? desc : "", price, hidden ? "HIDDEN" : "SOLD_OUT", now, now);
+    if (rc != 1) {
+        rc = BC_ERR;
+        goto out;
+    }
+    json_t *cat = json_object_get(body, "category_id");
+    if (cat && (rc = set_category(db, *id, cat, now)) != BC_OK)
+        goto out;
+    json_t *imgs = json_object_get(body, "images");
+    if (imgs && (rc = set_images(db, *id, imgs, now)) != BC_OK)
+        goto out;
+    if ((rc = bc_stock_set(db, *id, stock, "create")) != BC_OK)
+        goto out;
+    rc = bc_db_commit(db);
+out:
+    if (rc != BC_OK)
+        bc_db_rollback(db);
+    return rc;
+}
+
+int bc_catalog_product_update(bc_db *db, int64_t id, json_t *body)
+{
+    int64_t now = bc_now_ms(), one = 0;
+    json_t *v;
+    int rc = bc_db_begin(db);
+    if (rc != BC_OK)
+        goto out;
+    rc = bc_db_int(db, &one, "SELECT 1 FROM products WHERE id = ? AND deleted = 0", "i", id);
+    if (rc != 1) {
+        rc = rc < 0 ? BC_ERR : BC_ENOTFOUND;
+        goto out;
+    }
+    rc = BC_OK;
+    if ((v = json_object_get(body, "name")) &&
+        bc_db_exec(db, "UPDATE products SET name = ? WHERE id = ?", "ti", json_string_value(v), id) < 0)
+        rc = BC_ERR;
+    if (rc == BC_OK && (v = json_object_get(body, "description")) &&
+        bc_db_exec(db, "UPDATE products SET description = ? WHERE id = ?", "ti",
+                   json_is_string(v) ? json_string_value(v) : "", id) < 0)
+        rc = BC_ERR;
+    if (rc == BC_OK && (v = json_object_get(body, "price")) &&
+        bc_db_exec(db, "UPDATE products SET price = ? WHERE id = ?", "ii", (int64_t)json_integer_value(v), id) < 0)
+        rc = BC_ERR;
+    if (rc == BC_OK && (v = json_object_get(body, "category_id")))
+        rc = set_category(db, id, v, now);
+    if (rc == BC_OK && (v = json_object_get(body, "images")))
+        rc = set_images(db, id, v, now);
+    if (rc == BC_OK && (v = json_object_get(body, "stock")))
+        rc = bc_stock_set(db, id, json_integer_value(v), "adjust");
+    if (rc == BC_OK && (v = json_object_get(body, "status")) &&
+        bc_db_exec(db,
+                   "UPDATE products SET status = CASE WHEN ? = 'HIDDEN' THEN 'HIDDEN' WHEN stock > 0 THEN 'ON_SALE'"
+                   " ELSE 'SOLD_OUT' END WHERE id = ?",
+                   "ti", json_string_value(v), id) < 0)
+        rc = BC_ERR;
+    if (rc == BC_OK && bc_db_exec(db, "UPDATE products SET updated_at = ? WHERE id = ?", "ii", now, id) < 0)
+        rc = BC_ERR;
+    if (rc != BC_OK)
+        goto out;
+    rc = bc_db_commit(db);
+out:
+    if (rc != BC_OK)
+        bc_db_rollback(db);
+    return rc;
+}
+
+int bc_catalog_product_delete(bc_db *db, int64_t id)
+{
+    int rc = bc_db_begin(db);
+    if (rc != BC_OK)
+        goto out;
+    rc = bc_db_exec(db, "UPDATE products SET deleted = 1, updated_at = ? WHERE id = ? AND deleted = 0", "ii",
+                    bc_now_ms(), id);
+    if (rc <= 0) {
+        rc = rc < 0 ? BC_ERR : BC_ENOTFOUND;
+        goto out;
+    }
+    if (bc_db_exec(db, "DELETE FROM cart_items WHERE product_id = ?", "i", id) < 0) {
+        rc = BC_ERR;
+        goto out;
+    }
+    rc = bc_db_commit(db);
+out:
+    if (rc != BC_OK)
+        bc_db_rollback(db);
+    return rc;
 }

@@ -1,15 +1,79 @@
 /* catalog: categories (tree), products (price in KRW, stock, status, images), search and paging.
- * Prefix: bc_catalog_. Stock is changed only through commerce/stock (bc_stock_*). */
+ * Prefix: bc_catalog_. Stock is changed only through commerce/stock (bc_stock_*).
+ * Files: catalog.c (store code, the only SQL of this module), catalog_api.c (routes). */
 #ifndef BC_CATALOG_H
 #define BC_CATALOG_H
 
 #include "../http/http.h"
 
-/* Loads one product as the public JSON shape (id, seller_id, seller_name, category_id, name,
- * description, price, stock, status, images[], created_at). *out is owned by the caller.
+/* Loads one product as the public JSON shape (id, seller_id, seller_name, category_id,
+ * category_name, name, description, price, stock, status, image_url, images[], created_at,
+ * updated_at). *out is owned by the caller.
  * Hidden or deleted products are returned only when include_hidden is set.
  * Returns BC_OK, BC_ENOTFOUND or BC_ERR. */
 int bc_catalog_product_json(bc_db *db, int64_t id, int include_hidden, json_t **out);
+
+/* Owner facts of a product: *seller_id, *deleted (0/1) and *visible (1 when ON_SALE/SOLD_OUT
+ * and not deleted). Any out pointer may be NULL. BC_OK, BC_ENOTFOUND or BC_ERR. */
+int bc_catalog_product_owner(bc_db *db, int64_t id, int64_t *seller_id, int *deleted, int *visible);
+
+/* The category tree [{id, name, slug, children:[…]}] ordered by position then id; *out owned
+ * by the caller. BC_OK or BC_ERR. */
+int bc_catalog_categories(bc_db *db, json_t **out);
+/* Creates a category (parent_id 0 = top level). name 1..60 chars, slug 1..60 of [a-z0-9-].
+ * Returns BC_OK (*id set), BC_EINVAL (bad slug / unknown parent), BC_ECONFLICT (slug taken)
+ * or BC_ERR. */
+int bc_catalog_category_create(bc_db *db, const char *name, const char *slug, int64_t parent_id, int64_t position,
+                               int64_t *id);
+
+/* Sort orders of the product list. */
+enum bc_catalog_sort { BC_SORT_NEWEST = 0, BC_SORT_NAME = 1, BC_SORT_PRICE_ASC = 2, BC_SORT_PRICE_DESC = 3 };
+/* Maps "newest"|"name"|"price_asc"|"price_desc" to enum bc_catalog_sort; -1 when unknown. */
+int bc_catalog_sort_from_name(const char *name);
+
+/* A product list query. category_id 0 = any (else that category and its descendants); q NULL
+ * or "" = any, else a case-insensitive (ASCII) substring of the name; seller_id 0 = any seller;
+ * include_hidden 0 lists only ON_SALE/SOLD_OUT (deleted products are never listed);
+ * page >= 1, per_page >= 1. */
+typedef struct bc_product_query {
+    int64_t category_id;
+    const char *q;
+    int sort;
+    int64_t page, per_page;
+    int64_t seller_id;
+    int include_hidden;
+} bc_product_query;
+
+/* Runs q and builds {items:[product], page, per_page, total}; *out owned by the caller.
+ * BC_OK or BC_ERR. */
+int bc_catalog_list(bc_db *db, const bc_product_query *q, json_t **out);
+
+/* 1 when url is acceptable as a product image: 1..500 bytes, a path starting with "/media/" or
+ * an "http://" / "https://" URL, no whitespace, quotes, angle brackets, backslashes or "..". */
+int bc_catalog_image_url_ok(const char *url);
+/* Checks a product body beyond its route schema (both POST and PATCH): name not blank,
+ * status one of ON_SALE|SOLD_OUT|HIDDEN, images an array (<= 10) of acceptable URLs, no null
+ * except for description, category_id and images. Writes a message into msg on failure.
+ * BC_OK or BC_EINVAL. */
+int bc_catalog_check_product(json_t *body, char *msg, size_t msglen);
+
+/* Creates a product of seller_id from a checked body {name, description?, price, stock,
+ * category_id?, status?, images?} in one transaction; the initial stock goes through
+ * bc_stock_set (ledger reason "create"). Status: HIDDEN when asked, else ON_SALE with stock
+ * and SOLD_OUT without. Returns BC_OK (*id set), BC_EINVAL (unknown category) or BC_ERR. */
+int bc_catalog_product_create(bc_db *db, int64_t seller_id, json_t *body, int64_t *id);
+/* Applies any subset of those fields to product id (not deleted) in one transaction; stock
+ * through bc_stock_set (reason "adjust"); status "HIDDEN" hides, "ON_SALE"/"SOLD_OUT" shows it
+ * again (ON_SALE with stock, SOLD_OUT without); images replace the list; category_id null
+ * clears it. Returns BC_OK, BC_ENOTFOUND, BC_EINVAL (unknown category) or BC_ERR. */
+int bc_catalog_product_update(bc_db *db, int64_t id, json_t *body);
+/* Soft-deletes product id (deleted = 1) and removes it from every cart. BC_OK, BC_ENOTFOUND
+ * (missing or already deleted) or BC_ERR. */
+int bc_catalog_product_delete(bc_db *db, int64_t id);
+
+/* Parses ?page= and ?per_page= of req: page 1..100000 (default 1), per_page 1..max_per_page
+ * (default def_per_page). On a bad value sends 422 VALIDATION_FAILED and returns BC_EINVAL. */
+int bc_catalog_paging(bc_req *req, int64_t def_per_page, int64_t max_per_page, int64_t *page, int64_t *per_page);
 
 extern const bc_route bc_catalog_routes[];
 

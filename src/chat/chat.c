@@ -1,4 +1,500 @@
+/* The live room: WebSocket callbacks (event-loop threads, no database), the per-user rate limiter,
+ * the worker job that stores and broadcasts a chat message, viewer-count frames and the history
+ * endpoint. See chat.h for the protocol. */
 #include "chat.h"
-void bc_chat_init(void) {}
-void bc_chat_publish_event(int64_t id, const char *t, json_t *d) { (void)id; (void)t; (void)d; }
-const bc_route bc_chat_routes[] = {{NULL}};
+
+#include "../live/live.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define WINDOW_MS 10000         /* rate-limit window */
+#define RATE_BUCKETS 256
+#define RATE_GC_THRESHOLD 4096  /* sweep idle rate entries when the table grows beyond this */
+#define VIEWERS_INTERVAL_MS 500 /* at most one viewers frame per room per interval */
+#define TICK_MS 100
+
+/* Per-connection state (owned by the connection; freed in on_close). */
+typedef struct conn_state {
+    int64_t live_id;
+    int64_t user_id; /* 0 = anonymous (read-only) */
+} conn_state;
+
+/* One accepted chat message waiting to be stored and broadcast (owned by the queue, then by
+ * the drain job that frees it). */
+typedef struct chat_job {
+    struct chat_job *next;
+    int64_t live_id, user_id;
+    char *frame; /* set by the drain job: the serialised chat frame */
+    char text[];
+} chat_job;
+
+/* ---- known lives (highest id) ---- */
+static atomic_llong max_live_id;
+static atomic_int max_loaded;
+static atomic_llong last_refresh_ms;
+
+void bc_chat_note_live(int64_t id)
+{
+    long long cur = atomic_load(&max_live_id);
+    while (id > cur && !atomic_compare_exchange_weak(&max_live_id, &cur, id))
+        ;
+}
+
+static void load_max_job(bc_db *db, void *arg)
+{
+    (void)arg;
+    int64_t max = 0;
+    if (bc_live_max_id(db, &max) == BC_OK) {
+        bc_chat_note_live(max);
+        atomic_store(&max_loaded, 1);
+    }
+}
+
+/* Whether a connection to live id may open: unknown until the first load, then id <= max. */
+static int live_may_exist(int64_t id)
+{
+    if (!atomic_load(&max_loaded) || id <= atomic_load(&max_live_id))
+        return 1;
+    /* maybe created by another process: re-read, at most once a second */
+    int64_t now = bc_now_ms();
+    long long last = atomic_load(&last_refresh_ms);
+    if (now - last >= 1000 && atomic_compare_exchange_strong(&last_refresh_ms, &last, now))
+        bc_http_defer(load_max_job, NULL);
+    return 0;
+}
+
+/* ---- rate limiter: exact sliding window of the last R send times per user ---- */
+typedef struct rate_entry {
+    int64_t user_id;
+    int n, head;
+    struct rate_entry *next;
+    int64_t ts[]; /* ring of bc_cfg.chat_rate_per_10s times (ms) */
+} rate_entry;
+
+static pthread_mutex_t rate_lock = PTHREAD_MUTEX_INITIALIZER;
+static rate_entry *rate_table[RATE_BUCKETS];
+static int rate_entries;
+
+static int64_t newest(const rate_entry *e, int cap)
+{
+    return e->n == 0 ? 0 : e->ts[(e->head + e->n - 1) % cap];
+}
+
+/* Drops entries whose newest send is outside the window (rate_lock held). */
+static void rate_gc(int64_t now, int cap)
+{
+    for (int b = 0; b < RATE_BUCKETS; b++) {
+        for (rate_entry **pp = &rate_table[b], *e; (e = *pp);) {
+            if (now - newest(e, cap) >= WINDOW_MS) {
+                *pp = e->next;
+                free(e);
+                rate_entries--;
+            } else {
+                pp = &e->next;
+            }
+        }
+    }
+}
+
+/* Records a send by user_id at now if allowed. Returns 1 when allowed, 0 when over the limit. */
+static int rate_allow(int64_t user_id, int64_t now)
+{
+    int cap = bc_cfg.chat_rate_per_10s > 0 ? bc_cfg.chat_rate_per_10s : 1, ok = 1;
+    size_t b = (size_t)((uint64_t)user_id * 11400714819323198485ull >> 56) % RATE_BUCKETS;
+    pthread_mutex_lock(&rate_lock);
+    rate_entry *e = rate_table[b];
+    while (e && e->user_id != user_id)
+        e = e->next;
+    if (!e) {
+        if (rate_entries >= RATE_GC_THRESHOLD)
+            rate_gc(now, cap);
+        e = calloc(1, sizeof *e + sizeof(int64_t) * (size_t)cap);
+        if (!e)
+            goto out; /* fail open: a missing entry only loses rate accounting */
+        e->user_id = user_id;
+        e->next = rate_table[b];
+        rate_table[b] = e;
+        rate_entries++;
+    }
+    if (e->n < cap) {
+        e->ts[(e->head + e->n) % cap] = now;
+        e->n++;
+    } else if (now - e->ts[e->head] >= WINDOW_MS) {
+        e->ts[e->head] = now; /* the oldest of the last cap sends left the window */
+        e->head = (e->head + 1) % cap;
+    } else {
+        ok = 0;
+    }
+out:
+    pthread_mutex_unlock(&rate_lock);
+    return ok;
+}
+
+/* ---- frames ---- */
+
+static void publish_json(int64_t live_id, json_t *frame)
+{
+    char *s = json_dumps(frame, JSON_COMPACT);
+    if (s)
+        bc_hub_publish(live_id, s, strlen(s));
+    free(s);
+}
+
+void bc_chat_publish_event(int64_t live_id, const char *type, json_t *data)
+{
+    json_t *f = json_pack("{s:s}", "type", type);
+    if (json_is_object(data))
+        json_object_update(f, data);
+    json_object_set_new(f, "type", json_string(type)); /* data cannot override the type */
+    publish_json(live_id, f);
+    json_decref(f);
+}
+
+/* The chat frame shape (CONTRACT "chat frames"); caller owns the result. */
+static json_t *chat_frame(int64_t id, int64_t live_id, int64_t user_id, const char *name, const char *role,
+                          const char *text, int64_t sent_at, int is_seller)
+{
+    char iso[32];
+    bc_time_iso(sent_at, iso, sizeof iso);
+    return json_pack("{s:s,s:I,s:I,s:{s:I,s:s,s:s},s:s,s:s,s:b}", "type", "chat", "id", (json_int_t)id, "live_id",
+                     (json_int_t)live_id, "user", "id", (json_int_t)user_id, "name", name, "role", role, "text", text,
+                     "sent_at", iso, "is_seller", is_seller);
+}
+
+static void send_error(bc_ws *ws, const char *code, const char *message)
+{
+    json_t *f = json_pack("{s:s,s:s,s:s}", "type", "error", "code", code, "message", message);
+    char *s = json_dumps(f, JSON_COMPACT);
+    if (s)
+        bc_ws_send(ws, s, strlen(s));
+    free(s);
+    json_decref(f);
+}
+
+/* ---- the chat queue: one FIFO drained by at most one worker job at a time, so messages are
+ * stored (ids) and broadcast in the order they were received (a user's burst stays in order),
+ * in batches of up to DRAIN_BATCH per transaction. ---- */
+#define DRAIN_BATCH 64
+#define MAX_PENDING 10000
+
+static pthread_mutex_t q_lock = PTHREAD_MUTEX_INITIALIZER;
+static chat_job *q_head, *q_tail;
+static int q_len, q_draining;
+
+/* Stores one message (inside the drain transaction) and sets job->frame; drops it silently when
+ * the live is unknown or ENDED. */
+static void store_one(bc_db *db, chat_job *job)
+{
+    json_t *ctx = NULL, *frame = NULL;
+    int64_t now = bc_now_ms(), id = 0;
+    int rc = bc_db_row(db, &ctx,
+                       "SELECT l.seller_id, l.status, u.name, u.role FROM lives l, users u WHERE l.id = ? AND u.id = ?",
+                       "ii", job->live_id, job->user_id);
+    if (rc != 1 || strcmp(json_string_value(json_object_get(ctx, "status")), "ENDED") == 0)
+        goto out;
+    rc = bc_db_int(db, &id,
+                   "INSERT INTO chat_messages (live_id, user_id, text, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+                   "iiti", job->live_id, job->user_id, job->text, now);
+    if (rc != 1) {
+        bc_log_warn("chat", "cannot store a message for live %lld", (long long)job->live_id);
+        goto out;
+    }
+    frame = chat_frame(id, job->live_id, job->user_id, json_string_value(json_object_get(ctx, "name")),
+                       json_string_value(json_object_get(ctx, "role")), job->text, now,
+                       json_integer_value(json_object_get(ctx, "seller_id")) == job->user_id);
+    job->frame = frame ? json_dumps(frame, JSON_COMPACT) : NULL;
+out:
+    json_decref(ctx);
+    json_decref(frame);
+}
+
+/* Worker job: drains the queue batch by batch; clears q_draining when it finds it empty. */
+static void drain_job(bc_db *db, void *arg)
+{
+    (void)arg;
+    for (;;) {
+        pthread_mutex_lock(&q_lock);
+        chat_job *batch = q_head, *last = NULL;
+        int n = 0;
+        for (chat_job *j = q_head; j && n < DRAIN_BATCH; j = j->next, n++)
+            last = j;
+        if (n == 0) {
+            q_draining = 0;
+            pthread_mutex_unlock(&q_lock);
+            return;
+        }
+        q_head = last->next;
+        if (!q_head)
+            q_tail = NULL;
+        last->next = NULL;
+        q_len -= n;
+        pthread_mutex_unlock(&q_lock);
+
+        int ok = bc_db_begin(db) == BC_OK;
+        for (chat_job *j = batch; ok && j; j = j->next)
+            store_one(db, j);
+        if (!ok || bc_db_commit(db) != BC_OK) {
+            bc_db_rollback(db);
+            bc_log_warn("chat", "dropped %d chat message(s): the database refused the batch", n);
+            ok = 0;
+        }
+        for (chat_job *j = batch, *next; j; j = next) {
+            next = j->next;
+            if (ok && j->frame)
+                bc_hub_publish(j->live_id, j->frame, strlen(j->frame));
+            free(j->frame);
+            free(j);
+        }
+    }
+}
+
+/* Schedules the drain job when messages wait and none runs (any thread). */
+static void kick_drain(void)
+{
+    pthread_mutex_lock(&q_lock);
+    int start = q_len > 0 && !q_draining;
+    if (start)
+        q_draining = 1;
+    pthread_mutex_unlock(&q_lock);
+    if (start && bc_http_defer(drain_job, NULL) != BC_OK) {
+        pthread_mutex_lock(&q_lock);
+        q_draining = 0; /* the ticker retries within TICK_MS */
+        pthread_mutex_unlock(&q_lock);
+    }
+}
+
+/* Queues job (taking ownership). BC_OK, or BC_EBUSY when too many messages wait (job freed). */
+static int enqueue_chat(chat_job *job)
+{
+    job->next = NULL;
+    pthread_mutex_lock(&q_lock);
+    int full = q_len >= MAX_PENDING;
+    if (!full) {
+        if (q_tail)
+            q_tail->next = job;
+        else
+            q_head = job;
+        q_tail = job;
+        q_len++;
+    }
+    pthread_mutex_unlock(&q_lock);
+    if (full) {
+        free(job);
+        return BC_EBUSY;
+    }
+    kick_drain();
+    return BC_OK;
+}
+
+/* ---- WebSocket callbacks (event-loop thread; no database) ---- */
+
+static int ws_open(bc_ws *ws, bc_req *req)
+{
+    int64_t id;
+    if (bc_req_param_id(req, "id", &id) != BC_OK || !live_may_exist(id))
+        return 404;
+    conn_state *st = calloc(1, sizeof *st);
+    if (!st)
+        return 503;
+    const bc_auth *a = bc_req_auth(req);
+    st->live_id = id;
+    st->user_id = a ? a->user_id : 0;
+    bc_ws_set_data(ws, st);
+    bc_ws_join(ws, id);
+    return 0;
+}
+
+static int is_space(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+
+static void ws_message(bc_ws *ws, const char *data, size_t len)
+{
+    conn_state *st = bc_ws_data(ws);
+    json_error_t err;
+    json_t *msg = json_loadb(data, len, JSON_REJECT_DUPLICATES, &err);
+    const char *type = NULL, *text = NULL;
+    chat_job *job = NULL;
+    if (!msg || json_unpack_ex(msg, &err, 0, "{s:s,s:s}", "type", &type, "text", &text) != 0 ||
+        strcmp(type, "chat") != 0) {
+        send_error(ws, "INVALID_MESSAGE", "expected {\"type\":\"chat\",\"text\":\"...\"}");
+        goto out;
+    }
+    if (st->user_id == 0) {
+        send_error(ws, "UNAUTHENTICATED", "sign in to chat");
+        goto out;
+    }
+    /* trim ASCII whitespace; jansson guarantees valid UTF-8 without NUL */
+    size_t n = strlen(text), chars = 0;
+    while (n > 0 && is_space((unsigned char)text[n - 1]))
+        n--;
+    while (n > 0 && is_space((unsigned char)*text)) {
+        text++;
+        n--;
+    }
+    for (size_t i = 0; i < n; i++)
+        chars += ((unsigned char)text[i] & 0xC0) != 0x80;
+    if (chars == 0) {
+        send_error(ws, "EMPTY", "the message is empty");
+        goto out;
+    }
+    if (chars > BC_CHAT_MAX_CHARS) {
+        send_error(ws, "TEXT_TOO_LONG", "a message may have at most 300 characters");
+        goto out;
+    }
+    if (!rate_allow(st->user_id, bc_now_ms())) {
+        send_error(ws, "RATE_LIMITED", "too many messages; wait a few seconds");
+        goto out;
+    }
+    job = malloc(sizeof *job + n + 1);
+    if (!job) {
+        send_error(ws, "BUSY", "server is busy, retry shortly");
+        goto out;
+    }
+    job->live_id = st->live_id;
+    job->user_id = st->user_id;
+    job->frame = NULL;
+    memcpy(job->text, text, n);
+    job->text[n] = 0;
+    if (enqueue_chat(job) != BC_OK)
+        send_error(ws, "BUSY", "server is busy, retry shortly");
+out:
+    json_decref(msg);
+}
+
+static void ws_close(bc_ws *ws)
+{
+    free(bc_ws_data(ws));
+    bc_ws_set_data(ws, NULL);
+}
+
+static const bc_ws_route chat_ws = {"/api/v1/lives/{id}/chat", ws_open, ws_message, ws_close};
+
+/* ---- viewer counts: first change sent at once, later ones coalesced to one frame per
+ * VIEWERS_INTERVAL_MS per room by the ticker; the count is read and published under vlock so
+ * frames leave in order and the last one carries the final count. ---- */
+typedef struct vroom {
+    int64_t id;
+    int64_t last_ms;
+    int dirty;
+    struct vroom *next;
+} vroom;
+
+static pthread_mutex_t vlock = PTHREAD_MUTEX_INITIALIZER;
+static vroom *vrooms;
+
+/* vlock held */
+static void publish_viewers(vroom *r, int64_t now)
+{
+    char buf[64];
+    int len = snprintf(buf, sizeof buf, "{\"type\":\"viewers\",\"count\":%d}", bc_hub_count(r->id));
+    bc_hub_publish(r->id, buf, (size_t)len);
+    r->last_ms = now;
+    r->dirty = 0;
+}
+
+static void on_count(int64_t room, int count)
+{
+    (void)count; /* re-read under the lock: counts from different loops may arrive out of order */
+    int64_t now = bc_now_ms();
+    pthread_mutex_lock(&vlock);
+    vroom *r = vrooms;
+    while (r && r->id != room)
+        r = r->next;
+    if (!r && (r = calloc(1, sizeof *r))) {
+        r->id = room;
+        r->next = vrooms;
+        vrooms = r;
+    }
+    if (r) {
+        if (now - r->last_ms >= VIEWERS_INTERVAL_MS)
+            publish_viewers(r, now);
+        else
+            r->dirty = 1;
+    }
+    pthread_mutex_unlock(&vlock);
+}
+
+static void *ticker_main(void *arg)
+{
+    (void)arg;
+    struct timespec ts = {0, TICK_MS * 1000000L};
+    for (;;) {
+        nanosleep(&ts, NULL);
+        int64_t now = bc_now_ms();
+        pthread_mutex_lock(&vlock);
+        for (vroom **pp = &vrooms, *r; (r = *pp);) {
+            if (r->dirty && now - r->last_ms >= VIEWERS_INTERVAL_MS)
+                publish_viewers(r, now);
+            if (!r->dirty && now - r->last_ms > 60000 && bc_hub_count(r->id) == 0) {
+                *pp = r->next; /* idle, empty room */
+                free(r);
+            } else {
+                pp = &r->next;
+            }
+        }
+        pthread_mutex_unlock(&vlock);
+        kick_drain(); /* in case a bc_http_defer failed on a full queue */
+    }
+    return NULL;
+}
+
+void bc_chat_init(void)
+{
+    bc_http_register_ws(&chat_ws);
+    bc_hub_on_count(on_count);
+    pthread_t t;
+    if (pthread_create(&t, NULL, ticker_main, NULL) == 0)
+        pthread_detach(t);
+    bc_http_defer(load_max_job, NULL); /* runs when the workers start */
+}
+
+/* ---- history ---- */
+static void h_history(bc_req *req)
+{
+    int64_t id, limit = 50, seller_id = 0;
+    json_t *rows = NULL, *items = json_array();
+    const char *l = bc_req_query(req, "limit");
+    bc_db *db = bc_req_db(req);
+    if (bc_req_param_id(req, "id", &id) != BC_OK) {
+        bc_res_error(req, 404, "NOT_FOUND", "no such live");
+        goto out;
+    }
+    if (l && *l && bc_parse_i64(l, 1, 200, &limit) != BC_OK) {
+        bc_res_error(req, 422, "VALIDATION_FAILED", "'limit' must be between 1 and 200");
+        goto out;
+    }
+    int rc = bc_db_int(db, &seller_id, "SELECT seller_id FROM lives WHERE id = ?", "i", id);
+    if (rc != 1) {
+        bc_res_from_err(req, rc == 0 ? BC_ENOTFOUND : BC_ERR);
+        goto out;
+    }
+    if (bc_db_rows(db, &rows,
+                   "SELECT m.id, m.user_id, u.name, u.role, m.text, m.created_at AS created_ms FROM chat_messages m"
+                   " JOIN users u ON u.id = m.user_id WHERE m.live_id = ? ORDER BY m.id DESC LIMIT ?",
+                   "ii", id, limit) < 0) {
+        bc_res_from_err(req, BC_ERR);
+        goto out;
+    }
+    for (size_t i = json_array_size(rows); i-- > 0;) {
+        json_t *r = json_array_get(rows, i);
+        int64_t uid = json_integer_value(json_object_get(r, "user_id"));
+        int64_t at = json_integer_value(json_object_get(r, "created_ms"));
+        json_array_append_new(items, chat_frame(json_integer_value(json_object_get(r, "id")), id, uid,
+                                                json_string_value(json_object_get(r, "name")),
+                                                json_string_value(json_object_get(r, "role")),
+                                                json_string_value(json_object_get(r, "text")), at, uid == seller_id));
+    }
+    bc_res_json(req, 200, json_pack("{s:O}", "items", items));
+out:
+    json_decref(rows);
+    json_decref(items);
+}
+
+const bc_route bc_chat_routes[] = {
+    {"GET", "/api/v1/lives/{id}/chat", 0, 0, NULL, h_history, "chat",
+     "Recent chat messages of a live, oldest first (?limit=1..200, default 50); the same path is the WebSocket room", 200},
+    {NULL},
+};

@@ -1,16 +1,36 @@
 /* chat: the live room protocol over WebSocket (/api/v1/lives/{id}/chat): chat messages
  * (stored per live, <= 300 chars, rate-limited per user), viewer counts, pin and status events.
- * Prefix: bc_chat_. */
+ * Prefix: bc_chat_.
+ *
+ * Frames (server -> client, JSON text, docs/CONTRACT.md "chat frames"):
+ *   {"type":"chat","id","live_id","user":{"id","name","role"},"text","sent_at","is_seller"}
+ *   {"type":"viewers","count"}  {"type":"pin","product"}  {"type":"status","status"}
+ *   {"type":"error","code","message"}   (only to the connection that caused it)
+ * Client -> server: {"type":"chat","text":"..."}. Error codes: INVALID_MESSAGE, UNAUTHENTICATED,
+ * EMPTY, TEXT_TOO_LONG, RATE_LIMITED, BUSY. Frames over 4096 bytes are closed by the http layer
+ * with 1009 (RFC 6455 §7.4.1); only that connection is affected.
+ *
+ * Threads: the WebSocket callbacks run on the event loops and never touch the database; a
+ * message is validated and rate-limited there, then stored and broadcast by a worker job.
+ * Existence of a live at the handshake is checked against the highest live id (lives are never
+ * deleted, ids only grow): loaded from the database at start, raised by bc_chat_note_live, and
+ * re-read (at most once a second) when a client asks for a higher id. */
 #ifndef BC_CHAT_H
 #define BC_CHAT_H
 
 #include "../http/http.h"
 
-/* Registers the WebSocket route and the viewer-count hook. Call before serving. */
+/* Max characters (UTF-8 code points) of one chat message after trimming. */
+#define BC_CHAT_MAX_CHARS 300
+
+/* Registers the WebSocket route and the viewer-count hook, starts the viewer-count ticker and
+ * queues the load of the highest live id. Call once before serving. */
 void bc_chat_init(void);
 /* Sends an event frame {"type":type, ...fields of data} to every viewer of live_id (any thread).
- * data is borrowed. */
+ * data (an object, or NULL) is borrowed. */
 void bc_chat_publish_event(int64_t live_id, const char *type, json_t *data);
+/* Records that live id exists, so chat connections to it are accepted (any thread). */
+void bc_chat_note_live(int64_t id);
 
 extern const bc_route bc_chat_routes[];
 

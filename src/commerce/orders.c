@@ -1,2 +1,622 @@
+/* Orders store code and the pure order rules (fees, ids, names, state transitions). Every state
+ * change is a conditional UPDATE on the status the caller saw, so the sweeper, payment confirm
+ * and cancel never overwrite each other. */
 #include "commerce.h"
-int bc_order_expire_due(bc_db *db, int64_t now) { (void)db; (void)now; return 0; }
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define ORDER_MAX_LINES 50
+
+/* ---- pure rules ---- */
+
+int64_t bc_order_shipping_fee(int64_t subtotal)
+{
+    if (subtotal <= 0 || subtotal >= (int64_t)bc_cfg.free_shipping_over)
+        return 0;
+    return bc_cfg.shipping_fee;
+}
+
+void bc_order_make_id(char *out, size_t len, int64_t now_ms)
+{
+    char rnd[11];
+    time_t s = (time_t)(now_ms / 1000);
+    struct tm tm;
+    gmtime_r(&s, &tm);
+    bc_rand_token(rnd, 10);
+    snprintf(out, len, "BC%04d%02d%02d-%s", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, rnd);
+}
+
+int bc_order_id_valid(const char *s)
+{
+    size_t n = 0;
+    if (!s)
+        return 0;
+    for (; s[n]; n++) {
+        char c = s[n];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+            return 0;
+    }
+    return n >= 6 && n <= 64;
+}
+
+void bc_order_make_name(const char *first_name, size_t nlines, char *out, size_t len)
+{
+    char suffix[48] = "";
+    size_t suffix_chars = 0, chars = 0, w = 0;
+    if (len == 0)
+        return;
+    if (nlines > 1) {
+        snprintf(suffix, sizeof suffix, " 외 %zu건", nlines - 1);
+        for (const char *p = suffix; *p; p++)
+            if (((unsigned char)*p & 0xC0) != 0x80)
+                suffix_chars++;
+    }
+    size_t max_chars = 100 - suffix_chars, max_bytes = len - 1 - strlen(suffix);
+    if (strlen(suffix) >= len)
+        max_bytes = 0;
+    const char *p = first_name ? first_name : "";
+    while (*p) {
+        size_t clen = 1;
+        unsigned char c = (unsigned char)*p;
+        if (c >= 0xF0)
+            clen = 4;
+        else if (c >= 0xE0)
+            clen = 3;
+        else if (c >= 0xC0)
+            clen = 2;
+        size_t have = strnlen(p, clen);
+        if (have < clen || chars + 1 > max_chars || w + clen > max_bytes)
+            break;
+        memcpy(out + w, p, clen);
+        w += clen;
+        p += clen;
+        chars++;
+    }
+    out[w] = 0;
+    if (strlen(suffix) < len - w)
+        strcat(out, suffix);
+}
+
+int bc_order_can_cancel(const char *status)
+{
+    return status && (strcmp(status, "PENDING_PAYMENT") == 0 || strcmp(status, "PAID") == 0);
+}
+
+int bc_order_can_pay(const char *status) { return status && strcmp(status, "PENDING_PAYMENT") == 0; }
+
+int bc_order_status_known(const char *status)
+{
+    static const char *all[] = {"PENDING_PAYMENT", "PAID", "SHIPPED", "DELIVERED", "CANCELED", "EXPIRED"};
+    for (size_t i = 0; status && i < sizeof all / sizeof *all; i++)
+        if (strcmp(status, all[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static size_t utf8_chars(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80)
+            n++;
+    return n;
+}
+
+/* 1 when s has at least one character that is not a space/tab/newline. */
+static int not_blank(const char *s)
+{
+    for (; *s; s++)
+        if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+            return 1;
+    return 0;
+}
+
+int bc_order_check_address(json_t *addr, char *msg, size_t msglen)
+{
+    static const struct {
+        const char *key;
+        int required;
+        size_t min, max;
+    } f[] = {{"recipient", 1, 1, 40}, {"phone", 1, 9, 20}, {"postcode", 1, 5, 5}, {"address1", 1, 1, 200},
+             {"address2", 0, 0, 200}};
+    const char *key;
+    json_t *v;
+    if (!json_is_object(addr)) {
+        snprintf(msg, msglen, "'shipping_address' must be an object");
+        return BC_EINVAL;
+    }
+    json_object_foreach(addr, key, v) {
+        size_t i = 0;
+        while (i < sizeof f / sizeof *f && strcmp(f[i].key, key) != 0)
+            i++;
+        if (i == sizeof f / sizeof *f) {
+            snprintf(msg, msglen, "shipping_address: unknown field '%.40s'", key);
+            return BC_EINVAL;
+        }
+    }
+    for (size_t i = 0; i < sizeof f / sizeof *f; i++) {
+        v = json_object_get(addr, f[i].key);
+        if (!v || (json_is_null(v) && !f[i].required)) {
+            if (f[i].required) {
+                snprintf(msg, msglen, "shipping_address.%s is required", f[i].key);
+                return BC_EINVAL;
+            }
+            continue;
+        }
+        const char *s = json_string_value(v);
+        size_t n = s ? utf8_chars(s) : 0;
+        if (!s || n < f[i].min || n > f[i].max || (f[i].min > 0 && !not_blank(s))) {
+            snprintf(msg, msglen, "shipping_address.%s must be a string of %zu to %zu characters", f[i].key, f[i].min,
+                     f[i].max);
+            return BC_EINVAL;
+        }
+    }
+    const char *phone = json_string_value(json_object_get(addr, "phone"));
+    for (const char *p = phone; *p; p++)
+        if (!((*p >= '0' && *p <= '9') || *p == '-')) {
+            snprintf(msg, msglen, "shipping_address.phone may contain only digits and '-'");
+            return BC_EINVAL;
+        }
+    const char *pc = json_string_value(json_object_get(addr, "postcode"));
+    for (const char *p = pc; *p; p++)
+        if (*p < '0' || *p > '9') {
+            snprintf(msg, msglen, "shipping_address.postcode must be 5 digits");
+            return BC_EINVAL;
+        }
+    return BC_OK;
+}
+
+/* ---- store ---- */
+
+static void problem(bc_order_problem *why, const char *code, int64_t product_id, const char *name)
+{
+    if (!why)
+        return;
+    why->code = code;
+    why->product_id = product_id;
+    snprintf(why->product_name, sizeof why->product_name, "%s", name ? name : "");
+}
+
+/* A merged, priced order line. */
+typedef struct line {
+    int64_t product_id, quantity, unit_price, seller_id, line_total;
+    char *name; /* malloc'd */
+} line;
+
+int bc_order_create(bc_db *db, int64_t buyer_id, const bc_order_item *items, size_t n, json_t *addr, int64_t live_id,
+                    bc_order_problem *why, int64_t *out_id)
+{
+    int rc;
+    line *lines = NULL;
+    size_t nl = 0;
+    json_t *cart = NULL, *prod = NULL;
+    char *addr_text = NULL;
+    bc_order_item *cart_items = NULL;
+    int64_t now = bc_now_ms(), subtotal = 0;
+    problem(why, NULL, 0, NULL);
+
+    rc = bc_db_begin(db);
+    if (rc != BC_OK)
+        goto out;
+    if (!items) {
+        int cn = bc_db_rows(db, &cart, "SELECT product_id, quantity FROM cart_items WHERE user_id = ? ORDER BY product_id",
+                            "i", buyer_id);
+        if (cn < 0) {
+            rc = BC_ERR;
+            goto out;
+        }
+        if (cn == 0) {
+            problem(why, "CART_EMPTY", 0, NULL);
+            rc = BC_EINVAL;
+            goto out;
+        }
+        cart_items = calloc((size_t)cn, sizeof *cart_items);
+        if (!cart_items) {
+            rc = BC_ENOMEM;
+            goto out;
+        }
+        for (int i = 0; i < cn; i++) {
+            json_t *r = json_array_get(cart, (size_t)i);
+            cart_items[i].product_id = json_integer_value(json_object_get(r, "product_id"));
+            cart_items[i].quantity = json_integer_value(json_object_get(r, "quantity"));
+        }
+        items = cart_items;
+        n = (size_t)cn;
+    }
+    if (n == 0 || n > ORDER_MAX_LINES) {
+        problem(why, "TOO_MANY_LINES", 0, NULL);
+        rc = BC_EINVAL;
+        goto out;
+    }
+    /* merge duplicates, check quantities */
+    lines = calloc(n, sizeof *lines);
+    if (!lines) {
+        rc = BC_ENOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (items[i].quantity <= 0 || items[i].quantity > BC_ORDER_MAX_QTY || items[i].product_id <= 0) {
+            problem(why, items[i].product_id <= 0 ? "PRODUCT_NOT_FOUND" : "INVALID_QUANTITY", items[i].product_id, NULL);
+            rc = BC_EINVAL;
+            goto out;
+        }
+        size_t j = 0;
+        while (j < nl && lines[j].product_id != items[i].product_id)
+            j++;
+        if (j == nl)
+            lines[nl++].product_id = items[i].product_id;
+        lines[j].quantity += items[i].quantity;
+        if (lines[j].quantity > BC_ORDER_MAX_QTY) {
+            problem(why, "INVALID_QUANTITY", items[i].product_id, NULL);
+            rc = BC_EINVAL;
+            goto out;
+        }
+    }
+    if (live_id > 0) {
+        int64_t one = 0;
+        rc = bc_db_int(db, &one, "SELECT 1 FROM lives WHERE id = ?", "i", live_id);
+        if (rc != 1) {
+            problem(why, "LIVE_NOT_FOUND", 0, NULL);
+            rc = rc < 0 ? BC_ERR : BC_EINVAL;
+            goto out;
+        }
+    }
+    /* price every line from the database */
+    for (size_t i = 0; i < nl; i++) {
+        json_decref(prod);
+        prod = NULL;
+        rc = bc_db_row(db, &prod, "SELECT name, price, seller_id, status, deleted FROM products WHERE id = ?", "i",
+                       lines[i].product_id);
+        if (rc < 0) {
+            rc = BC_ERR;
+            goto out;
+        }
+        const char *st = rc == 1 ? json_string_value(json_object_get(prod, "status")) : NULL;
+        if (rc == 0 || json_integer_value(json_object_get(prod, "deleted")) || !st || strcmp(st, "HIDDEN") == 0) {
+            problem(why, "PRODUCT_NOT_FOUND", lines[i].product_id, NULL);
+            rc = BC_ENOTFOUND;
+            goto out;
+        }
+        lines[i].name = strdup(json_string_value(json_object_get(prod, "name")));
+        if (!lines[i].name) {
+            rc = BC_ENOMEM;
+            goto out;
+        }
+        lines[i].unit_price = json_integer_value(json_object_get(prod, "price"));
+        lines[i].seller_id = json_integer_value(json_object_get(prod, "seller_id"));
+        lines[i].line_total = lines[i].unit_price * lines[i].quantity; /* <= 1e8 * 1e3 */
+        subtotal += lines[i].line_total;                               /* <= 50 * 1e11 */
+    }
+    int64_t fee = bc_order_shipping_fee(subtotal);
+    if (subtotal + fee > BC_ORDER_MAX_AMOUNT) {
+        problem(why, "TOTAL_TOO_LARGE", 0, NULL);
+        rc = BC_EINVAL;
+        goto out;
+    }
+    char order_name[420], order_id[32];
+    bc_order_make_name(lines[0].name, nl, order_name, sizeof order_name);
+    addr_text = json_dumps(addr, JSON_COMPACT);
+    if (!addr_text) {
+        rc = BC_ENOMEM;
+        goto out;
+    }
+    rc = 0;
+    for (int attempt = 0; attempt < 3 && rc != 1; attempt++) {
+        bc_order_make_id(order_id, sizeof order_id, now);
+        if (live_id > 0)
+            rc = bc_db_int(db, out_id,
+                           "INSERT INTO orders (order_id, buyer_id, status, order_name, subtotal, shipping_fee, amount,"
+                           " live_id, shipping_address, created_at, expires_at, updated_at)"
+                           " VALUES (?, ?, 'PENDING_PAYMENT', ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                           "titiiiitiii", order_id, buyer_id, order_name, subtotal, fee, subtotal + fee, live_id,
+                           addr_text, now, now + (int64_t)bc_cfg.order_ttl_s * 1000, now);
+        else
+            rc = bc_db_int(db, out_id,
+                           "INSERT INTO orders (order_id, buyer_id, status, order_name, subtotal, shipping_fee, amount,"
+                           " live_id, shipping_address, created_at, expires_at, updated_at)"
+                           " VALUES (?, ?, 'PENDING_PAYMENT', ?, ?, ?, ?, NULL, ?, ?, ?, ?) RETURNING id",
+                           "titiiitiii", order_id, buyer_id, order_name, subtotal, fee, subtotal + fee, addr_text, now,
+                           now + (int64_t)bc_cfg.order_ttl_s * 1000, now);
+        if (rc != 1 && rc != BC_ECONFLICT)
+            break;
+    }
+    if (rc != 1) {
+        rc = rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
+        goto out;
+    }
+    for (size_t i = 0; i < nl; i++) {
+        if (bc_db_exec(db,
+                       "INSERT INTO order_lines (order_id, product_id, seller_id, product_name, unit_price, quantity,"
+                       " line_total) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       "iiitiii", *out_id, lines[i].product_id, lines[i].seller_id, lines[i].name, lines[i].unit_price,
+                       lines[i].quantity, lines[i].line_total) < 0) {
+            rc = BC_ERR;
+            goto out;
+        }
+        rc = bc_stock_reserve(db, lines[i].product_id, lines[i].quantity, *out_id, "order");
+        if (rc == BC_ECONFLICT)
+            problem(why, "OUT_OF_STOCK", lines[i].product_id, lines[i].name);
+        if (rc != BC_OK)
+            goto out;
+    }
+    if (cart_items && bc_db_exec(db, "DELETE FROM cart_items WHERE user_id = ?", "i", buyer_id) < 0) {
+        rc = BC_ERR;
+        goto out;
+    }
+    rc = bc_db_commit(db);
+out:
+    if (rc != BC_OK)
+        bc_db_rollback(db);
+    for (size_t i = 0; lines && i < nl; i++)
+        free(lines[i].name);
+    free(lines);
+    free(cart_items);
+    free(addr_text);
+    json_decref(cart);
+    json_decref(prod);
+    return rc;
+}
+
+int bc_order_json(bc_db *db, int64_t id, int64_t only_seller, json_t **out)
+{
+    json_t *o = NULL, *lines = NULL, *addr = NULL;
+    int rc = bc_db_row(db, &o,
+                       "SELECT id, order_id, buyer_id, status, order_name, subtotal, shipping_fee, amount, live_id,"
+                       " shipping_address, payment_key, created_at, expires_at, paid_at, canceled_at, updated_at"
+                       " FROM orders WHERE id = ?",
+                       "i", id);
+    *out = NULL;
+    if (rc <= 0) {
+        rc = rc < 0 ? BC_ERR : BC_ENOTFOUND;
+        goto out;
+    }
+    if (only_seller > 0)
+        rc = bc_db_rows(db, &lines,
+                        "SELECT product_id, product_name, seller_id, unit_price, quantity, line_total FROM order_lines"
+                        " WHERE order_id = ? AND seller_id = ? ORDER BY id",
+                        "ii", id, only_seller);
+    else
+        rc = bc_db_rows(db, &lines,
+                        "SELECT product_id, product_name, seller_id, unit_price, quantity, line_total FROM order_lines"
+                        " WHERE order_id = ? ORDER BY id",
+                        "i", id);
+    if (rc < 0) {
+        rc = BC_ERR;
+        goto out;
+    }
+    const char *text = json_string_value(json_object_get(o, "shipping_address"));
+    json_error_t err;
+    addr = text ? json_loads(text, 0, &err) : NULL;
+    json_object_set_new(o, "shipping_address", addr ? addr : json_object());
+    addr = NULL;
+    json_object_set_new(o, "lines", lines);
+    lines = NULL;
+    *out = o;
+    o = NULL;
+    rc = BC_OK;
+out:
+    json_decref(o);
+    json_decref(lines);
+    return rc;
+}
+
+static const char head_by_id_sql[] =
+    "SELECT id, buyer_id, amount, expires_at, order_id, status, payment_key FROM orders WHERE id = ?";
+static const char head_by_key_sql[] =
+    "SELECT id, buyer_id, amount, expires_at, order_id, status, payment_key FROM orders WHERE order_id = ?";
+
+/* Runs a head query (already bound) into out. */
+static int read_head(bc_stmt *st, bc_order_head *out)
+{
+    int rc = bc_stmt_step(st);
+    if (rc == 1) {
+        const char *t;
+        memset(out, 0, sizeof *out);
+        out->id = bc_stmt_int(st, 0);
+        out->buyer_id = bc_stmt_int(st, 1);
+        out->amount = bc_stmt_int(st, 2);
+        out->expires_at = bc_stmt_int(st, 3);
+        snprintf(out->order_id, sizeof out->order_id, "%s", (t = bc_stmt_text(st, 4)) ? t : "");
+        snprintf(out->status, sizeof out->status, "%s", (t = bc_stmt_text(st, 5)) ? t : "");
+        snprintf(out->payment_key, sizeof out->payment_key, "%s", (t = bc_stmt_text(st, 6)) ? t : "");
+        rc = BC_OK;
+    } else {
+        rc = rc == 0 ? BC_ENOTFOUND : BC_ERR;
+    }
+    bc_stmt_reset(st);
+    return rc;
+}
+
+int bc_order_head_get(bc_db *db, int64_t id, bc_order_head *out)
+{
+    bc_stmt *st = bc_db_prepare(db, head_by_id_sql);
+    if (!st)
+        return BC_ERR;
+    bc_stmt_bind_int(st, 1, id);
+    return read_head(st, out);
+}
+
+int bc_order_head_by_order_id(bc_db *db, const char *order_id, bc_order_head *out)
+{
+    bc_stmt *st = bc_db_prepare(db, head_by_key_sql);
+    if (!st)
+        return BC_ERR;
+    bc_stmt_bind_text(st, 1, order_id);
+    return read_head(st, out);
+}
+
+int bc_order_has_seller(bc_db *db, int64_t id, int64_t user_id)
+{
+    int64_t one = 0;
+    return bc_db_int(db, &one, "SELECT 1 FROM order_lines WHERE order_id = ? AND seller_id = ? LIMIT 1", "ii", id,
+                     user_id) == 1;
+}
+
+int bc_order_list(bc_db *db, int64_t buyer_id, int64_t seller_id, int64_t page, int64_t per_page, json_t **out)
+{
+    int rc = BC_ERR;
+    json_t *ids = NULL, *items = NULL;
+    int64_t total = 0, offset = (page - 1) * per_page;
+    *out = NULL;
+    if (seller_id > 0) {
+        if (bc_db_int(db, &total, "SELECT COUNT(DISTINCT order_id) FROM order_lines WHERE seller_id = ?", "i",
+                      seller_id) < 0 ||
+            bc_db_rows(db, &ids,
+                       "SELECT DISTINCT order_id AS id FROM order_lines WHERE seller_id = ? ORDER BY order_id DESC"
+                       " LIMIT ? OFFSET ?",
+                       "iii", seller_id, per_page, offset) < 0)
+            goto out;
+    } else {
+        if (bc_db_int(db, &total, "SELECT COUNT(*) FROM orders WHERE buyer_id = ?", "i", buyer_id) < 0 ||
+            bc_db_rows(db, &ids, "SELECT id FROM orders WHERE buyer_id = ? ORDER BY id DESC LIMIT ? OFFSET ?", "iii",
+                       buyer_id, per_page, offset) < 0)
+            goto out;
+    }
+    items = json_array();
+    size_t i;
+    json_t *row;
+    json_array_foreach(ids, i, row) {
+        json_t *o = NULL;
+        int r = bc_order_json(db, json_integer_value(json_object_get(row, "id")), seller_id, &o);
+        if (r == BC_ERR)
+            goto out;
+        if (o)
+            json_array_append_new(items, o);
+    }
+    *out = json_pack("{s:o,s:I,s:I,s:I}", "items", items, "page", (json_int_t)page, "per_page", (json_int_t)per_page,
+                     "total", (json_int_t)total);
+    items = NULL;
+    rc = *out ? BC_OK : BC_ERR;
+out:
+    json_decref(ids);
+    json_decref(items);
+    return rc;
+}
+
+int bc_order_mark_paid(bc_db *db, int64_t id, const char *payment_key, int64_t amount, const char *method,
+                       int64_t approved_at, const char *raw)
+{
+    int64_t now = bc_now_ms();
+    int rc = bc_db_begin(db);
+    if (rc != BC_OK)
+        goto out;
+    if (approved_at <= 0)
+        approved_at = now;
+    rc = bc_db_exec(db,
+                    "UPDATE orders SET status = 'PAID', payment_key = ?, paid_at = ?, updated_at = ?"
+                    " WHERE id = ? AND status = 'PENDING_PAYMENT'",
+                    "tiii", payment_key, approved_at, now, id);
+    if (rc <= 0) {
+        rc = rc < 0 ? BC_ERR : BC_ECONFLICT;
+        goto out;
+    }
+    rc = bc_db_exec(db,
+                    "INSERT INTO payments (order_id, payment_key, provider, status, amount, method, approved_at, raw,"
+                    " created_at) VALUES (?, ?, 'toss', 'DONE', ?, ?, ?, ?, ?)",
+                    "itititi", id, payment_key, amount, method, approved_at, raw, now);
+    if (rc < 0) {
+        rc = rc == BC_ECONFLICT ? BC_ECONFLICT : BC_ERR;
+        goto out;
+    }
+    rc = bc_db_commit(db);
+out:
+    if (rc != BC_OK)
+        bc_db_rollback(db);
+    return rc;
+}
+
+/* Gives back the stock of every line of order id (inside the open transaction). */
+static int release_lines(bc_db *db, int64_t id, const char *reason)
+{
+    json_t *rows = NULL;
+    int rc = BC_OK;
+    if (bc_db_rows(db, &rows, "SELECT product_id, quantity FROM order_lines WHERE order_id = ? ORDER BY id", "i", id) <
+        0)
+        return BC_ERR;
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r) {
+        rc = bc_stock_release(db, json_integer_value(json_object_get(r, "product_id")),
+                              json_integer_value(json_object_get(r, "quantity")), id, reason);
+        if (rc != BC_OK)
+            break;
+    }
+    json_decref(rows);
+    return rc;
+}
+
+int bc_order_cancel(bc_db *db, int64_t id, const char *prev_status)
+{
+    int64_t now = bc_now_ms();
+    int rc;
+    if (!bc_order_can_cancel(prev_status))
+        return BC_EINVAL;
+    rc = bc_db_begin(db);
+    if (rc != BC_OK)
+        goto out;
+    rc = bc_db_exec(db,
+                    "UPDATE orders SET status = 'CANCELED', canceled_at = ?, updated_at = ? WHERE id = ? AND status = ?",
+                    "iiit", now, now, id, prev_status);
+    if (rc <= 0) {
+        rc = rc < 0 ? BC_ERR : BC_ECONFLICT;
+        goto out;
+    }
+    if (bc_db_exec(db, "UPDATE payments SET status = 'CANCELED', canceled_at = ? WHERE order_id = ?", "ii", now, id) <
+        0) {
+        rc = BC_ERR;
+        goto out;
+    }
+    if ((rc = release_lines(db, id, "cancel")) != BC_OK)
+        goto out;
+    rc = bc_db_commit(db);
+out:
+    if (rc != BC_OK)
+        bc_db_rollback(db);
+    return rc;
+}
+
+int bc_order_expire_one(bc_db *db, int64_t id, int64_t now_ms)
+{
+    int rc = bc_db_begin(db);
+    if (rc != BC_OK)
+        goto out;
+    rc = bc_db_exec(db,
+                    "UPDATE orders SET status = 'EXPIRED', updated_at = ?"
+                    " WHERE id = ? AND status = 'PENDING_PAYMENT' AND expires_at < ?",
+                    "iii", now_ms, id, now_ms);
+    if (rc <= 0)
+        goto out;
+    if ((rc = release_lines(db, id, "expire")) != BC_OK)
+        goto out;
+    rc = bc_db_commit(db);
+    if (rc == BC_OK)
+        rc = 1;
+out:
+    if (rc != 1)
+        bc_db_rollback(db);
+    return rc;
+}
+
+int bc_order_expire_due(bc_db *db, int64_t now_ms)
+{
+    json_t *ids = NULL;
+    int n = 0;
+    if (bc_db_rows(db, &ids,
+                   "SELECT id FROM orders WHERE status = 'PENDING_PAYMENT' AND expires_at < ? ORDER BY expires_at LIMIT 200",
+                   "i", now_ms) < 0)
+        return BC_ERR;
+    size_t i;
+    json_t *r;
+    json_array_foreach(ids, i, r) {
+        int rc = bc_order_expire_one(db, json_integer_value(json_object_get(r, "id")), now_ms);
+        if (rc == 1)
+            n++;
+        else if (rc < 0)
+            bc_log_warn("commerce", "expiring order %lld failed (%d)",
+                        (long long)json_integer_value(json_object_get(r, "id")), rc);
+    }
+    json_decref(ids);
+    return n;
+}

@@ -1,1 +1,389 @@
-typedef int bc_empty_tu;
+/* Store code for lives: creation with products, the live JSON shape, listing, pinning, ending and
+ * the state changes driven by nginx-rtmp callbacks. No HTTP here; live_api.c calls these on a
+ * worker thread with its connection. */
+#include "live.h"
+
+#include "../catalog/catalog.h"
+
+#include <sodium.h>
+#include <string.h>
+
+int bc_live_product_json(bc_db *db, int64_t product_id, json_t **out)
+{
+    /* the catalog owns the product shape; hidden and deleted products are left out of lives */
+    return bc_catalog_product_json(db, product_id, 0, out);
+}
+
+/* Checks that product_id exists (not deleted) and belongs to seller_id.
+ * BC_OK, BC_ENOTFOUND, BC_EFORBIDDEN or BC_ERR. */
+static int check_own_product(bc_db *db, int64_t seller_id, int64_t product_id)
+{
+    int64_t owner = 0;
+    int rc = bc_db_int(db, &owner, "SELECT seller_id FROM products WHERE id = ? AND deleted = 0", "i", product_id);
+    if (rc < 0)
+        return BC_ERR;
+    if (rc == 0)
+        return BC_ENOTFOUND;
+    return owner == seller_id ? BC_OK : BC_EFORBIDDEN;
+}
+
+int bc_live_create(bc_db *db, int64_t seller_id, const char *title, int64_t scheduled_at,
+                   const int64_t *product_ids, size_t nproducts, int64_t *out_id)
+{
+    char key[BC_LIVE_KEY_LEN + 1];
+    int64_t id = 0;
+    bc_rand_token(key, BC_LIVE_KEY_LEN);
+    int rc = bc_db_begin(db);
+    if (rc != BC_OK)
+        goto out;
+    for (size_t i = 0; i < nproducts; i++)
+        if ((rc = check_own_product(db, seller_id, product_ids[i])) != BC_OK)
+            goto out;
+    rc = bc_db_int(db, &id,
+                   "INSERT INTO lives (seller_id, title, status, scheduled_at, stream_key, created_at)"
+                   " VALUES (?, ?, 'SCHEDULED', ?, ?, ?) RETURNING id",
+                   "ititi", seller_id, title, scheduled_at, key, bc_now_ms());
+    if (rc != 1) {
+        rc = BC_ERR;
+        goto out;
+    }
+    for (size_t i = 0; i < nproducts; i++) {
+        if (bc_db_exec(db,
+                       "INSERT INTO live_products (live_id, product_id, position) VALUES (?, ?, ?)"
+                       " ON CONFLICT DO NOTHING",
+                       "iii", id, product_ids[i], (int64_t)i) < 0) {
+            rc = BC_ERR;
+            goto out;
+        }
+    }
+    rc = bc_db_commit(db);
+    if (rc == BC_OK)
+        *out_id = id;
+out:
+    if (rc != BC_OK)
+        bc_db_rollback(db);
+    sodium_memzero(key, sizeof key);
+    return rc;
+}
+
+int bc_live_seller(bc_db *db, int64_t id, int64_t *seller_id)
+{
+    int rc = bc_db_int(db, seller_id, "SELECT seller_id FROM lives WHERE id = ?", "i", id);
+    return rc == 1 ? BC_OK : rc == 0 ? BC_ENOTFOUND : BC_ERR;
+}
+
+int bc_live_get(bc_db *db, int64_t id, int with_secret, json_t **out)
+{
+    json_t *l = NULL, *rows = NULL, *products = json_array(), *pinned = NULL;
+    *out = NULL;
+    int rc = bc_db_row(db, &l,
+                       "SELECT l.id, l.seller_id, u.name AS seller_name, l.title, l.status, l.scheduled_at,"
+                       " l.started_at, l.ended_at, l.pinned_product_id, l.stream_key"
+                       " FROM lives l JOIN users u ON u.id = l.seller_id WHERE l.id = ?",
+                       "i", id);
+    if (rc != 1) {
+        rc = rc == 0 ? BC_ENOTFOUND : BC_ERR;
+        goto out;
+    }
+    if (bc_db_rows(db, &rows, "SELECT product_id FROM live_products WHERE live_id = ? ORDER BY position, product_id",
+                   "i", id) < 0) {
+        rc = BC_ERR;
+        goto out;
+    }
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row) {
+        json_t *p = NULL;
+        int prc = bc_live_product_json(db, json_integer_value(json_object_get(row, "product_id")), &p);
+        if (prc == BC_ERR) {
+            rc = BC_ERR;
+            goto out;
+        }
+        if (p)
+            json_array_append_new(products, p);
+    }
+    json_t *pin_id = json_object_get(l, "pinned_product_id");
+    if (json_is_integer(pin_id) && bc_live_product_json(db, json_integer_value(pin_id), &pinned) == BC_ERR) {
+        rc = BC_ERR;
+        goto out;
+    }
+    char hls[64];
+    snprintf(hls, sizeof hls, "/hls/%lld/index.m3u8", (long long)id);
+    json_object_set_new(l, "hls_url", json_string(hls));
+    json_object_set_new(l, "viewer_count", json_integer(bc_hub_count(id)));
+    json_object_set_new(l, "pinned_product", pinned ? pinned : json_null());
+    pinned = NULL;
+    json_object_set(l, "products", products);
+    json_object_del(l, "pinned_product_id");
+    if (with_secret) {
+        const char *key = json_string_value(json_object_get(l, "stream_key"));
+        json_object_set_new(l, "rtmp_url", json_sprintf("rtmp://%s:%d/live", bc_cfg.rtmp_public_host, bc_cfg.rtmp_port));
+        json_object_set_new(l, "obs_stream_key", json_sprintf("%lld?key=%s", (long long)id, key));
+        json_object_set_new(l, "publish_url", json_sprintf("rtmp://%s:%d/live/%lld?key=%s", bc_cfg.rtmp_public_host,
+                                                           bc_cfg.rtmp_port, (long long)id, key));
+    } else {
+        json_object_del(l, "stream_key");
+    }
+    *out = l;
+    l = NULL;
+    rc = BC_OK;
+out:
+    json_decref(l);
+    json_decref(rows);
+    json_decref(products);
+    json_decref(pinned);
+    return rc;
+}
+
+/* Appends the full JSON of every live id in rows (objects with "id") to out. */
+static int append_lives(bc_db *db, json_t *rows, int with_secret, json_t *out)
+{
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row) {
+        json_t *l = NULL;
+        int rc = bc_live_get(db, json_integer_value(json_object_get(row, "id")), with_secret, &l);
+        if (rc == BC_ERR)
+            return BC_ERR;
+        if (l)
+            json_array_append_new(out, l);
+    }
+    return BC_OK;
+}
+
+int bc_live_list(bc_db *db, const char *status, int64_t seller_id, json_t **out)
+{
+    /* each query yields ids in display order; statements must be literals (cached by address) */
+    static const char q_live[] = "SELECT id FROM lives WHERE status = 'LIVE' ORDER BY started_at DESC, id DESC LIMIT 100";
+    static const char q_sched[] =
+        "SELECT id FROM lives WHERE status = 'SCHEDULED' ORDER BY scheduled_at, id LIMIT 100";
+    static const char q_ended_all[] =
+        "SELECT id FROM lives WHERE status = 'ENDED' ORDER BY ended_at DESC, id DESC LIMIT 100";
+    static const char q_ended_recent[] =
+        "SELECT id FROM lives WHERE status = 'ENDED' ORDER BY ended_at DESC, id DESC LIMIT 20";
+    static const char q_seller[] = "SELECT id FROM lives WHERE seller_id = ? ORDER BY id DESC LIMIT 200";
+    const char *queries[3] = {NULL, NULL, NULL};
+    json_t *items = json_array(), *rows = NULL;
+    int rc = BC_OK;
+    *out = NULL;
+    if (seller_id > 0) {
+        if (bc_db_rows(db, &rows, q_seller, "i", seller_id) < 0 || append_lives(db, rows, 1, items) != BC_OK) {
+            rc = BC_ERR;
+            goto out;
+        }
+    } else {
+        if (!status) {
+            queries[0] = q_live;
+            queries[1] = q_sched;
+            queries[2] = q_ended_recent;
+        } else if (strcmp(status, "LIVE") == 0) {
+            queries[0] = q_live;
+        } else if (strcmp(status, "SCHEDULED") == 0) {
+            queries[0] = q_sched;
+        } else if (strcmp(status, "ENDED") == 0) {
+            queries[0] = q_ended_all;
+        } else {
+            rc = BC_EINVAL;
+            goto out;
+        }
+        for (int q = 0; q < 3 && queries[q]; q++) {
+            json_decref(rows);
+            rows = NULL;
+            if (bc_db_rows(db, &rows, queries[q], "") < 0 || append_lives(db, rows, 0, items) != BC_OK) {
+                rc = BC_ERR;
+                goto out;
+            }
+        }
+    }
+    *out = items;
+    items = NULL;
+out:
+    json_decref(items);
+    json_decref(rows);
+    return rc;
+}
+
+int bc_live_pin(bc_db *db, int64_t live_id, int64_t seller_id, int64_t product_id, json_t **product)
+{
+    json_t *l = NULL, *p = NULL;
+    if (product)
+        *product = NULL;
+    int rc = bc_db_begin(db);
+    if (rc != BC_OK)
+        goto out;
+    rc = bc_db_row(db, &l, "SELECT seller_id, status FROM lives WHERE id = ?", "i", live_id);
+    if (rc != 1) {
+        rc = rc == 0 ? BC_ENOTFOUND : BC_ERR;
+        goto out;
+    }
+    if (json_integer_value(json_object_get(l, "seller_id")) != seller_id) {
+        rc = BC_EFORBIDDEN;
+        goto out;
+    }
+    if (strcmp(json_string_value(json_object_get(l, "status")), "ENDED") == 0) {
+        rc = BC_ECONFLICT;
+        goto out;
+    }
+    if (product_id > 0) {
+        int64_t n = 0;
+        rc = bc_db_int(db, &n, "SELECT COUNT(*) FROM live_products WHERE live_id = ? AND product_id = ?", "ii", live_id,
+                       product_id);
+        if (rc < 0)
+            goto out;
+        /* a live product is pinnable as long as it exists; anything else must be the seller's own */
+        rc = check_own_product(db, seller_id, product_id);
+        if (rc == BC_ENOTFOUND || (rc == BC_EFORBIDDEN && n == 0)) {
+            rc = BC_EINVAL;
+            goto out;
+        }
+        if (rc == BC_ERR)
+            goto out;
+        if (n == 0) {
+            int64_t count = 0;
+            if (bc_db_int(db, &count, "SELECT COUNT(*) FROM live_products WHERE live_id = ?", "i", live_id) < 0) {
+                rc = BC_ERR;
+                goto out;
+            }
+            if (count >= BC_LIVE_MAX_PRODUCTS) {
+                rc = BC_EINVAL;
+                goto out;
+            }
+            if (bc_db_exec(db,
+                           "INSERT INTO live_products (live_id, product_id, position)"
+                           " VALUES (?, ?, (SELECT COALESCE(MAX(position), -1) + 1 FROM live_products WHERE live_id = ?))",
+                           "iii", live_id, product_id, live_id) < 0) {
+                rc = BC_ERR;
+                goto out;
+            }
+        }
+        if ((rc = bc_live_product_json(db, product_id, &p)) != BC_OK) {
+            rc = rc == BC_ENOTFOUND ? BC_EINVAL : rc;
+            goto out;
+        }
+        rc = bc_db_exec(db, "UPDATE lives SET pinned_product_id = ? WHERE id = ?", "ii", product_id, live_id);
+    } else {
+        rc = bc_db_exec(db, "UPDATE lives SET pinned_product_id = NULL WHERE id = ?", "i", live_id);
+    }
+    if (rc < 0)
+        goto out;
+    rc = bc_db_commit(db);
+    if (rc == BC_OK && product) {
+        *product = p;
+        p = NULL;
+    }
+out:
+    if (rc != BC_OK)
+        bc_db_rollback(db);
+    json_decref(l);
+    json_decref(p);
+    return rc;
+}
+
+int bc_live_end(bc_db *db, int64_t live_id, int64_t seller_id, int *changed)
+{
+    int64_t owner = 0;
+    *changed = 0;
+    int rc = bc_live_seller(db, live_id, &owner);
+    if (rc != BC_OK)
+        return rc;
+    if (owner != seller_id)
+        return BC_EFORBIDDEN;
+    rc = bc_db_exec(db,
+                    "UPDATE lives SET status = 'ENDED', ended_at = ?, pinned_product_id = NULL"
+                    " WHERE id = ? AND status <> 'ENDED'",
+                    "ii", bc_now_ms(), live_id);
+    if (rc < 0)
+        return BC_ERR;
+    *changed = rc > 0;
+    return BC_OK;
+}
+
+int bc_live_on_publish(bc_db *db, int64_t id, const char *key, const char *clientid)
+{
+    json_t *l = NULL;
+    int rc = bc_db_row(db, &l, "SELECT stream_key, status, publisher_client FROM lives WHERE id = ?", "i", id);
+    if (rc != 1) {
+        rc = rc == 0 ? BC_EFORBIDDEN : BC_ERR;
+        goto out;
+    }
+    const char *stored = json_string_value(json_object_get(l, "stream_key"));
+    const char *status = json_string_value(json_object_get(l, "status"));
+    size_t klen = key ? strlen(key) : 0;
+    /* length is public (fixed); the content is compared in constant time */
+    if (!key || !stored || klen != strlen(stored) || klen == 0 || sodium_memcmp(key, stored, klen) != 0) {
+        rc = BC_EFORBIDDEN;
+        goto out;
+    }
+    int fresh = strcmp(status, "SCHEDULED") == 0;
+    int orphan = strcmp(status, "LIVE") == 0 && json_is_null(json_object_get(l, "publisher_client"));
+    if (!fresh && !orphan) {
+        rc = BC_EFORBIDDEN; /* ENDED, or LIVE with a publisher already on air */
+        goto out;
+    }
+    rc = bc_db_exec(db,
+                    "UPDATE lives SET status = 'LIVE', started_at = COALESCE(started_at, ?), publisher_client = ?"
+                    " WHERE id = ? AND status = ? AND publisher_client IS NULL",
+                    "itit", bc_now_ms(), clientid ? clientid : "", id, status);
+    rc = rc < 0 ? BC_ERR : rc == 1 ? BC_OK : BC_EFORBIDDEN; /* 0: a concurrent publish won */
+out:
+    json_decref(l);
+    return rc;
+}
+
+int bc_live_on_publish_done(bc_db *db, int64_t id, const char *clientid, int *was_pinned)
+{
+    int64_t pinned = 0;
+    *was_pinned = 0;
+    if (!clientid)
+        return BC_ECONFLICT;
+    int rc = bc_db_begin(db);
+    if (rc != BC_OK)
+        return rc;
+    rc = bc_db_int(db, &pinned,
+                   "SELECT COALESCE(pinned_product_id, 0) FROM lives WHERE id = ? AND status = 'LIVE'"
+                   " AND publisher_client = ?",
+                   "it", id, clientid);
+    if (rc == 1) {
+        rc = bc_db_exec(db,
+                        "UPDATE lives SET status = 'ENDED', ended_at = ?, pinned_product_id = NULL WHERE id = ?",
+                        "ii", bc_now_ms(), id);
+        rc = rc == 1 ? bc_db_commit(db) : BC_ERR;
+    } else {
+        rc = rc == 0 ? BC_ECONFLICT : BC_ERR;
+    }
+    if (rc != BC_OK)
+        bc_db_rollback(db);
+    else
+        *was_pinned = pinned > 0;
+    return rc;
+}
+
+int bc_live_on_update(bc_db *db, int64_t id, const char *clientid)
+{
+    json_t *l = NULL;
+    int rc = bc_db_row(db, &l, "SELECT status, publisher_client FROM lives WHERE id = ?", "i", id);
+    if (rc == 0) {
+        rc = BC_EFORBIDDEN;
+    } else if (rc == 1) {
+        const char *pub = json_string_value(json_object_get(l, "publisher_client"));
+        int live = strcmp(json_string_value(json_object_get(l, "status")), "LIVE") == 0;
+        rc = live && pub && clientid && strcmp(pub, clientid) == 0 ? BC_OK : BC_EFORBIDDEN;
+    } else {
+        rc = BC_OK;
+    }
+    json_decref(l);
+    return rc;
+}
+
+int bc_live_end_orphans(bc_db *db)
+{
+    int rc = bc_db_exec(db, "UPDATE lives SET status = 'ENDED', ended_at = ?, pinned_product_id = NULL WHERE status = 'LIVE'",
+                        "i", bc_now_ms());
+    return rc < 0 ? BC_ERR : rc;
+}
+
+int bc_live_max_id(bc_db *db, int64_t *out)
+{
+    int rc = bc_db_int(db, out, "SELECT COALESCE(MAX(id), 0) FROM lives", "");
+    return rc == 1 ? BC_OK : BC_ERR;
+}

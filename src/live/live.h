@@ -1,17 +1,105 @@
 /* live: lives (scheduled broadcasts with products), stream keys, RTMP ingest through an
  * nginx-rtmp child process (config written by rtmp.c), on_publish callbacks, pinning.
- * Prefixes: bc_live_, bc_rtmp_. */
+ * Prefixes: bc_live_, bc_rtmp_.
+ *
+ * Files: live.c (store code, no HTTP), live_api.c (routes, RTMP callbacks, room broadcasts),
+ * rtmp.c (nginx-rtmp config and child process).
+ *
+ * Life cycle of a live (status column):
+ *   SCHEDULED --on_publish (right key)--> LIVE --on_publish_done (same clientid) / end--> ENDED
+ * ENDED is final: a later publish with the key is refused (403), so a stream key cannot be
+ * reused once the live is over. */
 #ifndef BC_LIVE_H
 #define BC_LIVE_H
 
 #include "../http/http.h"
 
+/* Length of a stream key: random [A-Za-z0-9] from libsodium's CSPRNG (~190 bits). */
+#define BC_LIVE_KEY_LEN 32
+/* Most products one live may carry (creation takes 1..20; pinning may add more up to this). */
+#define BC_LIVE_MAX_PRODUCTS 50
+
+/* ---- store (live.c); every function takes the caller's connection, never blocks on HTTP ---- */
+
+/* Loads one visible product (not deleted, not HIDDEN) in the CONTRACT product shape (through
+ * bc_catalog_product_json): {id, seller_id, seller_name, category_id, category_name, name,
+ * description, price, stock, status, image_url, images[], created_at, updated_at}.
+ * *out is owned by the caller. BC_OK, BC_ENOTFOUND or BC_ERR. */
+int bc_live_product_json(bc_db *db, int64_t product_id, json_t **out);
+
+/* Creates a SCHEDULED live for seller_id with a fresh stream key and the products (in the given
+ * order; duplicates are ignored). scheduled_at is UTC ms. Every product must exist, not be
+ * deleted and belong to the seller. Returns BC_OK (*out_id set), BC_ENOTFOUND (a product does
+ * not exist), BC_EFORBIDDEN (a product belongs to another seller) or BC_ERR. One transaction. */
+int bc_live_create(bc_db *db, int64_t seller_id, const char *title, int64_t scheduled_at,
+                   const int64_t *product_ids, size_t nproducts, int64_t *out_id);
+
+/* Loads one live in the CONTRACT live shape (viewer_count from the WebSocket hub). With
+ * with_secret, also stream_key, rtmp_url, obs_stream_key and publish_url. *out owned by the
+ * caller. BC_OK, BC_ENOTFOUND or BC_ERR. */
+int bc_live_get(bc_db *db, int64_t id, int with_secret, json_t **out);
+
+/* The seller of live id into *seller_id. BC_OK, BC_ENOTFOUND or BC_ERR. */
+int bc_live_seller(bc_db *db, int64_t id, int64_t *seller_id);
+
+/* Lists lives as a new JSON array (*out, caller owns).
+ * seller_id > 0: that seller's lives, newest first, with secrets (the caller is that seller).
+ * Otherwise status ("LIVE"|"SCHEDULED"|"ENDED") filters; NULL means LIVE (newest start first),
+ * then SCHEDULED (soonest first), then the 20 most recently ENDED. At most 100 per status.
+ * Returns BC_OK, BC_EINVAL (unknown status) or BC_ERR. */
+int bc_live_list(bc_db *db, const char *status, int64_t seller_id, json_t **out);
+
+/* Pins product_id (0 = unpin) on live_id as seller_id. The product must be one of the live's
+ * products, or a product of the seller (then it is appended to the live's products).
+ * *product (may be NULL) gets the pinned product JSON or NULL (caller owns).
+ * Returns BC_OK, BC_ENOTFOUND (no such live), BC_EFORBIDDEN (not the live's seller),
+ * BC_EINVAL (product unknown/deleted/another seller's), BC_ECONFLICT (live ENDED), BC_ERR. */
+int bc_live_pin(bc_db *db, int64_t live_id, int64_t seller_id, int64_t product_id, json_t **product);
+
+/* Ends live_id as seller_id: status ENDED, ended_at now, unpinned. *changed = 1 when it was
+ * not already ENDED (idempotent). BC_OK, BC_ENOTFOUND, BC_EFORBIDDEN or BC_ERR. */
+int bc_live_end(bc_db *db, int64_t live_id, int64_t seller_id, int *changed);
+
+/* nginx-rtmp on_publish: accepts when the live exists, key equals its stream key (compared in
+ * constant time, sodium_memcmp) and the live is SCHEDULED (or LIVE with no publisher recorded).
+ * Then status LIVE, started_at (first start only), publisher_client = clientid.
+ * BC_OK, BC_EFORBIDDEN (refuse the publisher) or BC_ERR. */
+int bc_live_on_publish(bc_db *db, int64_t id, const char *key, const char *clientid);
+
+/* nginx-rtmp on_publish_done: ends the live only when it is LIVE and clientid is the recorded
+ * publisher (a refused duplicate publisher also triggers publish_done, with its own clientid).
+ * *was_pinned = 1 if a product was pinned (it is unpinned). BC_OK (ended), BC_ECONFLICT
+ * (not the publisher / not live: nothing changed) or BC_ERR. */
+int bc_live_on_publish_done(bc_db *db, int64_t id, const char *clientid, int *was_pinned);
+
+/* nginx-rtmp on_update (update_publish, every notify_update_timeout): BC_EFORBIDDEN when the
+ * live is no longer LIVE or clientid is not its publisher (nginx then drops the stream), BC_OK
+ * otherwise (also on database errors: a hiccup must not cut a stream). */
+int bc_live_on_update(bc_db *db, int64_t id, const char *clientid);
+
+/* Ends every LIVE live (used when our own nginx child starts: no stream can survive it).
+ * Returns the number of lives ended, or an error. */
+int bc_live_end_orphans(bc_db *db);
+
+/* The highest live id (0 when none) into *out. BC_OK or BC_ERR. */
+int bc_live_max_id(bc_db *db, int64_t *out);
+
+/* ---- RTMP ingest (rtmp.c) ---- */
+
 /* Writes {data_dir}/rtmp/nginx.conf for RTMP on bc_cfg.rtmp_port with HLS into {data_dir}/hls
- * and callbacks to 127.0.0.1:{http_port}. Returns BC_OK or BC_ERR. */
+ * and callbacks to 127.0.0.1:{http_port} (nginx-rtmp notify module: on_publish,
+ * on_publish_done, on_update). Creates {data_dir}/rtmp/{logs,tmp} and {data_dir}/hls; as root,
+ * hls is chowned to nobody:nogroup (the worker user) and data_dir gets o+x so the worker can
+ * reach it. All paths in the file are absolute (realpath of data_dir). Returns BC_OK or BC_ERR
+ * (logged). */
 int bc_rtmp_write_config(const char *data_dir, int http_port);
-/* Starts nginx with that config as a child process; BC_OK or BC_ERR. */
+/* Starts `nginx -p {data_dir}/rtmp -c {data_dir}/rtmp/nginx.conf` (bc_cfg.nginx_bin) as a child
+ * that receives SIGTERM if broadcart dies (prctl PR_SET_PDEATHSIG). Checks it is still running
+ * after 300 ms; otherwise logs the tail of its error log and returns BC_ERR. Also queues a job
+ * that ends lives left LIVE by a previous run (their publisher cannot exist any more).
+ * BC_OK or BC_ERR. Call once, before bc_http_run. */
 int bc_rtmp_start(const char *data_dir);
-/* Stops the nginx child (SIGQUIT, then SIGKILL after 3 s) if running. */
+/* Stops the nginx child (SIGQUIT = graceful, then SIGKILL after 3 s) and reaps it, if running. */
 void bc_rtmp_stop(void);
 
 extern const bc_route bc_live_routes[];

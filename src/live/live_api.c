@@ -1,2 +1,282 @@
+/* Routes under /api/v1/lives and /api/v1/seller/lives, and the nginx-rtmp callbacks under
+ * /internal/rtmp (loopback only, hidden from the OpenAPI document). State changes that viewers
+ * must see at once (pin, status) are broadcast to the live's chat room (bc_chat_publish_event). */
+#include <string.h>
+
+#include "../chat/chat.h"
 #include "live.h"
-const bc_route bc_live_routes[] = {{NULL}};
+
+/* Removes the fields only the live's seller (and admins) may see. */
+static void strip_secrets(json_t *live)
+{
+    json_object_del(live, "stream_key");
+    json_object_del(live, "rtmp_url");
+    json_object_del(live, "obs_stream_key");
+    json_object_del(live, "publish_url");
+}
+
+/* Sends live id as JSON with status; secrets included (the caller has been checked). */
+static void send_live(bc_req *req, int status, int64_t id)
+{
+    json_t *l = NULL;
+    int rc = bc_live_get(bc_req_db(req), id, 1, &l);
+    if (rc != BC_OK) {
+        bc_res_from_err(req, rc);
+        return;
+    }
+    bc_res_json(req, status, l);
+}
+
+static void publish_status(int64_t id, const char *status)
+{
+    json_t *d = json_pack("{s:s}", "status", status);
+    bc_chat_publish_event(id, "status", d);
+    json_decref(d);
+}
+
+static int is_blank(const char *s)
+{
+    for (; *s; s++)
+        if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+            return 0;
+    return 1;
+}
+
+static void h_create(bc_req *req)
+{
+    const char *title, *when;
+    json_t *ids;
+    json_error_t err;
+    json_unpack_ex(bc_req_json(req), &err, 0, "{s:s,s:s,s:o}", "title", &title, "scheduled_at", &when, "product_ids",
+                   &ids);
+    int64_t scheduled_at, product_ids[20];
+    size_t n = json_array_size(ids);
+    if (is_blank(title)) {
+        bc_res_error(req, 422, "VALIDATION_FAILED", "'title' must not be blank");
+        return;
+    }
+    if (bc_time_parse(when, &scheduled_at) != BC_OK) {
+        bc_res_error(req, 422, "VALIDATION_FAILED", "'scheduled_at' must be an ISO-8601 time like 2026-11-23T10:00:00Z");
+        return;
+    }
+    for (size_t i = 0; i < n && i < 20; i++) {
+        json_t *v = json_array_get(ids, i);
+        if (!json_is_integer(v) || json_integer_value(v) <= 0) {
+            bc_res_error(req, 422, "VALIDATION_FAILED", "'product_ids' must hold positive integers");
+            return;
+        }
+        product_ids[i] = json_integer_value(v);
+    }
+    int64_t id = 0;
+    int rc = bc_live_create(bc_req_db(req), bc_req_auth(req)->user_id, title, scheduled_at, product_ids, n, &id);
+    if (rc == BC_ENOTFOUND || rc == BC_EFORBIDDEN) {
+        bc_res_error(req, 422, "INVALID_PRODUCT", "every product must be one of your own products");
+        return;
+    }
+    if (rc != BC_OK) {
+        bc_res_from_err(req, rc);
+        return;
+    }
+    bc_chat_note_live(id);
+    send_live(req, 201, id);
+}
+
+static void h_list(bc_req *req)
+{
+    json_t *items = NULL;
+    const char *status = bc_req_query(req, "status");
+    int rc = bc_live_list(bc_req_db(req), status && *status ? status : NULL, 0, &items);
+    if (rc == BC_EINVAL) {
+        bc_res_error(req, 422, "VALIDATION_FAILED", "'status' must be LIVE, SCHEDULED or ENDED");
+        return;
+    }
+    if (rc != BC_OK) {
+        bc_res_from_err(req, rc);
+        return;
+    }
+    bc_res_json(req, 200, json_pack("{s:o}", "items", items));
+}
+
+static void h_seller_list(bc_req *req)
+{
+    json_t *items = NULL;
+    int rc = bc_live_list(bc_req_db(req), NULL, bc_req_auth(req)->user_id, &items);
+    if (rc != BC_OK) {
+        bc_res_from_err(req, rc);
+        return;
+    }
+    bc_res_json(req, 200, json_pack("{s:o}", "items", items));
+}
+
+static void h_get(bc_req *req)
+{
+    int64_t id;
+    json_t *l = NULL;
+    if (bc_req_param_id(req, "id", &id) != BC_OK) {
+        bc_res_error(req, 404, "NOT_FOUND", "no such live");
+        return;
+    }
+    int rc = bc_live_get(bc_req_db(req), id, 1, &l);
+    if (rc != BC_OK) {
+        bc_res_from_err(req, rc);
+        return;
+    }
+    const bc_auth *a = bc_req_auth(req);
+    int owner = a && (a->role == BC_ROLE_ADMIN || a->user_id == json_integer_value(json_object_get(l, "seller_id")));
+    if (!owner)
+        strip_secrets(l);
+    bc_res_json(req, 200, l);
+}
+
+static void h_pin(bc_req *req)
+{
+    int64_t id, product_id = 0;
+    json_t *v = json_object_get(bc_req_json(req), "product_id"), *product = NULL;
+    if (bc_req_param_id(req, "id", &id) != BC_OK) {
+        bc_res_error(req, 404, "NOT_FOUND", "no such live");
+        return;
+    }
+    if (!v) {
+        bc_res_error(req, 422, "VALIDATION_FAILED", "'product_id' is required (an id, or null to unpin)");
+        return;
+    }
+    if (!json_is_null(v)) {
+        if (!json_is_integer(v) || json_integer_value(v) <= 0) {
+            bc_res_error(req, 422, "VALIDATION_FAILED", "'product_id' must be a positive integer or null");
+            return;
+        }
+        product_id = json_integer_value(v);
+    }
+    int rc = bc_live_pin(bc_req_db(req), id, bc_req_auth(req)->user_id, product_id, &product);
+    switch (rc) {
+    case BC_OK: break;
+    case BC_EFORBIDDEN: bc_res_error(req, 403, "FORBIDDEN", "only the live's seller may pin products"); return;
+    case BC_EINVAL: bc_res_error(req, 422, "INVALID_PRODUCT", "the product must be one of your own products"); return;
+    case BC_ECONFLICT: bc_res_error(req, 409, "LIVE_ENDED", "the live has ended"); return;
+    default: bc_res_from_err(req, rc); return;
+    }
+    json_t *d = json_pack("{s:o}", "product", product ? product : json_null());
+    bc_chat_publish_event(id, "pin", d);
+    json_decref(d);
+    send_live(req, 200, id);
+}
+
+static void h_end(bc_req *req)
+{
+    int64_t id;
+    int changed = 0;
+    if (bc_req_param_id(req, "id", &id) != BC_OK) {
+        bc_res_error(req, 404, "NOT_FOUND", "no such live");
+        return;
+    }
+    int rc = bc_live_end(bc_req_db(req), id, bc_req_auth(req)->user_id, &changed);
+    if (rc == BC_EFORBIDDEN) {
+        bc_res_error(req, 403, "FORBIDDEN", "only the live's seller may end it");
+        return;
+    }
+    if (rc != BC_OK) {
+        bc_res_from_err(req, rc);
+        return;
+    }
+    /* the publisher, if any, is dropped by the next on_update callback (notify_update_timeout) */
+    if (changed)
+        publish_status(id, "ENDED");
+    send_live(req, 200, id);
+}
+
+/* ---- nginx-rtmp notify callbacks (form bodies; see docs/CONTRACT.md "RTMP" and
+ * /work/shared/docs/streaming.md §3: name = public live id, key = stream key from the args,
+ * clientid = nginx's connection id). Any non-2xx answer refuses a publish / drops a stream. */
+
+static void answer(bc_req *req, int status)
+{
+    if (status == 200)
+        bc_res_send(req, 200, "text/plain", "", 0);
+    else
+        bc_res_error(req, status, "FORBIDDEN", "refused");
+}
+
+static void h_on_publish(bc_req *req)
+{
+    int64_t id = 0;
+    const char *clientid = bc_req_form(req, "clientid");
+    if (bc_parse_i64(bc_req_form(req, "name"), 1, INT64_MAX, &id) != BC_OK) {
+        bc_log_info("live", "rtmp publish refused: stream name is not a live id");
+        answer(req, 403);
+        return;
+    }
+    int rc = bc_live_on_publish(bc_req_db(req), id, bc_req_form(req, "key"), clientid);
+    if (rc != BC_OK) {
+        bc_log_info("live", "rtmp publish refused for live %lld (client %s): %s", (long long)id,
+                    clientid ? clientid : "?", rc == BC_EFORBIDDEN ? "bad key or state" : "error");
+        answer(req, rc == BC_EFORBIDDEN ? 403 : 500);
+        return;
+    }
+    bc_log_info("live", "live %lld is on air (rtmp client %s)", (long long)id, clientid ? clientid : "?");
+    publish_status(id, "LIVE");
+    answer(req, 200);
+}
+
+static void h_on_publish_done(bc_req *req)
+{
+    int64_t id = 0;
+    int was_pinned = 0;
+    const char *clientid = bc_req_form(req, "clientid");
+    if (bc_parse_i64(bc_req_form(req, "name"), 1, INT64_MAX, &id) == BC_OK &&
+        bc_live_on_publish_done(bc_req_db(req), id, clientid, &was_pinned) == BC_OK) {
+        bc_log_info("live", "live %lld ended (rtmp client %s left)", (long long)id, clientid);
+        if (was_pinned) {
+            json_t *d = json_pack("{s:n}", "product");
+            bc_chat_publish_event(id, "pin", d);
+            json_decref(d);
+        }
+        publish_status(id, "ENDED");
+    }
+    answer(req, 200); /* nginx ignores the answer; a refused duplicate lands here too */
+}
+
+static void h_on_update(bc_req *req)
+{
+    int64_t id = 0;
+    const char *call = bc_req_form(req, "call");
+    if (!call || strcmp(call, "update_publish") != 0 || bc_parse_i64(bc_req_form(req, "name"), 1, INT64_MAX, &id) != BC_OK) {
+        answer(req, 200);
+        return;
+    }
+    int rc = bc_live_on_update(bc_req_db(req), id, bc_req_form(req, "clientid"));
+    if (rc == BC_EFORBIDDEN)
+        bc_log_info("live", "dropping rtmp publisher of live %lld: the live is over", (long long)id);
+    answer(req, rc == BC_EFORBIDDEN ? 403 : 200);
+}
+
+static const bc_field create_body[] = {
+    {"title", BC_F_STR, 1, 1, 100, "1..100 characters"},
+    {"scheduled_at", BC_F_STR, 1, 1, 40, "ISO-8601 time, e.g. 2026-11-23T10:00:00Z"},
+    {"product_ids", BC_F_ARR, 1, 1, 20, "1..20 ids of your own products, shown in this order"},
+    {NULL},
+};
+static const bc_field pin_body[] = {
+    {"product_id", BC_F_ANY, 0, 0, 0, "product id to pin (a live product or your own product, which is added), or null to unpin"},
+    {NULL},
+};
+
+const bc_route bc_live_routes[] = {
+    {"POST", "/api/v1/lives", BC_ROLE_SELLER, 0, create_body, h_create, "lives",
+     "Schedule a live with products; returns the stream key", 201},
+    {"GET", "/api/v1/lives", 0, BC_RT_OPTIONAL_AUTH, NULL, h_list, "lives",
+     "Lives: ?status=LIVE|SCHEDULED|ENDED, or LIVE, then SCHEDULED by time, then recent ENDED", 200},
+    {"GET", "/api/v1/lives/{id}", 0, BC_RT_OPTIONAL_AUTH, NULL, h_get, "lives",
+     "One live with products, pinned product and viewer count (stream key for its seller)", 200},
+    {"GET", "/api/v1/seller/lives", BC_ROLE_SELLER, 0, NULL, h_seller_list, "lives", "Your lives, with stream keys", 200},
+    {"POST", "/api/v1/lives/{id}/pin", BC_ROLE_SELLER, 0, pin_body, h_pin, "lives",
+     "Pin a product (null unpins); every viewer receives a pin frame", 200},
+    {"POST", "/api/v1/lives/{id}/end", BC_ROLE_SELLER, 0, NULL, h_end, "lives",
+     "End the live; viewers receive status ENDED and the publisher is dropped", 200},
+    {"POST", "/internal/rtmp/on_publish", 0, BC_RT_LOOPBACK | BC_RT_HIDDEN, NULL, h_on_publish, "internal",
+     "nginx-rtmp on_publish", 200},
+    {"POST", "/internal/rtmp/on_publish_done", 0, BC_RT_LOOPBACK | BC_RT_HIDDEN, NULL, h_on_publish_done, "internal",
+     "nginx-rtmp on_publish_done", 200},
+    {"POST", "/internal/rtmp/on_update", 0, BC_RT_LOOPBACK | BC_RT_HIDDEN, NULL, h_on_update, "internal",
+     "nginx-rtmp on_update", 200},
+    {NULL},
+};

@@ -1,4 +1,319 @@
+/* The RTMP ingest: writes an nginx-rtmp config for {data_dir} and runs nginx as a child process.
+ * Facts behind every line (absolute load_module path, access_log inside rtmp{}, worker user when
+ * root, callbacks protocol, hls_nested layout) are in /work/shared/docs/streaming.md; the
+ * directives are those of arut/nginx-rtmp-module v1.2.2 (Debian libnginx-mod-rtmp).
+ * The production equivalent is deploy/nginx-rtmp.conf.example. */
 #include "live.h"
-int bc_rtmp_write_config(const char *d, int p) { (void)d; (void)p; return BC_ERR; }
-int bc_rtmp_start(const char *d) { (void)d; return BC_ERR; }
-void bc_rtmp_stop(void) {}
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RTMP_MODULE "/usr/lib/nginx/modules/ngx_rtmp_module.so"
+#define START_TIMEOUT_MS 5000 /* nginx retries a busy port for ~2.5 s before giving up */
+#define MIN_ALIVE_MS 300
+#define STOP_GRACE_MS 3000
+
+static pid_t nginx_pid;
+static char rtmp_dir[PATH_MAX + 8]; /* absolute {data_dir}/rtmp */
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+    char tmp[PATH_MAX];
+    if (snprintf(tmp, sizeof tmp, "%s", path) >= (int)sizeof tmp)
+        return BC_ERR;
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = 0;
+        if (mkdir(tmp, mode) != 0 && errno != EEXIST)
+            return BC_ERR;
+        *p = '/';
+    }
+    return mkdir(tmp, mode) != 0 && errno != EEXIST ? BC_ERR : BC_OK;
+}
+
+/* As root, nginx workers run as nobody:nogroup and must write {abs}/hls (streaming.md gotcha 5).
+ * The hls dir is chowned to them; every ancestor must be searchable by them: data_dir itself may
+ * be private (mkdtemp's 0700), then its group becomes nogroup with g+x (nothing for others). */
+static int grant_worker_access(const char *abs, const char *hls)
+{
+    struct passwd *pw = getpwnam("nobody");
+    struct group *gr = getgrnam("nogroup");
+    if (!pw || !gr) {
+        bc_log_error("rtmp", "running as root needs the user nobody and the group nogroup");
+        return BC_ERR;
+    }
+    if (chown(hls, pw->pw_uid, gr->gr_gid) != 0) {
+        bc_log_error("rtmp", "chown %s: %s", hls, strerror(errno));
+        return BC_ERR;
+    }
+    struct stat st;
+    if (stat(abs, &st) != 0)
+        return BC_ERR;
+    if (!(st.st_mode & S_IXOTH) && !(st.st_gid == gr->gr_gid && (st.st_mode & S_IXGRP))) {
+        if ((st.st_mode & S_IRWXG) != 0 || chown(abs, (uid_t)-1, gr->gr_gid) != 0 ||
+            chmod(abs, (st.st_mode & 07777) | S_IXGRP) != 0) {
+            bc_log_error("rtmp", "%s must be searchable by nobody:nogroup (chmod o+x, or g+x with group nogroup)", abs);
+            return BC_ERR;
+        }
+    }
+    char parent[PATH_MAX];
+    snprintf(parent, sizeof parent, "%s", abs);
+    for (char *slash; (slash = strrchr(parent, '/')) && slash != parent;) {
+        *slash = 0;
+        if (stat(parent, &st) != 0 || !(st.st_mode & S_IXOTH)) {
+            bc_log_error("rtmp", "%s must be searchable by nobody (chmod o+x) for the HLS output", parent);
+            return BC_ERR;
+        }
+    }
+    return BC_OK;
+}
+
+int bc_rtmp_write_config(const char *data_dir, int http_port)
+{
+    char abs[PATH_MAX], path[PATH_MAX + 64], tmp[PATH_MAX + 64], hls[PATH_MAX + 8];
+    FILE *f = NULL;
+    int rc = BC_ERR, as_root = geteuid() == 0;
+    if (mkdir_p(data_dir, 0755) != BC_OK || !realpath(data_dir, abs)) {
+        bc_log_error("rtmp", "cannot use data dir %s: %s", data_dir, strerror(errno));
+        goto out;
+    }
+    snprintf(rtmp_dir, sizeof rtmp_dir, "%s/rtmp", abs);
+    snprintf(hls, sizeof hls, "%s/hls", abs);
+    snprintf(path, sizeof path, "%s/logs", rtmp_dir);
+    snprintf(tmp, sizeof tmp, "%s/tmp", rtmp_dir);
+    if (mkdir_p(path, 0755) != BC_OK || mkdir_p(tmp, 0755) != BC_OK || mkdir_p(hls, 0755) != BC_OK) {
+        bc_log_error("rtmp", "cannot create directories under %s: %s", abs, strerror(errno));
+        goto out;
+    }
+    if (as_root && grant_worker_access(abs, hls) != BC_OK)
+        goto out;
+    snprintf(path, sizeof path, "%s/nginx.conf", rtmp_dir);
+    snprintf(tmp, sizeof tmp, "%s/nginx.conf.tmp", rtmp_dir);
+    if (!(f = fopen(tmp, "w"))) {
+        bc_log_error("rtmp", "cannot write %s: %s", tmp, strerror(errno));
+        goto out;
+    }
+    fprintf(f,
+            "# Written by broadcart serve --with-rtmp; regenerated at every start. Do not edit.\n"
+            "load_module %s;  # absolute: a relative path resolves against -p\n"
+            "daemon off;\n"
+            "master_process on;  # hls_cleanup runs in the cache manager process\n"
+            "worker_processes 1;  # nginx-rtmp live streams need a single worker\n"
+            "%s"
+            "error_log %s/logs/error.log info;\n"
+            "pid %s/nginx.pid;\n"
+            "events { worker_connections 1024; }\n"
+            "\n"
+            "rtmp {\n"
+            "    access_log %s/logs/rtmp_access.log;  # else nginx opens /var/log/nginx/access.log\n"
+            "    server {\n"
+            "        listen %d;\n"
+            "        chunk_size 4096;\n"
+            "        application live {\n"
+            "            live on;\n"
+            "            drop_idle_publisher 10s;\n"
+            "            hls on;\n"
+            "            hls_path %s;\n"
+            "            hls_fragment 1s;\n"
+            "            hls_playlist_length 6s;\n"
+            "            hls_nested on;\n"
+            "            hls_cleanup on;\n"
+            "            notify_method post;\n"
+            "            on_publish http://127.0.0.1:%d/internal/rtmp/on_publish;\n"
+            "            on_publish_done http://127.0.0.1:%d/internal/rtmp/on_publish_done;\n"
+            "            # every 5 s: a 403 drops a publisher whose live was ended by its seller\n"
+            "            on_update http://127.0.0.1:%d/internal/rtmp/on_update;\n"
+            "            notify_update_timeout 5s;\n"
+            "        }\n"
+            "    }\n"
+            "}\n",
+            RTMP_MODULE, as_root ? "user nobody nogroup;  # workers; they write hls_path\n" : "", rtmp_dir, rtmp_dir,
+            rtmp_dir, bc_cfg.rtmp_port, hls, http_port, http_port, http_port);
+    if (fclose(f) != 0) {
+        f = NULL;
+        bc_log_error("rtmp", "cannot write %s: %s", tmp, strerror(errno));
+        goto out;
+    }
+    f = NULL;
+    if (rename(tmp, path) != 0) {
+        bc_log_error("rtmp", "cannot rename %s: %s", tmp, strerror(errno));
+        goto out;
+    }
+    rc = BC_OK;
+out:
+    if (f)
+        fclose(f);
+    return rc;
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+/* 1 when something accepts TCP connections on 127.0.0.1:port. */
+static int port_open(int port)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return 0;
+    int ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+    close(fd);
+    return ok;
+}
+
+/* 1 when port can be bound on all addresses (nobody else listens there). */
+static int port_free(int port)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    a.sin_addr.s_addr = htonl(INADDR_ANY);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), on = 1;
+    if (fd < 0)
+        return 0;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    int ok = bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
+    close(fd);
+    return ok;
+}
+
+/* Logs the last ~1.5 KB of a file, line by line. */
+static void log_tail(const char *file)
+{
+    char buf[1536];
+    int fd = open(file, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    off_t end = lseek(fd, 0, SEEK_END);
+    off_t from = end > (off_t)sizeof buf - 1 ? end - (off_t)sizeof buf + 1 : 0;
+    ssize_t n = pread(fd, buf, sizeof buf - 1, from);
+    close(fd);
+    if (n <= 0)
+        return;
+    buf[n] = 0;
+    for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
+        bc_log_error("rtmp", "%s: %s", file, line);
+}
+
+/* Ends lives left LIVE by a previous run: our nginx has just started, nobody can be publishing. */
+static void end_orphans_job(bc_db *db, void *arg)
+{
+    (void)arg;
+    int n = bc_live_end_orphans(db);
+    if (n > 0)
+        bc_log_info("rtmp", "ended %d live(s) left on air by a previous run", n);
+}
+
+int bc_rtmp_start(const char *data_dir)
+{
+    (void)data_dir; /* rtmp_dir was resolved by bc_rtmp_write_config */
+    char conf[PATH_MAX + 64], out_log[PATH_MAX + 64], err_log[PATH_MAX + 64];
+    int rc = BC_ERR;
+    snprintf(conf, sizeof conf, "%s/nginx.conf", rtmp_dir);
+    snprintf(out_log, sizeof out_log, "%s/logs/nginx.stderr.log", rtmp_dir);
+    snprintf(err_log, sizeof err_log, "%s/logs/error.log", rtmp_dir);
+    if (rtmp_dir[0] == 0 || nginx_pid > 0) {
+        bc_log_error("rtmp", "bc_rtmp_start: write the config first, and start only once");
+        goto out;
+    }
+    if (access(bc_cfg.nginx_bin, X_OK) != 0 || access(RTMP_MODULE, R_OK) != 0) {
+        bc_log_error("rtmp", "need %s and %s (apt-get install nginx libnginx-mod-rtmp)", bc_cfg.nginx_bin, RTMP_MODULE);
+        goto out;
+    }
+    if (!port_free(bc_cfg.rtmp_port)) {
+        bc_log_error("rtmp", "RTMP port %d is already in use (BROADCART_RTMP_PORT)", bc_cfg.rtmp_port);
+        goto out;
+    }
+    /* everything the child needs is prepared before fork (only async-signal-safe calls after) */
+    char *const argv[] = {bc_cfg.nginx_bin, "-p", rtmp_dir, "-c", conf, "-e", err_log, NULL};
+    int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    int outfd = open(out_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    pid_t parent = getpid();
+    pid_t pid = devnull >= 0 && outfd >= 0 ? fork() : -1;
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGTERM); /* nginx: TERM = fast shutdown, workers included */
+        if (getppid() != parent)
+            _exit(127); /* the parent died before prctl took effect */
+        setpgid(0, 0);   /* our own group: bc_rtmp_stop can kill stray workers too */
+        dup2(devnull, 0);
+        dup2(outfd, 1);
+        dup2(outfd, 2);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    if (devnull >= 0)
+        close(devnull);
+    if (outfd >= 0)
+        close(outfd);
+    if (pid < 0) {
+        bc_log_error("rtmp", "cannot start nginx: %s", strerror(errno));
+        goto out;
+    }
+    nginx_pid = pid;
+    /* alive for at least MIN_ALIVE_MS and accepting RTMP connections */
+    int status, waited = 0;
+    for (;;) {
+        sleep_ms(50);
+        waited += 50;
+        if (waitpid(pid, &status, WNOHANG) == pid) {
+            nginx_pid = 0;
+            bc_log_error("rtmp", "nginx exited at start (status %d); its logs:", status);
+            log_tail(out_log);
+            log_tail(err_log);
+            goto out;
+        }
+        if (waited >= MIN_ALIVE_MS && port_open(bc_cfg.rtmp_port))
+            break;
+        if (waited >= START_TIMEOUT_MS) {
+            bc_log_error("rtmp", "nginx does not accept RTMP on port %d after %d ms; its logs:", bc_cfg.rtmp_port, waited);
+            log_tail(out_log);
+            log_tail(err_log);
+            bc_rtmp_stop();
+            goto out;
+        }
+    }
+    bc_log_info("rtmp", "nginx-rtmp (pid %d) ingesting on rtmp://0.0.0.0:%d/live, HLS in %s/../hls", (int)pid,
+                bc_cfg.rtmp_port, rtmp_dir);
+    bc_http_defer(end_orphans_job, NULL);
+    rc = BC_OK;
+out:
+    return rc;
+}
+
+void bc_rtmp_stop(void)
+{
+    pid_t pid = nginx_pid;
+    int status;
+    if (pid <= 0)
+        return;
+    kill(pid, SIGQUIT); /* graceful: finish in-flight work */
+    for (int waited = 0; waited < STOP_GRACE_MS; waited += 50) {
+        if (waitpid(pid, &status, WNOHANG) == pid)
+            goto reaped;
+        sleep_ms(50);
+    }
+    bc_log_warn("rtmp", "nginx did not stop within %d ms; killing it", STOP_GRACE_MS);
+    kill(-pid, SIGKILL); /* the whole group: master and workers */
+    waitpid(pid, &status, 0);
+reaped:
+    kill(-pid, SIGKILL); /* workers that outlived their master, if any (ESRCH otherwise) */
+    nginx_pid = 0;
+}

@@ -1,7 +1,381 @@
+/* Unit tests of commerce: the pure order rules (shipping fee, orderId, order name, state
+ * transitions, address checks) and stock/order store code against a temporary SQLite database. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
-static void placeholder(void **s) { (void)s; assert_true(1); }
-int main(void) { const struct CMUnitTest t[] = {cmocka_unit_test(placeholder)}; return cmocka_run_group_tests(t, NULL, NULL); }
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../src/commerce/commerce.h"
+
+/* ---- pure rules ---- */
+
+static void shipping_fee_rule(void **state)
+{
+    (void)state;
+    bc_cfg.shipping_fee = 3000;
+    bc_cfg.free_shipping_over = 50000;
+    assert_int_equal(bc_order_shipping_fee(0), 0);
+    assert_int_equal(bc_order_shipping_fee(-5), 0);
+    assert_int_equal(bc_order_shipping_fee(1), 3000);
+    assert_int_equal(bc_order_shipping_fee(49999), 3000);
+    assert_int_equal(bc_order_shipping_fee(50000), 0);
+    assert_int_equal(bc_order_shipping_fee(BC_ORDER_MAX_AMOUNT), 0);
+    bc_cfg.shipping_fee = 2500;
+    bc_cfg.free_shipping_over = 30000;
+    assert_int_equal(bc_order_shipping_fee(29999), 2500);
+    assert_int_equal(bc_order_shipping_fee(30000), 0);
+}
+
+static void order_id_format(void **state)
+{
+    (void)state;
+    char a[32], b[32];
+    /* 2026-11-23T10:00:00Z */
+    bc_order_make_id(a, sizeof a, 1795428000000LL);
+    bc_order_make_id(b, sizeof b, 1795428000000LL);
+    assert_int_equal(strlen(a), 21);
+    assert_memory_equal(a, "BC20261123-", 11);
+    for (size_t i = 11; i < 21; i++)
+        assert_true((a[i] >= '0' && a[i] <= '9') || (a[i] >= 'a' && a[i] <= 'z') || (a[i] >= 'A' && a[i] <= 'Z'));
+    assert_string_not_equal(a, b);
+    assert_true(bc_order_id_valid(a));
+    /* day boundary is UTC: 2026-11-23T23:59:59.999Z vs +1 ms */
+    bc_order_make_id(a, sizeof a, 1795478399999LL);
+    assert_memory_equal(a, "BC20261123-", 11);
+    bc_order_make_id(a, sizeof a, 1795478400000LL);
+    assert_memory_equal(a, "BC20261124-", 11);
+
+    assert_true(bc_order_id_valid("abc_-1"));
+    assert_false(bc_order_id_valid("abc12"));  /* 5 chars */
+    assert_false(bc_order_id_valid("BC2026 1123"));
+    assert_false(bc_order_id_valid("BC20261123-한글"));
+    assert_false(bc_order_id_valid("BC/../x"));
+    assert_false(bc_order_id_valid(""));
+    assert_false(bc_order_id_valid(NULL));
+    char long_id[70];
+    memset(long_id, 'a', 64);
+    long_id[64] = 0;
+    assert_true(bc_order_id_valid(long_id));
+    long_id[64] = 'a';
+    long_id[65] = 0;
+    assert_false(bc_order_id_valid(long_id));
+}
+
+static void order_name_rule(void **state)
+{
+    (void)state;
+    char out[420];
+    bc_order_make_name("감귤", 1, out, sizeof out);
+    assert_string_equal(out, "감귤");
+    bc_order_make_name("감귤", 3, out, sizeof out);
+    assert_string_equal(out, "감귤 외 2건");
+    /* long names are cut on a character boundary so the whole name has <= 100 characters */
+    char name[400] = "";
+    for (int i = 0; i < 120; i++)
+        strcat(name, "가");
+    bc_order_make_name(name, 12, out, sizeof out);
+    size_t chars = 0;
+    for (const char *p = out; *p; p++)
+        if (((unsigned char)*p & 0xC0) != 0x80)
+            chars++;
+    assert_int_equal(chars, 100);
+    assert_non_null(strstr(out, " 외 11건"));
+    assert_int_equal(strlen(out) - strlen(" 외 11건"), 3 * (100 - 6));
+    /* a small buffer never overflows and never splits a character */
+    char small[8];
+    bc_order_make_name("가나다라", 1, small, sizeof small);
+    assert_string_equal(small, "가나");
+}
+
+static void state_rules(void **state)
+{
+    (void)state;
+    assert_true(bc_order_can_cancel("PENDING_PAYMENT"));
+    assert_true(bc_order_can_cancel("PAID"));
+    assert_false(bc_order_can_cancel("SHIPPED"));
+    assert_false(bc_order_can_cancel("DELIVERED"));
+    assert_false(bc_order_can_cancel("CANCELED"));
+    assert_false(bc_order_can_cancel("EXPIRED"));
+    assert_false(bc_order_can_cancel(NULL));
+    assert_true(bc_order_can_pay("PENDING_PAYMENT"));
+    assert_false(bc_order_can_pay("PAID"));
+    assert_false(bc_order_can_pay("EXPIRED"));
+    assert_false(bc_order_can_pay("CANCELED"));
+    assert_true(bc_order_status_known("DELIVERED"));
+    assert_false(bc_order_status_known("paid"));
+    assert_false(bc_order_status_known(NULL));
+}
+
+static int addr_ok(const char *text)
+{
+    char msg[200];
+    json_error_t err;
+    json_t *a = json_loads(text, 0, &err);
+    int rc = bc_order_check_address(a, msg, sizeof msg);
+    json_decref(a);
+    return rc == BC_OK;
+}
+
+static void address_rules(void **state)
+{
+    (void)state;
+    assert_true(addr_ok("{\"recipient\":\"홍길동\",\"phone\":\"010-1234-5678\",\"postcode\":\"06236\",\"address1\":\"서울\"}"));
+    assert_true(addr_ok("{\"recipient\":\"a\",\"phone\":\"01012345678\",\"postcode\":\"06236\",\"address1\":\"x\",\"address2\":null}"));
+    assert_false(addr_ok("{\"recipient\":\"\",\"phone\":\"010-1234-5678\",\"postcode\":\"06236\",\"address1\":\"x\"}"));
+    assert_false(addr_ok("{\"recipient\":\"  \",\"phone\":\"010-1234-5678\",\"postcode\":\"06236\",\"address1\":\"x\"}"));
+    assert_false(addr_ok("{\"recipient\":\"a\",\"phone\":\"010-12\",\"postcode\":\"06236\",\"address1\":\"x\"}"));
+    assert_false(addr_ok("{\"recipient\":\"a\",\"phone\":\"010-1234-567a\",\"postcode\":\"06236\",\"address1\":\"x\"}"));
+    assert_false(addr_ok("{\"recipient\":\"a\",\"phone\":\"010-1234-5678\",\"postcode\":\"0623\",\"address1\":\"x\"}"));
+    assert_false(addr_ok("{\"recipient\":\"a\",\"phone\":\"010-1234-5678\",\"postcode\":\"0623x\",\"address1\":\"x\"}"));
+    assert_false(addr_ok("{\"recipient\":\"a\",\"phone\":\"010-1234-5678\",\"postcode\":\"06236\"}"));
+    assert_false(addr_ok("{\"recipient\":\"a\",\"phone\":\"010-1234-5678\",\"postcode\":\"06236\",\"address1\":\"x\",\"zip\":1}"));
+    assert_false(addr_ok("{\"recipient\":\"a\",\"phone\":1012345678,\"postcode\":\"06236\",\"address1\":\"x\"}"));
+    assert_false(addr_ok("[]"));
+    char msg[64];
+    assert_int_equal(bc_order_check_address(NULL, msg, sizeof msg), BC_EINVAL);
+}
+
+/* ---- store code against a temporary database ---- */
+
+typedef struct fixture {
+    char path[64];
+    bc_db *db;
+    int64_t seller, buyer, product;
+} fixture;
+
+static int setup_db(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    snprintf(f->path, sizeof f->path, "/tmp/bc-test-commerce-XXXXXX");
+    int fd = mkstemp(f->path);
+    if (fd < 0)
+        return -1;
+    close(fd);
+    if (bc_db_open(f->path, &f->db) != BC_OK || bc_db_migrate(f->db) != BC_OK)
+        return -1;
+    int64_t now = bc_now_ms();
+    if (bc_db_int(f->db, &f->seller,
+                  "INSERT INTO users (email, name, role, password_hash, created_at) VALUES ('s@x.io', 'S', 'seller', 'x', ?)"
+                  " RETURNING id",
+                  "i", now) != 1 ||
+        bc_db_int(f->db, &f->buyer,
+                  "INSERT INTO users (email, name, role, password_hash, created_at) VALUES ('b@x.io', 'B', 'buyer', 'x', ?)"
+                  " RETURNING id",
+                  "i", now) != 1 ||
+        bc_db_int(f->db, &f->product,
+                  "INSERT INTO products (seller_id, name, price, stock, status, created_at, updated_at)"
+                  " VALUES (?, 'Widget', 1000, 3, 'ON_SALE', ?, ?) RETURNING id",
+                  "iii", f->seller, now, now) != 1)
+        return -1;
+    *state = f;
+    return 0;
+}
+
+static int teardown_db(void **state)
+{
+    fixture *f = *state;
+    char p[80];
+    bc_db_close(f->db);
+    unlink(f->path);
+    snprintf(p, sizeof p, "%s-wal", f->path);
+    unlink(p);
+    snprintf(p, sizeof p, "%s-shm", f->path);
+    unlink(p);
+    free(f);
+    return 0;
+}
+
+static int64_t stock_of(fixture *f, char *status, size_t len)
+{
+    json_t *row = NULL;
+    bc_db_row(f->db, &row, "SELECT stock, status FROM products WHERE id = ?", "i", f->product);
+    assert_non_null(row);
+    int64_t s = json_integer_value(json_object_get(row, "stock"));
+    snprintf(status, len, "%s", json_string_value(json_object_get(row, "status")));
+    json_decref(row);
+    return s;
+}
+
+static int64_t ledger_sum(fixture *f)
+{
+    int64_t sum = 0;
+    bc_db_int(f->db, &sum, "SELECT COALESCE(SUM(delta), 0) FROM stock_ledger WHERE product_id = ?", "i", f->product);
+    return sum;
+}
+
+static void stock_reserve_release(void **state)
+{
+    fixture *f = *state;
+    char st[16];
+    assert_int_equal(bc_db_begin(f->db), BC_OK);
+    assert_int_equal(bc_stock_reserve(f->db, f->product, 2, 0, "test"), BC_OK);
+    assert_int_equal(stock_of(f, st, sizeof st), 1);
+    assert_string_equal(st, "ON_SALE");
+    /* the conditional update refuses more than the stock and changes nothing */
+    assert_int_equal(bc_stock_reserve(f->db, f->product, 2, 0, "test"), BC_ECONFLICT);
+    assert_int_equal(stock_of(f, st, sizeof st), 1);
+    assert_int_equal(bc_stock_reserve(f->db, f->product, 0, 0, "test"), BC_EINVAL);
+    assert_int_equal(bc_stock_reserve(f->db, f->product, -1, 0, "test"), BC_EINVAL);
+    assert_int_equal(bc_stock_reserve(f->db, 999999, 1, 0, "test"), BC_ECONFLICT);
+    /* the last unit flips the product to SOLD_OUT; then nothing more can be taken */
+    assert_int_equal(bc_stock_reserve(f->db, f->product, 1, 0, "test"), BC_OK);
+    assert_int_equal(stock_of(f, st, sizeof st), 0);
+    assert_string_equal(st, "SOLD_OUT");
+    assert_int_equal(bc_stock_reserve(f->db, f->product, 1, 0, "test"), BC_ECONFLICT);
+    /* release puts it back on sale */
+    assert_int_equal(bc_stock_release(f->db, f->product, 2, 0, "test"), BC_OK);
+    assert_int_equal(stock_of(f, st, sizeof st), 2);
+    assert_string_equal(st, "ON_SALE");
+    assert_int_equal(bc_stock_release(f->db, 999999, 1, 0, "test"), BC_ENOTFOUND);
+    assert_int_equal(bc_stock_release(f->db, f->product, 0, 0, "test"), BC_EINVAL);
+    assert_int_equal(bc_db_commit(f->db), BC_OK);
+    /* ledger: -2 -1 +2 */
+    assert_int_equal(ledger_sum(f), -1);
+
+    /* a rolled-back reservation leaves neither stock nor ledger changed */
+    assert_int_equal(bc_db_begin(f->db), BC_OK);
+    assert_int_equal(bc_stock_reserve(f->db, f->product, 2, 0, "test"), BC_OK);
+    bc_db_rollback(f->db);
+    assert_int_equal(stock_of(f, st, sizeof st), 2);
+    assert_int_equal(ledger_sum(f), -1);
+}
+
+static void stock_set_rules(void **state)
+{
+    fixture *f = *state;
+    char st[16];
+    assert_int_equal(bc_db_begin(f->db), BC_OK);
+    assert_int_equal(bc_stock_set(f->db, f->product, 0, "adjust"), BC_OK);
+    assert_int_equal(stock_of(f, st, sizeof st), 0);
+    assert_string_equal(st, "SOLD_OUT");
+    assert_int_equal(bc_stock_set(f->db, f->product, 5, "adjust"), BC_OK);
+    assert_int_equal(stock_of(f, st, sizeof st), 5);
+    assert_string_equal(st, "ON_SALE");
+    assert_int_equal(bc_stock_set(f->db, f->product, 5, "adjust"), BC_OK); /* no-op, no ledger row */
+    assert_int_equal(bc_stock_set(f->db, f->product, -1, "adjust"), BC_EINVAL);
+    assert_int_equal(bc_stock_set(f->db, f->product, 1000001, "adjust"), BC_EINVAL);
+    assert_int_equal(bc_stock_set(f->db, 999999, 1, "adjust"), BC_ENOTFOUND);
+    assert_int_equal(bc_db_exec(f->db, "UPDATE products SET status = 'HIDDEN' WHERE id = ?", "i", f->product), 1);
+    assert_int_equal(bc_stock_set(f->db, f->product, 0, "adjust"), BC_OK);
+    assert_int_equal(bc_stock_set(f->db, f->product, 4, "adjust"), BC_OK);
+    stock_of(f, st, sizeof st);
+    assert_string_equal(st, "HIDDEN");
+    assert_int_equal(bc_db_commit(f->db), BC_OK);
+    /* the ledger always sums to the stock change: 3 initial (not in the ledger) -> 4 */
+    assert_int_equal(ledger_sum(f), 1);
+    int64_t rows = 0;
+    bc_db_int(f->db, &rows, "SELECT COUNT(*) FROM stock_ledger WHERE product_id = ?", "i", f->product);
+    assert_int_equal(rows, 4);
+}
+
+static json_t *address(void)
+{
+    return json_pack("{s:s,s:s,s:s,s:s}", "recipient", "홍길동", "phone", "010-1234-5678", "postcode", "06236",
+                     "address1", "서울");
+}
+
+static void order_create_expire_cancel(void **state)
+{
+    fixture *f = *state;
+    char st[16];
+    json_t *addr = address(), *o = NULL;
+    bc_order_problem why;
+    int64_t id = 0, id2 = 0, count = 0;
+    bc_cfg.shipping_fee = 3000;
+    bc_cfg.free_shipping_over = 50000;
+    bc_cfg.order_ttl_s = 600;
+
+    /* more than the stock: OUT_OF_STOCK, nothing written */
+    bc_order_item too_many[] = {{f->product, 2}, {f->product, 2}};
+    assert_int_equal(bc_order_create(f->db, f->buyer, too_many, 2, addr, 0, &why, &id), BC_ECONFLICT);
+    assert_string_equal(why.code, "OUT_OF_STOCK");
+    assert_string_equal(why.product_name, "Widget");
+    assert_int_equal(stock_of(f, st, sizeof st), 3);
+    bc_db_int(f->db, &count, "SELECT COUNT(*) FROM orders", "");
+    assert_int_equal(count, 0);
+    bc_db_int(f->db, &count, "SELECT COUNT(*) FROM order_lines", "");
+    assert_int_equal(count, 0);
+
+    bc_order_item unknown[] = {{f->product, 1}, {424242, 1}};
+    assert_int_equal(bc_order_create(f->db, f->buyer, unknown, 2, addr, 0, &why, &id), BC_ENOTFOUND);
+    assert_string_equal(why.code, "PRODUCT_NOT_FOUND");
+    bc_order_item zero[] = {{f->product, 0}};
+    assert_int_equal(bc_order_create(f->db, f->buyer, zero, 1, addr, 0, &why, &id), BC_EINVAL);
+    assert_int_equal(bc_order_create(f->db, f->buyer, NULL, 0, addr, 0, &why, &id), BC_EINVAL);
+    assert_string_equal(why.code, "CART_EMPTY");
+    bc_order_item one[] = {{f->product, 1}};
+    assert_int_equal(bc_order_create(f->db, f->buyer, one, 1, addr, 777, &why, &id), BC_EINVAL);
+    assert_string_equal(why.code, "LIVE_NOT_FOUND");
+    assert_int_equal(stock_of(f, st, sizeof st), 3);
+
+    /* duplicates merge; prices from the database; fee added */
+    bc_order_item dup[] = {{f->product, 1}, {f->product, 1}};
+    assert_int_equal(bc_order_create(f->db, f->buyer, dup, 2, addr, 0, &why, &id), BC_OK);
+    assert_int_equal(stock_of(f, st, sizeof st), 1);
+    assert_int_equal(bc_order_json(f->db, id, 0, &o), BC_OK);
+    assert_string_equal(json_string_value(json_object_get(o, "status")), "PENDING_PAYMENT");
+    assert_int_equal(json_integer_value(json_object_get(o, "subtotal")), 2000);
+    assert_int_equal(json_integer_value(json_object_get(o, "shipping_fee")), 3000);
+    assert_int_equal(json_integer_value(json_object_get(o, "amount")), 5000);
+    assert_int_equal(json_array_size(json_object_get(o, "lines")), 1);
+    assert_true(bc_order_id_valid(json_string_value(json_object_get(o, "order_id"))));
+    json_decref(o);
+    o = NULL;
+
+    /* expiry: not due yet -> 0; due -> 1 and restocked; a second sweep does nothing */
+    bc_order_head h;
+    assert_int_equal(bc_order_head_get(f->db, id, &h), BC_OK);
+    assert_int_equal(bc_order_expire_one(f->db, id, h.expires_at - 1), 0);
+    assert_int_equal(bc_order_expire_due(f->db, h.expires_at + 1), 1);
+    assert_int_equal(bc_order_expire_due(f->db, h.expires_at + 1), 0);
+    assert_int_equal(stock_of(f, st, sizeof st), 3);
+    assert_int_equal(bc_order_head_get(f->db, id, &h), BC_OK);
+    assert_string_equal(h.status, "EXPIRED");
+    /* an expired order can be neither paid nor canceled: the conditional updates match nothing */
+    assert_int_equal(bc_order_mark_paid(f->db, id, "pk_1", 5000, "카드", 0, "{}"), BC_ECONFLICT);
+    assert_int_equal(bc_order_cancel(f->db, id, "PENDING_PAYMENT"), BC_ECONFLICT);
+    assert_int_equal(bc_order_cancel(f->db, id, "EXPIRED"), BC_EINVAL);
+    assert_int_equal(stock_of(f, st, sizeof st), 3);
+
+    /* paid then canceled: restocked once; the payment row follows */
+    assert_int_equal(bc_order_create(f->db, f->buyer, one, 1, addr, 0, &why, &id2), BC_OK);
+    assert_int_equal(bc_order_mark_paid(f->db, id2, "pk_2", 4000, "카드", 0, "{}"), BC_OK);
+    assert_int_equal(bc_order_mark_paid(f->db, id2, "pk_2", 4000, "카드", 0, "{}"), BC_ECONFLICT);
+    assert_int_equal(bc_order_expire_due(f->db, INT64_MAX / 2), 0); /* paid orders never expire */
+    assert_int_equal(bc_order_cancel(f->db, id2, "PENDING_PAYMENT"), BC_ECONFLICT);
+    assert_int_equal(stock_of(f, st, sizeof st), 2);
+    assert_int_equal(bc_order_cancel(f->db, id2, "PAID"), BC_OK);
+    assert_int_equal(stock_of(f, st, sizeof st), 3);
+    assert_int_equal(bc_order_cancel(f->db, id2, "PAID"), BC_ECONFLICT);
+    assert_int_equal(stock_of(f, st, sizeof st), 3);
+    json_t *pay = NULL;
+    assert_int_equal(bc_db_row(f->db, &pay, "SELECT status FROM payments WHERE order_id = ?", "i", id2), 1);
+    assert_string_equal(json_string_value(json_object_get(pay, "status")), "CANCELED");
+    json_decref(pay);
+    json_decref(addr);
+}
+
+int main(void)
+{
+    if (sodium_init() < 0)
+        return 1;
+    bc_log_set_level(BC_LOG_ERROR);
+    const struct CMUnitTest t[] = {
+        cmocka_unit_test(shipping_fee_rule),
+        cmocka_unit_test(order_id_format),
+        cmocka_unit_test(order_name_rule),
+        cmocka_unit_test(state_rules),
+        cmocka_unit_test(address_rules),
+        cmocka_unit_test_setup_teardown(stock_reserve_release, setup_db, teardown_db),
+        cmocka_unit_test_setup_teardown(stock_set_rules, setup_db, teardown_db),
+        cmocka_unit_test_setup_teardown(order_create_expire_cancel, setup_db, teardown_db),
+    };
+    return cmocka_run_group_tests(t, NULL, NULL);
+}
