@@ -1,0 +1,185 @@
+// The live page: full-height vertical player, chat (overlaid on phones, beside on desktop),
+// viewer count, status states, pinned product card with a buy button.
+import { h, mount, icon } from '../dom.js';
+import { t } from '../i18n.js';
+import { dateTime, price } from '../format.js';
+import { get, currentUser, ApiError, refreshTokens } from '../api.js';
+import { parseHash } from '../app.js';
+import { spinner, errorState, emptyState, toast, productImage } from './ui.js';
+import { createPlayer, connectChat, createChatList, pinnedCard, viewersBadge, setViewers } from './livekit.js';
+import { openBuySheet } from './buy.js';
+
+export async function render(ctx) {
+  const id = ctx.params.id;
+  mount(ctx.el, h('div', { class: 'live-page' }, spinner()));
+  let live;
+  try {
+    live = await get(`/api/v1/lives/${encodeURIComponent(id)}`);
+  } catch (e) {
+    if (!ctx.alive()) return;
+    if (e instanceof ApiError && e.status === 404) mount(ctx.el, emptyState(t('live.notFound'), h('a', { class: 'btn', href: '#/' }, t('home.goHome'))));
+    else mount(ctx.el, errorState(e, () => render(ctx)));
+    return;
+  }
+  if (!ctx.alive()) return;
+  buildLivePage(ctx, live);
+}
+
+export function buildLivePage(ctx, live, { studio = false } = {}) {
+  const id = live.id;
+  const video = h('video', { id: 'player', muted: true, autoplay: true, playsinline: true, 'webkit-playsinline': '', preload: 'auto' });
+  video.muted = true; video.defaultMuted = true;
+  const stateEl = h('div', { class: 'stage-state', id: 'live-state' });
+  const statusBadge = h('span', { class: 'badge', id: 'live-status' });
+  const viewers = viewersBadge(live.viewer_count ?? 0);
+  const unmute = h('button', { class: 'pill', id: 'unmute', hidden: true, onclick: () => { video.muted = false; unmute.hidden = true; video.play().catch(() => {}); } }, icon('mute', 15), t('live.unmute'));
+  const pinnedSlot = h('div', { class: 'pinned-slot', id: 'pinned' });
+  const chat = createChatList();
+  let status = live.status;
+  let pinned = live.pinned_product || null;
+  const products = live.products || [];
+
+  const buy = (p) => openBuySheet(p, { liveId: id });
+
+  const player = createPlayer(video, {
+    onPlaying: () => { stateEl.hidden = true; unmute.hidden = !video.muted; },
+    onWaiting: () => { if (status === 'LIVE') showState('waiting'); },
+  });
+
+  function showState(kind) {
+    stateEl.hidden = false;
+    stateEl.className = `stage-state state-${kind}`;
+    if (kind === 'upcoming') {
+      mount(stateEl, h('div', { class: 'state-title' }, t('live.upcoming')),
+        h('div', { class: 'state-sub', id: 'live-scheduled' }, t('live.startsAt', { time: dateTime(live.scheduled_at) })));
+    } else if (kind === 'ended') {
+      mount(stateEl, h('div', { class: 'state-title', id: 'live-ended' }, t('live.ended')),
+        h('a', { class: 'pill', href: '#/' }, t('home.goHome')));
+    } else {
+      mount(stateEl, h('span', { class: 'spinner light' }), h('div', { class: 'state-sub' }, t('live.waiting')));
+    }
+  }
+
+  function applyStatus(s) {
+    status = s;
+    ctx.el.querySelector('.live-page')?.setAttribute('data-status', s);
+    statusBadge.className = 'badge ' + (s === 'LIVE' ? 'badge-live' : s === 'ENDED' ? 'badge-ended' : 'badge-upcoming');
+    statusBadge.textContent = t(`status.${s}`);
+    viewers.hidden = s !== 'LIVE';
+    if (s === 'LIVE') { showState('waiting'); player.load(live.hls_url || `/hls/${id}/index.m3u8`); }
+    else if (s === 'ENDED') { player.stop(); showState('ended'); }
+    else { player.stop(); showState('upcoming'); }
+  }
+
+  function applyPin(p) {
+    pinned = p || null;
+    mount(pinnedSlot, pinnedCard(pinned, buy));
+    if (pinned) {
+      pinnedSlot.firstChild.classList.add('flash');
+      // keep the product list in sync with fresher stock/price
+      const i = products.findIndex((x) => x.id === pinned.id);
+      if (i >= 0) products[i] = pinned;
+    }
+    if (studioHooks.onPin) studioHooks.onPin(pinned);
+  }
+
+  // chat input
+  const user = currentUser();
+  const input = h('input', { id: 'chat-input', type: 'text', maxlength: 300, placeholder: t('live.chatPlaceholder'), autocomplete: 'off', enterkeyhint: 'send' });
+  const send = h('button', { id: 'chat-send', class: 'btn btn-primary', type: 'submit' }, t('live.send'));
+  const connEl = h('div', { class: 'chat-conn', hidden: true }, t('live.reconnecting'));
+  const back = encodeURIComponent(parseHash().path);
+  const form = user
+    ? h('form', { class: 'chat-form', onsubmit: (e) => {
+      e.preventDefault();
+      const text = input.value.trim();
+      if (!text) return;
+      if (sock.send(text)) input.value = '';
+      else toast(t('live.reconnecting'), 'error');
+    } }, input, send)
+    : h('a', { class: 'chat-login', id: 'chat-login', href: `#/login?next=${back}` }, t('live.loginToChat'));
+
+  const productsBtn = products.length && !studio
+    ? h('button', { class: 'pill', id: 'live-products-btn', onclick: () => openProductList(products, buy) }, icon('bag', 15), String(products.length))
+    : null;
+
+  const page = h('div', { class: 'live-page' + (studio ? ' in-studio' : ''), 'data-status': status },
+    h('div', { class: 'live-layout' },
+      h('div', { class: 'live-stage' },
+        video,
+        h('div', { class: 'stage-shade top', 'aria-hidden': 'true' }),
+        h('div', { class: 'stage-shade bottom', 'aria-hidden': 'true' }),
+        h('div', { class: 'stage-top' },
+          h('div', { class: 'stage-badges' }, statusBadge, viewers),
+          h('div', { class: 'stage-title' },
+            h('h1', { class: 'live-title' }, live.title),
+            h('div', { class: 'live-seller' }, live.seller_name || '')),
+          h('div', { class: 'stage-actions' }, unmute, productsBtn)),
+        stateEl,
+        pinnedSlot),
+      h('aside', { class: 'live-side' },
+        h('div', { class: 'side-head' }, h('strong', null, studio ? t('studio.chat') : live.title)),
+        chat.el, connEl, form)));
+  mount(ctx.el, page);
+
+  const studioHooks = {};
+  applyStatus(status);
+  applyPin(pinned);
+
+  let sock = null;
+  sock = connectChat(id, {
+    onState: (s) => { connEl.hidden = s !== 'closed' || !(sock && sock.everOpened()); },
+    onHistory: (list) => chat.history(list.filter((f) => !f.type || f.type === 'chat')),
+    onFrame: (f) => {
+      switch (f.type) {
+        case 'chat': chat.add(f); break;
+        case 'viewers': setViewers(viewers, f.count); break;
+        case 'pin': applyPin(f.product); break;
+        case 'status':
+          if (f.status && f.status !== status) {
+            if (f.status === 'LIVE' && !live.hls_url) live.hls_url = `/hls/${id}/index.m3u8`;
+            applyStatus(f.status);
+          }
+          break;
+        case 'error':
+          if (f.code === 'UNAUTHENTICATED' && currentUser()) {
+            // the socket was opened with an expired token: rotate it and reconnect as the user
+            refreshTokens().then((ok) => { if (ok) sock.reconnect(); });
+          }
+          toast(f.message || f.code || t('error.generic'), 'error');
+          break;
+        default: break;
+      }
+    },
+  });
+
+  // Fallback while not live: poll the live so a missed status frame cannot leave the page stale.
+  const poll = setInterval(async () => {
+    if (status === 'ENDED' || document.hidden) return;
+    try {
+      const l = await get(`/api/v1/lives/${encodeURIComponent(id)}`);
+      if (!ctx.alive()) return;
+      if (l.status !== status) { live.hls_url = l.hls_url || live.hls_url; applyStatus(l.status); }
+      if (Number.isFinite(l.viewer_count) && status === 'LIVE') setViewers(viewers, l.viewer_count);
+      if ((l.pinned_product?.id ?? null) !== (pinned?.id ?? null)) applyPin(l.pinned_product);
+    } catch { /* offline: the socket reconnect covers it */ }
+  }, 15000);
+
+  ctx.onCleanup(() => { clearInterval(poll); sock.close(); player.stop(); });
+  return { page, applyPin, studioHooks, sock };
+}
+
+function openProductList(products, buy) {
+  const close = () => overlay.remove();
+  const overlay = h('div', { class: 'sheet-overlay', onclick: (e) => { if (e.target === overlay) close(); } },
+    h('div', { class: 'sheet', role: 'dialog', 'aria-modal': 'true' },
+      h('div', { class: 'sheet-head' }, h('h2', null, t('live.products')), h('button', { class: 'icon-btn', onclick: close, 'aria-label': t('buy.close') }, '✕')),
+      h('div', { class: 'sheet-body' },
+        products.map((p) => h('div', { class: 'list-row' },
+          productImage(p, 'row-img'),
+          h('div', { class: 'grow' }, h('a', { href: `#/product/${p.id}`, class: 'name' }, p.name), h('div', { class: 'price' }, price(p.price))),
+          h('button', { class: 'btn btn-small btn-primary', disabled: p.status === 'SOLD_OUT' || p.stock === 0, onclick: () => { close(); buy(p); } },
+            p.status === 'SOLD_OUT' || p.stock === 0 ? t('status.SOLD_OUT') : t('live.buy')))))));
+  document.body.appendChild(overlay);
+  window.addEventListener('hashchange', close, { once: true });
+}

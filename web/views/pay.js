@@ -1,0 +1,76 @@
+// #/pay/success?paymentKey&orderId&amount → confirm, show the order. #/pay/fail → the gateway's message.
+import { h, mount } from '../dom.js';
+import { t, errorText } from '../i18n.js';
+import { price } from '../format.js';
+import { post, get, currentUser } from '../api.js';
+import { requireLogin } from '../app.js';
+import { spinner, statusBadge } from './ui.js';
+
+const DONE_KEY = 'bc.confirmed';
+
+export async function render(ctx) {
+  if (ctx.name === 'fail') return renderFail(ctx);
+  const q = ctx.query;
+  const paymentKey = q.get('paymentKey'), orderId = q.get('orderId'), amount = Number(q.get('amount'));
+  if (!paymentKey || !orderId || !Number.isFinite(amount)) {
+    mount(ctx.el, failBox(t('pay.failed'), 'INVALID_REQUEST', t('error.generic')));
+    return;
+  }
+  if (!currentUser()) { requireLogin(); return; }
+  mount(ctx.el, h('div', { class: 'narrow' }, spinner(t('pay.confirming'))));
+  let order;
+  try {
+    // A reload of this page must not confirm twice: reuse the stored result.
+    const done = JSON.parse(sessionStorage.getItem(DONE_KEY) || '{}');
+    if (done[paymentKey]) {
+      order = await get(`/api/v1/orders/${encodeURIComponent(done[paymentKey])}`);
+    } else {
+      const r = await post('/api/v1/payments/confirm', { payment_key: paymentKey, order_id: orderId, amount });
+      order = r && (r.order || r);
+      if (order && order.id != null) {
+        done[paymentKey] = order.id;
+        sessionStorage.setItem(DONE_KEY, JSON.stringify(done));
+      }
+    }
+  } catch (e) {
+    if (!ctx.alive()) return;
+    mount(ctx.el, failBox(t('pay.failed'), e.code, errorText(e, 'pay.'), orderId));
+    return;
+  }
+  if (!ctx.alive()) return;
+  window.dispatchEvent(new Event('bc:cart'));
+  mount(ctx.el, h('div', { class: 'narrow' },
+    h('div', { class: 'result-card success', id: 'order-complete' },
+      h('div', { class: 'result-icon', 'aria-hidden': 'true' }, '✓'),
+      h('h1', null, t('pay.complete')),
+      h('p', { class: 'muted' }, t('pay.completeSub')),
+      h('div', { class: 'kv' }, h('span', null, t('pay.orderNo')), h('strong', { id: 'order-number' }, order.order_id || orderId)),
+      order.status ? h('div', { class: 'kv' }, h('span', null, t('studio.status')), statusBadge(order.status)) : null,
+      h('ul', { class: 'lines' }, (order.lines || []).map((l) => h('li', { class: 'line' },
+        h('span', { class: 'grow' }, l.product_name, h('span', { class: 'muted' }, ` × ${l.quantity}`)),
+        h('span', null, price(l.line_total))))),
+      h('div', { class: 'kv total' }, h('span', null, t('buy.total')), h('strong', null, price(order.amount ?? amount))),
+      h('div', { class: 'actions' },
+        h('a', { class: 'btn btn-primary', href: order.id != null ? `#/orders/${order.id}` : '#/orders', id: 'view-order' }, t('pay.viewOrders')),
+        h('a', { class: 'btn', href: '#/' }, t('pay.continue'))))));
+}
+
+function renderFail(ctx) {
+  const q = ctx.query;
+  const code = q.get('code') || '';
+  const msg = q.get('message') || t('pay.canceled');
+  mount(ctx.el, failBox(code === 'PAY_PROCESS_CANCELED' ? t('pay.canceled') : t('pay.failed'), code, msg, q.get('orderId')));
+}
+
+function failBox(title, code, message, orderId) {
+  return h('div', { class: 'narrow' },
+    h('div', { class: 'result-card fail', id: 'pay-fail', role: 'alert' },
+      h('div', { class: 'result-icon', 'aria-hidden': 'true' }, '!'),
+      h('h1', null, title),
+      h('p', { class: 'pay-message', id: 'pay-message' }, message),
+      code ? h('p', { class: 'muted small' }, code) : null,
+      orderId ? h('p', { class: 'muted small' }, `${t('pay.orderNo')}: ${orderId}`) : null,
+      h('div', { class: 'actions' },
+        h('a', { class: 'btn btn-primary', href: '#/orders' }, t('pay.viewOrders')),
+        h('a', { class: 'btn', href: '#/' }, t('pay.continue')))));
+}

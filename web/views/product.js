@@ -1,0 +1,48 @@
+// Product page: image, price, stock, add to cart, buy now.
+import { h, mount } from '../dom.js';
+import { t, errorText } from '../i18n.js';
+import { price } from '../format.js';
+import { get, cart, currentUser, ApiError } from '../api.js';
+import { requireLogin } from '../app.js';
+import { withStates, emptyState, productImage, statusBadge, toast } from './ui.js';
+import { openBuySheet } from './buy.js';
+
+export async function render(ctx) {
+  await withStates(ctx.el, async () => {
+    let p;
+    try { p = await get(`/api/v1/products/${encodeURIComponent(ctx.params.id)}`); } catch (e) {
+      if (e instanceof ApiError && e.status === 404) { mount(ctx.el, emptyState(t('product.notFound'))); return; }
+      throw e;
+    }
+    if (!ctx.alive()) return;
+    const soldOut = p.status === 'SOLD_OUT' || p.stock === 0;
+    let qty = 1;
+    const qtyEl = h('input', { type: 'number', id: 'product-qty', min: 1, max: Math.max(1, p.stock || 1), value: 1, 'aria-label': t('buy.qty') });
+    qtyEl.addEventListener('change', () => { qty = Math.max(1, Math.min(Number(qtyEl.value) || 1, p.stock || 1)); qtyEl.value = qty; });
+    const images = (p.images && p.images.length ? p.images : [p.image_url]).filter(Boolean);
+    const main = productImage(p, 'product-img');
+    mount(ctx.el, h('div', { class: 'product-page' },
+      h('div', { class: 'gallery' }, main,
+        images.length > 1 ? h('div', { class: 'thumbs' }, images.map((u) => h('img', { src: u, alt: '', class: 'mini', onclick: () => { main.src = u; } }))) : null),
+      h('div', { class: 'product-info' },
+        h('div', { class: 'muted small' }, [p.category_name, p.seller_name].filter(Boolean).join(' · ')),
+        h('h1', { class: 'product-name' }, p.name),
+        h('div', { class: 'product-price' }, price(p.price)),
+        h('div', { class: 'row' }, statusBadge(soldOut ? 'SOLD_OUT' : p.status), h('span', { class: 'muted small' }, t('buy.stock', { n: p.stock ?? 0 }))),
+        h('div', { class: 'qty-row' }, h('span', null, t('buy.qty')), qtyEl),
+        h('div', { class: 'actions' },
+          h('button', { class: 'btn', id: 'add-to-cart', disabled: soldOut, onclick: async () => {
+            if (!currentUser()) { requireLogin(); return; }
+            try {
+              const c = await cart.get().catch(() => ({ lines: [] }));
+              const cur = (c.lines || []).find((l) => l.product_id === p.id);
+              await cart.set(p.id, (cur ? cur.quantity : 0) + qty);
+              window.dispatchEvent(new Event('bc:cart'));
+              toast(t('buy.added'), 'success');
+            } catch (e) { toast(e.code === 'OUT_OF_STOCK' ? t('buy.soldOut') : errorText(e), 'error'); }
+          } }, t('buy.addToCart')),
+          h('button', { class: 'btn btn-primary', id: 'buy-now', disabled: soldOut, onclick: () => openBuySheet(p, { initialQty: qty }) },
+            soldOut ? t('status.SOLD_OUT') : t('buy.buyNow'))),
+        h('section', { class: 'description' }, h('h2', null, t('product.description')), h('p', { class: 'pre' }, p.description || '')))));
+  });
+}

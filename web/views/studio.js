@@ -1,0 +1,259 @@
+// Seller studio: products (list, create, edit), lives (schedule, OBS settings, preview, chat, pin), incoming orders.
+import { h, mount, icon } from '../dom.js';
+import { t, errorText } from '../i18n.js';
+import { price, dateTime, toLocalInput, fromLocalInput } from '../format.js';
+import { get, post, patch, items, currentUser, ApiError } from '../api.js';
+import { requireLogin, navigate } from '../app.js';
+import { withStates, emptyState, statusBadge, productImage, toast, spinner } from './ui.js';
+import { buildLivePage } from './live.js';
+
+export async function render(ctx) {
+  const user = currentUser();
+  if (!user) { requireLogin(); return; }
+  if (user.role !== 'seller' && user.role !== 'admin') { mount(ctx.el, emptyState(t('studio.sellerOnly'))); return; }
+  const tab = ctx.name === 'liveDetail' ? 'lives' : ctx.name;
+  const tabLink = (name, href) => h('a', { href, class: 'tab' + (tab === name ? ' active' : '') }, t(`studio.${name}`));
+  const body = h('div', { class: 'studio-body' });
+  mount(ctx.el, h('div', { class: 'studio' },
+    h('div', { class: 'studio-head' }, h('h1', null, t('studio.title')),
+      h('nav', { class: 'tabs' }, tabLink('lives', '#/studio/lives'), tabLink('products', '#/studio/products'), tabLink('orders', '#/studio/orders'))),
+    body));
+  const sub = { ...ctx, el: body };
+  if (ctx.name === 'products') return renderProducts(sub);
+  if (ctx.name === 'orders') return renderOrders(sub);
+  if (ctx.name === 'liveDetail') return renderLiveDetail(sub);
+  return renderLives(sub);
+}
+
+/* ---------- products ---------- */
+async function sellerProducts() {
+  return items(await get('/api/v1/seller/products?per_page=100'));
+}
+
+function renderProducts(ctx) {
+  const formSlot = h('div');
+  const listEl = h('div');
+  mount(ctx.el, h('div', { class: 'row between' }, h('h2', null, t('studio.products')),
+    h('button', { class: 'btn btn-primary', id: 'new-product', onclick: () => showForm(null) }, `+ ${t('studio.newProduct')}`)), formSlot, listEl);
+  let categories = [];
+  get('/api/v1/categories').then((r) => {
+    const walk = (list, prefix) => { for (const c of list) { categories.push({ id: c.id, name: prefix + c.name }); if (Array.isArray(c.children)) walk(c.children, `${prefix}${c.name} › `); } };
+    walk(items(r), '');
+  }).catch(() => {});
+
+  const load = () => withStates(listEl, async () => {
+    const list = await sellerProducts();
+    if (!ctx.alive()) return;
+    if (!list.length) { mount(listEl, emptyState(t('empty.products'))); return; }
+    mount(listEl, h('div', { class: 'table-wrap' }, h('table', { class: 'table', id: 'seller-products' },
+      h('thead', null, h('tr', null, ['', t('studio.name'), t('studio.price'), t('studio.stock'), t('studio.status'), ''].map((c) => h('th', null, c)))),
+      h('tbody', null, list.map((p) => h('tr', null,
+        h('td', null, productImage(p, 'row-img')),
+        h('td', null, h('a', { href: `#/product/${p.id}` }, p.name), h('div', { class: 'muted small' }, p.category_name || '')),
+        h('td', null, price(p.price)), h('td', null, String(p.stock)), h('td', null, statusBadge(p.status)),
+        h('td', null, h('button', { class: 'btn-ghost small', id: `edit-${p.id}`, onclick: () => showForm(p) }, t('studio.edit')))))))));
+  });
+
+  function showForm(p) {
+    const f = (name, label, attrs = {}) => h('label', { class: 'field' }, h('span', null, label), h('input', { name, id: `product-${name}`, ...attrs }));
+    const cat = h('select', { name: 'category_id', id: 'product-category' }, h('option', { value: '' }, '—'),
+      categories.map((c) => h('option', { value: c.id, selected: p && p.category_id === c.id }, c.name)));
+    const status = h('select', { name: 'status', id: 'product-status' }, ['ON_SALE', 'SOLD_OUT', 'HIDDEN'].map((s) => h('option', { value: s, selected: p ? p.status === s : s === 'ON_SALE' }, t(`status.${s}`))));
+    const desc = h('textarea', { name: 'description', id: 'product-description', rows: 4, maxlength: 5000 });
+    desc.value = p ? p.description || '' : '';
+    const err = h('div', { class: 'form-error', role: 'alert', hidden: true });
+    const form = h('form', { class: 'card card-pad studio-form', id: 'product-form', novalidate: true, onsubmit: async (e) => {
+      e.preventDefault();
+      const fd = new FormData(form);
+      const body = {
+        name: String(fd.get('name') || '').trim(),
+        description: String(fd.get('description') || ''),
+        price: Number(fd.get('price')),
+        stock: Number(fd.get('stock')),
+      };
+      if (fd.get('category_id')) body.category_id = Number(fd.get('category_id'));
+      const img = String(fd.get('image') || '').trim();
+      if (img) body.images = [img];
+      if (p) body.status = fd.get('status');
+      if (!body.name || !Number.isInteger(body.price) || body.price < 0 || !Number.isInteger(body.stock) || body.stock < 0) {
+        err.textContent = t('buy.invalid').replace(/배송지 /, ''); err.hidden = false; return;
+      }
+      try {
+        if (p) await patch(`/api/v1/products/${p.id}`, body); else await post('/api/v1/products', body);
+        toast(t('studio.saved'), 'success');
+        mount(formSlot);
+        load();
+      } catch (ex) { err.textContent = errorText(ex); err.hidden = false; }
+    } },
+      h('h3', null, p ? t('studio.editProduct') : t('studio.newProduct')),
+      f('name', t('studio.name'), { required: true, maxlength: 200, value: p ? p.name : '' }),
+      h('div', { class: 'row2' },
+        f('price', t('studio.price'), { type: 'number', min: 0, step: 1, required: true, value: p ? p.price : '' }),
+        f('stock', t('studio.stock'), { type: 'number', min: 0, step: 1, required: true, value: p ? p.stock : '' })),
+      h('div', { class: 'row2' },
+        h('label', { class: 'field' }, h('span', null, t('studio.category')), cat),
+        p ? h('label', { class: 'field' }, h('span', null, t('studio.status')), status) : h('span')),
+      f('image', t('studio.imageUrl'), { type: 'url', placeholder: 'https://…', value: p && p.image_url ? p.image_url : '' }),
+      h('label', { class: 'field' }, h('span', null, t('studio.description')), desc),
+      err,
+      h('div', { class: 'actions' },
+        h('button', { class: 'btn btn-primary', type: 'submit', id: 'product-save' }, t('studio.save')),
+        h('button', { class: 'btn', type: 'button', onclick: () => mount(formSlot) }, t('studio.cancel'))));
+    mount(formSlot, form);
+    form.scrollIntoView({ behavior: 'smooth', block: 'start' });
+  }
+  load();
+}
+
+/* ---------- lives ---------- */
+async function myLives() {
+  const me = currentUser();
+  try {
+    return items(await get('/api/v1/seller/lives'));
+  } catch (e) {
+    if (!(e instanceof ApiError) || (e.status !== 404 && e.status !== 405)) throw e;
+    return items(await get('/api/v1/lives')).filter((l) => me.role === 'admin' || l.seller_id === me.id);
+  }
+}
+
+function renderLives(ctx) {
+  const formSlot = h('div');
+  const listEl = h('div');
+  mount(ctx.el, h('div', { class: 'row between' }, h('h2', null, t('studio.lives')),
+    h('button', { class: 'btn btn-primary', id: 'new-live', onclick: showForm }, `+ ${t('studio.newLive')}`)), formSlot, listEl);
+
+  withStates(listEl, async () => {
+    const list = await myLives();
+    if (!ctx.alive()) return;
+    if (!list.length) { mount(listEl, emptyState(t('studio.noLives'))); return; }
+    mount(listEl, h('ul', { class: 'studio-lives', id: 'studio-lives' }, list.map((l) => h('li', null,
+      h('a', { class: 'card live-row-card', href: `#/studio/lives/${l.id}`, id: `studio-live-${l.id}` },
+        h('div', { class: 'grow' }, h('strong', null, l.title), h('div', { class: 'muted small' }, dateTime(l.scheduled_at))),
+        statusBadge(l.status), h('span', { class: 'btn-ghost small' }, t('studio.open')))))));
+  });
+
+  async function showForm() {
+    mount(formSlot, spinner());
+    let products = [];
+    try { products = await sellerProducts(); } catch (e) { toast(errorText(e), 'error'); }
+    const title = h('input', { id: 'live-title', required: true, maxlength: 100 });
+    const when = h('input', { id: 'live-when', type: 'datetime-local', required: true, value: toLocalInput(new Date(Date.now() + 10 * 60000)) });
+    const err = h('div', { class: 'form-error', role: 'alert', hidden: true });
+    const form = h('form', { class: 'card card-pad studio-form', id: 'live-form', novalidate: true, onsubmit: async (e) => {
+      e.preventDefault();
+      const ids = [...form.querySelectorAll('input[name=product]:checked')].map((c) => Number(c.value));
+      const at = fromLocalInput(when.value);
+      if (!title.value.trim() || !at || !ids.length) { err.textContent = t(ids.length ? 'error.generic' : 'studio.pickOne'); err.hidden = false; return; }
+      try {
+        const l = await post('/api/v1/lives', { title: title.value.trim(), scheduled_at: at, product_ids: ids });
+        navigate(`/studio/lives/${l.id}`);
+      } catch (ex) { err.textContent = errorText(ex); err.hidden = false; }
+    } },
+      h('h3', null, t('studio.newLive')),
+      h('label', { class: 'field' }, h('span', null, t('studio.liveTitle')), title),
+      h('label', { class: 'field' }, h('span', null, t('studio.scheduledAt')), when),
+      h('fieldset', { class: 'pick' }, h('legend', null, t('studio.pickProducts')),
+        products.length ? products.map((p) => h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'product', value: p.id }), productImage(p, 'mini'), h('span', null, p.name), h('span', { class: 'muted small' }, price(p.price))))
+          : h('p', { class: 'muted small' }, t('empty.products'))),
+      err,
+      h('div', { class: 'actions' },
+        h('button', { class: 'btn btn-primary', type: 'submit', id: 'live-save' }, t('studio.schedule')),
+        h('button', { class: 'btn', type: 'button', onclick: () => mount(formSlot) }, t('studio.cancel'))));
+    mount(formSlot, form);
+    title.focus();
+  }
+}
+
+function copyButton(id, text) {
+  return h('button', { class: 'btn btn-small', id, type: 'button', onclick: async () => {
+    try { await navigator.clipboard.writeText(text); } catch {
+      const ta = h('textarea', { style: { position: 'fixed', opacity: '0' } }); ta.value = text;
+      document.body.appendChild(ta); ta.select(); document.execCommand('copy'); ta.remove();
+    }
+    toast(t('studio.copied'), 'success', 1500);
+  } }, t('studio.copy'));
+}
+
+function renderLiveDetail(ctx) {
+  withStates(ctx.el, async () => {
+    const live = await get(`/api/v1/lives/${encodeURIComponent(ctx.params.id)}`);
+    if (!ctx.alive()) return;
+    const preview = h('div', { class: 'studio-preview' });
+    const pinList = h('ul', { class: 'pin-list', id: 'pin-list' });
+    let pinnedId = live.pinned_product ? live.pinned_product.id : null;
+
+    const drawPins = () => mount(pinList, (live.products || []).map((p) => {
+      const on = p.id === pinnedId;
+      return h('li', { class: 'pin-row' + (on ? ' pinned' : '') },
+        productImage(p, 'row-img'),
+        h('div', { class: 'grow' }, h('div', { class: 'name' }, p.name), h('div', { class: 'muted small' }, `${price(p.price)} · ${t('buy.stock', { n: p.stock })}`)),
+        h('button', { class: 'btn btn-small' + (on ? ' btn-primary' : ''), id: `pin-${p.id}`, 'aria-pressed': String(on), onclick: () => pin(p.id) },
+          on ? [icon('pin', 14), t('studio.pinned')] : t('studio.pin')));
+    }));
+    async function pin(productId) {
+      try {
+        const r = await post(`/api/v1/lives/${encodeURIComponent(live.id)}/pin`, { product_id: productId });
+        const p = r && (r.pinned_product !== undefined ? r.pinned_product : r.product !== undefined ? r.product : undefined);
+        pinnedId = p !== undefined ? (p ? p.id : null) : productId;
+        if (r && Array.isArray(r.products)) live.products = r.products;
+        drawPins();
+      } catch (e) { toast(errorText(e), 'error'); }
+    }
+
+    mount(ctx.el,
+      h('a', { href: '#/studio/lives', class: 'back' }, `‹ ${t('studio.lives')}`),
+      h('div', { class: 'row between' }, h('h2', null, live.title), h('div', { class: 'row' }, statusBadge(live.status),
+        h('a', { class: 'btn btn-small', href: `#/live/${live.id}`, target: '_blank' }, t('studio.viewPage')),
+        live.status !== 'ENDED' ? h('button', { class: 'btn btn-small btn-danger', id: 'end-live', onclick: async () => {
+          if (!confirm(`${t('studio.end')}?`)) return;
+          try { await post(`/api/v1/lives/${encodeURIComponent(live.id)}/end`, {}); navigate(`/studio/lives/${live.id}`); } catch (e) { toast(errorText(e), 'error'); }
+        } }, t('studio.end')) : null)),
+      h('div', { class: 'studio-live' },
+        h('div', { class: 'studio-col' },
+          h('section', { class: 'card card-pad obs', id: 'obs-settings' },
+            h('h3', null, t('studio.obs')),
+            h('div', { class: 'kv-copy' }, h('span', { class: 'label' }, t('studio.server')), h('code', { id: 'obs-server' }, live.rtmp_url || '—'), live.rtmp_url ? copyButton('copy-server', live.rtmp_url) : null),
+            h('div', { class: 'kv-copy' }, h('span', { class: 'label' }, t('studio.streamKey')), h('code', { id: 'obs-key', class: 'secret' }, live.obs_stream_key || '—'), live.obs_stream_key ? copyButton('copy-key', live.obs_stream_key) : null),
+            h('p', { class: 'hint', id: 'obs-hint' }, t('studio.obsHint')),
+            h('p', { class: 'muted small' }, dateTime(live.scheduled_at))),
+          h('section', { class: 'card card-pad' }, h('h3', null, t('live.products')), pinList,
+            h('button', { class: 'btn-ghost small', id: 'unpin', onclick: () => pin(null) }, t('studio.unpin')))),
+        h('div', { class: 'studio-col' }, h('h3', null, t('studio.preview')), preview)));
+    drawPins();
+    const built = buildLivePage({ ...ctx, el: preview }, live, { studio: true });
+    built.studioHooks.onPin = (p) => { pinnedId = p ? p.id : null; drawPins(); };
+  });
+}
+
+/* ---------- orders ---------- */
+function renderOrders(ctx) {
+  const listEl = h('div');
+  const stamp = h('span', { class: 'muted small' }, t('studio.autoRefresh'));
+  mount(ctx.el, h('div', { class: 'row between' }, h('h2', null, t('studio.orders')), stamp), listEl);
+  let first = true;
+  const load = async () => {
+    try {
+      const r = await get('/api/v1/seller/orders?per_page=50');
+      if (!ctx.alive()) return;
+      const list = items(r);
+      first = false;
+      stamp.textContent = `${t('studio.autoRefresh')} · ${new Date().toLocaleTimeString()}`;
+      if (!list.length) { mount(listEl, emptyState(t('studio.noOrders'))); return; }
+      mount(listEl, h('div', { class: 'table-wrap' }, h('table', { class: 'table', id: 'seller-orders' },
+        h('thead', null, h('tr', null, [t('orders.date'), t('pay.orderNo'), t('orders.lines'), t('studio.buyer'), t('studio.status'), t('studio.amount')].map((c) => h('th', null, c)))),
+        h('tbody', null, list.map((o) => h('tr', null,
+          h('td', null, dateTime(o.paid_at || o.created_at)),
+          h('td', null, h('code', null, o.order_id)),
+          h('td', null, (o.lines || []).map((l) => h('div', null, `${l.product_name} × ${l.quantity}`))),
+          h('td', null, (o.shipping_address && o.shipping_address.recipient) || o.buyer_name || ''),
+          h('td', null, statusBadge(o.status)),
+          h('td', null, price(o.amount))))))));
+    } catch (e) {
+      if (first) mount(listEl, h('div', { class: 'state state-error' }, h('p', null, errorText(e)), h('button', { class: 'btn', onclick: load }, t('retry'))));
+    }
+  };
+  mount(listEl, spinner());
+  load();
+  const timer = setInterval(load, 10000);
+  ctx.onCleanup(() => clearInterval(timer));
+}
