@@ -16,9 +16,10 @@ static void h_config(bc_req *req)
     int sandbox = base[0] == 0 || strstr(base, "/sandbox-pg") != NULL;
     /* with the real gateway the web client loads the Toss JS SDK (sdk_url) instead of a page */
     bc_res_json(req, 200,
-                json_pack("{s:s,s:s,s:s?,s:s,s:s}", "provider", "toss", "client_key", bc_cfg.toss_client_key,
+                json_pack("{s:s,s:s,s:s?,s:s,s:s,s:i,s:i}", "provider", "toss", "client_key", bc_cfg.toss_client_key,
                           "checkout_url", sandbox ? "/sandbox-pg/checkout" : NULL, "sdk_url",
-                          "https://js.tosspayments.com/v2/standard", "mode", sandbox ? "sandbox" : "toss"));
+                          "https://js.tosspayments.com/v2/standard", "mode", sandbox ? "sandbox" : "toss",
+                          "shipping_fee", bc_cfg.shipping_fee, "free_shipping_over", bc_cfg.free_shipping_over));
 }
 
 /* Sends {"error":{code, message[, gateway_code]}}. */

@@ -285,6 +285,9 @@ test('payments: config', async () => {
   assert.equal(r.body.provider, 'toss');
   assert.equal(r.body.client_key, 'test_ck_broadcart_sandbox');
   assert.equal(r.body.checkout_url, '/sandbox-pg/checkout');
+  assert.equal(r.body.mode, 'sandbox');
+  assert.equal(r.body.shipping_fee, 3000);
+  assert.equal(r.body.free_shipping_over, 50000);
 });
 
 test('payments: amount mismatch, decline, confirm, idempotent repeat, other buyer 404', async () => {
