@@ -21,6 +21,7 @@ struct bc_ws {
     void *data;
     int64_t room;
     int joined;
+    int in_message; /* inside route->on_message, i.e. inside wslay_event_recv in h2o_websocket_proceed */
     struct bc_ws *prev, *next;
 };
 
@@ -171,7 +172,10 @@ static void queue_text(bc_ws *ws, const char *text, size_t len)
 void bc_ws_send(bc_ws *ws, const char *text, size_t len)
 {
     queue_text(ws, text, len);
-    if (ws->conn)
+    /* From on_message we are already inside h2o_websocket_proceed -> wslay_event_recv: proceeding
+     * again would re-enter wslay (and could close and free the connection under the caller); the
+     * outer proceed loop sends the queued frame. */
+    if (ws->conn && !ws->in_message)
         h2o_websocket_proceed(ws->conn);
 }
 
@@ -235,8 +239,11 @@ static void on_ws_message(h2o_websocket_conn_t *conn, const struct wslay_event_o
         free(ws);
         return;
     }
-    if (arg->opcode == WSLAY_TEXT_FRAME && ws->route->on_message)
+    if (arg->opcode == WSLAY_TEXT_FRAME && ws->route->on_message) {
+        ws->in_message = 1;
         ws->route->on_message(ws, (const char *)arg->msg, arg->msg_length);
+        ws->in_message = 0;
+    }
 }
 
 int bc_ws_try_upgrade(h2o_req_t *hreq, const char *client_key, const char *path, size_t plen, bc_auth_fn auth)

@@ -29,6 +29,7 @@
 
 static pid_t nginx_pid;
 static char rtmp_dir[PATH_MAX + 8]; /* absolute {data_dir}/rtmp */
+static char hls_dir[PATH_MAX + 8];  /* absolute {data_dir}/hls */
 
 static int mkdir_p(const char *path, mode_t mode)
 {
@@ -85,7 +86,7 @@ static int grant_worker_access(const char *abs, const char *hls)
 
 int bc_rtmp_write_config(const char *data_dir, int http_port)
 {
-    char abs[PATH_MAX], path[PATH_MAX + 64], tmp[PATH_MAX + 64], hls[PATH_MAX + 8];
+    char abs[PATH_MAX], path[PATH_MAX + 64], tmp[PATH_MAX + 64], *hls = hls_dir;
     FILE *f = NULL;
     int rc = BC_ERR, as_root = geteuid() == 0;
     if (mkdir_p(data_dir, 0755) != BC_OK || !realpath(data_dir, abs)) {
@@ -93,7 +94,7 @@ int bc_rtmp_write_config(const char *data_dir, int http_port)
         goto out;
     }
     snprintf(rtmp_dir, sizeof rtmp_dir, "%s/rtmp", abs);
-    snprintf(hls, sizeof hls, "%s/hls", abs);
+    snprintf(hls_dir, sizeof hls_dir, "%s/hls", abs);
     snprintf(path, sizeof path, "%s/logs", rtmp_dir);
     snprintf(tmp, sizeof tmp, "%s/tmp", rtmp_dir);
     if (mkdir_p(path, 0755) != BC_OK || mkdir_p(tmp, 0755) != BC_OK || mkdir_p(hls, 0755) != BC_OK) {
@@ -290,8 +291,8 @@ int bc_rtmp_start(const char *data_dir)
             goto out;
         }
     }
-    bc_log_info("rtmp", "nginx-rtmp (pid %d) ingesting on rtmp://0.0.0.0:%d/live, HLS in %s/../hls", (int)pid,
-                bc_cfg.rtmp_port, rtmp_dir);
+    bc_log_info("rtmp", "nginx-rtmp (pid %d) ingesting on rtmp://0.0.0.0:%d/live after %d ms, HLS in %s", (int)pid,
+                bc_cfg.rtmp_port, waited, hls_dir);
     bc_http_defer(end_orphans_job, NULL);
     rc = BC_OK;
 out:

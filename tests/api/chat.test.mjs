@@ -203,6 +203,34 @@ test('an oversized frame closes only that connection', async () => {
   }
 });
 
+test('pipelined bad frames then an oversized one (one TCP write) do not take the server down', async () => {
+  const u = await makeUser(srv, 'buyer', 'Pipeliner');
+  const watcher = await client(liveId);
+  try {
+    for (let round = 0; round < 10; round++) {
+      const c = await client(liveId, u.token);
+      c.ws._socket.cork(); // several frames in one segment: error replies are sent from inside the receive loop
+      for (let i = 0; i < 5; i++) c.send('bad json');
+      c.send('x'.repeat(10000));
+      c.ws._socket.uncork();
+      await Promise.race([c.closed, sleep(3000)]);
+      assert.equal(c.closeCode, 1009);
+    }
+    const c = await client(liveId, u.token);
+    c.ws._socket.cork();
+    c.send('bad json');
+    c.send('also bad');
+    c.ws._socket.uncork();
+    await c.waitFor((x, i) => i >= 1 && x.type === 'error');
+    assert.equal(c.frames.filter((x) => x.type === 'error').length, 2);
+    c.close();
+    assert.equal((await api(srv, 'GET', '/healthz')).status, 200);
+    assert.equal(watcher.ws.readyState, WebSocket.OPEN);
+  } finally {
+    watcher.close();
+  }
+});
+
 test('viewer counts are broadcast and settle on the final count', async () => {
   const id = await newLive();
   const lastCount = (c) => [...c.frames].reverse().find((x) => x.type === 'viewers')?.count;
