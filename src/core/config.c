@@ -45,9 +45,11 @@ static const cfg_row rows[] = {
     INT_ROW("BROADCART_LOOPS", loops, 0, 64, "0", "threads", "Event-loop threads (0 = one per CPU core)"),
     INT_ROW("BROADCART_WORKERS", workers, 1, 256, "8", "threads", "Worker threads for database and gateway calls"),
     INT_ROW("BROADCART_MAX_BODY", max_body_bytes, 1024, 16777216, "65536", "bytes", "Largest accepted request body"),
+    INT_ROW("BROADCART_MAX_UPLOAD", max_upload_bytes, 1024, 67108864, "5242880", "bytes", "Largest accepted image upload (POST /api/v1/media/images)"),
     INT_ROW("BROADCART_PWHASH_OPSLIMIT", pwhash_ops, 1, 10, "2", "passes", "Argon2id time cost"),
     INT_ROW("BROADCART_PWHASH_MEMLIMIT_KIB", pwhash_mem_kib, 8, 1048576, "65536", "KiB", "Argon2id memory cost"),
     INT_ROW("BROADCART_CHAT_RATE", chat_rate_per_10s, 1, 1000, "5", "messages/10 s", "Chat messages one user may send per 10 seconds"),
+    STR_ROW("BROADCART_RTMP_CALLBACK_TOKEN", rtmp_callback_token, "", "Shared secret the nginx-rtmp callbacks carry as ?token= (generated at each start for serve --with-rtmp; set it when nginx-rtmp runs as its own service)"),
     STR_ROW("BROADCART_NGINX", nginx_bin, "/usr/sbin/nginx", "nginx binary used by serve --with-rtmp"),
     STR_ROW("BROADCART_LOG_LEVEL", log_level, "info", "debug, info, warn or error"),
 };

@@ -57,9 +57,11 @@ typedef struct bc_config {
     int loops;                   /* BROADCART_LOOPS, event-loop threads, default = CPU cores */
     int workers;                 /* BROADCART_WORKERS, worker threads for DB/gateway calls, default 8 */
     int max_body_bytes;          /* BROADCART_MAX_BODY, bytes, default 65536 */
+    int max_upload_bytes;        /* BROADCART_MAX_UPLOAD, bytes of one image upload, default 5242880 */
     int pwhash_ops;              /* BROADCART_PWHASH_OPSLIMIT, Argon2id passes, default 2 */
     int pwhash_mem_kib;          /* BROADCART_PWHASH_MEMLIMIT_KIB, KiB, default 65536 */
     int chat_rate_per_10s;       /* BROADCART_CHAT_RATE, messages per user per 10 s, default 5 */
+    char rtmp_callback_token[128]; /* BROADCART_RTMP_CALLBACK_TOKEN; nginx-rtmp callbacks must carry it (generated per start with --with-rtmp when unset) */
     char nginx_bin[256];         /* BROADCART_NGINX, path, default /usr/sbin/nginx */
     char log_level[16];          /* BROADCART_LOG_LEVEL, debug|info|warn|error, default info */
 } bc_config;

@@ -1,6 +1,7 @@
 /* Routes under /api/v1/lives and /api/v1/seller/lives, and the nginx-rtmp callbacks under
  * /internal/rtmp (loopback only, hidden from the OpenAPI document). State changes that viewers
  * must see at once (pin, status) are broadcast to the live's chat room (bc_chat_publish_event). */
+#include <sodium.h>
 #include <string.h>
 
 #include "../chat/chat.h"
@@ -196,10 +197,28 @@ static void answer(bc_req *req, int status)
         bc_res_error(req, status, "FORBIDDEN", "refused");
 }
 
+/* nginx-rtmp callbacks come from loopback (route flag) and, when a callback token is configured or
+ * was generated for the nginx child, carry it as ?token= (a proxy on the same host cannot forge it). */
+static int callback_allowed(bc_req *req)
+{
+    const char *want = bc_cfg.rtmp_callback_token, *got = bc_req_query(req, "token");
+    if (want[0] == 0)
+        return 1;
+    if (!got || strlen(got) != strlen(want) || sodium_memcmp(got, want, strlen(want)) != 0) {
+        bc_log_warn("live", "rtmp callback refused: missing or wrong callback token");
+        return 0;
+    }
+    return 1;
+}
+
 static void h_on_publish(bc_req *req)
 {
     int64_t id = 0;
     const char *clientid = bc_req_form(req, "clientid");
+    if (!callback_allowed(req)) {
+        answer(req, 403);
+        return;
+    }
     if (bc_parse_i64(bc_req_form(req, "name"), 1, INT64_MAX, &id) != BC_OK) {
         bc_log_info("live", "rtmp publish refused: stream name is not a live id");
         answer(req, 403);
@@ -222,7 +241,7 @@ static void h_on_publish_done(bc_req *req)
     int64_t id = 0;
     int was_pinned = 0;
     const char *clientid = bc_req_form(req, "clientid");
-    if (bc_parse_i64(bc_req_form(req, "name"), 1, INT64_MAX, &id) == BC_OK &&
+    if (callback_allowed(req) && bc_parse_i64(bc_req_form(req, "name"), 1, INT64_MAX, &id) == BC_OK &&
         bc_live_on_publish_done(bc_req_db(req), id, clientid, &was_pinned) == BC_OK) {
         bc_log_info("live", "live %lld ended (rtmp client %s left)", (long long)id, clientid);
         if (was_pinned) {
@@ -239,6 +258,10 @@ static void h_on_update(bc_req *req)
 {
     int64_t id = 0;
     const char *call = bc_req_form(req, "call");
+    if (!callback_allowed(req)) {
+        answer(req, 403);
+        return;
+    }
     if (!call || strcmp(call, "update_publish") != 0 || bc_parse_i64(bc_req_form(req, "name"), 1, INT64_MAX, &id) != BC_OK) {
         answer(req, 200);
         return;

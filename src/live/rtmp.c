@@ -105,6 +105,8 @@ int bc_rtmp_write_config(const char *data_dir, int http_port)
         goto out;
     snprintf(path, sizeof path, "%s/nginx.conf", rtmp_dir);
     snprintf(tmp, sizeof tmp, "%s/nginx.conf.tmp", rtmp_dir);
+    if (bc_cfg.rtmp_callback_token[0] == 0) /* the callbacks prove they come from our nginx child */
+        bc_rand_token(bc_cfg.rtmp_callback_token, 32);
     if (!(f = fopen(tmp, "w"))) {
         bc_log_error("rtmp", "cannot write %s: %s", tmp, strerror(errno));
         goto out;
@@ -135,16 +137,17 @@ int bc_rtmp_write_config(const char *data_dir, int http_port)
             "            hls_nested on;\n"
             "            hls_cleanup on;\n"
             "            notify_method post;\n"
-            "            on_publish http://127.0.0.1:%d/internal/rtmp/on_publish;\n"
-            "            on_publish_done http://127.0.0.1:%d/internal/rtmp/on_publish_done;\n"
+            "            on_publish http://127.0.0.1:%d/internal/rtmp/on_publish?token=%s;\n"
+            "            on_publish_done http://127.0.0.1:%d/internal/rtmp/on_publish_done?token=%s;\n"
             "            # every 5 s: a 403 drops a publisher whose live was ended by its seller\n"
-            "            on_update http://127.0.0.1:%d/internal/rtmp/on_update;\n"
+            "            on_update http://127.0.0.1:%d/internal/rtmp/on_update?token=%s;\n"
             "            notify_update_timeout 5s;\n"
             "        }\n"
             "    }\n"
             "}\n",
             RTMP_MODULE, as_root ? "user nobody nogroup;  # workers; they write hls_path\n" : "", rtmp_dir, rtmp_dir,
-            rtmp_dir, bc_cfg.rtmp_port, hls, http_port, http_port, http_port);
+            rtmp_dir, bc_cfg.rtmp_port, hls, http_port, bc_cfg.rtmp_callback_token, http_port, bc_cfg.rtmp_callback_token,
+            http_port, bc_cfg.rtmp_callback_token);
     if (fclose(f) != 0) {
         f = NULL;
         bc_log_error("rtmp", "cannot write %s: %s", tmp, strerror(errno));

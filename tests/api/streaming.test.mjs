@@ -75,7 +75,7 @@ function portAccepts(port) {
 }
 
 before(async () => {
-  if (!haveTools) return;
+  if (!haveTools && !process.env.CI) return;
   rtmpPort = await freePort();
   srv = await startServer({ args: ['--with-rtmp'], env: { BROADCART_RTMP_PORT: String(rtmpPort) } });
   seller = await makeUser(srv, 'seller', 'Streamer');
@@ -92,7 +92,7 @@ after(async () => {
   }
 });
 
-test('publish -> LIVE -> HLS -> ENDED; wrong key and duplicate publisher refused', { skip: !haveTools && 'nginx-rtmp/ffmpeg missing', timeout: 90000 }, async () => {
+test('publish -> LIVE -> HLS -> ENDED; wrong key and duplicate publisher refused', { skip: !haveTools && !process.env.CI && 'nginx-rtmp/ffmpeg missing', timeout: 90000 }, async () => {
   const live = await newLive('Streaming test');
   const v = await viewer(live.id);
   try {
@@ -150,7 +150,7 @@ test('publish -> LIVE -> HLS -> ENDED; wrong key and duplicate publisher refused
   }
 });
 
-test('POST /end drops the publisher (on_update)', { skip: !haveTools && 'nginx-rtmp/ffmpeg missing', timeout: 60000 }, async () => {
+test('POST /end drops the publisher (on_update)', { skip: !haveTools && !process.env.CI && 'nginx-rtmp/ffmpeg missing', timeout: 60000 }, async () => {
   const live = await newLive('Ended by the seller');
   const v = await viewer(live.id);
   const pub = publish(live.id, live.stream_key, 40);
@@ -168,4 +168,18 @@ test('POST /end drops the publisher (on_update)', { skip: !haveTools && 'nginx-r
     pub.proc.kill('SIGKILL');
     v.ws.terminate();
   }
+});
+
+test('a forged RTMP callback without the callback token is refused', { skip: !haveTools && !process.env.CI && 'nginx-rtmp/ffmpeg missing' }, async () => {
+  const live = await newLive('Forged callback');
+  const form = `app=live&call=publish&name=${live.id}&key=${live.stream_key}&clientid=999`;
+  const r = await fetch(`${srv.base}/internal/rtmp/on_publish`, {
+    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form,
+  });
+  assert.equal(r.status, 403);
+  const wrong = await fetch(`${srv.base}/internal/rtmp/on_publish?token=nope`, {
+    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form,
+  });
+  assert.equal(wrong.status, 403);
+  assert.equal(await status(live.id), 'SCHEDULED');
 });
