@@ -15,6 +15,7 @@
 #include "demo/demo.h"
 #include "http/http.h"
 #include "live/live.h"
+#include "media/media.h"
 #include "payments/payments.h"
 
 static char db_path[600];
@@ -131,6 +132,7 @@ int bc_app_serve(int with_rtmp, int demo)
     bc_http_register(bc_accounts_routes);
     bc_http_register(bc_catalog_routes);
     bc_http_register(bc_commerce_routes);
+    bc_http_register(bc_media_routes);
     bc_http_register(bc_payments_routes);
     bc_http_register(bc_sandbox_routes);
     bc_http_register(bc_live_routes);

@@ -92,6 +92,27 @@ export async function api(method, path, body, { signal, retry = true } = {}) {
   return data;
 }
 
+// Uploads an image File/Blob as the raw request body (Content-Type = its type; the server checks the
+// bytes themselves). Resolves {url, width, height, content_type}; throws ApiError like api().
+export async function uploadImage(file, { retry = true } = {}) {
+  const headers = { accept: 'application/json', 'content-type': file.type || 'application/octet-stream' };
+  const token = accessToken();
+  if (token) headers.authorization = `Bearer ${token}`;
+  let res;
+  try {
+    res = await fetch('/api/v1/media/images', { method: 'POST', headers, body: file });
+  } catch {
+    throw new ApiError(0, 'NETWORK', 'network error');
+  }
+  if (res.status === 401 && retry && token && await refreshTokens()) return uploadImage(file, { retry: false });
+  const data = await parse(res);
+  if (!res.ok) {
+    const e = (data && data.error) || {};
+    throw new ApiError(res.status, e.code || `HTTP_${res.status}`, e.message || res.statusText, data);
+  }
+  return data;
+}
+
 export const get = (p, o) => api('GET', p, undefined, o);
 export const post = (p, b, o) => api('POST', p, b ?? {}, o);
 export const patch = (p, b, o) => api('PATCH', p, b, o);

@@ -238,17 +238,14 @@ out:
 int bc_catalog_image_url_ok(const char *url)
 {
     size_t n = url ? strlen(url) : 0;
-    if (n == 0 || n > 500)
-        return 0;
-    if (strncmp(url, "/media/", 7) != 0 && strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
-        return 0;
-    if ((strncmp(url, "http://", 7) == 0 && n == 7) || (strncmp(url, "https://", 8) == 0 && n == 8) || n == 7)
-        return 0;
-    if (strstr(url, ".."))
+    if (n <= 7 || n > 500 || strncmp(url, "/media/", 7) != 0)
+        return 0; /* only this server's media: no external URLs (mixed content, tracking pixels) */
+    if (strstr(url, "..") || strstr(url, "//") || url[n - 1] == '/')
         return 0;
     for (const char *p = url; *p; p++) {
-        unsigned char c = (unsigned char)*p;
-        if (c <= ' ' || c == 0x7f || c == '"' || c == '\'' || c == '<' || c == '>' || c == '\\' || c == '`')
+        char c = *p;
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '/' || c == '.' ||
+              c == '_' || c == '-'))
             return 0;
     }
     return 1;
@@ -298,7 +295,7 @@ int bc_catalog_check_product(json_t *body, char *msg, size_t msglen)
         }
         json_array_foreach(imgs, i, u) {
             if (!json_is_string(u) || !bc_catalog_image_url_ok(json_string_value(u))) {
-                snprintf(msg, msglen, "images[%zu] must be a path under /media/ or an http(s) URL", i);
+                snprintf(msg, msglen, "images[%zu] must be a path under /media/ on this server (upload with POST /api/v1/media/images)", i);
                 return BC_EINVAL;
             }
         }

@@ -48,8 +48,10 @@ typedef struct bc_product_query {
  * BC_OK or BC_ERR. */
 int bc_catalog_list(bc_db *db, const bc_product_query *q, json_t **out);
 
-/* 1 when url is acceptable as a product image: 1..500 bytes, a path starting with "/media/" or
- * an "http://" / "https://" URL, no whitespace, quotes, angle brackets, backslashes or "..". */
+/* 1 when url is acceptable as a product image: a path on this server under "/media/" (uploads
+ * from POST /api/v1/media/images, the demo images /media/products/{id}.svg), 8..500 bytes of
+ * [A-Za-z0-9/._-], no "..", no "//", not ending in '/'. External URLs (http:, https:, //host)
+ * are refused: they would cause mixed content and let a seller track buyers. */
 int bc_catalog_image_url_ok(const char *url);
 /* Checks a product body beyond its route schema (both POST and PATCH): name not blank,
  * status one of ON_SALE|SOLD_OUT|HIDDEN, images an array (<= 10) of acceptable URLs, no null

@@ -259,7 +259,7 @@ static const bc_field product_create_body[] = {
     {"stock", BC_F_INT, 1, 0, 1000000, "units"},
     {"category_id", BC_F_INT, 0, 0, 0, "an existing category id"},
     {"status", BC_F_STR, 0, 1, 16, "ON_SALE (default) | HIDDEN; SOLD_OUT follows the stock"},
-    {"images", BC_F_ARR, 0, 0, 10, "image URLs: paths under /media/ or http(s) URLs; the first is image_url"},
+    {"images", BC_F_ARR, 0, 0, 10, "image URLs: paths under /media/ on this server (see POST /api/v1/media/images); the first is image_url"},
     {NULL},
 };
 
@@ -270,7 +270,7 @@ static const bc_field product_patch_body[] = {
     {"stock", BC_F_INT, 0, 0, 1000000, "units (recorded in the stock ledger)"},
     {"category_id", BC_F_INT, 0, 0, 0, "an existing category id, or null to clear"},
     {"status", BC_F_STR, 0, 1, 16, "HIDDEN hides; ON_SALE shows again (SOLD_OUT when stock is 0)"},
-    {"images", BC_F_ARR, 0, 0, 10, "replaces the image list"},
+    {"images", BC_F_ARR, 0, 0, 10, "replaces the image list (paths under /media/ only)"},
     {NULL},
 };
 

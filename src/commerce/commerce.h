@@ -52,6 +52,12 @@ void bc_order_make_name(const char *first_name, size_t nlines, char *out, size_t
 int bc_order_can_cancel(const char *status);
 int bc_order_can_pay(const char *status);
 int bc_order_status_known(const char *status);
+/* Fulfilment rules: can_ship: PAID (-> SHIPPED); can_deliver: SHIPPED (-> DELIVERED). 1 or 0 (0 for NULL). */
+int bc_order_can_ship(const char *status);
+int bc_order_can_deliver(const char *status);
+/* Validates a shipment: carrier and tracking_number each 1..40 UTF-8 characters, not blank, no
+ * control characters (NULL is invalid). On failure returns BC_EINVAL and writes a message into msg. */
+int bc_order_check_shipment(const char *carrier, const char *tracking_number, char *msg, size_t msglen);
 /* Validates a shipping_address object (CONTRACT.md): recipient 1..40 chars, phone 9..20 of
  * digits/'-', postcode 5 digits, address1 1..200, address2 optional 0..200, no other keys.
  * On failure returns BC_EINVAL and writes a message into msg. */
@@ -98,7 +104,8 @@ typedef struct bc_order_problem {
 int bc_order_create(bc_db *db, int64_t buyer_id, const bc_order_item *items, size_t n, json_t *addr, int64_t live_id,
                     bc_order_problem *why, int64_t *out_id);
 
-/* Loads the order (row id) as the CONTRACT order JSON (plus buyer_id, updated_at). When
+/* Loads the order (row id) as the CONTRACT order JSON (plus buyer_id, updated_at), including
+ * carrier, tracking_number, shipped_at and delivered_at (null until shipped/delivered). When
  * only_seller > 0, lines are limited to that seller's. *out owned by the caller.
  * BC_OK, BC_ENOTFOUND or BC_ERR. */
 int bc_order_json(bc_db *db, int64_t id, int64_t only_seller, json_t **out);
@@ -134,6 +141,16 @@ int bc_order_mark_paid(bc_db *db, int64_t id, const char *payment_key, int64_t a
  * payments row (if any) CANCELED, every line restocked with bc_stock_release (reason "cancel").
  * Returns BC_OK, BC_ECONFLICT (status changed meanwhile: nothing changed), BC_EINVAL or BC_ERR. */
 int bc_order_cancel(bc_db *db, int64_t id, const char *prev_status);
+
+/* Marks order id SHIPPED with a single conditional UPDATE (status must still be PAID), storing
+ * carrier and tracking_number (copied; already checked with bc_order_check_shipment) and
+ * shipped_at = now (UTC ms). Authorisation is the caller's. Returns BC_OK, BC_ECONFLICT (not PAID
+ * (any more) or no such order: nothing changed), BC_EBUSY or BC_ERR. */
+int bc_order_ship(bc_db *db, int64_t id, const char *carrier, const char *tracking_number);
+/* Marks order id DELIVERED with a single conditional UPDATE (status must still be SHIPPED),
+ * delivered_at = now (UTC ms). Returns BC_OK, BC_ECONFLICT (not SHIPPED: nothing changed),
+ * BC_EBUSY or BC_ERR. */
+int bc_order_deliver(bc_db *db, int64_t id);
 
 /* Expires order id when it is PENDING_PAYMENT and expires_at < now_ms: status EXPIRED and its
  * stock released, in one transaction. Returns 1 (expired), 0 (not due / not pending) or an error. */

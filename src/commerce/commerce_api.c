@@ -290,6 +290,87 @@ out:
     json_decref(res.body);
 }
 
+/* ---- fulfilment (seller) ---- */
+
+/* Loads the order named by {id} for a fulfilment change by the caller: a seller with at least
+ * one line in it, or an admin. Sends 404 ORDER_NOT_FOUND otherwise (other sellers do not learn
+ * that the order exists) and returns an error. *only_seller is the seller whose lines the reply
+ * shows (0 for an admin: all lines). */
+static int load_fulfilment(bc_req *req, bc_order_head *h, int64_t *only_seller)
+{
+    const bc_auth *a = bc_req_auth(req);
+    if (load_head(req, h) != BC_OK)
+        return BC_ENOTFOUND;
+    *only_seller = 0;
+    if (a->role == BC_ROLE_ADMIN)
+        return BC_OK;
+    if (a->role == BC_ROLE_SELLER && bc_order_has_seller(bc_req_db(req), h->id, a->user_id)) {
+        *only_seller = a->user_id;
+        return BC_OK;
+    }
+    bc_res_error(req, 404, "ORDER_NOT_FOUND", "no such order");
+    return BC_ENOTFOUND;
+}
+
+static void h_order_ship(bc_req *req)
+{
+    bc_order_head h;
+    int64_t only_seller;
+    char msg[160];
+    json_t *body = bc_req_json(req);
+    const char *carrier = json_string_value(json_object_get(body, "carrier"));
+    const char *tracking = json_string_value(json_object_get(body, "tracking_number"));
+    if (load_fulfilment(req, &h, &only_seller) != BC_OK)
+        return;
+    if (bc_order_check_shipment(carrier, tracking, msg, sizeof msg) != BC_OK) {
+        bc_res_error(req, 422, "VALIDATION_FAILED", "%s", msg);
+        return;
+    }
+    if (!bc_order_can_ship(h.status)) {
+        bc_res_error(req, 409, "ORDER_NOT_SHIPPABLE", "only a PAID order can be shipped (this one is %s)", h.status);
+        return;
+    }
+    int rc = bc_order_ship(bc_req_db(req), h.id, carrier, tracking);
+    if (rc == BC_ECONFLICT) {
+        bc_res_error(req, 409, "ORDER_NOT_SHIPPABLE", "the order changed meanwhile; reload it");
+        return;
+    }
+    if (rc != BC_OK) {
+        bc_res_from_err(req, rc);
+        return;
+    }
+    send_order(req, 200, h.id, only_seller);
+}
+
+static void h_order_deliver(bc_req *req)
+{
+    bc_order_head h;
+    int64_t only_seller;
+    if (load_fulfilment(req, &h, &only_seller) != BC_OK)
+        return;
+    if (!bc_order_can_deliver(h.status)) {
+        bc_res_error(req, 409, "ORDER_NOT_DELIVERABLE", "only a SHIPPED order can be marked delivered (this one is %s)",
+                     h.status);
+        return;
+    }
+    int rc = bc_order_deliver(bc_req_db(req), h.id);
+    if (rc == BC_ECONFLICT) {
+        bc_res_error(req, 409, "ORDER_NOT_DELIVERABLE", "the order changed meanwhile; reload it");
+        return;
+    }
+    if (rc != BC_OK) {
+        bc_res_from_err(req, rc);
+        return;
+    }
+    send_order(req, 200, h.id, only_seller);
+}
+
+static const bc_field ship_body[] = {
+    {"carrier", BC_F_STR, 1, 1, 40, "delivery company, e.g. CJ대한통운"},
+    {"tracking_number", BC_F_STR, 1, 1, 40, "the carrier's tracking number"},
+    {NULL},
+};
+
 static const bc_field cart_put_body[] = {{"quantity", BC_F_INT, 1, 1, 99, "units of the product in the cart"}, {NULL}};
 
 static const bc_field order_body[] = {
@@ -320,5 +401,10 @@ const bc_route bc_commerce_routes[] = {
      "Cancel a pending or paid order (refunds at the gateway, restocks)", 200},
     {"GET", "/api/v1/seller/orders", BC_ROLE_SELLER, 0, NULL, h_seller_orders, "orders",
      "Orders with the seller's lines (only those lines), newest first: ?page=&per_page=", 200},
+    {"POST", "/api/v1/seller/orders/{id}/ship", BC_ROLE_SELLER | BC_ROLE_ADMIN, 0, ship_body, h_order_ship, "orders",
+     "Ship a PAID order (a seller with lines in it, or admin): SHIPPED + carrier/tracking (409 ORDER_NOT_SHIPPABLE)",
+     200},
+    {"POST", "/api/v1/seller/orders/{id}/deliver", BC_ROLE_SELLER | BC_ROLE_ADMIN, 0, NULL, h_order_deliver, "orders",
+     "Mark a SHIPPED order DELIVERED (a seller with lines in it, or admin; 409 ORDER_NOT_DELIVERABLE)", 200},
     {NULL},
 };

@@ -11,6 +11,9 @@
 
 /* ---- pure rules ---- */
 
+static size_t utf8_chars(const char *s);
+static int not_blank(const char *s);
+
 int64_t bc_order_shipping_fee(int64_t subtotal)
 {
     if (subtotal <= 0 || subtotal >= (int64_t)bc_cfg.free_shipping_over)
@@ -85,6 +88,31 @@ int bc_order_can_cancel(const char *status)
 }
 
 int bc_order_can_pay(const char *status) { return status && strcmp(status, "PENDING_PAYMENT") == 0; }
+
+int bc_order_can_ship(const char *status) { return status && strcmp(status, "PAID") == 0; }
+
+int bc_order_can_deliver(const char *status) { return status && strcmp(status, "SHIPPED") == 0; }
+
+int bc_order_check_shipment(const char *carrier, const char *tracking_number, char *msg, size_t msglen)
+{
+    const struct {
+        const char *name, *value;
+    } f[] = {{"carrier", carrier}, {"tracking_number", tracking_number}};
+    for (size_t i = 0; i < sizeof f / sizeof *f; i++) {
+        const char *s = f[i].value;
+        size_t n = s ? utf8_chars(s) : 0;
+        if (!s || n < 1 || n > 40 || !not_blank(s)) {
+            snprintf(msg, msglen, "'%s' must be 1 to 40 characters and not blank", f[i].name);
+            return BC_EINVAL;
+        }
+        for (const char *p = s; *p; p++)
+            if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+                snprintf(msg, msglen, "'%s' may not contain control characters", f[i].name);
+                return BC_EINVAL;
+            }
+    }
+    return BC_OK;
+}
 
 int bc_order_status_known(const char *status)
 {
@@ -364,8 +392,8 @@ int bc_order_json(bc_db *db, int64_t id, int64_t only_seller, json_t **out)
     json_t *o = NULL, *lines = NULL, *addr = NULL;
     int rc = bc_db_row(db, &o,
                        "SELECT id, order_id, buyer_id, status, order_name, subtotal, shipping_fee, amount, live_id,"
-                       " shipping_address, payment_key, created_at, expires_at, paid_at, canceled_at, updated_at"
-                       " FROM orders WHERE id = ?",
+                       " shipping_address, payment_key, carrier, tracking_number, created_at, expires_at, paid_at,"
+                       " canceled_at, shipped_at, delivered_at, updated_at FROM orders WHERE id = ?",
                        "i", id);
     *out = NULL;
     if (rc <= 0) {
@@ -525,6 +553,30 @@ out:
     if (rc != BC_OK)
         bc_db_rollback(db);
     return rc;
+}
+
+int bc_order_ship(bc_db *db, int64_t id, const char *carrier, const char *tracking_number)
+{
+    int64_t now = bc_now_ms();
+    int rc = bc_db_exec(db,
+                        "UPDATE orders SET status = 'SHIPPED', carrier = ?, tracking_number = ?, shipped_at = ?,"
+                        " updated_at = ? WHERE id = ? AND status = 'PAID'",
+                        "ttiii", carrier, tracking_number, now, now, id);
+    if (rc < 0)
+        return rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
+    return rc == 0 ? BC_ECONFLICT : BC_OK;
+}
+
+int bc_order_deliver(bc_db *db, int64_t id)
+{
+    int64_t now = bc_now_ms();
+    int rc = bc_db_exec(db,
+                        "UPDATE orders SET status = 'DELIVERED', delivered_at = ?, updated_at = ?"
+                        " WHERE id = ? AND status = 'SHIPPED'",
+                        "iii", now, now, id);
+    if (rc < 0)
+        return rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
+    return rc == 0 ? BC_ECONFLICT : BC_OK;
 }
 
 /* Gives back the stock of every line of order id (inside the open transaction). */

@@ -59,6 +59,9 @@ typedef struct bc_route {
     const char *tag;
     const char *summary;
     int status; /* success status, for the OpenAPI document */
+    /* Largest accepted request body in bytes, read at request time (a pointer so that a static
+     * table can name a setting, e.g. &bc_cfg.max_upload_bytes); NULL = bc_cfg.max_body_bytes. */
+    const int *max_body;
 } bc_route;
 
 /* Authenticator hook: verifies a bearer token; fills *out and returns BC_OK, or BC_EINVAL. */

@@ -79,6 +79,8 @@ enum { BC_ROUTER_OK = 0, BC_ROUTER_NONE = 1, BC_ROUTER_BAD_METHOD = 2 };
 /* router.c */
 int bc_router_match(const char *method, size_t mlen, const char *path, size_t plen, bc_route_match *m);
 int bc_router_match_pattern(const char *pattern, const char *path, size_t plen, bc_route_match *m);
+/* The largest body limit over the registered routes and bc_cfg.max_body_bytes, bytes. */
+size_t bc_router_max_body(void);
 
 /* request.c */
 void bc_req_init(bc_req *r, h2o_req_t *hreq, const bc_route *route, const bc_route_match *m);

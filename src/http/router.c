@@ -21,6 +21,15 @@ void bc_http_register(const bc_route *table)
     }
 }
 
+size_t bc_router_max_body(void)
+{
+    size_t max = (size_t)bc_cfg.max_body_bytes;
+    for (int i = 0; i < nroutes; i++)
+        if (routes[i]->max_body && (size_t)*routes[i]->max_body > max)
+            max = (size_t)*routes[i]->max_body;
+    return max;
+}
+
 int bc_router_match_pattern(const char *pattern, const char *path, size_t plen, bc_route_match *m)
 {
     const char *p = pattern, *s = path, *end = path + plen;

@@ -177,6 +177,12 @@ static void on_jobs_done(h2o_multithread_receiver_t *receiver, h2o_linklist_t *m
 
 /* ---- request entry ---- */
 
+/* The body limit of a route, bytes (bc_route.max_body, else bc_cfg.max_body_bytes). */
+static size_t route_max_body(const bc_route *route)
+{
+    return (size_t)(route && route->max_body ? *route->max_body : bc_cfg.max_body_bytes);
+}
+
 static int on_req(h2o_handler_t *self, h2o_req_t *hreq)
 {
     (void)self;
@@ -213,8 +219,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *hreq)
 
     if (found == BC_ROUTER_BAD_METHOD) {
         bc_res_error(r, 405, "METHOD_NOT_ALLOWED", "method not allowed on this path");
-    } else if (hreq->entity.base && hreq->entity.len > (size_t)bc_cfg.max_body_bytes) {
-        bc_res_error(r, 413, "PAYLOAD_TOO_LARGE", "request body exceeds %d bytes", bc_cfg.max_body_bytes);
+    } else if (hreq->entity.base && hreq->entity.len > route_max_body(m.route)) {
+        bc_res_error(r, 413, "PAYLOAD_TOO_LARGE", "request body exceeds %zu bytes", route_max_body(m.route));
     } else if ((m.route->flags & BC_RT_LOOPBACK) && !r->peer_loopback) {
         bc_res_error(r, 403, "FORBIDDEN", "only reachable from loopback");
     } else if (bc_req_authorize(r, m.route, S.auth) == BC_OK && bc_req_validate_body(r, m.route) == BC_OK) {
@@ -270,10 +276,28 @@ static void on_accept(h2o_socket_t *listener, const char *err)
     h2o_accept(&loop->accept_ctx, sock);
 }
 
+/* Loops that finished their per-thread h2o setup (see loop_main). */
+static pthread_mutex_t ready_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t ready_cond = PTHREAD_COND_INITIALIZER;
+static int nready;
+
 static void *loop_main(void *arg)
 {
     bc_http_loop *loop = arg;
     cur_loop = loop;
+    /* The evloop, its multithread queue socket and their buffers must be created on this thread:
+     * h2o 2.2 sockets take their input buffers from the creating thread's __thread
+     * h2o_socket_buffer_prototype, whose recycle list is not locked (creating them on the main
+     * thread made every loop share the main thread's list: heap-use-after-free under load). */
+    h2o_context_init(&loop->ctx, h2o_evloop_create(), &S.config);
+    loop->accept_ctx.ctx = &loop->ctx;
+    loop->accept_ctx.hosts = S.config.hosts;
+    h2o_multithread_register_receiver(loop->ctx.queue, &loop->done_receiver, on_jobs_done);
+    bc_ws_loop_init(loop);
+    pthread_mutex_lock(&ready_lock);
+    nready++;
+    pthread_cond_broadcast(&ready_cond);
+    pthread_mutex_unlock(&ready_lock);
     h2o_socket_t *sock = h2o_evloop_socket_create(loop->ctx.loop, loop->listen_fd, H2O_SOCKET_FLAG_DONT_READ);
     sock->data = loop;
     h2o_socket_read_start(sock, on_accept);
@@ -287,7 +311,12 @@ int bc_http_run(const char *db_path)
     S.db_path = db_path;
     signal(SIGPIPE, SIG_IGN);
     h2o_config_init(&S.config);
-    S.config.max_request_entity_size = (size_t)bc_cfg.max_body_bytes * 4; /* we answer 413 as JSON above our own limit */
+    /* h2o buffers bodies up to this size; we answer 413 as JSON above a route's own limit, so leave
+     * headroom: 4x the default limit, or the largest per-route limit plus 1 MiB if that is more */
+    size_t h2o_max = (size_t)bc_cfg.max_body_bytes * 4, route_max = bc_router_max_body();
+    if (route_max + (1u << 20) > h2o_max)
+        h2o_max = route_max + (1u << 20);
+    S.config.max_request_entity_size = h2o_max;
     h2o_hostconf_t *host = h2o_config_register_host(&S.config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
 
     h2o_mimemap_t *mime = h2o_mimemap_create();
@@ -323,19 +352,19 @@ int bc_http_run(const char *db_path)
             getsockname(loop->listen_fd, (struct sockaddr *)&a, &al);
             port = ntohs(a.sin_port);
         }
-        h2o_context_init(&loop->ctx, h2o_evloop_create(), &S.config);
-        loop->accept_ctx.ctx = &loop->ctx;
-        loop->accept_ctx.hosts = S.config.hosts;
-        h2o_multithread_register_receiver(loop->ctx.queue, &loop->done_receiver, on_jobs_done);
-        bc_ws_loop_init(loop);
     }
     S.port = port;
 
+    /* loops first (each sets up its own h2o context), then workers, which may post to loops */
+    for (int i = 0; i < S.nloops; i++)
+        h2o_multithread_create_thread(&S.loops[i].thread, NULL, loop_main, &S.loops[i]);
+    pthread_mutex_lock(&ready_lock);
+    while (nready < S.nloops)
+        pthread_cond_wait(&ready_cond, &ready_lock);
+    pthread_mutex_unlock(&ready_lock);
     S.workers = calloc((size_t)bc_cfg.workers, sizeof *S.workers);
     for (int i = 0; i < bc_cfg.workers; i++)
         h2o_multithread_create_thread(&S.workers[i], NULL, worker_main, NULL);
-    for (int i = 0; i < S.nloops; i++)
-        h2o_multithread_create_thread(&S.loops[i].thread, NULL, loop_main, &S.loops[i]);
     printf("listening on http://%s:%d\n", strcmp(bc_cfg.http_host, "0.0.0.0") == 0 ? "127.0.0.1" : bc_cfg.http_host, port);
     fflush(stdout);
     bc_log_info("http", "%d event loops, %d workers, port %d", S.nloops, bc_cfg.workers, port);

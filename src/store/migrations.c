@@ -68,5 +68,10 @@ const char *const bc_migrations[] = {
     "  id INTEGER PRIMARY KEY, live_id INTEGER NOT NULL REFERENCES lives(id), user_id INTEGER NOT NULL REFERENCES users(id),"
     "  text TEXT NOT NULL, created_at INTEGER NOT NULL);"
     "CREATE INDEX chat_messages_live ON chat_messages(live_id, id);",
+    /* 2: order fulfilment (seller ships with a carrier and tracking number, then marks it delivered) */
+    "ALTER TABLE orders ADD COLUMN carrier TEXT;"
+    "ALTER TABLE orders ADD COLUMN tracking_number TEXT;"
+    "ALTER TABLE orders ADD COLUMN shipped_at INTEGER;"
+    "ALTER TABLE orders ADD COLUMN delivered_at INTEGER;",
     NULL,
 };

@@ -40,7 +40,7 @@ test('categories: tree, admin-only creation, validation', async () => {
 test('create product: shape, roles, validation changes nothing', async () => {
   const p = await product(seller.token, {
     name: '제주 감귤 5kg', description: '달아요', price: 19900, stock: 10, category_id: catFruit.id,
-    images: ['/media/a.jpg', 'https://cdn.example.com/b.png'],
+    images: ['/media/a.jpg', '/media/uploads/b.png'],
   });
   assert.equal(p.name, '제주 감귤 5kg');
   assert.equal(p.seller_id, seller.id);
@@ -51,7 +51,7 @@ test('create product: shape, roles, validation changes nothing', async () => {
   assert.equal(p.stock, 10);
   assert.equal(p.status, 'ON_SALE');
   assert.equal(p.image_url, '/media/a.jpg');
-  assert.deepEqual(p.images, ['/media/a.jpg', 'https://cdn.example.com/b.png']);
+  assert.deepEqual(p.images, ['/media/a.jpg', '/media/uploads/b.png']);
   assert.match(p.created_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   assert.ok(p.updated_at);
 
@@ -82,6 +82,13 @@ test('create product: shape, roles, validation changes nothing', async () => {
     { name: 'x', price: 1, stock: 1, category_id: 99999 },
     { name: 'x', price: 1, stock: 1, category_id: -3 },
     { name: 'x', price: 1, stock: 1, images: ['javascript:alert(1)'] },
+    // only this server's /media paths: no external URLs (mixed content, tracking)
+    { name: 'x', price: 1, stock: 1, images: ['https://cdn.example.com/b.png'] },
+    { name: 'x', price: 1, stock: 1, images: ['http://cdn.example.com/b.png'] },
+    { name: 'x', price: 1, stock: 1, images: ['//cdn.example.com/b.png'] },
+    { name: 'x', price: 1, stock: 1, images: ['/media//cdn.example.com/b.png'] },
+    { name: 'x', price: 1, stock: 1, images: ['/media/'] },
+    { name: 'x', price: 1, stock: 1, images: ['/media/a.png?track=1'] },
     { name: 'x', price: 1, stock: 1, images: ['/etc/passwd'] },
     { name: 'x', price: 1, stock: 1, images: ['/media/../jwt.secret'] },
     { name: 'x', price: 1, stock: 1, images: ['/media/a b.jpg'] },

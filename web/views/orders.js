@@ -51,6 +51,7 @@ function renderDetail(ctx) {
         h('ul', { class: 'lines' }, (o.lines || []).map((l) => h('li', { class: 'line' },
           h('a', { class: 'grow', href: `#/product/${l.product_id}` }, l.product_name, h('span', { class: 'muted' }, ` × ${l.quantity}`)),
           h('span', null, price(l.line_total)))))),
+      shippingSection(o),
       h('section', { class: 'card card-pad' }, h('h2', null, t('orders.address')),
         h('p', null, `${a.recipient || ''} · ${a.phone || ''}`),
         h('p', { class: 'muted' }, `(${a.postcode || ''}) ${a.address1 || ''} ${a.address2 || ''}`)),
@@ -68,4 +69,20 @@ function renderDetail(ctx) {
         } }, t('orders.cancel')) : null)));
   });
   load();
+}
+
+// Delivery progress for a paid order: status, carrier + tracking number, shipped/delivered times.
+function shippingSection(o) {
+  if (!['PAID', 'SHIPPED', 'DELIVERED'].includes(o.status)) return null;
+  const step = (key, at, done) => h('li', { class: 'ship-step' + (done ? ' done' : '') },
+    h('span', null, t(key)), at ? h('span', { class: 'muted small' }, dateTime(at)) : null);
+  return h('section', { class: 'card card-pad', id: 'order-shipping' }, h('h2', null, t('orders.shipping')),
+    h('ol', { class: 'ship-steps' },
+      step('orders.stepPaid', o.paid_at, true),
+      step('orders.stepShipped', o.shipped_at, !!o.shipped_at),
+      step('orders.stepDelivered', o.delivered_at, !!o.delivered_at)),
+    o.tracking_number
+      ? h('p', { id: 'order-tracking' }, h('span', { class: 'muted' }, `${t('orders.carrier')} `), h('strong', null, o.carrier || ''),
+        h('span', { class: 'muted' }, ` · ${t('orders.trackingNumber')} `), h('code', null, o.tracking_number))
+      : h('p', { class: 'muted small' }, t('orders.preparing')));
 }

@@ -2,7 +2,7 @@
 import { h, mount, icon } from '../dom.js';
 import { t, errorText } from '../i18n.js';
 import { price, dateTime, toLocalInput, fromLocalInput } from '../format.js';
-import { get, post, patch, items, currentUser, ApiError } from '../api.js';
+import { get, post, patch, items, currentUser, ApiError, uploadImage } from '../api.js';
 import { requireLogin, navigate } from '../app.js';
 import { withStates, emptyState, statusBadge, productImage, toast, spinner } from './ui.js';
 import { buildLivePage } from './live.js';
@@ -62,6 +62,33 @@ function renderProducts(ctx) {
     const desc = h('textarea', { name: 'description', id: 'product-description', rows: 4, maxlength: 5000 });
     desc.value = p ? p.description || '' : '';
     const err = h('div', { class: 'form-error', role: 'alert', hidden: true });
+    // images: uploaded to /api/v1/media/images (checked by content on the server), kept as /media URLs
+    const images = p && Array.isArray(p.images) ? [...p.images] : [];
+    const imgList = h('ul', { class: 'upload-list', id: 'product-images' });
+    const imgErr = h('div', { class: 'form-error', role: 'alert', id: 'image-error', hidden: true });
+    const imgBusy = h('span', { class: 'muted small', hidden: true }, t('studio.uploading'));
+    const drawImages = () => mount(imgList, images.map((url, i) => h('li', { class: 'upload-item' },
+      h('img', { src: url, alt: '', class: 'upload-preview', loading: 'lazy' }),
+      i === 0 ? h('span', { class: 'upload-main small' }, t('studio.mainImage')) : null,
+      h('button', { type: 'button', class: 'btn-ghost small', 'aria-label': t('studio.removeImage'), onclick: () => { images.splice(i, 1); drawImages(); } }, '×'))));
+    const fileInput = h('input', { type: 'file', id: 'product-image-file', accept: 'image/jpeg,image/png,image/webp', onchange: async () => {
+      const file = fileInput.files && fileInput.files[0];
+      imgErr.hidden = true;
+      if (!file) return;
+      if (images.length >= 10) { imgErr.textContent = t('studio.tooManyImages'); imgErr.hidden = false; fileInput.value = ''; return; }
+      if (!['image/jpeg', 'image/png', 'image/webp'].includes(file.type)) { imgErr.textContent = t('studio.UNSUPPORTED_MEDIA_TYPE'); imgErr.hidden = false; fileInput.value = ''; return; }
+      fileInput.disabled = true; imgBusy.hidden = false;
+      try {
+        const r = await uploadImage(file);
+        images.push(r.url);
+        drawImages();
+      } catch (ex) {
+        imgErr.textContent = errorText(ex, 'studio.'); imgErr.hidden = false;
+      } finally {
+        fileInput.disabled = false; imgBusy.hidden = true; fileInput.value = '';
+      }
+    } });
+    drawImages();
     const form = h('form', { class: 'card card-pad studio-form', id: 'product-form', novalidate: true, onsubmit: async (e) => {
       e.preventDefault();
       const fd = new FormData(form);
@@ -72,8 +99,7 @@ function renderProducts(ctx) {
         stock: Number(fd.get('stock')),
       };
       if (fd.get('category_id')) body.category_id = Number(fd.get('category_id'));
-      const img = String(fd.get('image') || '').trim();
-      if (img) body.images = [img];
+      if (p || images.length) body.images = [...images];
       if (p) body.status = fd.get('status');
       if (!body.name || !Number.isInteger(body.price) || body.price < 0 || !Number.isInteger(body.stock) || body.stock < 0) {
         err.textContent = t('buy.invalid').replace(/배송지 /, ''); err.hidden = false; return;
@@ -93,7 +119,9 @@ function renderProducts(ctx) {
       h('div', { class: 'row2' },
         h('label', { class: 'field' }, h('span', null, t('studio.category')), cat),
         p ? h('label', { class: 'field' }, h('span', null, t('studio.status')), status) : h('span')),
-      f('image', t('studio.imageUrl'), { type: 'url', placeholder: 'https://…', value: p && p.image_url ? p.image_url : '' }),
+      h('div', { class: 'field' }, h('span', null, t('studio.images')), imgList,
+        h('label', { class: 'btn btn-small upload-btn' }, t('studio.addImage'), fileInput), imgBusy,
+        h('div', { class: 'muted small' }, t('studio.imageHint')), imgErr),
       h('label', { class: 'field' }, h('span', null, t('studio.description')), desc),
       err,
       h('div', { class: 'actions' },
@@ -226,34 +254,75 @@ function renderLiveDetail(ctx) {
 }
 
 /* ---------- orders ---------- */
+const CARRIERS = ['CJ대한통운', '한진택배', '롯데택배', '우체국택배', '로젠택배', '경동택배'];
+
+// Fulfilment cell: a ship form (carrier + tracking number) for PAID orders, a delivered button for
+// SHIPPED ones, the tracking info once shipped. onDone(order) gets the updated order.
+function fulfilmentCell(o, onDone) {
+  const err = h('div', { class: 'form-error small', role: 'alert', hidden: true });
+  const fail = (ex) => { err.textContent = errorText(ex, 'studio.'); err.hidden = false; };
+  const tracking = o.tracking_number ? h('div', { class: 'small tracking' }, `${o.carrier || ''} ${o.tracking_number}`) : null;
+  if (o.status === 'PAID') {
+    const carrier = h('input', { name: 'carrier', id: `carrier-${o.id}`, list: 'carrier-list', maxlength: 40, required: true, placeholder: t('studio.carrier'), 'aria-label': t('studio.carrier') });
+    const number = h('input', { name: 'tracking_number', id: `tracking-${o.id}`, maxlength: 40, required: true, placeholder: t('studio.trackingNumber'), 'aria-label': t('studio.trackingNumber') });
+    const btn = h('button', { class: 'btn btn-small btn-primary', type: 'submit', id: `ship-${o.id}` }, t('studio.ship'));
+    return h('form', { class: 'ship-form', novalidate: true, dataset: { orderId: String(o.id) }, onsubmit: async (e) => {
+      e.preventDefault();
+      err.hidden = true;
+      const body = { carrier: carrier.value.trim(), tracking_number: number.value.trim() };
+      if (!body.carrier || !body.tracking_number) { err.textContent = t('studio.shipMissing'); err.hidden = false; return; }
+      btn.disabled = true;
+      try { onDone(await post(`/api/v1/seller/orders/${encodeURIComponent(o.id)}/ship`, body)); toast(t('studio.shipped'), 'success'); } catch (ex) { fail(ex); btn.disabled = false; }
+    } }, carrier, number, btn, err);
+  }
+  if (o.status === 'SHIPPED') {
+    const btn = h('button', { class: 'btn btn-small', type: 'button', id: `deliver-${o.id}`, onclick: async () => {
+      err.hidden = true;
+      btn.disabled = true;
+      try { onDone(await post(`/api/v1/seller/orders/${encodeURIComponent(o.id)}/deliver`, {})); toast(t('studio.deliveredDone'), 'success'); } catch (ex) { fail(ex); btn.disabled = false; }
+    } }, t('studio.markDelivered'));
+    return h('div', null, tracking, btn, err);
+  }
+  return tracking || h('span', { class: 'muted small' }, '—');
+}
+
 function renderOrders(ctx) {
   const listEl = h('div');
   const stamp = h('span', { class: 'muted small' }, t('studio.autoRefresh'));
-  mount(ctx.el, h('div', { class: 'row between' }, h('h2', null, t('studio.orders')), stamp), listEl);
+  mount(ctx.el, h('div', { class: 'row between' }, h('h2', null, t('studio.orders')), stamp),
+    h('datalist', { id: 'carrier-list' }, CARRIERS.map((c) => h('option', { value: c }))), listEl);
   let first = true;
-  const load = async () => {
+  // A timed refresh must not wipe what the seller is typing into a ship form.
+  const editing = () => [...listEl.querySelectorAll('.ship-form input')].some((i) => i.value || i === document.activeElement);
+  const load = async ({ timed = false } = {}) => {
+    if (timed && editing()) return;
     try {
       const r = await get('/api/v1/seller/orders?per_page=50');
-      if (!ctx.alive()) return;
+      if (!ctx.alive() || (timed && editing())) return;
       const list = items(r);
       first = false;
       stamp.textContent = `${t('studio.autoRefresh')} · ${new Date().toLocaleTimeString()}`;
       if (!list.length) { mount(listEl, emptyState(t('studio.noOrders'))); return; }
-      mount(listEl, h('div', { class: 'table-wrap' }, h('table', { class: 'table', id: 'seller-orders' },
-        h('thead', null, h('tr', null, [t('orders.date'), t('pay.orderNo'), t('orders.lines'), t('studio.buyer'), t('studio.status'), t('studio.amount')].map((c) => h('th', null, c)))),
-        h('tbody', null, list.map((o) => h('tr', null,
+      const row = (o) => {
+        const tr = h('tr', { id: `seller-order-${o.id}` },
           h('td', null, dateTime(o.paid_at || o.created_at)),
           h('td', null, h('code', null, o.order_id)),
           h('td', null, (o.lines || []).map((l) => h('div', null, `${l.product_name} × ${l.quantity}`))),
           h('td', null, (o.shipping_address && o.shipping_address.recipient) || o.buyer_name || ''),
           h('td', null, statusBadge(o.status)),
-          h('td', null, price(o.amount))))))));
+          h('td', null, price(o.amount)),
+          h('td', null, fulfilmentCell(o, (updated) => tr.replaceWith(row({ ...o, ...updated })))));
+        return tr;
+      };
+      mount(listEl, h('div', { class: 'table-wrap' }, h('table', { class: 'table', id: 'seller-orders' },
+        h('thead', null, h('tr', null, [t('orders.date'), t('pay.orderNo'), t('orders.lines'), t('studio.buyer'), t('studio.status'), t('studio.amount'), t('studio.fulfilment')].map((c) => h('th', null, c)))),
+        h('tbody', null, list.map(row)))));
     } catch (e) {
-      if (first) mount(listEl, h('div', { class: 'state state-error' }, h('p', null, errorText(e)), h('button', { class: 'btn', onclick: load }, t('retry'))));
+      if (first) mount(listEl, h('div', { class: 'state state-error' }, h('p', null, errorText(e)), h('button', { class: 'btn', onclick: () => load() }, t('retry'))));
     }
   };
   mount(listEl, spinner());
   load();
-  const timer = setInterval(load, 10000);
+  const timer = setInterval(() => load({ timed: true }), 10000);
   ctx.onCleanup(() => clearInterval(timer));
 }

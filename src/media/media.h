@@ -1,0 +1,71 @@
+/* media: user image uploads, checked by content. The server decides the type from the magic
+ * bytes (never from the declared Content-Type or a file name), reads the dimensions from the
+ * format's own headers, and stores the bytes unchanged under {data_dir}/media/uploads, which the
+ * http module serves at /media/uploads/. Only JPEG, PNG and WebP are accepted; SVG never is (it
+ * can carry script). Prefix: bc_media_.
+ *
+ * Files: media.c (sniffing, dimensions, storage; pure C, no SQL, no http), media_api.c (route).
+ * Format references: PNG — ISO/IEC 15948 / W3C PNG spec §5.2 (signature) and §11.2.2 (IHDR);
+ * JPEG — ITU-T T.81 Annex B (B.1.1.3 markers, B.2.2 frame header SOFn); WebP — Google "WebP
+ * Container Specification" (RIFF header, VP8/VP8L/VP8X chunks) and RFC 6386 §9.1 (VP8 key frame
+ * header). */
+#ifndef BC_MEDIA_H
+#define BC_MEDIA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../http/http.h"
+
+/* The image types accepted from users. */
+enum bc_media_type { BC_MEDIA_NONE = 0, BC_MEDIA_JPEG = 1, BC_MEDIA_PNG = 2, BC_MEDIA_WEBP = 3 };
+
+/* Width and height limits in pixels, inclusive. */
+#define BC_MEDIA_MIN_DIM 1
+#define BC_MEDIA_MAX_DIM 8000
+
+/* The type of data (len bytes) from its magic bytes alone:
+ * JPEG  FF D8 FF (SOI marker followed by the next marker's FF, T.81 B.1.1.3),
+ * PNG   89 50 4E 47 0D 0A 1A 0A (PNG spec §5.2),
+ * WebP  "RIFF" <4-byte little-endian size> "WEBP" (WebP container spec, RIFF header).
+ * Returns BC_MEDIA_NONE for anything else (including SVG/XML, text, GIF, short input). */
+enum bc_media_type bc_media_detect(const unsigned char *data, size_t len);
+
+/* Reads width and height in pixels from the headers of data (len bytes) of the given type:
+ * PNG   the first chunk must be IHDR (length 13); width/height are 4-byte big-endian (§11.2.2).
+ * JPEG  walks the marker segments from SOI to the first SOFn (C0–C3, C5–C7, C9–CB, CD–CF):
+ *       frame header Lf(2) P(1) Y(2)=height X(2)=width (T.81 B.2.2); SOS/EOI before a SOF or a
+ *       segment running past the end is malformed.
+ * WebP  the first chunk: "VP8 " (key frame start code 9D 01 2A, then 14-bit width/height LE,
+ *       RFC 6386 §9.1), "VP8L" (signature 0x2F, then 14-bit width-1 and height-1) or "VP8X"
+ *       (24-bit canvas width-1 and height-1 at chunk offsets 4 and 7).
+ * Only headers are read, never the compressed image data. Returns BC_OK with *width and *height
+ * set (not range-checked: see bc_media_dims_ok), or BC_EINVAL when the headers are truncated or
+ * malformed or type is BC_MEDIA_NONE. */
+int bc_media_dimensions(enum bc_media_type type, const unsigned char *data, size_t len, uint32_t *width,
+                        uint32_t *height);
+
+/* 1 when both width and height are in BC_MEDIA_MIN_DIM..BC_MEDIA_MAX_DIM, else 0. */
+int bc_media_dims_ok(uint32_t width, uint32_t height);
+
+/* The type named by a Content-Type header value: "image/jpeg", "image/png" or "image/webp",
+ * case-insensitive, parameters after ';' and surrounding spaces ignored. Anything else
+ * (including NULL, "image/svg+xml", "image/jpg") is BC_MEDIA_NONE. */
+enum bc_media_type bc_media_type_from_mime(const char *content_type);
+/* "image/jpeg" | "image/png" | "image/webp", or NULL for BC_MEDIA_NONE. Static storage. */
+const char *bc_media_mime(enum bc_media_type type);
+/* File extension without the dot: "jpg" | "png" | "webp", or NULL for BC_MEDIA_NONE. Static. */
+const char *bc_media_ext(enum bc_media_type type);
+
+/* Stores data (len bytes) in directory dir (created, with parents, when missing) under a new name
+ * of 32 random [A-Za-z0-9] plus "." + bc_media_ext(type): the bytes go to a temporary file in
+ * the same directory (O_EXCL, mode 0644) which is then renamed into place, so a reader never
+ * sees a partial file. name (>= 40 bytes) receives the final file name (no directory).
+ * Returns BC_OK, BC_EINVAL (type NONE or name too small) or BC_ERR (I/O error, logged; no
+ * file is left behind). */
+int bc_media_store(const char *dir, enum bc_media_type type, const unsigned char *data, size_t len, char *name,
+                   size_t name_len);
+
+extern const bc_route bc_media_routes[];
+
+#endif

@@ -1,0 +1,129 @@
+// Browser checks of the studio additions: a product image uploaded from the product form (preview,
+// refused file shown as an error, URL saved with the product), and order fulfilment (ship form for
+// a PAID order, delivered button, tracking shown on the buyer's order page).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import zlib from 'node:zlib';
+import { chromium } from 'playwright-core';
+import { startServer, api, makeUser } from '../api/lib.mjs';
+
+const CHROMIUM = process.env.BROADCART_CHROMIUM || '/usr/bin/chromium';
+const DESKTOP = { viewport: { width: 1280, height: 900 }, locale: 'ko-KR' };
+const ADDR = { recipient: '김구매', phone: '010-1234-5678', postcode: '06236', address1: '서울특별시 강남구 테헤란로 123' };
+
+let srv, browser, seller, buyer;
+const pageErrors = [];
+
+function crc32(buf) {
+  let c = 0xffffffff;
+  for (const b of buf) { c ^= b; for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1; }
+  return (c ^ 0xffffffff) >>> 0;
+}
+function chunk(type, data) {
+  const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
+  const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+  const crc = Buffer.alloc(4); crc.writeUInt32BE(crc32(td));
+  return Buffer.concat([len, td, crc]);
+}
+function makePng(w, h) {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0); ihdr.writeUInt32BE(h, 4); ihdr[8] = 8; ihdr[9] = 2;
+  const raw = Buffer.alloc((1 + 3 * w) * h, 200);
+  for (let y = 0; y < h; y++) raw[y * (1 + 3 * w)] = 0;
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+async function newPage(name) {
+  const ctx = await browser.newContext(DESKTOP);
+  ctx.setDefaultTimeout(15000);
+  const page = await ctx.newPage();
+  page.on('pageerror', (e) => pageErrors.push(`[${name}] ${e.message}`));
+  page.on('dialog', (d) => d.accept().catch(() => {}));
+  return page;
+}
+async function uiLogin(page, u) {
+  await page.goto(`${srv.base}/#/login`);
+  await page.fill('#login-email', u.email);
+  await page.fill('#login-password', u.password);
+  await page.click('#login-submit');
+  await page.waitForSelector('#user-menu', { timeout: 10000 });
+}
+
+before(async () => {
+  srv = await startServer();
+  [seller, buyer] = await Promise.all([makeUser(srv, 'seller', 'UI Shop'), makeUser(srv, 'buyer')]);
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+});
+after(async () => {
+  if (browser) await browser.close();
+  await srv.stop();
+});
+
+test('studio product form: upload an image (preview, errors) and save it with the product', async () => {
+  const page = await newPage('seller');
+  await uiLogin(page, seller);
+  await page.goto(`${srv.base}/#/studio/products`);
+  await page.click('#new-product');
+  await page.fill('#product-name', '업로드 테스트 상품');
+  await page.fill('#product-price', '12000');
+  await page.fill('#product-stock', '5');
+
+  // a text file claiming to be a PNG: refused by the server, error shown, nothing added
+  await page.setInputFiles('#product-image-file', { name: 'fake.png', mimeType: 'image/png', buffer: Buffer.from('not an image at all') });
+  await page.waitForSelector('#image-error:not([hidden])');
+  assert.match(await page.textContent('#image-error'), /JPEG, PNG, WebP/);
+  assert.equal(await page.locator('#product-images img').count(), 0);
+
+  await page.setInputFiles('#product-image-file', { name: 'real.png', mimeType: 'image/png', buffer: makePng(40, 30) });
+  await page.waitForSelector('#product-images img');
+  const src = await page.getAttribute('#product-images img', 'src');
+  assert.match(src, /^\/media\/uploads\/[A-Za-z0-9]{32}\.png$/);
+  await page.waitForFunction(() => { const i = document.querySelector('#product-images img'); return i && i.complete && i.naturalWidth === 40; });
+  assert.equal(await page.isHidden('#image-error'), true, 'the error is cleared by a good upload');
+
+  await page.click('#product-save');
+  await page.waitForSelector('#seller-products');
+  const list = (await api(srv, 'GET', '/api/v1/seller/products', { token: seller.token })).body.items;
+  const p = list.find((x) => x.name === '업로드 테스트 상품');
+  assert.ok(p, 'saved');
+  assert.deepEqual(p.images, [src]);
+  assert.equal(p.image_url, src);
+  await page.context().close();
+});
+
+test('studio orders: ship a PAID order, then mark it delivered; the buyer sees the tracking number', async () => {
+  const prod = (await api(srv, 'POST', '/api/v1/products', { token: seller.token, body: { name: '발송 테스트', price: 30000, stock: 5 } })).body;
+  const o = (await api(srv, 'POST', '/api/v1/orders', { token: buyer.token, body: { items: [{ product_id: prod.id, quantity: 1 }], shipping_address: ADDR } })).body;
+  const sb = await api(srv, 'POST', '/sandbox-pg/v1/sandbox/payments', { body: { orderId: o.order_id, amount: o.amount, orderName: o.order_name } });
+  const paid = await api(srv, 'POST', '/api/v1/payments/confirm', { token: buyer.token, body: { payment_key: sb.body.paymentKey, order_id: o.order_id, amount: o.amount } });
+  assert.equal(paid.body.status, 'PAID');
+
+  const page = await newPage('seller');
+  await uiLogin(page, seller);
+  await page.goto(`${srv.base}/#/studio/orders`);
+  await page.waitForSelector(`#ship-${o.id}`);
+  // empty fields are caught in the browser
+  await page.click(`#ship-${o.id}`);
+  await page.waitForSelector(`#seller-order-${o.id} .form-error:not([hidden])`);
+  await page.fill(`#carrier-${o.id}`, 'CJ대한통운');
+  await page.fill(`#tracking-${o.id}`, '1234-5678-9012');
+  await page.click(`#ship-${o.id}`);
+  await page.waitForSelector(`#deliver-${o.id}`);
+  assert.match(await page.textContent(`#seller-order-${o.id}`), /1234-5678-9012/);
+  assert.equal((await api(srv, 'GET', `/api/v1/orders/${o.id}`, { token: buyer.token })).body.status, 'SHIPPED');
+
+  const bpage = await newPage('buyer');
+  await uiLogin(bpage, buyer);
+  await bpage.goto(`${srv.base}/#/orders/${o.id}`);
+  await bpage.waitForSelector('#order-tracking');
+  assert.match(await bpage.textContent('#order-tracking'), /CJ대한통운.*1234-5678-9012/);
+  assert.equal(await bpage.locator('#cancel-order').count(), 0, 'no cancel button once shipped');
+
+  await page.click(`#deliver-${o.id}`);
+  await page.waitForFunction((id) => !document.querySelector(`#deliver-${id}`) && document.querySelector(`#seller-order-${id}`), o.id);
+  assert.equal((await api(srv, 'GET', `/api/v1/orders/${o.id}`, { token: buyer.token })).body.status, 'DELIVERED');
+  await bpage.reload();
+  await bpage.waitForSelector('#order-shipping .ship-step.done:nth-child(3)');
+  assert.deepEqual(pageErrors, []);
+});
