@@ -142,9 +142,17 @@ int bc_order_mark_paid(bc_db *db, int64_t id, const char *payment_key, int64_t a
  * Returns BC_OK, BC_ECONFLICT (status changed meanwhile: nothing changed), BC_EINVAL or BC_ERR. */
 int bc_order_cancel(bc_db *db, int64_t id, const char *prev_status);
 
+/* Claims PAID order id for a cancel before the gateway refund (cancel_claimed_at = now), so that
+ * bc_order_ship cannot ship it while the refund is in flight. A claim older than 60 s (a crashed
+ * refund) can be taken again; the refund's Idempotency-Key keeps the retry from refunding twice.
+ * Returns BC_OK, BC_ECONFLICT (not PAID, or another cancel holds the claim) or BC_ERR. */
+int bc_order_claim_cancel(bc_db *db, int64_t id);
+/* Drops the claim after a refund the gateway refused. BC_OK or BC_ERR. */
+int bc_order_release_cancel_claim(bc_db *db, int64_t id);
+
 /* Marks order id SHIPPED with a single conditional UPDATE (status must still be PAID), storing
  * carrier and tracking_number (copied; already checked with bc_order_check_shipment) and
- * shipped_at = now (UTC ms). Authorisation is the caller's. Returns BC_OK, BC_ECONFLICT (not PAID
+ * shipped_at = now (UTC ms); never while a cancel holds the claim. Authorisation is the caller's. Returns BC_OK, BC_ECONFLICT (not PAID
  * (any more) or no such order: nothing changed), BC_EBUSY or BC_ERR. */
 int bc_order_ship(bc_db *db, int64_t id, const char *carrier, const char *tracking_number);
 /* Marks order id DELIVERED with a single conditional UPDATE (status must still be SHIPPED),

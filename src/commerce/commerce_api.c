@@ -260,11 +260,20 @@ static void h_order_cancel(bc_req *req)
          * failed local commit) — Toss answers ALREADY_CANCELED_PAYMENT for those */
         char idem[96];
         snprintf(idem, sizeof idem, "cancel-%s", h.order_id);
+        int crc = bc_order_claim_cancel(bc_req_db(req), h.id);
+        if (crc != BC_OK) {
+            if (crc == BC_ECONFLICT)
+                bc_res_error(req, 409, "ORDER_NOT_CANCELABLE", "the order changed or is already being canceled; reload it");
+            else
+                bc_res_from_err(req, crc);
+            goto out;
+        }
         int rc = bc_toss_cancel(h.payment_key, reason, 0, idem, &res);
         const char *gcode = json_string_value(json_object_get(res.body, "code"));
         int ok = rc == BC_OK && ((res.http_status >= 200 && res.http_status < 300) ||
                                  (gcode && strcmp(gcode, "ALREADY_CANCELED_PAYMENT") == 0));
         if (!ok) {
+            bc_order_release_cancel_claim(bc_req_db(req), h.id);
             const char *gmsg = json_string_value(json_object_get(res.body, "message"));
             char msg[300];
             snprintf(msg, sizeof msg, "the payment gateway did not cancel the payment%s%s", gmsg ? ": " : "",

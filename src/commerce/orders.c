@@ -560,11 +560,30 @@ int bc_order_ship(bc_db *db, int64_t id, const char *carrier, const char *tracki
     int64_t now = bc_now_ms();
     int rc = bc_db_exec(db,
                         "UPDATE orders SET status = 'SHIPPED', carrier = ?, tracking_number = ?, shipped_at = ?,"
-                        " updated_at = ? WHERE id = ? AND status = 'PAID'",
+                        " updated_at = ? WHERE id = ? AND status = 'PAID' AND cancel_claimed_at IS NULL",
                         "ttiii", carrier, tracking_number, now, now, id);
     if (rc < 0)
         return rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
     return rc == 0 ? BC_ECONFLICT : BC_OK;
+}
+
+int bc_order_claim_cancel(bc_db *db, int64_t id)
+{
+    int64_t now = bc_now_ms();
+    int rc = bc_db_exec(db,
+                        "UPDATE orders SET cancel_claimed_at = ?, updated_at = ? WHERE id = ? AND status = 'PAID'"
+                        " AND (cancel_claimed_at IS NULL OR cancel_claimed_at < ?)",
+                        "iiii", now, now, id, now - 60000);
+    if (rc < 0)
+        return BC_ERR;
+    return rc == 0 ? BC_ECONFLICT : BC_OK;
+}
+
+int bc_order_release_cancel_claim(bc_db *db, int64_t id)
+{
+    return bc_db_exec(db, "UPDATE orders SET cancel_claimed_at = NULL WHERE id = ? AND status = 'PAID'", "i", id) < 0
+               ? BC_ERR
+               : BC_OK;
 }
 
 int bc_order_deliver(bc_db *db, int64_t id)

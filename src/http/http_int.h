@@ -94,7 +94,8 @@ int bc_http_validate_fields(json_t *body, const bc_field *fields, char *msg, siz
 /* server.c */
 bc_http_loop *bc_http_loops(int *n);
 bc_http_loop *bc_http_current_loop(void);
-void bc_http_add_nocache(h2o_pathconf_t *pc);
+/* Registers response headers for a static path: nosniff everywhere; no-cache + CORS for live HLS. */
+void bc_http_add_static_headers(h2o_pathconf_t *pc, int no_cache);
 
 /* ws.c */
 void bc_ws_loop_init(bc_http_loop *loop);

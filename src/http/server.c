@@ -326,11 +326,11 @@ int bc_http_run(const char *db_path)
     h2o_mimemap_define_mimetype(mime, "webp", "image/webp", NULL);
     for (int i = 0; i < S.nstatics; i++) {
         h2o_pathconf_t *pc = h2o_config_register_path(host, S.statics[i].prefix, 0);
-        if (S.statics[i].no_cache)
-            bc_http_add_nocache(pc);
+        bc_http_add_static_headers(pc, S.statics[i].no_cache);
         h2o_file_register(pc, S.statics[i].dir, NULL, mime, 0);
     }
     h2o_pathconf_t *root = h2o_config_register_path(host, "/", 0);
+    bc_http_add_static_headers(root, 0);
     h2o_handler_t *h = h2o_create_handler(root, sizeof *h);
     h->on_req = on_req;
     static const char *index_files[] = {"index.html", NULL};
@@ -373,14 +373,24 @@ int bc_http_run(const char *db_path)
     return BC_OK;
 }
 
-void bc_http_add_nocache(h2o_pathconf_t *pc)
+void bc_http_add_static_headers(h2o_pathconf_t *pc, int no_cache)
 {
     static h2o_iovec_t cc_name = {H2O_STRLIT("cache-control")};
     static h2o_iovec_t acao_name = {H2O_STRLIT("access-control-allow-origin")};
-    static h2o_headers_command_t cmds[] = {
+    static h2o_iovec_t nosniff_name = {H2O_STRLIT("x-content-type-options")};
+    static h2o_iovec_t referrer_name = {H2O_STRLIT("referrer-policy")};
+    /* HLS playlists change every second: players must revalidate; any origin may play them */
+    static h2o_headers_command_t live_cmds[] = {
         {H2O_HEADERS_CMD_SET, &cc_name, {H2O_STRLIT("no-cache")}},
         {H2O_HEADERS_CMD_SET, &acao_name, {H2O_STRLIT("*")}},
+        {H2O_HEADERS_CMD_SET, &nosniff_name, {H2O_STRLIT("nosniff")}},
         {H2O_HEADERS_CMD_NULL, NULL, {NULL, 0}},
     };
-    h2o_headers_register(pc, cmds);
+    /* browsers must not guess types (an upload is served only as the type its bytes proved) */
+    static h2o_headers_command_t cmds[] = {
+        {H2O_HEADERS_CMD_SET, &nosniff_name, {H2O_STRLIT("nosniff")}},
+        {H2O_HEADERS_CMD_SET, &referrer_name, {H2O_STRLIT("same-origin")}},
+        {H2O_HEADERS_CMD_NULL, NULL, {NULL, 0}},
+    };
+    h2o_headers_register(pc, no_cache ? live_cmds : cmds);
 }

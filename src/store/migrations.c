@@ -73,5 +73,7 @@ const char *const bc_migrations[] = {
     "ALTER TABLE orders ADD COLUMN tracking_number TEXT;"
     "ALTER TABLE orders ADD COLUMN shipped_at INTEGER;"
     "ALTER TABLE orders ADD COLUMN delivered_at INTEGER;",
+    /* 3: a buyer's cancel of a paid order claims it before refunding, so shipping cannot slip in */
+    "ALTER TABLE orders ADD COLUMN cancel_claimed_at INTEGER;",
     NULL,
 };

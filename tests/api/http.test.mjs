@@ -61,3 +61,10 @@ test('internal RTMP callbacks are not part of the public API document', async ()
   const { body: doc } = await api(srv, 'GET', '/api/openapi.json');
   assert.ok(!Object.keys(doc.paths).some((p) => p.startsWith('/internal/')));
 });
+
+test('responses tell browsers not to sniff types', async () => {
+  for (const p of ['/', '/healthz', '/api/v1/nope']) {
+    const r = await fetch(srv.base + p);
+    assert.equal(r.headers.get('x-content-type-options'), 'nosniff', p);
+  }
+});

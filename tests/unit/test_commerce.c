@@ -359,6 +359,18 @@ static void order_create_expire_cancel(void **state)
     assert_int_equal(bc_db_row(f->db, &pay, "SELECT status FROM payments WHERE order_id = ?", "i", id2), 1);
     assert_string_equal(json_string_value(json_object_get(pay, "status")), "CANCELED");
     json_decref(pay);
+
+    /* a cancel's claim blocks shipping until it is released; only one claim at a time */
+    int64_t id3 = 0;
+    assert_int_equal(bc_order_create(f->db, f->buyer, one, 1, addr, 0, &why, &id3), BC_OK);
+    assert_int_equal(bc_order_claim_cancel(f->db, id3), BC_ECONFLICT); /* not paid yet */
+    assert_int_equal(bc_order_mark_paid(f->db, id3, "pk_3", 4000, "카드", 0, "{}"), BC_OK);
+    assert_int_equal(bc_order_claim_cancel(f->db, id3), BC_OK);
+    assert_int_equal(bc_order_claim_cancel(f->db, id3), BC_ECONFLICT);
+    assert_int_equal(bc_order_ship(f->db, id3, "CJ대한통운", "1234"), BC_ECONFLICT);
+    assert_int_equal(bc_order_release_cancel_claim(f->db, id3), BC_OK);
+    assert_int_equal(bc_order_ship(f->db, id3, "CJ대한통운", "1234"), BC_OK);
+    assert_int_equal(bc_order_claim_cancel(f->db, id3), BC_ECONFLICT); /* shipped: too late */
     json_decref(addr);
 }
 
