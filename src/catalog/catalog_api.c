@@ -27,16 +27,6 @@ int bc_catalog_paging(bc_req *req, int64_t def_per_page, int64_t max_per_page, i
     return BC_OK;
 }
 
-/* Characters of a UTF-8 string. */
-static size_t utf8_chars(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        if (((unsigned char)*s & 0xC0) != 0x80)
-            n++;
-    return n;
-}
-
 static void h_categories(bc_req *req)
 {
     json_t *tree = NULL;
@@ -74,6 +64,25 @@ static void h_category_create(bc_req *req)
     bc_res_json(req, 201, json_pack("{s:I,s:s,s:s,s:[]}", "id", (json_int_t)id, "name", name, "slug", slug, "children"));
 }
 
+/* Checks the search text and paging (per_page up to max_per_page), then answers with one page
+ * of products matching q as {items, page, per_page, total}. */
+static void list_products(bc_req *req, bc_product_query *q, int max_per_page)
+{
+    if (q->q && bc_utf8_len(q->q) > 100) {
+        bc_res_error(req, 422, "VALIDATION_FAILED", "'q' may have at most 100 characters");
+        return;
+    }
+    if (bc_catalog_paging(req, 20, max_per_page, &q->page, &q->per_page) != BC_OK)
+        return;
+    json_t *out = NULL;
+    int rc = bc_catalog_list(bc_req_db(req), q, &out);
+    if (rc != BC_OK) {
+        bc_res_from_err(req, rc);
+        return;
+    }
+    bc_res_json(req, 200, out);
+}
+
 static void h_products(bc_req *req)
 {
     bc_product_query q = {0};
@@ -83,24 +92,12 @@ static void h_products(bc_req *req)
         bc_res_error(req, 422, "VALIDATION_FAILED", "'category_id' must be a positive integer");
         return;
     }
-    if (q.q && utf8_chars(q.q) > 100) {
-        bc_res_error(req, 422, "VALIDATION_FAILED", "'q' may have at most 100 characters");
-        return;
-    }
     q.sort = sort ? bc_catalog_sort_from_name(sort) : BC_SORT_NEWEST;
     if (q.sort < 0) {
         bc_res_error(req, 422, "VALIDATION_FAILED", "'sort' must be newest, name, price_asc or price_desc");
         return;
     }
-    if (bc_catalog_paging(req, 20, 20, &q.page, &q.per_page) != BC_OK)
-        return;
-    json_t *out = NULL;
-    int rc = bc_catalog_list(bc_req_db(req), &q, &out);
-    if (rc != BC_OK) {
-        bc_res_from_err(req, rc);
-        return;
-    }
-    bc_res_json(req, 200, out);
+    list_products(req, &q, 20);
 }
 
 static void h_seller_products(bc_req *req)
@@ -109,19 +106,7 @@ static void h_seller_products(bc_req *req)
     q.seller_id = bc_req_auth(req)->user_id;
     q.include_hidden = 1;
     q.q = query(req, "q");
-    if (q.q && utf8_chars(q.q) > 100) {
-        bc_res_error(req, 422, "VALIDATION_FAILED", "'q' may have at most 100 characters");
-        return;
-    }
-    if (bc_catalog_paging(req, 20, 100, &q.page, &q.per_page) != BC_OK)
-        return;
-    json_t *out = NULL;
-    int rc = bc_catalog_list(bc_req_db(req), &q, &out);
-    if (rc != BC_OK) {
-        bc_res_from_err(req, rc);
-        return;
-    }
-    bc_res_json(req, 200, out);
+    list_products(req, &q, 100);
 }
 
 static void h_product(bc_req *req)

@@ -11,7 +11,6 @@
 
 /* ---- pure rules ---- */
 
-static size_t utf8_chars(const char *s);
 static int not_blank(const char *s);
 
 int64_t bc_order_shipping_fee(int64_t subtotal)
@@ -100,7 +99,7 @@ int bc_order_check_shipment(const char *carrier, const char *tracking_number, ch
     } f[] = {{"carrier", carrier}, {"tracking_number", tracking_number}};
     for (size_t i = 0; i < sizeof f / sizeof *f; i++) {
         const char *s = f[i].value;
-        size_t n = s ? utf8_chars(s) : 0;
+        size_t n = s ? bc_utf8_len(s) : 0;
         if (!s || n < 1 || n > 40 || !not_blank(s)) {
             snprintf(msg, msglen, "'%s' must be 1 to 40 characters and not blank", f[i].name);
             return BC_EINVAL;
@@ -121,15 +120,6 @@ int bc_order_status_known(const char *status)
         if (strcmp(status, all[i]) == 0)
             return 1;
     return 0;
-}
-
-static size_t utf8_chars(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        if (((unsigned char)*s & 0xC0) != 0x80)
-            n++;
-    return n;
 }
 
 /* 1 when s has at least one character that is not a space/tab/newline. */
@@ -174,7 +164,7 @@ int bc_order_check_address(json_t *addr, char *msg, size_t msglen)
             continue;
         }
         const char *s = json_string_value(v);
-        size_t n = s ? utf8_chars(s) : 0;
+        size_t n = s ? bc_utf8_len(s) : 0;
         if (!s || n < f[i].min || n > f[i].max || (f[i].min > 0 && !not_blank(s))) {
             snprintf(msg, msglen, "shipping_address.%s must be a string of %zu to %zu characters", f[i].key, f[i].min,
                      f[i].max);

@@ -104,6 +104,9 @@ int bc_time_parse(const char *s, int64_t *out_ms);
 /* Writes n random chars from [a-zA-Z0-9] plus NUL into out (size n+1), from libsodium's CSPRNG. */
 void bc_rand_token(char *out, size_t n);
 
+/* Number of characters (code points) in a NUL-terminated UTF-8 string; s must not be NULL. */
+size_t bc_utf8_len(const char *s);
+
 /* Parses a decimal int64 in [min,max]; rejects trailing garbage. Returns BC_OK or BC_EINVAL. */
 int bc_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
 

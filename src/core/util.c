@@ -200,3 +200,12 @@ int bc_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
     *out = v;
     return BC_OK;
 }
+
+size_t bc_utf8_len(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80)
+            n++;
+    return n;
+}

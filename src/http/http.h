@@ -136,6 +136,7 @@ typedef struct bc_ws_route {
     void (*on_close)(bc_ws *ws);
 } bc_ws_route;
 
+/* Adds a WebSocket endpoint (static storage). Call before bc_http_run. */
 void bc_http_register_ws(const bc_ws_route *route);
 /* Per-connection user data (owned by the caller; free it in on_close). */
 void bc_ws_set_data(bc_ws *ws, void *data);

@@ -260,16 +260,6 @@ int bc_req_authorize(bc_req *r, const bc_route *route, bc_auth_fn auth)
     return BC_OK;
 }
 
-/* ---- body validation (jansson json_unpack_ex per field) ---- */
-static size_t utf8_len(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        if (((unsigned char)*s & 0xC0) != 0x80)
-            n++;
-    return n;
-}
-
 int bc_http_validate_fields(json_t *body, const bc_field *fields, char *msg, size_t msglen)
 {
     json_error_t err;
@@ -322,7 +312,7 @@ int bc_http_validate_fields(json_t *body, const bc_field *fields, char *msg, siz
         if (f->min == 0 && f->max == 0)
             continue;
         int64_t n = f->type == BC_F_INT   ? json_integer_value(v)
-                    : f->type == BC_F_STR ? (int64_t)utf8_len(json_string_value(v))
+                    : f->type == BC_F_STR ? (int64_t)bc_utf8_len(json_string_value(v))
                     : f->type == BC_F_ARR ? (int64_t)json_array_size(v)
                                           : 0;
         if (f->type == BC_F_INT || f->type == BC_F_STR || f->type == BC_F_ARR) {
