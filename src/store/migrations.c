@@ -75,5 +75,7 @@ const char *const bc_migrations[] = {
     "ALTER TABLE orders ADD COLUMN delivered_at INTEGER;",
     /* 3: a buyer's cancel of a paid order claims it before refunding, so shipping cannot slip in */
     "ALTER TABLE orders ADD COLUMN cancel_claimed_at INTEGER;",
+    /* 4: product images are read per product on every listing */
+    "CREATE INDEX product_images_product ON product_images(product_id, position);",
     NULL,
 };

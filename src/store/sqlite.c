@@ -1,6 +1,7 @@
 /* SQLite 3 backend of the storage interface (store.h). */
 #include "store.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,8 +30,18 @@ static int busy_handler(void *arg, int count)
     return 1;
 }
 
+/* Global SQLite settings, once per process before the first connection: no memory statistics
+ * (they take a process-wide mutex on every allocation, which serialised the workers). */
+static void sqlite_setup(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    sqlite3_initialize();
+}
+
 int bc_db_open(const char *path, bc_db **out)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, sqlite_setup);
     bc_db *db = calloc(1, sizeof *db);
     int rc = BC_ERR;
     if (!db)
