@@ -1,0 +1,87 @@
+// Bad input of every kind, generated from the OpenAPI document (the route table): malformed JSON,
+// wrong body shapes, wrong field types, missing required fields and hostile path ids. Every
+// answer must be a JSON error with a 4xx status — never a 5xx, never a crash — and nothing may
+// change: product stock, orders and lives stay as they were.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, api, makeUser } from './lib.mjs';
+
+let srv, tokens, productId;
+before(async () => {
+  srv = await startServer();
+  const seller = await makeUser(srv, 'seller');
+  tokens = { seller: seller.token, buyer: (await makeUser(srv, 'buyer')).token, admin: (await makeUser(srv, 'admin')).token };
+  const p = await api(srv, 'POST', '/api/v1/products', { token: seller.token, body: { name: 'Guarded', price: 1000, stock: 7 } });
+  assert.equal(p.status, 201);
+  productId = p.body.id;
+});
+after(async () => { await srv.stop(); });
+
+const wrongValues = { string: [42, true, [], {}], integer: ['1', 1.5, true, [], {}, 1e300], boolean: ['yes', 1, []], object: ['x', 1, []], array: ['x', 1, {}] };
+const ids = ['0', '-1', 'abc', '99999999999999999999', '1%20OR%201=1', '%00'];
+
+function snapshot() {
+  return Promise.all([
+    api(srv, 'GET', `/api/v1/products/${productId}`),
+    api(srv, 'GET', '/api/v1/orders', { token: tokens.buyer }),
+    api(srv, 'GET', '/api/v1/lives'),
+  ]).then(([p, o, l]) => JSON.stringify([p.body.stock, p.body.status, o.body.total, l.body.items.length]));
+}
+
+function assertClientError(r, what) {
+  assert.ok(r.status >= 400 && r.status < 500, `${what} -> ${r.status} ${JSON.stringify(r.body)}`);
+  // the sandbox gateway answers in Toss's own error format {code, message}
+  const code = what.includes('/sandbox-pg/') ? r.body?.code ?? r.body?.error?.code : r.body?.error?.code;
+  assert.equal(typeof code, 'string', `${what} -> no JSON error: ${JSON.stringify(r.body)}`);
+}
+
+test('every route refuses malformed and mistyped bodies and hostile ids without side effects', async () => {
+  const { body: doc } = await api(srv, 'GET', '/api/openapi.json');
+  const before = await snapshot();
+  let calls = 0;
+  for (const [path, item] of Object.entries(doc.paths)) {
+    for (const [method, op] of Object.entries(item)) {
+      const roles = op['x-roles'] || [];
+      const token = roles.includes('buyer') ? tokens.buyer : roles.includes('seller') ? tokens.seller : roles.length ? tokens.admin : tokens.buyer;
+      const concrete = path.replace(/\{[^}]+\}/g, String(productId));
+      const schema = op.requestBody?.content?.['application/json']?.schema;
+      if (schema) {
+        for (const raw of ['{', '[]', '"text"', 'null', '{"a":1,"a":2}']) {
+          const r = await api(srv, method.toUpperCase(), concrete, { token, raw, headers: { 'content-type': 'application/json' } });
+          assertClientError(r, `${method} ${path} raw ${raw}`);
+          calls++;
+        }
+        const props = schema.properties || {};
+        for (const [name, def] of Object.entries(props)) {
+          for (const v of wrongValues[def.type] || []) {
+            const r = await api(srv, method.toUpperCase(), concrete, { token, body: { [name]: v } });
+            assertClientError(r, `${method} ${path} ${name}=${JSON.stringify(v)}`);
+            calls++;
+          }
+        }
+        const r = await api(srv, method.toUpperCase(), concrete, { token, body: { no_such_field: 1 } });
+        assertClientError(r, `${method} ${path} unknown field`);
+        calls++;
+      }
+      if (path.includes('{')) {
+        for (const id of ids) {
+          const p = path.replace(/\{[^}]+\}/g, id);
+          const r = await api(srv, method.toUpperCase(), p, { token, body: schema ? {} : undefined });
+          assertClientError(r, `${method} ${p}`);
+          calls++;
+        }
+      }
+    }
+  }
+  assert.ok(calls > 200, `only ${calls} calls were generated`);
+  assert.equal(await snapshot(), before, 'bad input changed state');
+  assert.equal((await api(srv, 'GET', '/healthz')).status, 200);
+});
+
+test('query parameters out of range are refused', async () => {
+  for (const q of ['page=0', 'page=-1', 'per_page=21', 'per_page=0', 'page=abc', 'sort=evil', 'category_id=x', `q=${'x'.repeat(101)}`]) {
+    assertClientError(await api(srv, 'GET', `/api/v1/products?${q}`), q);
+  }
+  assertClientError(await api(srv, 'GET', '/api/v1/lives?status=PAUSED'), 'lives status');
+  assertClientError(await api(srv, 'GET', '/api/v1/lives/1/chat?limit=0'), 'chat limit');
+});
