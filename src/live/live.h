@@ -99,7 +99,8 @@ int bc_rtmp_write_config(const char *data_dir, int http_port);
  * that ends lives left LIVE by a previous run (their publisher cannot exist any more).
  * BC_OK or BC_ERR. Call once, before bc_http_run. */
 int bc_rtmp_start(const char *data_dir);
-/* Stops the nginx child (SIGQUIT = graceful, then SIGKILL after 3 s) and reaps it, if running. */
+/* Stops the nginx child (SIGTERM = fast shutdown that drops publishers, then SIGKILL after 3 s)
+ * and reaps it, if running. */
 void bc_rtmp_stop(void);
 
 extern const bc_route bc_live_routes[];

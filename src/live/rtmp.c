@@ -308,7 +308,7 @@ void bc_rtmp_stop(void)
     int status;
     if (pid <= 0)
         return;
-    kill(pid, SIGQUIT); /* graceful: finish in-flight work */
+    kill(pid, SIGTERM); /* fast shutdown: a graceful QUIT would wait for connected publishers */
     for (int waited = 0; waited < STOP_GRACE_MS; waited += 50) {
         if (waitpid(pid, &status, WNOHANG) == pid)
             goto reaped;
