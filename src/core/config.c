@@ -18,12 +18,18 @@ typedef struct cfg_row {
     size_t size; /* for strings: buffer size */
     long min, max;
     const char *def, *unit, *doc;
+    const char *const *choices; /* for strings: NULL-terminated list of the accepted values, or NULL for any text */
 } cfg_row;
 
 #define INT_ROW(env, field, min, max, def, unit, doc) \
-    {env, CFG_INT, offsetof(bc_config, field), sizeof(int), min, max, def, unit, doc}
+    {env, CFG_INT, offsetof(bc_config, field), sizeof(int), min, max, def, unit, doc, NULL}
 #define STR_ROW(env, field, def, doc) \
-    {env, CFG_STR, offsetof(bc_config, field), sizeof(((bc_config *)0)->field), 0, 0, def, "text", doc}
+    {env, CFG_STR, offsetof(bc_config, field), sizeof(((bc_config *)0)->field), 0, 0, def, "text", doc, NULL}
+/* A string setting that must be one of `choices` (a NULL-terminated array). */
+#define ENUM_ROW(env, field, choices, def, doc) \
+    {env, CFG_STR, offsetof(bc_config, field), sizeof(((bc_config *)0)->field), 0, 0, def, "choice", doc, choices}
+
+static const char *const toss_checkout_choices[] = {"auto", "sandbox", "sdk", NULL};
 
 static const cfg_row rows[] = {
     INT_ROW("BROADCART_HTTP_PORT", http_port, 0, 65535, "8080", "TCP port", "HTTP/WebSocket listen port (0 = pick a free port and print it)"),
@@ -36,6 +42,7 @@ static const cfg_row rows[] = {
     STR_ROW("BROADCART_TOSS_API_BASE", toss_api_base, "", "Toss Payments API base (default http://127.0.0.1:{port}/sandbox-pg, the built-in sandbox; https://api.tosspayments.com in production)"),
     STR_ROW("BROADCART_TOSS_SECRET_KEY", toss_secret_key, "test_sk_broadcart_sandbox", "Toss secret key (Basic auth user name)"),
     STR_ROW("BROADCART_TOSS_CLIENT_KEY", toss_client_key, "test_ck_broadcart_sandbox", "Toss client key given to the browser"),
+    ENUM_ROW("BROADCART_TOSS_CHECKOUT", toss_checkout, toss_checkout_choices, "auto", "How the browser pays: auto (the sandbox checkout page when BROADCART_TOSS_API_BASE is the built-in sandbox, else the Toss JS SDK), sandbox (always the sandbox page) or sdk (always the Toss JS SDK, even against the sandbox)"),
     STR_ROW("BROADCART_JWT_SECRET", jwt_secret, "", "HS256 secret for access tokens (generated into {data_dir}/jwt.secret when unset)"),
     INT_ROW("BROADCART_ACCESS_TOKEN_TTL", access_token_ttl_s, 30, 86400, "900", "seconds", "Lifetime of an access token"),
     INT_ROW("BROADCART_REFRESH_TOKEN_TTL", refresh_token_ttl_s, 60, 31536000, "1209600", "seconds", "Lifetime of a refresh token"),
@@ -54,8 +61,27 @@ static const cfg_row rows[] = {
     STR_ROW("BROADCART_LOG_LEVEL", log_level, "info", "debug, info, warn or error"),
 };
 
+/* 1 when `value` is one of the row's choices (or the row takes any text). */
+static int choice_ok(const cfg_row *r, const char *value)
+{
+    if (!r->choices)
+        return 1;
+    for (const char *const *c = r->choices; *c; c++)
+        if (strcmp(*c, value) == 0)
+            return 1;
+    return 0;
+}
+
+/* Prints "a, b, c" (the row's choices) to stderr. */
+static void print_choices(const cfg_row *r)
+{
+    for (const char *const *c = r->choices; *c; c++)
+        fprintf(stderr, "%s%s", c == r->choices ? "" : ", ", *c);
+}
+
 static bc_config_doc docs[sizeof rows / sizeof rows[0] + 1];
 
+/* The settings table for `broadcart config` (see core.h). */
 const bc_config_doc *bc_config_docs(void)
 {
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
@@ -63,6 +89,8 @@ const bc_config_doc *bc_config_docs(void)
     return docs;
 }
 
+/* Parses one setting into cfg: integers within the row's bounds, strings within the buffer and,
+ * for enum rows, among the row's choices (see core.h). */
 int bc_config_set(bc_config *cfg, const char *name, const char *value)
 {
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
@@ -82,6 +110,12 @@ int bc_config_set(bc_config *cfg, const char *name, const char *value)
                 fprintf(stderr, "config: %s is longer than %zu bytes\n", name, r->size - 1);
                 return BC_EINVAL;
             }
+            if (!choice_ok(r, value)) {
+                fprintf(stderr, "config: %s=%s is not one of: ", name, value);
+                print_choices(r);
+                fputc('\n', stderr);
+                return BC_EINVAL;
+            }
             strcpy(field, value);
         }
         return BC_OK;
@@ -89,6 +123,7 @@ int bc_config_set(bc_config *cfg, const char *name, const char *value)
     return BC_ENOTFOUND;
 }
 
+/* Applies the KEY=VALUE lines of `path` (blank lines and # comments skipped). BC_OK or BC_EINVAL. */
 static int load_file(bc_config *cfg, const char *path)
 {
     FILE *f = fopen(path, "r");
@@ -125,6 +160,7 @@ static int load_file(bc_config *cfg, const char *path)
     return rc;
 }
 
+/* Defaults, then BROADCART_CONFIG's file, then the environment (see core.h). */
 int bc_config_load(bc_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);

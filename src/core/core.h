@@ -48,6 +48,7 @@ typedef struct bc_config {
     char toss_api_base[256];     /* BROADCART_TOSS_API_BASE, default http://127.0.0.1:{port}/sandbox-pg */
     char toss_secret_key[256];   /* BROADCART_TOSS_SECRET_KEY, default test_sk_broadcart_sandbox */
     char toss_client_key[256];   /* BROADCART_TOSS_CLIENT_KEY, default test_ck_broadcart_sandbox */
+    char toss_checkout[16];      /* BROADCART_TOSS_CHECKOUT, auto|sandbox|sdk, default auto */
     char jwt_secret[256];        /* BROADCART_JWT_SECRET; generated into {data_dir}/jwt.secret when unset */
     int access_token_ttl_s;      /* BROADCART_ACCESS_TOKEN_TTL, seconds, default 900 */
     int refresh_token_ttl_s;     /* BROADCART_REFRESH_TOKEN_TTL, seconds, default 1209600 (14 days) */
@@ -74,7 +75,8 @@ typedef struct bc_config_doc {
 /* Loads defaults, then the file named by BROADCART_CONFIG (KEY=VALUE lines, if set), then the
  * environment. Returns BC_OK or BC_EINVAL (message printed to stderr) on a value out of range. */
 int bc_config_load(bc_config *cfg);
-/* Parses one setting into cfg. Returns BC_OK, BC_ENOTFOUND (unknown name) or BC_EINVAL. */
+/* Parses one setting into cfg. Returns BC_OK, BC_ENOTFOUND (unknown name) or BC_EINVAL (out of range,
+ * too long, or not one of the accepted values of an enum setting such as BROADCART_TOSS_CHECKOUT). */
 int bc_config_set(bc_config *cfg, const char *name, const char *value);
 /* The documentation table, terminated by a row with env == NULL. Static storage. */
 const bc_config_doc *bc_config_docs(void);

@@ -10,11 +10,26 @@
 
 #include "../commerce/commerce.h"
 
+/* 1 when the browser should use the sandbox checkout page, 0 for the Toss JS SDK.
+ * BROADCART_TOSS_CHECKOUT: "sandbox"/"sdk" force one; "auto" picks the page when the API base is
+ * the built-in sandbox (empty or containing "/sandbox-pg"). "sdk" with the sandbox base lets the
+ * SDK path run against the local gateway (the browser tests serve a fake SDK script). */
+static int use_sandbox_page(void)
+{
+    if (strcmp(bc_cfg.toss_checkout, "sandbox") == 0)
+        return 1;
+    if (strcmp(bc_cfg.toss_checkout, "sdk") == 0)
+        return 0;
+    const char *base = bc_cfg.toss_api_base;
+    return base[0] == 0 || strstr(base, "/sandbox-pg") != NULL;
+}
+
+/* GET /api/v1/payments/config → {provider, client_key, checkout_url|null, sdk_url, mode, shipping_fee,
+ * free_shipping_over}. mode "sandbox": go to checkout_url; mode "toss": load sdk_url and call
+ * TossPayments(client_key).payment(...).requestPayment(...). */
 static void h_config(bc_req *req)
 {
-    const char *base = bc_cfg.toss_api_base;
-    int sandbox = base[0] == 0 || strstr(base, "/sandbox-pg") != NULL;
-    /* with the real gateway the web client loads the Toss JS SDK (sdk_url) instead of a page */
+    int sandbox = use_sandbox_page();
     bc_res_json(req, 200,
                 json_pack("{s:s,s:s,s:s?,s:s,s:s,s:i,s:i}", "provider", "toss", "client_key", bc_cfg.toss_client_key,
                           "checkout_url", sandbox ? "/sandbox-pg/checkout" : NULL, "sdk_url",

@@ -1,16 +1,11 @@
-// The buy sheet (quantity, address, total, pay) and the hand-off to the payment page.
+// The buy sheet (quantity, address, total, pay); the hand-off to the gateway is web/pay.js.
 import { h, mount } from '../dom.js';
 import { t, errorText } from '../i18n.js';
 import { price } from '../format.js';
-import { get, post, currentUser } from '../api.js';
+import { post, currentUser } from '../api.js';
 import { requireLogin } from '../app.js';
 import { addressForm, productImage, toast } from './ui.js';
-
-let payConfig = null;
-export async function paymentsConfig() {
-  if (!payConfig) payConfig = await get('/api/v1/payments/config');
-  return payConfig;
-}
+import { startPayment, paymentsConfig, preparePayment, canRetry } from '../pay.js';
 
 // Shipping rule (BROADCART_SHIPPING_FEE / BROADCART_FREE_SHIPPING_OVER); the server's numbers win when it sends them.
 export function shippingFee(subtotal, cfg) {
@@ -19,20 +14,8 @@ export function shippingFee(subtotal, cfg) {
   return subtotal <= 0 || subtotal >= over ? 0 : fee;
 }
 
-// Navigates to the gateway's checkout page for an order.
-export async function startPayment(order) {
-  const cfg = await paymentsConfig();
-  const u = new URL(cfg.checkout_url, location.origin);
-  const base = location.origin + location.pathname.replace(/index\.html$/, '');
-  const root = base.endsWith('/') ? base.slice(0, -1) : base;
-  u.searchParams.set('orderId', order.order_id);
-  u.searchParams.set('amount', String(order.amount));
-  u.searchParams.set('orderName', order.order_name || '');
-  u.searchParams.set('successUrl', `${root}/#/pay/success`);
-  u.searchParams.set('failUrl', `${root}/#/pay/fail`);
-  if (cfg.client_key) u.searchParams.set('clientKey', cfg.client_key);
-  location.assign(u.toString());
-}
+// Kept for importers of the old location (orders.js); the implementation lives in web/pay.js.
+export { startPayment, paymentsConfig };
 
 export function orderErrorText(e) {
   if (e && (e.code === 'OUT_OF_STOCK' || e.status === 409 && /stock/i.test(e.code || ''))) return t('buy.soldOut');
@@ -48,6 +31,7 @@ export function openBuySheet(product, { liveId = null, initialQty = 1 } = {}) {
   const max = Math.max(1, Math.min(Number.isFinite(product.stock) ? product.stock : 99, 99));
   let qty = Math.min(Math.max(1, initialQty), max);
   let cfg = null;
+  let pending = null; // {signature, order}: an order whose payment window was closed, paid again on retry
 
   const qtyInput = h('input', { id: 'qty', type: 'number', min: 1, max, value: qty, inputmode: 'numeric', 'aria-label': t('buy.qty') });
   const dec = h('button', { type: 'button', class: 'step', id: 'qty-dec', 'aria-label': '-' }, '−');
@@ -91,8 +75,13 @@ export function openBuySheet(product, { liveId = null, initialQty = 1 } = {}) {
     try {
       const body = { items: [{ product_id: product.id, quantity: qty }], shipping_address: shipping };
       if (liveId != null) body.live_id = Number(liveId);
-      const order = await post('/api/v1/orders', body);
-      await startPayment(order.order || order);
+      const signature = JSON.stringify(body);
+      if (!canRetry(pending, signature)) {
+        await preparePayment(); // no order (and no held stock) when the payment module cannot load
+        const r = await post('/api/v1/orders', body);
+        pending = { signature, order: r.order || r };
+      }
+      await startPayment(pending.order);
     } catch (err) {
       console.error(err);
       const msg = orderErrorText(err);
@@ -128,5 +117,6 @@ export function openBuySheet(product, { liveId = null, initialQty = 1 } = {}) {
   openSheet = close;
   setQty(qty);
   paymentsConfig().then((c) => { cfg = c; renderSummary(); }).catch(() => {});
+  preparePayment().catch(() => {});
   return close;
 }

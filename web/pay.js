@@ -1,0 +1,142 @@
+// Hands an order to the payment gateway. One entry point for the buy sheet, cart checkout and
+// "pay now" on a pending order: startPayment(order).
+//   mode "sandbox": navigate to the built-in sandbox checkout page (checkout_url).
+//   mode "toss":    load the Toss browser SDK v2 (sdk_url) once and call
+//                   TossPayments(client_key).payment({customerKey}).requestPayment({...}).
+// Either way the browser comes back on #/pay/success?paymentKey&orderId&amount&paymentType or
+// #/pay/fail?code&message&orderId (web/views/pay.js).
+import { t } from './i18n.js';
+import { get, currentUser } from './api.js';
+
+const SDK_TIMEOUT_MS = 20000;
+
+let payConfig = null;
+// GET /api/v1/payments/config, cached for the page's life (a failed fetch is retried next time).
+export async function paymentsConfig() {
+  if (!payConfig) payConfig = get('/api/v1/payments/config').catch((e) => { payConfig = null; throw e; });
+  return payConfig;
+}
+
+// Error thrown by startPayment; errorText() translates its code via the 'pay.' keys.
+export class PaymentError extends Error {
+  constructor(code, message, cause) {
+    super(message);
+    this.code = code;
+    this.cause = cause;
+  }
+}
+
+// {origin}{path}/#/pay/success and …/fail — the app's own root, so it also works under a sub-path.
+export function returnUrls() {
+  const base = location.origin + location.pathname.replace(/index\.html$/, '');
+  const root = base.endsWith('/') ? base.slice(0, -1) : base;
+  return { successUrl: `${root}/#/pay/success`, failUrl: `${root}/#/pay/fail` };
+}
+
+let sdkLoading = null;
+// Loads the SDK <script> once; resolves window.TossPayments. A failed load is forgotten (and its
+// element removed) so that the next attempt tries again.
+export function loadTossSdk(src) {
+  if (typeof window.TossPayments === 'function') return Promise.resolve(window.TossPayments);
+  if (sdkLoading) return sdkLoading;
+  sdkLoading = new Promise((resolve, reject) => {
+    const old = document.querySelector('script[data-toss-sdk]');
+    if (old) old.remove();
+    const s = document.createElement('script');
+    s.src = src;
+    s.async = true;
+    s.dataset.tossSdk = '';
+    let timer = null;
+    const fail = (why) => {
+      clearTimeout(timer);
+      s.remove();
+      sdkLoading = null;
+      reject(new PaymentError('PAY_SDK_LOAD_FAILED', t('pay.PAY_SDK_LOAD_FAILED'), why));
+    };
+    s.onload = () => {
+      clearTimeout(timer);
+      if (typeof window.TossPayments === 'function') resolve(window.TossPayments);
+      else fail(new Error('the script did not define TossPayments'));
+    };
+    s.onerror = () => fail(new Error(`could not load ${src}`));
+    timer = setTimeout(() => fail(new Error(`timed out loading ${src}`)), SDK_TIMEOUT_MS);
+    document.head.appendChild(s);
+  });
+  return sdkLoading;
+}
+
+// Makes sure the payment step can run before an order is created: fetches the config and, in
+// "toss" mode, loads the SDK. Resolves the config; rejects with the PaymentError startPayment
+// would throw. Called when a checkout form opens (errors ignored there) and again on submit.
+export async function preparePayment() {
+  const cfg = await paymentsConfig();
+  if (cfg.mode === 'toss') await loadTossSdk(cfg.sdk_url);
+  return cfg;
+}
+
+// The buyer's e-mail and name for the payment window: /api/v1/me, else the stored session user.
+async function customer() {
+  let me = null;
+  try { me = await get('/api/v1/me'); } catch { me = null; }
+  me = me || currentUser() || {};
+  const out = {};
+  if (typeof me.email === 'string' && me.email) out.customerEmail = me.email;
+  if (typeof me.name === 'string' && me.name) out.customerName = me.name;
+  return out;
+}
+
+// Sends the buyer to pay `order` ({order_id, amount, order_name}). In "sandbox" mode it navigates
+// away. In "toss" mode the SDK redirects on success; when the buyer closes the window (or the SDK
+// fails) it throws a PaymentError — PAY_PROCESS_CANCELED for a cancel — and the order stays
+// PENDING_PAYMENT (it can be paid again from the orders page until it expires).
+export async function startPayment(order) {
+  const cfg = await preparePayment();
+  const { successUrl, failUrl } = returnUrls();
+  if (cfg.mode !== 'toss') {
+    const u = new URL(cfg.checkout_url, location.origin);
+    u.searchParams.set('orderId', order.order_id);
+    u.searchParams.set('amount', String(order.amount));
+    u.searchParams.set('orderName', order.order_name || '');
+    u.searchParams.set('successUrl', successUrl);
+    u.searchParams.set('failUrl', failUrl);
+    if (cfg.client_key) u.searchParams.set('clientKey', cfg.client_key);
+    location.assign(u.toString());
+    return;
+  }
+  const TossPayments = await loadTossSdk(cfg.sdk_url);
+  const who = await customer();
+  let result;
+  try {
+    const payment = TossPayments(cfg.client_key).payment({ customerKey: TossPayments.ANONYMOUS });
+    result = await payment.requestPayment({
+      method: 'CARD',
+      amount: { currency: 'KRW', value: order.amount },
+      orderId: order.order_id,
+      orderName: order.order_name || order.order_id,
+      successUrl,
+      failUrl,
+      ...who,
+    });
+  } catch (e) {
+    const code = String(e?.code || '');
+    if (/CANCEL/i.test(code)) throw new PaymentError('PAY_PROCESS_CANCELED', t('pay.canceled'), e);
+    console.error('requestPayment failed', e);
+    throw new PaymentError(code || 'PAY_FAILED', `${t('pay.failed')}: ${e?.message || code || '?'}`, e);
+  }
+  // Redirect mode never gets here; a promise-style answer is sent to the success page ourselves.
+  if (result && result.paymentKey) {
+    const q = new URLSearchParams({ paymentKey: result.paymentKey, orderId: result.orderId || order.order_id,
+      amount: String(result.amount?.value ?? result.amount ?? order.amount), paymentType: result.paymentType || 'NORMAL' });
+    location.assign(`${successUrl}?${q}`);
+  }
+}
+
+// Whether a pending order created by an earlier attempt may be paid again instead of creating a
+// new one: same request, still PENDING_PAYMENT and not past expires_at.
+export function canRetry(pending, signature) {
+  if (!pending || pending.signature !== signature) return false;
+  const o = pending.order;
+  if (o.status && o.status !== 'PENDING_PAYMENT') return false;
+  const exp = Date.parse(o.expires_at);
+  return !Number.isFinite(exp) || exp - Date.now() > 5000;
+}
