@@ -57,7 +57,8 @@ static int cmd_user_create(int argc, char **argv)
         return 1;
     }
     if (rc != BC_OK) {
-        fprintf(stderr, "user create: invalid e-mail, weak password (8+ chars, a letter and a digit) or unknown role\n");
+        fprintf(stderr,
+                "user create: invalid e-mail, weak password (8+ chars, a letter and a digit) or unknown role\n");
         return 1;
     }
     printf("%lld\n", (long long)id);
@@ -71,7 +72,7 @@ int main(int argc, char **argv)
     if (sodium_init() < 0 || bc_config_load(&bc_cfg) != BC_OK || curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
         return 1;
     const char *lvl = bc_cfg.log_level;
-    bc_log_set_level(strcmp(lvl, "debug") == 0 ? BC_LOG_DEBUG
+    bc_log_set_level(strcmp(lvl, "debug") == 0   ? BC_LOG_DEBUG
                      : strcmp(lvl, "warn") == 0  ? BC_LOG_WARN
                      : strcmp(lvl, "error") == 0 ? BC_LOG_ERROR
                                                  : BC_LOG_INFO);

@@ -131,7 +131,8 @@ char *bc_token_issue(int64_t user_id, const char *role, const char *name)
         return NULL;
     snprintf(sub, sizeof sub, "%lld", (long long)user_id);
     if (jwt_add_grant(jwt, "sub", sub) || jwt_add_grant(jwt, "role", role) || jwt_add_grant(jwt, "name", name) ||
-        jwt_add_grant_int(jwt, "iat", (long)now) || jwt_add_grant_int(jwt, "exp", (long)(now + bc_cfg.access_token_ttl_s)) ||
+        jwt_add_grant_int(jwt, "iat", (long)now) ||
+        jwt_add_grant_int(jwt, "exp", (long)(now + bc_cfg.access_token_ttl_s)) ||
         jwt_set_alg(jwt, JWT_ALG_HS256, jwt_key, (int)jwt_key_len))
         goto out;
     out = jwt_encode_str(jwt);
@@ -178,9 +179,9 @@ int bc_accounts_create_user(bc_db *db, const char *email, const char *password, 
     snprintf(lower, sizeof lower, "%s", email);
     for (char *p = lower; *p; p++)
         *p = (char)tolower((unsigned char)*p);
-    int rc = bc_db_int(db, id,
-                       "INSERT INTO users (email, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
-                       "tttti", lower, name, role, hash, bc_now_ms());
+    int rc = bc_db_int(
+        db, id, "INSERT INTO users (email, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+        "tttti", lower, name, role, hash, bc_now_ms());
     sodium_memzero(hash, sizeof hash);
     if (rc == 1)
         return BC_OK;

@@ -30,8 +30,9 @@ static void send_tokens(bc_req *req, json_t *u, int status)
     int64_t now = bc_now_ms();
     char *access = bc_token_issue(id, json_string_value(json_object_get(u, "role")),
                                   json_string_value(json_object_get(u, "name")));
-    if (!access || bc_db_exec(db, "INSERT INTO refresh_tokens (token_hash, user_id, expires_at, created_at) VALUES (?, ?, ?, ?)",
-                              "tiii", rhash, id, now + (int64_t)bc_cfg.refresh_token_ttl_s * 1000, now) < 0) {
+    if (!access ||
+        bc_db_exec(db, "INSERT INTO refresh_tokens (token_hash, user_id, expires_at, created_at) VALUES (?, ?, ?, ?)",
+                   "tiii", rhash, id, now + (int64_t)bc_cfg.refresh_token_ttl_s * 1000, now) < 0) {
         free(access);
         bc_res_from_err(req, BC_ERR);
         return;
@@ -113,7 +114,8 @@ static void h_refresh(bc_req *req)
         goto fail;
     /* rotation: the presented token is revoked in the same statement that validates it */
     rc = bc_db_int(db, &user_id,
-                   "UPDATE refresh_tokens SET revoked = 1 WHERE token_hash = ? AND revoked = 0 AND expires_at > ? RETURNING user_id",
+                   "UPDATE refresh_tokens SET revoked = 1 WHERE token_hash = ? AND revoked = 0 AND expires_at > ? "
+                   "RETURNING user_id",
                    "ti", rhash, bc_now_ms());
     if (rc != 1) {
         bc_db_rollback(db);
@@ -169,12 +171,14 @@ static const bc_field login_body[] = {
     {NULL},
 };
 static const bc_field refresh_body[] = {{"refresh_token", BC_F_STR, 1, 1, 128, NULL}, {NULL}};
-static const bc_field logout_body[] = {{"refresh_token", BC_F_STR, 0, 1, 128, "revoke this token only; all when absent"}, {NULL}};
+static const bc_field logout_body[] = {
+    {"refresh_token", BC_F_STR, 0, 1, 128, "revoke this token only; all when absent"}, {NULL}};
 
 const bc_route bc_accounts_routes[] = {
     {"POST", "/api/v1/auth/signup", 0, 0, signup_body, h_signup, "auth", "Create a buyer account and sign in", 201},
     {"POST", "/api/v1/auth/login", 0, 0, login_body, h_login, "auth", "Sign in with e-mail and password", 200},
-    {"POST", "/api/v1/auth/refresh", 0, 0, refresh_body, h_refresh, "auth", "Rotate a refresh token for new tokens", 200},
+    {"POST", "/api/v1/auth/refresh", 0, 0, refresh_body, h_refresh, "auth", "Rotate a refresh token for new tokens",
+     200},
     {"POST", "/api/v1/auth/logout", BC_ROLE_ANY, 0, logout_body, h_logout, "auth", "Revoke refresh tokens", 204},
     {"GET", "/api/v1/me", BC_ROLE_ANY, 0, NULL, h_me, "auth", "The signed-in user", 200},
     {NULL},

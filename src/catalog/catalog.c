@@ -32,7 +32,8 @@ int bc_catalog_product_json(bc_db *db, int64_t id, int include_hidden, json_t **
         goto out;
     }
     json_object_del(p, "deleted");
-    if (bc_db_rows(db, &imgs, "SELECT url FROM product_images WHERE product_id = ? ORDER BY position, id", "i", id) < 0) {
+    if (bc_db_rows(db, &imgs, "SELECT url FROM product_images WHERE product_id = ? ORDER BY position, id", "i", id) <
+        0) {
         rc = BC_ERR;
         goto out;
     }
@@ -88,7 +89,8 @@ static void add_children(json_t *rows, json_t *into, int64_t parent, int depth)
     json_t *row;
     if (depth > 16)
         return;
-    json_array_foreach(rows, i, row) {
+    json_array_foreach(rows, i, row)
+    {
         json_t *pid = json_object_get(row, "parent_id");
         int64_t p = json_is_integer(pid) ? json_integer_value(pid) : 0;
         if (p != parent)
@@ -96,9 +98,9 @@ static void add_children(json_t *rows, json_t *into, int64_t parent, int depth)
         int64_t id = json_integer_value(json_object_get(row, "id"));
         json_t *children = json_array();
         add_children(rows, children, id, depth + 1);
-        json_array_append_new(into, json_pack("{s:I,s:O,s:O,s:o}", "id", (json_int_t)id, "name",
-                                              json_object_get(row, "name"), "slug", json_object_get(row, "slug"),
-                                              "children", children));
+        json_array_append_new(into,
+                              json_pack("{s:I,s:O,s:O,s:o}", "id", (json_int_t)id, "name", json_object_get(row, "name"),
+                                        "slug", json_object_get(row, "slug"), "children", children));
     }
 }
 
@@ -132,10 +134,12 @@ int bc_catalog_category_create(bc_db *db, const char *name, const char *slug, in
             rc = rc < 0 ? BC_ERR : BC_EINVAL;
             goto out;
         }
-        rc = bc_db_int(db, id, "INSERT INTO categories (parent_id, name, slug, position) VALUES (?, ?, ?, ?) RETURNING id",
+        rc = bc_db_int(db, id,
+                       "INSERT INTO categories (parent_id, name, slug, position) VALUES (?, ?, ?, ?) RETURNING id",
                        "itti", parent_id, name, slug, position);
     } else {
-        rc = bc_db_int(db, id, "INSERT INTO categories (parent_id, name, slug, position) VALUES (NULL, ?, ?, ?) RETURNING id",
+        rc = bc_db_int(db, id,
+                       "INSERT INTO categories (parent_id, name, slug, position) VALUES (NULL, ?, ?, ?) RETURNING id",
                        "tti", name, slug, position);
     }
     rc = rc == 1 ? BC_OK : rc == BC_ECONFLICT ? BC_ECONFLICT : BC_ERR;
@@ -156,24 +160,22 @@ int bc_catalog_sort_from_name(const char *name)
     return -1;
 }
 
-static const char list_sql[] =
-    "WITH RECURSIVE cat(id) AS (SELECT id FROM categories WHERE id = ?"
-    " UNION SELECT c.id FROM categories c JOIN cat ON c.parent_id = cat.id)"
-    " SELECT p.id FROM products p"
-    " WHERE p.deleted = 0 AND (? = 0 OR p.category_id IN (SELECT id FROM cat))"
-    " AND lower(p.name) LIKE ? ESCAPE '\\' AND (? = 0 OR p.seller_id = ?)"
-    " AND (? = 1 OR p.status IN ('ON_SALE', 'SOLD_OUT'))"
-    " ORDER BY CASE WHEN ? = 2 THEN p.price END ASC, CASE WHEN ? = 3 THEN p.price END DESC,"
-    " CASE WHEN ? = 1 THEN lower(p.name) END ASC, p.created_at DESC, p.id DESC"
-    " LIMIT ? OFFSET ?";
+static const char list_sql[] = "WITH RECURSIVE cat(id) AS (SELECT id FROM categories WHERE id = ?"
+                               " UNION SELECT c.id FROM categories c JOIN cat ON c.parent_id = cat.id)"
+                               " SELECT p.id FROM products p"
+                               " WHERE p.deleted = 0 AND (? = 0 OR p.category_id IN (SELECT id FROM cat))"
+                               " AND lower(p.name) LIKE ? ESCAPE '\\' AND (? = 0 OR p.seller_id = ?)"
+                               " AND (? = 1 OR p.status IN ('ON_SALE', 'SOLD_OUT'))"
+                               " ORDER BY CASE WHEN ? = 2 THEN p.price END ASC, CASE WHEN ? = 3 THEN p.price END DESC,"
+                               " CASE WHEN ? = 1 THEN lower(p.name) END ASC, p.created_at DESC, p.id DESC"
+                               " LIMIT ? OFFSET ?";
 
-static const char count_sql[] =
-    "WITH RECURSIVE cat(id) AS (SELECT id FROM categories WHERE id = ?"
-    " UNION SELECT c.id FROM categories c JOIN cat ON c.parent_id = cat.id)"
-    " SELECT COUNT(*) FROM products p"
-    " WHERE p.deleted = 0 AND (? = 0 OR p.category_id IN (SELECT id FROM cat))"
-    " AND lower(p.name) LIKE ? ESCAPE '\\' AND (? = 0 OR p.seller_id = ?)"
-    " AND (? = 1 OR p.status IN ('ON_SALE', 'SOLD_OUT'))";
+static const char count_sql[] = "WITH RECURSIVE cat(id) AS (SELECT id FROM categories WHERE id = ?"
+                                " UNION SELECT c.id FROM categories c JOIN cat ON c.parent_id = cat.id)"
+                                " SELECT COUNT(*) FROM products p"
+                                " WHERE p.deleted = 0 AND (? = 0 OR p.category_id IN (SELECT id FROM cat))"
+                                " AND lower(p.name) LIKE ? ESCAPE '\\' AND (? = 0 OR p.seller_id = ?)"
+                                " AND (? = 1 OR p.status IN ('ON_SALE', 'SOLD_OUT'))";
 
 /* "%" + q lowercased (ASCII) with %, _ and \ escaped + "%"; malloc'd (caller frees) or NULL. */
 static char *like_pattern(const char *q)
@@ -208,13 +210,14 @@ int bc_catalog_list(bc_db *db, const bc_product_query *q, json_t **out)
     if (bc_db_int(db, &total, count_sql, "iitiii", q->category_id, q->category_id, pat, q->seller_id, q->seller_id,
                   hidden) < 0)
         goto out;
-    if (bc_db_rows(db, &ids, list_sql, "iitiiiiiiii", q->category_id, q->category_id, pat, q->seller_id,
-                   q->seller_id, hidden, sort, sort, sort, q->per_page, (q->page - 1) * q->per_page) < 0)
+    if (bc_db_rows(db, &ids, list_sql, "iitiiiiiiii", q->category_id, q->category_id, pat, q->seller_id, q->seller_id,
+                   hidden, sort, sort, sort, q->per_page, (q->page - 1) * q->per_page) < 0)
         goto out;
     items = json_array();
     size_t i;
     json_t *row;
-    json_array_foreach(ids, i, row) {
+    json_array_foreach(ids, i, row)
+    {
         json_t *p = NULL;
         int r = bc_catalog_product_json(db, json_integer_value(json_object_get(row, "id")), 1, &p);
         if (r == BC_ERR)
@@ -255,7 +258,8 @@ int bc_catalog_check_product(json_t *body, char *msg, size_t msglen)
 {
     const char *key;
     json_t *v;
-    json_object_foreach(body, key, v) {
+    json_object_foreach(body, key, v)
+    {
         if (json_is_null(v) && strcmp(key, "description") != 0 && strcmp(key, "category_id") != 0 &&
             strcmp(key, "images") != 0) {
             snprintf(msg, msglen, "'%s' may not be null", key);
@@ -293,9 +297,13 @@ int bc_catalog_check_product(json_t *body, char *msg, size_t msglen)
             snprintf(msg, msglen, "'images' may have at most 10 items");
             return BC_EINVAL;
         }
-        json_array_foreach(imgs, i, u) {
+        json_array_foreach(imgs, i, u)
+        {
             if (!json_is_string(u) || !bc_catalog_image_url_ok(json_string_value(u))) {
-                snprintf(msg, msglen, "images[%zu] must be a path under /media/ on this server (upload with POST /api/v1/media/images)", i);
+                snprintf(
+                    msg, msglen,
+                    "images[%zu] must be a path under /media/ on this server (upload with POST /api/v1/media/images)",
+                    i);
                 return BC_EINVAL;
             }
         }
@@ -327,7 +335,8 @@ static int set_images(bc_db *db, int64_t id, json_t *arr, int64_t now)
     json_t *u;
     if (bc_db_exec(db, "DELETE FROM product_images WHERE product_id = ?", "i", id) < 0)
         return BC_ERR;
-    json_array_foreach(arr, i, u) {
+    json_array_foreach(arr, i, u)
+    {
         if (bc_db_exec(db, "INSERT INTO product_images (product_id, url, position) VALUES (?, ?, ?)", "iti", id,
                        json_string_value(u), (int64_t)i) < 0)
             return BC_ERR;

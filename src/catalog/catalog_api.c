@@ -21,7 +21,8 @@ int bc_catalog_paging(bc_req *req, int64_t def_per_page, int64_t max_per_page, i
         return BC_EINVAL;
     }
     if (pp && bc_parse_i64(pp, 1, max_per_page, per_page) != BC_OK) {
-        bc_res_error(req, 422, "VALIDATION_FAILED", "'per_page' must be an integer from 1 to %lld", (long long)max_per_page);
+        bc_res_error(req, 422, "VALIDATION_FAILED", "'per_page' must be an integer from 1 to %lld",
+                     (long long)max_per_page);
         return BC_EINVAL;
     }
     return BC_OK;
@@ -61,7 +62,8 @@ static void h_category_create(bc_req *req)
         bc_res_from_err(req, rc);
         return;
     }
-    bc_res_json(req, 201, json_pack("{s:I,s:s,s:s,s:[]}", "id", (json_int_t)id, "name", name, "slug", slug, "children"));
+    bc_res_json(req, 201,
+                json_pack("{s:I,s:s,s:s,s:[]}", "id", (json_int_t)id, "name", name, "slug", slug, "children"));
 }
 
 /* Checks the search text and paging (per_page up to max_per_page), then answers with one page
@@ -244,7 +246,8 @@ static const bc_field product_create_body[] = {
     {"stock", BC_F_INT, 1, 0, 1000000, "units"},
     {"category_id", BC_F_INT, 0, 0, 0, "an existing category id"},
     {"status", BC_F_STR, 0, 1, 16, "ON_SALE (default) | HIDDEN; SOLD_OUT follows the stock"},
-    {"images", BC_F_ARR, 0, 0, 10, "image URLs: paths under /media/ on this server (see POST /api/v1/media/images); the first is image_url"},
+    {"images", BC_F_ARR, 0, 0, 10,
+     "image URLs: paths under /media/ on this server (see POST /api/v1/media/images); the first is image_url"},
     {NULL},
 };
 

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#define WINDOW_MS 10000         /* rate-limit window */
+#define WINDOW_MS 10000 /* rate-limit window */
 #define RATE_BUCKETS 256
 #define RATE_GC_THRESHOLD 4096  /* sweep idle rate entries when the table grows beyond this */
 #define VIEWERS_INTERVAL_MS 500 /* at most one viewers frame per room per interval */
@@ -79,10 +79,7 @@ static pthread_mutex_t rate_lock = PTHREAD_MUTEX_INITIALIZER;
 static rate_entry *rate_table[RATE_BUCKETS];
 static int rate_entries;
 
-static int64_t newest(const rate_entry *e, int cap)
-{
-    return e->n == 0 ? 0 : e->ts[(e->head + e->n - 1) % cap];
-}
+static int64_t newest(const rate_entry *e, int cap) { return e->n == 0 ? 0 : e->ts[(e->head + e->n - 1) % cap]; }
 
 /* Drops entries whose newest send is outside the window (rate_lock held). */
 static void rate_gc(int64_t now, int cap)
@@ -308,7 +305,10 @@ static int ws_open(bc_ws *ws, bc_req *req)
     return 0;
 }
 
-static int is_space(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+static int is_space(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
 
 static void ws_message(bc_ws *ws, const char *data, size_t len)
 {
@@ -495,6 +495,7 @@ out:
 
 const bc_route bc_chat_routes[] = {
     {"GET", "/api/v1/lives/{id}/chat", 0, 0, NULL, h_history, "chat",
-     "Recent chat messages of a live, oldest first (?limit=1..200, default 50); the same path is the WebSocket room", 200},
+     "Recent chat messages of a live, oldest first (?limit=1..200, default 50); the same path is the WebSocket room",
+     200},
     {NULL},
 };

@@ -152,8 +152,8 @@ int bc_order_release_cancel_claim(bc_db *db, int64_t id);
 
 /* Marks order id SHIPPED with a single conditional UPDATE (status must still be PAID), storing
  * carrier and tracking_number (copied; already checked with bc_order_check_shipment) and
- * shipped_at = now (UTC ms); never while a cancel holds the claim. Authorisation is the caller's. Returns BC_OK, BC_ECONFLICT (not PAID
- * (any more) or no such order: nothing changed), BC_EBUSY or BC_ERR. */
+ * shipped_at = now (UTC ms); never while a cancel holds the claim. Authorisation is the caller's. Returns BC_OK,
+ * BC_ECONFLICT (not PAID (any more) or no such order: nothing changed), BC_EBUSY or BC_ERR. */
 int bc_order_ship(bc_db *db, int64_t id, const char *carrier, const char *tracking_number);
 /* Marks order id DELIVERED with a single conditional UPDATE (status must still be SHIPPED),
  * delivered_at = now (UTC ms). Returns BC_OK, BC_ECONFLICT (not SHIPPED: nothing changed),

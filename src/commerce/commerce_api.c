@@ -46,15 +46,20 @@ static void h_cart_put(bc_req *req)
     }
     int rc = bc_cart_set(bc_req_db(req), bc_req_auth(req)->user_id, pid, qty);
     switch (rc) {
-    case BC_OK: send_cart(req); break;
-    case BC_ENOTFOUND: bc_res_error(req, 404, "PRODUCT_NOT_FOUND", "no such product"); break;
+    case BC_OK:
+        send_cart(req);
+        break;
+    case BC_ENOTFOUND:
+        bc_res_error(req, 404, "PRODUCT_NOT_FOUND", "no such product");
+        break;
     case BC_ECONFLICT:
         bc_res_error(req, 409, "OUT_OF_STOCK", "not enough stock for %lld units (or not on sale)", (long long)qty);
         break;
     case BC_EINVAL:
         bc_res_error(req, 422, "CART_FULL", "the cart holds at most 50 different products");
         break;
-    default: bc_res_from_err(req, rc);
+    default:
+        bc_res_from_err(req, rc);
     }
 }
 
@@ -121,7 +126,8 @@ static void h_order_create(bc_req *req)
             bc_res_error(req, 422, "VALIDATION_FAILED", "'items' must have 1 to 50 lines");
             return;
         }
-        json_array_foreach(items, i, it) {
+        json_array_foreach(items, i, it)
+        {
             json_int_t pid = 0, qty = 0;
             json_error_t err;
             if (json_unpack_ex(it, &err, JSON_STRICT, "{s:I,s:I}", "product_id", &pid, "quantity", &qty) != 0 ||
@@ -160,8 +166,8 @@ static void h_order_create(bc_req *req)
         snprintf(msg, sizeof msg, "product %lld does not exist", (long long)why.product_id);
         send_error_extra(req, 404, "PRODUCT_NOT_FOUND", msg, "product_id", json_integer(why.product_id));
     } else if (rc == BC_EINVAL && why.code) {
-        const char *m = strcmp(why.code, "TOTAL_TOO_LARGE") == 0 ? "the order total may not exceed 1,000,000,000 KRW"
-                        : strcmp(why.code, "CART_EMPTY") == 0    ? "the cart is empty"
+        const char *m = strcmp(why.code, "TOTAL_TOO_LARGE") == 0  ? "the order total may not exceed 1,000,000,000 KRW"
+                        : strcmp(why.code, "CART_EMPTY") == 0     ? "the cart is empty"
                         : strcmp(why.code, "LIVE_NOT_FOUND") == 0 ? "'live_id' is not an existing live"
                         : strcmp(why.code, "INVALID_QUANTITY") == 0
                             ? "a product's total quantity must be from 1 to 1000"
@@ -263,7 +269,8 @@ static void h_order_cancel(bc_req *req)
         int crc = bc_order_claim_cancel(bc_req_db(req), h.id);
         if (crc != BC_OK) {
             if (crc == BC_ECONFLICT)
-                bc_res_error(req, 409, "ORDER_NOT_CANCELABLE", "the order changed or is already being canceled; reload it");
+                bc_res_error(req, 409, "ORDER_NOT_CANCELABLE",
+                             "the order changed or is already being canceled; reload it");
             else
                 bc_res_from_err(req, crc);
             goto out;
@@ -402,8 +409,8 @@ const bc_route bc_commerce_routes[] = {
     {"DELETE", "/api/v1/cart", BC_ROLE_BUYER, 0, NULL, h_cart_clear, "cart", "Empty the cart; returns the cart", 200},
     {"POST", "/api/v1/orders", BC_ROLE_BUYER, 0, order_body, h_order_create, "orders",
      "Place an order: stock reserved until expires_at (409 OUT_OF_STOCK)", 201},
-    {"GET", "/api/v1/orders", BC_ROLE_ANY, 0, NULL, h_orders, "orders", "My orders, newest first: ?page=&per_page=",
-     200},
+    {"GET", "/api/v1/orders", BC_ROLE_ANY, 0, NULL, h_orders, "orders",
+     "My orders, newest first: ?page=&per_page=", 200},
     {"GET", "/api/v1/orders/{id}", BC_ROLE_ANY, 0, NULL, h_order, "orders",
      "One order by id or orderId (its buyer, a seller of a line: only their lines, or admin)", 200},
     {"POST", "/api/v1/orders/{id}/cancel", BC_ROLE_BUYER, 0, cancel_body, h_order_cancel, "orders",

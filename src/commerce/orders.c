@@ -137,7 +137,10 @@ int bc_order_check_address(json_t *addr, char *msg, size_t msglen)
         const char *key;
         int required;
         size_t min, max;
-    } f[] = {{"recipient", 1, 1, 40}, {"phone", 1, 9, 20}, {"postcode", 1, 5, 5}, {"address1", 1, 1, 200},
+    } f[] = {{"recipient", 1, 1, 40},
+             {"phone", 1, 9, 20},
+             {"postcode", 1, 5, 5},
+             {"address1", 1, 1, 200},
              {"address2", 0, 0, 200}};
     const char *key;
     json_t *v;
@@ -145,7 +148,8 @@ int bc_order_check_address(json_t *addr, char *msg, size_t msglen)
         snprintf(msg, msglen, "'shipping_address' must be an object");
         return BC_EINVAL;
     }
-    json_object_foreach(addr, key, v) {
+    json_object_foreach(addr, key, v)
+    {
         size_t i = 0;
         while (i < sizeof f / sizeof *f && strcmp(f[i].key, key) != 0)
             i++;
@@ -219,8 +223,9 @@ int bc_order_create(bc_db *db, int64_t buyer_id, const bc_order_item *items, siz
     if (rc != BC_OK)
         goto out;
     if (!items) {
-        int cn = bc_db_rows(db, &cart, "SELECT product_id, quantity FROM cart_items WHERE user_id = ? ORDER BY product_id",
-                            "i", buyer_id);
+        int cn =
+            bc_db_rows(db, &cart, "SELECT product_id, quantity FROM cart_items WHERE user_id = ? ORDER BY product_id",
+                       "i", buyer_id);
         if (cn < 0) {
             rc = BC_ERR;
             goto out;
@@ -256,7 +261,8 @@ int bc_order_create(bc_db *db, int64_t buyer_id, const bc_order_item *items, siz
     }
     for (size_t i = 0; i < n; i++) {
         if (items[i].quantity <= 0 || items[i].quantity > BC_ORDER_MAX_QTY || items[i].product_id <= 0) {
-            problem(why, items[i].product_id <= 0 ? "PRODUCT_NOT_FOUND" : "INVALID_QUANTITY", items[i].product_id, NULL);
+            problem(why, items[i].product_id <= 0 ? "PRODUCT_NOT_FOUND" : "INVALID_QUANTITY", items[i].product_id,
+                    NULL);
             rc = BC_EINVAL;
             goto out;
         }
@@ -495,7 +501,8 @@ int bc_order_list(bc_db *db, int64_t buyer_id, int64_t seller_id, int64_t page, 
     items = json_array();
     size_t i;
     json_t *row;
-    json_array_foreach(ids, i, row) {
+    json_array_foreach(ids, i, row)
+    {
         json_t *o = NULL;
         int r = bc_order_json(db, json_integer_value(json_object_get(row, "id")), seller_id, &o);
         if (r == BC_ERR)
@@ -598,7 +605,8 @@ static int release_lines(bc_db *db, int64_t id, const char *reason)
         return BC_ERR;
     size_t i;
     json_t *r;
-    json_array_foreach(rows, i, r) {
+    json_array_foreach(rows, i, r)
+    {
         rc = bc_stock_release(db, json_integer_value(json_object_get(r, "product_id")),
                               json_integer_value(json_object_get(r, "quantity")), id, reason);
         if (rc != BC_OK)
@@ -617,9 +625,9 @@ int bc_order_cancel(bc_db *db, int64_t id, const char *prev_status)
     rc = bc_db_begin(db);
     if (rc != BC_OK)
         goto out;
-    rc = bc_db_exec(db,
-                    "UPDATE orders SET status = 'CANCELED', canceled_at = ?, updated_at = ? WHERE id = ? AND status = ?",
-                    "iiit", now, now, id, prev_status);
+    rc = bc_db_exec(
+        db, "UPDATE orders SET status = 'CANCELED', canceled_at = ?, updated_at = ? WHERE id = ? AND status = ?",
+        "iiit", now, now, id, prev_status);
     if (rc <= 0) {
         rc = rc < 0 ? BC_ERR : BC_ECONFLICT;
         goto out;
@@ -664,13 +672,15 @@ int bc_order_expire_due(bc_db *db, int64_t now_ms)
 {
     json_t *ids = NULL;
     int n = 0;
-    if (bc_db_rows(db, &ids,
-                   "SELECT id FROM orders WHERE status = 'PENDING_PAYMENT' AND expires_at < ? ORDER BY expires_at LIMIT 200",
-                   "i", now_ms) < 0)
+    if (bc_db_rows(
+            db, &ids,
+            "SELECT id FROM orders WHERE status = 'PENDING_PAYMENT' AND expires_at < ? ORDER BY expires_at LIMIT 200",
+            "i", now_ms) < 0)
         return BC_ERR;
     size_t i;
     json_t *r;
-    json_array_foreach(ids, i, r) {
+    json_array_foreach(ids, i, r)
+    {
         int rc = bc_order_expire_one(db, json_integer_value(json_object_get(r, "id")), now_ms);
         if (rc == 1)
             n++;

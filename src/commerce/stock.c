@@ -4,18 +4,17 @@
 
 #define MAX_STOCK 1000000
 
-static int ledger(bc_db *db, int64_t product_id, int64_t delta, int64_t order_row_id, const char *reason,
-                  int64_t now)
+static int ledger(bc_db *db, int64_t product_id, int64_t delta, int64_t order_row_id, const char *reason, int64_t now)
 {
     int rc;
     if (order_row_id > 0)
-        rc = bc_db_exec(db,
-                        "INSERT INTO stock_ledger (product_id, delta, reason, order_id, created_at) VALUES (?, ?, ?, ?, ?)",
-                        "iitii", product_id, delta, reason ? reason : "", order_row_id, now);
+        rc = bc_db_exec(
+            db, "INSERT INTO stock_ledger (product_id, delta, reason, order_id, created_at) VALUES (?, ?, ?, ?, ?)",
+            "iitii", product_id, delta, reason ? reason : "", order_row_id, now);
     else
-        rc = bc_db_exec(db,
-                        "INSERT INTO stock_ledger (product_id, delta, reason, order_id, created_at) VALUES (?, ?, ?, NULL, ?)",
-                        "iiti", product_id, delta, reason ? reason : "", now);
+        rc = bc_db_exec(
+            db, "INSERT INTO stock_ledger (product_id, delta, reason, order_id, created_at) VALUES (?, ?, ?, NULL, ?)",
+            "iiti", product_id, delta, reason ? reason : "", now);
     return rc < 0 ? BC_ERR : BC_OK;
 }
 

@@ -21,42 +21,70 @@ typedef struct cfg_row {
     const char *const *choices; /* for strings: NULL-terminated list of the accepted values, or NULL for any text */
 } cfg_row;
 
-#define INT_ROW(env, field, min, max, def, unit, doc) \
-    {env, CFG_INT, offsetof(bc_config, field), sizeof(int), min, max, def, unit, doc, NULL}
-#define STR_ROW(env, field, def, doc) \
-    {env, CFG_STR, offsetof(bc_config, field), sizeof(((bc_config *)0)->field), 0, 0, def, "text", doc, NULL}
+#define INT_ROW(env, field, min, max, def, unit, doc)                                                                  \
+    {                                                                                                                  \
+        env, CFG_INT, offsetof(bc_config, field), sizeof(int), min, max, def, unit, doc, NULL                          \
+    }
+#define STR_ROW(env, field, def, doc)                                                                                  \
+    {                                                                                                                  \
+        env, CFG_STR, offsetof(bc_config, field), sizeof(((bc_config *)0)->field), 0, 0, def, "text", doc, NULL        \
+    }
 /* A string setting that must be one of `choices` (a NULL-terminated array). */
-#define ENUM_ROW(env, field, choices, def, doc) \
-    {env, CFG_STR, offsetof(bc_config, field), sizeof(((bc_config *)0)->field), 0, 0, def, "choice", doc, choices}
+#define ENUM_ROW(env, field, choices, def, doc)                                                                        \
+    {                                                                                                                  \
+        env, CFG_STR, offsetof(bc_config, field), sizeof(((bc_config *)0)->field), 0, 0, def, "choice", doc, choices   \
+    }
 
 static const char *const toss_checkout_choices[] = {"auto", "sandbox", "sdk", NULL};
 
 static const cfg_row rows[] = {
-    INT_ROW("BROADCART_HTTP_PORT", http_port, 0, 65535, "8080", "TCP port", "HTTP/WebSocket listen port (0 = pick a free port and print it)"),
+    INT_ROW("BROADCART_HTTP_PORT", http_port, 0, 65535, "8080", "TCP port",
+            "HTTP/WebSocket listen port (0 = pick a free port and print it)"),
     STR_ROW("BROADCART_HTTP_HOST", http_host, "0.0.0.0", "HTTP listen address"),
-    INT_ROW("BROADCART_RTMP_PORT", rtmp_port, 1, 65535, "1935", "TCP port", "RTMP ingest port of the nginx-rtmp child (serve --with-rtmp)"),
-    STR_ROW("BROADCART_DATA_DIR", data_dir, "./var", "Directory for the SQLite database, media, HLS output and generated secrets"),
-    STR_ROW("BROADCART_WEB_DIR", web_dir, "", "Directory of the web client (default: ./web next to the binary's source tree)"),
-    STR_ROW("BROADCART_PUBLIC_URL", public_url, "", "Base URL viewers reach (default http://127.0.0.1:{port}); used for payment return URLs"),
-    STR_ROW("BROADCART_RTMP_PUBLIC_HOST", rtmp_public_host, "127.0.0.1", "Host name put into RTMP publish URLs shown to sellers"),
-    STR_ROW("BROADCART_TOSS_API_BASE", toss_api_base, "", "Toss Payments API base (default http://127.0.0.1:{port}/sandbox-pg, the built-in sandbox; https://api.tosspayments.com in production)"),
-    STR_ROW("BROADCART_TOSS_SECRET_KEY", toss_secret_key, "test_sk_broadcart_sandbox", "Toss secret key (Basic auth user name)"),
-    STR_ROW("BROADCART_TOSS_CLIENT_KEY", toss_client_key, "test_ck_broadcart_sandbox", "Toss client key given to the browser"),
-    ENUM_ROW("BROADCART_TOSS_CHECKOUT", toss_checkout, toss_checkout_choices, "auto", "How the browser pays: auto (the sandbox checkout page when BROADCART_TOSS_API_BASE is the built-in sandbox, else the Toss JS SDK), sandbox (always the sandbox page) or sdk (always the Toss JS SDK, even against the sandbox)"),
-    STR_ROW("BROADCART_JWT_SECRET", jwt_secret, "", "HS256 secret for access tokens (generated into {data_dir}/jwt.secret when unset)"),
-    INT_ROW("BROADCART_ACCESS_TOKEN_TTL", access_token_ttl_s, 30, 86400, "900", "seconds", "Lifetime of an access token"),
-    INT_ROW("BROADCART_REFRESH_TOKEN_TTL", refresh_token_ttl_s, 60, 31536000, "1209600", "seconds", "Lifetime of a refresh token"),
-    INT_ROW("BROADCART_ORDER_TTL", order_ttl_s, 5, 86400, "600", "seconds", "How long an unpaid order holds its stock before it expires"),
+    INT_ROW("BROADCART_RTMP_PORT", rtmp_port, 1, 65535, "1935", "TCP port",
+            "RTMP ingest port of the nginx-rtmp child (serve --with-rtmp)"),
+    STR_ROW("BROADCART_DATA_DIR", data_dir, "./var",
+            "Directory for the SQLite database, media, HLS output and generated secrets"),
+    STR_ROW("BROADCART_WEB_DIR", web_dir, "",
+            "Directory of the web client (default: ./web next to the binary's source tree)"),
+    STR_ROW("BROADCART_PUBLIC_URL", public_url, "",
+            "Base URL viewers reach (default http://127.0.0.1:{port}); used for payment return URLs"),
+    STR_ROW("BROADCART_RTMP_PUBLIC_HOST", rtmp_public_host, "127.0.0.1",
+            "Host name put into RTMP publish URLs shown to sellers"),
+    STR_ROW("BROADCART_TOSS_API_BASE", toss_api_base, "",
+            "Toss Payments API base (default http://127.0.0.1:{port}/sandbox-pg, the built-in sandbox; "
+            "https://api.tosspayments.com in production)"),
+    STR_ROW("BROADCART_TOSS_SECRET_KEY", toss_secret_key, "test_sk_broadcart_sandbox",
+            "Toss secret key (Basic auth user name)"),
+    STR_ROW("BROADCART_TOSS_CLIENT_KEY", toss_client_key, "test_ck_broadcart_sandbox",
+            "Toss client key given to the browser"),
+    ENUM_ROW("BROADCART_TOSS_CHECKOUT", toss_checkout, toss_checkout_choices, "auto",
+             "How the browser pays: auto (the sandbox checkout page when BROADCART_TOSS_API_BASE is the built-in "
+             "sandbox, else the Toss JS SDK), sandbox (always the sandbox page) or sdk (always the Toss JS SDK, even "
+             "against the sandbox)"),
+    STR_ROW("BROADCART_JWT_SECRET", jwt_secret, "",
+            "HS256 secret for access tokens (generated into {data_dir}/jwt.secret when unset)"),
+    INT_ROW("BROADCART_ACCESS_TOKEN_TTL", access_token_ttl_s, 30, 86400, "900", "seconds",
+            "Lifetime of an access token"),
+    INT_ROW("BROADCART_REFRESH_TOKEN_TTL", refresh_token_ttl_s, 60, 31536000, "1209600", "seconds",
+            "Lifetime of a refresh token"),
+    INT_ROW("BROADCART_ORDER_TTL", order_ttl_s, 5, 86400, "600", "seconds",
+            "How long an unpaid order holds its stock before it expires"),
     INT_ROW("BROADCART_SHIPPING_FEE", shipping_fee, 0, 1000000, "3000", "KRW", "Shipping fee per order"),
-    INT_ROW("BROADCART_FREE_SHIPPING_OVER", free_shipping_over, 0, 100000000, "50000", "KRW", "Subtotal from which shipping is free"),
+    INT_ROW("BROADCART_FREE_SHIPPING_OVER", free_shipping_over, 0, 100000000, "50000", "KRW",
+            "Subtotal from which shipping is free"),
     INT_ROW("BROADCART_LOOPS", loops, 0, 64, "0", "threads", "Event-loop threads (0 = one per CPU core)"),
     INT_ROW("BROADCART_WORKERS", workers, 1, 256, "8", "threads", "Worker threads for database and gateway calls"),
     INT_ROW("BROADCART_MAX_BODY", max_body_bytes, 1024, 16777216, "65536", "bytes", "Largest accepted request body"),
-    INT_ROW("BROADCART_MAX_UPLOAD", max_upload_bytes, 1024, 67108864, "5242880", "bytes", "Largest accepted image upload (POST /api/v1/media/images)"),
+    INT_ROW("BROADCART_MAX_UPLOAD", max_upload_bytes, 1024, 67108864, "5242880", "bytes",
+            "Largest accepted image upload (POST /api/v1/media/images)"),
     INT_ROW("BROADCART_PWHASH_OPSLIMIT", pwhash_ops, 1, 10, "2", "passes", "Argon2id time cost"),
     INT_ROW("BROADCART_PWHASH_MEMLIMIT_KIB", pwhash_mem_kib, 8, 1048576, "65536", "KiB", "Argon2id memory cost"),
-    INT_ROW("BROADCART_CHAT_RATE", chat_rate_per_10s, 1, 1000, "5", "messages/10 s", "Chat messages one user may send per 10 seconds"),
-    STR_ROW("BROADCART_RTMP_CALLBACK_TOKEN", rtmp_callback_token, "", "Shared secret the nginx-rtmp callbacks carry as ?token= (generated at each start for serve --with-rtmp; set it when nginx-rtmp runs as its own service)"),
+    INT_ROW("BROADCART_CHAT_RATE", chat_rate_per_10s, 1, 1000, "5", "messages/10 s",
+            "Chat messages one user may send per 10 seconds"),
+    STR_ROW("BROADCART_RTMP_CALLBACK_TOKEN", rtmp_callback_token, "",
+            "Shared secret the nginx-rtmp callbacks carry as ?token= (generated at each start for serve --with-rtmp; "
+            "set it when nginx-rtmp runs as its own service)"),
     STR_ROW("BROADCART_NGINX", nginx_bin, "/usr/sbin/nginx", "nginx binary used by serve --with-rtmp"),
     STR_ROW("BROADCART_LOG_LEVEL", log_level, "info", "debug, info, warn or error"),
 };

@@ -11,14 +11,14 @@
 /* Error codes shared by every module. 0 is success; negative values are errors. */
 enum bc_err {
     BC_OK = 0,
-    BC_ERR = -1,          /* unexpected internal failure (logged) */
-    BC_ENOTFOUND = -2,    /* the row/object does not exist */
-    BC_ECONFLICT = -3,    /* a conditional update matched nothing (state changed) */
-    BC_EINVAL = -4,       /* bad input */
-    BC_ENOMEM = -5,       /* allocation failed */
-    BC_EBUSY = -6,        /* queue full / database busy past the timeout */
-    BC_EGATEWAY = -7,     /* the payment gateway refused or could not be reached */
-    BC_EFORBIDDEN = -8,   /* the caller may not do this */
+    BC_ERR = -1,        /* unexpected internal failure (logged) */
+    BC_ENOTFOUND = -2,  /* the row/object does not exist */
+    BC_ECONFLICT = -3,  /* a conditional update matched nothing (state changed) */
+    BC_EINVAL = -4,     /* bad input */
+    BC_ENOMEM = -5,     /* allocation failed */
+    BC_EBUSY = -6,      /* queue full / database busy past the timeout */
+    BC_EGATEWAY = -7,   /* the payment gateway refused or could not be reached */
+    BC_EFORBIDDEN = -8, /* the caller may not do this */
 };
 
 /* ---- logging ---------------------------------------------------------- */
@@ -38,33 +38,34 @@ void bc_log(enum bc_log_level level, const char *module, const char *fmt, ...) _
 /* The settings, read once at start from the environment (and an optional KEY=VALUE file).
  * Every field is documented in the table in config.c, which `broadcart config` prints. */
 typedef struct bc_config {
-    int http_port;               /* BROADCART_HTTP_PORT, TCP port, default 8080 */
-    char http_host[64];          /* BROADCART_HTTP_HOST, bind address, default 0.0.0.0 */
-    int rtmp_port;               /* BROADCART_RTMP_PORT, TCP port, default 1935 */
-    char data_dir[512];          /* BROADCART_DATA_DIR, path, default ./var */
-    char web_dir[512];           /* BROADCART_WEB_DIR, path of the web client, default ./web */
-    char public_url[256];        /* BROADCART_PUBLIC_URL, base URL viewers use, default http://127.0.0.1:{port} */
-    char rtmp_public_host[128];  /* BROADCART_RTMP_PUBLIC_HOST, host in RTMP URLs, default 127.0.0.1 */
-    char toss_api_base[256];     /* BROADCART_TOSS_API_BASE, default http://127.0.0.1:{port}/sandbox-pg */
-    char toss_secret_key[256];   /* BROADCART_TOSS_SECRET_KEY, default test_sk_broadcart_sandbox */
-    char toss_client_key[256];   /* BROADCART_TOSS_CLIENT_KEY, default test_ck_broadcart_sandbox */
-    char toss_checkout[16];      /* BROADCART_TOSS_CHECKOUT, auto|sandbox|sdk, default auto */
-    char jwt_secret[256];        /* BROADCART_JWT_SECRET; generated into {data_dir}/jwt.secret when unset */
-    int access_token_ttl_s;      /* BROADCART_ACCESS_TOKEN_TTL, seconds, default 900 */
-    int refresh_token_ttl_s;     /* BROADCART_REFRESH_TOKEN_TTL, seconds, default 1209600 (14 days) */
-    int order_ttl_s;             /* BROADCART_ORDER_TTL, seconds an unpaid order holds stock, default 600 */
-    int shipping_fee;            /* BROADCART_SHIPPING_FEE, KRW, default 3000 */
-    int free_shipping_over;      /* BROADCART_FREE_SHIPPING_OVER, KRW subtotal for free shipping, default 50000 */
-    int loops;                   /* BROADCART_LOOPS, event-loop threads, default = CPU cores */
-    int workers;                 /* BROADCART_WORKERS, worker threads for DB/gateway calls, default 8 */
-    int max_body_bytes;          /* BROADCART_MAX_BODY, bytes, default 65536 */
-    int max_upload_bytes;        /* BROADCART_MAX_UPLOAD, bytes of one image upload, default 5242880 */
-    int pwhash_ops;              /* BROADCART_PWHASH_OPSLIMIT, Argon2id passes, default 2 */
-    int pwhash_mem_kib;          /* BROADCART_PWHASH_MEMLIMIT_KIB, KiB, default 65536 */
-    int chat_rate_per_10s;       /* BROADCART_CHAT_RATE, messages per user per 10 s, default 5 */
-    char rtmp_callback_token[128]; /* BROADCART_RTMP_CALLBACK_TOKEN; nginx-rtmp callbacks must carry it (generated per start with --with-rtmp when unset) */
-    char nginx_bin[256];         /* BROADCART_NGINX, path, default /usr/sbin/nginx */
-    char log_level[16];          /* BROADCART_LOG_LEVEL, debug|info|warn|error, default info */
+    int http_port;                 /* BROADCART_HTTP_PORT, TCP port, default 8080 */
+    char http_host[64];            /* BROADCART_HTTP_HOST, bind address, default 0.0.0.0 */
+    int rtmp_port;                 /* BROADCART_RTMP_PORT, TCP port, default 1935 */
+    char data_dir[512];            /* BROADCART_DATA_DIR, path, default ./var */
+    char web_dir[512];             /* BROADCART_WEB_DIR, path of the web client, default ./web */
+    char public_url[256];          /* BROADCART_PUBLIC_URL, base URL viewers use, default http://127.0.0.1:{port} */
+    char rtmp_public_host[128];    /* BROADCART_RTMP_PUBLIC_HOST, host in RTMP URLs, default 127.0.0.1 */
+    char toss_api_base[256];       /* BROADCART_TOSS_API_BASE, default http://127.0.0.1:{port}/sandbox-pg */
+    char toss_secret_key[256];     /* BROADCART_TOSS_SECRET_KEY, default test_sk_broadcart_sandbox */
+    char toss_client_key[256];     /* BROADCART_TOSS_CLIENT_KEY, default test_ck_broadcart_sandbox */
+    char toss_checkout[16];        /* BROADCART_TOSS_CHECKOUT, auto|sandbox|sdk, default auto */
+    char jwt_secret[256];          /* BROADCART_JWT_SECRET; generated into {data_dir}/jwt.secret when unset */
+    int access_token_ttl_s;        /* BROADCART_ACCESS_TOKEN_TTL, seconds, default 900 */
+    int refresh_token_ttl_s;       /* BROADCART_REFRESH_TOKEN_TTL, seconds, default 1209600 (14 days) */
+    int order_ttl_s;               /* BROADCART_ORDER_TTL, seconds an unpaid order holds stock, default 600 */
+    int shipping_fee;              /* BROADCART_SHIPPING_FEE, KRW, default 3000 */
+    int free_shipping_over;        /* BROADCART_FREE_SHIPPING_OVER, KRW subtotal for free shipping, default 50000 */
+    int loops;                     /* BROADCART_LOOPS, event-loop threads, default = CPU cores */
+    int workers;                   /* BROADCART_WORKERS, worker threads for DB/gateway calls, default 8 */
+    int max_body_bytes;            /* BROADCART_MAX_BODY, bytes, default 65536 */
+    int max_upload_bytes;          /* BROADCART_MAX_UPLOAD, bytes of one image upload, default 5242880 */
+    int pwhash_ops;                /* BROADCART_PWHASH_OPSLIMIT, Argon2id passes, default 2 */
+    int pwhash_mem_kib;            /* BROADCART_PWHASH_MEMLIMIT_KIB, KiB, default 65536 */
+    int chat_rate_per_10s;         /* BROADCART_CHAT_RATE, messages per user per 10 s, default 5 */
+    char rtmp_callback_token[128]; /* BROADCART_RTMP_CALLBACK_TOKEN; nginx-rtmp callbacks must carry it (generated per
+                                      start with --with-rtmp when unset) */
+    char nginx_bin[256];           /* BROADCART_NGINX, path, default /usr/sbin/nginx */
+    char log_level[16];            /* BROADCART_LOG_LEVEL, debug|info|warn|error, default info */
 } bc_config;
 
 /* One row of the settings table: name, default (as text), unit, description. */

@@ -39,9 +39,9 @@ typedef struct bc_field {
 } bc_field;
 
 enum bc_route_flags {
-    BC_RT_INLINE = 1,      /* run on the event-loop thread (must not block: no DB, no network) */
-    BC_RT_LOOPBACK = 2,    /* only callers from 127.0.0.0/8 or ::1 (nginx-rtmp callbacks) */
-    BC_RT_HIDDEN = 4,      /* not listed in the OpenAPI document */
+    BC_RT_INLINE = 1,        /* run on the event-loop thread (must not block: no DB, no network) */
+    BC_RT_LOOPBACK = 2,      /* only callers from 127.0.0.0/8 or ::1 (nginx-rtmp callbacks) */
+    BC_RT_HIDDEN = 4,        /* not listed in the OpenAPI document */
     BC_RT_OPTIONAL_AUTH = 8, /* public, but a valid token is read when given */
 };
 
@@ -116,7 +116,8 @@ const char *bc_req_origin(bc_req *req);
 /* Sends body (reference stolen) as JSON with the status. */
 void bc_res_json(bc_req *req, int status, json_t *body);
 /* Sends {"error":{"code":code,"message":…}} with the status. */
-void bc_res_error(bc_req *req, int status, const char *code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void bc_res_error(bc_req *req, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 /* Sends a body (copied) with a content type. */
 void bc_res_send(bc_req *req, int status, const char *content_type, const char *body, size_t len);
 /* Adds a response header (both strings copied). */

@@ -11,23 +11,40 @@
 const char *bc_http_reason(int status)
 {
     switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 204: return "No Content";
-    case 302: return "Found";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 409: return "Conflict";
-    case 413: return "Payload Too Large";
-    case 422: return "Unprocessable Entity";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    default: return "OK";
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 204:
+        return "No Content";
+    case 302:
+        return "Found";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 409:
+        return "Conflict";
+    case 413:
+        return "Payload Too Large";
+    case 422:
+        return "Unprocessable Entity";
+    case 429:
+        return "Too Many Requests";
+    case 500:
+        return "Internal Server Error";
+    case 502:
+        return "Bad Gateway";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return "OK";
     }
 }
 
@@ -226,13 +243,27 @@ void bc_res_header(bc_req *r, const char *name, const char *value)
 void bc_res_from_err(bc_req *r, int err)
 {
     switch (err) {
-    case BC_ENOTFOUND: bc_res_error(r, 404, "NOT_FOUND", "not found"); break;
-    case BC_ECONFLICT: bc_res_error(r, 409, "CONFLICT", "the resource changed; retry"); break;
-    case BC_EINVAL: bc_res_error(r, 422, "VALIDATION_FAILED", "invalid input"); break;
-    case BC_EFORBIDDEN: bc_res_error(r, 403, "FORBIDDEN", "you may not do this"); break;
-    case BC_EBUSY: bc_res_error(r, 503, "BUSY", "server is busy, retry shortly"); break;
-    case BC_EGATEWAY: bc_res_error(r, 502, "PAYMENT_GATEWAY_ERROR", "the payment gateway could not be reached"); break;
-    default: bc_res_error(r, 500, "INTERNAL", "internal error"); break;
+    case BC_ENOTFOUND:
+        bc_res_error(r, 404, "NOT_FOUND", "not found");
+        break;
+    case BC_ECONFLICT:
+        bc_res_error(r, 409, "CONFLICT", "the resource changed; retry");
+        break;
+    case BC_EINVAL:
+        bc_res_error(r, 422, "VALIDATION_FAILED", "invalid input");
+        break;
+    case BC_EFORBIDDEN:
+        bc_res_error(r, 403, "FORBIDDEN", "you may not do this");
+        break;
+    case BC_EBUSY:
+        bc_res_error(r, 503, "BUSY", "server is busy, retry shortly");
+        break;
+    case BC_EGATEWAY:
+        bc_res_error(r, 502, "PAYMENT_GATEWAY_ERROR", "the payment gateway could not be reached");
+        break;
+    default:
+        bc_res_error(r, 500, "INTERNAL", "internal error");
+        break;
     }
 }
 
@@ -269,7 +300,8 @@ int bc_http_validate_fields(json_t *body, const bc_field *fields, char *msg, siz
     }
     const char *key;
     json_t *val;
-    json_object_foreach(body, key, val) {
+    json_object_foreach(body, key, val)
+    {
         int known = 0;
         for (const bc_field *f = fields; f->name; f++)
             if (strcmp(f->name, key) == 0)
@@ -317,9 +349,10 @@ int bc_http_validate_fields(json_t *body, const bc_field *fields, char *msg, siz
                                           : 0;
         if (f->type == BC_F_INT || f->type == BC_F_STR || f->type == BC_F_ARR) {
             if (n < f->min || n > f->max) {
-                snprintf(msg, msglen, f->type == BC_F_INT ? "'%s' must be between %lld and %lld"
-                                      : f->type == BC_F_STR ? "'%s' must be %lld to %lld characters long"
-                                                            : "'%s' must have %lld to %lld items",
+                snprintf(msg, msglen,
+                         f->type == BC_F_INT   ? "'%s' must be between %lld and %lld"
+                         : f->type == BC_F_STR ? "'%s' must be %lld to %lld characters long"
+                                               : "'%s' must have %lld to %lld items",
                          f->name, (long long)f->min, (long long)f->max);
                 return BC_EINVAL;
             }

@@ -158,11 +158,10 @@ json_t *bc_http_openapi(void)
                                       "#/components/schemas/Error"));
         json_object_set_new(item, lower, op);
     }
-    return json_pack(
-        "{s:s,s:{s:s,s:s,s:s},s:o,s:{s:{s:{s:s,s:s,s:s}},s:{s:{s:s,s:{s:{s:s,s:{s:{s:s},s:{s:s}}}}}}}}", "openapi",
-        "3.1.0", "info", "title", "Broadcart API", "version", "1.0.0", "description",
-        "Live-commerce REST API. Errors are {\"error\":{\"code\",\"message\"}}. Amounts are integer KRW.", "paths",
-        paths, "components", "securitySchemes", "bearerAuth", "type", "http", "scheme", "bearer", "bearerFormat", "JWT",
-        "schemas", "Error", "type", "object", "properties", "error", "type", "object", "properties", "code", "type",
-        "string", "message", "type", "string");
+    return json_pack("{s:s,s:{s:s,s:s,s:s},s:o,s:{s:{s:{s:s,s:s,s:s}},s:{s:{s:s,s:{s:{s:s,s:{s:{s:s},s:{s:s}}}}}}}}",
+                     "openapi", "3.1.0", "info", "title", "Broadcart API", "version", "1.0.0", "description",
+                     "Live-commerce REST API. Errors are {\"error\":{\"code\",\"message\"}}. Amounts are integer KRW.",
+                     "paths", paths, "components", "securitySchemes", "bearerAuth", "type", "http", "scheme", "bearer",
+                     "bearerFormat", "JWT", "schemas", "Error", "type", "object", "properties", "error", "type",
+                     "object", "properties", "code", "type", "string", "message", "type", "string");
 }

@@ -140,8 +140,7 @@ static void send_response(h2o_req_t *hreq, bc_req *r)
     h2o_add_header(&hreq->pool, &hreq->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL, H2O_STRLIT("no-store"));
     for (bc_res_hdr *h = r->res_headers; h; h = h->next) {
         const char *name = h2o_strdup(&hreq->pool, h->name, strlen(h->name)).base;
-        h2o_add_header_by_str(&hreq->pool, &hreq->res.headers, name, strlen(name), 1, NULL, h->value,
-                              strlen(h->value));
+        h2o_add_header_by_str(&hreq->pool, &hreq->res.headers, name, strlen(name), 1, NULL, h->value, strlen(h->value));
     }
     h2o_iovec_t body = h2o_strdup(&hreq->pool, r->res_body ? r->res_body : "", r->res_len);
     hreq->res.content_length = body.len;
@@ -365,7 +364,8 @@ int bc_http_run(const char *db_path)
     S.workers = calloc((size_t)bc_cfg.workers, sizeof *S.workers);
     for (int i = 0; i < bc_cfg.workers; i++)
         h2o_multithread_create_thread(&S.workers[i], NULL, worker_main, NULL);
-    printf("listening on http://%s:%d\n", strcmp(bc_cfg.http_host, "0.0.0.0") == 0 ? "127.0.0.1" : bc_cfg.http_host, port);
+    printf("listening on http://%s:%d\n", strcmp(bc_cfg.http_host, "0.0.0.0") == 0 ? "127.0.0.1" : bc_cfg.http_host,
+           port);
     fflush(stdout);
     bc_log_info("http", "%d event loops, %d workers, port %d", S.nloops, bc_cfg.workers, port);
     for (int i = 0; i < S.nloops; i++)

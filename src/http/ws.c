@@ -11,7 +11,7 @@
 
 #define ROOM_BUCKETS 256
 #define MAX_WS_ROUTES 8
-#define MAX_RECV_BYTES 4096   /* larger frames close the connection with 1009 (RFC 6455 §7.4.1) */
+#define MAX_RECV_BYTES 4096  /* larger frames close the connection with 1009 (RFC 6455 §7.4.1) */
 #define MAX_QUEUED_MSGS 1024 /* a viewer that lags further behind misses messages */
 
 struct bc_ws {
@@ -271,8 +271,9 @@ int bc_ws_try_upgrade(h2o_req_t *hreq, const char *client_key, const char *path,
     if (status == 0)
         status = route->on_open(ws, &r);
     if (status != 0) {
-        const char *msg = status == 401 ? "{\"error\":{\"code\":\"INVALID_TOKEN\",\"message\":\"invalid access token\"}}"
-                                        : "{\"error\":{\"code\":\"NOT_FOUND\",\"message\":\"no such room\"}}";
+        const char *msg = status == 401
+                              ? "{\"error\":{\"code\":\"INVALID_TOKEN\",\"message\":\"invalid access token\"}}"
+                              : "{\"error\":{\"code\":\"NOT_FOUND\",\"message\":\"no such room\"}}";
         hreq->res.status = status;
         hreq->res.reason = bc_http_reason(status);
         h2o_add_header(&hreq->pool, &hreq->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, H2O_STRLIT("application/json"));

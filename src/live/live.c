@@ -27,8 +27,8 @@ static int check_own_product(bc_db *db, int64_t seller_id, int64_t product_id)
     return owner == seller_id ? BC_OK : BC_EFORBIDDEN;
 }
 
-int bc_live_create(bc_db *db, int64_t seller_id, const char *title, int64_t scheduled_at,
-                   const int64_t *product_ids, size_t nproducts, int64_t *out_id)
+int bc_live_create(bc_db *db, int64_t seller_id, const char *title, int64_t scheduled_at, const int64_t *product_ids,
+                   size_t nproducts, int64_t *out_id)
 {
     char key[BC_LIVE_KEY_LEN + 1];
     int64_t id = 0;
@@ -92,7 +92,8 @@ int bc_live_get(bc_db *db, int64_t id, int with_secret, json_t **out)
     }
     size_t i;
     json_t *row;
-    json_array_foreach(rows, i, row) {
+    json_array_foreach(rows, i, row)
+    {
         json_t *p = NULL;
         int prc = bc_live_product_json(db, json_integer_value(json_object_get(row, "product_id")), &p);
         if (prc == BC_ERR) {
@@ -117,10 +118,12 @@ int bc_live_get(bc_db *db, int64_t id, int with_secret, json_t **out)
     json_object_del(l, "pinned_product_id");
     if (with_secret) {
         const char *key = json_string_value(json_object_get(l, "stream_key"));
-        json_object_set_new(l, "rtmp_url", json_sprintf("rtmp://%s:%d/live", bc_cfg.rtmp_public_host, bc_cfg.rtmp_port));
+        json_object_set_new(l, "rtmp_url",
+                            json_sprintf("rtmp://%s:%d/live", bc_cfg.rtmp_public_host, bc_cfg.rtmp_port));
         json_object_set_new(l, "obs_stream_key", json_sprintf("%lld?key=%s", (long long)id, key));
-        json_object_set_new(l, "publish_url", json_sprintf("rtmp://%s:%d/live/%lld?key=%s", bc_cfg.rtmp_public_host,
-                                                           bc_cfg.rtmp_port, (long long)id, key));
+        json_object_set_new(l, "publish_url",
+                            json_sprintf("rtmp://%s:%d/live/%lld?key=%s", bc_cfg.rtmp_public_host, bc_cfg.rtmp_port,
+                                         (long long)id, key));
     } else {
         json_object_del(l, "stream_key");
     }
@@ -140,7 +143,8 @@ static int append_lives(bc_db *db, json_t *rows, int with_secret, json_t *out)
 {
     size_t i;
     json_t *row;
-    json_array_foreach(rows, i, row) {
+    json_array_foreach(rows, i, row)
+    {
         json_t *l = NULL;
         int rc = bc_live_get(db, json_integer_value(json_object_get(row, "id")), with_secret, &l);
         if (rc == BC_ERR)
@@ -154,9 +158,9 @@ static int append_lives(bc_db *db, json_t *rows, int with_secret, json_t *out)
 int bc_live_list(bc_db *db, const char *status, int64_t seller_id, json_t **out)
 {
     /* each query yields ids in display order; statements must be literals (cached by address) */
-    static const char q_live[] = "SELECT id FROM lives WHERE status = 'LIVE' ORDER BY started_at DESC, id DESC LIMIT 100";
-    static const char q_sched[] =
-        "SELECT id FROM lives WHERE status = 'SCHEDULED' ORDER BY scheduled_at, id LIMIT 100";
+    static const char q_live[] =
+        "SELECT id FROM lives WHERE status = 'LIVE' ORDER BY started_at DESC, id DESC LIMIT 100";
+    static const char q_sched[] = "SELECT id FROM lives WHERE status = 'SCHEDULED' ORDER BY scheduled_at, id LIMIT 100";
     static const char q_ended_all[] =
         "SELECT id FROM lives WHERE status = 'ENDED' ORDER BY ended_at DESC, id DESC LIMIT 100";
     static const char q_ended_recent[] =
@@ -248,10 +252,11 @@ int bc_live_pin(bc_db *db, int64_t live_id, int64_t seller_id, int64_t product_i
                 rc = BC_EINVAL;
                 goto out;
             }
-            if (bc_db_exec(db,
-                           "INSERT INTO live_products (live_id, product_id, position)"
-                           " VALUES (?, ?, (SELECT COALESCE(MAX(position), -1) + 1 FROM live_products WHERE live_id = ?))",
-                           "iii", live_id, product_id, live_id) < 0) {
+            if (bc_db_exec(
+                    db,
+                    "INSERT INTO live_products (live_id, product_id, position)"
+                    " VALUES (?, ?, (SELECT COALESCE(MAX(position), -1) + 1 FROM live_products WHERE live_id = ?))",
+                    "iii", live_id, product_id, live_id) < 0) {
                 rc = BC_ERR;
                 goto out;
             }
@@ -344,8 +349,7 @@ int bc_live_on_publish_done(bc_db *db, int64_t id, const char *clientid, int *wa
                    " AND publisher_client = ?",
                    "it", id, clientid);
     if (rc == 1) {
-        rc = bc_db_exec(db,
-                        "UPDATE lives SET status = 'ENDED', ended_at = ?, pinned_product_id = NULL WHERE id = ?",
+        rc = bc_db_exec(db, "UPDATE lives SET status = 'ENDED', ended_at = ?, pinned_product_id = NULL WHERE id = ?",
                         "ii", bc_now_ms(), id);
         rc = rc == 1 ? bc_db_commit(db) : BC_ERR;
     } else {
@@ -377,8 +381,9 @@ int bc_live_on_update(bc_db *db, int64_t id, const char *clientid)
 
 int bc_live_end_orphans(bc_db *db)
 {
-    int rc = bc_db_exec(db, "UPDATE lives SET status = 'ENDED', ended_at = ?, pinned_product_id = NULL WHERE status = 'LIVE'",
-                        "i", bc_now_ms());
+    int rc = bc_db_exec(
+        db, "UPDATE lives SET status = 'ENDED', ended_at = ?, pinned_product_id = NULL WHERE status = 'LIVE'", "i",
+        bc_now_ms());
     return rc < 0 ? BC_ERR : rc;
 }
 

@@ -31,8 +31,8 @@ int bc_live_product_json(bc_db *db, int64_t product_id, json_t **out);
  * order; duplicates are ignored). scheduled_at is UTC ms. Every product must exist, not be
  * deleted and belong to the seller. Returns BC_OK (*out_id set), BC_ENOTFOUND (a product does
  * not exist), BC_EFORBIDDEN (a product belongs to another seller) or BC_ERR. One transaction. */
-int bc_live_create(bc_db *db, int64_t seller_id, const char *title, int64_t scheduled_at,
-                   const int64_t *product_ids, size_t nproducts, int64_t *out_id);
+int bc_live_create(bc_db *db, int64_t seller_id, const char *title, int64_t scheduled_at, const int64_t *product_ids,
+                   size_t nproducts, int64_t *out_id);
 
 /* Loads one live in the CONTRACT live shape (viewer_count from the WebSocket hub). With
  * with_secret, also stream_key, rtmp_url, obs_stream_key and publish_url. *out owned by the

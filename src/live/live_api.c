@@ -57,7 +57,8 @@ static void h_create(bc_req *req)
         return;
     }
     if (bc_time_parse(when, &scheduled_at) != BC_OK) {
-        bc_res_error(req, 422, "VALIDATION_FAILED", "'scheduled_at' must be an ISO-8601 time like 2026-11-23T10:00:00Z");
+        bc_res_error(req, 422, "VALIDATION_FAILED",
+                     "'scheduled_at' must be an ISO-8601 time like 2026-11-23T10:00:00Z");
         return;
     }
     for (size_t i = 0; i < n && i < 20; i++) {
@@ -150,11 +151,20 @@ static void h_pin(bc_req *req)
     }
     int rc = bc_live_pin(bc_req_db(req), id, bc_req_auth(req)->user_id, product_id, &product);
     switch (rc) {
-    case BC_OK: break;
-    case BC_EFORBIDDEN: bc_res_error(req, 403, "FORBIDDEN", "only the live's seller may pin products"); return;
-    case BC_EINVAL: bc_res_error(req, 422, "INVALID_PRODUCT", "the product must be one of your own products"); return;
-    case BC_ECONFLICT: bc_res_error(req, 409, "LIVE_ENDED", "the live has ended"); return;
-    default: bc_res_from_err(req, rc); return;
+    case BC_OK:
+        break;
+    case BC_EFORBIDDEN:
+        bc_res_error(req, 403, "FORBIDDEN", "only the live's seller may pin products");
+        return;
+    case BC_EINVAL:
+        bc_res_error(req, 422, "INVALID_PRODUCT", "the product must be one of your own products");
+        return;
+    case BC_ECONFLICT:
+        bc_res_error(req, 409, "LIVE_ENDED", "the live has ended");
+        return;
+    default:
+        bc_res_from_err(req, rc);
+        return;
     }
     json_t *d = json_pack("{s:o}", "product", product ? product : json_null());
     bc_chat_publish_event(id, "pin", d);
@@ -262,7 +272,8 @@ static void h_on_update(bc_req *req)
         answer(req, 403);
         return;
     }
-    if (!call || strcmp(call, "update_publish") != 0 || bc_parse_i64(bc_req_form(req, "name"), 1, INT64_MAX, &id) != BC_OK) {
+    if (!call || strcmp(call, "update_publish") != 0 ||
+        bc_parse_i64(bc_req_form(req, "name"), 1, INT64_MAX, &id) != BC_OK) {
         answer(req, 200);
         return;
     }
@@ -279,7 +290,8 @@ static const bc_field create_body[] = {
     {NULL},
 };
 static const bc_field pin_body[] = {
-    {"product_id", BC_F_ANY, 0, 0, 0, "product id to pin (a live product or your own product, which is added), or null to unpin"},
+    {"product_id", BC_F_ANY, 0, 0, 0,
+     "product id to pin (a live product or your own product, which is added), or null to unpin"},
     {NULL},
 };
 
@@ -290,7 +302,8 @@ const bc_route bc_live_routes[] = {
      "Lives: ?status=LIVE|SCHEDULED|ENDED, or LIVE, then SCHEDULED by time, then recent ENDED", 200},
     {"GET", "/api/v1/lives/{id}", 0, BC_RT_OPTIONAL_AUTH, NULL, h_get, "lives",
      "One live with products, pinned product and viewer count (stream key for its seller)", 200},
-    {"GET", "/api/v1/seller/lives", BC_ROLE_SELLER, 0, NULL, h_seller_list, "lives", "Your lives, with stream keys", 200},
+    {"GET", "/api/v1/seller/lives", BC_ROLE_SELLER, 0, NULL, h_seller_list, "lives", "Your lives, with stream keys",
+     200},
     {"POST", "/api/v1/lives/{id}/pin", BC_ROLE_SELLER, 0, pin_body, h_pin, "lives",
      "Pin a product (null unpins); every viewer receives a pin frame", 200},
     {"POST", "/api/v1/lives/{id}/end", BC_ROLE_SELLER, 0, NULL, h_end, "lives",

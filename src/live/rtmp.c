@@ -146,8 +146,8 @@ int bc_rtmp_write_config(const char *data_dir, int http_port)
             "    }\n"
             "}\n",
             RTMP_MODULE, as_root ? "user nobody nogroup;  # workers; they write hls_path\n" : "", rtmp_dir, rtmp_dir,
-            rtmp_dir, bc_cfg.rtmp_port, hls, http_port, bc_cfg.rtmp_callback_token, http_port, bc_cfg.rtmp_callback_token,
-            http_port, bc_cfg.rtmp_callback_token);
+            rtmp_dir, bc_cfg.rtmp_port, hls, http_port, bc_cfg.rtmp_callback_token, http_port,
+            bc_cfg.rtmp_callback_token, http_port, bc_cfg.rtmp_callback_token);
     if (fclose(f) != 0) {
         f = NULL;
         bc_log_error("rtmp", "cannot write %s: %s", tmp, strerror(errno));
@@ -256,7 +256,7 @@ int bc_rtmp_start(const char *data_dir)
         prctl(PR_SET_PDEATHSIG, SIGTERM); /* nginx: TERM = fast shutdown, workers included */
         if (getppid() != parent)
             _exit(127); /* the parent died before prctl took effect */
-        setpgid(0, 0);   /* our own group: bc_rtmp_stop can kill stray workers too */
+        setpgid(0, 0);  /* our own group: bc_rtmp_stop can kill stray workers too */
         dup2(devnull, 0);
         dup2(outfd, 1);
         dup2(outfd, 2);
@@ -287,7 +287,8 @@ int bc_rtmp_start(const char *data_dir)
         if (waited >= MIN_ALIVE_MS && port_open(bc_cfg.rtmp_port))
             break;
         if (waited >= START_TIMEOUT_MS) {
-            bc_log_error("rtmp", "nginx does not accept RTMP on port %d after %d ms; its logs:", bc_cfg.rtmp_port, waited);
+            bc_log_error("rtmp", "nginx does not accept RTMP on port %d after %d ms; its logs:", bc_cfg.rtmp_port,
+                         waited);
             log_tail(out_log);
             log_tail(err_log);
             bc_rtmp_stop();

@@ -11,7 +11,10 @@
 #include <unistd.h>
 
 static uint32_t be16(const unsigned char *p) { return (uint32_t)p[0] << 8 | p[1]; }
-static uint32_t be32(const unsigned char *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
+static uint32_t be32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
 static uint32_t le16(const unsigned char *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8; }
 static uint32_t le24(const unsigned char *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16; }
 static uint32_t le32(const unsigned char *p) { return le24(p) | (uint32_t)p[3] << 24; }
@@ -42,10 +45,7 @@ static int png_dims(const unsigned char *d, size_t len, uint32_t *w, uint32_t *h
 }
 
 /* 1 for the start-of-frame markers SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC). */
-static int jpeg_is_sof(unsigned char m)
-{
-    return m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC;
-}
+static int jpeg_is_sof(unsigned char m) { return m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC; }
 
 /* ITU-T T.81 B.1.1 / B.2.2: after SOI, marker segments FF xx [Lf(2, BE, includes itself) ...].
  * Fill bytes FF may precede a marker; RSTn (D0..D7) and TEM (01) have no length. The frame
@@ -129,10 +129,14 @@ int bc_media_dimensions(enum bc_media_type type, const unsigned char *data, size
     if (!data)
         return BC_EINVAL;
     switch (type) {
-    case BC_MEDIA_PNG: return png_dims(data, len, width, height);
-    case BC_MEDIA_JPEG: return jpeg_dims(data, len, width, height);
-    case BC_MEDIA_WEBP: return webp_dims(data, len, width, height);
-    default: return BC_EINVAL;
+    case BC_MEDIA_PNG:
+        return png_dims(data, len, width, height);
+    case BC_MEDIA_JPEG:
+        return jpeg_dims(data, len, width, height);
+    case BC_MEDIA_WEBP:
+        return webp_dims(data, len, width, height);
+    default:
+        return BC_EINVAL;
     }
 }
 
@@ -164,20 +168,28 @@ enum bc_media_type bc_media_type_from_mime(const char *ct)
 const char *bc_media_mime(enum bc_media_type type)
 {
     switch (type) {
-    case BC_MEDIA_JPEG: return "image/jpeg";
-    case BC_MEDIA_PNG: return "image/png";
-    case BC_MEDIA_WEBP: return "image/webp";
-    default: return NULL;
+    case BC_MEDIA_JPEG:
+        return "image/jpeg";
+    case BC_MEDIA_PNG:
+        return "image/png";
+    case BC_MEDIA_WEBP:
+        return "image/webp";
+    default:
+        return NULL;
     }
 }
 
 const char *bc_media_ext(enum bc_media_type type)
 {
     switch (type) {
-    case BC_MEDIA_JPEG: return "jpg";
-    case BC_MEDIA_PNG: return "png";
-    case BC_MEDIA_WEBP: return "webp";
-    default: return NULL;
+    case BC_MEDIA_JPEG:
+        return "jpg";
+    case BC_MEDIA_PNG:
+        return "png";
+    case BC_MEDIA_WEBP:
+        return "webp";
+    default:
+        return NULL;
     }
 }
 

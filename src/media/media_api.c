@@ -19,7 +19,8 @@ static void h_image_upload(bc_req *req)
         return;
     }
     if (declared == BC_MEDIA_NONE) {
-        bc_res_error(req, 415, "UNSUPPORTED_MEDIA_TYPE", "send the image bytes with Content-Type image/jpeg, image/png or image/webp");
+        bc_res_error(req, 415, "UNSUPPORTED_MEDIA_TYPE",
+                     "send the image bytes with Content-Type image/jpeg, image/png or image/webp");
         return;
     }
     actual = bc_media_detect(data, len);
@@ -56,7 +57,8 @@ static void h_image_upload(bc_req *req)
 const bc_route bc_media_routes[] = {
     {"POST", "/api/v1/media/images", BC_ROLE_SELLER | BC_ROLE_ADMIN, 0, NULL, h_image_upload, "media",
      "Upload a product image: the raw bytes as the body with Content-Type image/jpeg|image/png|image/webp (checked "
-     "against the content's magic bytes; 1..8000 px each side; at most BROADCART_MAX_UPLOAD bytes). Returns {url, width, "
+     "against the content's magic bytes; 1..8000 px each side; at most BROADCART_MAX_UPLOAD bytes). Returns {url, "
+     "width, "
      "height, content_type}; use url in a product's images",
      201, &bc_cfg.max_upload_bytes},
     {NULL},

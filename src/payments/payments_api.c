@@ -151,7 +151,8 @@ static void h_confirm(bc_req *req)
     const char *gkey = json_string_value(json_object_get(res.body, "paymentKey"));
     if (!gstatus || strcmp(gstatus, "DONE") != 0 || !json_is_integer(total) || json_integer_value(total) != h.amount ||
         (gkey && strcmp(gkey, payment_key) != 0)) {
-        bc_log_error("payments", "order %s: unexpected confirm answer (status %s)", h.order_id, gstatus ? gstatus : "?");
+        bc_log_error("payments", "order %s: unexpected confirm answer (status %s)", h.order_id,
+                     gstatus ? gstatus : "?");
         send_gateway_error(req, 502, "PAYMENT_GATEWAY_ERROR", "the payment gateway answered with an unexpected payment",
                            NULL);
         goto out;
@@ -173,8 +174,7 @@ static void h_confirm(bc_req *req)
             goto out;
         }
         if (!(strcmp(now.status, "PAID") == 0 && strcmp(now.payment_key, payment_key) == 0))
-            refund(payment_key, h.order_id,
-                   strcmp(now.status, "EXPIRED") == 0 ? "주문 만료" : "주문 상태 변경");
+            refund(payment_key, h.order_id, strcmp(now.status, "EXPIRED") == 0 ? "주문 만료" : "주문 상태 변경");
         send_settled(req, &now, payment_key);
         goto out;
     }

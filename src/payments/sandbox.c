@@ -234,7 +234,8 @@ static char *err_body(const char *code, const char *message)
 static void send_json_text(bc_req *req, int status, const char *text)
 {
     if (!text) {
-        static const char oom[] = "{\"code\":\"FAILED_INTERNAL_SYSTEM_PROCESSING\",\"message\":\"내부 시스템 처리 작업이 실패했습니다.\"}";
+        static const char oom[] =
+            "{\"code\":\"FAILED_INTERNAL_SYSTEM_PROCESSING\",\"message\":\"내부 시스템 처리 작업이 실패했습니다.\"}";
         bc_res_send(req, 500, "application/json; charset=utf-8", oom, sizeof oom - 1);
         return;
     }
@@ -284,12 +285,24 @@ static void sb_html(sbuf *b, const char *s)
 {
     for (; *s; s++) {
         switch (*s) {
-        case '&': sb_str(b, "&amp;"); break;
-        case '<': sb_str(b, "&lt;"); break;
-        case '>': sb_str(b, "&gt;"); break;
-        case '"': sb_str(b, "&quot;"); break;
-        case '\'': sb_str(b, "&#39;"); break;
-        default: sb_add(b, s, 1); break;
+        case '&':
+            sb_str(b, "&amp;");
+            break;
+        case '<':
+            sb_str(b, "&lt;");
+            break;
+        case '>':
+            sb_str(b, "&gt;");
+            break;
+        case '"':
+            sb_str(b, "&quot;");
+            break;
+        case '\'':
+            sb_str(b, "&#39;");
+            break;
+        default:
+            sb_add(b, s, 1);
+            break;
         }
     }
 }
@@ -301,10 +314,18 @@ static void sb_script_json(sbuf *b, const char *json)
 {
     for (; *json; json++) {
         switch (*json) {
-        case '<': sb_str(b, "\\u003c"); break;
-        case '>': sb_str(b, "\\u003e"); break;
-        case '&': sb_str(b, "\\u0026"); break;
-        default: sb_add(b, json, 1); break;
+        case '<':
+            sb_str(b, "\\u003c");
+            break;
+        case '>':
+            sb_str(b, "\\u003e");
+            break;
+        case '&':
+            sb_str(b, "\\u0026");
+            break;
+        default:
+            sb_add(b, json, 1);
+            break;
         }
     }
 }
@@ -329,10 +350,11 @@ static void page_begin(bc_req *req, sbuf *b, const char *title, char nonce[25])
 {
     bc_rand_token(nonce, 24);
     char csp[300];
-    snprintf(csp, sizeof csp,
-             "default-src 'none'; script-src 'nonce-%s'; style-src 'nonce-%s'; connect-src 'self'; img-src 'self' data:; "
-             "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-             nonce, nonce);
+    snprintf(
+        csp, sizeof csp,
+        "default-src 'none'; script-src 'nonce-%s'; style-src 'nonce-%s'; connect-src 'self'; img-src 'self' data:; "
+        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+        nonce, nonce);
     bc_res_header(req, "Content-Security-Policy", csp);
     bc_res_header(req, "X-Content-Type-Options", "nosniff");
     bc_res_header(req, "Referrer-Policy", "no-referrer");
@@ -523,10 +545,7 @@ static void idem_put(const unsigned char id[32], int status, const char *body, i
 
 static void set(json_t *o, const char *k, json_t *v) { json_object_set_new(o, k, v ? v : json_null()); }
 
-static const char *public_base(bc_req *req)
-{
-    return bc_cfg.public_url[0] ? bc_cfg.public_url : bc_req_origin(req);
-}
+static const char *public_base(bc_req *req) { return bc_cfg.public_url[0] ? bc_cfg.public_url : bc_req_origin(req); }
 
 /* Builds the Payment JSON for p (caller holds the lock and owns the result; NULL on OOM).
  * suppliedAmount/vat are the split of the amount still standing (balanceAmount), as Toss reports
@@ -556,11 +575,10 @@ static json_t *payment_json(bc_req *req, const sbx_payment *p)
         set(o, "card", NULL);
     } else {
         set(o, "card",
-            json_pack("{s:I,s:s,s:s,s:s,s:i,s:s,s:b,s:s,s:s,s:s,s:b,s:n}", "amount", (json_int_t)p->total,
-                      "issuerCode", "61", "acquirerCode", "31", "number", p->card_number, "installmentPlanMonths", 0,
-                      "approveNo", p->approve_no, "useCardPoint", 0, "cardType", "신용", "ownerType", "개인",
-                      "acquireStatus", p->status == ST_CANCELED ? "CANCELED" : "READY", "isInterestFree", 0,
-                      "interestPayer"));
+            json_pack("{s:I,s:s,s:s,s:s,s:i,s:s,s:b,s:s,s:s,s:s,s:b,s:n}", "amount", (json_int_t)p->total, "issuerCode",
+                      "61", "acquirerCode", "31", "number", p->card_number, "installmentPlanMonths", 0, "approveNo",
+                      p->approve_no, "useCardPoint", 0, "cardType", "신용", "ownerType", "개인", "acquireStatus",
+                      p->status == ST_CANCELED ? "CANCELED" : "READY", "isInterestFree", 0, "interestPayer"));
     }
     set(o, "virtualAccount", NULL);
     set(o, "transfer", NULL);
@@ -576,12 +594,12 @@ static json_t *payment_json(bc_req *req, const sbx_payment *p)
         for (int i = 0; arr && i < p->ncancels; i++) {
             const sbx_cancel *c = &p->cancels[i];
             kst_iso(c->at_ms, when);
-            json_array_append_new(
-                arr, json_pack("{s:s,s:I,s:s,s:i,s:i,s:I,s:i,s:i,s:s,s:n,s:s,s:n}", "transactionKey", c->tx,
-                               "cancelAmount", (json_int_t)c->amount, "cancelReason", c->reason, "taxFreeAmount", 0,
-                               "taxExemptionAmount", 0, "refundableAmount", (json_int_t)c->refundable,
-                               "easyPayDiscountAmount", 0, "transferDiscountAmount", 0, "canceledAt", when,
-                               "receiptKey", "cancelStatus", "DONE", "cancelRequestId"));
+            json_array_append_new(arr, json_pack("{s:s,s:I,s:s,s:i,s:i,s:I,s:i,s:i,s:s,s:n,s:s,s:n}", "transactionKey",
+                                                 c->tx, "cancelAmount", (json_int_t)c->amount, "cancelReason",
+                                                 c->reason, "taxFreeAmount", 0, "taxExemptionAmount", 0,
+                                                 "refundableAmount", (json_int_t)c->refundable, "easyPayDiscountAmount",
+                                                 0, "transferDiscountAmount", 0, "canceledAt", when, "receiptKey",
+                                                 "cancelStatus", "DONE", "cancelRequestId"));
         }
         set(o, "cancels", arr);
     }
@@ -633,7 +651,8 @@ static int check_auth(bc_req *req, const char **code, const char **msg)
         return 401;
     for (b64 = h + 6; *b64 == ' '; b64++)
         ;
-    if (sodium_base642bin(dec, sizeof dec - 1, b64, strlen(b64), " ", &dlen, NULL, sodium_base64_VARIANT_ORIGINAL) != 0 &&
+    if (sodium_base642bin(dec, sizeof dec - 1, b64, strlen(b64), " ", &dlen, NULL, sodium_base64_VARIANT_ORIGINAL) !=
+            0 &&
         sodium_base642bin(dec, sizeof dec - 1, b64, strlen(b64), " ", &dlen, NULL,
                           sodium_base64_VARIANT_ORIGINAL_NO_PADDING) != 0) {
         *code = "INCORRECT_BASIC_AUTH_FORMAT";
@@ -689,7 +708,8 @@ static const struct {
     {"UNKNOWN_PAYMENT_ERROR", 500, "결제에 실패했어요. 같은 문제가 반복된다면 은행이나 카드사로 문의해주세요."},
     {"FAILED_REFUND_PROCESS", 500, "은행 응답시간 지연이나 일시적인 오류로 환불요청에 실패했습니다."},
     {"FAILED_PARTIAL_REFUND", 500, "은행 점검, 해약 계좌 등의 사유로 부분 환불이 실패했습니다."},
-    {"FAILED_METHOD_HANDLING_CANCEL", 500, "취소 중 결제 시 사용한 결제 수단 처리과정에서 일시적인 오류가 발생했습니다."},
+    {"FAILED_METHOD_HANDLING_CANCEL", 500,
+     "취소 중 결제 시 사용한 결제 수단 처리과정에서 일시적인 오류가 발생했습니다."},
     {"COMMON_ERROR", 500, "일시적인 오류가 발생했습니다. 잠시 후 다시 시도해주세요."},
 };
 
@@ -795,8 +815,8 @@ static int op_confirm(bc_req *req, json_t *body, char **out, int *store)
     const char *pkey, *order_id;
     json_int_t amount;
     json_error_t jerr;
-    if (json_unpack_ex(body, &jerr, 0, "{s:s,s:s,s:I}", "paymentKey", &pkey, "orderId", &order_id, "amount",
-                       &amount) != 0 ||
+    if (json_unpack_ex(body, &jerr, 0, "{s:s,s:s,s:I}", "paymentKey", &pkey, "orderId", &order_id, "amount", &amount) !=
+            0 ||
         strlen(pkey) == 0 || strlen(pkey) > 200 || !order_id_ok(order_id) || amount < 1) {
         *store = 0;
         *out = err_body("INVALID_REQUEST", "잘못된 요청입니다. paymentKey(최대 200자), orderId(6~64자, 영문·숫자·-·_), "
@@ -816,7 +836,8 @@ static int op_confirm(bc_req *req, json_t *body, char **out, int *store)
      * window. Toss does not document the code for a mismatch (UNCONFIRMED), so the sandbox answers
      * 400 INVALID_REQUEST and leaves the payment IN_PROGRESS (the merchant may retry correctly). */
     if (strcmp(order_id, p->order_id) != 0 || amount != p->total) {
-        *out = err_body("INVALID_REQUEST", "잘못된 요청입니다. 주문번호 또는 결제 금액이 결제 요청 정보와 일치하지 않습니다.");
+        *out = err_body("INVALID_REQUEST",
+                        "잘못된 요청입니다. 주문번호 또는 결제 금액이 결제 요청 정보와 일치하지 않습니다.");
         return 400;
     }
     p->status = ST_DONE;
@@ -845,7 +866,9 @@ static int op_cancel(bc_req *req, json_t *body, char **out, int *store)
     if (rlen < 1 || rlen > 200 || (amount_v && !json_is_null(amount_v) && !json_is_integer(amount_v)) ||
         (json_is_integer(amount_v) && json_integer_value(amount_v) < 1)) {
         *store = 0;
-        *out = err_body("INVALID_REQUEST", "잘못된 요청입니다. cancelReason(1~200자)은 필수이고, cancelAmount는 1 이상의 정수여야 합니다.");
+        *out =
+            err_body("INVALID_REQUEST",
+                     "잘못된 요청입니다. cancelReason(1~200자)은 필수이고, cancelAmount는 1 이상의 정수여야 합니다.");
         return 400;
     }
     sbx_payment *p = pay_find(bc_req_param(req, "paymentKey"));
@@ -952,7 +975,8 @@ static void h_create(bc_req *req)
                        &order_name) != 0 ||
         !order_id_ok(order_id) || amount < 1 || amount > SBX_MAX_AMOUNT || !order_name_ok(order_name)) {
         toss_error(req, 400, "INVALID_REQUEST",
-                   "잘못된 요청입니다. orderId(6~64자, 영문·숫자·-·_), amount(1~1,000,000,000), orderName(1~100자)는 필수입니다.");
+                   "잘못된 요청입니다. orderId(6~64자, 영문·숫자·-·_), amount(1~1,000,000,000), orderName(1~100자)는 "
+                   "필수입니다.");
         goto done;
     }
     p = calloc(1, sizeof *p);
@@ -986,8 +1010,9 @@ static void h_create(bc_req *req)
     S.npay++;
     S.pay_bytes += p->bytes;
     pay_trim(p);
-    bc_res_json(req, 201, json_pack("{s:s,s:s,s:s}", "paymentKey", p->key, "orderId", p->order_id, "status",
-                                    status_names[ST_IN_PROGRESS]));
+    bc_res_json(req, 201,
+                json_pack("{s:s,s:s,s:s}", "paymentKey", p->key, "orderId", p->order_id, "status",
+                          status_names[ST_IN_PROGRESS]));
     p = NULL; /* owned by the table */
 done:
     if (locked)
@@ -1051,10 +1076,12 @@ static const char checkout_script[] =
     "body:JSON.stringify({orderId:d.orderId,amount:d.amount,orderName:d.orderName})})"
     ".then(function(r){return r.json().then(function(b){return{ok:r.ok,b:b};});})"
     ".then(function(x){if(!x.ok||!x.b||!x.b.paymentKey)throw new Error((x.b&&x.b.message)||'결제에 실패했습니다.');"
-    "go(d.successUrl,'paymentKey='+enc(x.b.paymentKey)+'&orderId='+enc(d.orderId)+'&amount='+enc(d.amount)+'&paymentType=NORMAL');})"
+    "go(d.successUrl,'paymentKey='+enc(x.b.paymentKey)+'&orderId='+enc(d.orderId)+'&amount='+enc(d.amount)+'&"
+    "paymentType=NORMAL');})"
     ".catch(function(e){err.textContent=e.message||String(e);err.hidden=false;busy(false);});});"
     "dec.addEventListener('click',function(){busy(true);"
-    "go(d.failUrl,'code=PAY_PROCESS_CANCELED&message='+enc('사용자에 의해 결제가 취소되었습니다.')+'&orderId='+enc(d.orderId));});"
+    "go(d.failUrl,'code=PAY_PROCESS_CANCELED&message='+enc('사용자에 의해 결제가 "
+    "취소되었습니다.')+'&orderId='+enc(d.orderId));});"
     "})();";
 
 /* GET /sandbox-pg/checkout?orderId=&amount=&orderName=&successUrl=&failUrl= → the fake payment

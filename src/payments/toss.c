@@ -235,8 +235,8 @@ int bc_toss_confirm(const char *payment_key, const char *order_id, int64_t amoun
     res->body = NULL;
     if (!payment_key || !order_id || amount < 1)
         return BC_EINVAL;
-    json_t *req = json_pack("{s:s,s:s,s:I}", "paymentKey", payment_key, "orderId", order_id, "amount",
-                            (json_int_t)amount);
+    json_t *req =
+        json_pack("{s:s,s:s,s:I}", "paymentKey", payment_key, "orderId", order_id, "amount", (json_int_t)amount);
     char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
     int rc = body ? toss_call("POST", "/v1/payments/confirm", body, idempotency_key, res) : BC_EINVAL;
     free(body);

@@ -65,7 +65,8 @@ const char *const bc_migrations[] = {
     "  live_id INTEGER NOT NULL REFERENCES lives(id), product_id INTEGER NOT NULL REFERENCES products(id),"
     "  position INTEGER NOT NULL, PRIMARY KEY (live_id, product_id));"
     "CREATE TABLE chat_messages ("
-    "  id INTEGER PRIMARY KEY, live_id INTEGER NOT NULL REFERENCES lives(id), user_id INTEGER NOT NULL REFERENCES users(id),"
+    "  id INTEGER PRIMARY KEY, live_id INTEGER NOT NULL REFERENCES lives(id), user_id INTEGER NOT NULL REFERENCES "
+    "users(id),"
     "  text TEXT NOT NULL, created_at INTEGER NOT NULL);"
     "CREATE INDEX chat_messages_live ON chat_messages(live_id, id);",
     /* 2: order fulfilment (seller ships with a carrier and tracking number, then marks it delivered) */

@@ -46,7 +46,8 @@ int bc_db_open(const char *path, bc_db **out)
     int rc = BC_ERR;
     if (!db)
         return BC_ENOMEM;
-    if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+    if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK) {
         bc_log_error("store", "open %s: %s", path, db->h ? sqlite3_errmsg(db->h) : "out of memory");
         goto out;
     }
@@ -304,7 +305,8 @@ extern const char *const bc_migrations[];
 int bc_db_migrate(bc_db *db)
 {
     int rc = BC_ERR;
-    if (simple(db, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)") != BC_OK)
+    if (simple(db, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT "
+                   "NULL)") != BC_OK)
         return BC_ERR;
     for (int v = 1; bc_migrations[v - 1]; v++) {
         if (bc_db_begin(db) != BC_OK)

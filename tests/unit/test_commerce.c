@@ -53,7 +53,7 @@ static void order_id_format(void **state)
     assert_memory_equal(a, "BC20261124-", 11);
 
     assert_true(bc_order_id_valid("abc_-1"));
-    assert_false(bc_order_id_valid("abc12"));  /* 5 chars */
+    assert_false(bc_order_id_valid("abc12")); /* 5 chars */
     assert_false(bc_order_id_valid("BC2026 1123"));
     assert_false(bc_order_id_valid("BC20261123-한글"));
     assert_false(bc_order_id_valid("BC/../x"));
@@ -126,16 +126,22 @@ static int addr_ok(const char *text)
 static void address_rules(void **state)
 {
     (void)state;
-    assert_true(addr_ok("{\"recipient\":\"홍길동\",\"phone\":\"010-1234-5678\",\"postcode\":\"06236\",\"address1\":\"서울\"}"));
-    assert_true(addr_ok("{\"recipient\":\"a\",\"phone\":\"01012345678\",\"postcode\":\"06236\",\"address1\":\"x\",\"address2\":null}"));
+    assert_true(
+        addr_ok("{\"recipient\":\"홍길동\",\"phone\":\"010-1234-5678\",\"postcode\":\"06236\",\"address1\":\"서울\"}"));
+    assert_true(addr_ok(
+        "{\"recipient\":\"a\",\"phone\":\"01012345678\",\"postcode\":\"06236\",\"address1\":\"x\",\"address2\":null}"));
     assert_false(addr_ok("{\"recipient\":\"\",\"phone\":\"010-1234-5678\",\"postcode\":\"06236\",\"address1\":\"x\"}"));
-    assert_false(addr_ok("{\"recipient\":\"  \",\"phone\":\"010-1234-5678\",\"postcode\":\"06236\",\"address1\":\"x\"}"));
+    assert_false(
+        addr_ok("{\"recipient\":\"  \",\"phone\":\"010-1234-5678\",\"postcode\":\"06236\",\"address1\":\"x\"}"));
     assert_false(addr_ok("{\"recipient\":\"a\",\"phone\":\"010-12\",\"postcode\":\"06236\",\"address1\":\"x\"}"));
-    assert_false(addr_ok("{\"recipient\":\"a\",\"phone\":\"010-1234-567a\",\"postcode\":\"06236\",\"address1\":\"x\"}"));
+    assert_false(
+        addr_ok("{\"recipient\":\"a\",\"phone\":\"010-1234-567a\",\"postcode\":\"06236\",\"address1\":\"x\"}"));
     assert_false(addr_ok("{\"recipient\":\"a\",\"phone\":\"010-1234-5678\",\"postcode\":\"0623\",\"address1\":\"x\"}"));
-    assert_false(addr_ok("{\"recipient\":\"a\",\"phone\":\"010-1234-5678\",\"postcode\":\"0623x\",\"address1\":\"x\"}"));
+    assert_false(
+        addr_ok("{\"recipient\":\"a\",\"phone\":\"010-1234-5678\",\"postcode\":\"0623x\",\"address1\":\"x\"}"));
     assert_false(addr_ok("{\"recipient\":\"a\",\"phone\":\"010-1234-5678\",\"postcode\":\"06236\"}"));
-    assert_false(addr_ok("{\"recipient\":\"a\",\"phone\":\"010-1234-5678\",\"postcode\":\"06236\",\"address1\":\"x\",\"zip\":1}"));
+    assert_false(addr_ok(
+        "{\"recipient\":\"a\",\"phone\":\"010-1234-5678\",\"postcode\":\"06236\",\"address1\":\"x\",\"zip\":1}"));
     assert_false(addr_ok("{\"recipient\":\"a\",\"phone\":1012345678,\"postcode\":\"06236\",\"address1\":\"x\"}"));
     assert_false(addr_ok("[]"));
     char msg[64];
@@ -161,14 +167,16 @@ static int setup_db(void **state)
     if (bc_db_open(f->path, &f->db) != BC_OK || bc_db_migrate(f->db) != BC_OK)
         return -1;
     int64_t now = bc_now_ms();
-    if (bc_db_int(f->db, &f->seller,
-                  "INSERT INTO users (email, name, role, password_hash, created_at) VALUES ('s@x.io', 'S', 'seller', 'x', ?)"
-                  " RETURNING id",
-                  "i", now) != 1 ||
-        bc_db_int(f->db, &f->buyer,
-                  "INSERT INTO users (email, name, role, password_hash, created_at) VALUES ('b@x.io', 'B', 'buyer', 'x', ?)"
-                  " RETURNING id",
-                  "i", now) != 1 ||
+    if (bc_db_int(
+            f->db, &f->seller,
+            "INSERT INTO users (email, name, role, password_hash, created_at) VALUES ('s@x.io', 'S', 'seller', 'x', ?)"
+            " RETURNING id",
+            "i", now) != 1 ||
+        bc_db_int(
+            f->db, &f->buyer,
+            "INSERT INTO users (email, name, role, password_hash, created_at) VALUES ('b@x.io', 'B', 'buyer', 'x', ?)"
+            " RETURNING id",
+            "i", now) != 1 ||
         bc_db_int(f->db, &f->product,
                   "INSERT INTO products (seller_id, name, price, stock, status, created_at, updated_at)"
                   " VALUES (?, 'Widget', 1000, 3, 'ON_SALE', ?, ?) RETURNING id",

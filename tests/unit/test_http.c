@@ -35,12 +35,8 @@ static void patterns(void **state)
 }
 
 static const bc_field fields[] = {
-    {"name", BC_F_STR, 1, 1, 5, NULL},
-    {"qty", BC_F_INT, 1, 1, 99, NULL},
-    {"gift", BC_F_BOOL, 0, 0, 0, NULL},
-    {"tags", BC_F_ARR, 0, 0, 2, NULL},
-    {"addr", BC_F_OBJ, 0, 0, 0, NULL},
-    {NULL},
+    {"name", BC_F_STR, 1, 1, 5, NULL}, {"qty", BC_F_INT, 1, 1, 99, NULL}, {"gift", BC_F_BOOL, 0, 0, 0, NULL},
+    {"tags", BC_F_ARR, 0, 0, 2, NULL}, {"addr", BC_F_OBJ, 0, 0, 0, NULL}, {NULL},
 };
 
 static int validate(const char *json, char *msg)
@@ -56,7 +52,8 @@ static void validation(void **state)
     (void)state;
     char msg[256];
     assert_int_equal(validate("{\"name\":\"abc\",\"qty\":3}", msg), BC_OK);
-    assert_int_equal(validate("{\"name\":\"가나다라마\",\"qty\":99,\"gift\":true,\"tags\":[1],\"addr\":{}}", msg), BC_OK);
+    assert_int_equal(validate("{\"name\":\"가나다라마\",\"qty\":99,\"gift\":true,\"tags\":[1],\"addr\":{}}", msg),
+                     BC_OK);
     assert_int_equal(validate("{\"qty\":3}", msg), BC_EINVAL);
     assert_string_equal(msg, "'name' is required");
     assert_int_equal(validate("{\"name\":3,\"qty\":3}", msg), BC_EINVAL);

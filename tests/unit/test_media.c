@@ -37,15 +37,27 @@ static size_t make_png(unsigned char *b, uint32_t w, uint32_t h)
 static size_t make_jpeg(unsigned char *b, unsigned char sof, uint32_t w, uint32_t h)
 {
     size_t n = 0;
-    const unsigned char soi_app0[] = {0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 'J', 'F', 'I', 'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0};
+    const unsigned char soi_app0[] = {0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 'J', 'F', 'I', 'F',
+                                      0,    1,    1,    0,    0,    1,    0,   1,   0,   0};
     memcpy(b, soi_app0, sizeof soi_app0);
     n = sizeof soi_app0;
     const unsigned char dht[] = {0xFF, 0xC4, 0x00, 0x04, 0xAA, 0xBB}; /* DHT is not a SOF (C4) */
     memcpy(b + n, dht, sizeof dht);
     n += sizeof dht;
     b[n++] = 0xFF; /* a fill byte before the marker */
-    const unsigned char sof_seg[] = {0xFF, sof, 0x00, 0x0B, 0x08, (unsigned char)(h >> 8), (unsigned char)h,
-                                     (unsigned char)(w >> 8), (unsigned char)w, 0x01, 0x01, 0x11, 0x00};
+    const unsigned char sof_seg[] = {0xFF,
+                                     sof,
+                                     0x00,
+                                     0x0B,
+                                     0x08,
+                                     (unsigned char)(h >> 8),
+                                     (unsigned char)h,
+                                     (unsigned char)(w >> 8),
+                                     (unsigned char)w,
+                                     0x01,
+                                     0x01,
+                                     0x11,
+                                     0x00};
     memcpy(b + n, sof_seg, sizeof sof_seg);
     n += sizeof sof_seg;
     b[n++] = 0xFF;
@@ -82,7 +94,8 @@ static void detect_magic(void **state)
 
     const char *text = "hello, I am a text file renamed to .png";
     assert_int_equal(bc_media_detect((const unsigned char *)text, strlen(text)), BC_MEDIA_NONE);
-    const char *svg = "<?xml version=\"1.0\"?><svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>";
+    const char *svg =
+        "<?xml version=\"1.0\"?><svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>";
     assert_int_equal(bc_media_detect((const unsigned char *)svg, strlen(svg)), BC_MEDIA_NONE);
     assert_int_equal(bc_media_detect((const unsigned char *)"GIF89a\x01\x00\x01\x00", 10), BC_MEDIA_NONE);
     assert_int_equal(bc_media_detect((const unsigned char *)"RIFF\x10\0\0\0WAVEfmt ", 16), BC_MEDIA_NONE);
@@ -147,11 +160,13 @@ static void jpeg_dimensions(void **state)
     assert_int_equal(bc_media_dimensions(BC_MEDIA_JPEG, b, n - 6, &w, &h), BC_EINVAL);
     assert_int_equal(bc_media_dimensions(BC_MEDIA_JPEG, b, 10, &w, &h), BC_EINVAL);
     /* bare SOI + EOI, SOS before SOF, garbage instead of a marker, a zero-length segment */
-    assert_int_equal(bc_media_dimensions(BC_MEDIA_JPEG, (const unsigned char *)"\xFF\xD8\xFF\xD9", 4, &w, &h), BC_EINVAL);
+    assert_int_equal(bc_media_dimensions(BC_MEDIA_JPEG, (const unsigned char *)"\xFF\xD8\xFF\xD9", 4, &w, &h),
+                     BC_EINVAL);
     assert_int_equal(bc_media_dimensions(BC_MEDIA_JPEG, (const unsigned char *)"\xFF\xD8\xFF\xDA\x00\x02", 6, &w, &h),
                      BC_EINVAL);
-    assert_int_equal(bc_media_dimensions(BC_MEDIA_JPEG, (const unsigned char *)"\xFF\xD8\xFF\xE0\x00\x02\x41", 7, &w, &h),
-                     BC_EINVAL);
+    assert_int_equal(
+        bc_media_dimensions(BC_MEDIA_JPEG, (const unsigned char *)"\xFF\xD8\xFF\xE0\x00\x02\x41", 7, &w, &h),
+        BC_EINVAL);
     assert_int_equal(bc_media_dimensions(BC_MEDIA_JPEG, (const unsigned char *)"\xFF\xD8\xFF\xE0\x00\x00", 6, &w, &h),
                      BC_EINVAL);
     assert_int_equal(bc_media_dimensions(BC_MEDIA_JPEG, (const unsigned char *)"\xFF\xD8\xFF\xFF\xFF", 5, &w, &h),
@@ -272,8 +287,8 @@ int main(void)
         return 1;
     bc_log_set_level(BC_LOG_ERROR);
     const struct CMUnitTest t[] = {
-        cmocka_unit_test(detect_magic),     cmocka_unit_test(png_dimensions),  cmocka_unit_test(jpeg_dimensions),
-        cmocka_unit_test(webp_dimensions),  cmocka_unit_test(limits_and_mime), cmocka_unit_test(store_atomically),
+        cmocka_unit_test(detect_magic),    cmocka_unit_test(png_dimensions),  cmocka_unit_test(jpeg_dimensions),
+        cmocka_unit_test(webp_dimensions), cmocka_unit_test(limits_and_mime), cmocka_unit_test(store_atomically),
     };
     return cmocka_run_group_tests(t, NULL, NULL);
 }
