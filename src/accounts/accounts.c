@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jwt.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,4 +187,102 @@ int bc_accounts_create_user(bc_db *db, const char *email, const char *password, 
     if (rc == 1)
         return BC_OK;
     return rc == BC_ECONFLICT ? BC_ECONFLICT : BC_ERR;
+}
+
+/* ---- login throttle ---- */
+#define THROTTLE_SLOTS 4096
+
+typedef struct throttle_slot {
+    unsigned char key[16]; /* BLAKE2b of the lowercased address; all zero = free */
+    int failures;
+    int64_t first_ms;
+} throttle_slot;
+
+static throttle_slot throttle[THROTTLE_SLOTS];
+static pthread_mutex_t throttle_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void throttle_key(const char *email, unsigned char key[16])
+{
+    char lower[256];
+    size_t n = 0;
+    for (; email[n] && n < sizeof lower - 1; n++)
+        lower[n] = (char)tolower((unsigned char)email[n]);
+    crypto_generichash(key, 16, (const unsigned char *)lower, n, NULL, 0);
+}
+
+/* Finds the slot of key (or a free / expired one to take when create is set). Lock held. */
+static throttle_slot *throttle_find(const unsigned char key[16], int64_t now_ms, int create)
+{
+    static const unsigned char zero[16];
+    size_t h = ((size_t)key[0] | (size_t)key[1] << 8) % THROTTLE_SLOTS;
+    throttle_slot *victim = NULL;
+    for (size_t i = 0; i < 16; i++) { /* probe a small neighbourhood */
+        throttle_slot *s = &throttle[(h + i) % THROTTLE_SLOTS];
+        if (memcmp(s->key, key, 16) == 0)
+            return s;
+        int expired = memcmp(s->key, zero, 16) == 0 || now_ms - s->first_ms >= BC_LOGIN_WINDOW_MS;
+        if (!victim && expired)
+            victim = s;
+    }
+    if (!create)
+        return NULL;
+    if (!victim) /* neighbourhood full of live entries: reuse the oldest */
+        for (size_t i = 0; i < 16; i++) {
+            throttle_slot *s = &throttle[(h + i) % THROTTLE_SLOTS];
+            if (!victim || s->first_ms < victim->first_ms)
+                victim = s;
+        }
+    memcpy(victim->key, key, 16);
+    victim->failures = 0;
+    victim->first_ms = now_ms;
+    return victim;
+}
+
+int bc_login_allowed(const char *email, int64_t now_ms, int64_t *retry_after_s)
+{
+    unsigned char key[16];
+    int rc = BC_OK;
+    throttle_key(email, key);
+    pthread_mutex_lock(&throttle_lock);
+    throttle_slot *s = throttle_find(key, now_ms, 0);
+    if (s && now_ms - s->first_ms < BC_LOGIN_WINDOW_MS && s->failures >= BC_LOGIN_MAX_FAILURES) {
+        *retry_after_s = (s->first_ms + BC_LOGIN_WINDOW_MS - now_ms + 999) / 1000;
+        rc = BC_EBUSY;
+    }
+    pthread_mutex_unlock(&throttle_lock);
+    return rc;
+}
+
+void bc_login_record(const char *email, int ok, int64_t now_ms)
+{
+    unsigned char key[16];
+    throttle_key(email, key);
+    pthread_mutex_lock(&throttle_lock);
+    throttle_slot *s = throttle_find(key, now_ms, !ok);
+    if (s && ok) {
+        memset(s, 0, sizeof *s);
+    } else if (s) {
+        if (now_ms - s->first_ms >= BC_LOGIN_WINDOW_MS) {
+            s->failures = 0;
+            s->first_ms = now_ms;
+        }
+        s->failures++;
+    }
+    pthread_mutex_unlock(&throttle_lock);
+}
+
+static char dummy_hash[128];
+static void dummy_hash_init(void)
+{
+    char secret[33];
+    bc_rand_token(secret, 32);
+    if (bc_password_hash(secret, dummy_hash) != BC_OK)
+        dummy_hash[0] = 0;
+}
+
+const char *bc_password_dummy_hash(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, dummy_hash_init);
+    return dummy_hash;
 }

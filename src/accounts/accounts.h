@@ -34,6 +34,20 @@ const char *bc_role_name(int role);
 int bc_accounts_create_user(bc_db *db, const char *email, const char *password, const char *name, const char *role,
                             int64_t *id);
 
+/* Login throttling (brute-force protection), in memory and shared by all threads: an e-mail
+ * address (case-insensitive) with BC_LOGIN_MAX_FAILURES failed logins within BC_LOGIN_WINDOW_MS
+ * is refused until that window has passed since its first failure. */
+#define BC_LOGIN_MAX_FAILURES 5
+#define BC_LOGIN_WINDOW_MS (10 * 60 * 1000)
+/* Returns BC_OK when email may try to log in at now_ms (UTC ms), else BC_EBUSY with
+ * *retry_after_s set to the seconds left. */
+int bc_login_allowed(const char *email, int64_t now_ms, int64_t *retry_after_s);
+/* Records the outcome of a login attempt: a failure counts, a success forgets the address. */
+void bc_login_record(const char *email, int ok, int64_t now_ms);
+/* An Argon2id hash (current cost settings) of a random secret, computed once: verified against
+ * when the e-mail is unknown, so a login takes as long whether or not the account exists. */
+const char *bc_password_dummy_hash(void);
+
 extern const bc_route bc_accounts_routes[];
 
 #endif

@@ -83,12 +83,20 @@ static void h_login(bc_req *req)
             *p = (char)(*p + 32);
     bc_db *db = bc_req_db(req);
     json_t *row = NULL;
+    int64_t retry_s = 0, now = bc_now_ms();
+    if (bc_login_allowed(lower, now, &retry_s) != BC_OK) {
+        char retry[24];
+        snprintf(retry, sizeof retry, "%lld", (long long)retry_s);
+        bc_res_error(req, 429, "TOO_MANY_ATTEMPTS", "too many failed logins for this e-mail; retry in %lld s",
+                     (long long)retry_s);
+        bc_res_header(req, "Retry-After", retry);
+        return;
+    }
     bc_db_row(db, &row, "SELECT id, password_hash FROM users WHERE email = ?", "t", lower);
     /* verify against a dummy hash when the user is unknown, so timing does not reveal accounts */
-    static const char dummy[] =
-        "$argon2id$v=19$m=8,t=1,p=1$c29tZXNhbHRzb21lc2FsdA$Y2hhbmdlbWVjaGFuZ2VtZWNoYW5nZW1lY2hhbmdlbWU";
-    const char *hash = row ? json_string_value(json_object_get(row, "password_hash")) : dummy;
+    const char *hash = row ? json_string_value(json_object_get(row, "password_hash")) : bc_password_dummy_hash();
     int ok = bc_password_verify(hash, password) == BC_OK && row;
+    bc_login_record(lower, ok, now);
     if (!ok) {
         json_decref(row);
         bc_res_error(req, 401, "INVALID_CREDENTIALS", "wrong e-mail or password");

@@ -75,3 +75,17 @@ test('tokens: forged, tampered, missing', async () => {
   assert.equal((await api(srv, 'GET', '/api/v1/me', { token: 'garbage' })).status, 401);
   assert.equal((await api(srv, 'GET', '/api/v1/me')).status, 401);
 });
+
+test('repeated failed logins for one e-mail are throttled (429), other accounts are not', async () => {
+  const u = await makeUser(srv, 'buyer');
+  for (let i = 0; i < 5; i++) {
+    const r = await api(srv, 'POST', '/api/v1/auth/login', { body: { email: u.email, password: 'wrong-pass-1' } });
+    assert.equal(r.status, 401);
+  }
+  const blocked = await api(srv, 'POST', '/api/v1/auth/login', { body: { email: u.email.toUpperCase(), password: u.password } });
+  assert.equal(blocked.status, 429);
+  assert.equal(blocked.body.error.code, 'TOO_MANY_ATTEMPTS');
+  assert.ok(Number(blocked.headers.get('retry-after')) > 0);
+  const other = await makeUser(srv, 'buyer');
+  assert.equal(other.token.split('.').length, 3);
+});

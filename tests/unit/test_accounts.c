@@ -88,12 +88,38 @@ static void tokens(void **state)
     free(t);
 }
 
+static void login_throttle(void **state)
+{
+    (void)state;
+    int64_t t0 = 1000000, retry = 0;
+    for (int i = 0; i < BC_LOGIN_MAX_FAILURES; i++) {
+        assert_int_equal(bc_login_allowed("Kim@Example.com", t0 + i, &retry), BC_OK);
+        bc_login_record("kim@example.com", 0, t0 + i);
+    }
+    assert_int_equal(bc_login_allowed("KIM@example.com", t0 + 10, &retry), BC_EBUSY);
+    assert_true(retry > 0 && retry <= BC_LOGIN_WINDOW_MS / 1000);
+    assert_int_equal(bc_login_allowed("lee@example.com", t0 + 10, &retry), BC_OK); /* others unaffected */
+    /* the window passes */
+    assert_int_equal(bc_login_allowed("kim@example.com", t0 + BC_LOGIN_WINDOW_MS, &retry), BC_OK);
+    /* a success forgets earlier failures */
+    for (int i = 0; i < BC_LOGIN_MAX_FAILURES - 1; i++)
+        bc_login_record("park@example.com", 0, t0);
+    bc_login_record("park@example.com", 1, t0);
+    bc_login_record("park@example.com", 0, t0);
+    assert_int_equal(bc_login_allowed("park@example.com", t0, &retry), BC_OK);
+    /* the dummy hash is a real Argon2id hash that no password matches */
+    const char *d = bc_password_dummy_hash();
+    assert_true(strncmp(d, "$argon2id$", 10) == 0);
+    assert_int_equal(bc_password_verify(d, ""), BC_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(password_hashing),
         cmocka_unit_test(policies),
         cmocka_unit_test(tokens),
+        cmocka_unit_test(login_throttle),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
