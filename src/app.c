@@ -46,26 +46,9 @@ static const bc_route app_routes[] = {
     {NULL},
 };
 
-static int mkdirs(const char *path)
-{
-    char tmp[600];
-    snprintf(tmp, sizeof tmp, "%s", path);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p == '/') {
-            *p = 0;
-            if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-                return BC_ERR;
-            *p = '/';
-        }
-    }
-    if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-        return BC_ERR;
-    return BC_OK;
-}
-
 int bc_app_open_db(bc_db **out)
 {
-    if (mkdirs(bc_cfg.data_dir) != BC_OK) {
+    if (bc_mkdirs(bc_cfg.data_dir) != BC_OK) {
         bc_log_error("app", "cannot create %s: %s", bc_cfg.data_dir, strerror(errno));
         return BC_ERR;
     }
@@ -112,10 +95,10 @@ int bc_app_serve(int with_rtmp, int demo)
         goto out;
     char dir[700];
     snprintf(dir, sizeof dir, "%s/media", bc_cfg.data_dir);
-    mkdirs(dir);
+    bc_mkdirs(dir);
     bc_http_add_static("/media", dir, 0);
     snprintf(dir, sizeof dir, "%s/hls", bc_cfg.data_dir);
-    mkdirs(dir);
+    bc_mkdirs(dir);
     bc_http_add_static("/hls", dir, 1);
     if (demo && bc_demo_seed(db, bc_cfg.data_dir, &live_id) != BC_OK)
         goto out;

@@ -107,6 +107,10 @@ int bc_time_parse(const char *s, int64_t *out_ms);
 /* Writes n random chars from [a-zA-Z0-9] plus NUL into out (size n+1), from libsodium's CSPRNG. */
 void bc_rand_token(char *out, size_t n);
 
+/* mkdir -p: creates path and its missing parents with mode 0755 (path < 4096 bytes).
+ * Returns BC_OK (also when it exists) or BC_ERR with errno set. */
+int bc_mkdirs(const char *path);
+
 /* Number of characters (code points) in a NUL-terminated UTF-8 string; s must not be NULL. */
 size_t bc_utf8_len(const char *s);
 

@@ -2,6 +2,7 @@
 #include "core.h"
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -208,4 +209,22 @@ size_t bc_utf8_len(const char *s)
         if (((unsigned char)*s & 0xC0) != 0x80)
             n++;
     return n;
+}
+
+int bc_mkdirs(const char *path)
+{
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s", path) >= (int)sizeof tmp) {
+        errno = ENAMETOOLONG;
+        return BC_ERR;
+    }
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = 0;
+        if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+            return BC_ERR;
+        *p = '/';
+    }
+    return mkdir(tmp, 0755) == 0 || errno == EEXIST ? BC_OK : BC_ERR;
 }

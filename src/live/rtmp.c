@@ -31,22 +31,6 @@ static pid_t nginx_pid;
 static char rtmp_dir[PATH_MAX + 8]; /* absolute {data_dir}/rtmp */
 static char hls_dir[PATH_MAX + 8];  /* absolute {data_dir}/hls */
 
-static int mkdir_p(const char *path, mode_t mode)
-{
-    char tmp[PATH_MAX];
-    if (snprintf(tmp, sizeof tmp, "%s", path) >= (int)sizeof tmp)
-        return BC_ERR;
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = 0;
-        if (mkdir(tmp, mode) != 0 && errno != EEXIST)
-            return BC_ERR;
-        *p = '/';
-    }
-    return mkdir(tmp, mode) != 0 && errno != EEXIST ? BC_ERR : BC_OK;
-}
-
 /* As root, nginx workers run as nobody:nogroup and must write {abs}/hls (streaming.md gotcha 5).
  * The hls dir is chowned to them; every ancestor must be searchable by them: data_dir itself may
  * be private (mkdtemp's 0700), then its group becomes nogroup with g+x (nothing for others). */
@@ -89,7 +73,7 @@ int bc_rtmp_write_config(const char *data_dir, int http_port)
     char abs[PATH_MAX], path[PATH_MAX + 64], tmp[PATH_MAX + 64], *hls = hls_dir;
     FILE *f = NULL;
     int rc = BC_ERR, as_root = geteuid() == 0;
-    if (mkdir_p(data_dir, 0755) != BC_OK || !realpath(data_dir, abs)) {
+    if (bc_mkdirs(data_dir) != BC_OK || !realpath(data_dir, abs)) {
         bc_log_error("rtmp", "cannot use data dir %s: %s", data_dir, strerror(errno));
         goto out;
     }
@@ -97,7 +81,7 @@ int bc_rtmp_write_config(const char *data_dir, int http_port)
     snprintf(hls_dir, sizeof hls_dir, "%s/hls", abs);
     snprintf(path, sizeof path, "%s/logs", rtmp_dir);
     snprintf(tmp, sizeof tmp, "%s/tmp", rtmp_dir);
-    if (mkdir_p(path, 0755) != BC_OK || mkdir_p(tmp, 0755) != BC_OK || mkdir_p(hls, 0755) != BC_OK) {
+    if (bc_mkdirs(path) != BC_OK || bc_mkdirs(tmp) != BC_OK || bc_mkdirs(hls) != BC_OK) {
         bc_log_error("rtmp", "cannot create directories under %s: %s", abs, strerror(errno));
         goto out;
     }

@@ -193,25 +193,6 @@ const char *bc_media_ext(enum bc_media_type type)
     }
 }
 
-/* mkdir -p for path (at most 600 bytes). BC_OK or BC_ERR (errno set). */
-static int mkdirs(const char *path)
-{
-    char tmp[600];
-    if (snprintf(tmp, sizeof tmp, "%s", path) >= (int)sizeof tmp) {
-        errno = ENAMETOOLONG;
-        return BC_ERR;
-    }
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = 0;
-        if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-            return BC_ERR;
-        *p = '/';
-    }
-    return mkdir(tmp, 0755) == 0 || errno == EEXIST ? BC_OK : BC_ERR;
-}
-
 int bc_media_store(const char *dir, enum bc_media_type type, const unsigned char *data, size_t len, char *name,
                    size_t name_len)
 {
@@ -221,7 +202,7 @@ int bc_media_store(const char *dir, enum bc_media_type type, const unsigned char
     if (!ext || name_len < 40)
         return BC_EINVAL;
     name[0] = 0;
-    if (mkdirs(dir) != BC_OK) {
+    if (bc_mkdirs(dir) != BC_OK) {
         bc_log_error("media", "cannot create %s: %s", dir, strerror(errno));
         goto out;
     }
