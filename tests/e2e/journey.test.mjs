@@ -3,56 +3,15 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, existsSync, writeFileSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import { readFileSync, existsSync } from 'node:fs';
 import { startServer, api, freePort } from '../api/lib.mjs';
+import { PHONE, DESKTOP, BUYER, SELLER, until, browserSession, uiLogin as login, fillAddress, teardown } from './browser.mjs';
 
-const CHROMIUM = process.env.BROADCART_CHROMIUM || '/usr/bin/chromium';
-const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'ko-KR' };
-const DESKTOP = { viewport: { width: 1280, height: 800 }, locale: 'ko-KR' };
-const BUYER = { email: 'buyer@broadcart.local', password: 'buyer1234' };
-const SELLER = { email: 'seller@broadcart.local', password: 'seller1234' };
-const ADDRESS = { recipient: '김구매', phone: '010-1234-5678', postcode: '06236', address1: '서울특별시 강남구 테헤란로 123', address2: '4층' };
-
-let srv, browser, ffmpeg, liveId, streamKey, rtmpPort;
-const contexts = [];
-const pageErrors = [];
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-// Polls fn until it returns a truthy value; throws with the label after timeoutMs.
-async function until(label, fn, timeoutMs = 15000, everyMs = 250) {
-  const end = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < end) {
-    try { last = await fn(); if (last) return last; } catch (e) { last = e; }
-    await sleep(everyMs);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${label}${last instanceof Error ? `: ${last.message}` : ''}`);
-}
-
-async function newPage(opts, name) {
-  const ctx = await browser.newContext(opts);
-  ctx.setDefaultTimeout(15000);
-  ctx.setDefaultNavigationTimeout(15000);
-  contexts.push(ctx);
-  const page = await ctx.newPage();
-  page.on('pageerror', (e) => pageErrors.push(`[${name}] ${e.message}`));
-  page.on('dialog', (d) => { pageErrors.push(`[${name}] unexpected dialog: ${d.message()}`); d.dismiss().catch(() => {}); });
-  return page;
-}
-
-async function uiLogin(page, { email, password }) {
-  await page.goto(`${srv.base}/#/login`);
-  await page.fill('#login-email', email);
-  await page.fill('#login-password', password);
-  await page.click('#login-submit');
-  await page.waitForSelector('#user-menu', { timeout: 10000 });
-}
-
-async function fillAddress(page) {
-  for (const [k, v] of Object.entries(ADDRESS)) await page.fill(`#ship-${k}`, v);
-}
+let srv, ffmpeg, liveId, streamKey, rtmpPort;
+const session = browserSession();
+const { pageErrors } = session;
+const newPage = (opts, name) => session.newPage(opts, name);
+const uiLogin = (page, user) => login(page, srv.base, user);
 
 function startPublisher(seconds) {
   const url = `rtmp://127.0.0.1:${rtmpPort}/live/${liveId}?key=${streamKey}`;
@@ -76,12 +35,7 @@ before(async () => {
   liveId = env.LIVE_ID;
   streamKey = env.STREAM_KEY;
   assert.ok(liveId && streamKey, 'demo-live.env has LIVE_ID and STREAM_KEY');
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
-    timeout: 30000,
-  });
+  await session.launch();
 });
 
 after(async () => {
@@ -91,14 +45,7 @@ after(async () => {
     await new Promise((r) => { if (ffmpeg.exitCode !== null) r(); else ffmpeg.once('exit', r); });
     clearTimeout(t);
   }
-  for (const c of contexts) await c.close().catch(() => {});
-  if (browser) await browser.close().catch(() => {});
-  if (srv) {
-    if (srv.proc.exitCode !== null || srv.proc.signalCode) console.log(`server exited early (${srv.proc.exitCode ?? srv.proc.signalCode}):\n${srv.stderr().slice(-4000)}`);
-    writeFileSync('/tmp/broadcart-e2e-server.log', srv.stderr());
-    await srv.stop();
-  }
-  if (pageErrors.length) console.log('page errors:\n' + pageErrors.join('\n'));
+  await teardown(session, srv, '/tmp/broadcart-e2e-server.log');
 });
 
 test('live shopping journey: watch, chat, pin, buy, pay, orders', { timeout: 240000 }, async () => {

@@ -3,62 +3,26 @@
 // a PAID order, delivered button, tracking shown on the buyer's order page).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import zlib from 'node:zlib';
-import { chromium } from 'playwright-core';
 import { startServer, api, makeUser } from '../api/lib.mjs';
+import { makePng } from '../api/fixtures.mjs';
+import { DESKTOP as DESKTOP_800, ADDRESS, browserSession, uiLogin as login, teardown } from './browser.mjs';
 
-const CHROMIUM = process.env.BROADCART_CHROMIUM || '/usr/bin/chromium';
-const DESKTOP = { viewport: { width: 1280, height: 900 }, locale: 'ko-KR' };
-const ADDR = { recipient: '김구매', phone: '010-1234-5678', postcode: '06236', address1: '서울특별시 강남구 테헤란로 123' };
+const DESKTOP = { ...DESKTOP_800, viewport: { width: 1280, height: 900 } };
+const { address2: _, ...ADDR } = ADDRESS; // no second address line
 
-let srv, browser, seller, buyer;
-const pageErrors = [];
-
-function crc32(buf) {
-  let c = 0xffffffff;
-  for (const b of buf) { c ^= b; for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1; }
-  return (c ^ 0xffffffff) >>> 0;
-}
-function chunk(type, data) {
-  const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
-  const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-  const crc = Buffer.alloc(4); crc.writeUInt32BE(crc32(td));
-  return Buffer.concat([len, td, crc]);
-}
-function makePng(w, h) {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0); ihdr.writeUInt32BE(h, 4); ihdr[8] = 8; ihdr[9] = 2;
-  const raw = Buffer.alloc((1 + 3 * w) * h, 200);
-  for (let y = 0; y < h; y++) raw[y * (1 + 3 * w)] = 0;
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr),
-    chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
-}
-
-async function newPage(name) {
-  const ctx = await browser.newContext(DESKTOP);
-  ctx.setDefaultTimeout(15000);
-  const page = await ctx.newPage();
-  page.on('pageerror', (e) => pageErrors.push(`[${name}] ${e.message}`));
-  page.on('dialog', (d) => d.accept().catch(() => {}));
-  return page;
-}
-async function uiLogin(page, u) {
-  await page.goto(`${srv.base}/#/login`);
-  await page.fill('#login-email', u.email);
-  await page.fill('#login-password', u.password);
-  await page.click('#login-submit');
-  await page.waitForSelector('#user-menu', { timeout: 10000 });
-}
+let srv, seller, buyer;
+const session = browserSession();
+const { pageErrors } = session;
+// dialogs (confirm()) are accepted in these tests, not recorded as page errors
+const newPage = (name) => session.newPage(DESKTOP, name, { acceptDialogs: true });
+const uiLogin = (page, u) => login(page, srv.base, u);
 
 before(async () => {
   srv = await startServer();
   [seller, buyer] = await Promise.all([makeUser(srv, 'seller', 'UI Shop'), makeUser(srv, 'buyer')]);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  await session.launch();
 });
-after(async () => {
-  if (browser) await browser.close();
-  await srv.stop();
-});
+after(() => teardown(session, srv));
 
 test('studio product form: upload an image (preview, errors) and save it with the product', async () => {
   const page = await newPage('seller');

@@ -5,20 +5,15 @@
 // Chromium from the system, headless; never downloads a browser.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { chromium } from 'playwright-core';
 import { startServer, api } from '../api/lib.mjs';
+import { PHONE, BUYER, until, browserSession, uiLogin as login, fillAddress, teardown } from './browser.mjs';
 
-const CHROMIUM = process.env.BROADCART_CHROMIUM || '/usr/bin/chromium';
-const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'ko-KR' };
-const BUYER = { email: 'buyer@broadcart.local', password: 'buyer1234' };
-const ADDRESS = { recipient: '김구매', phone: '010-1234-5678', postcode: '06236', address1: '서울특별시 강남구 테헤란로 123', address2: '4층' };
 const CANCEL_TEXT = /결제가 취소되었습니다|Payment was canceled/;
 const LOAD_ERROR_TEXT = /결제 모듈을 불러오지 못했습니다|Could not load the payment module/;
 
-let srv, browser, config, buyerToken;
-const contexts = [];
-const pageErrors = [];
+let srv, config, buyerToken;
+const session = browserSession();
+const { pageErrors } = session;
 
 // The fake SDK. `behaviour` is "approve" or "cancel". It keeps the calls in sessionStorage
 // ("fakeToss"), which survives the redirect to successUrl.
@@ -60,45 +55,25 @@ function fakeSdk(behaviour) {
 })();`;
 }
 
-// Polls fn until it returns a truthy value; throws with the label after timeoutMs.
-async function until(label, fn, timeoutMs = 10000, everyMs = 200) {
-  const end = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < end) {
-    try { last = await fn(); if (last) return last; } catch (e) { last = e; }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${label}${last instanceof Error ? `: ${last.message}` : ''}`);
-}
-
 // A fresh phone context whose SDK URL is answered by `sdk` ("approve" | "cancel" | "abort").
 async function newPage(name, sdk) {
-  const ctx = await browser.newContext(PHONE);
-  ctx.setDefaultTimeout(15000);
-  ctx.setDefaultNavigationTimeout(15000);
-  contexts.push(ctx);
   const hits = { sdk: 0 };
-  // nothing else may leave the machine (registered first: later routes take precedence)
-  await ctx.route(/^https?:\/\/(?!127\.0\.0\.1[:/])/, (route) => route.abort('blockedbyclient'));
-  await ctx.route(config.sdk_url, (route) => {
-    hits.sdk++;
-    if (sdk === 'abort') return route.abort('connectionrefused');
-    return route.fulfill({ status: 200, contentType: 'application/javascript; charset=utf-8', body: fakeSdk(sdk) });
+  const page = await session.newPage(PHONE, name, {
+    async prepare(ctx) {
+      // nothing else may leave the machine (registered first: later routes take precedence)
+      await ctx.route(/^https?:\/\/(?!127\.0\.0\.1[:/])/, (route) => route.abort('blockedbyclient'));
+      await ctx.route(config.sdk_url, (route) => {
+        hits.sdk++;
+        if (sdk === 'abort') return route.abort('connectionrefused');
+        return route.fulfill({ status: 200, contentType: 'application/javascript; charset=utf-8', body: fakeSdk(sdk) });
+      });
+    },
   });
-  const page = await ctx.newPage();
-  page.on('pageerror', (e) => pageErrors.push(`[${name}] ${e.message}`));
-  page.on('dialog', (d) => { pageErrors.push(`[${name}] unexpected dialog: ${d.message()}`); d.dismiss().catch(() => {}); });
   page.hits = hits;
   return page;
 }
 
-async function uiLogin(page) {
-  await page.goto(`${srv.base}/#/login`);
-  await page.fill('#login-email', BUYER.email);
-  await page.fill('#login-password', BUYER.password);
-  await page.click('#login-submit');
-  await page.waitForSelector('#user-menu', { timeout: 10000 });
-}
+const uiLogin = (page) => login(page, srv.base, BUYER);
 
 // A demo product on sale with stock.
 async function someProduct() {
@@ -117,7 +92,7 @@ async function buyOne(page, product) {
   await page.click('#buy-now');
   await page.waitForSelector('#qty');
   assert.equal(await page.inputValue('#qty'), '1');
-  for (const [k, v] of Object.entries(ADDRESS)) await page.fill(`#ship-${k}`, v);
+  await fillAddress(page);
   await page.click('#checkout');
 }
 
@@ -133,24 +108,10 @@ before(async () => {
   const login = await api(srv, 'POST', '/api/v1/auth/login', { body: BUYER });
   assert.equal(login.status, 200);
   buyerToken = login.body.access_token;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
-    timeout: 30000,
-  });
+  await session.launch();
 });
 
-after(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  if (browser) await browser.close().catch(() => {});
-  if (srv) {
-    if (srv.proc.exitCode !== null || srv.proc.signalCode) console.log(`server exited early (${srv.proc.exitCode ?? srv.proc.signalCode}):\n${srv.stderr().slice(-4000)}`);
-    writeFileSync('/tmp/broadcart-e2e-toss-sdk-server.log', srv.stderr());
-    await srv.stop();
-  }
-  if (pageErrors.length) console.log('page errors:\n' + pageErrors.join('\n'));
-});
+after(() => teardown(session, srv, '/tmp/broadcart-e2e-toss-sdk-server.log'));
 
 test('toss sdk: buy now → requestPayment → success redirect → order complete', { timeout: 90000 }, async () => {
   const page = await newPage('approve', 'approve');
@@ -209,7 +170,7 @@ test('toss sdk: buyer closes the window → cancel message, order stays PENDING_
   // paying again from the same sheet reopens the window for the same order (no second order)
   const before = (await myOrders()).length;
   await page.click('#checkout');
-  await until('second requestPayment', async () => (await recorded(page)).length === 2);
+  await until('second requestPayment', async () => (await recorded(page)).length === 2, 10000, 200);
   const again = await recorded(page);
   assert.equal(again[1].params.orderId, orderId);
   await page.waitForSelector('#checkout:not([disabled])', { timeout: 5000 });
