@@ -19,7 +19,8 @@ int bc_cart_json(bc_db *db, int64_t user_id, json_t **out)
         return BC_ERR;
     size_t i;
     json_t *l;
-    json_array_foreach(lines, i, l) subtotal += json_integer_value(json_object_get(l, "line_total"));
+    json_array_foreach (lines, i, l)
+        subtotal += json_integer_value(json_object_get(l, "line_total"));
     int64_t fee = bc_order_shipping_fee(subtotal);
     *out = json_pack("{s:o,s:I,s:I,s:I}", "lines", lines, "subtotal", (json_int_t)subtotal, "shipping_fee",
                      (json_int_t)fee, "total", (json_int_t)(subtotal + fee));

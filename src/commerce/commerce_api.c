@@ -126,8 +126,7 @@ static void h_order_create(bc_req *req)
             bc_res_error(req, 422, "VALIDATION_FAILED", "'items' must have 1 to 50 lines");
             return;
         }
-        json_array_foreach(items, i, it)
-        {
+        json_array_foreach (items, i, it) {
             json_int_t pid = 0, qty = 0;
             json_error_t err;
             if (json_unpack_ex(it, &err, JSON_STRICT, "{s:I,s:I}", "product_id", &pid, "quantity", &qty) != 0 ||

@@ -148,8 +148,7 @@ int bc_order_check_address(json_t *addr, char *msg, size_t msglen)
         snprintf(msg, msglen, "'shipping_address' must be an object");
         return BC_EINVAL;
     }
-    json_object_foreach(addr, key, v)
-    {
+    json_object_foreach (addr, key, v) {
         size_t i = 0;
         while (i < sizeof f / sizeof *f && strcmp(f[i].key, key) != 0)
             i++;
@@ -501,8 +500,7 @@ int bc_order_list(bc_db *db, int64_t buyer_id, int64_t seller_id, int64_t page, 
     items = json_array();
     size_t i;
     json_t *row;
-    json_array_foreach(ids, i, row)
-    {
+    json_array_foreach (ids, i, row) {
         json_t *o = NULL;
         int r = bc_order_json(db, json_integer_value(json_object_get(row, "id")), seller_id, &o);
         if (r == BC_ERR)
@@ -605,8 +603,7 @@ static int release_lines(bc_db *db, int64_t id, const char *reason)
         return BC_ERR;
     size_t i;
     json_t *r;
-    json_array_foreach(rows, i, r)
-    {
+    json_array_foreach (rows, i, r) {
         rc = bc_stock_release(db, json_integer_value(json_object_get(r, "product_id")),
                               json_integer_value(json_object_get(r, "quantity")), id, reason);
         if (rc != BC_OK)
@@ -679,8 +676,7 @@ int bc_order_expire_due(bc_db *db, int64_t now_ms)
         return BC_ERR;
     size_t i;
     json_t *r;
-    json_array_foreach(ids, i, r)
-    {
+    json_array_foreach (ids, i, r) {
         int rc = bc_order_expire_one(db, json_integer_value(json_object_get(r, "id")), now_ms);
         if (rc == 1)
             n++;

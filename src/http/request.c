@@ -300,8 +300,7 @@ int bc_http_validate_fields(json_t *body, const bc_field *fields, char *msg, siz
     }
     const char *key;
     json_t *val;
-    json_object_foreach(body, key, val)
-    {
+    json_object_foreach (body, key, val) {
         int known = 0;
         for (const bc_field *f = fields; f->name; f++)
             if (strcmp(f->name, key) == 0)

@@ -92,8 +92,7 @@ int bc_live_get(bc_db *db, int64_t id, int with_secret, json_t **out)
     }
     size_t i;
     json_t *row;
-    json_array_foreach(rows, i, row)
-    {
+    json_array_foreach (rows, i, row) {
         json_t *p = NULL;
         int prc = bc_live_product_json(db, json_integer_value(json_object_get(row, "product_id")), &p);
         if (prc == BC_ERR) {
@@ -143,8 +142,7 @@ static int append_lives(bc_db *db, json_t *rows, int with_secret, json_t *out)
 {
     size_t i;
     json_t *row;
-    json_array_foreach(rows, i, row)
-    {
+    json_array_foreach (rows, i, row) {
         json_t *l = NULL;
         int rc = bc_live_get(db, json_integer_value(json_object_get(row, "id")), with_secret, &l);
         if (rc == BC_ERR)
