@@ -41,8 +41,8 @@ static void h_openapi(bc_req *req)
 }
 
 static const bc_route app_routes[] = {
-    {"GET", "/healthz", 0, BC_RT_INLINE | BC_RT_HIDDEN, NULL, h_health, "ops", "Liveness probe", 200},
-    {"GET", "/api/openapi.json", 0, BC_RT_INLINE | BC_RT_HIDDEN, NULL, h_openapi, "ops", "This OpenAPI document", 200},
+    {"GET", "/healthz", 0, BC_RT_INLINE, NULL, h_health, "ops", "Liveness probe", 200},
+    {"GET", "/api/openapi.json", 0, BC_RT_INLINE, NULL, h_openapi, "ops", "This OpenAPI document", 200},
     {NULL},
 };
 

@@ -41,7 +41,7 @@ typedef struct bc_field {
 enum bc_route_flags {
     BC_RT_INLINE = 1,        /* run on the event-loop thread (must not block: no DB, no network) */
     BC_RT_LOOPBACK = 2,      /* only callers from 127.0.0.0/8 or ::1 (nginx-rtmp callbacks) */
-    BC_RT_HIDDEN = 4,        /* not listed in the OpenAPI document */
+    BC_RT_INTERNAL = 4,      /* not for API clients: listed in the OpenAPI document with x-internal: true */
     BC_RT_OPTIONAL_AUTH = 8, /* public, but a valid token is read when given */
 };
 

@@ -100,8 +100,6 @@ json_t *bc_http_openapi(void)
     json_t *paths = json_object();
     for (int i = 0; i < nroutes; i++) {
         const bc_route *r = routes[i];
-        if (r->flags & BC_RT_HIDDEN)
-            continue;
         json_t *item = json_object_get(paths, r->path);
         if (!item) {
             item = json_object();
@@ -115,6 +113,10 @@ json_t *bc_http_openapi(void)
         lower[k] = 0;
         json_object_set_new(op, "summary", json_string(r->summary ? r->summary : ""));
         json_object_set_new(op, "operationId", json_sprintf("%s %s", r->method, r->path));
+        if (r->flags & BC_RT_INTERNAL) /* the x-internal convention: tools leave these out of client docs */
+            json_object_set_new(op, "x-internal", json_true());
+        if (r->flags & BC_RT_LOOPBACK)
+            json_object_set_new(op, "x-loopback-only", json_true());
         if (r->tag)
             json_object_set_new(op, "tags", json_pack("[s]", r->tag));
         json_t *params = json_array();

@@ -1208,7 +1208,7 @@ const bc_route bc_sandbox_routes[] = {
      "Toss get payment (Basic auth) → Payment", 200},
     {"POST", "/sandbox-pg/v1/payments/{paymentKey}/cancel", 0, BC_RT_INLINE, NULL, h_cancel, "sandbox-pg",
      "Toss cancel {cancelReason, cancelAmount?} (Basic auth, Idempotency-Key) → Payment", 200},
-    {"GET", "/sandbox-pg/receipt/{paymentKey}", 0, BC_RT_INLINE | BC_RT_HIDDEN, NULL, h_receipt, "sandbox-pg",
+    {"GET", "/sandbox-pg/receipt/{paymentKey}", 0, BC_RT_INLINE | BC_RT_INTERNAL, NULL, h_receipt, "sandbox-pg",
      "Sandbox card receipt (HTML)", 200},
     {NULL},
 };

@@ -57,9 +57,15 @@ test('the web client is served', async () => {
   assert.match(await r.text(), /Broadcart/);
 });
 
-test('internal RTMP callbacks are not part of the public API document', async () => {
+test('every route is in the OpenAPI document; internal ones are marked x-internal', async () => {
   const { body: doc } = await api(srv, 'GET', '/api/openapi.json');
-  assert.ok(!Object.keys(doc.paths).some((p) => p.startsWith('/internal/')));
+  assert.ok(doc.paths['/healthz'].get);
+  assert.ok(doc.paths['/api/openapi.json'].get);
+  for (const p of ['/internal/rtmp/on_publish', '/internal/rtmp/on_publish_done', '/internal/rtmp/on_update']) {
+    assert.equal(doc.paths[p].post['x-internal'], true, p);
+    assert.equal(doc.paths[p].post['x-loopback-only'], true, p);
+  }
+  assert.equal(doc.paths['/api/v1/products'].get['x-internal'], undefined);
 });
 
 test('responses tell browsers not to sniff types', async () => {
