@@ -269,9 +269,10 @@ test('rtmp callbacks: key check, LIVE/ENDED transitions keyed on clientid', asyn
   }
 });
 
-test('rtmp callbacks are hidden from the OpenAPI document', async () => {
+test('rtmp callbacks are marked internal in the OpenAPI document', async () => {
   const doc = await api(srv, 'GET', '/api/openapi.json');
   assert.ok(doc.body.paths['/api/v1/lives']);
   assert.ok(doc.body.paths['/api/v1/lives/{id}/pin']);
-  assert.equal(doc.body.paths['/internal/rtmp/on_publish'], undefined);
+  assert.equal(doc.body.paths['/internal/rtmp/on_publish'].post['x-internal'], true);
+  assert.equal(doc.body.paths['/api/v1/lives/{id}/pin'].post['x-internal'], undefined);
 });
