@@ -105,6 +105,14 @@ int bc_email_check(const char *email)
     return BC_OK;
 }
 
+void bc_email_normalize(const char *email, char *out, size_t outlen)
+{
+    size_t n = 0;
+    for (; email[n] && n + 1 < outlen; n++)
+        out[n] = (char)tolower((unsigned char)email[n]);
+    out[n] = 0;
+}
+
 int bc_role_from_name(const char *name)
 {
     if (!name)
@@ -177,9 +185,7 @@ int bc_accounts_create_user(bc_db *db, const char *email, const char *password, 
     if (bc_password_hash(password, hash) != BC_OK)
         return BC_ENOMEM;
     char lower[256];
-    snprintf(lower, sizeof lower, "%s", email);
-    for (char *p = lower; *p; p++)
-        *p = (char)tolower((unsigned char)*p);
+    bc_email_normalize(email, lower, sizeof lower);
     int rc = bc_db_int(
         db, id, "INSERT INTO users (email, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
         "tttti", lower, name, role, hash, bc_now_ms());
@@ -204,10 +210,8 @@ static pthread_mutex_t throttle_lock = PTHREAD_MUTEX_INITIALIZER;
 static void throttle_key(const char *email, unsigned char key[16])
 {
     char lower[256];
-    size_t n = 0;
-    for (; email[n] && n < sizeof lower - 1; n++)
-        lower[n] = (char)tolower((unsigned char)email[n]);
-    crypto_generichash(key, 16, (const unsigned char *)lower, n, NULL, 0);
+    bc_email_normalize(email, lower, sizeof lower);
+    crypto_generichash(key, 16, (const unsigned char *)lower, strlen(lower), NULL, 0);
 }
 
 /* Finds the slot of key (or a free / expired one to take when create is set). Lock held. */

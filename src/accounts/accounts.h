@@ -25,6 +25,10 @@ char *bc_token_issue(int64_t user_id, const char *role, const char *name);
 /* Verifies signature, algorithm (HS256 only) and expiry; fills out. BC_OK or BC_EINVAL.
  * Usable as the http authenticator (no database access). */
 int bc_token_verify(const char *token, bc_auth *out);
+/* Writes email lowercased (ASCII letters; the form stored and looked up) into out, truncated to
+ * outlen - 1 bytes. */
+void bc_email_normalize(const char *email, char *out, size_t outlen);
+
 /* Maps "buyer"/"seller"/"admin" to enum bc_role (0 if unknown) and back. */
 int bc_role_from_name(const char *name);
 const char *bc_role_name(int role);

@@ -77,10 +77,7 @@ static void h_login(bc_req *req)
     json_error_t err;
     json_unpack_ex(bc_req_json(req), &err, 0, "{s:s,s:s}", "email", &email, "password", &password);
     char lower[256];
-    snprintf(lower, sizeof lower, "%s", email);
-    for (char *p = lower; *p; p++)
-        if (*p >= 'A' && *p <= 'Z')
-            *p = (char)(*p + 32);
+    bc_email_normalize(email, lower, sizeof lower);
     bc_db *db = bc_req_db(req);
     json_t *row = NULL;
     int64_t retry_s = 0, now = bc_now_ms();
