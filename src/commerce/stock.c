@@ -18,6 +18,18 @@ static int ledger(bc_db *db, int64_t product_id, int64_t delta, int64_t order_ro
     return rc < 0 ? BC_ERR : BC_OK;
 }
 
+/* Finishes a conditional stock UPDATE: changed is bc_db_exec's result. An error maps to
+ * BC_EBUSY/BC_ERR, no matching row to none; otherwise delta is recorded in the ledger. */
+static int after_update(bc_db *db, int changed, int none, int64_t product_id, int64_t delta, int64_t order_row_id,
+                        const char *reason, int64_t now)
+{
+    if (changed < 0)
+        return changed == BC_EBUSY ? BC_EBUSY : BC_ERR;
+    if (changed == 0)
+        return none;
+    return ledger(db, product_id, delta, order_row_id, reason, now);
+}
+
 int bc_stock_reserve(bc_db *db, int64_t product_id, int64_t qty, int64_t order_row_id, const char *reason)
 {
     int rc;
@@ -29,17 +41,7 @@ int bc_stock_reserve(bc_db *db, int64_t product_id, int64_t qty, int64_t order_r
                     " status = CASE WHEN stock - ? = 0 THEN 'SOLD_OUT' ELSE status END, updated_at = ?"
                     " WHERE id = ? AND stock >= ? AND status = 'ON_SALE' AND deleted = 0",
                     "iiiii", qty, qty, now, product_id, qty);
-    if (rc < 0) {
-        rc = rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
-        goto out;
-    }
-    if (rc == 0) {
-        rc = BC_ECONFLICT;
-        goto out;
-    }
-    rc = ledger(db, product_id, -qty, order_row_id, reason, now);
-out:
-    return rc;
+    return after_update(db, rc, BC_ECONFLICT, product_id, -qty, order_row_id, reason, now);
 }
 
 int bc_stock_release(bc_db *db, int64_t product_id, int64_t qty, int64_t order_row_id, const char *reason)
@@ -53,17 +55,7 @@ int bc_stock_release(bc_db *db, int64_t product_id, int64_t qty, int64_t order_r
                     " status = CASE WHEN status = 'SOLD_OUT' THEN 'ON_SALE' ELSE status END, updated_at = ?"
                     " WHERE id = ?",
                     "iii", qty, now, product_id);
-    if (rc < 0) {
-        rc = rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
-        goto out;
-    }
-    if (rc == 0) {
-        rc = BC_ENOTFOUND;
-        goto out;
-    }
-    rc = ledger(db, product_id, qty, order_row_id, reason, now);
-out:
-    return rc;
+    return after_update(db, rc, BC_ENOTFOUND, product_id, qty, order_row_id, reason, now);
 }
 
 int bc_stock_set(bc_db *db, int64_t product_id, int64_t new_stock, const char *reason)
@@ -90,15 +82,7 @@ int bc_stock_set(bc_db *db, int64_t product_id, int64_t new_stock, const char *r
                     " status = CASE WHEN status = 'HIDDEN' THEN 'HIDDEN' WHEN ? > 0 THEN 'ON_SALE' ELSE 'SOLD_OUT' END,"
                     " updated_at = ? WHERE id = ? AND stock = ?",
                     "iiiii", new_stock, new_stock, now, product_id, cur);
-    if (rc < 0) {
-        rc = rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
-        goto out;
-    }
-    if (rc == 0) {
-        rc = BC_ECONFLICT;
-        goto out;
-    }
-    rc = ledger(db, product_id, new_stock - cur, 0, reason, now);
+    rc = after_update(db, rc, BC_ECONFLICT, product_id, new_stock - cur, 0, reason, now);
 out:
     return rc;
 }
