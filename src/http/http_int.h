@@ -52,7 +52,7 @@ struct bc_req {
     json_t *json;
     bc_auth auth;
     int authed;
-    int peer_loopback;
+    int peer_loopback; /* set only for BC_RT_LOOPBACK routes */
     bc_db *db;
     /* response */
     int res_set;

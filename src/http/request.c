@@ -99,7 +99,8 @@ void bc_req_init(bc_req *r, h2o_req_t *hreq, const bc_route *route, const bc_rou
     } else {
         r->body = "";
     }
-    r->peer_loopback = peer_is_loopback(hreq);
+    /* only loopback-only routes (nginx-rtmp callbacks) look at the peer */
+    r->peer_loopback = route && (route->flags & BC_RT_LOOPBACK) ? peer_is_loopback(hreq) : 0;
 }
 
 void bc_req_cleanup(bc_req *r)
