@@ -6,7 +6,7 @@
 // Either way the browser comes back on #/pay/success?paymentKey&orderId&amount&paymentType or
 // #/pay/fail?code&message&orderId (web/views/pay.js).
 import { t } from './i18n.js';
-import { get, currentUser } from './api.js';
+import { get, post, currentUser } from './api.js';
 
 const SDK_TIMEOUT_MS = 20000;
 
@@ -139,4 +139,21 @@ export function canRetry(pending, signature) {
   if (o.status && o.status !== 'PENDING_PAYMENT') return false;
   const exp = Date.parse(o.expires_at);
   return !Number.isFinite(exp) || exp - Date.now() > 5000;
+}
+
+// Returns pay(body): creates the order for a POST /api/v1/orders body and hands it to the
+// gateway. A retry with the same body (the payment window was closed) pays the pending order
+// again instead of creating another; no order (no held stock, no emptied cart) is created when
+// the payment module cannot load. One per checkout view.
+export function orderPayer() {
+  let pending = null; // {signature, order}
+  return async function pay(body) {
+    const signature = JSON.stringify(body);
+    if (!canRetry(pending, signature)) {
+      await preparePayment();
+      const r = await post('/api/v1/orders', body);
+      pending = { signature, order: r.order || r };
+    }
+    await startPayment(pending.order);
+  };
 }

@@ -2,10 +2,10 @@
 import { h, mount } from '../dom.js';
 import { t, errorText } from '../i18n.js';
 import { price } from '../format.js';
-import { post, currentUser } from '../api.js';
+import { currentUser } from '../api.js';
 import { requireLogin } from '../app.js';
 import { addressForm, productImage, toast } from './ui.js';
-import { startPayment, paymentsConfig, preparePayment, canRetry } from '../pay.js';
+import { startPayment, paymentsConfig, preparePayment, orderPayer } from '../pay.js';
 
 // Shipping rule (BROADCART_SHIPPING_FEE / BROADCART_FREE_SHIPPING_OVER); the server's numbers win when it sends them.
 export function shippingFee(subtotal, cfg) {
@@ -31,7 +31,7 @@ export function openBuySheet(product, { liveId = null, initialQty = 1 } = {}) {
   const max = Math.max(1, Math.min(Number.isFinite(product.stock) ? product.stock : 99, 99));
   let qty = Math.min(Math.max(1, initialQty), max);
   let cfg = null;
-  let pending = null; // {signature, order}: an order whose payment window was closed, paid again on retry
+  const pay = orderPayer(); // a closed payment window is retried on the same pending order
 
   const qtyInput = h('input', { id: 'qty', type: 'number', min: 1, max, value: qty, inputmode: 'numeric', 'aria-label': t('buy.qty') });
   const dec = h('button', { type: 'button', class: 'step', id: 'qty-dec', 'aria-label': '-' }, '−');
@@ -75,13 +75,7 @@ export function openBuySheet(product, { liveId = null, initialQty = 1 } = {}) {
     try {
       const body = { items: [{ product_id: product.id, quantity: qty }], shipping_address: shipping };
       if (liveId != null) body.live_id = Number(liveId);
-      const signature = JSON.stringify(body);
-      if (!canRetry(pending, signature)) {
-        await preparePayment(); // no order (and no held stock) when the payment module cannot load
-        const r = await post('/api/v1/orders', body);
-        pending = { signature, order: r.order || r };
-      }
-      await startPayment(pending.order);
+      await pay(body);
     } catch (err) {
       console.error(err);
       const msg = orderErrorText(err);

@@ -2,11 +2,11 @@
 import { h, mount } from '../dom.js';
 import { t, errorText } from '../i18n.js';
 import { price } from '../format.js';
-import { cart, post, currentUser } from '../api.js';
+import { cart, currentUser } from '../api.js';
 import { requireLogin } from '../app.js';
 import { withStates, emptyState, productImage, pageTitle, toast, addressForm } from './ui.js';
 import { orderErrorText } from './buy.js';
-import { startPayment, preparePayment, canRetry } from '../pay.js';
+import { preparePayment, orderPayer } from '../pay.js';
 
 export async function render(ctx) {
   if (!currentUser()) { requireLogin(); return; }
@@ -59,7 +59,7 @@ function renderCheckout(ctx) {
     const lines = c.lines || [];
     if (!lines.length) { mount(body, emptyState(t('cart.empty'), h('a', { class: 'btn', href: '#/' }, t('pay.continue')))); return; }
     const addr = addressForm();
-    let pending = null; // {signature, order}: the cart is emptied into the order, so a retry pays that order
+    const pay = orderPayer(); // the cart is emptied into the order, so a retry pays that order
     preparePayment().catch(() => {});
     const err = h('div', { class: 'form-error', id: 'buy-error', role: 'alert', hidden: true });
     const btn = h('button', { class: 'btn btn-primary btn-block', id: 'checkout', type: 'submit' }, `${price(c.total)} ${t('buy.checkout')}`);
@@ -72,13 +72,7 @@ function renderCheckout(ctx) {
       btn.disabled = true;
       try {
         const body = { from_cart: true, shipping_address: shipping };
-        const signature = JSON.stringify(body);
-        if (!canRetry(pending, signature)) {
-          await preparePayment(); // no order (and no emptied cart) when the payment module cannot load
-          const r = await post('/api/v1/orders', body);
-          pending = { signature, order: r.order || r };
-        }
-        await startPayment(pending.order);
+        await pay(body);
       } catch (ex) {
         err.textContent = orderErrorText(ex) || errorText(ex); err.hidden = false; btn.disabled = false;
       }
