@@ -33,7 +33,9 @@ static char hls_dir[PATH_MAX + 8];  /* absolute {data_dir}/hls */
 
 /* As root, nginx workers run as nobody:nogroup and must write {abs}/hls (streaming.md gotcha 5).
  * The hls dir is chowned to them; every ancestor must be searchable by them: data_dir itself may
- * be private (mkdtemp's 0700), then its group becomes nogroup with g+x (nothing for others). */
+ * be private (mkdtemp's 0700), then its group becomes nogroup with g+x (nothing for others).
+ * Returns BC_OK, BC_EFORBIDDEN when an ancestor is closed to them (e.g. a checkout under /root,
+ * whose permissions are not ours to change), or BC_ERR. */
 static int grant_worker_access(const char *abs, const char *hls)
 {
     struct passwd *pw = getpwnam("nobody");
@@ -52,8 +54,8 @@ static int grant_worker_access(const char *abs, const char *hls)
     if (!(st.st_mode & S_IXOTH) && !(st.st_gid == gr->gr_gid && (st.st_mode & S_IXGRP))) {
         if ((st.st_mode & S_IRWXG) != 0 || chown(abs, (uid_t)-1, gr->gr_gid) != 0 ||
             chmod(abs, (st.st_mode & 07777) | S_IXGRP) != 0) {
-            bc_log_error("rtmp", "%s must be searchable by nobody:nogroup (chmod o+x, or g+x with group nogroup)", abs);
-            return BC_ERR;
+            bc_log_warn("rtmp", "%s is not searchable by nobody:nogroup (chmod o+x, or g+x with group nogroup)", abs);
+            return BC_EFORBIDDEN;
         }
     }
     char parent[PATH_MAX];
@@ -61,8 +63,8 @@ static int grant_worker_access(const char *abs, const char *hls)
     for (char *slash; (slash = strrchr(parent, '/')) && slash != parent;) {
         *slash = 0;
         if (stat(parent, &st) != 0 || !(st.st_mode & S_IXOTH)) {
-            bc_log_error("rtmp", "%s must be searchable by nobody (chmod o+x) for the HLS output", parent);
-            return BC_ERR;
+            bc_log_warn("rtmp", "%s is not searchable by nobody (chmod o+x) for the HLS output", parent);
+            return BC_EFORBIDDEN;
         }
     }
     return BC_OK;
@@ -85,8 +87,21 @@ int bc_rtmp_write_config(const char *data_dir, int http_port)
         bc_log_error("rtmp", "cannot create directories under %s: %s", abs, strerror(errno));
         goto out;
     }
-    if (as_root && grant_worker_access(abs, hls) != BC_OK)
-        goto out;
+    const char *user_line = "";
+    if (as_root) {
+        int g = grant_worker_access(abs, hls);
+        if (g == BC_OK) {
+            user_line = "user nobody nogroup;  # workers; they write hls_path\n";
+        } else if (g == BC_EFORBIDDEN) {
+            /* a dev checkout in a private home directory: the demo must still run. Production
+             * runs nginx-rtmp as its own service (deploy/) with its own user. */
+            bc_log_warn("rtmp", "nginx-rtmp workers run as root; put BROADCART_DATA_DIR where nobody can reach it "
+                                "to avoid that");
+            user_line = "user root root;  # the data dir is unreachable for nobody (see broadcart's log)\n";
+        } else {
+            goto out;
+        }
+    }
     snprintf(path, sizeof path, "%s/nginx.conf", rtmp_dir);
     snprintf(tmp, sizeof tmp, "%s/nginx.conf.tmp", rtmp_dir);
     if (bc_cfg.rtmp_callback_token[0] == 0) /* the callbacks prove they come from our nginx child */
@@ -129,9 +144,8 @@ int bc_rtmp_write_config(const char *data_dir, int http_port)
             "        }\n"
             "    }\n"
             "}\n",
-            RTMP_MODULE, as_root ? "user nobody nogroup;  # workers; they write hls_path\n" : "", rtmp_dir, rtmp_dir,
-            rtmp_dir, bc_cfg.rtmp_port, hls, http_port, bc_cfg.rtmp_callback_token, http_port,
-            bc_cfg.rtmp_callback_token, http_port, bc_cfg.rtmp_callback_token);
+            RTMP_MODULE, user_line, rtmp_dir, rtmp_dir, rtmp_dir, bc_cfg.rtmp_port, hls, http_port,
+            bc_cfg.rtmp_callback_token, http_port, bc_cfg.rtmp_callback_token, http_port, bc_cfg.rtmp_callback_token);
     if (fclose(f) != 0) {
         f = NULL;
         bc_log_error("rtmp", "cannot write %s: %s", tmp, strerror(errno));
