@@ -82,6 +82,11 @@ static const cfg_row rows[] = {
     INT_ROW("BROADCART_PWHASH_MEMLIMIT_KIB", pwhash_mem_kib, 8, 1048576, "65536", "KiB", "Argon2id memory cost"),
     INT_ROW("BROADCART_CHAT_RATE", chat_rate_per_10s, 1, 1000, "5", "messages/10 s",
             "Chat messages one user may send per 10 seconds"),
+    INT_ROW("BROADCART_WS_MAX_QUEUED", ws_max_queued_bytes, 16384, 268435456, "1048576", "bytes",
+            "Most bytes queued for one WebSocket connection (all frame kinds); beyond it the connection is closed "
+            "(1008)"),
+    INT_ROW("BROADCART_WS_PING_RATE", ws_ping_rate_per_10s, 0, 1000000, "50", "pings/10 s",
+            "Pings one WebSocket connection may send per 10 seconds before it is closed (1008); 0 = no limit"),
     STR_ROW("BROADCART_RTMP_CALLBACK_TOKEN", rtmp_callback_token, "",
             "Shared secret the nginx-rtmp callbacks carry as ?token= (generated at each start for serve --with-rtmp; "
             "set it when nginx-rtmp runs as its own service)"),

@@ -62,6 +62,8 @@ typedef struct bc_config {
     int pwhash_ops;                /* BROADCART_PWHASH_OPSLIMIT, Argon2id passes, default 2 */
     int pwhash_mem_kib;            /* BROADCART_PWHASH_MEMLIMIT_KIB, KiB, default 65536 */
     int chat_rate_per_10s;         /* BROADCART_CHAT_RATE, messages per user per 10 s, default 5 */
+    int ws_max_queued_bytes;       /* BROADCART_WS_MAX_QUEUED, bytes queued per WebSocket, default 1048576 */
+    int ws_ping_rate_per_10s;      /* BROADCART_WS_PING_RATE, pings per WebSocket per 10 s (0 = any), default 50 */
     char rtmp_callback_token[128]; /* BROADCART_RTMP_CALLBACK_TOKEN; nginx-rtmp callbacks must carry it (generated per
                                       start with --with-rtmp when unset) */
     char nginx_bin[256];           /* BROADCART_NGINX, path, default /usr/sbin/nginx */

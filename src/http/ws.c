@@ -1,6 +1,20 @@
 /* WebSocket endpoints (RFC 6455 via h2o + wslay) and the room hub. Each loop keeps its own room
  * table; bc_hub_publish serialises nothing itself: it shares one copy of the text with every loop
- * through h2o_multithread messages, and each loop writes it to its local connections. */
+ * through h2o_multithread messages, and each loop writes it to its local connections.
+ *
+ * Bounded queues: wslay queues every outgoing frame (our text frames, and the pong it answers
+ * each ping with, RFC 6455 §5.5.2) until the socket takes it, so a peer that stops reading
+ * makes the queue grow. After every received frame and every frame we queue, the connection's
+ * queued bytes (payload plus a per-frame overhead, all frame kinds) are checked against
+ * bc_cfg.ws_max_queued_bytes; beyond it the connection is closed with 1008 (policy violation,
+ * RFC 6455 §7.4.1) and its memory freed. A viewer that falls that far behind the room is closed
+ * the same way instead of silently missing frames (the client reconnects and reloads the state).
+ * Pings beyond bc_cfg.ws_ping_rate_per_10s per connection close it with 1008 as well.
+ *
+ * Closing from inside wslay (on_ws_message runs inside wslay_event_recv, inside
+ * h2o_websocket_proceed) cannot free the connection: policy_close queues the close frame, stops
+ * reading and arms a timer on the loop; the connection is freed either by h2o's own close path
+ * (once the close frame is sent) or by that timer, whichever comes first. */
 #include "http_int.h"
 
 #include <pthread.h>
@@ -11,8 +25,10 @@
 
 #define ROOM_BUCKETS 256
 #define MAX_WS_ROUTES 8
-#define MAX_RECV_BYTES 4096  /* larger frames close the connection with 1009 (RFC 6455 §7.4.1) */
-#define MAX_QUEUED_MSGS 1024 /* a viewer that lags further behind misses messages */
+#define MAX_RECV_BYTES 4096 /* larger frames close the connection with 1009 (RFC 6455 §7.4.1) */
+#define FRAME_OVERHEAD 64   /* bytes counted per queued frame on top of its payload (wslay's record + malloc) */
+#define PING_WINDOW_MS 10000
+#define CLOSE_GRACE_MS 2000 /* a connection closed for its ping rate gets this long to take the close frame */
 
 struct bc_ws {
     h2o_websocket_conn_t *conn;
@@ -22,8 +38,18 @@ struct bc_ws {
     int64_t room;
     int joined;
     int in_message; /* inside route->on_message, i.e. inside wslay_event_recv in h2o_websocket_proceed */
+    int closing;    /* policy_close ran: no more frames in or out, kill is linked */
+    int pings;      /* pings received in the window starting at ping_window_ms */
+    uint64_t ping_window_ms;
+    h2o_timeout_entry_t kill; /* frees the connection (zero timeout or the loop's grace timeout) */
     struct bc_ws *prev, *next;
 };
+
+/* What ws.c keeps per loop (bc_http_loop.rooms). */
+typedef struct ws_loop {
+    struct room *rooms[ROOM_BUCKETS];
+    h2o_timeout_t grace; /* CLOSE_GRACE_MS */
+} ws_loop;
 
 typedef struct room {
     int64_t id;
@@ -102,7 +128,7 @@ int bc_hub_count(int64_t id)
 
 static room *room_get(bc_http_loop *loop, int64_t id, int create)
 {
-    room **table = loop->rooms, **pp = &table[bucket(id)], *r;
+    room **table = ((ws_loop *)loop->rooms)->rooms, **pp = &table[bucket(id)], *r;
     while ((r = *pp) && r->id != id)
         pp = &r->next;
     if (!r && create) {
@@ -115,7 +141,7 @@ static room *room_get(bc_http_loop *loop, int64_t id, int create)
 
 static void room_remove_if_empty(bc_http_loop *loop, int64_t id)
 {
-    room **table = loop->rooms, **pp = &table[bucket(id)], *r;
+    room **table = ((ws_loop *)loop->rooms)->rooms, **pp = &table[bucket(id)], *r;
     while ((r = *pp) && r->id != id)
         pp = &r->next;
     if (r && !r->head) {
@@ -159,14 +185,79 @@ static void leave_room(bc_ws *ws)
         count_cb(ws->room, n);
 }
 
+/* Frees ws and its connection (leaves the room, runs on_close). Never call it from inside wslay. */
+static void ws_free(bc_ws *ws)
+{
+    if (h2o_timeout_is_linked(&ws->kill))
+        h2o_timeout_unlink(&ws->kill);
+    if (ws->joined)
+        leave_room(ws);
+    if (ws->route->on_close)
+        ws->route->on_close(ws);
+    h2o_websocket_close(ws->conn);
+    free(ws);
+}
+
+static void on_kill(h2o_timeout_entry_t *entry) { ws_free(H2O_STRUCT_FROM_MEMBER(bc_ws, kill, entry)); }
+
+/* Bytes queued for ws: payloads plus FRAME_OVERHEAD per frame (so empty pings count too). */
+static size_t queued_bytes(const bc_ws *ws)
+{
+    wslay_event_context_ptr c = ws->conn->ws_ctx;
+    return wslay_event_get_queued_msg_length(c) + wslay_event_get_queued_msg_count(c) * FRAME_OVERHEAD;
+}
+
+/* Fails the connection with 1008 (RFC 6455 §7.4.1) and reason (ASCII, < 124 bytes): queues the
+ * close frame and arms ws->kill, after grace_ms (0 or CLOSE_GRACE_MS); with 0 it also stops
+ * reading (the peer is not reading either, the close frame cannot reach it). Safe inside wslay
+ * callbacks. Only for an upgraded connection (conn->sock set). */
+static void policy_close(bc_ws *ws, const char *reason, int grace_ms)
+{
+    if (ws->closing)
+        return;
+    ws->closing = 1;
+    wslay_event_context_ptr c = ws->conn->ws_ctx;
+    wslay_event_queue_close(c, WSLAY_CODE_POLICY_VIOLATION, (const uint8_t *)reason, strlen(reason));
+    /* With a grace period, keep reading (frames are dropped, pings get no pong after the close)
+     * so that the peer's close reply ends the connection cleanly: closing a socket with unread
+     * input resets it, and the reset can destroy the close frame before the peer reads it. */
+    if (grace_ms == 0)
+        wslay_event_shutdown_read(c);
+    bc_log_info("ws", "closing a connection (1008): %s", reason);
+    h2o_context_t *ctx = &ws->loop->ctx;
+    h2o_timeout_link(ctx->loop, grace_ms ? &((ws_loop *)ws->loop->rooms)->grace : &ctx->zero_timeout, &ws->kill);
+}
+
+/* Closes ws when its queue is over the bound; returns 1 if so. */
+static int check_queue(bc_ws *ws)
+{
+    if (ws->closing || queued_bytes(ws) <= (size_t)bc_cfg.ws_max_queued_bytes)
+        return ws->closing;
+    policy_close(ws, "send queue over limit", 0);
+    return 1;
+}
+
 static void queue_text(bc_ws *ws, const char *text, size_t len)
 {
-    if (!ws->conn)
+    if (!ws->conn || ws->closing)
         return;
-    if (wslay_event_get_queued_msg_count(ws->conn->ws_ctx) > MAX_QUEUED_MSGS)
+    if (!ws->conn->sock) {
+        /* still sending the 101: frames wait in wslay; cannot be closed yet, so refuse beyond the bound */
+        if (queued_bytes(ws) + len + FRAME_OVERHEAD > (size_t)bc_cfg.ws_max_queued_bytes)
+            return;
+    } else if (queued_bytes(ws) + len + FRAME_OVERHEAD > (size_t)bc_cfg.ws_max_queued_bytes) {
+        policy_close(ws, "send queue over limit", 0);
         return;
+    }
     struct wslay_event_msg m = {WSLAY_TEXT_FRAME, (const uint8_t *)text, len};
     wslay_event_queue_msg(ws->conn->ws_ctx, &m);
+}
+
+/* Lets h2o send what is queued, unless the upgrade is still in flight (h2o proceeds itself then). */
+static void proceed(bc_ws *ws)
+{
+    if (ws->conn && ws->conn->sock)
+        h2o_websocket_proceed(ws->conn);
 }
 
 void bc_ws_send(bc_ws *ws, const char *text, size_t len)
@@ -175,8 +266,8 @@ void bc_ws_send(bc_ws *ws, const char *text, size_t len)
     /* From on_message we are already inside h2o_websocket_proceed -> wslay_event_recv: proceeding
      * again would re-enter wslay (and could close and free the connection under the caller); the
      * outer proceed loop sends the queued frame. */
-    if (ws->conn && !ws->in_message)
-        h2o_websocket_proceed(ws->conn);
+    if (!ws->in_message)
+        proceed(ws);
 }
 
 void bc_hub_publish(int64_t id, const char *text, size_t len)
@@ -213,7 +304,7 @@ static void on_hub_messages(h2o_multithread_receiver_t *receiver, h2o_linklist_t
         r = room_get(loop, m->room, 0);
         for (bc_ws *ws = r ? r->head : NULL, *next; ws; ws = next) {
             next = ws->next;
-            h2o_websocket_proceed(ws->conn);
+            proceed(ws);
         }
         if (atomic_fetch_sub(&m->text->refs, 1) == 1)
             free(m->text);
@@ -223,7 +314,11 @@ static void on_hub_messages(h2o_multithread_receiver_t *receiver, h2o_linklist_t
 
 void bc_ws_loop_init(bc_http_loop *loop)
 {
-    loop->rooms = calloc(ROOM_BUCKETS, sizeof(room *));
+    ws_loop *wl = calloc(1, sizeof *wl);
+    if (!wl)
+        abort(); /* at start, before any request */
+    h2o_timeout_init(loop->ctx.loop, &wl->grace, CLOSE_GRACE_MS);
+    loop->rooms = wl;
     h2o_multithread_register_receiver(loop->ctx.queue, &loop->hub_receiver, on_hub_messages);
 }
 
@@ -231,13 +326,22 @@ static void on_ws_message(h2o_websocket_conn_t *conn, const struct wslay_event_o
 {
     bc_ws *ws = conn->data;
     if (arg == NULL) {
-        if (ws->joined)
-            leave_room(ws);
-        if (ws->route->on_close)
-            ws->route->on_close(ws);
-        h2o_websocket_close(conn);
-        free(ws);
+        ws_free(ws);
         return;
+    }
+    /* wslay has already queued the pong of a ping, or the reply to a close */
+    if (check_queue(ws))
+        return;
+    if (arg->opcode == WSLAY_PING && bc_cfg.ws_ping_rate_per_10s > 0) {
+        uint64_t now = h2o_now(ws->loop->ctx.loop);
+        if (now - ws->ping_window_ms >= PING_WINDOW_MS) {
+            ws->ping_window_ms = now;
+            ws->pings = 0;
+        }
+        if (++ws->pings > bc_cfg.ws_ping_rate_per_10s) {
+            policy_close(ws, "too many pings", CLOSE_GRACE_MS);
+            return;
+        }
     }
     if (arg->opcode == WSLAY_TEXT_FRAME && ws->route->on_message) {
         ws->in_message = 1;
@@ -268,6 +372,7 @@ int bc_ws_try_upgrade(h2o_req_t *hreq, const char *client_key, const char *path,
     bc_ws *ws = calloc(1, sizeof *ws);
     ws->loop = bc_http_current_loop();
     ws->route = route;
+    ws->kill.cb = on_kill;
     if (status == 0)
         status = route->on_open(ws, &r);
     if (status != 0) {
