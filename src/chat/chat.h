@@ -7,8 +7,13 @@
  *   {"type":"viewers","count"}  {"type":"pin","product"}  {"type":"status","status"}
  *   {"type":"error","code","message"}   (only to the connection that caused it)
  * Client -> server: {"type":"chat","text":"..."}. Error codes: INVALID_MESSAGE, UNAUTHENTICATED,
- * EMPTY, TEXT_TOO_LONG, RATE_LIMITED, BUSY. Frames over 4096 bytes are closed by the http layer
- * with 1009 (RFC 6455 §7.4.1); only that connection is affected.
+ * EMPTY, TEXT_TOO_LONG, INVALID_CHARACTERS, RATE_LIMITED, BUSY. The text keeps any printable
+ * Unicode (Korean, emoji with ZWJ sequences and modifiers) but refuses control characters (C0,
+ * DEL, C1: U+0000-001F, U+007F-009F) and the bidi embeddings/overrides/isolates U+202A-202E,
+ * U+2066-2069 (INVALID_CHARACTERS; leading/trailing whitespace is trimmed first). Invalid
+ * UTF-8 in a text frame closes the connection with 1007 and a binary frame with 1003 (RFC 6455
+ * §8.1, §7.4.1, in the http layer). Frames over 4096 bytes are closed by the http layer with
+ * 1009 (RFC 6455 §7.4.1); only that connection is affected.
  *
  * Threads: the WebSocket callbacks run on the event loops and never touch the database; a
  * message is validated and rate-limited there, then stored and broadcast by a worker job.

@@ -9,12 +9,14 @@
  * bc_cfg.ws_max_queued_bytes; beyond it the connection is closed with 1008 (policy violation,
  * RFC 6455 §7.4.1) and its memory freed. A viewer that falls that far behind the room is closed
  * the same way instead of silently missing frames (the client reconnects and reloads the state).
- * Pings beyond bc_cfg.ws_ping_rate_per_10s per connection close it with 1008 as well.
+ * Pings beyond bc_cfg.ws_ping_rate_per_10s per connection close it with 1008 as well. Every
+ * route speaks JSON text: a binary frame closes the connection with 1003 (unsupported data).
  *
  * Closing from inside wslay (on_ws_message runs inside wslay_event_recv, inside
- * h2o_websocket_proceed) cannot free the connection: policy_close queues the close frame, stops
- * reading and arms a timer on the loop; the connection is freed either by h2o's own close path
- * (once the close frame is sent) or by that timer, whichever comes first. */
+ * h2o_websocket_proceed) cannot free the connection: fail_conn queues the close frame, arms a
+ * timer on the loop (zero for a peer that does not read, which also stops reading; else a short
+ * grace) and ignores further frames; the connection is freed either by h2o's own close path
+ * (close frames sent and received) or by that timer, whichever comes first. */
 #include "http_int.h"
 
 #include <pthread.h>
@@ -38,7 +40,7 @@ struct bc_ws {
     int64_t room;
     int joined;
     int in_message; /* inside route->on_message, i.e. inside wslay_event_recv in h2o_websocket_proceed */
-    int closing;    /* policy_close ran: no more frames in or out, kill is linked */
+    int closing;    /* fail_conn ran: no more frames in or out, kill is linked */
     int pings;      /* pings received in the window starting at ping_window_ms */
     uint64_t ping_window_ms;
     h2o_timeout_entry_t kill; /* frees the connection (zero timeout or the loop's grace timeout) */
@@ -207,23 +209,23 @@ static size_t queued_bytes(const bc_ws *ws)
     return wslay_event_get_queued_msg_length(c) + wslay_event_get_queued_msg_count(c) * FRAME_OVERHEAD;
 }
 
-/* Fails the connection with 1008 (RFC 6455 §7.4.1) and reason (ASCII, < 124 bytes): queues the
+/* Fails the connection with code (RFC 6455 §7.4.1) and reason (ASCII, < 124 bytes): queues the
  * close frame and arms ws->kill, after grace_ms (0 or CLOSE_GRACE_MS); with 0 it also stops
  * reading (the peer is not reading either, the close frame cannot reach it). Safe inside wslay
  * callbacks. Only for an upgraded connection (conn->sock set). */
-static void policy_close(bc_ws *ws, const char *reason, int grace_ms)
+static void fail_conn(bc_ws *ws, uint16_t code, const char *reason, int grace_ms)
 {
     if (ws->closing)
         return;
     ws->closing = 1;
     wslay_event_context_ptr c = ws->conn->ws_ctx;
-    wslay_event_queue_close(c, WSLAY_CODE_POLICY_VIOLATION, (const uint8_t *)reason, strlen(reason));
+    wslay_event_queue_close(c, code, (const uint8_t *)reason, strlen(reason));
     /* With a grace period, keep reading (frames are dropped, pings get no pong after the close)
      * so that the peer's close reply ends the connection cleanly: closing a socket with unread
      * input resets it, and the reset can destroy the close frame before the peer reads it. */
     if (grace_ms == 0)
         wslay_event_shutdown_read(c);
-    bc_log_info("ws", "closing a connection (1008): %s", reason);
+    bc_log_info("ws", "closing a connection (%u): %s", (unsigned)code, reason);
     h2o_context_t *ctx = &ws->loop->ctx;
     h2o_timeout_link(ctx->loop, grace_ms ? &((ws_loop *)ws->loop->rooms)->grace : &ctx->zero_timeout, &ws->kill);
 }
@@ -233,7 +235,7 @@ static int check_queue(bc_ws *ws)
 {
     if (ws->closing || queued_bytes(ws) <= (size_t)bc_cfg.ws_max_queued_bytes)
         return ws->closing;
-    policy_close(ws, "send queue over limit", 0);
+    fail_conn(ws, WSLAY_CODE_POLICY_VIOLATION, "send queue over limit", 0);
     return 1;
 }
 
@@ -246,7 +248,7 @@ static void queue_text(bc_ws *ws, const char *text, size_t len)
         if (queued_bytes(ws) + len + FRAME_OVERHEAD > (size_t)bc_cfg.ws_max_queued_bytes)
             return;
     } else if (queued_bytes(ws) + len + FRAME_OVERHEAD > (size_t)bc_cfg.ws_max_queued_bytes) {
-        policy_close(ws, "send queue over limit", 0);
+        fail_conn(ws, WSLAY_CODE_POLICY_VIOLATION, "send queue over limit", 0);
         return;
     }
     struct wslay_event_msg m = {WSLAY_TEXT_FRAME, (const uint8_t *)text, len};
@@ -339,9 +341,14 @@ static void on_ws_message(h2o_websocket_conn_t *conn, const struct wslay_event_o
             ws->pings = 0;
         }
         if (++ws->pings > bc_cfg.ws_ping_rate_per_10s) {
-            policy_close(ws, "too many pings", CLOSE_GRACE_MS);
+            fail_conn(ws, WSLAY_CODE_POLICY_VIOLATION, "too many pings", CLOSE_GRACE_MS);
             return;
         }
+    }
+    if (arg->opcode == WSLAY_BINARY_FRAME) {
+        /* every route speaks JSON text; invalid UTF-8 in a text frame is failed by wslay (1007) */
+        fail_conn(ws, WSLAY_CODE_UNSUPPORTED_DATA, "text frames only", CLOSE_GRACE_MS);
+        return;
     }
     if (arg->opcode == WSLAY_TEXT_FRAME && ws->route->on_message) {
         ws->in_message = 1;

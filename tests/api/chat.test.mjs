@@ -144,6 +144,82 @@ test('validation errors: too long, empty, malformed; connection and room keep wo
   }
 });
 
+test('text hygiene: control and bidi-override characters refused, emoji and Korean kept', async () => {
+  const u = await makeUser(srv, 'buyer', 'Hygiene');
+  const o = await makeUser(srv, 'buyer', 'Watcher');
+  const c = await client(liveId, u.token);
+  const other = await client(liveId, o.token);
+  try {
+    const refused = [
+      'bell \u0007 and \u001b[31m red', // C0 + ANSI escape
+      'line one\r\nline two', // C0 inside (edges are trimmed)
+      'tab\tinside',
+      'nul-free but DEL \u007f',
+      'C1 next line \u0085 here', // U+0085
+      'C1 CSI \u009b31m',
+      'right-to-left override \u202e txt.exe',
+      'embedding \u202a x', // U+202A
+      'isolate \u2066 x \u2069', // U+2066..2069
+      'first strong isolate \u2068 x',
+    ];
+    for (const text of refused) {
+      const m = c.mark();
+      c.send({ type: 'chat', text }); // JSON.stringify escapes C0 as \u00XX, the rest goes raw
+      const e = await c.waitFor((x) => x.type === 'error', { from: m });
+      assert.equal(e.code, 'INVALID_CHARACTERS', text);
+      assert.equal(typeof e.message, 'string');
+    }
+    // a lone surrogate is not UTF-8: refused as a malformed message
+    const m = c.mark();
+    c.send('{"type":"chat","text":"half \\ud83d emoji"}');
+    assert.equal((await c.waitFor((x) => x.type === 'error', { from: m })).code, 'INVALID_MESSAGE');
+    // what a viewer really types passes untouched: Korean, emoji with skin tone and ZWJ, RLM/LRM marks
+    const kept = ['안녕하세요! 오늘 방송 최고 👍🏻', '가족 👨‍👩‍👧 ❤️ 🇰🇷', 'שלום \u200f123 ok'];
+    for (const text of kept) {
+      c.send({ type: 'chat', text });
+      const f = await other.waitFor((x) => x.type === 'chat' && x.text === text);
+      assert.equal(f.user.name, 'Hygiene');
+    }
+    await sleep(150);
+    assert.equal(c.frames.filter((x) => x.type === 'error').length, refused.length + 1);
+    const seen = other.chats().map((x) => x.text);
+    assert.ok(!seen.some((t) => /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(t)), JSON.stringify(seen));
+    // nothing refused was stored either
+    const h = await api(srv, 'GET', `/api/v1/lives/${liveId}/chat?limit=200`);
+    assert.equal(h.status, 200);
+    assert.ok(!h.body.items.some((x) => /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(x.text)));
+    assert.equal(c.ws.readyState, WebSocket.OPEN);
+  } finally {
+    c.close(); other.close();
+  }
+});
+
+test('invalid UTF-8 closes with 1007, a binary frame with 1003; the room keeps working', async () => {
+  const u = await makeUser(srv, 'buyer', 'Bytes');
+  const o = await makeUser(srv, 'buyer', 'Listener');
+  const other = await client(liveId, o.token);
+  const bad = await client(liveId, u.token);
+  const bin = await client(liveId, u.token);
+  try {
+    // raw bytes in a text frame: an overlong '/' and a lone continuation byte
+    bad.ws.send(Buffer.concat([Buffer.from('{"type":"chat","text":"'), Buffer.from([0xc0, 0xaf, 0x80]), Buffer.from('"}')]), { binary: false });
+    assert.equal(await Promise.race([bad.closed, sleep(3000).then(() => 'timeout')]), 1007);
+    bin.ws.send(Buffer.from(JSON.stringify({ type: 'chat', text: 'as binary' })), { binary: true });
+    assert.equal(await Promise.race([bin.closed, sleep(4000).then(() => 'timeout')]), 1003);
+    await sleep(100);
+    assert.ok(!other.chats().some((x) => x.text === 'as binary'));
+    const c = await client(liveId, u.token);
+    try {
+      c.send({ type: 'chat', text: 'text still works' });
+      await other.waitFor((x) => x.type === 'chat' && x.text === 'text still works');
+    } finally {
+      c.close();
+    }
+  } finally {
+    other.close(); bad.close(); bin.close();
+  }
+});
+
 test('rate limit: 5 messages per 10 s per user', async () => {
   const u = await makeUser(srv, 'buyer', 'Fast');
   const o = await makeUser(srv, 'buyer', 'Other');
