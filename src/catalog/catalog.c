@@ -291,10 +291,11 @@ int bc_catalog_image_url_ok(const char *url)
     return 1;
 }
 
-int bc_catalog_check_product(json_t *body, char *msg, size_t msglen)
+int bc_catalog_check_product(json_t *body, const char **code, char *msg, size_t msglen)
 {
     const char *key;
     json_t *v;
+    *code = "VALIDATION_FAILED";
     json_object_foreach (body, key, v) {
         if (json_is_null(v) && strcmp(key, "description") != 0 && strcmp(key, "category_id") != 0 &&
             strcmp(key, "images") != 0) {
@@ -311,6 +312,13 @@ int bc_catalog_check_product(json_t *body, char *msg, size_t msglen)
             snprintf(msg, msglen, "'name' may not be blank");
             return BC_EINVAL;
         }
+    }
+    json_t *price = json_object_get(body, "price");
+    if (json_is_integer(price) && json_integer_value(price) < BC_CATALOG_MIN_PRICE) {
+        *code = "PRICE_TOO_LOW";
+        snprintf(msg, msglen, "'price' must be at least %d KRW: an order of 0 KRW cannot be paid",
+                 BC_CATALOG_MIN_PRICE);
+        return BC_EINVAL;
     }
     json_t *st = json_object_get(body, "status");
     if (st) {

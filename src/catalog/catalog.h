@@ -53,11 +53,17 @@ int bc_catalog_list(bc_db *db, const bc_product_query *q, json_t **out);
  * [A-Za-z0-9/._-], no "..", no "//", not ending in '/'. External URLs (http:, https:, //host)
  * are refused: they would cause mixed content and let a seller track buyers. */
 int bc_catalog_image_url_ok(const char *url);
-/* Checks a product body beyond its route schema (both POST and PATCH): name not blank,
- * status one of ON_SALE|SOLD_OUT|HIDDEN, images an array (<= 10) of acceptable URLs, no null
- * except for description, category_id and images. Writes a message into msg on failure.
- * BC_OK or BC_EINVAL. */
-int bc_catalog_check_product(json_t *body, char *msg, size_t msglen);
+/* Lowest product price, KRW. A price of 0 would make orders of 0 KRW, which no payment gateway
+ * accepts (Toss refuses amount 0), so nothing could ever pay them; a free gift goes with a paid
+ * product instead. */
+#define BC_CATALOG_MIN_PRICE 1
+
+/* Checks a product body beyond its route schema (both POST and PATCH): name not blank, price
+ * (when present) >= BC_CATALOG_MIN_PRICE, status one of ON_SALE|SOLD_OUT|HIDDEN, images an
+ * array (<= 10) of acceptable URLs, no null except for description, category_id and images.
+ * On failure writes the API error code into *code (static: "PRICE_TOO_LOW" for the price, else
+ * "VALIDATION_FAILED") and a message into msg. BC_OK or BC_EINVAL. */
+int bc_catalog_check_product(json_t *body, const char **code, char *msg, size_t msglen);
 
 /* Creates a product of seller_id from a checked body {name, description?, price, stock,
  * category_id?, status?, images?} in one transaction; the initial stock goes through

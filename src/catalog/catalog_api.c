@@ -191,8 +191,9 @@ static void h_product_create(bc_req *req)
 {
     char msg[160];
     json_t *body = bc_req_json(req);
-    if (bc_catalog_check_product(body, msg, sizeof msg) != BC_OK) {
-        bc_res_error(req, 422, "VALIDATION_FAILED", "%s", msg);
+    const char *code = NULL;
+    if (bc_catalog_check_product(body, &code, msg, sizeof msg) != BC_OK) {
+        bc_res_error(req, 422, code, "%s", msg);
         return;
     }
     int64_t id = 0;
@@ -207,8 +208,9 @@ static void h_product_update(bc_req *req)
     json_t *body = bc_req_json(req);
     if (authorize_change(req, &id) != BC_OK)
         return;
-    if (bc_catalog_check_product(body, msg, sizeof msg) != BC_OK) {
-        bc_res_error(req, 422, "VALIDATION_FAILED", "%s", msg);
+    const char *code = NULL;
+    if (bc_catalog_check_product(body, &code, msg, sizeof msg) != BC_OK) {
+        bc_res_error(req, 422, code, "%s", msg);
         return;
     }
     send_product(req, bc_catalog_product_update(bc_req_db(req), id, body), id, 200);

@@ -86,8 +86,9 @@ typedef struct bc_order_item {
 } bc_order_item;
 
 /* Why bc_order_create refused: code is a static API error code ("OUT_OF_STOCK",
- * "PRODUCT_NOT_FOUND", "TOTAL_TOO_LARGE", "CART_EMPTY", "LIVE_NOT_FOUND", "INVALID_QUANTITY",
- * "TOO_MANY_LINES"); product_id/product_name name the offending product when there is one. */
+ * "PRODUCT_NOT_FOUND", "TOTAL_TOO_LARGE", "CART_EMPTY", "LIVE_NOT_FOUND",
+ * "LIVE_PRODUCT_MISMATCH", "ORDER_AMOUNT_ZERO", "INVALID_QUANTITY", "TOO_MANY_LINES");
+ * product_id/product_name name the offending product when there is one. */
 typedef struct bc_order_problem {
     const char *code;
     int64_t product_id;
@@ -98,7 +99,11 @@ typedef struct bc_order_problem {
  * duplicates merged; quantity 1..BC_ORDER_MAX_QTY) or, when items is NULL, from the buyer's
  * cart (emptied in the same transaction); unit prices from the database; every line reserved
  * with bc_stock_reserve; expires_at = now + bc_cfg.order_ttl_s. addr (borrowed) must already be
- * valid (bc_order_check_address); live_id 0 = none. On success *out_id is the order row id.
+ * valid (bc_order_check_address); live_id 0 = none, else a live that carries every ordered
+ * product (bc_live_carries: LIVE_NOT_FOUND / LIVE_PRODUCT_MISMATCH). An amount of 0 KRW (only
+ * possible with products priced 0 before the catalog refused that) is refused with
+ * ORDER_AMOUNT_ZERO: no gateway takes it, and nothing else could ever pay the order.
+ * On success *out_id is the order row id.
  * Returns BC_OK; BC_EINVAL / BC_ENOTFOUND / BC_ECONFLICT with *why filled (nothing changed);
  * BC_EBUSY or BC_ERR. */
 int bc_order_create(bc_db *db, int64_t buyer_id, const bc_order_item *items, size_t n, json_t *addr, int64_t live_id,

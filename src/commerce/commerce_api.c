@@ -164,8 +164,13 @@ static void h_order_create(bc_req *req)
     } else if (rc == BC_ENOTFOUND && why.code) {
         snprintf(msg, sizeof msg, "product %lld does not exist", (long long)why.product_id);
         send_error_extra(req, 404, "PRODUCT_NOT_FOUND", msg, "product_id", json_integer(why.product_id));
+    } else if (rc == BC_EINVAL && why.code && strcmp(why.code, "LIVE_PRODUCT_MISMATCH") == 0) {
+        snprintf(msg, sizeof msg, "live %lld does not carry '%s'", (long long)live_id, why.product_name);
+        send_error_extra(req, 422, why.code, msg, "product_id", json_integer(why.product_id));
     } else if (rc == BC_EINVAL && why.code) {
-        const char *m = strcmp(why.code, "TOTAL_TOO_LARGE") == 0  ? "the order total may not exceed 1,000,000,000 KRW"
+        const char *m = strcmp(why.code, "TOTAL_TOO_LARGE") == 0 ? "the order total may not exceed 1,000,000,000 KRW"
+                        : strcmp(why.code, "ORDER_AMOUNT_ZERO") == 0
+                            ? "the order total is 0 KRW, which cannot be paid; free items go with a paid order"
                         : strcmp(why.code, "CART_EMPTY") == 0     ? "the cart is empty"
                         : strcmp(why.code, "LIVE_NOT_FOUND") == 0 ? "'live_id' is not an existing live"
                         : strcmp(why.code, "INVALID_QUANTITY") == 0

@@ -3,6 +3,8 @@
  * and cancel never overwrite each other. */
 #include "commerce.h"
 
+#include "../live/live.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -277,15 +279,6 @@ int bc_order_create(bc_db *db, int64_t buyer_id, const bc_order_item *items, siz
             goto out;
         }
     }
-    if (live_id > 0) {
-        int64_t one = 0;
-        rc = bc_db_int(db, &one, "SELECT 1 FROM lives WHERE id = ?", "i", live_id);
-        if (rc != 1) {
-            problem(why, "LIVE_NOT_FOUND", 0, NULL);
-            rc = rc < 0 ? BC_ERR : BC_EINVAL;
-            goto out;
-        }
-    }
     /* price every line from the database */
     for (size_t i = 0; i < nl; i++) {
         json_decref(prod);
@@ -307,6 +300,14 @@ int bc_order_create(bc_db *db, int64_t buyer_id, const bc_order_item *items, siz
             rc = BC_ENOMEM;
             goto out;
         }
+        if (live_id > 0 && (rc = bc_live_carries(db, live_id, lines[i].product_id)) != BC_OK) {
+            if (rc == BC_ENOTFOUND)
+                problem(why, "LIVE_NOT_FOUND", 0, NULL);
+            else if (rc == BC_ECONFLICT)
+                problem(why, "LIVE_PRODUCT_MISMATCH", lines[i].product_id, lines[i].name);
+            rc = rc == BC_ENOTFOUND || rc == BC_ECONFLICT ? BC_EINVAL : rc;
+            goto out;
+        }
         lines[i].unit_price = json_integer_value(json_object_get(prod, "price"));
         lines[i].seller_id = json_integer_value(json_object_get(prod, "seller_id"));
         lines[i].line_total = lines[i].unit_price * lines[i].quantity; /* <= 1e8 * 1e3 */
@@ -315,6 +316,12 @@ int bc_order_create(bc_db *db, int64_t buyer_id, const bc_order_item *items, siz
     int64_t fee = bc_order_shipping_fee(subtotal);
     if (subtotal + fee > BC_ORDER_MAX_AMOUNT) {
         problem(why, "TOTAL_TOO_LARGE", 0, NULL);
+        rc = BC_EINVAL;
+        goto out;
+    }
+    if (subtotal + fee <= 0) {
+        /* only products priced 0 before the catalog refused price 0: the gateway cannot take 0 KRW */
+        problem(why, "ORDER_AMOUNT_ZERO", 0, NULL);
         rc = BC_EINVAL;
         goto out;
     }

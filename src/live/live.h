@@ -84,6 +84,12 @@ int bc_live_end_orphans(bc_db *db);
 /* The highest live id (0 when none) into *out. BC_OK or BC_ERR. */
 int bc_live_max_id(bc_db *db, int64_t *out);
 
+/* Whether live live_id carries product_id (one of its live_products, created with the live or
+ * added by pinning), for orders placed from a live; any status, ENDED included (replays sell
+ * too). Reads inside the caller's transaction. Returns BC_OK (it does), BC_ENOTFOUND (no such
+ * live), BC_ECONFLICT (the live exists and does not carry it), BC_EBUSY or BC_ERR. */
+int bc_live_carries(bc_db *db, int64_t live_id, int64_t product_id);
+
 /* ---- RTMP ingest (rtmp.c) ---- */
 
 /* Writes {data_dir}/rtmp/nginx.conf for RTMP on bc_cfg.rtmp_port with HLS into {data_dir}/hls

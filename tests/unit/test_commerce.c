@@ -289,6 +289,64 @@ static json_t *address(void)
                      "address1", "서울");
 }
 
+static int64_t orders_count(fixture *f)
+{
+    int64_t n = -1;
+    bc_db_int(f->db, &n, "SELECT COUNT(*) FROM orders", "");
+    return n;
+}
+
+/* live_id must carry every product (LIVE_PRODUCT_MISMATCH / LIVE_NOT_FOUND) and an order of 0 KRW
+ * is refused (ORDER_AMOUNT_ZERO); each refusal writes nothing. */
+static void order_live_and_zero_amount_rules(void **state)
+{
+    fixture *f = *state;
+    char st[16];
+    json_t *addr = address();
+    bc_order_problem why;
+    int64_t id = 0, live = 0, other = 0, now = bc_now_ms();
+    bc_cfg.shipping_fee = 3000;
+    bc_cfg.free_shipping_over = 50000;
+    bc_cfg.order_ttl_s = 600;
+    assert_int_equal(bc_db_int(f->db, &other,
+                               "INSERT INTO products (seller_id, name, price, stock, status, created_at, updated_at)"
+                               " VALUES (?, 'Gift', 0, 5, 'ON_SALE', ?, ?) RETURNING id",
+                               "iii", f->seller, now, now),
+                     1);
+    assert_int_equal(bc_db_int(f->db, &live,
+                               "INSERT INTO lives (seller_id, title, status, scheduled_at, stream_key, created_at)"
+                               " VALUES (?, 'L', 'SCHEDULED', ?, 'k', ?) RETURNING id",
+                               "iii", f->seller, now, now),
+                     1);
+    assert_int_equal(bc_db_exec(f->db, "INSERT INTO live_products (live_id, product_id, position) VALUES (?, ?, 0)",
+                                "ii", live, f->product),
+                     1);
+
+    bc_order_item mixed[] = {{f->product, 1}, {other, 1}};
+    assert_int_equal(bc_order_create(f->db, f->buyer, mixed, 2, addr, live, &why, &id), BC_EINVAL);
+    assert_string_equal(why.code, "LIVE_PRODUCT_MISMATCH");
+    assert_int_equal(why.product_id, other);
+    assert_string_equal(why.product_name, "Gift");
+    assert_int_equal(bc_order_create(f->db, f->buyer, mixed, 2, addr, live + 100, &why, &id), BC_EINVAL);
+    assert_string_equal(why.code, "LIVE_NOT_FOUND");
+    assert_int_equal(stock_of(f, st, sizeof st), 3);
+    assert_int_equal(orders_count(f), 0);
+
+    /* only the 0 KRW product: nothing to pay, refused */
+    bc_order_item gift[] = {{other, 2}};
+    assert_int_equal(bc_order_create(f->db, f->buyer, gift, 1, addr, 0, &why, &id), BC_EINVAL);
+    assert_string_equal(why.code, "ORDER_AMOUNT_ZERO");
+    assert_int_equal(orders_count(f), 0);
+
+    /* the live's own product from the live, and the gift along with a paid product: accepted */
+    bc_order_item carried[] = {{f->product, 1}};
+    assert_int_equal(bc_order_create(f->db, f->buyer, carried, 1, addr, live, &why, &id), BC_OK);
+    assert_int_equal(bc_order_create(f->db, f->buyer, mixed, 2, addr, 0, &why, &id), BC_OK);
+    assert_int_equal(stock_of(f, st, sizeof st), 1);
+    assert_int_equal(orders_count(f), 2);
+    json_decref(addr);
+}
+
 static void order_create_expire_cancel(void **state)
 {
     fixture *f = *state;
@@ -396,6 +454,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(stock_reserve_release, setup_db, teardown_db),
         cmocka_unit_test_setup_teardown(stock_set_rules, setup_db, teardown_db),
         cmocka_unit_test_setup_teardown(order_create_expire_cancel, setup_db, teardown_db),
+        cmocka_unit_test_setup_teardown(order_live_and_zero_amount_rules, setup_db, teardown_db),
     };
     return cmocka_run_group_tests(t, NULL, NULL);
 }
