@@ -183,3 +183,30 @@ test('a connection that pings faster than BROADCART_WS_PING_RATE is closed with 
     await s2.stop();
   }
 });
+
+// The queue drains as a viewer reads: more chat than the bound, in bursts below it, reaches everyone.
+// (A burst published faster than one loop pass can write is queued in full, so the bound must stay
+// well above the largest burst; the default 1 MiB is ~1000 messages of 300 Korean characters.)
+test('chat well beyond a small BROADCART_WS_MAX_QUEUED, in bursts below it, reaches every reading viewer', async () => {
+  const s3 = await startServer({ env: { BROADCART_WS_MAX_QUEUED: '16384', BROADCART_CHAT_RATE: '1000' } });
+  try {
+    const sel = await makeUser(s3, 'seller', 'Burst Seller');
+    const id = await newLive(s3, sel);
+    const b = await makeUser(s3, 'buyer', 'Burster');
+    const readers = await Promise.all([1, 2, 3].map(() => chatClient(s3, id, b.token)));
+    const w = await chatClient(s3, id, b.token);
+    const texts = Array.from({ length: 60 }, (_, i) => `${i} ${'가'.repeat(250)}`); // ~800 bytes a frame, ~48 KB in all
+    for (let i = 0; i < texts.length; i++) {
+      w.ws.send(JSON.stringify({ type: 'chat', text: texts[i] }));
+      if (i % 5 === 4) await sleep(200); // bursts of ~4 KB
+    }
+    for (const r of readers) {
+      await waitFor(r.frames, (x) => x.type === 'chat' && x.text === texts[59], 10000);
+      assert.deepEqual(r.frames.filter((x) => x.type === 'chat').map((x) => x.text), texts);
+      assert.equal(r.closeCode, null);
+    }
+    for (const c of [...readers, w]) c.ws.terminate();
+  } finally {
+    await s3.stop();
+  }
+});
