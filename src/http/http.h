@@ -129,7 +129,8 @@ void bc_res_from_err(bc_req *req, int err);
 typedef struct bc_ws bc_ws;
 /* A WebSocket endpoint. on_open runs on the loop thread at the handshake with the request view
  * (no DB): return 0 to accept, or an HTTP status (401/404…) to refuse. on_message gets each
- * complete text message; on_close is called once. All three run on the connection's loop. */
+ * complete text message (a binary frame closes the connection with 1003); on_close is called
+ * once. All three run on the connection's loop. */
 typedef struct bc_ws_route {
     const char *path; /* pattern with {name} segments */
     int (*on_open)(bc_ws *ws, bc_req *req);
@@ -142,12 +143,15 @@ void bc_http_register_ws(const bc_ws_route *route);
 /* Per-connection user data (owned by the caller; free it in on_close). */
 void bc_ws_set_data(bc_ws *ws, void *data);
 void *bc_ws_data(bc_ws *ws);
-/* Sends a text frame to this connection (loop thread only). */
+/* Queues a text frame to this connection (loop thread only). When the connection's queued
+ * bytes would exceed bc_cfg.ws_max_queued_bytes (a peer that does not read), the frame is not
+ * queued and the connection is closed with 1008 (RFC 6455 §7.4.1) instead. */
 void bc_ws_send(bc_ws *ws, const char *text, size_t len);
 /* Joins a room (one per connection); the hub keeps per-room counts across loops. */
 void bc_ws_join(bc_ws *ws, int64_t room);
 /* Sends text to every connection in room on every loop; callable from any thread. The text
- * is copied once and shared by all loops. */
+ * is copied once and shared by all loops. A connection that cannot take it within its queue
+ * bound is closed (1008) as with bc_ws_send. */
 void bc_hub_publish(int64_t room, const char *text, size_t len);
 /* Current number of connections in room across all loops. */
 int bc_hub_count(int64_t room);

@@ -114,7 +114,7 @@ function renderProducts(ctx) {
       h('h3', null, p ? t('studio.editProduct') : t('studio.newProduct')),
       f('name', t('studio.name'), { required: true, maxlength: 200, value: p ? p.name : '' }),
       h('div', { class: 'row2' },
-        f('price', t('studio.price'), { type: 'number', min: 0, step: 1, required: true, value: p ? p.price : '' }),
+        f('price', t('studio.price'), { type: 'number', min: 1, step: 1, required: true, value: p ? p.price : '' }),
         f('stock', t('studio.stock'), { type: 'number', min: 0, step: 1, required: true, value: p ? p.stock : '' })),
       h('div', { class: 'row2' },
         h('label', { class: 'field' }, h('span', null, t('studio.category')), cat),
