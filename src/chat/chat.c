@@ -310,31 +310,6 @@ static int is_space(unsigned char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
-/* 1 when the UTF-8 text (n bytes, valid UTF-8 as jansson guarantees) holds a code point chat
- * refuses: C0 and C1 controls and DEL (U+0000-001F, U+007F-009F) or a bidi embedding, override
- * or isolate (U+202A-202E, U+2066-2069, Unicode UAX #9 §2), which can reorder the text around
- * it. Emoji, ZWJ (U+200D), variation selectors and the marks U+200E/U+200F are allowed. */
-static int has_refused_chars(const char *text, size_t n)
-{
-    const unsigned char *s = (const unsigned char *)text;
-    for (size_t i = 0; i < n;) {
-        uint32_t cp = s[i];
-        size_t k = cp < 0x80 ? 1 : cp < 0xE0 ? 2 : cp < 0xF0 ? 3 : 4;
-        if (i + k > n)
-            return 1; /* cannot happen with jansson's UTF-8; refuse rather than read past */
-        if (k == 2)
-            cp = (cp & 0x1Fu) << 6 | (s[i + 1] & 0x3Fu);
-        else if (k == 3)
-            cp = (cp & 0x0Fu) << 12 | (s[i + 1] & 0x3Fu) << 6 | (s[i + 2] & 0x3Fu);
-        else if (k == 4)
-            cp = (cp & 0x07u) << 18 | (s[i + 1] & 0x3Fu) << 12 | (s[i + 2] & 0x3Fu) << 6 | (s[i + 3] & 0x3Fu);
-        if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069))
-            return 1;
-        i += k;
-    }
-    return 0;
-}
-
 static void ws_message(bc_ws *ws, const char *data, size_t len)
 {
     conn_state *st = bc_ws_data(ws);
@@ -369,7 +344,7 @@ static void ws_message(bc_ws *ws, const char *data, size_t len)
         send_error(ws, "TEXT_TOO_LONG", "a message may have at most 300 characters");
         goto out;
     }
-    if (has_refused_chars(text, n)) {
+    if (bc_utf8_has_unsafe(text, n)) {
         send_error(ws, "INVALID_CHARACTERS", "a message may not contain control or bidirectional-override characters");
         goto out;
     }

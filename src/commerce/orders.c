@@ -106,11 +106,10 @@ int bc_order_check_shipment(const char *carrier, const char *tracking_number, ch
             snprintf(msg, msglen, "'%s' must be 1 to 40 characters and not blank", f[i].name);
             return BC_EINVAL;
         }
-        for (const char *p = s; *p; p++)
-            if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-                snprintf(msg, msglen, "'%s' may not contain control characters", f[i].name);
-                return BC_EINVAL;
-            }
+        if (bc_utf8_has_unsafe(s, strlen(s))) {
+            snprintf(msg, msglen, "'%s' may not contain control or bidirectional-override characters", f[i].name);
+            return BC_EINVAL;
+        }
     }
     return BC_OK;
 }
@@ -173,6 +172,11 @@ int bc_order_check_address(json_t *addr, char *msg, size_t msglen)
         if (!s || n < f[i].min || n > f[i].max || (f[i].min > 0 && !not_blank(s))) {
             snprintf(msg, msglen, "shipping_address.%s must be a string of %zu to %zu characters", f[i].key, f[i].min,
                      f[i].max);
+            return BC_EINVAL;
+        }
+        if (bc_utf8_has_unsafe(s, strlen(s))) {
+            snprintf(msg, msglen, "shipping_address.%s may not contain control or bidirectional-override characters",
+                     f[i].key);
             return BC_EINVAL;
         }
     }

@@ -115,6 +115,12 @@ int bc_mkdirs(const char *path);
 
 /* Number of characters (code points) in a NUL-terminated UTF-8 string; s must not be NULL. */
 size_t bc_utf8_len(const char *s);
+/* 1 when the UTF-8 text s (n bytes, valid UTF-8 as jansson guarantees for JSON strings) holds a
+ * code point user-visible text refuses: C0 and C1 controls and DEL (U+0000-001F, U+007F-009F;
+ * tab and newlines included) or a bidi embedding, override or isolate (U+202A-202E, U+2066-2069,
+ * Unicode UAX #9), which can reorder the text shown around it. Emoji, ZWJ (U+200D), variation
+ * selectors and the marks U+200E/U+200F pass. A truncated sequence counts as refused. Else 0. */
+int bc_utf8_has_unsafe(const char *s, size_t n);
 
 /* Parses a decimal int64 in [min,max]; rejects trailing garbage. Returns BC_OK or BC_EINVAL. */
 int bc_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);

@@ -211,6 +211,27 @@ size_t bc_utf8_len(const char *s)
     return n;
 }
 
+int bc_utf8_has_unsafe(const char *text, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    for (size_t i = 0; i < n;) {
+        uint32_t cp = s[i];
+        size_t k = cp < 0x80 ? 1 : cp < 0xE0 ? 2 : cp < 0xF0 ? 3 : 4;
+        if (i + k > n)
+            return 1;
+        if (k == 2)
+            cp = (cp & 0x1Fu) << 6 | (s[i + 1] & 0x3Fu);
+        else if (k == 3)
+            cp = (cp & 0x0Fu) << 12 | (s[i + 1] & 0x3Fu) << 6 | (s[i + 2] & 0x3Fu);
+        else if (k == 4)
+            cp = (cp & 0x07u) << 18 | (s[i + 1] & 0x3Fu) << 12 | (s[i + 2] & 0x3Fu) << 6 | (s[i + 3] & 0x3Fu);
+        if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069))
+            return 1;
+        i += k;
+    }
+    return 0;
+}
+
 int bc_mkdirs(const char *path)
 {
     char tmp[4096];

@@ -139,3 +139,24 @@ test('live_id must be a live that carries every ordered product (LIVE_PRODUCT_MI
   assert.equal(await orderCount(buyer), n0 + 2);
   await api(srv, 'DELETE', '/api/v1/cart', { token: buyer.token });
 });
+
+test('shipping addresses refuse control and bidi-override characters; nothing changes', async () => {
+  const p = await product(seller.token, { name: '주소 테스트', price: 3000, stock: 4 });
+  const n0 = await orderCount(buyer);
+  const bad = [
+    { recipient: '홍길동\u202e' }, { recipient: 'a\u0007\u001b[31m' }, { address1: '서울\r\nInjected: 1' },
+    { address1: '서울 \u2066x\u2069' }, { address2: '101호\u0085' }, { address2: 'tab\there' },
+  ];
+  for (const patch of bad) {
+    const r = await order(buyer, { items: [{ product_id: p.id, quantity: 1 }], shipping_address: { ...ADDR, ...patch } });
+    assert.equal(r.status, 422, `${JSON.stringify(patch)} -> ${r.status} ${JSON.stringify(r.body)}`);
+    assert.equal(r.body.error.code, 'VALIDATION_FAILED');
+    assert.match(r.body.error.message, /shipping_address\.\w+ may not contain control or bidirectional-override characters/);
+  }
+  assert.equal((await getProduct(p.id)).stock, 4);
+  assert.equal(await orderCount(buyer), n0);
+  // what people really write passes
+  const r = await order(buyer, { items: [{ product_id: p.id, quantity: 1 }], shipping_address: { ...ADDR, address2: '3층 (우측 문) 🙂' } });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  assert.equal(r.body.shipping_address.address2, '3층 (우측 문) 🙂');
+});

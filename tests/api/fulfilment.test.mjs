@@ -193,6 +193,7 @@ test('invalid ship bodies are refused (422/400) and change nothing', async () =>
     { carrier: 'x'.repeat(41), tracking_number: '1' }, { carrier: 'CJ', tracking_number: '9'.repeat(41) },
     { carrier: 'CJ', tracking_number: 12345 }, { carrier: null, tracking_number: '1' },
     { carrier: 'CJ', tracking_number: '1\n2' }, { carrier: 'CJ\u0007', tracking_number: '1' },
+    { carrier: 'CJ\u202e', tracking_number: '1' }, { carrier: 'CJ', tracking_number: '1\u0085' },
     { carrier: 'CJ', tracking_number: '1', status: 'DELIVERED' },
   ];
   for (const body of bad) {

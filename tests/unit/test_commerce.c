@@ -146,6 +146,30 @@ static void address_rules(void **state)
     assert_false(addr_ok("[]"));
     char msg[64];
     assert_int_equal(bc_order_check_address(NULL, msg, sizeof msg), BC_EINVAL);
+    /* control and bidi-override characters in any text field */
+    assert_false(
+        addr_ok("{\"recipient\":\"a\\u202e\",\"phone\":\"010-1234-5678\",\"postcode\":\"06236\",\"address1\":\"x\"}"));
+    assert_false(
+        addr_ok("{\"recipient\":\"a\",\"phone\":\"010-1234-5678\",\"postcode\":\"06236\",\"address1\":\"x\\r\\ny\"}"));
+    assert_false(addr_ok("{\"recipient\":\"a\",\"phone\":\"010-1234-5678\",\"postcode\":\"06236\",\"address1\":\"x\","
+                         "\"address2\":\"\\u001b[31m\"}"));
+    assert_true(addr_ok("{\"recipient\":\"김 🙂\",\"phone\":\"010-1234-5678\",\"postcode\":\"06236\",\"address1\":"
+                        "\"서울 중구 세종대로 110\",\"address2\":\"3층 (우측 문)\"}"));
+}
+
+static void unsafe_text_rule(void **state)
+{
+    (void)state;
+    const char *ok[] = {
+        "plain", "안녕하세요", "👨\u200d👩\u200d👧 👍🏻", "\u200f rlm and \u200e lrm", "❤️", ""};
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
+        assert_int_equal(bc_utf8_has_unsafe(ok[i], strlen(ok[i])), 0);
+    const char *bad[] = {"a\tb",        "a\nb",       "\x1b[31m",   "del\x7f",    "c1 \xc2\x85",
+                         "c1 \xc2\x9f", "rlo \u202e", "lre \u202a", "lri \u2066", "pdi \u2069"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        assert_int_equal(bc_utf8_has_unsafe(bad[i], strlen(bad[i])), 1);
+    /* a sequence cut short at the end counts as unsafe */
+    assert_int_equal(bc_utf8_has_unsafe("\xea\xb0", 2), 1);
 }
 
 /* ---- store code against a temporary database ---- */
@@ -451,6 +475,7 @@ int main(void)
         cmocka_unit_test(order_name_rule),
         cmocka_unit_test(state_rules),
         cmocka_unit_test(address_rules),
+        cmocka_unit_test(unsafe_text_rule),
         cmocka_unit_test_setup_teardown(stock_reserve_release, setup_db, teardown_db),
         cmocka_unit_test_setup_teardown(stock_set_rules, setup_db, teardown_db),
         cmocka_unit_test_setup_teardown(order_create_expire_cancel, setup_db, teardown_db),
