@@ -195,6 +195,8 @@ int bc_accounts_create_user(bc_db *db, const char *email, const char *password, 
     bc_email_normalize(email, lower, sizeof lower);
     int rc = accounts_store_insert(db, lower, name, role, hash, id);
     sodium_memzero(hash, sizeof hash);
+    if (rc == BC_OK) /* a forged token may have cached this id as missing */
+        bc_accounts_cache_invalidate(*id);
     return rc;
 }
 
@@ -299,7 +301,9 @@ static limit_slot *limit_find(int kind, const unsigned char key[16], int64_t now
     for (size_t i = 0; i < BC_LIMIT_PROBE; i++) {
         limit_slot *s = &limits[(h + i) % BC_LIMIT_SLOTS];
         if (s->kind == kind && memcmp(s->key, key, 16) == 0) {
-            if (now_ms >= s->expires_ms || s->count == 0) { /* window over (or never used): restart */
+            if (now_ms >= s->expires_ms || s->count == 0) { /* window over (or never used) */
+                if (!create)
+                    return NULL; /* a lookup never revives it */
                 s->count = 0;
                 s->start_ms = now_ms;
                 s->expires_ms = now_ms + kind_window(kind);
@@ -495,6 +499,12 @@ static void deferred_load(bc_db *db, void *arg)
     int role = 0;
     cache_load(db, *(int64_t *)arg, &role);
     free(arg);
+}
+
+int bc_accounts_cache_refresh(bc_db *db, int64_t user_id)
+{
+    int role = 0;
+    return cache_load(db, user_id, &role);
 }
 
 int bc_accounts_check(bc_db *db, bc_auth *auth)

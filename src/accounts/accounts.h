@@ -111,6 +111,9 @@ const char *bc_password_dummy_hash(void);
  * the maximum age is still used but re-read in the background; a missing entry is loaded in the
  * background and BC_EBUSY returned. */
 int bc_accounts_check(bc_db *db, bc_auth *auth);
+/* Reads user_id's status from db into the cache now (e.g. at login). Returns the code
+ * bc_accounts_check would (BC_OK, BC_ENOTFOUND, BC_EFORBIDDEN or an error). */
+int bc_accounts_cache_refresh(bc_db *db, int64_t user_id);
 /* Drops the cached status of user_id (after a change made outside bc_accounts_update). */
 void bc_accounts_cache_invalidate(int64_t user_id);
 

@@ -41,8 +41,7 @@ static void send_tokens(bc_req *req, json_t *u, const char *refresh, int status)
         return;
     }
     /* warm the account cache for the requests this token will make */
-    bc_auth a = {.user_id = id};
-    bc_accounts_check(bc_req_db(req), &a);
+    bc_accounts_cache_refresh(bc_req_db(req), id);
     bc_res_json(req, status,
                 json_pack("{s:s,s:s,s:s,s:i,s:O}", "access_token", access, "refresh_token", refresh, "token_type",
                           "Bearer", "expires_in", bc_cfg.access_token_ttl_s, "user", u));

@@ -263,6 +263,12 @@ static void owner_known_address(void **state)
     for (int i = 0; i < BC_LOGIN_MAX_FAILURES; i++)
         assert_int_equal(fail_login("owner@example.com", "192.0.2.1", t0 + 200, &why), BC_OK);
     assert_int_equal(fail_login("owner@example.com", "192.0.2.1", t0 + 200, &why), BC_EBUSY);
+    /* the marker ends: after BC_LOGIN_KNOWN_MS a locked account refuses that address too */
+    int64_t later = t0 + 100 + BC_LOGIN_KNOWN_MS;
+    for (int i = 0; i < BC_LOGIN_MAX_FAILURES; i++)
+        assert_int_equal(fail_login("owner@example.com", "203.0.113.70", later, &why), BC_OK);
+    assert_int_equal(fail_login("owner@example.com", "192.0.2.1", later + 1, &why), BC_EBUSY);
+    assert_int_equal(why, BC_LOGIN_ACCOUNT_LOCKED);
 }
 
 /* Per-address limits: failed logins over many e-mails, and the generic classes. */
@@ -345,6 +351,15 @@ static void cache_and_refresh_family(void **state)
     assert_int_equal(bc_accounts_check(NULL, &ghost), BC_EBUSY);
     assert_int_equal(bc_accounts_check(db, &ghost), BC_ENOTFOUND);
     assert_int_equal(bc_accounts_check(NULL, &ghost), BC_ENOTFOUND);
+    /* a user created with an id cached as missing is seen at once */
+    int64_t next_id = 0;
+    assert_int_equal(bc_db_int(db, &next_id, "SELECT MAX(id) + 1 FROM users", ""), 1);
+    bc_auth soon = {.user_id = next_id, .role = BC_ROLE_BUYER};
+    assert_int_equal(bc_accounts_check(db, &soon), BC_ENOTFOUND);
+    int64_t created = 0;
+    assert_int_equal(bc_accounts_create_user(db, "soon@example.com", "secret123", "S", "buyer", &created), BC_OK);
+    assert_int_equal(created, next_id);
+    assert_int_equal(bc_accounts_check(db, &soon), BC_OK);
 
     /* refresh family: reuse of a rotated token ends the family, other logins survive */
     assert_int_equal(bc_accounts_refresh_issue(db, id, NULL, refresh), BC_OK);
