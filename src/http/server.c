@@ -34,13 +34,12 @@ static struct {
     atomic_int stopping;
     const char *db_path;
     bc_auth_fn auth;
-    bc_account_fn account;
     struct static_dir statics[MAX_STATIC];
     int nstatics;
     pthread_t *workers; /* worker pool */
 } S;
 
-/* The password-hashing pool (BC_RT_PWHASH routes): its own threads, queue and DB connections. */
+/* A bounded job queue: the general pool's and the password-hashing pool's (BC_RT_PWHASH routes). */
 typedef struct job_queue {
     pthread_mutex_t lock;
     pthread_cond_t cond;
@@ -82,9 +81,11 @@ bc_http_loop *bc_http_current_loop(void) { return cur_loop; }
  * hash passwords (BC_RT_PWHASH, BROADCART_PWHASH_WORKERS threads), so that Argon2id's memory-hard
  * work cannot occupy every worker while catalog reads wait. Each thread owns a DB connection. */
 
-void bc_http_set_account_check(bc_account_fn fn) { S.account = fn; }
+static bc_account_fn account_fn;
 
-int bc_http_check_account(bc_db *db, bc_auth *auth) { return S.account ? S.account(db, auth) : BC_OK; }
+void bc_http_set_account_check(bc_account_fn fn) { account_fn = fn; }
+
+int bc_http_check_account(bc_db *db, bc_auth *auth) { return account_fn ? account_fn(db, auth) : BC_OK; }
 
 static int queue_push(job_queue *q, bc_job *job)
 {
