@@ -13,12 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #define MAX_STATIC 8
 #define QUEUE_CAP 4096
 #define PWHASH_QUEUE_CAP 256 /* password-hashing jobs waiting; more are refused with 503 */
+#define PWHASH_NICE 10       /* added to the password-hashing threads' nice value */
 
 struct static_dir {
     char prefix[64];
@@ -143,6 +145,10 @@ static void *worker_main(void *arg)
 {
     job_queue *q = arg;
     bc_db *db = NULL;
+    /* hashing yields the CPU to request handling (Linux: nice is per thread, relative to the process's) */
+    int nice_to = getpriority(PRIO_PROCESS, 0) + PWHASH_NICE;
+    if (q == &pwhashq && setpriority(PRIO_PROCESS, (id_t)gettid(), nice_to > 19 ? 19 : nice_to) != 0)
+        bc_log_warn("http", "cannot lower the password-hashing threads' priority: %s", strerror(errno));
     if (bc_db_open(S.db_path, &db) != BC_OK) {
         bc_log_error("http", "worker cannot open database");
         return NULL;
