@@ -16,6 +16,7 @@
 #define BC_LIMIT_SLOTS 64
 #define BC_LIMIT_PROBE 8
 #include "../../src/accounts/accounts.c"
+#include "../../src/http/http_int.h"
 
 static int setup(void **state)
 {
@@ -308,6 +309,46 @@ static void per_address_limits(void **state)
     bc_cfg.signup_window_s = 3600;
 }
 
+/* bc_req_client_ip's rule: X-Forwarded-For only from a trusted peer, right-most untrusted entry. */
+static const char *ip_of(const char *peer, const char *xff, char *out)
+{
+    struct sockaddr_storage ss = {0};
+    socklen_t len;
+    if (strchr(peer, ':')) {
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+        a->sin6_family = AF_INET6;
+        inet_pton(AF_INET6, peer, &a->sin6_addr);
+        len = sizeof *a;
+    } else {
+        struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+        a->sin_family = AF_INET;
+        inet_pton(AF_INET, peer, &a->sin_addr);
+        len = sizeof *a;
+    }
+    return bc_http_client_ip((struct sockaddr *)&ss, len, xff, out, 64);
+}
+
+static void client_ip_and_trusted_proxies(void **state)
+{
+    (void)state;
+    char out[64];
+    assert_int_equal(bc_http_set_trusted_proxies("10.0.0.0/8, ::1,192.168.1.7"), BC_OK);
+    assert_string_equal(ip_of("10.1.2.3", "203.0.113.5, 10.9.9.9", out), "203.0.113.5");
+    assert_string_equal(ip_of("10.1.2.3", "1.1.1.1, 203.0.113.5", out), "203.0.113.5"); /* spoofed left entry */
+    assert_string_equal(ip_of("8.8.8.8", "203.0.113.5", out), "8.8.8.8");               /* untrusted peer */
+    assert_string_equal(ip_of("::1", "[2001:db8::1]:443", out), "2001:db8::1");
+    assert_string_equal(ip_of("192.168.1.7", "198.51.100.1:5555", out), "198.51.100.1");
+    assert_string_equal(ip_of("192.168.1.8", "198.51.100.1", out), "192.168.1.8"); /* /32 */
+    assert_string_equal(ip_of("10.1.2.3", "10.0.0.1", out), "10.0.0.1");           /* only proxies: the farthest */
+    assert_string_equal(ip_of("10.1.2.3", "garbage", out), "10.1.2.3");
+    assert_string_equal(ip_of("10.1.2.3", NULL, out), "10.1.2.3");
+    assert_string_equal(ip_of("::ffff:10.1.2.3", "203.0.113.9", out), "203.0.113.9"); /* v4-mapped peer */
+    assert_int_equal(bc_http_set_trusted_proxies("10.0.0.0/33"), BC_EINVAL);
+    assert_int_equal(bc_http_set_trusted_proxies("not-an-ip"), BC_EINVAL);
+    assert_int_equal(bc_http_set_trusted_proxies(""), BC_OK);
+    assert_string_equal(ip_of("10.1.2.3", "203.0.113.5", out), "10.1.2.3"); /* none trusted */
+}
+
 /* ---- store + cache against a temporary database ---- */
 static void cache_and_refresh_family(void **state)
 {
@@ -387,6 +428,7 @@ int main(void)
         cmocka_unit_test(concurrent_logins_counted_first),
         cmocka_unit_test(owner_known_address),
         cmocka_unit_test(per_address_limits),
+        cmocka_unit_test(client_ip_and_trusted_proxies),
         cmocka_unit_test(cache_and_refresh_family),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
