@@ -388,17 +388,16 @@ int bc_login_begin(const char *email, const char *ip, int64_t now_ms, bc_login_t
     limit_key(KIND_KNOWN, t->email, t->ip, kknown);
     int rc = BC_EBUSY;
     pthread_mutex_lock(&limits_lock);
-    limit_slot *addr = limit_find(KIND_ADDR + BC_LIMIT_LOGIN, kaddr, now_ms, 1);
-    limit_slot *acct = addr ? limit_find(KIND_ACCOUNT, kacct, now_ms, 1) : NULL;
-    limit_slot *pair = acct ? limit_find(KIND_PAIR, kpair, now_ms, 1) : NULL;
+    limit_slot *addr = limit_find(KIND_ADDR + BC_LIMIT_LOGIN, kaddr, now_ms, 1), *acct = NULL, *pair = NULL;
     limit_slot *known = limit_find(KIND_KNOWN, kknown, now_ms, 0);
-    int is_known = known && !slot_free(known, now_ms);
-    if (!pair) {
-        *why = BC_LOGIN_TABLE_FULL;
-        *retry_after_s = 60;
-    } else if (addr->count >= kind_max(addr->kind)) {
+    int is_known = known != NULL;
+    if (addr && addr->count >= kind_max(addr->kind)) {
         *why = BC_LOGIN_ADDRESS_LIMIT;
         *retry_after_s = retry_s(addr, now_ms);
+    } else if (!addr || !(acct = limit_find(KIND_ACCOUNT, kacct, now_ms, 1)) ||
+               !(pair = limit_find(KIND_PAIR, kpair, now_ms, 1))) {
+        *why = BC_LOGIN_TABLE_FULL;
+        *retry_after_s = 60;
     } else if (pair->count >= BC_LOGIN_MAX_FAILURES) {
         *why = BC_LOGIN_ACCOUNT_LOCKED;
         *retry_after_s = retry_s(pair, now_ms);
@@ -413,6 +412,12 @@ int bc_login_begin(const char *email, const char *ip, int64_t now_ms, bc_login_t
             t->account_counted = 1;
         }
         rc = BC_OK;
+    }
+    if (rc != BC_OK) { /* a refused attempt occupies nothing: free the entries it just created */
+        limit_slot *made[] = {addr, acct, pair};
+        for (size_t i = 0; i < 3; i++)
+            if (made[i] && made[i]->count == 0)
+                made[i]->kind = KIND_FREE;
     }
     pthread_mutex_unlock(&limits_lock);
     if (rc != BC_OK && *why == BC_LOGIN_TABLE_FULL)

@@ -291,6 +291,18 @@ static void per_address_limits(void **state)
     }
     assert_int_equal(fail_login("u9@example.com", "198.51.100.50", t0, &why), BC_EBUSY);
     assert_int_equal(why, BC_LOGIN_ADDRESS_LIMIT);
+    /* refused attempts occupy no slots (an address at its limit cannot fill the table) */
+    int used = 0, used_after = 0;
+    for (size_t i = 0; i < BC_LIMIT_SLOTS; i++)
+        used += limits[i].kind != KIND_FREE;
+    for (int i = 0; i < 100; i++) {
+        char e[64];
+        snprintf(e, sizeof e, "fill%d@example.com", i);
+        assert_int_equal(fail_login(e, "198.51.100.50", t0 + 1, &why), BC_EBUSY);
+    }
+    for (size_t i = 0; i < BC_LIMIT_SLOTS; i++)
+        used_after += limits[i].kind != KIND_FREE;
+    assert_int_equal(used_after, used);
     assert_int_equal(fail_login("u9@example.com", "198.51.100.51", t0, &why), BC_OK);
     bc_cfg.login_rate_addr = 1000;
 
