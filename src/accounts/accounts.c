@@ -499,11 +499,33 @@ static int cache_load(bc_db *db, int64_t id, int *role)
     return rc;
 }
 
+/* Background loads asked for by loop threads, at most MAX_PENDING_LOADS queued at once (they share
+ * the workers' bounded queue with requests). */
+#define MAX_PENDING_LOADS 64
+static atomic_int pending_loads;
+
 static void deferred_load(bc_db *db, void *arg)
 {
     int role = 0;
     cache_load(db, *(int64_t *)arg, &role);
     free(arg);
+    atomic_fetch_sub(&pending_loads, 1);
+}
+
+static void load_later(int64_t user_id)
+{
+    if (atomic_fetch_add(&pending_loads, 1) >= MAX_PENDING_LOADS) {
+        atomic_fetch_sub(&pending_loads, 1);
+        return;
+    }
+    int64_t *arg = malloc(sizeof *arg);
+    if (arg) {
+        *arg = user_id;
+        if (bc_http_defer(deferred_load, arg) == BC_OK)
+            return;
+        free(arg);
+    }
+    atomic_fetch_sub(&pending_loads, 1);
 }
 
 int bc_accounts_cache_refresh(bc_db *db, int64_t user_id)
@@ -526,14 +548,8 @@ int bc_accounts_check(bc_db *db, bc_auth *auth)
             auth->role = role;
         return rc;
     }
-    if (!fresh) { /* loop thread: (re)load in the background, answer from what we have */
-        int64_t *arg = malloc(sizeof *arg);
-        if (arg) {
-            *arg = auth->user_id;
-            if (bc_http_defer(deferred_load, arg) != BC_OK)
-                free(arg);
-        }
-    }
+    if (!fresh) /* loop thread: (re)load in the background, answer from what we have */
+        load_later(auth->user_id);
     if (!hit)
         return BC_EBUSY;
     if (!c.exists)
