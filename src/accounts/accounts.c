@@ -292,8 +292,9 @@ static int kind_max(int kind)
 static int slot_free(const limit_slot *s, int64_t now_ms) { return s->kind == KIND_FREE || now_ms >= s->expires_ms; }
 
 /* Finds the slot of key, or (create) takes a free one in its neighbourhood, else displaces the
- * oldest known-address marker (never a counter). A found slot whose window ended is restarted.
- * NULL when absent (!create) or when every probed slot holds a live counter. Lock held. */
+ * oldest known-address marker (never a counter). A found slot whose window ended (or that counts
+ * nothing) is restarted when create is set and treated as absent otherwise. NULL when absent
+ * (!create) or when every probed slot holds a live counter. Lock held. */
 static limit_slot *limit_find(int kind, const unsigned char key[16], int64_t now_ms, int create)
 {
     size_t h = limit_home(key);
