@@ -2,6 +2,7 @@
  *   broadcart serve [--with-rtmp] [--demo]
  *   broadcart migrate
  *   broadcart user create --email E --password P --name N --role buyer|seller|admin
+ *   broadcart user set --email E [--role buyer|seller|admin] [--blocked 0|1]
  *   broadcart seed-demo
  *   broadcart config            (prints every setting, its default and unit)
  *   broadcart openapi           (prints the OpenAPI document) */
@@ -19,6 +20,7 @@ static int usage(void)
     fprintf(stderr, "usage: broadcart serve [--with-rtmp] [--demo]\n"
                     "       broadcart migrate\n"
                     "       broadcart user create --email E --password P --name N --role buyer|seller|admin\n"
+                    "       broadcart user set --email E [--role buyer|seller|admin] [--blocked 0|1]\n"
                     "       broadcart seed-demo\n"
                     "       broadcart config\n");
     return 2;
@@ -65,6 +67,36 @@ static int cmd_user_create(int argc, char **argv)
     return 0;
 }
 
+/* Changes a user's role and/or blocked flag. A running server sees it within
+ * BC_ACCOUNT_CACHE_MAX_AGE_MS (its account cache); the admin API applies at once. */
+static int cmd_user_set(int argc, char **argv)
+{
+    const char *email = opt(argc, argv, "--email"), *role = opt(argc, argv, "--role"),
+               *blocked_s = opt(argc, argv, "--blocked");
+    int64_t blocked = -1;
+    if (!email || (!role && !blocked_s) || (blocked_s && bc_parse_i64(blocked_s, 0, 1, &blocked) != BC_OK) ||
+        (role && !bc_role_from_name(role)))
+        return usage();
+    bc_db *db;
+    if (bc_app_open_db(&db) != BC_OK)
+        return 1;
+    int64_t id = 0;
+    int rc = bc_accounts_find_id(db, email, &id);
+    if (rc == BC_OK)
+        rc = bc_accounts_update(db, id, role, (int)blocked);
+    bc_db_close(db);
+    if (rc == BC_ENOTFOUND) {
+        fprintf(stderr, "user set: no user %s\n", email);
+        return 1;
+    }
+    if (rc != BC_OK) {
+        fprintf(stderr, "user set: database error\n");
+        return 1;
+    }
+    printf("%lld\n", (long long)id);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -88,6 +120,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "user") == 0 && argc > 2 && strcmp(argv[2], "create") == 0)
         return cmd_user_create(argc, argv);
+    if (strcmp(cmd, "user") == 0 && argc > 2 && strcmp(argv[2], "set") == 0)
+        return cmd_user_set(argc, argv);
     if (strcmp(cmd, "seed-demo") == 0) {
         bc_db *db;
         int64_t live = 0;

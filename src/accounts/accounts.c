@@ -1,11 +1,13 @@
 /* Passwords (Argon2id), access tokens (JWT HS256) and user creation. */
 #include "accounts.h"
+#include "accounts_int.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jwt.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +23,7 @@ int bc_accounts_init(const char *data_dir)
     FILE *f = NULL;
     if (sodium_init() < 0)
         return BC_ERR;
+    bc_http_set_account_check(bc_accounts_check);
     if (bc_cfg.jwt_secret[0]) {
         jwt_key_len = strlen(bc_cfg.jwt_secret);
         memcpy(jwt_key, bc_cfg.jwt_secret, jwt_key_len);
@@ -72,7 +75,11 @@ int bc_password_hash(const char *password, char out[128])
 
 int bc_password_verify(const char *hash, const char *password)
 {
-    return crypto_pwhash_str_verify(hash, password, strlen(password)) == 0 ? BC_OK : BC_EINVAL;
+    char buf[crypto_pwhash_STRBYTES] = {0}; /* libsodium's signature reads a full-size buffer */
+    if (strlen(hash) >= sizeof buf)
+        return BC_EINVAL;
+    memcpy(buf, hash, strlen(hash));
+    return crypto_pwhash_str_verify(buf, password, strlen(password)) == 0 ? BC_OK : BC_EINVAL;
 }
 
 int bc_password_check_strength(const char *pw)
@@ -186,93 +193,388 @@ int bc_accounts_create_user(bc_db *db, const char *email, const char *password, 
         return BC_ENOMEM;
     char lower[256];
     bc_email_normalize(email, lower, sizeof lower);
-    int rc = bc_db_int(
-        db, id, "INSERT INTO users (email, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
-        "tttti", lower, name, role, hash, bc_now_ms());
+    int rc = accounts_store_insert(db, lower, name, role, hash, id);
     sodium_memzero(hash, sizeof hash);
-    if (rc == 1)
-        return BC_OK;
-    return rc == BC_ECONFLICT ? BC_ECONFLICT : BC_ERR;
-}
-
-/* ---- login throttle ---- */
-#define THROTTLE_SLOTS 4096
-
-typedef struct throttle_slot {
-    unsigned char key[16]; /* BLAKE2b of the lowercased address; all zero = free */
-    int failures;
-    int64_t first_ms;
-} throttle_slot;
-
-static throttle_slot throttle[THROTTLE_SLOTS];
-static pthread_mutex_t throttle_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static void throttle_key(const char *email, unsigned char key[16])
-{
-    char lower[256];
-    bc_email_normalize(email, lower, sizeof lower);
-    crypto_generichash(key, 16, (const unsigned char *)lower, strlen(lower), NULL, 0);
-}
-
-/* Finds the slot of key (or a free / expired one to take when create is set). Lock held. */
-static throttle_slot *throttle_find(const unsigned char key[16], int64_t now_ms, int create)
-{
-    static const unsigned char zero[16];
-    size_t h = ((size_t)key[0] | (size_t)key[1] << 8) % THROTTLE_SLOTS;
-    throttle_slot *victim = NULL;
-    for (size_t i = 0; i < 16; i++) { /* probe a small neighbourhood */
-        throttle_slot *s = &throttle[(h + i) % THROTTLE_SLOTS];
-        if (memcmp(s->key, key, 16) == 0)
-            return s;
-        int expired = memcmp(s->key, zero, 16) == 0 || now_ms - s->first_ms >= BC_LOGIN_WINDOW_MS;
-        if (!victim && expired)
-            victim = s;
-    }
-    if (!create)
-        return NULL;
-    if (!victim) /* neighbourhood full of live entries: reuse the oldest */
-        for (size_t i = 0; i < 16; i++) {
-            throttle_slot *s = &throttle[(h + i) % THROTTLE_SLOTS];
-            if (!victim || s->first_ms < victim->first_ms)
-                victim = s;
-        }
-    memcpy(victim->key, key, 16);
-    victim->failures = 0;
-    victim->first_ms = now_ms;
-    return victim;
-}
-
-int bc_login_allowed(const char *email, int64_t now_ms, int64_t *retry_after_s)
-{
-    unsigned char key[16];
-    int rc = BC_OK;
-    throttle_key(email, key);
-    pthread_mutex_lock(&throttle_lock);
-    throttle_slot *s = throttle_find(key, now_ms, 0);
-    if (s && now_ms - s->first_ms < BC_LOGIN_WINDOW_MS && s->failures >= BC_LOGIN_MAX_FAILURES) {
-        *retry_after_s = (s->first_ms + BC_LOGIN_WINDOW_MS - now_ms + 999) / 1000;
-        rc = BC_EBUSY;
-    }
-    pthread_mutex_unlock(&throttle_lock);
+    if (rc == BC_OK) /* a forged token may have cached this id as missing */
+        bc_accounts_cache_invalidate(*id);
     return rc;
 }
 
-void bc_login_record(const char *email, int ok, int64_t now_ms)
+/* ---- attempt limits ---- */
+#ifndef BC_LIMIT_SLOTS
+#define BC_LIMIT_SLOTS 65536 /* x 48 bytes */
+#endif
+#ifndef BC_LIMIT_PROBE
+#define BC_LIMIT_PROBE 32
+#endif
+
+/* What a slot counts. KIND_ADDR + cls for the per-address classes. */
+enum { KIND_FREE = 0, KIND_ACCOUNT = 1, KIND_PAIR = 2, KIND_KNOWN = 3, KIND_ADDR = 4 };
+
+typedef struct limit_slot {
+    unsigned char key[16]; /* keyed BLAKE2b of kind + subject */
+    int64_t start_ms;      /* window start: first counted attempt */
+    int64_t expires_ms;    /* the slot is free from this time on */
+    int32_t count;
+    int32_t kind; /* KIND_*; KIND_FREE = empty */
+} limit_slot;
+
+static limit_slot limits[BC_LIMIT_SLOTS];
+static pthread_mutex_t limits_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned char limits_key[crypto_generichash_KEYBYTES];
+static pthread_once_t limits_once = PTHREAD_ONCE_INIT;
+
+static void limits_key_init(void) { randombytes_buf(limits_key, sizeof limits_key); }
+
+/* Logs that the table is full, at most once a minute (an attacker must not flood the log). */
+static void warn_full(const char *what)
+{
+    static _Atomic int64_t last_ms;
+    int64_t now = bc_now_ms(), prev = atomic_load(&last_ms);
+    if (now - prev >= 60000 && atomic_compare_exchange_strong(&last_ms, &prev, now))
+        bc_log_warn("accounts", "attempt-limit table full: refusing %s that need a new entry", what);
+}
+
+/* key = BLAKE2b-128(kind || a || '\n' || b) under the per-process key. */
+static void limit_key(int kind, const char *a, const char *b, unsigned char key[16])
+{
+    crypto_generichash_state st;
+    unsigned char k = (unsigned char)kind;
+    pthread_once(&limits_once, limits_key_init);
+    crypto_generichash_init(&st, limits_key, sizeof limits_key, 16);
+    crypto_generichash_update(&st, &k, 1);
+    crypto_generichash_update(&st, (const unsigned char *)a, strlen(a));
+    if (b) {
+        crypto_generichash_update(&st, (const unsigned char *)"\n", 1);
+        crypto_generichash_update(&st, (const unsigned char *)b, strlen(b));
+    }
+    crypto_generichash_final(&st, key, 16);
+}
+
+static size_t limit_home(const unsigned char key[16])
+{
+    uint64_t h;
+    memcpy(&h, key, sizeof h);
+    return (size_t)(h % BC_LIMIT_SLOTS);
+}
+
+/* Window length (ms) and budget of a kind. */
+static int64_t kind_window(int kind)
+{
+    switch (kind) {
+    case KIND_ADDR + BC_LIMIT_LOGIN:
+        return (int64_t)bc_cfg.login_window_s * 1000;
+    case KIND_ADDR + BC_LIMIT_SIGNUP:
+        return (int64_t)bc_cfg.signup_window_s * 1000;
+    case KIND_ADDR + BC_LIMIT_PASSWORD_RESET:
+        return (int64_t)bc_cfg.pwreset_window_s * 1000;
+    case KIND_KNOWN:
+        return BC_LOGIN_KNOWN_MS;
+    default:
+        return BC_LOGIN_WINDOW_MS;
+    }
+}
+
+static int kind_max(int kind)
+{
+    switch (kind) {
+    case KIND_ADDR + BC_LIMIT_LOGIN:
+        return bc_cfg.login_rate_addr;
+    case KIND_ADDR + BC_LIMIT_SIGNUP:
+        return bc_cfg.signup_rate_addr;
+    case KIND_ADDR + BC_LIMIT_PASSWORD_RESET:
+        return bc_cfg.pwreset_rate_addr;
+    default:
+        return BC_LOGIN_MAX_FAILURES;
+    }
+}
+
+static int slot_free(const limit_slot *s, int64_t now_ms) { return s->kind == KIND_FREE || now_ms >= s->expires_ms; }
+
+/* Finds the slot of key, or (create) takes a free one in its neighbourhood, else displaces the
+ * oldest known-address marker (never a counter). A found slot whose window ended (or that counts
+ * nothing) is restarted when create is set and treated as absent otherwise. NULL when absent
+ * (!create) or when every probed slot holds a live counter. Lock held. */
+static limit_slot *limit_find(int kind, const unsigned char key[16], int64_t now_ms, int create)
+{
+    size_t h = limit_home(key);
+    limit_slot *spare = NULL, *known = NULL;
+    for (size_t i = 0; i < BC_LIMIT_PROBE; i++) {
+        limit_slot *s = &limits[(h + i) % BC_LIMIT_SLOTS];
+        if (s->kind == kind && memcmp(s->key, key, 16) == 0) {
+            if (now_ms >= s->expires_ms || s->count == 0) { /* window over (or never used) */
+                if (!create)
+                    return NULL; /* a lookup never revives it */
+                s->count = 0;
+                s->start_ms = now_ms;
+                s->expires_ms = now_ms + kind_window(kind);
+            }
+            return s;
+        }
+        if (!spare && slot_free(s, now_ms))
+            spare = s;
+        if (s->kind == KIND_KNOWN && (!known || s->start_ms < known->start_ms))
+            known = s;
+    }
+    if (!create)
+        return NULL;
+    if (!spare && kind != KIND_KNOWN)
+        spare = known;
+    if (!spare)
+        return NULL;
+    memcpy(spare->key, key, 16);
+    spare->kind = kind;
+    spare->count = 0;
+    spare->start_ms = now_ms;
+    spare->expires_ms = now_ms + kind_window(kind);
+    return spare;
+}
+
+/* Gives one count back to the slot of key if its window began at or before taken_ms. Lock held. */
+static void limit_release(int kind, const unsigned char key[16], int64_t taken_ms)
+{
+    limit_slot *s = limit_find(kind, key, taken_ms, 0);
+    if (s && s->count > 0 && s->start_ms <= taken_ms && taken_ms < s->expires_ms && --s->count == 0)
+        s->kind = KIND_FREE;
+}
+
+static int64_t retry_s(const limit_slot *s, int64_t now_ms)
+{
+    int64_t r = (s->expires_ms - now_ms + 999) / 1000;
+    return r < 1 ? 1 : r;
+}
+
+int bc_limit_take(enum bc_limit_class cls, const char *ip, int64_t now_ms, int64_t *retry_after_s)
 {
     unsigned char key[16];
-    throttle_key(email, key);
-    pthread_mutex_lock(&throttle_lock);
-    throttle_slot *s = throttle_find(key, now_ms, !ok);
-    if (s && ok) {
-        memset(s, 0, sizeof *s);
-    } else if (s) {
-        if (now_ms - s->first_ms >= BC_LOGIN_WINDOW_MS) {
-            s->failures = 0;
-            s->first_ms = now_ms;
-        }
-        s->failures++;
+    int rc = BC_OK, kind = KIND_ADDR + (int)cls;
+    limit_key(kind, ip, NULL, key);
+    pthread_mutex_lock(&limits_lock);
+    limit_slot *s = limit_find(kind, key, now_ms, 1);
+    if (!s) {
+        *retry_after_s = 60;
+        rc = BC_ENOMEM;
+    } else if (s->count >= kind_max(kind)) {
+        *retry_after_s = retry_s(s, now_ms);
+        rc = BC_EBUSY;
+    } else {
+        s->count++;
     }
-    pthread_mutex_unlock(&throttle_lock);
+    pthread_mutex_unlock(&limits_lock);
+    if (rc == BC_ENOMEM)
+        warn_full(cls == BC_LIMIT_LOGIN ? "logins" : cls == BC_LIMIT_SIGNUP ? "sign-ups" : "password resets");
+    return rc;
+}
+
+void bc_limit_give_back(enum bc_limit_class cls, const char *ip, int64_t taken_ms)
+{
+    unsigned char key[16];
+    limit_key(KIND_ADDR + (int)cls, ip, NULL, key);
+    pthread_mutex_lock(&limits_lock);
+    limit_release(KIND_ADDR + (int)cls, key, taken_ms);
+    pthread_mutex_unlock(&limits_lock);
+}
+
+int bc_login_begin(const char *email, const char *ip, int64_t now_ms, bc_login_ticket *t, int64_t *retry_after_s,
+                   int *why)
+{
+    unsigned char kaddr[16], kacct[16], kpair[16], kknown[16];
+    memset(t, 0, sizeof *t);
+    bc_email_normalize(email, t->email, sizeof t->email);
+    snprintf(t->ip, sizeof t->ip, "%s", ip);
+    t->at_ms = now_ms;
+    limit_key(KIND_ADDR + BC_LIMIT_LOGIN, t->ip, NULL, kaddr);
+    limit_key(KIND_ACCOUNT, t->email, NULL, kacct);
+    limit_key(KIND_PAIR, t->email, t->ip, kpair);
+    limit_key(KIND_KNOWN, t->email, t->ip, kknown);
+    int rc = BC_EBUSY;
+    pthread_mutex_lock(&limits_lock);
+    limit_slot *addr = limit_find(KIND_ADDR + BC_LIMIT_LOGIN, kaddr, now_ms, 1), *acct = NULL, *pair = NULL;
+    limit_slot *known = limit_find(KIND_KNOWN, kknown, now_ms, 0);
+    int is_known = known != NULL;
+    if (addr && addr->count >= kind_max(addr->kind)) {
+        *why = BC_LOGIN_ADDRESS_LIMIT;
+        *retry_after_s = retry_s(addr, now_ms);
+    } else if (!addr || !(acct = limit_find(KIND_ACCOUNT, kacct, now_ms, 1)) ||
+               !(pair = limit_find(KIND_PAIR, kpair, now_ms, 1))) {
+        *why = BC_LOGIN_TABLE_FULL;
+        *retry_after_s = 60;
+    } else if (pair->count >= BC_LOGIN_MAX_FAILURES) {
+        *why = BC_LOGIN_ACCOUNT_LOCKED;
+        *retry_after_s = retry_s(pair, now_ms);
+    } else if (acct->count >= BC_LOGIN_MAX_FAILURES && !is_known) {
+        *why = BC_LOGIN_ACCOUNT_LOCKED;
+        *retry_after_s = retry_s(acct, now_ms);
+    } else {
+        addr->count++;
+        pair->count++;
+        if (acct->count < BC_LOGIN_MAX_FAILURES) {
+            acct->count++;
+            t->account_counted = 1;
+        }
+        rc = BC_OK;
+    }
+    if (rc != BC_OK) { /* a refused attempt occupies nothing: free the entries it just created */
+        limit_slot *made[] = {addr, acct, pair};
+        for (size_t i = 0; i < 3; i++)
+            if (made[i] && made[i]->count == 0)
+                made[i]->kind = KIND_FREE;
+    }
+    pthread_mutex_unlock(&limits_lock);
+    if (rc != BC_OK && *why == BC_LOGIN_TABLE_FULL)
+        warn_full("logins");
+    return rc;
+}
+
+void bc_login_finish(const bc_login_ticket *t, int ok)
+{
+    if (!ok)
+        return; /* the failure was counted by bc_login_begin */
+    unsigned char kaddr[16], kacct[16], kpair[16], kknown[16];
+    limit_key(KIND_ADDR + BC_LIMIT_LOGIN, t->ip, NULL, kaddr);
+    limit_key(KIND_ACCOUNT, t->email, NULL, kacct);
+    limit_key(KIND_PAIR, t->email, t->ip, kpair);
+    limit_key(KIND_KNOWN, t->email, t->ip, kknown);
+    int64_t now = t->at_ms;
+    pthread_mutex_lock(&limits_lock);
+    limit_release(KIND_ADDR + BC_LIMIT_LOGIN, kaddr, t->at_ms);
+    limit_slot *pair = limit_find(KIND_PAIR, kpair, now, 0);
+    if (pair) /* the owner is at this address: forget its typos for this account */
+        pair->kind = KIND_FREE;
+    if (t->account_counted)
+        limit_release(KIND_ACCOUNT, kacct, t->at_ms);
+    limit_slot *k = limit_find(KIND_KNOWN, kknown, now, 1);
+    if (k) { /* (re)start the known-address lifetime */
+        k->count = 1;
+        k->start_ms = now;
+        k->expires_ms = now + BC_LOGIN_KNOWN_MS;
+    }
+    pthread_mutex_unlock(&limits_lock);
+}
+
+/* ---- account status cache ---- */
+#define CACHE_SLOTS 16384 /* direct-mapped by user id; a collision just evicts */
+
+typedef struct cache_slot {
+    int64_t user_id; /* 0 = empty */
+    int exists, role, blocked;
+    int64_t loaded_ms;
+} cache_slot;
+
+static cache_slot cache[CACHE_SLOTS];
+static uint64_t cache_version; /* bumped by every change: a load that raced one is not stored */
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static cache_slot *cache_slot_of(int64_t id) { return &cache[(uint64_t)id % CACHE_SLOTS]; }
+
+/* Stores a status read while cache_version was `version`; dropped if a change happened since. */
+static void cache_store(uint64_t version, int64_t id, int exists, int role, int blocked)
+{
+    pthread_mutex_lock(&cache_lock);
+    if (cache_version == version)
+        *cache_slot_of(id) = (cache_slot){id, exists, role, blocked, bc_now_ms()};
+    pthread_mutex_unlock(&cache_lock);
+}
+
+void bc_accounts_cache_invalidate(int64_t user_id)
+{
+    pthread_mutex_lock(&cache_lock);
+    cache_version++;
+    cache_slot *s = cache_slot_of(user_id);
+    if (s->user_id == user_id)
+        s->user_id = 0;
+    pthread_mutex_unlock(&cache_lock);
+}
+
+/* Reads user id's status from db into the cache. Returns the status code for bc_accounts_check. */
+static int cache_load(bc_db *db, int64_t id, int *role)
+{
+    pthread_mutex_lock(&cache_lock);
+    uint64_t version = cache_version;
+    pthread_mutex_unlock(&cache_lock);
+    int blocked = 0, rc = bc_accounts_status(db, id, role, &blocked);
+    if (rc == BC_OK || rc == BC_ENOTFOUND)
+        cache_store(version, id, rc == BC_OK, *role, blocked);
+    if (rc == BC_OK && blocked)
+        rc = BC_EFORBIDDEN;
+    return rc;
+}
+
+/* Background loads asked for by loop threads, at most MAX_PENDING_LOADS queued at once (they share
+ * the workers' bounded queue with requests). */
+#define MAX_PENDING_LOADS 64
+static atomic_int pending_loads;
+
+static void deferred_load(bc_db *db, void *arg)
+{
+    int role = 0;
+    cache_load(db, *(int64_t *)arg, &role);
+    free(arg);
+    atomic_fetch_sub(&pending_loads, 1);
+}
+
+static void load_later(int64_t user_id)
+{
+    if (atomic_fetch_add(&pending_loads, 1) >= MAX_PENDING_LOADS) {
+        atomic_fetch_sub(&pending_loads, 1);
+        return;
+    }
+    int64_t *arg = malloc(sizeof *arg);
+    if (arg) {
+        *arg = user_id;
+        if (bc_http_defer(deferred_load, arg) == BC_OK)
+            return;
+        free(arg);
+    }
+    atomic_fetch_sub(&pending_loads, 1);
+}
+
+int bc_accounts_cache_refresh(bc_db *db, int64_t user_id)
+{
+    int role = 0;
+    return cache_load(db, user_id, &role);
+}
+
+int bc_accounts_check(bc_db *db, bc_auth *auth)
+{
+    int64_t now = bc_now_ms();
+    pthread_mutex_lock(&cache_lock);
+    cache_slot c = *cache_slot_of(auth->user_id);
+    pthread_mutex_unlock(&cache_lock);
+    int hit = c.user_id == auth->user_id, fresh = hit && now - c.loaded_ms < BC_ACCOUNT_CACHE_MAX_AGE_MS;
+    int role = 0, rc;
+    if (!fresh && db) {
+        rc = cache_load(db, auth->user_id, &role);
+        if (rc == BC_OK)
+            auth->role = role;
+        return rc;
+    }
+    if (!fresh) /* loop thread: (re)load in the background, answer from what we have */
+        load_later(auth->user_id);
+    if (!hit)
+        return BC_EBUSY;
+    if (!c.exists)
+        return BC_ENOTFOUND;
+    if (c.blocked)
+        return BC_EFORBIDDEN;
+    auth->role = c.role;
+    return BC_OK;
+}
+
+int bc_accounts_update(bc_db *db, int64_t id, const char *role, int blocked)
+{
+    if (role && !bc_role_from_name(role))
+        return BC_EINVAL;
+    int new_role = 0, new_blocked = 0;
+    int rc = accounts_store_update(db, id, role, blocked, &new_role, &new_blocked);
+    if (rc != BC_OK)
+        return rc;
+    /* exact invalidation: bump the version (so racing loads are dropped), then store the new state */
+    pthread_mutex_lock(&cache_lock);
+    cache_version++;
+    *cache_slot_of(id) = (cache_slot){id, 1, new_role, new_blocked, bc_now_ms()};
+    pthread_mutex_unlock(&cache_lock);
+    return BC_OK;
 }
 
 static char dummy_hash[128];

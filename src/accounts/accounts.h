@@ -38,19 +38,110 @@ const char *bc_role_name(int role);
 int bc_accounts_create_user(bc_db *db, const char *email, const char *password, const char *name, const char *role,
                             int64_t *id);
 
-/* Login throttling (brute-force protection), in memory and shared by all threads: an e-mail
- * address (case-insensitive) with BC_LOGIN_MAX_FAILURES failed logins within BC_LOGIN_WINDOW_MS
- * is refused until that window has passed since its first failure. */
+/* ---- attempt limits (brute-force and abuse protection) ----
+ * One in-memory table shared by all threads, keyed by a BLAKE2b-128 MAC (crypto_generichash with a
+ * random per-process key) of the class and subject, so nobody can choose colliding subjects. Open
+ * addressing over BC_LIMIT_SLOTS slots, BC_LIMIT_PROBE probes: an entry whose window is running is
+ * never evicted; when every probed slot is live the attempt is refused (fail closed, 503 BUSY),
+ * because forgetting a count would hand the attacker fresh guesses. Only "known address" markers
+ * (below) may be displaced. Counts are taken BEFORE the expensive work (Argon2id) in the same
+ * locked step as the check, and given back on success, so concurrent requests cannot overshoot. */
+
+/* Per-client-address limit classes; figures come from bc_cfg:
+ *   BC_LIMIT_LOGIN           failed logins over all e-mails, BROADCART_LOGIN_RATE_PER_ADDR (30) per
+ *                            BROADCART_LOGIN_WINDOW_PER_ADDR (600 s)
+ *   BC_LIMIT_SIGNUP          sign-up attempts, BROADCART_SIGNUP_RATE_PER_ADDR (20) per
+ *                            BROADCART_SIGNUP_WINDOW_PER_ADDR (3600 s)
+ *   BC_LIMIT_PASSWORD_RESET  password-reset requests (for the password routes to come),
+ *                            BROADCART_PWRESET_RATE_PER_ADDR (10) per BROADCART_PWRESET_WINDOW_PER_ADDR (3600 s)
+ * A window starts at the address's first counted attempt and the count resets when it ends. */
+enum bc_limit_class { BC_LIMIT_LOGIN, BC_LIMIT_SIGNUP, BC_LIMIT_PASSWORD_RESET, BC_LIMIT_NCLASSES };
+
+/* Takes one attempt of class cls for client address ip (bc_req_client_ip) at now_ms (UTC ms).
+ * Returns BC_OK, or BC_EBUSY with *retry_after_s (seconds, >= 1) when the address has used its
+ * budget, or BC_ENOMEM with *retry_after_s when the table has no free slot (fail closed). */
+int bc_limit_take(enum bc_limit_class cls, const char *ip, int64_t now_ms, int64_t *retry_after_s);
+/* Gives back one attempt taken at taken_ms (no-op if that window has ended). */
+void bc_limit_give_back(enum bc_limit_class cls, const char *ip, int64_t taken_ms);
+
+/* Login: per-account lock plus per-address limit.
+ * - An e-mail (case-insensitive) with BC_LOGIN_MAX_FAILURES failures within BC_LOGIN_WINDOW_MS,
+ *   from anywhere, is locked for the rest of that window ...
+ * - ... except for a "known address": one that logged in successfully to this same account
+ *   within BC_LOGIN_KNOWN_MS. It keeps its own budget of BC_LOGIN_MAX_FAILURES per window for the
+ *   account, so an attacker hammering from elsewhere cannot lock the owner out, while addresses
+ *   that never proved themselves for the account (a botnet's) get nothing once it is locked.
+ * - Every address may fail at most BROADCART_LOGIN_RATE_PER_ADDR times (any e-mails) per window. */
 #define BC_LOGIN_MAX_FAILURES 5
 #define BC_LOGIN_WINDOW_MS (10 * 60 * 1000)
-/* Returns BC_OK when email may try to log in at now_ms (UTC ms), else BC_EBUSY with
- * *retry_after_s set to the seconds left. */
-int bc_login_allowed(const char *email, int64_t now_ms, int64_t *retry_after_s);
-/* Records the outcome of a login attempt: a failure counts, a success forgets the address. */
-void bc_login_record(const char *email, int ok, int64_t now_ms);
+#define BC_LOGIN_KNOWN_MS (30LL * 24 * 3600 * 1000) /* in memory: a restart forgets known addresses */
+
+/* Why bc_login_begin refused. */
+enum bc_login_refusal { BC_LOGIN_ACCOUNT_LOCKED = 1, BC_LOGIN_ADDRESS_LIMIT, BC_LOGIN_TABLE_FULL };
+
+/* One login attempt between bc_login_begin and bc_login_finish (caller's storage). */
+typedef struct bc_login_ticket {
+    char email[256]; /* lowercased */
+    char ip[64];
+    int64_t at_ms;
+    int account_counted;
+} bc_login_ticket;
+
+/* Checks and counts a login attempt for email from ip at now_ms in one atomic step: on BC_OK the
+ * attempt already counts as a failure (call bc_login_finish with the outcome). Returns BC_OK or
+ * BC_EBUSY with *retry_after_s (seconds) and *why (enum bc_login_refusal). */
+int bc_login_begin(const char *email, const char *ip, int64_t now_ms, bc_login_ticket *t, int64_t *retry_after_s,
+                   int *why);
+/* Ends an attempt: ok gives the counted failure back (address and account), forgets the failures
+ * of this address for this account, and marks ip as known for the account. */
+void bc_login_finish(const bc_login_ticket *t, int ok);
 /* An Argon2id hash (current cost settings) of a random secret, computed once: verified against
  * when the e-mail is unknown, so a login takes as long whether or not the account exists. */
 const char *bc_password_dummy_hash(void);
+
+/* ---- account status cache ----
+ * user id -> (exists, role, blocked), consulted for every authenticated request (bc_account_fn:
+ * bc_http_set_account_check(bc_accounts_check)). Changes made through Broadcart's code
+ * (bc_accounts_update: admin API) replace the entry at once; entries older than
+ * BC_ACCOUNT_CACHE_MAX_AGE_MS are re-read on a worker, which bounds how long a change made by
+ * another process (the CLI) takes to apply. */
+#define BC_ACCOUNT_CACHE_MAX_AGE_MS 30000
+
+/* bc_account_fn: see http.h. With db NULL (loop thread) answers from the cache; an entry older than
+ * the maximum age is still used but re-read in the background; a missing entry is loaded in the
+ * background and BC_EBUSY returned. */
+int bc_accounts_check(bc_db *db, bc_auth *auth);
+/* Reads user_id's status from db into the cache now (e.g. at login). Returns the code
+ * bc_accounts_check would (BC_OK, BC_ENOTFOUND, BC_EFORBIDDEN or an error). */
+int bc_accounts_cache_refresh(bc_db *db, int64_t user_id);
+/* Drops the cached status of user_id (after a change made outside bc_accounts_update). */
+void bc_accounts_cache_invalidate(int64_t user_id);
+
+/* ---- store (accounts_store.c: the only SQL of this module) ---- */
+/* The public view {id, email, name, role, created_at} (+ blocked as a boolean when with_blocked)
+ * of user id into *out (caller owns). BC_OK, BC_ENOTFOUND or BC_ERR/BC_EBUSY. */
+int bc_accounts_user_get(bc_db *db, int64_t id, int with_blocked, json_t **out);
+/* Login lookup by lowercased e-mail: id, encoded hash (out, 128 bytes) and blocked flag.
+ * BC_OK, BC_ENOTFOUND or an error. */
+int bc_accounts_find_login(bc_db *db, const char *email, int64_t *id, char hash[128], int *blocked);
+/* Status for the cache: *role (enum bc_role) and *blocked. BC_OK, BC_ENOTFOUND or an error. */
+int bc_accounts_status(bc_db *db, int64_t id, int *role, int *blocked);
+/* Id of the user with this e-mail (case-insensitive). BC_OK, BC_ENOTFOUND or an error. */
+int bc_accounts_find_id(bc_db *db, const char *email, int64_t *id);
+/* Changes a user's role (NULL = keep; "buyer"/"seller"/"admin") and/or blocked flag (-1 = keep)
+ * in one transaction; blocking also revokes every refresh token of the user. The status cache is
+ * updated at once. BC_OK, BC_ENOTFOUND, BC_EINVAL (unknown role) or an error. */
+int bc_accounts_update(bc_db *db, int64_t id, const char *role, int blocked);
+/* Stores a new refresh token (48 chars into out, 49 bytes) for user_id, starting a new family
+ * when family is NULL. Expires after bc_cfg.refresh_token_ttl_s. BC_OK or an error. */
+int bc_accounts_refresh_issue(bc_db *db, int64_t user_id, const char *family, char out[49]);
+/* Rotates refresh token `token` in one transaction: revokes it and issues its successor in the same
+ * family (out, 49 bytes), *user_id set. Presenting a token that was already revoked revokes its whole
+ * family (reuse detection, RFC 6819 §5.2.2.3) and returns BC_ECONFLICT. BC_ENOTFOUND for an unknown
+ * or expired token, BC_EFORBIDDEN for a blocked user (nothing changes), or an error. */
+int bc_accounts_refresh_rotate(bc_db *db, const char *token, int64_t *user_id, char out[49]);
+/* Revokes the refresh token `token` of user_id, or all of them when token is NULL. BC_OK or an error. */
+int bc_accounts_logout(bc_db *db, int64_t user_id, const char *token);
 
 extern const bc_route bc_accounts_routes[];
 

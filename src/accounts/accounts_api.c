@@ -1,42 +1,47 @@
-/* Routes under /api/v1/auth and /api/v1/me. */
+/* Routes under /api/v1/auth, /api/v1/me and /api/v1/admin/users. No SQL here: see accounts_store.c. */
 #include "accounts.h"
 
 #include <sodium.h>
 #include <string.h>
 
-/* Refresh tokens are 48 random chars; only their SHA-256 (hex) is stored. */
-static void token_hash(const char *token, char out[65])
+/* Sends status with a Retry-After of retry_s seconds. */
+static void send_retry(bc_req *req, int status, const char *code, const char *msg, int64_t retry_s)
 {
-    unsigned char h[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(h, (const unsigned char *)token, strlen(token));
-    sodium_bin2hex(out, 65, h, sizeof h);
+    char retry[24];
+    snprintf(retry, sizeof retry, "%lld", (long long)retry_s);
+    bc_res_error(req, status, code, "%s; retry in %lld s", msg, (long long)retry_s);
+    bc_res_header(req, "Retry-After", retry);
 }
 
-static json_t *user_json(bc_db *db, int64_t id)
+/* Answers a refused bc_limit_take. */
+static void send_limited(bc_req *req, int rc, int64_t retry_s, const char *what)
 {
-    json_t *u = NULL;
-    bc_db_row(db, &u, "SELECT id, email, name, role, created_at FROM users WHERE id = ?", "i", id);
-    return u;
+    if (rc == BC_ENOMEM)
+        send_retry(req, 503, "BUSY", "too many clients are being rate-limited", retry_s);
+    else
+        send_retry(req, 429, "RATE_LIMITED", what, retry_s);
 }
 
-/* Issues an access token and a new refresh token for user u (borrowed) and sends them. */
-static void send_tokens(bc_req *req, json_t *u, int status)
+/* Issues an access token and a new refresh token (new family) for user u (borrowed) and sends them. */
+static void send_tokens(bc_req *req, json_t *u, const char *refresh, int status)
 {
-    bc_db *db = bc_req_db(req);
     int64_t id = json_integer_value(json_object_get(u, "id"));
-    char refresh[49], rhash[65];
-    bc_rand_token(refresh, 48);
-    token_hash(refresh, rhash);
-    int64_t now = bc_now_ms();
+    char fresh[49];
+    if (!refresh) {
+        if (bc_accounts_refresh_issue(bc_req_db(req), id, NULL, fresh) != BC_OK) {
+            bc_res_from_err(req, BC_ERR);
+            return;
+        }
+        refresh = fresh;
+    }
     char *access = bc_token_issue(id, json_string_value(json_object_get(u, "role")),
                                   json_string_value(json_object_get(u, "name")));
-    if (!access ||
-        bc_db_exec(db, "INSERT INTO refresh_tokens (token_hash, user_id, expires_at, created_at) VALUES (?, ?, ?, ?)",
-                   "tiii", rhash, id, now + (int64_t)bc_cfg.refresh_token_ttl_s * 1000, now) < 0) {
-        free(access);
+    if (!access) {
         bc_res_from_err(req, BC_ERR);
         return;
     }
+    /* warm the account cache for the requests this token will make */
+    bc_accounts_cache_refresh(bc_req_db(req), id);
     bc_res_json(req, status,
                 json_pack("{s:s,s:s,s:s,s:i,s:O}", "access_token", access, "refresh_token", refresh, "token_type",
                           "Bearer", "expires_in", bc_cfg.access_token_ttl_s, "user", u));
@@ -56,18 +61,27 @@ static void h_signup(bc_req *req)
         bc_res_error(req, 422, "WEAK_PASSWORD", "the password needs 8 to 128 characters with a letter and a digit");
         return;
     }
+    /* every attempt that reaches the (expensive) hash counts, taken or not */
+    int64_t retry_s = 0;
+    int rc = bc_limit_take(BC_LIMIT_SIGNUP, bc_req_client_ip(req), bc_now_ms(), &retry_s);
+    if (rc != BC_OK) {
+        send_limited(req, rc, retry_s, "too many sign-ups from this address");
+        return;
+    }
     int64_t id;
-    int rc = bc_accounts_create_user(bc_req_db(req), email, password, name, "buyer", &id);
+    rc = bc_accounts_create_user(bc_req_db(req), email, password, name, "buyer", &id);
     if (rc == BC_ECONFLICT) {
         bc_res_error(req, 409, "EMAIL_TAKEN", "an account with this e-mail already exists");
         return;
     }
+    json_t *u = NULL;
+    if (rc == BC_OK)
+        rc = bc_accounts_user_get(bc_req_db(req), id, 0, &u);
     if (rc != BC_OK) {
         bc_res_from_err(req, rc);
         return;
     }
-    json_t *u = user_json(bc_req_db(req), id);
-    send_tokens(req, u, 201);
+    send_tokens(req, u, NULL, 201);
     json_decref(u);
 }
 
@@ -76,32 +90,45 @@ static void h_login(bc_req *req)
     const char *email, *password;
     json_error_t err;
     json_unpack_ex(bc_req_json(req), &err, 0, "{s:s,s:s}", "email", &email, "password", &password);
-    char lower[256];
-    bc_email_normalize(email, lower, sizeof lower);
-    bc_db *db = bc_req_db(req);
-    json_t *row = NULL;
-    int64_t retry_s = 0, now = bc_now_ms();
-    if (bc_login_allowed(lower, now, &retry_s) != BC_OK) {
-        char retry[24];
-        snprintf(retry, sizeof retry, "%lld", (long long)retry_s);
-        bc_res_error(req, 429, "TOO_MANY_ATTEMPTS", "too many failed logins for this e-mail; retry in %lld s",
-                     (long long)retry_s);
-        bc_res_header(req, "Retry-After", retry);
+    bc_login_ticket t;
+    int64_t retry_s = 0;
+    int why = 0;
+    if (bc_login_begin(email, bc_req_client_ip(req), bc_now_ms(), &t, &retry_s, &why) != BC_OK) {
+        if (why == BC_LOGIN_ACCOUNT_LOCKED)
+            send_retry(req, 429, "TOO_MANY_ATTEMPTS", "too many failed logins for this e-mail", retry_s);
+        else if (why == BC_LOGIN_ADDRESS_LIMIT)
+            send_retry(req, 429, "RATE_LIMITED", "too many failed logins from this address", retry_s);
+        else
+            send_retry(req, 503, "BUSY", "too many clients are being rate-limited", retry_s);
         return;
     }
-    bc_db_row(db, &row, "SELECT id, password_hash FROM users WHERE email = ?", "t", lower);
-    /* verify against a dummy hash when the user is unknown, so timing does not reveal accounts */
-    const char *hash = row ? json_string_value(json_object_get(row, "password_hash")) : bc_password_dummy_hash();
-    int ok = bc_password_verify(hash, password) == BC_OK && row;
-    bc_login_record(lower, ok, now);
+    /* the attempt already counts as a failure; verify against a dummy hash when the user is unknown,
+     * so timing does not reveal accounts */
+    char hash[128];
+    int64_t id = 0;
+    int blocked = 0, rc = bc_accounts_find_login(bc_req_db(req), t.email, &id, hash, &blocked);
+    if (rc != BC_OK && rc != BC_ENOTFOUND) {
+        bc_res_from_err(req, rc);
+        return;
+    }
+    int ok = bc_password_verify(rc == BC_OK ? hash : bc_password_dummy_hash(), password) == BC_OK && rc == BC_OK;
+    sodium_memzero(hash, sizeof hash);
+    bc_login_finish(&t, ok);
     if (!ok) {
-        json_decref(row);
         bc_res_error(req, 401, "INVALID_CREDENTIALS", "wrong e-mail or password");
         return;
     }
-    json_t *u = user_json(db, json_integer_value(json_object_get(row, "id")));
-    json_decref(row);
-    send_tokens(req, u, 200);
+    if (blocked) { /* told only to whoever knows the password */
+        bc_res_error(req, 403, "ACCOUNT_BLOCKED", "this account is blocked");
+        return;
+    }
+    json_t *u = NULL;
+    rc = bc_accounts_user_get(bc_req_db(req), id, 0, &u);
+    if (rc != BC_OK) {
+        bc_res_from_err(req, rc);
+        return;
+    }
+    send_tokens(req, u, NULL, 200);
     json_decref(u);
 }
 
@@ -110,31 +137,26 @@ static void h_refresh(bc_req *req)
     const char *refresh;
     json_error_t err;
     json_unpack_ex(bc_req_json(req), &err, 0, "{s:s}", "refresh_token", &refresh);
-    char rhash[65];
-    token_hash(refresh, rhash);
-    bc_db *db = bc_req_db(req);
     int64_t user_id = 0;
-    int rc = bc_db_begin(db);
-    if (rc != BC_OK)
-        goto fail;
-    /* rotation: the presented token is revoked in the same statement that validates it */
-    rc = bc_db_int(db, &user_id,
-                   "UPDATE refresh_tokens SET revoked = 1 WHERE token_hash = ? AND revoked = 0 AND expires_at > ? "
-                   "RETURNING user_id",
-                   "ti", rhash, bc_now_ms());
-    if (rc != 1) {
-        bc_db_rollback(db);
+    char next[49];
+    int rc = bc_accounts_refresh_rotate(bc_req_db(req), refresh, &user_id, next);
+    if (rc == BC_ENOTFOUND || rc == BC_ECONFLICT) {
         bc_res_error(req, 401, "INVALID_REFRESH_TOKEN", "the refresh token is invalid, expired or already used");
         return;
     }
-    json_t *u = user_json(db, user_id);
-    send_tokens(req, u, 200);
+    if (rc == BC_EFORBIDDEN) {
+        bc_res_error(req, 403, "ACCOUNT_BLOCKED", "this account is blocked");
+        return;
+    }
+    json_t *u = NULL;
+    if (rc == BC_OK)
+        rc = bc_accounts_user_get(bc_req_db(req), user_id, 0, &u);
+    if (rc != BC_OK) {
+        bc_res_from_err(req, rc);
+        return;
+    }
+    send_tokens(req, u, next, 200);
     json_decref(u);
-    if (bc_db_commit(db) != BC_OK)
-        bc_res_from_err(req, BC_ERR);
-    return;
-fail:
-    bc_res_from_err(req, rc);
 }
 
 static void h_logout(bc_req *req)
@@ -142,23 +164,63 @@ static void h_logout(bc_req *req)
     const char *refresh = NULL;
     json_error_t err;
     json_unpack_ex(bc_req_json(req), &err, 0, "{s?:s}", "refresh_token", &refresh);
-    const bc_auth *a = bc_req_auth(req);
-    if (refresh) {
-        char rhash[65];
-        token_hash(refresh, rhash);
-        bc_db_exec(bc_req_db(req), "UPDATE refresh_tokens SET revoked = 1 WHERE token_hash = ? AND user_id = ?", "ti",
-                   rhash, a->user_id);
-    } else {
-        bc_db_exec(bc_req_db(req), "UPDATE refresh_tokens SET revoked = 1 WHERE user_id = ?", "i", a->user_id);
+    int rc = bc_accounts_logout(bc_req_db(req), bc_req_auth(req)->user_id, refresh);
+    if (rc != BC_OK) {
+        bc_res_from_err(req, rc);
+        return;
     }
     bc_res_send(req, 204, "application/json", "", 0);
 }
 
 static void h_me(bc_req *req)
 {
-    json_t *u = user_json(bc_req_db(req), bc_req_auth(req)->user_id);
-    if (!u) {
+    json_t *u = NULL;
+    int rc = bc_accounts_user_get(bc_req_db(req), bc_req_auth(req)->user_id, 0, &u);
+    if (rc == BC_ENOTFOUND) {
         bc_res_error(req, 404, "NOT_FOUND", "user no longer exists");
+        return;
+    }
+    if (rc != BC_OK) {
+        bc_res_from_err(req, rc);
+        return;
+    }
+    bc_res_json(req, 200, u);
+}
+
+/* PATCH /api/v1/admin/users/{id} {role?, blocked?}: applies at once (the account cache is updated). */
+static void h_admin_user_patch(bc_req *req)
+{
+    int64_t id;
+    if (bc_req_param_id(req, "id", &id) != BC_OK) {
+        bc_res_error(req, 404, "NOT_FOUND", "no such user");
+        return;
+    }
+    json_t *body = bc_req_json(req), *jrole = json_object_get(body, "role"),
+           *jblocked = json_object_get(body, "blocked");
+    const char *role = json_is_string(jrole) ? json_string_value(jrole) : NULL;
+    int blocked = json_is_boolean(jblocked) ? json_is_true(jblocked) : -1;
+    if (role && !bc_role_from_name(role)) {
+        bc_res_error(req, 422, "VALIDATION_FAILED", "'role' must be buyer, seller or admin");
+        return;
+    }
+    if (!role && blocked < 0) {
+        bc_res_error(req, 422, "VALIDATION_FAILED", "give 'role' and/or 'blocked'");
+        return;
+    }
+    if (id == bc_req_auth(req)->user_id && (blocked == 1 || (role && bc_role_from_name(role) != BC_ROLE_ADMIN))) {
+        bc_res_error(req, 403, "FORBIDDEN", "an admin cannot block or demote their own account");
+        return;
+    }
+    int rc = bc_accounts_update(bc_req_db(req), id, role, blocked);
+    json_t *u = NULL;
+    if (rc == BC_OK)
+        rc = bc_accounts_user_get(bc_req_db(req), id, 1, &u);
+    if (rc == BC_ENOTFOUND) {
+        bc_res_error(req, 404, "NOT_FOUND", "no such user");
+        return;
+    }
+    if (rc != BC_OK) {
+        bc_res_from_err(req, rc);
         return;
     }
     bc_res_json(req, 200, u);
@@ -178,13 +240,22 @@ static const bc_field login_body[] = {
 static const bc_field refresh_body[] = {{"refresh_token", BC_F_STR, 1, 1, 128, NULL}, {NULL}};
 static const bc_field logout_body[] = {
     {"refresh_token", BC_F_STR, 0, 1, 128, "revoke this token only; all when absent"}, {NULL}};
+static const bc_field admin_user_body[] = {
+    {"role", BC_F_STR, 0, 1, 16, "buyer, seller or admin"},
+    {"blocked", BC_F_BOOL, 0, 0, 0, "true blocks the account (and revokes its refresh tokens), false unblocks"},
+    {NULL},
+};
 
 const bc_route bc_accounts_routes[] = {
-    {"POST", "/api/v1/auth/signup", 0, 0, signup_body, h_signup, "auth", "Create a buyer account and sign in", 201},
-    {"POST", "/api/v1/auth/login", 0, 0, login_body, h_login, "auth", "Sign in with e-mail and password", 200},
+    {"POST", "/api/v1/auth/signup", 0, BC_RT_PWHASH, signup_body, h_signup, "auth",
+     "Create a buyer account and sign in", 201},
+    {"POST", "/api/v1/auth/login", 0, BC_RT_PWHASH, login_body, h_login, "auth", "Sign in with e-mail and password",
+     200},
     {"POST", "/api/v1/auth/refresh", 0, 0, refresh_body, h_refresh, "auth", "Rotate a refresh token for new tokens",
      200},
     {"POST", "/api/v1/auth/logout", BC_ROLE_ANY, 0, logout_body, h_logout, "auth", "Revoke refresh tokens", 204},
     {"GET", "/api/v1/me", BC_ROLE_ANY, 0, NULL, h_me, "auth", "The signed-in user", 200},
+    {"PATCH", "/api/v1/admin/users/{id}", BC_ROLE_ADMIN, 0, admin_user_body, h_admin_user_patch, "admin",
+     "Change a user's role or block/unblock them (applies at once)", 200},
     {NULL},
 };

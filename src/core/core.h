@@ -61,6 +61,14 @@ typedef struct bc_config {
     int max_upload_bytes;          /* BROADCART_MAX_UPLOAD, bytes of one image upload, default 5242880 */
     int pwhash_ops;                /* BROADCART_PWHASH_OPSLIMIT, Argon2id passes, default 2 */
     int pwhash_mem_kib;            /* BROADCART_PWHASH_MEMLIMIT_KIB, KiB, default 65536 */
+    int pwhash_workers;            /* BROADCART_PWHASH_WORKERS, password-hashing threads, default 2 */
+    int login_rate_addr;           /* BROADCART_LOGIN_RATE_PER_ADDR, failed logins per window, default 30 */
+    int login_window_s;            /* BROADCART_LOGIN_WINDOW_PER_ADDR, seconds, default 600 */
+    int signup_rate_addr;          /* BROADCART_SIGNUP_RATE_PER_ADDR, sign-ups per window, default 20 */
+    int signup_window_s;           /* BROADCART_SIGNUP_WINDOW_PER_ADDR, seconds, default 3600 */
+    int pwreset_rate_addr;         /* BROADCART_PWRESET_RATE_PER_ADDR, resets per window, default 10 */
+    int pwreset_window_s;          /* BROADCART_PWRESET_WINDOW_PER_ADDR, seconds, default 3600 */
+    char trusted_proxies[1024];    /* BROADCART_TRUSTED_PROXIES, comma-separated IPs/CIDRs, default none */
     int chat_rate_per_10s;         /* BROADCART_CHAT_RATE, messages per user per 10 s, default 5 */
     int ws_max_queued_bytes;       /* BROADCART_WS_MAX_QUEUED, bytes queued per WebSocket, default 1048576 */
     int ws_ping_rate_per_10s;      /* BROADCART_WS_PING_RATE, pings per WebSocket per 10 s (0 = any), default 50 */

@@ -43,6 +43,9 @@ enum bc_route_flags {
     BC_RT_LOOPBACK = 2,      /* only callers from 127.0.0.0/8 or ::1 (nginx-rtmp callbacks) */
     BC_RT_INTERNAL = 4,      /* not for API clients: listed in the OpenAPI document with x-internal: true */
     BC_RT_OPTIONAL_AUTH = 8, /* public, but a valid token is read when given */
+    BC_RT_PWHASH = 16,       /* hashes a password (Argon2id): runs on the small password-hashing pool
+                                (BROADCART_PWHASH_WORKERS threads, bounded queue; full -> 503 BUSY) so
+                                that it never delays the other routes' workers */
 };
 
 typedef void (*bc_handler_fn)(bc_req *req);
@@ -67,10 +70,20 @@ typedef struct bc_route {
 /* Authenticator hook: verifies a bearer token; fills *out and returns BC_OK, or BC_EINVAL. */
 typedef int (*bc_auth_fn)(const char *token, bc_auth *out);
 
+/* Account hook: checks that the caller of a verified token still has an active account and
+ * replaces auth->role (and name) with the account's current values. Called on a worker with its
+ * database connection before every authenticated handler, and on an event-loop thread with db NULL
+ * (WebSocket handshake: cache only, must not block). Returns BC_OK, BC_ENOTFOUND (no such user:
+ * 401 INVALID_TOKEN), BC_EFORBIDDEN (blocked: 403 ACCOUNT_BLOCKED), BC_EBUSY (db NULL and not
+ * cached, or database busy: 503) or BC_ERR. */
+typedef int (*bc_account_fn)(bc_db *db, bc_auth *auth);
+
 /* Adds routes (array terminated by a row with method NULL; static storage) to the table.
  * Call before bc_http_run. */
 void bc_http_register(const bc_route *routes);
 void bc_http_set_authenticator(bc_auth_fn fn);
+/* Sets the account hook (see bc_account_fn); none = tokens are trusted alone. Call before run. */
+void bc_http_set_account_check(bc_account_fn fn);
 /* Adds a static directory served under url_prefix (e.g. "/hls", "/media"). Call before run. */
 void bc_http_add_static(const char *url_prefix, const char *dir, int no_cache);
 
@@ -109,6 +122,11 @@ const bc_auth *bc_req_auth(bc_req *req);
 bc_db *bc_req_db(bc_req *req);
 /* The request's arena: freed when the response is sent. */
 bc_arena *bc_req_arena(bc_req *req);
+/* The client's IP address as text ("203.0.113.7", "2001:db8::1"), computed once per request:
+ * the TCP peer, unless the peer is one of BROADCART_TRUSTED_PROXIES, in which case the right-most
+ * X-Forwarded-For entry that is not itself a trusted proxy (the peer when the header is absent
+ * or holds only trusted proxies). Owned by the request's arena; never NULL ("" when unknown). */
+const char *bc_req_client_ip(bc_req *req);
 /* Scheme://host[:port] the client used (from Host), e.g. "http://127.0.0.1:8080". */
 const char *bc_req_origin(bc_req *req);
 

@@ -52,7 +52,10 @@ struct bc_req {
     json_t *json;
     bc_auth auth;
     int authed;
-    int peer_loopback; /* set only for BC_RT_LOOPBACK routes */
+    int peer_loopback;            /* set only for BC_RT_LOOPBACK routes */
+    struct sockaddr_storage peer; /* TCP peer, copied at init (h2o caches it per connection) */
+    socklen_t peer_len;           /* 0 when unknown */
+    const char *client_ip;        /* bc_req_client_ip, computed on first use */
     bc_db *db;
     /* response */
     int res_set;
@@ -88,12 +91,23 @@ void bc_req_cleanup(bc_req *r);
 int bc_req_authorize(bc_req *r, const bc_route *route, bc_auth_fn auth);
 int bc_req_validate_body(bc_req *r, const bc_route *route);
 const char *bc_http_reason(int status);
+/* Parses BROADCART_TRUSTED_PROXIES (comma-separated IPv4/IPv6 addresses or CIDRs, e.g.
+ * "10.0.0.0/8, ::1") into the process-wide list used by bc_req_client_ip. Call once before the
+ * loops start. Returns BC_OK or BC_EINVAL (entry logged) on a malformed entry or more than 32. */
+int bc_http_set_trusted_proxies(const char *list);
+/* The client address of a request from TCP peer `peer` with X-Forwarded-For value xff (NULL when
+ * absent), as text in out (>= 64 bytes); see bc_req_client_ip. Returns out. */
+const char *bc_http_client_ip(const struct sockaddr *peer, socklen_t peer_len, const char *xff, char *out,
+                              size_t outlen);
 /* Validates a JSON object against fields; on failure writes a message into msg. BC_OK/BC_EINVAL. */
 int bc_http_validate_fields(json_t *body, const bc_field *fields, char *msg, size_t msglen);
 
 /* server.c */
 bc_http_loop *bc_http_loops(int *n);
 bc_http_loop *bc_http_current_loop(void);
+/* Runs the account hook (bc_http_set_account_check) on auth; BC_OK when none is set. db NULL on
+ * a loop thread. Returns the hook's code. */
+int bc_http_check_account(bc_db *db, bc_auth *auth);
 /* Registers response headers for a static path: nosniff everywhere; no-cache + CORS for live HLS. */
 void bc_http_add_static_headers(h2o_pathconf_t *pc, int no_cache);
 

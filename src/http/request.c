@@ -101,6 +101,9 @@ void bc_req_init(bc_req *r, h2o_req_t *hreq, const bc_route *route, const bc_rou
     }
     /* only loopback-only routes (nginx-rtmp callbacks) look at the peer */
     r->peer_loopback = route && (route->flags & BC_RT_LOOPBACK) ? peer_is_loopback(hreq) : 0;
+    /* a copy of the peer for bc_req_client_ip, which may run on a worker after the connection is gone
+     * (h2o caches the peer per socket, so this is a memcpy after a connection's first request) */
+    r->peer_len = hreq->conn->callbacks->get_peername(hreq->conn, (struct sockaddr *)&r->peer);
 }
 
 void bc_req_cleanup(bc_req *r)
@@ -109,6 +112,184 @@ void bc_req_cleanup(bc_req *r)
     free(r->res_body);
     bc_arena_destroy(r->arena);
     r->arena = NULL;
+}
+
+/* ---- client address (trusted proxies, X-Forwarded-For) ---- */
+#define MAX_PROXIES 32
+
+typedef struct proxy_net {
+    int family; /* AF_INET or AF_INET6 */
+    unsigned char addr[16];
+    int prefix; /* bits */
+} proxy_net;
+
+static proxy_net proxies[MAX_PROXIES];
+static int nproxies;
+
+/* Parses "a.b.c.d[/n]" or "v6[/n]" into *out. BC_OK or BC_EINVAL. */
+static int parse_net(const char *s, size_t len, proxy_net *out)
+{
+    char buf[64];
+    if (len == 0 || len >= sizeof buf)
+        return BC_EINVAL;
+    memcpy(buf, s, len);
+    buf[len] = 0;
+    char *slash = strchr(buf, '/');
+    if (slash)
+        *slash = 0;
+    memset(out, 0, sizeof *out);
+    if (inet_pton(AF_INET, buf, out->addr) == 1) {
+        out->family = AF_INET;
+        out->prefix = 32;
+    } else if (inet_pton(AF_INET6, buf, out->addr) == 1) {
+        out->family = AF_INET6;
+        out->prefix = 128;
+    } else {
+        return BC_EINVAL;
+    }
+    if (slash) {
+        int64_t n;
+        if (bc_parse_i64(slash + 1, 0, out->prefix, &n) != BC_OK)
+            return BC_EINVAL;
+        out->prefix = (int)n;
+    }
+    return BC_OK;
+}
+
+int bc_http_set_trusted_proxies(const char *list)
+{
+    nproxies = 0;
+    for (const char *p = list ? list : ""; *p;) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        size_t n = strcspn(p, ", ");
+        if (n == 0)
+            break;
+        if (nproxies == MAX_PROXIES || parse_net(p, n, &proxies[nproxies]) != BC_OK) {
+            bc_log_error("http", "BROADCART_TRUSTED_PROXIES: bad or too many entries at '%.*s' (max %d)", (int)n, p,
+                         MAX_PROXIES);
+            nproxies = 0;
+            return BC_EINVAL;
+        }
+        nproxies++;
+        p += n;
+    }
+    return BC_OK;
+}
+
+/* Binary form of an address (IPv4-mapped IPv6 becomes IPv4). Returns the family or 0. */
+static int addr_bytes(const struct sockaddr *sa, socklen_t len, unsigned char out[16])
+{
+    if (sa->sa_family == AF_INET && len >= (socklen_t)sizeof(struct sockaddr_in)) {
+        memcpy(out, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+        return AF_INET;
+    }
+    if (sa->sa_family == AF_INET6 && len >= (socklen_t)sizeof(struct sockaddr_in6)) {
+        const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+        if (IN6_IS_ADDR_V4MAPPED(a)) {
+            memcpy(out, a->s6_addr + 12, 4);
+            return AF_INET;
+        }
+        memcpy(out, a->s6_addr, 16);
+        return AF_INET6;
+    }
+    return 0;
+}
+
+static int is_trusted(int family, const unsigned char *a)
+{
+    for (int i = 0; i < nproxies; i++) {
+        const proxy_net *n = &proxies[i];
+        if (n->family != family)
+            continue;
+        int bits = n->prefix, k = 0;
+        for (; bits >= 8; bits -= 8, k++)
+            if (a[k] != n->addr[k])
+                break;
+        if (bits >= 8)
+            continue;
+        unsigned char mask = (unsigned char)(0xFF00u >> bits);
+        if (bits == 0 || (a[k] & mask) == (n->addr[k] & mask))
+            return 1;
+    }
+    return 0;
+}
+
+/* Parses one X-Forwarded-For entry (spaces trimmed; "[v6]:port" and "v4:port" accepted) into a
+ * family and bytes. Returns the family or 0. */
+static int parse_xff_entry(const char *s, size_t len, unsigned char out[16])
+{
+    char buf[64];
+    while (len && (*s == ' ' || *s == '\t'))
+        s++, len--;
+    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+        len--;
+    if (len >= sizeof buf)
+        return 0;
+    if (len > 1 && s[0] == '[') {
+        const char *end = memchr(s, ']', len);
+        if (!end)
+            return 0;
+        len = (size_t)(end - s - 1);
+        s++;
+    }
+    memcpy(buf, s, len);
+    buf[len] = 0;
+    if (inet_pton(AF_INET6, buf, out) == 1) {
+        if (IN6_IS_ADDR_V4MAPPED((struct in6_addr *)out)) {
+            memmove(out, out + 12, 4);
+            return AF_INET;
+        }
+        return AF_INET6;
+    }
+    char *colon = strchr(buf, ':');
+    if (colon)
+        *colon = 0;
+    return inet_pton(AF_INET, buf, out) == 1 ? AF_INET : 0;
+}
+
+const char *bc_http_client_ip(const struct sockaddr *peer, socklen_t peer_len, const char *xff, char *out,
+                              size_t outlen)
+{
+    unsigned char a[16];
+    int family = peer_len ? addr_bytes(peer, peer_len, a) : 0;
+    out[0] = 0;
+    if (!family)
+        return out;
+    if (xff && is_trusted(family, a)) {
+        /* right to left: each hop appends the address it saw; the first untrusted one is the client */
+        size_t end = strlen(xff);
+        while (end > 0) {
+            size_t start = end;
+            while (start > 0 && xff[start - 1] != ',')
+                start--;
+            unsigned char b[16];
+            int f = parse_xff_entry(xff + start, end - start, b);
+            if (!f)
+                break; /* garbage: stop at the last address we could trust */
+            memcpy(a, b, 16);
+            family = f;
+            if (!is_trusted(f, b))
+                break;
+            end = start ? start - 1 : 0;
+        }
+    }
+    inet_ntop(family, a, out, (socklen_t)outlen);
+    return out;
+}
+
+const char *bc_req_client_ip(bc_req *r)
+{
+    if (!r->client_ip) {
+        char buf[64];
+        const char *xff = NULL; /* the last header: its right-most entry is the nearest hop */
+        for (size_t i = 0; nproxies && i < r->nheaders; i++)
+            if (strcasecmp(r->headers[i].name, "x-forwarded-for") == 0)
+                xff = r->headers[i].value;
+        bc_http_client_ip((const struct sockaddr *)&r->peer, r->peer_len, xff, buf, sizeof buf);
+        r->client_ip = bc_arena_strdup(r->arena, buf);
+    }
+    return r->client_ip;
 }
 
 /* ---- accessors ---- */

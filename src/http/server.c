@@ -13,11 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #define MAX_STATIC 8
 #define QUEUE_CAP 4096
+#define PWHASH_QUEUE_CAP 256 /* password-hashing jobs waiting; more are refused with 503 */
+#define PWHASH_NICE 10       /* added to the password-hashing threads' nice value */
 
 struct static_dir {
     char prefix[64];
@@ -35,13 +38,21 @@ static struct {
     bc_auth_fn auth;
     struct static_dir statics[MAX_STATIC];
     int nstatics;
-    /* worker pool */
-    pthread_mutex_t qlock;
-    pthread_cond_t qcond;
-    bc_job *queue[QUEUE_CAP];
-    size_t qhead, qlen;
-    pthread_t *workers;
-} S = {.qlock = PTHREAD_MUTEX_INITIALIZER, .qcond = PTHREAD_COND_INITIALIZER};
+    pthread_t *workers; /* worker pool */
+} S;
+
+/* A bounded job queue: the general pool's and the password-hashing pool's (BC_RT_PWHASH routes). */
+typedef struct job_queue {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bc_job **jobs;
+    size_t cap, head, len;
+} job_queue;
+
+static bc_job *main_jobs[QUEUE_CAP], *pwhash_jobs[PWHASH_QUEUE_CAP];
+static job_queue mainq = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, main_jobs, QUEUE_CAP, 0, 0};
+static job_queue pwhashq = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, pwhash_jobs, PWHASH_QUEUE_CAP, 0, 0};
+static pthread_t *pwhash_workers;
 
 static __thread bc_http_loop *cur_loop;
 
@@ -68,46 +79,90 @@ bc_http_loop *bc_http_loops(int *n)
 bc_http_loop *bc_http_current_loop(void) { return cur_loop; }
 
 /* ---- worker pool ---- */
+/* Two bounded pools: the general one (BROADCART_WORKERS threads) and a small one for routes that
+ * hash passwords (BC_RT_PWHASH, BROADCART_PWHASH_WORKERS threads), so that Argon2id's memory-hard
+ * work cannot occupy every worker while catalog reads wait. Each thread owns a DB connection. */
+
+static bc_account_fn account_fn;
+
+void bc_http_set_account_check(bc_account_fn fn) { account_fn = fn; }
+
+int bc_http_check_account(bc_db *db, bc_auth *auth) { return account_fn ? account_fn(db, auth) : BC_OK; }
+
+static int queue_push(job_queue *q, bc_job *job)
+{
+    int rc = BC_OK;
+    pthread_mutex_lock(&q->lock);
+    if (q->len == q->cap) {
+        rc = BC_EBUSY;
+    } else {
+        q->jobs[(q->head + q->len) % q->cap] = job;
+        q->len++;
+        pthread_cond_signal(&q->cond);
+    }
+    pthread_mutex_unlock(&q->lock);
+    return rc;
+}
+
+static bc_job *queue_pop(job_queue *q)
+{
+    pthread_mutex_lock(&q->lock);
+    while (q->len == 0)
+        pthread_cond_wait(&q->cond, &q->lock);
+    bc_job *job = q->jobs[q->head];
+    q->head = (q->head + 1) % q->cap;
+    q->len--;
+    pthread_mutex_unlock(&q->lock);
+    return job;
+}
 
 static int enqueue(bc_job *job)
 {
-    int rc = BC_OK;
-    pthread_mutex_lock(&S.qlock);
-    if (S.qlen == QUEUE_CAP) {
-        rc = BC_EBUSY;
-    } else {
-        S.queue[(S.qhead + S.qlen) % QUEUE_CAP] = job;
-        S.qlen++;
-        pthread_cond_signal(&S.qcond);
+    return queue_push(job->route && (job->route->flags & BC_RT_PWHASH) ? &pwhashq : &mainq, job);
+}
+
+/* The account behind the caller's token still exists and is not blocked; its current role
+ * replaces the token's and is checked against the route again. Sends the refusal itself. */
+static int check_caller(bc_db *db, bc_req *r, const bc_route *route)
+{
+    if (!r->authed)
+        return BC_OK;
+    int rc = bc_http_check_account(db, &r->auth);
+    if (rc == BC_ENOTFOUND) {
+        bc_res_error(r, 401, "INVALID_TOKEN", "the access token's account no longer exists");
+    } else if (rc == BC_EFORBIDDEN) {
+        bc_res_error(r, 403, "ACCOUNT_BLOCKED", "this account is blocked");
+    } else if (rc != BC_OK) {
+        bc_res_from_err(r, rc);
+    } else if (route->roles && !(route->roles & r->auth.role)) {
+        bc_res_error(r, 403, "FORBIDDEN", "your role may not call this endpoint");
+        rc = BC_EFORBIDDEN;
     }
-    pthread_mutex_unlock(&S.qlock);
     return rc;
 }
 
 static void *worker_main(void *arg)
 {
-    (void)arg;
+    job_queue *q = arg;
     bc_db *db = NULL;
+    /* hashing yields the CPU to request handling (Linux: nice is per thread, relative to the process's) */
+    int nice_to = getpriority(PRIO_PROCESS, 0) + PWHASH_NICE;
+    if (q == &pwhashq && setpriority(PRIO_PROCESS, (id_t)gettid(), nice_to > 19 ? 19 : nice_to) != 0)
+        bc_log_warn("http", "cannot lower the password-hashing threads' priority: %s", strerror(errno));
     if (bc_db_open(S.db_path, &db) != BC_OK) {
         bc_log_error("http", "worker cannot open database");
         return NULL;
     }
     for (;;) {
-        pthread_mutex_lock(&S.qlock);
-        while (S.qlen == 0)
-            pthread_cond_wait(&S.qcond, &S.qlock);
-        bc_job *job = S.queue[S.qhead];
-        S.qhead = (S.qhead + 1) % QUEUE_CAP;
-        S.qlen--;
-        pthread_mutex_unlock(&S.qlock);
-
+        bc_job *job = queue_pop(q);
         if (job->deferred_fn) {
             job->deferred_fn(db, job->deferred_arg);
             free(job);
             continue;
         }
         job->req.db = db;
-        job->route->fn(&job->req);
+        if (check_caller(db, &job->req, job->route) == BC_OK)
+            job->route->fn(&job->req);
         bc_db_rollback(db); /* a handler that forgot to commit leaves nothing open */
         job->req.db = NULL;
         h2o_multithread_send_message(&job->loop->done_receiver, &job->super);
@@ -126,6 +181,17 @@ int bc_http_defer(void (*fn)(bc_db *db, void *arg), void *arg)
     if (rc != BC_OK)
         free(job);
     return rc;
+}
+
+/* Starts both pools (after the loops, which workers post to). */
+static void start_workers(void)
+{
+    S.workers = calloc((size_t)bc_cfg.workers, sizeof *S.workers);
+    for (int i = 0; i < bc_cfg.workers; i++)
+        h2o_multithread_create_thread(&S.workers[i], NULL, worker_main, &mainq);
+    pwhash_workers = calloc((size_t)bc_cfg.pwhash_workers, sizeof *pwhash_workers);
+    for (int i = 0; i < bc_cfg.pwhash_workers; i++)
+        h2o_multithread_create_thread(&pwhash_workers[i], NULL, worker_main, &pwhashq);
 }
 
 /* ---- responses (to h2o) ---- */
@@ -308,6 +374,8 @@ static void *loop_main(void *arg)
 int bc_http_run(const char *db_path)
 {
     S.db_path = db_path;
+    if (bc_http_set_trusted_proxies(bc_cfg.trusted_proxies) != BC_OK)
+        return BC_ERR;
     signal(SIGPIPE, SIG_IGN);
     h2o_config_init(&S.config);
     /* h2o buffers bodies up to this size; we answer 413 as JSON above a route's own limit, so leave
@@ -361,13 +429,12 @@ int bc_http_run(const char *db_path)
     while (nready < S.nloops)
         pthread_cond_wait(&ready_cond, &ready_lock);
     pthread_mutex_unlock(&ready_lock);
-    S.workers = calloc((size_t)bc_cfg.workers, sizeof *S.workers);
-    for (int i = 0; i < bc_cfg.workers; i++)
-        h2o_multithread_create_thread(&S.workers[i], NULL, worker_main, NULL);
+    start_workers();
     printf("listening on http://%s:%d\n", strcmp(bc_cfg.http_host, "0.0.0.0") == 0 ? "127.0.0.1" : bc_cfg.http_host,
            port);
     fflush(stdout);
-    bc_log_info("http", "%d event loops, %d workers, port %d", S.nloops, bc_cfg.workers, port);
+    bc_log_info("http", "%d event loops, %d workers, %d password-hashing workers, port %d", S.nloops, bc_cfg.workers,
+                bc_cfg.pwhash_workers, port);
     for (int i = 0; i < S.nloops; i++)
         pthread_join(S.loops[i].thread, NULL);
     return BC_OK;

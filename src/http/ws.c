@@ -371,10 +371,13 @@ int bc_ws_try_upgrade(h2o_req_t *hreq, const char *client_key, const char *path,
     const char *token = bc_req_query(&r, "access_token");
     int status = 0;
     if (token && *token) {
-        if (!auth || auth(token, &r.auth) != BC_OK)
-            status = 401;
-        else
+        /* signature on this thread; the account from the cache only (no DB here): a blocked user is
+         * refused, a deleted one or one not cached yet (loaded in the background) must retry */
+        int arc = !auth || auth(token, &r.auth) != BC_OK ? BC_EINVAL : bc_http_check_account(NULL, &r.auth);
+        if (arc == BC_OK)
             r.authed = 1;
+        else
+            status = arc == BC_EFORBIDDEN ? 403 : arc == BC_EBUSY ? 503 : 401;
     }
     bc_ws *ws = calloc(1, sizeof *ws);
     ws->loop = bc_http_current_loop();
@@ -383,9 +386,13 @@ int bc_ws_try_upgrade(h2o_req_t *hreq, const char *client_key, const char *path,
     if (status == 0)
         status = route->on_open(ws, &r);
     if (status != 0) {
-        const char *msg = status == 401
-                              ? "{\"error\":{\"code\":\"INVALID_TOKEN\",\"message\":\"invalid access token\"}}"
-                              : "{\"error\":{\"code\":\"NOT_FOUND\",\"message\":\"no such room\"}}";
+        const char *msg =
+            status == 401   ? "{\"error\":{\"code\":\"INVALID_TOKEN\",\"message\":\"invalid access token\"}}"
+            : status == 403 ? "{\"error\":{\"code\":\"ACCOUNT_BLOCKED\",\"message\":\"this account is blocked\"}}"
+            : status == 503 ? "{\"error\":{\"code\":\"BUSY\",\"message\":\"checking the account; retry shortly\"}}"
+                            : "{\"error\":{\"code\":\"NOT_FOUND\",\"message\":\"no such room\"}}";
+        if (status == 503)
+            h2o_add_header(&hreq->pool, &hreq->res.headers, H2O_TOKEN_RETRY_AFTER, NULL, H2O_STRLIT("1"));
         hreq->res.status = status;
         hreq->res.reason = bc_http_reason(status);
         h2o_add_header(&hreq->pool, &hreq->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, H2O_STRLIT("application/json"));

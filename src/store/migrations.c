@@ -78,5 +78,11 @@ const char *const bc_migrations[] = {
     "ALTER TABLE orders ADD COLUMN cancel_claimed_at INTEGER;",
     /* 4: product images are read per product on every listing */
     "CREATE INDEX product_images_product ON product_images(product_id, position);",
+    /* 5 (accounts): an admin can block a user; refresh tokens carry the id of the login they descend
+     * from, so that reusing a rotated token revokes the whole family (RFC 6819 §5.2.2.3) */
+    "ALTER TABLE users ADD COLUMN blocked INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE refresh_tokens ADD COLUMN family_id TEXT;"
+    "UPDATE refresh_tokens SET family_id = token_hash WHERE family_id IS NULL;"
+    "CREATE INDEX refresh_tokens_family ON refresh_tokens(family_id);",
     NULL,
 };

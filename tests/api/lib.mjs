@@ -35,6 +35,9 @@ export async function startServer({ args = [], env = {}, dataDir } = {}) {
     BROADCART_WEB_DIR: path.join(root, 'web'),
     BROADCART_PWHASH_OPSLIMIT: '1',
     BROADCART_PWHASH_MEMLIMIT_KIB: '8',
+    // every test client is 127.0.0.1: per-address limits are tested on their own (auth_hardening)
+    BROADCART_SIGNUP_RATE_PER_ADDR: '100000',
+    BROADCART_LOGIN_RATE_PER_ADDR: '100000',
     BROADCART_LOG_LEVEL: 'warn',
     UBSAN_OPTIONS: 'halt_on_error=1:print_stacktrace=1',
     ASAN_OPTIONS: 'detect_leaks=0',

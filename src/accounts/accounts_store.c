@@ -1,0 +1,185 @@
+/* The accounts module's SQL: users and refresh tokens. Nothing else in src/accounts runs SQL. */
+#include <sodium.h>
+#include <string.h>
+
+#include "accounts.h"
+#include "accounts_int.h"
+
+/* Refresh tokens are 48 random chars; only their SHA-256 (hex) is stored. */
+static void token_hash(const char *token, char out[65])
+{
+    unsigned char h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(h, (const unsigned char *)token, strlen(token));
+    sodium_bin2hex(out, 65, h, sizeof h);
+}
+
+/* A row count/status from bc_db_* as a module error: 1 -> BC_OK, 0 -> BC_ENOTFOUND, else kept. */
+static int row_rc(int rc) { return rc == 1 ? BC_OK : rc == 0 ? BC_ENOTFOUND : rc; }
+
+int accounts_store_insert(bc_db *db, const char *email, const char *name, const char *role, const char *hash,
+                          int64_t *id)
+{
+    int rc = bc_db_int(
+        db, id, "INSERT INTO users (email, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+        "tttti", email, name, role, hash, bc_now_ms());
+    if (rc == 1)
+        return BC_OK;
+    return rc == BC_ECONFLICT ? BC_ECONFLICT : BC_ERR;
+}
+
+int bc_accounts_user_get(bc_db *db, int64_t id, int with_blocked, json_t **out)
+{
+    *out = NULL;
+    int rc = row_rc(
+        bc_db_row(db, out, "SELECT id, email, name, role, created_at, blocked FROM users WHERE id = ?", "i", id));
+    if (rc != BC_OK)
+        return rc;
+    if (with_blocked)
+        json_object_set_new(*out, "blocked", json_boolean(json_integer_value(json_object_get(*out, "blocked"))));
+    else
+        json_object_del(*out, "blocked");
+    return BC_OK;
+}
+
+int bc_accounts_find_login(bc_db *db, const char *email, int64_t *id, char hash[128], int *blocked)
+{
+    bc_stmt *st = bc_db_prepare(db, "SELECT id, password_hash, blocked FROM users WHERE email = ?");
+    if (!st)
+        return BC_ERR;
+    bc_stmt_bind_text(st, 1, email);
+    int rc = row_rc(bc_stmt_step(st));
+    if (rc == BC_OK) {
+        *id = bc_stmt_int(st, 0);
+        const char *h = bc_stmt_text(st, 1);
+        snprintf(hash, 128, "%s", h ? h : "");
+        *blocked = (int)bc_stmt_int(st, 2);
+    }
+    bc_stmt_reset(st);
+    return rc;
+}
+
+int bc_accounts_status(bc_db *db, int64_t id, int *role, int *blocked)
+{
+    bc_stmt *st = bc_db_prepare(db, "SELECT role, blocked FROM users WHERE id = ?");
+    if (!st)
+        return BC_ERR;
+    bc_stmt_bind_int(st, 1, id);
+    int rc = row_rc(bc_stmt_step(st));
+    if (rc == BC_OK) {
+        *role = bc_role_from_name(bc_stmt_text(st, 0));
+        *blocked = (int)bc_stmt_int(st, 1);
+    }
+    bc_stmt_reset(st);
+    return rc;
+}
+
+int bc_accounts_find_id(bc_db *db, const char *email, int64_t *id)
+{
+    char lower[256];
+    bc_email_normalize(email, lower, sizeof lower);
+    return row_rc(bc_db_int(db, id, "SELECT id FROM users WHERE email = ?", "t", lower));
+}
+
+int accounts_store_update(bc_db *db, int64_t id, const char *role, int blocked, int *new_role, int *new_blocked)
+{
+    int rc = bc_db_begin(db);
+    if (rc != BC_OK)
+        return rc;
+    if (role && (rc = bc_db_exec(db, "UPDATE users SET role = ? WHERE id = ?", "ti", role, id)) < 0)
+        goto out;
+    if (blocked >= 0 &&
+        (rc = bc_db_exec(db, "UPDATE users SET blocked = ? WHERE id = ?", "ii", (int64_t)blocked, id)) < 0)
+        goto out;
+    if (blocked == 1 &&
+        (rc = bc_db_exec(db, "UPDATE refresh_tokens SET revoked = 1 WHERE user_id = ? AND revoked = 0", "i", id)) < 0)
+        goto out;
+    if ((rc = bc_accounts_status(db, id, new_role, new_blocked)) != BC_OK)
+        goto out;
+    rc = bc_db_commit(db);
+out:
+    if (rc != BC_OK)
+        bc_db_rollback(db);
+    return rc;
+}
+
+/* Inserts a refresh token row. Returns BC_OK or an error. */
+static int insert_refresh(bc_db *db, int64_t user_id, const char *family, char out[49])
+{
+    char rhash[65];
+    bc_rand_token(out, 48);
+    token_hash(out, rhash);
+    int64_t now = bc_now_ms();
+    int rc = bc_db_exec(db,
+                        "INSERT INTO refresh_tokens (token_hash, user_id, expires_at, created_at, family_id) "
+                        "VALUES (?, ?, ?, ?, ?)",
+                        "tiiit", rhash, user_id, now + (int64_t)bc_cfg.refresh_token_ttl_s * 1000, now,
+                        family ? family : rhash);
+    return rc < 0 ? rc : BC_OK;
+}
+
+int bc_accounts_refresh_issue(bc_db *db, int64_t user_id, const char *family, char out[49])
+{
+    return insert_refresh(db, user_id, family, out);
+}
+
+int bc_accounts_refresh_rotate(bc_db *db, const char *token, int64_t *user_id, char out[49])
+{
+    char rhash[65];
+    json_t *row = NULL;
+    token_hash(token, rhash);
+    int rc = bc_db_begin(db);
+    if (rc != BC_OK)
+        return rc;
+    rc = row_rc(bc_db_row(db, &row,
+                          "SELECT t.user_id, t.revoked, t.expires_at > ? AS live, t.family_id, u.blocked "
+                          "FROM refresh_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?",
+                          "it", bc_now_ms(), rhash));
+    if (rc != BC_OK)
+        goto out;
+    *user_id = json_integer_value(json_object_get(row, "user_id"));
+    const char *family = json_string_value(json_object_get(row, "family_id"));
+    if (json_integer_value(json_object_get(row, "revoked"))) {
+        /* reuse of a rotated (or logged-out) token: someone holds a copy; end the whole family */
+        rc = bc_db_exec(db, "UPDATE refresh_tokens SET revoked = 1 WHERE family_id = ? AND revoked = 0", "t", family);
+        if (rc > 0)
+            bc_log_warn("accounts", "refresh token reuse for user %lld: token family revoked", (long long)*user_id);
+        if (rc >= 0 && (rc = bc_db_commit(db)) == BC_OK)
+            rc = BC_ECONFLICT;
+        goto out;
+    }
+    if (!json_integer_value(json_object_get(row, "live"))) {
+        rc = BC_ENOTFOUND; /* expired */
+        goto out;
+    }
+    if (json_integer_value(json_object_get(row, "blocked"))) {
+        rc = BC_EFORBIDDEN;
+        goto out;
+    }
+    if ((rc = bc_db_exec(db, "UPDATE refresh_tokens SET revoked = 1 WHERE token_hash = ? AND revoked = 0", "t",
+                         rhash)) != 1) {
+        rc = rc < 0 ? rc : BC_ECONFLICT;
+        goto out;
+    }
+    if ((rc = insert_refresh(db, *user_id, family, out)) != BC_OK)
+        goto out;
+    rc = bc_db_commit(db);
+out:
+    if (rc != BC_OK)
+        bc_db_rollback(db);
+    json_decref(row);
+    return rc;
+}
+
+int bc_accounts_logout(bc_db *db, int64_t user_id, const char *token)
+{
+    int rc;
+    if (token) {
+        char rhash[65];
+        token_hash(token, rhash);
+        rc = bc_db_exec(db, "UPDATE refresh_tokens SET revoked = 1 WHERE token_hash = ? AND user_id = ?", "ti", rhash,
+                        user_id);
+    } else {
+        rc = bc_db_exec(db, "UPDATE refresh_tokens SET revoked = 1 WHERE user_id = ?", "i", user_id);
+    }
+    return rc < 0 ? rc : BC_OK;
+}
