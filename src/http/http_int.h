@@ -54,6 +54,7 @@ struct bc_req {
     int authed;
     int peer_loopback; /* set only for BC_RT_LOOPBACK routes */
     bc_db *db;
+    const char *request_id; /* X-Request-Id of this request (incoming when sane, else generated) */
     /* response */
     int res_set;
     int res_status;
@@ -61,6 +62,7 @@ struct bc_req {
     char *res_body;
     size_t res_len;
     bc_res_hdr *res_headers;
+    const char *res_file; /* bc_res_file: the file to send instead of res_body (arena copy) */
 };
 
 typedef struct bc_job {
@@ -79,6 +81,10 @@ enum { BC_ROUTER_OK = 0, BC_ROUTER_NONE = 1, BC_ROUTER_BAD_METHOD = 2 };
 /* router.c */
 int bc_router_match(const char *method, size_t mlen, const char *path, size_t plen, bc_route_match *m);
 int bc_router_match_pattern(const char *pattern, const char *path, size_t plen, bc_route_match *m);
+/* Writes the methods the routes matching path accept into out as an RFC 9110 §10.2.1 Allow value
+ * ("GET, HEAD, POST, OPTIONS": HEAD with GET, OPTIONS always). Returns the number of routes that
+ * matched (0: out is left empty). */
+int bc_router_allow(const char *path, size_t plen, char *out, size_t outlen);
 /* The largest body limit over the registered routes and bc_cfg.max_body_bytes, bytes. */
 size_t bc_router_max_body(void);
 
@@ -94,8 +100,6 @@ int bc_http_validate_fields(json_t *body, const bc_field *fields, char *msg, siz
 /* server.c */
 bc_http_loop *bc_http_loops(int *n);
 bc_http_loop *bc_http_current_loop(void);
-/* Registers response headers for a static path: nosniff everywhere; no-cache + CORS for live HLS. */
-void bc_http_add_static_headers(h2o_pathconf_t *pc, int no_cache);
 
 /* ws.c */
 void bc_ws_loop_init(bc_http_loop *loop);

@@ -78,5 +78,10 @@ const char *const bc_migrations[] = {
     "ALTER TABLE orders ADD COLUMN cancel_claimed_at INTEGER;",
     /* 4: product images are read per product on every listing */
     "CREATE INDEX product_images_product ON product_images(product_id, position);",
+    /* 5: media owns its upload records; /media/uploads/{name} is served with the recorded type only */
+    "CREATE TABLE media_uploads ("
+    "  name TEXT PRIMARY KEY, content_type TEXT NOT NULL, bytes INTEGER NOT NULL,"
+    "  width INTEGER NOT NULL, height INTEGER NOT NULL, uploader_id INTEGER NOT NULL REFERENCES users(id),"
+    "  created_at INTEGER NOT NULL);",
     NULL,
 };
