@@ -475,6 +475,11 @@ static void send_response(h2o_req_t *hreq, bc_req *r)
         bc_res_error(r, 500, "INTERNAL", "handler produced no response");
     int head = is_method(hreq, H2O_STRLIT("HEAD")), get = head || is_method(hreq, H2O_STRLIT("GET"));
     const char *etag = NULL, *cc = NULL;
+    struct stat st;
+    if (r->res_file && (stat(r->res_file, &st) != 0 || !S_ISREG(st.st_mode))) {
+        r->res_headers = NULL; /* nothing the handler meant for the file applies to the error */
+        bc_res_error(r, 404, "NOT_FOUND", "not found");
+    }
     char etag_buf[24];
     for (bc_res_hdr *h = r->res_headers; h; h = h->next) {
         size_t nlen = strlen(h->name);
@@ -513,20 +518,16 @@ static void send_response(h2o_req_t *hreq, bc_req *r)
     h2o_iovec_t type = h2o_strdup(&hreq->pool, r->res_type, strlen(r->res_type));
     if (r->res_file) {
         if (head) {
-            struct stat st;
-            if (stat(r->res_file, &st) == 0 && S_ISREG(st.st_mode)) {
-                h2o_add_header(&hreq->pool, &hreq->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, type.base, type.len);
-                hreq->res.content_length = (size_t)st.st_size;
-                h2o_send_inline(hreq, "", 0);
-                return;
-            }
-        } else if (h2o_file_send(hreq, 200, "OK", r->res_file, type, 0) == 0) {
+            h2o_add_header(&hreq->pool, &hreq->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, type.base, type.len);
+            hreq->res.content_length = (size_t)st.st_size;
+            h2o_send_inline(hreq, "", 0);
             return;
         }
-        bc_res_error(r, 404, "NOT_FOUND", "not found");
-        hreq->res.status = 404;
-        hreq->res.reason = bc_http_reason(404);
-        type = h2o_strdup(&hreq->pool, r->res_type, strlen(r->res_type));
+        if (h2o_file_send(hreq, 200, "OK", r->res_file, type, 0) == 0)
+            return;
+        /* removed since the stat above: a plain 404 (the headers are already the file's) */
+        h2o_send_error_404(hreq, "Not Found", "not found", 0);
+        return;
     }
     h2o_add_header(&hreq->pool, &hreq->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, type.base, type.len);
     h2o_iovec_t body = h2o_strdup(&hreq->pool, r->res_body ? r->res_body : "", r->res_len);
@@ -703,9 +704,11 @@ static int handle(h2o_req_t *hreq, enum path_kind kind)
         bc_res_error(r, 413, "PAYLOAD_TOO_LARGE", "request body exceeds %zu bytes", route_max_body(m.route));
     } else if ((m.route->flags & BC_RT_LOOPBACK) && !r->peer_loopback) {
         bc_res_error(r, 403, "FORBIDDEN", "only reachable from loopback");
+    } else if (bc_req_authorize(r, m.route, S.auth) != BC_OK) {
+        /* 401/403 set */
     } else if (m.route->body && r->body_len > 0 && !json_content_type(hreq)) {
         bc_res_error(r, 415, "UNSUPPORTED_MEDIA_TYPE", "send the body as JSON with Content-Type application/json");
-    } else if (bc_req_authorize(r, m.route, S.auth) == BC_OK && bc_req_validate_body(r, m.route) == BC_OK) {
+    } else if (bc_req_validate_body(r, m.route) == BC_OK) {
         if (m.route->flags & BC_RT_INLINE) {
             m.route->fn(r);
         } else {
