@@ -1,7 +1,10 @@
 /* The h2o engine: listeners, event loops, worker pool, router dispatch, responses, static files.
  * Requests are parsed and authorised on the loop thread; handlers run on a worker thread with
  * their own database connection (unless BC_RT_INLINE), and the response is handed back to the
- * loop through an h2o_multithread queue. */
+ * loop through an h2o_multithread queue. Every path runs the same entry handler first (request id,
+ * control bytes in the path, OPTIONS, routing) and the same header filter last (request id, CORS,
+ * Cache-Control, CSP, nosniff), plus gzip and the access log; HTTP/1 framing is checked where h2o
+ * parses the headers. */
 #include "http_int.h"
 
 #include <arpa/inet.h>
@@ -213,8 +216,8 @@ struct bc_filter {
  * styles and connections from this origin only, no inline script, images also from data: (the
  * favicon), media and workers also from blob: (hls.js feeds MediaSource from blobs), no plugins,
  * no framing. When the browser pays through the Toss SDK v2 it may also load
- * https://js.tosspayments.com and talk to, frame and show images from https://[any].tosspayments.com (written with a *
- * wildcard). */
+ * https://js.tosspayments.com, and connect to, frame, style from and show images from any https
+ * subdomain of tosspayments.com (the SDK's API, payment window and assets). */
 static char web_csp[768];
 /* Media (uploads, demo images) is never a document that may run anything: sandboxed, no script. */
 static const char media_csp[] = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; "
