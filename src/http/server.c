@@ -845,8 +845,6 @@ int bc_http_run(const char *db_path)
 
     /* the web client and the versioned vendor bundle: types by extension from h2o's table */
     h2o_mimemap_t *mime = h2o_mimemap_create();
-    h2o_mimemap_define_mimetype(mime, "m3u8", "application/vnd.apple.mpegurl", NULL);
-    h2o_mimemap_define_mimetype(mime, "ts", "video/mp2t", NULL);
     h2o_mimemap_define_mimetype(mime, "mjs", "text/javascript", NULL);
     h2o_mimemap_define_mimetype(mime, "webp", "image/webp", NULL);
     /* media other than uploads (the demo's generated images): a fixed map, nothing else is ever
@@ -858,6 +856,14 @@ int bc_http_run(const char *db_path)
     h2o_mimemap_define_mimetype(media_mime, "png", "image/png", NULL);
     h2o_mimemap_define_mimetype(media_mime, "jpg", "image/jpeg", NULL);
     h2o_mimemap_define_mimetype(media_mime, "webp", "image/webp", NULL);
+    /* live HLS output (written by nginx-rtmp): playlists and segments only */
+    h2o_mimemap_t *hls_mime = h2o_mimemap_create();
+    h2o_mimemap_clear_types(hls_mime);
+    h2o_mimemap_set_default_type(hls_mime, "application/octet-stream", NULL);
+    h2o_mimemap_define_mimetype(hls_mime, "m3u8", "application/vnd.apple.mpegurl", NULL);
+    h2o_mimemap_define_mimetype(hls_mime, "ts", "video/mp2t", NULL);
+    h2o_mimemap_define_mimetype(hls_mime, "m4s", "video/iso.segment", NULL);
+    h2o_mimemap_define_mimetype(hls_mime, "mp4", "video/mp4", NULL);
     char vendor_dir[600];
     snprintf(vendor_dir, sizeof vendor_dir, "%s/vendor", bc_cfg.web_dir);
     /* h2o takes the first registered path that prefixes the request: longer prefixes first */
@@ -870,12 +876,13 @@ int bc_http_run(const char *db_path)
     for (int i = 0; i < S.nstatics; i++)
         if (strcmp(S.statics[i].prefix, "/media") != 0)
             setup_path(host, S.statics[i].prefix, S.statics[i].no_cache ? PK_HLS : PK_MEDIA, S.statics[i].dir, NULL,
-                       S.statics[i].no_cache ? mime : media_mime, 0);
+                       S.statics[i].no_cache ? hls_mime : media_mime, 0);
     setup_path(host, "/vendor", PK_VENDOR, vendor_dir, NULL, mime, 1);
     static const char *index_files[] = {"index.html", NULL};
     setup_path(host, "/", PK_ROOT, bc_cfg.web_dir, index_files, mime, 1);
     h2o_mem_release_shared(mime);
     h2o_mem_release_shared(media_mime);
+    h2o_mem_release_shared(hls_mime);
 
     S.nloops = bc_cfg.loops;
     S.loops = calloc((size_t)S.nloops, sizeof *S.loops);
