@@ -6,7 +6,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { startServer, api, makeUser, ROOT } from './lib.mjs';
 import { makePng } from './fixtures.mjs';
@@ -62,6 +63,14 @@ test('an uploaded PNG with script is never served as HTML: %00 tricks are 400, t
   assert.equal(ok.headers.get('content-type'), 'image/png');
   assert.match(ok.headers.get('content-security-policy'), /sandbox/);
   assert.ok(Buffer.from(await ok.arrayBuffer()).equals(PNG_XSS));
+  assert.match(ok.headers.get('cache-control'), /immutable/);
+  const head = await rawGet(srv.port, up.body.url, {}, 'HEAD');
+  assert.equal(head.status, 200);
+  assert.equal(head.bytes.length, 0);
+  assert.equal(Number(head.headers['content-length']), PNG_XSS.length);
+  assert.equal(head.headers['content-type'], 'image/png');
+  const again = await rawGet(srv.port, up.body.url, { 'if-none-match': ok.headers.get('etag') });
+  assert.equal(again.status, 304);
 });
 
 test('control bytes anywhere in the decoded path are refused before routing, static files included', async () => {
@@ -181,6 +190,9 @@ test('OPTIONS answers 204 with Allow and, by default, no CORS headers', async ()
   assert.equal(r.headers.get('access-control-allow-origin'), null);
   assert.equal(r.headers.get('content-type'), null);
   assert.equal((await r.text()), '');
+  const st = await fetch(`${srv.base}/style.css`, { method: 'OPTIONS' });
+  assert.equal(st.status, 204);
+  assert.equal(st.headers.get('allow'), 'GET, HEAD, OPTIONS');
   const g = await fetch(`${srv.base}/api/v1/products/1`, { headers: { origin: 'https://elsewhere.example' } });
   assert.equal(g.headers.get('access-control-allow-origin'), null);
 });
@@ -200,6 +212,9 @@ test('BROADCART_CORS_ORIGINS allows the listed origins (preflight and actual req
     const other = await fetch(`${c.base}/api/v1/categories`, { headers: { origin: 'https://evil.example' } });
     assert.equal(other.headers.get('access-control-allow-origin'), null);
   } finally { await c.stop(); }
+  const badDir = mkdtempSync(path.join(os.tmpdir(), 'bc-test-'));
+  await assert.rejects(startServer({ dataDir: badDir, env: { BROADCART_CORS_ORIGINS: 'shop.example' } }), /BROADCART_CORS_ORIGINS/);
+  rmSync(badDir, { recursive: true, force: true });
   const any = await startServer({ env: { BROADCART_CORS_ORIGINS: '*' } });
   try {
     const r = await fetch(`${any.base}/api/v1/categories`, { headers: { origin: 'https://whoever.example' } });
