@@ -110,6 +110,9 @@ static const cfg_row rows[] = {
             "set it when nginx-rtmp runs as its own service)"),
     STR_ROW("BROADCART_NGINX", nginx_bin, "/usr/sbin/nginx", "nginx binary used by serve --with-rtmp"),
     STR_ROW("BROADCART_LOG_LEVEL", log_level, "info", "debug, info, warn or error"),
+    STR_ROW("BROADCART_CORS_ORIGINS", cors_origins, "",
+            "Browser origins allowed to call the API cross-origin (CORS, Fetch standard): comma-separated "
+            "scheme://host[:port] values, or * for any; empty = none (OPTIONS still answers 204 with Allow)"),
 };
 
 /* 1 when `value` is one of the row's choices (or the row takes any text). */

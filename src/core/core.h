@@ -26,9 +26,21 @@ enum bc_log_level { BC_LOG_DEBUG, BC_LOG_INFO, BC_LOG_WARN, BC_LOG_ERROR };
 
 /* Sets the lowest level that is printed (default BC_LOG_INFO). */
 void bc_log_set_level(enum bc_log_level level);
-/* Prints one line "ISO-8601 LEVEL module: message" to stderr; thread-safe.
+/* 1 when a line of this level would be printed. */
+int bc_log_enabled(enum bc_log_level level);
+/* Prints one line "ISO-8601 LEVEL module: message[ rid=REQUEST-ID]" to stderr; thread-safe. The
+ * formatted message (at most 1023 bytes) is escaped with bc_log_escape, so text from users cannot
+ * start a forged line or hide itself; " rid=" is appended when this thread has a request id set.
  * Never pass passwords, tokens or card data. */
 void bc_log(enum bc_log_level level, const char *module, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Sets this thread's request id for the lines bc_log prints (NULL clears it). The string is
+ * borrowed: keep it alive until cleared. The http module sets it while it handles a request. */
+void bc_log_set_request_id(const char *id);
+/* Copies the NUL-terminated in to out (outlen bytes, always NUL-terminated, truncated at a
+ * character boundary) with C0 control bytes and DEL as \xNN, a backslash as \\, C1 controls
+ * (U+0080..U+009F) and the bidi controls of Unicode UAX #9 (U+061C, U+200E, U+200F,
+ * U+202A..U+202E, U+2066..U+2069) as \uNNNN. Returns the length written. */
+size_t bc_log_escape(const char *in, char *out, size_t outlen);
 #define bc_log_info(mod, ...) bc_log(BC_LOG_INFO, mod, __VA_ARGS__)
 #define bc_log_warn(mod, ...) bc_log(BC_LOG_WARN, mod, __VA_ARGS__)
 #define bc_log_error(mod, ...) bc_log(BC_LOG_ERROR, mod, __VA_ARGS__)
@@ -76,6 +88,7 @@ typedef struct bc_config {
                                       start with --with-rtmp when unset) */
     char nginx_bin[256];           /* BROADCART_NGINX, path, default /usr/sbin/nginx */
     char log_level[16];            /* BROADCART_LOG_LEVEL, debug|info|warn|error, default info */
+    char cors_origins[1024];       /* BROADCART_CORS_ORIGINS, comma-separated origins or *, default none */
 } bc_config;
 
 /* One row of the settings table: name, default (as text), unit, description. */

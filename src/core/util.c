@@ -11,22 +11,82 @@
 
 static enum bc_log_level log_level = BC_LOG_INFO;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static __thread const char *log_request_id;
 
 void bc_log_set_level(enum bc_log_level level) { log_level = level; }
+int bc_log_enabled(enum bc_log_level level) { return level >= log_level; }
+void bc_log_set_request_id(const char *id) { log_request_id = id; }
+
+/* Length of the bidi control at s (UTF-8), or 0: U+061C ALM (D8 9C), U+200E/U+200F LRM/RLM
+ * (E2 80 8E/8F), U+202A..U+202E embeddings and overrides (E2 80 AA..AE), U+2066..U+2069 isolates
+ * (E2 81 A6..A9) — Unicode UAX #9 §2 explicit formatting characters. */
+static size_t bidi_len(const unsigned char *s)
+{
+    if (s[0] == 0xD8 && s[1] == 0x9C)
+        return 2;
+    if (s[0] == 0xE2 && s[1] == 0x80 && (s[2] == 0x8E || s[2] == 0x8F || (s[2] >= 0xAA && s[2] <= 0xAE)))
+        return 3;
+    if (s[0] == 0xE2 && s[1] == 0x81 && s[2] >= 0xA6 && s[2] <= 0xA9)
+        return 3;
+    return 0;
+}
+
+size_t bc_log_escape(const char *in, char *out, size_t outlen)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *s = (const unsigned char *)in;
+    size_t o = 0;
+    if (outlen == 0)
+        return 0;
+    while (*s) {
+        char esc[12];
+        size_t n = 0, skip = 1, blen;
+        if (*s < 0x20 || *s == 0x7F) {
+            n = (size_t)snprintf(esc, sizeof esc, "\\x%c%c", hex[*s >> 4], hex[*s & 15]);
+        } else if (*s == '\\') {
+            n = (size_t)snprintf(esc, sizeof esc, "\\\\");
+        } else if (s[0] == 0xC2 && s[1] >= 0x80 && s[1] <= 0x9F) { /* C1 controls U+0080..U+009F */
+            n = (size_t)snprintf(esc, sizeof esc, "\\u%04x", s[1]);
+            skip = 2;
+        } else if ((blen = bidi_len(s)) != 0) {
+            unsigned cp = blen == 2 ? 0x061C : (unsigned)((s[0] & 0x0F) << 12 | (s[1] & 0x3F) << 6 | (s[2] & 0x3F));
+            n = (size_t)snprintf(esc, sizeof esc, "\\u%04x", cp);
+            skip = blen;
+        }
+        if (n == 0) {
+            if (o + 1 >= outlen)
+                break;
+            out[o++] = (char)*s++;
+            continue;
+        }
+        if (o + n >= outlen)
+            break;
+        memcpy(out + o, esc, n);
+        o += n;
+        s += skip;
+    }
+    out[o] = 0;
+    return o;
+}
 
 void bc_log(enum bc_log_level level, const char *module, const char *fmt, ...)
 {
     static const char *names[] = {"DEBUG", "INFO", "WARN", "ERROR"};
     if (level < log_level)
         return;
-    char ts[32], msg[1024];
+    char ts[32], msg[1024], clean[2048];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    bc_log_escape(msg, clean, sizeof clean);
     bc_time_iso(bc_now_ms(), ts, sizeof ts);
+    const char *rid = log_request_id;
     pthread_mutex_lock(&log_lock);
-    fprintf(stderr, "%s %s %s: %s\n", ts, names[level], module, msg);
+    if (rid)
+        fprintf(stderr, "%s %s %s: %s rid=%s\n", ts, names[level], module, clean, rid);
+    else
+        fprintf(stderr, "%s %s %s: %s\n", ts, names[level], module, clean);
     pthread_mutex_unlock(&log_lock);
 }
 

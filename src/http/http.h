@@ -138,9 +138,15 @@ void bc_res_error(bc_req *req, int status, const char *code, const char *fmt, ..
     __attribute__((format(printf, 4, 5)));
 /* Sends a body (copied) with a content type. */
 void bc_res_send(bc_req *req, int status, const char *content_type, const char *body, size_t len);
-/* Adds a response header (both strings copied). */
+/* Sends the file at path (copied) with status 200 and content_type (copied) without reading it
+ * into memory (h2o_file_send; HEAD gets the headers only). A missing or unreadable file becomes a
+ * JSON 404 NOT_FOUND. The type is the caller's decision: never derive it from the URL. */
+void bc_res_file(bc_req *req, const char *path, const char *content_type);
+/* Adds a response header (both strings copied). A handler's Cache-Control or ETag replaces the
+ * default (no-store; a weak ETag of the body on 200 GET JSON). */
 void bc_res_header(bc_req *req, const char *name, const char *value);
-/* Maps a BC_E* code to a standard error response (404 NOT_FOUND, 409 CONFLICT, 503, 500…). */
+/* Maps a BC_E* code to a standard error response (404 NOT_FOUND, 409 CONFLICT, 503 BUSY with
+ * Retry-After: 1, 500…). */
 void bc_res_from_err(bc_req *req, int err);
 
 /* ---- WebSocket (RFC 6455 through h2o/wslay) ---- */

@@ -57,6 +57,7 @@ struct bc_req {
     socklen_t peer_len;           /* 0 when unknown */
     const char *client_ip;        /* bc_req_client_ip, computed on first use */
     bc_db *db;
+    const char *request_id; /* X-Request-Id of this request (incoming when sane, else generated) */
     /* response */
     int res_set;
     int res_status;
@@ -64,6 +65,7 @@ struct bc_req {
     char *res_body;
     size_t res_len;
     bc_res_hdr *res_headers;
+    const char *res_file; /* bc_res_file: the file to send instead of res_body (arena copy) */
 };
 
 typedef struct bc_job {
@@ -82,6 +84,10 @@ enum { BC_ROUTER_OK = 0, BC_ROUTER_NONE = 1, BC_ROUTER_BAD_METHOD = 2 };
 /* router.c */
 int bc_router_match(const char *method, size_t mlen, const char *path, size_t plen, bc_route_match *m);
 int bc_router_match_pattern(const char *pattern, const char *path, size_t plen, bc_route_match *m);
+/* Writes the methods the routes matching path accept into out as an RFC 9110 §10.2.1 Allow value
+ * ("GET, HEAD, POST, OPTIONS": HEAD with GET, OPTIONS always). Returns the number of routes that
+ * matched (0: out is left empty). */
+int bc_router_allow(const char *path, size_t plen, char *out, size_t outlen);
 /* The largest body limit over the registered routes and bc_cfg.max_body_bytes, bytes. */
 size_t bc_router_max_body(void);
 
@@ -108,8 +114,6 @@ bc_http_loop *bc_http_current_loop(void);
 /* Runs the account hook (bc_http_set_account_check) on auth; BC_OK when none is set. db NULL on
  * a loop thread. Returns the hook's code. */
 int bc_http_check_account(bc_db *db, bc_auth *auth);
-/* Registers response headers for a static path: nosniff everywhere; no-cache + CORS for live HLS. */
-void bc_http_add_static_headers(h2o_pathconf_t *pc, int no_cache);
 
 /* ws.c */
 void bc_ws_loop_init(bc_http_loop *loop);

@@ -19,6 +19,8 @@ const char *bc_http_reason(int status)
         return "No Content";
     case 302:
         return "Found";
+    case 304:
+        return "Not Modified";
     case 400:
         return "Bad Request";
     case 401:
@@ -33,6 +35,8 @@ const char *bc_http_reason(int status)
         return "Conflict";
     case 413:
         return "Payload Too Large";
+    case 415:
+        return "Unsupported Media Type";
     case 422:
         return "Unprocessable Entity";
     case 429:
@@ -86,6 +90,10 @@ void bc_req_init(bc_req *r, h2o_req_t *hreq, const bc_route *route, const bc_rou
         }
         r->nparams = m->nparams;
     }
+    ssize_t rid = h2o_find_header_by_str(&hreq->headers, H2O_STRLIT("x-request-id"), -1);
+    r->request_id = rid >= 0 ? bc_arena_strndup(r->arena, hreq->headers.entries[rid].value.base,
+                                                hreq->headers.entries[rid].value.len)
+                             : NULL;
     r->nheaders = hreq->headers.size;
     r->headers = bc_arena_alloc(r->arena, sizeof(bc_kv) * (r->nheaders + 1));
     for (size_t i = 0; i < hreq->headers.size; i++) {
@@ -375,6 +383,7 @@ const char *bc_req_form(bc_req *r, const char *name) { return form_lookup(r->are
 static void set_body(bc_req *r, int status, const char *type, char *body, size_t len)
 {
     free(r->res_body);
+    r->res_file = NULL;
     r->res_set = 1;
     r->res_status = status;
     r->res_type = type;
@@ -401,6 +410,12 @@ void bc_res_error(bc_req *r, int status, const char *code, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     bc_res_json(r, status, json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg));
+}
+
+void bc_res_file(bc_req *r, const char *path, const char *content_type)
+{
+    set_body(r, 200, bc_arena_strdup(r->arena, content_type), NULL, 0);
+    r->res_file = bc_arena_strdup(r->arena, path);
 }
 
 void bc_res_send(bc_req *r, int status, const char *content_type, const char *body, size_t len)
@@ -439,6 +454,7 @@ void bc_res_from_err(bc_req *r, int err)
         break;
     case BC_EBUSY:
         bc_res_error(r, 503, "BUSY", "server is busy, retry shortly");
+        bc_res_header(r, "Retry-After", "1"); /* RFC 9110 §10.2.3 */
         break;
     case BC_EGATEWAY:
         bc_res_error(r, 502, "PAYMENT_GATEWAY_ERROR", "the payment gateway could not be reached");

@@ -77,6 +77,32 @@ int bc_router_match(const char *method, size_t mlen, const char *path, size_t pl
     return path_matched ? BC_ROUTER_BAD_METHOD : BC_ROUTER_NONE;
 }
 
+int bc_router_allow(const char *path, size_t plen, char *out, size_t outlen)
+{
+    static const char *const order[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"};
+    int seen[6] = {0}, n = 0;
+    bc_route_match m;
+    for (int i = 0; i < nroutes; i++) {
+        if (!bc_router_match_pattern(routes[i]->path, path, plen, &m))
+            continue;
+        n++;
+        for (int k = 0; k < 6; k++)
+            if (strcmp(routes[i]->method, order[k]) == 0)
+                seen[k] = 1;
+    }
+    seen[1] |= seen[0];
+    size_t o = 0;
+    out[0] = 0;
+    if (n == 0)
+        return 0;
+    for (int k = 0; k < 6; k++)
+        if (seen[k] && o < outlen)
+            o += (size_t)snprintf(out + o, outlen - o, "%s, ", order[k]);
+    if (o < outlen)
+        snprintf(out + o, outlen - o, "OPTIONS");
+    return n;
+}
+
 /* ---- OpenAPI 3.1 ---- */
 static json_t *field_schema(const bc_field *f)
 {

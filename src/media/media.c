@@ -246,3 +246,15 @@ out:
         unlink(tmp_path);
     return rc;
 }
+
+int bc_media_name_ok(const char *name)
+{
+    if (!name)
+        return 0;
+    for (int i = 0; i < 32; i++)
+        if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z') ||
+              (name[i] >= '0' && name[i] <= '9')))
+            return 0;
+    const char *ext = name + 32;
+    return strcmp(ext, ".jpg") == 0 || strcmp(ext, ".png") == 0 || strcmp(ext, ".webp") == 0;
+}

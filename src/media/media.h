@@ -4,7 +4,9 @@
  * http module serves at /media/uploads/. Only JPEG, PNG and WebP are accepted; SVG never is (it
  * can carry script). Prefix: bc_media_.
  *
- * Files: media.c (sniffing, dimensions, storage; pure C, no SQL, no http), media_api.c (route).
+ * Files: media.c (sniffing, dimensions, storage; pure C, no SQL, no http), media_store.c (the
+ * upload records: name, type, size, dimensions, uploader; the type uploads are served with),
+ * media_api.c (routes: upload, and GET /media/uploads/{name} with the recorded type).
  * Format references: PNG — ISO/IEC 15948 / W3C PNG spec §5.2 (signature) and §11.2.2 (IHDR);
  * JPEG — ITU-T T.81 Annex B (B.1.1.3 markers, B.2.2 frame header SOFn); WebP — Google "WebP
  * Container Specification" (RIFF header, VP8/VP8L/VP8X chunks) and RFC 6386 §9.1 (VP8 key frame
@@ -65,6 +67,29 @@ const char *bc_media_ext(enum bc_media_type type);
  * file is left behind). */
 int bc_media_store(const char *dir, enum bc_media_type type, const unsigned char *data, size_t len, char *name,
                    size_t name_len);
+
+/* 1 when name is what bc_media_store produces: 32 of [A-Za-z0-9], ".", then jpg, png or webp.
+ * Anything else (dots, slashes, NUL, other extensions) is 0: such a name was never stored. */
+int bc_media_name_ok(const char *name);
+
+/* ---- upload records (media_store.c; table media_uploads) ---- */
+/* One stored upload: its file name under {data_dir}/media/uploads, the content type its bytes
+ * proved (bc_media_mime), its size in bytes, dimensions in pixels, who uploaded it and when (UTC ms). */
+typedef struct bc_media_upload {
+    const char *name;
+    const char *content_type;
+    int64_t bytes;
+    uint32_t width, height;
+    int64_t uploader_id;
+    int64_t created_at;
+} bc_media_upload;
+
+/* Records an upload. BC_OK, BC_EINVAL (a name bc_media_name_ok refuses), BC_ECONFLICT (the name
+ * exists), BC_EBUSY or BC_ERR. */
+int bc_media_record(bc_db *db, const bc_media_upload *u);
+/* Copies the recorded content type of upload `name` into content_type (ct_len bytes). BC_OK,
+ * BC_ENOTFOUND (no such upload, or a name bc_media_name_ok refuses), BC_EBUSY or BC_ERR. */
+int bc_media_lookup(bc_db *db, const char *name, char *content_type, size_t ct_len);
 
 extern const bc_route bc_media_routes[];
 

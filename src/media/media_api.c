@@ -1,8 +1,10 @@
-/* Route POST /api/v1/media/images: a seller's (or admin's) raw image upload. No SQL here: the
- * handler checks the bytes with media.c and stores them under {data_dir}/media/uploads. */
+/* Routes POST /api/v1/media/images: a seller's (or admin's) raw image upload, and GET
+ * /media/uploads/{name}: the upload served back. No SQL here: the handler checks the bytes with
+ * media.c, stores them under {data_dir}/media/uploads and records them with media_store.c. */
 #include "media.h"
 
 #include <string.h>
+#include <unistd.h>
 
 static void h_image_upload(bc_req *req)
 {
@@ -47,11 +49,48 @@ static void h_image_upload(bc_req *req)
         bc_res_from_err(req, BC_ERR);
         return;
     }
+    bc_media_upload rec = {.name = name,
+                           .content_type = bc_media_mime(actual),
+                           .bytes = (int64_t)len,
+                           .width = w,
+                           .height = h,
+                           .uploader_id = bc_req_auth(req)->user_id,
+                           .created_at = bc_now_ms()};
+    int rc = bc_media_record(bc_req_db(req), &rec);
+    if (rc != BC_OK) {
+        char path[700];
+        snprintf(path, sizeof path, "%s/%s", dir, name);
+        unlink(path); /* an unrecorded file would never be served */
+        bc_res_from_err(req, rc == BC_ECONFLICT ? BC_ERR : rc);
+        return;
+    }
     char url[96];
     snprintf(url, sizeof url, "/media/uploads/%s", name);
     bc_res_json(req, 201,
                 json_pack("{s:s,s:i,s:i,s:s}", "url", url, "width", (int)w, "height", (int)h, "content_type",
                           bc_media_mime(actual)));
+}
+
+/* GET /media/uploads/{name}: the stored bytes with the content type recorded at upload, never one
+ * inferred from the URL; a name that was not stored is 404. Names are random and never reused, so
+ * the response may be cached for good (the name is also the entity tag). */
+static void h_upload_get(bc_req *req)
+{
+    const char *name = bc_req_param(req, "name");
+    char ct[64], path[700], etag[48];
+    int rc = bc_media_lookup(bc_req_db(req), name, ct, sizeof ct);
+    if (rc != BC_OK) {
+        if (rc == BC_ENOTFOUND)
+            bc_res_error(req, 404, "NOT_FOUND", "no such upload");
+        else
+            bc_res_from_err(req, rc);
+        return;
+    }
+    snprintf(path, sizeof path, "%s/media/uploads/%s", bc_cfg.data_dir, name);
+    snprintf(etag, sizeof etag, "\"%.*s\"", 32, name);
+    bc_res_file(req, path, ct);
+    bc_res_header(req, "ETag", etag);
+    bc_res_header(req, "Cache-Control", "public, max-age=31536000, immutable");
 }
 
 const bc_route bc_media_routes[] = {
@@ -61,5 +100,7 @@ const bc_route bc_media_routes[] = {
      "width, "
      "height, content_type}; use url in a product's images",
      201, &bc_cfg.max_upload_bytes},
+    {"GET", "/media/uploads/{name}", 0, 0, NULL, h_upload_get, "media",
+     "An uploaded image, with the content type recorded at upload (immutable: cache for good)", 200},
     {NULL},
 };

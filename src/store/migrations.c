@@ -78,11 +78,16 @@ const char *const bc_migrations[] = {
     "ALTER TABLE orders ADD COLUMN cancel_claimed_at INTEGER;",
     /* 4: product images are read per product on every listing */
     "CREATE INDEX product_images_product ON product_images(product_id, position);",
-    /* 5 (accounts): an admin can block a user; refresh tokens carry the id of the login they descend
+    /* 5: an admin can block a user; refresh tokens carry the id of the login they descend
      * from, so that reusing a rotated token revokes the whole family (RFC 6819 §5.2.2.3) */
     "ALTER TABLE users ADD COLUMN blocked INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE refresh_tokens ADD COLUMN family_id TEXT;"
     "UPDATE refresh_tokens SET family_id = token_hash WHERE family_id IS NULL;"
     "CREATE INDEX refresh_tokens_family ON refresh_tokens(family_id);",
+    /* 6: media owns its upload records; /media/uploads/{name} is served with the recorded type only */
+    "CREATE TABLE media_uploads ("
+    "  name TEXT PRIMARY KEY, content_type TEXT NOT NULL, bytes INTEGER NOT NULL,"
+    "  width INTEGER NOT NULL, height INTEGER NOT NULL, uploader_id INTEGER NOT NULL REFERENCES users(id),"
+    "  created_at INTEGER NOT NULL);",
     NULL,
 };

@@ -58,7 +58,7 @@ test('signup validation', async () => {
   assert.equal(type.status, 422);
   const extra = await api(srv, 'POST', '/api/v1/auth/signup', { body: { email: 'x@example.com', password: 'secret123', name: 'W', role: 'admin' } });
   assert.equal(extra.status, 422, 'unknown fields (like role) are refused');
-  const malformed = await api(srv, 'POST', '/api/v1/auth/signup', { raw: '{"email":' });
+  const malformed = await api(srv, 'POST', '/api/v1/auth/signup', { raw: '{"email":', headers: { 'content-type': 'application/json' } });
   assert.equal(malformed.status, 400);
   assert.equal(malformed.body.error.code, 'INVALID_JSON');
   const huge = await api(srv, 'POST', '/api/v1/auth/signup', { raw: JSON.stringify({ email: 'h@example.com', password: 'secret123', name: 'x'.repeat(200000) }) });

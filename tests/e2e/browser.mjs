@@ -50,8 +50,17 @@ export function browserSession() {
       ctx.setDefaultNavigationTimeout(15000);
       session.contexts.push(ctx);
       if (prepare) await prepare(ctx);
+      // Content-Security-Policy violations count as page errors (the server sends a strict CSP)
+      await ctx.addInitScript(() => {
+        document.addEventListener('securitypolicyviolation', (e) => {
+          console.error(`Content Security Policy violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'}`);
+        });
+      });
       const page = await ctx.newPage();
       page.on('pageerror', (e) => session.pageErrors.push(`[${name}] ${e.message}`));
+      page.on('console', (m) => {
+        if (m.type() === 'error' && /Content.Security.Policy/i.test(m.text())) session.pageErrors.push(`[${name}] ${m.text()}`);
+      });
       if (acceptDialogs) page.on('dialog', (d) => d.accept().catch(() => {}));
       else page.on('dialog', (d) => { session.pageErrors.push(`[${name}] unexpected dialog: ${d.message()}`); d.dismiss().catch(() => {}); });
       return page;

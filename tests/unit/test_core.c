@@ -143,6 +143,52 @@ static void random_tokens(void **state)
         assert_true((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9'));
 }
 
+static void log_escape(void **state)
+{
+    (void)state;
+    char out[256];
+    bc_log_escape("plain 한글 ok", out, sizeof out);
+    assert_string_equal(out, "plain 한글 ok");
+    bc_log_escape("a\nFAKE 2026 ERROR x\r\x1b[31m\x7f", out, sizeof out);
+    assert_string_equal(out, "a\\x0aFAKE 2026 ERROR x\\x0d\\x1b[31m\\x7f");
+    bc_log_escape("\xe2\x80\xae" "evil\xe2\x81\xa6 \xc2\x85 back\\slash", out, sizeof out);
+    assert_string_equal(out, "\\u202eevil\\u2066 \\u0085 back\\\\slash");
+    /* truncation never splits an escape */
+    char small[6];
+    assert_int_equal(bc_log_escape("ab\x1b", small, sizeof small), 2);
+    assert_string_equal(small, "ab");
+}
+
+static void log_line_escaped_with_request_id(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/bc-log-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    fflush(stderr);
+    int saved = dup(2);
+    dup2(fd, 2);
+    bc_log_set_request_id("rid-7");
+    bc_log_warn("test", "user said %s", "hi\n2026-01-01T00:00:00.000Z ERROR accounts: forged");
+    bc_log_set_request_id(NULL);
+    bc_log_warn("test", "no id");
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    char buf[512] = {0};
+    lseek(fd, 0, SEEK_SET);
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    unlink(path);
+    assert_true(n > 0);
+    assert_non_null(strstr(buf, "WARN test: user said hi\\x0a2026-01-01T00:00:00.000Z ERROR accounts: forged rid=rid-7\n"));
+    assert_non_null(strstr(buf, "WARN test: no id\n"));
+    int lines = 0;
+    for (char *p = buf; *p; p++)
+        lines += *p == '\n';
+    assert_int_equal(lines, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -153,6 +199,8 @@ int main(void)
         cmocka_unit_test(parse_i64),
         cmocka_unit_test(arena),
         cmocka_unit_test(random_tokens),
+        cmocka_unit_test(log_escape),
+        cmocka_unit_test(log_line_escaped_with_request_id),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

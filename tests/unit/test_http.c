@@ -81,12 +81,29 @@ static void reasons(void **state)
     assert_string_equal(bc_http_reason(422), "Unprocessable Entity");
 }
 
+/* bc_res_from_err(BC_EBUSY) is a 503 that tells the client when to retry (RFC 9110 §10.2.3). */
+static void busy_has_retry_after(void **state)
+{
+    (void)state;
+    bc_req r;
+    memset(&r, 0, sizeof r);
+    r.arena = bc_arena_create();
+    bc_res_from_err(&r, BC_EBUSY);
+    assert_int_equal(r.res_status, 503);
+    int found = 0;
+    for (bc_res_hdr *h = r.res_headers; h; h = h->next)
+        found |= strcmp(h->name, "Retry-After") == 0 && strcmp(h->value, "1") == 0;
+    assert_true(found);
+    bc_req_cleanup(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(patterns),
         cmocka_unit_test(validation),
         cmocka_unit_test(reasons),
+        cmocka_unit_test(busy_has_retry_after),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

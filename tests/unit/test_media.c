@@ -281,6 +281,30 @@ static void store_atomically(void **state)
     rmdir(base);
 }
 
+/* Only names bc_media_store produces are ever looked up or served. */
+static void upload_names(void **state)
+{
+    (void)state;
+    const char *r32 = "aZ09aZ09aZ09aZ09aZ09aZ09aZ09aZ09";
+    char name[64];
+    for (const char *const *e = (const char *const[]){".png", ".jpg", ".webp", NULL}; *e; e++) {
+        snprintf(name, sizeof name, "%s%s", r32, *e);
+        assert_true(bc_media_name_ok(name));
+    }
+    const char *bad[] = {"aZ09aZ09aZ09aZ09aZ09aZ09aZ09aZ0.png",
+                         "aZ09aZ09aZ09aZ09aZ09aZ09aZ09aZ09a.png",
+                         "aZ09aZ09aZ09aZ09aZ09aZ09aZ09aZ09.html",
+                         "aZ09aZ09aZ09aZ09aZ09aZ09aZ09aZ09.png.html",
+                         "aZ09aZ09aZ09aZ09aZ09aZ09aZ09aZ0/.png",
+                         ".Z09aZ09aZ09aZ09aZ09aZ09aZ09aZ09.png",
+                         "aZ09aZ09aZ09aZ09aZ09aZ09aZ09aZ09.svg",
+                         "",
+                         NULL};
+    for (int i = 0; bad[i]; i++)
+        assert_false(bc_media_name_ok(bad[i]));
+    assert_false(bc_media_name_ok(NULL));
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -289,6 +313,7 @@ int main(void)
     const struct CMUnitTest t[] = {
         cmocka_unit_test(detect_magic),    cmocka_unit_test(png_dimensions),  cmocka_unit_test(jpeg_dimensions),
         cmocka_unit_test(webp_dimensions), cmocka_unit_test(limits_and_mime), cmocka_unit_test(store_atomically),
+        cmocka_unit_test(upload_names),
     };
     return cmocka_run_group_tests(t, NULL, NULL);
 }
