@@ -3,7 +3,8 @@
  *   broadcart migrate
  *   broadcart user create --email E --password P --name N --role buyer|seller|admin
  *   broadcart seed-demo
- *   broadcart config            (prints every setting, its default and unit)
+ *   broadcart config            (prints every setting, its default and unit, as a Markdown table)
+ *   broadcart config --env      (prints every setting as an environment file: deploy/broadcart.env.example)
  *   broadcart openapi           (prints the OpenAPI document) */
 #include <curl/curl.h>
 #include <sodium.h>
@@ -20,7 +21,7 @@ static int usage(void)
                     "       broadcart migrate\n"
                     "       broadcart user create --email E --password P --name N --role buyer|seller|admin\n"
                     "       broadcart seed-demo\n"
-                    "       broadcart config\n");
+                    "       broadcart config [--env]\n");
     return 2;
 }
 
@@ -97,6 +98,8 @@ int main(int argc, char **argv)
         bc_db_close(db);
         return rc == BC_OK ? 0 : 1;
     }
+    if (strcmp(cmd, "config") == 0 && has(argc, argv, "--env"))
+        return bc_config_print_env(stdout) == BC_OK && fflush(stdout) == 0 ? 0 : 1;
     if (strcmp(cmd, "config") == 0) {
         printf("| setting | default | unit | meaning |\n|---|---|---|---|\n");
         for (const bc_config_doc *d = bc_config_docs(); d->env; d++)
