@@ -1,0 +1,197 @@
+// The production files in deploy/ work as written: every nginx file passes `nginx -t` once its
+// placeholders are filled the way its documented install steps fill them (the RTMP ingest config
+// also as an unprivileged user, as broadcart-rtmp.service runs it), the proxy admits the uploads
+// broadcart accepts and leaves broadcart's security headers alone, the systemd units pass
+// `systemd-analyze verify` (when installed), broadcart.env.example is `broadcart config --env`,
+// and no comment in the repository points at files outside it.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { BIN, ROOT } from './lib.mjs';
+
+const DEPLOY = path.join(ROOT, 'deploy');
+const NGINX = '/usr/sbin/nginx';
+const read = (name) => readFileSync(path.join(DEPLOY, name), 'utf8');
+// lines that are not comments (nginx and systemd files use # comments)
+const code = (text) => text.split('\n').map((l) => l.replace(/(^|\s)#.*$/, '')).join('\n');
+const placeholders = (text) => new Set([...text.matchAll(/\{([A-Z][A-Z_]*)\}/g)].map((m) => m[1]));
+
+let tmp;
+before(() => { tmp = mkdtempSync(path.join(os.tmpdir(), 'bc-deploy-')); chmodSync(tmp, 0o755); });
+after(() => { rmSync(tmp, { recursive: true, force: true }); });
+
+// The `s#{NAME}#value#g` expressions of the documented sed in a file's comments, as {NAME: value}.
+function documentedSed(text) {
+  const out = {};
+  for (const m of text.matchAll(/s#\{([A-Z_]+)\}#([^#]*)#g/g)) out[m[1]] = m[2];
+  return out;
+}
+
+// Runs `nginx -t` on conf with prefix; returns {status, output}. opts.user runs it as that user.
+function nginxTest(conf, prefix, { user } = {}) {
+  const args = ['-t', '-p', prefix, '-c', conf, '-e', path.join(prefix, 'error.log')];
+  const r = user
+    ? spawnSync('setpriv', [`--reuid=${user}`, '--regid=nogroup', '--clear-groups', NGINX, ...args], { encoding: 'utf8' })
+    : spawnSync(NGINX, args, { encoding: 'utf8' });
+  return { status: r.status, output: `${r.stdout}${r.stderr}${r.error ? r.error.message : ''}` };
+}
+
+// Every nginx file in deploy/, with how it is checked: 'main' files are a whole nginx.conf (the
+// RTMP ingest), 'site' files go inside http {} (sites-enabled).
+const nginxFiles = readdirSync(DEPLOY).filter((f) => /nginx/.test(f)).sort()
+  .map((f) => ({ name: f, kind: /^\s*events\s*\{/m.test(code(read(f))) ? 'main' : 'site' }));
+
+test('deploy/ holds the nginx files this test checks', () => {
+  assert.deepEqual(nginxFiles.map((f) => `${f.name}:${f.kind}`),
+    ['nginx-proxy.conf.example:site', 'nginx-rtmp.conf.example:main']);
+});
+
+test('nginx-rtmp.conf.example: the documented sed fills every placeholder; nginx -t passes', () => {
+  const unit = read('broadcart-rtmp.service');
+  const conf = read('nginx-rtmp.conf.example');
+  const sed = documentedSed(unit);
+  assert.deepEqual(Object.keys(sed).sort(), [...placeholders(conf)].sort(),
+    'the sed in broadcart-rtmp.service must fill exactly the placeholders of nginx-rtmp.conf.example');
+  assert.equal(sed.CALLBACK_TOKEN, '$TOKEN');
+  assert.match(read('broadcart.service'), /TOKEN=\$\(openssl rand -hex 32\)/, 'the install steps define TOKEN');
+  const dataDir = path.join(tmp, 'rtmp-data');
+  for (const d of ['rtmp/logs', 'hls']) mkdirSync(path.join(dataDir, d), { recursive: true });
+  const values = { ...sed, DATA_DIR: dataDir, CALLBACK_TOKEN: randomBytes(32).toString('hex') };
+  let filled = conf;
+  for (const [k, v] of Object.entries(values)) filled = filled.split(`{${k}}`).join(v);
+  assert.deepEqual([...placeholders(filled)], [], 'placeholders left');
+  assert.match(code(filled), /^\s*load_module \/usr\/lib\/nginx\/modules\/ngx_rtmp_module\.so;/m);
+  assert.doesNotMatch(code(filled), /^\s*user\s/m, 'runs as the unit\'s user: no user line');
+  const file = path.join(tmp, 'nginx-rtmp.conf');
+  writeFileSync(file, filled);
+  const r = nginxTest(file, path.join(dataDir, 'rtmp'));
+  assert.equal(r.status, 0, r.output);
+  assert.match(r.output, /test is successful/);
+  assert.doesNotMatch(r.output, /\[(warn|emerg|alert)\]/, r.output);
+});
+
+test('nginx-rtmp.conf: readable by the service user with the documented permissions', { skip: process.getuid() !== 0 && 'needs root (runs nginx -t as nobody)' }, () => {
+  const service = read('broadcart.service') + read('broadcart-rtmp.service');
+  // /etc/broadcart: 0750 root:broadcart; the config: 0640 root:broadcart (it holds the token)
+  assert.match(service, /install -d -m 0750 -o root -g broadcart \/etc\/broadcart/);
+  assert.match(service, /umask 027; sed [^\n]*\n[^\n]*> \/etc\/broadcart\/nginx-rtmp\.conf\)/);
+  assert.match(service, /chgrp broadcart \/etc\/broadcart\/nginx-rtmp\.conf/);
+  assert.match(read('broadcart-rtmp.service'), /^User=broadcart$/m);
+  // the same layout with nobody:nogroup standing in for broadcart:broadcart
+  const etc = path.join(tmp, 'etc-broadcart');
+  const dataDir = path.join(tmp, 'rtmp-data-nobody');
+  mkdirSync(etc, { mode: 0o750 });
+  chownSync(etc, 0, 65534);
+  chmodSync(etc, 0o750);
+  for (const d of ['rtmp/logs', 'hls']) mkdirSync(path.join(dataDir, d), { recursive: true });
+  for (const d of ['', 'rtmp', 'rtmp/logs', 'hls']) chownSync(path.join(dataDir, d), 65534, 65534);
+  let filled = read('nginx-rtmp.conf.example');
+  const values = { ...documentedSed(read('broadcart-rtmp.service')), DATA_DIR: dataDir, CALLBACK_TOKEN: randomBytes(32).toString('hex') };
+  for (const [k, v] of Object.entries(values)) filled = filled.split(`{${k}}`).join(v);
+  const file = path.join(etc, 'nginx-rtmp.conf');
+  writeFileSync(file, filled, { mode: 0o640 });
+  chownSync(file, 0, 65534);
+  chmodSync(file, 0o640);
+  const r = nginxTest(file, path.join(dataDir, 'rtmp'), { user: 'nobody' });
+  assert.equal(r.status, 0, r.output);
+  assert.match(r.output, /test is successful/);
+  // and the token stays unreadable for everyone else
+  assert.equal(statSync(file).mode & 0o007, 0);
+});
+
+test('nginx-proxy.conf.example: nginx -t passes inside http {} with a test certificate', () => {
+  const site = read('nginx-proxy.conf.example');
+  assert.deepEqual([...placeholders(code(site))], [], 'the proxy config has no placeholders to fill');
+  const dir = path.join(tmp, 'proxy');
+  mkdirSync(dir);
+  const cert = path.join(dir, 'cert.pem'), key = path.join(dir, 'key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+    '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=shop.example.com'], { stdio: 'ignore' });
+  const filled = site.replace(/^(\s*ssl_certificate)\s+\S+;/m, `$1 ${cert};`).replace(/^(\s*ssl_certificate_key)\s+\S+;/m, `$1 ${key};`);
+  assert.notEqual(filled, site);
+  writeFileSync(path.join(dir, 'site.conf'), filled);
+  const temps = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `    ${t}_temp_path ${dir}/${t};`).join('\n');
+  writeFileSync(path.join(dir, 'nginx.conf'), `error_log ${dir}/error.log;\npid ${dir}/nginx.pid;\nevents { worker_connections 64; }\n` +
+    `http {\n    access_log ${dir}/access.log;\n${temps}\n    include ${dir}/site.conf;\n}\n`);
+  const r = nginxTest(path.join(dir, 'nginx.conf'), dir);
+  assert.equal(r.status, 0, r.output);
+  assert.match(r.output, /test is successful/);
+});
+
+test('nginx-proxy.conf.example: admits broadcart\'s uploads, compresses text, passes broadcart\'s security headers', () => {
+  const site = code(read('nginx-proxy.conf.example'));
+  // the defaults of the settings table (`broadcart config`)
+  const table = execFileSync(BIN, ['config'], { encoding: 'utf8', env: { PATH: process.env.PATH } });
+  const def = (name) => Number(table.match(new RegExp(`^\\| \`${name}\` \\| \`(\\d+)\` \\|`, 'm'))[1]);
+  const maxUpload = def('BROADCART_MAX_UPLOAD'), maxBody = def('BROADCART_MAX_BODY');
+  assert.ok(maxUpload >= 5 * 1024 * 1024);
+  const sizes = [...site.matchAll(/client_max_body_size\s+(\d+)([kKmMgG]?);/g)]
+    .map(([, n, u]) => Number(n) * ({ '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 })[u.toLowerCase()]);
+  assert.ok(sizes.length > 0, 'client_max_body_size is set');
+  for (const s of sizes) assert.ok(s >= Math.max(maxUpload, maxBody), `client_max_body_size ${s} < ${maxUpload}`);
+  assert.match(site, /^\s*gzip on;/m);
+  const types = (site.match(/^\s*gzip_types([^;]*);/m) || ['', ''])[1].split(/\s+/).filter(Boolean);
+  for (const t of ['application/json', 'application/javascript', 'text/css']) assert.ok(types.includes(t), `gzip_types lacks ${t}`);
+  // broadcart sends these itself; a second copy from the proxy could contradict it
+  for (const h of ['Content-Security-Policy', 'X-Content-Type-Options', 'Referrer-Policy', 'X-Frame-Options']) {
+    assert.doesNotMatch(site, new RegExp(`add_header\\s+${h}\\b`, 'i'), `the proxy adds ${h}`);
+    assert.doesNotMatch(site, new RegExp(`proxy_hide_header\\s+${h}\\b`, 'i'), `the proxy hides ${h}`);
+  }
+  assert.match(site, /add_header Strict-Transport-Security /);
+  assert.match(site, /location \^~ \/internal\/ \{ return 404; \}/, 'the RTMP callbacks are never forwarded');
+});
+
+const haveSystemdAnalyze = ['/usr/bin/systemd-analyze', '/bin/systemd-analyze'].some(existsSync);
+test('systemd units pass systemd-analyze verify', { skip: !haveSystemdAnalyze && 'systemd-analyze not installed' }, () => {
+  const dir = path.join(tmp, 'units');
+  mkdirSync(dir);
+  const units = readdirSync(DEPLOY).filter((f) => f.endsWith('.service')).sort();
+  assert.deepEqual(units, ['broadcart-rtmp.service', 'broadcart.service']);
+  for (const u of units) {
+    // installed as /usr/local/bin/broadcart by `meson install`; here the binary under test stands in
+    writeFileSync(path.join(dir, u), read(u).split('/usr/local/bin/broadcart').join(path.resolve(BIN)));
+  }
+  const r = spawnSync('systemd-analyze', ['verify', '--man=no', ...units.map((u) => path.join(dir, u))], { encoding: 'utf8' });
+  assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
+  const complaints = `${r.stdout}${r.stderr}`.split('\n').filter((l) => l.includes('.service'));
+  assert.deepEqual(complaints, []);
+});
+
+test('broadcart.env.example is the output of broadcart config --env (regenerate: make env-example)', () => {
+  const out = execFileSync(BIN, ['config', '--env'], { encoding: 'utf8', env: { PATH: process.env.PATH } });
+  assert.equal(read('broadcart.env.example'), out, 'deploy/broadcart.env.example is stale: run make env-example');
+  const table = execFileSync(BIN, ['config'], { encoding: 'utf8', env: { PATH: process.env.PATH } });
+  const names = [...table.matchAll(/^\| `(BROADCART_[A-Z0-9_]+)` \|/gm)].map((m) => m[1]);
+  assert.ok(names.length > 20);
+  for (const n of names) assert.match(out, new RegExp(`^#?${n}=`, 'm'), `${n} missing from config --env`);
+  // the units expect these values, and the token is the placeholder the install steps fill
+  assert.match(out, /^BROADCART_HTTP_HOST=127\.0\.0\.1$/m);
+  assert.match(out, /^BROADCART_DATA_DIR=\/var\/lib\/broadcart$/m);
+  assert.match(out, /^BROADCART_RTMP_CALLBACK_TOKEN=\{CALLBACK_TOKEN\}$/m);
+  assert.deepEqual(Object.keys(documentedSed(read('broadcart.service'))), ['CALLBACK_TOKEN'],
+    'the install steps fill {CALLBACK_TOKEN} in broadcart.env');
+  // the file is valid as a BROADCART_CONFIG file once the placeholder is filled
+  const file = path.join(tmp, 'broadcart.env');
+  writeFileSync(file, out.replace('{CALLBACK_TOKEN}', randomBytes(32).toString('hex')));
+  execFileSync(BIN, ['config'], { env: { PATH: process.env.PATH, BROADCART_CONFIG: file }, stdio: 'ignore' });
+});
+
+test('no file in the repository points at paths outside it', () => {
+  const files = execFileSync('git', ['ls-files'], { cwd: ROOT, encoding: 'utf8' }).split('\n').filter(Boolean)
+    .filter((f) => !/^(package-lock\.json|web\/vendor\/)/.test(f) && existsSync(path.join(ROOT, f)) &&
+      statSync(path.join(ROOT, f)).isFile());
+  assert.ok(files.length > 50);
+  // written in pieces so that this file does not match itself
+  const bad = new RegExp(['/' + 'work/', '\\.\\./' + 'shared/', '(^|[\\s(`"])' + 'shared/docs', '<' + 'eval-dir>',
+    '/' + 'eval[-_]?dirs?/'].join('|'));
+  const hits = [];
+  for (const f of files) {
+    const text = readFileSync(path.join(ROOT, f), 'utf8');
+    text.split('\n').forEach((line, i) => { if (bad.test(line)) hits.push(`${f}:${i + 1}: ${line.trim()}`); });
+  }
+  assert.deepEqual(hits, []);
+});
