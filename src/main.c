@@ -102,8 +102,12 @@ int main(int argc, char **argv)
         return bc_config_print_env(stdout) == BC_OK && fflush(stdout) == 0 ? 0 : 1;
     if (strcmp(cmd, "config") == 0) {
         printf("| setting | default | unit | meaning |\n|---|---|---|---|\n");
-        for (const bc_config_doc *d = bc_config_docs(); d->env; d++)
-            printf("| `%s` | `%s` | %s | %s |\n", d->env, d->def[0] ? d->def : "(derived)", d->unit, d->doc);
+        for (const bc_config_doc *d = bc_config_docs(); d->env; d++) {
+            printf("| `%s` | `%s` | %s", d->env, d->def[0] ? d->def : "(derived)", d->unit);
+            for (const char *const *c = d->choices; c && *c; c++)
+                printf("%s`%s`", c == d->choices ? ": " : ", ", *c);
+            printf(" | %s |\n", d->doc);
+        }
         return 0;
     }
     return usage();

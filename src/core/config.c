@@ -84,10 +84,11 @@ static const cfg_row rows[] = {
     INT_ROW("BROADCART_PWHASH_MEMLIMIT_KIB", pwhash_mem_kib, 8, 1048576, "65536", "KiB", "Argon2id memory cost"),
     INT_ROW("BROADCART_CHAT_RATE", chat_rate_per_10s, 1, 1000, "5", "messages/10 s",
             "Chat messages one user may send per 10 seconds"),
-    STR_ROW("BROADCART_RTMP_CALLBACK_TOKEN", rtmp_callback_token, "",
-            "Shared secret the nginx-rtmp callbacks carry as ?token=, 16..127 characters of A-Z a-z 0-9 . _ ~ - (e.g. "
-            "openssl rand -hex 32). Generated at each start for serve --with-rtmp; set it when nginx-rtmp runs as its own "
-            "service (deploy/broadcart-rtmp.service), else every callback is refused"),
+    STR_ROW(
+        "BROADCART_RTMP_CALLBACK_TOKEN", rtmp_callback_token, "",
+        "Shared secret the nginx-rtmp callbacks carry as ?token=, 16..127 characters of A-Z a-z 0-9 . _ ~ - (e.g. "
+        "openssl rand -hex 32). Generated at each start for serve --with-rtmp; set it when nginx-rtmp runs as its own "
+        "service (deploy/broadcart-rtmp.service), else every callback is refused"),
     STR_ROW("BROADCART_NGINX", nginx_bin, "/usr/sbin/nginx", "nginx binary used by serve --with-rtmp"),
     ENUM_ROW("BROADCART_LOG_LEVEL", log_level, log_level_choices, "info",
              "Lowest level of the log lines written to stderr"),
@@ -117,7 +118,7 @@ static bc_config_doc docs[sizeof rows / sizeof rows[0] + 1];
 const bc_config_doc *bc_config_docs(void)
 {
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
-        docs[i] = (bc_config_doc){rows[i].env, rows[i].def, rows[i].unit, rows[i].doc};
+        docs[i] = (bc_config_doc){rows[i].env, rows[i].def, rows[i].unit, rows[i].doc, rows[i].choices};
     return docs;
 }
 

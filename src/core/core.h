@@ -68,9 +68,11 @@ typedef struct bc_config {
     char log_level[16];            /* BROADCART_LOG_LEVEL, debug|info|warn|error, default info */
 } bc_config;
 
-/* One row of the settings table: name, default (as text), unit, description. */
+/* One row of the settings table: name, default (as text), unit, description, and for a choice
+ * setting its accepted values (NULL-terminated; NULL for other settings). */
 typedef struct bc_config_doc {
     const char *env, *def, *unit, *doc;
+    const char *const *choices;
 } bc_config_doc;
 
 /* Loads defaults, then the file named by BROADCART_CONFIG (KEY=VALUE lines, if set), then the
