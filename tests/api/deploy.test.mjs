@@ -6,12 +6,16 @@
 // and no comment in the repository points at files outside it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { gunzipSync } from 'node:zlib';
 import path from 'node:path';
-import { BIN, ROOT } from './lib.mjs';
+import https from 'node:https';
+import net from 'node:net';
+import { BIN, ROOT, api, freePort, makeUser, startServer } from './lib.mjs';
+import { makePng } from './fixtures.mjs';
 
 const DEPLOY = path.join(ROOT, 'deploy');
 const NGINX = '/usr/sbin/nginx';
@@ -143,6 +147,91 @@ test('nginx-proxy.conf.example: admits broadcart\'s uploads, compresses text, pa
   }
   assert.match(site, /add_header Strict-Transport-Security /);
   assert.match(site, /location \^~ \/internal\/ \{ return 404; \}/, 'the RTMP callbacks are never forwarded');
+});
+
+// One HTTPS request to 127.0.0.1:port (test certificate accepted). Resolves {status, headers, raw
+// (rawHeaders: a header sent twice appears twice), body: Buffer}.
+function httpsRequest(port, method, p, { headers = {}, body } = {}) {
+  return new Promise((resolve, reject) => {
+    const req = https.request({ host: '127.0.0.1', port, method, path: p, servername: 'shop.example.com', rejectUnauthorized: false,
+      headers: { host: 'shop.example.com', ...headers }, timeout: 20000 }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, raw: res.rawHeaders, body: Buffer.concat(chunks) }));
+    });
+    req.on('timeout', () => req.destroy(new Error('https request timed out')));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+const headerCount = (raw, name) => raw.filter((h, i) => i % 2 === 0 && h.toLowerCase() === name.toLowerCase()).length;
+
+test('nginx-proxy.conf.example in front of broadcart: 5 MiB uploads pass, JSON is gzipped, headers are not doubled', { timeout: 60000 }, async () => {
+  const dir = path.join(tmp, 'proxy-live');
+  mkdirSync(dir);
+  const cert = path.join(dir, 'cert.pem'), key = path.join(dir, 'key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+    '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=shop.example.com'], { stdio: 'ignore' });
+  const srv = await startServer();
+  let nginx;
+  try {
+    const [httpPort, httpsPort] = [await freePort(), await freePort()];
+    // only what a real install changes: the certificate, and here loopback ports for 80/443 and the upstream's port
+    const site = read('nginx-proxy.conf.example')
+      .replace(/^(\s*ssl_certificate)\s+\S+;/m, `$1 ${cert};`).replace(/^(\s*ssl_certificate_key)\s+\S+;/m, `$1 ${key};`)
+      .replace(/^\s*listen \[::\]:.*$/gm, '')
+      .replace(/^(\s*)listen 80;/m, `$1listen 127.0.0.1:${httpPort};`)
+      .replace(/^(\s*)listen 443 /m, `$1listen 127.0.0.1:${httpsPort} `)
+      .replace(/server 127\.0\.0\.1:8080;/, `server 127.0.0.1:${srv.port};`);
+    writeFileSync(path.join(dir, 'site.conf'), site);
+    const temps = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `    ${t}_temp_path ${dir}/${t};`).join('\n');
+    writeFileSync(path.join(dir, 'nginx.conf'), `daemon off;\nerror_log ${dir}/error.log;\npid ${dir}/nginx.pid;\n` +
+      `events { worker_connections 64; }\nhttp {\n    access_log ${dir}/access.log;\n${temps}\n    include /etc/nginx/mime.types;\n` +
+      `    include ${dir}/site.conf;\n}\n`);
+    nginx = spawn(NGINX, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let nginxErr = '';
+    nginx.stderr.on('data', (d) => { nginxErr += d; });
+    const end = Date.now() + 10000;
+    while (!(await new Promise((r) => { const c = net.connect(httpsPort, '127.0.0.1', () => { c.end(); r(true); }); c.on('error', () => r(false)); }))) {
+      if (Date.now() > end || nginx.exitCode !== null) throw new Error(`nginx did not start: ${nginxErr}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+
+    const seller = await makeUser(srv, 'seller');
+    const png = makePng(3, 2);
+    const image = Buffer.concat([png, Buffer.alloc(5242880 - png.length)]); // BROADCART_MAX_UPLOAD's default, exactly
+    const up = await httpsRequest(httpsPort, 'POST', '/api/v1/media/images', {
+      headers: { authorization: `Bearer ${seller.token}`, 'content-type': 'image/png' }, body: image,
+    });
+    assert.equal(up.status, 201, up.body.toString().slice(0, 300));
+    const url = JSON.parse(up.body).url;
+    const back = await httpsRequest(httpsPort, 'GET', url);
+    assert.equal(back.status, 200);
+    assert.equal(back.body.length, image.length);
+
+    const doc = await httpsRequest(httpsPort, 'GET', '/api/openapi.json', { headers: { 'accept-encoding': 'gzip' } });
+    assert.equal(doc.status, 200);
+    assert.equal(doc.headers['content-encoding'], 'gzip');
+    assert.ok(JSON.parse(gunzipSync(doc.body)).paths);
+
+    const direct = await api(srv, 'GET', '/');
+    const page = await httpsRequest(httpsPort, 'GET', '/');
+    assert.equal(page.status, 200);
+    assert.equal(headerCount(page.raw, 'strict-transport-security'), 1);
+    for (const h of ['content-security-policy', 'x-content-type-options', 'referrer-policy']) {
+      // exactly what broadcart sent: passed through, never added or doubled
+      assert.equal(headerCount(page.raw, h), direct.headers.get(h) === null ? 0 : 1, h);
+      assert.equal(page.headers[h], direct.headers.get(h) ?? undefined, h);
+    }
+    assert.equal((await httpsRequest(httpsPort, 'POST', '/internal/rtmp/on_publish')).status, 404);
+  } finally {
+    if (nginx && nginx.exitCode === null) {
+      const gone = new Promise((r) => nginx.once('exit', r));
+      nginx.kill('SIGTERM');
+      await gone;
+    }
+    await srv.stop();
+  }
 });
 
 const haveSystemdAnalyze = ['/usr/bin/systemd-analyze', '/bin/systemd-analyze'].some(existsSync);
