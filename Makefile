@@ -10,8 +10,9 @@ APT_BUILD = build-essential meson ninja-build pkg-config \
   libh2o-evloop-dev libwslay-dev libssl-dev libjansson-dev libsqlite3-dev \
   libsodium-dev libjwt-dev libcurl4-openssl-dev libcmocka-dev
 # run and test: the nginx-rtmp ingest, the demo/test publisher, the browser tests, the demo
-# script's health checks, TLS roots for npm and the payment gateway
-APT_RUN = nginx libnginx-mod-rtmp ffmpeg chromium curl ca-certificates
+# script's health checks, TLS roots for npm and the payment gateway, openssl for the deploy
+# test's certificates (and the install steps' callback token)
+APT_RUN = nginx libnginx-mod-rtmp ffmpeg chromium curl ca-certificates openssl
 APT_PACKAGES = $(APT_BUILD) $(APT_RUN)
 
 # Node 18.15 or newer runs the tests (Debian 12's own nodejs is 18.20); installed from Debian when missing.
