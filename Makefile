@@ -1,28 +1,43 @@
 # Thin wrapper for the README's commands. The real build is Meson + Ninja.
-#   make run    install what is missing, build, start the whole demo platform
-#   make test   install what is missing, build (normal + ASan/UBSan), run every test
-#   make build  build build/broadcart
+#   make run          install what is missing, build, start the whole demo platform
+#   make test         install what is missing, build (normal + ASan/UBSan), run every test
+#   make build        build build/broadcart
+#   make env-example  regenerate deploy/broadcart.env.example from the settings table
 
-APT_PACKAGES = build-essential meson ninja-build pkg-config \
-  libh2o-evloop-dev libwslay-dev libssl-dev zlib1g-dev libjansson-dev libsqlite3-dev sqlite3 libpq-dev \
-  libsodium-dev libjwt-dev libcurl4-openssl-dev libhiredis-dev libcmocka-dev \
-  nginx libnginx-mod-rtmp ffmpeg chromium curl ca-certificates
+# Debian 12 packages, by what needs them (each one is used; `make deps` installs the missing ones).
+# build: compiler, Meson/Ninja and the libraries meson.build links
+APT_BUILD = build-essential meson ninja-build pkg-config \
+  libh2o-evloop-dev libwslay-dev libssl-dev libjansson-dev libsqlite3-dev \
+  libsodium-dev libjwt-dev libcurl4-openssl-dev libcmocka-dev
+# run and test: the nginx-rtmp ingest, the demo/test publisher, the browser tests, the demo
+# script's health checks, TLS roots for npm and the payment gateway, openssl for the deploy
+# test's certificates (and the install steps' callback token)
+APT_RUN = nginx libnginx-mod-rtmp ffmpeg chromium curl ca-certificates openssl
+APT_PACKAGES = $(APT_BUILD) $(APT_RUN)
+
+# Node 18.15 or newer runs the tests (Debian 12's own nodejs is 18.20); installed from Debian when missing.
+NODE ?= node
+NODE_TESTS = $(NODE) scripts/run-node-tests.mjs
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build build-asan web run test test-unit test-api test-e2e test-asan clean
+.PHONY: all deps build build-asan web run test test-unit test-api test-e2e test-asan env-example clean
 
 all: build
 
-# Installs Debian packages only when one is missing, then the npm lockfile.
+# Installs Debian packages only when one is missing (nodejs + npm too when there is no node), then
+# the npm lockfile.
 deps:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	command -v $(NODE) >/dev/null || missing="$$missing nodejs"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
-	  echo "installing: $$missing"; \
+	  echo "installing:" $$missing; \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
-	@command -v npm >/dev/null || { $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; }
+	@$(NODE) -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 18 || (a === 18 && b >= 15) ? 0 : 1)' || \
+	  { echo "Node $$($(NODE) --version) is too old: the tests need Node 18.15 or newer (Debian 12: apt-get install nodejs)"; exit 1; }
 	@[ -d node_modules/hls.js ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund
 
 web: deps
@@ -46,14 +61,18 @@ test-unit: build
 	meson test -C build --print-errorlogs
 
 test-api: build
-	node --test --test-concurrency=1 tests/api/
+	$(NODE_TESTS) tests/api/
 
 test-e2e: build
-	node --test --test-concurrency=1 tests/e2e/
+	$(NODE_TESTS) tests/e2e/
 
 test-asan: build-asan
 	meson test -C build-asan --print-errorlogs
-	BROADCART_BIN=build-asan/broadcart node --test --test-concurrency=1 tests/api/
+	BROADCART_BIN=build-asan/broadcart $(NODE_TESTS) tests/api/
+
+# The committed example is the output of `broadcart config --env`; tests/api/deploy.test.mjs checks it.
+env-example: build
+	./build/broadcart config --env > deploy/broadcart.env.example
 
 clean:
 	rm -rf build build-asan web/vendor

@@ -1,14 +1,62 @@
 #!/bin/sh
 # Runs every test: C unit tests, API/WebSocket/streaming tests, browser tests, then the unit and
-# API tests again against the AddressSanitizer + UBSan build. Prints a summary line.
+# API tests again against the AddressSanitizer + UBSan build. Each step's output is shown as it
+# runs; at the end one line per step and the closing line "test-all: N passed, N failed, N skipped"
+# (tests counted over all steps; a step that reports no count counts as one). Exit status 1 when
+# any step failed.
+#
+# Adding a step: one more `step "what it checks" command args...` line below. A Node test step
+# goes through scripts/run-node-tests.mjs (Node 18+: one file per process, one summary).
 set -u
-cd "$(dirname "$0")/.."
-fail=0
-step() { echo "=== $1"; shift; if "$@"; then echo "=== ok"; else echo "=== FAILED"; fail=$((fail+1)); fi; }
+cd "$(dirname "$0")/.." || exit 1
+NODE="${NODE:-node}"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/bc-test-all.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM
+passed=0 failed=0 skipped=0 steps=0 failed_steps=0
+: >"$tmp/summary"
+
+# step NAME CMD...: runs CMD, shows its output, adds its test counts to the totals.
+step() {
+    name=$1
+    shift
+    steps=$((steps + 1))
+    echo "=== $name"
+    : >"$tmp/tally"
+    { BROADCART_TEST_TALLY="$tmp/tally" "$@"; echo $? >"$tmp/rc"; } 2>&1 | tee "$tmp/log"
+    rc=$(cat "$tmp/rc")
+    if [ -s "$tmp/tally" ]; then # a Node step: its runner wrote "passed failed skipped"
+        read -r p f s <"$tmp/tally"
+    elif grep -q '^Ok: ' "$tmp/log"; then # meson test's summary
+        p=$(sed -n 's/^Ok: *\([0-9]*\).*/\1/p' "$tmp/log" | tail -n 1)
+        f=$(sed -n 's/^\(Fail\|Timeout\|Unexpected Pass\): *\([0-9]*\).*/\2/p' "$tmp/log" | awk '{n += $1} END {print n + 0}')
+        s=$(sed -n 's/^Skipped: *\([0-9]*\).*/\1/p' "$tmp/log" | tail -n 1)
+    elif [ "$rc" -eq 0 ]; then
+        p=1 f=0 s=0
+    else
+        p=0 f=1 s=0
+    fi
+    # a failing command fails its step even when its counts say otherwise
+    [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ] && f=1
+    passed=$((passed + ${p:-0})) failed=$((failed + ${f:-0})) skipped=$((skipped + ${s:-0}))
+    if [ "$rc" -eq 0 ]; then
+        verdict=ok
+    else
+        verdict=FAILED
+        failed_steps=$((failed_steps + 1))
+    fi
+    echo "=== $verdict: $name"
+    printf '%-6s %s (%s passed, %s failed, %s skipped)\n' "$verdict" "$name" "${p:-0}" "${f:-0}" "${s:-0}" >>"$tmp/summary"
+}
+
 step "unit tests (cmocka)" meson test -C build --print-errorlogs
-step "API, WebSocket and streaming tests" node --test --test-concurrency=1 tests/api/
-step "browser tests (chromium)" node --test --test-concurrency=1 tests/e2e/
+step "API, WebSocket, streaming and deploy-file tests" "$NODE" scripts/run-node-tests.mjs tests/api/
+step "browser tests (chromium)" "$NODE" scripts/run-node-tests.mjs tests/e2e/
 step "unit tests under ASan+UBSan" meson test -C build-asan --print-errorlogs
-step "API tests under ASan+UBSan" env BROADCART_BIN=build-asan/broadcart node --test --test-concurrency=1 tests/api/
-if [ "$fail" -ne 0 ]; then echo "test-all: $fail step(s) failed"; exit 1; fi
-echo "test-all: all steps passed"
+step "API tests under ASan+UBSan" env BROADCART_BIN=build-asan/broadcart "$NODE" scripts/run-node-tests.mjs tests/api/
+
+echo
+echo "test-all: $steps step(s), $failed_steps failed (node $("$NODE" --version 2>/dev/null || echo missing))"
+cat "$tmp/summary"
+echo "test-all: $passed passed, $failed failed, $skipped skipped"
+[ "$failed_steps" -eq 0 ] && [ "$failed" -eq 0 ]

@@ -90,6 +90,9 @@ int bc_app_serve(int with_rtmp, int demo)
     bc_db *db = NULL;
     int64_t live_id = 0;
     int code = 1;
+    if (bc_config_resolve_web_dir(&bc_cfg) != BC_OK || bc_live_callbacks_init(with_rtmp) != BC_OK)
+        goto out;
+    bc_log_info("app", "web client from %s", bc_cfg.web_dir);
     if (bc_app_open_db(&db) != BC_OK || bc_accounts_init(bc_cfg.data_dir) != BC_OK)
         goto out;
     char dir[700];

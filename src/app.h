@@ -5,9 +5,10 @@
 
 #include "store/store.h"
 
-/* Creates the data directories, opens and migrates {data_dir}/broadcart.db, seeds demo data when
- * demo is set, registers every route and serves until stopped. with_rtmp starts nginx-rtmp as a
- * child. Returns a process exit code. */
+/* Resolves the web client directory (bc_config_resolve_web_dir) and the RTMP callback token
+ * (bc_live_callbacks_init), creates the data directories, opens and migrates {data_dir}/broadcart.db,
+ * seeds demo data when demo is set, registers every route and serves until stopped. with_rtmp
+ * starts nginx-rtmp as a child. Returns a process exit code (1 when any of these fails to start). */
 int bc_app_serve(int with_rtmp, int demo);
 /* Opens and migrates the database at {data_dir}/broadcart.db; caller closes. BC_OK or BC_ERR. */
 int bc_app_open_db(bc_db **out);

@@ -4,7 +4,8 @@
  *   broadcart user create --email E --password P --name N --role buyer|seller|admin
  *   broadcart user set --email E [--role buyer|seller|admin] [--blocked 0|1]
  *   broadcart seed-demo
- *   broadcart config            (prints every setting, its default and unit)
+ *   broadcart config            (prints every setting, its default and unit, as a Markdown table)
+ *   broadcart config --env      (prints every setting as an environment file: deploy/broadcart.env.example)
  *   broadcart openapi           (prints the OpenAPI document) */
 #include <curl/curl.h>
 #include <sodium.h>
@@ -22,7 +23,7 @@ static int usage(void)
                     "       broadcart user create --email E --password P --name N --role buyer|seller|admin\n"
                     "       broadcart user set --email E [--role buyer|seller|admin] [--blocked 0|1]\n"
                     "       broadcart seed-demo\n"
-                    "       broadcart config\n");
+                    "       broadcart config [--env]\n");
     return 2;
 }
 
@@ -131,10 +132,16 @@ int main(int argc, char **argv)
         bc_db_close(db);
         return rc == BC_OK ? 0 : 1;
     }
+    if (strcmp(cmd, "config") == 0 && has(argc, argv, "--env"))
+        return bc_config_print_env(stdout) == BC_OK && fflush(stdout) == 0 ? 0 : 1;
     if (strcmp(cmd, "config") == 0) {
         printf("| setting | default | unit | meaning |\n|---|---|---|---|\n");
-        for (const bc_config_doc *d = bc_config_docs(); d->env; d++)
-            printf("| `%s` | `%s` | %s | %s |\n", d->env, d->def[0] ? d->def : "(derived)", d->unit, d->doc);
+        for (const bc_config_doc *d = bc_config_docs(); d->env; d++) {
+            printf("| `%s` | `%s` | %s", d->env, d->def[0] ? d->def : "(derived)", d->unit);
+            for (const char *const *c = d->choices; c && *c; c++)
+                printf("%s`%s`", c == d->choices ? ": " : ", ", *c);
+            printf(" | %s |\n", d->doc);
+        }
         return 0;
     }
     return usage();

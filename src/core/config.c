@@ -36,6 +36,7 @@ typedef struct cfg_row {
     }
 
 static const char *const toss_checkout_choices[] = {"auto", "sandbox", "sdk", NULL};
+static const char *const log_level_choices[] = {"debug", "info", "warn", "error", NULL};
 
 static const cfg_row rows[] = {
     INT_ROW("BROADCART_HTTP_PORT", http_port, 0, 65535, "8080", "TCP port",
@@ -46,7 +47,8 @@ static const cfg_row rows[] = {
     STR_ROW("BROADCART_DATA_DIR", data_dir, "./var",
             "Directory for the SQLite database, media, HLS output and generated secrets"),
     STR_ROW("BROADCART_WEB_DIR", web_dir, "",
-            "Directory of the web client (default: ./web next to the binary's source tree)"),
+            "Directory of the web client (default: the first of {prefix}/share/broadcart/web, the source tree's web/ "
+            "and ./web that holds index.html; serve refuses to start without one)"),
     STR_ROW("BROADCART_PUBLIC_URL", public_url, "",
             "Base URL viewers reach (default http://127.0.0.1:{port}); used for payment return URLs"),
     STR_ROW("BROADCART_RTMP_PUBLIC_HOST", rtmp_public_host, "127.0.0.1",
@@ -105,11 +107,14 @@ static const cfg_row rows[] = {
             "(1008)"),
     INT_ROW("BROADCART_WS_PING_RATE", ws_ping_rate_per_10s, 0, 1000000, "50", "pings/10 s",
             "Pings one WebSocket connection may send per 10 seconds before it is closed (1008); 0 = no limit"),
-    STR_ROW("BROADCART_RTMP_CALLBACK_TOKEN", rtmp_callback_token, "",
-            "Shared secret the nginx-rtmp callbacks carry as ?token= (generated at each start for serve --with-rtmp; "
-            "set it when nginx-rtmp runs as its own service)"),
+    STR_ROW(
+        "BROADCART_RTMP_CALLBACK_TOKEN", rtmp_callback_token, "",
+        "Shared secret the nginx-rtmp callbacks carry as ?token=, 16..127 characters of A-Z a-z 0-9 . _ ~ - (e.g. "
+        "openssl rand -hex 32). Generated at each start for serve --with-rtmp; set it when nginx-rtmp runs as its own "
+        "service (deploy/broadcart-rtmp.service), else every callback is refused"),
     STR_ROW("BROADCART_NGINX", nginx_bin, "/usr/sbin/nginx", "nginx binary used by serve --with-rtmp"),
-    STR_ROW("BROADCART_LOG_LEVEL", log_level, "info", "debug, info, warn or error"),
+    ENUM_ROW("BROADCART_LOG_LEVEL", log_level, log_level_choices, "info",
+             "Lowest level of the log lines written to stderr"),
     STR_ROW("BROADCART_CORS_ORIGINS", cors_origins, "",
             "Browser origins allowed to call the API cross-origin (CORS, Fetch standard): comma-separated "
             "scheme://host[:port] values, or * for any; empty = none (OPTIONS still answers 204 with Allow)"),
@@ -126,11 +131,11 @@ static int choice_ok(const cfg_row *r, const char *value)
     return 0;
 }
 
-/* Prints "a, b, c" (the row's choices) to stderr. */
-static void print_choices(const cfg_row *r)
+/* Prints "a, b, c" (the row's choices) to out. */
+static void print_choices(FILE *out, const cfg_row *r)
 {
     for (const char *const *c = r->choices; *c; c++)
-        fprintf(stderr, "%s%s", c == r->choices ? "" : ", ", *c);
+        fprintf(out, "%s%s", c == r->choices ? "" : ", ", *c);
 }
 
 static bc_config_doc docs[sizeof rows / sizeof rows[0] + 1];
@@ -139,8 +144,77 @@ static bc_config_doc docs[sizeof rows / sizeof rows[0] + 1];
 const bc_config_doc *bc_config_docs(void)
 {
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
-        docs[i] = (bc_config_doc){rows[i].env, rows[i].def, rows[i].unit, rows[i].doc};
+        docs[i] = (bc_config_doc){rows[i].env, rows[i].def, rows[i].unit, rows[i].doc, rows[i].choices};
     return docs;
+}
+
+/* The values the deploy/ units expect, written uncommented into `config --env` (every other
+ * setting is printed commented, with its default). {CALLBACK_TOKEN} is filled at install time. */
+static const struct {
+    const char *env, *value;
+} deploy_values[] = {
+    {"BROADCART_HTTP_PORT", "8080"},
+    {"BROADCART_HTTP_HOST", "127.0.0.1"},
+    {"BROADCART_RTMP_PORT", "1935"},
+    {"BROADCART_DATA_DIR", "/var/lib/broadcart"},
+    {"BROADCART_PUBLIC_URL", "https://shop.example.com"},
+    {"BROADCART_RTMP_PUBLIC_HOST", "shop.example.com"},
+    {"BROADCART_RTMP_CALLBACK_TOKEN", "{CALLBACK_TOKEN}"},
+    {"BROADCART_TRUSTED_PROXIES", "127.0.0.1"}, /* deploy/nginx-proxy.conf.example on the same host */
+};
+
+/* Writes `text` as "# " comment lines of at most ~100 columns, broken at spaces. */
+static void print_comment(FILE *out, const char *text)
+{
+    const size_t width = 98;
+    while (*text) {
+        size_t n = strlen(text);
+        if (n > width) {
+            n = width;
+            while (n > 0 && text[n] != ' ')
+                n--;
+            if (n == 0)
+                n = strcspn(text, " ");
+        }
+        fprintf(out, "# %.*s\n", (int)n, text);
+        text += n;
+        while (*text == ' ')
+            text++;
+    }
+}
+
+/* `broadcart config --env` (see core.h). */
+int bc_config_print_env(FILE *out)
+{
+    fputs("# /etc/broadcart/broadcart.env: the settings of broadcart.service (systemd EnvironmentFile; the\n"
+          "# same KEY=VALUE lines work as a BROADCART_CONFIG file). Mode 0640, group broadcart: it holds\n"
+          "# secrets. Values are taken literally (no quotes, no $expansion).\n"
+          "# Generated by `broadcart config --env` (make env-example); it lists every setting. Uncommented\n"
+          "# lines are what the units in deploy/ expect (replace shop.example.com; {CALLBACK_TOKEN} is filled\n"
+          "# by the install steps in deploy/broadcart.service); commented lines show the default.\n",
+          out);
+    char text[1024];
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        const cfg_row *r = &rows[i];
+        const char *value = NULL;
+        for (size_t j = 0; j < sizeof deploy_values / sizeof deploy_values[0]; j++)
+            if (strcmp(deploy_values[j].env, r->env) == 0)
+                value = deploy_values[j].value;
+        size_t n = (size_t)snprintf(text, sizeof text, "%s. ", r->doc);
+        if (r->choices) {
+            for (const char *const *c = r->choices; *c && n < sizeof text; c++)
+                n += (size_t)snprintf(text + n, sizeof text - n, "%s%s%s", c == r->choices ? "One of: " : ", ", *c,
+                                      c[1] ? "" : ". ");
+        } else if (r->type == CFG_INT && n < sizeof text) {
+            n += (size_t)snprintf(text + n, sizeof text - n, "Unit: %s, %ld..%ld. ", r->unit, r->min, r->max);
+        }
+        if (n < sizeof text)
+            snprintf(text + n, sizeof text - n, "Default: %s.", r->def[0] ? r->def : "unset (see above)");
+        fputc('\n', out);
+        print_comment(out, text);
+        fprintf(out, "%s%s=%s\n", value ? "" : "#", r->env, value ? value : r->def);
+    }
+    return ferror(out) ? BC_ERR : BC_OK;
 }
 
 /* Parses one setting into cfg: integers within the row's bounds, strings within the buffer and,
@@ -166,7 +240,7 @@ int bc_config_set(bc_config *cfg, const char *name, const char *value)
             }
             if (!choice_ok(r, value)) {
                 fprintf(stderr, "config: %s=%s is not one of: ", name, value);
-                print_choices(r);
+                print_choices(stderr, r);
                 fputc('\n', stderr);
                 return BC_EINVAL;
             }
@@ -233,7 +307,43 @@ int bc_config_load(bc_config *cfg)
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         cfg->loops = n > 0 ? (int)(n > 64 ? 64 : n) : 1;
     }
-    if (cfg->web_dir[0] == 0)
-        snprintf(cfg->web_dir, sizeof cfg->web_dir, "%s", "./web");
     return BC_OK;
+}
+
+#ifndef BC_WEB_INSTALL_DIR
+#define BC_WEB_INSTALL_DIR "/usr/local/share/broadcart/web"
+#endif
+#ifndef BC_WEB_SOURCE_DIR
+#define BC_WEB_SOURCE_DIR "./web"
+#endif
+
+/* 1 when dir/index.html is a readable file; then abs holds dir's absolute path. */
+static int web_dir_ok(const char *dir, char abs[PATH_MAX])
+{
+    char index[PATH_MAX + 16];
+    if (!realpath(dir, abs))
+        return 0;
+    snprintf(index, sizeof index, "%s/index.html", abs);
+    return access(index, R_OK) == 0;
+}
+
+/* The web root (see core.h). */
+int bc_config_resolve_web_dir(bc_config *cfg)
+{
+    const char *set[] = {cfg->web_dir, NULL}, *derived[] = {BC_WEB_INSTALL_DIR, BC_WEB_SOURCE_DIR, "./web", NULL};
+    const char *const *tried = cfg->web_dir[0] ? set : derived;
+    char abs[PATH_MAX];
+    for (const char *const *d = tried; *d; d++) {
+        size_t n;
+        if (web_dir_ok(*d, abs) && (n = strlen(abs)) < sizeof cfg->web_dir) {
+            memcpy(cfg->web_dir, abs, n + 1);
+            return BC_OK;
+        }
+    }
+    fprintf(stderr, "config: no web client directory with an index.html; tried");
+    for (const char *const *d = tried; *d; d++)
+        fprintf(stderr, "%s %s", d == tried ? "" : ",", *d);
+    fprintf(stderr, "%s\n",
+            cfg->web_dir[0] ? " (BROADCART_WEB_DIR)" : " (set BROADCART_WEB_DIR, or install with meson install)");
+    return BC_ENOTFOUND;
 }

@@ -91,9 +91,11 @@ typedef struct bc_config {
     char cors_origins[1024];       /* BROADCART_CORS_ORIGINS, comma-separated origins or *, default none */
 } bc_config;
 
-/* One row of the settings table: name, default (as text), unit, description. */
+/* One row of the settings table: name, default (as text), unit, description, and for a choice
+ * setting its accepted values (NULL-terminated; NULL for other settings). */
 typedef struct bc_config_doc {
     const char *env, *def, *unit, *doc;
+    const char *const *choices;
 } bc_config_doc;
 
 /* Loads defaults, then the file named by BROADCART_CONFIG (KEY=VALUE lines, if set), then the
@@ -104,6 +106,15 @@ int bc_config_load(bc_config *cfg);
 int bc_config_set(bc_config *cfg, const char *name, const char *value);
 /* The documentation table, terminated by a row with env == NULL. Static storage. */
 const bc_config_doc *bc_config_docs(void);
+/* Writes every setting as an environment file (deploy/broadcart.env.example is this output): per
+ * setting a comment (meaning, unit and bounds or accepted values, default) and a KEY=VALUE line,
+ * commented out with the default unless the deploy/ units expect a value. Independent of the
+ * current environment. Returns BC_OK, or BC_ERR when writing failed. */
+int bc_config_print_env(FILE *out);
+/* Makes cfg->web_dir an absolute directory holding index.html: BROADCART_WEB_DIR when set, else the
+ * first of the installed layout ({prefix}/share/broadcart/web), the source tree's web/ (both fixed
+ * at build time) and ./web. Returns BC_OK, or BC_ENOTFOUND after printing the paths tried. */
+int bc_config_resolve_web_dir(bc_config *cfg);
 /* The process-wide configuration, set once by main before threads start. */
 extern bc_config bc_cfg;
 

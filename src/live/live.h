@@ -92,12 +92,21 @@ int bc_live_carries(bc_db *db, int64_t live_id, int64_t product_id);
 
 /* ---- RTMP ingest (rtmp.c) ---- */
 
-/* Writes {data_dir}/rtmp/nginx.conf for RTMP on bc_cfg.rtmp_port with HLS into {data_dir}/hls
+/* Prepares the callback token the nginx-rtmp callbacks (/internal/rtmp/...) must carry as ?token=:
+ * a configured BROADCART_RTMP_CALLBACK_TOKEN must be 16..127 URL-safe characters (A-Z a-z 0-9 . _ ~ -,
+ * it is written into nginx's callback URLs); when unset, `serve --with-rtmp` (with_rtmp = 1)
+ * generates one for its nginx child, and otherwise every callback is refused with 403. Logs which
+ * case applies. Call once from serve, before the server starts. Returns BC_OK, or BC_EINVAL (logged)
+ * for a malformed token. */
+int bc_live_callbacks_init(int with_rtmp);
+
+/* Writes {data_dir}/rtmp/nginx.conf (callbacks carrying bc_cfg.rtmp_callback_token, which
+ * bc_live_callbacks_init has set) for RTMP on bc_cfg.rtmp_port with HLS into {data_dir}/hls
  * and callbacks to 127.0.0.1:{http_port} (nginx-rtmp notify module: on_publish,
  * on_publish_done, on_update). Creates {data_dir}/rtmp/{logs,tmp} and {data_dir}/hls; as root,
  * hls is chowned to nobody:nogroup (the worker user) and data_dir gets o+x so the worker can
  * reach it. All paths in the file are absolute (realpath of data_dir). Returns BC_OK or BC_ERR
- * (logged). */
+ * (logged; also when no callback token is set). */
 int bc_rtmp_write_config(const char *data_dir, int http_port);
 /* Starts `nginx -p {data_dir}/rtmp -c {data_dir}/rtmp/nginx.conf` (bc_cfg.nginx_bin) as a child
  * that receives SIGTERM if broadcart dies (prctl PR_SET_PDEATHSIG). Checks it is still running

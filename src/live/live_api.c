@@ -195,9 +195,9 @@ static void h_end(bc_req *req)
     send_live(req, 200, id);
 }
 
-/* ---- nginx-rtmp notify callbacks (form bodies; see docs/CONTRACT.md "RTMP" and
- * /work/shared/docs/streaming.md §3: name = public live id, key = stream key from the args,
- * clientid = nginx's connection id). Any non-2xx answer refuses a publish / drops a stream. */
+/* ---- nginx-rtmp notify callbacks (form bodies; see docs/CONTRACT.md "RTMP": name = public live
+ * id, key = stream key from the args, clientid = nginx's connection id). Any non-2xx answer
+ * refuses a publish / drops a stream. */
 
 static void answer(bc_req *req, int status)
 {
@@ -207,14 +207,57 @@ static void answer(bc_req *req, int status)
         bc_res_error(req, status, "FORBIDDEN", "refused");
 }
 
-/* nginx-rtmp callbacks come from loopback (route flag) and, when a callback token is configured or
- * was generated for the nginx child, carry it as ?token= (a proxy on the same host cannot forge it). */
+/* 1 for a URL-safe character (RFC 3986 §2.3 unreserved): the token is written into nginx's URLs. */
+static int token_char(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+           c == '_' || c == '~';
+}
+
+int bc_live_callbacks_init(int with_rtmp)
+{
+    const char *t = bc_cfg.rtmp_callback_token;
+    size_t n = strlen(t);
+    if (n == 0 && with_rtmp) {
+        bc_rand_token(bc_cfg.rtmp_callback_token, 32);
+        bc_log_info("live", "rtmp callbacks: token generated for the nginx-rtmp child");
+        return BC_OK;
+    }
+    if (n == 0) {
+        bc_log_warn("live", "rtmp callbacks disabled: BROADCART_RTMP_CALLBACK_TOKEN is not set, every "
+                            "/internal/rtmp call is refused (set it when nginx-rtmp runs as its own service)");
+        return BC_OK;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!token_char(t[i])) {
+            bc_log_error("live", "BROADCART_RTMP_CALLBACK_TOKEN may hold only A-Z a-z 0-9 . _ ~ - (it goes into "
+                                 "nginx's callback URLs); e.g. openssl rand -hex 32");
+            return BC_EINVAL;
+        }
+    }
+    if (n < 16) {
+        bc_log_error("live",
+                     "BROADCART_RTMP_CALLBACK_TOKEN is %zu characters; use at least 16 (e.g. openssl rand -hex "
+                     "32)",
+                     n);
+        return BC_EINVAL;
+    }
+    bc_log_info("live", "rtmp callbacks: checking the configured callback token");
+    return BC_OK;
+}
+
+/* nginx-rtmp callbacks come from loopback (route flag) and carry the callback token as ?token= (a
+ * proxy on the same host cannot forge it); with no token set, every callback is refused. The
+ * comparison takes the same time whatever the token's content (sodium_memcmp). */
 static int callback_allowed(bc_req *req)
 {
     const char *want = bc_cfg.rtmp_callback_token, *got = bc_req_query(req, "token");
-    if (want[0] == 0)
-        return 1;
-    if (!got || strlen(got) != strlen(want) || sodium_memcmp(got, want, strlen(want)) != 0) {
+    size_t n = strlen(want);
+    if (n == 0) {
+        bc_log_warn("live", "rtmp callback refused: no callback token is configured (BROADCART_RTMP_CALLBACK_TOKEN)");
+        return 0;
+    }
+    if (!got || strlen(got) != n || sodium_memcmp(got, want, n) != 0) {
         bc_log_warn("live", "rtmp callback refused: missing or wrong callback token");
         return 0;
     }

@@ -1,7 +1,8 @@
 /* The RTMP ingest: writes an nginx-rtmp config for {data_dir} and runs nginx as a child process.
- * Facts behind every line (absolute load_module path, access_log inside rtmp{}, worker user when
- * root, callbacks protocol, hls_nested layout) are in /work/shared/docs/streaming.md; the
- * directives are those of arut/nginx-rtmp-module v1.2.2 (Debian libnginx-mod-rtmp).
+ * The directives are those of arut/nginx-rtmp-module v1.2.2 (Debian libnginx-mod-rtmp): load_module
+ * needs an absolute path (a relative one resolves against -p), access_log must sit inside rtmp{}
+ * (else nginx opens /var/log/nginx/access.log), the user line only matters as root, the notify
+ * callbacks are form POSTs (name = stream name, args appended), hls_nested writes {hls}/{name}/.
  * The production equivalent is deploy/nginx-rtmp.conf.example. */
 #include "live.h"
 
@@ -104,8 +105,10 @@ int bc_rtmp_write_config(const char *data_dir, int http_port)
     }
     snprintf(path, sizeof path, "%s/nginx.conf", rtmp_dir);
     snprintf(tmp, sizeof tmp, "%s/nginx.conf.tmp", rtmp_dir);
-    if (bc_cfg.rtmp_callback_token[0] == 0) /* the callbacks prove they come from our nginx child */
-        bc_rand_token(bc_cfg.rtmp_callback_token, 32);
+    if (bc_cfg.rtmp_callback_token[0] == 0) { /* the callbacks prove they come from our nginx child */
+        bc_log_error("rtmp", "no callback token (bc_live_callbacks_init must run first)");
+        goto out;
+    }
     if (!(f = fopen(tmp, "w"))) {
         bc_log_error("rtmp", "cannot write %s: %s", tmp, strerror(errno));
         goto out;

@@ -1,6 +1,6 @@
 /* The sandbox payment gateway: a stand-in for Toss Payments served by broadcart under /sandbox-pg/.
  *
- * It speaks the Toss core API v1 (docs/CONTRACT.md "Payments", shared/docs/payment-gateways.md §1) so that
+ * It speaks the Toss core API v1 (docs/CONTRACT.md "Payments") so that
  * toss.c talks to it exactly as it would talk to https://api.tosspayments.com, plus a fake payment window:
  *   GET  /sandbox-pg/checkout?orderId=&amount=&orderName=&successUrl=&failUrl=   HTML "payment window"
  *   POST /sandbox-pg/v1/sandbox/payments {orderId, amount, orderName}            buyer's browser: authenticate

@@ -2,9 +2,15 @@
 // authorization, validation, and the nginx-rtmp callbacks called directly (no nginx needed).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import WebSocket from 'ws';
 import { startServer, api, makeUser } from './lib.mjs';
 
+// the nginx-rtmp callbacks carry it as ?token= (broadcart-rtmp.service setup)
+const CALLBACK_TOKEN = randomBytes(24).toString('hex');
 let srv, sellerA, sellerB, buyer, admin;
 let pA1, pA2, pA3, pB1;
 
@@ -54,7 +60,7 @@ function form(fields) {
 }
 
 before(async () => {
-  srv = await startServer();
+  srv = await startServer({ env: { BROADCART_RTMP_CALLBACK_TOKEN: CALLBACK_TOKEN } });
   sellerA = await makeUser(srv, 'seller', 'Store A');
   sellerB = await makeUser(srv, 'seller', 'Store B');
   buyer = await makeUser(srv, 'buyer');
@@ -229,7 +235,7 @@ test('end: only its seller; viewers get status ENDED; ended lives refuse pins', 
 test('rtmp callbacks: key check, LIVE/ENDED transitions keyed on clientid', async () => {
   const l = await createLive(sellerA, [pA1]);
   const v = await viewer(l.id);
-  const cb = (name, fields) => api(srv, 'POST', `/internal/rtmp/${name}`, form({ app: 'live', addr: '127.0.0.1', ...fields }));
+  const cb = (name, fields) => api(srv, 'POST', `/internal/rtmp/${name}?token=${CALLBACK_TOKEN}`, form({ app: 'live', addr: '127.0.0.1', ...fields }));
   try {
     assert.equal((await cb('on_publish', { clientid: '7', call: 'publish', name: String(l.id), type: 'live', key: 'wrong' })).status, 403);
     assert.equal((await cb('on_publish', { clientid: '7', call: 'publish', name: String(l.id), type: 'live' })).status, 403);
@@ -266,6 +272,58 @@ test('rtmp callbacks: key check, LIVE/ENDED transitions keyed on clientid', asyn
     assert.equal((await cb('on_update', { clientid: '11', call: 'update_play', name: String(l.id) })).status, 200);
   } finally {
     v.close();
+  }
+});
+
+test('rtmp callbacks: a missing or wrong token is refused with 403 and changes nothing', async () => {
+  const l = await createLive(sellerA, [pA1]);
+  const fields = { app: 'live', addr: '127.0.0.1', clientid: '21', call: 'publish', name: String(l.id), type: 'live', key: l.stream_key };
+  for (const q of ['', '?token=', '?token=nope', `?token=${CALLBACK_TOKEN.slice(0, -1)}`, `?token=${CALLBACK_TOKEN}x`,
+    `?token=${CALLBACK_TOKEN.toUpperCase()}`]) {
+    for (const name of ['on_publish', 'on_update']) {
+      const r = await api(srv, 'POST', `/internal/rtmp/${name}${q}`, form(fields));
+      assert.equal(r.status, 403, `${name}${q}`);
+    }
+  }
+  assert.equal((await api(srv, 'GET', `/api/v1/lives/${l.id}`)).body.status, 'SCHEDULED');
+  assert.match(srv.stderr(), /rtmp callback refused: missing or wrong callback token/);
+});
+
+test('rtmp callbacks are refused when no callback token is configured (serve without --with-rtmp)', async () => {
+  const s = await startServer({ env: { BROADCART_RTMP_CALLBACK_TOKEN: '', BROADCART_LOG_LEVEL: 'info' } });
+  try {
+    const seller = await makeUser(s, 'seller');
+    const p = await api(s, 'POST', '/api/v1/products', { token: seller.token, body: { name: 'Lamp', price: 1000, stock: 1 } });
+    const l = (await api(s, 'POST', '/api/v1/lives', {
+      token: seller.token, body: { title: 'No token', scheduled_at: '2026-12-01T10:00:00Z', product_ids: [p.body.id] },
+    })).body;
+    assert.match(s.stderr(), /rtmp callbacks disabled: BROADCART_RTMP_CALLBACK_TOKEN is not set/);
+    const fields = { app: 'live', addr: '127.0.0.1', clientid: '5', call: 'publish', name: String(l.id), type: 'live', key: l.stream_key };
+    for (const q of ['', '?token=', '?token=anything-at-all-0123456789']) {
+      assert.equal((await api(s, 'POST', `/internal/rtmp/on_publish${q}`, form(fields))).status, 403, `on_publish${q}`);
+    }
+    assert.equal((await api(s, 'GET', `/api/v1/lives/${l.id}`)).body.status, 'SCHEDULED');
+    assert.match(s.stderr(), /rtmp callback refused: no callback token is configured/);
+  } finally {
+    await s.stop();
+  }
+});
+
+test('serve refuses to start with a malformed callback token', async () => {
+  for (const bad of ['short-token', '{CALLBACK_TOKEN}', 'a'.repeat(20) + '&x=1', 'a'.repeat(20) + ' b']) {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'bc-test-'));
+    let started;
+    try {
+      started = await startServer({ dataDir, env: { BROADCART_RTMP_CALLBACK_TOKEN: bad } });
+    } catch (e) {
+      assert.match(e.message, /server exited 1:[\s\S]*BROADCART_RTMP_CALLBACK_TOKEN (may hold only|is \d+ characters)/, bad);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+    if (started) {
+      await started.stop();
+      assert.fail(`serve started with BROADCART_RTMP_CALLBACK_TOKEN=${bad}`);
+    }
   }
 });
 
