@@ -323,7 +323,7 @@ test('X-Request-Id: a sane incoming id is kept, anything else is replaced; every
 });
 
 test('access log line at info level with the request id; handler log lines carry it too', async () => {
-  const s = await startServer({ env: { BROADCART_LOG_LEVEL: 'info', BROADCART_RTMP_CALLBACK_TOKEN: 'cbtoken' } });
+  const s = await startServer({ env: { BROADCART_LOG_LEVEL: 'info', BROADCART_RTMP_CALLBACK_TOKEN: 'cbtoken-0123456789abcdef' } });
   try {
     await fetch(`${s.base}/api/v1/categories?secret=zzz`, { headers: { 'x-request-id': 'trace-one' } }).then((r) => r.arrayBuffer());
     await fetch(`${s.base}/style.css`, { headers: { 'x-request-id': 'trace-two' } }).then((r) => r.arrayBuffer());
