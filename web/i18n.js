@@ -144,6 +144,101 @@ const dict = {
   },
 };
 
+// Messages for the API's error codes (src/http/errors.c; tests/api/openapi.test.mjs checks that
+// every code there has both). errorText falls back to these after the screen-specific keys.
+export const errorMessages = {
+  ko: {
+    INVALID_JSON: "요청 형식이 올바르지 않습니다",
+    INVALID_QUERY: "요청 주소의 매개변수가 올바르지 않습니다",
+    VALIDATION_FAILED: "입력한 내용을 확인해 주세요",
+    PAYLOAD_TOO_LARGE: "보낸 내용이 너무 큽니다",
+    UNSUPPORTED_MEDIA_TYPE: "지원하지 않는 형식입니다",
+    METHOD_NOT_ALLOWED: "허용되지 않은 요청입니다",
+    NOT_FOUND: "찾을 수 없습니다",
+    CONFLICT: "다른 곳에서 변경되었습니다. 다시 시도해 주세요",
+    BUSY: "요청이 많습니다. 잠시 후 다시 시도해 주세요",
+    INTERNAL: "서버 오류가 발생했습니다",
+    UNAUTHENTICATED: "로그인이 필요합니다",
+    INVALID_TOKEN: "로그인이 만료되었습니다. 다시 로그인해 주세요",
+    FORBIDDEN: "권한이 없습니다",
+    INVALID_CREDENTIALS: "이메일 또는 비밀번호가 올바르지 않습니다",
+    INVALID_REFRESH_TOKEN: "로그인이 만료되었습니다. 다시 로그인해 주세요",
+    TOO_MANY_ATTEMPTS: "시도 횟수가 너무 많습니다. 잠시 후 다시 시도해 주세요",
+    EMAIL_TAKEN: "이미 가입된 이메일입니다",
+    INVALID_EMAIL: "올바른 이메일 주소를 입력하세요",
+    WEAK_PASSWORD: "비밀번호는 8~128자이며 영문과 숫자를 포함해야 합니다",
+    PRODUCT_NOT_FOUND: "상품을 찾을 수 없습니다",
+    NOT_YOUR_PRODUCT: "본인의 상품만 수정할 수 있습니다",
+    CATEGORY_NOT_FOUND: "카테고리를 찾을 수 없습니다",
+    SLUG_TAKEN: "이미 사용 중인 슬러그입니다",
+    INVALID_IMAGE: "손상된 이미지 파일입니다",
+    INVALID_IMAGE_DIMENSIONS: "이미지 크기는 가로/세로 1~8000px이어야 합니다",
+    INVALID_PRODUCT: "본인의 상품만 선택할 수 있습니다",
+    LIVE_ENDED: "종료된 라이브입니다",
+    OUT_OF_STOCK: "재고가 부족하거나 판매 중이 아닌 상품입니다",
+    CART_FULL: "장바구니에는 최대 50개 상품을 담을 수 있습니다",
+    CART_EMPTY: "장바구니가 비어 있습니다",
+    INVALID_QUANTITY: "수량을 확인해 주세요",
+    TOO_MANY_LINES: "한 번에 최대 50개 상품을 주문할 수 있습니다",
+    TOTAL_TOO_LARGE: "주문 금액이 너무 큽니다",
+    LIVE_NOT_FOUND: "라이브를 찾을 수 없습니다",
+    ORDER_NOT_FOUND: "주문을 찾을 수 없습니다",
+    ORDER_NOT_CANCELABLE: "취소할 수 없는 주문입니다",
+    ORDER_NOT_SHIPPABLE: "결제 완료 상태의 주문만 발송할 수 있습니다",
+    ORDER_NOT_DELIVERABLE: "발송된 주문만 배송 완료로 바꿀 수 있습니다",
+    AMOUNT_MISMATCH: "결제 금액이 주문 금액과 일치하지 않습니다",
+    ORDER_EXPIRED: "주문 유효시간이 지나 결제할 수 없습니다",
+    ORDER_NOT_PAYABLE: "결제할 수 없는 주문입니다",
+    PAYMENT_DECLINED: "결제가 거절되었습니다",
+    PAYMENT_GATEWAY_ERROR: "결제사와 통신하지 못했습니다. 잠시 후 다시 시도해 주세요",
+  },
+  en: {
+    INVALID_JSON: "The request is not valid JSON",
+    INVALID_QUERY: "The request has an unknown or malformed parameter",
+    VALIDATION_FAILED: "Please check what you entered",
+    PAYLOAD_TOO_LARGE: "The upload is too large",
+    UNSUPPORTED_MEDIA_TYPE: "This format is not supported",
+    METHOD_NOT_ALLOWED: "This request is not allowed",
+    NOT_FOUND: "Not found",
+    CONFLICT: "It changed meanwhile; please retry",
+    BUSY: "The server is busy; please retry shortly",
+    INTERNAL: "A server error occurred",
+    UNAUTHENTICATED: "Please log in",
+    INVALID_TOKEN: "Your session expired; please log in again",
+    FORBIDDEN: "You are not allowed to do this",
+    INVALID_CREDENTIALS: "Wrong e-mail or password",
+    INVALID_REFRESH_TOKEN: "Your session expired; please log in again",
+    TOO_MANY_ATTEMPTS: "Too many attempts; please retry later",
+    EMAIL_TAKEN: "This e-mail is already registered",
+    INVALID_EMAIL: "Enter a valid e-mail address",
+    WEAK_PASSWORD: "Passwords need 8–128 characters with a letter and a digit",
+    PRODUCT_NOT_FOUND: "Product not found",
+    NOT_YOUR_PRODUCT: "You can only change your own products",
+    CATEGORY_NOT_FOUND: "Category not found",
+    SLUG_TAKEN: "This slug is already used",
+    INVALID_IMAGE: "The image file is damaged",
+    INVALID_IMAGE_DIMENSIONS: "Images must be 1 to 8000 px per side",
+    INVALID_PRODUCT: "Pick your own products only",
+    LIVE_ENDED: "The live has ended",
+    OUT_OF_STOCK: "Out of stock or not on sale",
+    CART_FULL: "The cart holds at most 50 products",
+    CART_EMPTY: "Your cart is empty",
+    INVALID_QUANTITY: "Please check the quantity",
+    TOO_MANY_LINES: "An order has at most 50 products",
+    TOTAL_TOO_LARGE: "The order total is too large",
+    LIVE_NOT_FOUND: "Live not found",
+    ORDER_NOT_FOUND: "Order not found",
+    ORDER_NOT_CANCELABLE: "This order cannot be canceled",
+    ORDER_NOT_SHIPPABLE: "Only paid orders can be shipped",
+    ORDER_NOT_DELIVERABLE: "Only shipped orders can be marked delivered",
+    AMOUNT_MISMATCH: "The paid amount does not match the order",
+    ORDER_EXPIRED: "The order expired before payment",
+    ORDER_NOT_PAYABLE: "This order cannot be paid",
+    PAYMENT_DECLINED: "The payment was declined",
+    PAYMENT_GATEWAY_ERROR: "The payment gateway could not be reached; please retry",
+  },
+};
+
 export function getLang() {
   try { return localStorage.getItem(KEY) === 'en' ? 'en' : 'ko'; } catch { return 'ko'; }
 }
@@ -167,5 +262,7 @@ export function errorText(err, prefix = '') {
   for (const p of [prefix, 'auth.', 'pay.']) {
     if (p && dict.ko[p + err.code]) return t(p + err.code);
   }
-  return err.message || t('error.generic');
+  // a generic code whose message names the field: the server's text says more
+  if (err.code === 'VALIDATION_FAILED' && err.message) return err.message;
+  return errorMessages[getLang()][err.code] || err.message || t('error.generic');
 }

@@ -1197,13 +1197,14 @@ done:
 /* The checkout page's query, as the web client (and Toss-style integrations) send it. Values are
  * echoed into the page escaped, so orderName is opaque text here (the page's own checks apply). */
 static const bc_field checkout_query[] = {
-    {"orderId", BC_F_STR, 1, 6, 64, "the order's orderId ([A-Za-z0-9_-])", .text = BC_TEXT_OPAQUE},
+    {"orderId", BC_F_STR, 1, 6, 64, "the order's orderId ([A-Za-z0-9_-])", .text = BC_TEXT_OPAQUE,
+     .example = "\"order_123456\""},
     {"amount", BC_F_INT, 1, 1, SBX_MAX_AMOUNT, "KRW"},
     {"orderName", BC_F_STR, 0, 0, 100, "shown in the window (default \"Broadcart 주문\")", .text = BC_TEXT_OPAQUE},
     {"successUrl", BC_F_STR, 1, 1, 2048, "where Pay returns (a path or a same-host http(s) URL)",
-     .text = BC_TEXT_OPAQUE},
+     .text = BC_TEXT_OPAQUE, .example = "\"/#/pay/success\""},
     {"failUrl", BC_F_STR, 1, 1, 2048, "where Decline returns (a path or a same-host http(s) URL)",
-     .text = BC_TEXT_OPAQUE},
+     .text = BC_TEXT_OPAQUE, .example = "\"/#/pay/fail\""},
     {"customerName", BC_F_STR, 0, 0, 100, "accepted for Toss compatibility; not shown", .text = BC_TEXT_OPAQUE},
     {"customerEmail", BC_F_STR, 0, 0, 254, "accepted for Toss compatibility; not shown", .text = BC_TEXT_OPAQUE},
     {NULL},
