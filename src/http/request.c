@@ -722,7 +722,8 @@ int bc_req_validate_body(bc_req *r, const bc_route *route)
         r->json = json_object();
         return BC_OK;
     }
-    r->json = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &err);
+    /* \u0000 is let through the parser so that the text check refuses it naming the field */
+    r->json = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &err);
     if (!r->json) {
         bc_res_error(r, 400, "INVALID_JSON", "malformed JSON: %s", err.text);
         return BC_EINVAL;
