@@ -725,6 +725,10 @@ int bc_req_validate_body(bc_req *r, const bc_route *route)
     /* \u0000 is let through the parser so that the text check refuses it naming the field */
     r->json = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &err);
     if (!r->json) {
+        /* jansson's text quotes the input near the error: keep it printable ASCII (valid UTF-8) */
+        for (char *p = err.text; *p; p++)
+            if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+                *p = '?';
         bc_res_error(r, 400, "INVALID_JSON", "malformed JSON: %s", err.text);
         return BC_EINVAL;
     }

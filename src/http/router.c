@@ -10,11 +10,35 @@
 static const bc_route *routes[MAX_ROUTES];
 static int nroutes;
 
+/* Checks a field tree once at registration: every code is a table code, arrays say what they hold,
+ * enums are strings. Returns 0 and logs the first problem otherwise. */
+static int fields_ok(const bc_route *r, const bc_field *fields)
+{
+    for (const bc_field *f = fields; f && f->name; f++) {
+        if ((f->code && !bc_http_error_find(f->code)) || (f->enums && f->type != BC_F_STR) ||
+            (f->items && f->type != BC_F_ARR) || (f->fields && f->type != BC_F_OBJ) ||
+            (f->items && !fields_ok(r, (const bc_field[]){*f->items, {NULL}})) || !fields_ok(r, f->fields)) {
+            bc_log_error("http", "route %s %s: bad field '%s' in the table", r->method, r->path, f->name);
+            return 0;
+        }
+    }
+    return 1;
+}
+
 void bc_http_register(const bc_route *table)
 {
     for (const bc_route *r = table; r->method; r++) {
         if (nroutes == MAX_ROUTES) {
             bc_log_error("http", "route table full");
+            abort();
+        }
+        /* a broken row is a programming error: refuse to start rather than serve a wrong contract */
+        int ok = fields_ok(r, r->body) && fields_ok(r, r->query) && (!r->location || r->status == 201);
+        for (const char *const *c = r->errors; ok && c && *c; c++)
+            ok = bc_http_error_find(*c) != NULL;
+        if (!ok) {
+            bc_log_error("http", "route %s %s: inconsistent row (unknown error code, or Location without 201)",
+                         r->method, r->path);
             abort();
         }
         routes[nroutes++] = r;
