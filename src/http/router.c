@@ -322,7 +322,14 @@ static void add_field_codes(json_t *by_status, const bc_field *fields)
 static void add_error_responses(const bc_route *r, json_t *responses)
 {
     int toss = strncmp(r->path, "/sandbox-pg/v1/", 15) == 0;
-    if (toss) { /* the sandbox gateway answers in Toss's own error format */
+    if (toss) { /* the sandbox gateway answers in Toss's own error format; the router's own query check does not */
+        json_object_set_new(
+            responses, "400",
+            json_pack(
+                "{s:s,s:{s:{s:{s:[{s:s},{s:s}]}}}}", "description",
+                "Toss-format error {code, message}, or `INVALID_QUERY` (Broadcart's format) for a query parameter",
+                "content", "application/json", "schema", "oneOf", "$ref", "#/components/schemas/TossError", "$ref",
+                "#/components/schemas/Error"));
         json_object_set_new(responses, "4XX",
                             json_pack("{s:s,s:{s:{s:{s:s}}}}", "description", "Toss-format error {code, message}",
                                       "content", "application/json", "schema", "$ref",
@@ -531,6 +538,11 @@ json_t *bc_http_openapi(void)
     }
     json_object_set_new(schemas, "ErrorCode",
                         json_pack("{s:s,s:o,s:s}", "type", "string", "enum", codes, "description", table));
+    json_object_set_new(schemas, "Error",
+                        json_pack("{s:s,s:[s],s:{s:{s:s,s:[s,s],s:{s:{s:s},s:{s:s}}}}}", "type", "object", "required",
+                                  "error", "properties", "error", "type", "object", "required", "code", "message",
+                                  "properties", "code", "$ref", "#/components/schemas/ErrorCode", "message", "type",
+                                  "string"));
     json_object_set_new(schemas, "TossError",
                         json_pack("{s:s,s:[s,s],s:{s:{s:s},s:{s:s}}}", "type", "object", "required", "code", "message",
                                   "properties", "code", "type", "string", "message", "type", "string"));
