@@ -1205,6 +1205,8 @@ static const bc_field checkout_query[] = {
      .text = BC_TEXT_OPAQUE, .example = "\"/#/pay/success\""},
     {"failUrl", BC_F_STR, 1, 1, 2048, "where Decline returns (a path or a same-host http(s) URL)",
      .text = BC_TEXT_OPAQUE, .example = "\"/#/pay/fail\""},
+    {"clientKey", BC_F_STR, 0, 0, 200, "the client key of GET /api/v1/payments/config (sent by the web client)",
+     .text = BC_TEXT_OPAQUE},
     {"customerName", BC_F_STR, 0, 0, 100, "accepted for Toss compatibility; not shown", .text = BC_TEXT_OPAQUE},
     {"customerEmail", BC_F_STR, 0, 0, 254, "accepted for Toss compatibility; not shown", .text = BC_TEXT_OPAQUE},
     {NULL},

@@ -160,6 +160,31 @@ test('every documented query parameter is accepted; an undocumented one is refus
   assert.equal((await api(srv, 'GET', '/api/v1/seller/products?per_page=100', { token: tokens.seller })).body.per_page, 100);
 });
 
+test('every query parameter the web client sends is documented for its route', () => {
+  const documented = (p, m = 'get') => new Set((doc.paths[p]?.[m]?.parameters || []).filter((x) => x.in === 'query').map((x) => x.name));
+  const files = ['web', 'web/views'].flatMap((d) => readdirSync(path.join(ROOT, d)).filter((f) => f.endsWith('.js')).map((f) => path.join(ROOT, d, f)));
+  let seen = 0;
+  for (const f of files) {
+    const text = readFileSync(f, 'utf8');
+    // literal URLs with a query: '/api/v1/seller/products?per_page=100', `/api/v1/lives/${id}/chat?limit=50`
+    for (const m of text.matchAll(/['`](\/api\/v1\/[^'`?\s]+)\?([^'`\s]+)['`]/g)) {
+      const route = m[1].replace(/\$\{[^}]+\}/g, '{id}');
+      const p = Object.keys(doc.paths).find((x) => x.replace(/\{[^}]+\}/g, '{id}') === route);
+      assert.ok(p, `${f}: ${m[1]} is not a documented path`);
+      for (const [k] of new URLSearchParams(m[2])) { assert.ok(documented(p).has(k), `${f}: ${p}?${k} is not documented`); seen++; }
+    }
+    // the sandbox checkout URL built with searchParams.set
+    if (/checkout_url/.test(text)) {
+      for (const m of text.matchAll(/searchParams\.set\('([^']+)'/g)) { assert.ok(documented('/sandbox-pg/checkout').has(m[1]), `${f}: checkout ${m[1]} is not documented`); seen++; }
+    }
+    // the product list built with qs({...})
+    for (const m of text.matchAll(/get\('(\/api\/v1\/[a-z/]+)' \+ qs\(\{([^}]*)\}/g)) {
+      for (const k of m[2].matchAll(/(\w+):/g)) { assert.ok(documented(m[1]).has(k[1]), `${f}: ${m[1]}?${k[1]} is not documented`); seen++; }
+    }
+  }
+  assert.ok(seen >= 10, `only ${seen} parameters found in the web client`);
+});
+
 // A small JSON Schema check (the subset the document uses).
 function check(schema, v, where, errs) {
   if (schema.$ref) return check(doc.components.schemas[schema.$ref.split('/').pop()], v, where, errs);
