@@ -218,7 +218,8 @@ static json_t *field_schema(const bc_field *f, int in_query)
         const char *hi = f->type == BC_F_INT ? "maximum" : f->type == BC_F_STR ? "maxLength" : "maxItems";
         if (f->type == BC_F_INT || f->type == BC_F_STR || f->type == BC_F_ARR) {
             json_object_set_new(s, lo, json_integer(f->min));
-            json_object_set_new(s, hi, json_integer(f->max));
+            if (f->max != INT64_MAX) /* "no upper bound" (ids): JSON clients cannot hold 2^63-1 exactly */
+                json_object_set_new(s, hi, json_integer(f->max));
         }
     }
     if (f->enums) {
@@ -275,7 +276,7 @@ static json_t *path_param_schema(const char *path, const char *name, size_t len)
         return json_pack("{s:[{s:s,s:i},{s:s,s:s}],s:s}", "oneOf", "type", "integer", "minimum", 1, "type", "string",
                          "pattern", "^[A-Za-z0-9_-]{6,64}$", "description", "the order's id or its orderId");
     if ((len == 2 && memcmp(name, "id", 2) == 0) || (len > 3 && memcmp(name + len - 3, "_id", 3) == 0))
-        return json_pack("{s:s,s:i,s:I}", "type", "integer", "minimum", 1, "maximum", (json_int_t)INT64_MAX);
+        return json_pack("{s:s,s:i}", "type", "integer", "minimum", 1);
     return json_pack("{s:s,s:i,s:i}", "type", "string", "minLength", 1, "maxLength", 200);
 }
 
