@@ -40,8 +40,11 @@ static void h_openapi(bc_req *req)
 }
 
 static const bc_route app_routes[] = {
-    {"GET", "/healthz", 0, BC_RT_INLINE, NULL, h_health, "ops", "Liveness probe", 200},
-    {"GET", "/api/openapi.json", 0, BC_RT_INLINE, NULL, h_openapi, "ops", "This OpenAPI document", 200},
+    {"GET", "/healthz", 0, BC_RT_INLINE, NULL, h_health, "ops", "Liveness probe", 200, .response = &bc_sc_health},
+    {"GET", "/api/openapi.json", 0, BC_RT_INLINE, NULL, h_openapi, "ops", "This OpenAPI document", 200,
+     .response = &bc_sc_openapi},
+    {"GET", "/api/docs", 0, BC_RT_INLINE | BC_RT_PAGE, NULL, bc_http_docs, "ops",
+     "The API reference (HTML, rendered from this document)", 200, .res_type = "text/html"},
     {NULL},
 };
 

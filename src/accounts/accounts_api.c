@@ -227,35 +227,41 @@ static void h_admin_user_patch(bc_req *req)
 }
 
 static const bc_field signup_body[] = {
-    {"email", BC_F_STR, 1, 3, 254, "e-mail address, unique"},
-    {"password", BC_F_STR, 1, 1, 128, "8..128 chars with a letter and a digit"},
+    {"email", BC_F_STR, 1, 3, 254, "e-mail address, unique",
+
+     .example = "\"buyer@example.com\""},
+    {"password", BC_F_STR, 1, 1, 128, "8..128 chars with a letter and a digit", .text = BC_TEXT_OPAQUE},
     {"name", BC_F_STR, 1, 1, 60, "display name"},
     {NULL},
 };
 static const bc_field login_body[] = {
-    {"email", BC_F_STR, 1, 1, 254, NULL},
-    {"password", BC_F_STR, 1, 1, 128, NULL},
+    {"email", BC_F_STR, 1, 1, 254, NULL, .text = BC_TEXT_OPAQUE},
+    {"password", BC_F_STR, 1, 1, 128, NULL, .text = BC_TEXT_OPAQUE},
     {NULL},
 };
-static const bc_field refresh_body[] = {{"refresh_token", BC_F_STR, 1, 1, 128, NULL}, {NULL}};
+static const bc_field refresh_body[] = {{"refresh_token", BC_F_STR, 1, 1, 128, NULL, .text = BC_TEXT_OPAQUE}, {NULL}};
 static const bc_field logout_body[] = {
-    {"refresh_token", BC_F_STR, 0, 1, 128, "revoke this token only; all when absent"}, {NULL}};
+    {"refresh_token", BC_F_STR, 0, 1, 128, "revoke this token only; all when absent", .text = BC_TEXT_OPAQUE}, {NULL}};
 static const bc_field admin_user_body[] = {
-    {"role", BC_F_STR, 0, 1, 16, "buyer, seller or admin"},
+    {"role", BC_F_STR, 0, 1, 16, "buyer, seller or admin", .enums = (const char *const[]){"buyer", "seller", "admin", NULL}},
     {"blocked", BC_F_BOOL, 0, 0, 0, "true blocks the account (and revokes its refresh tokens), false unblocks"},
     {NULL},
 };
 
+
 const bc_route bc_accounts_routes[] = {
-    {"POST", "/api/v1/auth/signup", 0, BC_RT_PWHASH, signup_body, h_signup, "auth",
-     "Create a buyer account and sign in", 201},
-    {"POST", "/api/v1/auth/login", 0, BC_RT_PWHASH, login_body, h_login, "auth", "Sign in with e-mail and password",
-     200},
+    {"POST", "/api/v1/auth/signup", 0, BC_RT_PWHASH, signup_body, h_signup, "auth", "Create a buyer account and sign in", 201,
+     .response = &bc_sc_tokens, .location = "/api/v1/me",
+     .errors = (const char *const[]){"EMAIL_TAKEN", "INVALID_EMAIL", "WEAK_PASSWORD", "RATE_LIMITED", NULL}},
+    {"POST", "/api/v1/auth/login", 0, BC_RT_PWHASH, login_body, h_login, "auth", "Sign in with e-mail and password", 200,
+     .response = &bc_sc_tokens, .errors = (const char *const[]){"INVALID_CREDENTIALS", "TOO_MANY_ATTEMPTS", "RATE_LIMITED", "ACCOUNT_BLOCKED", NULL}},
     {"POST", "/api/v1/auth/refresh", 0, 0, refresh_body, h_refresh, "auth", "Rotate a refresh token for new tokens",
-     200},
+     200, .response = &bc_sc_tokens, .errors = (const char *const[]){"INVALID_REFRESH_TOKEN", NULL}},
     {"POST", "/api/v1/auth/logout", BC_ROLE_ANY, 0, logout_body, h_logout, "auth", "Revoke refresh tokens", 204},
-    {"GET", "/api/v1/me", BC_ROLE_ANY, 0, NULL, h_me, "auth", "The signed-in user", 200},
+    {"GET", "/api/v1/me", BC_ROLE_ANY, 0, NULL, h_me, "auth", "The signed-in user", 200, .response = &bc_sc_user,
+     .errors = (const char *const[]){"NOT_FOUND", NULL}},
     {"PATCH", "/api/v1/admin/users/{id}", BC_ROLE_ADMIN, 0, admin_user_body, h_admin_user_patch, "admin",
-     "Change a user's role or block/unblock them (applies at once)", 200},
+     "Change a user's role or block/unblock them (applies at once)", 200, .response = &bc_sc_admin_user,
+     .errors = (const char *const[]){"NOT_FOUND", NULL}},
     {NULL},
 };

@@ -4,23 +4,13 @@
 
 #include <string.h>
 
-/* A query parameter, NULL when absent or empty. */
-static const char *query(bc_req *req, const char *name)
-{
-    const char *v = bc_req_query(req, name);
-    return v && *v ? v : NULL;
-}
-
 int bc_catalog_paging(bc_req *req, int64_t def_per_page, int64_t max_per_page, int64_t *page, int64_t *per_page)
 {
-    const char *p = query(req, "page"), *pp = query(req, "per_page");
-    *page = 1;
-    *per_page = def_per_page;
-    if (p && bc_parse_i64(p, 1, 100000, page) != BC_OK) {
-        bc_res_error(req, 422, "VALIDATION_FAILED", "'page' must be an integer from 1 to 100000");
-        return BC_EINVAL;
-    }
-    if (pp && bc_parse_i64(pp, 1, max_per_page, per_page) != BC_OK) {
+    /* the route's query fields bound both (bc_req_validate_query); this only guards a route
+     * whose row forgot them */
+    *page = bc_req_query_int(req, "page", 1);
+    *per_page = bc_req_query_int(req, "per_page", def_per_page);
+    if (*page < 1 || *page > 100000 || *per_page < 1 || *per_page > max_per_page) {
         bc_res_error(req, 422, "VALIDATION_FAILED", "'per_page' must be an integer from 1 to %lld",
                      (long long)max_per_page);
         return BC_EINVAL;
@@ -37,6 +27,44 @@ static void h_categories(bc_req *req)
         return;
     }
     bc_res_json(req, 200, tree);
+}
+
+/* Finds category id in a tree (array of {id, …, children}); borrowed, or NULL. */
+static json_t *find_category(json_t *tree, int64_t id, int depth)
+{
+    size_t i;
+    json_t *c;
+    if (depth > 16)
+        return NULL;
+    json_array_foreach (tree, i, c) {
+        if (json_integer_value(json_object_get(c, "id")) == id)
+            return c;
+        json_t *in = find_category(json_object_get(c, "children"), id, depth + 1);
+        if (in)
+            return in;
+    }
+    return NULL;
+}
+
+static void h_category(bc_req *req)
+{
+    int64_t id;
+    json_t *tree = NULL;
+    if (bc_req_param_id(req, "id", &id) != BC_OK) {
+        bc_res_error(req, 404, "NOT_FOUND", "no such category");
+        return;
+    }
+    int rc = bc_catalog_categories(bc_req_db(req), &tree);
+    if (rc != BC_OK) {
+        bc_res_from_err(req, rc);
+        return;
+    }
+    json_t *c = find_category(tree, id, 0);
+    if (c)
+        bc_res_json(req, 200, json_incref(c));
+    else
+        bc_res_error(req, 404, "NOT_FOUND", "no such category");
+    json_decref(tree);
 }
 
 static void h_category_create(bc_req *req)
@@ -70,10 +98,6 @@ static void h_category_create(bc_req *req)
  * of products matching q as {items, page, per_page, total}. */
 static void list_products(bc_req *req, bc_product_query *q, int max_per_page)
 {
-    if (q->q && bc_utf8_len(q->q) > 100) {
-        bc_res_error(req, 422, "VALIDATION_FAILED", "'q' may have at most 100 characters");
-        return;
-    }
     if (bc_catalog_paging(req, 20, max_per_page, &q->page, &q->per_page) != BC_OK)
         return;
     json_t *out = NULL;
@@ -88,17 +112,9 @@ static void list_products(bc_req *req, bc_product_query *q, int max_per_page)
 static void h_products(bc_req *req)
 {
     bc_product_query q = {0};
-    const char *cat = query(req, "category_id"), *sort = query(req, "sort");
-    q.q = query(req, "q");
-    if (cat && bc_parse_i64(cat, 1, INT64_MAX, &q.category_id) != BC_OK) {
-        bc_res_error(req, 422, "VALIDATION_FAILED", "'category_id' must be a positive integer");
-        return;
-    }
-    q.sort = sort ? bc_catalog_sort_from_name(sort) : BC_SORT_NEWEST;
-    if (q.sort < 0) {
-        bc_res_error(req, 422, "VALIDATION_FAILED", "'sort' must be newest, name, price_asc or price_desc");
-        return;
-    }
+    q.q = bc_req_query_str(req, "q");
+    q.category_id = bc_req_query_int(req, "category_id", 0);
+    q.sort = bc_catalog_sort_from_name(bc_req_query_str(req, "sort"));
     list_products(req, &q, 20);
 }
 
@@ -107,7 +123,7 @@ static void h_seller_products(bc_req *req)
     bc_product_query q = {0};
     q.seller_id = bc_req_auth(req)->user_id;
     q.include_hidden = 1;
-    q.q = query(req, "q");
+    q.q = bc_req_query_str(req, "q");
     list_products(req, &q, 100);
 }
 
@@ -235,50 +251,84 @@ static void h_product_delete(bc_req *req)
 
 static const bc_field category_body[] = {
     {"name", BC_F_STR, 1, 1, 60, "display name"},
-    {"slug", BC_F_STR, 1, 1, 60, "unique, [a-z0-9-]"},
+    {"slug", BC_F_STR, 1, 1, 60, "unique, [a-z0-9-]", .text = BC_TEXT_OPAQUE},
     {"parent_id", BC_F_INT, 0, 1, INT64_MAX, "parent category; top level when absent"},
     {"position", BC_F_INT, 0, -1000000, 1000000, "sort key among siblings (ascending)"},
     {NULL},
 };
 
+static const bc_field image_item = {
+    "images[]", BC_F_STR, 1, 8, 500, "a /media/… path on this server", .text = BC_TEXT_OPAQUE};
+static const char *const create_statuses[] = {"ON_SALE", "SOLD_OUT", "HIDDEN", NULL};
+
 static const bc_field product_create_body[] = {
     {"name", BC_F_STR, 1, 1, 100, "product name"},
-    {"description", BC_F_STR, 0, 0, 5000, "plain text"},
+    {"description", BC_F_STR, 0, 0, 5000, "plain text (several lines allowed)", .text = BC_TEXT_MULTI},
     {"price", BC_F_INT, 1, 0, 100000000, "KRW"},
     {"stock", BC_F_INT, 1, 0, 1000000, "units"},
-    {"category_id", BC_F_INT, 0, 0, 0, "an existing category id"},
-    {"status", BC_F_STR, 0, 1, 16, "ON_SALE (default) | HIDDEN; SOLD_OUT follows the stock"},
+    {"category_id", BC_F_INT, 0, 1, INT64_MAX, "an existing category id"},
+    {"status", BC_F_STR, 0, 0, 0, "ON_SALE (default) | HIDDEN; SOLD_OUT follows the stock", .enums = create_statuses},
     {"images", BC_F_ARR, 0, 0, 10,
-     "image URLs: paths under /media/ on this server (see POST /api/v1/media/images); the first is image_url"},
+     "image URLs: paths under /media/ on this server (see POST /api/v1/media/images); the first is image_url",
+     .items = &image_item},
     {NULL},
 };
 
 static const bc_field product_patch_body[] = {
     {"name", BC_F_STR, 0, 1, 100, "product name"},
-    {"description", BC_F_STR, 0, 0, 5000, "plain text"},
+    {"description", BC_F_STR, 0, 0, 5000, "plain text (several lines allowed)", .text = BC_TEXT_MULTI},
     {"price", BC_F_INT, 0, 0, 100000000, "KRW"},
     {"stock", BC_F_INT, 0, 0, 1000000, "units (recorded in the stock ledger)"},
-    {"category_id", BC_F_INT, 0, 0, 0, "an existing category id, or null to clear"},
-    {"status", BC_F_STR, 0, 1, 16, "HIDDEN hides; ON_SALE shows again (SOLD_OUT when stock is 0)"},
-    {"images", BC_F_ARR, 0, 0, 10, "replaces the image list (paths under /media/ only)"},
+    {"category_id", BC_F_INT, 0, 1, INT64_MAX, "an existing category id, or null to clear"},
+    {"status", BC_F_STR, 0, 0, 0, "HIDDEN hides; ON_SALE shows again (SOLD_OUT when stock is 0)",
+     .enums = create_statuses},
+    {"images", BC_F_ARR, 0, 0, 10, "replaces the image list (paths under /media/ only)", .items = &image_item},
+    {NULL},
+};
+
+static const char *const sorts[] = {"newest", "name", "price_asc", "price_desc", NULL};
+
+static const bc_field products_query[] = {
+    {"category_id", BC_F_INT, 0, 1, INT64_MAX, "only this category and its subcategories"},
+    {"q", BC_F_STR, 0, 1, 100, "search text (name and description)"},
+    {"sort", BC_F_STR, 0, 0, 0, "order of the results", .enums = sorts, .def = "newest"},
+    {"page", BC_F_INT, 0, 1, 100000, "page number", .def = "1"},
+    {"per_page", BC_F_INT, 0, 1, 20, "page size", .def = "20"},
+    {NULL},
+};
+
+static const bc_field seller_products_query[] = {
+    {"q", BC_F_STR, 0, 1, 100, "search text (name and description)"},
+    {"page", BC_F_INT, 0, 1, 100000, "page number", .def = "1"},
+    {"per_page", BC_F_INT, 0, 1, 100, "page size", .def = "20"},
     {NULL},
 };
 
 const bc_route bc_catalog_routes[] = {
-    {"GET", "/api/v1/categories", 0, 0, NULL, h_categories, "catalog", "Category tree", 200},
+    {"GET", "/api/v1/categories", 0, 0, NULL, h_categories, "catalog", "Category tree", 200,
+     .response = &bc_sc_category_tree},
     {"POST", "/api/v1/categories", BC_ROLE_ADMIN, 0, category_body, h_category_create, "catalog",
-     "Create a category (admin)", 201},
+     "Create a category (admin)", 201, .response = &bc_sc_category, .location = "/api/v1/categories/{id}",
+     .errors = (const char *const[]){"SLUG_TAKEN", NULL}},
     {"GET", "/api/v1/products", 0, 0, NULL, h_products, "catalog",
-     "Products on sale: ?category_id=&q=&sort=newest|name|price_asc|price_desc&page=&per_page= (max 20)", 200},
+     "Products on sale: filtered by category and search text, sorted, one page at a time", 200, .query = products_query,
+     .response = &bc_sc_product_page},
     {"GET", "/api/v1/products/{id}", 0, BC_RT_OPTIONAL_AUTH, NULL, h_product, "catalog",
-     "One product (hidden/deleted ones only for its seller or an admin)", 200},
+     "One product (hidden/deleted ones only for its seller or an admin)", 200, .response = &bc_sc_product,
+     .errors = (const char *const[]){"PRODUCT_NOT_FOUND", NULL}},
     {"POST", "/api/v1/products", BC_ROLE_SELLER, 0, product_create_body, h_product_create, "catalog",
-     "Create a product (seller)", 201},
+     "Create a product (seller)", 201, .response = &bc_sc_product, .location = "/api/v1/products/{id}",
+     .errors = (const char *const[]){"CATEGORY_NOT_FOUND", NULL}},
     {"PATCH", "/api/v1/products/{id}", BC_ROLE_SELLER | BC_ROLE_ADMIN, 0, product_patch_body, h_product_update,
-     "catalog", "Change a product (its seller or admin)", 200},
+     "catalog", "Change a product (its seller or admin)", 200, .response = &bc_sc_product,
+     .errors = (const char *const[]){"PRODUCT_NOT_FOUND", "NOT_YOUR_PRODUCT", "CATEGORY_NOT_FOUND", NULL}},
     {"DELETE", "/api/v1/products/{id}", BC_ROLE_SELLER | BC_ROLE_ADMIN, 0, NULL, h_product_delete, "catalog",
-     "Soft-delete a product (its seller or admin)", 204},
+     "Soft-delete a product (its seller or admin)", 204,
+     .errors = (const char *const[]){"PRODUCT_NOT_FOUND", "NOT_YOUR_PRODUCT", NULL}},
     {"GET", "/api/v1/seller/products", BC_ROLE_SELLER, 0, NULL, h_seller_products, "catalog",
-     "The seller's own products, hidden ones included: ?q=&page=&per_page= (max 100)", 200},
+     "The seller's own products, hidden ones included, one page at a time", 200, .query = seller_products_query,
+     .response = &bc_sc_product_page},
+    {"GET", "/api/v1/categories/{id}", 0, 0, NULL, h_category, "catalog", "One category with its subcategories", 200,
+     .response = &bc_sc_category, .errors = (const char *const[]){"NOT_FOUND", NULL}},
     {NULL},
 };

@@ -458,16 +458,11 @@ void bc_chat_init(void)
 /* ---- history ---- */
 static void h_history(bc_req *req)
 {
-    int64_t id, limit = 50, seller_id = 0;
+    int64_t id, limit = bc_req_query_int(req, "limit", 50), seller_id = 0;
     json_t *rows = NULL, *items = json_array();
-    const char *l = bc_req_query(req, "limit");
     bc_db *db = bc_req_db(req);
     if (bc_req_param_id(req, "id", &id) != BC_OK) {
         bc_res_error(req, 404, "NOT_FOUND", "no such live");
-        goto out;
-    }
-    if (l && *l && bc_parse_i64(l, 1, 200, &limit) != BC_OK) {
-        bc_res_error(req, 422, "VALIDATION_FAILED", "'limit' must be between 1 and 200");
         goto out;
     }
     int rc = bc_db_int(db, &seller_id, "SELECT seller_id FROM lives WHERE id = ?", "i", id);
@@ -497,9 +492,17 @@ out:
     json_decref(items);
 }
 
+static const bc_field history_query[] = {
+    {"limit", BC_F_INT, 0, 1, 200, "how many of the latest messages", .def = "50"},
+    {"access_token", BC_F_STR, 0, 1, 4096,
+     "WebSocket upgrade only (browsers cannot set headers there): the access token; ignored here",
+     .text = BC_TEXT_OPAQUE},
+    {NULL},
+};
+
 const bc_route bc_chat_routes[] = {
     {"GET", "/api/v1/lives/{id}/chat", 0, 0, NULL, h_history, "chat",
-     "Recent chat messages of a live, oldest first (?limit=1..200, default 50); the same path is the WebSocket room",
-     200},
+     "Recent chat messages of a live, oldest first; the same path is the WebSocket room", 200, .query = history_query,
+     .response = &bc_sc_chat_history},
     {NULL},
 };

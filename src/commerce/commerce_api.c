@@ -119,29 +119,12 @@ static void h_order_create(bc_req *req)
         bc_res_error(req, 422, "VALIDATION_FAILED", "give either 'items' or 'from_cart': true");
         return;
     }
-    if (has_items) {
+    if (has_items) { /* shape and bounds checked by the route table (order_body) */
         size_t i;
         json_t *it;
-        if (json_array_size(items) < 1 || json_array_size(items) > 50) {
-            bc_res_error(req, 422, "VALIDATION_FAILED", "'items' must have 1 to 50 lines");
-            return;
-        }
         json_array_foreach (items, i, it) {
-            json_int_t pid = 0, qty = 0;
-            json_error_t err;
-            if (json_unpack_ex(it, &err, JSON_STRICT, "{s:I,s:I}", "product_id", &pid, "quantity", &qty) != 0 ||
-                pid <= 0) {
-                bc_res_error(req, 422, "VALIDATION_FAILED",
-                             "items[%zu] must be {product_id: positive integer, quantity: integer}", i);
-                return;
-            }
-            if (qty <= 0 || qty > BC_ORDER_MAX_QTY) {
-                bc_res_error(req, 422, "INVALID_QUANTITY", "items[%zu].quantity must be from 1 to %d", i,
-                             BC_ORDER_MAX_QTY);
-                return;
-            }
-            list[n].product_id = pid;
-            list[n].quantity = qty;
+            list[n].product_id = json_integer_value(json_object_get(it, "product_id"));
+            list[n].quantity = json_integer_value(json_object_get(it, "quantity"));
             n++;
         }
     }
@@ -393,38 +376,68 @@ static const bc_field ship_body[] = {
 
 static const bc_field cart_put_body[] = {{"quantity", BC_F_INT, 1, 1, 99, "units of the product in the cart"}, {NULL}};
 
+static const bc_field order_line[] = {
+    {"product_id", BC_F_INT, 1, 1, INT64_MAX, "a product on sale"},
+    {"quantity", BC_F_INT, 1, 1, BC_ORDER_MAX_QTY, "units", .code = "INVALID_QUANTITY"},
+    {NULL},
+};
+static const bc_field order_item = {"items[]", BC_F_OBJ, 1, 0, 0, "one order line", .fields = order_line};
+static const bc_field address_fields[] = {
+    {"recipient", BC_F_STR, 1, 1, 40, "who receives the parcel"},
+    {"phone", BC_F_STR, 1, 9, 20, "digits and '-'", .example = "\"010-1234-5678\""},
+    {"postcode", BC_F_STR, 1, 5, 5, "5 digits", .example = "\"06236\""},
+    {"address1", BC_F_STR, 1, 1, 200, "street address"},
+    {"address2", BC_F_STR, 0, 0, 200, "apartment, floor…"},
+    {NULL},
+};
+
 static const bc_field order_body[] = {
-    {"items", BC_F_ARR, 0, 1, 50, "[{product_id, quantity}] (duplicates merged); or use from_cart"},
+    {"items", BC_F_ARR, 0, 1, 50, "order lines (duplicates merged); or use from_cart", .items = &order_item},
     {"from_cart", BC_F_BOOL, 0, 0, 0, "order the whole cart (emptied on success)"},
-    {"shipping_address", BC_F_OBJ, 1, 0, 0,
-     "{recipient (1..40), phone (digits/-, 9..20), postcode (5 digits), address1 (1..200), address2? (0..200)}"},
+    {"shipping_address", BC_F_OBJ, 1, 0, 0, "where to ship", .fields = address_fields},
     {"live_id", BC_F_INT, 0, 1, INT64_MAX, "the live the order came from"},
     {NULL},
 };
 
 static const bc_field cancel_body[] = {{"reason", BC_F_STR, 0, 0, 200, "cancel reason sent to the gateway"}, {NULL}};
 
+static const bc_field paging_query[] = {
+    {"page", BC_F_INT, 0, 1, 100000, "page number", .def = "1"},
+    {"per_page", BC_F_INT, 0, 1, 100, "page size", .def = "20"},
+    {NULL},
+};
+
 const bc_route bc_commerce_routes[] = {
-    {"GET", "/api/v1/cart", BC_ROLE_BUYER, 0, NULL, h_cart, "cart", "The buyer's cart", 200},
+    {"GET", "/api/v1/cart", BC_ROLE_BUYER, 0, NULL, h_cart, "cart", "The buyer's cart", 200, .response = &bc_sc_cart},
     {"PUT", "/api/v1/cart/items/{product_id}", BC_ROLE_BUYER, 0, cart_put_body, h_cart_put, "cart",
-     "Set a product's quantity in the cart (409 OUT_OF_STOCK)", 200},
+     "Set a product's quantity in the cart (409 OUT_OF_STOCK)", 200, .response = &bc_sc_cart,
+     .errors = (const char *const[]){"PRODUCT_NOT_FOUND", "OUT_OF_STOCK", "CART_FULL", NULL}},
     {"DELETE", "/api/v1/cart/items/{product_id}", BC_ROLE_BUYER, 0, NULL, h_cart_delete_item, "cart",
-     "Remove a product from the cart; returns the cart", 200},
-    {"DELETE", "/api/v1/cart", BC_ROLE_BUYER, 0, NULL, h_cart_clear, "cart", "Empty the cart; returns the cart", 200},
+     "Remove a product from the cart; returns the cart", 200, .response = &bc_sc_cart,
+     .errors = (const char *const[]){"PRODUCT_NOT_FOUND", NULL}},
+    {"DELETE", "/api/v1/cart", BC_ROLE_BUYER, 0, NULL, h_cart_clear, "cart", "Empty the cart; returns the cart", 200,
+     .response = &bc_sc_cart},
     {"POST", "/api/v1/orders", BC_ROLE_BUYER, 0, order_body, h_order_create, "orders",
-     "Place an order: stock reserved until expires_at (409 OUT_OF_STOCK)", 201},
-    {"GET", "/api/v1/orders", BC_ROLE_ANY, 0, NULL, h_orders, "orders",
-     "My orders, newest first: ?page=&per_page=", 200},
+     "Place an order: stock reserved until expires_at (409 OUT_OF_STOCK)", 201, .response = &bc_sc_order,
+     .location = "/api/v1/orders/{id}",
+     .errors = (const char *const[]){"OUT_OF_STOCK", "PRODUCT_NOT_FOUND", "CART_EMPTY", "TOO_MANY_LINES",
+                                     "TOTAL_TOO_LARGE", "LIVE_NOT_FOUND", "INVALID_QUANTITY", NULL}},
+    {"GET", "/api/v1/orders", BC_ROLE_ANY, 0, NULL, h_orders, "orders", "My orders, newest first, one page at a time",
+     200, .query = paging_query, .response = &bc_sc_order_page},
     {"GET", "/api/v1/orders/{id}", BC_ROLE_ANY, 0, NULL, h_order, "orders",
-     "One order by id or orderId (its buyer, a seller of a line: only their lines, or admin)", 200},
+     "One order by id or orderId (its buyer, a seller of a line: only their lines, or admin)", 200,
+     .response = &bc_sc_order, .errors = (const char *const[]){"ORDER_NOT_FOUND", NULL}},
     {"POST", "/api/v1/orders/{id}/cancel", BC_ROLE_BUYER, 0, cancel_body, h_order_cancel, "orders",
-     "Cancel a pending or paid order (refunds at the gateway, restocks)", 200},
+     "Cancel a pending or paid order (refunds at the gateway, restocks)", 200, .response = &bc_sc_order,
+     .errors = (const char *const[]){"ORDER_NOT_FOUND", "ORDER_NOT_CANCELABLE", "PAYMENT_GATEWAY_ERROR", NULL}},
     {"GET", "/api/v1/seller/orders", BC_ROLE_SELLER, 0, NULL, h_seller_orders, "orders",
-     "Orders with the seller's lines (only those lines), newest first: ?page=&per_page=", 200},
+     "Orders with the seller's lines (only those lines), newest first, one page at a time", 200, .query = paging_query,
+     .response = &bc_sc_order_page},
     {"POST", "/api/v1/seller/orders/{id}/ship", BC_ROLE_SELLER | BC_ROLE_ADMIN, 0, ship_body, h_order_ship, "orders",
      "Ship a PAID order (a seller with lines in it, or admin): SHIPPED + carrier/tracking (409 ORDER_NOT_SHIPPABLE)",
-     200},
+     200, .response = &bc_sc_order, .errors = (const char *const[]){"ORDER_NOT_FOUND", "ORDER_NOT_SHIPPABLE", NULL}},
     {"POST", "/api/v1/seller/orders/{id}/deliver", BC_ROLE_SELLER | BC_ROLE_ADMIN, 0, NULL, h_order_deliver, "orders",
-     "Mark a SHIPPED order DELIVERED (a seller with lines in it, or admin; 409 ORDER_NOT_DELIVERABLE)", 200},
+     "Mark a SHIPPED order DELIVERED (a seller with lines in it, or admin; 409 ORDER_NOT_DELIVERABLE)", 200,
+     .response = &bc_sc_order, .errors = (const char *const[]){"ORDER_NOT_FOUND", "ORDER_NOT_DELIVERABLE", NULL}},
     {NULL},
 };

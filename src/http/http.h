@@ -25,18 +25,54 @@ typedef struct bc_auth {
     char name[128];
 } bc_auth;
 
-/* Body field types for validation and for the OpenAPI document. */
+/* Field types for validation and for the OpenAPI document. */
 enum bc_ftype { BC_F_STR, BC_F_INT, BC_F_BOOL, BC_F_OBJ, BC_F_ARR, BC_F_ANY };
 
-/* One body field. For BC_F_INT min/max bound the value; for BC_F_STR they bound the length in
- * UTF-8 characters; for BC_F_ARR the element count. min == max == 0 means unbounded. */
+/* What a BC_F_STR field may hold (bc_field.text). The default, BC_TEXT_LINE, is for every
+ * user-visible text (names, titles, addresses): it refuses C0 controls, DEL, C1 controls
+ * (U+0080..U+009F), the bidi embeddings/overrides U+202A..U+202E and isolates U+2066..U+2069,
+ * and the line/paragraph separators U+2028/U+2029 (Unicode TR #9 §2, UAX #14). BC_TEXT_MULTI
+ * allows \n and \t as well. BC_TEXT_OPAQUE (passwords, tokens, URLs echoed to external software)
+ * is checked only for valid UTF-8 (RFC 3629). */
+enum bc_text { BC_TEXT_LINE = 0, BC_TEXT_MULTI = 1, BC_TEXT_OPAQUE = 2 };
+
+/* One body field or query parameter. For BC_F_INT min/max bound the value; for BC_F_STR they
+ * bound the length in UTF-8 characters; for BC_F_ARR the element count. min == max == 0 means
+ * unbounded. The members after doc are optional (designated initializers):
+ *   enums    BC_F_STR: the allowed values (NULL-terminated).
+ *   fields   BC_F_OBJ: its properties (terminated by a field with name NULL), validated the same
+ *            way (unknown ones refused); NULL = any object.
+ *   items    BC_F_ARR: one field describing every element (its name is only used in messages).
+ *   text     BC_F_STR: enum bc_text (default BC_TEXT_LINE).
+ *   nullable null is a value of its own (e.g. "unpin"); otherwise null on an optional field
+ *            counts as absent and on a required one is refused.
+ *   def      query parameters: the default, as text (documented, and returned by the accessors).
+ *   code     the error code when this field's value is refused (default VALIDATION_FAILED).
+ *   example  an example value as JSON text (documentation only). */
 typedef struct bc_field {
     const char *name;
     enum bc_ftype type;
     int required;
     int64_t min, max;
     const char *doc;
+    const char *const *enums;
+    const struct bc_field *fields;
+    const struct bc_field *items;
+    enum bc_text text;
+    int nullable;
+    const char *def;
+    const char *code;
+    const char *example;
 } bc_field;
+
+/* A named JSON Schema for the OpenAPI document (components/schemas/<name>): the schema as JSON
+ * text, and the schemas it references with {"$ref":"#/components/schemas/<other>"}
+ * (NULL-terminated, or NULL). */
+typedef struct bc_schema {
+    const char *name;
+    const char *json;
+    const struct bc_schema *const *refs;
+} bc_schema;
 
 enum bc_route_flags {
     BC_RT_INLINE = 1,        /* run on the event-loop thread (must not block: no DB, no network) */
@@ -46,12 +82,23 @@ enum bc_route_flags {
     BC_RT_PWHASH = 16,       /* hashes a password (Argon2id): runs on the small password-hashing pool
                                 (BROADCART_PWHASH_WORKERS threads, bounded queue; full -> 503 BUSY) so
                                 that it never delays the other routes' workers */
+    BC_RT_PAGE = 32,         /* answers a browser with HTML: query validation errors are a 400 HTML page */
 };
 
 typedef void (*bc_handler_fn)(bc_req *req);
 
 /* A route: method, path pattern with {name} segments, allowed roles, flags, body schema
- * (array terminated by a field with name NULL, or NULL for no JSON body), handler, docs. */
+ * (array terminated by a field with name NULL, or NULL for no JSON body), handler, docs.
+ * The members after max_body are optional (designated initializers):
+ *   query     the documented query parameters (name-NULL terminated): checked before the handler
+ *             runs (bad value 422 VALIDATION_FAILED, malformed or undocumented parameter 400
+ *             INVALID_QUERY; BC_RT_PAGE routes answer 400 with an HTML page); NULL = none allowed.
+ *   response  the success body's schema (NULL for none, e.g. 204).
+ *   res_type  the success content type when not application/json (e.g. "text/html").
+ *   errors    codes of bc_http_errors this route can answer beyond those its row implies (auth,
+ *             body, path id, queue), NULL-terminated.
+ *   location  201 only: the Location header, "{field}" filled from the response body's top-level
+ *             field of that name (e.g. "/api/v1/orders/{id}"; "{url}" when the body holds a path). */
 typedef struct bc_route {
     const char *method;
     const char *path;
@@ -65,7 +112,34 @@ typedef struct bc_route {
     /* Largest accepted request body in bytes, read at request time (a pointer so that a static
      * table can name a setting, e.g. &bc_cfg.max_upload_bytes); NULL = bc_cfg.max_body_bytes. */
     const int *max_body;
+    const bc_field *query;
+    const bc_schema *response;
+    const char *res_type;
+    const char *const *errors;
+    const char *location;
+    /* request content types (space-separated) for a route without a JSON body schema, for the
+     * document only, e.g. "image/png image/jpeg" */
+    const char *req_type;
 } bc_route;
+
+/* One API error code: the code in {"error":{"code"}}, its HTTP status and what it means. */
+typedef struct bc_error_code {
+    const char *code;
+    int status;
+    const char *doc;
+} bc_error_code;
+
+/* Every error code the API answers with (terminated by a row with code NULL; src/http/errors.c).
+ * Handlers keep calling bc_res_error with the literal; tests check each literal is here with the
+ * same status, and the OpenAPI document and the web client's messages are made from it. */
+extern const bc_error_code bc_http_errors[];
+/* The row for code, or NULL. */
+const bc_error_code *bc_http_error_find(const char *code);
+
+/* The response schemas of the API's routes (src/http/schemas.c). */
+extern const bc_schema bc_sc_user, bc_sc_admin_user, bc_sc_tokens, bc_sc_category, bc_sc_category_tree, bc_sc_product, bc_sc_product_page,
+    bc_sc_image, bc_sc_live, bc_sc_live_list, bc_sc_chat_history, bc_sc_cart, bc_sc_address, bc_sc_order,
+    bc_sc_order_page, bc_sc_pay_config, bc_sc_sbx_created, bc_sc_toss_payment, bc_sc_health, bc_sc_openapi;
 
 /* Authenticator hook: verifies a bearer token; fills *out and returns BC_OK, or BC_EINVAL. */
 typedef int (*bc_auth_fn)(const char *token, bc_auth *out);
@@ -99,6 +173,10 @@ int bc_http_port(void);
 int bc_http_defer(void (*fn)(bc_db *db, void *arg), void *arg);
 /* Builds the OpenAPI 3.1 document from the route table (caller owns). */
 json_t *bc_http_openapi(void);
+/* Handler of GET /api/docs: the API reference page (Redoc from /vendor/redoc.standalone.js and
+ * /api-docs.js of the web root, reading /api/openapi.json), with its own Content-Security-Policy
+ * (Redoc needs inline styles and a blob: worker; scripts stay 'self' only). */
+void bc_http_docs(bc_req *req);
 
 /* ---- request view (valid during the handler) ---- */
 const char *bc_req_method(bc_req *req);
@@ -107,8 +185,14 @@ const char *bc_req_path(bc_req *req);
 const char *bc_req_param(bc_req *req, const char *name);
 /* Path parameter parsed as a positive id; BC_OK or BC_EINVAL. */
 int bc_req_param_id(bc_req *req, const char *name, int64_t *out);
-/* Query-string parameter (percent-decoded), or NULL. */
+/* Query-string parameter (percent-decoded, raw: not validated), or NULL. */
 const char *bc_req_query(bc_req *req, const char *name);
+/* A documented query parameter of the route after validation: the value given (never empty:
+ * an empty value counts as absent), else its default (bc_field.def), else NULL. */
+const char *bc_req_query_str(bc_req *req, const char *name);
+/* A documented BC_F_INT/BC_F_BOOL query parameter after validation (within its bounds; bool is
+ * 1/0 for true/false), else its default, else fallback. */
+int64_t bc_req_query_int(bc_req *req, const char *name, int64_t fallback);
 /* Form field of an application/x-www-form-urlencoded body (decoded), or NULL. */
 const char *bc_req_form(bc_req *req, const char *name);
 /* Request header (case-insensitive name), or NULL. */

@@ -58,6 +58,7 @@ struct bc_req {
     const char *client_ip;        /* bc_req_client_ip, computed on first use */
     bc_db *db;
     const char *request_id; /* X-Request-Id of this request (incoming when sane, else generated) */
+    const char **qvals; /* validated query values, indexed like route->query (NULL = absent) */
     /* response */
     int res_set;
     int res_status;
@@ -95,7 +96,20 @@ size_t bc_router_max_body(void);
 void bc_req_init(bc_req *r, h2o_req_t *hreq, const bc_route *route, const bc_route_match *m);
 void bc_req_cleanup(bc_req *r);
 int bc_req_authorize(bc_req *r, const bc_route *route, bc_auth_fn auth);
+/* Validates the query string (bc_req_validate_query), then the JSON body against the route's
+ * fields; on failure sends the error (400/422) and returns BC_EINVAL. */
 int bc_req_validate_body(bc_req *r, const bc_route *route);
+/* Checks every query parameter against route->query (undocumented, repeated or malformed ones:
+ * 400 INVALID_QUERY; a bad value: 422 VALIDATION_FAILED or the field's code; BC_RT_PAGE routes
+ * answer 400 with an HTML page) and keeps the values for bc_req_query_str/int. BC_OK/BC_EINVAL. */
+int bc_req_validate_query(bc_req *r, const bc_route *route);
+/* Checks len bytes of s for valid UTF-8 and the characters text kind (enum bc_text) refuses;
+ * on failure writes the reason ("is not valid UTF-8", …) into why. BC_OK or BC_EINVAL. */
+int bc_http_text_check(const char *s, size_t len, int kind, char *why, size_t whylen);
+/* As bc_http_validate_fields; *code (when code is not NULL) becomes the failing field's code. */
+int bc_http_validate_fields_code(json_t *body, const bc_field *fields, const char **code, char *msg, size_t msglen);
+/* Fills the Location header of a 201 from the route's template and the body (router.c). */
+void bc_router_location(bc_req *r, int status, json_t *body);
 const char *bc_http_reason(int status);
 /* Parses BROADCART_TRUSTED_PROXIES (comma-separated IPv4/IPv6 addresses or CIDRs, e.g.
  * "10.0.0.0/8, ::1") into the process-wide list used by bc_req_client_ip. Call once before the

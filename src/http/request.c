@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <stdarg.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -393,6 +394,7 @@ static void set_body(bc_req *r, int status, const char *type, char *body, size_t
 
 void bc_res_json(bc_req *r, int status, json_t *body)
 {
+    bc_router_location(r, status, body); /* Location on a 201, from the route row */
     char *s = body ? json_dumps(body, JSON_COMPACT) : NULL;
     json_decref(body);
     if (!s) {
@@ -489,77 +491,425 @@ int bc_req_authorize(bc_req *r, const bc_route *route, bc_auth_fn auth)
     return BC_OK;
 }
 
-int bc_http_validate_fields(json_t *body, const bc_field *fields, char *msg, size_t msglen)
+/* ---- validation (route table: body fields and query parameters) ---- */
+
+/* Copies s into out for an error message: printable ASCII kept, anything else as '?', at most
+ * 40 characters (messages must stay valid UTF-8 whatever the client sent). */
+static const char *msg_name(const char *s, char *out, size_t n)
 {
-    json_error_t err;
-    if (!json_is_object(body)) {
-        snprintf(msg, msglen, "body must be a JSON object");
-        return BC_EINVAL;
+    size_t i = 0;
+    for (; s && *s && i + 1 < n && i < 40; s++)
+        out[i++] = (*s >= 0x20 && *s < 0x7f) ? *s : '?';
+    out[i] = 0;
+    return out;
+}
+
+/* Decodes one UTF-8 sequence at s (RFC 3629: shortest form, no surrogates, <= U+10FFFF).
+ * Returns its length and sets *cp, or 0 when invalid. */
+static size_t utf8_decode(const unsigned char *s, uint32_t *cp)
+{
+    if (s[0] < 0x80) {
+        *cp = s[0];
+        return 1;
     }
-    const char *key;
-    json_t *val;
-    json_object_foreach (body, key, val) {
-        int known = 0;
-        for (const bc_field *f = fields; f->name; f++)
-            if (strcmp(f->name, key) == 0)
-                known = 1;
-        if (!known) {
-            snprintf(msg, msglen, "unknown field '%s'", key);
-            return BC_EINVAL;
-        }
+    size_t n = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
+    if (n == 0 || s[0] > 0xf4)
+        return 0;
+    uint32_t c = s[0] & (0x3f >> (n - 1));
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        c = (c << 6) | (s[i] & 0x3f);
     }
-    for (const bc_field *f = fields; f->name; f++) {
-        static const char *req_fmt[] = {"{s:s}", "{s:I}", "{s:b}", "{s:o}", "{s:o}", "{s:o}"};
-        static const char *opt_fmt[] = {"{s?:s}", "{s?:I}", "{s?:b}", "{s?:o}", "{s?:o}", "{s?:o}"};
-        static const char *type_names[] = {"a string", "an integer", "a boolean", "an object", "an array", "a value"};
-        const char *fmt = f->required ? req_fmt[f->type] : opt_fmt[f->type];
-        if (!f->required && json_is_null(json_object_get(body, f->name)))
-            continue; /* an optional field given as null counts as absent */
-        if (json_unpack_ex(body, &err, JSON_VALIDATE_ONLY, fmt, f->name) != 0) {
-            if (!json_object_get(body, f->name))
-                snprintf(msg, msglen, "'%s' is required", f->name);
-            else
-                snprintf(msg, msglen, "'%s' must be %s", f->name, type_names[f->type]);
+    static const uint32_t min_cp[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (c < min_cp[n] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+        return 0;
+    *cp = c;
+    return n;
+}
+
+int bc_http_text_check(const char *s, size_t len, int kind, char *why, size_t whylen)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + len;
+    size_t at = 0;
+    while (p < end) {
+        uint32_t c = 0;
+        unsigned char tmp[4] = {0}; /* padded copy: never reads past end */
+        size_t left = (size_t)(end - p);
+        memcpy(tmp, p, left < 4 ? left : 4);
+        size_t n = utf8_decode(tmp, &c);
+        if (n == 0 || n > left) {
+            snprintf(why, whylen, "is not valid UTF-8");
             return BC_EINVAL;
         }
-        json_t *v = json_object_get(body, f->name);
-        if (!v || json_is_null(v)) {
-            if (v && f->required) {
-                snprintf(msg, msglen, "'%s' must be %s", f->name, type_names[f->type]);
-                return BC_EINVAL;
-            }
-            continue;
+        at++;
+        int bad = 0;
+        if (kind != BC_TEXT_OPAQUE) {
+            if (c < 0x20)
+                bad = !(kind == BC_TEXT_MULTI && (c == '\n' || c == '\t'));
+            else if (c == 0x7f || (c >= 0x80 && c <= 0x9f))
+                bad = 1;
+            else if ((c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || c == 0x2028 || c == 0x2029)
+                bad = 1;
+        } else if (c == 0) {
+            bad = 1;
         }
-        if (f->type == BC_F_OBJ && !json_is_object(v)) {
-            snprintf(msg, msglen, "'%s' must be an object", f->name);
+        if (bad) {
+            snprintf(why, whylen,
+                     "must not contain control, bidi-control or line-separator characters (U+%04X at character %zu)",
+                     (unsigned)c, at);
             return BC_EINVAL;
         }
-        if (f->type == BC_F_ARR && !json_is_array(v)) {
-            snprintf(msg, msglen, "'%s' must be an array", f->name);
-            return BC_EINVAL;
-        }
-        if (f->min == 0 && f->max == 0)
-            continue;
+        p += n;
+    }
+    return BC_OK;
+}
+
+/* 1 when v is one of f->enums (or f has none); else fills list with "a, b, c" and returns 0. */
+static int enum_ok(const bc_field *f, const char *v, char *list, size_t n)
+{
+    size_t used = 0;
+    if (!f->enums)
+        return 1;
+    for (const char *const *e = f->enums; *e; e++)
+        if (strcmp(*e, v) == 0)
+            return 1;
+    list[0] = 0;
+    for (const char *const *e = f->enums; *e && used + 1 < n; e++) {
+        int w = snprintf(list + used, n - used, "%s%s", e == f->enums ? "" : ", ", *e);
+        used = w < 0 || (size_t)w >= n - used ? n - 1 : used + (size_t)w;
+    }
+    return 0;
+}
+
+static const char *const type_names[] = {"a string", "an integer", "a boolean", "an object", "an array", "a value"};
+
+/* Refusal: fills msg with "'<path>' <text>" and *code with the field's code. */
+static int refuse(const bc_field *f, const char *path, const char **code, char *msg, size_t msglen, const char *fmt,
+                  ...) __attribute__((format(printf, 6, 7)));
+static int refuse(const bc_field *f, const char *path, const char **code, char *msg, size_t msglen, const char *fmt,
+                  ...)
+{
+    char text[200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    snprintf(msg, msglen, "'%s' %s", path, text);
+    if (code && f && f->code)
+        *code = f->code;
+    return BC_EINVAL;
+}
+
+static int validate_object(json_t *obj, const bc_field *fields, const char *prefix, const char **code, char *msg,
+                           size_t msglen);
+
+/* Checks one present, non-null value v against f; path names it in messages. */
+static int validate_value(json_t *v, const bc_field *f, const char *path, const char **code, char *msg, size_t msglen)
+{
+    int ok = 1;
+    switch (f->type) {
+    case BC_F_STR:
+        ok = json_is_string(v);
+        break;
+    case BC_F_INT:
+        ok = json_is_integer(v);
+        break;
+    case BC_F_BOOL:
+        ok = json_is_boolean(v);
+        break;
+    case BC_F_OBJ:
+        ok = json_is_object(v);
+        break;
+    case BC_F_ARR:
+        ok = json_is_array(v);
+        break;
+    case BC_F_ANY:
+        break;
+    }
+    if (!ok) /* a wrong type is always VALIDATION_FAILED; f->code is for refused values */
+        return refuse(NULL, path, code, msg, msglen, "must be %s", type_names[f->type]);
+    if (f->type == BC_F_STR) {
+        const char *s = json_string_value(v);
+        char why[160];
+        if (bc_http_text_check(s, json_string_length(v), f->text, why, sizeof why) != BC_OK)
+            return refuse(NULL, path, code, msg, msglen, "%s", why); /* hygiene: always VALIDATION_FAILED */
+        char list[160];
+        if (!enum_ok(f, s, list, sizeof list))
+            return refuse(f, path, code, msg, msglen, "must be one of: %s", list);
+    }
+    if (f->min || f->max) {
         int64_t n = f->type == BC_F_INT   ? json_integer_value(v)
                     : f->type == BC_F_STR ? (int64_t)bc_utf8_len(json_string_value(v))
                     : f->type == BC_F_ARR ? (int64_t)json_array_size(v)
                                           : 0;
-        if (f->type == BC_F_INT || f->type == BC_F_STR || f->type == BC_F_ARR) {
-            if (n < f->min || n > f->max) {
-                snprintf(msg, msglen,
-                         f->type == BC_F_INT   ? "'%s' must be between %lld and %lld"
-                         : f->type == BC_F_STR ? "'%s' must be %lld to %lld characters long"
-                                               : "'%s' must have %lld to %lld items",
-                         f->name, (long long)f->min, (long long)f->max);
+        if ((f->type == BC_F_INT || f->type == BC_F_STR || f->type == BC_F_ARR) && (n < f->min || n > f->max))
+            return refuse(f, path, code, msg, msglen,
+                          f->type == BC_F_INT   ? "must be between %lld and %lld"
+                          : f->type == BC_F_STR ? "must be %lld to %lld characters long"
+                                                : "must have %lld to %lld items",
+                          (long long)f->min, (long long)f->max);
+    }
+    if (f->type == BC_F_OBJ && f->fields) {
+        char pre[128];
+        snprintf(pre, sizeof pre, "%s.", path);
+        return validate_object(v, f->fields, pre, code, msg, msglen);
+    }
+    if (f->type == BC_F_ARR && f->items) {
+        size_t i;
+        json_t *el;
+        json_array_foreach (v, i, el) {
+            char sub[128];
+            snprintf(sub, sizeof sub, "%s[%zu]", path, i);
+            if (json_is_null(el) && !f->items->nullable)
+                return refuse(NULL, sub, code, msg, msglen, "must be %s", type_names[f->items->type]);
+            if (!json_is_null(el) && validate_value(el, f->items, sub, code, msg, msglen) != BC_OK)
                 return BC_EINVAL;
-            }
         }
     }
     return BC_OK;
 }
 
+static int validate_object(json_t *obj, const bc_field *fields, const char *prefix, const char **code, char *msg,
+                           size_t msglen)
+{
+    const char *key;
+    json_t *val;
+    char path[160], name[48];
+    json_object_foreach (obj, key, val) {
+        int known = 0;
+        for (const bc_field *f = fields; f->name && !known; f++)
+            known = strcmp(f->name, key) == 0;
+        if (!known) {
+            snprintf(msg, msglen, "unknown field '%s%s'", prefix, msg_name(key, name, sizeof name));
+            return BC_EINVAL;
+        }
+    }
+    for (const bc_field *f = fields; f->name; f++) {
+        json_t *v = json_object_get(obj, f->name);
+        snprintf(path, sizeof path, "%s%s", prefix, f->name);
+        if (!v) {
+            if (f->required)
+                return refuse(NULL, path, code, msg, msglen, "is required");
+            continue;
+        }
+        if (json_is_null(v)) {
+            if (f->required && !f->nullable)
+                return refuse(NULL, path, code, msg, msglen, "must be %s", type_names[f->type]);
+            continue; /* an optional field given as null counts as absent */
+        }
+        if (validate_value(v, f, path, code, msg, msglen) != BC_OK)
+            return BC_EINVAL;
+    }
+    return BC_OK;
+}
+
+int bc_http_validate_fields_code(json_t *body, const bc_field *fields, const char **code, char *msg, size_t msglen)
+{
+    if (!json_is_object(body)) {
+        snprintf(msg, msglen, "body must be a JSON object");
+        return BC_EINVAL;
+    }
+    return validate_object(body, fields, "", code, msg, msglen);
+}
+
+int bc_http_validate_fields(json_t *body, const bc_field *fields, char *msg, size_t msglen)
+{
+    return bc_http_validate_fields_code(body, fields, NULL, msg, msglen);
+}
+
+/* Percent-decodes s[0..len) (application/x-www-form-urlencoded: '+' is a space) into the arena.
+ * NULL when a '%' is not followed by two hex digits. */
+static char *query_decode(bc_arena *a, const char *s, size_t len)
+{
+    char *out = bc_arena_alloc(a, len + 1), *o = out;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '+') {
+            *o++ = ' ';
+        } else if (s[i] == '%') {
+            if (i + 2 >= len)
+                return NULL;
+            int hi = hexval(s[i + 1]), lo = hexval(s[i + 2]);
+            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) /* %00 would cut the value short */
+                return NULL;
+            *o++ = (char)(hi * 16 + lo);
+            i += 2;
+        } else {
+            *o++ = s[i];
+        }
+    }
+    *o = 0;
+    return out;
+}
+
+/* Sends a query refusal: JSON (status, code), or a small HTML page for BC_RT_PAGE routes. */
+static void query_refuse(bc_req *r, int status, const char *code, const char *msg)
+{
+    if (!(r->route->flags & BC_RT_PAGE)) {
+        bc_res_error(r, status, code, "%s", msg);
+        return;
+    }
+    char page[1024];
+    size_t n =
+        (size_t)snprintf(page, sizeof page,
+                         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Bad request</title>"
+                         "</head><body><h1>Bad request</h1><p>");
+    for (const char *p = msg; *p && n + 8 < sizeof page - 32; p++) {
+        const char *e = *p == '<'    ? "&lt;"
+                        : *p == '>'  ? "&gt;"
+                        : *p == '&'  ? "&amp;"
+                        : *p == '"'  ? "&quot;"
+                        : *p == '\'' ? "&#39;"
+                                     : NULL;
+        if (e) {
+            memcpy(page + n, e, strlen(e));
+            n += strlen(e);
+        } else {
+            page[n++] = *p;
+        }
+    }
+    n += (size_t)snprintf(page + n, sizeof page - n, "</p></body></html>");
+    bc_res_send(r, 400, "text/html; charset=utf-8", page, n);
+}
+
+/* Checks one query value against its field. */
+static int query_value_ok(const bc_field *f, const char *v, char *msg, size_t msglen)
+{
+    char why[160];
+    int64_t n;
+    switch (f->type) {
+    case BC_F_INT: {
+        int64_t lo = f->min || f->max ? f->min : INT64_MIN, hi = f->min || f->max ? f->max : INT64_MAX;
+        if (bc_parse_i64(v, lo, hi, &n) != BC_OK) {
+            if (f->min || f->max)
+                snprintf(msg, msglen, "'%s' must be an integer from %lld to %lld", f->name, (long long)lo,
+                         (long long)hi);
+            else
+                snprintf(msg, msglen, "'%s' must be an integer", f->name);
+            return BC_EINVAL;
+        }
+        return BC_OK;
+    }
+    case BC_F_BOOL:
+        if (strcmp(v, "true") && strcmp(v, "false") && strcmp(v, "1") && strcmp(v, "0")) {
+            snprintf(msg, msglen, "'%s' must be true or false", f->name);
+            return BC_EINVAL;
+        }
+        return BC_OK;
+    default: {
+        char list[160];
+        if (bc_http_text_check(v, strlen(v), f->text, why, sizeof why) != BC_OK) {
+            snprintf(msg, msglen, "'%s' %s", f->name, why);
+            return BC_EINVAL;
+        }
+        if (!enum_ok(f, v, list, sizeof list)) {
+            snprintf(msg, msglen, "'%s' must be one of: %s", f->name, list);
+            return BC_EINVAL;
+        }
+        n = (int64_t)bc_utf8_len(v);
+        if ((f->min || f->max) && (n < f->min || n > f->max)) {
+            snprintf(msg, msglen, "'%s' must be %lld to %lld characters long", f->name, (long long)f->min,
+                     (long long)f->max);
+            return BC_EINVAL;
+        }
+        return BC_OK;
+    }
+    }
+}
+
+int bc_req_validate_query(bc_req *r, const bc_route *route)
+{
+    size_t nq = 0;
+    for (const bc_field *f = route->query; f && f->name; f++)
+        nq++;
+    r->qvals = nq ? bc_arena_alloc(r->arena, nq * sizeof *r->qvals) : NULL;
+    for (size_t i = 0; i < nq; i++)
+        r->qvals[i] = NULL;
+    char msg[256], name[48];
+    for (const char *s = r->query; s && *s;) {
+        const char *amp = strchr(s, '&');
+        size_t len = amp ? (size_t)(amp - s) : strlen(s);
+        const char *eq = memchr(s, '=', len);
+        size_t klen = eq ? (size_t)(eq - s) : len;
+        const char *k = len ? query_decode(r->arena, s, klen) : "";
+        const char *v = len ? (eq ? query_decode(r->arena, eq + 1, len - klen - 1) : "") : "";
+        if (len == 0)
+            goto next; /* "a=1&&b=2" */
+        if (!k || !v) {
+            query_refuse(r, 400, "INVALID_QUERY", "malformed percent-encoding in the query string");
+            return BC_EINVAL;
+        }
+        size_t i = 0;
+        while (i < nq && strcmp(route->query[i].name, k) != 0)
+            i++;
+        if (i == nq) {
+            snprintf(msg, sizeof msg, "unknown query parameter '%s'", msg_name(k, name, sizeof name));
+            query_refuse(r, 400, "INVALID_QUERY", msg);
+            return BC_EINVAL;
+        }
+        if (r->qvals[i]) {
+            snprintf(msg, sizeof msg, "query parameter '%s' is given more than once", k);
+            query_refuse(r, 400, "INVALID_QUERY", msg);
+            return BC_EINVAL;
+        }
+        if (*v == 0)
+            goto next; /* an empty value counts as absent */
+        if (query_value_ok(&route->query[i], v, msg, sizeof msg) != BC_OK) {
+            query_refuse(r, 422, route->query[i].code ? route->query[i].code : "VALIDATION_FAILED", msg);
+            return BC_EINVAL;
+        }
+        r->qvals[i] = v;
+    next:
+        s = amp ? amp + 1 : NULL;
+    }
+    for (size_t i = 0; i < nq; i++) {
+        if (route->query[i].required && !r->qvals[i]) {
+            snprintf(msg, sizeof msg, "query parameter '%s' is required", route->query[i].name);
+            query_refuse(r, 422, "VALIDATION_FAILED", msg);
+            return BC_EINVAL;
+        }
+    }
+    return BC_OK;
+}
+
+/* The index of name in the route's query fields, or -1. */
+static int query_index(bc_req *r, const char *name)
+{
+    if (!r->route || !r->route->query)
+        return -1;
+    for (int i = 0; r->route->query[i].name; i++)
+        if (strcmp(r->route->query[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+const char *bc_req_query_str(bc_req *r, const char *name)
+{
+    int i = query_index(r, name);
+    if (i < 0)
+        return NULL;
+    if (r->qvals && r->qvals[i])
+        return r->qvals[i];
+    return r->route->query[i].def;
+}
+
+int64_t bc_req_query_int(bc_req *r, const char *name, int64_t fallback)
+{
+    const char *v = bc_req_query_str(r, name);
+    int64_t n;
+    if (!v)
+        return fallback;
+    if (strcmp(v, "true") == 0)
+        return 1;
+    if (strcmp(v, "false") == 0)
+        return 0;
+    return bc_parse_i64(v, INT64_MIN, INT64_MAX, &n) == BC_OK ? n : fallback;
+}
+
 int bc_req_validate_body(bc_req *r, const bc_route *route)
 {
+    if (bc_req_validate_query(r, route) != BC_OK)
+        return BC_EINVAL;
     if (!route->body)
         return BC_OK;
     json_error_t err;
@@ -570,14 +920,20 @@ int bc_req_validate_body(bc_req *r, const bc_route *route)
         r->json = json_object();
         return BC_OK;
     }
-    r->json = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &err);
+    /* \u0000 is let through the parser so that the text check refuses it naming the field */
+    r->json = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &err);
     if (!r->json) {
+        /* jansson's text quotes the input near the error: keep it printable ASCII (valid UTF-8) */
+        for (char *p = err.text; *p; p++)
+            if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+                *p = '?';
         bc_res_error(r, 400, "INVALID_JSON", "malformed JSON: %s", err.text);
         return BC_EINVAL;
     }
     char msg[256];
-    if (bc_http_validate_fields(r->json, route->body, msg, sizeof msg) != BC_OK) {
-        bc_res_error(r, 422, "VALIDATION_FAILED", "%s", msg);
+    const char *code = "VALIDATION_FAILED";
+    if (bc_http_validate_fields_code(r->json, route->body, &code, msg, sizeof msg) != BC_OK) {
+        bc_res_error(r, 422, code, "%s", msg);
         return BC_EINVAL;
     }
     return BC_OK;

@@ -86,8 +86,7 @@ static void h_create(bc_req *req)
 static void h_list(bc_req *req)
 {
     json_t *items = NULL;
-    const char *status = bc_req_query(req, "status");
-    int rc = bc_live_list(bc_req_db(req), status && *status ? status : NULL, 0, &items);
+    int rc = bc_live_list(bc_req_db(req), bc_req_query_str(req, "status"), 0, &items);
     if (rc == BC_EINVAL) {
         bc_res_error(req, 422, "VALIDATION_FAILED", "'status' must be LIVE, SCHEDULED or ENDED");
         return;
@@ -326,36 +325,82 @@ static void h_on_update(bc_req *req)
     answer(req, rc == BC_EFORBIDDEN ? 403 : 200);
 }
 
+static const bc_field product_id_item = {"product_ids[]", BC_F_INT, 1, 1, INT64_MAX, "a product id"};
 static const bc_field create_body[] = {
     {"title", BC_F_STR, 1, 1, 100, "1..100 characters"},
-    {"scheduled_at", BC_F_STR, 1, 1, 40, "ISO-8601 time, e.g. 2026-11-23T10:00:00Z"},
-    {"product_ids", BC_F_ARR, 1, 1, 20, "1..20 ids of your own products, shown in this order"},
+    {"scheduled_at", BC_F_STR, 1, 1, 40, "ISO-8601 time, e.g. 2026-11-23T10:00:00Z",
+     .example = "\"2026-11-23T10:00:00Z\""},
+    {"product_ids", BC_F_ARR, 1, 1, 20, "1..20 ids of your own products, shown in this order",
+     .items = &product_id_item},
     {NULL},
 };
 static const bc_field pin_body[] = {
-    {"product_id", BC_F_ANY, 0, 0, 0,
-     "product id to pin (a live product or your own product, which is added), or null to unpin"},
+    {"product_id", BC_F_INT, 1, 1, INT64_MAX,
+     "product id to pin (a live product or your own product, which is added), or null to unpin", .nullable = 1},
+    {NULL},
+};
+
+static const char *const live_statuses[] = {"LIVE", "SCHEDULED", "ENDED", NULL};
+static const bc_field list_query[] = {
+    {"status", BC_F_STR, 0, 0, 0,
+     "only lives in this status (default: LIVE, then SCHEDULED by time, then recent ENDED)", .enums = live_statuses},
+    {NULL},
+};
+
+/* What nginx-rtmp sends with its notify directives (on_publish, on_publish_done, on_update): the
+ * callback URL's own ?token= and, depending on the version and the publisher, the connection's
+ * fields; all are accepted, only token is read from the query (the rest comes in the form body). */
+#define RTMP_Q(n, d)                                                                                                   \
+    {                                                                                                                  \
+        n, BC_F_STR, 0, 0, 2048, d, .text = BC_TEXT_OPAQUE                                                             \
+    }
+static const bc_field rtmp_query[] = {
+    RTMP_Q("token", "the callback token (BROADCART_RTMP_CALLBACK_TOKEN or the generated one)"),
+    RTMP_Q("app", "RTMP application"),
+    RTMP_Q("name", "stream name: the live id"),
+    RTMP_Q("addr", "publisher address"),
+    RTMP_Q("clientid", "nginx connection id"),
+    RTMP_Q("call", "publish | publish_done | update_publish"),
+    RTMP_Q("tcurl", "RTMP tcUrl"),
+    RTMP_Q("tcUrl", "RTMP tcUrl"),
+    RTMP_Q("swfurl", "RTMP swfUrl"),
+    RTMP_Q("swfUrl", "RTMP swfUrl"),
+    RTMP_Q("pageurl", "RTMP pageUrl"),
+    RTMP_Q("pageUrl", "RTMP pageUrl"),
+    RTMP_Q("flashver", "client version"),
+    RTMP_Q("flashVer", "client version"),
+    RTMP_Q("type", "live | record"),
+    RTMP_Q("key", "stream key from the publish URL"),
+    RTMP_Q("time", "seconds since publish (update)"),
+    RTMP_Q("timestamp", "stream timestamp (update)"),
     {NULL},
 };
 
 const bc_route bc_live_routes[] = {
     {"POST", "/api/v1/lives", BC_ROLE_SELLER, 0, create_body, h_create, "lives",
-     "Schedule a live with products; returns the stream key", 201},
+     "Schedule a live with products; returns the stream key", 201, .response = &bc_sc_live,
+     .location = "/api/v1/lives/{id}", .errors = (const char *const[]){"INVALID_PRODUCT", NULL}},
     {"GET", "/api/v1/lives", 0, BC_RT_OPTIONAL_AUTH, NULL, h_list, "lives",
-     "Lives: ?status=LIVE|SCHEDULED|ENDED, or LIVE, then SCHEDULED by time, then recent ENDED", 200},
+     "Lives: LIVE, then SCHEDULED by time, then recent ENDED (or one status)", 200, .query = list_query,
+     .response = &bc_sc_live_list},
     {"GET", "/api/v1/lives/{id}", 0, BC_RT_OPTIONAL_AUTH, NULL, h_get, "lives",
-     "One live with products, pinned product and viewer count (stream key for its seller)", 200},
+     "One live with products, pinned product and viewer count (stream key for its seller)", 200,
+     .response = &bc_sc_live},
     {"GET", "/api/v1/seller/lives", BC_ROLE_SELLER, 0, NULL, h_seller_list, "lives", "Your lives, with stream keys",
-     200},
+     200, .response = &bc_sc_live_list},
     {"POST", "/api/v1/lives/{id}/pin", BC_ROLE_SELLER, 0, pin_body, h_pin, "lives",
-     "Pin a product (null unpins); every viewer receives a pin frame", 200},
+     "Pin a product (null unpins); every viewer receives a pin frame", 200, .response = &bc_sc_live,
+     .errors = (const char *const[]){"INVALID_PRODUCT", "LIVE_ENDED", NULL}},
     {"POST", "/api/v1/lives/{id}/end", BC_ROLE_SELLER, 0, NULL, h_end, "lives",
-     "End the live; viewers receive status ENDED and the publisher is dropped", 200},
+     "End the live; viewers receive status ENDED and the publisher is dropped", 200, .response = &bc_sc_live},
     {"POST", "/internal/rtmp/on_publish", 0, BC_RT_LOOPBACK | BC_RT_INTERNAL, NULL, h_on_publish, "internal",
-     "nginx-rtmp on_publish", 200},
+     "nginx-rtmp on_publish", 200, .query = rtmp_query, .res_type = "text/plain",
+     .req_type = "application/x-www-form-urlencoded"},
     {"POST", "/internal/rtmp/on_publish_done", 0, BC_RT_LOOPBACK | BC_RT_INTERNAL, NULL, h_on_publish_done, "internal",
-     "nginx-rtmp on_publish_done", 200},
+     "nginx-rtmp on_publish_done", 200, .query = rtmp_query, .res_type = "text/plain",
+     .req_type = "application/x-www-form-urlencoded"},
     {"POST", "/internal/rtmp/on_update", 0, BC_RT_LOOPBACK | BC_RT_INTERNAL, NULL, h_on_update, "internal",
-     "nginx-rtmp on_update", 200},
+     "nginx-rtmp on_update", 200, .query = rtmp_query, .res_type = "text/plain",
+     .req_type = "application/x-www-form-urlencoded"},
     {NULL},
 };

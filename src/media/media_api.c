@@ -99,8 +99,12 @@ const bc_route bc_media_routes[] = {
      "against the content's magic bytes; 1..8000 px each side; at most BROADCART_MAX_UPLOAD bytes). Returns {url, "
      "width, "
      "height, content_type}; use url in a product's images",
-     201, &bc_cfg.max_upload_bytes},
+     201, &bc_cfg.max_upload_bytes, .response = &bc_sc_image, .location = "{url}",
+     .req_type = "image/jpeg image/png image/webp",
+     .errors = (const char *const[]){"PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE", "INVALID_IMAGE",
+                                     "INVALID_IMAGE_DIMENSIONS", NULL}},
     {"GET", "/media/uploads/{name}", 0, 0, NULL, h_upload_get, "media",
-     "An uploaded image, with the content type recorded at upload (immutable: cache for good)", 200},
+     "An uploaded image, with the content type recorded at upload (immutable: cache for good)", 200,
+     .res_type = "image/*", .errors = (const char *const[]){"NOT_FOUND", NULL}},
     {NULL},
 };

@@ -191,16 +191,20 @@ out:
 }
 
 static const bc_field confirm_body[] = {
-    {"payment_key", BC_F_STR, 1, 1, 200, "paymentKey from the success redirect"},
-    {"order_id", BC_F_STR, 1, 6, 64, "orderId from the success redirect"},
+    {"payment_key", BC_F_STR, 1, 1, 200, "paymentKey from the success redirect", .text = BC_TEXT_OPAQUE},
+    {"order_id", BC_F_STR, 1, 6, 64, "orderId from the success redirect", .text = BC_TEXT_OPAQUE},
     {"amount", BC_F_INT, 1, 0, 0, "amount from the success redirect, KRW (must equal the order amount)"},
     {NULL},
 };
 
 const bc_route bc_payments_routes[] = {
     {"GET", "/api/v1/payments/config", 0, BC_RT_INLINE, NULL, h_config, "payments",
-     "Payment client settings: provider, client_key, checkout_url (sandbox) or sdk_url", 200},
+     "Payment client settings: provider, client_key, checkout_url (sandbox) or sdk_url", 200,
+     .response = &bc_sc_pay_config},
     {"POST", "/api/v1/payments/confirm", BC_ROLE_BUYER, 0, confirm_body, h_confirm, "payments",
-     "Confirm a payment after the success redirect (idempotent per order and paymentKey)", 200},
+     "Confirm a payment after the success redirect (idempotent per order and paymentKey)", 200,
+     .response = &bc_sc_order,
+     .errors = (const char *const[]){"ORDER_NOT_FOUND", "AMOUNT_MISMATCH", "ORDER_EXPIRED", "ORDER_NOT_PAYABLE",
+                                     "PAYMENT_DECLINED", "PAYMENT_GATEWAY_ERROR", NULL}},
     {NULL},
 };

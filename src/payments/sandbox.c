@@ -1089,12 +1089,11 @@ static const char checkout_script[] =
  * data block (see sb_script_json); the CSP allows only this page's nonce'd script. */
 static void h_checkout(bc_req *req)
 {
-    const char *order_id = bc_req_query(req, "orderId");
-    const char *amount_s = bc_req_query(req, "amount");
-    const char *order_name = bc_req_query(req, "orderName");
-    const char *success = bc_req_query(req, "successUrl");
-    const char *fail = bc_req_query(req, "failUrl");
-    int64_t amount;
+    const char *order_id = bc_req_query_str(req, "orderId");
+    int64_t amount = bc_req_query_int(req, "amount", 0);
+    const char *order_name = bc_req_query_str(req, "orderName");
+    const char *success = bc_req_query_str(req, "successUrl");
+    const char *fail = bc_req_query_str(req, "failUrl");
     sbuf b = {0};
     json_t *data = NULL;
     char *data_text = NULL;
@@ -1104,7 +1103,7 @@ static void h_checkout(bc_req *req)
         bad_request_page(req, "orderId는 6~64자의 영문, 숫자, -, _ 만 사용할 수 있습니다.");
         goto done;
     }
-    if (bc_parse_i64(amount_s, 1, SBX_MAX_AMOUNT, &amount) != BC_OK) {
+    if (amount < 1 || amount > SBX_MAX_AMOUNT) { /* bounded by the route's query fields too */
         bad_request_page(req, "amount는 1 이상 1,000,000,000 이하의 정수여야 합니다.");
         goto done;
     }
@@ -1195,20 +1194,43 @@ done:
     free(b.s);
 }
 
+/* The checkout page's query, as the web client (and Toss-style integrations) send it. Values are
+ * echoed into the page escaped, so orderName is opaque text here (the page's own checks apply). */
+static const bc_field checkout_query[] = {
+    {"orderId", BC_F_STR, 1, 6, 64, "the order's orderId ([A-Za-z0-9_-])", .text = BC_TEXT_OPAQUE,
+     .example = "\"order_123456\""},
+    {"amount", BC_F_INT, 1, 1, SBX_MAX_AMOUNT, "KRW"},
+    {"orderName", BC_F_STR, 0, 0, 100, "shown in the window (default \"Broadcart 주문\")", .text = BC_TEXT_OPAQUE},
+    {"successUrl", BC_F_STR, 1, 1, 2048, "where Pay returns (a path or a same-host http(s) URL)",
+     .text = BC_TEXT_OPAQUE, .example = "\"/#/pay/success\""},
+    {"failUrl", BC_F_STR, 1, 1, 2048, "where Decline returns (a path or a same-host http(s) URL)",
+     .text = BC_TEXT_OPAQUE, .example = "\"/#/pay/fail\""},
+    {"clientKey", BC_F_STR, 0, 0, 200, "the client key of GET /api/v1/payments/config (sent by the web client)",
+     .text = BC_TEXT_OPAQUE},
+    {"customerName", BC_F_STR, 0, 0, 100, "accepted for Toss compatibility; not shown", .text = BC_TEXT_OPAQUE},
+    {"customerEmail", BC_F_STR, 0, 0, 254, "accepted for Toss compatibility; not shown", .text = BC_TEXT_OPAQUE},
+    {NULL},
+};
+
 const bc_route bc_sandbox_routes[] = {
-    {"GET", "/sandbox-pg/checkout", 0, BC_RT_INLINE, NULL, h_checkout, "sandbox-pg",
-     "Sandbox payment window (HTML): query orderId, amount, orderName, successUrl, failUrl", 200},
+    {"GET", "/sandbox-pg/checkout", 0, BC_RT_INLINE | BC_RT_PAGE, NULL, h_checkout, "sandbox-pg",
+     "Sandbox payment window (HTML)", 200, .query = checkout_query, .res_type = "text/html"},
     {"POST", "/sandbox-pg/v1/sandbox/payments", 0, BC_RT_INLINE, NULL, h_create, "sandbox-pg",
-     "Buyer authenticates a payment {orderId, amount, orderName} → {paymentKey} (IN_PROGRESS)", 201},
+     "Buyer authenticates a payment {orderId, amount, orderName} → {paymentKey} (IN_PROGRESS)", 201,
+     .response = &bc_sc_sbx_created, .location = "/sandbox-pg/v1/payments/{paymentKey}",
+     .req_type = "application/json"},
     {"POST", "/sandbox-pg/v1/payments/confirm", 0, BC_RT_INLINE, NULL, h_confirm, "sandbox-pg",
-     "Toss confirm {paymentKey, orderId, amount} (Basic auth, Idempotency-Key) → Payment", 200},
+     "Toss confirm {paymentKey, orderId, amount} (Basic auth, Idempotency-Key) → Payment", 200,
+     .response = &bc_sc_toss_payment, .req_type = "application/json"},
     {"GET", "/sandbox-pg/v1/payments/orders/{orderId}", 0, BC_RT_INLINE, NULL, h_get_by_order, "sandbox-pg",
-     "Toss get payment by orderId (Basic auth) → Payment", 200},
+     "Toss get payment by orderId (Basic auth) → Payment", 200, .response = &bc_sc_toss_payment},
     {"GET", "/sandbox-pg/v1/payments/{paymentKey}", 0, BC_RT_INLINE, NULL, h_get, "sandbox-pg",
-     "Toss get payment (Basic auth) → Payment", 200},
+     "Toss get payment (Basic auth) → Payment", 200, .response = &bc_sc_toss_payment},
     {"POST", "/sandbox-pg/v1/payments/{paymentKey}/cancel", 0, BC_RT_INLINE, NULL, h_cancel, "sandbox-pg",
-     "Toss cancel {cancelReason, cancelAmount?} (Basic auth, Idempotency-Key) → Payment", 200},
-    {"GET", "/sandbox-pg/receipt/{paymentKey}", 0, BC_RT_INLINE | BC_RT_INTERNAL, NULL, h_receipt, "sandbox-pg",
-     "Sandbox card receipt (HTML)", 200},
+     "Toss cancel {cancelReason, cancelAmount?} (Basic auth, Idempotency-Key) → Payment", 200,
+     .response = &bc_sc_toss_payment, .req_type = "application/json"},
+    {"GET", "/sandbox-pg/receipt/{paymentKey}", 0, BC_RT_INLINE | BC_RT_INTERNAL | BC_RT_PAGE, NULL, h_receipt,
+     "sandbox-pg", "Sandbox card receipt (HTML)", 200, .res_type = "text/html",
+     .errors = (const char *const[]){"NOT_FOUND", NULL}},
     {NULL},
 };

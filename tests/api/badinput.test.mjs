@@ -20,6 +20,48 @@ after(async () => { await srv.stop(); });
 const wrongValues = { string: [42, true, [], {}], integer: ['1', 1.5, true, [], {}, 1e300], boolean: ['yes', 1, []], object: ['x', 1, []], array: ['x', 1, {}] };
 const ids = ['0', '-1', 'abc', '99999999999999999999', '1%20OR%201=1', '%00'];
 
+const article = { string: 'a string', integer: 'an integer', boolean: 'a boolean', object: 'an object', array: 'an array' };
+const mainType = (s) => [].concat(s.type).find((t) => t !== 'null');
+// A value the schema accepts (as far as the route table checks: handlers may still refuse it).
+function validOf(s) {
+  if (s.examples) return s.examples[0];
+  if (s.enum) return s.enum.find((v) => v !== null);
+  switch (mainType(s)) {
+    case 'integer': return Math.max(s.minimum ?? 1, Math.min(1, s.maximum ?? 1));
+    case 'boolean': return true;
+    case 'array': return Array.from({ length: Math.max(1, s.minItems || 0) }, () => validOf(s.items || { type: 'string' }));
+    case 'object': {
+      const o = {};
+      for (const [k, v] of Object.entries(s.properties || {})) o[k] = validOf(v);
+      return o;
+    }
+    default: return 'x'.repeat(Math.max(1, s.minLength || 0));
+  }
+}
+// Every field of an object schema as [path, schema]: top-level, nested objects ('a.b'), first array element ('a[0].b').
+function fieldsOf(s, prefix = '') {
+  const out = [];
+  for (const [k, v] of Object.entries(s.properties || {})) {
+    const p = prefix + k;
+    out.push([p, v]);
+    if (mainType(v) === 'object') out.push(...fieldsOf(v, `${p}.`));
+    if (mainType(v) === 'array' && v.items) {
+      out.push([`${p}[0]`, v.items]);
+      if (mainType(v.items) === 'object') out.push(...fieldsOf(v.items, `${p}[0].`));
+    }
+  }
+  return out;
+}
+// A deep copy of body with the field at path ('a.b', 'a[0].b') set to v.
+function withField(body, p, v) {
+  const copy = structuredClone(body);
+  const keys = p.replace(/\[(\d+)\]/g, '.$1').split('.');
+  let o = copy;
+  for (const k of keys.slice(0, -1)) o = o[k];
+  o[keys.at(-1)] = v;
+  return copy;
+}
+
 function snapshot() {
   return Promise.all([
     api(srv, 'GET', `/api/v1/products/${productId}`),
@@ -41,6 +83,7 @@ test('every route refuses malformed and mistyped bodies and hostile ids without 
   const { body: doc } = await api(srv, 'GET', '/api/openapi.json');
   const before = await snapshot();
   let calls = 0;
+  const varied = new Set();
   for (const [path, item] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(item)) {
       const roles = op['x-roles'] || [];
@@ -53,11 +96,25 @@ test('every route refuses malformed and mistyped bodies and hostile ids without 
           assertClientError(r, `${method} ${path} raw ${raw}`);
           calls++;
         }
-        const props = schema.properties || {};
-        for (const [name, def] of Object.entries(props)) {
-          for (const v of wrongValues[def.type] || []) {
-            const r = await api(srv, method.toUpperCase(), concrete, { token, body: { [name]: v } });
-            assertClientError(r, `${method} ${path} ${name}=${JSON.stringify(v)}`);
+        // a body the validator accepts, then one field at a time made wrong (nested ones too):
+        // the answer must name that field's type problem, not a missing sibling
+        const base = validOf(schema);
+        for (const [field, def] of fieldsOf(schema)) {
+          varied.add(`${method.toUpperCase()} ${path} ${field}${def.enum ? ' (enum)' : ''}`);
+          for (const v of wrongValues[mainType(def)] || []) {
+            const body = withField(base, field, v);
+            const r = await api(srv, method.toUpperCase(), concrete, { token, body });
+            const what = `${method} ${path} ${field}=${JSON.stringify(v)}`;
+            assertClientError(r, what);
+            assert.equal(r.status, 422, what);
+            assert.equal(r.body.error.code, 'VALIDATION_FAILED', what);
+            assert.equal(r.body.error.message, `'${field}' must be ${article[mainType(def)]}`, what);
+            calls++;
+          }
+          if (def.enum) {
+            const r = await api(srv, method.toUpperCase(), concrete, { token, body: withField(base, field, 'NO_SUCH_VALUE') });
+            assert.equal(r.status, 422, `${path} ${field} enum`);
+            assert.match(r.body.error.message, new RegExp(`^'${field.replace(/[[\]]/g, '\\$&')}' must be one of: `), `${path} ${field} enum`);
             calls++;
           }
         }
@@ -76,6 +133,12 @@ test('every route refuses malformed and mistyped bodies and hostile ids without 
     }
   }
   assert.ok(calls > 200, `only ${calls} calls were generated`);
+  // nested objects, array elements and enums are in the table, so they were varied too
+  for (const f of ['POST /api/v1/orders shipping_address.phone', 'POST /api/v1/orders items[0].quantity',
+    'POST /api/v1/orders items[0]', 'POST /api/v1/lives product_ids[0]', 'POST /api/v1/products images[0]',
+    'POST /api/v1/products status (enum)']) {
+    assert.ok(varied.has(f), `${f} was not generated from the document`);
+  }
   assert.equal(await snapshot(), before, 'bad input changed state');
   assert.equal((await api(srv, 'GET', '/healthz')).status, 200);
 });

@@ -73,6 +73,92 @@ static void validation(void **state)
     assert_int_equal(validate("{\"name\":\"a\",\"qty\":1,\"gift\":null}", msg), BC_OK);
 }
 
+/* Nested objects, array elements, enums, text kinds and per-field codes (bc_field's optional members). */
+static const char *const colours[] = {"RED", "BLUE", NULL};
+static const bc_field line_fields[] = {
+    {"id", BC_F_INT, 1, 1, 100, NULL},
+    {"qty", BC_F_INT, 1, 1, 9, NULL, .code = "INVALID_QUANTITY"},
+    {NULL},
+};
+static const bc_field line_item = {"lines[]", BC_F_OBJ, 1, 0, 0, NULL, .fields = line_fields};
+static const bc_field addr_fields[] = {{"city", BC_F_STR, 1, 1, 20, NULL}, {NULL}};
+static const bc_field nested[] = {
+    {"lines", BC_F_ARR, 1, 1, 3, NULL, .items = &line_item},
+    {"addr", BC_F_OBJ, 0, 0, 0, NULL, .fields = addr_fields},
+    {"colour", BC_F_STR, 0, 0, 0, NULL, .enums = colours},
+    {"note", BC_F_STR, 0, 0, 100, NULL, .text = BC_TEXT_MULTI},
+    {"secret", BC_F_STR, 0, 0, 100, NULL, .text = BC_TEXT_OPAQUE},
+    {"pin", BC_F_INT, 1, 1, 10, NULL, .nullable = 1},
+    {NULL},
+};
+
+static int validate_nested(const char *json, const char **code, char *msg)
+{
+    json_t *j = json_loads(json, JSON_ALLOW_NUL, NULL);
+    assert_non_null(j);
+    *code = "VALIDATION_FAILED";
+    int rc = bc_http_validate_fields_code(j, nested, code, msg, 256);
+    json_decref(j);
+    return rc;
+}
+
+static void nested_fields(void **state)
+{
+    (void)state;
+    char msg[256];
+    const char *code;
+    assert_int_equal(validate_nested("{\"lines\":[{\"id\":1,\"qty\":2}],\"pin\":null}", &code, msg), BC_OK);
+    assert_int_equal(validate_nested("{\"lines\":[{\"id\":1,\"qty\":2}]}", &code, msg), BC_EINVAL);
+    assert_string_equal(msg, "'pin' is required");
+    assert_int_equal(validate_nested("{\"lines\":[{\"id\":1,\"qty\":2},7],\"pin\":1}", &code, msg), BC_EINVAL);
+    assert_string_equal(msg, "'lines[1]' must be an object");
+    assert_int_equal(validate_nested("{\"lines\":[{\"id\":1}],\"pin\":1}", &code, msg), BC_EINVAL);
+    assert_string_equal(msg, "'lines[0].qty' is required");
+    assert_int_equal(validate_nested("{\"lines\":[{\"id\":1,\"qty\":\"2\"}],\"pin\":1}", &code, msg), BC_EINVAL);
+    assert_string_equal(msg, "'lines[0].qty' must be an integer");
+    assert_string_equal(code, "VALIDATION_FAILED"); /* a wrong type keeps the generic code */
+    assert_int_equal(validate_nested("{\"lines\":[{\"id\":1,\"qty\":10}],\"pin\":1}", &code, msg), BC_EINVAL);
+    assert_string_equal(msg, "'lines[0].qty' must be between 1 and 9");
+    assert_string_equal(code, "INVALID_QUANTITY");
+    assert_int_equal(validate_nested("{\"lines\":[{\"id\":1,\"qty\":1,\"x\":1}],\"pin\":1}", &code, msg), BC_EINVAL);
+    assert_string_equal(msg, "unknown field 'lines[0].x'");
+    assert_int_equal(validate_nested("{\"lines\":[{\"id\":1,\"qty\":1}],\"pin\":1,\"addr\":{}}", &code, msg),
+                     BC_EINVAL);
+    assert_string_equal(msg, "'addr.city' is required");
+    assert_int_equal(validate_nested("{\"lines\":[{\"id\":1,\"qty\":1}],\"pin\":1,\"colour\":\"GREEN\"}", &code, msg),
+                     BC_EINVAL);
+    assert_string_equal(msg, "'colour' must be one of: RED, BLUE");
+    assert_int_equal(validate_nested("{\"lines\":[],\"pin\":1}", &code, msg), BC_EINVAL);
+    assert_string_equal(msg, "'lines' must have 1 to 3 items");
+}
+
+static void text_kinds(void **state)
+{
+    (void)state;
+    char why[160];
+    /* single-line (default): Korean and emoji pass; C0, DEL, C1, bidi controls, separators do not */
+    assert_int_equal(bc_http_text_check("라이브 🎉", strlen("라이브 🎉"), BC_TEXT_LINE, why, sizeof why), BC_OK);
+    static const char *const bad[] = {
+        "a\x07",        "\x1b[31m",     "a\r\nb",       "a\nb",         "a\tb",         "\x7f",         "\xc2\x85",
+        "\xe2\x80\xae", "\xe2\x80\xaa", "\xe2\x81\xa6", "\xe2\x81\xa9", "\xe2\x80\xa8", "\xe2\x80\xa9", NULL};
+    for (const char *const *b = bad; *b; b++)
+        assert_int_equal(bc_http_text_check(*b, strlen(*b), BC_TEXT_LINE, why, sizeof why), BC_EINVAL);
+    assert_int_equal(bc_http_text_check("a\0b", 3, BC_TEXT_LINE, why, sizeof why), BC_EINVAL);
+    /* multi-line allows \n and \t only */
+    assert_int_equal(bc_http_text_check("a\nb\tc", 5, BC_TEXT_MULTI, why, sizeof why), BC_OK);
+    assert_int_equal(bc_http_text_check("a\r\nb", 4, BC_TEXT_MULTI, why, sizeof why), BC_EINVAL);
+    assert_int_equal(bc_http_text_check("\xe2\x80\xae", 3, BC_TEXT_MULTI, why, sizeof why), BC_EINVAL);
+    /* opaque: anything but NUL, as long as it is UTF-8 */
+    assert_int_equal(bc_http_text_check("a\x07\xe2\x80\xae", 5, BC_TEXT_OPAQUE, why, sizeof why), BC_OK);
+    /* invalid UTF-8 for every kind: stray continuation, overlong, surrogate, > U+10FFFF, truncated */
+    static const char *const broken[] = {"\x80", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe2\x80",
+                                         "\xff", NULL};
+    for (const char *const *b = broken; *b; b++) {
+        assert_int_equal(bc_http_text_check(*b, strlen(*b), BC_TEXT_OPAQUE, why, sizeof why), BC_EINVAL);
+        assert_string_equal(why, "is not valid UTF-8");
+    }
+}
+
 static void reasons(void **state)
 {
     (void)state;
@@ -100,10 +186,8 @@ static void busy_has_retry_after(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(patterns),
-        cmocka_unit_test(validation),
-        cmocka_unit_test(reasons),
-        cmocka_unit_test(busy_has_retry_after),
+        cmocka_unit_test(patterns),   cmocka_unit_test(validation), cmocka_unit_test(nested_fields),
+        cmocka_unit_test(text_kinds), cmocka_unit_test(reasons), cmocka_unit_test(busy_has_retry_after),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

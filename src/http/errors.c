@@ -1,0 +1,78 @@
+/* The API's error codes: one row per code with its HTTP status and meaning. Handlers answer
+ * with bc_res_error(req, status, "CODE", …); tests/api/openapi.test.mjs checks that every code
+ * literal in src/ is listed here with the same status and that web/i18n.js has a message for
+ * each. The OpenAPI document lists them as the ErrorCode enum and per route. */
+#include "http.h"
+
+#include <string.h>
+
+const bc_error_code bc_http_errors[] = {
+    /* request shape (any route) */
+    {"INVALID_JSON", 400, "The body is not well-formed JSON (or repeats a key)."},
+    {"INVALID_QUERY", 400, "A query parameter is undocumented, repeated or badly percent-encoded."},
+    {"VALIDATION_FAILED", 422,
+     "A field or query parameter has the wrong type, length, range or characters; the "
+     "message names it."},
+    {"PAYLOAD_TOO_LARGE", 413, "The body is larger than the route accepts."},
+    {"UNSUPPORTED_MEDIA_TYPE", 415, "The body's Content-Type is not one the route accepts."},
+    {"BAD_PATH", 400, "The decoded path holds a control character (e.g. %00)."},
+    {"METHOD_NOT_ALLOWED", 405, "The path exists but not with this method."},
+    {"NOT_FOUND", 404, "No such endpoint or resource."},
+    {"CONFLICT", 409, "The resource changed meanwhile; retry."},
+    {"BUSY", 503, "The server is busy; retry after Retry-After seconds."},
+    {"INTERNAL", 500, "Unexpected server error."},
+    /* authentication */
+    {"UNAUTHENTICATED", 401, "The route needs a bearer access token."},
+    {"INVALID_TOKEN", 401, "The access token is invalid or expired."},
+    {"FORBIDDEN", 403, "The caller's role or relation to the resource does not allow this."},
+    {"INVALID_CREDENTIALS", 401, "Wrong e-mail or password."},
+    {"INVALID_REFRESH_TOKEN", 401, "The refresh token is invalid, expired or already used."},
+    {"TOO_MANY_ATTEMPTS", 429, "Too many failed attempts; retry later."},
+    {"RATE_LIMITED", 429,
+     "Too many attempts from this client address (or chat messages); retry after Retry-After seconds."},
+    {"ACCOUNT_BLOCKED", 403, "The account is blocked by an admin."},
+    {"EMAIL_TAKEN", 409, "An account with this e-mail already exists."},
+    {"INVALID_EMAIL", 422, "The e-mail address is not valid."},
+    {"WEAK_PASSWORD", 422, "The password needs 8 to 128 characters with a letter and a digit."},
+    /* catalog */
+    {"PRODUCT_NOT_FOUND", 404, "No such product (or not visible to the caller)."},
+    {"NOT_YOUR_PRODUCT", 403, "Only the product's seller (or an admin) may change it."},
+    {"CATEGORY_NOT_FOUND", 422, "category_id is not an existing category."},
+    {"SLUG_TAKEN", 409, "A category with this slug already exists."},
+    {"PRICE_TOO_LOW", 422, "A product's price must be at least 1 KRW."},
+    /* media */
+    {"INVALID_IMAGE", 422, "The image headers are truncated or malformed."},
+    {"INVALID_IMAGE_DIMENSIONS", 422, "The image is smaller or larger than allowed."},
+    /* lives */
+    {"INVALID_PRODUCT", 422, "A product is not one of the seller's own products."},
+    {"LIVE_ENDED", 409, "The live has ended."},
+    /* cart and orders */
+    {"OUT_OF_STOCK", 409, "Not enough stock, or the product is not on sale."},
+    {"CART_FULL", 422, "The cart holds at most 50 different products."},
+    {"CART_EMPTY", 422, "from_cart was given but the cart is empty."},
+    {"INVALID_QUANTITY", 422, "A quantity is out of range."},
+    {"TOO_MANY_LINES", 422, "An order has 1 to 50 lines."},
+    {"TOTAL_TOO_LARGE", 422, "The order total exceeds 1,000,000,000 KRW."},
+    {"LIVE_NOT_FOUND", 422, "live_id is not an existing live."},
+    {"LIVE_PRODUCT_MISMATCH", 422, "live_id names a live that does not carry every ordered product."},
+    {"ORDER_AMOUNT_ZERO", 422, "The order would cost 0 KRW (free items only) and cannot be paid."},
+    {"ORDER_NOT_FOUND", 404, "No such order (or not visible to the caller)."},
+    {"ORDER_NOT_CANCELABLE", 409, "The order's status does not allow canceling."},
+    {"ORDER_NOT_SHIPPABLE", 409, "Only a PAID order can be shipped."},
+    {"ORDER_NOT_DELIVERABLE", 409, "Only a SHIPPED order can be marked delivered."},
+    /* payments */
+    {"AMOUNT_MISMATCH", 400, "The paid amount differs from the order amount."},
+    {"ORDER_EXPIRED", 409, "The order expired before it was paid."},
+    {"ORDER_NOT_PAYABLE", 409, "The order's status does not allow paying."},
+    {"PAYMENT_DECLINED", 402, "The payment gateway declined the payment (see gateway_code)."},
+    {"PAYMENT_GATEWAY_ERROR", 502, "The payment gateway could not be reached or answered unexpectedly."},
+    {NULL, 0, NULL},
+};
+
+const bc_error_code *bc_http_error_find(const char *code)
+{
+    for (const bc_error_code *e = bc_http_errors; code && e->code; e++)
+        if (strcmp(e->code, code) == 0)
+            return e;
+    return NULL;
+}

@@ -1,0 +1,182 @@
+/* Response schemas of the API for the OpenAPI document (route rows point at these). Each is a
+ * JSON Schema as JSON text describing exactly what the handlers send; tests/api/openapi.test.mjs
+ * checks real responses against them. Times are ISO-8601 UTC strings with milliseconds. */
+#include "http.h"
+
+#define TIME "{\"type\":\"string\",\"format\":\"date-time\"}"
+#define TIME_OR_NULL "{\"type\":[\"string\",\"null\"],\"format\":\"date-time\"}"
+#define INT "{\"type\":\"integer\"}"
+#define STR "{\"type\":\"string\"}"
+#define STR_OR_NULL "{\"type\":[\"string\",\"null\"]}"
+#define INT_OR_NULL "{\"type\":[\"integer\",\"null\"]}"
+#define REF(n) "{\"$ref\":\"#/components/schemas/" n "\"}"
+
+const bc_schema bc_sc_user = {
+    "User",
+    "{\"type\":\"object\",\"required\":[\"id\",\"email\",\"name\",\"role\",\"created_at\"],\"properties\":{"
+    "\"id\":" INT ",\"email\":" STR ",\"name\":" STR ",\"role\":{\"type\":\"string\",\"enum\":[\"buyer\",\"seller\","
+    "\"admin\"]},\"created_at\":" TIME "}}",
+    NULL};
+
+const bc_schema bc_sc_admin_user = {
+    "AdminUser",
+    "{\"type\":\"object\",\"required\":[\"id\",\"email\",\"name\",\"role\",\"created_at\",\"blocked\"],"
+    "\"properties\":{\"id\":" INT ",\"email\":" STR ",\"name\":" STR ",\"role\":{\"type\":\"string\",\"enum\":["
+    "\"buyer\",\"seller\",\"admin\"]},\"created_at\":" TIME ",\"blocked\":{\"type\":\"boolean\",\"description\":"
+    "\"a blocked account cannot sign in and its tokens are refused\"}}}",
+    NULL};
+
+const bc_schema bc_sc_tokens = {
+    "Tokens",
+    "{\"type\":\"object\",\"required\":[\"access_token\",\"refresh_token\",\"token_type\",\"expires_in\",\"user\"],"
+    "\"properties\":{\"access_token\":{\"type\":\"string\",\"description\":\"JWT for Authorization: Bearer\"},"
+    "\"refresh_token\":{\"type\":\"string\",\"description\":\"single use: POST /api/v1/auth/refresh rotates it\"},"
+    "\"token_type\":{\"type\":\"string\",\"enum\":[\"Bearer\"]},\"expires_in\":{\"type\":\"integer\",\"description\":"
+    "\"access token lifetime, seconds\"},\"user\":" REF("User") "}}",
+    (const bc_schema *const[]){&bc_sc_user, NULL}};
+
+const bc_schema bc_sc_category = {
+    "Category",
+    "{\"type\":\"object\",\"required\":[\"id\",\"name\",\"slug\",\"children\"],\"properties\":{\"id\":" INT
+    ",\"name\":" STR ",\"slug\":" STR ",\"children\":{\"type\":\"array\",\"items\":" REF("Category") "}}}",
+    NULL};
+
+const bc_schema bc_sc_category_tree = {"CategoryTree", "{\"type\":\"array\",\"items\":" REF("Category") "}",
+                                       (const bc_schema *const[]){&bc_sc_category, NULL}};
+
+const bc_schema bc_sc_product = {
+    "Product",
+    "{\"type\":\"object\",\"required\":[\"id\",\"seller_id\",\"seller_name\",\"category_id\",\"category_name\","
+    "\"name\",\"description\",\"price\",\"stock\",\"status\",\"image_url\",\"created_at\",\"updated_at\",\"images\"],"
+    "\"properties\":{\"id\":" INT ",\"seller_id\":" INT ",\"seller_name\":" STR ",\"category_id\":" INT_OR_NULL
+    ",\"category_name\":" STR_OR_NULL ",\"name\":" STR ",\"description\":" STR_OR_NULL
+    ",\"price\":{\"type\":\"integer\",\"description\":\"KRW\"},\"stock\":" INT
+    ",\"status\":{\"type\":\"string\",\"enum\":[\"ON_SALE\",\"SOLD_OUT\",\"HIDDEN\"]},\"image_url\":" STR_OR_NULL
+    ",\"created_at\":" TIME ",\"updated_at\":" TIME ",\"images\":{\"type\":\"array\",\"items\":" STR
+    "},\"deleted\":{\"type\":\"boolean\",\"description\":\"only for its seller or an admin\"}}}",
+    NULL};
+
+const bc_schema bc_sc_product_page = {
+    "ProductPage",
+    "{\"type\":\"object\",\"required\":[\"items\",\"page\",\"per_page\",\"total\"],\"properties\":{\"items\":{"
+    "\"type\":\"array\",\"items\":" REF("Product") "},\"page\":" INT ",\"per_page\":" INT ",\"total\":" INT "}}",
+    (const bc_schema *const[]){&bc_sc_product, NULL}};
+
+const bc_schema bc_sc_image = {
+    "UploadedImage",
+    "{\"type\":\"object\",\"required\":[\"url\",\"width\",\"height\",\"content_type\"],\"properties\":{\"url\":{"
+    "\"type\":\"string\",\"description\":\"/media/uploads/… path to use in a product's images\"},\"width\":" INT
+    ",\"height\":" INT ",\"content_type\":{\"type\":\"string\",\"enum\":[\"image/jpeg\",\"image/png\","
+    "\"image/webp\"]}}}",
+    NULL};
+
+const bc_schema bc_sc_live = {
+    "Live",
+    "{\"type\":\"object\",\"required\":[\"id\",\"seller_id\",\"seller_name\",\"title\",\"status\",\"scheduled_at\","
+    "\"started_at\",\"ended_at\",\"hls_url\",\"viewer_count\",\"pinned_product\",\"products\"],\"properties\":{"
+    "\"id\":" INT ",\"seller_id\":" INT ",\"seller_name\":" STR ",\"title\":" STR
+    ",\"status\":{\"type\":\"string\",\"enum\":[\"SCHEDULED\",\"LIVE\",\"ENDED\"]},\"scheduled_at\":" TIME
+    ",\"started_at\":" TIME_OR_NULL ",\"ended_at\":" TIME_OR_NULL ",\"hls_url\":" STR ",\"viewer_count\":" INT
+    ",\"pinned_product\":{\"oneOf\":[" REF(
+        "Product") ",{\"type\":\"null\"}]},\"products\":{\"type\":\"array\","
+                   "\"items\":" REF(
+                       "Product") "},\"stream_key\":{\"type\":\"string\",\"description\":\"seller and admin only\"},"
+                                  "\"rtmp_url\":{\"type\":\"string\",\"description\":\"seller and admin only: OBS "
+                                  "server\"},"
+                                  "\"obs_stream_key\":{\"type\":\"string\",\"description\":\"seller and admin only: "
+                                  "OBS stream key\"},"
+                                  "\"publish_url\":{\"type\":\"string\",\"description\":\"seller and admin only: full "
+                                  "RTMP publish URL\"}}}",
+    (const bc_schema *const[]){&bc_sc_product, NULL}};
+
+const bc_schema bc_sc_live_list = {
+    "LiveList",
+    "{\"type\":\"object\",\"required\":[\"items\"],\"properties\":{\"items\":{\"type\":\"array\","
+    "\"items\":" REF("Live") "}}}",
+    (const bc_schema *const[]){&bc_sc_live, NULL}};
+
+const bc_schema bc_sc_chat_history = {
+    "ChatHistory",
+    "{\"type\":\"object\",\"required\":[\"items\"],\"properties\":{\"items\":{\"type\":\"array\",\"items\":{"
+    "\"type\":\"object\",\"required\":[\"type\",\"id\",\"live_id\",\"user\",\"text\",\"sent_at\",\"is_seller\"],"
+    "\"properties\":{\"type\":{\"type\":\"string\",\"enum\":[\"chat\"]},\"id\":" INT ",\"live_id\":" INT
+    ",\"user\":{\"type\":\"object\",\"required\":[\"id\",\"name\",\"role\"],\"properties\":{\"id\":" INT
+    ",\"name\":" STR ",\"role\":" STR "}},\"text\":" STR ",\"sent_at\":" TIME ",\"is_seller\":{\"type\":"
+    "\"boolean\"}}}}}}",
+    NULL};
+
+const bc_schema bc_sc_cart = {
+    "Cart",
+    "{\"type\":\"object\",\"required\":[\"lines\",\"subtotal\",\"shipping_fee\",\"total\"],\"properties\":{"
+    "\"lines\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"required\":[\"product_id\",\"name\",\"image_url\","
+    "\"unit_price\",\"quantity\",\"line_total\",\"stock\",\"status\"],\"properties\":{\"product_id\":" INT
+    ",\"name\":" STR ",\"image_url\":" STR_OR_NULL ",\"unit_price\":" INT ",\"quantity\":" INT ",\"line_total\":" INT
+    ",\"stock\":" INT ",\"status\":" STR "}}},\"subtotal\":" INT ",\"shipping_fee\":" INT
+    ",\"total\":{\"type\":\"integer\",\"description\":\"KRW, shipping included\"}}}",
+    NULL};
+
+const bc_schema bc_sc_address = {
+    "ShippingAddress",
+    "{\"type\":\"object\",\"required\":[\"recipient\",\"phone\",\"postcode\",\"address1\"],\"properties\":{"
+    "\"recipient\":" STR ",\"phone\":" STR ",\"postcode\":" STR ",\"address1\":" STR ",\"address2\":" STR "}}",
+    NULL};
+
+const bc_schema bc_sc_order = {
+    "Order",
+    "{\"type\":\"object\",\"required\":[\"id\",\"order_id\",\"buyer_id\",\"status\",\"order_name\",\"subtotal\","
+    "\"shipping_fee\",\"amount\",\"live_id\",\"shipping_address\",\"payment_key\",\"carrier\",\"tracking_number\","
+    "\"created_at\",\"expires_at\",\"paid_at\",\"canceled_at\",\"shipped_at\",\"delivered_at\",\"updated_at\","
+    "\"lines\"],\"properties\":{\"id\":" INT ",\"order_id\":{\"type\":\"string\",\"description\":\"the orderId "
+    "given to the payment gateway\"},\"buyer_id\":" INT ",\"status\":{\"type\":\"string\",\"enum\":["
+    "\"PENDING_PAYMENT\",\"PAID\",\"SHIPPED\",\"DELIVERED\",\"CANCELED\",\"EXPIRED\"]},\"order_name\":" STR
+    ",\"subtotal\":" INT ",\"shipping_fee\":" INT ",\"amount\":{\"type\":\"integer\",\"description\":\"KRW to pay\"},"
+    "\"live_id\":" INT_OR_NULL ",\"shipping_address\":" REF(
+        "ShippingAddress") ",\"payment_key\":" STR_OR_NULL ",\"carrier\":" STR_OR_NULL
+                           ",\"tracking_number\":" STR_OR_NULL ",\"created_at\":" TIME ",\"expires_at\":" TIME_OR_NULL
+                           ",\"paid_at\":" TIME_OR_NULL ",\"canceled_at\":" TIME_OR_NULL ",\"shipped_at\":" TIME_OR_NULL
+                           ",\"delivered_at\":" TIME_OR_NULL ",\"updated_at\":" TIME
+                           ",\"lines\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"required\":[\"product_id\","
+                           "\"product_name\","
+                           "\"seller_id\",\"unit_price\",\"quantity\",\"line_total\"],\"properties\":{\"product_"
+                           "id\":" INT ",\"product_name\":" STR ",\"seller_id\":" INT ",\"unit_price\":" INT
+                           ",\"quantity\":" INT ",\"line_total\":" INT "}}}}}",
+    (const bc_schema *const[]){&bc_sc_address, NULL}};
+
+const bc_schema bc_sc_order_page = {
+    "OrderPage",
+    "{\"type\":\"object\",\"required\":[\"items\",\"page\",\"per_page\",\"total\"],\"properties\":{\"items\":{"
+    "\"type\":\"array\",\"items\":" REF("Order") "},\"page\":" INT ",\"per_page\":" INT ",\"total\":" INT "}}",
+    (const bc_schema *const[]){&bc_sc_order, NULL}};
+
+const bc_schema bc_sc_pay_config = {
+    "PaymentConfig",
+    "{\"type\":\"object\",\"required\":[\"provider\",\"client_key\",\"checkout_url\",\"sdk_url\",\"mode\","
+    "\"shipping_fee\",\"free_shipping_over\"],\"properties\":{\"provider\":{\"type\":\"string\",\"enum\":[\"toss\"]},"
+    "\"client_key\":" STR ",\"checkout_url\":" STR_OR_NULL ",\"sdk_url\":" STR
+    ",\"mode\":{\"type\":\"string\",\"enum\":[\"sandbox\",\"toss\"]},\"shipping_fee\":" INT
+    ",\"free_shipping_over\":" INT "}}",
+    NULL};
+
+const bc_schema bc_sc_sbx_created = {
+    "SandboxPaymentCreated",
+    "{\"type\":\"object\",\"required\":[\"paymentKey\",\"orderId\",\"status\"],\"properties\":{\"paymentKey\":" STR
+    ",\"orderId\":" STR ",\"status\":{\"type\":\"string\",\"enum\":[\"IN_PROGRESS\"]}}}",
+    NULL};
+
+const bc_schema bc_sc_toss_payment = {
+    "TossPayment",
+    "{\"type\":\"object\",\"description\":\"A Toss Payments Payment object (the fields Broadcart reads are required; "
+    "the rest follow Toss's documentation)\",\"required\":[\"paymentKey\",\"orderId\",\"status\",\"totalAmount\"],"
+    "\"properties\":{\"paymentKey\":" STR ",\"orderId\":" STR ",\"orderName\":" STR ",\"status\":" STR
+    ",\"totalAmount\":" INT ",\"balanceAmount\":" INT ",\"method\":" STR_OR_NULL ",\"approvedAt\":" STR_OR_NULL
+    ",\"requestedAt\":" STR "},\"additionalProperties\":true}",
+    NULL};
+
+const bc_schema bc_sc_health = {
+    "Health",
+    "{\"type\":\"object\",\"required\":[\"status\"],\"properties\":{\"status\":{\"type\":\"string\","
+    "\"enum\":[\"ok\"]}}}",
+    NULL};
+
+const bc_schema bc_sc_openapi = {"OpenApiDocument", "{\"type\":\"object\",\"description\":\"an OpenAPI 3.1 document\"}",
+                                 NULL};
