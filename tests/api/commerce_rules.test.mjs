@@ -151,7 +151,7 @@ test('shipping addresses refuse control and bidi-override characters; nothing ch
     const r = await order(buyer, { items: [{ product_id: p.id, quantity: 1 }], shipping_address: { ...ADDR, ...patch } });
     assert.equal(r.status, 422, `${JSON.stringify(patch)} -> ${r.status} ${JSON.stringify(r.body)}`);
     assert.equal(r.body.error.code, 'VALIDATION_FAILED');
-    assert.match(r.body.error.message, /shipping_address\.\w+ may not contain control or bidirectional-override characters/);
+    assert.match(r.body.error.message, /'shipping_address\.\w+' must not contain control, bidi-control or line-separator characters/);
   }
   assert.equal((await getProduct(p.id)).stock, 4);
   assert.equal(await orderCount(buyer), n0);
