@@ -344,7 +344,7 @@ static void ws_message(bc_ws *ws, const char *data, size_t len)
         send_error(ws, "TEXT_TOO_LONG", "a message may have at most 300 characters");
         goto out;
     }
-    if (bc_utf8_has_unsafe(text, n)) {
+    if (bc_utf8_check(text, n, BC_TEXT_LINE, NULL, NULL) != BC_OK) {
         send_error(ws, "INVALID_CHARACTERS", "a message may not contain control or bidirectional-override characters");
         goto out;
     }

@@ -56,12 +56,12 @@ int bc_order_status_known(const char *status);
 int bc_order_can_ship(const char *status);
 int bc_order_can_deliver(const char *status);
 /* Validates a shipment: carrier and tracking_number each 1..40 UTF-8 characters, not blank, no
- * control or bidi-override characters (bc_utf8_has_unsafe; NULL is invalid). On failure returns
+ * control or bidi-override characters (bc_utf8_check, BC_TEXT_LINE; NULL is invalid). On failure returns
  * BC_EINVAL and writes a message into msg. */
 int bc_order_check_shipment(const char *carrier, const char *tracking_number, char *msg, size_t msglen);
 /* Validates a shipping_address object (CONTRACT.md): recipient 1..40 chars, phone 9..20 of
  * digits/'-', postcode 5 digits, address1 1..200, address2 optional 0..200, no other keys, no
- * control or bidi-override characters in any of them (bc_utf8_has_unsafe).
+ * control or bidi-override characters in any of them (bc_utf8_check, BC_TEXT_LINE).
  * On failure returns BC_EINVAL and writes a message into msg. */
 int bc_order_check_address(json_t *addr, char *msg, size_t msglen);
 

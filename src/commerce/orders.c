@@ -106,7 +106,7 @@ int bc_order_check_shipment(const char *carrier, const char *tracking_number, ch
             snprintf(msg, msglen, "'%s' must be 1 to 40 characters and not blank", f[i].name);
             return BC_EINVAL;
         }
-        if (bc_utf8_has_unsafe(s, strlen(s))) {
+        if (bc_utf8_check(s, strlen(s), BC_TEXT_LINE, NULL, NULL) != BC_OK) {
             snprintf(msg, msglen, "'%s' may not contain control or bidirectional-override characters", f[i].name);
             return BC_EINVAL;
         }
@@ -174,7 +174,7 @@ int bc_order_check_address(json_t *addr, char *msg, size_t msglen)
                      f[i].max);
             return BC_EINVAL;
         }
-        if (bc_utf8_has_unsafe(s, strlen(s))) {
+        if (bc_utf8_check(s, strlen(s), BC_TEXT_LINE, NULL, NULL) != BC_OK) {
             snprintf(msg, msglen, "shipping_address.%s may not contain control or bidirectional-override characters",
                      f[i].key);
             return BC_EINVAL;

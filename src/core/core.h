@@ -147,12 +147,19 @@ int bc_mkdirs(const char *path);
 
 /* Number of characters (code points) in a NUL-terminated UTF-8 string; s must not be NULL. */
 size_t bc_utf8_len(const char *s);
-/* 1 when the UTF-8 text s (n bytes, valid UTF-8 as jansson guarantees for JSON strings) holds a
- * code point user-visible text refuses: C0 and C1 controls and DEL (U+0000-001F, U+007F-009F;
- * tab and newlines included) or a bidi embedding, override or isolate (U+202A-202E, U+2066-2069,
- * Unicode UAX #9), which can reorder the text shown around it. Emoji, ZWJ (U+200D), variation
- * selectors and the marks U+200E/U+200F pass. A truncated sequence counts as refused. Else 0. */
-int bc_utf8_has_unsafe(const char *s, size_t n);
+/* What a text may hold (bc_utf8_check). BC_TEXT_LINE, for every user-visible text (names,
+ * titles, addresses, chat): no C0 controls (tab and newlines included), DEL, C1 controls
+ * (U+0080..U+009F), bidi embeddings/overrides U+202A..U+202E or isolates U+2066..U+2069 (they
+ * reorder the text shown around them, Unicode UAX #9), nor the line/paragraph separators
+ * U+2028/U+2029 (UAX #14). Emoji, ZWJ (U+200D), variation selectors and the marks U+200E/U+200F
+ * pass. BC_TEXT_MULTI allows \n and \t as well. BC_TEXT_OPAQUE (passwords, tokens, URLs echoed to
+ * external software) refuses only NUL. */
+enum bc_text { BC_TEXT_LINE = 0, BC_TEXT_MULTI = 1, BC_TEXT_OPAQUE = 2 };
+/* Checks the n bytes of s: valid UTF-8 (RFC 3629: no overlong forms, surrogates or code points
+ * past U+10FFFF, no sequence cut short) holding only what kind allows. Returns BC_OK, or
+ * BC_EINVAL with *bad (when not NULL) set to the refused code point, or UINT32_MAX for invalid
+ * UTF-8, and *at (when not NULL) to its 1-based character position. */
+int bc_utf8_check(const char *s, size_t n, enum bc_text kind, uint32_t *bad, size_t *at);
 
 /* Parses a decimal int64 in [min,max]; rejects trailing garbage. Returns BC_OK or BC_EINVAL. */
 int bc_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);

@@ -271,25 +271,61 @@ size_t bc_utf8_len(const char *s)
     return n;
 }
 
-int bc_utf8_has_unsafe(const char *text, size_t n)
+/* Decodes one UTF-8 sequence of the left (>= 1) bytes at s into *cp. Returns its length, or 0
+ * for an invalid, overlong or cut-short sequence, a surrogate or a code point past U+10FFFF. */
+static size_t utf8_decode(const unsigned char *s, size_t left, uint32_t *cp)
+{
+    if (s[0] < 0x80) {
+        *cp = s[0];
+        return 1;
+    }
+    size_t n = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
+    if (n == 0 || s[0] > 0xf4 || n > left)
+        return 0;
+    uint32_t c = s[0] & (0x3fu >> (n - 1));
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        c = (c << 6) | (s[i] & 0x3fu);
+    }
+    static const uint32_t min_cp[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (c < min_cp[n] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+        return 0;
+    *cp = c;
+    return n;
+}
+
+/* The one text rule (see core.h). */
+int bc_utf8_check(const char *text, size_t n, enum bc_text kind, uint32_t *bad, size_t *at)
 {
     const unsigned char *s = (const unsigned char *)text;
+    size_t chars = 0;
     for (size_t i = 0; i < n;) {
-        uint32_t cp = s[i];
-        size_t k = cp < 0x80 ? 1 : cp < 0xE0 ? 2 : cp < 0xF0 ? 3 : 4;
-        if (i + k > n)
-            return 1;
-        if (k == 2)
-            cp = (cp & 0x1Fu) << 6 | (s[i + 1] & 0x3Fu);
-        else if (k == 3)
-            cp = (cp & 0x0Fu) << 12 | (s[i + 1] & 0x3Fu) << 6 | (s[i + 2] & 0x3Fu);
-        else if (k == 4)
-            cp = (cp & 0x07u) << 18 | (s[i + 1] & 0x3Fu) << 12 | (s[i + 2] & 0x3Fu) << 6 | (s[i + 3] & 0x3Fu);
-        if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069))
-            return 1;
+        uint32_t c = 0;
+        size_t k = utf8_decode(s + i, n - i, &c);
+        int refused;
+        chars++;
+        if (k == 0) {
+            c = UINT32_MAX;
+            refused = 1;
+        } else if (kind == BC_TEXT_OPAQUE) {
+            refused = c == 0;
+        } else if (c < 0x20) {
+            refused = !(kind == BC_TEXT_MULTI && (c == '\n' || c == '\t'));
+        } else {
+            refused = (c >= 0x7f && c <= 0x9f) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) ||
+                      c == 0x2028 || c == 0x2029;
+        }
+        if (refused) {
+            if (bad)
+                *bad = c;
+            if (at)
+                *at = chars;
+            return BC_EINVAL;
+        }
         i += k;
     }
-    return 0;
+    return BC_OK;
 }
 
 int bc_mkdirs(const char *path)

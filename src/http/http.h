@@ -28,13 +28,8 @@ typedef struct bc_auth {
 /* Field types for validation and for the OpenAPI document. */
 enum bc_ftype { BC_F_STR, BC_F_INT, BC_F_BOOL, BC_F_OBJ, BC_F_ARR, BC_F_ANY };
 
-/* What a BC_F_STR field may hold (bc_field.text). The default, BC_TEXT_LINE, is for every
- * user-visible text (names, titles, addresses): it refuses C0 controls, DEL, C1 controls
- * (U+0080..U+009F), the bidi embeddings/overrides U+202A..U+202E and isolates U+2066..U+2069,
- * and the line/paragraph separators U+2028/U+2029 (Unicode TR #9 §2, UAX #14). BC_TEXT_MULTI
- * allows \n and \t as well. BC_TEXT_OPAQUE (passwords, tokens, URLs echoed to external software)
- * is checked only for valid UTF-8 (RFC 3629). */
-enum bc_text { BC_TEXT_LINE = 0, BC_TEXT_MULTI = 1, BC_TEXT_OPAQUE = 2 };
+/* What a BC_F_STR field may hold (bc_field.text) is an enum bc_text (core.h); the default,
+ * BC_TEXT_LINE, is for every user-visible text. */
 
 /* One body field or query parameter. For BC_F_INT min/max bound the value; for BC_F_STR they
  * bound the length in UTF-8 characters; for BC_F_ARR the element count. min == max == 0 means
@@ -137,9 +132,9 @@ extern const bc_error_code bc_http_errors[];
 const bc_error_code *bc_http_error_find(const char *code);
 
 /* The response schemas of the API's routes (src/http/schemas.c). */
-extern const bc_schema bc_sc_user, bc_sc_admin_user, bc_sc_tokens, bc_sc_category, bc_sc_category_tree, bc_sc_product, bc_sc_product_page,
-    bc_sc_image, bc_sc_live, bc_sc_live_list, bc_sc_chat_history, bc_sc_cart, bc_sc_address, bc_sc_order,
-    bc_sc_order_page, bc_sc_pay_config, bc_sc_sbx_created, bc_sc_toss_payment, bc_sc_health, bc_sc_openapi;
+extern const bc_schema bc_sc_user, bc_sc_admin_user, bc_sc_tokens, bc_sc_category, bc_sc_category_tree, bc_sc_product,
+    bc_sc_product_page, bc_sc_image, bc_sc_live, bc_sc_live_list, bc_sc_chat_history, bc_sc_cart, bc_sc_address,
+    bc_sc_order, bc_sc_order_page, bc_sc_pay_config, bc_sc_sbx_created, bc_sc_toss_payment, bc_sc_health, bc_sc_openapi;
 
 /* Authenticator hook: verifies a bearer token; fills *out and returns BC_OK, or BC_EINVAL. */
 typedef int (*bc_auth_fn)(const char *token, bc_auth *out);

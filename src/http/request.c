@@ -504,65 +504,20 @@ static const char *msg_name(const char *s, char *out, size_t n)
     return out;
 }
 
-/* Decodes one UTF-8 sequence at s (RFC 3629: shortest form, no surrogates, <= U+10FFFF).
- * Returns its length and sets *cp, or 0 when invalid. */
-static size_t utf8_decode(const unsigned char *s, uint32_t *cp)
-{
-    if (s[0] < 0x80) {
-        *cp = s[0];
-        return 1;
-    }
-    size_t n = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
-    if (n == 0 || s[0] > 0xf4)
-        return 0;
-    uint32_t c = s[0] & (0x3f >> (n - 1));
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        c = (c << 6) | (s[i] & 0x3f);
-    }
-    static const uint32_t min_cp[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (c < min_cp[n] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-        return 0;
-    *cp = c;
-    return n;
-}
-
+/* The validator's text check: bc_utf8_check with the reason as a message (see http_int.h). */
 int bc_http_text_check(const char *s, size_t len, int kind, char *why, size_t whylen)
 {
-    const unsigned char *p = (const unsigned char *)s, *end = p + len;
+    uint32_t c = 0;
     size_t at = 0;
-    while (p < end) {
-        uint32_t c = 0;
-        unsigned char tmp[4] = {0}; /* padded copy: never reads past end */
-        size_t left = (size_t)(end - p);
-        memcpy(tmp, p, left < 4 ? left : 4);
-        size_t n = utf8_decode(tmp, &c);
-        if (n == 0 || n > left) {
-            snprintf(why, whylen, "is not valid UTF-8");
-            return BC_EINVAL;
-        }
-        at++;
-        int bad = 0;
-        if (kind != BC_TEXT_OPAQUE) {
-            if (c < 0x20)
-                bad = !(kind == BC_TEXT_MULTI && (c == '\n' || c == '\t'));
-            else if (c == 0x7f || (c >= 0x80 && c <= 0x9f))
-                bad = 1;
-            else if ((c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || c == 0x2028 || c == 0x2029)
-                bad = 1;
-        } else if (c == 0) {
-            bad = 1;
-        }
-        if (bad) {
-            snprintf(why, whylen,
-                     "must not contain control, bidi-control or line-separator characters (U+%04X at character %zu)",
-                     (unsigned)c, at);
-            return BC_EINVAL;
-        }
-        p += n;
-    }
-    return BC_OK;
+    if (bc_utf8_check(s, len, (enum bc_text)kind, &c, &at) == BC_OK)
+        return BC_OK;
+    if (c == UINT32_MAX)
+        snprintf(why, whylen, "is not valid UTF-8");
+    else
+        snprintf(why, whylen,
+                 "must not contain control, bidi-control or line-separator characters (U+%04X at character %zu)",
+                 (unsigned)c, at);
+    return BC_EINVAL;
 }
 
 /* 1 when v is one of f->enums (or f has none); else fills list with "a, b, c" and returns 0. */

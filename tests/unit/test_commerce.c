@@ -163,13 +163,13 @@ static void unsafe_text_rule(void **state)
     const char *ok[] = {
         "plain", "안녕하세요", "👨\u200d👩\u200d👧 👍🏻", "\u200f rlm and \u200e lrm", "❤️", ""};
     for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
-        assert_int_equal(bc_utf8_has_unsafe(ok[i], strlen(ok[i])), 0);
-    const char *bad[] = {"a\tb",        "a\nb",       "\x1b[31m",   "del\x7f",    "c1 \xc2\x85",
-                         "c1 \xc2\x9f", "rlo \u202e", "lre \u202a", "lri \u2066", "pdi \u2069"};
+        assert_int_equal(bc_utf8_check(ok[i], strlen(ok[i]), BC_TEXT_LINE, NULL, NULL), BC_OK);
+    const char *bad[] = {"a\tb",       "a\nb",       "\x1b[31m",   "del\x7f",    "c1 \xc2\x85", "c1 \xc2\x9f",
+                         "rlo \u202e", "lre \u202a", "lri \u2066", "pdi \u2069", "ls \u2028",   "ps \u2029"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
-        assert_int_equal(bc_utf8_has_unsafe(bad[i], strlen(bad[i])), 1);
+        assert_int_equal(bc_utf8_check(bad[i], strlen(bad[i]), BC_TEXT_LINE, NULL, NULL), BC_EINVAL);
     /* a sequence cut short at the end counts as unsafe */
-    assert_int_equal(bc_utf8_has_unsafe("\xea\xb0", 2), 1);
+    assert_int_equal(bc_utf8_check("\xea\xb0", 2, BC_TEXT_LINE, NULL, NULL), BC_EINVAL);
 }
 
 /* ---- store code against a temporary database ---- */
