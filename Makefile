@@ -2,15 +2,19 @@
 #   make run    install what is missing, build, start the whole demo platform
 #   make test   install what is missing, build (normal + ASan/UBSan), run every test
 #   make build  build build/broadcart
+#   make fuzz   build the libFuzzer targets (clang, ASan+UBSan) and run each for FUZZ_SECONDS (60)
 
 APT_PACKAGES = build-essential meson ninja-build pkg-config \
   libh2o-evloop-dev libwslay-dev libssl-dev zlib1g-dev libjansson-dev libsqlite3-dev sqlite3 libpq-dev \
   libsodium-dev libjwt-dev libcurl4-openssl-dev libhiredis-dev libcmocka-dev \
-  nginx libnginx-mod-rtmp ffmpeg chromium curl ca-certificates
+  nginx libnginx-mod-rtmp ffmpeg chromium curl ca-certificates \
+  clang libclang-rt-14-dev llvm
+# clang + libclang-rt-14-dev (libFuzzer and the sanitizer runtimes, only recommended by clang) build
+# the fuzz targets; llvm provides llvm-symbolizer for readable sanitizer reports.
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build build-asan web run test test-unit test-api test-e2e test-asan clean
+.PHONY: all deps build build-asan build-fuzz web run test test-unit test-api test-e2e test-asan fuzz clean
 
 all: build
 
@@ -36,6 +40,16 @@ build-asan: deps
 	@[ -f build-asan/build.ninja ] || meson setup build-asan --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
 	ninja -C build-asan
 
+build-fuzz: deps
+	@[ -f build-fuzz/build.ninja ] || CC=clang meson setup build-fuzz --buildtype=debugoptimized -Dfuzz=true \
+	  -Db_sanitize=address,undefined -Db_lundef=false
+	ninja -C build-fuzz
+
+# Every fuzz target for FUZZ_SECONDS seconds each (default 60), one after another.
+FUZZ_SECONDS ?= 60
+fuzz: build-fuzz
+	./scripts/fuzz.sh $(FUZZ_SECONDS)
+
 run: build
 	./scripts/run-demo.sh
 
@@ -56,4 +70,4 @@ test-asan: build-asan
 	BROADCART_BIN=build-asan/broadcart node --test --test-concurrency=1 tests/api/
 
 clean:
-	rm -rf build build-asan web/vendor
+	rm -rf build build-asan build-fuzz web/vendor
