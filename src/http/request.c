@@ -212,6 +212,31 @@ void bc_res_json(bc_req *r, int status, json_t *body)
     set_body(r, status, "application/json; charset=utf-8", s, strlen(s));
 }
 
+/* Replaces, in place, each byte that does not belong to a well-formed UTF-8 sequence (RFC 3629
+ * §4: no overlong forms, surrogates or code points above U+10FFFF) with '?'. Error messages may
+ * quote client bytes (e.g. jansson's "near '…'" cuts a multi-byte character) or be cut by
+ * vsnprintf, and jansson refuses to encode invalid UTF-8: the answer would become a 500. */
+static void utf8_scrub(char *s)
+{
+    unsigned char *p = (unsigned char *)s;
+    while (*p) {
+        size_t n = p[0] < 0x80                    ? 1
+                   : p[0] >= 0xC2 && p[0] <= 0xDF ? 2
+                   : (p[0] & 0xF0) == 0xE0        ? 3
+                   : p[0] >= 0xF0 && p[0] <= 0xF4 ? 4
+                                                  : 0,
+               i = 1;
+        while (i < n && (p[i] & 0xC0) == 0x80) /* stops at the NUL too */
+            i++;
+        if (n == 0 || i < n || (n == 3 && ((p[0] == 0xE0 && p[1] < 0xA0) || (p[0] == 0xED && p[1] >= 0xA0))) ||
+            (n == 4 && ((p[0] == 0xF0 && p[1] < 0x90) || (p[0] == 0xF4 && p[1] >= 0x90)))) {
+            *p++ = '?';
+            continue;
+        }
+        p += n;
+    }
+}
+
 void bc_res_error(bc_req *r, int status, const char *code, const char *fmt, ...)
 {
     char msg[512];
@@ -219,6 +244,7 @@ void bc_res_error(bc_req *r, int status, const char *code, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    utf8_scrub(msg);
     bc_res_json(r, status, json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg));
 }
 
