@@ -151,6 +151,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             extra[n] = 0;
         }
         (void)status; /* the handler would run only at 0; the accessors are safe either way */
+        if (status != 405)
+            for (int i = 0; i < r.nparams; i++) /* a {name} segment is never empty and never spans a '/' */
+                if (!*r.params[i].value || strchr(r.params[i].value, '/'))
+                    abort();
         fz_read_request(&r, extra);
         bc_req_cleanup(&r);
     }

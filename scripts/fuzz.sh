@@ -44,7 +44,7 @@ for t in $targets; do
   dictarg=
   [ -f "$dict" ] && dictarg="-dict=$dict"
   # shellcheck disable=SC2086
-  "$bin" -seed="$seed" -max_total_time="$secs" -timeout=25 -rss_limit_mb=2048 -print_final_stats=1 \
+  "$bin" -seed="$seed" -max_total_time="$secs" -max_len=8192 -timeout=25 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$tmp/$t/artifacts/" $dictarg "$tmp/$t/corpus" >"$tmp/$t/log" 2>&1
   rc=$?
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$tmp/$t/log" | tail -n 1)
