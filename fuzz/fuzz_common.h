@@ -49,10 +49,11 @@ int fz_authenticate(const char *token, bc_auth *out);
 
 /* What server.c's on_req does with a request before it would run the handler, in the same order
  * (route match, bc_req_init, body limit, loopback-only routes, authorisation, body schema).
- * Returns the HTTP status server.c would answer without the handler (404/405/413/403/401/400/
- * 415/422), or 0 when the handler would run; r is then initialised and must be released with
- * bc_req_cleanup (also when a status is returned, unless *routed is 0). ONE place for the
- * request checks: a new check in server.c/request.c is called from here. */
+ * Returns the HTTP status server.c would answer without the handler (404, 405, 413, 403, 401,
+ * 400, 422), or 0 when the handler would run. *routed is 1 when r was initialised (release it
+ * with bc_req_cleanup), 0 for 404. This is the ONE place for request checks: a check added to
+ * server.c or request.c (path bytes, framing, media type, query parameters) is called here, at
+ * the point where on_req calls it. */
 int fz_prepare_request(fz_hreq *h, bc_req *r, int *routed);
 
 /* Reads the request the way the handlers do: every path parameter (as text and as an id), the

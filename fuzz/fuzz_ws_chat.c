@@ -96,7 +96,8 @@ static void fz_chat_reset(void)
     pthread_mutex_unlock(&rate_lock);
 }
 
-static bc_http_loop fz_loop;
+static h2o_globalconf_t fz_config;
+static bc_http_loop fz_loop; /* one event loop, set up as loop_main in server.c sets it up */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -105,9 +106,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     bc_log_set_level(BC_LOG_ERROR);
     if (bc_config_load(&bc_cfg) != BC_OK)
         abort();
-    fz_loop.rooms = calloc(ROOM_BUCKETS, sizeof(room *));
-    if (!fz_loop.rooms)
-        abort();
+    h2o_config_init(&fz_config);
+    h2o_config_register_host(&fz_config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    h2o_context_init(&fz_loop.ctx, h2o_evloop_create(), &fz_config);
+    bc_ws_loop_init(&fz_loop);
     bc_http_register_ws(&chat_ws);
     return 0;
 }

@@ -86,8 +86,8 @@ static void reasons(void **state)
 static void malformed_json_with_korean_is_400(void **state)
 {
     (void)state;
-    static const bc_field f[] = {{"name", BC_F_STR, 1, 1, 5, NULL}, {NULL}};
-    static const bc_route route = {"POST", "/x", 0, 0, f, NULL, NULL, NULL, 200, NULL};
+    static const bc_field f[] = {{.name = "name", .type = BC_F_STR, .required = 1, .min = 1, .max = 5}, {NULL}};
+    static const bc_route route = {.method = "POST", .path = "/x", .body = f, .status = 200};
     const char *body = "{\"name\":\"\353\213\210\\\355\212\270\"}"; /* "니\트": an invalid escape */
     bc_req r;
     memset(&r, 0, sizeof r);
