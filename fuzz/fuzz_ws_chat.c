@@ -196,14 +196,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
     }
 
-    /* the close path of on_ws_message (arg NULL), without h2o's socket */
-    if (ws->joined)
-        leave_room(ws);
-    if (ws->route->on_close)
-        ws->route->on_close(ws);
-    wslay_event_context_free(ctx);
-    free(ws);
-    free(c);
+    /* h2o's close path: on_ws_message(conn, NULL) leaves the room, runs on_close and calls
+     * h2o_websocket_close, which frees the wslay context and the connection (c: conn is its
+     * first member) and closes no socket (sock is NULL, as before the 101 is sent) */
+    on_ws_message(&c->conn, NULL);
     fz_chat_reset();
     return 0;
 }
