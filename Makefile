@@ -3,6 +3,7 @@
 #   make test         install what is missing, build (normal + ASan/UBSan), run every test
 #   make build        build build/broadcart
 #   make env-example  regenerate deploy/broadcart.env.example from the settings table
+#   make fuzz         build the libFuzzer targets (clang, ASan+UBSan) and run each for FUZZ_SECONDS (60)
 
 # Debian 12 packages, by what needs them (each one is used; `make deps` installs the missing ones).
 # build: compiler, Meson/Ninja and the libraries meson.build links
@@ -13,7 +14,10 @@ APT_BUILD = build-essential meson ninja-build pkg-config \
 # script's health checks, TLS roots for npm and the payment gateway, openssl for the deploy
 # test's certificates (and the install steps' callback token)
 APT_RUN = nginx libnginx-mod-rtmp ffmpeg chromium curl ca-certificates openssl
-APT_PACKAGES = $(APT_BUILD) $(APT_RUN)
+# fuzz: clang + libclang-rt-14-dev (libFuzzer and the sanitizer runtimes, only recommended by
+# clang) build the fuzz targets; llvm provides llvm-symbolizer for readable sanitizer reports
+APT_FUZZ = clang libclang-rt-14-dev llvm
+APT_PACKAGES = $(APT_BUILD) $(APT_RUN) $(APT_FUZZ)
 
 # Node 18.15 or newer runs the tests (Debian 12's own nodejs is 18.20); installed from Debian when missing.
 NODE ?= node
@@ -21,7 +25,7 @@ NODE_TESTS = $(NODE) scripts/run-node-tests.mjs
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build build-asan web run test test-unit test-api test-e2e test-asan env-example clean
+.PHONY: all deps build build-asan build-fuzz web run test test-unit test-api test-e2e test-asan fuzz env-example clean
 
 all: build
 
@@ -51,10 +55,20 @@ build-asan: deps
 	@[ -f build-asan/build.ninja ] || meson setup build-asan --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
 	ninja -C build-asan
 
+build-fuzz: deps
+	@[ -f build-fuzz/build.ninja ] || CC=clang meson setup build-fuzz --buildtype=debugoptimized -Dfuzz=true \
+	  -Db_sanitize=address,undefined -Db_lundef=false
+	ninja -C build-fuzz
+
+# Every fuzz target for FUZZ_SECONDS seconds each (default 60), one after another.
+FUZZ_SECONDS ?= 60
+fuzz: build-fuzz
+	./scripts/fuzz.sh $(FUZZ_SECONDS)
+
 run: build
 	./scripts/run-demo.sh
 
-test: build build-asan
+test: build build-asan build-fuzz
 	./scripts/test-all.sh
 
 test-unit: build
@@ -75,4 +89,4 @@ env-example: build
 	./build/broadcart config --env > deploy/broadcart.env.example
 
 clean:
-	rm -rf build build-asan web/vendor
+	rm -rf build build-asan build-fuzz web/vendor

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Runs every test: C unit tests, API/WebSocket/streaming tests, browser tests, then the unit and
-# API tests again against the AddressSanitizer + UBSan build. Each step's output is shown as it
+# API tests again against the AddressSanitizer + UBSan build, then every libFuzzer target for
+# FUZZ_SECONDS (default 60) seconds under ASan + UBSan. Each step's output is shown as it
 # runs; at the end one line per step and the closing line "test-all: N passed, N failed, N skipped"
 # (tests counted over all steps; a step that reports no count counts as one). Exit status 1 when
 # any step failed.
@@ -54,6 +55,7 @@ step "API, WebSocket, streaming and deploy-file tests" "$NODE" scripts/run-node-
 step "browser tests (chromium)" "$NODE" scripts/run-node-tests.mjs tests/e2e/
 step "unit tests under ASan+UBSan" meson test -C build-asan --print-errorlogs
 step "API tests under ASan+UBSan" env BROADCART_BIN=build-asan/broadcart "$NODE" scripts/run-node-tests.mjs tests/api/
+step "fuzz targets under ASan+UBSan (${FUZZ_SECONDS:-60} s each)" ./scripts/fuzz.sh
 
 echo
 echo "test-all: $steps step(s), $failed_steps failed (node $("$NODE" --version 2>/dev/null || echo missing))"

@@ -88,6 +88,20 @@ static void on_signal(int sig)
     bc_http_stop();
 }
 
+/* Every module's route table, in one place (see app.h). */
+void bc_app_register_routes(void)
+{
+    bc_http_register(app_routes);
+    bc_http_register(bc_accounts_routes);
+    bc_http_register(bc_catalog_routes);
+    bc_http_register(bc_commerce_routes);
+    bc_http_register(bc_media_routes);
+    bc_http_register(bc_payments_routes);
+    bc_http_register(bc_sandbox_routes);
+    bc_http_register(bc_live_routes);
+    bc_http_register(bc_chat_routes);
+}
+
 int bc_app_serve(int with_rtmp, int demo)
 {
     bc_db *db = NULL;
@@ -116,15 +130,7 @@ int bc_app_serve(int with_rtmp, int demo)
         snprintf(bc_cfg.public_url, sizeof bc_cfg.public_url, "http://127.0.0.1:%d", bc_cfg.http_port);
 
     bc_http_set_authenticator(bc_token_verify);
-    bc_http_register(app_routes);
-    bc_http_register(bc_accounts_routes);
-    bc_http_register(bc_catalog_routes);
-    bc_http_register(bc_commerce_routes);
-    bc_http_register(bc_media_routes);
-    bc_http_register(bc_payments_routes);
-    bc_http_register(bc_sandbox_routes);
-    bc_http_register(bc_live_routes);
-    bc_http_register(bc_chat_routes);
+    bc_app_register_routes();
     bc_chat_init();
 
     if (with_rtmp) {

@@ -10,6 +10,9 @@
  * seeds demo data when demo is set, registers every route and serves until stopped. with_rtmp
  * starts nginx-rtmp as a child. Returns a process exit code (1 when any of these fails to start). */
 int bc_app_serve(int with_rtmp, int demo);
+/* Registers every module's route table with the http server (bc_http_register), once; the fuzz
+ * targets call it too, so they see exactly the routes the server serves. */
+void bc_app_register_routes(void);
 /* Opens and migrates the database at {data_dir}/broadcart.db; caller closes. BC_OK or BC_ERR. */
 int bc_app_open_db(bc_db **out);
 

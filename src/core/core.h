@@ -160,6 +160,9 @@ enum bc_text { BC_TEXT_LINE = 0, BC_TEXT_MULTI = 1, BC_TEXT_OPAQUE = 2 };
  * BC_EINVAL with *bad (when not NULL) set to the refused code point, or UINT32_MAX for invalid
  * UTF-8, and *at (when not NULL) to its 1-based character position. */
 int bc_utf8_check(const char *s, size_t n, enum bc_text kind, uint32_t *bad, size_t *at);
+/* Replaces, in place, each byte of the NUL-terminated s that does not belong to a well-formed
+ * UTF-8 sequence (RFC 3629 §4, as bc_utf8_check decodes it) with '?'. */
+void bc_utf8_scrub(char *s);
 
 /* Parses a decimal int64 in [min,max]; rejects trailing garbage. Returns BC_OK or BC_EINVAL. */
 int bc_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);

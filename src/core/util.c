@@ -295,6 +295,21 @@ static size_t utf8_decode(const unsigned char *s, size_t left, uint32_t *cp)
     return n;
 }
 
+/* Scrubs invalid UTF-8 (see core.h). */
+void bc_utf8_scrub(char *s)
+{
+    size_t len = strlen(s);
+    for (size_t i = 0; i < len;) {
+        uint32_t c;
+        size_t k = utf8_decode((unsigned char *)s + i, len - i, &c);
+        if (k == 0) {
+            s[i++] = '?';
+            continue;
+        }
+        i += k;
+    }
+}
+
 /* The one text rule (see core.h). */
 int bc_utf8_check(const char *text, size_t n, enum bc_text kind, uint32_t *bad, size_t *at)
 {

@@ -58,7 +58,7 @@ struct bc_req {
     const char *client_ip;        /* bc_req_client_ip, computed on first use */
     bc_db *db;
     const char *request_id; /* X-Request-Id of this request (incoming when sane, else generated) */
-    const char **qvals; /* validated query values, indexed like route->query (NULL = absent) */
+    const char **qvals;     /* validated query values, indexed like route->query (NULL = absent) */
     /* response */
     int res_set;
     int res_status;
@@ -128,6 +128,20 @@ bc_http_loop *bc_http_current_loop(void);
 /* Runs the account hook (bc_http_set_account_check) on auth; BC_OK when none is set. db NULL on
  * a loop thread. Returns the hook's code. */
 int bc_http_check_account(bc_db *db, bc_auth *auth);
+/* Looks up the HTTP/1 parser of libh2o-evloop behind the framing check (RFC 9112 §6.3) that
+ * server.c interposes as phr_parse_request. Call once before any request is parsed. BC_OK, or
+ * BC_ERR (logged) when the library's parser cannot be found. */
+int bc_http_framing_init(void);
+/* 0 when the request path, raw or percent-decoded (h2o's path_normalized), holds a C0 control
+ * byte or DEL (e.g. "X.png%00.html"): such a path names no resource and is answered 400 BAD_PATH
+ * before routing. Else 1. */
+int bc_http_path_ok(h2o_req_t *hreq);
+/* Runs the checks every routed request passes before its handler, in this order: body size
+ * (413 PAYLOAD_TOO_LARGE), loopback-only routes (403 FORBIDDEN), authorisation with auth and the
+ * route's roles (401/403), a JSON content type for a non-empty body on a route with a body schema
+ * (415 UNSUPPORTED_MEDIA_TYPE), then the query parameters and body (400/422). Returns BC_OK, or
+ * an error code with the error response set in r. */
+int bc_http_check_request(h2o_req_t *hreq, bc_req *r, const bc_route *route, bc_auth_fn auth);
 
 /* ws.c */
 void bc_ws_loop_init(bc_http_loop *loop);

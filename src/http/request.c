@@ -411,6 +411,9 @@ void bc_res_error(bc_req *r, int status, const char *code, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    /* messages may quote client bytes (jansson's "near '…'" can cut a multi-byte character) or be
+     * cut by vsnprintf, and jansson refuses to encode invalid UTF-8: the answer would be a 500 */
+    bc_utf8_scrub(msg);
     bc_res_json(r, status, json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg));
 }
 

@@ -251,8 +251,8 @@ int phr_parse_request(const char *buf, size_t len, const char **method, size_t *
     return te && cl ? -1 : rc;
 }
 
-/* Finds the library's phr_parse_request behind ours. BC_OK, or BC_ERR when it cannot. */
-static int framing_init(void)
+/* Finds the library's phr_parse_request behind ours (see http_int.h). */
+int bc_http_framing_init(void)
 {
     real_phr_parse_request = (phr_parse_request_fn)dlsym(RTLD_NEXT, "phr_parse_request");
     if (!real_phr_parse_request || real_phr_parse_request == phr_parse_request) {
@@ -680,6 +680,33 @@ static int json_content_type(h2o_req_t *hreq)
     return n > 17 && strncasecmp(v.base, "application/", 12) == 0 && strncasecmp(v.base + n - 5, "+json", 5) == 0;
 }
 
+/* 1 unless the path, raw or decoded, holds a control byte (see http_int.h). */
+int bc_http_path_ok(h2o_req_t *hreq)
+{
+    size_t plen = hreq->query_at != SIZE_MAX ? hreq->query_at : hreq->path.len;
+    return !has_ctl(hreq->path_normalized.base, hreq->path_normalized.len) && !has_ctl(hreq->path.base, plen);
+}
+
+/* The checks of a routed request before its handler, in order (see http_int.h). */
+int bc_http_check_request(h2o_req_t *hreq, bc_req *r, const bc_route *route, bc_auth_fn auth)
+{
+    if (hreq->entity.base && hreq->entity.len > route_max_body(route)) {
+        bc_res_error(r, 413, "PAYLOAD_TOO_LARGE", "request body exceeds %zu bytes", route_max_body(route));
+        return BC_EINVAL;
+    }
+    if ((route->flags & BC_RT_LOOPBACK) && !r->peer_loopback) {
+        bc_res_error(r, 403, "FORBIDDEN", "only reachable from loopback");
+        return BC_EFORBIDDEN;
+    }
+    if (bc_req_authorize(r, route, auth) != BC_OK)
+        return BC_EINVAL; /* 401/403 set */
+    if (route->body && r->body_len > 0 && !json_content_type(hreq)) {
+        bc_res_error(r, 415, "UNSUPPORTED_MEDIA_TYPE", "send the body as JSON with Content-Type application/json");
+        return BC_EINVAL;
+    }
+    return bc_req_validate_body(r, route); /* query and body: 400/422 set on failure */
+}
+
 /* OPTIONS (RFC 9110 §9.3.7): 204 with Allow; a CORS preflight from an allowed origin also gets the
  * Access-Control-Allow-Methods/-Headers/-Max-Age it asks for. */
 static void send_options(h2o_req_t *hreq, const char *allow)
@@ -709,7 +736,7 @@ static int handle(h2o_req_t *hreq, enum path_kind kind)
     int head = is_method(hreq, H2O_STRLIT("HEAD"));
 
     /* a decoded NUL or control byte in the path (e.g. X.png%00.html) names no resource of ours */
-    if (has_ctl(hreq->path_normalized.base, hreq->path_normalized.len) || has_ctl(path.base, plen)) {
+    if (!bc_http_path_ok(hreq)) {
         send_early_error(hreq, 400, "BAD_PATH", "the path holds a control character", NULL);
         return 0;
     }
@@ -769,15 +796,7 @@ static int handle(h2o_req_t *hreq, enum path_kind kind)
         bc_router_allow(path.base, plen, allow, sizeof allow);
         bc_res_error(r, 405, "METHOD_NOT_ALLOWED", "method not allowed on this path");
         bc_res_header(r, "Allow", allow); /* RFC 9110 §15.5.6 */
-    } else if (hreq->entity.base && hreq->entity.len > route_max_body(m.route)) {
-        bc_res_error(r, 413, "PAYLOAD_TOO_LARGE", "request body exceeds %zu bytes", route_max_body(m.route));
-    } else if ((m.route->flags & BC_RT_LOOPBACK) && !r->peer_loopback) {
-        bc_res_error(r, 403, "FORBIDDEN", "only reachable from loopback");
-    } else if (bc_req_authorize(r, m.route, S.auth) != BC_OK) {
-        /* 401/403 set */
-    } else if (m.route->body && r->body_len > 0 && !json_content_type(hreq)) {
-        bc_res_error(r, 415, "UNSUPPORTED_MEDIA_TYPE", "send the body as JSON with Content-Type application/json");
-    } else if (bc_req_validate_body(r, m.route) == BC_OK) {
+    } else if (bc_http_check_request(hreq, r, m.route, S.auth) == BC_OK) {
         if (m.route->flags & BC_RT_INLINE) {
             m.route->fn(r);
         } else {
@@ -905,7 +924,7 @@ int bc_http_run(const char *db_path)
         h2o_max = route_max + (1u << 20);
     S.config.max_request_entity_size = h2o_max;
     S.config.server_name = h2o_iovec_init(H2O_STRLIT("")); /* no Server header (no version banner) */
-    if (framing_init() != BC_OK || cors_init() != BC_OK)
+    if (bc_http_framing_init() != BC_OK || cors_init() != BC_OK)
         return BC_ERR;
     build_web_csp();
     bc_rand_token(rid_prefix, 8);

@@ -46,6 +46,30 @@ int bc_toss_cancel(const char *payment_key, const char *reason, int64_t cancel_a
  * Payment object, or 404 NOT_FOUND_PAYMENT. */
 int bc_toss_get(const char *payment_key, bc_pg_result *res);
 
+/* Parses a gateway answer: its HTTP status and body (len bytes, need not be NUL-terminated) into
+ * *res: res->body is the parsed JSON value (any JSON type), or NULL when the body is empty or not
+ * JSON (a proxy's HTML error page, a truncated answer). Pure (no I/O); toss_call uses it. Caller
+ * owns res->body. Returns BC_OK, or BC_EINVAL when res is NULL. */
+int bc_toss_parse_response(int http_status, const char *data, size_t len, bc_pg_result *res);
+
+/* What a confirm answer means for an order (payments_api.c acts on it). */
+enum bc_toss_verdict {
+    BC_TOSS_APPROVED = 0,  /* 2xx Payment: status "DONE", integer totalAmount == amount, paymentKey equal or absent */
+    BC_TOSS_DECLINED,      /* any other status below 500 (Toss {code, message}: card refused, bad request…) */
+    BC_TOSS_GATEWAY_ERROR, /* status 0 (unreachable) or 5xx: outcome unknown */
+    BC_TOSS_UNEXPECTED,    /* 2xx that is not the approved payment asked for */
+};
+typedef struct bc_toss_answer {
+    enum bc_toss_verdict verdict;
+    const char *code, *message; /* Toss error code and message (borrowed from res->body), or NULL */
+    const char *status;         /* Payment.status (borrowed), or NULL */
+    const char *method;         /* Payment.method (borrowed), or NULL */
+    int64_t approved_at;        /* Payment.approvedAt (ISO 8601) as UTC ms; 0 when absent or malformed */
+} bc_toss_answer;
+/* Reads the answer to bc_toss_confirm(payment_key, …, amount KRW) into *out (strings borrowed from
+ * res->body: valid while it is). Pure; accepts any res->body (NULL, non-objects, wrong types). */
+void bc_toss_read_confirm(const bc_pg_result *res, const char *payment_key, int64_t amount, bc_toss_answer *out);
+
 /* Broadcart's payment endpoints under /api/v1/payments (payments_api.c). */
 extern const bc_route bc_payments_routes[];
 /* The sandbox gateway under /sandbox-pg/ (sandbox.c; see docs/CONTRACT.md "Payments"): the fake

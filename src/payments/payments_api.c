@@ -132,38 +132,29 @@ static void h_confirm(bc_req *req)
         bc_res_error(req, 422, "VALIDATION_FAILED", "'payment_key' is not a valid payment key");
         goto out;
     }
-    if (rc != BC_OK || res.http_status == 0 || res.http_status >= 500) {
-        const char *gmsg = json_string_value(json_object_get(res.body, "message"));
-        send_gateway_error(req, 502, "PAYMENT_GATEWAY_ERROR", gmsg ? gmsg : "the payment gateway could not be reached",
-                           json_string_value(json_object_get(res.body, "code")));
+    bc_toss_answer ans;
+    bc_toss_read_confirm(&res, payment_key, h.amount, &ans);
+    if (rc != BC_OK || ans.verdict == BC_TOSS_GATEWAY_ERROR) { /* unreachable: status 0 */
+        send_gateway_error(req, 502, "PAYMENT_GATEWAY_ERROR",
+                           ans.message ? ans.message : "the payment gateway could not be reached", ans.code);
         goto out;
     }
-    if (res.http_status < 200 || res.http_status >= 300) {
-        const char *gcode = json_string_value(json_object_get(res.body, "code"));
-        const char *gmsg = json_string_value(json_object_get(res.body, "message"));
+    if (ans.verdict == BC_TOSS_DECLINED) {
         char msg[400];
-        snprintf(msg, sizeof msg, "%s: %s", gcode ? gcode : "DECLINED", gmsg ? gmsg : "the payment was declined");
-        send_gateway_error(req, 402, "PAYMENT_DECLINED", msg, gcode ? gcode : "DECLINED");
+        snprintf(msg, sizeof msg, "%s: %s", ans.code ? ans.code : "DECLINED",
+                 ans.message ? ans.message : "the payment was declined");
+        send_gateway_error(req, 402, "PAYMENT_DECLINED", msg, ans.code ? ans.code : "DECLINED");
         goto out;
     }
-    const char *gstatus = json_string_value(json_object_get(res.body, "status"));
-    json_t *total = json_object_get(res.body, "totalAmount");
-    const char *gkey = json_string_value(json_object_get(res.body, "paymentKey"));
-    if (!gstatus || strcmp(gstatus, "DONE") != 0 || !json_is_integer(total) || json_integer_value(total) != h.amount ||
-        (gkey && strcmp(gkey, payment_key) != 0)) {
+    if (ans.verdict != BC_TOSS_APPROVED) {
         bc_log_error("payments", "order %s: unexpected confirm answer (status %s)", h.order_id,
-                     gstatus ? gstatus : "?");
+                     ans.status ? ans.status : "?");
         send_gateway_error(req, 502, "PAYMENT_GATEWAY_ERROR", "the payment gateway answered with an unexpected payment",
                            NULL);
         goto out;
     }
-    int64_t approved = 0;
-    const char *approved_s = json_string_value(json_object_get(res.body, "approvedAt"));
-    if (!approved_s || bc_time_parse(approved_s, &approved) != BC_OK)
-        approved = 0;
     raw = json_dumps(res.body, JSON_COMPACT);
-    rc = bc_order_mark_paid(db, h.id, payment_key, h.amount, json_string_value(json_object_get(res.body, "method")),
-                            approved, raw);
+    rc = bc_order_mark_paid(db, h.id, payment_key, h.amount, ans.method, ans.approved_at, raw);
     if (rc == BC_ECONFLICT) {
         /* lost a race: a concurrent confirm already paid it (same key: fine) or it expired /
          * was canceled meanwhile (then the money goes back) */

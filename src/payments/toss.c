@@ -183,13 +183,9 @@ static int toss_call(const char *method, const char *path, const char *body, con
     }
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    res->http_status = (int)status;
-    if (buf.len) {
-        json_error_t jerr;
-        res->body = json_loadb(buf.data, buf.len, 0, &jerr);
-        if (!res->body)
-            bc_log_warn("toss", "%s %s: HTTP %ld with a body that is not JSON", method, path, status);
-    }
+    bc_toss_parse_response((int)status, buf.data, buf.len, res);
+    if (buf.len && !res->body)
+        bc_log_warn("toss", "%s %s: HTTP %ld with a body that is not JSON", method, path, status);
     if (status >= 400) {
         const char *code = json_string_value(json_object_get(res->body, "code"));
         bc_log_info("toss", "%s %s: HTTP %ld %s", method, path, status, code ? code : "");
@@ -199,6 +195,45 @@ out:
     curl_slist_free_all(headers);
     free(buf.data);
     return rc;
+}
+
+int bc_toss_parse_response(int http_status, const char *data, size_t len, bc_pg_result *res)
+{
+    json_error_t jerr;
+    if (!res)
+        return BC_EINVAL;
+    res->http_status = http_status;
+    res->body = data && len ? json_loadb(data, len, 0, &jerr) : NULL;
+    return BC_OK;
+}
+
+void bc_toss_read_confirm(const bc_pg_result *res, const char *payment_key, int64_t amount, bc_toss_answer *out)
+{
+    json_t *b = res->body;
+    memset(out, 0, sizeof *out);
+    out->code = json_string_value(json_object_get(b, "code"));
+    out->message = json_string_value(json_object_get(b, "message"));
+    out->status = json_string_value(json_object_get(b, "status"));
+    out->method = json_string_value(json_object_get(b, "method"));
+    if (res->http_status == 0 || res->http_status >= 500) {
+        out->verdict = BC_TOSS_GATEWAY_ERROR;
+        return;
+    }
+    if (res->http_status < 200 || res->http_status >= 300) {
+        out->verdict = BC_TOSS_DECLINED;
+        return;
+    }
+    json_t *total = json_object_get(b, "totalAmount");
+    const char *key = json_string_value(json_object_get(b, "paymentKey"));
+    if (!out->status || strcmp(out->status, "DONE") != 0 || !json_is_integer(total) ||
+        json_integer_value(total) != amount || (key && (!payment_key || strcmp(key, payment_key) != 0))) {
+        out->verdict = BC_TOSS_UNEXPECTED;
+        return;
+    }
+    const char *approved = json_string_value(json_object_get(b, "approvedAt"));
+    if (!approved || bc_time_parse(approved, &out->approved_at) != BC_OK)
+        out->approved_at = 0;
+    out->verdict = BC_TOSS_APPROVED;
 }
 
 /* Percent-encodes s for one path segment into out (size >= 3*strlen+1). Returns BC_EINVAL when it

@@ -183,11 +183,48 @@ static void busy_has_retry_after(void **state)
     bc_req_cleanup(&r);
 }
 
+/* Found by fuzz_body_schema: jansson's error text quotes the input around the error and can cut a
+ * multi-byte character; the 400 became a 500 because the message was not valid UTF-8. */
+static void malformed_json_with_korean_is_400(void **state)
+{
+    (void)state;
+    static const bc_field f[] = {{.name = "name", .type = BC_F_STR, .required = 1, .min = 1, .max = 5}, {NULL}};
+    static const bc_route route = {.method = "POST", .path = "/x", .body = f, .status = 200};
+    const char *body = "{\"name\":\"\353\213\210\\\355\212\270\"}"; /* "니\트": an invalid escape */
+    bc_req r;
+    memset(&r, 0, sizeof r);
+    r.arena = bc_arena_create();
+    r.body = body;
+    r.body_len = strlen(body);
+    assert_int_equal(bc_req_validate_body(&r, &route), BC_EINVAL);
+    assert_int_equal(r.res_status, 400);
+    assert_non_null(strstr(r.res_body, "\"INVALID_JSON\""));
+    bc_req_cleanup(&r);
+
+    /* a message cut by the 512-byte buffer in the middle of a character, and stray bytes */
+    char long_text[700];
+    for (size_t i = 0; i + 3 < sizeof long_text; i += 3)
+        memcpy(long_text + i, "\352\260\200", 3); /* 가 */
+    long_text[sizeof long_text - 1] = 0;
+    memset(&r, 0, sizeof r);
+    r.arena = bc_arena_create();
+    bc_res_error(&r, 422, "VALIDATION_FAILED", "x%s", long_text);
+    assert_int_equal(r.res_status, 422);
+    bc_req_cleanup(&r);
+    memset(&r, 0, sizeof r);
+    r.arena = bc_arena_create();
+    bc_res_error(&r, 422, "VALIDATION_FAILED", "'%s' \300\257 \355\240\200 \364\220\200\200 ok", "\377");
+    assert_int_equal(r.res_status, 422);
+    assert_non_null(strstr(r.res_body, "\"'?' ?? ??? ???? ok\""));
+    bc_req_cleanup(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(patterns),   cmocka_unit_test(validation), cmocka_unit_test(nested_fields),
         cmocka_unit_test(text_kinds), cmocka_unit_test(reasons), cmocka_unit_test(busy_has_retry_after),
+        cmocka_unit_test(malformed_json_with_korean_is_400),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
