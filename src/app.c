@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "accounts/accounts.h"
+#include "bus/bus.h"
 #include "catalog/catalog.h"
 #include "chat/chat.h"
 #include "commerce/commerce.h"
@@ -132,6 +133,8 @@ int bc_app_serve(int with_rtmp, int demo)
     bc_http_set_authenticator(bc_token_verify);
     bc_app_register_routes();
     bc_chat_init();
+    if (bc_cfg.redis_url[0] && bc_bus_start(bc_cfg.redis_url) != BC_OK)
+        goto out;
 
     if (with_rtmp) {
         if (bc_cfg.http_port == 0) {

@@ -394,7 +394,7 @@ static void publish_viewers(vroom *r, int64_t now)
 {
     char buf[64];
     int len = snprintf(buf, sizeof buf, "{\"type\":\"viewers\",\"count\":%d}", bc_hub_count(r->id));
-    bc_hub_publish(r->id, buf, (size_t)len);
+    bc_hub_send_local(r->id, buf, (size_t)len); /* each instance sends its own (cluster-wide) sum */
     r->last_ms = now;
     r->dirty = 0;
 }

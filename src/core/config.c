@@ -118,6 +118,9 @@ static const cfg_row rows[] = {
     STR_ROW("BROADCART_CORS_ORIGINS", cors_origins, "",
             "Browser origins allowed to call the API cross-origin (CORS, Fetch standard): comma-separated "
             "scheme://host[:port] values, or * for any; empty = none (OPTIONS still answers 204 with Allow)"),
+    STR_ROW("BROADCART_REDIS_URL", redis_url, "",
+            "Redis that relays the live rooms between instances, redis://[[user]:password@]host[:port][/db] "
+            "(chat, pin and status events, viewer counts); empty = one instance, rooms in this process only"),
 };
 
 /* 1 when `value` is one of the row's choices (or the row takes any text). */

@@ -89,6 +89,7 @@ typedef struct bc_config {
     char nginx_bin[256];           /* BROADCART_NGINX, path, default /usr/sbin/nginx */
     char log_level[16];            /* BROADCART_LOG_LEVEL, debug|info|warn|error, default info */
     char cors_origins[1024];       /* BROADCART_CORS_ORIGINS, comma-separated origins or *, default none */
+    char redis_url[512];           /* BROADCART_REDIS_URL, redis://..., default "" (rooms in this process only) */
 } bc_config;
 
 /* One row of the settings table: name, default (as text), unit, description, and for a choice

@@ -254,11 +254,30 @@ void bc_ws_send(bc_ws *ws, const char *text, size_t len);
 void bc_ws_join(bc_ws *ws, int64_t room);
 /* Sends text to every connection in room on every loop; callable from any thread. The text
  * is copied once and shared by all loops. A connection that cannot take it within its queue
- * bound is closed (1008) as with bc_ws_send. */
+ * bound is closed (1008) as with bc_ws_send. With a relay set (bc_hub_set_relay: the bus, when
+ * BROADCART_REDIS_URL is set) the text is also handed to it once, for the other instances. */
 void bc_hub_publish(int64_t room, const char *text, size_t len);
-/* Current number of connections in room across all loops. */
+/* As bc_hub_publish, but to this instance's connections only (never relayed): for frames each
+ * instance computes itself (viewer counts) and for events received from other instances. */
+void bc_hub_send_local(int64_t room, const char *text, size_t len);
+/* Current number of connections in room: this instance's, plus the other instances' count when a
+ * remote-count source is set (bc_hub_set_remote_count). */
 int bc_hub_count(int64_t room);
-/* Called (on some loop thread) after a room's count changed. */
+/* Number of connections in room on this instance only (all loops). */
+int bc_hub_local_count(int64_t room);
+/* Calls fn(room, count, arg) for every room with connections on this instance, under the hub's
+ * count lock: fn must be quick and must not call back into the hub. */
+void bc_hub_each_local_count(void (*fn)(int64_t room, int count, void *arg), void *arg);
+/* Called (on some loop thread, or the bus thread for a remote change) after a room's count changed. */
 void bc_hub_on_count(void (*fn)(int64_t room, int count));
+/* Tells the count hook that room's total changed for a reason outside this instance (the bus:
+ * another instance's count changed or expired). Any thread. */
+void bc_hub_count_changed(int64_t room);
+/* Sets, before the loops serve, the function bc_hub_publish hands every text to (NULL = none). It
+ * must copy what it keeps and return quickly (any thread). */
+void bc_hub_set_relay(void (*fn)(int64_t room, const char *text, size_t len));
+/* Sets, before the loops serve, the source of the other instances' count in a room (NULL = none);
+ * any thread, quick, must not call back into the hub. */
+void bc_hub_set_remote_count(int (*fn)(int64_t room));
 
 #endif

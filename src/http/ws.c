@@ -80,6 +80,8 @@ typedef struct count_entry {
 static const bc_ws_route *ws_routes[MAX_WS_ROUTES];
 static int nws_routes;
 static void (*count_cb)(int64_t room, int count);
+static void (*relay_fn)(int64_t room, const char *text, size_t len);
+static int (*remote_count_fn)(int64_t room);
 static pthread_mutex_t count_lock = PTHREAD_MUTEX_INITIALIZER;
 static count_entry *counts[ROOM_BUCKETS];
 
@@ -90,6 +92,8 @@ void bc_http_register_ws(const bc_ws_route *route)
 }
 
 void bc_hub_on_count(void (*fn)(int64_t room, int count)) { count_cb = fn; }
+void bc_hub_set_relay(void (*fn)(int64_t room, const char *text, size_t len)) { relay_fn = fn; }
+void bc_hub_set_remote_count(int (*fn)(int64_t room)) { remote_count_fn = fn; }
 void bc_ws_set_data(bc_ws *ws, void *data) { ws->data = data; }
 void *bc_ws_data(bc_ws *ws) { return ws->data; }
 
@@ -117,7 +121,7 @@ static int count_add(int64_t id, int delta)
     return n;
 }
 
-int bc_hub_count(int64_t id)
+int bc_hub_local_count(int64_t id)
 {
     int n = 0;
     pthread_mutex_lock(&count_lock);
@@ -126,6 +130,29 @@ int bc_hub_count(int64_t id)
             n = e->count;
     pthread_mutex_unlock(&count_lock);
     return n;
+}
+
+int bc_hub_count(int64_t id)
+{
+    int n = bc_hub_local_count(id);
+    if (remote_count_fn)
+        n += remote_count_fn(id);
+    return n;
+}
+
+void bc_hub_each_local_count(void (*fn)(int64_t room, int count, void *arg), void *arg)
+{
+    pthread_mutex_lock(&count_lock);
+    for (int b = 0; b < ROOM_BUCKETS; b++)
+        for (count_entry *e = counts[b]; e; e = e->next)
+            fn(e->room, e->count, arg);
+    pthread_mutex_unlock(&count_lock);
+}
+
+void bc_hub_count_changed(int64_t id)
+{
+    if (count_cb)
+        count_cb(id, bc_hub_count(id));
 }
 
 static room *room_get(bc_http_loop *loop, int64_t id, int create)
@@ -273,6 +300,13 @@ void bc_ws_send(bc_ws *ws, const char *text, size_t len)
 }
 
 void bc_hub_publish(int64_t id, const char *text, size_t len)
+{
+    bc_hub_send_local(id, text, len);
+    if (relay_fn)
+        relay_fn(id, text, len);
+}
+
+void bc_hub_send_local(int64_t id, const char *text, size_t len)
 {
     int n;
     bc_http_loop *loops = bc_http_loops(&n);

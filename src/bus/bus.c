@@ -1,0 +1,661 @@
+/* The Redis bus (see bus.h). One thread owns the connections; callers only touch the bounded
+ * queue (q_lock) and the remote-count table (r_lock). */
+#include "bus.h"
+
+#include "../core/core.h"
+#include "../http/http.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <hiredis/hiredis.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define TICK_MS 100          /* local counts are compared with the announced ones this often */
+#define ANNOUNCE_MS 1000     /* every count (and a heartbeat) is re-announced this often */
+#define ECHO_TIMEOUT_MS 5000 /* no echo of our own heartbeat for this long: the subscription is dead */
+#define BACKOFF_MIN_MS 100
+#define BACKOFF_MAX_MS 2000
+#define IO_TIMEOUT_MS 1000 /* connect and command timeout (bus thread only) */
+#define FLUSH_BATCH 256    /* events pipelined per round trip */
+#define BUCKETS 256
+#define MAX_ROOMS_CHANGED 256 /* rooms whose remote count expired, notified per tick */
+
+/* ---- URL and message framing (pure) ---- */
+
+int bc_bus_parse_url(const char *url, bc_bus_url *out)
+{
+    static const char scheme[] = "redis://";
+    memset(out, 0, sizeof *out);
+    out->port = 6379;
+    if (!url || strncmp(url, scheme, sizeof scheme - 1) != 0)
+        return BC_EINVAL;
+    const char *p = url + sizeof scheme - 1;
+    const char *end = p + strcspn(p, "/?#");
+    const char *at = NULL;
+    for (const char *q = p; q < end; q++)
+        if (*q == '@')
+            at = q; /* the last @ ends the user info */
+    if (at) {
+        const char *colon = memchr(p, ':', (size_t)(at - p));
+        if (!colon)
+            return BC_EINVAL; /* redis://password@host is ambiguous: require redis://:password@host */
+        size_t ul = (size_t)(colon - p), pl = (size_t)(at - colon - 1);
+        if (ul >= sizeof out->user || pl >= sizeof out->password || pl == 0)
+            return BC_EINVAL;
+        memcpy(out->user, p, ul);
+        memcpy(out->password, colon + 1, pl);
+        p = at + 1;
+    }
+    const char *hend;
+    if (*p == '[') {
+        hend = memchr(p, ']', (size_t)(end - p));
+        if (!hend)
+            return BC_EINVAL;
+        p++;
+    } else {
+        hend = p;
+        while (hend < end && *hend != ':')
+            hend++;
+    }
+    size_t hl = (size_t)(hend - p);
+    if (hl == 0 || hl >= sizeof out->host)
+        return BC_EINVAL;
+    memcpy(out->host, p, hl);
+    for (size_t i = 0; i < hl; i++)
+        if ((unsigned char)out->host[i] <= ' ' || out->host[i] == '@' || out->host[i] == '[')
+            return BC_EINVAL;
+    p = hend + (*hend == ']');
+    if (p < end && *p == ':') {
+        long port = 0;
+        p++;
+        if (p == end)
+            return BC_EINVAL;
+        for (; p < end; p++) {
+            if (*p < '0' || *p > '9' || (port = port * 10 + (*p - '0')) > 65535)
+                return BC_EINVAL;
+        }
+        if (port < 1)
+            return BC_EINVAL;
+        out->port = (int)port;
+    } else if (p != end) {
+        return BC_EINVAL;
+    }
+    if (*end == '/') {
+        long db = 0;
+        const char *q = end + 1;
+        for (; *q && *q != '?' && *q != '#'; q++)
+            if (*q < '0' || *q > '9' || (db = db * 10 + (*q - '0')) > 1000000)
+                return BC_EINVAL;
+        out->db = (int)db;
+        end = q;
+    }
+    if (*end != 0)
+        return BC_EINVAL; /* no query options understood yet */
+    return BC_OK;
+}
+
+size_t bc_bus_format(char *buf, size_t cap, const char *instance, char kind, int64_t room, const char *payload,
+                     size_t len)
+{
+    char head[64];
+    int hl = snprintf(head, sizeof head, "1 %.*s %c %" PRId64 " ", BC_BUS_INSTANCE_LEN, instance, kind, room);
+    size_t need = (size_t)hl + len;
+    if (need <= cap) {
+        memcpy(buf, head, (size_t)hl);
+        if (len)
+            memcpy(buf + hl, payload, len);
+    }
+    return need;
+}
+
+static int is_alnum(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+int bc_bus_parse(const char *data, size_t len, bc_bus_msg *out)
+{
+    size_t i = 0;
+    if (len < 2 || data[0] != '1' || data[1] != ' ')
+        return BC_EINVAL;
+    i = 2;
+    if (len < i + BC_BUS_INSTANCE_LEN + 1)
+        return BC_EINVAL;
+    for (size_t k = 0; k < BC_BUS_INSTANCE_LEN; k++)
+        if (!is_alnum(data[i + k]))
+            return BC_EINVAL;
+    memcpy(out->instance, data + i, BC_BUS_INSTANCE_LEN);
+    out->instance[BC_BUS_INSTANCE_LEN] = 0;
+    i += BC_BUS_INSTANCE_LEN;
+    if (data[i++] != ' ' || i + 2 > len)
+        return BC_EINVAL;
+    out->kind = data[i++];
+    if (out->kind != BC_BUS_EVENT && out->kind != BC_BUS_COUNT && out->kind != BC_BUS_HEARTBEAT)
+        return BC_EINVAL;
+    if (data[i++] != ' ')
+        return BC_EINVAL;
+    int64_t room = 0;
+    size_t digits = 0;
+    for (; i < len && data[i] >= '0' && data[i] <= '9'; i++, digits++) {
+        if (digits >= 18)
+            return BC_EINVAL; /* ids stay below 10^18 */
+        room = room * 10 + (data[i] - '0');
+    }
+    if (digits == 0 || i >= len || data[i] != ' ')
+        return BC_EINVAL;
+    i++;
+    out->room = room;
+    out->payload = data + i;
+    out->len = len - i;
+    return BC_OK;
+}
+
+/* ---- state ---- */
+
+typedef struct qitem {
+    size_t len;
+    char data[];
+} qitem;
+
+typedef struct remote {
+    char instance[BC_BUS_INSTANCE_LEN + 1];
+    int64_t room;
+    int count;
+    int64_t seen_ms;
+    struct remote *next;
+} remote;
+
+typedef struct announced {
+    int64_t room;
+    int count;
+    unsigned gen;
+    struct announced *next;
+} announced;
+
+static bc_bus_url cfg_url;
+static char self_id[BC_BUS_INSTANCE_LEN + 1];
+static atomic_int bus_up;
+static atomic_uint_fast64_t n_published, n_dropped, n_received;
+
+static pthread_mutex_t q_lock = PTHREAD_MUTEX_INITIALIZER;
+static qitem *queue[BC_BUS_QUEUE_MAX];
+static size_t q_head, q_len;
+static int wake_fd[2] = {-1, -1};
+
+static pthread_mutex_t r_lock = PTHREAD_MUTEX_INITIALIZER;
+static remote *remotes[BUCKETS];
+
+/* bus thread only */
+static redisContext *sub, *pub;
+static announced *ann[BUCKETS];
+static unsigned ann_gen;
+static int pending_replies;
+
+static size_t bucket(int64_t room) { return (size_t)((uint64_t)room * 11400714819323198485ull >> 56) % BUCKETS; }
+
+void bc_bus_stats(uint64_t *published, uint64_t *dropped, uint64_t *received)
+{
+    *published = atomic_load(&n_published);
+    *dropped = atomic_load(&n_dropped);
+    *received = atomic_load(&n_received);
+}
+
+/* ---- hub hooks (any thread) ---- */
+
+static void relay(int64_t room, const char *text, size_t len)
+{
+    if (!atomic_load(&bus_up)) {
+        atomic_fetch_add(&n_dropped, 1);
+        return;
+    }
+    size_t need = bc_bus_format(NULL, 0, self_id, BC_BUS_EVENT, room, text, len);
+    qitem *it = malloc(sizeof *it + need);
+    if (!it) {
+        atomic_fetch_add(&n_dropped, 1);
+        return;
+    }
+    it->len = bc_bus_format(it->data, need, self_id, BC_BUS_EVENT, room, text, len);
+    pthread_mutex_lock(&q_lock);
+    int full = q_len >= BC_BUS_QUEUE_MAX, was_empty = q_len == 0;
+    if (!full) {
+        queue[(q_head + q_len) % BC_BUS_QUEUE_MAX] = it;
+        q_len++;
+    }
+    pthread_mutex_unlock(&q_lock);
+    if (full) {
+        free(it);
+        atomic_fetch_add(&n_dropped, 1);
+        return;
+    }
+    if (was_empty) {
+        char b = 1;
+        ssize_t w = write(wake_fd[1], &b, 1); /* non-blocking; a full pipe already wakes the thread */
+        (void)w;
+    }
+}
+
+static int remote_count(int64_t room)
+{
+    int n = 0;
+    int64_t now = bc_now_ms();
+    pthread_mutex_lock(&r_lock);
+    for (remote *r = remotes[bucket(room)]; r; r = r->next)
+        if (r->room == room && now - r->seen_ms <= BC_BUS_COUNT_TTL_MS)
+            n += r->count;
+    pthread_mutex_unlock(&r_lock);
+    return n;
+}
+
+/* Records instance's count in room; returns 1 when the total changed. */
+static int remote_set(const char *instance, int64_t room, int count, int64_t now)
+{
+    int changed = 0;
+    pthread_mutex_lock(&r_lock);
+    remote **pp = &remotes[bucket(room)], *r;
+    while ((r = *pp) && (r->room != room || strcmp(r->instance, instance) != 0))
+        pp = &r->next;
+    if (count == 0) {
+        if (r) {
+            *pp = r->next;
+            free(r);
+            changed = 1;
+        }
+    } else if (r) {
+        changed = r->count != count;
+        r->count = count;
+        r->seen_ms = now;
+    } else if ((r = calloc(1, sizeof *r))) {
+        memcpy(r->instance, instance, sizeof r->instance);
+        r->room = room;
+        r->count = count;
+        r->seen_ms = now;
+        r->next = remotes[bucket(room)];
+        remotes[bucket(room)] = r;
+        changed = 1;
+    }
+    pthread_mutex_unlock(&r_lock);
+    return changed;
+}
+
+/* Forgets counts not re-announced within the TTL and notifies their rooms. */
+static void remote_sweep(int64_t now)
+{
+    int64_t rooms[MAX_ROOMS_CHANGED];
+    int n = 0;
+    pthread_mutex_lock(&r_lock);
+    for (int b = 0; b < BUCKETS && n < MAX_ROOMS_CHANGED; b++) {
+        for (remote **pp = &remotes[b], *r; (r = *pp) && n < MAX_ROOMS_CHANGED;) {
+            if (now - r->seen_ms > BC_BUS_COUNT_TTL_MS) {
+                rooms[n++] = r->room;
+                *pp = r->next;
+                free(r);
+            } else {
+                pp = &r->next;
+            }
+        }
+    }
+    pthread_mutex_unlock(&r_lock);
+    for (int i = 0; i < n; i++)
+        bc_hub_count_changed(rooms[i]);
+}
+
+/* ---- bus thread ---- */
+
+static void close_conns(void)
+{
+    if (sub)
+        redisFree(sub);
+    if (pub)
+        redisFree(pub);
+    sub = pub = NULL;
+    pending_replies = 0;
+    atomic_store(&bus_up, 0);
+}
+
+static void drop_queue(void)
+{
+    pthread_mutex_lock(&q_lock);
+    while (q_len > 0) {
+        free(queue[q_head]);
+        q_head = (q_head + 1) % BC_BUS_QUEUE_MAX;
+        q_len--;
+        atomic_fetch_add(&n_dropped, 1);
+    }
+    pthread_mutex_unlock(&q_lock);
+}
+
+/* Connects one context with timeouts and AUTH. Returns it, or NULL with err filled. */
+static redisContext *connect_one(char *err, size_t errlen)
+{
+    struct timeval tv = {IO_TIMEOUT_MS / 1000, (IO_TIMEOUT_MS % 1000) * 1000};
+    redisContext *c = redisConnectWithTimeout(cfg_url.host, cfg_url.port, tv);
+    redisReply *rep = NULL;
+    if (!c || c->err) {
+        snprintf(err, errlen, "%s", c ? c->errstr : "out of memory");
+        goto fail;
+    }
+    if (redisSetTimeout(c, tv) != REDIS_OK) {
+        snprintf(err, errlen, "cannot set a timeout");
+        goto fail;
+    }
+    if (cfg_url.password[0]) {
+        rep = cfg_url.user[0] ? redisCommand(c, "AUTH %s %s", cfg_url.user, cfg_url.password)
+                              : redisCommand(c, "AUTH %s", cfg_url.password);
+        if (!rep || rep->type == REDIS_REPLY_ERROR) {
+            snprintf(err, errlen, "AUTH: %s", rep ? rep->str : c->errstr);
+            goto fail;
+        }
+        freeReplyObject(rep);
+    }
+    return c;
+fail:
+    if (rep)
+        freeReplyObject(rep);
+    if (c)
+        redisFree(c);
+    return NULL;
+}
+
+static int open_conns(char *err, size_t errlen)
+{
+    redisReply *rep = NULL;
+    if (!(sub = connect_one(err, errlen)) || !(pub = connect_one(err, errlen)))
+        goto fail;
+    rep = redisCommand(sub, "SUBSCRIBE %s", BC_BUS_CHANNEL);
+    if (!rep || rep->type != REDIS_REPLY_ARRAY) {
+        snprintf(err, errlen, "SUBSCRIBE: %s", rep && rep->type == REDIS_REPLY_ERROR ? rep->str : sub->errstr);
+        goto fail;
+    }
+    freeReplyObject(rep);
+    atomic_store(&bus_up, 1);
+    return BC_OK;
+fail:
+    if (rep)
+        freeReplyObject(rep);
+    close_conns();
+    return BC_ERR;
+}
+
+/* Appends one PUBLISH to the publish connection (replies collected by collect_replies). */
+static void append_publish(const char *data, size_t len)
+{
+    if (redisAppendCommand(pub, "PUBLISH %s %b", BC_BUS_CHANNEL, data, len) == REDIS_OK)
+        pending_replies++;
+}
+
+static void announce(char kind, int64_t room, int count)
+{
+    char payload[16], msg[96];
+    int pl = kind == BC_BUS_COUNT ? snprintf(payload, sizeof payload, "%d", count) : 0;
+    size_t n = bc_bus_format(msg, sizeof msg, self_id, kind, room, payload, (size_t)pl);
+    append_publish(msg, n);
+}
+
+/* Sends what the queue holds (up to FLUSH_BATCH). */
+static void flush_queue(void)
+{
+    qitem *batch[FLUSH_BATCH];
+    size_t n = 0;
+    pthread_mutex_lock(&q_lock);
+    while (q_len > 0 && n < FLUSH_BATCH) {
+        batch[n++] = queue[q_head];
+        q_head = (q_head + 1) % BC_BUS_QUEUE_MAX;
+        q_len--;
+    }
+    pthread_mutex_unlock(&q_lock);
+    for (size_t i = 0; i < n; i++) {
+        append_publish(batch[i]->data, batch[i]->len);
+        free(batch[i]);
+    }
+    atomic_fetch_add(&n_published, n);
+}
+
+/* Waits for every pipelined reply (bounded by IO_TIMEOUT_MS each). BC_OK or BC_ERR (connection lost). */
+static int collect_replies(char *err, size_t errlen)
+{
+    while (pending_replies > 0) {
+        void *rep = NULL;
+        if (redisGetReply(pub, &rep) != REDIS_OK) {
+            snprintf(err, errlen, "publish: %s", pub->errstr);
+            return BC_ERR;
+        }
+        pending_replies--;
+        freeReplyObject(rep);
+    }
+    return BC_OK;
+}
+
+typedef struct ann_walk {
+    unsigned gen;
+    int force;
+} ann_walk;
+
+/* bc_hub_each_local_count callback (hub lock held: only appends to the publish connection's buffer). */
+static void ann_visit(int64_t room, int count, void *arg)
+{
+    ann_walk *w = arg;
+    announced **pp = &ann[bucket(room)], *a;
+    while ((a = *pp) && a->room != room)
+        pp = &a->next;
+    if (!a) {
+        if (!(a = calloc(1, sizeof *a)))
+            return;
+        a->room = room;
+        a->count = -1;
+        *pp = a;
+    }
+    a->gen = w->gen;
+    if (w->force || a->count != count) {
+        announce(BC_BUS_COUNT, room, count);
+        a->count = count;
+    }
+}
+
+/* Announces changed local counts (all of them with force), and 0 once for rooms left empty. */
+static void announce_counts(int force)
+{
+    ann_walk w = {++ann_gen, force};
+    bc_hub_each_local_count(ann_visit, &w);
+    for (int b = 0; b < BUCKETS; b++) {
+        for (announced **pp = &ann[b], *a; (a = *pp);) {
+            if (a->gen != w.gen) {
+                announce(BC_BUS_COUNT, a->room, 0);
+                *pp = a->next;
+                free(a);
+            } else {
+                pp = &a->next;
+            }
+        }
+    }
+}
+
+static void forget_announced(void)
+{
+    for (int b = 0; b < BUCKETS; b++) {
+        for (announced *a = ann[b], *next; a; a = next) {
+            next = a->next;
+            free(a);
+        }
+        ann[b] = NULL;
+    }
+}
+
+/* Handles one message from the subscription; updates *echo_ms on our own heartbeat. */
+static void on_message(const redisReply *rep, int64_t now, int64_t *echo_ms)
+{
+    bc_bus_msg m;
+    if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 3 || rep->element[0]->type != REDIS_REPLY_STRING ||
+        strcmp(rep->element[0]->str, "message") != 0 || rep->element[2]->type != REDIS_REPLY_STRING)
+        return; /* subscribe confirmations */
+    if (bc_bus_parse(rep->element[2]->str, rep->element[2]->len, &m) != BC_OK) {
+        bc_log_debug("bus", "ignored a malformed message on %s", BC_BUS_CHANNEL);
+        return;
+    }
+    if (strcmp(m.instance, self_id) == 0) {
+        if (m.kind == BC_BUS_HEARTBEAT)
+            *echo_ms = now;
+        return; /* our own events were delivered locally when published */
+    }
+    if (m.kind == BC_BUS_EVENT) {
+        atomic_fetch_add(&n_received, 1);
+        bc_hub_send_local(m.room, m.payload, m.len);
+    } else if (m.kind == BC_BUS_COUNT) {
+        long c = 0;
+        for (size_t i = 0; i < m.len && i < 10; i++) {
+            if (m.payload[i] < '0' || m.payload[i] > '9')
+                return;
+            c = c * 10 + (m.payload[i] - '0');
+        }
+        if (m.len == 0 || m.len > 9)
+            return;
+        if (remote_set(m.instance, m.room, (int)c, now))
+            bc_hub_count_changed(m.room);
+    }
+}
+
+/* Reads and handles what the subscription has buffered. BC_OK or BC_ERR (connection lost). */
+static int read_sub(int readable, int64_t now, int64_t *echo_ms, char *err, size_t errlen)
+{
+    if (readable && redisBufferRead(sub) != REDIS_OK) {
+        snprintf(err, errlen, "subscription: %s", sub->errstr[0] ? sub->errstr : "closed");
+        return BC_ERR;
+    }
+    for (;;) {
+        void *rep = NULL;
+        if (redisGetReplyFromReader(sub, &rep) != REDIS_OK) {
+            snprintf(err, errlen, "subscription: %s", sub->errstr);
+            return BC_ERR;
+        }
+        if (!rep)
+            return BC_OK;
+        on_message(rep, now, echo_ms);
+        freeReplyObject(rep);
+    }
+}
+
+static void wait_wake(int timeout_ms)
+{
+    struct pollfd p = {wake_fd[0], POLLIN, 0};
+    if (poll(&p, 1, timeout_ms) > 0) {
+        char b[256];
+        while (read(wake_fd[0], b, sizeof b) > 0)
+            ;
+    }
+}
+
+static void *bus_main(void *arg)
+{
+    (void)arg;
+    int backoff = BACKOFF_MIN_MS, down_logged = 0, ever_up = 0;
+    int64_t next_try = 0, down_since = 0, next_tick = 0, next_announce = 0, echo_ms = 0;
+    uint64_t dropped_at_down = 0;
+    char err[256];
+    for (;;) {
+        int64_t now = bc_now_ms();
+        if (!sub) {
+            drop_queue();
+            remote_sweep(now);
+            if (now < next_try) {
+                wait_wake((int)(next_try - now < TICK_MS ? next_try - now : TICK_MS));
+                continue;
+            }
+            if (open_conns(err, sizeof err) != BC_OK) {
+                if (!down_logged) {
+                    bc_log_error("bus",
+                                 "redis at %s:%d unavailable (%s): room events reach this instance's viewers only "
+                                 "until it answers; retrying",
+                                 cfg_url.host, cfg_url.port, err);
+                    down_logged = 1;
+                    down_since = now;
+                    dropped_at_down = atomic_load(&n_dropped);
+                }
+                next_try = now + backoff;
+                backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
+                continue;
+            }
+            if (down_logged)
+                bc_log_warn("bus",
+                            "redis at %s:%d is back after %" PRId64 " ms; %" PRIu64
+                            " room event(s) were not relayed meanwhile",
+                            cfg_url.host, cfg_url.port, now - down_since, atomic_load(&n_dropped) - dropped_at_down);
+            else if (!ever_up)
+                bc_log_info("bus", "room events relayed through redis at %s:%d (instance %s)", cfg_url.host,
+                            cfg_url.port, self_id);
+            ever_up = 1;
+            down_logged = 0;
+            backoff = BACKOFF_MIN_MS;
+            forget_announced(); /* announce every count anew */
+            next_tick = next_announce = now;
+            echo_ms = now;
+        }
+        int wait = next_tick > now ? (int)(next_tick - now) : 0;
+        struct pollfd p[2] = {{sub->fd, POLLIN, 0}, {wake_fd[0], POLLIN, 0}};
+        int pr = poll(p, 2, wait);
+        now = bc_now_ms();
+        if (pr > 0 && (p[1].revents & POLLIN)) {
+            char b[256];
+            while (read(wake_fd[0], b, sizeof b) > 0)
+                ;
+        }
+        int rc = read_sub(pr > 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR)), now, &echo_ms, err, sizeof err);
+        if (rc == BC_OK) {
+            flush_queue();
+            if (now >= next_tick) {
+                int force = now >= next_announce;
+                announce_counts(force);
+                if (force) {
+                    announce(BC_BUS_HEARTBEAT, 0, 0);
+                    next_announce = now + ANNOUNCE_MS;
+                }
+                remote_sweep(now);
+                next_tick = now + TICK_MS;
+            }
+            rc = collect_replies(err, sizeof err);
+        }
+        if (rc == BC_OK && now - echo_ms > ECHO_TIMEOUT_MS) {
+            snprintf(err, sizeof err, "no echo of our heartbeat for %d ms", ECHO_TIMEOUT_MS);
+            rc = BC_ERR;
+        }
+        if (rc != BC_OK) {
+            bc_log_error("bus",
+                         "redis connection lost (%s): room events reach this instance's viewers only until it "
+                         "returns; reconnecting",
+                         err);
+            close_conns();
+            down_logged = 1;
+            down_since = now;
+            dropped_at_down = atomic_load(&n_dropped);
+            next_try = now + BACKOFF_MIN_MS;
+        }
+    }
+    return NULL;
+}
+
+int bc_bus_start(const char *url)
+{
+    if (bc_bus_parse_url(url, &cfg_url) != BC_OK) {
+        bc_log_error("bus", "BROADCART_REDIS_URL is not redis://[[user]:password@]host[:port][/db]");
+        return BC_EINVAL;
+    }
+    bc_rand_token(self_id, BC_BUS_INSTANCE_LEN);
+    if (pipe(wake_fd) != 0 || fcntl(wake_fd[0], F_SETFL, O_NONBLOCK) != 0 ||
+        fcntl(wake_fd[1], F_SETFL, O_NONBLOCK) != 0) {
+        bc_log_error("bus", "pipe: %s", strerror(errno));
+        return BC_ERR;
+    }
+    bc_hub_set_relay(relay);
+    bc_hub_set_remote_count(remote_count);
+    pthread_t t;
+    if (pthread_create(&t, NULL, bus_main, NULL) != 0) {
+        bc_log_error("bus", "cannot start the bus thread");
+        bc_hub_set_relay(NULL);
+        bc_hub_set_remote_count(NULL);
+        return BC_ERR;
+    }
+    pthread_detach(t);
+    return BC_OK;
+}

@@ -1,0 +1,83 @@
+/* bus: the room across instances. With BROADCART_REDIS_URL set, every room event published on
+ * this instance (bc_hub_publish) is relayed once to a Redis pub/sub channel, and every event another
+ * instance relays is delivered to this instance's viewers (bc_hub_send_local: one shared copy per
+ * instance, fanned out by the loops). Viewer counts are exchanged the same way: each instance
+ * announces its own count per room on change and once a second, and bc_hub_count adds the counts
+ * other instances announced within the last BC_BUS_COUNT_TTL_MS.
+ *
+ * Delivery: an instance delivers its own events locally at once (as without Redis) and tags what it
+ * relays with its random instance id; its own echo from Redis is skipped. So local chat keeps
+ * working while Redis is down, and nothing arrives twice. Pub/sub is at-most-once: events published
+ * while an instance is disconnected are not delivered to it later.
+ *
+ * Threads: one bus thread owns both Redis connections (hiredis 0.14, blocking, with timeouts): a
+ * SUBSCRIBE connection read when poll() says it is readable, and a publish connection. Callers on
+ * the loops or workers only append to a bounded queue (BC_BUS_QUEUE_MAX events; beyond it, and while
+ * Redis is unreachable, events are dropped and counted) and never wait for Redis.
+ *
+ * Redis down: one error is logged, events are delivered on this instance only, remote counts expire,
+ * and the thread reconnects with backoff (100 ms doubling to 2 s), resubscribes, and logs once more
+ * when the connection is back (with the number of events not relayed meanwhile).
+ *
+ * Prefix: bc_bus_. */
+#ifndef BC_BUS_H
+#define BC_BUS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define BC_BUS_QUEUE_MAX 4096    /* events waiting for the publish connection */
+#define BC_BUS_COUNT_TTL_MS 3500 /* another instance's count is forgotten this long after its last announce */
+#define BC_BUS_INSTANCE_LEN 16   /* characters of an instance id ([a-zA-Z0-9]) */
+#define BC_BUS_CHANNEL "broadcart:room"
+
+/* A parsed BROADCART_REDIS_URL: redis://[[user]:password@]host[:port][/db]. */
+typedef struct bc_bus_url {
+    char host[256];
+    int port;           /* default 6379 */
+    char user[128];     /* "" = none (AUTH password only) */
+    char password[256]; /* "" = no AUTH */
+    int db;             /* SELECT index, default 0 (unused by pub/sub, accepted for the usual URL shape) */
+} bc_bus_url;
+
+/* Parses url into out. Accepts the scheme redis:// only (no TLS, no unix sockets yet); host is a
+ * name, IPv4 or [IPv6]; port 1..65535; db 0..1000000; user and password are taken verbatim (no
+ * percent-decoding). Returns BC_OK, or BC_EINVAL (out unspecified) for anything else. */
+int bc_bus_parse_url(const char *url, bc_bus_url *out);
+
+/* Event kinds on the channel. */
+enum {
+    BC_BUS_EVENT = 'e',     /* payload: the room frame text, delivered as is */
+    BC_BUS_COUNT = 'c',     /* payload: the sender's current viewer count in room, decimal */
+    BC_BUS_HEARTBEAT = 'h', /* room 0, empty payload: the sender is alive (and its subscription works) */
+};
+
+/* One message on the channel: "1 <instance> <kind> <room> <payload>" (payload: the rest, any bytes). */
+typedef struct bc_bus_msg {
+    char instance[BC_BUS_INSTANCE_LEN + 1];
+    char kind;
+    int64_t room;        /* >= 0 */
+    const char *payload; /* points into the parsed buffer; not NUL-terminated */
+    size_t len;
+} bc_bus_msg;
+
+/* Writes a message into buf (cap bytes, no NUL added). Returns the message length, which is larger
+ * than cap when buf was too small (nothing useful written then). instance must be BC_BUS_INSTANCE_LEN
+ * characters of [a-zA-Z0-9]. */
+size_t bc_bus_format(char *buf, size_t cap, const char *instance, char kind, int64_t room, const char *payload,
+                     size_t len);
+/* Parses a message of len bytes. Returns BC_OK, or BC_EINVAL for another version, a malformed
+ * header or an unknown kind. out->payload points into data. */
+int bc_bus_parse(const char *data, size_t len, bc_bus_msg *out);
+
+/* Starts the bus for url (BROADCART_REDIS_URL): parses it, picks this instance's id, hooks into the
+ * hub (relay and remote counts) and starts the bus thread, which connects in the background (the
+ * server starts even when Redis is down). Call once, before the loops serve. Returns BC_OK,
+ * BC_EINVAL for a malformed URL (logged), or BC_ERR when the thread cannot start. */
+int bc_bus_start(const char *url);
+
+/* Counters since start (any thread): events relayed, events dropped (queue full or Redis down),
+ * events received from other instances. */
+void bc_bus_stats(uint64_t *published, uint64_t *dropped, uint64_t *received);
+
+#endif

@@ -1,0 +1,289 @@
+// The room across instances: two `broadcart serve` sharing one data directory and one Redis
+// (BROADCART_REDIS_URL). Chat, pin and viewer counts cross instances; a Redis outage degrades chat
+// to same-instance delivery and cross-instance delivery comes back by itself. Needs Debian's
+// redis-server (installed by `make deps`): without it these tests fail, they do not skip.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import WebSocket from 'ws';
+import { startServer, api, makeUser, freePort } from './lib.mjs';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const REDIS = process.env.REDIS_SERVER || '/usr/bin/redis-server';
+
+// Starts redis-server on port in its own temp dir; resolves once it accepts connections.
+async function startRedis(port) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bc-redis-'));
+  const proc = spawn(REDIS, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
+    '--daemonize', 'no', '--dir', dir], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  proc.stdout.on('data', (d) => { log += d; });
+  proc.stderr.on('data', (d) => { log += d; });
+  const exited = new Promise((r) => proc.once('exit', r));
+  const spawnError = new Promise((_, reject) => proc.once('error', (e) => reject(new Error(`cannot run ${REDIS}: ${e.message}`))));
+  const ready = (async () => {
+    const end = Date.now() + 10000;
+    for (;;) {
+      const ok = await new Promise((r) => {
+        const s = net.connect(port, '127.0.0.1', () => { s.write('PING\r\n'); });
+        s.on('data', (d) => { s.destroy(); r(d.toString().startsWith('+PONG')); });
+        s.on('error', () => r(false));
+      });
+      if (ok) return;
+      if (Date.now() > end || proc.exitCode !== null) throw new Error(`redis-server did not start:\n${log}`);
+      await sleep(50);
+    }
+  })();
+  await Promise.race([ready, spawnError]);
+  return {
+    async stop() {
+      if (proc.exitCode === null) { proc.kill('SIGTERM'); await exited; }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+// A WebSocket viewer of a live on srv, recording every frame with its arrival time.
+async function viewer(srv, liveId, token) {
+  const url = `ws://127.0.0.1:${srv.port}/api/v1/lives/${liveId}/chat${token ? `?access_token=${encodeURIComponent(token)}` : ''}`;
+  // a live created through the other instance becomes known here within a second: retry 404s briefly
+  const end = Date.now() + 5000;
+  for (;;) {
+    const ws = new WebSocket(url);
+    const frames = [];
+    ws.on('message', (d) => frames.push({ at: Date.now(), f: JSON.parse(d.toString()) }));
+    try {
+      await new Promise((resolve, reject) => {
+        ws.once('open', resolve);
+        ws.once('unexpected-response', (req, res) => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode })));
+        ws.once('error', reject);
+      });
+    } catch (e) {
+      ws.terminate();
+      if (e.status === 404 && Date.now() < end) { await sleep(100); continue; }
+      throw e;
+    }
+    return {
+      ws, frames,
+      send(obj) { ws.send(JSON.stringify(obj)); },
+      chats(text) { return frames.filter((x) => x.f.type === 'chat' && x.f.text === text); },
+      lastCount() { return [...frames].reverse().find((x) => x.f.type === 'viewers')?.f.count; },
+      async waitFor(pred, timeout = 3000) {
+        const stop = Date.now() + timeout;
+        for (;;) {
+          const x = frames.find((y) => pred(y.f));
+          if (x) return x;
+          if (Date.now() > stop) throw new Error(`no matching frame in ${timeout} ms; got ${JSON.stringify(frames.map((y) => y.f))}`);
+          await sleep(5);
+        }
+      },
+      close() { ws.terminate(); },
+    };
+  }
+}
+
+async function settleCount(c, n, timeout = 5000) {
+  const end = Date.now() + timeout;
+  while (c.lastCount() !== n && Date.now() < end) await sleep(20);
+  assert.equal(c.lastCount(), n, JSON.stringify(c.frames.filter((x) => x.f.type === 'viewers').map((x) => x.f.count)));
+}
+
+let redis, redisPort, dataDir, A, B, seller, liveId, productId;
+
+before(async () => {
+  redisPort = await freePort();
+  redis = await startRedis(redisPort);
+  dataDir = mkdtempSync(path.join(os.tmpdir(), 'bc-cluster-'));
+  const env = { BROADCART_REDIS_URL: `redis://127.0.0.1:${redisPort}`, BROADCART_CHAT_RATE: '200' };
+  A = await startServer({ dataDir, env });
+  seller = await makeUser(A, 'seller', 'Cluster Seller');
+  const p = await api(A, 'POST', '/api/v1/products', { token: seller.token, body: { name: 'Mug', price: 9000, stock: 5 } });
+  assert.equal(p.status, 201, JSON.stringify(p.body));
+  productId = p.body.id;
+  const l = await api(A, 'POST', '/api/v1/lives', {
+    token: seller.token, body: { title: 'Two instances', scheduled_at: '2026-12-01T10:00:00Z', product_ids: [productId] },
+  });
+  assert.equal(l.status, 201, JSON.stringify(l.body));
+  liveId = l.body.id;
+  B = await startServer({ dataDir, env });
+});
+
+after(async () => {
+  await A?.stop({ keep: true });
+  await B?.stop({ keep: true });
+  await redis?.stop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+test('a chat message posted on instance A reaches a viewer on B within 100 ms, once; A viewers get it once', async (t) => {
+  const u = await makeUser(A, 'buyer', 'Sender');
+  const sender = await viewer(A, liveId, u.token);
+  const onA = await viewer(A, liveId);
+  const onB = await viewer(B, liveId);
+  try {
+    // both instances announce their counts through Redis: once B sees 3, both are subscribed
+    await settleCount(onB, 3);
+    await settleCount(onA, 3);
+    const lat = [];
+    for (let i = 0; i < 5; i++) {
+      const text = `cross ${i} ${Date.now()}`;
+      const sent = Date.now();
+      sender.send({ type: 'chat', text });
+      const got = await onB.waitFor((f) => f.type === 'chat' && f.text === text, 2000);
+      lat.push(got.at - sent);
+      assert.ok(got.at - sent <= 100, `reached B ${got.at - sent} ms after it was sent`);
+      assert.equal(got.f.live_id, liveId);
+      assert.deepEqual(got.f.user, { id: u.id, name: 'Sender', role: 'buyer' });
+      await onA.waitFor((f) => f.type === 'chat' && f.text === text);
+      await sender.waitFor((f) => f.type === 'chat' && f.text === text);
+      await sleep(30);
+    }
+    await sleep(300); // a duplicate (our own echo, or a second relay) would have arrived by now
+    const chatsB = onB.frames.filter((x) => x.f.type === 'chat');
+    const chatsA = onA.frames.filter((x) => x.f.type === 'chat');
+    assert.equal(chatsB.length, 5, JSON.stringify(chatsB.map((x) => x.f.text)));
+    assert.equal(chatsA.length, 5, JSON.stringify(chatsA.map((x) => x.f.text)));
+    assert.equal(sender.frames.filter((x) => x.f.type === 'chat').length, 5);
+    assert.equal(new Set(chatsB.map((x) => x.f.id)).size, 5);
+    t.diagnostic(`send -> viewer on B: ${lat.join(', ')} ms`);
+    // the other direction, and a seller's pin through B's HTTP API
+    const v = await makeUser(B, 'buyer', 'Other side');
+    const senderB = await viewer(B, liveId, v.token);
+    senderB.send({ type: 'chat', text: 'from B' });
+    await onA.waitFor((f) => f.type === 'chat' && f.text === 'from B');
+    const pin = await api(B, 'POST', `/api/v1/lives/${liveId}/pin`, { token: seller.token, body: { product_id: productId } });
+    assert.equal(pin.status, 200, JSON.stringify(pin.body));
+    const f = await onA.waitFor((x) => x.type === 'pin');
+    assert.equal(f.f.product.id, productId);
+    await sleep(300);
+    assert.equal(onA.frames.filter((x) => x.f.type === 'pin').length, 1);
+    assert.equal(onB.frames.filter((x) => x.f.type === 'pin').length, 1);
+    assert.equal(onA.chats('from B').length, 1);
+    assert.equal(onB.chats('from B').length, 1);
+    senderB.close();
+  } finally {
+    sender.close();
+    onA.close();
+    onB.close();
+  }
+});
+
+test('the viewer count seen on both instances is the sum of both', async () => {
+  const a = await Promise.all([viewer(A, liveId), viewer(A, liveId)]);
+  const b = await Promise.all([viewer(B, liveId), viewer(B, liveId), viewer(B, liveId)]);
+  try {
+    for (const c of [...a, ...b]) await settleCount(c, 5);
+    assert.equal((await api(A, 'GET', `/api/v1/lives/${liveId}`)).body.viewer_count, 5);
+    assert.equal((await api(B, 'GET', `/api/v1/lives/${liveId}`)).body.viewer_count, 5);
+    b[0].close();
+    b[1].close();
+    await settleCount(a[0], 3);
+    await settleCount(b[2], 3);
+    a[1].close();
+    await settleCount(a[0], 2);
+    await settleCount(b[2], 2);
+  } finally {
+    [...a, ...b].forEach((c) => c.close());
+  }
+});
+
+test('Redis stopped for 5 s: chat stays local on each instance, cross-instance delivery resumes by itself', async () => {
+  const ua = await makeUser(A, 'buyer', 'Alice A');
+  const ub = await makeUser(B, 'buyer', 'Bob B');
+  const sa = await viewer(A, liveId, ua.token);
+  const sb = await viewer(B, liveId, ub.token);
+  try {
+    await settleCount(sa, 2);
+    sa.send({ type: 'chat', text: 'before outage' });
+    await sb.waitFor((f) => f.type === 'chat' && f.text === 'before outage');
+
+    await redis.stop();
+    const down = Date.now();
+    await sleep(500);
+    // HTTP keeps serving on both
+    for (const s of [A, B]) {
+      assert.equal((await api(s, 'GET', '/healthz')).status, 200);
+      assert.equal((await api(s, 'GET', `/api/v1/lives/${liveId}`)).status, 200);
+    }
+    // each instance still delivers its own chat to its own viewers
+    for (let i = 0; i < 3; i++) {
+      sa.send({ type: 'chat', text: `local A ${i}` });
+      sb.send({ type: 'chat', text: `local B ${i}` });
+      await sa.waitFor((f) => f.type === 'chat' && f.text === `local A ${i}`);
+      await sb.waitFor((f) => f.type === 'chat' && f.text === `local B ${i}`);
+      await sleep(500);
+    }
+    while (Date.now() - down < 5000) await sleep(100);
+
+    redis = await startRedis(redisPort);
+    // cross-instance delivery comes back without a restart, in both directions
+    const end = Date.now() + 10000;
+    let n = 0, backA = false, backB = false;
+    while (!(backA && backB) && Date.now() < end) {
+      n++;
+      if (!backB) sa.send({ type: 'chat', text: `after A ${n}` });
+      if (!backA) sb.send({ type: 'chat', text: `after B ${n}` });
+      await sleep(250);
+      backB ||= sb.frames.some((x) => x.f.type === 'chat' && x.f.text.startsWith('after A'));
+      backA ||= sa.frames.some((x) => x.f.type === 'chat' && x.f.text.startsWith('after B'));
+    }
+    assert.ok(backB, 'A -> B delivery did not resume');
+    assert.ok(backA, 'B -> A delivery did not resume');
+    sa.send({ type: 'chat', text: 'after outage' });
+    const got = await sb.waitFor((f) => f.type === 'chat' && f.text === 'after outage');
+    assert.equal(got.f.user.id, ua.id);
+    await settleCount(sb, 2);
+    await settleCount(sa, 2);
+    // the outage was logged once per instance, not per message
+    for (const s of [A, B]) {
+      assert.equal((s.stderr().match(/redis connection lost/g) || []).length, 1, s.stderr());
+      assert.equal((s.stderr().match(/unavailable/g) || []).length, 0, s.stderr());
+      assert.match(s.stderr(), /redis at 127\.0\.0\.1:\d+ is back/);
+    }
+  } finally {
+    sa.close();
+    sb.close();
+  }
+});
+
+test('a malformed BROADCART_REDIS_URL stops serve with the accepted shape', async () => {
+  await assert.rejects(startServer({ env: { BROADCART_REDIS_URL: 'http://127.0.0.1:6379' } }),
+    /BROADCART_REDIS_URL is not redis:\/\//);
+});
+
+test('Redis unreachable at start: the instance serves and chats locally, and joins once Redis answers', async () => {
+  const port = await freePort();
+  const env = { BROADCART_REDIS_URL: `redis://127.0.0.1:${port}`, BROADCART_CHAT_RATE: '200' };
+  const C = await startServer({ dataDir, env });
+  const D = await startServer({ dataDir, env });
+  let r2;
+  try {
+    assert.equal((await api(C, 'GET', '/healthz')).status, 200);
+    const u = await makeUser(C, 'buyer', 'Early');
+    const sc = await viewer(C, liveId, u.token);
+    const vd = await viewer(D, liveId);
+    sc.send({ type: 'chat', text: 'alone' });
+    await sc.waitFor((f) => f.type === 'chat' && f.text === 'alone');
+    await sleep(300);
+    assert.equal(vd.chats('alone').length, 0);
+    r2 = await startRedis(port);
+    const end = Date.now() + 10000;
+    let n = 0;
+    while (!vd.frames.some((x) => x.f.type === 'chat' && x.f.text.startsWith('joined')) && Date.now() < end) {
+      sc.send({ type: 'chat', text: `joined ${++n}` });
+      await sleep(250);
+    }
+    assert.ok(vd.frames.some((x) => x.f.type === 'chat' && x.f.text.startsWith('joined')), 'C -> D delivery never started');
+    assert.equal((C.stderr().match(/unavailable/g) || []).length, 1, C.stderr());
+    sc.close();
+    vd.close();
+  } finally {
+    await C.stop({ keep: true });
+    await D.stop({ keep: true });
+    await r2?.stop();
+  }
+});
