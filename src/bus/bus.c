@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@
 #define FLUSH_BATCH 256    /* events pipelined per round trip */
 #define BUCKETS 256
 #define MAX_ROOMS_CHANGED 256 /* rooms whose remote count expired, notified per tick */
+#define MAX_REMOTES 65536     /* (instance, room) counts kept; further ones are ignored until some expire */
 
 /* ---- URL and message framing (pure) ---- */
 
@@ -188,6 +190,7 @@ static int wake_fd[2] = {-1, -1};
 
 static pthread_mutex_t r_lock = PTHREAD_MUTEX_INITIALIZER;
 static remote *remotes[BUCKETS];
+static int n_remotes;
 
 /* bus thread only */
 static redisContext *sub, *pub;
@@ -262,13 +265,15 @@ static int remote_set(const char *instance, int64_t room, int count, int64_t now
         if (r) {
             *pp = r->next;
             free(r);
+            n_remotes--;
             changed = 1;
         }
     } else if (r) {
         changed = r->count != count;
         r->count = count;
         r->seen_ms = now;
-    } else if ((r = calloc(1, sizeof *r))) {
+    } else if (n_remotes < MAX_REMOTES && (r = calloc(1, sizeof *r))) {
+        n_remotes++;
         memcpy(r->instance, instance, sizeof r->instance);
         r->room = room;
         r->count = count;
@@ -293,6 +298,7 @@ static void remote_sweep(int64_t now)
                 rooms[n++] = r->room;
                 *pp = r->next;
                 free(r);
+                n_remotes--;
             } else {
                 pp = &r->next;
             }
@@ -550,6 +556,12 @@ static void wait_wake(int timeout_ms)
 static void *bus_main(void *arg)
 {
     (void)arg;
+    /* a write to a connection Redis closed fails with EPIPE instead of killing the process (the
+     * server ignores SIGPIPE too, but this thread may write before it does) */
+    sigset_t pipe_set;
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_set, NULL);
     int backoff = BACKOFF_MIN_MS, down_logged = 0, ever_up = 0;
     int64_t next_try = 0, down_since = 0, next_tick = 0, next_announce = 0, echo_ms = 0;
     uint64_t dropped_at_down = 0;

@@ -287,3 +287,23 @@ test('Redis unreachable at start: the instance serves and chats locally, and joi
     await r2?.stop();
   }
 });
+
+test('ending a live through instance B sends status ENDED once to the viewers on A and on B', async () => {
+  const l = await api(A, 'POST', '/api/v1/lives', {
+    token: seller.token, body: { title: 'Short show', scheduled_at: '2026-12-01T11:00:00Z', product_ids: [productId] },
+  });
+  assert.equal(l.status, 201, JSON.stringify(l.body));
+  const onA = await viewer(A, l.body.id);
+  const onB = await viewer(B, l.body.id);
+  try {
+    await settleCount(onA, 2);
+    const r = await api(B, 'POST', `/api/v1/lives/${l.body.id}/end`, { token: seller.token });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    for (const c of [onA, onB]) await c.waitFor((f) => f.type === 'status' && f.status === 'ENDED');
+    await sleep(300);
+    for (const c of [onA, onB]) assert.equal(c.frames.filter((x) => x.f.type === 'status').length, 1);
+  } finally {
+    onA.close();
+    onB.close();
+  }
+});
