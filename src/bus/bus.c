@@ -26,8 +26,9 @@
 #define IO_TIMEOUT_MS 1000 /* connect and command timeout (bus thread only) */
 #define FLUSH_BATCH 256    /* events pipelined per round trip */
 #define BUCKETS 256
-#define MAX_ROOMS_CHANGED 256 /* rooms whose remote count expired, notified per tick */
-#define MAX_REMOTES 65536     /* (instance, room) counts kept; further ones are ignored until some expire */
+#define MAX_ROOMS_CHANGED 256  /* rooms whose remote count expired, notified per tick */
+#define MAX_EVENT_BYTES 262144 /* larger events from the channel are ignored (ours are a few KiB) */
+#define MAX_REMOTES 65536      /* (instance, room) counts kept; further ones are ignored until some expire */
 
 /* ---- URL and message framing (pure) ---- */
 
@@ -507,6 +508,8 @@ static void on_message(const redisReply *rep, int64_t now, int64_t *echo_ms)
         return; /* our own events were delivered locally when published */
     }
     if (m.kind == BC_BUS_EVENT) {
+        if (m.len > MAX_EVENT_BYTES)
+            return;
         atomic_fetch_add(&n_received, 1);
         bc_hub_send_local(m.room, m.payload, m.len);
     } else if (m.kind == BC_BUS_COUNT) {
