@@ -19,7 +19,11 @@
  * message is validated and rate-limited there, then stored and broadcast by a worker job.
  * Existence of a live at the handshake is checked against the highest live id (lives are never
  * deleted, ids only grow): loaded from the database at start, raised by bc_chat_note_live, and
- * re-read (at most once a second) when a client asks for a higher id. */
+ * re-read (at most once a second) when a client asks for a higher id.
+ *
+ * Several instances (BROADCART_REDIS_URL, src/bus): chat, pin and status frames published here
+ * reach every instance's viewers; the viewers count is the sum over the instances (each instance
+ * computes and sends its own viewers frames); the rate limiter still counts per instance. */
 #ifndef BC_CHAT_H
 #define BC_CHAT_H
 
@@ -31,7 +35,8 @@
 /* Registers the WebSocket route and the viewer-count hook, starts the viewer-count ticker and
  * queues the load of the highest live id. Call once before serving. */
 void bc_chat_init(void);
-/* Sends an event frame {"type":type, ...fields of data} to every viewer of live_id (any thread).
+/* Sends an event frame {"type":type, ...fields of data} to every viewer of live_id, on every
+ * instance when the bus is configured (any thread).
  * data (an object, or NULL) is borrowed. */
 void bc_chat_publish_event(int64_t live_id, const char *type, json_t *data);
 /* Records that live id exists, so chat connections to it are accepted (any thread). */
