@@ -34,6 +34,7 @@ export async function startRedis(port) {
   })();
   await Promise.race([ready, spawnError]);
   return {
+    pid: proc.pid,
     async stop() {
       if (proc.exitCode === null) { proc.kill('SIGTERM'); await exited; }
       rmSync(dir, { recursive: true, force: true });
