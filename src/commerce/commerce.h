@@ -71,9 +71,10 @@ int bc_order_check_address(json_t *addr, char *msg, size_t msglen);
  * quantity, line_total, stock, status}], subtotal, shipping_fee, total}; deleted products are
  * left out. *out owned by the caller. BC_OK or BC_ERR. */
 int bc_cart_json(bc_db *db, int64_t user_id, json_t **out);
-/* Sets the quantity (1..99) of product_id in the cart. BC_OK, BC_EINVAL (quantity),
- * BC_ENOTFOUND (no such product, deleted or hidden), BC_ECONFLICT (sold out or quantity > stock)
- * or BC_ERR. */
+/* Sets the quantity (1..99) of product_id in the cart, in one transaction (bc_db_tx: the check of
+ * the line count and the upsert see the same cart). BC_OK, BC_EINVAL (quantity or too many lines),
+ * BC_ENOTFOUND (no such product, deleted or hidden), BC_ECONFLICT (sold out or quantity > stock),
+ * BC_EBUSY (lost every retry) or BC_ERR. */
 int bc_cart_set(bc_db *db, int64_t user_id, int64_t product_id, int64_t quantity);
 /* Removes one line (BC_OK even when absent) / every line. BC_OK or BC_ERR. */
 int bc_cart_remove(bc_db *db, int64_t user_id, int64_t product_id);
@@ -97,7 +98,8 @@ typedef struct bc_order_problem {
     char product_name[160];
 } bc_order_problem;
 
-/* Creates an order for buyer_id in one BEGIN IMMEDIATE transaction: lines from items (n, 1..50,
+/* Creates an order for buyer_id in one write transaction (bc_db_tx: retried when it loses a
+ * conflict; *why and *out_id reflect the last try): lines from items (n, 1..50,
  * duplicates merged; quantity 1..BC_ORDER_MAX_QTY) or, when items is NULL, from the buyer's
  * cart (emptied in the same transaction); unit prices from the database; every line reserved
  * with bc_stock_reserve; expires_at = now + bc_cfg.order_ttl_s. addr (borrowed) must already be

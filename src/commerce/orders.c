@@ -212,9 +212,24 @@ typedef struct line {
     char *name; /* malloc'd */
 } line;
 
-int bc_order_create(bc_db *db, int64_t buyer_id, const bc_order_item *items, size_t n, json_t *addr, int64_t live_id,
-                    bc_order_problem *why, int64_t *out_id)
+typedef struct create_args {
+    int64_t buyer_id, live_id;
+    const bc_order_item *items;
+    size_t n;
+    json_t *addr;
+    bc_order_problem *why;
+    int64_t *out_id;
+} create_args;
+
+/* The unit of work of bc_order_create, run by bc_db_tx (from scratch on each try). */
+static int order_create_tx(bc_db *db, void *arg)
 {
+    create_args *a = arg;
+    int64_t buyer_id = a->buyer_id, live_id = a->live_id, *out_id = a->out_id;
+    const bc_order_item *items = a->items;
+    size_t n = a->n;
+    json_t *addr = a->addr;
+    bc_order_problem *why = a->why;
     int rc;
     line *lines = NULL;
     size_t nl = 0;
@@ -224,9 +239,6 @@ int bc_order_create(bc_db *db, int64_t buyer_id, const bc_order_item *items, siz
     int64_t now = bc_now_ms(), subtotal = 0;
     problem(why, NULL, 0, NULL);
 
-    rc = bc_db_begin(db);
-    if (rc != BC_OK)
-        goto out;
     if (!items) {
         int cn =
             bc_db_rows(db, &cart, "SELECT product_id, quantity FROM cart_items WHERE user_id = ? ORDER BY product_id",
@@ -379,10 +391,8 @@ int bc_order_create(bc_db *db, int64_t buyer_id, const bc_order_item *items, siz
         rc = BC_ERR;
         goto out;
     }
-    rc = bc_db_commit(db);
+    rc = BC_OK;
 out:
-    if (rc != BC_OK)
-        bc_db_rollback(db);
     for (size_t i = 0; lines && i < nl; i++)
         free(lines[i].name);
     free(lines);
@@ -391,6 +401,13 @@ out:
     json_decref(cart);
     json_decref(prod);
     return rc;
+}
+
+int bc_order_create(bc_db *db, int64_t buyer_id, const bc_order_item *items, size_t n, json_t *addr, int64_t live_id,
+                    bc_order_problem *why, int64_t *out_id)
+{
+    create_args a = {buyer_id, live_id, items, n, addr, why, out_id};
+    return bc_db_tx(db, order_create_tx, &a);
 }
 
 int bc_order_json(bc_db *db, int64_t id, int64_t only_seller, json_t **out)
@@ -529,13 +546,19 @@ out:
     return rc;
 }
 
-int bc_order_mark_paid(bc_db *db, int64_t id, const char *payment_key, int64_t amount, const char *method,
-                       int64_t approved_at, const char *raw)
+typedef struct paid_args {
+    int64_t id, amount, approved_at;
+    const char *payment_key, *method, *raw;
+} paid_args;
+
+/* The unit of work of bc_order_mark_paid, run by bc_db_tx. */
+static int mark_paid_tx(bc_db *db, void *arg)
 {
+    paid_args *a = arg;
+    int64_t id = a->id, amount = a->amount, approved_at = a->approved_at;
+    const char *payment_key = a->payment_key, *method = a->method, *raw = a->raw;
     int64_t now = bc_now_ms();
-    int rc = bc_db_begin(db);
-    if (rc != BC_OK)
-        goto out;
+    int rc;
     if (approved_at <= 0)
         approved_at = now;
     rc = bc_db_exec(db,
@@ -554,11 +577,16 @@ int bc_order_mark_paid(bc_db *db, int64_t id, const char *payment_key, int64_t a
         rc = rc == BC_ECONFLICT ? BC_ECONFLICT : BC_ERR;
         goto out;
     }
-    rc = bc_db_commit(db);
+    rc = BC_OK;
 out:
-    if (rc != BC_OK)
-        bc_db_rollback(db);
     return rc;
+}
+
+int bc_order_mark_paid(bc_db *db, int64_t id, const char *payment_key, int64_t amount, const char *method,
+                       int64_t approved_at, const char *raw)
+{
+    paid_args a = {id, amount, approved_at, payment_key, method, raw};
+    return bc_db_tx(db, mark_paid_tx, &a);
 }
 
 int bc_order_ship(bc_db *db, int64_t id, const char *carrier, const char *tracking_number)

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #define CACHE_SLOTS 1024 /* > distinct SQL strings in the program; open addressing */
-#define MAX_PARAMS 64
+#define MAX_PARAMS 1000  /* above any IN (?, ...) list the modules build */
 #define OID_BOOL 16
 #define OID_INT8 20
 #define OID_INT2 21
@@ -28,9 +28,8 @@ typedef struct pg_stmt {
     char *pg_sql;    /* with $n placeholders */
     char name[16];   /* server-side name, empty until prepared on this connection */
     int nparams;
-    int bound_null[MAX_PARAMS];
-    int bound_int[MAX_PARAMS];
-    char *vals[MAX_PARAMS]; /* text of each parameter (owned), NULL for SQL NULL */
+    unsigned char *bound_int; /* nparams flags: bound with bc_stmt_bind_int */
+    char **vals;              /* nparams texts (owned), NULL for SQL NULL */
     PGresult *res;
     int row; /* rows already returned by step */
 } pg_stmt;
@@ -63,8 +62,10 @@ static void pg_close(bc_db *d)
         if (!st)
             continue;
         PQclear(st->res);
-        for (int k = 0; k < MAX_PARAMS; k++)
+        for (int k = 0; k < st->nparams; k++)
             free(st->vals[k]);
+        free(st->vals);
+        free(st->bound_int);
         free(st->pg_sql);
         free(st);
     }
@@ -172,7 +173,6 @@ static void clear_binds(pg_stmt *st)
     for (int k = 0; k < st->nparams; k++) {
         free(st->vals[k]);
         st->vals[k] = NULL;
-        st->bound_null[k] = 1;
         st->bound_int[k] = 0;
     }
 }
@@ -200,12 +200,18 @@ static bc_stmt *pg_prepare(bc_db *d, const char *sql)
             size_t len = strlen(sql) * 4 + 16; /* "?" -> "$NN" */
             char *text = st ? malloc(len) : NULL;
             int np = text ? bc_store_pg_placeholders(sql, text, len) : -1;
-            if (np < 0 || np > MAX_PARAMS) {
+            char **vals = np > 0 ? calloc((size_t)np, sizeof *vals) : NULL;
+            unsigned char *ints = np > 0 ? calloc((size_t)np, 1) : NULL;
+            if (np < 0 || np > MAX_PARAMS || (np > 0 && (!vals || !ints))) {
                 bc_log_error("store", "prepare: cannot rewrite placeholders: %s", sql);
+                free(vals);
+                free(ints);
                 free(text);
                 free(st);
                 return NULL;
             }
+            st->vals = vals;
+            st->bound_int = ints;
             st->hdr.db = d;
             st->sql = sql;
             st->pg_sql = text;
@@ -229,8 +235,7 @@ static void set_param(pg_stmt *st, int idx, char *v, int is_int)
     }
     free(st->vals[idx - 1]);
     st->vals[idx - 1] = v;
-    st->bound_null[idx - 1] = v == NULL;
-    st->bound_int[idx - 1] = is_int;
+    st->bound_int[idx - 1] = (unsigned char)is_int;
 }
 
 static void pg_bind_int(bc_stmt *s, int idx, int64_t v)
@@ -249,7 +254,7 @@ static int server_prepare(pg_db *db, pg_stmt *st)
     Oid types[MAX_PARAMS];
     for (int pass = 0; pass < 2; pass++) {
         for (int k = 0; k < st->nparams; k++)
-            types[k] = st->bound_int[k] ? OID_INT8 : (pass && st->bound_null[k]) ? OID_TEXT : 0;
+            types[k] = st->bound_int[k] ? OID_INT8 : (pass && !st->vals[k]) ? OID_TEXT : 0;
         char name[16];
         snprintf(name, sizeof name, "bc%u", ++db->next_name);
         PGresult *r = PQprepare(db->conn, name, st->pg_sql, st->nparams, types);
