@@ -3,8 +3,10 @@
  * One blocking connection per bc_db (each worker thread owns one). A statement is rewritten from
  * `?` to `$n` once, and prepared on the server (PQprepare, a generated name) at its first execution
  * on this connection, with the parameter types of that first binding: int8 for integers, unknown
- * (inferred by the server from the SQL) for text; a parameter first bound NULL whose type the server
- * cannot infer is retried as text. Parameters and results travel in text format. */
+ * (inferred by the server from the SQL) for text and NULL; when the server cannot infer one
+ * (42P18, e.g. `? IS NULL`), the non-integer parameters are declared text and it is prepared
+ * again. Parameters and results travel in text format. A lost connection is reset on the next
+ * error and its statements are prepared again on the new one. */
 #include "store_int.h"
 
 #include <libpq-fe.h>
@@ -254,7 +256,7 @@ static int server_prepare(pg_db *db, pg_stmt *st)
     Oid types[MAX_PARAMS];
     for (int pass = 0; pass < 2; pass++) {
         for (int k = 0; k < st->nparams; k++)
-            types[k] = st->bound_int[k] ? OID_INT8 : (pass && !st->vals[k]) ? OID_TEXT : 0;
+            types[k] = st->bound_int[k] ? OID_INT8 : pass ? OID_TEXT : 0;
         char name[16];
         snprintf(name, sizeof name, "bc%u", ++db->next_name);
         PGresult *r = PQprepare(db->conn, name, st->pg_sql, st->nparams, types);
