@@ -138,14 +138,14 @@ int bc_order_has_seller(bc_db *db, int64_t id, int64_t user_id);
  * page >= 1, per_page 1..100. *out owned by the caller. BC_OK or BC_ERR. */
 int bc_order_list(bc_db *db, int64_t buyer_id, int64_t seller_id, int64_t page, int64_t per_page, json_t **out);
 
-/* Marks a PENDING_PAYMENT order PAID after the gateway approved it, in one transaction:
+/* Marks a PENDING_PAYMENT order PAID after the gateway approved it, in one transaction (bc_db_tx):
  * conditional UPDATE (status must still be PENDING_PAYMENT) + a payments row (provider "toss",
  * status "DONE", amount, method (may be NULL), approved_at ms (0 = now), raw = gateway JSON text).
  * Returns BC_OK, BC_ECONFLICT (the order is no longer PENDING_PAYMENT: nothing changed) or BC_ERR. */
 int bc_order_mark_paid(bc_db *db, int64_t id, const char *payment_key, int64_t amount, const char *method,
                        int64_t approved_at, const char *raw);
 
-/* Cancels order id in one transaction when its status is still prev_status (the status the
+/* Cancels order id in one transaction (bc_db_tx) when its status is still prev_status (the status the
  * caller checked, which must satisfy bc_order_can_cancel): status CANCELED + canceled_at, the
  * payments row (if any) CANCELED, every line restocked with bc_stock_release (reason "cancel").
  * Returns BC_OK, BC_ECONFLICT (status changed meanwhile: nothing changed), BC_EINVAL or BC_ERR. */
@@ -170,7 +170,7 @@ int bc_order_ship(bc_db *db, int64_t id, const char *carrier, const char *tracki
 int bc_order_deliver(bc_db *db, int64_t id);
 
 /* Expires order id when it is PENDING_PAYMENT and expires_at < now_ms: status EXPIRED and its
- * stock released, in one transaction. Returns 1 (expired), 0 (not due / not pending) or an error. */
+ * stock released, in one transaction (bc_db_tx). Returns 1 (expired), 0 (not due / not pending) or an error. */
 int bc_order_expire_one(bc_db *db, int64_t id, int64_t now_ms);
 
 /* Expires unpaid orders whose expires_at has passed and releases their stock, one transaction

@@ -348,8 +348,9 @@ static int order_create_tx(bc_db *db, void *arg)
         rc = BC_ENOMEM;
         goto out;
     }
-    rc = 0;
-    for (int attempt = 0; attempt < 3 && rc != 1; attempt++) {
+    /* an order_id that collides (UNIQUE) aborts the transaction on PostgreSQL: the unit reports a
+     * lost conflict instead and bc_db_tx runs it again with a new random id */
+    {
         bc_order_make_id(order_id, sizeof order_id, now);
         if (live_id > 0)
             rc = bc_db_int(db, out_id,
@@ -365,8 +366,8 @@ static int order_create_tx(bc_db *db, void *arg)
                            " VALUES (?, ?, 'PENDING_PAYMENT', ?, ?, ?, ?, NULL, ?, ?, ?, ?) RETURNING id",
                            "titiiitiii", order_id, buyer_id, order_name, subtotal, fee, subtotal + fee, addr_text, now,
                            now + (int64_t)bc_cfg.order_ttl_s * 1000, now);
-        if (rc != 1 && rc != BC_ECONFLICT)
-            break;
+        if (rc == BC_ECONFLICT)
+            rc = BC_EBUSY;
     }
     if (rc != 1) {
         rc = rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
@@ -652,56 +653,62 @@ static int release_lines(bc_db *db, int64_t id, const char *reason)
     return rc;
 }
 
+typedef struct cancel_args {
+    int64_t id;
+    const char *prev_status;
+} cancel_args;
+
+/* The unit of work of bc_order_cancel, run by bc_db_tx. */
+static int cancel_tx(bc_db *db, void *arg)
+{
+    cancel_args *a = arg;
+    int64_t now = bc_now_ms();
+    int rc = bc_db_exec(
+        db, "UPDATE orders SET status = 'CANCELED', canceled_at = ?, updated_at = ? WHERE id = ? AND status = ?",
+        "iiit", now, now, a->id, a->prev_status);
+    if (rc <= 0)
+        return rc < 0 ? BC_ERR : BC_ECONFLICT;
+    if (bc_db_exec(db, "UPDATE payments SET status = 'CANCELED', canceled_at = ? WHERE order_id = ?", "ii", now,
+                   a->id) < 0)
+        return BC_ERR;
+    return release_lines(db, a->id, "cancel");
+}
+
 int bc_order_cancel(bc_db *db, int64_t id, const char *prev_status)
 {
-    int64_t now = bc_now_ms();
-    int rc;
     if (!bc_order_can_cancel(prev_status))
         return BC_EINVAL;
-    rc = bc_db_begin(db);
-    if (rc != BC_OK)
-        goto out;
-    rc = bc_db_exec(
-        db, "UPDATE orders SET status = 'CANCELED', canceled_at = ?, updated_at = ? WHERE id = ? AND status = ?",
-        "iiit", now, now, id, prev_status);
-    if (rc <= 0) {
-        rc = rc < 0 ? BC_ERR : BC_ECONFLICT;
-        goto out;
-    }
-    if (bc_db_exec(db, "UPDATE payments SET status = 'CANCELED', canceled_at = ? WHERE order_id = ?", "ii", now, id) <
-        0) {
-        rc = BC_ERR;
-        goto out;
-    }
-    if ((rc = release_lines(db, id, "cancel")) != BC_OK)
-        goto out;
-    rc = bc_db_commit(db);
-out:
-    if (rc != BC_OK)
-        bc_db_rollback(db);
-    return rc;
+    cancel_args a = {id, prev_status};
+    return bc_db_tx(db, cancel_tx, &a);
+}
+
+typedef struct expire_args {
+    int64_t id, now_ms;
+    int expired; /* out: 1 when this unit expired the order */
+} expire_args;
+
+/* The unit of work of bc_order_expire_one, run by bc_db_tx: nothing to do is BC_OK with expired 0. */
+static int expire_tx(bc_db *db, void *arg)
+{
+    expire_args *a = arg;
+    a->expired = 0;
+    int rc = bc_db_exec(db,
+                        "UPDATE orders SET status = 'EXPIRED', updated_at = ?"
+                        " WHERE id = ? AND status = 'PENDING_PAYMENT' AND expires_at < ?",
+                        "iii", a->now_ms, a->id, a->now_ms);
+    if (rc <= 0)
+        return rc;
+    if ((rc = release_lines(db, a->id, "expire")) != BC_OK)
+        return rc;
+    a->expired = 1;
+    return BC_OK;
 }
 
 int bc_order_expire_one(bc_db *db, int64_t id, int64_t now_ms)
 {
-    int rc = bc_db_begin(db);
-    if (rc != BC_OK)
-        goto out;
-    rc = bc_db_exec(db,
-                    "UPDATE orders SET status = 'EXPIRED', updated_at = ?"
-                    " WHERE id = ? AND status = 'PENDING_PAYMENT' AND expires_at < ?",
-                    "iii", now_ms, id, now_ms);
-    if (rc <= 0)
-        goto out;
-    if ((rc = release_lines(db, id, "expire")) != BC_OK)
-        goto out;
-    rc = bc_db_commit(db);
-    if (rc == BC_OK)
-        rc = 1;
-out:
-    if (rc != 1)
-        bc_db_rollback(db);
-    return rc;
+    expire_args a = {id, now_ms, 0};
+    int rc = bc_db_tx(db, expire_tx, &a);
+    return rc == BC_OK ? a.expired : rc;
 }
 
 int bc_order_expire_due(bc_db *db, int64_t now_ms)
