@@ -251,7 +251,7 @@ int bc_db_migrate(bc_db *db)
             if (bc_db_exec(db, "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", "ii", (int64_t)v,
                            bc_now_ms()) < 0)
                 goto fail;
-            bc_log_info("store", "applied migration %d", v);
+            bc_log_info("store", "applied migration %d (%s)", v, db->ops->name);
         }
         if (bc_db_commit(db) != BC_OK)
             return BC_ERR;

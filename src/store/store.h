@@ -12,7 +12,8 @@
  * JSON helpers map a row to a jansson object by column name: INTEGER -> integer, TEXT -> string,
  * NULL -> null, and an INTEGER column whose name ends in "_at" -> ISO-8601 UTC string (on
  * PostgreSQL: int2/int4/int8, integral numeric (SUM) and boolean (as 0/1) -> integer, float ->
- * real, everything else -> string).
+ * real, everything else -> string). (Turning `_at` times into ISO strings belongs to the API
+ * layer; it stays here until the handlers do it.)
  */
 #ifndef BC_STORE_H
 #define BC_STORE_H
@@ -34,7 +35,7 @@ typedef struct bc_stmt bc_stmt;
  * BC_ERR (cannot open or connect; logged without the password). */
 int bc_db_open(const char *url, bc_db **out);
 void bc_db_close(bc_db *db);
-/* "sqlite" or "postgresql": for logs and `broadcart migrate` output only, never for SQL choices. */
+/* "sqlite" or "postgresql" (static): for log lines only, never for choosing SQL. */
 const char *bc_db_backend(const bc_db *db);
 /* Applies pending migrations (store/migrations.c, the variant of each step for this backend),
  * one transaction per step, recorded in schema_migrations. BC_OK or BC_ERR. */
