@@ -31,6 +31,7 @@ const PG_BIN = '/usr/lib/postgresql/15/bin';
 let pg = null; // {port, dir, sock, pid}
 const pgDatabases = new Map(); // data dir -> database URL
 let pgSeq = 0;
+const liveServers = new Set(); // server processes not yet exited
 
 function sleepSync(ms) { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms); }
 
@@ -75,6 +76,14 @@ async function databaseUrl(dataDir) {
   if (!pg) {
     pg = pgStart(await freePort());
     process.on('exit', pgStop);
+    // a test run stopped from outside (the runner's file timeout, ^C) stops the cluster too
+    for (const sig of ['SIGINT', 'SIGTERM']) {
+      process.once(sig, () => {
+        for (const p of liveServers) p.kill('SIGKILL');
+        pgStop();
+        process.exit(130);
+      });
+    }
   }
   if (!pgDatabases.has(dataDir)) {
     const name = `t_${process.pid}_${++pgSeq}`;
@@ -116,6 +125,8 @@ export async function startServer({ args = [], env = {}, dataDir } = {}) {
     ...env,
   };
   const proc = spawn(BIN, ['serve', ...args], { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  liveServers.add(proc);
+  proc.once('exit', () => liveServers.delete(proc));
   let out = '', err = '';
   proc.stderr.on('data', (d) => { err += d; });
   await new Promise((resolve, reject) => {
