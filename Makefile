@@ -8,12 +8,14 @@
 # Debian 12 packages, by what needs them (each one is used; `make deps` installs the missing ones).
 # build: compiler, Meson/Ninja and the libraries meson.build links
 APT_BUILD = build-essential meson ninja-build pkg-config \
-  libh2o-evloop-dev libwslay-dev libssl-dev libjansson-dev libsqlite3-dev \
+  libh2o-evloop-dev libwslay-dev libssl-dev libjansson-dev libsqlite3-dev libpq-dev \
   libsodium-dev libjwt-dev libcurl4-openssl-dev libcmocka-dev libhiredis-dev
 # run and test: the nginx-rtmp ingest, the demo/test publisher, the browser tests, the demo
 # script's health checks, TLS roots for npm and the payment gateway, openssl for the deploy
-# test's certificates (and the install steps' callback token), redis-server for the cluster room test
-APT_RUN = nginx libnginx-mod-rtmp ffmpeg chromium curl ca-certificates openssl redis-server
+# test's certificates (and the install steps' callback token), PostgreSQL 15 for the API suite's
+# second run (a private cluster per test process), the sqlite3 shell tests use to seed old rows,
+# redis-server for the cluster room test
+APT_RUN = nginx libnginx-mod-rtmp ffmpeg chromium curl ca-certificates openssl postgresql-15 sqlite3 redis-server
 # fuzz: clang + libclang-rt-14-dev (libFuzzer and the sanitizer runtimes, only recommended by
 # clang) build the fuzz targets; llvm provides llvm-symbolizer for readable sanitizer reports
 APT_FUZZ = clang libclang-rt-14-dev llvm

@@ -18,7 +18,7 @@
 #include "media/media.h"
 #include "payments/payments.h"
 
-static char db_path[600];
+static char db_url[sizeof bc_cfg.database_url + 16];
 
 static void h_health(bc_req *req) { bc_res_json(req, 200, json_pack("{s:s}", "status", "ok")); }
 static char *openapi_text;
@@ -55,8 +55,11 @@ int bc_app_open_db(bc_db **out)
         bc_log_error("app", "cannot create %s: %s", bc_cfg.data_dir, strerror(errno));
         return BC_ERR;
     }
-    snprintf(db_path, sizeof db_path, "%s/broadcart.db", bc_cfg.data_dir);
-    if (bc_db_open(db_path, out) != BC_OK)
+    if (bc_cfg.database_url[0])
+        snprintf(db_url, sizeof db_url, "%s", bc_cfg.database_url);
+    else
+        snprintf(db_url, sizeof db_url, "sqlite:%s/broadcart.db", bc_cfg.data_dir);
+    if (bc_db_open(db_url, out) != BC_OK)
         return BC_ERR;
     if (bc_db_migrate(*out) != BC_OK) {
         bc_db_close(*out);
@@ -150,7 +153,7 @@ int bc_app_serve(int with_rtmp, int demo)
     pthread_t sweeper;
     pthread_create(&sweeper, NULL, sweeper_main, NULL);
     pthread_detach(sweeper);
-    code = bc_http_run(db_path) == BC_OK ? 0 : 1;
+    code = bc_http_run(db_url) == BC_OK ? 0 : 1;
     bc_log_info("app", "shutting down");
 out:
     if (with_rtmp)

@@ -27,13 +27,19 @@ int bc_cart_json(bc_db *db, int64_t user_id, json_t **out)
     return *out ? BC_OK : BC_ERR;
 }
 
-int bc_cart_set(bc_db *db, int64_t user_id, int64_t product_id, int64_t quantity)
+typedef struct set_args {
+    int64_t user_id, product_id, quantity;
+} set_args;
+
+/* The unit of work of bc_cart_set (run by bc_db_tx): the line count and the upsert see the same
+ * cart, so two concurrent PUTs cannot both pass the CART_MAX_LINES check. */
+static int cart_set_tx(bc_db *db, void *arg)
 {
+    set_args *a = arg;
+    int64_t user_id = a->user_id, product_id = a->product_id, quantity = a->quantity;
     json_t *p = NULL;
     int64_t others = 0;
     int rc;
-    if (quantity < 1 || quantity > 99)
-        return BC_EINVAL;
     rc = bc_db_row(db, &p, "SELECT stock, status, deleted FROM products WHERE id = ?", "i", product_id);
     if (rc <= 0) {
         rc = rc < 0 ? BC_ERR : BC_ENOTFOUND;
@@ -62,10 +68,18 @@ int bc_cart_set(bc_db *db, int64_t user_id, int64_t product_id, int64_t quantity
                     " ON CONFLICT (user_id, product_id) DO UPDATE SET quantity = excluded.quantity,"
                     " updated_at = excluded.updated_at",
                     "iiii", user_id, product_id, quantity, bc_now_ms());
-    rc = rc < 0 ? BC_ERR : BC_OK;
+    rc = rc == BC_EBUSY ? BC_EBUSY : rc < 0 ? BC_ERR : BC_OK;
 out:
     json_decref(p);
     return rc;
+}
+
+int bc_cart_set(bc_db *db, int64_t user_id, int64_t product_id, int64_t quantity)
+{
+    if (quantity < 1 || quantity > 99)
+        return BC_EINVAL;
+    set_args a = {user_id, product_id, quantity};
+    return bc_db_tx(db, cart_set_tx, &a);
 }
 
 int bc_cart_remove(bc_db *db, int64_t user_id, int64_t product_id)

@@ -71,9 +71,10 @@ int bc_order_check_address(json_t *addr, char *msg, size_t msglen);
  * quantity, line_total, stock, status}], subtotal, shipping_fee, total}; deleted products are
  * left out. *out owned by the caller. BC_OK or BC_ERR. */
 int bc_cart_json(bc_db *db, int64_t user_id, json_t **out);
-/* Sets the quantity (1..99) of product_id in the cart. BC_OK, BC_EINVAL (quantity),
- * BC_ENOTFOUND (no such product, deleted or hidden), BC_ECONFLICT (sold out or quantity > stock)
- * or BC_ERR. */
+/* Sets the quantity (1..99) of product_id in the cart, in one transaction (bc_db_tx: the check of
+ * the line count and the upsert see the same cart). BC_OK, BC_EINVAL (quantity or too many lines),
+ * BC_ENOTFOUND (no such product, deleted or hidden), BC_ECONFLICT (sold out or quantity > stock),
+ * BC_EBUSY (lost every retry) or BC_ERR. */
 int bc_cart_set(bc_db *db, int64_t user_id, int64_t product_id, int64_t quantity);
 /* Removes one line (BC_OK even when absent) / every line. BC_OK or BC_ERR. */
 int bc_cart_remove(bc_db *db, int64_t user_id, int64_t product_id);
@@ -97,7 +98,8 @@ typedef struct bc_order_problem {
     char product_name[160];
 } bc_order_problem;
 
-/* Creates an order for buyer_id in one BEGIN IMMEDIATE transaction: lines from items (n, 1..50,
+/* Creates an order for buyer_id in one write transaction (bc_db_tx: retried when it loses a
+ * conflict; *why and *out_id reflect the last try): lines from items (n, 1..50,
  * duplicates merged; quantity 1..BC_ORDER_MAX_QTY) or, when items is NULL, from the buyer's
  * cart (emptied in the same transaction); unit prices from the database; every line reserved
  * with bc_stock_reserve; expires_at = now + bc_cfg.order_ttl_s. addr (borrowed) must already be
@@ -136,14 +138,14 @@ int bc_order_has_seller(bc_db *db, int64_t id, int64_t user_id);
  * page >= 1, per_page 1..100. *out owned by the caller. BC_OK or BC_ERR. */
 int bc_order_list(bc_db *db, int64_t buyer_id, int64_t seller_id, int64_t page, int64_t per_page, json_t **out);
 
-/* Marks a PENDING_PAYMENT order PAID after the gateway approved it, in one transaction:
+/* Marks a PENDING_PAYMENT order PAID after the gateway approved it, in one transaction (bc_db_tx):
  * conditional UPDATE (status must still be PENDING_PAYMENT) + a payments row (provider "toss",
  * status "DONE", amount, method (may be NULL), approved_at ms (0 = now), raw = gateway JSON text).
  * Returns BC_OK, BC_ECONFLICT (the order is no longer PENDING_PAYMENT: nothing changed) or BC_ERR. */
 int bc_order_mark_paid(bc_db *db, int64_t id, const char *payment_key, int64_t amount, const char *method,
                        int64_t approved_at, const char *raw);
 
-/* Cancels order id in one transaction when its status is still prev_status (the status the
+/* Cancels order id in one transaction (bc_db_tx) when its status is still prev_status (the status the
  * caller checked, which must satisfy bc_order_can_cancel): status CANCELED + canceled_at, the
  * payments row (if any) CANCELED, every line restocked with bc_stock_release (reason "cancel").
  * Returns BC_OK, BC_ECONFLICT (status changed meanwhile: nothing changed), BC_EINVAL or BC_ERR. */
@@ -168,7 +170,7 @@ int bc_order_ship(bc_db *db, int64_t id, const char *carrier, const char *tracki
 int bc_order_deliver(bc_db *db, int64_t id);
 
 /* Expires order id when it is PENDING_PAYMENT and expires_at < now_ms: status EXPIRED and its
- * stock released, in one transaction. Returns 1 (expired), 0 (not due / not pending) or an error. */
+ * stock released, in one transaction (bc_db_tx). Returns 1 (expired), 0 (not due / not pending) or an error. */
 int bc_order_expire_one(bc_db *db, int64_t id, int64_t now_ms);
 
 /* Expires unpaid orders whose expires_at has passed and releases their stock, one transaction

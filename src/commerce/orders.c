@@ -212,9 +212,24 @@ typedef struct line {
     char *name; /* malloc'd */
 } line;
 
-int bc_order_create(bc_db *db, int64_t buyer_id, const bc_order_item *items, size_t n, json_t *addr, int64_t live_id,
-                    bc_order_problem *why, int64_t *out_id)
+typedef struct create_args {
+    int64_t buyer_id, live_id;
+    const bc_order_item *items;
+    size_t n;
+    json_t *addr;
+    bc_order_problem *why;
+    int64_t *out_id;
+} create_args;
+
+/* The unit of work of bc_order_create, run by bc_db_tx (from scratch on each try). */
+static int order_create_tx(bc_db *db, void *arg)
 {
+    create_args *a = arg;
+    int64_t buyer_id = a->buyer_id, live_id = a->live_id, *out_id = a->out_id;
+    const bc_order_item *items = a->items;
+    size_t n = a->n;
+    json_t *addr = a->addr;
+    bc_order_problem *why = a->why;
     int rc;
     line *lines = NULL;
     size_t nl = 0;
@@ -224,9 +239,6 @@ int bc_order_create(bc_db *db, int64_t buyer_id, const bc_order_item *items, siz
     int64_t now = bc_now_ms(), subtotal = 0;
     problem(why, NULL, 0, NULL);
 
-    rc = bc_db_begin(db);
-    if (rc != BC_OK)
-        goto out;
     if (!items) {
         int cn =
             bc_db_rows(db, &cart, "SELECT product_id, quantity FROM cart_items WHERE user_id = ? ORDER BY product_id",
@@ -336,8 +348,9 @@ int bc_order_create(bc_db *db, int64_t buyer_id, const bc_order_item *items, siz
         rc = BC_ENOMEM;
         goto out;
     }
-    rc = 0;
-    for (int attempt = 0; attempt < 3 && rc != 1; attempt++) {
+    /* an order_id that collides (UNIQUE) aborts the transaction on PostgreSQL: the unit reports a
+     * lost conflict instead and bc_db_tx runs it again with a new random id */
+    {
         bc_order_make_id(order_id, sizeof order_id, now);
         if (live_id > 0)
             rc = bc_db_int(db, out_id,
@@ -353,8 +366,8 @@ int bc_order_create(bc_db *db, int64_t buyer_id, const bc_order_item *items, siz
                            " VALUES (?, ?, 'PENDING_PAYMENT', ?, ?, ?, ?, NULL, ?, ?, ?, ?) RETURNING id",
                            "titiiitiii", order_id, buyer_id, order_name, subtotal, fee, subtotal + fee, addr_text, now,
                            now + (int64_t)bc_cfg.order_ttl_s * 1000, now);
-        if (rc != 1 && rc != BC_ECONFLICT)
-            break;
+        if (rc == BC_ECONFLICT)
+            rc = BC_EBUSY;
     }
     if (rc != 1) {
         rc = rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
@@ -379,10 +392,8 @@ int bc_order_create(bc_db *db, int64_t buyer_id, const bc_order_item *items, siz
         rc = BC_ERR;
         goto out;
     }
-    rc = bc_db_commit(db);
+    rc = BC_OK;
 out:
-    if (rc != BC_OK)
-        bc_db_rollback(db);
     for (size_t i = 0; lines && i < nl; i++)
         free(lines[i].name);
     free(lines);
@@ -391,6 +402,13 @@ out:
     json_decref(cart);
     json_decref(prod);
     return rc;
+}
+
+int bc_order_create(bc_db *db, int64_t buyer_id, const bc_order_item *items, size_t n, json_t *addr, int64_t live_id,
+                    bc_order_problem *why, int64_t *out_id)
+{
+    create_args a = {buyer_id, live_id, items, n, addr, why, out_id};
+    return bc_db_tx(db, order_create_tx, &a);
 }
 
 int bc_order_json(bc_db *db, int64_t id, int64_t only_seller, json_t **out)
@@ -529,13 +547,19 @@ out:
     return rc;
 }
 
-int bc_order_mark_paid(bc_db *db, int64_t id, const char *payment_key, int64_t amount, const char *method,
-                       int64_t approved_at, const char *raw)
+typedef struct paid_args {
+    int64_t id, amount, approved_at;
+    const char *payment_key, *method, *raw;
+} paid_args;
+
+/* The unit of work of bc_order_mark_paid, run by bc_db_tx. */
+static int mark_paid_tx(bc_db *db, void *arg)
 {
+    paid_args *a = arg;
+    int64_t id = a->id, amount = a->amount, approved_at = a->approved_at;
+    const char *payment_key = a->payment_key, *method = a->method, *raw = a->raw;
     int64_t now = bc_now_ms();
-    int rc = bc_db_begin(db);
-    if (rc != BC_OK)
-        goto out;
+    int rc;
     if (approved_at <= 0)
         approved_at = now;
     rc = bc_db_exec(db,
@@ -554,11 +578,16 @@ int bc_order_mark_paid(bc_db *db, int64_t id, const char *payment_key, int64_t a
         rc = rc == BC_ECONFLICT ? BC_ECONFLICT : BC_ERR;
         goto out;
     }
-    rc = bc_db_commit(db);
+    rc = BC_OK;
 out:
-    if (rc != BC_OK)
-        bc_db_rollback(db);
     return rc;
+}
+
+int bc_order_mark_paid(bc_db *db, int64_t id, const char *payment_key, int64_t amount, const char *method,
+                       int64_t approved_at, const char *raw)
+{
+    paid_args a = {id, amount, approved_at, payment_key, method, raw};
+    return bc_db_tx(db, mark_paid_tx, &a);
 }
 
 int bc_order_ship(bc_db *db, int64_t id, const char *carrier, const char *tracking_number)
@@ -624,56 +653,62 @@ static int release_lines(bc_db *db, int64_t id, const char *reason)
     return rc;
 }
 
+typedef struct cancel_args {
+    int64_t id;
+    const char *prev_status;
+} cancel_args;
+
+/* The unit of work of bc_order_cancel, run by bc_db_tx. */
+static int cancel_tx(bc_db *db, void *arg)
+{
+    cancel_args *a = arg;
+    int64_t now = bc_now_ms();
+    int rc = bc_db_exec(
+        db, "UPDATE orders SET status = 'CANCELED', canceled_at = ?, updated_at = ? WHERE id = ? AND status = ?",
+        "iiit", now, now, a->id, a->prev_status);
+    if (rc <= 0)
+        return rc < 0 ? BC_ERR : BC_ECONFLICT;
+    if (bc_db_exec(db, "UPDATE payments SET status = 'CANCELED', canceled_at = ? WHERE order_id = ?", "ii", now,
+                   a->id) < 0)
+        return BC_ERR;
+    return release_lines(db, a->id, "cancel");
+}
+
 int bc_order_cancel(bc_db *db, int64_t id, const char *prev_status)
 {
-    int64_t now = bc_now_ms();
-    int rc;
     if (!bc_order_can_cancel(prev_status))
         return BC_EINVAL;
-    rc = bc_db_begin(db);
-    if (rc != BC_OK)
-        goto out;
-    rc = bc_db_exec(
-        db, "UPDATE orders SET status = 'CANCELED', canceled_at = ?, updated_at = ? WHERE id = ? AND status = ?",
-        "iiit", now, now, id, prev_status);
-    if (rc <= 0) {
-        rc = rc < 0 ? BC_ERR : BC_ECONFLICT;
-        goto out;
-    }
-    if (bc_db_exec(db, "UPDATE payments SET status = 'CANCELED', canceled_at = ? WHERE order_id = ?", "ii", now, id) <
-        0) {
-        rc = BC_ERR;
-        goto out;
-    }
-    if ((rc = release_lines(db, id, "cancel")) != BC_OK)
-        goto out;
-    rc = bc_db_commit(db);
-out:
-    if (rc != BC_OK)
-        bc_db_rollback(db);
-    return rc;
+    cancel_args a = {id, prev_status};
+    return bc_db_tx(db, cancel_tx, &a);
+}
+
+typedef struct expire_args {
+    int64_t id, now_ms;
+    int expired; /* out: 1 when this unit expired the order */
+} expire_args;
+
+/* The unit of work of bc_order_expire_one, run by bc_db_tx: nothing to do is BC_OK with expired 0. */
+static int expire_tx(bc_db *db, void *arg)
+{
+    expire_args *a = arg;
+    a->expired = 0;
+    int rc = bc_db_exec(db,
+                        "UPDATE orders SET status = 'EXPIRED', updated_at = ?"
+                        " WHERE id = ? AND status = 'PENDING_PAYMENT' AND expires_at < ?",
+                        "iii", a->now_ms, a->id, a->now_ms);
+    if (rc <= 0)
+        return rc;
+    if ((rc = release_lines(db, a->id, "expire")) != BC_OK)
+        return rc;
+    a->expired = 1;
+    return BC_OK;
 }
 
 int bc_order_expire_one(bc_db *db, int64_t id, int64_t now_ms)
 {
-    int rc = bc_db_begin(db);
-    if (rc != BC_OK)
-        goto out;
-    rc = bc_db_exec(db,
-                    "UPDATE orders SET status = 'EXPIRED', updated_at = ?"
-                    " WHERE id = ? AND status = 'PENDING_PAYMENT' AND expires_at < ?",
-                    "iii", now_ms, id, now_ms);
-    if (rc <= 0)
-        goto out;
-    if ((rc = release_lines(db, id, "expire")) != BC_OK)
-        goto out;
-    rc = bc_db_commit(db);
-    if (rc == BC_OK)
-        rc = 1;
-out:
-    if (rc != 1)
-        bc_db_rollback(db);
-    return rc;
+    expire_args a = {id, now_ms, 0};
+    int rc = bc_db_tx(db, expire_tx, &a);
+    return rc == BC_OK ? a.expired : rc;
 }
 
 int bc_order_expire_due(bc_db *db, int64_t now_ms)

@@ -46,6 +46,9 @@ static const cfg_row rows[] = {
             "RTMP ingest port of the nginx-rtmp child (serve --with-rtmp)"),
     STR_ROW("BROADCART_DATA_DIR", data_dir, "./var",
             "Directory for the SQLite database, media, HLS output and generated secrets"),
+    STR_ROW("BROADCART_DATABASE_URL", database_url, "",
+            "The database: sqlite:PATH (default sqlite:{data_dir}/broadcart.db, the embedded file) or a libpq URI "
+            "postgresql://user:pass@host:port/db?sslmode=... (PostgreSQL 15; every worker opens one connection)"),
     STR_ROW("BROADCART_WEB_DIR", web_dir, "",
             "Directory of the web client (default: the first of {prefix}/share/broadcart/web, the source tree's web/ "
             "and ./web that holds index.html; serve refuses to start without one)"),

@@ -54,6 +54,7 @@ typedef struct bc_config {
     char http_host[64];            /* BROADCART_HTTP_HOST, bind address, default 0.0.0.0 */
     int rtmp_port;                 /* BROADCART_RTMP_PORT, TCP port, default 1935 */
     char data_dir[512];            /* BROADCART_DATA_DIR, path, default ./var */
+    char database_url[1024];       /* BROADCART_DATABASE_URL, sqlite:PATH or postgresql://...; default derived */
     char web_dir[512];             /* BROADCART_WEB_DIR, path of the web client, default ./web */
     char public_url[256];          /* BROADCART_PUBLIC_URL, base URL viewers use, default http://127.0.0.1:{port} */
     char rtmp_public_host[128];    /* BROADCART_RTMP_PUBLIC_HOST, host in RTMP URLs, default 127.0.0.1 */

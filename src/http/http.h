@@ -156,9 +156,9 @@ void bc_http_set_account_check(bc_account_fn fn);
 /* Adds a static directory served under url_prefix (e.g. "/hls", "/media"). Call before run. */
 void bc_http_add_static(const char *url_prefix, const char *dir, int no_cache);
 
-/* Starts the loops and workers and serves until bc_http_stop. db_path is opened once per
- * worker. Prints "listening on http://HOST:PORT" when ready. Returns BC_OK or BC_ERR. */
-int bc_http_run(const char *db_path);
+/* Starts the loops and workers and serves until bc_http_stop. db_url (a bc_db_open URL) is
+ * opened once per worker. Prints "listening on http://HOST:PORT" when ready. Returns BC_OK or BC_ERR. */
+int bc_http_run(const char *db_url);
 /* Asks the server to stop (async-signal-safe). */
 void bc_http_stop(void);
 /* The bound TCP port (after start). */

@@ -42,7 +42,7 @@ static struct {
     int nloops;
     int port;
     atomic_int stopping;
-    const char *db_path;
+    const char *db_url;
     bc_auth_fn auth;
     struct static_dir statics[MAX_STATIC];
     int nstatics;
@@ -157,7 +157,7 @@ static void *worker_main(void *arg)
     int nice_to = getpriority(PRIO_PROCESS, 0) + PWHASH_NICE;
     if (q == &pwhashq && setpriority(PRIO_PROCESS, (id_t)gettid(), nice_to > 19 ? 19 : nice_to) != 0)
         bc_log_warn("http", "cannot lower the password-hashing threads' priority: %s", strerror(errno));
-    if (bc_db_open(S.db_path, &db) != BC_OK) {
+    if (bc_db_open(S.db_url, &db) != BC_OK) {
         bc_log_error("http", "worker cannot open database");
         return NULL;
     }
@@ -910,9 +910,9 @@ static void *loop_main(void *arg)
     return NULL;
 }
 
-int bc_http_run(const char *db_path)
+int bc_http_run(const char *db_url)
 {
-    S.db_path = db_path;
+    S.db_url = db_url;
     if (bc_http_set_trusted_proxies(bc_cfg.trusted_proxies) != BC_OK)
         return BC_ERR;
     signal(SIGPIPE, SIG_IGN);

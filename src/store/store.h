@@ -1,14 +1,19 @@
 /* store: the one storage interface. Opaque connection (bc_db) and prepared statement (bc_stmt).
- * Backend today: SQLite 3 in WAL mode (sqlite.c). SQL is written in the portable subset shared
- * with PostgreSQL: `?` placeholders (rewritten to $n by a libpq backend), RETURNING, integer
- * money and UTC-millisecond integer times.
+ * Two backends behind it, chosen by the URL given to bc_db_open: SQLite 3 in WAL mode (sqlite.c)
+ * and PostgreSQL through libpq (postgres.c); nothing above src/store/ knows which one runs. SQL
+ * is written once in the subset both accept: `?` placeholders (rewritten to $1.. for libpq once
+ * per statement), RETURNING, ON CONFLICT, integer money and UTC-millisecond integer times (BIGINT
+ * on PostgreSQL). Parameters bound with bc_stmt_bind_int are int8 on PostgreSQL, text is text.
  *
  * Threading: a bc_db is used by one thread at a time (each worker owns one). Statements are
  * prepared once per connection and cached by the address of their SQL string, so pass string
  * literals (static storage) as SQL.
  *
  * JSON helpers map a row to a jansson object by column name: INTEGER -> integer, TEXT -> string,
- * NULL -> null, and an INTEGER column whose name ends in "_at" -> ISO-8601 UTC string.
+ * NULL -> null, and an INTEGER column whose name ends in "_at" -> ISO-8601 UTC string (on
+ * PostgreSQL: int2/int4/int8, integral numeric (SUM) and boolean (as 0/1) -> integer, float ->
+ * real, everything else -> string). (Turning `_at` times into ISO strings belongs to the API
+ * layer; it stays here until the handlers do it.)
  */
 #ifndef BC_STORE_H
 #define BC_STORE_H
@@ -21,16 +26,29 @@
 typedef struct bc_db bc_db;
 typedef struct bc_stmt bc_stmt;
 
-/* Opens (creating if needed) the database file at path, sets WAL, foreign keys and a busy
- * timeout. Returns BC_OK and *out (caller owns; bc_db_close) or BC_ERR. */
-int bc_db_open(const char *path, bc_db **out);
+/* Opens one connection to the database named by url (BROADCART_DATABASE_URL):
+ *  - "sqlite:PATH" (or a bare PATH): the SQLite file, created if needed, with WAL, foreign keys
+ *    and a busy timeout;
+ *  - "postgresql://user:pass@host:port/db?sslmode=..." (or "postgres://"): a libpq connection
+ *    (libpq connection URI, PostgreSQL 15 docs §34.1.1), session time zone UTC.
+ * Returns BC_OK and *out (caller owns; bc_db_close), BC_EINVAL for an unknown scheme, BC_ENOMEM or
+ * BC_ERR (cannot open or connect; logged without the password). */
+int bc_db_open(const char *url, bc_db **out);
 void bc_db_close(bc_db *db);
-/* Applies pending migrations (store/migrations.c) inside transactions. BC_OK or BC_ERR. */
+/* "sqlite" or "postgresql" (static): for log lines only, never for choosing SQL. */
+const char *bc_db_backend(const bc_db *db);
+/* Applies pending migrations (store/migrations.c, the variant of each step for this backend),
+ * one transaction per step, recorded in schema_migrations. BC_OK or BC_ERR. */
 int bc_db_migrate(bc_db *db);
 
-/* Begins a write transaction that takes the write lock at once (SQLite BEGIN IMMEDIATE;
- * waits on the busy handler, never returns "database is locked" before the timeout). */
+/* Begins a write transaction. SQLite: BEGIN IMMEDIATE (takes the write lock at once; waits on
+ * the busy handler, never returns "database is locked" before the timeout). PostgreSQL: BEGIN at
+ * READ COMMITTED plus a transaction-level advisory lock that every write transaction takes, so
+ * writers are serialised as on SQLite (the code above was written for one writer at a time;
+ * conditional UPDATEs such as stock reservation are atomic on both regardless). */
 int bc_db_begin(bc_db *db);
+/* Commits; rolls back and returns an error when the commit fails or (PostgreSQL) when a statement
+ * of the transaction failed and aborted it. BC_OK, BC_EBUSY (lost a conflict) or BC_ERR. */
 int bc_db_commit(bc_db *db);
 /* Rolls back; safe to call when no transaction is open. */
 void bc_db_rollback(bc_db *db);
@@ -53,6 +71,15 @@ json_t *bc_stmt_row_json(bc_stmt *st);
 void bc_stmt_reset(bc_stmt *st);
 /* Rows changed by the last INSERT/UPDATE/DELETE on this connection. */
 int bc_db_changes(bc_db *db);
+
+/* How many times bc_db_tx runs a unit of work that loses a conflict. */
+#define BC_DB_TX_TRIES 5
+/* Runs fn(db, arg) inside one transaction and commits when it returns BC_OK; any other return
+ * rolls back. A unit that lost a conflict (SQLite busy; PostgreSQL serialization failure 40001 or
+ * deadlock 40P01, PostgreSQL 15 docs Appendix A) is rolled back and run again, at most
+ * BC_DB_TX_TRIES times with a 2..16 ms backoff, so fn must start from scratch on each call (reset
+ * its outputs first). Returns BC_OK, fn's error, or BC_EBUSY when every try lost. */
+int bc_db_tx(bc_db *db, int (*fn)(bc_db *db, void *arg), void *arg);
 
 /* Convenience wrappers. fmt has one letter per argument: 'i' int64_t, 't' const char* (NULL ok),
  * 'n' (no argument: binds NULL). */

@@ -3,9 +3,7 @@
 // products that live carries. Every refusal leaves stock, orders and the cart exactly as they were.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import path from 'node:path';
-import { startServer, api, makeUser } from './lib.mjs';
+import { startServer, api, makeUser, sql } from './lib.mjs';
 
 let srv, admin, seller, seller2, buyer;
 const ADDR = { recipient: '김민지', phone: '010-2222-3333', postcode: '04524', address1: '서울 중구 세종대로 110' };
@@ -62,8 +60,7 @@ test('a product left at price 0 from before: an order of only such items is refu
   const free = await product(seller.token, { name: '사은품 파우치', price: 500, stock: 5 });
   const paid = await product(seller.token, { name: '립밤', price: 8000, stock: 5 });
   // as a database written before the rule holds it
-  execFileSync('sqlite3', ['-cmd', '.timeout 5000', path.join(srv.dataDir, 'broadcart.db'),
-    `UPDATE products SET price = 0 WHERE id = ${free.id}`]);
+  sql(srv, `UPDATE products SET price = 0 WHERE id = ${free.id}`);
   assert.equal((await getProduct(free.id)).price, 0);
   const n0 = await orderCount(buyer);
 

@@ -1,7 +1,7 @@
 // Test harness: starts the real broadcart binary on a free loopback port with a temporary
 // data directory, and small helpers to call its API.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,10 +23,90 @@ export function freePort() {
   });
 }
 
+// The database backend of this test process: BROADCART_TEST_DATABASE=postgres runs every server
+// on PostgreSQL 15 (one cluster per test process, started on first use and stopped by PID at
+// exit; one database per data dir), anything else on the embedded SQLite file.
+export const DB_BACKEND = process.env.BROADCART_TEST_DATABASE === 'postgres' ? 'postgres' : 'sqlite';
+const PG_BIN = '/usr/lib/postgresql/15/bin';
+let pg = null; // {port, dir, sock, pid}
+const pgDatabases = new Map(); // data dir -> database URL
+let pgSeq = 0;
+const liveServers = new Set(); // server processes not yet exited
+
+function sleepSync(ms) { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms); }
+
+function pgStart(port) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bc-pg-'));
+  chmodSync(dir, 0o711); // the postgres user must traverse it
+  const data = path.join(dir, 'data'), sock = path.join(dir, 'sock');
+  const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
+  const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
+  for (const d of [data, sock]) { mkdirSync(d, { mode: 0o700 }); chownSync(d, uid, gid); }
+  const as = (bin, args) => execFileSync('runuser', ['-u', 'postgres', '--', path.join(PG_BIN, bin), ...args],
+    { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  as('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C.UTF-8']);
+  // tests only: no durability (never in deploy/)
+  as('pg_ctl', ['-D', data, '-l', path.join(sock, 'log'), '-w', '-s', 'start', '-o',
+    `-c listen_addresses=127.0.0.1 -p ${port} -k ${sock} -c max_connections=300 -c fsync=off ` +
+    '-c synchronous_commit=off -c full_page_writes=off']);
+  const pid = Number(readFileSync(path.join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  return { port, dir, sock, pid };
+}
+
+function pgStop() {
+  if (!pg) return;
+  const { pid, dir } = pg;
+  pg = null;
+  try { process.kill(pid, 'SIGINT'); } catch { return; } // fast shutdown
+  for (let i = 0; i < 100; i++) {
+    try { process.kill(pid, 0); } catch { break; }
+    sleepSync(50);
+  }
+  rmSync(dir, { recursive: true, force: true });
+}
+
+function psql(dbname, sql) {
+  return execFileSync(path.join(PG_BIN, 'psql'), ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', pg.sock,
+    '-p', String(pg.port), '-U', 'postgres', '-d', dbname, '-c', sql], { encoding: 'utf8' });
+}
+
+// The database URL for a server whose data dir is dataDir (the same database on every restart).
+async function databaseUrl(dataDir) {
+  if (DB_BACKEND !== 'postgres') return null;
+  if (!pg) {
+    pg = pgStart(await freePort());
+    process.on('exit', pgStop);
+    // a test run stopped from outside (the runner's file timeout, ^C) stops the cluster too
+    for (const sig of ['SIGINT', 'SIGTERM']) {
+      process.once(sig, () => {
+        for (const p of liveServers) p.kill('SIGKILL');
+        pgStop();
+        process.exit(130);
+      });
+    }
+  }
+  if (!pgDatabases.has(dataDir)) {
+    const name = `t_${process.pid}_${++pgSeq}`;
+    psql('postgres', `CREATE DATABASE ${name} TEMPLATE template0`);
+    pgDatabases.set(dataDir, `postgresql://postgres@127.0.0.1:${pg.port}/${name}`);
+  }
+  return pgDatabases.get(dataDir);
+}
+
+// Runs one SQL statement directly on the server's database, whichever backend it is (for tests
+// that set up state the API refuses to create). Returns the output text.
+export function sql(srv, statement) {
+  const url = srv.env.BROADCART_DATABASE_URL;
+  if (url && url.startsWith('postgresql://')) return psql(url.slice(url.lastIndexOf('/') + 1), statement);
+  return execFileSync('sqlite3', ['-cmd', '.timeout 5000', path.join(srv.dataDir, 'broadcart.db'), statement],
+    { encoding: 'utf8' });
+}
+
 // Starts `broadcart serve ...args`. Returns {base, port, dataDir, env, stop(), stderr()}.
 export async function startServer({ args = [], env = {}, dataDir } = {}) {
   const port = await freePort();
   dataDir = dataDir || mkdtempSync(path.join(os.tmpdir(), 'bc-test-'));
+  const dbUrl = await databaseUrl(dataDir);
   const fullEnv = {
     ...process.env,
     BROADCART_DATA_DIR: dataDir,
@@ -41,9 +121,12 @@ export async function startServer({ args = [], env = {}, dataDir } = {}) {
     BROADCART_LOG_LEVEL: 'warn',
     UBSAN_OPTIONS: 'halt_on_error=1:print_stacktrace=1',
     ASAN_OPTIONS: 'detect_leaks=0',
+    ...(dbUrl ? { BROADCART_DATABASE_URL: dbUrl } : {}),
     ...env,
   };
   const proc = spawn(BIN, ['serve', ...args], { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  liveServers.add(proc);
+  proc.once('exit', () => liveServers.delete(proc));
   let out = '', err = '';
   proc.stderr.on('data', (d) => { err += d; });
   await new Promise((resolve, reject) => {
