@@ -19,9 +19,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    bc_log_set_level(BC_LOG_ERROR);
-    if (bc_config_load(&bc_cfg) != BC_OK)
-        abort();
+    fz_init_process();
     fz_register_routes();
     /* the routes with a body schema, found through the router like a client would reach them */
     json_t *doc = bc_http_openapi();

@@ -15,6 +15,13 @@
 #include "../src/media/media.h"
 #include "../src/payments/payments.h"
 
+void fz_init_process(void)
+{
+    bc_log_set_level(BC_LOG_ERROR);
+    if (bc_config_load(&bc_cfg) != BC_OK)
+        abort();
+}
+
 void fz_register_routes(void)
 {
     static int done;

@@ -35,6 +35,9 @@ typedef struct fz_hreq {
 } fz_hreq;
 
 /* Registers the route tables bc_app_serve registers (keep in step with src/app.c), once. */
+/* Once per fuzz process: errors-only logging and the default settings (bc_config_load); aborts
+ * when the settings cannot be loaded. */
+void fz_init_process(void);
 void fz_register_routes(void);
 
 /* Fills h from in the way h2o 2.2 does for HTTP/1: header names lower-cased, query_at from

@@ -40,9 +40,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    bc_log_set_level(BC_LOG_ERROR);
-    if (bc_config_load(&bc_cfg) != BC_OK)
-        abort();
+    fz_init_process();
     fz_register_routes();
     /* server.c interposes phr_parse_request for the RFC 9112 §6.3 framing check: its lookup of
      * the library's parser must run before the first call */

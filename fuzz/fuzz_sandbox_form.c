@@ -45,9 +45,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    bc_log_set_level(BC_LOG_ERROR);
-    if (bc_config_load(&bc_cfg) != BC_OK)
-        abort();
+    fz_init_process();
     bc_http_register(bc_sandbox_routes);
     return 0;
 }

@@ -103,9 +103,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    bc_log_set_level(BC_LOG_ERROR);
-    if (bc_config_load(&bc_cfg) != BC_OK)
-        abort();
+    fz_init_process();
     h2o_config_init(&fz_config);
     h2o_config_register_host(&fz_config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     h2o_context_init(&fz_loop.ctx, h2o_evloop_create(), &fz_config);
