@@ -160,26 +160,42 @@ int bc_catalog_sort_from_name(const char *name)
     return -1;
 }
 
-static const char list_sql[] = "WITH RECURSIVE cat(id) AS (SELECT id FROM categories WHERE id = ?"
-                               " UNION SELECT c.id FROM categories c JOIN cat ON c.parent_id = cat.id)"
-                               " SELECT p.id, p.seller_id, u.name AS seller_name, p.category_id,"
-                               " c.name AS category_name, p.name, p.description, p.price, p.stock, p.status,"
-                               " p.image_url, p.created_at, p.updated_at"
-                               " FROM products p JOIN users u ON u.id = p.seller_id"
-                               " LEFT JOIN categories c ON c.id = p.category_id"
-                               " WHERE p.deleted = 0 AND (? = 0 OR p.category_id IN (SELECT id FROM cat))"
-                               " AND lower(p.name) LIKE ? ESCAPE '\\' AND (? = 0 OR p.seller_id = ?)"
-                               " AND (? = 1 OR p.status IN ('ON_SALE', 'SOLD_OUT'))"
-                               " ORDER BY CASE WHEN ? = 2 THEN p.price END ASC, CASE WHEN ? = 3 THEN p.price END DESC,"
-                               " CASE WHEN ? = 1 THEN lower(p.name) END ASC, p.created_at DESC, p.id DESC"
-                               " LIMIT ? OFFSET ?";
+/* Listing SQL. Parameters in order: category, category, seller, seller, include_hidden, then the
+ * search parameters (if any), then sort, sort, sort, limit, offset for the page. Search: q of 3+
+ * characters uses the text index (SQLite: the trigram FTS5 table product_fts; PostgreSQL: the
+ * pg_trgm indexes on lower(name)/lower(description), which LIKE uses); 1-2 characters, which a
+ * trigram index cannot answer, use a plain LIKE over the rows the other filters leave. Name
+ * matches rank before description-only matches, then the requested sort. */
+#define LIST_CTE                                                                                                       \
+    "WITH RECURSIVE cat(id) AS (SELECT id FROM categories WHERE id = ?"                                                \
+    " UNION SELECT c.id FROM categories c JOIN cat ON c.parent_id = cat.id)"
+#define LIST_FILTER                                                                                                    \
+    " WHERE p.deleted = 0 AND (? = 0 OR p.category_id IN (SELECT id FROM cat))"                                        \
+    " AND (? = 0 OR p.seller_id = ?) AND (? = 1 OR p.status IN ('ON_SALE', 'SOLD_OUT'))"
+#define LIST_SELECT                                                                                                    \
+    LIST_CTE " SELECT p.id, p.seller_id, u.name AS seller_name, p.category_id,"                                        \
+             " c.name AS category_name, p.name, p.description, p.price, p.stock, p.status,"                            \
+             " p.image_url, p.created_at, p.updated_at"                                                                \
+             " FROM products p JOIN users u ON u.id = p.seller_id"                                                     \
+             " LEFT JOIN categories c ON c.id = p.category_id" LIST_FILTER
+#define COUNT_SELECT LIST_CTE " SELECT COUNT(*) FROM products p" LIST_FILTER
+/* two parameters: the LIKE pattern twice */
+#define MATCH_LIKE " AND (lower(p.name) LIKE ? ESCAPE '\\' OR lower(p.description) LIKE ? ESCAPE '\\')"
+/* one parameter: the FTS5 phrase */
+#define MATCH_FTS " AND p.id IN (SELECT rowid FROM product_fts WHERE product_fts MATCH ?)"
+/* one parameter: the LIKE pattern */
+#define RANK_NAME " CASE WHEN lower(p.name) LIKE ? ESCAPE '\\' THEN 0 ELSE 1 END,"
+#define LIST_ORDER                                                                                                     \
+    " CASE WHEN ? = 2 THEN p.price END ASC, CASE WHEN ? = 3 THEN p.price END DESC,"                                    \
+    " CASE WHEN ? = 1 THEN lower(p.name) END ASC, p.created_at DESC, p.id DESC"                                        \
+    " LIMIT ? OFFSET ?"
 
-static const char count_sql[] = "WITH RECURSIVE cat(id) AS (SELECT id FROM categories WHERE id = ?"
-                                " UNION SELECT c.id FROM categories c JOIN cat ON c.parent_id = cat.id)"
-                                " SELECT COUNT(*) FROM products p"
-                                " WHERE p.deleted = 0 AND (? = 0 OR p.category_id IN (SELECT id FROM cat))"
-                                " AND lower(p.name) LIKE ? ESCAPE '\\' AND (? = 0 OR p.seller_id = ?)"
-                                " AND (? = 1 OR p.status IN ('ON_SALE', 'SOLD_OUT'))";
+static const char list_all_sql[] = LIST_SELECT " ORDER BY" LIST_ORDER;
+static const char count_all_sql[] = COUNT_SELECT;
+static const char list_like_sql[] = LIST_SELECT MATCH_LIKE " ORDER BY" RANK_NAME LIST_ORDER;
+static const char count_like_sql[] = COUNT_SELECT MATCH_LIKE;
+static const char list_fts_sql[] = LIST_SELECT MATCH_FTS " ORDER BY" RANK_NAME LIST_ORDER;
+static const char count_fts_sql[] = COUNT_SELECT MATCH_FTS;
 
 /* "%" + q lowercased (ASCII) with %, _ and \ escaped + "%"; malloc'd (caller frees) or NULL. */
 static char *like_pattern(const char *q)
@@ -199,6 +215,34 @@ static char *like_pattern(const char *q)
         *w++ = '%';
     *w = 0;
     return out;
+}
+
+/* q as one FTS5 phrase: wrapped in double quotes, each " doubled (SQLite FTS5 docs §3.1, "FTS5
+ * Strings"), so no character of q is query syntax. malloc'd (caller frees) or NULL. */
+static char *fts_phrase(const char *q)
+{
+    size_t n = strlen(q);
+    char *out = malloc(2 * n + 3), *w = out;
+    if (!out)
+        return NULL;
+    *w++ = '"';
+    for (size_t i = 0; i < n; i++) {
+        if (q[i] == '"')
+            *w++ = '"';
+        *w++ = q[i];
+    }
+    *w++ = '"';
+    *w = 0;
+    return out;
+}
+
+/* Number of UTF-8 code points in s (continuation bytes not counted). */
+static size_t utf8_chars(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
 }
 
 /* The images of up to CATALOG_MAX_PAGE products in one statement (unbound slots are NULL, which
@@ -244,19 +288,41 @@ out:
 
 int bc_catalog_list(bc_db *db, const bc_product_query *q, json_t **out)
 {
-    int rc = BC_ERR;
+    int rc = BC_ERR, r1, r2;
     json_t *ids = NULL, *items = NULL;
     int64_t total = 0;
-    char *pat = like_pattern(q->q);
+    char *pat = NULL, *phrase = NULL;
+    const char *fts_list = NULL; /* NULL on PostgreSQL, whose LIKE path is its index path */
+    int64_t hidden = q->include_hidden ? 1 : 0, sort = q->sort, cat = q->category_id, seller = q->seller_id;
+    int64_t limit = q->per_page, offset = (q->page - 1) * q->per_page;
     *out = NULL;
-    if (!pat)
+    if (!q->q || !q->q[0]) {
+        r1 = bc_db_int(db, &total, count_all_sql, "iiiii", cat, cat, seller, seller, hidden);
+        r2 = r1 < 0 ? r1
+                    : bc_db_rows(db, &ids, list_all_sql, "iiiiiiiiii", cat, cat, seller, seller, hidden, sort, sort,
+                                 sort, limit, offset);
+    } else if (!(pat = like_pattern(q->q))) {
         goto out;
-    int64_t hidden = q->include_hidden ? 1 : 0, sort = q->sort;
-    if (bc_db_int(db, &total, count_sql, "iitiii", q->category_id, q->category_id, pat, q->seller_id, q->seller_id,
-                  hidden) < 0)
+    } else if (utf8_chars(q->q) < 3 || !(fts_list = bc_db_dialect_sql(db, list_fts_sql, NULL))) {
+        /* 1-2 characters (no trigram to look up) or PostgreSQL (LIKE uses the pg_trgm indexes) */
+        r1 = bc_db_int(db, &total, count_like_sql, "iiiiitt", cat, cat, seller, seller, hidden, pat, pat);
+        r2 = r1 < 0 ? r1
+                    : bc_db_rows(db, &ids, list_like_sql,
+                                 "iiiiittt"
+                                 "iiiii",
+                                 cat, cat, seller, seller, hidden, pat, pat, pat, sort, sort, sort, limit, offset);
+    } else if (!(phrase = fts_phrase(q->q))) {
         goto out;
-    if (bc_db_rows(db, &ids, list_sql, "iitiiiiiiii", q->category_id, q->category_id, pat, q->seller_id, q->seller_id,
-                   hidden, sort, sort, sort, q->per_page, (q->page - 1) * q->per_page) < 0)
+    } else {
+        r1 = bc_db_int(db, &total, bc_db_dialect_sql(db, count_fts_sql, NULL), "iiiiit", cat, cat, seller, seller,
+                       hidden, phrase);
+        r2 = r1 < 0 ? r1
+                    : bc_db_rows(db, &ids, fts_list,
+                                 "iiiiitt"
+                                 "iiiii",
+                                 cat, cat, seller, seller, hidden, phrase, pat, sort, sort, sort, limit, offset);
+    }
+    if (r1 < 0 || r2 < 0)
         goto out;
     items = ids; /* rows already have the product shape; add their images */
     ids = NULL;
@@ -268,6 +334,7 @@ int bc_catalog_list(bc_db *db, const bc_product_query *q, json_t **out)
     rc = *out ? BC_OK : BC_ERR;
 out:
     free(pat);
+    free(phrase);
     json_decref(ids);
     json_decref(items);
     return rc;

@@ -32,7 +32,8 @@ enum bc_catalog_sort { BC_SORT_NEWEST = 0, BC_SORT_NAME = 1, BC_SORT_PRICE_ASC =
 int bc_catalog_sort_from_name(const char *name);
 
 /* A product list query. category_id 0 = any (else that category and its descendants); q NULL
- * or "" = any, else a case-insensitive (ASCII) substring of the name; seller_id 0 = any seller;
+ * or "" = any, else a case-insensitive (ASCII) literal substring of the name or the description
+ * (name matches listed first, then the sort); seller_id 0 = any seller;
  * include_hidden 0 lists only ON_SALE/SOLD_OUT (deleted products are never listed);
  * page >= 1, per_page >= 1. */
 typedef struct bc_product_query {

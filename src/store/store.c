@@ -29,6 +29,10 @@ void bc_db_close(bc_db *db)
 }
 
 const char *bc_db_backend(const bc_db *db) { return db->ops->name; }
+const char *bc_db_dialect_sql(const bc_db *db, const char *sqlite_sql, const char *pg_sql)
+{
+    return strcmp(db->ops->name, "postgresql") == 0 ? pg_sql : sqlite_sql;
+}
 int bc_db_begin(bc_db *db) { return db->ops->begin(db); }
 int bc_db_commit(bc_db *db) { return db->ops->commit(db); }
 void bc_db_rollback(bc_db *db) { db->ops->rollback(db); }

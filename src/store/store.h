@@ -37,6 +37,12 @@ int bc_db_open(const char *url, bc_db **out);
 void bc_db_close(bc_db *db);
 /* "sqlite" or "postgresql" (static): for log lines only, never for choosing SQL. */
 const char *bc_db_backend(const bc_db *db);
+/* The one seam for SQL that cannot be written portably (today: text search, which is an FTS5
+ * virtual table on SQLite and pg_trgm indexes on PostgreSQL, both created by migration 7):
+ * returns sqlite_sql on SQLite and pg_sql on PostgreSQL (either static, not copied; NULL when the
+ * caller passed NULL, meaning "this backend has no variant: take the portable path"). Callers keep
+ * both texts side by side in their module's store code, as migrations.c does for DDL. */
+const char *bc_db_dialect_sql(const bc_db *db, const char *sqlite_sql, const char *pg_sql);
 /* Applies pending migrations (store/migrations.c, the variant of each step for this backend),
  * one transaction per step, recorded in schema_migrations. BC_OK or BC_ERR. */
 int bc_db_migrate(bc_db *db);
