@@ -163,7 +163,7 @@ int bc_catalog_sort_from_name(const char *name)
 /* Listing SQL. Parameters in order: category, category, seller, seller, include_hidden, then the
  * search parameters (if any), then sort, sort, sort, limit, offset for the page. Search: q of 3+
  * characters uses the text index (SQLite: the trigram FTS5 table product_fts; PostgreSQL: the
- * pg_trgm indexes on lower(name)/lower(description), which LIKE uses); 1-2 characters, which a
+ * pg_trgm indexes on name and description, which ILIKE uses); 1-2 characters, which a
  * trigram index cannot answer, use a plain LIKE over the rows the other filters leave. Name
  * matches rank before description-only matches, then the requested sort. */
 #define LIST_CTE                                                                                                       \
@@ -179,12 +179,16 @@ int bc_catalog_sort_from_name(const char *name)
              " FROM products p JOIN users u ON u.id = p.seller_id"                                                     \
              " LEFT JOIN categories c ON c.id = p.category_id" LIST_FILTER
 #define COUNT_SELECT LIST_CTE " SELECT COUNT(*) FROM products p" LIST_FILTER
-/* two parameters: the LIKE pattern twice */
-#define MATCH_LIKE " AND (lower(p.name) LIKE ? ESCAPE '\\' OR lower(p.description) LIKE ? ESCAPE '\\')"
-/* one parameter: the FTS5 phrase */
+/* two parameters: the LIKE pattern twice. SQLite's LIKE already ignores ASCII case (and a lower()
+ * per row doubles the scan's cost); PostgreSQL's ILIKE ignores case and uses the pg_trgm indexes
+ * on name and description. */
+#define MATCH_LIKE_SQLITE " AND (p.name LIKE ? ESCAPE '\\' OR p.description LIKE ? ESCAPE '\\')"
+#define MATCH_LIKE_PG " AND (p.name ILIKE ? ESCAPE '\\' OR p.description ILIKE ? ESCAPE '\\')"
+/* one parameter: the FTS5 phrase (SQLite only) */
 #define MATCH_FTS " AND p.id IN (SELECT rowid FROM product_fts WHERE product_fts MATCH ?)"
 /* one parameter: the LIKE pattern */
-#define RANK_NAME " CASE WHEN lower(p.name) LIKE ? ESCAPE '\\' THEN 0 ELSE 1 END,"
+#define RANK_NAME_SQLITE " CASE WHEN p.name LIKE ? ESCAPE '\\' THEN 0 ELSE 1 END,"
+#define RANK_NAME_PG " CASE WHEN p.name ILIKE ? ESCAPE '\\' THEN 0 ELSE 1 END,"
 #define LIST_ORDER                                                                                                     \
     " CASE WHEN ? = 2 THEN p.price END ASC, CASE WHEN ? = 3 THEN p.price END DESC,"                                    \
     " CASE WHEN ? = 1 THEN lower(p.name) END ASC, p.created_at DESC, p.id DESC"                                        \
@@ -192,9 +196,11 @@ int bc_catalog_sort_from_name(const char *name)
 
 static const char list_all_sql[] = LIST_SELECT " ORDER BY" LIST_ORDER;
 static const char count_all_sql[] = COUNT_SELECT;
-static const char list_like_sql[] = LIST_SELECT MATCH_LIKE " ORDER BY" RANK_NAME LIST_ORDER;
-static const char count_like_sql[] = COUNT_SELECT MATCH_LIKE;
-static const char list_fts_sql[] = LIST_SELECT MATCH_FTS " ORDER BY" RANK_NAME LIST_ORDER;
+static const char list_like_sqlite[] = LIST_SELECT MATCH_LIKE_SQLITE " ORDER BY" RANK_NAME_SQLITE LIST_ORDER;
+static const char count_like_sqlite[] = COUNT_SELECT MATCH_LIKE_SQLITE;
+static const char list_like_pg[] = LIST_SELECT MATCH_LIKE_PG " ORDER BY" RANK_NAME_PG LIST_ORDER;
+static const char count_like_pg[] = COUNT_SELECT MATCH_LIKE_PG;
+static const char list_fts_sql[] = LIST_SELECT MATCH_FTS " ORDER BY" RANK_NAME_SQLITE LIST_ORDER;
 static const char count_fts_sql[] = COUNT_SELECT MATCH_FTS;
 
 /* "%" + q lowercased (ASCII) with %, _ and \ escaped + "%"; malloc'd (caller frees) or NULL. */
@@ -305,9 +311,10 @@ int bc_catalog_list(bc_db *db, const bc_product_query *q, json_t **out)
         goto out;
     } else if (utf8_chars(q->q) < 3 || !(fts_list = bc_db_dialect_sql(db, list_fts_sql, NULL))) {
         /* 1-2 characters (no trigram to look up) or PostgreSQL (LIKE uses the pg_trgm indexes) */
-        r1 = bc_db_int(db, &total, count_like_sql, "iiiiitt", cat, cat, seller, seller, hidden, pat, pat);
+        r1 = bc_db_int(db, &total, bc_db_dialect_sql(db, count_like_sqlite, count_like_pg), "iiiiitt", cat, cat, seller,
+                       seller, hidden, pat, pat);
         r2 = r1 < 0 ? r1
-                    : bc_db_rows(db, &ids, list_like_sql,
+                    : bc_db_rows(db, &ids, bc_db_dialect_sql(db, list_like_sqlite, list_like_pg),
                                  "iiiiittt"
                                  "iiiii",
                                  cat, cat, seller, seller, hidden, pat, pat, pat, sort, sort, sort, limit, offset);

@@ -185,7 +185,7 @@ const bc_migration bc_migrations[] = {
     /* 7: product search (GET /products?q=) on a text index. SQLite: an external-content FTS5
      * table with the trigram tokenizer over name and description, kept in step with products by
      * triggers (a MATCH finds 3+ character substrings only; shorter queries use LIKE). PostgreSQL:
-     * pg_trgm GIN indexes on lower(name) and lower(description), used by LIKE. */
+     * pg_trgm GIN indexes on name and description, used by ILIKE. */
     {"CREATE VIRTUAL TABLE product_fts USING fts5(name, description, content='products', content_rowid='id',"
      "  tokenize='trigram');"
      "INSERT INTO product_fts(product_fts) VALUES ('rebuild');"
@@ -199,7 +199,7 @@ const bc_migration bc_migrations[] = {
      "  VALUES ('delete', old.id, old.name, old.description);"
      "  INSERT INTO product_fts(rowid, name, description) VALUES (new.id, new.name, new.description); END;",
      "CREATE EXTENSION IF NOT EXISTS pg_trgm;"
-     "CREATE INDEX products_name_trgm ON products USING gin (lower(name) gin_trgm_ops);"
-     "CREATE INDEX products_description_trgm ON products USING gin (lower(description) gin_trgm_ops);"},
+     "CREATE INDEX products_name_trgm ON products USING gin (name gin_trgm_ops);"
+     "CREATE INDEX products_description_trgm ON products USING gin (description gin_trgm_ops);"},
     {NULL, NULL},
 };
