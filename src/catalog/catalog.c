@@ -175,7 +175,7 @@ int bc_catalog_sort_from_name(const char *name)
 #define LIST_SELECT                                                                                                    \
     LIST_CTE " SELECT p.id, p.seller_id, u.name AS seller_name, p.category_id,"                                        \
              " c.name AS category_name, p.name, p.description, p.price, p.stock, p.status,"                            \
-             " p.image_url, p.created_at, p.updated_at"                                                                \
+             " p.image_url, p.created_at, p.updated_at, COUNT(*) OVER () AS total_rows"                                \
              " FROM products p JOIN users u ON u.id = p.seller_id"                                                     \
              " LEFT JOIN categories c ON c.id = p.category_id" LIST_FILTER
 #define COUNT_SELECT LIST_CTE " SELECT COUNT(*) FROM products p" LIST_FILTER
@@ -302,35 +302,44 @@ int bc_catalog_list(bc_db *db, const bc_product_query *q, json_t **out)
     int64_t hidden = q->include_hidden ? 1 : 0, sort = q->sort, cat = q->category_id, seller = q->seller_id;
     int64_t limit = q->per_page, offset = (q->page - 1) * q->per_page;
     *out = NULL;
+    /* The page carries the total (COUNT(*) OVER ()), so one query answers; only a page past the
+     * end, which has no row to carry it, runs the count query. */
     if (!q->q || !q->q[0]) {
-        r1 = bc_db_int(db, &total, count_all_sql, "iiiii", cat, cat, seller, seller, hidden);
-        r2 = r1 < 0 ? r1
-                    : bc_db_rows(db, &ids, list_all_sql, "iiiiiiiiii", cat, cat, seller, seller, hidden, sort, sort,
-                                 sort, limit, offset);
+        r2 = bc_db_rows(db, &ids, list_all_sql, "iiiiiiiiii", cat, cat, seller, seller, hidden, sort, sort, sort, limit,
+                        offset);
+        r1 = r2 != 0 || offset == 0 ? 0
+                                    : bc_db_int(db, &total, count_all_sql, "iiiii", cat, cat, seller, seller, hidden);
     } else if (!(pat = like_pattern(q->q))) {
         goto out;
     } else if (utf8_chars(q->q) < 3 || !(fts_list = bc_db_dialect_sql(db, list_fts_sql, NULL))) {
-        /* 1-2 characters (no trigram to look up) or PostgreSQL (LIKE uses the pg_trgm indexes) */
-        r1 = bc_db_int(db, &total, bc_db_dialect_sql(db, count_like_sqlite, count_like_pg), "iiiiitt", cat, cat, seller,
-                       seller, hidden, pat, pat);
-        r2 = r1 < 0 ? r1
-                    : bc_db_rows(db, &ids, bc_db_dialect_sql(db, list_like_sqlite, list_like_pg),
-                                 "iiiiittt"
-                                 "iiiii",
-                                 cat, cat, seller, seller, hidden, pat, pat, pat, sort, sort, sort, limit, offset);
+        /* 1-2 characters (no trigram to look up) or PostgreSQL (ILIKE uses the pg_trgm indexes) */
+        r2 = bc_db_rows(db, &ids, bc_db_dialect_sql(db, list_like_sqlite, list_like_pg),
+                        "iiiiittt"
+                        "iiiii",
+                        cat, cat, seller, seller, hidden, pat, pat, pat, sort, sort, sort, limit, offset);
+        r1 = r2 != 0 || offset == 0 ? 0
+                                    : bc_db_int(db, &total, bc_db_dialect_sql(db, count_like_sqlite, count_like_pg),
+                                                "iiiiitt", cat, cat, seller, seller, hidden, pat, pat);
     } else if (!(phrase = fts_phrase(q->q))) {
         goto out;
     } else {
-        r1 = bc_db_int(db, &total, bc_db_dialect_sql(db, count_fts_sql, NULL), "iiiiit", cat, cat, seller, seller,
-                       hidden, phrase);
-        r2 = r1 < 0 ? r1
-                    : bc_db_rows(db, &ids, fts_list,
-                                 "iiiiitt"
-                                 "iiiii",
-                                 cat, cat, seller, seller, hidden, phrase, pat, sort, sort, sort, limit, offset);
+        r2 = bc_db_rows(db, &ids, fts_list,
+                        "iiiiitt"
+                        "iiiii",
+                        cat, cat, seller, seller, hidden, phrase, pat, sort, sort, sort, limit, offset);
+        r1 = r2 != 0 || offset == 0 ? 0
+                                    : bc_db_int(db, &total, bc_db_dialect_sql(db, count_fts_sql, NULL), "iiiiit", cat,
+                                                cat, seller, seller, hidden, phrase);
     }
     if (r1 < 0 || r2 < 0)
         goto out;
+    size_t i;
+    json_t *row;
+    json_array_foreach (ids, i, row) {
+        if (i == 0)
+            total = json_integer_value(json_object_get(row, "total_rows"));
+        json_object_del(row, "total_rows");
+    }
     items = ids; /* rows already have the product shape; add their images */
     ids = NULL;
     if (attach_images(db, items) != BC_OK)
