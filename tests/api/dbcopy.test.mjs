@@ -21,7 +21,10 @@ let dir, srcUrl, src, copy, copyUrl, journey1, srcCatalog;
 const pgOf = (url) => ({ env: { BROADCART_DATABASE_URL: url } }); // for sql()
 
 function runCopy(from, to) {
-  return spawnSync(BIN, ['db', 'copy', '--from', from, '--to', to], { env: src.env, encoding: 'utf8' });
+  const r = spawnSync(BIN, ['db', 'copy', '--from', from, '--to', to],
+    { env: { ...src.env, ASAN_OPTIONS: 'detect_leaks=1' }, encoding: 'utf8' });
+  assert.doesNotMatch(r.stderr, /AddressSanitizer|runtime error:|LeakSanitizer/, r.stderr);
+  return r;
 }
 async function login(s, email, password) {
   const r = await api(s, 'POST', '/api/v1/auth/login', { body: { email, password } });
