@@ -4,6 +4,7 @@
  *   broadcart user create --email E --password P --name N --role buyer|seller|admin
  *   broadcart user set --email E [--role buyer|seller|admin] [--blocked 0|1]
  *   broadcart seed-demo
+ *   broadcart db copy --from sqlite:PATH --to postgresql://...   (moves an embedded shop to PostgreSQL)
  *   broadcart config            (prints every setting, its default and unit, as a Markdown table)
  *   broadcart config --env      (prints every setting as an environment file: deploy/broadcart.env.example)
  *   broadcart openapi           (prints the OpenAPI document) */
@@ -23,6 +24,7 @@ static int usage(void)
                     "       broadcart user create --email E --password P --name N --role buyer|seller|admin\n"
                     "       broadcart user set --email E [--role buyer|seller|admin] [--blocked 0|1]\n"
                     "       broadcart seed-demo\n"
+                    "       broadcart db copy --from sqlite:PATH --to postgresql://...\n"
                     "       broadcart config [--env]\n");
     return 2;
 }
@@ -123,6 +125,12 @@ int main(int argc, char **argv)
         return cmd_user_create(argc, argv);
     if (strcmp(cmd, "user") == 0 && argc > 2 && strcmp(argv[2], "set") == 0)
         return cmd_user_set(argc, argv);
+    if (strcmp(cmd, "db") == 0 && argc > 2 && strcmp(argv[2], "copy") == 0) {
+        const char *from = opt(argc, argv, "--from"), *to = opt(argc, argv, "--to");
+        if (!from || !to)
+            return usage();
+        return bc_db_copy(from, to, stdout) == BC_OK && fflush(stdout) == 0 ? 0 : 1;
+    }
     if (strcmp(cmd, "seed-demo") == 0) {
         bc_db *db;
         int64_t live = 0;

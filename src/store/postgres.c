@@ -331,6 +331,24 @@ static int pg_is_null(bc_stmt *s, int col)
     return !st->res || st->row < 1 || PQgetisnull(st->res, st->row - 1, col);
 }
 
+static int pg_col_count(bc_stmt *s) { return ST(s)->res ? PQnfields(ST(s)->res) : 0; }
+static const char *pg_col_name(bc_stmt *s, int col) { return ST(s)->res ? PQfname(ST(s)->res, col) : NULL; }
+static int pg_col_type(bc_stmt *s, int col)
+{
+    pg_stmt *st = ST(s);
+    if (pg_is_null(s, col))
+        return BC_COL_NULL;
+    switch (PQftype(st->res, col)) {
+    case OID_INT2:
+    case OID_INT4:
+    case OID_INT8:
+    case OID_BOOL:
+        return BC_COL_INT;
+    default:
+        return BC_COL_TEXT;
+    }
+}
+
 static int pg_changes(bc_db *d) { return DB(d)->changes; }
 
 static json_t *pg_row_json(bc_stmt *s)
@@ -386,6 +404,9 @@ static const bc_db_ops pg_ops = {
     .col_int = pg_col_int,
     .col_text = pg_col_text,
     .is_null = pg_is_null,
+    .col_count = pg_col_count,
+    .col_name = pg_col_name,
+    .col_type = pg_col_type,
     .row_json = pg_row_json,
     .reset = pg_reset,
     .changes = pg_changes,

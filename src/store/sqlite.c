@@ -184,6 +184,19 @@ static int sq_step(bc_stmt *st)
 static int64_t sq_col_int(bc_stmt *st, int col) { return sqlite3_column_int64(ST(st), col); }
 static const char *sq_col_text(bc_stmt *st, int col) { return (const char *)sqlite3_column_text(ST(st), col); }
 static int sq_is_null(bc_stmt *st, int col) { return sqlite3_column_type(ST(st), col) == SQLITE_NULL; }
+static int sq_col_count(bc_stmt *st) { return sqlite3_column_count(ST(st)); }
+static const char *sq_col_name(bc_stmt *st, int col) { return sqlite3_column_name(ST(st), col); }
+static int sq_col_type(bc_stmt *st, int col)
+{
+    switch (sqlite3_column_type(ST(st), col)) {
+    case SQLITE_NULL:
+        return BC_COL_NULL;
+    case SQLITE_INTEGER:
+        return BC_COL_INT;
+    default:
+        return BC_COL_TEXT;
+    }
+}
 static void sq_reset(bc_stmt *st) { sqlite3_reset(ST(st)); }
 static int sq_changes(bc_db *d) { return sqlite3_changes(DB(d)->h); }
 
@@ -230,6 +243,9 @@ static const bc_db_ops sq_ops = {
     .col_int = sq_col_int,
     .col_text = sq_col_text,
     .is_null = sq_is_null,
+    .col_count = sq_col_count,
+    .col_name = sq_col_name,
+    .col_type = sq_col_type,
     .row_json = sq_row_json,
     .reset = sq_reset,
     .changes = sq_changes,

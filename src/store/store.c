@@ -44,6 +44,9 @@ int bc_stmt_step(bc_stmt *st) { return st->db->ops->step(st); }
 int64_t bc_stmt_int(bc_stmt *st, int col) { return st->db->ops->col_int(st, col); }
 const char *bc_stmt_text(bc_stmt *st, int col) { return st->db->ops->col_text(st, col); }
 int bc_stmt_is_null(bc_stmt *st, int col) { return st->db->ops->is_null(st, col); }
+int bc_stmt_column_count(bc_stmt *st) { return st->db->ops->col_count(st); }
+const char *bc_stmt_column_name(bc_stmt *st, int col) { return st->db->ops->col_name(st, col); }
+int bc_stmt_column_type(bc_stmt *st, int col) { return st->db->ops->col_type(st, col); }
 json_t *bc_stmt_row_json(bc_stmt *st) { return st->db->ops->row_json(st); }
 void bc_stmt_reset(bc_stmt *st) { st->db->ops->reset(st); }
 int bc_db_changes(bc_db *db) { return db->ops->changes(db); }

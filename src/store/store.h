@@ -20,6 +20,7 @@
 
 #include <jansson.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "../core/core.h"
 
@@ -71,6 +72,14 @@ int bc_stmt_step(bc_stmt *st);
 int64_t bc_stmt_int(bc_stmt *st, int col);
 const char *bc_stmt_text(bc_stmt *st, int col); /* valid until the next step/reset; NULL for NULL */
 int bc_stmt_is_null(bc_stmt *st, int col);
+/* The columns of the current row (after a step returned 1): their count, names (valid while the
+ * statement lives) and the type of this row's value: BC_COL_NULL, BC_COL_INT (SQLite INTEGER;
+ * PostgreSQL int2/int4/int8 and boolean as 0/1) or BC_COL_TEXT (anything else, read with
+ * bc_stmt_text). No "_at" conversion: the raw stored values. */
+enum { BC_COL_NULL = 0, BC_COL_INT = 1, BC_COL_TEXT = 2 };
+int bc_stmt_column_count(bc_stmt *st);
+const char *bc_stmt_column_name(bc_stmt *st, int col);
+int bc_stmt_column_type(bc_stmt *st, int col);
 /* The current row as a new JSON object (caller owns). */
 json_t *bc_stmt_row_json(bc_stmt *st);
 /* Releases the statement's read cursor. Always call after the last step. */
@@ -97,5 +106,19 @@ int bc_db_row(bc_db *db, json_t **out, const char *sql, const char *fmt, ...);
 int bc_db_rows(bc_db *db, json_t **out, const char *sql, const char *fmt, ...);
 /* Runs a query returning one integer column; *out gets the first row's value. Returns 1, 0 or an error. */
 int bc_db_int(bc_db *db, int64_t *out, const char *sql, const char *fmt, ...);
+
+/* Copies a whole shop from the SQLite database from_url ("sqlite:PATH") into the empty PostgreSQL
+ * database to_url ("postgresql://..."): migrates both to the current schema, refuses a target
+ * whose tables already hold rows, copies every table's rows in dependency order with their ids,
+ * then moves each identity past the copied max(id); all of it in one transaction on the target
+ * (on any error nothing is left there). The source is read in one snapshot (a read transaction).
+ * A source table the copy does not know (not in its ordered list; SQLite virtual tables and their
+ * shadow tables excepted, being indexes rebuilt from the rows) is refused before anything is written.
+ * Prints one line per table ("TABLE ROWS") and a total to report; errors go to stderr, one line
+ * each with its cause.
+ * Returns BC_OK, BC_EINVAL (a URL of the wrong kind), BC_ECONFLICT (the target holds rows),
+ * BC_ENOTFOUND (a source table unknown to the copy) or BC_ERR (no source file; cannot open,
+ * migrate, read or write). */
+int bc_db_copy(const char *from_url, const char *to_url, FILE *report);
 
 #endif

@@ -23,6 +23,9 @@ typedef struct bc_db_ops {
     int64_t (*col_int)(bc_stmt *st, int col);
     const char *(*col_text)(bc_stmt *st, int col);
     int (*is_null)(bc_stmt *st, int col);
+    int (*col_count)(bc_stmt *st);
+    const char *(*col_name)(bc_stmt *st, int col);
+    int (*col_type)(bc_stmt *st, int col);
     json_t *(*row_json)(bc_stmt *st);
     void (*reset)(bc_stmt *st);
     int (*changes)(bc_db *db);

@@ -73,6 +73,13 @@ function psql(dbname, sql) {
 // The database URL for a server whose data dir is dataDir (the same database on every restart).
 async function databaseUrl(dataDir) {
   if (DB_BACKEND !== 'postgres') return null;
+  if (!pgDatabases.has(dataDir)) pgDatabases.set(dataDir, await newPgDatabase());
+  return pgDatabases.get(dataDir);
+}
+
+// A new empty database on this process's PostgreSQL cluster (started on first use, whatever
+// BROADCART_TEST_DATABASE says); returns its URL. Throws when PostgreSQL 15 is not installed.
+export async function newPgDatabase() {
   if (!pg) {
     pg = pgStart(await freePort());
     process.on('exit', pgStop);
@@ -85,12 +92,9 @@ async function databaseUrl(dataDir) {
       });
     }
   }
-  if (!pgDatabases.has(dataDir)) {
-    const name = `t_${process.pid}_${++pgSeq}`;
-    psql('postgres', `CREATE DATABASE ${name} TEMPLATE template0`);
-    pgDatabases.set(dataDir, `postgresql://postgres@127.0.0.1:${pg.port}/${name}`);
-  }
-  return pgDatabases.get(dataDir);
+  const name = `t_${process.pid}_${++pgSeq}`;
+  psql('postgres', `CREATE DATABASE ${name} TEMPLATE template0`);
+  return `postgresql://postgres@127.0.0.1:${pg.port}/${name}`;
 }
 
 // Runs one SQL statement directly on the server's database, whichever backend it is (for tests
