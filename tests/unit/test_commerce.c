@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "db_fixture.h"
 #include "../../src/commerce/commerce.h"
 
 /* ---- pure rules ---- */
@@ -184,11 +185,7 @@ static int setup_db(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
     snprintf(f->path, sizeof f->path, "/tmp/bc-test-commerce-XXXXXX");
-    int fd = mkstemp(f->path);
-    if (fd < 0)
-        return -1;
-    close(fd);
-    if (bc_db_open(f->path, &f->db) != BC_OK || bc_db_migrate(f->db) != BC_OK)
+    if (bc_test_db_open(f->path, &f->db) != 0)
         return -1;
     int64_t now = bc_now_ms();
     if (bc_db_int(
@@ -213,13 +210,7 @@ static int setup_db(void **state)
 static int teardown_db(void **state)
 {
     fixture *f = *state;
-    char p[80];
-    bc_db_close(f->db);
-    unlink(f->path);
-    snprintf(p, sizeof p, "%s-wal", f->path);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", f->path);
-    unlink(p);
+    bc_test_db_remove(f->db, f->path);
     free(f);
     return 0;
 }
