@@ -1,6 +1,7 @@
 # Thin wrapper for the README's commands. The real build is Meson + Ninja.
 #   make run          install what is missing, build, start the whole demo platform
 #   make test         install what is missing, build (normal + ASan/UBSan), run every test
+#   make test-cluster the cluster suite alone (PostgreSQL + Redis + two instances + nginx)
 #   make build        build build/broadcart
 #   make env-example  regenerate deploy/broadcart.env.example from the settings table
 #   make fuzz         build the libFuzzer targets (clang, ASan+UBSan) and run each for FUZZ_SECONDS (60)
@@ -14,7 +15,8 @@ APT_BUILD = build-essential meson ninja-build pkg-config \
 # script's health checks, TLS roots for npm and the payment gateway, openssl for the deploy
 # test's certificates (and the install steps' callback token), PostgreSQL 15 for the API suite's
 # second run (a private cluster per test process), the sqlite3 shell tests use to seed old rows,
-# redis-server for the cluster room test
+# redis-server for the cluster room test and the cluster suite (tests/cluster: PostgreSQL + Redis +
+# two instances behind this nginx)
 APT_RUN = nginx libnginx-mod-rtmp ffmpeg chromium curl ca-certificates openssl postgresql-15 sqlite3 redis-server
 # fuzz: clang + libclang-rt-14-dev (libFuzzer and the sanitizer runtimes, only recommended by
 # clang) build the fuzz targets; llvm provides llvm-symbolizer for readable sanitizer reports
@@ -27,7 +29,7 @@ NODE_TESTS = $(NODE) scripts/run-node-tests.mjs
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build build-asan build-fuzz web run test test-unit test-api test-e2e test-asan fuzz env-example clean
+.PHONY: all deps build build-asan build-fuzz web run test test-unit test-api test-e2e test-cluster test-asan fuzz env-example clean
 
 all: build
 
@@ -81,6 +83,10 @@ test-api: build
 
 test-e2e: build
 	$(NODE_TESTS) tests/e2e/
+
+# PostgreSQL 15 + Redis + two `broadcart serve` + nginx, all private and on loopback (tests/cluster)
+test-cluster: build
+	$(NODE_TESTS) tests/cluster/
 
 test-asan: build-asan
 	meson test -C build-asan --print-errorlogs

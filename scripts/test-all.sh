@@ -1,6 +1,7 @@
 #!/bin/sh
 # Runs every test: C unit tests, API/WebSocket/streaming tests (on SQLite, then again on a private
-# PostgreSQL 15 cluster), browser tests, then the unit and
+# PostgreSQL 15 cluster), the cluster suite (PostgreSQL + Redis + two instances + nginx), browser
+# tests, then the unit and
 # API tests again against the AddressSanitizer + UBSan build, then every libFuzzer target for
 # FUZZ_SECONDS (default 60) seconds under ASan + UBSan. Each step's output is shown as it
 # runs; at the end one line per step and the closing line "test-all: N passed, N failed, N skipped"
@@ -54,6 +55,7 @@ step() {
 step "unit tests (cmocka)" meson test -C build --print-errorlogs
 step "API, WebSocket, streaming and deploy-file tests" "$NODE" scripts/run-node-tests.mjs tests/api/
 step "API tests on PostgreSQL 15" env BROADCART_TEST_DATABASE=postgres "$NODE" scripts/run-node-tests.mjs tests/api/
+step "cluster suite (PostgreSQL 15 + Redis + two instances + nginx)" "$NODE" scripts/run-node-tests.mjs tests/cluster/
 step "browser tests (chromium)" "$NODE" scripts/run-node-tests.mjs tests/e2e/
 step "unit tests under ASan+UBSan" meson test -C build-asan --print-errorlogs
 step "API tests under ASan+UBSan" env BROADCART_BIN=build-asan/broadcart "$NODE" scripts/run-node-tests.mjs tests/api/

@@ -326,8 +326,8 @@ test('the order-expiry sweeper runs on exactly one instance, once per order, and
     assert.deepEqual((await holders()).map((i) => i.name), [hold[0].name]);
   }
   const first = hold[0], other = first === A ? B : A;
-  assert.match(first.log(), /sweeper: lease acquired/);
-  const lastLine = (i) => (i.log().match(/sweeper: lease (acquired|lost)/g) || []).pop();
+  assert.match(first.runLog(), /sweeper: lease acquired/);
+  const lastLine = (i) => (i.runLog().match(/sweeper: lease (acquired|lost)/g) || []).pop();
   assert.notEqual(lastLine(other), 'sweeper: lease acquired', `${other.name} also believes it holds the lease`);
 
   // orders past their expiry are released exactly once (one ledger row back per order)
@@ -365,5 +365,6 @@ test('the order-expiry sweeper runs on exactly one instance, once per order, and
   await first.start();
   await sleep(3000);
   assert.deepEqual((await holders()).map((i) => i.name), [other.name]);
+  assert.doesNotMatch(first.runLog(), /sweeper: lease acquired/);
   t.diagnostic(`lease held by ${first.name}; ${other.name} took it ${took} ms after ${first.name} was killed`);
 });

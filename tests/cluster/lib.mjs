@@ -33,7 +33,7 @@ function canConnect(port) {
 }
 
 // One `broadcart serve` of the cluster on a fixed port (kept across restarts, so nginx's upstream
-// stays valid). log() is everything it wrote to stderr over all its runs.
+// stays valid). log() is everything it wrote to stderr over all its runs, runLog() the last run's.
 export class Instance {
   constructor(name, { port, dataDir, env }) {
     Object.assign(this, { name, port, dataDir, env, proc: null, logText: '', runs: 0 });
@@ -42,6 +42,7 @@ export class Instance {
 
   async start() {
     this.runs++;
+    this.runFrom = this.logText.length;
     const proc = spawn(BIN, ['serve'], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
     children.add(proc);
@@ -62,6 +63,8 @@ export class Instance {
 
   get running() { return this.proc !== null && this.proc.exitCode === null && this.proc.signalCode === null; }
   log() { return this.logText; }
+  // what the current (or last) run wrote to stderr
+  runLog() { return this.logText.slice(this.runFrom); }
 
   // kill -9: no shutdown work at all (in-flight requests and open transactions are cut).
   async kill9() {
