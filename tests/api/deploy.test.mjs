@@ -3,7 +3,9 @@
 // also as an unprivileged user, as broadcart-rtmp.service runs it), the proxy admits the uploads
 // broadcart accepts and leaves broadcart's security headers alone, the systemd units pass
 // `systemd-analyze verify` (when installed), broadcart.env.example is `broadcart config --env`,
-// and no comment in the repository points at files outside it.
+// and no comment in the repository points at files outside it. The cluster example
+// (broadcart@.service, nginx-cluster.conf.example, cluster.env.example) is checked the same way, and
+// its nginx config runs in front of two instances.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -16,6 +18,7 @@ import https from 'node:https';
 import net from 'node:net';
 import { BIN, ROOT, api, freePort, makeUser, startServer } from './lib.mjs';
 import { makePng } from './fixtures.mjs';
+import WebSocket from 'ws';
 
 const DEPLOY = path.join(ROOT, 'deploy');
 const NGINX = '/usr/sbin/nginx';
@@ -51,7 +54,7 @@ const nginxFiles = readdirSync(DEPLOY).filter((f) => /nginx/.test(f)).sort()
 
 test('deploy/ holds the nginx files this test checks', () => {
   assert.deepEqual(nginxFiles.map((f) => `${f.name}:${f.kind}`),
-    ['nginx-proxy.conf.example:site', 'nginx-rtmp.conf.example:main']);
+    ['nginx-cluster.conf.example:site', 'nginx-proxy.conf.example:site', 'nginx-rtmp.conf.example:main']);
 });
 
 test('nginx-rtmp.conf.example: the documented sed fills every placeholder; nginx -t passes', () => {
@@ -239,12 +242,13 @@ test('systemd units pass systemd-analyze verify', { skip: !haveSystemdAnalyze &&
   const dir = path.join(tmp, 'units');
   mkdirSync(dir);
   const units = readdirSync(DEPLOY).filter((f) => f.endsWith('.service')).sort();
-  assert.deepEqual(units, ['broadcart-rtmp.service', 'broadcart.service']);
+  assert.deepEqual(units, ['broadcart-rtmp.service', 'broadcart.service', 'broadcart@.service']);
   for (const u of units) {
     // installed as /usr/local/bin/broadcart by `meson install`; here the binary under test stands in
     writeFileSync(path.join(dir, u), read(u).split('/usr/local/bin/broadcart').join(path.resolve(BIN)));
   }
-  const r = spawnSync('systemd-analyze', ['verify', '--man=no', ...units.map((u) => path.join(dir, u))], { encoding: 'utf8' });
+  // a template is verified as one of its instances (broadcart@1.service, loaded from broadcart@.service)
+  const r = spawnSync('systemd-analyze', ['verify', '--man=no', ...units.map((u) => path.join(dir, u.replace('@.', '@1.')))], { encoding: 'utf8' });
   assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
   const complaints = `${r.stdout}${r.stderr}`.split('\n').filter((l) => l.includes('.service'));
   assert.deepEqual(complaints, []);
@@ -299,4 +303,226 @@ test('no file in the repository points at paths outside it', () => {
     text.split('\n').forEach((line, i) => { if (bad.test(line)) hits.push(`${f}:${i + 1}: ${line.trim()}`); });
   }
   assert.deepEqual(hits, []);
+});
+
+// ---- the cluster example: broadcart@.service, nginx-cluster.conf.example, cluster.env.example ----
+
+// nginx-cluster.conf.example made runnable here: the test certificate, the cache directory under
+// dir and, when given, loopback listen ports and the instances' ports in place of 8081..8083.
+function clusterSite(dir, { cert, key, httpPort, httpsPort, ports } = {}) {
+  let site = read('nginx-cluster.conf.example')
+    .replace(/^(\s*ssl_certificate)\s+\S+;/m, `$1 ${cert};`).replace(/^(\s*ssl_certificate_key)\s+\S+;/m, `$1 ${key};`)
+    .split('/var/cache/nginx/broadcart-hls').join(path.join(dir, 'hls-cache'));
+  if (httpPort) {
+    site = site.replace(/^\s*listen \[::\]:.*$/gm, '')
+      .replace(/^(\s*)listen 80;/m, `$1listen 127.0.0.1:${httpPort};`)
+      .replace(/^(\s*)listen 443 /m, `$1listen 127.0.0.1:${httpsPort} `);
+  }
+  if (ports) {
+    for (const n of [1, 2, 3]) {
+      site = site.replace(new RegExp(`^(\\s*server 127\\.0\\.0\\.1:)808${n}\\b(.*)$`, 'gm'),
+        (m, a, b) => (ports[n - 1] ? `${a}${ports[n - 1]}${b}` : ''));
+    }
+  }
+  return site;
+}
+function testCert(dir) {
+  const cert = path.join(dir, 'cert.pem'), key = path.join(dir, 'key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+    '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=shop.example.com'], { stdio: 'ignore' });
+  return { cert, key };
+}
+function nginxMain(dir, { daemonOff = false } = {}) {
+  const temps = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `    ${t}_temp_path ${dir}/${t};`).join('\n');
+  writeFileSync(path.join(dir, 'nginx.conf'), `${daemonOff ? 'daemon off;\n' : ''}error_log ${dir}/error.log;\npid ${dir}/nginx.pid;\n` +
+    `events { worker_connections 256; }\nhttp {\n    access_log ${dir}/access.log;\n${temps}\n    include /etc/nginx/mime.types;\n` +
+    `    include ${dir}/site.conf;\n}\n`);
+  return path.join(dir, 'nginx.conf');
+}
+
+test('nginx-cluster.conf.example: nginx -t passes inside http {} with a test certificate and its cache directory', () => {
+  const site = read('nginx-cluster.conf.example');
+  assert.deepEqual([...placeholders(code(site))], [], 'the cluster config has no placeholders to fill');
+  const dir = path.join(tmp, 'cluster-t');
+  mkdirSync(dir);
+  const filled = clusterSite(dir, testCert(dir));
+  assert.notEqual(filled, site);
+  assert.doesNotMatch(filled, /\/var\/cache\/nginx/);
+  writeFileSync(path.join(dir, 'site.conf'), filled);
+  const r = nginxTest(nginxMain(dir), dir);
+  assert.equal(r.status, 0, r.output);
+  assert.match(r.output, /test is successful/);
+  assert.doesNotMatch(r.output, /\[(warn|emerg|alert)\]/, r.output);
+});
+
+test('nginx-cluster.conf.example: the unit\'s three ports, chat upgrade, HLS cache TTLs, forwarded client address', () => {
+  const site = code(read('nginx-cluster.conf.example'));
+  const unit = code(read('broadcart@.service'));
+  assert.match(unit, /^Environment=BROADCART_HTTP_PORT=808%i$/m);
+  const upstream = (name) => (site.match(new RegExp(`upstream ${name} \\{([^}]*)\\}`)) || [])[1] || '';
+  const servers = (name) => [...upstream(name).matchAll(/^\s*server (\S+?)[;\s]/gm)].map((m) => m[1]);
+  assert.deepEqual(servers('broadcart_cluster'), ['127.0.0.1:8081', '127.0.0.1:8082', '127.0.0.1:8083']);
+  assert.doesNotMatch(upstream('broadcart_cluster'), /\b(ip_hash|hash|least_conn|random)\b/, 'round-robin');
+  assert.match(upstream('broadcart_cluster'), /keepalive \d+;/);
+  assert.ok(servers('broadcart_hls').length >= 1);
+  // the chat WebSocket: upgraded, unbuffered, long-lived, to every instance
+  const chat = (site.match(/location ~ \^\/api\/v1\/lives\/\[\^\/\]\+\/chat\$ \{([^}]*)\}/) || [])[1];
+  assert.ok(chat, 'a location for /api/v1/lives/{id}/chat');
+  assert.match(chat, /proxy_pass http:\/\/broadcart_cluster;/);
+  assert.match(chat, /proxy_set_header Upgrade \$http_upgrade;/);
+  assert.match(chat, /proxy_set_header Connection \$connection_upgrade;/);
+  assert.match(chat, /proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;/);
+  assert.match(chat, /proxy_buffering off;/);
+  assert.match(site, /map \$http_upgrade \$connection_upgrade \{\s*default upgrade;\s*''\s*'';\s*\}/);
+  // HLS: playlists cached for about a second, segments far longer; broadcart's no-cache is overridden
+  const loc = (re) => (site.match(new RegExp(`location ~ ${re} \\{([^}]*)\\}`)) || [])[1] || '';
+  const ttl = (block) => {
+    const m = block.match(/proxy_cache_valid 200 (\d+)([smh]);/);
+    return m ? Number(m[1]) * { s: 1, m: 60, h: 3600 }[m[2]] : 0;
+  };
+  const playlist = loc('\\^/hls/\\[\\^/\\]\\+/\\[\\^/\\]\\+\\\\\\.m3u8\\$'), segment = loc('\\^/hls/\\[\\^/\\]\\+/\\[\\^/\\]\\+\\\\\\.ts\\$');
+  for (const [name, b] of [['playlist', playlist], ['segment', segment]]) {
+    assert.match(b, /proxy_pass http:\/\/broadcart_hls;/, name);
+    assert.match(b, /proxy_cache broadcart_hls;/, name);
+    assert.match(b, /proxy_ignore_headers Cache-Control Expires;/, name);
+    assert.match(b, /add_header Strict-Transport-Security /, `${name}: a location with add_header repeats HSTS`);
+  }
+  assert.ok(ttl(playlist) >= 1 && ttl(playlist) <= 2, `playlist TTL ${ttl(playlist)} s`);
+  assert.ok(ttl(segment) >= 30 * ttl(playlist), `segment TTL ${ttl(segment)} s`);
+  assert.match(site, /proxy_cache_path \S+ [^;]*keys_zone=broadcart_hls:/);
+  // the client's address reaches broadcart, which believes it from BROADCART_TRUSTED_PROXIES
+  assert.match(site, /^\s*proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;/m);
+  assert.match(read('cluster.env.example'), /^BROADCART_TRUSTED_PROXIES=\S+$/m);
+  assert.match(site, /location \^~ \/internal\/ \{ return 404; \}/, 'the RTMP callbacks are never forwarded');
+  const table = execFileSync(BIN, ['config'], { encoding: 'utf8', env: { PATH: process.env.PATH } });
+  const maxUpload = Number(table.match(/^\| `BROADCART_MAX_UPLOAD` \| `(\d+)` \|/m)[1]);
+  const size = site.match(/client_max_body_size\s+(\d+)m;/);
+  assert.ok(size && Number(size[1]) * 1024 * 1024 >= maxUpload, 'admits the largest upload');
+});
+
+test('broadcart@.service: per-instance port and env file after the shared one, the same hardening as broadcart.service', () => {
+  const unit = code(read('broadcart@.service'));
+  const lines = unit.split('\n').map((l) => l.trim()).filter(Boolean);
+  const at = (re) => lines.findIndex((l) => re.test(l));
+  // later assignments win: the unit's defaults, then cluster.env, then the optional instance-N.env
+  assert.ok(at(/^Environment=BROADCART_HTTP_PORT=808%i$/) >= 0);
+  assert.ok(at(/^EnvironmentFile=\/etc\/broadcart\/cluster\.env$/) > at(/^Environment=BROADCART_HTTP_PORT=/));
+  assert.ok(at(/^EnvironmentFile=-\/etc\/broadcart\/instance-%i\.env$/) > at(/^EnvironmentFile=\/etc\/broadcart\/cluster\.env$/));
+  assert.match(unit, /^ExecStart=\/usr\/local\/bin\/broadcart serve$/m, 'no --with-rtmp: the ingest is its own unit');
+  // every hardening and process setting of the single-instance unit is here too
+  const single = code(read('broadcart.service')).split('\n').map((l) => l.trim())
+    .filter((l) => /^(NoNewPrivileges|CapabilityBoundingSet|AmbientCapabilities|Protect\w+|Private\w+|ProcSubset|Restrict\w+|LockPersonality|MemoryDenyWriteExecute|RemoveIPC|SystemCall\w+|User|Group|UMask|LimitNOFILE|KillSignal|Restart)=/.test(l));
+  assert.ok(single.length > 20);
+  for (const l of single) assert.ok(lines.includes(l), `broadcart@.service lacks ${l}`);
+});
+
+test('cluster.env.example: the documented sed fills its placeholders; every setting exists and is valid; none per instance', () => {
+  const text = read('cluster.env.example');
+  const sed = documentedSed(read('broadcart@.service'));
+  assert.deepEqual(Object.keys(sed).sort(), [...placeholders(code(text))].sort(), 'the sed in broadcart@.service fills cluster.env.example');
+  assert.deepEqual(Object.keys(sed).sort(), ['CALLBACK_TOKEN', 'JWT_SECRET']);
+  const set = [...text.matchAll(/^#?(BROADCART_[A-Z0-9_]+)=(.*)$/gm)].map((m) => ({ name: m[1], value: m[2], on: !m[0].startsWith('#') }));
+  const all = execFileSync(BIN, ['config', '--env'], { encoding: 'utf8', env: { PATH: process.env.PATH } });
+  for (const { name } of set) assert.match(all, new RegExp(`^#?${name}=`, 'm'), `${name} is not a setting`);
+  const on = Object.fromEntries(set.filter((x) => x.on).map((x) => [x.name, x.value]));
+  for (const n of ['BROADCART_DATABASE_URL', 'BROADCART_REDIS_URL', 'BROADCART_JWT_SECRET', 'BROADCART_TRUSTED_PROXIES',
+    'BROADCART_PUBLIC_URL', 'BROADCART_RTMP_CALLBACK_TOKEN']) assert.ok(n in on, `${n} is set`);
+  for (const n of ['BROADCART_HTTP_PORT', 'BROADCART_DATA_DIR']) assert.ok(!(n in on), `${n} is per instance (the unit sets it)`);
+  assert.match(on.BROADCART_DATABASE_URL, /^postgresql:\/\//);
+  assert.equal(new URL(on.BROADCART_DATABASE_URL).pathname, '/broadcart');
+  assert.match(on.BROADCART_REDIS_URL, /^redis:\/\//);
+  // pool size vs max_connections is explained with the settings it depends on
+  for (const w of ['max_connections', 'BROADCART_WORKERS', 'BROADCART_PWHASH_WORKERS']) assert.ok(text.includes(w), w);
+  // where the RTMP ingest runs and how HLS reaches the other hosts
+  assert.match(text, /broadcart-rtmp\.service/);
+  assert.match(text, /HLS/);
+  // filled as the install steps fill it, the file is a valid BROADCART_CONFIG file
+  let filled = text;
+  for (const k of Object.keys(sed)) filled = filled.split(`{${k}}`).join(randomBytes(32).toString('hex'));
+  const file = path.join(tmp, 'cluster.env');
+  writeFileSync(file, filled);
+  const r = spawnSync(BIN, ['config'], { env: { PATH: process.env.PATH, BROADCART_CONFIG: file }, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+});
+
+test('nginx-cluster.conf.example in front of two instances: round-robin, chat WebSocket upgrade, HLS from the cache', { timeout: 60000 }, async () => {
+  const dir = path.join(tmp, 'cluster-live');
+  mkdirSync(dir);
+  const { cert, key } = testCert(dir);
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'bc-deploy-cluster-'));
+  // two instances on one data dir (one host: deploy/broadcart@.service), access lines at INFO
+  const env = { BROADCART_LOG_LEVEL: 'info', BROADCART_TRUSTED_PROXIES: '127.0.0.1' };
+  const A = await startServer({ dataDir, env });
+  const B = await startServer({ dataDir, env });
+  let nginx;
+  try {
+    const [httpPort, httpsPort] = [await freePort(), await freePort()];
+    writeFileSync(path.join(dir, 'site.conf'), clusterSite(dir, { cert, key, httpPort, httpsPort, ports: [A.port, B.port] }));
+    nginx = spawn(NGINX, ['-p', dir, '-c', nginxMain(dir, { daemonOff: true }), '-e', path.join(dir, 'error.log')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let nginxErr = '';
+    nginx.stderr.on('data', (d) => { nginxErr += d; });
+    const end = Date.now() + 10000;
+    while (!(await new Promise((r) => { const c = net.connect(httpsPort, '127.0.0.1', () => { c.end(); r(true); }); c.on('error', () => r(false)); }))) {
+      if (Date.now() > end || nginx.exitCode !== null) throw new Error(`nginx did not start: ${nginxErr}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // round-robin: both instances answer
+    for (let i = 0; i < 6; i++) {
+      const r = await httpsRequest(httpsPort, 'GET', '/healthz', { headers: { 'x-forwarded-for': '203.0.113.7' } });
+      assert.equal(r.status, 200);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    for (const s of [A, B]) assert.match(s.stderr(), /GET \/healthz 200/, 'both instances served /healthz');
+
+    // the chat WebSocket through the proxy
+    const seller = await makeUser(A, 'seller');
+    const p = await api(A, 'POST', '/api/v1/products', { token: seller.token, body: { name: 'Proxy mug', price: 9000, stock: 5 } });
+    const l = await api(A, 'POST', '/api/v1/lives', {
+      token: seller.token, body: { title: 'Through the proxy', scheduled_at: '2026-12-01T10:00:00Z', product_ids: [p.body.id] },
+    });
+    assert.equal(l.status, 201, JSON.stringify(l.body));
+    const ws = new WebSocket(`wss://127.0.0.1:${httpsPort}/api/v1/lives/${l.body.id}/chat`,
+      { rejectUnauthorized: false, servername: 'shop.example.com', headers: { host: 'shop.example.com' } });
+    // the upgraded connection carries the room's frames: the viewer count that includes this viewer
+    const counted = await new Promise((resolve, reject) => {
+      ws.on('message', (d) => { const f = JSON.parse(d.toString()); if (f.type === 'viewers') resolve(f); });
+      ws.once('unexpected-response', (req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+      ws.once('error', reject);
+      setTimeout(() => reject(new Error('no viewers frame through the proxy')), 10000);
+    });
+    assert.equal(counted.count, 1);
+    ws.terminate();
+
+    // HLS: a playlist is cached for about a second, a segment for longer
+    const live = path.join(dataDir, 'hls', 'probe');
+    mkdirSync(live, { recursive: true });
+    writeFileSync(path.join(live, 'index.m3u8'), '#EXTM3U\n#EXTINF:1.0,\n0.ts\n');
+    writeFileSync(path.join(live, '0.ts'), Buffer.alloc(1880, 0x47));
+    const get = (p2) => httpsRequest(httpsPort, 'GET', p2);
+    const p1 = await get('/hls/probe/index.m3u8');
+    assert.equal(p1.status, 200);
+    assert.equal(p1.headers['x-cache-status'], 'MISS');
+    const p2 = await get('/hls/probe/index.m3u8');
+    assert.equal(p2.headers['x-cache-status'], 'HIT');
+    writeFileSync(path.join(live, 'index.m3u8'), '#EXTM3U\n#EXTINF:1.0,\n0.ts\n#EXTINF:1.0,\n1.ts\n');
+    await new Promise((r) => setTimeout(r, 2100));
+    const p3 = await get('/hls/probe/index.m3u8');
+    assert.match(p3.body.toString(), /1\.ts/, 'a new playlist is served after its TTL');
+    assert.equal((await get('/hls/probe/0.ts')).headers['x-cache-status'], 'MISS');
+    rmSync(path.join(live, '0.ts')); // hls_cleanup removed it; viewers still get the cached copy
+    const s2 = await get('/hls/probe/0.ts');
+    assert.equal(s2.status, 200);
+    assert.equal(s2.headers['x-cache-status'], 'HIT');
+    assert.equal(s2.body.length, 1880);
+    assert.equal((await httpsRequest(httpsPort, 'POST', '/internal/rtmp/on_publish')).status, 404);
+  } finally {
+    if (nginx && nginx.exitCode === null) {
+      const gone = new Promise((r) => nginx.once('exit', r));
+      nginx.kill('SIGTERM');
+      await gone;
+    }
+    await A.stop({ keep: true });
+    await B.stop({ keep: true });
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });
