@@ -263,6 +263,13 @@ test('kill -9 instance A in the middle of a buying burst: B keeps serving; after
   }
   assert.ok(backToA, 'nginx never sent a request to the restarted A');
 
+  // payments the gateway approved whose order A never marked PAID (A died between the two): only
+  // the buyer's retry below settles them; the server itself does not reconcile (reported, not fixed here)
+  let orphans = 0;
+  for (const j of journeys.filter((x) => x.paymentKey && !x.confirmed)) {
+    const g = await call(c.gateway.base, 'GET', `/sandbox-pg/v1/payments/${encodeURIComponent(j.paymentKey)}`, { headers: gwAuth });
+    if (g.body?.status === 'DONE' && c.sqlQuery(`SELECT status FROM orders WHERE order_id = '${j.orderId}'`) !== 'PAID') orphans++;
+  }
   // a buyer whose confirm was cut off reloads the success page: the confirm is retried (the gateway
   // replays its answer for the same Idempotency-Key)
   for (const j of journeys.filter((x) => x.paymentKey && !x.confirmed)) {
@@ -293,7 +300,7 @@ test('kill -9 instance A in the middle of a buying burst: B keeps serving; after
   assert.equal(paid, approved);
   t.diagnostic(`${JOURNEYS} journeys (${AT_ONCE} at once), A killed after ${journeys.filter((j) => j.ended <= killAt).length}; ` +
     `${failed.length} cut off by the kill (steps ${JSON.stringify(failed.map((j) => j.steps))}), ` +
-    `${journeys.filter((j) => j.retried).length} confirms retried; ${approved} payments approved = ${paid} PAID orders; ` +
+    `${journeys.filter((j) => j.retried).length} confirms retried (${orphans} approved by the gateway but not PAID before the retry); ${approved} payments approved = ${paid} PAID orders; ` +
     `stock ${l.stock} + held ${held(p.id)} = ${INITIAL}`);
 });
 
