@@ -12,7 +12,6 @@ import { startRedis } from '../api/redis.mjs';
 import { makePng } from '../api/fixtures.mjs';
 
 let c, A, B, shop, saleBuyers;
-const port = (i) => i.port;
 
 before(async () => {
   c = await startCluster({ instances: 2 });
