@@ -451,7 +451,7 @@ test('nginx-cluster.conf.example in front of two instances: round-robin, chat We
   const { cert, key } = testCert(dir);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'bc-deploy-cluster-'));
   // two instances on one data dir (one host: deploy/broadcart@.service), access lines at INFO
-  const env = { BROADCART_LOG_LEVEL: 'info', BROADCART_TRUSTED_PROXIES: '127.0.0.1' };
+  const env = { BROADCART_LOG_LEVEL: 'info', BROADCART_TRUSTED_PROXIES: '127.0.0.1', BROADCART_SIGNUP_RATE_PER_ADDR: '2' };
   const A = await startServer({ dataDir, env });
   const B = await startServer({ dataDir, env });
   let nginx;
@@ -474,6 +474,20 @@ test('nginx-cluster.conf.example in front of two instances: round-robin, chat We
     await new Promise((r) => setTimeout(r, 200));
     for (const s of [A, B]) assert.match(s.stderr(), /GET \/healthz 200/, 'both instances served /healthz');
 
+    // the client's address reaches the instances (X-Forwarded-For, believed from the trusted proxy):
+    // the per-address sign-up budget (2 here) is counted per client: six clients sign up once each
+    // (all from 127.0.0.1 they would exceed it on both instances), one client is refused after at most
+    // 2 (budget counted over the cluster) or 4 (per instance, round-robin over two) sign-ups
+    const signup = (addr, n) => httpsRequest(httpsPort, 'POST', '/api/v1/auth/signup', {
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': addr },
+      body: JSON.stringify({ email: `xff${n}-${process.pid}@example.com`, password: 'buyer1234!', name: `xff ${n}` }),
+    });
+    for (let n = 0; n < 6; n++) assert.equal((await signup(`203.0.113.${10 + n}`, n)).status, 201, `client ${n}`);
+    const one = [];
+    for (let n = 0; n < 5; n++) one.push((await signup('203.0.113.7', 10 + n)).status);
+    assert.deepEqual(one.slice(0, 2), [201, 201], JSON.stringify(one));
+    assert.ok(one.includes(429), `one client address is limited: ${one}`);
+
     // the chat WebSocket through the proxy
     const seller = await makeUser(A, 'seller');
     const p = await api(A, 'POST', '/api/v1/products', { token: seller.token, body: { name: 'Proxy mug', price: 9000, stock: 5 } });
@@ -481,15 +495,26 @@ test('nginx-cluster.conf.example in front of two instances: round-robin, chat We
       token: seller.token, body: { title: 'Through the proxy', scheduled_at: '2026-12-01T10:00:00Z', product_ids: [p.body.id] },
     });
     assert.equal(l.status, 201, JSON.stringify(l.body));
-    const ws = new WebSocket(`wss://127.0.0.1:${httpsPort}/api/v1/lives/${l.body.id}/chat`,
-      { rejectUnauthorized: false, servername: 'shop.example.com', headers: { host: 'shop.example.com' } });
-    // the upgraded connection carries the room's frames: the viewer count that includes this viewer
-    const counted = await new Promise((resolve, reject) => {
-      ws.on('message', (d) => { const f = JSON.parse(d.toString()); if (f.type === 'viewers') resolve(f); });
-      ws.once('unexpected-response', (req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
-      ws.once('error', reject);
-      setTimeout(() => reject(new Error('no viewers frame through the proxy')), 10000);
-    });
+    // the upgraded connection carries the room's frames: the viewer count that includes this viewer.
+    // The other instance learns of the new live within a second (404 until then): retry briefly.
+    let ws, counted;
+    for (const stop = Date.now() + 5000; ;) {
+      ws = new WebSocket(`wss://127.0.0.1:${httpsPort}/api/v1/lives/${l.body.id}/chat`,
+        { rejectUnauthorized: false, servername: 'shop.example.com', headers: { host: 'shop.example.com' } });
+      try {
+        counted = await new Promise((resolve, reject) => {
+          ws.on('message', (d) => { const f = JSON.parse(d.toString()); if (f.type === 'viewers') resolve(f); });
+          ws.once('unexpected-response', (req, res) => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode })));
+          ws.once('error', reject);
+          setTimeout(() => reject(new Error('no viewers frame through the proxy')), 10000);
+        });
+        break;
+      } catch (e) {
+        ws.terminate();
+        if (e.status !== 404 || Date.now() > stop) throw e;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
     assert.equal(counted.count, 1);
     ws.terminate();
 
