@@ -174,8 +174,10 @@ const bc_schema bc_sc_toss_payment = {
 
 const bc_schema bc_sc_health = {
     "Health",
-    "{\"type\":\"object\",\"required\":[\"status\"],\"properties\":{\"status\":{\"type\":\"string\","
-    "\"enum\":[\"ok\"]}}}",
+    "{\"type\":\"object\",\"required\":[\"status\",\"sweeper\"],\"properties\":{\"status\":{\"type\":"
+    "\"string\",\"enum\":[\"ok\"]},\"sweeper\":{\"type\":\"boolean\",\"description\":\"whether this instance "
+    "currently holds the single-run-timer lease and runs the order-expiry sweeper (always true on SQLite once "
+    "started; on PostgreSQL true on exactly one instance of those sharing the database)\"}}}",
     NULL};
 
 const bc_schema bc_sc_openapi = {"OpenApiDocument", "{\"type\":\"object\",\"description\":\"an OpenAPI 3.1 document\"}",
