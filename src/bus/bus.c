@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <hiredis/hiredis.h>
 #include <inttypes.h>
+#include <openssl/evp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -181,6 +182,7 @@ typedef struct announced {
 
 static bc_bus_url cfg_url;
 static char self_id[BC_BUS_INSTANCE_LEN + 1];
+static atomic_int configured; /* bc_bus_start succeeded */
 static atomic_int bus_up;
 static atomic_uint_fast64_t n_published, n_dropped, n_received;
 
@@ -664,13 +666,203 @@ int bc_bus_start(const char *url)
     }
     bc_hub_set_relay(relay);
     bc_hub_set_remote_count(remote_count);
+    atomic_store(&configured, 1);
     pthread_t t;
     if (pthread_create(&t, NULL, bus_main, NULL) != 0) {
         bc_log_error("bus", "cannot start the bus thread");
         bc_hub_set_relay(NULL);
         bc_hub_set_remote_count(NULL);
+        atomic_store(&configured, 0);
         return BC_ERR;
     }
     pthread_detach(t);
     return BC_OK;
+}
+
+/* ---- atomic scripts on per-thread connections (cluster-wide counters) ---- */
+
+#define EVAL_CONNECT_MS 200 /* connect timeout of a calling thread's own connection */
+#define EVAL_IO_MS 250      /* command timeout on it */
+#define EVAL_RETRY_MS 1000  /* after a failure, every thread uses its fallback this long */
+
+static atomic_llong eval_down_until;
+static atomic_int eval_down; /* an outage was logged and not yet its end */
+static atomic_uint_fast64_t eval_seq;
+static pthread_mutex_t sha_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Thread_local redisContext *eval_conn;
+
+int bc_bus_configured(void) { return atomic_load(&configured); }
+
+const char *bc_bus_instance(void) { return self_id; }
+
+static void script_sha(bc_bus_script *s)
+{
+    if (atomic_load_explicit(&s->ready, memory_order_acquire))
+        return;
+    pthread_mutex_lock(&sha_lock);
+    if (!atomic_load_explicit(&s->ready, memory_order_relaxed)) {
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned int mdlen = 0;
+        EVP_Digest(s->lua, strlen(s->lua), md, &mdlen, EVP_sha1(), NULL);
+        for (unsigned i = 0; i < mdlen && i < 20; i++)
+            snprintf(s->sha + 2 * i, 3, "%02x", md[i]);
+        atomic_store_explicit(&s->ready, 1, memory_order_release);
+    }
+    pthread_mutex_unlock(&sha_lock);
+}
+
+/* Opens this thread's connection (AUTH, SELECT). NULL with err filled on failure. */
+static redisContext *eval_connect(char *err, size_t errlen)
+{
+    struct timeval ct = {0, EVAL_CONNECT_MS * 1000}, io = {0, EVAL_IO_MS * 1000};
+    redisContext *c = redisConnectWithTimeout(cfg_url.host, cfg_url.port, ct);
+    redisReply *rep = NULL;
+    if (!c || c->err) {
+        snprintf(err, errlen, "%s", c ? c->errstr : "out of memory");
+        goto fail;
+    }
+    if (redisSetTimeout(c, io) != REDIS_OK) {
+        snprintf(err, errlen, "cannot set a timeout");
+        goto fail;
+    }
+    if (cfg_url.password[0]) {
+        rep = cfg_url.user[0] ? redisCommand(c, "AUTH %s %s", cfg_url.user, cfg_url.password)
+                              : redisCommand(c, "AUTH %s", cfg_url.password);
+        if (!rep || rep->type == REDIS_REPLY_ERROR) {
+            snprintf(err, errlen, "AUTH: %s", rep ? rep->str : c->errstr);
+            goto fail;
+        }
+        freeReplyObject(rep);
+        rep = NULL;
+    }
+    if (cfg_url.db) {
+        rep = redisCommand(c, "SELECT %d", cfg_url.db);
+        if (!rep || rep->type == REDIS_REPLY_ERROR) {
+            snprintf(err, errlen, "SELECT: %s", rep ? rep->str : c->errstr);
+            goto fail;
+        }
+        freeReplyObject(rep);
+    }
+    return c;
+fail:
+    if (rep)
+        freeReplyObject(rep);
+    if (c)
+        redisFree(c);
+    return NULL;
+}
+
+/* Runs EVALSHA (or EVAL when Redis does not know the script yet). The reply or NULL. */
+static redisReply *eval_once(redisContext *c, bc_bus_script *s, int nkeys, const char *const *keys, int nargs,
+                             const int64_t *args, int by_sha)
+{
+    enum { MAX_ARGV = 3 + BC_BUS_EVAL_MAX_KEYS + BC_BUS_EVAL_MAX_ARGS };
+    const char *argv[MAX_ARGV];
+    size_t argl[MAX_ARGV];
+    char nk[12], nums[BC_BUS_EVAL_MAX_ARGS][24];
+    int n = 0;
+    argv[n] = by_sha ? "EVALSHA" : "EVAL";
+    argl[n] = strlen(argv[n]);
+    n++;
+    argv[n] = by_sha ? s->sha : s->lua;
+    argl[n] = strlen(argv[n]);
+    n++;
+    snprintf(nk, sizeof nk, "%d", nkeys);
+    argv[n] = nk;
+    argl[n++] = strlen(nk);
+    for (int i = 0; i < nkeys; i++, n++) {
+        argv[n] = keys[i];
+        argl[n] = strlen(keys[i]);
+    }
+    for (int i = 0; i < nargs; i++, n++) {
+        snprintf(nums[i], sizeof nums[i], "%" PRId64, args[i]);
+        argv[n] = nums[i];
+        argl[n] = strlen(nums[i]);
+    }
+    return redisCommandArgv(c, n, argv, argl);
+}
+
+static void eval_failed(const char *why)
+{
+    atomic_store(&eval_down_until, bc_now_ms() + EVAL_RETRY_MS);
+    if (!atomic_exchange(&eval_down, 1))
+        bc_log_error("bus",
+                     "cluster-wide limits: redis at %s:%d does not answer (%s); each instance counts on its own "
+                     "until it does",
+                     cfg_url.host, cfg_url.port, why);
+}
+
+int bc_bus_eval(bc_bus_script *s, int nkeys, const char *const *keys, int nargs, const int64_t *args, int64_t *out,
+                int nout)
+{
+    redisReply *rep = NULL;
+    int rc = BC_EBUSY;
+    char err[256];
+    if (!atomic_load(&configured))
+        return BC_ENOTFOUND;
+    if (nkeys < 0 || nkeys > BC_BUS_EVAL_MAX_KEYS || nargs < 0 || nargs > BC_BUS_EVAL_MAX_ARGS || nout < 1)
+        return BC_EINVAL;
+    if (bc_now_ms() < atomic_load(&eval_down_until) && !eval_conn)
+        return BC_EBUSY; /* an outage is known: do not wait for a connect timeout on every call */
+    script_sha(s);
+    /* a connection kept from before may have died with a Redis restart: one retry on a new one */
+    for (int fresh = !eval_conn;; fresh = 1) {
+        if (!eval_conn && !(eval_conn = eval_connect(err, sizeof err))) {
+            eval_failed(err);
+            return BC_EBUSY;
+        }
+        rep = eval_once(eval_conn, s, nkeys, keys, nargs, args, 1);
+        if (rep && rep->type == REDIS_REPLY_ERROR && strncmp(rep->str, "NOSCRIPT", 8) == 0) {
+            freeReplyObject(rep);
+            rep = eval_once(eval_conn, s, nkeys, keys, nargs, args, 0);
+        }
+        if (rep)
+            break;
+        snprintf(err, sizeof err, "%s", eval_conn->errstr[0] ? eval_conn->errstr : "no reply");
+        redisFree(eval_conn);
+        eval_conn = NULL;
+        if (fresh) {
+            eval_failed(err);
+            goto out;
+        }
+    }
+    if (rep->type == REDIS_REPLY_ERROR) {
+        bc_log_error("bus", "a cluster-wide limit script failed: %s", rep->str);
+        rc = BC_ERR;
+        goto out;
+    }
+    for (int i = 0; i < nout; i++)
+        out[i] = 0;
+    if (rep->type == REDIS_REPLY_INTEGER) {
+        out[0] = rep->integer;
+    } else if (rep->type == REDIS_REPLY_ARRAY) {
+        for (size_t i = 0; i < rep->elements && i < (size_t)nout; i++)
+            if (rep->element[i]->type == REDIS_REPLY_INTEGER)
+                out[i] = rep->element[i]->integer;
+    }
+    if (atomic_exchange(&eval_down, 0))
+        bc_log_warn("bus", "cluster-wide limits: redis at %s:%d answers again; limits are cluster-wide again",
+                    cfg_url.host, cfg_url.port);
+    rc = BC_OK;
+out:
+    if (rep)
+        freeReplyObject(rep);
+    return rc;
+}
+
+int64_t bc_bus_unique(void)
+{
+    static _Atomic int64_t salt;
+    int64_t sl = atomic_load(&salt);
+    if (sl == 0) { /* 31 random bits, fixed for the process */
+        char tok[9];
+        bc_rand_token(tok, 8);
+        for (size_t i = 0; i < 8; i++)
+            sl = (sl * 62 + (unsigned char)tok[i]) & 0x7fffffff;
+        sl |= 1;
+        int64_t zero = 0;
+        if (!atomic_compare_exchange_strong(&salt, &zero, sl))
+            sl = zero;
+    }
+    return (sl << 32) | (int64_t)((atomic_fetch_add(&eval_seq, 1) + 1) & 0xffffffffu);
 }

@@ -3,6 +3,7 @@
  * endpoint. See chat.h for the protocol. */
 #include "chat.h"
 
+#include "../bus/bus.h"
 #include "../live/live.h"
 
 #include <pthread.h>
@@ -20,7 +21,8 @@
 /* Per-connection state (owned by the connection; freed in on_close). */
 typedef struct conn_state {
     int64_t live_id;
-    int64_t user_id; /* 0 = anonymous (read-only) */
+    int64_t user_id;  /* 0 = anonymous (read-only) */
+    uint64_t conn_id; /* bc_ws_id */
 } conn_state;
 
 /* One accepted chat message waiting to be stored and broadcast (owned by the queue, then by
@@ -28,7 +30,10 @@ typedef struct conn_state {
 typedef struct chat_job {
     struct chat_job *next;
     int64_t live_id, user_id;
-    char *frame; /* set by the drain job: the serialised chat frame */
+    uint64_t conn_id; /* the sender's connection (bc_hub_send_to) */
+    int rate_checked; /* 1: the loop already rate-limited it (no bus); 0: the drain job does */
+    int refused;      /* set by the drain job: over the cluster-wide rate limit, not stored */
+    char *frame;      /* set by the drain job: the serialised chat frame */
     char text[];
 } chat_job;
 
@@ -131,6 +136,32 @@ out:
     return ok;
 }
 
+/* Cluster-wide (BROADCART_REDIS_URL): the same exact sliding window, kept in Redis as a sorted
+ * set of send times per user (score = Redis's clock in ms, so instances' clocks do not matter),
+ * checked and recorded in one atomic script (Redis docs, "Scripting with Lua": a script runs
+ * without any other command in between). */
+static bc_bus_script rate_script = {.lua = "if redis.replicate_commands then pcall(redis.replicate_commands) end\n"
+                                           "local t = redis.call('TIME')\n"
+                                           "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+                                           "local w, max = tonumber(ARGV[1]), tonumber(ARGV[2])\n"
+                                           "redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - w)\n"
+                                           "if redis.call('ZCARD', KEYS[1]) >= max then return 0 end\n"
+                                           "redis.call('ZADD', KEYS[1], now, t[1] .. '.' .. t[2] .. ':' .. ARGV[3])\n"
+                                           "redis.call('PEXPIRE', KEYS[1], w)\n"
+                                           "return 1\n"};
+
+/* Worker thread: the cluster-wide check, or the in-process one while Redis does not answer. */
+static int rate_allow_cluster(int64_t user_id)
+{
+    char key[64];
+    snprintf(key, sizeof key, "broadcart:chat:rate:%lld", (long long)user_id);
+    const char *keys[] = {key};
+    int64_t args[] = {WINDOW_MS, bc_cfg.chat_rate_per_10s > 0 ? bc_cfg.chat_rate_per_10s : 1, bc_bus_unique()}, ok = 0;
+    if (bc_bus_eval(&rate_script, 1, keys, 3, args, &ok, 1) == BC_OK)
+        return ok == 1;
+    return rate_allow(user_id, bc_now_ms());
+}
+
 /* ---- frames ---- */
 
 static void publish_json(int64_t live_id, json_t *frame)
@@ -162,15 +193,23 @@ static json_t *chat_frame(int64_t id, int64_t live_id, int64_t user_id, const ch
                      "sent_at", iso, "is_seller", is_seller);
 }
 
-static void send_error(bc_ws *ws, const char *code, const char *message)
+static char *error_frame(const char *code, const char *message)
 {
     json_t *f = json_pack("{s:s,s:s,s:s}", "type", "error", "code", code, "message", message);
-    char *s = json_dumps(f, JSON_COMPACT);
+    char *s = f ? json_dumps(f, JSON_COMPACT) : NULL;
+    json_decref(f);
+    return s;
+}
+
+static void send_error(bc_ws *ws, const char *code, const char *message)
+{
+    char *s = error_frame(code, message);
     if (s)
         bc_ws_send(ws, s, strlen(s));
     free(s);
-    json_decref(f);
 }
+
+#define RATE_LIMITED_MESSAGE "too many messages; wait a few seconds"
 
 /* ---- the chat queue: one FIFO drained by at most one worker job at a time, so messages are
  * stored (ids) and broadcast in the order they were received (a user's burst stays in order),
@@ -231,9 +270,19 @@ static void drain_job(bc_db *db, void *arg)
         q_len -= n;
         pthread_mutex_unlock(&q_lock);
 
+        for (chat_job *j = batch; j; j = j->next) {
+            if (j->rate_checked || rate_allow_cluster(j->user_id))
+                continue;
+            j->refused = 1;
+            char *e = error_frame("RATE_LIMITED", RATE_LIMITED_MESSAGE);
+            if (e)
+                bc_hub_send_to(j->live_id, j->conn_id, e, strlen(e));
+            free(e);
+        }
         int ok = bc_db_begin(db) == BC_OK;
         for (chat_job *j = batch; ok && j; j = j->next)
-            store_one(db, j);
+            if (!j->refused)
+                store_one(db, j);
         if (!ok || bc_db_commit(db) != BC_OK) {
             bc_db_rollback(db);
             bc_log_warn("chat", "dropped %d chat message(s): the database refused the batch", n);
@@ -300,6 +349,7 @@ static int ws_open(bc_ws *ws, bc_req *req)
     const bc_auth *a = bc_req_auth(req);
     st->live_id = id;
     st->user_id = a ? a->user_id : 0;
+    st->conn_id = bc_ws_id(ws);
     bc_ws_set_data(ws, st);
     bc_ws_join(ws, id);
     return 0;
@@ -348,8 +398,11 @@ static void ws_message(bc_ws *ws, const char *data, size_t len)
         send_error(ws, "INVALID_CHARACTERS", "a message may not contain control or bidirectional-override characters");
         goto out;
     }
-    if (!rate_allow(st->user_id, bc_now_ms())) {
-        send_error(ws, "RATE_LIMITED", "too many messages; wait a few seconds");
+    /* with the bus the limit is cluster-wide: a Redis round trip, so the drain job on a worker
+     * checks it (and answers RATE_LIMITED through bc_hub_send_to); never a Redis call here */
+    int cluster = bc_bus_configured();
+    if (!cluster && !rate_allow(st->user_id, bc_now_ms())) {
+        send_error(ws, "RATE_LIMITED", RATE_LIMITED_MESSAGE);
         goto out;
     }
     job = malloc(sizeof *job + n + 1);
@@ -359,6 +412,9 @@ static void ws_message(bc_ws *ws, const char *data, size_t len)
     }
     job->live_id = st->live_id;
     job->user_id = st->user_id;
+    job->conn_id = st->conn_id;
+    job->rate_checked = !cluster;
+    job->refused = 0;
     job->frame = NULL;
     memcpy(job->text, text, n);
     job->text[n] = 0;

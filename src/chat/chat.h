@@ -16,14 +16,19 @@
  * 1009 (RFC 6455 §7.4.1); only that connection is affected.
  *
  * Threads: the WebSocket callbacks run on the event loops and never touch the database; a
- * message is validated and rate-limited there, then stored and broadcast by a worker job.
+ * message is validated (and, without the bus, rate-limited) there, then stored and broadcast by a
+ * worker job.
  * Existence of a live at the handshake is checked against the highest live id (lives are never
  * deleted, ids only grow): loaded from the database at start, raised by bc_chat_note_live, and
  * re-read (at most once a second) when a client asks for a higher id.
  *
  * Several instances (BROADCART_REDIS_URL, src/bus): chat, pin and status frames published here
  * reach every instance's viewers; the viewers count is the sum over the instances (each instance
- * computes and sends its own viewers frames); the rate limiter still counts per instance. */
+ * computes and sends its own viewers frames). The rate limit is cluster-wide: BROADCART_CHAT_RATE
+ * messages per user per 10 s over all instances together, an exact sliding window kept in Redis
+ * and checked by the worker job that stores the message (one atomic script per message, never a
+ * Redis call on a loop); a refused message gets its RATE_LIMITED frame on the connection it came
+ * from (bc_hub_send_to). While Redis does not answer, each instance's in-process window applies. */
 #ifndef BC_CHAT_H
 #define BC_CHAT_H
 
