@@ -438,6 +438,171 @@ static int collect_replies(char *err, size_t errlen)
     return BC_OK;
 }
 
+/* ---- unique viewers: PFADD from a bounded queue, PFCOUNT cached per room ---- */
+
+typedef struct uadd {
+    int64_t room;
+    char member[BC_BUS_MEMBER_MAX + 1];
+} uadd;
+
+typedef struct ucount {
+    int64_t room;
+    int64_t count;
+    struct ucount *next;
+} ucount;
+
+static uadd uq[BC_BUS_QUEUE_MAX]; /* under q_lock */
+static size_t uq_head, uq_len;
+static ucount *ucounts[BUCKETS]; /* under r_lock */
+static int n_ucounts;
+static int64_t udirty[MAX_ROOMS_CHANGED]; /* bus thread: rooms added to since the last count */
+static int n_udirty;
+
+void bc_bus_unique_key(int64_t room, char out[BC_BUS_KEY_MAX])
+{
+    snprintf(out, BC_BUS_KEY_MAX, "broadcart:live:%" PRId64 ":viewers", room);
+}
+
+void bc_bus_unique_add(int64_t room, const char *member)
+{
+    size_t ml = strlen(member);
+    if (!atomic_load(&bus_up) || ml == 0 || ml > BC_BUS_MEMBER_MAX) {
+        atomic_fetch_add(&n_dropped, 1);
+        return;
+    }
+    pthread_mutex_lock(&q_lock);
+    int full = uq_len >= BC_BUS_QUEUE_MAX, was_empty = uq_len == 0 && q_len == 0;
+    if (!full) {
+        uadd *u = &uq[(uq_head + uq_len) % BC_BUS_QUEUE_MAX];
+        u->room = room;
+        memcpy(u->member, member, ml + 1);
+        uq_len++;
+    }
+    pthread_mutex_unlock(&q_lock);
+    if (full) {
+        atomic_fetch_add(&n_dropped, 1);
+        return;
+    }
+    if (was_empty) {
+        char b = 1;
+        ssize_t w = write(wake_fd[1], &b, 1);
+        (void)w;
+    }
+}
+
+int64_t bc_bus_unique_cached(int64_t room)
+{
+    int64_t n = -1;
+    pthread_mutex_lock(&r_lock);
+    for (ucount *u = ucounts[bucket(room)]; u; u = u->next)
+        if (u->room == room)
+            n = u->count;
+    pthread_mutex_unlock(&r_lock);
+    return n;
+}
+
+/* Stores room's count; returns 1 when it changed. */
+static int ucount_set(int64_t room, int64_t count)
+{
+    int changed = 0;
+    pthread_mutex_lock(&r_lock);
+    ucount *u = ucounts[bucket(room)];
+    while (u && u->room != room)
+        u = u->next;
+    if (u) {
+        changed = u->count != count;
+        u->count = count;
+    } else if (n_ucounts < MAX_REMOTES && (u = calloc(1, sizeof *u))) {
+        u->room = room;
+        u->count = count;
+        u->next = ucounts[bucket(room)];
+        ucounts[bucket(room)] = u;
+        n_ucounts++;
+        changed = 1;
+    }
+    pthread_mutex_unlock(&r_lock);
+    return changed;
+}
+
+static void drop_unique(void)
+{
+    pthread_mutex_lock(&q_lock);
+    atomic_fetch_add(&n_dropped, uq_len);
+    uq_head = uq_len = 0;
+    pthread_mutex_unlock(&q_lock);
+    n_udirty = 0;
+}
+
+static void mark_dirty(int64_t room)
+{
+    for (int i = 0; i < n_udirty; i++)
+        if (udirty[i] == room)
+            return;
+    if (n_udirty < MAX_ROOMS_CHANGED)
+        udirty[n_udirty++] = room;
+}
+
+/* Appends a PFADD (and the key's 30-day expiry) per queued viewer, up to FLUSH_BATCH. */
+static void flush_unique(void)
+{
+    uadd batch[FLUSH_BATCH];
+    size_t n = 0;
+    pthread_mutex_lock(&q_lock);
+    while (uq_len > 0 && n < FLUSH_BATCH) {
+        batch[n++] = uq[uq_head];
+        uq_head = (uq_head + 1) % BC_BUS_QUEUE_MAX;
+        uq_len--;
+    }
+    pthread_mutex_unlock(&q_lock);
+    for (size_t i = 0; i < n; i++) {
+        char key[BC_BUS_KEY_MAX];
+        bc_bus_unique_key(batch[i].room, key);
+        if (redisAppendCommand(pub, "PFADD %s %s", key, batch[i].member) == REDIS_OK)
+            pending_replies++;
+        if (redisAppendCommand(pub, "PEXPIRE %s %lld", key, (long long)BC_BUS_UNIQUE_TTL_MS) == REDIS_OK)
+            pending_replies++;
+        mark_dirty(batch[i].room);
+    }
+}
+
+static void dirty_visit(int64_t room, int count, void *arg)
+{
+    (void)count;
+    (void)arg;
+    mark_dirty(room);
+}
+
+/* Reads PFCOUNT of the rooms added to since the last time (and, with all, of every room with
+ * viewers here, for the other instances' additions); a changed count notifies the room. Call with
+ * no reply pending. BC_OK or BC_ERR (connection lost). */
+static int refresh_unique(int all, char *err, size_t errlen)
+{
+    if (all)
+        bc_hub_each_local_count(dirty_visit, NULL);
+    int n = n_udirty, rc = BC_OK;
+    n_udirty = 0;
+    for (int i = 0; i < n; i++) {
+        char key[BC_BUS_KEY_MAX];
+        bc_bus_unique_key(udirty[i], key);
+        if (redisAppendCommand(pub, "PFCOUNT %s", key) != REDIS_OK) {
+            snprintf(err, errlen, "out of memory");
+            return BC_ERR;
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        void *v = NULL;
+        if (redisGetReply(pub, &v) != REDIS_OK) {
+            snprintf(err, errlen, "PFCOUNT: %s", pub->errstr);
+            return BC_ERR;
+        }
+        redisReply *rep = v;
+        if (rep->type == REDIS_REPLY_INTEGER && ucount_set(udirty[i], rep->integer))
+            bc_hub_count_changed(udirty[i]);
+        freeReplyObject(rep);
+    }
+    return rc;
+}
+
 typedef struct ann_walk {
     unsigned gen;
     int force;
@@ -575,6 +740,7 @@ static void *bus_main(void *arg)
         int64_t now = bc_now_ms();
         if (!sub) {
             drop_queue();
+            drop_unique();
             remote_sweep(now);
             if (now < next_try) {
                 wait_wake((int)(next_try - now < TICK_MS ? next_try - now : TICK_MS));
@@ -619,10 +785,14 @@ static void *bus_main(void *arg)
                 ;
         }
         int rc = read_sub(pr > 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR)), now, &echo_ms, err, sizeof err);
+        int refresh = 0, refresh_all = 0;
         if (rc == BC_OK) {
             flush_queue();
+            flush_unique();
             if (now >= next_tick) {
                 int force = now >= next_announce;
+                refresh = 1;
+                refresh_all = force;
                 announce_counts(force);
                 if (force) {
                     announce(BC_BUS_HEARTBEAT, 0, 0);
@@ -633,6 +803,8 @@ static void *bus_main(void *arg)
             }
             rc = collect_replies(err, sizeof err);
         }
+        if (rc == BC_OK && refresh)
+            rc = refresh_unique(refresh_all, err, sizeof err);
         if (rc == BC_OK && now - echo_ms > ECHO_TIMEOUT_MS) {
             snprintf(err, sizeof err, "no echo of our heartbeat for %d ms", ECHO_TIMEOUT_MS);
             rc = BC_ERR;

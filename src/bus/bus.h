@@ -118,4 +118,22 @@ int64_t bc_bus_unique(void);
 int bc_bus_eval(bc_bus_script *script, int nkeys, const char *const *keys, int nargs, const int64_t *args, int64_t *out,
                 int nout);
 
+/* ---- unique viewers per live (Redis HyperLogLog) ----
+ * One HyperLogLog per live, "broadcart:live:ID:viewers", kept BC_BUS_UNIQUE_TTL_MS after its last
+ * addition. PFCOUNT is exact for small sets and within about 0.81 % (standard error) beyond (Redis
+ * docs, PFCOUNT), in at most 12 KiB per live. Additions go through the bus thread's bounded queue
+ * (dropped while Redis is unreachable, like room events); the bus thread re-counts a live within
+ * 100 ms of an addition here, and every second for lives with viewers here, and calls
+ * bc_hub_count_changed when the count moved (so a viewers frame follows). */
+#define BC_BUS_MEMBER_MAX 63 /* bytes of a viewer's member string */
+#define BC_BUS_KEY_MAX 64
+#define BC_BUS_UNIQUE_TTL_MS (30LL * 24 * 3600 * 1000)
+/* Writes the HyperLogLog key of live room into out. */
+void bc_bus_unique_key(int64_t room, char out[BC_BUS_KEY_MAX]);
+/* Queues the viewer member (1..BC_BUS_MEMBER_MAX bytes, e.g. "u:42") of room for PFADD (any thread;
+ * never waits; dropped and counted when the queue is full or Redis is down). */
+void bc_bus_unique_add(int64_t room, const char *member);
+/* The last PFCOUNT of room read by the bus thread, or -1 when it has not read one (any thread). */
+int64_t bc_bus_unique_cached(int64_t room);
+
 #endif

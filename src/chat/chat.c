@@ -336,6 +336,115 @@ static int enqueue_chat(chat_job *job)
     return BC_OK;
 }
 
+/* ---- unique viewers per live: every identity seen in this process (exact, bounded), plus the
+ * cluster-wide HyperLogLog through the bus. An identity is a signed-in user's id, or for an
+ * anonymous viewer its connection (UNIQUE_ANON | bc_ws_id). ---- */
+#define UNIQUE_MAX 1000000 /* identities remembered in this process over all lives (8 bytes each x 2..4) */
+#define UNIQUE_ANON (1ull << 63)
+
+typedef struct uroom {
+    int64_t id;
+    size_t n, cap;   /* cap: a power of two */
+    uint64_t *slots; /* 0 = empty */
+    struct uroom *next;
+} uroom;
+
+static pthread_mutex_t ulock = PTHREAD_MUTEX_INITIALIZER;
+static uroom *urooms[RATE_BUCKETS];
+static size_t utotal;
+static int ufull_logged;
+
+static size_t uhash(uint64_t x) { return (size_t)(x * 11400714819323198485ull >> 20); }
+
+static int uinsert_slot(uint64_t *slots, size_t cap, uint64_t ident)
+{
+    for (size_t i = uhash(ident) & (cap - 1);; i = (i + 1) & (cap - 1)) {
+        if (slots[i] == ident)
+            return 0;
+        if (slots[i] == 0) {
+            slots[i] = ident;
+            return 1;
+        }
+    }
+}
+
+/* Records ident as a viewer of live; returns 1 when it is new here. */
+static int unique_note(int64_t live, uint64_t ident)
+{
+    int added = 0;
+    size_t b = (size_t)((uint64_t)live * 11400714819323198485ull >> 56) % RATE_BUCKETS;
+    pthread_mutex_lock(&ulock);
+    uroom *r = urooms[b];
+    while (r && r->id != live)
+        r = r->next;
+    if (!r && (r = calloc(1, sizeof *r))) {
+        r->id = live;
+        r->next = urooms[b];
+        urooms[b] = r;
+    }
+    if (!r)
+        goto out;
+    if (utotal >= UNIQUE_MAX) {
+        if (!ufull_logged)
+            bc_log_warn("chat", "unique-viewer table full (%d identities): new viewers are not counted here",
+                        UNIQUE_MAX);
+        ufull_logged = 1;
+        goto out;
+    }
+    if (2 * (r->n + 1) > r->cap) { /* keep the load at most 1/2 */
+        size_t cap = r->cap ? 2 * r->cap : 16;
+        uint64_t *slots = calloc(cap, sizeof *slots);
+        if (!slots)
+            goto out;
+        for (size_t i = 0; i < r->cap; i++)
+            if (r->slots[i])
+                uinsert_slot(slots, cap, r->slots[i]);
+        free(r->slots);
+        r->slots = slots;
+        r->cap = cap;
+    }
+    added = uinsert_slot(r->slots, r->cap, ident);
+    r->n += (size_t)added;
+    utotal += (size_t)added;
+out:
+    pthread_mutex_unlock(&ulock);
+    return added;
+}
+
+static int64_t unique_local(int64_t live)
+{
+    int64_t n = 0;
+    size_t b = (size_t)((uint64_t)live * 11400714819323198485ull >> 56) % RATE_BUCKETS;
+    pthread_mutex_lock(&ulock);
+    for (uroom *r = urooms[b]; r; r = r->next)
+        if (r->id == live)
+            n = (int64_t)r->n;
+    pthread_mutex_unlock(&ulock);
+    return n;
+}
+
+/* Non-blocking: this process's count, or the bus's last cluster-wide count when larger. */
+static int64_t unique_now(int64_t live)
+{
+    int64_t n = unique_local(live), c = bc_bus_configured() ? bc_bus_unique_cached(live) : -1;
+    return c > n ? c : n;
+}
+
+static bc_bus_script pfcount_script = {.lua = "return redis.call('PFCOUNT', KEYS[1])"};
+
+int64_t bc_chat_unique_viewers(int64_t live_id)
+{
+    int64_t n = unique_local(live_id), c = -1;
+    if (bc_bus_configured()) {
+        char key[BC_BUS_KEY_MAX];
+        bc_bus_unique_key(live_id, key);
+        const char *keys[] = {key};
+        if (bc_bus_eval(&pfcount_script, 1, keys, 0, NULL, &c, 1) != BC_OK)
+            c = bc_bus_unique_cached(live_id);
+    }
+    return c > n ? c : n;
+}
+
 /* ---- WebSocket callbacks (event-loop thread; no database) ---- */
 
 static int ws_open(bc_ws *ws, bc_req *req)
@@ -350,6 +459,15 @@ static int ws_open(bc_ws *ws, bc_req *req)
     st->live_id = id;
     st->user_id = a ? a->user_id : 0;
     st->conn_id = bc_ws_id(ws);
+    uint64_t ident = st->user_id ? (uint64_t)st->user_id : UNIQUE_ANON | st->conn_id;
+    if (unique_note(id, ident) && bc_bus_configured()) {
+        char member[BC_BUS_MEMBER_MAX + 1];
+        if (st->user_id)
+            snprintf(member, sizeof member, "u:%lld", (long long)st->user_id);
+        else
+            snprintf(member, sizeof member, "a:%s:%llu", bc_bus_instance(), (unsigned long long)st->conn_id);
+        bc_bus_unique_add(id, member);
+    }
     bc_ws_set_data(ws, st);
     bc_ws_join(ws, id);
     return 0;
@@ -448,8 +566,9 @@ static vroom *vrooms;
 /* vlock held */
 static void publish_viewers(vroom *r, int64_t now)
 {
-    char buf[64];
-    int len = snprintf(buf, sizeof buf, "{\"type\":\"viewers\",\"count\":%d}", bc_hub_count(r->id));
+    char buf[96];
+    int len = snprintf(buf, sizeof buf, "{\"type\":\"viewers\",\"count\":%d,\"unique\":%lld}", bc_hub_count(r->id),
+                       (long long)unique_now(r->id));
     bc_hub_send_local(r->id, buf, (size_t)len); /* each instance sends its own (cluster-wide) sum */
     r->last_ms = now;
     r->dirty = 0;

@@ -4,7 +4,9 @@
  *
  * Frames (server -> client, JSON text, docs/CONTRACT.md "chat frames"):
  *   {"type":"chat","id","live_id","user":{"id","name","role"},"text","sent_at","is_seller"}
- *   {"type":"viewers","count"}  {"type":"pin","product"}  {"type":"status","status"}
+ *   {"type":"viewers","count","unique"}  {"type":"pin","product"}  {"type":"status","status"}
+ *     (count: connections now; unique: distinct viewers since the live's first, see
+ *     bc_chat_unique_viewers)
  *   {"type":"error","code","message"}   (only to the connection that caused it)
  * Client -> server: {"type":"chat","text":"..."}. Error codes: INVALID_MESSAGE, UNAUTHENTICATED,
  * EMPTY, TEXT_TOO_LONG, INVALID_CHARACTERS, RATE_LIMITED, BUSY. The text keeps any printable
@@ -44,6 +46,13 @@ void bc_chat_init(void);
  * instance when the bus is configured (any thread).
  * data (an object, or NULL) is borrowed. */
 void bc_chat_publish_event(int64_t live_id, const char *type, json_t *data);
+/* Distinct viewers of live_id so far: each signed-in user once, each anonymous connection once.
+ * Without the bus, those seen by this process (exact; up to a million identities per process,
+ * then new ones are not counted). With the bus, cluster-wide: the live's Redis HyperLogLog (exact
+ * for small counts, ~0.81 % standard error beyond), read with one PFCOUNT round trip (a worker
+ * thread only; never a loop), or this process's count when that is larger (e.g. while Redis does
+ * not answer, when the bus's last cached count is used). */
+int64_t bc_chat_unique_viewers(int64_t live_id);
 /* Records that live id exists, so chat connections to it are accepted (any thread). */
 void bc_chat_note_live(int64_t id);
 

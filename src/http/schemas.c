@@ -73,10 +73,13 @@ const bc_schema bc_sc_image = {
 const bc_schema bc_sc_live = {
     "Live",
     "{\"type\":\"object\",\"required\":[\"id\",\"seller_id\",\"seller_name\",\"title\",\"status\",\"scheduled_at\","
-    "\"started_at\",\"ended_at\",\"hls_url\",\"viewer_count\",\"pinned_product\",\"products\"],\"properties\":{"
+    "\"started_at\",\"ended_at\",\"hls_url\",\"viewer_count\",\"unique_viewers\",\"pinned_product\",\"products\"],"
+    "\"properties\":{"
     "\"id\":" INT ",\"seller_id\":" INT ",\"seller_name\":" STR ",\"title\":" STR
     ",\"status\":{\"type\":\"string\",\"enum\":[\"SCHEDULED\",\"LIVE\",\"ENDED\"]},\"scheduled_at\":" TIME
     ",\"started_at\":" TIME_OR_NULL ",\"ended_at\":" TIME_OR_NULL ",\"hls_url\":" STR ",\"viewer_count\":" INT
+    ",\"unique_viewers\":{\"type\":\"integer\",\"description\":\"distinct viewers of the live so far (each "
+    "signed-in user once, each anonymous connection once; cluster-wide with BROADCART_REDIS_URL)\"}"
     ",\"pinned_product\":{\"oneOf\":[" REF(
         "Product") ",{\"type\":\"null\"}]},\"products\":{\"type\":\"array\","
                    "\"items\":" REF(
