@@ -76,6 +76,7 @@ static int live_may_exist(int64_t id)
 typedef struct rate_entry {
     int64_t user_id;
     int n, head;
+    int pending; /* with the bus: messages queued and not yet checked by the drain job */
     struct rate_entry *next;
     int64_t ts[]; /* ring of bc_cfg.chat_rate_per_10s times (ms) */
 } rate_entry;
@@ -91,7 +92,7 @@ static void rate_gc(int64_t now, int cap)
 {
     for (int b = 0; b < RATE_BUCKETS; b++) {
         for (rate_entry **pp = &rate_table[b], *e; (e = *pp);) {
-            if (now - newest(e, cap) >= WINDOW_MS) {
+            if (now - newest(e, cap) >= WINDOW_MS && e->pending == 0) {
                 *pp = e->next;
                 free(e);
                 rate_entries--;
@@ -102,26 +103,38 @@ static void rate_gc(int64_t now, int cap)
     }
 }
 
-/* Records a send by user_id at now if allowed. Returns 1 when allowed, 0 when over the limit. */
-static int rate_allow(int64_t user_id, int64_t now)
+static int rate_cap(void) { return bc_cfg.chat_rate_per_10s > 0 ? bc_cfg.chat_rate_per_10s : 1; }
+
+/* user_id's entry, created when create is set (NULL when absent or out of memory). rate_lock held. */
+static rate_entry *rate_find(int64_t user_id, int64_t now, int create)
 {
-    int cap = bc_cfg.chat_rate_per_10s > 0 ? bc_cfg.chat_rate_per_10s : 1, ok = 1;
+    int cap = rate_cap();
     size_t b = (size_t)((uint64_t)user_id * 11400714819323198485ull >> 56) % RATE_BUCKETS;
-    pthread_mutex_lock(&rate_lock);
     rate_entry *e = rate_table[b];
     while (e && e->user_id != user_id)
         e = e->next;
-    if (!e) {
+    if (!e && create) {
         if (rate_entries >= RATE_GC_THRESHOLD)
             rate_gc(now, cap);
         e = calloc(1, sizeof *e + sizeof(int64_t) * (size_t)cap);
         if (!e)
-            goto out; /* fail open: a missing entry only loses rate accounting */
+            return NULL;
         e->user_id = user_id;
         e->next = rate_table[b];
         rate_table[b] = e;
         rate_entries++;
     }
+    return e;
+}
+
+/* Records a send by user_id at now if allowed. Returns 1 when allowed, 0 when over the limit. */
+static int rate_allow(int64_t user_id, int64_t now)
+{
+    int cap = rate_cap(), ok = 1;
+    pthread_mutex_lock(&rate_lock);
+    rate_entry *e = rate_find(user_id, now, 1);
+    if (!e)
+        goto out; /* fail open: a missing entry only loses rate accounting */
     if (e->n < cap) {
         e->ts[(e->head + e->n) % cap] = now;
         e->n++;
@@ -134,6 +147,32 @@ static int rate_allow(int64_t user_id, int64_t now)
 out:
     pthread_mutex_unlock(&rate_lock);
     return ok;
+}
+
+/* With the bus (loop thread): at most the rate's number of a user's messages may wait for the
+ * drain job's cluster-wide check at once; more would be refused there anyway unless some of them
+ * are, so a flood is refused here at once instead of filling the shared queue. Returns 1 when the
+ * message may be queued (then pending_done must follow), 0 when not. */
+static int pending_take(int64_t user_id)
+{
+    int ok = 1;
+    pthread_mutex_lock(&rate_lock);
+    rate_entry *e = rate_find(user_id, bc_now_ms(), 1);
+    if (e && e->pending >= rate_cap())
+        ok = 0;
+    else if (e)
+        e->pending++;
+    pthread_mutex_unlock(&rate_lock);
+    return ok;
+}
+
+static void pending_done(int64_t user_id)
+{
+    pthread_mutex_lock(&rate_lock);
+    rate_entry *e = rate_find(user_id, 0, 0);
+    if (e && e->pending > 0)
+        e->pending--;
+    pthread_mutex_unlock(&rate_lock);
 }
 
 /* Cluster-wide (BROADCART_REDIS_URL): the same exact sliding window, kept in Redis as a sorted
@@ -271,7 +310,11 @@ static void drain_job(bc_db *db, void *arg)
         pthread_mutex_unlock(&q_lock);
 
         for (chat_job *j = batch; j; j = j->next) {
-            if (j->rate_checked || rate_allow_cluster(j->user_id))
+            if (j->rate_checked)
+                continue;
+            int allowed = rate_allow_cluster(j->user_id);
+            pending_done(j->user_id);
+            if (allowed)
                 continue;
             j->refused = 1;
             char *e = error_frame("RATE_LIMITED", RATE_LIMITED_MESSAGE);
@@ -519,12 +562,14 @@ static void ws_message(bc_ws *ws, const char *data, size_t len)
     /* with the bus the limit is cluster-wide: a Redis round trip, so the drain job on a worker
      * checks it (and answers RATE_LIMITED through bc_hub_send_to); never a Redis call here */
     int cluster = bc_bus_configured();
-    if (!cluster && !rate_allow(st->user_id, bc_now_ms())) {
+    if (cluster ? !pending_take(st->user_id) : !rate_allow(st->user_id, bc_now_ms())) {
         send_error(ws, "RATE_LIMITED", RATE_LIMITED_MESSAGE);
         goto out;
     }
     job = malloc(sizeof *job + n + 1);
     if (!job) {
+        if (cluster)
+            pending_done(st->user_id);
         send_error(ws, "BUSY", "server is busy, retry shortly");
         goto out;
     }
@@ -536,8 +581,11 @@ static void ws_message(bc_ws *ws, const char *data, size_t len)
     job->frame = NULL;
     memcpy(job->text, text, n);
     job->text[n] = 0;
-    if (enqueue_chat(job) != BC_OK)
+    if (enqueue_chat(job) != BC_OK) {
+        if (cluster)
+            pending_done(st->user_id);
         send_error(ws, "BUSY", "server is busy, retry shortly");
+    }
 out:
     json_decref(msg);
 }

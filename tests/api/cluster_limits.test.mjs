@@ -127,6 +127,22 @@ test('chat through A and B together: at most BROADCART_CHAT_RATE messages per 10
   assert.deepEqual([r2.stored, r2.limited], [4, 0]);
 });
 
+test('a flood through one instance is refused at once and stays within the limit', async () => {
+  const u = await makeUser(A, 'buyer', 'Flooder');
+  const c = await chatConn(A, u.token);
+  try {
+    for (let i = 0; i < 40; i++) c.send(`flood ${i}`); // no pause: most arrive before any is stored
+    const end = Date.now() + 5000;
+    while ((await stored(u.id, 'flood')) + c.errors('RATE_LIMITED') < 40 && Date.now() < end) await sleep(100);
+    await sleep(300);
+    assert.equal(await stored(u.id, 'flood'), RATE);
+    assert.equal(c.errors('RATE_LIMITED'), 40 - RATE);
+    assert.equal(c.errors('BUSY'), 0);
+  } finally {
+    c.close();
+  }
+});
+
 test('failed logins of one address spread over A and B hit the per-address limit at the same total', async () => {
   const ip = newAddr();
   for (let i = 0; i < 6; i++) {
