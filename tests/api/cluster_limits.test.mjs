@@ -117,7 +117,13 @@ after(async () => {
 
 test('chat through A and B together: at most BROADCART_CHAT_RATE messages per 10 s across both', async (t) => {
   const u = await makeUser(A, 'buyer', 'Two-tab chatter');
+  const watchers = [await chatConn(A), await chatConn(B)]; // other connections of the room
   const r = await burst(u, 'both', 10);
+  for (const w of watchers) {
+    assert.equal(w.frames.filter((f) => f.type === 'chat' && f.text.startsWith('both')).length, RATE);
+    assert.equal(w.frames.filter((f) => f.type === 'error').length, 0, 'refusals go to the sender only');
+    w.close();
+  }
   t.diagnostic(`stored ${r.stored}, refused ${r.limited} (A ${r.errA}, B ${r.errB})`);
   assert.equal(r.stored, RATE);
   assert.equal(r.limited, 10 - RATE, 'every refused message is answered RATE_LIMITED on its own connection');
