@@ -89,9 +89,9 @@ static void sweeper_set(int held)
     if (held == atomic_exchange(&sweeper_held, held))
         return;
     if (held)
-        bc_log_info("sweeper", "sweeper: lease acquired");
+        bc_log_info("sweeper", "lease acquired");
     else
-        bc_log_info("sweeper", "sweeper: lease lost");
+        bc_log_info("sweeper", "lease lost");
 }
 
 /* The order-expiry sweeper: once a second, on the instance that holds the sweeper lease only

@@ -63,17 +63,29 @@ before(async () => {
   buyer = await makeUser(A, 'buyer', 'Lease Buyer');
 });
 
+const alive = (s) => s && s.proc.exitCode === null && s.proc.signalCode === null;
+
 after(async () => {
-  await B?.stop({ keep: true });
-  if (A && A.proc.exitCode === null && A.proc.signalCode === null) await A.stop({ keep: true });
+  for (const s of [A, B]) if (alive(s)) await s.stop({ keep: true });
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
+
+// The one instance reporting sweeper:true (waits up to ms for exactly one).
+async function holder(ms) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const [a, b] = [await sweeper(A), await sweeper(B)];
+    if (a !== b) return a ? A : B;
+    if (Date.now() > end) throw new Error(`sweeper on A ${a}, on B ${b}`);
+    await sleep(100);
+  }
+}
 
 test('exactly one instance holds the sweeper lease, and an expired order is released once', async () => {
   await sleep(2500); // B has tried the lease a couple of times by now
   assert.equal(await sweeper(A), true);
   assert.equal(await sweeper(B), false);
-  assert.match(A.stderr(), /INFO sweeper: sweeper: lease acquired/);
+  assert.match(A.stderr(), /INFO sweeper: lease acquired/);
   assert.doesNotMatch(B.stderr(), /lease acquired/);
   const { order, productId } = await pendingOrder(B, 2);
   await waitExpired(B, order.id, 12000);
@@ -83,26 +95,41 @@ test('exactly one instance holds the sweeper lease, and an expired order is rele
   assert.equal(await sweeper(B), false);
 });
 
+test("the holder's lease session is terminated: it logs the loss, and exactly one instance holds the lease again", async () => {
+  const h = await holder(1000);
+  const killedPids = sql(h, 'SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = \'advisory\''
+    + ' AND classid::bigint = 1650680931 AND objid = 1 AND objsubid = 2').trim().split('\n').filter(Boolean);
+  assert.deepEqual(killedPids, ['t'], 'one session held the lease');
+  const end = Date.now() + 5000;
+  while (!/INFO sweeper: lease lost/.test(h.stderr()) && Date.now() < end) await sleep(100);
+  assert.match(h.stderr(), /INFO sweeper: lease lost/);
+  await holder(5000);
+  await sleep(2000); // and it stays with one
+  await holder(0);
+});
+
 test('kill -9 the holder: the other instance takes the lease within seconds and expires orders', async (t) => {
-  const { order, productId } = await pendingOrder(B, 3);
-  const exited = new Promise((r) => A.proc.once('exit', r));
+  const h = await holder(1000), other = h === A ? B : A;
+  const acquired = (other.stderr().match(/INFO sweeper: lease acquired/g) || []).length;
+  const { order, productId } = await pendingOrder(other, 3);
+  const exited = new Promise((r) => h.proc.once('exit', r));
   const killed = Date.now();
-  A.proc.kill('SIGKILL');
+  h.proc.kill('SIGKILL');
   await exited;
-  const took = (await waitSweeper(B, true, 5000)) - killed;
-  t.diagnostic(`lease moved to B ${took} ms after kill -9`);
-  assert.match(B.stderr(), /INFO sweeper: sweeper: lease acquired/);
-  await waitExpired(B, order.id, 12000);
+  const took = (await waitSweeper(other, true, 5000)) - killed;
+  t.diagnostic(`lease moved ${took} ms after kill -9 of its holder`);
+  assert.equal((other.stderr().match(/INFO sweeper: lease acquired/g) || []).length, acquired + 1);
+  await waitExpired(other, order.id, 12000);
   await sleep(1500);
-  assert.deepEqual(releaseRows(B, order.id), ['3|expire']);
-  assert.equal((await api(B, 'GET', `/api/v1/products/${productId}`, { token: seller.token })).body.stock, 5);
+  assert.deepEqual(releaseRows(other, order.id), ['3|expire']);
+  assert.equal((await api(other, 'GET', `/api/v1/products/${productId}`, { token: seller.token })).body.stock, 5);
 });
 
 test('on SQLite (one machine) the instance always holds the sweeper lease', async () => {
   const s = await startServer({ env: { BROADCART_DATABASE_URL: '', BROADCART_LOG_LEVEL: 'info' } });
   try {
     await waitSweeper(s, true, 5000);
-    assert.match(s.stderr(), /INFO sweeper: sweeper: lease acquired/);
+    assert.match(s.stderr(), /INFO sweeper: lease acquired/);
   } finally {
     await s.stop();
   }
