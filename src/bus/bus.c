@@ -998,8 +998,9 @@ int bc_bus_eval(bc_bus_script *s, int nkeys, const char *const *keys, int nargs,
             goto out;
         }
     }
-    if (rep->type == REDIS_REPLY_ERROR) {
-        bc_log_error("bus", "a cluster-wide limit script failed: %s", rep->str);
+    if (rep->type == REDIS_REPLY_ERROR) { /* e.g. OOM, LOADING, or a script error: counts as an outage */
+        snprintf(err, sizeof err, "script error: %s", rep->str);
+        eval_failed(err);
         rc = BC_ERR;
         goto out;
     }

@@ -113,8 +113,9 @@ int64_t bc_bus_unique(void);
  * a worker, never on a loop). The reply's integers go to out[0..nout-1] (an integer reply fills
  * out[0]; an array fills one element each; anything else reads as 0). Returns BC_OK,
  * BC_ENOTFOUND (the bus is not configured), BC_EBUSY (Redis unreachable or timed out: use the
- * in-process fallback), BC_EINVAL (too many keys or arguments, nout < 1) or BC_ERR (the script
- * failed: logged). */
+ * in-process fallback), BC_EINVAL (too many keys or arguments, nout < 1) or BC_ERR (Redis
+ * answered with an error, e.g. OOM or a script error: treated as an outage, logged once, the
+ * fallback applies for the next second too). */
 int bc_bus_eval(bc_bus_script *script, int nkeys, const char *const *keys, int nargs, const int64_t *args, int64_t *out,
                 int nout);
 
