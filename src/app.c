@@ -98,24 +98,25 @@ static void sweeper_set(int held)
  * (bc_db_lease_try on a connection of its own: a PostgreSQL session advisory lock, so another
  * instance takes over within about a second of the holder's death; always held on SQLite), hands
  * one expiry sweep to a worker. A failed lease connection counts as a lost lease and is reopened
- * on the next tick. */
+ * on the next tick (while the database refuses connections, with a backoff up to 16 s). */
 static void *sweeper_main(void *arg)
 {
     (void)arg;
     bc_db *lease = NULL;
-    int open_failed = 0;
+    unsigned wait_s = 1; /* 1 s; after failed opens doubling to 16 s, so a database outage is not
+                            logged every second */
     for (;;) {
-        sleep(1);
+        sleep(wait_s);
         if (!lease) {
             if (bc_db_open(db_url, &lease) != BC_OK) {
                 lease = NULL;
-                if (!open_failed)
-                    bc_log_warn("sweeper", "cannot open the lease connection; retrying every second");
-                open_failed = 1;
+                if (wait_s == 1)
+                    bc_log_warn("sweeper", "cannot open the lease connection; retrying");
+                wait_s = wait_s < 16 ? wait_s * 2 : 16;
                 sweeper_set(0);
                 continue;
             }
-            open_failed = 0;
+            wait_s = 1;
         }
         int rc = bc_db_lease_try(lease, BC_DB_LEASE_SWEEPER);
         if (rc < 0) {
