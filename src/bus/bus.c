@@ -924,34 +924,102 @@ fail:
     return NULL;
 }
 
-/* Runs EVALSHA (or EVAL when Redis does not know the script yet). The reply or NULL. */
-static redisReply *eval_once(redisContext *c, bc_bus_script *s, int nkeys, const char *const *keys, int nargs,
-                             const int64_t *args, int by_sha)
+#define EVAL_MAX_LOADED 16 /* scripts remembered as loaded on a thread's connection */
+static _Thread_local bc_bus_script *eval_loaded[EVAL_MAX_LOADED];
+static _Thread_local int n_eval_loaded;
+
+static int is_loaded(const bc_bus_script *s)
+{
+    for (int i = 0; i < n_eval_loaded; i++)
+        if (eval_loaded[i] == s)
+            return 1;
+    return 0;
+}
+
+/* Appends one EVALSHA of s with keys and args to c's output buffer. BC_OK or BC_ENOMEM. */
+static int append_evalsha(redisContext *c, const bc_bus_script *s, int nkeys, const char *const *keys, int nargs,
+                          const int64_t *args)
 {
     enum { MAX_ARGV = 3 + BC_BUS_EVAL_MAX_KEYS + BC_BUS_EVAL_MAX_ARGS };
     const char *argv[MAX_ARGV];
     size_t argl[MAX_ARGV];
     char nk[12], nums[BC_BUS_EVAL_MAX_ARGS][24];
     int n = 0;
-    argv[n] = by_sha ? "EVALSHA" : "EVAL";
-    argl[n] = strlen(argv[n]);
-    n++;
-    argv[n] = by_sha ? s->sha : s->lua;
-    argl[n] = strlen(argv[n]);
-    n++;
     snprintf(nk, sizeof nk, "%d", nkeys);
-    argv[n] = nk;
-    argl[n++] = strlen(nk);
-    for (int i = 0; i < nkeys; i++, n++) {
-        argv[n] = keys[i];
-        argl[n] = strlen(keys[i]);
-    }
-    for (int i = 0; i < nargs; i++, n++) {
+    argv[n++] = "EVALSHA";
+    argv[n++] = s->sha;
+    argv[n++] = nk;
+    for (int i = 0; i < nkeys; i++)
+        argv[n++] = keys[i];
+    for (int i = 0; i < nargs; i++) {
         snprintf(nums[i], sizeof nums[i], "%" PRId64, args[i]);
-        argv[n] = nums[i];
-        argl[n] = strlen(nums[i]);
+        argv[n++] = nums[i];
     }
-    return redisCommandArgv(c, n, argv, argl);
+    for (int i = 0; i < n; i++)
+        argl[i] = strlen(argv[i]);
+    return redisAppendCommandArgv(c, n, argv, argl) == REDIS_OK ? BC_OK : BC_ENOMEM;
+}
+
+/* Fills out[0..nout-1] from one script reply (integer, or array of integers; else zeros). */
+static void reply_ints(const redisReply *rep, int64_t *out, int nout)
+{
+    for (int i = 0; i < nout; i++)
+        out[i] = 0;
+    if (rep->type == REDIS_REPLY_INTEGER) {
+        out[0] = rep->integer;
+    } else if (rep->type == REDIS_REPLY_ARRAY) {
+        for (size_t i = 0; i < rep->elements && i < (size_t)nout; i++)
+            if (rep->element[i]->type == REDIS_REPLY_INTEGER)
+                out[i] = rep->element[i]->integer;
+    }
+}
+
+/* One pipeline on eval_conn: SCRIPT LOAD first when this connection has not loaded s yet (so no
+ * EVALSHA behind it can meet NOSCRIPT), then n EVALSHA, then every reply in order. Returns BC_OK,
+ * BC_EBUSY (connection failed; *replies_read tells whether any reply came) or BC_ERR (an error
+ * reply). err gets the cause. */
+static int eval_pipeline(bc_bus_script *s, int n, int nkeys, const char *const *keys, int nargs, const int64_t *args,
+                         int64_t *out, int nout, int *replies_read, char *err, size_t errlen)
+{
+    int load = !is_loaded(s), rc = BC_OK, expect = 0;
+    *replies_read = 0;
+    if (load) {
+        if (redisAppendCommand(eval_conn, "SCRIPT LOAD %s", s->lua) != REDIS_OK) {
+            snprintf(err, errlen, "out of memory");
+            return BC_EBUSY;
+        }
+        expect++;
+    }
+    for (int i = 0; i < n; i++) {
+        if (append_evalsha(eval_conn, s, nkeys, keys + (size_t)i * (size_t)nkeys, nargs,
+                           args + (size_t)i * (size_t)nargs) != BC_OK) {
+            snprintf(err, errlen, "out of memory");
+            return BC_EBUSY; /* the connection's buffer is unusable: caller drops it */
+        }
+        expect++;
+    }
+    for (int k = 0; k < expect; k++) {
+        void *v = NULL;
+        if (redisGetReply(eval_conn, &v) != REDIS_OK || !v) {
+            snprintf(err, errlen, "%s", eval_conn->errstr[0] ? eval_conn->errstr : "no reply");
+            return BC_EBUSY;
+        }
+        *replies_read = 1;
+        redisReply *rep = v;
+        int i = k - (load ? 1 : 0); /* -1: the SCRIPT LOAD reply */
+        if (rep->type == REDIS_REPLY_ERROR) {
+            if (rc == BC_OK)
+                snprintf(err, errlen, "%s", rep->str);
+            rc = BC_ERR; /* keep reading: every reply must be consumed */
+        } else if (i < 0) {
+            if (n_eval_loaded < EVAL_MAX_LOADED)
+                eval_loaded[n_eval_loaded++] = s;
+        } else {
+            reply_ints(rep, out + (size_t)i * (size_t)nout, nout);
+        }
+        freeReplyObject(rep);
+    }
+    return rc;
 }
 
 static void eval_failed(const char *why)
@@ -964,63 +1032,57 @@ static void eval_failed(const char *why)
                      cfg_url.host, cfg_url.port, why);
 }
 
-int bc_bus_eval(bc_bus_script *s, int nkeys, const char *const *keys, int nargs, const int64_t *args, int64_t *out,
-                int nout)
+static void eval_drop_conn(void)
 {
-    redisReply *rep = NULL;
-    int rc = BC_EBUSY;
+    if (eval_conn)
+        redisFree(eval_conn);
+    eval_conn = NULL;
+    n_eval_loaded = 0;
+}
+
+int bc_bus_eval_many(bc_bus_script *s, int n, int nkeys, const char *const *keys, int nargs, const int64_t *args,
+                     int64_t *out, int nout)
+{
     char err[256];
     if (!atomic_load(&configured))
         return BC_ENOTFOUND;
-    if (nkeys < 0 || nkeys > BC_BUS_EVAL_MAX_KEYS || nargs < 0 || nargs > BC_BUS_EVAL_MAX_ARGS || nout < 1)
+    if (n < 1 || n > BC_BUS_EVAL_MAX_CALLS || nkeys < 0 || nkeys > BC_BUS_EVAL_MAX_KEYS || nargs < 0 ||
+        nargs > BC_BUS_EVAL_MAX_ARGS || nout < 1)
         return BC_EINVAL;
     if (bc_now_ms() < atomic_load(&eval_down_until) && !eval_conn)
         return BC_EBUSY; /* an outage is known: do not wait for a connect timeout on every call */
     script_sha(s);
-    /* a connection kept from before may have died with a Redis restart: one retry on a new one */
+    /* a connection kept from before may have died with a Redis restart: one retry on a new one,
+     * unless a reply came back (then the scripts ran, and must not run twice) */
     for (int fresh = !eval_conn;; fresh = 1) {
         if (!eval_conn && !(eval_conn = eval_connect(err, sizeof err))) {
             eval_failed(err);
             return BC_EBUSY;
         }
-        rep = eval_once(eval_conn, s, nkeys, keys, nargs, args, 1);
-        if (rep && rep->type == REDIS_REPLY_ERROR && strncmp(rep->str, "NOSCRIPT", 8) == 0) {
-            freeReplyObject(rep);
-            rep = eval_once(eval_conn, s, nkeys, keys, nargs, args, 0);
-        }
-        if (rep)
-            break;
-        snprintf(err, sizeof err, "%s", eval_conn->errstr[0] ? eval_conn->errstr : "no reply");
-        redisFree(eval_conn);
-        eval_conn = NULL;
-        if (fresh) {
+        int got = 0, rc = eval_pipeline(s, n, nkeys, keys, nargs, args, out, nout, &got, err, sizeof err);
+        if (rc == BC_ERR) { /* e.g. OOM, LOADING, a script error, a SCRIPT FLUSH: counts as an outage */
+            n_eval_loaded = 0;
             eval_failed(err);
-            goto out;
+            return BC_ERR;
         }
-    }
-    if (rep->type == REDIS_REPLY_ERROR) { /* e.g. OOM, LOADING, or a script error: counts as an outage */
-        snprintf(err, sizeof err, "script error: %s", rep->str);
-        eval_failed(err);
-        rc = BC_ERR;
-        goto out;
-    }
-    for (int i = 0; i < nout; i++)
-        out[i] = 0;
-    if (rep->type == REDIS_REPLY_INTEGER) {
-        out[0] = rep->integer;
-    } else if (rep->type == REDIS_REPLY_ARRAY) {
-        for (size_t i = 0; i < rep->elements && i < (size_t)nout; i++)
-            if (rep->element[i]->type == REDIS_REPLY_INTEGER)
-                out[i] = rep->element[i]->integer;
+        if (rc == BC_OK)
+            break;
+        eval_drop_conn();
+        if (fresh || got) {
+            eval_failed(err);
+            return BC_EBUSY;
+        }
     }
     if (atomic_exchange(&eval_down, 0))
         bc_log_warn("bus", "cluster-wide limits: redis at %s:%d answers again; limits are cluster-wide again",
                     cfg_url.host, cfg_url.port);
-    rc = BC_OK;
-out:
-    if (rep)
-        freeReplyObject(rep);
-    return rc;
+    return BC_OK;
+}
+
+int bc_bus_eval(bc_bus_script *s, int nkeys, const char *const *keys, int nargs, const int64_t *args, int64_t *out,
+                int nout)
+{
+    return bc_bus_eval_many(s, 1, nkeys, keys, nargs, args, out, nout);
 }
 
 int64_t bc_bus_unique(void)

@@ -87,10 +87,11 @@ void bc_bus_stats(uint64_t *published, uint64_t *dropped, uint64_t *received);
  * opened on first use with a 200 ms connect and 250 ms command timeout. While Redis does not
  * answer, calls return at once for a second after each failure, so callers fall back to their
  * in-process counters without waiting; the outage is logged once (ERROR, component "bus") and its
- * end once (WARN). A script runs by EVALSHA, and by EVAL once when Redis does not know it yet
- * (Redis docs, "Scripting with Lua"). */
+ * end once (WARN). A script runs by EVALSHA, pipelined behind a SCRIPT LOAD the first time a
+ * connection runs it (Redis docs, "Scripting with Lua"). */
 #define BC_BUS_EVAL_MAX_KEYS 8
 #define BC_BUS_EVAL_MAX_ARGS 8
+#define BC_BUS_EVAL_MAX_CALLS 256 /* calls of bc_bus_eval_many per round trip */
 
 /* A script (static storage): lua is its text; the rest is filled on first use. */
 typedef struct bc_bus_script {
@@ -118,6 +119,13 @@ int64_t bc_bus_unique(void);
  * fallback applies for the next second too). */
 int bc_bus_eval(bc_bus_script *script, int nkeys, const char *const *keys, int nargs, const int64_t *args, int64_t *out,
                 int nout);
+/* As bc_bus_eval for n (1..BC_BUS_EVAL_MAX_CALLS) calls of the same script in one round trip
+ * (pipelined; each call is still atomic on its own, and they run in order): call i takes keys
+ * [i*nkeys, (i+1)*nkeys) and args [i*nargs, (i+1)*nargs), and its reply goes to
+ * out[i*nout .. i*nout+nout-1]. Same returns; on any error out is unspecified and the caller
+ * falls back for all n. */
+int bc_bus_eval_many(bc_bus_script *script, int n, int nkeys, const char *const *keys, int nargs, const int64_t *args,
+                     int64_t *out, int nout);
 
 /* ---- unique viewers per live (Redis HyperLogLog) ----
  * One HyperLogLog per live, "broadcart:live:ID:viewers", kept BC_BUS_UNIQUE_TTL_MS after its last

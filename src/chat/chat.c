@@ -17,6 +17,7 @@
 #define RATE_GC_THRESHOLD 4096  /* sweep idle rate entries when the table grows beyond this */
 #define VIEWERS_INTERVAL_MS 500 /* at most one viewers frame per room per interval */
 #define TICK_MS 100
+#define DRAIN_BATCH 64 /* chat messages per drain transaction (and per Redis round trip) */
 
 /* Per-connection state (owned by the connection; freed in on_close). */
 typedef struct conn_state {
@@ -189,16 +190,24 @@ static bc_bus_script rate_script = {.lua = "if redis.replicate_commands then pca
                                            "redis.call('PEXPIRE', KEYS[1], w)\n"
                                            "return 1\n"};
 
-/* Worker thread: the cluster-wide check, or the in-process one while Redis does not answer. */
-static int rate_allow_cluster(int64_t user_id)
+/* Worker thread: sets allowed[i] for the n (<= DRAIN_BATCH) senders user_ids[i], in order: the
+ * cluster-wide check for all of them in one round trip, or the in-process one while Redis does not
+ * answer. */
+static void rate_allow_cluster(int n, const int64_t *user_ids, int *allowed)
 {
-    char key[64];
-    snprintf(key, sizeof key, "broadcart:chat:rate:%lld", (long long)user_id);
-    const char *keys[] = {key};
-    int64_t args[] = {WINDOW_MS, bc_cfg.chat_rate_per_10s > 0 ? bc_cfg.chat_rate_per_10s : 1, bc_bus_unique()}, ok = 0;
-    if (bc_bus_eval(&rate_script, 1, keys, 3, args, &ok, 1) == BC_OK)
-        return ok == 1;
-    return rate_allow(user_id, bc_now_ms());
+    char keys[DRAIN_BATCH][40];
+    const char *kp[DRAIN_BATCH];
+    int64_t args[DRAIN_BATCH * 3], ok[DRAIN_BATCH];
+    for (int i = 0; i < n; i++) {
+        snprintf(keys[i], sizeof keys[i], "broadcart:chat:rate:%lld", (long long)user_ids[i]);
+        kp[i] = keys[i];
+        args[3 * i] = WINDOW_MS;
+        args[3 * i + 1] = rate_cap();
+        args[3 * i + 2] = bc_bus_unique();
+    }
+    int rc = bc_bus_eval_many(&rate_script, n, 1, kp, 3, args, ok, 1);
+    for (int i = 0; i < n; i++)
+        allowed[i] = rc == BC_OK ? ok[i] == 1 : rate_allow(user_ids[i], bc_now_ms());
 }
 
 /* ---- frames ---- */
@@ -253,7 +262,6 @@ static void send_error(bc_ws *ws, const char *code, const char *message)
 /* ---- the chat queue: one FIFO drained by at most one worker job at a time, so messages are
  * stored (ids) and broadcast in the order they were received (a user's burst stays in order),
  * in batches of up to DRAIN_BATCH per transaction. ---- */
-#define DRAIN_BATCH 64
 #define MAX_PENDING 10000
 
 static pthread_mutex_t q_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -309,12 +317,19 @@ static void drain_job(bc_db *db, void *arg)
         q_len -= n;
         pthread_mutex_unlock(&q_lock);
 
+        int64_t senders[DRAIN_BATCH];
+        int allowed[DRAIN_BATCH], m = 0;
+        for (chat_job *j = batch; j; j = j->next)
+            if (!j->rate_checked)
+                senders[m++] = j->user_id;
+        if (m > 0)
+            rate_allow_cluster(m, senders, allowed);
+        m = 0;
         for (chat_job *j = batch; j; j = j->next) {
             if (j->rate_checked)
                 continue;
-            int allowed = rate_allow_cluster(j->user_id);
             pending_done(j->user_id);
-            if (allowed)
+            if (allowed[m++])
                 continue;
             j->refused = 1;
             char *e = error_frame("RATE_LIMITED", RATE_LIMITED_MESSAGE);

@@ -133,6 +133,10 @@ static void eval_without_bus(void **state)
     /* not configured: the caller's in-process fallback applies, nothing is touched */
     assert_int_equal(bc_bus_eval(&script, 1, keys, 1, args, &out, 1), BC_ENOTFOUND);
     assert_int_equal(out, 42);
+    assert_int_equal(
+        bc_bus_eval_many(&script, 2, 1, (const char *const[]){"a", "b"}, 1, (const int64_t[]){1, 2}, &out, 1),
+        BC_ENOTFOUND);
+    assert_int_equal(out, 42);
 }
 
 static void unique_arguments(void **state)
