@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -20,7 +21,13 @@
 
 static char db_url[sizeof bc_cfg.database_url + 16];
 
-static void h_health(bc_req *req) { bc_res_json(req, 200, json_pack("{s:s}", "status", "ok")); }
+/* Whether this instance holds the sweeper lease (sweeper thread writes, /healthz reads). */
+static atomic_int sweeper_held;
+
+static void h_health(bc_req *req)
+{
+    bc_res_json(req, 200, json_pack("{s:s,s:b}", "status", "ok", "sweeper", atomic_load(&sweeper_held)));
+}
 static char *openapi_text;
 static pthread_once_t openapi_once = PTHREAD_ONCE_INIT;
 static void openapi_build(void)
@@ -69,19 +76,56 @@ int bc_app_open_db(bc_db **out)
     return BC_OK;
 }
 
-/* Expires unpaid orders once a second on a worker. */
+/* Expires unpaid orders on a worker. */
 static void sweep(bc_db *db, void *arg)
 {
     (void)arg;
     bc_order_expire_due(db, bc_now_ms());
 }
 
+/* Records whether the lease is held, logging each change once. */
+static void sweeper_set(int held)
+{
+    if (held == atomic_exchange(&sweeper_held, held))
+        return;
+    if (held)
+        bc_log_info("sweeper", "lease acquired");
+    else
+        bc_log_info("sweeper", "lease lost");
+}
+
+/* The order-expiry sweeper: once a second, on the instance that holds the sweeper lease only
+ * (bc_db_lease_try on a connection of its own: a PostgreSQL session advisory lock, so another
+ * instance takes over within about a second of the holder's death; always held on SQLite), hands
+ * one expiry sweep to a worker. A failed lease connection counts as a lost lease and is reopened
+ * on the next tick (while the database refuses connections, with a backoff up to 16 s). */
 static void *sweeper_main(void *arg)
 {
     (void)arg;
+    bc_db *lease = NULL;
+    unsigned wait_s = 1; /* 1 s; after failed opens doubling to 16 s, so a database outage is not
+                            logged every second */
     for (;;) {
-        sleep(1);
-        bc_http_defer(sweep, NULL);
+        sleep(wait_s);
+        if (!lease) {
+            if (bc_db_open(db_url, &lease) != BC_OK) {
+                lease = NULL;
+                if (wait_s == 1)
+                    bc_log_warn("sweeper", "cannot open the lease connection; retrying");
+                wait_s = wait_s < 16 ? wait_s * 2 : 16;
+                sweeper_set(0);
+                continue;
+            }
+            wait_s = 1;
+        }
+        int rc = bc_db_lease_try(lease, BC_DB_LEASE_SWEEPER);
+        if (rc < 0) {
+            bc_db_close(lease);
+            lease = NULL;
+        }
+        sweeper_set(rc == 1);
+        if (rc == 1)
+            bc_http_defer(sweep, NULL);
     }
     return NULL;
 }

@@ -2,6 +2,8 @@
 #include "accounts.h"
 #include "accounts_int.h"
 
+#include "../bus/bus.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -344,10 +346,132 @@ static int64_t retry_s(const limit_slot *s, int64_t now_ms)
     return r < 1 ? 1 : r;
 }
 
+/* ---- the same limits cluster-wide (BROADCART_REDIS_URL) ----
+ * Each counter is a Redis hash {c: count, s: window start (UTC ms)} that expires at the window's
+ * end, under "broadcart:lim:KIND:HEX", HEX being a BLAKE2b-128 MAC of kind and subject keyed with a
+ * secret derived from the token signing key (shared by the instances, so they agree on keys; Redis
+ * never sees an e-mail or an address). Every check-and-count, give-back and login outcome is one
+ * Lua script, so concurrent attempts on several instances cannot overshoot (a script runs with no
+ * other command in between). Same windows, budgets and known-address rule as the table above.
+ * Redis unreachable: the in-process table counts (bc_bus_eval returns at once), which makes the
+ * limits per instance until Redis answers again. */
+#define LUA_LIB                                                                                                        \
+    "local function get(k, now, w)\n"                                                                                  \
+    "  local v = redis.call('HMGET', k, 'c', 's')\n"                                                                   \
+    "  local c, s = tonumber(v[1] or '0'), tonumber(v[2] or '0')\n"                                                    \
+    "  if c <= 0 or now >= s + w then return 0, now end\n"                                                             \
+    "  return c, s\n"                                                                                                  \
+    "end\n"                                                                                                            \
+    "local function put(k, c, s, w)\n"                                                                                 \
+    "  redis.call('HSET', k, 'c', c, 's', s)\n"                                                                        \
+    "  redis.call('PEXPIREAT', k, s + w)\n"                                                                            \
+    "end\n"                                                                                                            \
+    "local function back(k, taken, w)\n"                                                                               \
+    "  local v = redis.call('HMGET', k, 'c', 's')\n"                                                                   \
+    "  local c, s = tonumber(v[1] or '0'), tonumber(v[2] or '0')\n"                                                    \
+    "  if c > 0 and s <= taken and taken < s + w then\n"                                                               \
+    "    if c == 1 then redis.call('DEL', k) else redis.call('HINCRBY', k, 'c', -1) end\n"                             \
+    "  end\n"                                                                                                          \
+    "end\n"
+
+/* KEYS[1] counter; ARGV now, window, max -> {1, 0} taken, {0, retry_ms} over budget. */
+static bc_bus_script take_script = {.lua = LUA_LIB "local now, w, max = tonumber(ARGV[1]), tonumber(ARGV[2]), "
+                                                   "tonumber(ARGV[3])\n"
+                                                   "local c, s = get(KEYS[1], now, w)\n"
+                                                   "if c >= max then return {0, s + w - now} end\n"
+                                                   "put(KEYS[1], c + 1, s, w)\n"
+                                                   "return {1, 0}\n"};
+/* KEYS[1] counter; ARGV taken_ms, window. */
+static bc_bus_script back_script = {.lua = LUA_LIB "back(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]))\n"
+                                                   "return 1\n"};
+/* KEYS address, account, pair, known; ARGV now, address window, address max, account window, max
+ * failures -> {0, 0, account_counted} counted, {BC_LOGIN_ACCOUNT_LOCKED | BC_LOGIN_ADDRESS_LIMIT,
+ * retry_ms, 0} refused. */
+static bc_bus_script login_begin_script = {
+    .lua = LUA_LIB "local now, aw, amax = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])\n"
+                   "local lw, maxf = tonumber(ARGV[4]), tonumber(ARGV[5])\n"
+                   "local known = redis.call('EXISTS', KEYS[4]) == 1\n"
+                   "local ac, as = get(KEYS[1], now, aw)\n"
+                   "if ac >= amax then return {2, as + aw - now, 0} end\n"
+                   "local pc, ps = get(KEYS[3], now, lw)\n"
+                   "if pc >= maxf then return {1, ps + lw - now, 0} end\n"
+                   "local cc, cs = get(KEYS[2], now, lw)\n"
+                   "if cc >= maxf and not known then return {1, cs + lw - now, 0} end\n"
+                   "put(KEYS[1], ac + 1, as, aw)\n"
+                   "put(KEYS[3], pc + 1, ps, lw)\n"
+                   "if cc < maxf then put(KEYS[2], cc + 1, cs, lw) return {0, 0, 1} end\n"
+                   "return {0, 0, 0}\n"};
+/* A successful login. KEYS as above; ARGV taken_ms, address window, account window,
+ * account_counted, known lifetime. */
+static bc_bus_script login_ok_script = {
+    .lua = LUA_LIB "local taken, aw, lw = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])\n"
+                   "back(KEYS[1], taken, aw)\n"
+                   "redis.call('DEL', KEYS[3])\n"
+                   "if tonumber(ARGV[4]) == 1 then back(KEYS[2], taken, lw) end\n"
+                   "redis.call('SET', KEYS[4], '1', 'PX', ARGV[5])\n"
+                   "return 1\n"};
+
+static unsigned char rkey[32];
+static pthread_once_t rkey_once = PTHREAD_ONCE_INIT;
+
+static void rkey_init(void)
+{
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, NULL, 0, sizeof rkey);
+    crypto_generichash_update(&st, (const unsigned char *)"broadcart attempt limits\n", 25);
+    crypto_generichash_update(&st, jwt_key, jwt_key_len);
+    crypto_generichash_final(&st, rkey, sizeof rkey);
+}
+
+/* "broadcart:lim:KIND:" + 32 hex digits of the MAC of (kind, a, b). */
+static void redis_key(int kind, const char *a, const char *b, char out[64])
+{
+    crypto_generichash_state st;
+    unsigned char k = (unsigned char)kind, mac[16];
+    pthread_once(&rkey_once, rkey_init);
+    crypto_generichash_init(&st, rkey, sizeof rkey, sizeof mac);
+    crypto_generichash_update(&st, &k, 1);
+    crypto_generichash_update(&st, (const unsigned char *)a, strlen(a));
+    if (b) {
+        crypto_generichash_update(&st, (const unsigned char *)"\n", 1);
+        crypto_generichash_update(&st, (const unsigned char *)b, strlen(b));
+    }
+    crypto_generichash_final(&st, mac, sizeof mac);
+    int n = snprintf(out, 64, "broadcart:lim:%d:", kind);
+    sodium_bin2hex(out + n, (size_t)(64 - n), mac, sizeof mac);
+}
+
+/* The four login keys of ticket t. */
+static void login_keys(const bc_login_ticket *t, char keys[4][64])
+{
+    redis_key(KIND_ADDR + BC_LIMIT_LOGIN, t->ip, NULL, keys[0]);
+    redis_key(KIND_ACCOUNT, t->email, NULL, keys[1]);
+    redis_key(KIND_PAIR, t->email, t->ip, keys[2]);
+    redis_key(KIND_KNOWN, t->email, t->ip, keys[3]);
+}
+
+static int64_t retry_ms_to_s(int64_t ms)
+{
+    int64_t r = (ms + 999) / 1000;
+    return r < 1 ? 1 : r;
+}
+
 int bc_limit_take(enum bc_limit_class cls, const char *ip, int64_t now_ms, int64_t *retry_after_s)
 {
     unsigned char key[16];
     int rc = BC_OK, kind = KIND_ADDR + (int)cls;
+    if (bc_bus_configured()) {
+        char rk[64];
+        redis_key(kind, ip, NULL, rk);
+        const char *keys[] = {rk};
+        int64_t args[] = {now_ms, kind_window(kind), kind_max(kind)}, out[2];
+        if (bc_bus_eval(&take_script, 1, keys, 3, args, out, 2) == BC_OK) {
+            if (out[0] == 1)
+                return BC_OK;
+            *retry_after_s = retry_ms_to_s(out[1]);
+            return BC_EBUSY;
+        }
+    }
     limit_key(kind, ip, NULL, key);
     pthread_mutex_lock(&limits_lock);
     limit_slot *s = limit_find(kind, key, now_ms, 1);
@@ -369,6 +493,14 @@ int bc_limit_take(enum bc_limit_class cls, const char *ip, int64_t now_ms, int64
 void bc_limit_give_back(enum bc_limit_class cls, const char *ip, int64_t taken_ms)
 {
     unsigned char key[16];
+    if (bc_bus_configured()) {
+        char rk[64];
+        redis_key(KIND_ADDR + (int)cls, ip, NULL, rk);
+        const char *keys[] = {rk};
+        int64_t args[] = {taken_ms, kind_window(KIND_ADDR + (int)cls)}, out;
+        if (bc_bus_eval(&back_script, 1, keys, 2, args, &out, 1) == BC_OK)
+            return;
+    }
     limit_key(KIND_ADDR + (int)cls, ip, NULL, key);
     pthread_mutex_lock(&limits_lock);
     limit_release(KIND_ADDR + (int)cls, key, taken_ms);
@@ -383,6 +515,24 @@ int bc_login_begin(const char *email, const char *ip, int64_t now_ms, bc_login_t
     bc_email_normalize(email, t->email, sizeof t->email);
     snprintf(t->ip, sizeof t->ip, "%s", ip);
     t->at_ms = now_ms;
+    if (bc_bus_configured()) {
+        char rk[4][64];
+        login_keys(t, rk);
+        const char *keys[] = {rk[0], rk[1], rk[2], rk[3]};
+        int64_t args[] = {now_ms, kind_window(KIND_ADDR + BC_LIMIT_LOGIN), kind_max(KIND_ADDR + BC_LIMIT_LOGIN),
+                          BC_LOGIN_WINDOW_MS, BC_LOGIN_MAX_FAILURES},
+                out[3];
+        if (bc_bus_eval(&login_begin_script, 4, keys, 5, args, out, 3) == BC_OK) {
+            t->cluster = 1;
+            if (out[0] == 0) {
+                t->account_counted = (int)out[2];
+                return BC_OK;
+            }
+            *why = out[0] == BC_LOGIN_ADDRESS_LIMIT ? BC_LOGIN_ADDRESS_LIMIT : BC_LOGIN_ACCOUNT_LOCKED;
+            *retry_after_s = retry_ms_to_s(out[1]);
+            return BC_EBUSY;
+        }
+    }
     limit_key(KIND_ADDR + BC_LIMIT_LOGIN, t->ip, NULL, kaddr);
     limit_key(KIND_ACCOUNT, t->email, NULL, kacct);
     limit_key(KIND_PAIR, t->email, t->ip, kpair);
@@ -429,7 +579,17 @@ int bc_login_begin(const char *email, const char *ip, int64_t now_ms, bc_login_t
 void bc_login_finish(const bc_login_ticket *t, int ok)
 {
     if (!ok)
-        return; /* the failure was counted by bc_login_begin */
+        return;       /* the failure was counted by bc_login_begin */
+    if (t->cluster) { /* counted in Redis: given back there (if Redis is gone, the count expires) */
+        char rk[4][64];
+        login_keys(t, rk);
+        const char *keys[] = {rk[0], rk[1], rk[2], rk[3]};
+        int64_t args[] = {t->at_ms, kind_window(KIND_ADDR + BC_LIMIT_LOGIN), BC_LOGIN_WINDOW_MS, t->account_counted,
+                          BC_LOGIN_KNOWN_MS},
+                out;
+        bc_bus_eval(&login_ok_script, 4, keys, 5, args, &out, 1);
+        return;
+    }
     unsigned char kaddr[16], kacct[16], kpair[16], kknown[16];
     limit_key(KIND_ADDR + BC_LIMIT_LOGIN, t->ip, NULL, kaddr);
     limit_key(KIND_ACCOUNT, t->email, NULL, kacct);

@@ -45,7 +45,10 @@ int bc_accounts_create_user(bc_db *db, const char *email, const char *password, 
  * never evicted; when every probed slot is live the attempt is refused (fail closed, 503 BUSY),
  * because forgetting a count would hand the attacker fresh guesses. Only "known address" markers
  * (below) may be displaced. Counts are taken BEFORE the expensive work (Argon2id) in the same
- * locked step as the check, and given back on success, so concurrent requests cannot overshoot. */
+ * locked step as the check, and given back on success, so concurrent requests cannot overshoot.
+ * With BROADCART_REDIS_URL the same counters live in Redis, shared by every instance (one atomic
+ * script per check-and-count, on the worker that runs the request); while Redis does not answer
+ * this table counts instead (limits per instance until it is back). */
 
 /* Per-client-address limit classes; figures come from bc_cfg:
  *   BC_LIMIT_LOGIN           failed logins over all e-mails, BROADCART_LOGIN_RATE_PER_ADDR (30) per
@@ -85,6 +88,7 @@ typedef struct bc_login_ticket {
     char ip[64];
     int64_t at_ms;
     int account_counted;
+    int cluster; /* counted in Redis (BROADCART_REDIS_URL), not in this process's table */
 } bc_login_ticket;
 
 /* Checks and counts a login attempt for email from ip at now_ms in one atomic step: on BC_OK the

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <hiredis/hiredis.h>
 #include <inttypes.h>
+#include <openssl/evp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -181,6 +182,7 @@ typedef struct announced {
 
 static bc_bus_url cfg_url;
 static char self_id[BC_BUS_INSTANCE_LEN + 1];
+static atomic_int configured; /* bc_bus_start succeeded */
 static atomic_int bus_up;
 static atomic_uint_fast64_t n_published, n_dropped, n_received;
 
@@ -436,6 +438,171 @@ static int collect_replies(char *err, size_t errlen)
     return BC_OK;
 }
 
+/* ---- unique viewers: PFADD from a bounded queue, PFCOUNT cached per room ---- */
+
+typedef struct uadd {
+    int64_t room;
+    char member[BC_BUS_MEMBER_MAX + 1];
+} uadd;
+
+typedef struct ucount {
+    int64_t room;
+    int64_t count;
+    struct ucount *next;
+} ucount;
+
+static uadd uq[BC_BUS_QUEUE_MAX]; /* under q_lock */
+static size_t uq_head, uq_len;
+static ucount *ucounts[BUCKETS]; /* under r_lock */
+static int n_ucounts;
+static int64_t udirty[MAX_ROOMS_CHANGED]; /* bus thread: rooms added to since the last count */
+static int n_udirty;
+
+void bc_bus_unique_key(int64_t room, char out[BC_BUS_KEY_MAX])
+{
+    snprintf(out, BC_BUS_KEY_MAX, "broadcart:live:%" PRId64 ":viewers", room);
+}
+
+void bc_bus_unique_add(int64_t room, const char *member)
+{
+    size_t ml = strlen(member);
+    if (!atomic_load(&bus_up) || ml == 0 || ml > BC_BUS_MEMBER_MAX) {
+        atomic_fetch_add(&n_dropped, 1);
+        return;
+    }
+    pthread_mutex_lock(&q_lock);
+    int full = uq_len >= BC_BUS_QUEUE_MAX, was_empty = uq_len == 0 && q_len == 0;
+    if (!full) {
+        uadd *u = &uq[(uq_head + uq_len) % BC_BUS_QUEUE_MAX];
+        u->room = room;
+        memcpy(u->member, member, ml + 1);
+        uq_len++;
+    }
+    pthread_mutex_unlock(&q_lock);
+    if (full) {
+        atomic_fetch_add(&n_dropped, 1);
+        return;
+    }
+    if (was_empty) {
+        char b = 1;
+        ssize_t w = write(wake_fd[1], &b, 1);
+        (void)w;
+    }
+}
+
+int64_t bc_bus_unique_cached(int64_t room)
+{
+    int64_t n = -1;
+    pthread_mutex_lock(&r_lock);
+    for (ucount *u = ucounts[bucket(room)]; u; u = u->next)
+        if (u->room == room)
+            n = u->count;
+    pthread_mutex_unlock(&r_lock);
+    return n;
+}
+
+/* Stores room's count; returns 1 when it changed. */
+static int ucount_set(int64_t room, int64_t count)
+{
+    int changed = 0;
+    pthread_mutex_lock(&r_lock);
+    ucount *u = ucounts[bucket(room)];
+    while (u && u->room != room)
+        u = u->next;
+    if (u) {
+        changed = u->count != count;
+        u->count = count;
+    } else if (n_ucounts < MAX_REMOTES && (u = calloc(1, sizeof *u))) {
+        u->room = room;
+        u->count = count;
+        u->next = ucounts[bucket(room)];
+        ucounts[bucket(room)] = u;
+        n_ucounts++;
+        changed = 1;
+    }
+    pthread_mutex_unlock(&r_lock);
+    return changed;
+}
+
+static void drop_unique(void)
+{
+    pthread_mutex_lock(&q_lock);
+    atomic_fetch_add(&n_dropped, uq_len);
+    uq_head = uq_len = 0;
+    pthread_mutex_unlock(&q_lock);
+    n_udirty = 0;
+}
+
+static void mark_dirty(int64_t room)
+{
+    for (int i = 0; i < n_udirty; i++)
+        if (udirty[i] == room)
+            return;
+    if (n_udirty < MAX_ROOMS_CHANGED)
+        udirty[n_udirty++] = room;
+}
+
+/* Appends a PFADD (and the key's 30-day expiry) per queued viewer, up to FLUSH_BATCH. */
+static void flush_unique(void)
+{
+    uadd batch[FLUSH_BATCH];
+    size_t n = 0;
+    pthread_mutex_lock(&q_lock);
+    while (uq_len > 0 && n < FLUSH_BATCH) {
+        batch[n++] = uq[uq_head];
+        uq_head = (uq_head + 1) % BC_BUS_QUEUE_MAX;
+        uq_len--;
+    }
+    pthread_mutex_unlock(&q_lock);
+    for (size_t i = 0; i < n; i++) {
+        char key[BC_BUS_KEY_MAX];
+        bc_bus_unique_key(batch[i].room, key);
+        if (redisAppendCommand(pub, "PFADD %s %s", key, batch[i].member) == REDIS_OK)
+            pending_replies++;
+        if (redisAppendCommand(pub, "PEXPIRE %s %lld", key, (long long)BC_BUS_UNIQUE_TTL_MS) == REDIS_OK)
+            pending_replies++;
+        mark_dirty(batch[i].room);
+    }
+}
+
+static void dirty_visit(int64_t room, int count, void *arg)
+{
+    (void)count;
+    (void)arg;
+    mark_dirty(room);
+}
+
+/* Reads PFCOUNT of the rooms added to since the last time (and, with all, of every room with
+ * viewers here, for the other instances' additions); a changed count notifies the room. Call with
+ * no reply pending. BC_OK or BC_ERR (connection lost). */
+static int refresh_unique(int all, char *err, size_t errlen)
+{
+    if (all)
+        bc_hub_each_local_count(dirty_visit, NULL);
+    int n = n_udirty, rc = BC_OK;
+    n_udirty = 0;
+    for (int i = 0; i < n; i++) {
+        char key[BC_BUS_KEY_MAX];
+        bc_bus_unique_key(udirty[i], key);
+        if (redisAppendCommand(pub, "PFCOUNT %s", key) != REDIS_OK) {
+            snprintf(err, errlen, "out of memory");
+            return BC_ERR;
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        void *v = NULL;
+        if (redisGetReply(pub, &v) != REDIS_OK) {
+            snprintf(err, errlen, "PFCOUNT: %s", pub->errstr);
+            return BC_ERR;
+        }
+        redisReply *rep = v;
+        if (rep->type == REDIS_REPLY_INTEGER && ucount_set(udirty[i], rep->integer))
+            bc_hub_count_changed(udirty[i]);
+        freeReplyObject(rep);
+    }
+    return rc;
+}
+
 typedef struct ann_walk {
     unsigned gen;
     int force;
@@ -573,6 +740,7 @@ static void *bus_main(void *arg)
         int64_t now = bc_now_ms();
         if (!sub) {
             drop_queue();
+            drop_unique();
             remote_sweep(now);
             if (now < next_try) {
                 wait_wake((int)(next_try - now < TICK_MS ? next_try - now : TICK_MS));
@@ -617,10 +785,14 @@ static void *bus_main(void *arg)
                 ;
         }
         int rc = read_sub(pr > 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR)), now, &echo_ms, err, sizeof err);
+        int refresh = 0, refresh_all = 0;
         if (rc == BC_OK) {
             flush_queue();
+            flush_unique();
             if (now >= next_tick) {
                 int force = now >= next_announce;
+                refresh = 1;
+                refresh_all = force;
                 announce_counts(force);
                 if (force) {
                     announce(BC_BUS_HEARTBEAT, 0, 0);
@@ -631,6 +803,8 @@ static void *bus_main(void *arg)
             }
             rc = collect_replies(err, sizeof err);
         }
+        if (rc == BC_OK && refresh)
+            rc = refresh_unique(refresh_all, err, sizeof err);
         if (rc == BC_OK && now - echo_ms > ECHO_TIMEOUT_MS) {
             snprintf(err, sizeof err, "no echo of our heartbeat for %d ms", ECHO_TIMEOUT_MS);
             rc = BC_ERR;
@@ -664,13 +838,266 @@ int bc_bus_start(const char *url)
     }
     bc_hub_set_relay(relay);
     bc_hub_set_remote_count(remote_count);
+    atomic_store(&configured, 1);
     pthread_t t;
     if (pthread_create(&t, NULL, bus_main, NULL) != 0) {
         bc_log_error("bus", "cannot start the bus thread");
         bc_hub_set_relay(NULL);
         bc_hub_set_remote_count(NULL);
+        atomic_store(&configured, 0);
         return BC_ERR;
     }
     pthread_detach(t);
     return BC_OK;
+}
+
+/* ---- atomic scripts on per-thread connections (cluster-wide counters) ---- */
+
+#define EVAL_CONNECT_MS 200 /* connect timeout of a calling thread's own connection */
+#define EVAL_IO_MS 250      /* command timeout on it */
+#define EVAL_RETRY_MS 1000  /* after a failure, every thread uses its fallback this long */
+
+static atomic_llong eval_down_until;
+static atomic_int eval_down; /* an outage was logged and not yet its end */
+static atomic_uint_fast64_t eval_seq;
+static pthread_mutex_t sha_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Thread_local redisContext *eval_conn;
+
+int bc_bus_configured(void) { return atomic_load(&configured); }
+
+const char *bc_bus_instance(void) { return self_id; }
+
+static void script_sha(bc_bus_script *s)
+{
+    if (atomic_load_explicit(&s->ready, memory_order_acquire))
+        return;
+    pthread_mutex_lock(&sha_lock);
+    if (!atomic_load_explicit(&s->ready, memory_order_relaxed)) {
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned int mdlen = 0;
+        EVP_Digest(s->lua, strlen(s->lua), md, &mdlen, EVP_sha1(), NULL);
+        for (unsigned i = 0; i < mdlen && i < 20; i++)
+            snprintf(s->sha + 2 * i, 3, "%02x", md[i]);
+        atomic_store_explicit(&s->ready, 1, memory_order_release);
+    }
+    pthread_mutex_unlock(&sha_lock);
+}
+
+/* Opens this thread's connection (AUTH, SELECT). NULL with err filled on failure. */
+static redisContext *eval_connect(char *err, size_t errlen)
+{
+    struct timeval ct = {0, EVAL_CONNECT_MS * 1000}, io = {0, EVAL_IO_MS * 1000};
+    redisContext *c = redisConnectWithTimeout(cfg_url.host, cfg_url.port, ct);
+    redisReply *rep = NULL;
+    if (!c || c->err) {
+        snprintf(err, errlen, "%s", c ? c->errstr : "out of memory");
+        goto fail;
+    }
+    if (redisSetTimeout(c, io) != REDIS_OK) {
+        snprintf(err, errlen, "cannot set a timeout");
+        goto fail;
+    }
+    if (cfg_url.password[0]) {
+        rep = cfg_url.user[0] ? redisCommand(c, "AUTH %s %s", cfg_url.user, cfg_url.password)
+                              : redisCommand(c, "AUTH %s", cfg_url.password);
+        if (!rep || rep->type == REDIS_REPLY_ERROR) {
+            snprintf(err, errlen, "AUTH: %s", rep ? rep->str : c->errstr);
+            goto fail;
+        }
+        freeReplyObject(rep);
+        rep = NULL;
+    }
+    if (cfg_url.db) {
+        rep = redisCommand(c, "SELECT %d", cfg_url.db);
+        if (!rep || rep->type == REDIS_REPLY_ERROR) {
+            snprintf(err, errlen, "SELECT: %s", rep ? rep->str : c->errstr);
+            goto fail;
+        }
+        freeReplyObject(rep);
+    }
+    return c;
+fail:
+    if (rep)
+        freeReplyObject(rep);
+    if (c)
+        redisFree(c);
+    return NULL;
+}
+
+#define EVAL_MAX_LOADED 16 /* scripts remembered as loaded on a thread's connection */
+static _Thread_local bc_bus_script *eval_loaded[EVAL_MAX_LOADED];
+static _Thread_local int n_eval_loaded;
+
+static int is_loaded(const bc_bus_script *s)
+{
+    for (int i = 0; i < n_eval_loaded; i++)
+        if (eval_loaded[i] == s)
+            return 1;
+    return 0;
+}
+
+/* Appends one EVALSHA of s with keys and args to c's output buffer. BC_OK or BC_ENOMEM. */
+static int append_evalsha(redisContext *c, const bc_bus_script *s, int nkeys, const char *const *keys, int nargs,
+                          const int64_t *args)
+{
+    enum { MAX_ARGV = 3 + BC_BUS_EVAL_MAX_KEYS + BC_BUS_EVAL_MAX_ARGS };
+    const char *argv[MAX_ARGV];
+    size_t argl[MAX_ARGV];
+    char nk[12], nums[BC_BUS_EVAL_MAX_ARGS][24];
+    int n = 0;
+    snprintf(nk, sizeof nk, "%d", nkeys);
+    argv[n++] = "EVALSHA";
+    argv[n++] = s->sha;
+    argv[n++] = nk;
+    for (int i = 0; i < nkeys; i++)
+        argv[n++] = keys[i];
+    for (int i = 0; i < nargs; i++) {
+        snprintf(nums[i], sizeof nums[i], "%" PRId64, args[i]);
+        argv[n++] = nums[i];
+    }
+    for (int i = 0; i < n; i++)
+        argl[i] = strlen(argv[i]);
+    return redisAppendCommandArgv(c, n, argv, argl) == REDIS_OK ? BC_OK : BC_ENOMEM;
+}
+
+/* Fills out[0..nout-1] from one script reply (integer, or array of integers; else zeros). */
+static void reply_ints(const redisReply *rep, int64_t *out, int nout)
+{
+    for (int i = 0; i < nout; i++)
+        out[i] = 0;
+    if (rep->type == REDIS_REPLY_INTEGER) {
+        out[0] = rep->integer;
+    } else if (rep->type == REDIS_REPLY_ARRAY) {
+        for (size_t i = 0; i < rep->elements && i < (size_t)nout; i++)
+            if (rep->element[i]->type == REDIS_REPLY_INTEGER)
+                out[i] = rep->element[i]->integer;
+    }
+}
+
+/* One pipeline on eval_conn: SCRIPT LOAD first when this connection has not loaded s yet (so no
+ * EVALSHA behind it can meet NOSCRIPT), then n EVALSHA, then every reply in order. Returns BC_OK,
+ * BC_EBUSY (connection failed; *replies_read tells whether any reply came) or BC_ERR (an error
+ * reply). err gets the cause. */
+static int eval_pipeline(bc_bus_script *s, int n, int nkeys, const char *const *keys, int nargs, const int64_t *args,
+                         int64_t *out, int nout, int *replies_read, char *err, size_t errlen)
+{
+    int load = !is_loaded(s), rc = BC_OK, expect = 0;
+    *replies_read = 0;
+    if (load) {
+        if (redisAppendCommand(eval_conn, "SCRIPT LOAD %s", s->lua) != REDIS_OK) {
+            snprintf(err, errlen, "out of memory");
+            return BC_EBUSY;
+        }
+        expect++;
+    }
+    for (int i = 0; i < n; i++) {
+        if (append_evalsha(eval_conn, s, nkeys, keys + (size_t)i * (size_t)nkeys, nargs,
+                           args + (size_t)i * (size_t)nargs) != BC_OK) {
+            snprintf(err, errlen, "out of memory");
+            return BC_EBUSY; /* the connection's buffer is unusable: caller drops it */
+        }
+        expect++;
+    }
+    for (int k = 0; k < expect; k++) {
+        void *v = NULL;
+        if (redisGetReply(eval_conn, &v) != REDIS_OK || !v) {
+            snprintf(err, errlen, "%s", eval_conn->errstr[0] ? eval_conn->errstr : "no reply");
+            return BC_EBUSY;
+        }
+        *replies_read = 1;
+        redisReply *rep = v;
+        int i = k - (load ? 1 : 0); /* -1: the SCRIPT LOAD reply */
+        if (rep->type == REDIS_REPLY_ERROR) {
+            if (rc == BC_OK)
+                snprintf(err, errlen, "%s", rep->str);
+            rc = BC_ERR; /* keep reading: every reply must be consumed */
+        } else if (i < 0) {
+            if (n_eval_loaded < EVAL_MAX_LOADED)
+                eval_loaded[n_eval_loaded++] = s;
+        } else {
+            reply_ints(rep, out + (size_t)i * (size_t)nout, nout);
+        }
+        freeReplyObject(rep);
+    }
+    return rc;
+}
+
+static void eval_failed(const char *why)
+{
+    atomic_store(&eval_down_until, bc_now_ms() + EVAL_RETRY_MS);
+    if (!atomic_exchange(&eval_down, 1))
+        bc_log_error("bus",
+                     "cluster-wide limits: redis at %s:%d does not answer (%s); each instance counts on its own "
+                     "until it does",
+                     cfg_url.host, cfg_url.port, why);
+}
+
+static void eval_drop_conn(void)
+{
+    if (eval_conn)
+        redisFree(eval_conn);
+    eval_conn = NULL;
+    n_eval_loaded = 0;
+}
+
+int bc_bus_eval_many(bc_bus_script *s, int n, int nkeys, const char *const *keys, int nargs, const int64_t *args,
+                     int64_t *out, int nout)
+{
+    char err[256];
+    if (!atomic_load(&configured))
+        return BC_ENOTFOUND;
+    if (n < 1 || n > BC_BUS_EVAL_MAX_CALLS || nkeys < 0 || nkeys > BC_BUS_EVAL_MAX_KEYS || nargs < 0 ||
+        nargs > BC_BUS_EVAL_MAX_ARGS || nout < 1)
+        return BC_EINVAL;
+    if (bc_now_ms() < atomic_load(&eval_down_until) && !eval_conn)
+        return BC_EBUSY; /* an outage is known: do not wait for a connect timeout on every call */
+    script_sha(s);
+    /* a connection kept from before may have died with a Redis restart: one retry on a new one,
+     * unless a reply came back (then the scripts ran, and must not run twice) */
+    for (int fresh = !eval_conn;; fresh = 1) {
+        if (!eval_conn && !(eval_conn = eval_connect(err, sizeof err))) {
+            eval_failed(err);
+            return BC_EBUSY;
+        }
+        int got = 0, rc = eval_pipeline(s, n, nkeys, keys, nargs, args, out, nout, &got, err, sizeof err);
+        if (rc == BC_ERR) { /* e.g. OOM, LOADING, a script error, a SCRIPT FLUSH: counts as an outage */
+            n_eval_loaded = 0;
+            eval_failed(err);
+            return BC_ERR;
+        }
+        if (rc == BC_OK)
+            break;
+        eval_drop_conn();
+        if (fresh || got) {
+            eval_failed(err);
+            return BC_EBUSY;
+        }
+    }
+    if (atomic_exchange(&eval_down, 0))
+        bc_log_warn("bus", "cluster-wide limits: redis at %s:%d answers again; limits are cluster-wide again",
+                    cfg_url.host, cfg_url.port);
+    return BC_OK;
+}
+
+int bc_bus_eval(bc_bus_script *s, int nkeys, const char *const *keys, int nargs, const int64_t *args, int64_t *out,
+                int nout)
+{
+    return bc_bus_eval_many(s, 1, nkeys, keys, nargs, args, out, nout);
+}
+
+int64_t bc_bus_unique(void)
+{
+    static _Atomic int64_t salt;
+    int64_t sl = atomic_load(&salt);
+    if (sl == 0) { /* 31 random bits, fixed for the process */
+        char tok[9];
+        bc_rand_token(tok, 8);
+        for (size_t i = 0; i < 8; i++)
+            sl = (sl * 62 + (unsigned char)tok[i]) & 0x7fffffff;
+        sl |= 1;
+        int64_t zero = 0;
+        if (!atomic_compare_exchange_strong(&salt, &zero, sl))
+            sl = zero;
+    }
+    return (sl << 32) | (int64_t)((atomic_fetch_add(&eval_seq, 1) + 1) & 0xffffffffu);
 }

@@ -23,6 +23,7 @@
 #ifndef BC_BUS_H
 #define BC_BUS_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -79,5 +80,69 @@ int bc_bus_start(const char *url);
 /* Counters since start (any thread): events relayed, events dropped (queue full or Redis down),
  * events received from other instances. */
 void bc_bus_stats(uint64_t *published, uint64_t *dropped, uint64_t *received);
+
+/* ---- cluster-wide counters: atomic Lua scripts ----
+ * Modules keep the scripts of their own counters (the chat rate limiter, the login throttles) and
+ * run them here. Each calling thread (a worker: never an event loop) has its own connection,
+ * opened on first use with a 200 ms connect and 250 ms command timeout. While Redis does not
+ * answer, calls return at once for a second after each failure, so callers fall back to their
+ * in-process counters without waiting; the outage is logged once (ERROR, component "bus") and its
+ * end once (WARN). A script runs by EVALSHA, pipelined behind a SCRIPT LOAD the first time a
+ * connection runs it (Redis docs, "Scripting with Lua"). */
+#define BC_BUS_EVAL_MAX_KEYS 8
+#define BC_BUS_EVAL_MAX_ARGS 8
+#define BC_BUS_EVAL_MAX_CALLS 256 /* calls of bc_bus_eval_many per round trip */
+
+/* A script (static storage): lua is its text; the rest is filled on first use. */
+typedef struct bc_bus_script {
+    const char *lua;
+    char sha[41];
+    atomic_int ready;
+} bc_bus_script;
+
+/* Whether the bus runs (BROADCART_REDIS_URL set and bc_bus_start succeeded); any thread. */
+int bc_bus_configured(void);
+/* This instance's random id (BC_BUS_INSTANCE_LEN characters of [a-zA-Z0-9]; "" before
+ * bc_bus_start): for members and keys that must differ between instances. */
+const char *bc_bus_instance(void);
+/* A positive number for script arguments that must differ between calls: a per-process random
+ * 31-bit salt above a 32-bit counter, so unique within a process (up to 2^32 calls) and across
+ * instances with high probability (any thread). */
+int64_t bc_bus_unique(void);
+/* Runs script with nkeys keys (NUL-terminated strings) and nargs integer arguments, atomically in
+ * Redis, on the calling thread's connection (blocking for at most the timeouts above: call it on
+ * a worker, never on a loop). The reply's integers go to out[0..nout-1] (an integer reply fills
+ * out[0]; an array fills one element each; anything else reads as 0). Returns BC_OK,
+ * BC_ENOTFOUND (the bus is not configured), BC_EBUSY (Redis unreachable or timed out: use the
+ * in-process fallback), BC_EINVAL (too many keys or arguments, nout < 1) or BC_ERR (Redis
+ * answered with an error, e.g. OOM or a script error: treated as an outage, logged once, the
+ * fallback applies for the next second too). */
+int bc_bus_eval(bc_bus_script *script, int nkeys, const char *const *keys, int nargs, const int64_t *args, int64_t *out,
+                int nout);
+/* As bc_bus_eval for n (1..BC_BUS_EVAL_MAX_CALLS) calls of the same script in one round trip
+ * (pipelined; each call is still atomic on its own, and they run in order): call i takes keys
+ * [i*nkeys, (i+1)*nkeys) and args [i*nargs, (i+1)*nargs), and its reply goes to
+ * out[i*nout .. i*nout+nout-1]. Same returns; on any error out is unspecified and the caller
+ * falls back for all n. */
+int bc_bus_eval_many(bc_bus_script *script, int n, int nkeys, const char *const *keys, int nargs, const int64_t *args,
+                     int64_t *out, int nout);
+
+/* ---- unique viewers per live (Redis HyperLogLog) ----
+ * One HyperLogLog per live, "broadcart:live:ID:viewers", kept BC_BUS_UNIQUE_TTL_MS after its last
+ * addition. PFCOUNT is exact for small sets and within about 0.81 % (standard error) beyond (Redis
+ * docs, PFCOUNT), in at most 12 KiB per live. Additions go through the bus thread's bounded queue
+ * (dropped while Redis is unreachable, like room events); the bus thread re-counts a live within
+ * 100 ms of an addition here, and every second for lives with viewers here, and calls
+ * bc_hub_count_changed when the count moved (so a viewers frame follows). */
+#define BC_BUS_MEMBER_MAX 63 /* bytes of a viewer's member string */
+#define BC_BUS_KEY_MAX 64
+#define BC_BUS_UNIQUE_TTL_MS (30LL * 24 * 3600 * 1000)
+/* Writes the HyperLogLog key of live room into out. */
+void bc_bus_unique_key(int64_t room, char out[BC_BUS_KEY_MAX]);
+/* Queues the viewer member (1..BC_BUS_MEMBER_MAX bytes, e.g. "u:42") of room for PFADD (any thread;
+ * never waits; dropped and counted when the queue is full or Redis is down). */
+void bc_bus_unique_add(int64_t room, const char *member);
+/* The last PFCOUNT of room read by the bus thread, or -1 when it has not read one (any thread). */
+int64_t bc_bus_unique_cached(int64_t room);
 
 #endif

@@ -3,6 +3,7 @@
  * endpoint. See chat.h for the protocol. */
 #include "chat.h"
 
+#include "../bus/bus.h"
 #include "../live/live.h"
 
 #include <pthread.h>
@@ -16,11 +17,13 @@
 #define RATE_GC_THRESHOLD 4096  /* sweep idle rate entries when the table grows beyond this */
 #define VIEWERS_INTERVAL_MS 500 /* at most one viewers frame per room per interval */
 #define TICK_MS 100
+#define DRAIN_BATCH 64 /* chat messages per drain transaction (and per Redis round trip) */
 
 /* Per-connection state (owned by the connection; freed in on_close). */
 typedef struct conn_state {
     int64_t live_id;
-    int64_t user_id; /* 0 = anonymous (read-only) */
+    int64_t user_id;  /* 0 = anonymous (read-only) */
+    uint64_t conn_id; /* bc_ws_id */
 } conn_state;
 
 /* One accepted chat message waiting to be stored and broadcast (owned by the queue, then by
@@ -28,7 +31,10 @@ typedef struct conn_state {
 typedef struct chat_job {
     struct chat_job *next;
     int64_t live_id, user_id;
-    char *frame; /* set by the drain job: the serialised chat frame */
+    uint64_t conn_id; /* the sender's connection (bc_hub_send_to) */
+    int rate_checked; /* 1: the loop already rate-limited it (no bus); 0: the drain job does */
+    int refused;      /* set by the drain job: over the cluster-wide rate limit, not stored */
+    char *frame;      /* set by the drain job: the serialised chat frame */
     char text[];
 } chat_job;
 
@@ -71,6 +77,7 @@ static int live_may_exist(int64_t id)
 typedef struct rate_entry {
     int64_t user_id;
     int n, head;
+    int pending; /* with the bus: messages queued and not yet checked by the drain job */
     struct rate_entry *next;
     int64_t ts[]; /* ring of bc_cfg.chat_rate_per_10s times (ms) */
 } rate_entry;
@@ -86,7 +93,7 @@ static void rate_gc(int64_t now, int cap)
 {
     for (int b = 0; b < RATE_BUCKETS; b++) {
         for (rate_entry **pp = &rate_table[b], *e; (e = *pp);) {
-            if (now - newest(e, cap) >= WINDOW_MS) {
+            if (now - newest(e, cap) >= WINDOW_MS && e->pending == 0) {
                 *pp = e->next;
                 free(e);
                 rate_entries--;
@@ -97,26 +104,38 @@ static void rate_gc(int64_t now, int cap)
     }
 }
 
-/* Records a send by user_id at now if allowed. Returns 1 when allowed, 0 when over the limit. */
-static int rate_allow(int64_t user_id, int64_t now)
+static int rate_cap(void) { return bc_cfg.chat_rate_per_10s > 0 ? bc_cfg.chat_rate_per_10s : 1; }
+
+/* user_id's entry, created when create is set (NULL when absent or out of memory). rate_lock held. */
+static rate_entry *rate_find(int64_t user_id, int64_t now, int create)
 {
-    int cap = bc_cfg.chat_rate_per_10s > 0 ? bc_cfg.chat_rate_per_10s : 1, ok = 1;
+    int cap = rate_cap();
     size_t b = (size_t)((uint64_t)user_id * 11400714819323198485ull >> 56) % RATE_BUCKETS;
-    pthread_mutex_lock(&rate_lock);
     rate_entry *e = rate_table[b];
     while (e && e->user_id != user_id)
         e = e->next;
-    if (!e) {
+    if (!e && create) {
         if (rate_entries >= RATE_GC_THRESHOLD)
             rate_gc(now, cap);
         e = calloc(1, sizeof *e + sizeof(int64_t) * (size_t)cap);
         if (!e)
-            goto out; /* fail open: a missing entry only loses rate accounting */
+            return NULL;
         e->user_id = user_id;
         e->next = rate_table[b];
         rate_table[b] = e;
         rate_entries++;
     }
+    return e;
+}
+
+/* Records a send by user_id at now if allowed. Returns 1 when allowed, 0 when over the limit. */
+static int rate_allow(int64_t user_id, int64_t now)
+{
+    int cap = rate_cap(), ok = 1;
+    pthread_mutex_lock(&rate_lock);
+    rate_entry *e = rate_find(user_id, now, 1);
+    if (!e)
+        goto out; /* fail open: a missing entry only loses rate accounting */
     if (e->n < cap) {
         e->ts[(e->head + e->n) % cap] = now;
         e->n++;
@@ -129,6 +148,66 @@ static int rate_allow(int64_t user_id, int64_t now)
 out:
     pthread_mutex_unlock(&rate_lock);
     return ok;
+}
+
+/* With the bus (loop thread): at most the rate's number of a user's messages may wait for the
+ * drain job's cluster-wide check at once; more would be refused there anyway unless some of them
+ * are, so a flood is refused here at once instead of filling the shared queue. Returns 1 when the
+ * message may be queued (then pending_done must follow), 0 when not. */
+static int pending_take(int64_t user_id)
+{
+    int ok = 1;
+    pthread_mutex_lock(&rate_lock);
+    rate_entry *e = rate_find(user_id, bc_now_ms(), 1);
+    if (e && e->pending >= rate_cap())
+        ok = 0;
+    else if (e)
+        e->pending++;
+    pthread_mutex_unlock(&rate_lock);
+    return ok;
+}
+
+static void pending_done(int64_t user_id)
+{
+    pthread_mutex_lock(&rate_lock);
+    rate_entry *e = rate_find(user_id, 0, 0);
+    if (e && e->pending > 0)
+        e->pending--;
+    pthread_mutex_unlock(&rate_lock);
+}
+
+/* Cluster-wide (BROADCART_REDIS_URL): the same exact sliding window, kept in Redis as a sorted
+ * set of send times per user (score = Redis's clock in ms, so instances' clocks do not matter),
+ * checked and recorded in one atomic script (Redis docs, "Scripting with Lua": a script runs
+ * without any other command in between). */
+static bc_bus_script rate_script = {.lua = "if redis.replicate_commands then pcall(redis.replicate_commands) end\n"
+                                           "local t = redis.call('TIME')\n"
+                                           "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+                                           "local w, max = tonumber(ARGV[1]), tonumber(ARGV[2])\n"
+                                           "redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - w)\n"
+                                           "if redis.call('ZCARD', KEYS[1]) >= max then return 0 end\n"
+                                           "redis.call('ZADD', KEYS[1], now, t[1] .. '.' .. t[2] .. ':' .. ARGV[3])\n"
+                                           "redis.call('PEXPIRE', KEYS[1], w)\n"
+                                           "return 1\n"};
+
+/* Worker thread: sets allowed[i] for the n (<= DRAIN_BATCH) senders user_ids[i], in order: the
+ * cluster-wide check for all of them in one round trip, or the in-process one while Redis does not
+ * answer. */
+static void rate_allow_cluster(int n, const int64_t *user_ids, int *allowed)
+{
+    char keys[DRAIN_BATCH][40];
+    const char *kp[DRAIN_BATCH];
+    int64_t args[DRAIN_BATCH * 3], ok[DRAIN_BATCH];
+    for (int i = 0; i < n; i++) {
+        snprintf(keys[i], sizeof keys[i], "broadcart:chat:rate:%lld", (long long)user_ids[i]);
+        kp[i] = keys[i];
+        args[3 * i] = WINDOW_MS;
+        args[3 * i + 1] = rate_cap();
+        args[3 * i + 2] = bc_bus_unique();
+    }
+    int rc = bc_bus_eval_many(&rate_script, n, 1, kp, 3, args, ok, 1);
+    for (int i = 0; i < n; i++)
+        allowed[i] = rc == BC_OK ? ok[i] == 1 : rate_allow(user_ids[i], bc_now_ms());
 }
 
 /* ---- frames ---- */
@@ -162,20 +241,27 @@ static json_t *chat_frame(int64_t id, int64_t live_id, int64_t user_id, const ch
                      "sent_at", iso, "is_seller", is_seller);
 }
 
-static void send_error(bc_ws *ws, const char *code, const char *message)
+static char *error_frame(const char *code, const char *message)
 {
     json_t *f = json_pack("{s:s,s:s,s:s}", "type", "error", "code", code, "message", message);
-    char *s = json_dumps(f, JSON_COMPACT);
+    char *s = f ? json_dumps(f, JSON_COMPACT) : NULL;
+    json_decref(f);
+    return s;
+}
+
+static void send_error(bc_ws *ws, const char *code, const char *message)
+{
+    char *s = error_frame(code, message);
     if (s)
         bc_ws_send(ws, s, strlen(s));
     free(s);
-    json_decref(f);
 }
+
+#define RATE_LIMITED_MESSAGE "too many messages; wait a few seconds"
 
 /* ---- the chat queue: one FIFO drained by at most one worker job at a time, so messages are
  * stored (ids) and broadcast in the order they were received (a user's burst stays in order),
  * in batches of up to DRAIN_BATCH per transaction. ---- */
-#define DRAIN_BATCH 64
 #define MAX_PENDING 10000
 
 static pthread_mutex_t q_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -231,9 +317,30 @@ static void drain_job(bc_db *db, void *arg)
         q_len -= n;
         pthread_mutex_unlock(&q_lock);
 
+        int64_t senders[DRAIN_BATCH];
+        int allowed[DRAIN_BATCH], m = 0;
+        for (chat_job *j = batch; j; j = j->next)
+            if (!j->rate_checked)
+                senders[m++] = j->user_id;
+        if (m > 0)
+            rate_allow_cluster(m, senders, allowed);
+        m = 0;
+        for (chat_job *j = batch; j; j = j->next) {
+            if (j->rate_checked)
+                continue;
+            pending_done(j->user_id);
+            if (allowed[m++])
+                continue;
+            j->refused = 1;
+            char *e = error_frame("RATE_LIMITED", RATE_LIMITED_MESSAGE);
+            if (e)
+                bc_hub_send_to(j->live_id, j->conn_id, e, strlen(e));
+            free(e);
+        }
         int ok = bc_db_begin(db) == BC_OK;
         for (chat_job *j = batch; ok && j; j = j->next)
-            store_one(db, j);
+            if (!j->refused)
+                store_one(db, j);
         if (!ok || bc_db_commit(db) != BC_OK) {
             bc_db_rollback(db);
             bc_log_warn("chat", "dropped %d chat message(s): the database refused the batch", n);
@@ -287,6 +394,115 @@ static int enqueue_chat(chat_job *job)
     return BC_OK;
 }
 
+/* ---- unique viewers per live: every identity seen in this process (exact, bounded), plus the
+ * cluster-wide HyperLogLog through the bus. An identity is a signed-in user's id, or for an
+ * anonymous viewer its connection (UNIQUE_ANON | bc_ws_id). ---- */
+#define UNIQUE_MAX 1000000 /* identities remembered in this process over all lives (8 bytes each x 2..4) */
+#define UNIQUE_ANON (1ull << 63)
+
+typedef struct uroom {
+    int64_t id;
+    size_t n, cap;   /* cap: a power of two */
+    uint64_t *slots; /* 0 = empty */
+    struct uroom *next;
+} uroom;
+
+static pthread_mutex_t ulock = PTHREAD_MUTEX_INITIALIZER;
+static uroom *urooms[RATE_BUCKETS];
+static size_t utotal;
+static int ufull_logged;
+
+static size_t uhash(uint64_t x) { return (size_t)(x * 11400714819323198485ull >> 20); }
+
+static int uinsert_slot(uint64_t *slots, size_t cap, uint64_t ident)
+{
+    for (size_t i = uhash(ident) & (cap - 1);; i = (i + 1) & (cap - 1)) {
+        if (slots[i] == ident)
+            return 0;
+        if (slots[i] == 0) {
+            slots[i] = ident;
+            return 1;
+        }
+    }
+}
+
+/* Records ident as a viewer of live; returns 1 when it is new here. */
+static int unique_note(int64_t live, uint64_t ident)
+{
+    int added = 0;
+    size_t b = (size_t)((uint64_t)live * 11400714819323198485ull >> 56) % RATE_BUCKETS;
+    pthread_mutex_lock(&ulock);
+    uroom *r = urooms[b];
+    while (r && r->id != live)
+        r = r->next;
+    if (!r && (r = calloc(1, sizeof *r))) {
+        r->id = live;
+        r->next = urooms[b];
+        urooms[b] = r;
+    }
+    if (!r)
+        goto out;
+    if (utotal >= UNIQUE_MAX) {
+        if (!ufull_logged)
+            bc_log_warn("chat", "unique-viewer table full (%d identities): new viewers are not counted here",
+                        UNIQUE_MAX);
+        ufull_logged = 1;
+        goto out;
+    }
+    if (2 * (r->n + 1) > r->cap) { /* keep the load at most 1/2 */
+        size_t cap = r->cap ? 2 * r->cap : 16;
+        uint64_t *slots = calloc(cap, sizeof *slots);
+        if (!slots)
+            goto out;
+        for (size_t i = 0; i < r->cap; i++)
+            if (r->slots[i])
+                uinsert_slot(slots, cap, r->slots[i]);
+        free(r->slots);
+        r->slots = slots;
+        r->cap = cap;
+    }
+    added = uinsert_slot(r->slots, r->cap, ident);
+    r->n += (size_t)added;
+    utotal += (size_t)added;
+out:
+    pthread_mutex_unlock(&ulock);
+    return added;
+}
+
+static int64_t unique_local(int64_t live)
+{
+    int64_t n = 0;
+    size_t b = (size_t)((uint64_t)live * 11400714819323198485ull >> 56) % RATE_BUCKETS;
+    pthread_mutex_lock(&ulock);
+    for (uroom *r = urooms[b]; r; r = r->next)
+        if (r->id == live)
+            n = (int64_t)r->n;
+    pthread_mutex_unlock(&ulock);
+    return n;
+}
+
+/* Non-blocking: this process's count, or the bus's last cluster-wide count when larger. */
+static int64_t unique_now(int64_t live)
+{
+    int64_t n = unique_local(live), c = bc_bus_configured() ? bc_bus_unique_cached(live) : -1;
+    return c > n ? c : n;
+}
+
+static bc_bus_script pfcount_script = {.lua = "return redis.call('PFCOUNT', KEYS[1])"};
+
+int64_t bc_chat_unique_viewers(int64_t live_id)
+{
+    int64_t n = unique_local(live_id), c = -1;
+    if (bc_bus_configured()) {
+        char key[BC_BUS_KEY_MAX];
+        bc_bus_unique_key(live_id, key);
+        const char *keys[] = {key};
+        if (bc_bus_eval(&pfcount_script, 1, keys, 0, NULL, &c, 1) != BC_OK)
+            c = bc_bus_unique_cached(live_id);
+    }
+    return c > n ? c : n;
+}
+
 /* ---- WebSocket callbacks (event-loop thread; no database) ---- */
 
 static int ws_open(bc_ws *ws, bc_req *req)
@@ -300,6 +516,16 @@ static int ws_open(bc_ws *ws, bc_req *req)
     const bc_auth *a = bc_req_auth(req);
     st->live_id = id;
     st->user_id = a ? a->user_id : 0;
+    st->conn_id = bc_ws_id(ws);
+    uint64_t ident = st->user_id ? (uint64_t)st->user_id : UNIQUE_ANON | st->conn_id;
+    if (unique_note(id, ident) && bc_bus_configured()) {
+        char member[BC_BUS_MEMBER_MAX + 1];
+        if (st->user_id)
+            snprintf(member, sizeof member, "u:%lld", (long long)st->user_id);
+        else
+            snprintf(member, sizeof member, "a:%s:%llu", bc_bus_instance(), (unsigned long long)st->conn_id);
+        bc_bus_unique_add(id, member);
+    }
     bc_ws_set_data(ws, st);
     bc_ws_join(ws, id);
     return 0;
@@ -348,22 +574,33 @@ static void ws_message(bc_ws *ws, const char *data, size_t len)
         send_error(ws, "INVALID_CHARACTERS", "a message may not contain control or bidirectional-override characters");
         goto out;
     }
-    if (!rate_allow(st->user_id, bc_now_ms())) {
-        send_error(ws, "RATE_LIMITED", "too many messages; wait a few seconds");
+    /* with the bus the limit is cluster-wide: a Redis round trip, so the drain job on a worker
+     * checks it (and answers RATE_LIMITED through bc_hub_send_to); never a Redis call here */
+    int cluster = bc_bus_configured();
+    if (cluster ? !pending_take(st->user_id) : !rate_allow(st->user_id, bc_now_ms())) {
+        send_error(ws, "RATE_LIMITED", RATE_LIMITED_MESSAGE);
         goto out;
     }
     job = malloc(sizeof *job + n + 1);
     if (!job) {
+        if (cluster)
+            pending_done(st->user_id);
         send_error(ws, "BUSY", "server is busy, retry shortly");
         goto out;
     }
     job->live_id = st->live_id;
     job->user_id = st->user_id;
+    job->conn_id = st->conn_id;
+    job->rate_checked = !cluster;
+    job->refused = 0;
     job->frame = NULL;
     memcpy(job->text, text, n);
     job->text[n] = 0;
-    if (enqueue_chat(job) != BC_OK)
+    if (enqueue_chat(job) != BC_OK) {
+        if (cluster)
+            pending_done(st->user_id);
         send_error(ws, "BUSY", "server is busy, retry shortly");
+    }
 out:
     json_decref(msg);
 }
@@ -392,8 +629,9 @@ static vroom *vrooms;
 /* vlock held */
 static void publish_viewers(vroom *r, int64_t now)
 {
-    char buf[64];
-    int len = snprintf(buf, sizeof buf, "{\"type\":\"viewers\",\"count\":%d}", bc_hub_count(r->id));
+    char buf[96];
+    int len = snprintf(buf, sizeof buf, "{\"type\":\"viewers\",\"count\":%d,\"unique\":%lld}", bc_hub_count(r->id),
+                       (long long)unique_now(r->id));
     bc_hub_send_local(r->id, buf, (size_t)len); /* each instance sends its own (cluster-wide) sum */
     r->last_ms = now;
     r->dirty = 0;

@@ -246,6 +246,8 @@ void bc_http_register_ws(const bc_ws_route *route);
 /* Per-connection user data (owned by the caller; free it in on_close). */
 void bc_ws_set_data(bc_ws *ws, void *data);
 void *bc_ws_data(bc_ws *ws);
+/* The connection's id: unique within this process and never reused (never 0); for bc_hub_send_to. */
+uint64_t bc_ws_id(bc_ws *ws);
 /* Queues a text frame to this connection (loop thread only). When the connection's queued
  * bytes would exceed bc_cfg.ws_max_queued_bytes (a peer that does not read), the frame is not
  * queued and the connection is closed with 1008 (RFC 6455 §7.4.1) instead. */
@@ -260,6 +262,10 @@ void bc_hub_publish(int64_t room, const char *text, size_t len);
 /* As bc_hub_publish, but to this instance's connections only (never relayed): for frames each
  * instance computes itself (viewer counts) and for events received from other instances. */
 void bc_hub_send_local(int64_t room, const char *text, size_t len);
+/* Sends text to the one connection of this instance whose bc_ws_id is conn_id, if it is still in
+ * room (else nothing); any thread. For replies decided off the loop (a worker refusing a chat
+ * message). */
+void bc_hub_send_to(int64_t room, uint64_t conn_id, const char *text, size_t len);
 /* Current number of connections in room: this instance's, plus the other instances' count when a
  * remote-count source is set (bc_hub_set_remote_count). */
 int bc_hub_count(int64_t room);

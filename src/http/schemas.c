@@ -73,10 +73,13 @@ const bc_schema bc_sc_image = {
 const bc_schema bc_sc_live = {
     "Live",
     "{\"type\":\"object\",\"required\":[\"id\",\"seller_id\",\"seller_name\",\"title\",\"status\",\"scheduled_at\","
-    "\"started_at\",\"ended_at\",\"hls_url\",\"viewer_count\",\"pinned_product\",\"products\"],\"properties\":{"
+    "\"started_at\",\"ended_at\",\"hls_url\",\"viewer_count\",\"unique_viewers\",\"pinned_product\",\"products\"],"
+    "\"properties\":{"
     "\"id\":" INT ",\"seller_id\":" INT ",\"seller_name\":" STR ",\"title\":" STR
     ",\"status\":{\"type\":\"string\",\"enum\":[\"SCHEDULED\",\"LIVE\",\"ENDED\"]},\"scheduled_at\":" TIME
     ",\"started_at\":" TIME_OR_NULL ",\"ended_at\":" TIME_OR_NULL ",\"hls_url\":" STR ",\"viewer_count\":" INT
+    ",\"unique_viewers\":{\"type\":\"integer\",\"description\":\"distinct viewers of the live so far (each "
+    "signed-in user once, each anonymous connection once; cluster-wide with BROADCART_REDIS_URL)\"}"
     ",\"pinned_product\":{\"oneOf\":[" REF(
         "Product") ",{\"type\":\"null\"}]},\"products\":{\"type\":\"array\","
                    "\"items\":" REF(
@@ -174,8 +177,10 @@ const bc_schema bc_sc_toss_payment = {
 
 const bc_schema bc_sc_health = {
     "Health",
-    "{\"type\":\"object\",\"required\":[\"status\"],\"properties\":{\"status\":{\"type\":\"string\","
-    "\"enum\":[\"ok\"]}}}",
+    "{\"type\":\"object\",\"required\":[\"status\",\"sweeper\"],\"properties\":{\"status\":{\"type\":"
+    "\"string\",\"enum\":[\"ok\"]},\"sweeper\":{\"type\":\"boolean\",\"description\":\"whether this instance "
+    "currently holds the single-run-timer lease and runs the order-expiry sweeper (always true on SQLite once "
+    "started; on PostgreSQL true on exactly one instance of those sharing the database)\"}}}",
     NULL};
 
 const bc_schema bc_sc_openapi = {"OpenApiDocument", "{\"type\":\"object\",\"description\":\"an OpenAPI 3.1 document\"}",

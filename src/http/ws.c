@@ -44,6 +44,7 @@ struct bc_ws {
     int pings;      /* pings received in the window starting at ping_window_ms */
     uint64_t ping_window_ms;
     h2o_timeout_entry_t kill; /* frees the connection (zero timeout or the loop's grace timeout) */
+    uint64_t id;              /* process-unique, never 0 (bc_ws_id) */
     struct bc_ws *prev, *next;
 };
 
@@ -68,6 +69,7 @@ typedef struct shared_text {
 typedef struct hub_msg {
     h2o_multithread_message_t super;
     int64_t room;
+    uint64_t to; /* 0: every connection in room; else only the one with this id */
     shared_text *text;
 } hub_msg;
 
@@ -96,6 +98,8 @@ void bc_hub_set_relay(void (*fn)(int64_t room, const char *text, size_t len)) { 
 void bc_hub_set_remote_count(int (*fn)(int64_t room)) { remote_count_fn = fn; }
 void bc_ws_set_data(bc_ws *ws, void *data) { ws->data = data; }
 void *bc_ws_data(bc_ws *ws) { return ws->data; }
+uint64_t bc_ws_id(bc_ws *ws) { return ws->id; }
+static atomic_uint_fast64_t ws_ids;
 
 static size_t bucket(int64_t id) { return (size_t)((uint64_t)id * 11400714819323198485ull >> 56) % ROOM_BUCKETS; }
 
@@ -306,7 +310,17 @@ void bc_hub_publish(int64_t id, const char *text, size_t len)
         relay_fn(id, text, len);
 }
 
-void bc_hub_send_local(int64_t id, const char *text, size_t len)
+static void hub_send(int64_t id, uint64_t to, const char *text, size_t len);
+
+void bc_hub_send_local(int64_t id, const char *text, size_t len) { hub_send(id, 0, text, len); }
+
+void bc_hub_send_to(int64_t id, uint64_t conn_id, const char *text, size_t len)
+{
+    if (conn_id)
+        hub_send(id, conn_id, text, len);
+}
+
+static void hub_send(int64_t id, uint64_t to, const char *text, size_t len)
 {
     int n;
     bc_http_loop *loops = bc_http_loops(&n);
@@ -321,6 +335,7 @@ void bc_hub_send_local(int64_t id, const char *text, size_t len)
     for (int i = 0; i < n; i++) {
         hub_msg *m = calloc(1, sizeof *m);
         m->room = id;
+        m->to = to;
         m->text = t;
         h2o_multithread_send_message(&loops[i].hub_receiver, &m->super);
     }
@@ -336,7 +351,8 @@ static void on_hub_messages(h2o_multithread_receiver_t *receiver, h2o_linklist_t
         /* queue to everyone first, then flush: a flush that closes a connection cannot
          * disturb the iteration */
         for (bc_ws *ws = r ? r->head : NULL; ws; ws = ws->next)
-            queue_text(ws, m->text->data, m->text->len);
+            if (!m->to || ws->id == m->to)
+                queue_text(ws, m->text->data, m->text->len);
         r = room_get(loop, m->room, 0);
         for (bc_ws *ws = r ? r->head : NULL, *next; ws; ws = next) {
             next = ws->next;
@@ -415,6 +431,7 @@ int bc_ws_try_upgrade(h2o_req_t *hreq, const char *client_key, const char *path,
     }
     bc_ws *ws = calloc(1, sizeof *ws);
     ws->loop = bc_http_current_loop();
+    ws->id = atomic_fetch_add(&ws_ids, 1) + 1;
     ws->route = route;
     ws->kill.cb = on_kill;
     if (status == 0)

@@ -4,6 +4,7 @@
 #include "live.h"
 
 #include "../catalog/catalog.h"
+#include "../chat/chat.h"
 
 #include <sodium.h>
 #include <string.h>
@@ -111,6 +112,7 @@ int bc_live_get(bc_db *db, int64_t id, int with_secret, json_t **out)
     snprintf(hls, sizeof hls, "/hls/%lld/index.m3u8", (long long)id);
     json_object_set_new(l, "hls_url", json_string(hls));
     json_object_set_new(l, "viewer_count", json_integer(bc_hub_count(id)));
+    json_object_set_new(l, "unique_viewers", json_integer(bc_chat_unique_viewers(id)));
     json_object_set_new(l, "pinned_product", pinned ? pinned : json_null());
     pinned = NULL;
     json_object_set(l, "products", products);

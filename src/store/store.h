@@ -121,4 +121,19 @@ int bc_db_int(bc_db *db, int64_t *out, const char *sql, const char *fmt, ...);
  * migrate, read or write). */
 int bc_db_copy(const char *from_url, const char *to_url, FILE *report);
 
+/* ---- single-run leases (timers that must run on one instance at a time) ----
+ * A lease is a database-wide mutual exclusion tied to one connection's session, so it follows the
+ * database the guarded work writes: whoever holds it may run the work; it is gone as soon as the
+ * holder's session ends (process killed, connection dropped), and another instance's next
+ * bc_db_lease_try gets it. */
+#define BC_DB_LEASE_SWEEPER 1 /* the order-expiry sweeper (src/app.c) */
+/* Takes the lease number key (>= 0) for db's session, or confirms that this session still holds
+ * it. Call it periodically on a connection dedicated to the lease (never one that runs other
+ * work: a reconnect after an error drops the session's lease). PostgreSQL: a session-level
+ * advisory lock, pg_try_advisory_lock(1650680931, key) (PostgreSQL 15 docs §9.27.10), taken
+ * once and never stacked. SQLite: always held (one machine; no lease needed).
+ * Returns 1 (held by this session), 0 (held by another session), BC_EINVAL (negative key) or a
+ * store error (BC_ERR: the connection failed; the lease must be considered lost). */
+int bc_db_lease_try(bc_db *db, int32_t key);
+
 #endif

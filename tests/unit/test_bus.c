@@ -1,4 +1,5 @@
-/* Unit tests for src/bus: BROADCART_REDIS_URL parsing and the channel's message framing. */
+/* Unit tests for src/bus: BROADCART_REDIS_URL parsing, the channel's message framing, the script
+ * runner's refusals without a bus, unique script arguments; and the single-run lease on SQLite. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +10,7 @@
 
 #include "../../src/bus/bus.h"
 #include "../../src/core/core.h"
+#include "db_fixture.h"
 
 static void url_accepted(void **state)
 {
@@ -121,13 +123,58 @@ static void framing_refused(void **state)
         assert_int_equal(bc_bus_parse(bad[i], strlen(bad[i]), &m), BC_EINVAL);
 }
 
+static void eval_without_bus(void **state)
+{
+    (void)state;
+    static bc_bus_script script = {.lua = "return 1"};
+    const char *keys[] = {"k"};
+    int64_t args[] = {1}, out = 42;
+    assert_int_equal(bc_bus_configured(), 0);
+    /* not configured: the caller's in-process fallback applies, nothing is touched */
+    assert_int_equal(bc_bus_eval(&script, 1, keys, 1, args, &out, 1), BC_ENOTFOUND);
+    assert_int_equal(out, 42);
+    assert_int_equal(
+        bc_bus_eval_many(&script, 2, 1, (const char *const[]){"a", "b"}, 1, (const int64_t[]){1, 2}, &out, 1),
+        BC_ENOTFOUND);
+    assert_int_equal(out, 42);
+}
+
+static void unique_arguments(void **state)
+{
+    (void)state;
+    int64_t first = bc_bus_unique(), prev = first;
+    assert_true(first > 0);
+    for (int i = 0; i < 10000; i++) {
+        int64_t n = bc_bus_unique();
+        assert_true(n > 0);
+        assert_int_equal(n >> 32, first >> 32); /* one salt per process */
+        assert_int_equal(n, prev + 1);          /* a counter below it: never repeats */
+        prev = n;
+    }
+}
+
+static void lease_on_sqlite(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/bc-test-lease-XXXXXX";
+    bc_db *a = NULL, *b = NULL;
+    assert_int_equal(bc_test_db_open(path, &a), 0);
+    assert_int_equal(bc_db_open(path, &b), BC_OK);
+    /* one machine: every connection holds every lease, repeatedly */
+    assert_int_equal(bc_db_lease_try(a, BC_DB_LEASE_SWEEPER), 1);
+    assert_int_equal(bc_db_lease_try(a, BC_DB_LEASE_SWEEPER), 1);
+    assert_int_equal(bc_db_lease_try(b, BC_DB_LEASE_SWEEPER), 1);
+    assert_int_equal(bc_db_lease_try(a, -1), BC_EINVAL);
+    bc_db_close(b);
+    bc_test_db_remove(a, path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(url_accepted),
-        cmocka_unit_test(url_refused),
-        cmocka_unit_test(framing_roundtrip),
-        cmocka_unit_test(framing_refused),
+        cmocka_unit_test(url_accepted),    cmocka_unit_test(url_refused),      cmocka_unit_test(framing_roundtrip),
+        cmocka_unit_test(framing_refused), cmocka_unit_test(eval_without_bus), cmocka_unit_test(unique_arguments),
+        cmocka_unit_test(lease_on_sqlite),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
