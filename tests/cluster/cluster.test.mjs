@@ -303,19 +303,13 @@ test('kill -9 instance A in the middle of a buying burst: B keeps serving; after
     `stock ${l.stock} + held ${held(p.id)} = ${INITIAL}`);
 });
 
-// DEPENDS ON the single-run-timer lease of the bus helper's branch (h-bus): GET /healthz reports
-// "sweeper": true|false and the instance logs `sweeper: lease acquired` / `sweeper: lease lost`.
-// Until that branch is merged /healthz has no "sweeper" field and this test SKIPS (only then); the
-// lead removes the skip after the merge.
+// The single-run-timer lease: GET /healthz reports "sweeper": true|false and the instance logs
+// `sweeper: lease acquired` / `sweeper: lease lost`.
 test('the order-expiry sweeper runs on exactly one instance, once per order, and moves to the other when that one dies', { timeout: 90000 }, async (t) => {
   const health = async (i) => (await call(i.base, 'GET', '/healthz')).body;
   const r0 = await call(A.base, 'GET', '/healthz');
   assert.equal(r0.status, 200);
-  assert.equal(typeof r0.body, 'object', JSON.stringify(r0.body));
-  if (!('sweeper' in r0.body)) {
-    t.skip('GET /healthz has no "sweeper" field: the sweeper lease (bus helper) is not merged yet');
-    return;
-  }
+  assert.equal(typeof r0.body.sweeper, 'boolean', JSON.stringify(r0.body));
   // exactly one holder, stable over a few samples
   const holders = async () => {
     const hs = await Promise.all([A, B].map(async (i) => (i.running ? (await health(i))?.sweeper === true : false)));
