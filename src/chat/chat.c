@@ -183,19 +183,24 @@ static chat_job *q_head, *q_tail;
 static int q_len, q_draining;
 
 /* Stores one message (inside the drain transaction) and sets job->frame; drops it silently when
- * the live is unknown or ENDED. */
-static void store_one(bc_db *db, chat_job *job)
+ * the live is unknown or ENDED. Returns BC_EBUSY when a statement lost a conflict (the batch is
+ * run again), else BC_OK (a message the database refused is logged and left out). */
+static int store_one(bc_db *db, chat_job *job)
 {
     json_t *ctx = NULL, *frame = NULL;
     int64_t now = bc_now_ms(), id = 0;
     int rc = bc_db_row(db, &ctx,
                        "SELECT l.seller_id, l.status, u.name, u.role FROM lives l, users u WHERE l.id = ? AND u.id = ?",
                        "ii", job->live_id, job->user_id);
+    if (rc == BC_EBUSY)
+        goto out;
     if (rc != 1 || strcmp(json_string_value(json_object_get(ctx, "status")), "ENDED") == 0)
         goto out;
     rc = bc_db_int(db, &id,
                    "INSERT INTO chat_messages (live_id, user_id, text, created_at) VALUES (?, ?, ?, ?) RETURNING id",
                    "iiti", job->live_id, job->user_id, job->text, now);
+    if (rc == BC_EBUSY)
+        goto out;
     if (rc != 1) {
         bc_log_warn("chat", "cannot store a message for live %lld", (long long)job->live_id);
         goto out;
@@ -207,6 +212,20 @@ static void store_one(bc_db *db, chat_job *job)
 out:
     json_decref(ctx);
     json_decref(frame);
+    return rc == BC_EBUSY ? BC_EBUSY : BC_OK;
+}
+
+/* The unit of work of one drained batch (a list of jobs), run by bc_db_tx: inserts only, safe at
+ * READ COMMITTED; every job's frame is made again on each try. */
+static int store_batch_tx(bc_db *db, void *arg)
+{
+    for (chat_job *j = arg; j; j = j->next) {
+        free(j->frame);
+        j->frame = NULL;
+        if (store_one(db, j) == BC_EBUSY)
+            return BC_EBUSY;
+    }
+    return BC_OK;
 }
 
 /* Worker job: drains the queue batch by batch; clears q_draining when it finds it empty. */
@@ -231,14 +250,9 @@ static void drain_job(bc_db *db, void *arg)
         q_len -= n;
         pthread_mutex_unlock(&q_lock);
 
-        int ok = bc_db_begin(db) == BC_OK;
-        for (chat_job *j = batch; ok && j; j = j->next)
-            store_one(db, j);
-        if (!ok || bc_db_commit(db) != BC_OK) {
-            bc_db_rollback(db);
+        int ok = bc_db_tx(db, store_batch_tx, batch) == BC_OK;
+        if (!ok)
             bc_log_warn("chat", "dropped %d chat message(s): the database refused the batch", n);
-            ok = 0;
-        }
         for (chat_job *j = batch, *next; j; j = next) {
             next = j->next;
             if (ok && j->frame)

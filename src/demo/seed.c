@@ -750,48 +750,68 @@ out:
     return rc < 0 ? BC_ERR : rc;
 }
 
+typedef struct seed_args {
+    const char *img_dir, *env_path;
+    int64_t live_id;              /* out */
+    char key[STREAM_KEY_LEN + 1]; /* out: the demo live's stream key, "" when none */
+    int seeded;                   /* out: 1 seeded, 0 re-armed, -1 nothing to do (no demo seller) */
+} seed_args;
+
+/* The unit of work of bc_demo_seed, run by bc_db_tx (from scratch on each try). The seeding lock
+ * makes a second instance starting on the same PostgreSQL database wait, then find the users. */
+static int seed_tx(bc_db *db, void *arg)
+{
+    seed_args *a = arg;
+    int64_t users = 0;
+    int rc;
+    a->live_id = 0;
+    a->seeded = 0;
+    sodium_memzero(a->key, sizeof a->key);
+    if ((rc = bc_db_lock(db, BC_DB_LOCK_SEED, 0)) != BC_OK)
+        return rc;
+    if ((rc = bc_db_int(db, &users, "SELECT COUNT(*) FROM users", "")) != 1)
+        return rc < 0 ? rc : BC_ERR;
+    if (users == 0) {
+        if ((rc = seed_all(db, a->img_dir, &a->live_id, a->key)) != BC_OK)
+            return rc;
+        a->seeded = 1;
+        return BC_OK;
+    }
+    int found = rearm_demo_live(db, &a->live_id, a->key);
+    if (found < 0)
+        return found;
+    a->seeded = found == 0 ? -1 : 0;
+    return BC_OK;
+}
+
 int bc_demo_seed(bc_db *db, const char *data_dir, int64_t *live_id)
 {
-    char img_dir[700], key[STREAM_KEY_LEN + 1] = "", env_path[700];
-    int64_t users = 0;
-    int rc = BC_ERR, in_tx = 0;
+    char img_dir[700], env_path[700];
+    seed_args a = {img_dir, env_path, 0, "", 0};
+    int rc = BC_ERR;
     *live_id = 0;
     snprintf(img_dir, sizeof img_dir, "%s/media/products", data_dir);
     snprintf(env_path, sizeof env_path, "%s/demo-live.env", data_dir);
     if (make_dirs(img_dir) != BC_OK)
         goto out;
-    if (bc_db_begin(db) != BC_OK)
+    if (bc_db_tx(db, seed_tx, &a) != BC_OK)
         goto out;
-    in_tx = 1;
-    if (bc_db_int(db, &users, "SELECT COUNT(*) FROM users", "") != 1)
-        goto out;
-    if (users == 0) {
-        if (seed_all(db, img_dir, live_id, key) != BC_OK)
-            goto out;
+    if (a.seeded == 1)
         bc_log_info("demo", "seeded demo data: 3 accounts, %d categories, %zu products, live %lld", (int)C_COUNT,
-                    N_PRODUCTS, (long long)*live_id);
-    } else {
-        int found = rearm_demo_live(db, live_id, key);
-        if (found < 0)
-            goto out;
-        if (found == 0) {
-            unlink(env_path); /* a stale key would only be refused */
-            bc_log_info("demo", "database has users but no demo seller; not seeding");
-            rc = BC_OK;
-            goto out;
-        }
-    }
-    if (bc_db_commit(db) != BC_OK)
+                    N_PRODUCTS, (long long)a.live_id);
+    if (a.seeded < 0) {
+        unlink(env_path); /* a stale key would only be refused */
+        bc_log_info("demo", "database has users but no demo seller; not seeding");
+        rc = BC_OK;
         goto out;
-    in_tx = 0;
-    rc = write_live_env(data_dir, *live_id, key);
+    }
+    *live_id = a.live_id;
+    rc = write_live_env(data_dir, a.live_id, a.key);
 out:
-    if (in_tx)
-        bc_db_rollback(db);
     if (rc != BC_OK) {
         *live_id = 0;
         bc_log_error("demo", "demo seeding failed");
     }
-    sodium_memzero(key, sizeof key);
+    sodium_memzero(a.key, sizeof a.key);
     return rc;
 }

@@ -19,49 +19,58 @@ int bc_live_product_json(bc_db *db, int64_t product_id, json_t **out)
 static int check_own_product(bc_db *db, int64_t seller_id, int64_t product_id)
 {
     int64_t owner = 0;
-    int rc = bc_db_int(db, &owner, "SELECT seller_id FROM products WHERE id = ? AND deleted = 0", "i", product_id);
-    if (rc < 0)
-        return BC_ERR;
-    if (rc == 0)
+    int deleted = 0;
+    int rc = bc_catalog_product_owner(db, product_id, &owner, &deleted, NULL); /* the catalog owns products */
+    if (rc != BC_OK)
+        return rc == BC_ENOTFOUND ? BC_ENOTFOUND : BC_ERR;
+    if (deleted)
         return BC_ENOTFOUND;
     return owner == seller_id ? BC_OK : BC_EFORBIDDEN;
+}
+
+typedef struct create_args {
+    int64_t seller_id, scheduled_at;
+    const char *title, *key;
+    const int64_t *product_ids;
+    size_t nproducts;
+    int64_t id; /* out */
+} create_args;
+
+/* The unit of work of bc_live_create, run by bc_db_tx (from scratch on each try). */
+static int live_create_tx(bc_db *db, void *arg)
+{
+    create_args *a = arg;
+    int rc;
+    a->id = 0;
+    for (size_t i = 0; i < a->nproducts; i++)
+        if ((rc = check_own_product(db, a->seller_id, a->product_ids[i])) != BC_OK)
+            return rc;
+    rc = bc_db_int(db, &a->id,
+                   "INSERT INTO lives (seller_id, title, status, scheduled_at, stream_key, created_at)"
+                   " VALUES (?, ?, 'SCHEDULED', ?, ?, ?) RETURNING id",
+                   "ititi", a->seller_id, a->title, a->scheduled_at, a->key, bc_now_ms());
+    if (rc != 1)
+        return rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
+    for (size_t i = 0; i < a->nproducts; i++) {
+        rc = bc_db_exec(db,
+                        "INSERT INTO live_products (live_id, product_id, position) VALUES (?, ?, ?)"
+                        " ON CONFLICT DO NOTHING",
+                        "iii", a->id, a->product_ids[i], (int64_t)i);
+        if (rc < 0)
+            return rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
+    }
+    return BC_OK;
 }
 
 int bc_live_create(bc_db *db, int64_t seller_id, const char *title, int64_t scheduled_at, const int64_t *product_ids,
                    size_t nproducts, int64_t *out_id)
 {
     char key[BC_LIVE_KEY_LEN + 1];
-    int64_t id = 0;
     bc_rand_token(key, BC_LIVE_KEY_LEN);
-    int rc = bc_db_begin(db);
-    if (rc != BC_OK)
-        goto out;
-    for (size_t i = 0; i < nproducts; i++)
-        if ((rc = check_own_product(db, seller_id, product_ids[i])) != BC_OK)
-            goto out;
-    rc = bc_db_int(db, &id,
-                   "INSERT INTO lives (seller_id, title, status, scheduled_at, stream_key, created_at)"
-                   " VALUES (?, ?, 'SCHEDULED', ?, ?, ?) RETURNING id",
-                   "ititi", seller_id, title, scheduled_at, key, bc_now_ms());
-    if (rc != 1) {
-        rc = BC_ERR;
-        goto out;
-    }
-    for (size_t i = 0; i < nproducts; i++) {
-        if (bc_db_exec(db,
-                       "INSERT INTO live_products (live_id, product_id, position) VALUES (?, ?, ?)"
-                       " ON CONFLICT DO NOTHING",
-                       "iii", id, product_ids[i], (int64_t)i) < 0) {
-            rc = BC_ERR;
-            goto out;
-        }
-    }
-    rc = bc_db_commit(db);
+    create_args a = {seller_id, scheduled_at, title, key, product_ids, nproducts, 0};
+    int rc = bc_db_tx(db, live_create_tx, &a);
     if (rc == BC_OK)
-        *out_id = id;
-out:
-    if (rc != BC_OK)
-        bc_db_rollback(db);
+        *out_id = a.id;
     sodium_memzero(key, sizeof key);
     return rc;
 }
@@ -205,17 +214,28 @@ out:
     return rc;
 }
 
-int bc_live_pin(bc_db *db, int64_t live_id, int64_t seller_id, int64_t product_id, json_t **product)
+typedef struct pin_args {
+    int64_t live_id, seller_id, product_id;
+    json_t *product; /* out: the pinned product's JSON (owned), NULL when unpinned */
+} pin_args;
+
+/* The unit of work of bc_live_pin, run by bc_db_tx (from scratch on each try). The live's row is
+ * locked first (FOR UPDATE on PostgreSQL; SQLite holds its one write lock), so concurrent pins of
+ * one live count its products and number their positions one after another, and an end that
+ * commits first is seen. */
+static int pin_tx(bc_db *db, void *arg)
 {
-    json_t *l = NULL, *p = NULL;
-    if (product)
-        *product = NULL;
-    int rc = bc_db_begin(db);
-    if (rc != BC_OK)
-        goto out;
-    rc = bc_db_row(db, &l, "SELECT seller_id, status FROM lives WHERE id = ?", "i", live_id);
+    pin_args *a = arg;
+    int64_t live_id = a->live_id, seller_id = a->seller_id, product_id = a->product_id;
+    json_t *l = NULL;
+    json_decref(a->product);
+    a->product = NULL;
+    int rc = bc_db_row(db, &l,
+                       bc_db_dialect_sql(db, "SELECT seller_id, status FROM lives WHERE id = ?",
+                                         "SELECT seller_id, status FROM lives WHERE id = ? FOR UPDATE"),
+                       "i", live_id);
     if (rc != 1) {
-        rc = rc == 0 ? BC_ENOTFOUND : BC_ERR;
+        rc = rc == 0 ? BC_ENOTFOUND : rc;
         goto out;
     }
     if (json_integer_value(json_object_get(l, "seller_id")) != seller_id) {
@@ -259,7 +279,7 @@ int bc_live_pin(bc_db *db, int64_t live_id, int64_t seller_id, int64_t product_i
                 goto out;
             }
         }
-        if ((rc = bc_live_product_json(db, product_id, &p)) != BC_OK) {
+        if ((rc = bc_live_product_json(db, product_id, &a->product)) != BC_OK) {
             rc = rc == BC_ENOTFOUND ? BC_EINVAL : rc;
             goto out;
         }
@@ -269,16 +289,23 @@ int bc_live_pin(bc_db *db, int64_t live_id, int64_t seller_id, int64_t product_i
     }
     if (rc < 0)
         goto out;
-    rc = bc_db_commit(db);
-    if (rc == BC_OK && product) {
-        *product = p;
-        p = NULL;
-    }
+    rc = BC_OK;
 out:
-    if (rc != BC_OK)
-        bc_db_rollback(db);
     json_decref(l);
-    json_decref(p);
+    return rc;
+}
+
+int bc_live_pin(bc_db *db, int64_t live_id, int64_t seller_id, int64_t product_id, json_t **product)
+{
+    pin_args a = {live_id, seller_id, product_id, NULL};
+    if (product)
+        *product = NULL;
+    int rc = bc_db_tx(db, pin_tx, &a);
+    if (rc == BC_OK && product) {
+        *product = a.product;
+        a.product = NULL;
+    }
+    json_decref(a.product);
     return rc;
 }
 
@@ -333,30 +360,49 @@ out:
     return rc;
 }
 
+typedef struct done_args {
+    int64_t id;
+    const char *clientid;
+    int was_pinned; /* out */
+} done_args;
+
+/* The unit of work of bc_live_on_publish_done, run by bc_db_tx: the live's row is locked while the
+ * pinned product is read, then ended on the same conditions. */
+static int publish_done_tx(bc_db *db, void *arg)
+{
+    done_args *a = arg;
+    int64_t pinned = 0;
+    a->was_pinned = 0;
+    int rc = bc_db_int(db, &pinned,
+                       bc_db_dialect_sql(db,
+                                         "SELECT COALESCE(pinned_product_id, 0) FROM lives WHERE id = ?"
+                                         " AND status = 'LIVE' AND publisher_client = ?",
+                                         "SELECT COALESCE(pinned_product_id, 0) FROM lives WHERE id = ?"
+                                         " AND status = 'LIVE' AND publisher_client = ? FOR UPDATE"),
+                       "it", a->id, a->clientid);
+    if (rc != 1)
+        return rc == 0 ? BC_ECONFLICT : rc;
+    rc = bc_db_exec(db,
+                    "UPDATE lives SET status = 'ENDED', ended_at = ?, pinned_product_id = NULL"
+                    " WHERE id = ? AND status = 'LIVE' AND publisher_client = ?",
+                    "iit", bc_now_ms(), a->id, a->clientid);
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        return BC_ECONFLICT;
+    a->was_pinned = pinned > 0;
+    return BC_OK;
+}
+
 int bc_live_on_publish_done(bc_db *db, int64_t id, const char *clientid, int *was_pinned)
 {
-    int64_t pinned = 0;
     *was_pinned = 0;
     if (!clientid)
         return BC_ECONFLICT;
-    int rc = bc_db_begin(db);
-    if (rc != BC_OK)
-        return rc;
-    rc = bc_db_int(db, &pinned,
-                   "SELECT COALESCE(pinned_product_id, 0) FROM lives WHERE id = ? AND status = 'LIVE'"
-                   " AND publisher_client = ?",
-                   "it", id, clientid);
-    if (rc == 1) {
-        rc = bc_db_exec(db, "UPDATE lives SET status = 'ENDED', ended_at = ?, pinned_product_id = NULL WHERE id = ?",
-                        "ii", bc_now_ms(), id);
-        rc = rc == 1 ? bc_db_commit(db) : BC_ERR;
-    } else {
-        rc = rc == 0 ? BC_ECONFLICT : BC_ERR;
-    }
-    if (rc != BC_OK)
-        bc_db_rollback(db);
-    else
-        *was_pinned = pinned > 0;
+    done_args a = {id, clientid, 0};
+    int rc = bc_db_tx(db, publish_done_tx, &a);
+    if (rc == BC_OK)
+        *was_pinned = a.was_pinned;
     return rc;
 }
 

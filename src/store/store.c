@@ -34,6 +34,15 @@ const char *bc_db_dialect_sql(const bc_db *db, const char *sqlite_sql, const cha
     return strcmp(db->ops->name, "postgresql") == 0 ? pg_sql : sqlite_sql;
 }
 int bc_db_begin(bc_db *db) { return db->ops->begin(db); }
+int bc_db_lock(bc_db *db, int space, int64_t key)
+{
+    if (db->ops->dialect != BC_DIALECT_PG)
+        return BC_OK;
+    int32_t k = (int32_t)(uint32_t)((uint64_t)key ^ ((uint64_t)key >> 32));
+    int rc = bc_db_exec(db, "SELECT pg_advisory_xact_lock(CAST(? AS INTEGER), CAST(? AS INTEGER))", "ii",
+                        (int64_t)space, (int64_t)k);
+    return rc < 0 ? (rc == BC_EBUSY ? BC_EBUSY : BC_ERR) : BC_OK;
+}
 int bc_db_commit(bc_db *db) { return db->ops->commit(db); }
 void bc_db_rollback(bc_db *db) { db->ops->rollback(db); }
 bc_stmt *bc_db_prepare(bc_db *db, const char *sql) { return db->ops->prepare(db, sql); }
@@ -242,7 +251,9 @@ int bc_db_migrate(bc_db *db)
             return rc;
         int64_t have = 0;
         /* inside the transaction: on PostgreSQL a second instance starting at once waits on the
-         * writers' lock instead of racing on CREATE TABLE */
+         * migration lock instead of racing on CREATE TABLE */
+        if (bc_db_lock(db, BC_DB_LOCK_MIGRATE, 0) != BC_OK)
+            goto fail;
         if (db->ops->script(db, "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY,"
                                 " applied_at BIGINT NOT NULL)") != BC_OK)
             goto fail;

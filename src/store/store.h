@@ -48,11 +48,11 @@ const char *bc_db_dialect_sql(const bc_db *db, const char *sqlite_sql, const cha
  * one transaction per step, recorded in schema_migrations. BC_OK or BC_ERR. */
 int bc_db_migrate(bc_db *db);
 
-/* Begins a write transaction. SQLite: BEGIN IMMEDIATE (takes the write lock at once; waits on
- * the busy handler, never returns "database is locked" before the timeout). PostgreSQL: BEGIN at
- * READ COMMITTED plus a transaction-level advisory lock that every write transaction takes, so
- * writers are serialised as on SQLite (the code above was written for one writer at a time;
- * conditional UPDATEs such as stock reservation are atomic on both regardless). */
+/* Begins a write transaction. SQLite: BEGIN IMMEDIATE (takes the database's one write lock at once;
+ * waits on the busy handler, never returns "database is locked" before the timeout). PostgreSQL:
+ * BEGIN at READ COMMITTED, no global lock: writers run in parallel, so every unit of work must be
+ * safe at READ COMMITTED on its own (conditional UPDATEs, SELECT ... FOR UPDATE through
+ * bc_db_dialect_sql, unique constraints, or bc_db_lock for what has no row to lock). */
 int bc_db_begin(bc_db *db);
 /* Commits; rolls back and returns an error when the commit fails or (PostgreSQL) when a statement
  * of the transaction failed and aborted it. BC_OK, BC_EBUSY (lost a conflict) or BC_ERR. */
@@ -86,6 +86,21 @@ json_t *bc_stmt_row_json(bc_stmt *st);
 void bc_stmt_reset(bc_stmt *st);
 /* Rows changed by the last INSERT/UPDATE/DELETE on this connection. */
 int bc_db_changes(bc_db *db);
+
+/* Lock spaces of bc_db_lock, one per kind of thing locked (a registry so that two modules never
+ * share a space by accident). */
+enum {
+    BC_DB_LOCK_MIGRATE = 1, /* key 0: schema migrations (two instances starting at once) */
+    BC_DB_LOCK_SEED = 2,    /* key 0: demo seeding */
+    BC_DB_LOCK_CART = 3,    /* key: buyer id, the cart's line-count check */
+};
+/* Takes the lock (space, key) until the end of the open transaction, waiting for a holder in
+ * another transaction to finish: for a unit of work that reads then writes and has no row to lock
+ * with FOR UPDATE (a count, an insert that must happen once). PostgreSQL: the two-int4 form of
+ * pg_advisory_xact_lock (PostgreSQL 15 docs §9.27.10; key folded to 32 bits, so two keys may
+ * share a lock, which only serialises them); SQLite: nothing to do, BEGIN IMMEDIATE already holds
+ * the one write lock. Call only inside a transaction. BC_OK, BC_EBUSY (deadlock, retryable) or BC_ERR. */
+int bc_db_lock(bc_db *db, int space, int64_t key);
 
 /* How many times bc_db_tx runs a unit of work that loses a conflict. */
 #define BC_DB_TX_TRIES 5
