@@ -1,9 +1,19 @@
 // The store on whichever backend this run uses (BROADCART_TEST_DATABASE): migrations recorded and
 // idempotent through `broadcart migrate`, 64-bit integers for money and UTC-ms times, and the
-// cart's count-then-upsert running as one transaction under concurrent PUTs.
+// cart's count-then-upsert running as one transaction under concurrent PUTs; on PostgreSQL, writers
+// of different rows run in parallel (no global write lock) while the units that read then write
+// stay correct: one success for a refresh token used twice at once, and a flash sale split across
+// two instances sells exactly the stock.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { startServer, api, makeUser, cli, sql, DB_BACKEND } from './lib.mjs';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const ADDRESS = { recipient: '김민지', phone: '010-1234-5678', postcode: '06236', address1: '서울시 강남구 테헤란로 1' };
 
 let srv, seller, buyer;
 before(async () => {
@@ -62,4 +72,85 @@ test(`concurrent cart PUTs never pass the 50-line limit (${DB_BACKEND})`, async 
   const cart = await api(srv, 'GET', '/api/v1/cart', { token: buyer.token });
   assert.equal(cart.body.lines.length, 50);
   assert.equal(ok, 5);
+});
+
+test(`a refresh token used 12 times at once yields exactly one new token (${DB_BACKEND})`, async () => {
+  const u = await makeUser(srv, 'buyer');
+  const rs = await Promise.all(Array.from({ length: 12 }, () =>
+    api(srv, 'POST', '/api/v1/auth/refresh', { body: { refresh_token: u.refresh } })));
+  const ok = rs.filter((r) => r.status === 200);
+  for (const r of rs) assert.ok(r.status === 200 || (r.status === 401 && r.body.error.code === 'INVALID_REFRESH_TOKEN'), JSON.stringify(r.body));
+  assert.equal(ok.length, 1, rs.map((r) => r.status).join(','));
+  // one family: the rows of this user are the login's token and at most one successor
+  const rows = Number(sql(srv, `SELECT COUNT(*) FROM refresh_tokens WHERE user_id = ${u.id}`).trim());
+  assert.equal(rows, 2);
+});
+
+// PostgreSQL only: a row lock held outside the server on product A must not hold up an order of
+// product B (with one global write lock, B waited for A's transaction).
+test('an order of another product is not held up by a locked product row (postgres)', { skip: DB_BACKEND !== 'postgres' && 'PostgreSQL only (SQLite has one writer by design)' }, async () => {
+  const mk = async (name) => (await api(srv, 'POST', '/api/v1/products', { token: seller.token, body: { name, price: 5000, stock: 10 } })).body.id;
+  const a = await mk('잠긴 상품'), b = await mk('다른 상품');
+  const b1 = await makeUser(srv, 'buyer'), b2 = await makeUser(srv, 'buyer');
+  const url = srv.env.BROADCART_DATABASE_URL;
+  const holder = spawn('/usr/lib/postgresql/15/bin/psql', ['-X', '-q', '-d', url, '-c',
+    `BEGIN; SELECT id FROM products WHERE id = ${a} FOR NO KEY UPDATE; SELECT pg_sleep(6); COMMIT;`], { stdio: 'ignore' });
+  const holderDone = new Promise((r) => holder.once('exit', r));
+  try {
+    const waitFor = async (what, q) => {
+      for (let i = 0; i < 200; i++) {
+        if (Number(sql(srv, q).trim()) > 0) return;
+        await sleep(25);
+      }
+      throw new Error(`timed out waiting for ${what}`);
+    };
+    await waitFor('the lock holder', "SELECT COUNT(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(6)%' AND state = 'active' AND pid <> pg_backend_pid()");
+    let aDone = false;
+    const pa = api(srv, 'POST', '/api/v1/orders', { token: b1.token, body: { items: [{ product_id: a, quantity: 1 }], shipping_address: ADDRESS } })
+      .then((r) => { aDone = true; return r; });
+    // order A is inside the server, waiting for the row lock
+    await waitFor('order A to wait on the row', "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE products SET stock%'");
+    const rb = await api(srv, 'POST', '/api/v1/orders', { token: b2.token, body: { items: [{ product_id: b, quantity: 1 }], shipping_address: ADDRESS } });
+    assert.equal(rb.status, 201, JSON.stringify(rb.body));
+    assert.equal(aDone, false, 'order B finished only after the lock on product A was released');
+    const ra = await pa;
+    assert.equal(ra.status, 201, JSON.stringify(ra.body));
+  } finally {
+    await holderDone;
+  }
+});
+
+test(`flash sale across two instances on one database: 200 buyers, stock 20 -> exactly 20 orders, ledger balanced (${DB_BACKEND})`, async () => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'bc-test-two-'));
+  const A = await startServer({ dataDir });
+  let B;
+  try {
+    B = await startServer({ dataDir });
+    const s = await makeUser(A, 'seller');
+    const p = await api(A, 'POST', '/api/v1/products', { token: s.token, body: { name: '플래시 세일', price: 9900, stock: 20 } });
+    assert.equal(p.status, 201);
+    const tokens = [];
+    for (let i = 0; i < 200; i += 20) {
+      const batch = await Promise.all(Array.from({ length: 20 }, (_, k) => api(i % 40 ? B : A, 'POST', '/api/v1/auth/signup', {
+        body: { email: `flash${i + k}-${process.pid}@example.com`, password: 'flash1234', name: `f${i + k}` } })));
+      for (const r of batch) { assert.equal(r.status, 201, JSON.stringify(r.body)); tokens.push(r.body.access_token); }
+    }
+    const rs = await Promise.all(tokens.map((token, i) => api(i % 2 ? B : A, 'POST', '/api/v1/orders', {
+      token, body: { items: [{ product_id: p.body.id, quantity: 1 }], shipping_address: ADDRESS } })));
+    const created = rs.filter((r) => r.status === 201).length;
+    for (const r of rs) assert.ok(r.status === 201 || (r.status === 409 && r.body.error.code === 'OUT_OF_STOCK'), JSON.stringify(r.body));
+    assert.equal(created, 20);
+    const [stock, status] = sql(A, `SELECT stock, status FROM products WHERE id = ${p.body.id}`).trim().split('|');
+    assert.equal(Number(stock), 0);
+    assert.equal(status, 'SOLD_OUT');
+    const [sum, orders] = sql(A, `SELECT SUM(delta), SUM(CASE WHEN reason = 'order' THEN 1 ELSE 0 END) FROM stock_ledger WHERE product_id = ${p.body.id}`)
+      .trim().split('|').map(Number);
+    assert.equal(sum, 0, 'the ledger sums to the stock');
+    assert.equal(orders, 20);
+    const lines = Number(sql(A, `SELECT SUM(quantity) FROM order_lines WHERE product_id = ${p.body.id}`).trim());
+    assert.equal(lines, 20);
+  } finally {
+    await B?.stop({ keep: true });
+    await A.stop();
+  }
 });
