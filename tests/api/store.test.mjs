@@ -154,3 +154,12 @@ test(`flash sale across two instances on one database: 200 buyers, stock 20 -> e
     await A.stop();
   }
 });
+
+test(`8 sign-ups with one e-mail at once: one account, the rest 409 EMAIL_TAKEN (${DB_BACKEND})`, async () => {
+  const email = `same-${process.pid}@example.com`;
+  const rs = await Promise.all(Array.from({ length: 8 }, (_, i) => api(srv, 'POST', '/api/v1/auth/signup', {
+    body: { email: i % 2 ? email.toUpperCase() : email, password: 'same12345', name: `s${i}` } })));
+  for (const r of rs) assert.ok(r.status === 201 || (r.status === 409 && r.body.error.code === 'EMAIL_TAKEN'), JSON.stringify(r.body));
+  assert.equal(rs.filter((r) => r.status === 201).length, 1);
+  assert.equal(Number(sql(srv, `SELECT COUNT(*) FROM users WHERE email = '${email}'`).trim()), 1);
+});
