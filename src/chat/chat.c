@@ -485,7 +485,7 @@ static void h_history(bc_req *req)
         goto out;
     }
     if (bc_db_rows(db, &rows,
-                   "SELECT m.id, m.user_id, u.name, u.role, m.text, m.created_at AS created_ms FROM chat_messages m"
+                   "SELECT m.id, m.user_id, u.name, u.role, m.text, m.created_at FROM chat_messages m"
                    " JOIN users u ON u.id = m.user_id WHERE m.live_id = ? ORDER BY m.id DESC LIMIT ?",
                    "ii", id, limit) < 0) {
         bc_res_from_err(req, BC_ERR);
@@ -494,7 +494,7 @@ static void h_history(bc_req *req)
     for (size_t i = json_array_size(rows); i-- > 0;) {
         json_t *r = json_array_get(rows, i);
         int64_t uid = json_integer_value(json_object_get(r, "user_id"));
-        int64_t at = json_integer_value(json_object_get(r, "created_ms"));
+        int64_t at = json_integer_value(json_object_get(r, "created_at"));
         json_array_append_new(items, chat_frame(json_integer_value(json_object_get(r, "id")), id, uid,
                                                 json_string_value(json_object_get(r, "name")),
                                                 json_string_value(json_object_get(r, "role")),

@@ -367,13 +367,13 @@ static json_t *pg_row_json(bc_stmt *s)
             case OID_INT2:
             case OID_INT4:
             case OID_INT8:
-                j = bc_store_int_json(name, strtoll(v, NULL, 10));
+                j = json_integer(strtoll(v, NULL, 10));
                 break;
             case OID_BOOL:
                 j = json_integer(v[0] == 't');
                 break;
             case OID_NUMERIC:
-                j = strchr(v, '.') ? json_real(strtod(v, NULL)) : bc_store_int_json(name, strtoll(v, NULL, 10));
+                j = strchr(v, '.') ? json_real(strtod(v, NULL)) : json_integer(strtoll(v, NULL, 10));
                 break;
             case OID_FLOAT4:
             case OID_FLOAT8:

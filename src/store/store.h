@@ -9,11 +9,11 @@
  * prepared once per connection and cached by the address of their SQL string, so pass string
  * literals (static storage) as SQL.
  *
- * JSON helpers map a row to a jansson object by column name: INTEGER -> integer, TEXT -> string,
- * NULL -> null, and an INTEGER column whose name ends in "_at" -> ISO-8601 UTC string (on
- * PostgreSQL: int2/int4/int8, integral numeric (SUM) and boolean (as 0/1) -> integer, float ->
- * real, everything else -> string). (Turning `_at` times into ISO strings belongs to the API
- * layer; it stays here until the handlers do it.)
+ * Typed results: the store returns integers, text and NULL (and a real for a float, which no table
+ * stores). The JSON helpers map a row to a jansson object by column name: INTEGER -> integer, TEXT -> string, NULL ->
+ * null (on PostgreSQL: int2/int4/int8, integral numeric (SUM) and boolean (as 0/1) -> integer, float -> real,
+ * everything else -> string). Times stay UTC-millisecond integers: turning them into ISO-8601
+ * strings is the API layer's job (bc_http_json_times, driven by the response schemas).
  */
 #ifndef BC_STORE_H
 #define BC_STORE_H
@@ -80,7 +80,7 @@ enum { BC_COL_NULL = 0, BC_COL_INT = 1, BC_COL_TEXT = 2 };
 int bc_stmt_column_count(bc_stmt *st);
 const char *bc_stmt_column_name(bc_stmt *st, int col);
 int bc_stmt_column_type(bc_stmt *st, int col);
-/* The current row as a new JSON object (caller owns). */
+/* The current row as a new JSON object (caller owns): integers, strings and nulls as above. */
 json_t *bc_stmt_row_json(bc_stmt *st);
 /* Releases the statement's read cursor. Always call after the last step. */
 void bc_stmt_reset(bc_stmt *st);
@@ -108,7 +108,10 @@ int bc_db_lock(bc_db *db, int space, int64_t key);
  * rolls back. A unit that lost a conflict (SQLite busy; PostgreSQL serialization failure 40001 or
  * deadlock 40P01, PostgreSQL 15 docs Appendix A) is rolled back and run again, at most
  * BC_DB_TX_TRIES times with a 2..16 ms backoff, so fn must start from scratch on each call (reset
- * its outputs first). Returns BC_OK, fn's error, or BC_EBUSY when every try lost. */
+ * its outputs first). Called while a transaction is open (a unit of work calling another module's
+ * function that runs its own unit), fn joins that transaction: it runs once, commits or rolls back
+ * with the outer unit, and its lost conflict is the outer unit's to retry.
+ * Returns BC_OK, fn's error, or BC_EBUSY when every try lost. */
 int bc_db_tx(bc_db *db, int (*fn)(bc_db *db, void *arg), void *arg);
 
 /* Convenience wrappers. fmt has one letter per argument: 'i' int64_t, 't' const char* (NULL ok),

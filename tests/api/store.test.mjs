@@ -7,6 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import WebSocket from 'ws';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -162,4 +163,42 @@ test(`8 sign-ups with one e-mail at once: one account, the rest 409 EMAIL_TAKEN 
   for (const r of rs) assert.ok(r.status === 201 || (r.status === 409 && r.body.error.code === 'EMAIL_TAKEN'), JSON.stringify(r.body));
   assert.equal(rs.filter((r) => r.status === 201).length, 1);
   assert.equal(Number(sql(srv, `SELECT COUNT(*) FROM users WHERE email = '${email}'`).trim()), 1);
+});
+
+// The store returns UTC-ms integers; the API layer turns them into ISO-8601 strings by the response
+// schema, for HTTP bodies and for the product in a pin frame alike.
+test(`times are ISO-8601 strings in responses and in the pin frame (${DB_BACKEND})`, async () => {
+  const iso = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+  const p = await api(srv, 'POST', '/api/v1/products', { token: seller.token, body: { name: '시계', price: 1000, stock: 3 } });
+  for (const k of ['created_at', 'updated_at']) assert.match(p.body[k], iso, k);
+  const me = await api(srv, 'GET', '/api/v1/me', { token: seller.token });
+  assert.match(me.body.created_at, iso);
+  const l = await api(srv, 'POST', '/api/v1/lives', { token: seller.token, body: { title: '시간', scheduled_at: '2026-12-01T10:00:00Z', product_ids: [p.body.id] } });
+  assert.equal(l.status, 201, JSON.stringify(l.body));
+  assert.equal(l.body.scheduled_at, '2026-12-01T10:00:00.000Z');
+  assert.equal(l.body.started_at, null);
+  const list = await api(srv, 'GET', '/api/v1/lives?status=SCHEDULED');
+  for (const x of list.body.items) assert.match(x.scheduled_at, iso);
+  const ws = new WebSocket(`ws://127.0.0.1:${srv.port}/api/v1/lives/${l.body.id}/chat`);
+  const frames = [];
+  ws.on('message', (d) => frames.push(JSON.parse(d.toString())));
+  await new Promise((r, j) => { ws.once('open', r); ws.once('error', j); });
+  try {
+    const r = await api(srv, 'POST', `/api/v1/lives/${l.body.id}/pin`, { token: seller.token, body: { product_id: p.body.id } });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.match(r.body.pinned_product.created_at, iso);
+    for (let i = 0; i < 100 && !frames.some((f) => f.type === 'pin'); i++) await sleep(20);
+    const f = frames.find((x) => x.type === 'pin');
+    assert.ok(f, JSON.stringify(frames));
+    assert.match(f.product.created_at, iso);
+    assert.match(f.product.updated_at, iso);
+  } finally {
+    ws.terminate();
+  }
+  const o = await api(srv, 'POST', '/api/v1/orders', { token: buyer.token, body: { items: [{ product_id: p.body.id, quantity: 1 }], shipping_address: ADDRESS } });
+  assert.equal(o.status, 201, JSON.stringify(o.body));
+  for (const k of ['created_at', 'expires_at', 'updated_at']) assert.match(o.body[k], iso, k);
+  assert.equal(o.body.paid_at, null);
+  const page = await api(srv, 'GET', '/api/v1/orders', { token: buyer.token });
+  for (const x of page.body.items) assert.match(x.created_at, iso);
 });
