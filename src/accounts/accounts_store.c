@@ -41,6 +41,42 @@ int bc_accounts_user_get(bc_db *db, int64_t id, int with_blocked, json_t **out)
     return BC_OK;
 }
 
+#define NAMES_BATCH 50
+#define Q5 "?, ?, ?, ?, ?, "
+static const char names_sql[] =
+    "SELECT id, name, role FROM users WHERE id IN (" Q5 Q5 Q5 Q5 Q5 Q5 Q5 Q5 Q5 " ?, ?, ?, ?, ?)";
+
+int bc_accounts_user_names(bc_db *db, const int64_t *ids, size_t n, json_t **out)
+{
+    json_t *map = json_object();
+    int rc = map ? BC_OK : BC_ENOMEM;
+    for (size_t at = 0; rc == BC_OK && at < n; at += NAMES_BATCH) {
+        bc_stmt *st = bc_db_prepare(db, names_sql);
+        if (!st) {
+            rc = BC_ERR;
+            break;
+        }
+        for (int k = 0; k < NAMES_BATCH; k++) /* unused places get 0, which is never an id */
+            bc_stmt_bind_int(st, k + 1, at + (size_t)k < n ? ids[at + (size_t)k] : 0);
+        int step;
+        while ((step = bc_stmt_step(st)) == 1) {
+            char key[24];
+            snprintf(key, sizeof key, "%lld", (long long)bc_stmt_int(st, 0));
+            const char *name = bc_stmt_text(st, 1), *role = bc_stmt_text(st, 2);
+            json_object_set_new(map, key, json_pack("{s:s,s:s}", "name", name ? name : "", "role", role ? role : ""));
+        }
+        bc_stmt_reset(st);
+        if (step < 0)
+            rc = step == BC_EBUSY ? BC_EBUSY : BC_ERR;
+    }
+    if (rc != BC_OK) {
+        json_decref(map);
+        map = NULL;
+    }
+    *out = map;
+    return rc;
+}
+
 int bc_accounts_find_login(bc_db *db, const char *email, int64_t *id, char hash[128], int *blocked)
 {
     bc_stmt *st = bc_db_prepare(db, "SELECT id, password_hash, blocked FROM users WHERE email = ?");

@@ -96,3 +96,9 @@ int bc_cart_clear(bc_db *db, int64_t user_id)
 {
     return bc_db_exec(db, "DELETE FROM cart_items WHERE user_id = ?", "i", user_id) < 0 ? BC_ERR : BC_OK;
 }
+
+int bc_cart_drop_product(bc_db *db, int64_t product_id)
+{
+    int rc = bc_db_exec(db, "DELETE FROM cart_items WHERE product_id = ?", "i", product_id);
+    return rc >= 0 ? BC_OK : rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
+}

@@ -650,13 +650,14 @@ int bc_order_deliver(bc_db *db, int64_t id)
     return rc == 0 ? BC_ECONFLICT : BC_OK;
 }
 
-/* Gives back the stock of every line of order id (inside the open transaction). */
+/* Gives back the stock of every line of order id (inside the open transaction), in product id
+ * order as bc_order_create takes it, so a release and a reservation never deadlock. */
 static int release_lines(bc_db *db, int64_t id, const char *reason)
 {
     json_t *rows = NULL;
     int rc = BC_OK;
-    if (bc_db_rows(db, &rows, "SELECT product_id, quantity FROM order_lines WHERE order_id = ? ORDER BY id", "i", id) <
-        0)
+    if (bc_db_rows(db, &rows, "SELECT product_id, quantity FROM order_lines WHERE order_id = ? ORDER BY product_id",
+                   "i", id) < 0)
         return BC_ERR;
     size_t i;
     json_t *r;

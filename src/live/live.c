@@ -3,9 +3,11 @@
  * worker thread with its connection. */
 #include "live.h"
 
+#include "../accounts/accounts.h"
 #include "../catalog/catalog.h"
 
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 
 int bc_live_product_json(bc_db *db, int64_t product_id, json_t **out)
@@ -81,19 +83,53 @@ int bc_live_seller(bc_db *db, int64_t id, int64_t *seller_id)
     return rc == 1 ? BC_OK : rc == 0 ? BC_ENOTFOUND : BC_ERR;
 }
 
-int bc_live_get(bc_db *db, int64_t id, int with_secret, json_t **out)
+int bc_live_state(bc_db *db, int64_t id, int64_t *seller_id, char status[16])
 {
-    json_t *l = NULL, *rows = NULL, *products = json_array(), *pinned = NULL;
+    bc_stmt *st = bc_db_prepare(db, "SELECT seller_id, status FROM lives WHERE id = ?");
+    if (!st)
+        return BC_ERR;
+    bc_stmt_bind_int(st, 1, id);
+    int rc = bc_stmt_step(st);
+    if (rc == 1) {
+        const char *t = bc_stmt_text(st, 1);
+        *seller_id = bc_stmt_int(st, 0);
+        snprintf(status, 16, "%s", t ? t : "");
+    }
+    bc_stmt_reset(st);
+    return rc == 1 ? BC_OK : rc == 0 ? BC_ENOTFOUND : rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
+}
+
+/* bc_live_get with the sellers' names already looked up (names: bc_accounts_user_names' map, or
+ * NULL to look this live's seller up). */
+static int live_get(bc_db *db, int64_t id, int with_secret, json_t *names, json_t **out)
+{
+    json_t *l = NULL, *rows = NULL, *products = json_array(), *pinned = NULL, *own_names = NULL;
     *out = NULL;
     int rc = bc_db_row(db, &l,
-                       "SELECT l.id, l.seller_id, u.name AS seller_name, l.title, l.status, l.scheduled_at,"
-                       " l.started_at, l.ended_at, l.pinned_product_id, l.stream_key"
-                       " FROM lives l JOIN users u ON u.id = l.seller_id WHERE l.id = ?",
+                       "SELECT id, seller_id, '' AS seller_name, title, status, scheduled_at, started_at, ended_at,"
+                       " pinned_product_id, stream_key FROM lives WHERE id = ?",
                        "i", id);
     if (rc != 1) {
         rc = rc == 0 ? BC_ENOTFOUND : BC_ERR;
         goto out;
     }
+    /* the accounts module owns users: the seller's name comes from it */
+    int64_t seller = json_integer_value(json_object_get(l, "seller_id"));
+    char key[24];
+    snprintf(key, sizeof key, "%lld", (long long)seller);
+    if (!names || !json_object_get(names, key)) {
+        if (bc_accounts_user_names(db, &seller, 1, &own_names) != BC_OK) {
+            rc = BC_ERR;
+            goto out;
+        }
+        names = own_names;
+    }
+    json_t *who = json_object_get(names, key);
+    if (!who) {
+        rc = BC_ENOTFOUND; /* as the JOIN did: a live without its seller is not shown */
+        goto out;
+    }
+    json_object_set(l, "seller_name", json_object_get(who, "name")); /* in place: the key order stays */
     if (bc_db_rows(db, &rows, "SELECT product_id FROM live_products WHERE live_id = ? ORDER BY position, product_id",
                    "i", id) < 0) {
         rc = BC_ERR;
@@ -143,36 +179,55 @@ out:
     json_decref(rows);
     json_decref(products);
     json_decref(pinned);
+    json_decref(own_names);
     return rc;
 }
 
-/* Appends the full JSON of every live id in rows (objects with "id") to out. */
+int bc_live_get(bc_db *db, int64_t id, int with_secret, json_t **out)
+{
+    return live_get(db, id, with_secret, NULL, out);
+}
+
+/* Appends the full JSON of every live in rows (objects with "id" and "seller_id") to out, with
+ * the sellers' names looked up once for all of them. */
 static int append_lives(bc_db *db, json_t *rows, int with_secret, json_t *out)
 {
-    size_t i;
-    json_t *row;
+    size_t i, n = json_array_size(rows);
+    json_t *row, *names = NULL;
+    int64_t *sellers = n ? calloc(n, sizeof *sellers) : NULL;
+    int rc = n && !sellers ? BC_ENOMEM : BC_OK;
+    json_array_foreach (rows, i, row)
+        if (sellers)
+            sellers[i] = json_integer_value(json_object_get(row, "seller_id"));
+    if (rc == BC_OK && n)
+        rc = bc_accounts_user_names(db, sellers, n, &names);
     json_array_foreach (rows, i, row) {
+        if (rc != BC_OK)
+            break;
         json_t *l = NULL;
-        int rc = bc_live_get(db, json_integer_value(json_object_get(row, "id")), with_secret, &l);
-        if (rc == BC_ERR)
-            return BC_ERR;
+        int r = live_get(db, json_integer_value(json_object_get(row, "id")), with_secret, names, &l);
+        if (r == BC_ERR)
+            rc = BC_ERR;
         if (l)
             json_array_append_new(out, l);
     }
-    return BC_OK;
+    free(sellers);
+    json_decref(names);
+    return rc == BC_OK ? BC_OK : BC_ERR;
 }
 
 int bc_live_list(bc_db *db, const char *status, int64_t seller_id, json_t **out)
 {
     /* each query yields ids in display order; statements must be literals (cached by address) */
     static const char q_live[] =
-        "SELECT id FROM lives WHERE status = 'LIVE' ORDER BY started_at DESC, id DESC LIMIT 100";
-    static const char q_sched[] = "SELECT id FROM lives WHERE status = 'SCHEDULED' ORDER BY scheduled_at, id LIMIT 100";
+        "SELECT id, seller_id FROM lives WHERE status = 'LIVE' ORDER BY started_at DESC, id DESC LIMIT 100";
+    static const char q_sched[] =
+        "SELECT id, seller_id FROM lives WHERE status = 'SCHEDULED' ORDER BY scheduled_at, id LIMIT 100";
     static const char q_ended_all[] =
-        "SELECT id FROM lives WHERE status = 'ENDED' ORDER BY ended_at DESC, id DESC LIMIT 100";
+        "SELECT id, seller_id FROM lives WHERE status = 'ENDED' ORDER BY ended_at DESC, id DESC LIMIT 100";
     static const char q_ended_recent[] =
-        "SELECT id FROM lives WHERE status = 'ENDED' ORDER BY ended_at DESC, id DESC LIMIT 20";
-    static const char q_seller[] = "SELECT id FROM lives WHERE seller_id = ? ORDER BY id DESC LIMIT 200";
+        "SELECT id, seller_id FROM lives WHERE status = 'ENDED' ORDER BY ended_at DESC, id DESC LIMIT 20";
+    static const char q_seller[] = "SELECT id, seller_id FROM lives WHERE seller_id = ? ORDER BY id DESC LIMIT 200";
     const char *queries[3] = {NULL, NULL, NULL};
     json_t *items = json_array(), *rows = NULL;
     int rc = BC_OK;
