@@ -143,7 +143,9 @@ int bc_accounts_refresh_issue(bc_db *db, int64_t user_id, const char *family, ch
 /* Rotates refresh token `token` in one transaction: revokes it and issues its successor in the same
  * family (out, 49 bytes), *user_id set. Presenting a token that was already revoked revokes its whole
  * family (reuse detection, RFC 6819 §5.2.2.3) and returns BC_ECONFLICT. BC_ENOTFOUND for an unknown
- * or expired token, BC_EFORBIDDEN for a blocked user (nothing changes), or an error. */
+ * or expired token, BC_EFORBIDDEN for a blocked user (nothing changes), or an error. One unit of
+ * work (bc_db_tx) with the token's row locked: a token presented twice at once (two instances, two
+ * workers) rotates once; the other use is a reuse. */
 int bc_accounts_refresh_rotate(bc_db *db, const char *token, int64_t *user_id, char out[49]);
 /* Revokes the refresh token `token` of user_id, or all of them when token is NULL. BC_OK or an error. */
 int bc_accounts_logout(bc_db *db, int64_t user_id, const char *token);
