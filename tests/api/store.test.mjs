@@ -202,3 +202,34 @@ test(`times are ISO-8601 strings in responses and in the pin frame (${DB_BACKEND
   const page = await api(srv, 'GET', '/api/v1/orders', { token: buyer.token });
   for (const x of page.body.items) assert.match(x.created_at, iso);
 });
+
+// Pins of one live are one after another (the live's row is locked): 60 pins at once of products
+// not yet on a live that carries 1 stop at the 50-product limit with distinct positions, and an
+// end sent among them leaves the live ENDED with nothing pinned.
+test(`concurrent pins keep the live's product limit and positions; an end among them wins (${DB_BACKEND})`, async () => {
+  const s = await makeUser(srv, 'seller');
+  const ids = [];
+  for (let i = 0; i < 61; i += 1) {
+    const r = await api(srv, 'POST', '/api/v1/products', { token: s.token, body: { name: `핀 ${i}`, price: 1000, stock: 5 } });
+    ids.push(r.body.id);
+  }
+  const l = await api(srv, 'POST', '/api/v1/lives', { token: s.token, body: { title: '핀', scheduled_at: '2026-12-01T10:00:00Z', product_ids: [ids[0]] } });
+  assert.equal(l.status, 201, JSON.stringify(l.body));
+  const rs = await Promise.all(ids.slice(1).map((id) => api(srv, 'POST', `/api/v1/lives/${l.body.id}/pin`, { token: s.token, body: { product_id: id } })));
+  for (const r of rs) assert.ok(r.status === 200 || (r.status === 422 && r.body.error.code === 'INVALID_PRODUCT'), JSON.stringify(r.body));
+  assert.equal(rs.filter((r) => r.status === 200).length, 49);
+  const [n, distinct] = sql(srv, `SELECT COUNT(*), COUNT(DISTINCT position) FROM live_products WHERE live_id = ${l.body.id}`).trim().split('|').map(Number);
+  assert.equal(n, 50);
+  assert.equal(distinct, 50);
+  // pins racing an end: whatever order they run in, an ENDED live has no pinned product
+  const own = ids.slice(1, 11);
+  const race = await Promise.all([
+    ...own.slice(0, 5).map((id) => api(srv, 'POST', `/api/v1/lives/${l.body.id}/pin`, { token: s.token, body: { product_id: id } })),
+    api(srv, 'POST', `/api/v1/lives/${l.body.id}/end`, { token: s.token }),
+    ...own.slice(5).map((id) => api(srv, 'POST', `/api/v1/lives/${l.body.id}/pin`, { token: s.token, body: { product_id: id } })),
+  ]);
+  for (const r of race) assert.ok([200, 409].includes(r.status), JSON.stringify(r.body));
+  const [status, pinned] = sql(srv, `SELECT status, COALESCE(pinned_product_id, 0) FROM lives WHERE id = ${l.body.id}`).trim().split('|');
+  assert.equal(status, 'ENDED');
+  assert.equal(Number(pinned), 0);
+});
