@@ -233,3 +233,16 @@ test(`concurrent pins keep the live's product limit and positions; an end among 
   assert.equal(status, 'ENDED');
   assert.equal(Number(pinned), 0);
 });
+
+// A checkout from the cart holds the buyer's cart lock: 6 checkouts of one cart at once make one
+// order; the others find the cart empty.
+test(`6 checkouts of one cart at once make one order (${DB_BACKEND})`, async () => {
+  const b = await makeUser(srv, 'buyer');
+  const p = await api(srv, 'POST', '/api/v1/products', { token: seller.token, body: { name: '장바구니', price: 3000, stock: 50 } });
+  assert.equal((await api(srv, 'PUT', `/api/v1/cart/items/${p.body.id}`, { token: b.token, body: { quantity: 2 } })).status, 200);
+  const rs = await Promise.all(Array.from({ length: 6 }, () => api(srv, 'POST', '/api/v1/orders', {
+    token: b.token, body: { from_cart: true, shipping_address: ADDRESS } })));
+  for (const r of rs) assert.ok(r.status === 201 || (r.status === 422 && r.body.error.code === 'CART_EMPTY'), JSON.stringify(r.body));
+  assert.equal(rs.filter((r) => r.status === 201).length, 1);
+  assert.equal(Number(sql(srv, `SELECT stock FROM products WHERE id = ${p.body.id}`).trim()), 48);
+});
