@@ -99,6 +99,23 @@ int bc_live_state(bc_db *db, int64_t id, int64_t *seller_id, char status[16])
     return rc == 1 ? BC_OK : rc == 0 ? BC_ENOTFOUND : rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
 }
 
+int bc_live_first_scheduled(bc_db *db, int64_t seller_id, int64_t *id, char key[BC_LIVE_KEY_LEN + 1])
+{
+    bc_stmt *st = bc_db_prepare(
+        db, "SELECT id, stream_key FROM lives WHERE seller_id = ? AND status = 'SCHEDULED' ORDER BY id LIMIT 1");
+    if (!st)
+        return BC_ERR;
+    bc_stmt_bind_int(st, 1, seller_id);
+    int rc = bc_stmt_step(st);
+    if (rc == 1) {
+        const char *k = bc_stmt_text(st, 1);
+        *id = bc_stmt_int(st, 0);
+        snprintf(key, BC_LIVE_KEY_LEN + 1, "%s", k ? k : "");
+    }
+    bc_stmt_reset(st);
+    return rc == 1 ? BC_OK : rc == 0 ? BC_ENOTFOUND : rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
+}
+
 /* bc_live_get with the sellers' names already looked up (names: bc_accounts_user_names' map, or
  * NULL to look this live's seller up). */
 static int live_get(bc_db *db, int64_t id, int with_secret, json_t *names, json_t **out)
