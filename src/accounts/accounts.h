@@ -125,6 +125,11 @@ void bc_accounts_cache_invalidate(int64_t user_id);
 /* The public view {id, email, name, role, created_at} (+ blocked as a boolean when with_blocked)
  * of user id into *out (caller owns). BC_OK, BC_ENOTFOUND or BC_ERR/BC_EBUSY. */
 int bc_accounts_user_get(bc_db *db, int64_t id, int with_blocked, json_t **out);
+/* Display facts of users for other modules (chat authors, live sellers), in one query per 50 ids:
+ * *out (caller owns) is an object keyed by the decimal id, each {"name": ..., "role": ...}; ids
+ * that name no user are absent, repeated ids are fine. n 0 gives an empty object.
+ * BC_OK, BC_ENOMEM or BC_ERR/BC_EBUSY. */
+int bc_accounts_user_names(bc_db *db, const int64_t *ids, size_t n, json_t **out);
 /* Login lookup by lowercased e-mail: id, encoded hash (out, 128 bytes) and blocked flag.
  * BC_OK, BC_ENOTFOUND or an error. */
 int bc_accounts_find_login(bc_db *db, const char *email, int64_t *id, char hash[128], int *blocked);
@@ -142,7 +147,9 @@ int bc_accounts_refresh_issue(bc_db *db, int64_t user_id, const char *family, ch
 /* Rotates refresh token `token` in one transaction: revokes it and issues its successor in the same
  * family (out, 49 bytes), *user_id set. Presenting a token that was already revoked revokes its whole
  * family (reuse detection, RFC 6819 §5.2.2.3) and returns BC_ECONFLICT. BC_ENOTFOUND for an unknown
- * or expired token, BC_EFORBIDDEN for a blocked user (nothing changes), or an error. */
+ * or expired token, BC_EFORBIDDEN for a blocked user (nothing changes), or an error. One unit of
+ * work (bc_db_tx) with the token's row locked: a token presented twice at once (two instances, two
+ * workers) rotates once; the other use is a reuse. */
 int bc_accounts_refresh_rotate(bc_db *db, const char *token, int64_t *user_id, char out[49]);
 /* Revokes the refresh token `token` of user_id, or all of them when token is NULL. BC_OK or an error. */
 int bc_accounts_logout(bc_db *db, int64_t user_id, const char *token);

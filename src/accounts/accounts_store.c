@@ -41,6 +41,42 @@ int bc_accounts_user_get(bc_db *db, int64_t id, int with_blocked, json_t **out)
     return BC_OK;
 }
 
+#define NAMES_BATCH 50
+#define Q5 "?, ?, ?, ?, ?, "
+static const char names_sql[] =
+    "SELECT id, name, role FROM users WHERE id IN (" Q5 Q5 Q5 Q5 Q5 Q5 Q5 Q5 Q5 " ?, ?, ?, ?, ?)";
+
+int bc_accounts_user_names(bc_db *db, const int64_t *ids, size_t n, json_t **out)
+{
+    json_t *map = json_object();
+    int rc = map ? BC_OK : BC_ENOMEM;
+    for (size_t at = 0; rc == BC_OK && at < n; at += NAMES_BATCH) {
+        bc_stmt *st = bc_db_prepare(db, names_sql);
+        if (!st) {
+            rc = BC_ERR;
+            break;
+        }
+        for (int k = 0; k < NAMES_BATCH; k++) /* unused places get 0, which is never an id */
+            bc_stmt_bind_int(st, k + 1, at + (size_t)k < n ? ids[at + (size_t)k] : 0);
+        int step;
+        while ((step = bc_stmt_step(st)) == 1) {
+            char key[24];
+            snprintf(key, sizeof key, "%lld", (long long)bc_stmt_int(st, 0));
+            const char *name = bc_stmt_text(st, 1), *role = bc_stmt_text(st, 2);
+            json_object_set_new(map, key, json_pack("{s:s,s:s}", "name", name ? name : "", "role", role ? role : ""));
+        }
+        bc_stmt_reset(st);
+        if (step < 0)
+            rc = step == BC_EBUSY ? BC_EBUSY : BC_ERR;
+    }
+    if (rc != BC_OK) {
+        json_decref(map);
+        map = NULL;
+    }
+    *out = map;
+    return rc;
+}
+
 int bc_accounts_find_login(bc_db *db, const char *email, int64_t *id, char hash[128], int *blocked)
 {
     bc_stmt *st = bc_db_prepare(db, "SELECT id, password_hash, blocked FROM users WHERE email = ?");
@@ -80,25 +116,38 @@ int bc_accounts_find_id(bc_db *db, const char *email, int64_t *id)
     return row_rc(bc_db_int(db, id, "SELECT id FROM users WHERE email = ?", "t", lower));
 }
 
+typedef struct update_args {
+    int64_t id;
+    const char *role;
+    int blocked, new_role, new_blocked; /* new_*: out */
+} update_args;
+
+/* The unit of work of accounts_store_update, run by bc_db_tx: plain UPDATEs by id, safe at READ
+ * COMMITTED; the final read sees this unit's own writes. */
+static int update_tx(bc_db *db, void *arg)
+{
+    update_args *a = arg;
+    int rc;
+    if (a->role && (rc = bc_db_exec(db, "UPDATE users SET role = ? WHERE id = ?", "ti", a->role, a->id)) < 0)
+        return rc;
+    if (a->blocked >= 0 &&
+        (rc = bc_db_exec(db, "UPDATE users SET blocked = ? WHERE id = ?", "ii", (int64_t)a->blocked, a->id)) < 0)
+        return rc;
+    if (a->blocked == 1 &&
+        (rc = bc_db_exec(db, "UPDATE refresh_tokens SET revoked = 1 WHERE user_id = ? AND revoked = 0", "i", a->id)) <
+            0)
+        return rc;
+    return bc_accounts_status(db, a->id, &a->new_role, &a->new_blocked);
+}
+
 int accounts_store_update(bc_db *db, int64_t id, const char *role, int blocked, int *new_role, int *new_blocked)
 {
-    int rc = bc_db_begin(db);
-    if (rc != BC_OK)
-        return rc;
-    if (role && (rc = bc_db_exec(db, "UPDATE users SET role = ? WHERE id = ?", "ti", role, id)) < 0)
-        goto out;
-    if (blocked >= 0 &&
-        (rc = bc_db_exec(db, "UPDATE users SET blocked = ? WHERE id = ?", "ii", (int64_t)blocked, id)) < 0)
-        goto out;
-    if (blocked == 1 &&
-        (rc = bc_db_exec(db, "UPDATE refresh_tokens SET revoked = 1 WHERE user_id = ? AND revoked = 0", "i", id)) < 0)
-        goto out;
-    if ((rc = bc_accounts_status(db, id, new_role, new_blocked)) != BC_OK)
-        goto out;
-    rc = bc_db_commit(db);
-out:
-    if (rc != BC_OK)
-        bc_db_rollback(db);
+    update_args a = {id, role, blocked, 0, 0};
+    int rc = bc_db_tx(db, update_tx, &a);
+    if (rc == BC_OK) {
+        *new_role = a.new_role;
+        *new_blocked = a.new_blocked;
+    }
     return rc;
 }
 
@@ -122,29 +171,46 @@ int bc_accounts_refresh_issue(bc_db *db, int64_t user_id, const char *family, ch
     return insert_refresh(db, user_id, family, out);
 }
 
-int bc_accounts_refresh_rotate(bc_db *db, const char *token, int64_t *user_id, char out[49])
+typedef struct rotate_args {
+    const char *rhash;
+    int64_t user_id; /* out */
+    char out[49];    /* out: the new token */
+    int reused;      /* out: 1 when this unit found a revoked token and revoked its family */
+} rotate_args;
+
+/* The unit of work of bc_accounts_refresh_rotate, run by bc_db_tx. The token's row is read FOR
+ * UPDATE on PostgreSQL (SQLite holds its one write lock), so two concurrent uses of one token run
+ * one after the other: the second sees it revoked, as a reuse, and ends the family (the token was
+ * copied or replayed); it never mints a second successor. A reuse commits its revocation and
+ * returns BC_OK with reused set. */
+static int rotate_tx(bc_db *db, void *arg)
 {
-    char rhash[65];
+    rotate_args *a = arg;
     json_t *row = NULL;
-    token_hash(token, rhash);
-    int rc = bc_db_begin(db);
-    if (rc != BC_OK)
-        return rc;
-    rc = row_rc(bc_db_row(db, &row,
-                          "SELECT t.user_id, t.revoked, t.expires_at > ? AS live, t.family_id, u.blocked "
-                          "FROM refresh_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?",
-                          "it", bc_now_ms(), rhash));
+    a->user_id = 0;
+    a->reused = 0;
+    int rc = row_rc(bc_db_row(db, &row,
+                              bc_db_dialect_sql(db,
+                                                "SELECT t.user_id, t.revoked, t.expires_at > ? AS live, t.family_id,"
+                                                " u.blocked FROM refresh_tokens t JOIN users u ON u.id = t.user_id"
+                                                " WHERE t.token_hash = ?",
+                                                "SELECT t.user_id, t.revoked, t.expires_at > ? AS live, t.family_id,"
+                                                " u.blocked FROM refresh_tokens t JOIN users u ON u.id = t.user_id"
+                                                " WHERE t.token_hash = ? FOR UPDATE OF t"),
+                              "it", bc_now_ms(), a->rhash));
     if (rc != BC_OK)
         goto out;
-    *user_id = json_integer_value(json_object_get(row, "user_id"));
+    a->user_id = json_integer_value(json_object_get(row, "user_id"));
     const char *family = json_string_value(json_object_get(row, "family_id"));
     if (json_integer_value(json_object_get(row, "revoked"))) {
         /* reuse of a rotated (or logged-out) token: someone holds a copy; end the whole family */
         rc = bc_db_exec(db, "UPDATE refresh_tokens SET revoked = 1 WHERE family_id = ? AND revoked = 0", "t", family);
         if (rc > 0)
-            bc_log_warn("accounts", "refresh token reuse for user %lld: token family revoked", (long long)*user_id);
-        if (rc >= 0 && (rc = bc_db_commit(db)) == BC_OK)
-            rc = BC_ECONFLICT;
+            bc_log_warn("accounts", "refresh token reuse for user %lld: token family revoked", (long long)a->user_id);
+        if (rc >= 0) {
+            a->reused = 1;
+            rc = BC_OK;
+        }
         goto out;
     }
     if (!json_integer_value(json_object_get(row, "live"))) {
@@ -156,17 +222,28 @@ int bc_accounts_refresh_rotate(bc_db *db, const char *token, int64_t *user_id, c
         goto out;
     }
     if ((rc = bc_db_exec(db, "UPDATE refresh_tokens SET revoked = 1 WHERE token_hash = ? AND revoked = 0", "t",
-                         rhash)) != 1) {
+                         a->rhash)) != 1) {
         rc = rc < 0 ? rc : BC_ECONFLICT;
         goto out;
     }
-    if ((rc = insert_refresh(db, *user_id, family, out)) != BC_OK)
-        goto out;
-    rc = bc_db_commit(db);
+    rc = insert_refresh(db, a->user_id, family, a->out);
 out:
-    if (rc != BC_OK)
-        bc_db_rollback(db);
     json_decref(row);
+    return rc;
+}
+
+int bc_accounts_refresh_rotate(bc_db *db, const char *token, int64_t *user_id, char out[49])
+{
+    char rhash[65];
+    token_hash(token, rhash);
+    rotate_args a = {rhash, 0, "", 0};
+    int rc = bc_db_tx(db, rotate_tx, &a);
+    *user_id = a.user_id;
+    if (rc == BC_OK && a.reused)
+        rc = BC_ECONFLICT;
+    else if (rc == BC_OK)
+        memcpy(out, a.out, sizeof a.out);
+    sodium_memzero(a.out, sizeof a.out);
     return rc;
 }
 

@@ -3,6 +3,7 @@
  * endpoint. See chat.h for the protocol. */
 #include "chat.h"
 
+#include "../accounts/accounts.h"
 #include "../bus/bus.h"
 #include "../live/live.h"
 
@@ -269,30 +270,79 @@ static chat_job *q_head, *q_tail;
 static int q_len, q_draining;
 
 /* Stores one message (inside the drain transaction) and sets job->frame; drops it silently when
- * the live is unknown or ENDED. */
-static void store_one(bc_db *db, chat_job *job)
+ * the live is unknown or ENDED or the author unknown. The live's seller and status come from the
+ * live module (seller_id, status: "" when unknown), the author's name and role from names (the
+ * accounts module's map for the batch). Returns BC_EBUSY when a statement lost a conflict (the
+ * batch is run again), else BC_OK (a message the database refused is logged and left out). */
+static int store_one(bc_db *db, chat_job *job, int64_t seller_id, const char *status, json_t *names)
 {
-    json_t *ctx = NULL, *frame = NULL;
+    json_t *frame = NULL;
     int64_t now = bc_now_ms(), id = 0;
-    int rc = bc_db_row(db, &ctx,
-                       "SELECT l.seller_id, l.status, u.name, u.role FROM lives l, users u WHERE l.id = ? AND u.id = ?",
-                       "ii", job->live_id, job->user_id);
-    if (rc != 1 || strcmp(json_string_value(json_object_get(ctx, "status")), "ENDED") == 0)
+    char key[24];
+    snprintf(key, sizeof key, "%lld", (long long)job->user_id);
+    json_t *who = json_object_get(names, key);
+    int rc = BC_OK;
+    if (!who || !*status || strcmp(status, "ENDED") == 0)
         goto out;
     rc = bc_db_int(db, &id,
                    "INSERT INTO chat_messages (live_id, user_id, text, created_at) VALUES (?, ?, ?, ?) RETURNING id",
                    "iiti", job->live_id, job->user_id, job->text, now);
+    if (rc == BC_EBUSY)
+        goto out;
     if (rc != 1) {
         bc_log_warn("chat", "cannot store a message for live %lld", (long long)job->live_id);
         goto out;
     }
-    frame = chat_frame(id, job->live_id, job->user_id, json_string_value(json_object_get(ctx, "name")),
-                       json_string_value(json_object_get(ctx, "role")), job->text, now,
-                       json_integer_value(json_object_get(ctx, "seller_id")) == job->user_id);
+    frame = chat_frame(id, job->live_id, job->user_id, json_string_value(json_object_get(who, "name")),
+                       json_string_value(json_object_get(who, "role")), job->text, now, seller_id == job->user_id);
     job->frame = frame ? json_dumps(frame, JSON_COMPACT) : NULL;
 out:
-    json_decref(ctx);
     json_decref(frame);
+    return rc == BC_EBUSY ? BC_EBUSY : BC_OK;
+}
+
+/* The unit of work of one drained batch (a list of at most DRAIN_BATCH jobs), run by bc_db_tx:
+ * inserts only, safe at READ COMMITTED; every job's frame is made again on each try. The authors
+ * are looked up in one batch, each live once. */
+static int store_batch_tx(bc_db *db, void *arg)
+{
+    int64_t users[DRAIN_BATCH] = {0}, lives[DRAIN_BATCH] = {0}, sellers[DRAIN_BATCH] = {0};
+    char status[DRAIN_BATCH][16];
+    size_t nu = 0, nl = 0;
+    json_t *names = NULL;
+    int rc;
+    for (chat_job *j = arg; j && nu < DRAIN_BATCH; j = j->next)
+        if (!j->refused)
+            users[nu++] = j->user_id;
+    if ((rc = bc_accounts_user_names(db, users, nu, &names)) != BC_OK)
+        return rc;
+    for (chat_job *j = arg; j; j = j->next) {
+        free(j->frame);
+        j->frame = NULL;
+        if (j->refused) /* refused by the cluster-wide rate limit: not stored */
+            continue;
+        size_t k = 0;
+        while (k < nl && lives[k] != j->live_id)
+            k++;
+        if (k == nl && nl < DRAIN_BATCH) {
+            lives[nl] = j->live_id;
+            sellers[nl] = 0;
+            rc = bc_live_state(db, j->live_id, &sellers[nl], status[nl]);
+            if (rc == BC_ENOTFOUND)
+                status[nl][0] = '\0';
+            else if (rc != BC_OK)
+                break;
+            nl++;
+        }
+        if (k == nl) { /* cannot happen: a batch has at most DRAIN_BATCH jobs */
+            rc = BC_ERR;
+            break;
+        }
+        if ((rc = store_one(db, j, sellers[k], status[k], names)) != BC_OK)
+            break;
+    }
+    json_decref(names);
+    return rc;
 }
 
 /* Worker job: drains the queue batch by batch; clears q_draining when it finds it empty. */
@@ -337,15 +387,9 @@ static void drain_job(bc_db *db, void *arg)
                 bc_hub_send_to(j->live_id, j->conn_id, e, strlen(e));
             free(e);
         }
-        int ok = bc_db_begin(db) == BC_OK;
-        for (chat_job *j = batch; ok && j; j = j->next)
-            if (!j->refused)
-                store_one(db, j);
-        if (!ok || bc_db_commit(db) != BC_OK) {
-            bc_db_rollback(db);
+        int ok = bc_db_tx(db, store_batch_tx, batch) == BC_OK;
+        if (!ok)
             bc_log_warn("chat", "dropped %d chat message(s): the database refused the batch", n);
-            ok = 0;
-        }
         for (chat_job *j = batch, *next; j; j = next) {
             next = j->next;
             if (ok && j->frame)
@@ -697,35 +741,55 @@ void bc_chat_init(void)
 static void h_history(bc_req *req)
 {
     int64_t id, limit = bc_req_query_int(req, "limit", 50), seller_id = 0;
-    json_t *rows = NULL, *items = json_array();
+    json_t *rows = NULL, *items = json_array(), *names = NULL;
+    int64_t *uids = NULL;
     bc_db *db = bc_req_db(req);
     if (bc_req_param_id(req, "id", &id) != BC_OK) {
         bc_res_error(req, 404, "NOT_FOUND", "no such live");
         goto out;
     }
-    int rc = bc_db_int(db, &seller_id, "SELECT seller_id FROM lives WHERE id = ?", "i", id);
-    if (rc != 1) {
-        bc_res_from_err(req, rc == 0 ? BC_ENOTFOUND : BC_ERR);
+    int rc = bc_live_seller(db, id, &seller_id);
+    if (rc != BC_OK) {
+        bc_res_from_err(req, rc == BC_ENOTFOUND ? BC_ENOTFOUND : BC_ERR);
         goto out;
     }
     if (bc_db_rows(db, &rows,
-                   "SELECT m.id, m.user_id, u.name, u.role, m.text, m.created_at AS created_ms FROM chat_messages m"
-                   " JOIN users u ON u.id = m.user_id WHERE m.live_id = ? ORDER BY m.id DESC LIMIT ?",
+                   "SELECT id, user_id, text, created_at FROM chat_messages WHERE live_id = ? ORDER BY id DESC LIMIT ?",
                    "ii", id, limit) < 0) {
         bc_res_from_err(req, BC_ERR);
         goto out;
     }
-    for (size_t i = json_array_size(rows); i-- > 0;) {
+    /* the authors' names and roles from the accounts module, one batch for the page */
+    size_t n = json_array_size(rows);
+    uids = n ? calloc(n, sizeof *uids) : NULL;
+    if (n && !uids) {
+        bc_res_from_err(req, BC_ENOMEM);
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++)
+        uids[i] = json_integer_value(json_object_get(json_array_get(rows, i), "user_id"));
+    if (bc_accounts_user_names(db, uids, n, &names) != BC_OK) {
+        bc_res_from_err(req, BC_ERR);
+        goto out;
+    }
+    for (size_t i = n; i-- > 0;) {
         json_t *r = json_array_get(rows, i);
         int64_t uid = json_integer_value(json_object_get(r, "user_id"));
-        int64_t at = json_integer_value(json_object_get(r, "created_ms"));
+        int64_t at = json_integer_value(json_object_get(r, "created_at"));
+        char key[24];
+        snprintf(key, sizeof key, "%lld", (long long)uid);
+        json_t *who = json_object_get(names, key);
+        if (!who)
+            continue; /* as the JOIN did: a message whose author is gone is not shown */
         json_array_append_new(items, chat_frame(json_integer_value(json_object_get(r, "id")), id, uid,
-                                                json_string_value(json_object_get(r, "name")),
-                                                json_string_value(json_object_get(r, "role")),
+                                                json_string_value(json_object_get(who, "name")),
+                                                json_string_value(json_object_get(who, "role")),
                                                 json_string_value(json_object_get(r, "text")), at, uid == seller_id));
     }
     bc_res_json(req, 200, json_pack("{s:O}", "items", items));
 out:
+    free(uids);
+    json_decref(names);
     json_decref(rows);
     json_decref(items);
 }

@@ -32,14 +32,17 @@ typedef struct set_args {
 } set_args;
 
 /* The unit of work of bc_cart_set (run by bc_db_tx): the line count and the upsert see the same
- * cart, so two concurrent PUTs cannot both pass the CART_MAX_LINES check. */
+ * cart, so two concurrent PUTs cannot both pass the CART_MAX_LINES check: the buyer's cart lock
+ * (bc_db_lock; SQLite's one write lock) orders the PUTs of one buyer, other buyers run in parallel. */
 static int cart_set_tx(bc_db *db, void *arg)
 {
     set_args *a = arg;
     int64_t user_id = a->user_id, product_id = a->product_id, quantity = a->quantity;
     json_t *p = NULL;
     int64_t others = 0;
-    int rc;
+    int rc = bc_db_lock(db, BC_DB_LOCK_CART, user_id);
+    if (rc != BC_OK)
+        goto out;
     rc = bc_db_row(db, &p, "SELECT stock, status, deleted FROM products WHERE id = ?", "i", product_id);
     if (rc <= 0) {
         rc = rc < 0 ? BC_ERR : BC_ENOTFOUND;
@@ -92,4 +95,10 @@ int bc_cart_remove(bc_db *db, int64_t user_id, int64_t product_id)
 int bc_cart_clear(bc_db *db, int64_t user_id)
 {
     return bc_db_exec(db, "DELETE FROM cart_items WHERE user_id = ?", "i", user_id) < 0 ? BC_ERR : BC_OK;
+}
+
+int bc_cart_drop_product(bc_db *db, int64_t product_id)
+{
+    int rc = bc_db_exec(db, "DELETE FROM cart_items WHERE product_id = ?", "i", product_id);
+    return rc >= 0 ? BC_OK : rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
 }

@@ -79,6 +79,9 @@ int bc_cart_set(bc_db *db, int64_t user_id, int64_t product_id, int64_t quantity
 /* Removes one line (BC_OK even when absent) / every line. BC_OK or BC_ERR. */
 int bc_cart_remove(bc_db *db, int64_t user_id, int64_t product_id);
 int bc_cart_clear(bc_db *db, int64_t user_id);
+/* Removes product_id from every cart (the catalog calls it when a product is deleted, inside its
+ * transaction). BC_OK or BC_ERR/BC_EBUSY. */
+int bc_cart_drop_product(bc_db *db, int64_t product_id);
 
 /* ---- orders (orders.c) ---------------------------------------------------------------------- */
 

@@ -221,7 +221,9 @@ typedef struct create_args {
     int64_t *out_id;
 } create_args;
 
-/* The unit of work of bc_order_create, run by bc_db_tx (from scratch on each try). */
+/* The unit of work of bc_order_create, run by bc_db_tx (from scratch on each try). Safe at READ
+ * COMMITTED without a global lock: stock is taken by conditional UPDATEs (re-checked on the
+ * newest row version when two buyers race), a checkout from the cart holds the buyer's cart lock. */
 static int order_create_tx(bc_db *db, void *arg)
 {
     create_args *a = arg;
@@ -240,6 +242,9 @@ static int order_create_tx(bc_db *db, void *arg)
     problem(why, NULL, 0, NULL);
 
     if (!items) {
+        /* the buyer's cart lock: a concurrent checkout of the same cart waits, then finds it empty */
+        if ((rc = bc_db_lock(db, BC_DB_LOCK_CART, buyer_id)) != BC_OK)
+            goto out;
         int cn =
             bc_db_rows(db, &cart, "SELECT product_id, quantity FROM cart_items WHERE user_id = ? ORDER BY product_id",
                        "i", buyer_id);
@@ -382,6 +387,18 @@ static int order_create_tx(bc_db *db, void *arg)
             rc = BC_ERR;
             goto out;
         }
+    }
+    /* stock rows are locked in product id order, so two orders of the same products never wait
+     * for each other in a cycle (a deadlock) on PostgreSQL */
+    size_t order[ORDER_MAX_LINES];
+    for (size_t k = 0; k < nl; k++) { /* insertion sort of line indexes by product id */
+        size_t j = k;
+        for (; j > 0 && lines[order[j - 1]].product_id > lines[k].product_id; j--)
+            order[j] = order[j - 1];
+        order[j] = k;
+    }
+    for (size_t k = 0; k < nl; k++) {
+        size_t i = order[k];
         rc = bc_stock_reserve(db, lines[i].product_id, lines[i].quantity, *out_id, "order");
         if (rc == BC_ECONFLICT)
             problem(why, "OUT_OF_STOCK", lines[i].product_id, lines[i].name);
@@ -633,13 +650,14 @@ int bc_order_deliver(bc_db *db, int64_t id)
     return rc == 0 ? BC_ECONFLICT : BC_OK;
 }
 
-/* Gives back the stock of every line of order id (inside the open transaction). */
+/* Gives back the stock of every line of order id (inside the open transaction), in product id
+ * order as bc_order_create takes it, so a release and a reservation never deadlock. */
 static int release_lines(bc_db *db, int64_t id, const char *reason)
 {
     json_t *rows = NULL;
     int rc = BC_OK;
-    if (bc_db_rows(db, &rows, "SELECT product_id, quantity FROM order_lines WHERE order_id = ? ORDER BY id", "i", id) <
-        0)
+    if (bc_db_rows(db, &rows, "SELECT product_id, quantity FROM order_lines WHERE order_id = ? ORDER BY product_id",
+                   "i", id) < 0)
         return BC_ERR;
     size_t i;
     json_t *r;

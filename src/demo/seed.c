@@ -14,6 +14,7 @@
 
 #include "../accounts/accounts.h"
 #include "../commerce/commerce.h"
+#include "../live/live.h"
 
 #define SELLER_EMAIL "seller@broadcart.local"
 #define LIVE_TITLE "오늘 단 하루! 겨울 니트 라이브 특가"
@@ -643,38 +644,19 @@ out:
 }
 
 /* Creates a SCHEDULED live of seller starting now with the n products (the first pinned) and a
- * fresh stream key, inside the open transaction. BC_OK or BC_ERR. */
+ * fresh stream key, through the live module (its units join the open transaction); the key is
+ * read back from it. BC_OK or an error. */
 static int create_demo_live(bc_db *db, int64_t seller, const int64_t *product_ids, int n, int64_t *live_id,
                             char key[STREAM_KEY_LEN + 1])
 {
-    int64_t now = bc_now_ms();
-    int rc = BC_ERR;
-    bc_rand_token(key, STREAM_KEY_LEN);
-    if (n > 0)
-        rc = bc_db_int(
-            db, live_id,
-            "INSERT INTO lives (seller_id, title, status, scheduled_at, stream_key, pinned_product_id, created_at)"
-            " VALUES (?, ?, 'SCHEDULED', ?, ?, ?, ?) RETURNING id",
-            "ititii", seller, LIVE_TITLE, now, key, product_ids[0], now);
-    else
-        rc = bc_db_int(
-            db, live_id,
-            "INSERT INTO lives (seller_id, title, status, scheduled_at, stream_key, pinned_product_id, created_at)"
-            " VALUES (?, ?, 'SCHEDULED', ?, ?, NULL, ?) RETURNING id",
-            "ititi", seller, LIVE_TITLE, now, key, now);
-    if (rc != 1) {
-        rc = BC_ERR;
-        goto out;
-    }
-    for (int i = 0; i < n; i++) {
-        if (bc_db_exec(db, "INSERT INTO live_products (live_id, product_id, position) VALUES (?, ?, ?)", "iii",
-                       *live_id, product_ids[i], (int64_t)i) != 1) {
-            rc = BC_ERR;
-            goto out;
-        }
-    }
-    rc = BC_OK;
-out:
+    int64_t again = 0;
+    int rc = bc_live_create(db, seller, LIVE_TITLE, bc_now_ms(), product_ids, (size_t)n, live_id);
+    if (rc == BC_OK && n > 0)
+        rc = bc_live_pin(db, *live_id, seller, product_ids[0], NULL);
+    if (rc == BC_OK)
+        rc = bc_live_first_scheduled(db, seller, &again, key);
+    if (rc == BC_OK && again != *live_id)
+        rc = BC_ERR; /* cannot happen: the caller found no other SCHEDULED live of the seller */
     return rc;
 }
 
@@ -714,23 +696,26 @@ out:
  * the open transaction. Returns 1 (live_id and key set), 0 (no demo seller) or BC_ERR. */
 static int rearm_demo_live(bc_db *db, int64_t *live_id, char key[STREAM_KEY_LEN + 1])
 {
-    json_t *row = NULL, *rows = NULL;
+    json_t *rows = NULL;
     int64_t seller = 0, ids[3] = {0};
-    int rc = bc_db_int(db, &seller, "SELECT id FROM users WHERE email = ? AND role = 'seller'", "t", SELLER_EMAIL);
-    if (rc != 1)
-        goto out;
-    rc = bc_db_row(db, &row,
-                   "SELECT id, stream_key FROM lives WHERE seller_id = ? AND status = 'SCHEDULED' ORDER BY id LIMIT 1",
-                   "i", seller);
-    if (rc < 0)
-        goto out;
-    if (rc == 1) {
-        const char *k = json_string_value(json_object_get(row, "stream_key"));
-        *live_id = json_integer_value(json_object_get(row, "id"));
-        snprintf(key, STREAM_KEY_LEN + 1, "%s", k ? k : "");
-        bc_log_info("demo", "database already seeded; demo live %lld", (long long)*live_id);
+    int role = 0, blocked = 0;
+    int rc = bc_accounts_find_id(db, SELLER_EMAIL, &seller); /* the accounts module owns users */
+    if (rc == BC_OK)
+        rc = bc_accounts_status(db, seller, &role, &blocked);
+    if (rc == BC_ENOTFOUND || (rc == BC_OK && role != BC_ROLE_SELLER)) {
+        rc = 0;
         goto out;
     }
+    if (rc != BC_OK)
+        goto out;
+    rc = bc_live_first_scheduled(db, seller, live_id, key);
+    if (rc == BC_OK) {
+        bc_log_info("demo", "database already seeded; demo live %lld", (long long)*live_id);
+        rc = 1;
+        goto out;
+    }
+    if (rc != BC_ENOTFOUND)
+        goto out;
     int n = bc_db_rows(
         db, &rows,
         "SELECT id FROM products WHERE seller_id = ? AND deleted = 0 AND status = 'ON_SALE' ORDER BY id LIMIT 3", "i",
@@ -745,53 +730,72 @@ static int rearm_demo_live(bc_db *db, int64_t *live_id, char key[STREAM_KEY_LEN 
     if (rc == 1)
         bc_log_info("demo", "the demo lives have all been on air; scheduled a new demo live %lld", (long long)*live_id);
 out:
-    json_decref(row);
     json_decref(rows);
     return rc < 0 ? BC_ERR : rc;
 }
 
+typedef struct seed_args {
+    const char *img_dir, *env_path;
+    int64_t live_id;              /* out */
+    char key[STREAM_KEY_LEN + 1]; /* out: the demo live's stream key, "" when none */
+    int seeded;                   /* out: 1 seeded, 0 re-armed, -1 nothing to do (no demo seller) */
+} seed_args;
+
+/* The unit of work of bc_demo_seed, run by bc_db_tx (from scratch on each try). The seeding lock
+ * makes a second instance starting on the same PostgreSQL database wait, then find the users. */
+static int seed_tx(bc_db *db, void *arg)
+{
+    seed_args *a = arg;
+    int64_t users = 0;
+    int rc;
+    a->live_id = 0;
+    a->seeded = 0;
+    sodium_memzero(a->key, sizeof a->key);
+    if ((rc = bc_db_lock(db, BC_DB_LOCK_SEED, 0)) != BC_OK)
+        return rc;
+    if ((rc = bc_db_int(db, &users, "SELECT COUNT(*) FROM users", "")) != 1)
+        return rc < 0 ? rc : BC_ERR;
+    if (users == 0) {
+        if ((rc = seed_all(db, a->img_dir, &a->live_id, a->key)) != BC_OK)
+            return rc;
+        a->seeded = 1;
+        return BC_OK;
+    }
+    int found = rearm_demo_live(db, &a->live_id, a->key);
+    if (found < 0)
+        return found;
+    a->seeded = found == 0 ? -1 : 0;
+    return BC_OK;
+}
+
 int bc_demo_seed(bc_db *db, const char *data_dir, int64_t *live_id)
 {
-    char img_dir[700], key[STREAM_KEY_LEN + 1] = "", env_path[700];
-    int64_t users = 0;
-    int rc = BC_ERR, in_tx = 0;
+    char img_dir[700], env_path[700];
+    seed_args a = {img_dir, env_path, 0, "", 0};
+    int rc = BC_ERR;
     *live_id = 0;
     snprintf(img_dir, sizeof img_dir, "%s/media/products", data_dir);
     snprintf(env_path, sizeof env_path, "%s/demo-live.env", data_dir);
     if (make_dirs(img_dir) != BC_OK)
         goto out;
-    if (bc_db_begin(db) != BC_OK)
+    if (bc_db_tx(db, seed_tx, &a) != BC_OK)
         goto out;
-    in_tx = 1;
-    if (bc_db_int(db, &users, "SELECT COUNT(*) FROM users", "") != 1)
-        goto out;
-    if (users == 0) {
-        if (seed_all(db, img_dir, live_id, key) != BC_OK)
-            goto out;
+    if (a.seeded == 1)
         bc_log_info("demo", "seeded demo data: 3 accounts, %d categories, %zu products, live %lld", (int)C_COUNT,
-                    N_PRODUCTS, (long long)*live_id);
-    } else {
-        int found = rearm_demo_live(db, live_id, key);
-        if (found < 0)
-            goto out;
-        if (found == 0) {
-            unlink(env_path); /* a stale key would only be refused */
-            bc_log_info("demo", "database has users but no demo seller; not seeding");
-            rc = BC_OK;
-            goto out;
-        }
-    }
-    if (bc_db_commit(db) != BC_OK)
+                    N_PRODUCTS, (long long)a.live_id);
+    if (a.seeded < 0) {
+        unlink(env_path); /* a stale key would only be refused */
+        bc_log_info("demo", "database has users but no demo seller; not seeding");
+        rc = BC_OK;
         goto out;
-    in_tx = 0;
-    rc = write_live_env(data_dir, *live_id, key);
+    }
+    *live_id = a.live_id;
+    rc = write_live_env(data_dir, a.live_id, a.key);
 out:
-    if (in_tx)
-        bc_db_rollback(db);
     if (rc != BC_OK) {
         *live_id = 0;
         bc_log_error("demo", "demo seeding failed");
     }
-    sodium_memzero(key, sizeof key);
+    sodium_memzero(a.key, sizeof a.key);
     return rc;
 }

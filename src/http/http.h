@@ -211,6 +211,14 @@ const char *bc_req_origin(bc_req *req);
 
 /* ---- responses ---- */
 /* Sends body (reference stolen) as JSON with the status. */
+/* Turns the UTC-millisecond integers of v found where schema s says "format": "date-time" into
+ * ISO-8601 UTC strings with milliseconds (RFC 3339 §5.6, as bc_time_iso writes them), in place. It
+ * follows "$ref" (to s's referenced schemas, by name), "oneOf"/"anyOf"/"allOf", "properties",
+ * "additionalProperties" and "items"; any other value (a time already a string, null) is left as it
+ * is. The store returns times as integers; this is where they become the API's strings.
+ * bc_res_json applies it to every 2xx body of a route with a .response schema; call it for JSON
+ * sent any other way (WebSocket frames). s NULL: nothing. */
+void bc_http_json_times(json_t *v, const bc_schema *s);
 void bc_res_json(bc_req *req, int status, json_t *body);
 /* Sends {"error":{"code":code,"message":…}} with the status. */
 void bc_res_error(bc_req *req, int status, const char *code, const char *fmt, ...)

@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -392,8 +393,120 @@ static void set_body(bc_req *r, int status, const char *type, char *body, size_t
     r->res_len = len;
 }
 
+/* ---- date-time fields: schema-driven UTC ms -> ISO-8601 ---- */
+
+/* The parsed text of every schema met so far, by name; filled under the write lock, read under
+ * the read lock, never freed (a few dozen small schemas for the life of the process). */
+#define TIME_SCHEMAS 64
+static pthread_rwlock_t times_lock = PTHREAD_RWLOCK_INITIALIZER;
+static struct {
+    const char *name;
+    json_t *parsed;
+} time_schemas[TIME_SCHEMAS];
+static int n_time_schemas;
+
+static json_t *schema_find(const char *name, size_t len)
+{
+    for (int i = 0; i < n_time_schemas; i++)
+        if (strlen(time_schemas[i].name) == len && memcmp(time_schemas[i].name, name, len) == 0)
+            return time_schemas[i].parsed;
+    return NULL;
+}
+
+/* Parses s and what it references into the table (write lock held). */
+static void schema_add(const bc_schema *s)
+{
+    if (!s || !s->name || schema_find(s->name, strlen(s->name)))
+        return;
+    if (n_time_schemas == TIME_SCHEMAS) {
+        bc_log_error("http", "too many response schemas for date-time conversion");
+        return;
+    }
+    json_error_t err;
+    json_t *j = json_loads(s->json, 0, &err);
+    if (!j) {
+        bc_log_error("http", "response schema %s: %s", s->name, err.text);
+        return;
+    }
+    time_schemas[n_time_schemas].name = s->name;
+    time_schemas[n_time_schemas].parsed = j;
+    n_time_schemas++;
+    for (const bc_schema *const *ref = s->refs; ref && *ref; ref++)
+        schema_add(*ref);
+}
+
+/* The replacement for v under schema sch (a new reference) or NULL when v stays; the members and
+ * elements of v are converted in place. depth bounds a recursive schema ("Category"). */
+static json_t *times_conv(json_t *v, json_t *sch, int depth)
+{
+    if (!json_is_object(sch) || !v || depth > 32)
+        return NULL;
+    const char *ref = json_string_value(json_object_get(sch, "$ref"));
+    if (ref) {
+        const char *slash = strrchr(ref, '/');
+        const char *name = slash ? slash + 1 : ref;
+        return times_conv(v, schema_find(name, strlen(name)), depth + 1);
+    }
+    const char *fmt = json_string_value(json_object_get(sch, "format"));
+    if (json_is_integer(v) && fmt && strcmp(fmt, "date-time") == 0) {
+        char iso[40];
+        return json_string(bc_time_iso(json_integer_value(v), iso, sizeof iso));
+    }
+    static const char *const combos[] = {"oneOf", "anyOf", "allOf"};
+    for (size_t c = 0; c < sizeof combos / sizeof *combos; c++) {
+        json_t *alts = json_object_get(sch, combos[c]), *alt;
+        size_t i;
+        json_array_foreach (alts, i, alt) {
+            json_t *r = times_conv(v, alt, depth + 1);
+            if (r)
+                return r; /* a scalar: the first alternative that converts it */
+        }
+    }
+    if (json_is_object(v)) {
+        json_t *props = json_object_get(sch, "properties"), *more = json_object_get(sch, "additionalProperties");
+        const char *key;
+        json_t *child;
+        void *tmp;
+        json_object_foreach_safe (v, tmp, key, child) {
+            json_t *ps = json_object_get(props, key);
+            json_t *r = times_conv(child, ps ? ps : more, depth + 1);
+            if (r)
+                json_object_set_new(v, key, r);
+        }
+    } else if (json_is_array(v)) {
+        json_t *items = json_object_get(sch, "items"), *el;
+        size_t i;
+        json_array_foreach (v, i, el) {
+            json_t *r = times_conv(el, items, depth + 1);
+            if (r)
+                json_array_set_new(v, i, r);
+        }
+    }
+    return NULL;
+}
+
+void bc_http_json_times(json_t *v, const bc_schema *s)
+{
+    if (!v || !s || !s->name)
+        return;
+    pthread_rwlock_rdlock(&times_lock);
+    json_t *root = schema_find(s->name, strlen(s->name));
+    if (!root) {
+        pthread_rwlock_unlock(&times_lock);
+        pthread_rwlock_wrlock(&times_lock);
+        schema_add(s);
+        root = schema_find(s->name, strlen(s->name));
+    }
+    /* the table only grows: conversion under either lock reads parsed schemas that never change */
+    if (root)
+        times_conv(v, root, 0); /* a top-level scalar time is not a response shape */
+    pthread_rwlock_unlock(&times_lock);
+}
+
 void bc_res_json(bc_req *r, int status, json_t *body)
 {
+    if (status >= 200 && status < 300 && body && r->route && r->route->response)
+        bc_http_json_times(body, r->route->response);
     bc_router_location(r, status, body); /* Location on a 201, from the route row */
     char *s = body ? json_dumps(body, JSON_COMPACT) : NULL;
     json_decref(body);

@@ -3,10 +3,12 @@
  * worker thread with its connection. */
 #include "live.h"
 
+#include "../accounts/accounts.h"
 #include "../catalog/catalog.h"
 #include "../chat/chat.h"
 
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 
 int bc_live_product_json(bc_db *db, int64_t product_id, json_t **out)
@@ -20,49 +22,58 @@ int bc_live_product_json(bc_db *db, int64_t product_id, json_t **out)
 static int check_own_product(bc_db *db, int64_t seller_id, int64_t product_id)
 {
     int64_t owner = 0;
-    int rc = bc_db_int(db, &owner, "SELECT seller_id FROM products WHERE id = ? AND deleted = 0", "i", product_id);
-    if (rc < 0)
-        return BC_ERR;
-    if (rc == 0)
+    int deleted = 0;
+    int rc = bc_catalog_product_owner(db, product_id, &owner, &deleted, NULL); /* the catalog owns products */
+    if (rc != BC_OK)
+        return rc == BC_ENOTFOUND ? BC_ENOTFOUND : BC_ERR;
+    if (deleted)
         return BC_ENOTFOUND;
     return owner == seller_id ? BC_OK : BC_EFORBIDDEN;
+}
+
+typedef struct create_args {
+    int64_t seller_id, scheduled_at;
+    const char *title, *key;
+    const int64_t *product_ids;
+    size_t nproducts;
+    int64_t id; /* out */
+} create_args;
+
+/* The unit of work of bc_live_create, run by bc_db_tx (from scratch on each try). */
+static int live_create_tx(bc_db *db, void *arg)
+{
+    create_args *a = arg;
+    int rc;
+    a->id = 0;
+    for (size_t i = 0; i < a->nproducts; i++)
+        if ((rc = check_own_product(db, a->seller_id, a->product_ids[i])) != BC_OK)
+            return rc;
+    rc = bc_db_int(db, &a->id,
+                   "INSERT INTO lives (seller_id, title, status, scheduled_at, stream_key, created_at)"
+                   " VALUES (?, ?, 'SCHEDULED', ?, ?, ?) RETURNING id",
+                   "ititi", a->seller_id, a->title, a->scheduled_at, a->key, bc_now_ms());
+    if (rc != 1)
+        return rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
+    for (size_t i = 0; i < a->nproducts; i++) {
+        rc = bc_db_exec(db,
+                        "INSERT INTO live_products (live_id, product_id, position) VALUES (?, ?, ?)"
+                        " ON CONFLICT DO NOTHING",
+                        "iii", a->id, a->product_ids[i], (int64_t)i);
+        if (rc < 0)
+            return rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
+    }
+    return BC_OK;
 }
 
 int bc_live_create(bc_db *db, int64_t seller_id, const char *title, int64_t scheduled_at, const int64_t *product_ids,
                    size_t nproducts, int64_t *out_id)
 {
     char key[BC_LIVE_KEY_LEN + 1];
-    int64_t id = 0;
     bc_rand_token(key, BC_LIVE_KEY_LEN);
-    int rc = bc_db_begin(db);
-    if (rc != BC_OK)
-        goto out;
-    for (size_t i = 0; i < nproducts; i++)
-        if ((rc = check_own_product(db, seller_id, product_ids[i])) != BC_OK)
-            goto out;
-    rc = bc_db_int(db, &id,
-                   "INSERT INTO lives (seller_id, title, status, scheduled_at, stream_key, created_at)"
-                   " VALUES (?, ?, 'SCHEDULED', ?, ?, ?) RETURNING id",
-                   "ititi", seller_id, title, scheduled_at, key, bc_now_ms());
-    if (rc != 1) {
-        rc = BC_ERR;
-        goto out;
-    }
-    for (size_t i = 0; i < nproducts; i++) {
-        if (bc_db_exec(db,
-                       "INSERT INTO live_products (live_id, product_id, position) VALUES (?, ?, ?)"
-                       " ON CONFLICT DO NOTHING",
-                       "iii", id, product_ids[i], (int64_t)i) < 0) {
-            rc = BC_ERR;
-            goto out;
-        }
-    }
-    rc = bc_db_commit(db);
+    create_args a = {seller_id, scheduled_at, title, key, product_ids, nproducts, 0};
+    int rc = bc_db_tx(db, live_create_tx, &a);
     if (rc == BC_OK)
-        *out_id = id;
-out:
-    if (rc != BC_OK)
-        bc_db_rollback(db);
+        *out_id = a.id;
     sodium_memzero(key, sizeof key);
     return rc;
 }
@@ -73,19 +84,70 @@ int bc_live_seller(bc_db *db, int64_t id, int64_t *seller_id)
     return rc == 1 ? BC_OK : rc == 0 ? BC_ENOTFOUND : BC_ERR;
 }
 
-int bc_live_get(bc_db *db, int64_t id, int with_secret, json_t **out)
+int bc_live_state(bc_db *db, int64_t id, int64_t *seller_id, char status[16])
 {
-    json_t *l = NULL, *rows = NULL, *products = json_array(), *pinned = NULL;
+    bc_stmt *st = bc_db_prepare(db, "SELECT seller_id, status FROM lives WHERE id = ?");
+    if (!st)
+        return BC_ERR;
+    bc_stmt_bind_int(st, 1, id);
+    int rc = bc_stmt_step(st);
+    if (rc == 1) {
+        const char *t = bc_stmt_text(st, 1);
+        *seller_id = bc_stmt_int(st, 0);
+        snprintf(status, 16, "%s", t ? t : "");
+    }
+    bc_stmt_reset(st);
+    return rc == 1 ? BC_OK : rc == 0 ? BC_ENOTFOUND : rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
+}
+
+int bc_live_first_scheduled(bc_db *db, int64_t seller_id, int64_t *id, char key[BC_LIVE_KEY_LEN + 1])
+{
+    bc_stmt *st = bc_db_prepare(
+        db, "SELECT id, stream_key FROM lives WHERE seller_id = ? AND status = 'SCHEDULED' ORDER BY id LIMIT 1");
+    if (!st)
+        return BC_ERR;
+    bc_stmt_bind_int(st, 1, seller_id);
+    int rc = bc_stmt_step(st);
+    if (rc == 1) {
+        const char *k = bc_stmt_text(st, 1);
+        *id = bc_stmt_int(st, 0);
+        snprintf(key, BC_LIVE_KEY_LEN + 1, "%s", k ? k : "");
+    }
+    bc_stmt_reset(st);
+    return rc == 1 ? BC_OK : rc == 0 ? BC_ENOTFOUND : rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
+}
+
+/* bc_live_get with the sellers' names already looked up (names: bc_accounts_user_names' map, or
+ * NULL to look this live's seller up). */
+static int live_get(bc_db *db, int64_t id, int with_secret, json_t *names, json_t **out)
+{
+    json_t *l = NULL, *rows = NULL, *products = json_array(), *pinned = NULL, *own_names = NULL;
     *out = NULL;
     int rc = bc_db_row(db, &l,
-                       "SELECT l.id, l.seller_id, u.name AS seller_name, l.title, l.status, l.scheduled_at,"
-                       " l.started_at, l.ended_at, l.pinned_product_id, l.stream_key"
-                       " FROM lives l JOIN users u ON u.id = l.seller_id WHERE l.id = ?",
+                       "SELECT id, seller_id, '' AS seller_name, title, status, scheduled_at, started_at, ended_at,"
+                       " pinned_product_id, stream_key FROM lives WHERE id = ?",
                        "i", id);
     if (rc != 1) {
         rc = rc == 0 ? BC_ENOTFOUND : BC_ERR;
         goto out;
     }
+    /* the accounts module owns users: the seller's name comes from it */
+    int64_t seller = json_integer_value(json_object_get(l, "seller_id"));
+    char key[24];
+    snprintf(key, sizeof key, "%lld", (long long)seller);
+    if (!names || !json_object_get(names, key)) {
+        if (bc_accounts_user_names(db, &seller, 1, &own_names) != BC_OK) {
+            rc = BC_ERR;
+            goto out;
+        }
+        names = own_names;
+    }
+    json_t *who = json_object_get(names, key);
+    if (!who) {
+        rc = BC_ENOTFOUND; /* as the JOIN did: a live without its seller is not shown */
+        goto out;
+    }
+    json_object_set(l, "seller_name", json_object_get(who, "name")); /* in place: the key order stays */
     if (bc_db_rows(db, &rows, "SELECT product_id FROM live_products WHERE live_id = ? ORDER BY position, product_id",
                    "i", id) < 0) {
         rc = BC_ERR;
@@ -136,36 +198,55 @@ out:
     json_decref(rows);
     json_decref(products);
     json_decref(pinned);
+    json_decref(own_names);
     return rc;
 }
 
-/* Appends the full JSON of every live id in rows (objects with "id") to out. */
+int bc_live_get(bc_db *db, int64_t id, int with_secret, json_t **out)
+{
+    return live_get(db, id, with_secret, NULL, out);
+}
+
+/* Appends the full JSON of every live in rows (objects with "id" and "seller_id") to out, with
+ * the sellers' names looked up once for all of them. */
 static int append_lives(bc_db *db, json_t *rows, int with_secret, json_t *out)
 {
-    size_t i;
-    json_t *row;
+    size_t i, n = json_array_size(rows);
+    json_t *row, *names = NULL;
+    int64_t *sellers = n ? calloc(n, sizeof *sellers) : NULL;
+    int rc = n && !sellers ? BC_ENOMEM : BC_OK;
+    json_array_foreach (rows, i, row)
+        if (sellers)
+            sellers[i] = json_integer_value(json_object_get(row, "seller_id"));
+    if (rc == BC_OK && n)
+        rc = bc_accounts_user_names(db, sellers, n, &names);
     json_array_foreach (rows, i, row) {
+        if (rc != BC_OK)
+            break;
         json_t *l = NULL;
-        int rc = bc_live_get(db, json_integer_value(json_object_get(row, "id")), with_secret, &l);
-        if (rc == BC_ERR)
-            return BC_ERR;
+        int r = live_get(db, json_integer_value(json_object_get(row, "id")), with_secret, names, &l);
+        if (r == BC_ERR)
+            rc = BC_ERR;
         if (l)
             json_array_append_new(out, l);
     }
-    return BC_OK;
+    free(sellers);
+    json_decref(names);
+    return rc == BC_OK ? BC_OK : BC_ERR;
 }
 
 int bc_live_list(bc_db *db, const char *status, int64_t seller_id, json_t **out)
 {
     /* each query yields ids in display order; statements must be literals (cached by address) */
     static const char q_live[] =
-        "SELECT id FROM lives WHERE status = 'LIVE' ORDER BY started_at DESC, id DESC LIMIT 100";
-    static const char q_sched[] = "SELECT id FROM lives WHERE status = 'SCHEDULED' ORDER BY scheduled_at, id LIMIT 100";
+        "SELECT id, seller_id FROM lives WHERE status = 'LIVE' ORDER BY started_at DESC, id DESC LIMIT 100";
+    static const char q_sched[] =
+        "SELECT id, seller_id FROM lives WHERE status = 'SCHEDULED' ORDER BY scheduled_at, id LIMIT 100";
     static const char q_ended_all[] =
-        "SELECT id FROM lives WHERE status = 'ENDED' ORDER BY ended_at DESC, id DESC LIMIT 100";
+        "SELECT id, seller_id FROM lives WHERE status = 'ENDED' ORDER BY ended_at DESC, id DESC LIMIT 100";
     static const char q_ended_recent[] =
-        "SELECT id FROM lives WHERE status = 'ENDED' ORDER BY ended_at DESC, id DESC LIMIT 20";
-    static const char q_seller[] = "SELECT id FROM lives WHERE seller_id = ? ORDER BY id DESC LIMIT 200";
+        "SELECT id, seller_id FROM lives WHERE status = 'ENDED' ORDER BY ended_at DESC, id DESC LIMIT 20";
+    static const char q_seller[] = "SELECT id, seller_id FROM lives WHERE seller_id = ? ORDER BY id DESC LIMIT 200";
     const char *queries[3] = {NULL, NULL, NULL};
     json_t *items = json_array(), *rows = NULL;
     int rc = BC_OK;
@@ -207,17 +288,28 @@ out:
     return rc;
 }
 
-int bc_live_pin(bc_db *db, int64_t live_id, int64_t seller_id, int64_t product_id, json_t **product)
+typedef struct pin_args {
+    int64_t live_id, seller_id, product_id;
+    json_t *product; /* out: the pinned product's JSON (owned), NULL when unpinned */
+} pin_args;
+
+/* The unit of work of bc_live_pin, run by bc_db_tx (from scratch on each try). The live's row is
+ * locked first (FOR UPDATE on PostgreSQL; SQLite holds its one write lock), so concurrent pins of
+ * one live count its products and number their positions one after another, and an end that
+ * commits first is seen. */
+static int pin_tx(bc_db *db, void *arg)
 {
-    json_t *l = NULL, *p = NULL;
-    if (product)
-        *product = NULL;
-    int rc = bc_db_begin(db);
-    if (rc != BC_OK)
-        goto out;
-    rc = bc_db_row(db, &l, "SELECT seller_id, status FROM lives WHERE id = ?", "i", live_id);
+    pin_args *a = arg;
+    int64_t live_id = a->live_id, seller_id = a->seller_id, product_id = a->product_id;
+    json_t *l = NULL;
+    json_decref(a->product);
+    a->product = NULL;
+    int rc = bc_db_row(db, &l,
+                       bc_db_dialect_sql(db, "SELECT seller_id, status FROM lives WHERE id = ?",
+                                         "SELECT seller_id, status FROM lives WHERE id = ? FOR UPDATE"),
+                       "i", live_id);
     if (rc != 1) {
-        rc = rc == 0 ? BC_ENOTFOUND : BC_ERR;
+        rc = rc == 0 ? BC_ENOTFOUND : rc;
         goto out;
     }
     if (json_integer_value(json_object_get(l, "seller_id")) != seller_id) {
@@ -261,7 +353,7 @@ int bc_live_pin(bc_db *db, int64_t live_id, int64_t seller_id, int64_t product_i
                 goto out;
             }
         }
-        if ((rc = bc_live_product_json(db, product_id, &p)) != BC_OK) {
+        if ((rc = bc_live_product_json(db, product_id, &a->product)) != BC_OK) {
             rc = rc == BC_ENOTFOUND ? BC_EINVAL : rc;
             goto out;
         }
@@ -271,16 +363,23 @@ int bc_live_pin(bc_db *db, int64_t live_id, int64_t seller_id, int64_t product_i
     }
     if (rc < 0)
         goto out;
-    rc = bc_db_commit(db);
-    if (rc == BC_OK && product) {
-        *product = p;
-        p = NULL;
-    }
+    rc = BC_OK;
 out:
-    if (rc != BC_OK)
-        bc_db_rollback(db);
     json_decref(l);
-    json_decref(p);
+    return rc;
+}
+
+int bc_live_pin(bc_db *db, int64_t live_id, int64_t seller_id, int64_t product_id, json_t **product)
+{
+    pin_args a = {live_id, seller_id, product_id, NULL};
+    if (product)
+        *product = NULL;
+    int rc = bc_db_tx(db, pin_tx, &a);
+    if (rc == BC_OK && product) {
+        *product = a.product;
+        a.product = NULL;
+    }
+    json_decref(a.product);
     return rc;
 }
 
@@ -335,30 +434,49 @@ out:
     return rc;
 }
 
+typedef struct done_args {
+    int64_t id;
+    const char *clientid;
+    int was_pinned; /* out */
+} done_args;
+
+/* The unit of work of bc_live_on_publish_done, run by bc_db_tx: the live's row is locked while the
+ * pinned product is read, then ended on the same conditions. */
+static int publish_done_tx(bc_db *db, void *arg)
+{
+    done_args *a = arg;
+    int64_t pinned = 0;
+    a->was_pinned = 0;
+    int rc = bc_db_int(db, &pinned,
+                       bc_db_dialect_sql(db,
+                                         "SELECT COALESCE(pinned_product_id, 0) FROM lives WHERE id = ?"
+                                         " AND status = 'LIVE' AND publisher_client = ?",
+                                         "SELECT COALESCE(pinned_product_id, 0) FROM lives WHERE id = ?"
+                                         " AND status = 'LIVE' AND publisher_client = ? FOR UPDATE"),
+                       "it", a->id, a->clientid);
+    if (rc != 1)
+        return rc == 0 ? BC_ECONFLICT : rc;
+    rc = bc_db_exec(db,
+                    "UPDATE lives SET status = 'ENDED', ended_at = ?, pinned_product_id = NULL"
+                    " WHERE id = ? AND status = 'LIVE' AND publisher_client = ?",
+                    "iit", bc_now_ms(), a->id, a->clientid);
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        return BC_ECONFLICT;
+    a->was_pinned = pinned > 0;
+    return BC_OK;
+}
+
 int bc_live_on_publish_done(bc_db *db, int64_t id, const char *clientid, int *was_pinned)
 {
-    int64_t pinned = 0;
     *was_pinned = 0;
     if (!clientid)
         return BC_ECONFLICT;
-    int rc = bc_db_begin(db);
-    if (rc != BC_OK)
-        return rc;
-    rc = bc_db_int(db, &pinned,
-                   "SELECT COALESCE(pinned_product_id, 0) FROM lives WHERE id = ? AND status = 'LIVE'"
-                   " AND publisher_client = ?",
-                   "it", id, clientid);
-    if (rc == 1) {
-        rc = bc_db_exec(db, "UPDATE lives SET status = 'ENDED', ended_at = ?, pinned_product_id = NULL WHERE id = ?",
-                        "ii", bc_now_ms(), id);
-        rc = rc == 1 ? bc_db_commit(db) : BC_ERR;
-    } else {
-        rc = rc == 0 ? BC_ECONFLICT : BC_ERR;
-    }
-    if (rc != BC_OK)
-        bc_db_rollback(db);
-    else
-        *was_pinned = pinned > 0;
+    done_args a = {id, clientid, 0};
+    int rc = bc_db_tx(db, publish_done_tx, &a);
+    if (rc == BC_OK)
+        *was_pinned = a.was_pinned;
     return rc;
 }
 

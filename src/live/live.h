@@ -41,6 +41,12 @@ int bc_live_get(bc_db *db, int64_t id, int with_secret, json_t **out);
 
 /* The seller of live id into *seller_id. BC_OK, BC_ENOTFOUND or BC_ERR. */
 int bc_live_seller(bc_db *db, int64_t id, int64_t *seller_id);
+/* The seller and status ("SCHEDULED", "LIVE" or "ENDED", into status, 16 bytes) of live id, for
+ * other modules (the chat room). BC_OK, BC_ENOTFOUND or BC_ERR/BC_EBUSY. */
+int bc_live_state(bc_db *db, int64_t id, int64_t *seller_id, char status[16]);
+/* For the demo seeding: the first (lowest id) SCHEDULED live of seller_id in *id and its stream key
+ * (key, BC_LIVE_KEY_LEN + 1 bytes). BC_OK, BC_ENOTFOUND (none) or BC_ERR/BC_EBUSY. */
+int bc_live_first_scheduled(bc_db *db, int64_t seller_id, int64_t *id, char key[BC_LIVE_KEY_LEN + 1]);
 
 /* Lists lives as a new JSON array (*out, caller owns).
  * seller_id > 0: that seller's lives, newest first, with secrets (the caller is that seller).

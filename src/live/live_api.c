@@ -165,6 +165,7 @@ static void h_pin(bc_req *req)
         bc_res_from_err(req, rc);
         return;
     }
+    bc_http_json_times(product, &bc_sc_product); /* the frame carries the API's product shape */
     json_t *d = json_pack("{s:o}", "product", product ? product : json_null());
     bc_chat_publish_event(id, "pin", d);
     json_decref(d);

@@ -143,8 +143,8 @@ static int pg_script(bc_db *d, const char *sql)
 
 static int pg_begin(bc_db *d)
 {
-    return pg_script(d, /* 1650680930 = "bcdb": the key of the writers' lock */
-                     "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(1650680930)");
+    /* no global lock: each unit of work is safe at READ COMMITTED on its own (store.h) */
+    return pg_script(d, "BEGIN ISOLATION LEVEL READ COMMITTED");
 }
 
 static void pg_rollback(bc_db *d)
@@ -367,13 +367,13 @@ static json_t *pg_row_json(bc_stmt *s)
             case OID_INT2:
             case OID_INT4:
             case OID_INT8:
-                j = bc_store_int_json(name, strtoll(v, NULL, 10));
+                j = json_integer(strtoll(v, NULL, 10));
                 break;
             case OID_BOOL:
                 j = json_integer(v[0] == 't');
                 break;
             case OID_NUMERIC:
-                j = strchr(v, '.') ? json_real(strtod(v, NULL)) : bc_store_int_json(name, strtoll(v, NULL, 10));
+                j = strchr(v, '.') ? json_real(strtod(v, NULL)) : json_integer(strtoll(v, NULL, 10));
                 break;
             case OID_FLOAT4:
             case OID_FLOAT8:

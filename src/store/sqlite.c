@@ -210,7 +210,7 @@ static json_t *sq_row_json(bc_stmt *st)
         json_t *v;
         switch (sqlite3_column_type(s, i)) {
         case SQLITE_INTEGER:
-            v = bc_store_int_json(name, sqlite3_column_int64(s, i));
+            v = json_integer(sqlite3_column_int64(s, i));
             break;
         case SQLITE_FLOAT:
             v = json_real(sqlite3_column_double(s, i));

@@ -33,9 +33,31 @@ const char *bc_db_dialect_sql(const bc_db *db, const char *sqlite_sql, const cha
 {
     return strcmp(db->ops->name, "postgresql") == 0 ? pg_sql : sqlite_sql;
 }
-int bc_db_begin(bc_db *db) { return db->ops->begin(db); }
-int bc_db_commit(bc_db *db) { return db->ops->commit(db); }
-void bc_db_rollback(bc_db *db) { db->ops->rollback(db); }
+int bc_db_begin(bc_db *db)
+{
+    int rc = db->ops->begin(db);
+    db->in_tx = rc == BC_OK;
+    return rc;
+}
+int bc_db_lock(bc_db *db, int space, int64_t key)
+{
+    if (db->ops->dialect != BC_DIALECT_PG)
+        return BC_OK;
+    int32_t k = (int32_t)(uint32_t)((uint64_t)key ^ ((uint64_t)key >> 32));
+    int rc = bc_db_exec(db, "SELECT pg_advisory_xact_lock(CAST(? AS INTEGER), CAST(? AS INTEGER))", "ii",
+                        (int64_t)space, (int64_t)k);
+    return rc < 0 ? (rc == BC_EBUSY ? BC_EBUSY : BC_ERR) : BC_OK;
+}
+int bc_db_commit(bc_db *db)
+{
+    db->in_tx = 0;
+    return db->ops->commit(db);
+}
+void bc_db_rollback(bc_db *db)
+{
+    db->in_tx = 0;
+    db->ops->rollback(db);
+}
 bc_stmt *bc_db_prepare(bc_db *db, const char *sql) { return db->ops->prepare(db, sql); }
 void bc_stmt_bind_int(bc_stmt *st, int idx, int64_t v) { st->db->ops->bind_int(st, idx, v); }
 void bc_stmt_bind_text(bc_stmt *st, int idx, const char *v) { st->db->ops->bind_text(st, idx, v); }
@@ -50,16 +72,6 @@ int bc_stmt_column_type(bc_stmt *st, int col) { return st->db->ops->col_type(st,
 json_t *bc_stmt_row_json(bc_stmt *st) { return st->db->ops->row_json(st); }
 void bc_stmt_reset(bc_stmt *st) { st->db->ops->reset(st); }
 int bc_db_changes(bc_db *db) { return db->ops->changes(db); }
-
-json_t *bc_store_int_json(const char *name, int64_t v)
-{
-    size_t len = strlen(name);
-    if (len > 3 && strcmp(name + len - 3, "_at") == 0) {
-        char buf[40];
-        return json_string(bc_time_iso(v, buf, sizeof buf));
-    }
-    return json_integer(v);
-}
 
 static bc_stmt *prep_bind(bc_db *db, const char *sql, const char *fmt, va_list ap)
 {
@@ -168,6 +180,8 @@ static void backoff(int attempt)
 int bc_db_tx(bc_db *db, int (*fn)(bc_db *db, void *arg), void *arg)
 {
     int rc = BC_ERR;
+    if (db->in_tx) /* inside another unit: join it; a lost conflict makes the outer unit run again */
+        return fn(db, arg);
     for (int attempt = 0; attempt < BC_DB_TX_TRIES; attempt++) {
         if (attempt)
             backoff(attempt);
@@ -242,7 +256,9 @@ int bc_db_migrate(bc_db *db)
             return rc;
         int64_t have = 0;
         /* inside the transaction: on PostgreSQL a second instance starting at once waits on the
-         * writers' lock instead of racing on CREATE TABLE */
+         * migration lock instead of racing on CREATE TABLE */
+        if (bc_db_lock(db, BC_DB_LOCK_MIGRATE, 0) != BC_OK)
+            goto fail;
         if (db->ops->script(db, "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY,"
                                 " applied_at BIGINT NOT NULL)") != BC_OK)
             goto fail;

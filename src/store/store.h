@@ -9,11 +9,11 @@
  * prepared once per connection and cached by the address of their SQL string, so pass string
  * literals (static storage) as SQL.
  *
- * JSON helpers map a row to a jansson object by column name: INTEGER -> integer, TEXT -> string,
- * NULL -> null, and an INTEGER column whose name ends in "_at" -> ISO-8601 UTC string (on
- * PostgreSQL: int2/int4/int8, integral numeric (SUM) and boolean (as 0/1) -> integer, float ->
- * real, everything else -> string). (Turning `_at` times into ISO strings belongs to the API
- * layer; it stays here until the handlers do it.)
+ * Typed results: the store returns integers, text and NULL (and a real for a float, which no table
+ * stores). The JSON helpers map a row to a jansson object by column name: INTEGER -> integer, TEXT -> string, NULL ->
+ * null (on PostgreSQL: int2/int4/int8, integral numeric (SUM) and boolean (as 0/1) -> integer, float -> real,
+ * everything else -> string). Times stay UTC-millisecond integers: turning them into ISO-8601
+ * strings is the API layer's job (bc_http_json_times, driven by the response schemas).
  */
 #ifndef BC_STORE_H
 #define BC_STORE_H
@@ -48,11 +48,11 @@ const char *bc_db_dialect_sql(const bc_db *db, const char *sqlite_sql, const cha
  * one transaction per step, recorded in schema_migrations. BC_OK or BC_ERR. */
 int bc_db_migrate(bc_db *db);
 
-/* Begins a write transaction. SQLite: BEGIN IMMEDIATE (takes the write lock at once; waits on
- * the busy handler, never returns "database is locked" before the timeout). PostgreSQL: BEGIN at
- * READ COMMITTED plus a transaction-level advisory lock that every write transaction takes, so
- * writers are serialised as on SQLite (the code above was written for one writer at a time;
- * conditional UPDATEs such as stock reservation are atomic on both regardless). */
+/* Begins a write transaction. SQLite: BEGIN IMMEDIATE (takes the database's one write lock at once;
+ * waits on the busy handler, never returns "database is locked" before the timeout). PostgreSQL:
+ * BEGIN at READ COMMITTED, no global lock: writers run in parallel, so every unit of work must be
+ * safe at READ COMMITTED on its own (conditional UPDATEs, SELECT ... FOR UPDATE through
+ * bc_db_dialect_sql, unique constraints, or bc_db_lock for what has no row to lock). */
 int bc_db_begin(bc_db *db);
 /* Commits; rolls back and returns an error when the commit fails or (PostgreSQL) when a statement
  * of the transaction failed and aborted it. BC_OK, BC_EBUSY (lost a conflict) or BC_ERR. */
@@ -80,12 +80,27 @@ enum { BC_COL_NULL = 0, BC_COL_INT = 1, BC_COL_TEXT = 2 };
 int bc_stmt_column_count(bc_stmt *st);
 const char *bc_stmt_column_name(bc_stmt *st, int col);
 int bc_stmt_column_type(bc_stmt *st, int col);
-/* The current row as a new JSON object (caller owns). */
+/* The current row as a new JSON object (caller owns): integers, strings and nulls as above. */
 json_t *bc_stmt_row_json(bc_stmt *st);
 /* Releases the statement's read cursor. Always call after the last step. */
 void bc_stmt_reset(bc_stmt *st);
 /* Rows changed by the last INSERT/UPDATE/DELETE on this connection. */
 int bc_db_changes(bc_db *db);
+
+/* Lock spaces of bc_db_lock, one per kind of thing locked (a registry so that two modules never
+ * share a space by accident). */
+enum {
+    BC_DB_LOCK_MIGRATE = 1, /* key 0: schema migrations (two instances starting at once) */
+    BC_DB_LOCK_SEED = 2,    /* key 0: demo seeding */
+    BC_DB_LOCK_CART = 3,    /* key: buyer id, the cart's line-count check */
+};
+/* Takes the lock (space, key) until the end of the open transaction, waiting for a holder in
+ * another transaction to finish: for a unit of work that reads then writes and has no row to lock
+ * with FOR UPDATE (a count, an insert that must happen once). PostgreSQL: the two-int4 form of
+ * pg_advisory_xact_lock (PostgreSQL 15 docs §9.27.10; key folded to 32 bits, so two keys may
+ * share a lock, which only serialises them); SQLite: nothing to do, BEGIN IMMEDIATE already holds
+ * the one write lock. Call only inside a transaction. BC_OK, BC_EBUSY (deadlock, retryable) or BC_ERR. */
+int bc_db_lock(bc_db *db, int space, int64_t key);
 
 /* How many times bc_db_tx runs a unit of work that loses a conflict. */
 #define BC_DB_TX_TRIES 5
@@ -93,7 +108,10 @@ int bc_db_changes(bc_db *db);
  * rolls back. A unit that lost a conflict (SQLite busy; PostgreSQL serialization failure 40001 or
  * deadlock 40P01, PostgreSQL 15 docs Appendix A) is rolled back and run again, at most
  * BC_DB_TX_TRIES times with a 2..16 ms backoff, so fn must start from scratch on each call (reset
- * its outputs first). Returns BC_OK, fn's error, or BC_EBUSY when every try lost. */
+ * its outputs first). Called while a transaction is open (a unit of work calling another module's
+ * function that runs its own unit), fn joins that transaction: it runs once, commits or rolls back
+ * with the outer unit, and its lost conflict is the outer unit's to retry.
+ * Returns BC_OK, fn's error, or BC_EBUSY when every try lost. */
 int bc_db_tx(bc_db *db, int (*fn)(bc_db *db, void *arg), void *arg);
 
 /* Convenience wrappers. fmt has one letter per argument: 'i' int64_t, 't' const char* (NULL ok),

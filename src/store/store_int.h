@@ -36,6 +36,7 @@ enum { BC_DIALECT_SQLITE = 1, BC_DIALECT_PG = 2 };
 struct bc_db {
     const bc_db_ops *ops;
     int retryable; /* set by the backend when a statement lost a conflict (busy, 40001, 40P01) */
+    int in_tx;     /* a transaction is open (bc_db_begin succeeded; no commit or rollback since) */
 };
 
 struct bc_stmt {
@@ -57,9 +58,5 @@ typedef struct bc_migration {
     const char *sqlite, *pg;
 } bc_migration;
 extern const bc_migration bc_migrations[]; /* terminated by {NULL, NULL} */
-
-/* Maps a column to JSON the way both backends agree: integers, text, NULL, and an integer column
- * whose name ends in "_at" as an ISO-8601 UTC string. */
-json_t *bc_store_int_json(const char *name, int64_t v);
 
 #endif

@@ -1,6 +1,7 @@
-/* Unit tests of the store front: the ? -> $n placeholder rewriting for PostgreSQL and the
- * bounded retry loop of bc_db_tx (driven on an SQLite connection, with units of work that
- * report a lost conflict the way a backend does). */
+/* Unit tests of the store front: the ? -> $n placeholder rewriting for PostgreSQL, the bounded
+ * retry loop of bc_db_tx (driven on an SQLite connection, with units of work that report a lost
+ * conflict the way a backend does) and a unit inside a unit joining it, typed rows (times stay
+ * integers), and the API layer's schema-driven conversion of those integers to ISO-8601. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "../../src/http/http.h"
 #include "../../src/store/store.c"
 
 static void placeholders_numbered_in_order(void **state)
@@ -159,6 +161,76 @@ static void tx_other_errors_are_not_retried(void **state)
     assert_int_equal(c.calls, 1);
 }
 
+static int outer_work(bc_db *db, void *arg)
+{
+    unit *inner = arg;
+    if (bc_db_exec(db, "INSERT INTO tx_probe (n) VALUES (100)", "") != 1)
+        return BC_ERR;
+    return bc_db_tx(db, work, inner); /* joins this transaction */
+}
+
+static void tx_inside_a_unit_joins_it(void **state)
+{
+    fixture *f = *state;
+    unit inner = {.fail = BC_EINVAL};
+    assert_int_equal(bc_db_tx(f->db, outer_work, &inner), BC_EINVAL);
+    assert_int_equal(inner.calls, 1);
+    assert_int_equal(rows(f->db), 0); /* the inner failure rolled back the outer unit's row too */
+    unit ok = {0};
+    assert_int_equal(bc_db_tx(f->db, outer_work, &ok), BC_OK);
+    assert_int_equal(rows(f->db), 2);
+    unit lose = {.lose = 2}; /* the inner unit's lost conflict runs the outer unit again */
+    assert_int_equal(bc_db_tx(f->db, outer_work, &lose), BC_OK);
+    assert_int_equal(lose.calls, 3);
+    assert_int_equal(rows(f->db), 4);
+}
+
+static void rows_are_typed_times_stay_integers(void **state)
+{
+    fixture *f = *state;
+    json_t *o = NULL;
+    assert_int_equal(bc_db_row(f->db, &o, "SELECT 1764547200123 AS created_at, 'x' AS name, NULL AS paid_at", ""), 1);
+    assert_true(json_is_integer(json_object_get(o, "created_at")));
+    assert_int_equal(json_integer_value(json_object_get(o, "created_at")), 1764547200123LL);
+    assert_string_equal(json_string_value(json_object_get(o, "name")), "x");
+    assert_true(json_is_null(json_object_get(o, "paid_at")));
+    json_decref(o);
+}
+
+static const bc_schema sc_inner = {
+    "TInner", "{\"type\":\"object\",\"properties\":{\"made_at\":{\"type\":\"string\",\"format\":\"date-time\"}}}",
+    NULL};
+static const bc_schema sc_outer = {
+    "TOuter",
+    "{\"type\":\"object\",\"properties\":{\"at\":{\"type\":[\"string\",\"null\"],\"format\":\"date-time\"},"
+    "\"count\":{\"type\":\"integer\"},\"list\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/components/schemas/"
+    "TInner\"}},"
+    "\"maybe\":{\"oneOf\":[{\"$ref\":\"#/components/schemas/TInner\"},{\"type\":\"null\"}]}}}",
+    (const bc_schema *const[]){&sc_inner, NULL}};
+
+static void json_times_follow_the_schema(void **state)
+{
+    (void)state;
+    json_t *v = json_pack("{s:I,s:I,s:[{s:I},{s:s}],s:{s:I},s:I}", "at", (json_int_t)1764547200123LL, "count",
+                          (json_int_t)7, "list", "made_at", (json_int_t)0, "made_at", "2026-01-01T00:00:00.000Z",
+                          "maybe", "made_at", (json_int_t)1764547200000LL, "other_at", (json_int_t)5);
+    bc_http_json_times(v, &sc_outer);
+    assert_string_equal(json_string_value(json_object_get(v, "at")), "2025-12-01T00:00:00.123Z");
+    assert_int_equal(json_integer_value(json_object_get(v, "count")), 7); /* not a time */
+    json_t *list = json_object_get(v, "list");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "made_at")),
+                        "1970-01-01T00:00:00.000Z");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(list, 1), "made_at")),
+                        "2026-01-01T00:00:00.000Z"); /* already a string: left alone */
+    assert_string_equal(json_string_value(json_object_get(json_object_get(v, "maybe"), "made_at")),
+                        "2025-12-01T00:00:00.000Z");
+    assert_true(json_is_integer(json_object_get(v, "other_at"))); /* the schema, not the name, decides */
+    json_object_set_new(v, "at", json_null());
+    bc_http_json_times(v, &sc_outer);
+    assert_true(json_is_null(json_object_get(v, "at")));
+    json_decref(v);
+}
+
 static void open_rejects_unknown_scheme(void **state)
 {
     (void)state;
@@ -178,6 +250,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(tx_retries_lost_conflicts_and_keeps_only_the_winner, setup, teardown),
         cmocka_unit_test_setup_teardown(tx_gives_up_after_the_bound, setup, teardown),
         cmocka_unit_test_setup_teardown(tx_other_errors_are_not_retried, setup, teardown),
+        cmocka_unit_test_setup_teardown(tx_inside_a_unit_joins_it, setup, teardown),
+        cmocka_unit_test_setup_teardown(rows_are_typed_times_stay_integers, setup, teardown),
+        cmocka_unit_test(json_times_follow_the_schema),
         cmocka_unit_test(open_rejects_unknown_scheme),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
