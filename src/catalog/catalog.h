@@ -84,6 +84,24 @@ int bc_catalog_product_delete(bc_db *db, int64_t id);
  * (default def_per_page). On a bad value sends 422 VALIDATION_FAILED and returns BC_EINVAL. */
 int bc_catalog_paging(bc_req *req, int64_t def_per_page, int64_t max_per_page, int64_t *page, int64_t *per_page);
 
+/* ---- cache (catalog_cache.c) ----
+ * Rendered product JSON (by id) and rendered list pages with their total (by query) are kept in
+ * memory, shared by the workers and bounded (16384 products, 1024 pages; a collision replaces).
+ * Exact invalidation, driven by the store's change notification (store.h): a committed change to
+ * a product (price, stock, status, name, images, category, delete: catalog's writers and
+ * commerce's stock changes alike) drops that product's rendering and every cached page; a
+ * category or user change, a write by another process (SQLite) or a lost listener (PostgreSQL)
+ * drops everything. Each call first catches up (bc_db_sync) and bypasses the cache when that
+ * fails. A rendering read from the database is kept only if no change was published since before
+ * the read began. */
+
+/* Product id as the JSON of bc_catalog_product_json with include_hidden set, in *json (malloc'd,
+ * caller frees, *len bytes), with its *seller_id and *visible (ON_SALE/SOLD_OUT and not deleted)
+ * for the caller's access check. BC_OK, BC_ENOTFOUND or BC_ERR. */
+int bc_catalog_product_body(bc_db *db, int64_t id, char **json, size_t *len, int64_t *seller_id, int *visible);
+/* The JSON of bc_catalog_list for q in *json (malloc'd, caller frees, *len bytes). BC_OK or BC_ERR. */
+int bc_catalog_list_body(bc_db *db, const bc_product_query *q, char **json, size_t *len);
+
 extern const bc_route bc_catalog_routes[];
 
 #endif

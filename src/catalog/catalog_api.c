@@ -2,6 +2,7 @@
  * handlers validate, authorise and call catalog.c. */
 #include "catalog.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 int bc_catalog_paging(bc_req *req, int64_t def_per_page, int64_t max_per_page, int64_t *page, int64_t *per_page)
@@ -100,13 +101,15 @@ static void list_products(bc_req *req, bc_product_query *q, int max_per_page)
 {
     if (bc_catalog_paging(req, 20, max_per_page, &q->page, &q->per_page) != BC_OK)
         return;
-    json_t *out = NULL;
-    int rc = bc_catalog_list(bc_req_db(req), q, &out);
+    char *json = NULL;
+    size_t len = 0;
+    int rc = bc_catalog_list_body(bc_req_db(req), q, &json, &len);
     if (rc != BC_OK) {
         bc_res_from_err(req, rc);
         return;
     }
-    bc_res_json(req, 200, out);
+    bc_res_send(req, 200, "application/json; charset=utf-8", json, len);
+    free(json);
 }
 
 static void h_products(bc_req *req)
@@ -131,26 +134,23 @@ static void h_product(bc_req *req)
 {
     int64_t id, seller = 0;
     int visible = 0;
-    bc_db *db = bc_req_db(req);
+    char *json = NULL;
+    size_t len = 0;
     if (bc_req_param_id(req, "id", &id) != BC_OK) {
         bc_res_error(req, 404, "PRODUCT_NOT_FOUND", "no such product");
         return;
     }
-    int rc = bc_catalog_product_owner(db, id, &seller, NULL, &visible);
+    int rc = bc_catalog_product_body(bc_req_db(req), id, &json, &len, &seller, &visible);
     const bc_auth *a = bc_req_auth(req);
     int privileged = a && (a->role == BC_ROLE_ADMIN || (a->role == BC_ROLE_SELLER && a->user_id == seller));
     if (rc == BC_ENOTFOUND || (rc == BC_OK && !visible && !privileged)) {
         bc_res_error(req, 404, "PRODUCT_NOT_FOUND", "no such product");
-        return;
-    }
-    json_t *p = NULL;
-    if (rc == BC_OK)
-        rc = bc_catalog_product_json(db, id, 1, &p);
-    if (rc != BC_OK) {
+    } else if (rc != BC_OK) {
         bc_res_from_err(req, rc);
-        return;
+    } else {
+        bc_res_send(req, 200, "application/json; charset=utf-8", json, len);
     }
-    bc_res_json(req, 200, p);
+    free(json);
 }
 
 /* Loads product id for a change by the caller: its seller or an admin. Sends 404/403 and
