@@ -472,53 +472,61 @@ static int set_images(bc_db *db, int64_t id, json_t *arr, int64_t now)
                : BC_OK;
 }
 
-int bc_catalog_product_create(bc_db *db, int64_t seller_id, json_t *body, int64_t *id)
+/* bc_catalog_product_create's unit of work (bc_db_tx). */
+typedef struct create_arg {
+    int64_t seller_id;
+    json_t *body;
+    int64_t *id;
+} create_arg;
+
+static int create_unit(bc_db *db, void *arg)
 {
-    int rc = bc_db_begin(db);
+    create_arg *a = arg;
+    json_t *body = a->body;
     int64_t now = bc_now_ms();
-    if (rc != BC_OK)
-        goto out;
     const char *name = json_string_value(json_object_get(body, "name"));
     const char *desc = json_string_value(json_object_get(body, "description"));
     const char *status = json_string_value(json_object_get(body, "status"));
     int64_t price = json_integer_value(json_object_get(body, "price"));
     int64_t stock = json_integer_value(json_object_get(body, "stock"));
     int hidden = status && strcmp(status, "HIDDEN") == 0;
-    rc = bc_db_int(db, id,
-                   "INSERT INTO products (seller_id, category_id, name, description, price, stock, status, image_url,"
-                   " created_at, updated_at) VALUES (?, NULL, ?, ?, ?, 0, ?, NULL, ?, ?) RETURNING id",
-                   "ittitii", seller_id, name, desc ? desc : "", price, hidden ? "HIDDEN" : "SOLD_OUT", now, now);
-    if (rc != 1) {
-        rc = BC_ERR;
-        goto out;
-    }
+    *a->id = 0;
+    int rc =
+        bc_db_int(db, a->id,
+                  "INSERT INTO products (seller_id, category_id, name, description, price, stock, status, image_url,"
+                  " created_at, updated_at) VALUES (?, NULL, ?, ?, ?, 0, ?, NULL, ?, ?) RETURNING id",
+                  "ittitii", a->seller_id, name, desc ? desc : "", price, hidden ? "HIDDEN" : "SOLD_OUT", now, now);
+    if (rc != 1)
+        return rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
     json_t *cat = json_object_get(body, "category_id");
-    if (cat && (rc = set_category(db, *id, cat, now)) != BC_OK)
-        goto out;
+    if (cat && (rc = set_category(db, *a->id, cat, now)) != BC_OK)
+        return rc;
     json_t *imgs = json_object_get(body, "images");
-    if (imgs && (rc = set_images(db, *id, imgs, now)) != BC_OK)
-        goto out;
-    if ((rc = bc_stock_set(db, *id, stock, "create")) != BC_OK)
-        goto out;
-    rc = bc_db_commit(db);
-out:
-    if (rc != BC_OK)
-        bc_db_rollback(db);
-    return rc;
+    if (imgs && (rc = set_images(db, *a->id, imgs, now)) != BC_OK)
+        return rc;
+    return bc_stock_set(db, *a->id, stock, "create");
 }
 
-int bc_catalog_product_update(bc_db *db, int64_t id, json_t *body)
+int bc_catalog_product_create(bc_db *db, int64_t seller_id, json_t *body, int64_t *id)
 {
-    int64_t now = bc_now_ms(), one = 0;
-    json_t *v;
-    int rc = bc_db_begin(db);
-    if (rc != BC_OK)
-        goto out;
-    rc = bc_db_int(db, &one, "SELECT 1 FROM products WHERE id = ? AND deleted = 0", "i", id);
-    if (rc != 1) {
-        rc = rc < 0 ? BC_ERR : BC_ENOTFOUND;
-        goto out;
-    }
+    create_arg a = {seller_id, body, id};
+    return bc_db_tx(db, create_unit, &a);
+}
+
+/* bc_catalog_product_update's unit of work (bc_db_tx). */
+typedef struct update_arg {
+    int64_t id;
+    json_t *body;
+} update_arg;
+
+static int update_unit(bc_db *db, void *arg)
+{
+    update_arg *a = arg;
+    int64_t now = bc_now_ms(), one = 0, id = a->id;
+    json_t *v, *body = a->body;
+    int rc = bc_db_int(db, &one, "SELECT 1 FROM products WHERE id = ? AND deleted = 0", "i", id);
+    if (rc != 1)
+        return rc < 0 ? (rc == BC_EBUSY ? BC_EBUSY : BC_ERR) : BC_ENOTFOUND;
     rc = BC_OK;
     if ((v = json_object_get(body, "name")) &&
         bc_db_exec(db, "UPDATE products SET name = ? WHERE id = ?", "ti", json_string_value(v), id) < 0)
@@ -544,33 +552,24 @@ int bc_catalog_product_update(bc_db *db, int64_t id, json_t *body)
         rc = BC_ERR;
     if (rc == BC_OK && bc_db_exec(db, "UPDATE products SET updated_at = ? WHERE id = ?", "ii", now, id) < 0)
         rc = BC_ERR;
-    if (rc != BC_OK)
-        goto out;
-    rc = bc_db_commit(db);
-out:
-    if (rc != BC_OK)
-        bc_db_rollback(db);
     return rc;
 }
 
-int bc_catalog_product_delete(bc_db *db, int64_t id)
+int bc_catalog_product_update(bc_db *db, int64_t id, json_t *body)
 {
-    int rc = bc_db_begin(db);
-    if (rc != BC_OK)
-        goto out;
-    rc = bc_db_exec(db, "UPDATE products SET deleted = 1, updated_at = ? WHERE id = ? AND deleted = 0", "ii",
-                    bc_now_ms(), id);
-    if (rc <= 0) {
-        rc = rc < 0 ? BC_ERR : BC_ENOTFOUND;
-        goto out;
-    }
-    if (bc_db_exec(db, "DELETE FROM cart_items WHERE product_id = ?", "i", id) < 0) {
-        rc = BC_ERR;
-        goto out;
-    }
-    rc = bc_db_commit(db);
-out:
-    if (rc != BC_OK)
-        bc_db_rollback(db);
-    return rc;
+    update_arg a = {id, body};
+    return bc_db_tx(db, update_unit, &a);
 }
+
+static int delete_unit(bc_db *db, void *arg)
+{
+    int64_t id = *(int64_t *)arg;
+    int rc = bc_db_exec(db, "UPDATE products SET deleted = 1, updated_at = ? WHERE id = ? AND deleted = 0", "ii",
+                        bc_now_ms(), id);
+    if (rc <= 0)
+        return rc < 0 ? (rc == BC_EBUSY ? BC_EBUSY : BC_ERR) : BC_ENOTFOUND;
+    rc = bc_db_exec(db, "DELETE FROM cart_items WHERE product_id = ?", "i", id);
+    return rc < 0 ? (rc == BC_EBUSY ? BC_EBUSY : BC_ERR) : BC_OK;
+}
+
+int bc_catalog_product_delete(bc_db *db, int64_t id) { return bc_db_tx(db, delete_unit, &id); }

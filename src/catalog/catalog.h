@@ -67,17 +67,18 @@ int bc_catalog_image_url_ok(const char *url);
 int bc_catalog_check_product(json_t *body, const char **code, char *msg, size_t msglen);
 
 /* Creates a product of seller_id from a checked body {name, description?, price, stock,
- * category_id?, status?, images?} in one transaction; the initial stock goes through
- * bc_stock_set (ledger reason "create"). Status: HIDDEN when asked, else ON_SALE with stock
- * and SOLD_OUT without. Returns BC_OK (*id set), BC_EINVAL (unknown category) or BC_ERR. */
+ * category_id?, status?, images?} in one bc_db_tx unit (run again on a lost conflict); the
+ * initial stock goes through bc_stock_set (ledger reason "create"). Status: HIDDEN when asked,
+ * else ON_SALE with stock and SOLD_OUT without. Returns BC_OK (*id set), BC_EINVAL (unknown
+ * category), BC_EBUSY (every try lost a conflict) or BC_ERR. */
 int bc_catalog_product_create(bc_db *db, int64_t seller_id, json_t *body, int64_t *id);
-/* Applies any subset of those fields to product id (not deleted) in one transaction; stock
+/* Applies any subset of those fields to product id (not deleted) in one bc_db_tx unit; stock
  * through bc_stock_set (reason "adjust"); status "HIDDEN" hides, "ON_SALE"/"SOLD_OUT" shows it
  * again (ON_SALE with stock, SOLD_OUT without); images replace the list; category_id null
- * clears it. Returns BC_OK, BC_ENOTFOUND, BC_EINVAL (unknown category) or BC_ERR. */
+ * clears it. Returns BC_OK, BC_ENOTFOUND, BC_EINVAL (unknown category), BC_EBUSY or BC_ERR. */
 int bc_catalog_product_update(bc_db *db, int64_t id, json_t *body);
-/* Soft-deletes product id (deleted = 1) and removes it from every cart. BC_OK, BC_ENOTFOUND
- * (missing or already deleted) or BC_ERR. */
+/* Soft-deletes product id (deleted = 1) and removes it from every cart, in one bc_db_tx unit.
+ * BC_OK, BC_ENOTFOUND (missing or already deleted), BC_EBUSY or BC_ERR. */
 int bc_catalog_product_delete(bc_db *db, int64_t id);
 
 /* Parses ?page= and ?per_page= of req: page 1..100000 (default 1), per_page 1..max_per_page
