@@ -356,6 +356,105 @@ out:
     return rc;
 }
 
+/* ---- page ids first (lists without search text) ----
+ * One statement per sort, each answered by its index (migration 9) in list order, stopping after
+ * the page: parameters include_hidden, seller, seller, then (with a category) the category, then
+ * limit, offset. The rows themselves come from the cache (bc_catalog_products_load on a miss). */
+#define IDS_FROM                                                                                                       \
+    " SELECT p.id FROM products p WHERE p.deleted = 0 AND (? = 1 OR p.status IN ('ON_SALE', 'SOLD_OUT'))"              \
+    " AND (? = 0 OR p.seller_id = ?)"
+#define IDS_CAT " AND p.category_id IN (SELECT id FROM cat)"
+#define IDS_CTE                                                                                                        \
+    "WITH RECURSIVE cat(id) AS (SELECT id FROM categories WHERE id = ?"                                                \
+    " UNION SELECT c.id FROM categories c JOIN cat ON c.parent_id = cat.id)"
+#define BY_NEWEST " ORDER BY p.created_at DESC, p.id DESC LIMIT ? OFFSET ?"
+#define BY_NAME " ORDER BY lower(p.name), p.created_at DESC, p.id DESC LIMIT ? OFFSET ?"
+#define BY_PRICE_ASC " ORDER BY p.price, p.created_at DESC, p.id DESC LIMIT ? OFFSET ?"
+#define BY_PRICE_DESC " ORDER BY p.price DESC, p.created_at DESC, p.id DESC LIMIT ? OFFSET ?"
+static const char *const ids_sql[2][4] = {
+    {IDS_FROM BY_NEWEST, IDS_FROM BY_NAME, IDS_FROM BY_PRICE_ASC, IDS_FROM BY_PRICE_DESC},
+    {IDS_CTE IDS_FROM IDS_CAT BY_NEWEST, IDS_CTE IDS_FROM IDS_CAT BY_NAME, IDS_CTE IDS_FROM IDS_CAT BY_PRICE_ASC,
+     IDS_CTE IDS_FROM IDS_CAT BY_PRICE_DESC},
+};
+static const char count_ids_sql[] = "SELECT COUNT(*) FROM (" IDS_FROM ") x";
+static const char count_ids_cat_sql[] = IDS_CTE " SELECT COUNT(*) FROM (" IDS_FROM IDS_CAT ") x";
+
+int bc_catalog_page_ids(bc_db *db, const bc_product_query *q, int64_t *ids, int *n)
+{
+    int cat = q->category_id > 0, sort = q->sort >= 0 && q->sort <= 3 ? q->sort : BC_SORT_NEWEST, idx = 1, rc;
+    *n = 0;
+    if (q->per_page < 1 || q->per_page > CATALOG_MAX_PAGE)
+        return BC_EINVAL;
+    bc_stmt *st = bc_db_prepare(db, ids_sql[cat][sort]);
+    if (!st)
+        return BC_ERR;
+    if (cat)
+        bc_stmt_bind_int(st, idx++, q->category_id);
+    bc_stmt_bind_int(st, idx++, q->include_hidden ? 1 : 0);
+    bc_stmt_bind_int(st, idx++, q->seller_id);
+    bc_stmt_bind_int(st, idx++, q->seller_id);
+    bc_stmt_bind_int(st, idx++, q->per_page);
+    bc_stmt_bind_int(st, idx++, (q->page - 1) * q->per_page);
+    while ((rc = bc_stmt_step(st)) == 1 && *n < CATALOG_MAX_PAGE)
+        ids[(*n)++] = bc_stmt_int(st, 0);
+    bc_stmt_reset(st);
+    return rc < 0 ? BC_ERR : BC_OK;
+}
+
+int bc_catalog_count(bc_db *db, const bc_product_query *q, int64_t *total)
+{
+    int rc = q->category_id > 0 ? bc_db_int(db, total, count_ids_cat_sql, "iiii", q->category_id,
+                                            (int64_t)(q->include_hidden ? 1 : 0), q->seller_id, q->seller_id)
+                                : bc_db_int(db, total, count_ids_sql, "iii", (int64_t)(q->include_hidden ? 1 : 0),
+                                            q->seller_id, q->seller_id);
+    return rc == 1 ? BC_OK : BC_ERR;
+}
+
+#define Q10 "?,?,?,?,?,?,?,?,?,?,"
+static const char products_in_sql[] =
+    "SELECT p.id, p.seller_id, u.name AS seller_name, p.category_id, c.name AS category_name, p.name,"
+    " p.description, p.price, p.stock, p.status, p.image_url, p.created_at, p.updated_at, p.deleted"
+    " FROM products p JOIN users u ON u.id = p.seller_id LEFT JOIN categories c ON c.id = p.category_id"
+    " WHERE p.id IN (" Q10 Q10 Q10 Q10 Q10 Q10 Q10 Q10 Q10 "?,?,?,?,?,?,?,?,?,?)";
+#undef Q10
+
+static int attach_images(bc_db *db, json_t *items);
+
+int bc_catalog_products_load(bc_db *db, const int64_t *ids, int n, json_t **out)
+{
+    json_t *found = NULL;
+    char key[24];
+    int rc = BC_ERR, step;
+    for (int i = 0; i < n; i++)
+        out[i] = NULL;
+    bc_stmt *st = n <= CATALOG_MAX_PAGE ? bc_db_prepare(db, products_in_sql) : NULL;
+    if (!st)
+        goto out;
+    for (int i = 0; i < n; i++)
+        bc_stmt_bind_int(st, i + 1, ids[i]);
+    found = json_array();
+    while ((step = bc_stmt_step(st)) == 1)
+        json_array_append_new(found, bc_stmt_row_json(st));
+    bc_stmt_reset(st);
+    if (step < 0 || attach_images(db, found) != BC_OK)
+        goto out;
+    size_t k;
+    json_t *row, *by_id = json_object();
+    json_array_foreach (found, k, row) {
+        snprintf(key, sizeof key, "%lld", (long long)json_integer_value(json_object_get(row, "id")));
+        json_object_set(by_id, key, row);
+    }
+    for (int i = 0; i < n; i++) {
+        snprintf(key, sizeof key, "%lld", (long long)ids[i]);
+        out[i] = json_incref(json_object_get(by_id, key));
+    }
+    json_decref(by_id);
+    rc = BC_OK;
+out:
+    json_decref(found);
+    return rc;
+}
+
 /* ---- products ---- */
 
 int bc_catalog_image_url_ok(const char *url)

@@ -85,6 +85,18 @@ int bc_catalog_product_delete(bc_db *db, int64_t id);
  * (default def_per_page). On a bad value sends 422 VALIDATION_FAILED and returns BC_EINVAL. */
 int bc_catalog_paging(bc_req *req, int64_t def_per_page, int64_t max_per_page, int64_t *page, int64_t *per_page);
 
+/* Lists without search text, page ids first (the cache fills the rows): the ids of page q->page
+ * of q (q->q ignored; per_page 1..100) in list order into ids (room for per_page), *n set. Each
+ * sort is answered by its own index (migration 9). BC_OK, BC_EINVAL (per_page) or BC_ERR. */
+int bc_catalog_page_ids(bc_db *db, const bc_product_query *q, int64_t *ids, int *n);
+/* The number of products q (q->q ignored) lists, in *total. BC_OK or BC_ERR. */
+int bc_catalog_count(bc_db *db, const bc_product_query *q, int64_t *total);
+/* Products ids[0..n) (n <= 100, hidden and deleted included) in one statement plus one for their
+ * images: out[i] is the bc_catalog_product_json object of ids[i] with one more key, "deleted"
+ * (0/1), or NULL when there is no such product; each out[i] is owned by the caller.
+ * BC_OK or BC_ERR (then every out[i] is NULL). */
+int bc_catalog_products_load(bc_db *db, const int64_t *ids, int n, json_t **out);
+
 /* ---- cache (catalog_cache.c) ----
  * Rendered product JSON (by id) and rendered list pages with their total (by query) are kept in
  * memory, shared by the workers and bounded (16384 products, 1024 pages; a collision replaces).
@@ -102,6 +114,10 @@ int bc_catalog_paging(bc_req *req, int64_t def_per_page, int64_t max_per_page, i
 int bc_catalog_product_body(bc_db *db, int64_t id, char **json, size_t *len, int64_t *seller_id, int *visible);
 /* The JSON of bc_catalog_list for q in *json (malloc'd, caller frees, *len bytes). BC_OK or BC_ERR. */
 int bc_catalog_list_body(bc_db *db, const bc_product_query *q, char **json, size_t *len);
+/* The same from memory only, for an event loop (no bc_db; catches up with bc_db_sync_here): 1 and
+ * *json (malloc'd, caller frees) when cached, else 0 (nothing set: ask a worker). */
+int bc_catalog_product_cached(int64_t id, char **json, size_t *len, int64_t *seller_id, int *visible);
+int bc_catalog_list_cached(const bc_product_query *q, char **json, size_t *len);
 
 extern const bc_route bc_catalog_routes[];
 

@@ -228,5 +228,12 @@ const bc_migration bc_migrations[] = {
      "  FOR EACH STATEMENT EXECUTE FUNCTION broadcart_catalog_notify();"
      "CREATE TRIGGER users_notify AFTER UPDATE ON users"
      "  FOR EACH STATEMENT EXECUTE FUNCTION broadcart_catalog_notify();"},
+    /* 9: one index per list order (GET /products without q: page ids first, in index order, stop
+     * after the page) */
+    {"CREATE INDEX products_list_newest ON products (created_at, id);"
+     "CREATE INDEX products_list_name ON products (lower(name), created_at DESC, id DESC);"
+     "CREATE INDEX products_list_price ON products (price, created_at DESC, id DESC);"
+     "CREATE INDEX products_list_price_desc ON products (price DESC, created_at DESC, id DESC);",
+     NULL},
     {NULL, NULL},
 };

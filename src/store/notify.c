@@ -44,6 +44,8 @@ static pthread_mutex_t clock_lock = PTHREAD_MUTEX_INITIALIZER;
 static int64_t known_n;     /* catalog_clock.n as explained by this process (clock_lock) */
 static int known_init;      /* known_n was read once (clock_lock) */
 static atomic_int inflight; /* transactions of this process that moved the clock, not yet ended */
+static pthread_mutex_t path_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *sq_path; /* the first database file opened (path_lock), for bc_db_sync_here */
 
 static void track_clear(sq_track *t)
 {
@@ -138,6 +140,12 @@ void bc_notify_sqlite_opened(sqlite3 *h)
         return;
     const char *file = sqlite3_db_filename(h, "main");
     t->wal = file && *file;
+    if (t->wal) {
+        pthread_mutex_lock(&path_lock);
+        if (!sq_path)
+            sq_path = strdup(file);
+        pthread_mutex_unlock(&path_lock);
+    }
     if (sqlite3_create_function_v2(h, "bc_changed", 1, SQLITE_UTF8, t, fn_changed, NULL, NULL, free) != SQLITE_OK)
         return; /* xDestroy has freed t */
     sqlite3_commit_hook(h, on_commit, t);
@@ -157,27 +165,25 @@ void bc_notify_sqlite_opened(sqlite3 *h)
         bc_log_warn("store", "change tracking triggers: %s", sqlite3_errmsg(h));
 }
 
-/* The data_version this thread's connection saw last (each worker thread owns one connection). */
+/* The data_version this thread's connection saw last (each worker thread owns one connection;
+ * an event loop has its own, see bc_db_sync_here). */
 static _Thread_local struct {
-    const bc_db *db;
+    const void *conn;
     int64_t dv;
 } seen;
 
-static int sync_sqlite(bc_db *db)
+/* 1 when data_version dv of conn is the one seen last: nothing was committed elsewhere. */
+static int dv_unchanged(const void *conn, int64_t dv)
 {
-    int64_t dv = 0, n = 0;
-    if (bc_db_int(db, &dv, "PRAGMA data_version", "") != 1)
-        return BC_ERR;
     pthread_mutex_lock(&clock_lock);
     int init = known_init;
     pthread_mutex_unlock(&clock_lock);
-    if (init && seen.db == db && seen.dv == dv)
-        return BC_OK;
-    /* another connection committed (of this process or not): read the clock after data_version,
-     * so that a commit between the two is seen at the latest now */
-    int rc = bc_db_int(db, &n, "SELECT n FROM catalog_clock WHERE id = 1", "");
-    if (rc < 0)
-        return BC_ERR;
+    return init && seen.conn == conn && seen.dv == dv;
+}
+
+/* Another connection committed: n is catalog_clock.n read after data_version dv. */
+static void clock_check(const void *conn, int64_t dv, int64_t n)
+{
     int drop = 0;
     pthread_mutex_lock(&clock_lock);
     if (!known_init || n != known_n) {
@@ -191,8 +197,68 @@ static int sync_sqlite(bc_db *db)
     pthread_mutex_unlock(&clock_lock);
     if (drop)
         publish(BC_DB_CHANGED_ALL);
-    seen.db = db;
+    seen.conn = conn;
     seen.dv = dv;
+}
+
+static int sync_sqlite(bc_db *db)
+{
+    int64_t dv = 0, n = 0;
+    if (bc_db_int(db, &dv, "PRAGMA data_version", "") != 1)
+        return BC_ERR;
+    if (dv_unchanged(db, dv))
+        return BC_OK;
+    /* read the clock after data_version, so that a commit between the two is seen now */
+    if (bc_db_int(db, &n, "SELECT n FROM catalog_clock WHERE id = 1", "") < 0)
+        return BC_ERR;
+    clock_check(db, dv, n);
+    return BC_OK;
+}
+
+/* This thread's own read-only connection for bc_db_sync_here, without a busy handler. */
+static _Thread_local struct {
+    sqlite3 *h;
+    sqlite3_stmt *dv, *clock;
+    int failed;
+} here;
+
+/* One integer from a prepared statement: 1, or 0 when busy or failed. */
+static int step_int(sqlite3_stmt *s, int64_t *out)
+{
+    int ok = sqlite3_step(s) == SQLITE_ROW;
+    if (ok)
+        *out = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    return ok;
+}
+
+static int sync_sqlite_here(void)
+{
+    int64_t dv = 0, n = 0;
+    if (!here.h && !here.failed) {
+        pthread_mutex_lock(&path_lock);
+        char *path = sq_path ? strdup(sq_path) : NULL;
+        pthread_mutex_unlock(&path_lock);
+        here.failed = !path ||
+                      sqlite3_open_v2(path, &here.h, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
+                      sqlite3_prepare_v3(here.h, "PRAGMA data_version", -1, SQLITE_PREPARE_PERSISTENT, &here.dv,
+                                         NULL) != SQLITE_OK ||
+                      sqlite3_prepare_v3(here.h, "SELECT n FROM catalog_clock WHERE id = 1", -1,
+                                         SQLITE_PREPARE_PERSISTENT, &here.clock, NULL) != SQLITE_OK;
+        free(path);
+        if (here.failed)
+            bc_log_warn("store", "no read-only connection for change checks: %s",
+                        here.h ? sqlite3_errmsg(here.h) : "no database file");
+    }
+    if (here.failed)
+        return BC_ERR;
+    if (!step_int(here.dv, &dv))
+        return BC_EBUSY;
+    if (dv_unchanged(here.h, dv))
+        return BC_OK;
+    if (!step_int(here.clock, &n))
+        return BC_EBUSY;
+    clock_check(here.h, dv, n);
     return BC_OK;
 }
 
@@ -298,3 +364,11 @@ static int sync_pg(void)
 }
 
 int bc_db_sync(bc_db *db) { return strcmp(bc_db_backend(db), "postgresql") == 0 ? sync_pg() : sync_sqlite(db); }
+
+int bc_db_sync_here(void)
+{
+    pthread_mutex_lock(&pg_lock);
+    int pg = pg_url != NULL;
+    pthread_mutex_unlock(&pg_lock);
+    return pg ? sync_pg() : sync_sqlite_here();
+}

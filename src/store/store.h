@@ -149,5 +149,11 @@ void bc_db_on_change(bc_db_change_fn fn);
  * Returns BC_OK when a cache may answer, BC_EBUSY when it must not (PostgreSQL: the listener is
  * not connected, so other instances' changes could be missed) or BC_ERR (a query failed). */
 int bc_db_sync(bc_db *db);
+/* bc_db_sync for a thread that owns no connection (an event loop), for the database this process
+ * opened first: SQLite through a read-only connection of this thread's own (opened at the first
+ * call) without a busy handler, so it never waits: BC_EBUSY when the file is busy (rare: a WAL
+ * recovery or restart); PostgreSQL as bc_db_sync. BC_OK, BC_EBUSY or BC_ERR (no database opened
+ * yet, cannot open). */
+int bc_db_sync_here(void);
 
 #endif
