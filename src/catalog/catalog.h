@@ -99,7 +99,8 @@ int bc_catalog_products_load(bc_db *db, const int64_t *ids, int n, json_t **out)
 
 /* ---- cache (catalog_cache.c) ----
  * Rendered product JSON (by id) and rendered list pages with their total (by query) are kept in
- * memory, shared by the workers and bounded (16384 products, 1024 pages; a collision replaces).
+ * memory, shared by the workers and bounded (16384 products direct-mapped by id, 2048 pages and
+ * totals in 4-way sets by key hash; a full set replaces one way).
  * Exact invalidation, driven by the store's change notification (store.h): a committed change to
  * a product (price, stock, status, name, images, category, delete: catalog's writers and
  * commerce's stock changes alike) drops that product's rendering and every cached page; a

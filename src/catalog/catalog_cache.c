@@ -10,7 +10,8 @@
 
 #define ROW_SLOTS 16384 /* direct-mapped by id: one product per slot (a collision replaces) */
 #define ROW_STRIPES 256
-#define LIST_SLOTS 1024 /* direct-mapped by key hash */
+#define LIST_SLOTS 2048 /* 4-way sets by key hash: a key may live in any way of its set */
+#define LIST_WAYS 4
 #define LIST_STRIPES 64
 #define LIST_KEY_MAX 480
 
@@ -191,32 +192,48 @@ static int load_list(bc_db *db, const bc_product_query *q, char **json, size_t *
     return BC_OK;
 }
 
+/* The first slot of key's set, and its lock. */
+static size_t list_set(uint64_t h) { return (size_t)(h % (LIST_SLOTS / LIST_WAYS)) * LIST_WAYS; }
+static pthread_mutex_t *list_lock(size_t set) { return &list_locks[(set / LIST_WAYS) % LIST_STRIPES]; }
+
 /* A copy of the cached text for key (valid under list generation gen): 1, else 0. */
 static int list_get(const char *key, uint64_t gen, char **json, size_t *len)
 {
     uint64_t h = hash_key(key);
-    size_t slot = (size_t)(h % LIST_SLOTS), stripe = slot % LIST_STRIPES;
+    size_t set = list_set(h);
     int hit = 0;
-    list_entry *e = &lists[slot];
-    pthread_mutex_lock(&list_locks[stripe]);
-    if (e->json && e->hash == h && e->gen == gen && strcmp(e->key, key) == 0 &&
-        (*json = dup_mem(e->json, e->len)) != NULL) {
-        *len = e->len;
-        hit = 1;
+    pthread_mutex_lock(list_lock(set));
+    for (size_t w = 0; w < LIST_WAYS && !hit; w++) {
+        list_entry *e = &lists[set + w];
+        if (e->json && e->hash == h && e->gen == gen && strcmp(e->key, key) == 0 &&
+            (*json = dup_mem(e->json, e->len)) != NULL) {
+            *len = e->len;
+            hit = 1;
+        }
     }
-    pthread_mutex_unlock(&list_locks[stripe]);
+    pthread_mutex_unlock(list_lock(set));
     return hit;
 }
 
-/* Keeps text for key if no change was published since gen was read. */
+/* Keeps text for key if no change was published since gen was read: in the way holding key, else
+ * an empty or outdated way, else the way after the one replaced last. */
 static void list_put(const char *key, uint64_t gen, const char *json, size_t len)
 {
+    static _Atomic unsigned next_way;
     uint64_t h = hash_key(key);
-    size_t slot = (size_t)(h % LIST_SLOTS), stripe = slot % LIST_STRIPES, kl = strlen(key);
+    size_t set = list_set(h), kl = strlen(key), way = LIST_WAYS;
     char *keep = kl < LIST_KEY_MAX ? dup_mem(json, len) : NULL;
-    list_entry *e = &lists[slot];
-    pthread_mutex_lock(&list_locks[stripe]);
+    pthread_mutex_lock(list_lock(set));
     if (keep && atomic_load(&list_gen) == gen) {
+        for (size_t w = 0; w < LIST_WAYS && way == LIST_WAYS; w++)
+            if (lists[set + w].json && lists[set + w].hash == h && strcmp(lists[set + w].key, key) == 0)
+                way = w;
+        for (size_t w = 0; w < LIST_WAYS && way == LIST_WAYS; w++)
+            if (!lists[set + w].json || lists[set + w].gen != gen)
+                way = w;
+        if (way == LIST_WAYS)
+            way = atomic_fetch_add(&next_way, 1) % LIST_WAYS;
+        list_entry *e = &lists[set + way];
         free(e->json);
         e->hash = h;
         e->gen = gen;
@@ -225,7 +242,7 @@ static void list_put(const char *key, uint64_t gen, const char *json, size_t len
         e->len = len;
         keep = NULL;
     }
-    pthread_mutex_unlock(&list_locks[stripe]);
+    pthread_mutex_unlock(list_lock(set));
     free(keep);
 }
 
