@@ -5,6 +5,8 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +16,7 @@
 #define LIST_WAYS 4
 #define LIST_STRIPES 64
 #define LIST_KEY_MAX 480
+#define CATALOG_PAGE_MAX 100 /* the largest per_page of any route */
 
 typedef struct row_entry {
     int64_t id; /* 0 = empty */
@@ -37,13 +40,14 @@ static uint64_t row_gen[ROW_STRIPES]; /* bumped (under its lock) when a product 
 static list_entry lists[LIST_SLOTS];
 static pthread_mutex_t list_locks[LIST_STRIPES];
 static atomic_uint_fast64_t epoch = 1;    /* bumped when everything is dropped */
-static atomic_uint_fast64_t list_gen = 1; /* bumped on any change: every list may show it */
+static atomic_uint_fast64_t list_gen = 1; /* bumped when a product may enter, leave or move in a list */
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static atomic_int ready; /* setup done: the subscriber is registered */
 
-static void on_change(int64_t id)
+static void on_change(int64_t id, int kind)
 {
-    atomic_fetch_add(&list_gen, 1);
+    if (id == BC_DB_CHANGED_ALL || kind != BC_DB_CHANGE_ROW)
+        atomic_fetch_add(&list_gen, 1);
     if (id == BC_DB_CHANGED_ALL) {
         atomic_fetch_add(&epoch, 1);
         return;
@@ -178,26 +182,21 @@ static uint64_t hash_key(const char *s)
     return h;
 }
 
-static int load_list(bc_db *db, const bc_product_query *q, char **json, size_t *len)
-{
-    json_t *out = NULL;
-    int rc = bc_catalog_list(db, q, &out);
-    if (rc != BC_OK)
-        return rc;
-    *json = json_dumps(out, JSON_COMPACT);
-    json_decref(out);
-    if (!*json)
-        return BC_ERR;
-    *len = strlen(*json);
-    return BC_OK;
-}
-
 /* The first slot of key's set, and its lock. */
 static size_t list_set(uint64_t h) { return (size_t)(h % (LIST_SLOTS / LIST_WAYS)) * LIST_WAYS; }
 static pthread_mutex_t *list_lock(size_t set) { return &list_locks[(set / LIST_WAYS) % LIST_STRIPES]; }
 
-/* A copy of the cached text for key (valid under list generation gen): 1, else 0. */
-static int list_get(const char *key, uint64_t gen, char **json, size_t *len)
+/* A list page as cached: which products, in order, and the total; the rows come from the row
+ * cache when the page is sent, so a change that moves no product in or out of a list nor in its
+ * order (stock, ON_SALE/SOLD_OUT) leaves the skeleton valid. */
+typedef struct skel {
+    int64_t total;
+    int n;
+    int64_t ids[CATALOG_PAGE_MAX];
+} skel;
+
+/* A copy of key's skeleton (valid under list generation gen): 1, else 0. */
+static int skel_get(const char *key, uint64_t gen, skel *out)
 {
     uint64_t h = hash_key(key);
     size_t set = list_set(h);
@@ -205,9 +204,8 @@ static int list_get(const char *key, uint64_t gen, char **json, size_t *len)
     pthread_mutex_lock(list_lock(set));
     for (size_t w = 0; w < LIST_WAYS && !hit; w++) {
         list_entry *e = &lists[set + w];
-        if (e->json && e->hash == h && e->gen == gen && strcmp(e->key, key) == 0 &&
-            (*json = dup_mem(e->json, e->len)) != NULL) {
-            *len = e->len;
+        if (e->json && e->hash == h && e->gen == gen && strcmp(e->key, key) == 0) {
+            memcpy(out, e->json, e->len);
             hit = 1;
         }
     }
@@ -215,14 +213,15 @@ static int list_get(const char *key, uint64_t gen, char **json, size_t *len)
     return hit;
 }
 
-/* Keeps text for key if no change was published since gen was read: in the way holding key, else
- * an empty or outdated way, else the way after the one replaced last. */
-static void list_put(const char *key, uint64_t gen, const char *json, size_t len)
+/* Keeps key's skeleton if no change was published since gen was read: in the way holding key,
+ * else an empty or outdated way, else the way after the one replaced last. */
+static void skel_put(const char *key, uint64_t gen, const skel *sk)
 {
     static _Atomic unsigned next_way;
     uint64_t h = hash_key(key);
     size_t set = list_set(h), kl = strlen(key), way = LIST_WAYS;
-    char *keep = kl < LIST_KEY_MAX ? dup_mem(json, len) : NULL;
+    size_t len = offsetof(skel, ids) + (size_t)sk->n * sizeof sk->ids[0];
+    char *keep = kl < LIST_KEY_MAX ? dup_mem((const char *)sk, len) : NULL;
     pthread_mutex_lock(list_lock(set));
     if (keep && atomic_load(&list_gen) == gen) {
         for (size_t w = 0; w < LIST_WAYS && way == LIST_WAYS; w++)
@@ -246,106 +245,143 @@ static void list_put(const char *key, uint64_t gen, const char *json, size_t len
     free(keep);
 }
 
-/* A page without search text: ids of the page (index order), the total (cached per filter),
- * the rows from the row cache (the missing ones in one statement), joined as text. */
-static int build_page(bc_db *db, const bc_product_query *q, uint64_t gen, int usable, char **json, size_t *len)
+/* The page text of sk: rows from the row cache; with db, the missing ones are loaded in one
+ * statement (and kept), without db a missing row fails. A product gone since the skeleton was
+ * made is left out. BC_OK, BC_ENOTFOUND (no db and a row not cached) or BC_ERR. */
+static int assemble(bc_db *db, int usable, const bc_product_query *q, const skel *sk, char **json, size_t *len)
 {
-    int64_t ids[100], miss_ids[100], total = 0;
-    json_t *loaded[100];
-    char *parts[100] = {0}, tkey[96];
-    size_t plen[100] = {0}, size = 96;
-    row_token tokens[100];
-    int n = 0, nmiss = 0, miss_at[100], rc;
+    int64_t miss_ids[CATALOG_PAGE_MAX];
+    json_t *loaded[CATALOG_PAGE_MAX];
+    char *parts[CATALOG_PAGE_MAX] = {0};
+    size_t plen[CATALOG_PAGE_MAX] = {0}, size = 96;
+    row_token tokens[CATALOG_PAGE_MAX];
+    int nmiss = 0, miss_at[CATALOG_PAGE_MAX], rc = BC_OK;
     *json = NULL;
-    if ((rc = bc_catalog_page_ids(db, q, ids, &n)) != BC_OK)
-        return rc;
-    snprintf(tkey, sizeof tkey, "T|%lld|%lld|%d", (long long)q->category_id, (long long)q->seller_id,
-             q->include_hidden ? 1 : 0);
-    char *tj = NULL;
-    size_t tl = 0;
-    if (usable && list_get(tkey, gen, &tj, &tl)) {
-        total = strtoll(tj, NULL, 10);
-        free(tj);
-    } else if ((rc = bc_catalog_count(db, q, &total)) != BC_OK) {
-        return rc;
-    } else if (usable) {
-        char t[24];
-        int l = snprintf(t, sizeof t, "%lld", (long long)total);
-        list_put(tkey, gen, t, (size_t)l);
-    }
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < sk->n; i++) {
         int64_t seller;
         int visible;
-        if (usable && row_get(ids[i], &parts[i], &plen[i], &seller, &visible))
+        if (usable && row_get(sk->ids[i], &parts[i], &plen[i], &seller, &visible))
             continue;
-        tokens[nmiss] = row_token_of(ids[i]);
+        if (!db) {
+            rc = BC_ENOTFOUND;
+            goto out;
+        }
+        tokens[nmiss] = row_token_of(sk->ids[i]);
         miss_at[nmiss] = i;
-        miss_ids[nmiss++] = ids[i];
+        miss_ids[nmiss++] = sk->ids[i];
     }
-    rc = nmiss ? bc_catalog_products_load(db, miss_ids, nmiss, loaded) : BC_OK;
-    for (int k = 0; rc == BC_OK && k < nmiss; k++) {
+    if (nmiss && (rc = bc_catalog_products_load(db, miss_ids, nmiss, loaded)) != BC_OK)
+        goto out;
+    for (int k = 0; k < nmiss; k++) {
         int64_t seller;
         int visible, i = miss_at[k];
         if (!loaded[k])
-            continue; /* gone since the ids were read: left out */
-        if (render(loaded[k], &parts[i], &plen[i], &seller, &visible) != BC_OK) {
-            rc = BC_ERR;
-            for (int j = k + 1; j < nmiss; j++)
-                json_decref(loaded[j]);
-            break;
+            continue;
+        if (rc == BC_OK && render(loaded[k], &parts[i], &plen[i], &seller, &visible) == BC_OK) {
+            if (usable)
+                row_put(sk->ids[i], tokens[k], parts[i], plen[i], seller, visible);
+        } else if (rc == BC_OK) {
+            rc = BC_ERR; /* render consumed loaded[k]; the others are released below */
+        } else {
+            json_decref(loaded[k]);
         }
-        if (usable)
-            row_put(ids[i], tokens[k], parts[i], plen[i], seller, visible);
     }
-    for (int i = 0; i < n; i++)
+    if (rc != BC_OK)
+        goto out;
+    for (int i = 0; i < sk->n; i++)
         size += plen[i] + 1;
-    char *out = rc == BC_OK ? malloc(size) : NULL, *w = out;
-    if (out) {
-        w += sprintf(w, "{\"items\":[");
-        int first = 1;
-        for (int i = 0; i < n; i++) {
-            if (!parts[i])
-                continue;
-            if (!first)
-                *w++ = ',';
-            first = 0;
-            memcpy(w, parts[i], plen[i]);
-            w += plen[i];
-        }
-        w += sprintf(w, "],\"page\":%lld,\"per_page\":%lld,\"total\":%lld}", (long long)q->page, (long long)q->per_page,
-                     (long long)total);
-        *json = out;
-        *len = (size_t)(w - out);
-    } else if (rc == BC_OK) {
+    char *w = *json = malloc(size);
+    if (!w) {
         rc = BC_ERR;
+        goto out;
     }
-    for (int i = 0; i < n; i++)
+    w += sprintf(w, "{\"items\":[");
+    for (int i = 0, first = 1; i < sk->n; i++) {
+        if (!parts[i])
+            continue;
+        if (!first)
+            *w++ = ',';
+        first = 0;
+        memcpy(w, parts[i], plen[i]);
+        w += plen[i];
+    }
+    w += sprintf(w, "],\"page\":%lld,\"per_page\":%lld,\"total\":%lld}", (long long)q->page, (long long)q->per_page,
+                 (long long)sk->total);
+    *len = (size_t)(w - *json);
+out:
+    for (int i = 0; i < sk->n; i++)
         free(parts[i]);
     return rc;
 }
 
 /* The cache key of q in key (LIST_KEY_MAX bytes): 1, or 0 when it does not fit. */
-static int list_key(const bc_product_query *q, char *key)
+static int list_key(const bc_product_query *q, char *key, const char *kind)
 {
-    int kl =
-        snprintf(key, LIST_KEY_MAX, "%lld|%lld|%d|%lld|%lld|%d|%s", (long long)q->category_id, (long long)q->seller_id,
-                 q->sort, (long long)q->page, (long long)q->per_page, q->include_hidden ? 1 : 0, q->q ? q->q : "");
+    int kl = snprintf(key, LIST_KEY_MAX, "%s|%lld|%lld|%d|%lld|%lld|%d|%s", kind, (long long)q->category_id,
+                      (long long)q->seller_id, q->sort, (long long)q->page, (long long)q->per_page,
+                      q->include_hidden ? 1 : 0, q->q ? q->q : "");
     return kl > 0 && kl < LIST_KEY_MAX;
+}
+
+/* Fills sk from the database. Without q: the page ids in index order and the total (cached per
+ * filter, under the same generation); with q: the search query's page. BC_OK, BC_EINVAL or BC_ERR. */
+static int fill_skel(bc_db *db, int usable, const bc_product_query *q, uint64_t gen, skel *sk)
+{
+    int rc;
+    sk->n = 0;
+    sk->total = 0;
+    if (q->per_page < 1 || q->per_page > CATALOG_PAGE_MAX)
+        return BC_EINVAL;
+    if (q->q && q->q[0]) {
+        json_t *out = NULL, *row;
+        size_t i;
+        if ((rc = bc_catalog_list(db, q, &out)) != BC_OK)
+            return rc;
+        sk->total = json_integer_value(json_object_get(out, "total"));
+        json_array_foreach (json_object_get(out, "items"), i, row) {
+            if (sk->n < CATALOG_PAGE_MAX)
+                sk->ids[sk->n++] = json_integer_value(json_object_get(row, "id"));
+        }
+        json_decref(out);
+        return BC_OK;
+    }
+    if ((rc = bc_catalog_page_ids(db, q, sk->ids, &sk->n)) != BC_OK)
+        return rc;
+    bc_product_query all = *q;
+    char tkey[LIST_KEY_MAX];
+    skel t;
+    all.page = all.per_page = 0;
+    all.sort = 0;
+    int tk = list_key(&all, tkey, "T");
+    if (usable && tk && skel_get(tkey, gen, &t)) {
+        sk->total = t.total;
+        return BC_OK;
+    }
+    if ((rc = bc_catalog_count(db, q, &sk->total)) != BC_OK)
+        return rc;
+    if (usable && tk) {
+        t.total = sk->total;
+        t.n = 0;
+        skel_put(tkey, gen, &t);
+    }
+    return BC_OK;
 }
 
 int bc_catalog_list_body(bc_db *db, const bc_product_query *q, char **json, size_t *len)
 {
     char key[LIST_KEY_MAX];
-    int plain = !q->q || !q->q[0];
+    skel sk;
     *json = NULL;
-    int usable = list_key(q, key) && cache_usable(db);
+    int usable = list_key(q, key, "P") && cache_usable(db);
     uint64_t gen = atomic_load(&list_gen); /* before the database */
-    if (usable && list_get(key, gen, json, len))
-        return BC_OK;
-    int rc = plain && q->per_page <= 100 ? build_page(db, q, gen, usable, json, len) : load_list(db, q, json, len);
-    if (rc == BC_OK && usable)
-        list_put(key, gen, *json, *len);
-    return rc;
+    if (!usable || !skel_get(key, gen, &sk)) {
+        int rc = fill_skel(db, usable, q, gen, &sk);
+        if (rc != BC_OK)
+            return rc;
+        if (usable)
+            skel_put(key, gen, &sk);
+    }
+    return assemble(db, usable, q, &sk, json, len);
 }
 
 int bc_catalog_product_cached(int64_t id, char **json, size_t *len, int64_t *seller_id, int *visible)
@@ -357,8 +393,10 @@ int bc_catalog_product_cached(int64_t id, char **json, size_t *len, int64_t *sel
 int bc_catalog_list_cached(const bc_product_query *q, char **json, size_t *len)
 {
     char key[LIST_KEY_MAX];
+    skel sk;
     *json = NULL;
-    if (!atomic_load(&ready) || !list_key(q, key) || bc_db_sync_here() != BC_OK)
+    if (!atomic_load(&ready) || !list_key(q, key, "P") || bc_db_sync_here() != BC_OK ||
+        !skel_get(key, atomic_load(&list_gen), &sk))
         return 0;
-    return list_get(key, atomic_load(&list_gen), json, len);
+    return assemble(NULL, 1, q, &sk, json, len) == BC_OK;
 }

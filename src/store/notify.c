@@ -15,11 +15,11 @@ static _Atomic(bc_db_change_fn) subscriber;
 
 void bc_db_on_change(bc_db_change_fn fn) { atomic_store(&subscriber, fn); }
 
-static void publish(int64_t id)
+static void publish(int64_t id, int kind)
 {
     bc_db_change_fn fn = atomic_load(&subscriber);
     if (fn)
-        fn(id > 0 ? id : BC_DB_CHANGED_ALL);
+        fn(id > 0 ? id : BC_DB_CHANGED_ALL, id > 0 ? kind : BC_DB_CHANGE_LISTING);
 }
 
 /* ---- SQLite ----
@@ -36,6 +36,7 @@ static void publish(int64_t id)
 
 typedef struct sq_track {
     int64_t ids[TRACK_IDS];
+    int kinds[TRACK_IDS];
     int n, all, wal;
     int64_t k; /* clock triggers fired in this transaction */
 } sq_track;
@@ -57,11 +58,11 @@ static void track_clear(sq_track *t)
 static void track_publish(const sq_track *t)
 {
     if (t->all) {
-        publish(BC_DB_CHANGED_ALL);
+        publish(BC_DB_CHANGED_ALL, BC_DB_CHANGE_LISTING);
         return;
     }
     for (int i = 0; i < t->n; i++)
-        publish(t->ids[i]);
+        publish(t->ids[i], t->kinds[i]);
 }
 
 /* After the commit: the clock moved by k because of us. */
@@ -76,20 +77,24 @@ static void track_finish(sq_track *t)
     track_clear(t);
 }
 
+/* bc_changed(id, listing): id 0 = everything; listing 0 = BC_DB_CHANGE_ROW. */
 static void fn_changed(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
     sq_track *t = sqlite3_user_data(ctx);
-    int64_t id = argc == 1 ? sqlite3_value_int64(argv[0]) : 0;
+    int64_t id = argc == 2 ? sqlite3_value_int64(argv[0]) : 0;
+    int kind = argc == 2 && sqlite3_value_int(argv[1]) == 0 ? BC_DB_CHANGE_ROW : BC_DB_CHANGE_LISTING;
     if (t->k++ == 0)
         atomic_fetch_add(&inflight, 1);
-    if (id <= 0 || t->n == TRACK_IDS) {
+    int i = 0;
+    while (i < t->n && t->ids[i] != id)
+        i++;
+    if (id <= 0 || (i == t->n && t->n == TRACK_IDS)) {
         t->all = 1;
-    } else {
-        int seen = 0;
-        for (int i = 0; i < t->n && !seen; i++)
-            seen = t->ids[i] == id;
-        if (!seen)
-            t->ids[t->n++] = id;
+    } else if (i == t->n) {
+        t->ids[t->n] = id;
+        t->kinds[t->n++] = kind;
+    } else if (kind == BC_DB_CHANGE_LISTING) {
+        t->kinds[i] = kind;
     }
     sqlite3_result_null(ctx);
 }
@@ -123,13 +128,17 @@ static void on_rollback(void *arg)
 
 /* Same row events as migration 8's clock triggers (one bc_changed call per clock bump). */
 static const char temp_triggers[] =
-    "CREATE TEMP TRIGGER bc_track_pi AFTER INSERT ON main.products BEGIN SELECT bc_changed(NEW.id); END;"
-    "CREATE TEMP TRIGGER bc_track_pu AFTER UPDATE ON main.products BEGIN SELECT bc_changed(NEW.id); END;"
-    "CREATE TEMP TRIGGER bc_track_pd AFTER DELETE ON main.products BEGIN SELECT bc_changed(OLD.id); END;"
-    "CREATE TEMP TRIGGER bc_track_ci AFTER INSERT ON main.categories BEGIN SELECT bc_changed(0); END;"
-    "CREATE TEMP TRIGGER bc_track_cu AFTER UPDATE ON main.categories BEGIN SELECT bc_changed(0); END;"
-    "CREATE TEMP TRIGGER bc_track_cd AFTER DELETE ON main.categories BEGIN SELECT bc_changed(0); END;"
-    "CREATE TEMP TRIGGER bc_track_uu AFTER UPDATE ON main.users BEGIN SELECT bc_changed(0); END;";
+    "CREATE TEMP TRIGGER bc_track_pi AFTER INSERT ON main.products BEGIN SELECT bc_changed(NEW.id, 1); END;"
+    "CREATE TEMP TRIGGER bc_track_pu AFTER UPDATE ON main.products BEGIN SELECT bc_changed(NEW.id,"
+    "  OLD.deleted IS NOT NEW.deleted OR (OLD.status = 'HIDDEN') IS NOT (NEW.status = 'HIDDEN')"
+    "  OR OLD.category_id IS NOT NEW.category_id OR OLD.seller_id IS NOT NEW.seller_id OR OLD.name IS NOT NEW.name"
+    "  OR OLD.description IS NOT NEW.description OR OLD.price IS NOT NEW.price"
+    "  OR OLD.created_at IS NOT NEW.created_at OR OLD.id IS NOT NEW.id); END;"
+    "CREATE TEMP TRIGGER bc_track_pd AFTER DELETE ON main.products BEGIN SELECT bc_changed(OLD.id, 1); END;"
+    "CREATE TEMP TRIGGER bc_track_ci AFTER INSERT ON main.categories BEGIN SELECT bc_changed(0, 1); END;"
+    "CREATE TEMP TRIGGER bc_track_cu AFTER UPDATE ON main.categories BEGIN SELECT bc_changed(0, 1); END;"
+    "CREATE TEMP TRIGGER bc_track_cd AFTER DELETE ON main.categories BEGIN SELECT bc_changed(0, 1); END;"
+    "CREATE TEMP TRIGGER bc_track_uu AFTER UPDATE ON main.users BEGIN SELECT bc_changed(0, 1); END;";
 
 void bc_notify_sqlite_opened(sqlite3 *h)
 {
@@ -146,7 +155,7 @@ void bc_notify_sqlite_opened(sqlite3 *h)
             sq_path = strdup(file);
         pthread_mutex_unlock(&path_lock);
     }
-    if (sqlite3_create_function_v2(h, "bc_changed", 1, SQLITE_UTF8, t, fn_changed, NULL, NULL, free) != SQLITE_OK)
+    if (sqlite3_create_function_v2(h, "bc_changed", 2, SQLITE_UTF8, t, fn_changed, NULL, NULL, free) != SQLITE_OK)
         return; /* xDestroy has freed t */
     sqlite3_commit_hook(h, on_commit, t);
     sqlite3_rollback_hook(h, on_rollback, t);
@@ -196,7 +205,7 @@ static void clock_check(const void *conn, int64_t dv, int64_t n)
     }
     pthread_mutex_unlock(&clock_lock);
     if (drop)
-        publish(BC_DB_CHANGED_ALL);
+        publish(BC_DB_CHANGED_ALL, BC_DB_CHANGE_LISTING);
     seen.conn = conn;
     seen.dv = dv;
 }
@@ -269,11 +278,17 @@ static char *pg_url;              /* first URL opened (pg_lock) */
 static atomic_int listener_ok;    /* the listener thread is connected and listening */
 static atomic_int listener_start; /* the listener thread was started */
 
+/* "<id>" (BC_DB_CHANGE_LISTING), "r<id>" (BC_DB_CHANGE_ROW), anything else: everything. */
 static void on_payload(const char *p)
 {
     char *end = NULL;
-    long long id = p ? strtoll(p, &end, 10) : 0;
-    publish(end && end != p && *end == '\0' && id > 0 ? (int64_t)id : BC_DB_CHANGED_ALL);
+    int row = p && p[0] == 'r';
+    const char *digits = p ? p + row : NULL;
+    long long id = digits ? strtoll(digits, &end, 10) : 0;
+    if (end && end != digits && *end == '\0' && id > 0)
+        publish((int64_t)id, row ? BC_DB_CHANGE_ROW : BC_DB_CHANGE_LISTING);
+    else
+        publish(BC_DB_CHANGED_ALL, BC_DB_CHANGE_LISTING);
 }
 
 void bc_notify_pg_drain(PGconn *conn)
@@ -305,7 +320,7 @@ void bc_notify_pg_opened(PGconn *conn, const char *url, int reconnected)
         pthread_mutex_unlock(&pg_lock);
     }
     if (reconnected)
-        publish(BC_DB_CHANGED_ALL);
+        publish(BC_DB_CHANGED_ALL, BC_DB_CHANGE_LISTING);
 }
 
 /* The listener: one connection that LISTENs and waits in poll() for notifications from every
@@ -322,7 +337,7 @@ static void *listener_main(void *arg)
     for (int logged = 0;;) {
         PGconn *c = PQconnectdb(url);
         if (c && PQstatus(c) == CONNECTION_OK && pg_listen(c)) {
-            publish(BC_DB_CHANGED_ALL); /* whatever happened while no one listened */
+            publish(BC_DB_CHANGED_ALL, BC_DB_CHANGE_LISTING); /* whatever happened while no one listened */
             atomic_store(&listener_ok, 1);
             if (logged)
                 bc_log_info("store", "catalog change listener reconnected");
@@ -337,7 +352,7 @@ static void *listener_main(void *arg)
             }
         }
         atomic_store(&listener_ok, 0);
-        publish(BC_DB_CHANGED_ALL);
+        publish(BC_DB_CHANGED_ALL, BC_DB_CHANGE_LISTING);
         if (!logged++)
             bc_log_warn("store", "catalog change listener: %s", c ? PQerrorMessage(c) : "out of memory");
         PQfinish(c);

@@ -126,7 +126,8 @@ int bc_db_copy(const char *from_url, const char *to_url, FILE *report);
  * whoever wrote it. Migration 8 adds triggers on products (insert, update, delete), categories
  * (insert, update, delete) and users (update): SQLite's bump catalog_clock.n in the writer's
  * transaction (any process: the CLI, the sqlite3 shell); PostgreSQL's send
- * pg_notify('broadcart_catalog', '<product id>' or '*'), which PostgreSQL delivers at commit
+ * pg_notify('broadcart_catalog', '<product id>', 'r<product id>' for BC_DB_CHANGE_ROW, or '*'),
+ * which PostgreSQL delivers at commit
  * (PostgreSQL 15 docs, NOTIFY). In this process a change is published to the subscriber after
  * the commit, before the writing call returns: on SQLite from per-connection TEMP triggers and
  * the commit/WAL hooks, on PostgreSQL from the writing connection's own LISTEN (a session
@@ -137,9 +138,15 @@ int bc_db_copy(const char *from_url, const char *to_url, FILE *report);
 /* The product id given to the subscriber for "anything may have changed" (a category, a seller's
  * name, a write this process cannot attribute, a lost listener connection). */
 #define BC_DB_CHANGED_ALL 0
-/* Called with a product id (> 0) or BC_DB_CHANGED_ALL after a change was committed, on the
- * committing thread or the listener thread: must be thread-safe, quick, and must not use a bc_db. */
-typedef void (*bc_db_change_fn)(int64_t product_id);
+/* What changed of a product: BC_DB_CHANGE_ROW when an UPDATE changed none of the columns a list
+ * filters or orders by (deleted, HIDDEN or not, category_id, seller_id, name, description,
+ * price, created_at; e.g. a stock change, ON_SALE <-> SOLD_OUT, images), else
+ * BC_DB_CHANGE_LISTING (also every INSERT and DELETE). */
+enum { BC_DB_CHANGE_ROW = 1, BC_DB_CHANGE_LISTING = 2 };
+/* Called with a product id (> 0) and its BC_DB_CHANGE_*, or with BC_DB_CHANGED_ALL (kind
+ * BC_DB_CHANGE_LISTING), after a change was committed, on the committing thread or the listener
+ * thread: must be thread-safe, quick, and must not use a bc_db. */
+typedef void (*bc_db_change_fn)(int64_t product_id, int kind);
 /* Sets the one process-wide subscriber (NULL: none). */
 void bc_db_on_change(bc_db_change_fn fn);
 /* Catches up with changes committed outside this process before a cache answers from memory.
