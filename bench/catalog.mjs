@@ -5,6 +5,7 @@
 //   - product detail (GET /api/v1/products/{id}, ids cycling over all 10,000);
 //   - list pages of 20 (every sort, with and without a category filter, pages 1-5, with total);
 //   - Korean search: 3+ character substrings ("넥니트", "초콜릿", ...) and 1-2 character ones ("니트");
+//   - search with 10,000 distinct queries (cache misses: the text index itself);
 //   - list and search again while a loop changes one listed product's stock through the API every
 //     ~5 ms (as orders do during a live sale).
 // Prints req/s, p50/p99 and the server's CPU-ms per request (broadcart's own process; PostgreSQL's
@@ -88,12 +89,12 @@ try {
 
   // wrk over paths (each request the next path); with writer, a loop changes one listed product's
   // stock through the API meanwhile, and its rate is printed.
-  const run = async (label, paths, writer) => {
+  const run = async (label, paths, writer, { warm = true } = {}) => {
     const lua = path.join(os.tmpdir(), `bc-catalog-${process.pid}.lua`);
     writeFileSync(lua, `local paths = {${paths.map((p) => JSON.stringify(p)).join(',')}}\nlocal n = 0\n` +
       'request = function()\n  n = n + 1\n  return wrk.format("GET", paths[(n % #paths) + 1])\nend\n');
     // warm-up: every path once or more (fills the cache), not counted
-    execFileSync('wrk', ['-t1', '-c8', `-d${Math.max(1, Math.ceil(paths.length / 4000))}s`, '-s', lua, srv.base + '/'], { encoding: 'utf8' });
+    if (warm) execFileSync('wrk', ['-t1', '-c8', `-d${Math.max(1, Math.ceil(paths.length / 4000))}s`, '-s', lua, srv.base + '/'], { encoding: 'utf8' });
     const c0 = cpuMs(srv.proc.pid);
     const job = promisify(execFile)('wrk', ['-t2', `-c${conns}`, `-d${seconds}s`, '--latency', '-s', lua, srv.base + '/'], { encoding: 'utf8' });
     let writes = 0, done = false;
@@ -131,6 +132,8 @@ try {
   await run(`list of 20 (${lists.length} pages)`, lists);
   await run('search 3+ characters (20 pages)', q(long));
   await run('search 1-2 characters (20 pages)', q(short));
+  // distinct queries, not warmed: mostly cache misses, i.e. the text index's own speed
+  await run('search, 10,000 distinct 3+ char queries', Array.from({ length: PRODUCTS }, (_, k) => `/api/v1/products?q=${encodeURIComponent(`상품번호 ${k}`)}`), null, { warm: false });
   const writer = { id: lo, token: seller.token };
   await run(`list of 20 (${lists.length} pages), stock writes`, lists, writer);
   await run('search 3+ characters, stock writes', q(long), writer);
