@@ -29,8 +29,8 @@ static void publish(int64_t id, int kind)
  * the commit hook (before the commit is visible: readers may still fill the cache with old rows,
  * which the second publication drops) and again from the WAL hook (after the commit, write lock
  * released), where k is added to known_n. A reader whose data_version moved compares the clock
- * with known_n: a difference is a write by another process (or one of ours still in flight:
- * inflight > 0), and everything is dropped. */
+ * with known_n: a difference is a write by another process, and everything is dropped (while one
+ * of ours is in flight, inflight > 0, that request bypasses the cache instead). */
 
 #define TRACK_IDS 32 /* products remembered per transaction; more: everything is dropped */
 
@@ -190,24 +190,33 @@ static int dv_unchanged(const void *conn, int64_t dv)
     return init && seen.conn == conn && seen.dv == dv;
 }
 
-/* Another connection committed: n is catalog_clock.n read after data_version dv. */
-static void clock_check(const void *conn, int64_t dv, int64_t n)
+/* Another connection committed: n is catalog_clock.n read after data_version dv. A clock that
+ * moved by more than this process explains is a foreign write: everything is dropped. While a
+ * transaction of ours is between its commit and its WAL hook (inflight > 0) the difference may be
+ * ours: BC_EBUSY then (the caller answers from the database this once, dv is not recorded, the next
+ * call checks again), which neither drops everything for our own commit nor misses a foreign one. */
+static int clock_check(const void *conn, int64_t dv, int64_t n)
 {
-    int drop = 0;
+    int drop = 0, rc = BC_OK;
     pthread_mutex_lock(&clock_lock);
-    if (!known_init || n != known_n) {
+    if (!known_init) {
         drop = 1;
-        /* with a transaction of ours between commit and WAL hook, the difference may be ours:
-         * keep known_n, so that the next check drops again rather than miss a foreign write */
-        if (!known_init || atomic_load(&inflight) == 0)
-            known_n = n;
+        known_n = n;
         known_init = 1;
+    } else if (n != known_n && atomic_load(&inflight) > 0) {
+        rc = BC_EBUSY;
+    } else if (n != known_n) {
+        drop = 1;
+        known_n = n;
     }
     pthread_mutex_unlock(&clock_lock);
     if (drop)
         publish(BC_DB_CHANGED_ALL, BC_DB_CHANGE_LISTING);
-    seen.conn = conn;
-    seen.dv = dv;
+    if (rc == BC_OK) {
+        seen.conn = conn;
+        seen.dv = dv;
+    }
+    return rc;
 }
 
 static int sync_sqlite(bc_db *db)
@@ -220,8 +229,7 @@ static int sync_sqlite(bc_db *db)
     /* read the clock after data_version, so that a commit between the two is seen now */
     if (bc_db_int(db, &n, "SELECT n FROM catalog_clock WHERE id = 1", "") < 0)
         return BC_ERR;
-    clock_check(db, dv, n);
-    return BC_OK;
+    return clock_check(db, dv, n);
 }
 
 /* This thread's own read-only connection for bc_db_sync_here, without a busy handler. */
@@ -267,8 +275,7 @@ static int sync_sqlite_here(void)
         return BC_OK;
     if (!step_int(here.clock, &n))
         return BC_EBUSY;
-    clock_check(here.h, dv, n);
-    return BC_OK;
+    return clock_check(here.h, dv, n);
 }
 
 /* ---- PostgreSQL ---- */

@@ -151,7 +151,8 @@ typedef void (*bc_db_change_fn)(int64_t product_id, int kind);
 void bc_db_on_change(bc_db_change_fn fn);
 /* Catches up with changes committed outside this process before a cache answers from memory.
  * SQLite: one PRAGMA data_version on db (a few microseconds); when it moved, reads catalog_clock
- * and publishes BC_DB_CHANGED_ALL if the clock moved by more than this process's own commits.
+ * and publishes BC_DB_CHANGED_ALL if the clock moved by more than this process's own commits
+ * (BC_EBUSY instead while a commit of this process is between its commit and WAL hooks).
  * PostgreSQL: starts the listener thread at the first call; then nothing to do per call.
  * Returns BC_OK when a cache may answer, BC_EBUSY when it must not (PostgreSQL: the listener is
  * not connected, so other instances' changes could be missed) or BC_ERR (a query failed). */
