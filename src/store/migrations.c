@@ -202,7 +202,7 @@ const bc_migration bc_migrations[] = {
      "CREATE INDEX products_name_trgm ON products USING gin (name gin_trgm_ops);"
      "CREATE INDEX products_description_trgm ON products USING gin (description gin_trgm_ops);"},
     /* 8: change notification for the catalog's caches (store.h, notify.c). SQLite: every row
-     * change of products, categories and users (update) bumps catalog_clock.n in the writer's
+     * change of products, product_images, categories and users (update) bumps catalog_clock.n in the writer's
      * transaction, whichever process writes, so a server sees writes of other processes. PostgreSQL:
      * the same changes send pg_notify('broadcart_catalog', product id, 'r' + id when no listed or
      * ordered column changed, or '*'), delivered at commit
@@ -215,7 +215,10 @@ const bc_migration bc_migrations[] = {
      "CREATE TRIGGER catalog_clock_ci AFTER INSERT ON categories BEGIN UPDATE catalog_clock SET n = n + 1; END;"
      "CREATE TRIGGER catalog_clock_cu AFTER UPDATE ON categories BEGIN UPDATE catalog_clock SET n = n + 1; END;"
      "CREATE TRIGGER catalog_clock_cd AFTER DELETE ON categories BEGIN UPDATE catalog_clock SET n = n + 1; END;"
-     "CREATE TRIGGER catalog_clock_uu AFTER UPDATE ON users BEGIN UPDATE catalog_clock SET n = n + 1; END;",
+     "CREATE TRIGGER catalog_clock_uu AFTER UPDATE ON users BEGIN UPDATE catalog_clock SET n = n + 1; END;"
+     "CREATE TRIGGER catalog_clock_ii AFTER INSERT ON product_images BEGIN UPDATE catalog_clock SET n = n + 1; END;"
+     "CREATE TRIGGER catalog_clock_iu AFTER UPDATE ON product_images BEGIN UPDATE catalog_clock SET n = n + 1; END;"
+     "CREATE TRIGGER catalog_clock_id AFTER DELETE ON product_images BEGIN UPDATE catalog_clock SET n = n + 1; END;",
      "CREATE TABLE catalog_clock (id BIGINT PRIMARY KEY, n BIGINT NOT NULL);"
      "CREATE FUNCTION broadcart_product_notify() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
      "  IF TG_OP = 'DELETE' THEN PERFORM pg_notify('broadcart_catalog', OLD.id::text);"
@@ -228,10 +231,16 @@ const bc_migration bc_migrations[] = {
      "    PERFORM pg_notify('broadcart_catalog', 'r' || NEW.id::text);"
      "  ELSE PERFORM pg_notify('broadcart_catalog', NEW.id::text); END IF;"
      "  RETURN NULL; END $$;"
+     "CREATE FUNCTION broadcart_image_notify() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+     "  IF TG_OP = 'DELETE' THEN PERFORM pg_notify('broadcart_catalog', 'r' || OLD.product_id::text);"
+     "  ELSE PERFORM pg_notify('broadcart_catalog', 'r' || NEW.product_id::text); END IF;"
+     "  RETURN NULL; END $$;"
      "CREATE FUNCTION broadcart_catalog_notify() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
      "  PERFORM pg_notify('broadcart_catalog', '*'); RETURN NULL; END $$;"
      "CREATE TRIGGER products_notify AFTER INSERT OR UPDATE OR DELETE ON products"
      "  FOR EACH ROW EXECUTE FUNCTION broadcart_product_notify();"
+     "CREATE TRIGGER product_images_notify AFTER INSERT OR UPDATE OR DELETE ON product_images"
+     "  FOR EACH ROW EXECUTE FUNCTION broadcart_image_notify();"
      "CREATE TRIGGER categories_notify AFTER INSERT OR UPDATE OR DELETE ON categories"
      "  FOR EACH STATEMENT EXECUTE FUNCTION broadcart_catalog_notify();"
      "CREATE TRIGGER users_notify AFTER UPDATE ON users"

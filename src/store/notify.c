@@ -135,6 +135,12 @@ static const char temp_triggers[] =
     "  OR OLD.description IS NOT NEW.description OR OLD.price IS NOT NEW.price"
     "  OR OLD.created_at IS NOT NEW.created_at OR OLD.id IS NOT NEW.id); END;"
     "CREATE TEMP TRIGGER bc_track_pd AFTER DELETE ON main.products BEGIN SELECT bc_changed(OLD.id, 1); END;"
+    "CREATE TEMP TRIGGER bc_track_ii AFTER INSERT ON main.product_images BEGIN SELECT bc_changed(NEW.product_id, 0);"
+    "  END;"
+    "CREATE TEMP TRIGGER bc_track_iu AFTER UPDATE ON main.product_images BEGIN SELECT bc_changed(NEW.product_id, 0);"
+    "  END;"
+    "CREATE TEMP TRIGGER bc_track_id AFTER DELETE ON main.product_images BEGIN SELECT bc_changed(OLD.product_id, 0);"
+    "  END;"
     "CREATE TEMP TRIGGER bc_track_ci AFTER INSERT ON main.categories BEGIN SELECT bc_changed(0, 1); END;"
     "CREATE TEMP TRIGGER bc_track_cu AFTER UPDATE ON main.categories BEGIN SELECT bc_changed(0, 1); END;"
     "CREATE TEMP TRIGGER bc_track_cd AFTER DELETE ON main.categories BEGIN SELECT bc_changed(0, 1); END;"
@@ -165,12 +171,12 @@ void bc_notify_sqlite_opened(sqlite3 *h)
      * writes look like another process's, which drops everything (safe, only slower) */
     if (sqlite3_prepare_v2(h,
                            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'"
-                           " AND name IN ('products', 'categories', 'users', 'catalog_clock')",
+                           " AND name IN ('products', 'product_images', 'categories', 'users', 'catalog_clock')",
                            -1, &s, NULL) == SQLITE_OK &&
         sqlite3_step(s) == SQLITE_ROW)
         tables = sqlite3_column_int(s, 0);
     sqlite3_finalize(s);
-    if (tables == 4 && sqlite3_exec(h, temp_triggers, NULL, NULL, NULL) != SQLITE_OK)
+    if (tables == 5 && sqlite3_exec(h, temp_triggers, NULL, NULL, NULL) != SQLITE_OK)
         bc_log_warn("store", "change tracking triggers: %s", sqlite3_errmsg(h));
 }
 

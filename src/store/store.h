@@ -123,8 +123,9 @@ int bc_db_copy(const char *from_url, const char *to_url, FILE *report);
 
 /* ---- change notification (src/store/notify.c) ----
  * Lets a cache above the store (the catalog's) drop exactly what a committed transaction changed,
- * whoever wrote it. Migration 8 adds triggers on products (insert, update, delete), categories
- * (insert, update, delete) and users (update): SQLite's bump catalog_clock.n in the writer's
+ * whoever wrote it. Migration 8 adds triggers on products and product_images (insert, update,
+ * delete; an image change is a BC_DB_CHANGE_ROW of its product), categories (insert, update,
+ * delete) and users (update): SQLite's bump catalog_clock.n in the writer's
  * transaction (any process: the CLI, the sqlite3 shell); PostgreSQL's send
  * pg_notify('broadcart_catalog', '<product id>', 'r<product id>' for BC_DB_CHANGE_ROW, or '*'),
  * which PostgreSQL delivers at commit

@@ -377,6 +377,11 @@ test('cache: a write by another process to the database shows on the next reques
   assert.equal(v.detail.seller_name, 'Renamed Seller');
   assert.equal(v.inList.seller_name, 'Renamed Seller');
   sql(srv, `UPDATE users SET name = 'Seller One' WHERE id = ${seller.id}`);
+  // images are rows of their own table
+  sql(srv, `INSERT INTO product_images (product_id, url, position) VALUES (${p.id}, '/media/extra.png', 9)`);
+  v = await see((x) => x.detail.images?.includes('/media/extra.png') && x.inList?.images.includes('/media/extra.png'));
+  assert.deepEqual(v.detail.images, ['/media/extra.png'], 'detail after an image row was added');
+  assert.deepEqual(v.inList.images, ['/media/extra.png'], 'list after an image row was added');
 });
 
 test(`cache: a change made through one instance shows on the next request to another (${DB_BACKEND})`, async () => {
