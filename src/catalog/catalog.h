@@ -98,16 +98,17 @@ int bc_catalog_count(bc_db *db, const bc_product_query *q, int64_t *total);
 int bc_catalog_products_load(bc_db *db, const int64_t *ids, int n, json_t **out);
 
 /* ---- cache (catalog_cache.c) ----
- * Rendered product JSON (by id) and rendered list pages with their total (by query) are kept in
- * memory, shared by the workers and bounded (16384 products direct-mapped by id, 2048 pages and
- * totals in 4-way sets by key hash; a full set replaces one way).
- * Exact invalidation, driven by the store's change notification (store.h): a committed change to
- * a product (price, stock, status, name, images, category, delete: catalog's writers and
- * commerce's stock changes alike) drops that product's rendering and every cached page; a
- * category or user change, a write by another process (SQLite) or a lost listener (PostgreSQL)
- * drops everything. Each call first catches up (bc_db_sync) and bypasses the cache when that
- * fails. A rendering read from the database is kept only if no change was published since before
- * the read began. */
+ * Each product's rendered JSON (by id) and each list page's skeleton, i.e. its product ids and
+ * total (by query, search pages included; totals per filter too), are kept in memory, shared by
+ * the workers and the event loops, bounded (16384 products direct-mapped by id, 2048 skeletons in
+ * 4-way sets by key hash; a full set replaces one way). A page is joined from the renderings per
+ * request. Exact invalidation, driven by the store's change notification (store.h): a committed
+ * change to a product (catalog's writers, commerce's stock changes, anyone's SQL) drops that
+ * product's rendering; a BC_DB_CHANGE_LISTING one (hide/show, category, name, description,
+ * price, create, delete) also drops every skeleton; a category or user change, a write by
+ * another process (SQLite) or a lost listener (PostgreSQL) drops everything. Each call first
+ * catches up (bc_db_sync) and bypasses the cache when that fails. What is read from the database
+ * is kept only if no change was published since before the read began. */
 
 /* Product id as the JSON of bc_catalog_product_json with include_hidden set, in *json (malloc'd,
  * caller frees, *len bytes), with its *seller_id and *visible (ON_SALE/SOLD_OUT and not deleted)
