@@ -1,6 +1,6 @@
-/* Catalog cache: rendered product JSON and rendered list pages (with their total) in memory,
- * shared by the worker threads, dropped exactly when the store reports a committed change
- * (store.h "change notification"). See catalog.h for the rules. */
+/* Catalog cache: rendered product JSON and list page skeletons (ids + total) in memory, shared
+ * by the worker threads and the event loops, dropped exactly when the store reports a committed
+ * change (store.h "change notification"). See catalog.h for the rules. */
 #include "catalog.h"
 
 #include <pthread.h>
