@@ -356,6 +356,105 @@ out:
     return rc;
 }
 
+/* ---- page ids first (lists without search text) ----
+ * One statement per sort, each answered by its index (migration 9) in list order, stopping after
+ * the page: parameters include_hidden, seller, seller, then (with a category) the category, then
+ * limit, offset. The rows themselves come from the cache (bc_catalog_products_load on a miss). */
+#define IDS_FROM                                                                                                       \
+    " SELECT p.id FROM products p WHERE p.deleted = 0 AND (? = 1 OR p.status IN ('ON_SALE', 'SOLD_OUT'))"              \
+    " AND (? = 0 OR p.seller_id = ?)"
+#define IDS_CAT " AND p.category_id IN (SELECT id FROM cat)"
+#define IDS_CTE                                                                                                        \
+    "WITH RECURSIVE cat(id) AS (SELECT id FROM categories WHERE id = ?"                                                \
+    " UNION SELECT c.id FROM categories c JOIN cat ON c.parent_id = cat.id)"
+#define BY_NEWEST " ORDER BY p.created_at DESC, p.id DESC LIMIT ? OFFSET ?"
+#define BY_NAME " ORDER BY lower(p.name), p.created_at DESC, p.id DESC LIMIT ? OFFSET ?"
+#define BY_PRICE_ASC " ORDER BY p.price, p.created_at DESC, p.id DESC LIMIT ? OFFSET ?"
+#define BY_PRICE_DESC " ORDER BY p.price DESC, p.created_at DESC, p.id DESC LIMIT ? OFFSET ?"
+static const char *const ids_sql[2][4] = {
+    {IDS_FROM BY_NEWEST, IDS_FROM BY_NAME, IDS_FROM BY_PRICE_ASC, IDS_FROM BY_PRICE_DESC},
+    {IDS_CTE IDS_FROM IDS_CAT BY_NEWEST, IDS_CTE IDS_FROM IDS_CAT BY_NAME, IDS_CTE IDS_FROM IDS_CAT BY_PRICE_ASC,
+     IDS_CTE IDS_FROM IDS_CAT BY_PRICE_DESC},
+};
+static const char count_ids_sql[] = "SELECT COUNT(*) FROM (" IDS_FROM ") x";
+static const char count_ids_cat_sql[] = IDS_CTE " SELECT COUNT(*) FROM (" IDS_FROM IDS_CAT ") x";
+
+int bc_catalog_page_ids(bc_db *db, const bc_product_query *q, int64_t *ids, int *n)
+{
+    int cat = q->category_id > 0, sort = q->sort >= 0 && q->sort <= 3 ? q->sort : BC_SORT_NEWEST, idx = 1, rc;
+    *n = 0;
+    if (q->per_page < 1 || q->per_page > CATALOG_MAX_PAGE)
+        return BC_EINVAL;
+    bc_stmt *st = bc_db_prepare(db, ids_sql[cat][sort]);
+    if (!st)
+        return BC_ERR;
+    if (cat)
+        bc_stmt_bind_int(st, idx++, q->category_id);
+    bc_stmt_bind_int(st, idx++, q->include_hidden ? 1 : 0);
+    bc_stmt_bind_int(st, idx++, q->seller_id);
+    bc_stmt_bind_int(st, idx++, q->seller_id);
+    bc_stmt_bind_int(st, idx++, q->per_page);
+    bc_stmt_bind_int(st, idx++, (q->page - 1) * q->per_page);
+    while ((rc = bc_stmt_step(st)) == 1 && *n < CATALOG_MAX_PAGE)
+        ids[(*n)++] = bc_stmt_int(st, 0);
+    bc_stmt_reset(st);
+    return rc < 0 ? BC_ERR : BC_OK;
+}
+
+int bc_catalog_count(bc_db *db, const bc_product_query *q, int64_t *total)
+{
+    int rc = q->category_id > 0 ? bc_db_int(db, total, count_ids_cat_sql, "iiii", q->category_id,
+                                            (int64_t)(q->include_hidden ? 1 : 0), q->seller_id, q->seller_id)
+                                : bc_db_int(db, total, count_ids_sql, "iii", (int64_t)(q->include_hidden ? 1 : 0),
+                                            q->seller_id, q->seller_id);
+    return rc == 1 ? BC_OK : BC_ERR;
+}
+
+#define Q10 "?,?,?,?,?,?,?,?,?,?,"
+static const char products_in_sql[] =
+    "SELECT p.id, p.seller_id, u.name AS seller_name, p.category_id, c.name AS category_name, p.name,"
+    " p.description, p.price, p.stock, p.status, p.image_url, p.created_at, p.updated_at, p.deleted"
+    " FROM products p JOIN users u ON u.id = p.seller_id LEFT JOIN categories c ON c.id = p.category_id"
+    " WHERE p.id IN (" Q10 Q10 Q10 Q10 Q10 Q10 Q10 Q10 Q10 "?,?,?,?,?,?,?,?,?,?)";
+#undef Q10
+
+static int attach_images(bc_db *db, json_t *items);
+
+int bc_catalog_products_load(bc_db *db, const int64_t *ids, int n, json_t **out)
+{
+    json_t *found = NULL;
+    char key[24];
+    int rc = BC_ERR, step;
+    for (int i = 0; i < n; i++)
+        out[i] = NULL;
+    bc_stmt *st = n <= CATALOG_MAX_PAGE ? bc_db_prepare(db, products_in_sql) : NULL;
+    if (!st)
+        goto out;
+    for (int i = 0; i < n; i++)
+        bc_stmt_bind_int(st, i + 1, ids[i]);
+    found = json_array();
+    while ((step = bc_stmt_step(st)) == 1)
+        json_array_append_new(found, bc_stmt_row_json(st));
+    bc_stmt_reset(st);
+    if (step < 0 || attach_images(db, found) != BC_OK)
+        goto out;
+    size_t k;
+    json_t *row, *by_id = json_object();
+    json_array_foreach (found, k, row) {
+        snprintf(key, sizeof key, "%lld", (long long)json_integer_value(json_object_get(row, "id")));
+        json_object_set(by_id, key, row);
+    }
+    for (int i = 0; i < n; i++) {
+        snprintf(key, sizeof key, "%lld", (long long)ids[i]);
+        out[i] = json_incref(json_object_get(by_id, key));
+    }
+    json_decref(by_id);
+    rc = BC_OK;
+out:
+    json_decref(found);
+    return rc;
+}
+
 /* ---- products ---- */
 
 int bc_catalog_image_url_ok(const char *url)
@@ -472,53 +571,61 @@ static int set_images(bc_db *db, int64_t id, json_t *arr, int64_t now)
                : BC_OK;
 }
 
-int bc_catalog_product_create(bc_db *db, int64_t seller_id, json_t *body, int64_t *id)
+/* bc_catalog_product_create's unit of work (bc_db_tx). */
+typedef struct create_arg {
+    int64_t seller_id;
+    json_t *body;
+    int64_t *id;
+} create_arg;
+
+static int create_unit(bc_db *db, void *arg)
 {
-    int rc = bc_db_begin(db);
+    create_arg *a = arg;
+    json_t *body = a->body;
     int64_t now = bc_now_ms();
-    if (rc != BC_OK)
-        goto out;
     const char *name = json_string_value(json_object_get(body, "name"));
     const char *desc = json_string_value(json_object_get(body, "description"));
     const char *status = json_string_value(json_object_get(body, "status"));
     int64_t price = json_integer_value(json_object_get(body, "price"));
     int64_t stock = json_integer_value(json_object_get(body, "stock"));
     int hidden = status && strcmp(status, "HIDDEN") == 0;
-    rc = bc_db_int(db, id,
-                   "INSERT INTO products (seller_id, category_id, name, description, price, stock, status, image_url,"
-                   " created_at, updated_at) VALUES (?, NULL, ?, ?, ?, 0, ?, NULL, ?, ?) RETURNING id",
-                   "ittitii", seller_id, name, desc ? desc : "", price, hidden ? "HIDDEN" : "SOLD_OUT", now, now);
-    if (rc != 1) {
-        rc = BC_ERR;
-        goto out;
-    }
+    *a->id = 0;
+    int rc =
+        bc_db_int(db, a->id,
+                  "INSERT INTO products (seller_id, category_id, name, description, price, stock, status, image_url,"
+                  " created_at, updated_at) VALUES (?, NULL, ?, ?, ?, 0, ?, NULL, ?, ?) RETURNING id",
+                  "ittitii", a->seller_id, name, desc ? desc : "", price, hidden ? "HIDDEN" : "SOLD_OUT", now, now);
+    if (rc != 1)
+        return rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
     json_t *cat = json_object_get(body, "category_id");
-    if (cat && (rc = set_category(db, *id, cat, now)) != BC_OK)
-        goto out;
+    if (cat && (rc = set_category(db, *a->id, cat, now)) != BC_OK)
+        return rc;
     json_t *imgs = json_object_get(body, "images");
-    if (imgs && (rc = set_images(db, *id, imgs, now)) != BC_OK)
-        goto out;
-    if ((rc = bc_stock_set(db, *id, stock, "create")) != BC_OK)
-        goto out;
-    rc = bc_db_commit(db);
-out:
-    if (rc != BC_OK)
-        bc_db_rollback(db);
-    return rc;
+    if (imgs && (rc = set_images(db, *a->id, imgs, now)) != BC_OK)
+        return rc;
+    return bc_stock_set(db, *a->id, stock, "create");
 }
 
-int bc_catalog_product_update(bc_db *db, int64_t id, json_t *body)
+int bc_catalog_product_create(bc_db *db, int64_t seller_id, json_t *body, int64_t *id)
 {
-    int64_t now = bc_now_ms(), one = 0;
-    json_t *v;
-    int rc = bc_db_begin(db);
-    if (rc != BC_OK)
-        goto out;
-    rc = bc_db_int(db, &one, "SELECT 1 FROM products WHERE id = ? AND deleted = 0", "i", id);
-    if (rc != 1) {
-        rc = rc < 0 ? BC_ERR : BC_ENOTFOUND;
-        goto out;
-    }
+    create_arg a = {seller_id, body, id};
+    return bc_db_tx(db, create_unit, &a);
+}
+
+/* bc_catalog_product_update's unit of work (bc_db_tx). */
+typedef struct update_arg {
+    int64_t id;
+    json_t *body;
+} update_arg;
+
+static int update_unit(bc_db *db, void *arg)
+{
+    update_arg *a = arg;
+    int64_t now = bc_now_ms(), one = 0, id = a->id;
+    json_t *v, *body = a->body;
+    int rc = bc_db_int(db, &one, "SELECT 1 FROM products WHERE id = ? AND deleted = 0", "i", id);
+    if (rc != 1)
+        return rc < 0 ? (rc == BC_EBUSY ? BC_EBUSY : BC_ERR) : BC_ENOTFOUND;
     rc = BC_OK;
     if ((v = json_object_get(body, "name")) &&
         bc_db_exec(db, "UPDATE products SET name = ? WHERE id = ?", "ti", json_string_value(v), id) < 0)
@@ -544,33 +651,23 @@ int bc_catalog_product_update(bc_db *db, int64_t id, json_t *body)
         rc = BC_ERR;
     if (rc == BC_OK && bc_db_exec(db, "UPDATE products SET updated_at = ? WHERE id = ?", "ii", now, id) < 0)
         rc = BC_ERR;
-    if (rc != BC_OK)
-        goto out;
-    rc = bc_db_commit(db);
-out:
-    if (rc != BC_OK)
-        bc_db_rollback(db);
     return rc;
 }
 
-int bc_catalog_product_delete(bc_db *db, int64_t id)
+int bc_catalog_product_update(bc_db *db, int64_t id, json_t *body)
 {
-    int rc = bc_db_begin(db);
-    if (rc != BC_OK)
-        goto out;
-    rc = bc_db_exec(db, "UPDATE products SET deleted = 1, updated_at = ? WHERE id = ? AND deleted = 0", "ii",
-                    bc_now_ms(), id);
-    if (rc <= 0) {
-        rc = rc < 0 ? BC_ERR : BC_ENOTFOUND;
-        goto out;
-    }
-    if (bc_db_exec(db, "DELETE FROM cart_items WHERE product_id = ?", "i", id) < 0) {
-        rc = BC_ERR;
-        goto out;
-    }
-    rc = bc_db_commit(db);
-out:
-    if (rc != BC_OK)
-        bc_db_rollback(db);
-    return rc;
+    update_arg a = {id, body};
+    return bc_db_tx(db, update_unit, &a);
 }
+
+static int delete_unit(bc_db *db, void *arg)
+{
+    int64_t id = *(int64_t *)arg;
+    int rc = bc_db_exec(db, "UPDATE products SET deleted = 1, updated_at = ? WHERE id = ? AND deleted = 0", "ii",
+                        bc_now_ms(), id);
+    if (rc <= 0)
+        return rc < 0 ? (rc == BC_EBUSY ? BC_EBUSY : BC_ERR) : BC_ENOTFOUND;
+    return bc_cart_drop_product(db, id); /* carts are commerce's */
+}
+
+int bc_catalog_product_delete(bc_db *db, int64_t id) { return bc_db_tx(db, delete_unit, &id); }

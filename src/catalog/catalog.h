@@ -67,22 +67,59 @@ int bc_catalog_image_url_ok(const char *url);
 int bc_catalog_check_product(json_t *body, const char **code, char *msg, size_t msglen);
 
 /* Creates a product of seller_id from a checked body {name, description?, price, stock,
- * category_id?, status?, images?} in one transaction; the initial stock goes through
- * bc_stock_set (ledger reason "create"). Status: HIDDEN when asked, else ON_SALE with stock
- * and SOLD_OUT without. Returns BC_OK (*id set), BC_EINVAL (unknown category) or BC_ERR. */
+ * category_id?, status?, images?} in one bc_db_tx unit (run again on a lost conflict); the
+ * initial stock goes through bc_stock_set (ledger reason "create"). Status: HIDDEN when asked,
+ * else ON_SALE with stock and SOLD_OUT without. Returns BC_OK (*id set), BC_EINVAL (unknown
+ * category), BC_EBUSY (every try lost a conflict) or BC_ERR. */
 int bc_catalog_product_create(bc_db *db, int64_t seller_id, json_t *body, int64_t *id);
-/* Applies any subset of those fields to product id (not deleted) in one transaction; stock
+/* Applies any subset of those fields to product id (not deleted) in one bc_db_tx unit; stock
  * through bc_stock_set (reason "adjust"); status "HIDDEN" hides, "ON_SALE"/"SOLD_OUT" shows it
  * again (ON_SALE with stock, SOLD_OUT without); images replace the list; category_id null
- * clears it. Returns BC_OK, BC_ENOTFOUND, BC_EINVAL (unknown category) or BC_ERR. */
+ * clears it. Returns BC_OK, BC_ENOTFOUND, BC_EINVAL (unknown category), BC_EBUSY or BC_ERR. */
 int bc_catalog_product_update(bc_db *db, int64_t id, json_t *body);
-/* Soft-deletes product id (deleted = 1) and removes it from every cart. BC_OK, BC_ENOTFOUND
- * (missing or already deleted) or BC_ERR. */
+/* Soft-deletes product id (deleted = 1) and removes it from every cart, in one bc_db_tx unit.
+ * BC_OK, BC_ENOTFOUND (missing or already deleted), BC_EBUSY or BC_ERR. */
 int bc_catalog_product_delete(bc_db *db, int64_t id);
 
 /* Parses ?page= and ?per_page= of req: page 1..100000 (default 1), per_page 1..max_per_page
  * (default def_per_page). On a bad value sends 422 VALIDATION_FAILED and returns BC_EINVAL. */
 int bc_catalog_paging(bc_req *req, int64_t def_per_page, int64_t max_per_page, int64_t *page, int64_t *per_page);
+
+/* Lists without search text, page ids first (the cache fills the rows): the ids of page q->page
+ * of q (q->q ignored; per_page 1..100) in list order into ids (room for per_page), *n set. Each
+ * sort is answered by its own index (migration 9). BC_OK, BC_EINVAL (per_page) or BC_ERR. */
+int bc_catalog_page_ids(bc_db *db, const bc_product_query *q, int64_t *ids, int *n);
+/* The number of products q (q->q ignored) lists, in *total. BC_OK or BC_ERR. */
+int bc_catalog_count(bc_db *db, const bc_product_query *q, int64_t *total);
+/* Products ids[0..n) (n <= 100, hidden and deleted included) in one statement plus one for their
+ * images: out[i] is the bc_catalog_product_json object of ids[i] with one more key, "deleted"
+ * (0/1), or NULL when there is no such product; each out[i] is owned by the caller.
+ * BC_OK or BC_ERR (then every out[i] is NULL). */
+int bc_catalog_products_load(bc_db *db, const int64_t *ids, int n, json_t **out);
+
+/* ---- cache (catalog_cache.c) ----
+ * Each product's rendered JSON (by id) and each list page's skeleton, i.e. its product ids and
+ * total (by query, search pages included; totals per filter too), are kept in memory, shared by
+ * the workers and the event loops, bounded (16384 products direct-mapped by id, 2048 skeletons in
+ * 4-way sets by key hash; a full set replaces one way). A page is joined from the renderings per
+ * request. Exact invalidation, driven by the store's change notification (store.h): a committed
+ * change to a product (catalog's writers, commerce's stock changes, anyone's SQL) drops that
+ * product's rendering; a BC_DB_CHANGE_LISTING one (hide/show, category, name, description,
+ * price, create, delete) also drops every skeleton; a category or user change, a write by
+ * another process (SQLite) or a lost listener (PostgreSQL) drops everything. Each call first
+ * catches up (bc_db_sync) and bypasses the cache when that fails. What is read from the database
+ * is kept only if no change was published since before the read began. */
+
+/* Product id as the JSON of bc_catalog_product_json with include_hidden set, in *json (malloc'd,
+ * caller frees, *len bytes), with its *seller_id and *visible (ON_SALE/SOLD_OUT and not deleted)
+ * for the caller's access check. BC_OK, BC_ENOTFOUND or BC_ERR. */
+int bc_catalog_product_body(bc_db *db, int64_t id, char **json, size_t *len, int64_t *seller_id, int *visible);
+/* The JSON of bc_catalog_list for q in *json (malloc'd, caller frees, *len bytes). BC_OK or BC_ERR. */
+int bc_catalog_list_body(bc_db *db, const bc_product_query *q, char **json, size_t *len);
+/* The same from memory only, for an event loop (no bc_db; catches up with bc_db_sync_here): 1 and
+ * *json (malloc'd, caller frees) when cached, else 0 (nothing set: ask a worker). */
+int bc_catalog_product_cached(int64_t id, char **json, size_t *len, int64_t *seller_id, int *visible);
+int bc_catalog_list_cached(const bc_product_query *q, char **json, size_t *len);
 
 extern const bc_route bc_catalog_routes[];
 

@@ -2,6 +2,7 @@
  * handlers validate, authorise and call catalog.c. */
 #include "catalog.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 int bc_catalog_paging(bc_req *req, int64_t def_per_page, int64_t max_per_page, int64_t *page, int64_t *per_page)
@@ -100,22 +101,64 @@ static void list_products(bc_req *req, bc_product_query *q, int max_per_page)
 {
     if (bc_catalog_paging(req, 20, max_per_page, &q->page, &q->per_page) != BC_OK)
         return;
-    json_t *out = NULL;
-    int rc = bc_catalog_list(bc_req_db(req), q, &out);
+    char *json = NULL;
+    size_t len = 0;
+    int rc = bc_catalog_list_body(bc_req_db(req), q, &json, &len);
     if (rc != BC_OK) {
         bc_res_from_err(req, rc);
         return;
     }
-    bc_res_json(req, 200, out);
+    bc_res_send(req, 200, "application/json; charset=utf-8", json, len);
+    free(json);
+}
+
+/* GET /products as its worker handler reads it. */
+static void products_query_of(bc_req *req, bc_product_query *q)
+{
+    *q = (bc_product_query){0};
+    q->q = bc_req_query_str(req, "q");
+    q->category_id = bc_req_query_int(req, "category_id", 0);
+    q->sort = bc_catalog_sort_from_name(bc_req_query_str(req, "sort"));
 }
 
 static void h_products(bc_req *req)
 {
-    bc_product_query q = {0};
-    q.q = bc_req_query_str(req, "q");
-    q.category_id = bc_req_query_int(req, "category_id", 0);
-    q.sort = bc_catalog_sort_from_name(bc_req_query_str(req, "sort"));
+    bc_product_query q;
+    products_query_of(req, &q);
     list_products(req, &q, 20);
+}
+
+/* On the loop: a cached page (the route row checked the query already), else the worker. */
+static int try_products(bc_req *req)
+{
+    bc_product_query q;
+    char *json = NULL;
+    size_t len = 0;
+    products_query_of(req, &q);
+    q.page = bc_req_query_int(req, "page", 1);
+    q.per_page = bc_req_query_int(req, "per_page", 20);
+    if (q.page < 1 || q.page > 100000 || q.per_page < 1 || q.per_page > 20 || !bc_catalog_list_cached(&q, &json, &len))
+        return 0;
+    bc_res_send(req, 200, "application/json; charset=utf-8", json, len);
+    free(json);
+    return 1;
+}
+
+/* On the loop, for a caller without a token: a cached product on sale, else the worker. */
+static int try_product(bc_req *req)
+{
+    int64_t id, seller = 0;
+    int visible = 0;
+    char *json = NULL;
+    size_t len = 0;
+    if (bc_req_param_id(req, "id", &id) != BC_OK || !bc_catalog_product_cached(id, &json, &len, &seller, &visible))
+        return 0;
+    if (visible)
+        bc_res_send(req, 200, "application/json; charset=utf-8", json, len);
+    else
+        bc_res_error(req, 404, "PRODUCT_NOT_FOUND", "no such product");
+    free(json);
+    return 1;
 }
 
 static void h_seller_products(bc_req *req)
@@ -131,26 +174,23 @@ static void h_product(bc_req *req)
 {
     int64_t id, seller = 0;
     int visible = 0;
-    bc_db *db = bc_req_db(req);
+    char *json = NULL;
+    size_t len = 0;
     if (bc_req_param_id(req, "id", &id) != BC_OK) {
         bc_res_error(req, 404, "PRODUCT_NOT_FOUND", "no such product");
         return;
     }
-    int rc = bc_catalog_product_owner(db, id, &seller, NULL, &visible);
+    int rc = bc_catalog_product_body(bc_req_db(req), id, &json, &len, &seller, &visible);
     const bc_auth *a = bc_req_auth(req);
     int privileged = a && (a->role == BC_ROLE_ADMIN || (a->role == BC_ROLE_SELLER && a->user_id == seller));
     if (rc == BC_ENOTFOUND || (rc == BC_OK && !visible && !privileged)) {
         bc_res_error(req, 404, "PRODUCT_NOT_FOUND", "no such product");
-        return;
-    }
-    json_t *p = NULL;
-    if (rc == BC_OK)
-        rc = bc_catalog_product_json(db, id, 1, &p);
-    if (rc != BC_OK) {
+    } else if (rc != BC_OK) {
         bc_res_from_err(req, rc);
-        return;
+    } else {
+        bc_res_send(req, 200, "application/json; charset=utf-8", json, len);
     }
-    bc_res_json(req, 200, p);
+    free(json);
 }
 
 /* Loads product id for a change by the caller: its seller or an admin. Sends 404/403 and
@@ -312,10 +352,10 @@ const bc_route bc_catalog_routes[] = {
      .errors = (const char *const[]){"SLUG_TAKEN", NULL}},
     {"GET", "/api/v1/products", 0, 0, NULL, h_products, "catalog",
      "Products on sale: filtered by category and search text, sorted, one page at a time", 200, .query = products_query,
-     .response = &bc_sc_product_page},
+     .response = &bc_sc_product_page, .try_inline = try_products},
     {"GET", "/api/v1/products/{id}", 0, BC_RT_OPTIONAL_AUTH, NULL, h_product, "catalog",
      "One product (hidden/deleted ones only for its seller or an admin)", 200, .response = &bc_sc_product,
-     .errors = (const char *const[]){"PRODUCT_NOT_FOUND", NULL}},
+     .errors = (const char *const[]){"PRODUCT_NOT_FOUND", NULL}, .try_inline = try_product},
     {"POST", "/api/v1/products", BC_ROLE_SELLER, 0, product_create_body, h_product_create, "catalog",
      "Create a product (seller)", 201, .response = &bc_sc_product, .location = "/api/v1/products/{id}",
      .errors = (const char *const[]){"CATEGORY_NOT_FOUND", NULL}},

@@ -115,6 +115,11 @@ typedef struct bc_route {
     /* request content types (space-separated) for a route without a JSON body schema, for the
      * document only, e.g. "image/png image/jpeg" */
     const char *req_type;
+    /* Optional: tried on the event-loop thread before the request goes to a worker, for callers
+     * without a token only (the worker checks a token's account); must not block (no bc_db, no
+     * network): e.g. an answer from an in-memory cache. Returns 1 when it set the response, 0
+     * (having set nothing) to let a worker run fn as usual. */
+    int (*try_inline)(bc_req *req);
 } bc_route;
 
 /* One API error code: the code in {"error":{"code"}}, its HTTP status and what it means. */

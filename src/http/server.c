@@ -799,6 +799,8 @@ static int handle(h2o_req_t *hreq, enum path_kind kind)
     } else if (bc_http_check_request(hreq, r, m.route, S.auth) == BC_OK) {
         if (m.route->flags & BC_RT_INLINE) {
             m.route->fn(r);
+        } else if (m.route->try_inline && !r->authed && m.route->try_inline(r)) {
+            /* answered on the loop (e.g. from the catalog cache): no worker hop */
         } else {
             job->route = m.route;
             bc_job **ref = h2o_mem_alloc_shared(&hreq->pool, sizeof *ref, on_ref_dispose);

@@ -14,6 +14,7 @@
 static const char *const copy_tables[] = {
     "users",  "categories",  "products",     "product_images", "cart_items",    "lives",          "live_products",
     "orders", "order_lines", "stock_ledger", "payments",       "chat_messages", "refresh_tokens", "media_uploads",
+    "catalog_clock",
 };
 #define NTABLES (sizeof copy_tables / sizeof copy_tables[0])
 #define POOL_MAX 128

@@ -201,5 +201,56 @@ const bc_migration bc_migrations[] = {
      "CREATE EXTENSION IF NOT EXISTS pg_trgm;"
      "CREATE INDEX products_name_trgm ON products USING gin (name gin_trgm_ops);"
      "CREATE INDEX products_description_trgm ON products USING gin (description gin_trgm_ops);"},
+    /* 8: change notification for the catalog's caches (store.h, notify.c). SQLite: every row
+     * change of products, product_images, categories and users (update) bumps catalog_clock.n in the writer's
+     * transaction, whichever process writes, so a server sees writes of other processes. PostgreSQL:
+     * the same changes send pg_notify('broadcart_catalog', product id, 'r' + id when no listed or
+     * ordered column changed, or '*'), delivered at commit
+     * to every instance's listener; its catalog_clock stays empty (kept for db copy). */
+    {"CREATE TABLE catalog_clock (id INTEGER PRIMARY KEY, n INTEGER NOT NULL);"
+     "INSERT INTO catalog_clock (id, n) VALUES (1, 0);"
+     "CREATE TRIGGER catalog_clock_pi AFTER INSERT ON products BEGIN UPDATE catalog_clock SET n = n + 1; END;"
+     "CREATE TRIGGER catalog_clock_pu AFTER UPDATE ON products BEGIN UPDATE catalog_clock SET n = n + 1; END;"
+     "CREATE TRIGGER catalog_clock_pd AFTER DELETE ON products BEGIN UPDATE catalog_clock SET n = n + 1; END;"
+     "CREATE TRIGGER catalog_clock_ci AFTER INSERT ON categories BEGIN UPDATE catalog_clock SET n = n + 1; END;"
+     "CREATE TRIGGER catalog_clock_cu AFTER UPDATE ON categories BEGIN UPDATE catalog_clock SET n = n + 1; END;"
+     "CREATE TRIGGER catalog_clock_cd AFTER DELETE ON categories BEGIN UPDATE catalog_clock SET n = n + 1; END;"
+     "CREATE TRIGGER catalog_clock_uu AFTER UPDATE ON users BEGIN UPDATE catalog_clock SET n = n + 1; END;"
+     "CREATE TRIGGER catalog_clock_ii AFTER INSERT ON product_images BEGIN UPDATE catalog_clock SET n = n + 1; END;"
+     "CREATE TRIGGER catalog_clock_iu AFTER UPDATE ON product_images BEGIN UPDATE catalog_clock SET n = n + 1; END;"
+     "CREATE TRIGGER catalog_clock_id AFTER DELETE ON product_images BEGIN UPDATE catalog_clock SET n = n + 1; END;",
+     "CREATE TABLE catalog_clock (id BIGINT PRIMARY KEY, n BIGINT NOT NULL);"
+     "CREATE FUNCTION broadcart_product_notify() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+     "  IF TG_OP = 'DELETE' THEN PERFORM pg_notify('broadcart_catalog', OLD.id::text);"
+     "  ELSIF TG_OP = 'INSERT' THEN PERFORM pg_notify('broadcart_catalog', NEW.id::text);"
+     "  ELSIF OLD.deleted IS NOT DISTINCT FROM NEW.deleted"
+     "    AND (OLD.status = 'HIDDEN') IS NOT DISTINCT FROM (NEW.status = 'HIDDEN')"
+     "    AND OLD.category_id IS NOT DISTINCT FROM NEW.category_id AND OLD.seller_id = NEW.seller_id"
+     "    AND OLD.name = NEW.name AND OLD.description = NEW.description AND OLD.price = NEW.price"
+     "    AND OLD.created_at = NEW.created_at AND OLD.id = NEW.id THEN"
+     "    PERFORM pg_notify('broadcart_catalog', 'r' || NEW.id::text);"
+     "  ELSE PERFORM pg_notify('broadcart_catalog', NEW.id::text); END IF;"
+     "  RETURN NULL; END $$;"
+     "CREATE FUNCTION broadcart_image_notify() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+     "  IF TG_OP = 'DELETE' THEN PERFORM pg_notify('broadcart_catalog', 'r' || OLD.product_id::text);"
+     "  ELSE PERFORM pg_notify('broadcart_catalog', 'r' || NEW.product_id::text); END IF;"
+     "  RETURN NULL; END $$;"
+     "CREATE FUNCTION broadcart_catalog_notify() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+     "  PERFORM pg_notify('broadcart_catalog', '*'); RETURN NULL; END $$;"
+     "CREATE TRIGGER products_notify AFTER INSERT OR UPDATE OR DELETE ON products"
+     "  FOR EACH ROW EXECUTE FUNCTION broadcart_product_notify();"
+     "CREATE TRIGGER product_images_notify AFTER INSERT OR UPDATE OR DELETE ON product_images"
+     "  FOR EACH ROW EXECUTE FUNCTION broadcart_image_notify();"
+     "CREATE TRIGGER categories_notify AFTER INSERT OR UPDATE OR DELETE ON categories"
+     "  FOR EACH STATEMENT EXECUTE FUNCTION broadcart_catalog_notify();"
+     "CREATE TRIGGER users_notify AFTER UPDATE ON users"
+     "  FOR EACH STATEMENT EXECUTE FUNCTION broadcart_catalog_notify();"},
+    /* 9: one index per list order (GET /products without q: page ids first, in index order, stop
+     * after the page) */
+    {"CREATE INDEX products_list_newest ON products (created_at, id);"
+     "CREATE INDEX products_list_name ON products (lower(name), created_at DESC, id DESC);"
+     "CREATE INDEX products_list_price ON products (price, created_at DESC, id DESC);"
+     "CREATE INDEX products_list_price_desc ON products (price DESC, created_at DESC, id DESC);",
+     NULL},
     {NULL, NULL},
 };

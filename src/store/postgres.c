@@ -8,6 +8,7 @@
  * again. Parameters and results travel in text format. A lost connection is reset on the next
  * error and its statements are prepared again on the new one. */
 #include "store_int.h"
+#include "notify_int.h"
 
 #include <libpq-fe.h>
 #include <stdlib.h>
@@ -98,6 +99,7 @@ int bc_pg_open(const char *url, bc_db **out)
         pg_close(&db->hdr);
         return BC_ERR;
     }
+    bc_notify_pg_opened(db->conn, url, 0); /* change notification for caches (notify.c) */
     *out = &db->hdr;
     return BC_OK;
 }
@@ -109,6 +111,7 @@ static void pg_recover(pg_db *db)
         return;
     bc_log_warn("store", "PostgreSQL connection lost; reconnecting");
     PQreset(db->conn);
+    bc_notify_pg_opened(db->conn, NULL, 1); /* notifications may have been missed (notify.c) */
     for (int i = 0; i < CACHE_SLOTS; i++)
         if (db->stmts[i])
             db->stmts[i]->name[0] = '\0';
@@ -135,6 +138,7 @@ static int pg_script(bc_db *d, const char *sql)
 {
     pg_db *db = DB(d);
     PGresult *r = PQexec(db->conn, sql);
+    bc_notify_pg_drain(db->conn); /* e.g. this COMMIT's own notifications (notify.c) */
     ExecStatusType s = PQresultStatus(r);
     int rc = s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK ? BC_OK : pg_error(db, r, sql);
     PQclear(r);
@@ -288,6 +292,7 @@ static int pg_step(bc_stmt *s)
                 return rc;
         }
         st->res = PQexecPrepared(db->conn, st->name, st->nparams, (const char *const *)st->vals, NULL, NULL, 0);
+        bc_notify_pg_drain(db->conn); /* an autocommit statement's own notifications (notify.c) */
         ExecStatusType es = PQresultStatus(st->res);
         if (es != PGRES_TUPLES_OK && es != PGRES_COMMAND_OK) {
             int rc = pg_error(db, st->res, st->sql);

@@ -1,5 +1,6 @@
 /* SQLite 3 backend of the storage interface (store.h, seam in store_int.h). */
 #include "store_int.h"
+#include "notify_int.h"
 
 #include <pthread.h>
 #include <sqlite3.h>
@@ -67,6 +68,7 @@ int bc_sqlite_open(const char *path, bc_db **out)
         sqlite3_free(err);
         goto out;
     }
+    bc_notify_sqlite_opened(db->h); /* change notification for caches (notify.c) */
     *out = &db->hdr;
     db = NULL;
     rc = BC_OK;

@@ -154,4 +154,48 @@ int bc_db_copy(const char *from_url, const char *to_url, FILE *report);
  * store error (BC_ERR: the connection failed; the lease must be considered lost). */
 int bc_db_lease_try(bc_db *db, int32_t key);
 
+/* ---- change notification (src/store/notify.c) ----
+ * Lets a cache above the store (the catalog's) drop exactly what a committed transaction changed,
+ * whoever wrote it. Migration 8 adds triggers on products and product_images (insert, update,
+ * delete; an image change is a BC_DB_CHANGE_ROW of its product), categories (insert, update,
+ * delete) and users (update): SQLite's bump catalog_clock.n in the writer's
+ * transaction (any process: the CLI, the sqlite3 shell); PostgreSQL's send
+ * pg_notify('broadcart_catalog', '<product id>', 'r<product id>' for BC_DB_CHANGE_ROW, or '*'),
+ * which PostgreSQL delivers at commit
+ * (PostgreSQL 15 docs, NOTIFY). In this process a change is published to the subscriber after
+ * the commit, before the writing call returns: on SQLite from per-connection TEMP triggers and
+ * the commit/WAL hooks, on PostgreSQL from the writing connection's own LISTEN (a session
+ * receives its own notifications at commit). Other processes' changes: SQLite, on the next
+ * bc_db_sync (PRAGMA data_version, then catalog_clock); PostgreSQL, when the listener thread (one
+ * connection per process, started by the first bc_db_sync, never on an event loop) receives them,
+ * i.e. at the other instance's commit plus the delivery time of the notification. */
+/* The product id given to the subscriber for "anything may have changed" (a category, a seller's
+ * name, a write this process cannot attribute, a lost listener connection). */
+#define BC_DB_CHANGED_ALL 0
+/* What changed of a product: BC_DB_CHANGE_ROW when an UPDATE changed none of the columns a list
+ * filters or orders by (deleted, HIDDEN or not, category_id, seller_id, name, description,
+ * price, created_at; e.g. a stock change, ON_SALE <-> SOLD_OUT, images), else
+ * BC_DB_CHANGE_LISTING (also every INSERT and DELETE). */
+enum { BC_DB_CHANGE_ROW = 1, BC_DB_CHANGE_LISTING = 2 };
+/* Called with a product id (> 0) and its BC_DB_CHANGE_*, or with BC_DB_CHANGED_ALL (kind
+ * BC_DB_CHANGE_LISTING), after a change was committed, on the committing thread or the listener
+ * thread: must be thread-safe, quick, and must not use a bc_db. */
+typedef void (*bc_db_change_fn)(int64_t product_id, int kind);
+/* Sets the one process-wide subscriber (NULL: none). */
+void bc_db_on_change(bc_db_change_fn fn);
+/* Catches up with changes committed outside this process before a cache answers from memory.
+ * SQLite: one PRAGMA data_version on db (a few microseconds); when it moved, reads catalog_clock
+ * and publishes BC_DB_CHANGED_ALL if the clock moved by more than this process's own commits
+ * (BC_EBUSY instead while a commit of this process is between its commit and WAL hooks).
+ * PostgreSQL: starts the listener thread at the first call; then nothing to do per call.
+ * Returns BC_OK when a cache may answer, BC_EBUSY when it must not (PostgreSQL: the listener is
+ * not connected, so other instances' changes could be missed) or BC_ERR (a query failed). */
+int bc_db_sync(bc_db *db);
+/* bc_db_sync for a thread that owns no connection (an event loop), for the database this process
+ * opened first: SQLite through a read-only connection of this thread's own (opened at the first
+ * call) without a busy handler, so it never waits: BC_EBUSY when the file is busy (rare: a WAL
+ * recovery or restart); PostgreSQL as bc_db_sync. BC_OK, BC_EBUSY or BC_ERR (no database opened
+ * yet, cannot open). */
+int bc_db_sync_here(void);
+
 #endif

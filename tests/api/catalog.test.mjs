@@ -2,7 +2,7 @@
 // filters) and validation. Black-box against the real binary.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, api, makeUser } from './lib.mjs';
+import { startServer, api, makeUser, sql, DB_BACKEND } from './lib.mjs';
 
 let srv, admin, seller, seller2, buyer;
 let catFood, catFruit, catTools;
@@ -258,5 +258,159 @@ test('listing: paging, sorting, search, category filter, validation', async () =
     const bad = await api(srv, 'GET', `/api/v1/products?${qs}`);
     assert.equal(bad.status, 422, qs);
     assert.equal(bad.body.error.code, 'VALIDATION_FAILED');
+  }
+});
+
+// ---- the catalog cache: every change shows on the very next request ----
+
+const ADDR = { recipient: '홍길동', phone: '010-1234-5678', postcode: '06236', address1: '서울 강남구 테헤란로 1', address2: '101호' };
+
+// After a write through another process or instance: SQLite shows it on the very next request
+// (PRAGMA data_version is checked before every cached answer). PostgreSQL's LISTEN/NOTIFY reaches
+// another instance's listener asynchronously, at the writer's commit plus delivery: the next
+// request normally sees it, and under load a few milliseconds later. Returns what ok accepted,
+// retrying (PostgreSQL only) for at most 2 s; the last view when it never did.
+async function seenElsewhere(read, ok) {
+  const end = Date.now() + (DB_BACKEND === 'postgres' ? 2000 : 0);
+  for (;;) {
+    const v = await read();
+    if (ok(v) || Date.now() >= end) return v;
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+// What a visitor sees of product p on s right now: detail, the category page, a search.
+async function views(s, p, categoryId, q) {
+  const detail = await api(s, 'GET', `/api/v1/products/${p.id}`);
+  const list = (await api(s, 'GET', `/api/v1/products?category_id=${categoryId}&sort=price_asc`)).body;
+  const search = (await api(s, 'GET', `/api/v1/products?q=${encodeURIComponent(q)}`)).body;
+  return {
+    status: detail.status, detail: detail.body,
+    inList: list.items.find((x) => x.id === p.id), listTotal: list.total,
+    inSearch: search.items.find((x) => x.id === p.id), searchTotal: search.total,
+  };
+}
+
+test('cache: price, stock (an order), hide, category change and delete show on the very next detail, list and search', async () => {
+  const tag = `캐시${process.pid}`;
+  const p = await product(seller.token, { name: `라운드넥니트 ${tag}`, price: 5000, stock: 10, category_id: catFruit.id });
+  await product(seller.token, { name: `가디건 ${tag}`, price: 9000, stock: 3, category_id: catFruit.id });
+  let v = await views(srv, p, catFruit.id, `니트 ${tag}`);
+  v = await views(srv, p, catFruit.id, `니트 ${tag}`); // the second time from the cache
+  assert.equal(v.detail.price, 5000);
+  assert.equal(v.inList.price, 5000);
+  assert.equal(v.searchTotal, 1);
+  const before = v.listTotal;
+
+  // price
+  assert.equal((await api(srv, 'PATCH', `/api/v1/products/${p.id}`, { token: seller.token, body: { price: 12000 } })).status, 200);
+  v = await views(srv, p, catFruit.id, `니트 ${tag}`);
+  assert.equal(v.detail.price, 12000, 'detail after a price change');
+  assert.equal(v.inList.price, 12000, 'list after a price change');
+  assert.equal(v.inSearch.price, 12000, 'search after a price change');
+
+  // stock: an order reserves 4 through commerce, not through the catalog
+  assert.equal((await api(srv, 'PUT', `/api/v1/cart/items/${p.id}`, { token: buyer.token, body: { quantity: 4 } })).status, 200);
+  const o = await api(srv, 'POST', '/api/v1/orders', { token: buyer.token, body: { shipping_address: ADDR, from_cart: true } });
+  assert.equal(o.status, 201, JSON.stringify(o.body));
+  v = await views(srv, p, catFruit.id, `니트 ${tag}`);
+  assert.equal(v.detail.stock, 6, 'detail after an order reserved stock');
+  assert.equal(v.inList.stock, 6, 'list after an order reserved stock');
+  assert.equal(v.inSearch.stock, 6, 'search after an order reserved stock');
+
+  // name: the search finds the new name at once and not the old one
+  assert.equal((await api(srv, 'PATCH', `/api/v1/products/${p.id}`, { token: seller.token, body: { name: `초콜릿 ${tag}` } })).status, 200);
+  v = await views(srv, p, catFruit.id, `니트 ${tag}`);
+  assert.equal(v.detail.name, `초콜릿 ${tag}`);
+  assert.equal(v.inSearch, undefined, 'the old name no longer matches');
+  assert.equal((await api(srv, 'GET', `/api/v1/products?q=${encodeURIComponent(`콜릿 ${tag}`)}`)).body.total, 1);
+
+  // hide, then show again
+  assert.equal((await api(srv, 'PATCH', `/api/v1/products/${p.id}`, { token: seller.token, body: { status: 'HIDDEN' } })).status, 200);
+  v = await views(srv, p, catFruit.id, tag);
+  assert.equal(v.status, 404, 'a hidden product is not found at once');
+  assert.equal(v.inList, undefined);
+  assert.equal(v.listTotal, before - 1, 'the total counts it out');
+  assert.equal(v.inSearch, undefined);
+  assert.equal((await api(srv, 'GET', `/api/v1/products/${p.id}`, { token: seller.token })).body.status, 'HIDDEN', 'its seller still sees it');
+  assert.equal((await api(srv, 'PATCH', `/api/v1/products/${p.id}`, { token: seller.token, body: { status: 'ON_SALE' } })).status, 200);
+  v = await views(srv, p, catFruit.id, tag);
+  assert.equal(v.status, 200);
+  assert.equal(v.listTotal, before);
+
+  // category change: off the old category's page, onto the new one's
+  assert.equal((await api(srv, 'PATCH', `/api/v1/products/${p.id}`, { token: seller.token, body: { category_id: catTools.id } })).status, 200);
+  v = await views(srv, p, catFruit.id, tag);
+  assert.equal(v.detail.category_id, catTools.id);
+  assert.equal(v.inList, undefined, 'gone from the old category');
+  assert.equal(v.listTotal, before - 1);
+  assert.ok((await views(srv, p, catTools.id, tag)).inList, 'listed in the new category');
+
+  // delete
+  assert.equal((await api(srv, 'DELETE', `/api/v1/products/${p.id}`, { token: seller.token })).status, 204);
+  v = await views(srv, p, catTools.id, tag);
+  assert.equal(v.status, 404, 'a deleted product is not found at once');
+  assert.equal(v.inList, undefined);
+  assert.equal(v.inSearch, undefined);
+});
+
+test('cache: a write by another process to the database shows on the next request', async () => {
+  const p = await product(seller.token, { name: `외부변경 ${process.pid}`, price: 3000, stock: 5, category_id: catTools.id });
+  for (let i = 0; i < 2; i++) await views(srv, p, catTools.id, `외부변경 ${process.pid}`);
+  // sqlite3 on the SQLite file, psql on the PostgreSQL database: not through this server
+  sql(srv, `UPDATE products SET price = 4321, stock = 2 WHERE id = ${p.id}`);
+  const see = (ok) => seenElsewhere(() => views(srv, p, catTools.id, `외부변경 ${process.pid}`), ok);
+  let v = await see((x) => x.detail.price === 4321 && x.inList?.price === 4321 && x.inSearch?.price === 4321);
+  assert.equal(v.detail.price, 4321, 'detail');
+  assert.equal(v.detail.stock, 2, 'detail');
+  assert.equal(v.inList.price, 4321, 'list');
+  assert.equal(v.inSearch.price, 4321, 'search');
+  sql(srv, `UPDATE products SET status = 'HIDDEN' WHERE id = ${p.id}`);
+  v = await see((x) => x.status === 404 && !x.inList);
+  assert.equal(v.status, 404);
+  assert.equal(v.inList, undefined);
+  // a seller's name is part of every product of theirs
+  sql(srv, `UPDATE products SET status = 'ON_SALE' WHERE id = ${p.id}`);
+  await see((x) => x.status === 200 && x.inList);
+  sql(srv, `UPDATE users SET name = 'Renamed Seller' WHERE id = ${seller.id}`);
+  v = await see((x) => x.detail.seller_name === 'Renamed Seller' && x.inList?.seller_name === 'Renamed Seller');
+  assert.equal(v.detail.seller_name, 'Renamed Seller');
+  assert.equal(v.inList.seller_name, 'Renamed Seller');
+  sql(srv, `UPDATE users SET name = 'Seller One' WHERE id = ${seller.id}`);
+  // images are rows of their own table
+  sql(srv, `INSERT INTO product_images (product_id, url, position) VALUES (${p.id}, '/media/extra.png', 9)`);
+  v = await see((x) => x.detail.images?.includes('/media/extra.png') && x.inList?.images.includes('/media/extra.png'));
+  assert.deepEqual(v.detail.images, ['/media/extra.png'], 'detail after an image row was added');
+  assert.deepEqual(v.inList.images, ['/media/extra.png'], 'list after an image row was added');
+});
+
+test(`cache: a change made through one instance shows on the next request to another (${DB_BACKEND})`, async () => {
+  // a second server on the same database (SQLite: the same file from another process)
+  const dbUrl = srv.env.BROADCART_DATABASE_URL;
+  const b = await startServer({ dataDir: srv.dataDir, env: dbUrl ? { BROADCART_DATABASE_URL: dbUrl } : {} });
+  try {
+    const p = await product(seller.token, { name: `두인스턴스 ${process.pid}`, price: 1000, stock: 9, category_id: catTools.id });
+    const q = `두인스턴스 ${process.pid}`;
+    for (let round = 0; round < 5; round++) {
+      for (let i = 0; i < 2; i++) await views(b, p, catTools.id, q); // B's cache is warm
+      const price = 2000 + round;
+      assert.equal((await api(srv, 'PATCH', `/api/v1/products/${p.id}`, { token: seller.token, body: { price } })).status, 200);
+      const v = await seenElsewhere(() => views(b, p, catTools.id, q),
+        (x) => x.detail.price === price && x.inList?.price === price && x.inSearch?.price === price);
+      assert.equal(v.detail.price, price, `detail on B, round ${round}`);
+      assert.equal(v.inList.price, price, `list on B, round ${round}`);
+      assert.equal(v.inSearch.price, price, `search on B, round ${round}`);
+      // and an order through B shows on A
+      assert.equal((await api(b, 'PUT', `/api/v1/cart/items/${p.id}`, { token: buyer.token, body: { quantity: 1 } })).status, 200);
+      await views(srv, p, catTools.id, q);
+      const o = await api(b, 'POST', '/api/v1/orders', { token: buyer.token, body: { shipping_address: ADDR, from_cart: true } });
+      assert.equal(o.status, 201, JSON.stringify(o.body));
+      const a = await seenElsewhere(() => views(srv, p, catTools.id, q),
+        (x) => x.detail.stock === 8 - round && x.inList?.stock === 8 - round);
+      assert.equal(a.detail.stock, 8 - round, `stock on A after an order on B, round ${round}`);
+      assert.equal(a.inList.stock, 8 - round, `list stock on A, round ${round}`);
+    }
+  } finally {
+    await b.stop({ keep: true });
   }
 });

@@ -1,0 +1,28 @@
+/* store: the hooks by which the backends feed the change notification seam (notify.c, declared
+ * at the end of store.h). Nothing outside src/store/ includes this. */
+#ifndef BC_NOTIFY_INT_H
+#define BC_NOTIFY_INT_H
+
+#include <libpq-fe.h>
+#include <sqlite3.h>
+
+#include "store.h"
+
+/* SQLite: called once per connection right after it opened. Registers the connection's in-process
+ * change tracking: the SQL function bc_changed(id) fired by TEMP triggers on products, categories
+ * and users (created here when those tables exist), a commit hook and a WAL hook (which takes over
+ * the automatic checkpoint of 1000 pages) that publish the changes of a committed transaction,
+ * and a rollback hook that forgets them. */
+void bc_notify_sqlite_opened(sqlite3 *h);
+
+/* PostgreSQL: called once per connection right after it opened, and again after a reset
+ * (reconnected = 1: what arrived meanwhile is unknown, so every cached entry is dropped). Runs
+ * LISTEN broadcart_catalog on it and remembers url (the first one seen; NULL keeps it) for the
+ * listener thread. */
+void bc_notify_pg_opened(PGconn *conn, const char *url, int reconnected);
+/* PostgreSQL: called after every command on conn. Hands each notification libpq has absorbed
+ * (its own transaction's, delivered at commit before the command returns, and other sessions')
+ * to the subscriber. */
+void bc_notify_pg_drain(PGconn *conn);
+
+#endif
