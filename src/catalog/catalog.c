@@ -1,6 +1,7 @@
 /* Catalog store code: categories, products, images, listing. The only SQL of the catalog. */
 #include "catalog.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,6 +52,37 @@ out:
     json_decref(p);
     json_decref(imgs);
     json_decref(urls);
+    return rc;
+}
+
+int bc_catalog_product_sale(bc_db *db, int64_t id, bc_catalog_sale *out)
+{
+    memset(out, 0, sizeof *out);
+    bc_stmt *st = bc_db_prepare(db, "SELECT name, status, price, stock, seller_id, deleted FROM products WHERE id = ?");
+    if (!st)
+        return BC_ERR;
+    bc_stmt_bind_int(st, 1, id);
+    int rc = bc_stmt_step(st);
+    if (rc == 1) {
+        const char *name = bc_stmt_text(st, 0), *status = bc_stmt_text(st, 1);
+        size_t n = name ? strlen(name) : 0;
+        if (n >= sizeof out->name) { /* cut before a UTF-8 continuation byte run */
+            n = sizeof out->name - 1;
+            while (n > 0 && ((unsigned char)name[n] & 0xC0) == 0x80)
+                n--;
+        }
+        if (n)
+            memcpy(out->name, name, n);
+        snprintf(out->status, sizeof out->status, "%s", status ? status : "");
+        out->price = bc_stmt_int(st, 2);
+        out->stock = bc_stmt_int(st, 3);
+        out->seller_id = bc_stmt_int(st, 4);
+        out->deleted = bc_stmt_int(st, 5) != 0;
+        out->visible = !out->deleted && strcmp(out->status, "HIDDEN") != 0;
+        rc = BC_OK;
+    } else
+        rc = rc == 0 ? BC_ENOTFOUND : rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
+    bc_stmt_reset(st);
     return rc;
 }
 

@@ -17,6 +17,23 @@ int bc_catalog_product_json(bc_db *db, int64_t id, int include_hidden, json_t **
  * and not deleted). Any out pointer may be NULL. BC_OK, BC_ENOTFOUND or BC_ERR. */
 int bc_catalog_product_owner(bc_db *db, int64_t id, int64_t *seller_id, int *deleted, int *visible);
 
+/* What an order or a cart needs of one product (commerce reads products only through this and
+ * bc_catalog_products_load). name is copied into the struct, truncated to BC_CATALOG_NAME_MAX - 1
+ * bytes at a UTF-8 boundary (names are at most 100 characters, so never in practice). price in
+ * KRW; stock as now (changed only by commerce/stock); status "ON_SALE" | "SOLD_OUT" | "HIDDEN";
+ * visible = not deleted and not HIDDEN. */
+#define BC_CATALOG_NAME_MAX 512
+typedef struct bc_catalog_sale {
+    char name[BC_CATALOG_NAME_MAX];
+    char status[16];
+    int64_t price, stock, seller_id;
+    int deleted, visible;
+} bc_catalog_sale;
+/* Fills *out for product id, read on db (inside the caller's transaction when one is open).
+ * BC_OK, BC_ENOTFOUND (no such row; deleted ones are found, with deleted set), BC_EBUSY (lost a
+ * conflict: the caller's bc_db_tx unit retries) or BC_ERR. */
+int bc_catalog_product_sale(bc_db *db, int64_t id, bc_catalog_sale *out);
+
 /* The category tree [{id, name, slug, children:[…]}] ordered by position then id; *out owned
  * by the caller. BC_OK or BC_ERR. */
 int bc_catalog_categories(bc_db *db, json_t **out);

@@ -1,30 +1,55 @@
 /* Cart store code: one row per (buyer, product) in cart_items. */
 #include "commerce.h"
 
+#include "../catalog/catalog.h"
+
 #include <string.h>
 
 #define CART_MAX_LINES 50
 
 int bc_cart_json(bc_db *db, int64_t user_id, json_t **out)
 {
-    json_t *lines = NULL;
-    int64_t subtotal = 0;
+    json_t *rows = NULL, *lines = NULL, *prods[CART_MAX_LINES] = {0};
+    int64_t ids[CART_MAX_LINES], subtotal = 0;
+    int n = 0, rc = BC_ERR;
     *out = NULL;
-    if (bc_db_rows(db, &lines,
-                   "SELECT ci.product_id, p.name, p.image_url, p.price AS unit_price, ci.quantity,"
-                   " p.price * ci.quantity AS line_total, p.stock, p.status"
-                   " FROM cart_items ci JOIN products p ON p.id = ci.product_id"
-                   " WHERE ci.user_id = ? AND p.deleted = 0 ORDER BY ci.product_id",
-                   "i", user_id) < 0)
-        return BC_ERR;
+    /* the cart's own rows, then its products in one catalog lookup (commerce reads no catalog table) */
+    if (bc_db_rows(db, &rows, "SELECT product_id, quantity FROM cart_items WHERE user_id = ? ORDER BY product_id", "i",
+                   user_id) < 0)
+        goto out;
     size_t i;
-    json_t *l;
-    json_array_foreach (lines, i, l)
-        subtotal += json_integer_value(json_object_get(l, "line_total"));
+    json_t *r;
+    json_array_foreach (rows, i, r)
+        if (n < CART_MAX_LINES) /* bc_cart_set keeps a cart at CART_MAX_LINES lines */
+            ids[n++] = json_integer_value(json_object_get(r, "product_id"));
+    if (n > 0 && bc_catalog_products_load(db, ids, n, prods) != BC_OK)
+        goto out;
+    if (!(lines = json_array()))
+        goto out;
+    for (int k = 0; k < n; k++) {
+        json_t *p = prods[k];
+        if (!p || json_integer_value(json_object_get(p, "deleted")))
+            continue;
+        int64_t qty = json_integer_value(json_object_get(json_array_get(rows, (size_t)k), "quantity"));
+        int64_t price = json_integer_value(json_object_get(p, "price"));
+        json_t *l = json_pack("{s:I,s:O,s:O,s:I,s:I,s:I,s:O,s:O}", "product_id", (json_int_t)ids[k], "name",
+                              json_object_get(p, "name"), "image_url", json_object_get(p, "image_url"), "unit_price",
+                              (json_int_t)price, "quantity", (json_int_t)qty, "line_total", (json_int_t)(price * qty),
+                              "stock", json_object_get(p, "stock"), "status", json_object_get(p, "status"));
+        if (!l || json_array_append_new(lines, l) != 0)
+            goto out;
+        subtotal += price * qty;
+    }
     int64_t fee = bc_order_shipping_fee(subtotal);
-    *out = json_pack("{s:o,s:I,s:I,s:I}", "lines", lines, "subtotal", (json_int_t)subtotal, "shipping_fee",
+    *out = json_pack("{s:O,s:I,s:I,s:I}", "lines", lines, "subtotal", (json_int_t)subtotal, "shipping_fee",
                      (json_int_t)fee, "total", (json_int_t)(subtotal + fee));
-    return *out ? BC_OK : BC_ERR;
+    rc = *out ? BC_OK : BC_ERR;
+out:
+    for (int k = 0; k < n; k++)
+        json_decref(prods[k]);
+    json_decref(rows);
+    json_decref(lines);
+    return rc;
 }
 
 typedef struct set_args {
@@ -38,22 +63,18 @@ static int cart_set_tx(bc_db *db, void *arg)
 {
     set_args *a = arg;
     int64_t user_id = a->user_id, product_id = a->product_id, quantity = a->quantity;
-    json_t *p = NULL;
+    bc_catalog_sale p;
     int64_t others = 0;
     int rc = bc_db_lock(db, BC_DB_LOCK_CART, user_id);
     if (rc != BC_OK)
         goto out;
-    rc = bc_db_row(db, &p, "SELECT stock, status, deleted FROM products WHERE id = ?", "i", product_id);
-    if (rc <= 0) {
-        rc = rc < 0 ? BC_ERR : BC_ENOTFOUND;
+    if ((rc = bc_catalog_product_sale(db, product_id, &p)) != BC_OK)
         goto out;
-    }
-    const char *status = json_string_value(json_object_get(p, "status"));
-    if (json_integer_value(json_object_get(p, "deleted")) || !status || strcmp(status, "HIDDEN") == 0) {
+    if (!p.visible) {
         rc = BC_ENOTFOUND;
         goto out;
     }
-    if (strcmp(status, "ON_SALE") != 0 || quantity > json_integer_value(json_object_get(p, "stock"))) {
+    if (strcmp(p.status, "ON_SALE") != 0 || quantity > p.stock) {
         rc = BC_ECONFLICT;
         goto out;
     }
@@ -73,7 +94,6 @@ static int cart_set_tx(bc_db *db, void *arg)
                     "iiii", user_id, product_id, quantity, bc_now_ms());
     rc = rc == BC_EBUSY ? BC_EBUSY : rc < 0 ? BC_ERR : BC_OK;
 out:
-    json_decref(p);
     return rc;
 }
 

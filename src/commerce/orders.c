@@ -3,6 +3,7 @@
  * and cancel never overwrite each other. */
 #include "commerce.h"
 
+#include "../catalog/catalog.h"
 #include "../live/live.h"
 
 #include <stdlib.h>
@@ -235,7 +236,7 @@ static int order_create_tx(bc_db *db, void *arg)
     int rc;
     line *lines = NULL;
     size_t nl = 0;
-    json_t *cart = NULL, *prod = NULL;
+    json_t *cart = NULL;
     char *addr_text = NULL;
     bc_order_item *cart_items = NULL;
     int64_t now = bc_now_ms(), subtotal = 0;
@@ -302,21 +303,16 @@ static int order_create_tx(bc_db *db, void *arg)
     }
     /* price every line from the database */
     for (size_t i = 0; i < nl; i++) {
-        json_decref(prod);
-        prod = NULL;
-        rc = bc_db_row(db, &prod, "SELECT name, price, seller_id, status, deleted FROM products WHERE id = ?", "i",
-                       lines[i].product_id);
-        if (rc < 0) {
-            rc = BC_ERR;
+        bc_catalog_sale prod;
+        rc = bc_catalog_product_sale(db, lines[i].product_id, &prod);
+        if (rc != BC_OK && rc != BC_ENOTFOUND)
             goto out;
-        }
-        const char *st = rc == 1 ? json_string_value(json_object_get(prod, "status")) : NULL;
-        if (rc == 0 || json_integer_value(json_object_get(prod, "deleted")) || !st || strcmp(st, "HIDDEN") == 0) {
+        if (rc == BC_ENOTFOUND || !prod.visible) {
             problem(why, "PRODUCT_NOT_FOUND", lines[i].product_id, NULL);
             rc = BC_ENOTFOUND;
             goto out;
         }
-        lines[i].name = strdup(json_string_value(json_object_get(prod, "name")));
+        lines[i].name = strdup(prod.name);
         if (!lines[i].name) {
             rc = BC_ENOMEM;
             goto out;
@@ -329,8 +325,8 @@ static int order_create_tx(bc_db *db, void *arg)
             rc = rc == BC_ENOTFOUND || rc == BC_ECONFLICT ? BC_EINVAL : rc;
             goto out;
         }
-        lines[i].unit_price = json_integer_value(json_object_get(prod, "price"));
-        lines[i].seller_id = json_integer_value(json_object_get(prod, "seller_id"));
+        lines[i].unit_price = prod.price;
+        lines[i].seller_id = prod.seller_id;
         lines[i].line_total = lines[i].unit_price * lines[i].quantity; /* <= 1e8 * 1e3 */
         subtotal += lines[i].line_total;                               /* <= 50 * 1e11 */
     }
@@ -417,7 +413,6 @@ out:
     free(cart_items);
     free(addr_text);
     json_decref(cart);
-    json_decref(prod);
     return rc;
 }
 

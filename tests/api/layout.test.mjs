@@ -1,0 +1,92 @@
+// Storage layout rules, checked over the C sources (no server): SQL lives in each module's store
+// code and never in a `*_api.c` handler; each table is read and written only by the module that
+// owns it, except the few cross-module uses listed below with their reason.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const SRC = path.join(ROOT, 'src');
+
+// table -> owning module (the directory under src/)
+const OWNER = {
+  users: 'accounts', refresh_tokens: 'accounts',
+  categories: 'catalog', products: 'catalog', product_images: 'catalog', product_fts: 'catalog', catalog_clock: 'catalog',
+  cart_items: 'commerce', orders: 'commerce', order_lines: 'commerce', stock_ledger: 'commerce', payments: 'commerce',
+  lives: 'live', live_products: 'live',
+  chat_messages: 'chat',
+  media_uploads: 'media',
+};
+// "file reads|writes table" allowed outside the owner, with why
+const ALLOWED = {
+  'catalog/catalog.c reads users': "a product's seller name in the product queries (one JOIN; the change feed drops cached renderings when a name changes)",
+  'commerce/stock.c writes products': 'products.stock: changed only here, a conditional UPDATE with a ledger row',
+  'commerce/stock.c reads products': 'products.stock: read back here after a seller sets it',
+  'demo/seed.c writes categories': 'the demo seed creates its categories',
+  'demo/seed.c reads categories': 'the demo seed finds the categories it made',
+  'demo/seed.c writes products': 'the demo seed creates its products with fixed times',
+  'demo/seed.c reads products': 'the demo seed finds the products it made to pin them',
+  'demo/seed.c writes product_images': 'the demo seed attaches its generated images',
+  'demo/seed.c reads users': 'the demo seed checks whether its accounts exist',
+};
+
+function cFiles(dir) {
+  const out = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...cFiles(p));
+    else if (e.name.endsWith('.c')) out.push(p);
+  }
+  return out;
+}
+
+// The SQL of a C file: its string literals joined (adjacent literals form one statement).
+function sqlOf(file) {
+  const text = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\/\/[^\n]*/g, ' ');
+  const lits = [];
+  const re = /"((?:[^"\\\n]|\\.)*)"/g;
+  let m;
+  while ((m = re.exec(text))) lits.push(m[1]);
+  return lits.join(' ');
+}
+
+const USE = /\b(FROM|JOIN|INTO|UPDATE|DELETE\s+FROM)\s+([a-z_]+)/gi;
+
+test('no SQL in a *_api.c handler', () => {
+  const bad = [];
+  for (const f of cFiles(SRC).filter((f) => f.endsWith('_api.c'))) {
+    const sql = sqlOf(f);
+    for (const m of sql.matchAll(/\b(SELECT\s+[\w*(]|INSERT\s+INTO|UPDATE\s+[a-z_]+\s+SET|DELETE\s+FROM)/gi)) bad.push(`${path.relative(ROOT, f)}: ${m[0]}`);
+  }
+  assert.deepEqual(bad, []);
+});
+
+test("each table is used only by its module (or a listed, reasoned exception)", () => {
+  const seen = new Set();
+  const bad = [];
+  for (const f of cFiles(SRC)) {
+    const mod = path.relative(SRC, f).split(path.sep)[0];
+    if (mod === 'store' || !f.includes(path.sep, SRC.length + 1)) continue; // the store itself; src/*.c wiring has no SQL
+    for (const m of sqlOf(f).matchAll(USE)) {
+      const table = m[2].toLowerCase();
+      const owner = OWNER[table];
+      if (!owner || owner === mod) continue;
+      const how = /^(FROM|JOIN)$/i.test(m[1]) ? 'reads' : 'writes';
+      const key = `${path.relative(SRC, f)} ${how} ${table}`;
+      seen.add(key);
+      if (!ALLOWED[key]) bad.push(`${path.relative(ROOT, f)}: ${key} (${m[0]})`);
+    }
+  }
+  assert.deepEqual(bad, []);
+  // every exception still in the list is still needed (a stale one would hide a new use)
+  assert.deepEqual(Object.keys(ALLOWED).filter((k) => !seen.has(k)), []);
+});
+
+test('every table a migration creates has an owner here', () => {
+  const mig = readFileSync(path.join(SRC, 'store/migrations.c'), 'utf8');
+  const tables = new Set([...mig.matchAll(/CREATE (?:VIRTUAL )?TABLE (?:IF NOT EXISTS )?([a-z_]+)/g)].map((m) => m[1]));
+  tables.delete('schema_migrations');
+  assert.deepEqual([...tables].filter((t) => !OWNER[t]), []);
+});
