@@ -55,35 +55,82 @@ out:
     return rc;
 }
 
+/* Copies text into dst (cap bytes), cut at a UTF-8 boundary when too long. */
+static void copy_text(char *dst, size_t cap, const char *text)
+{
+    size_t n = text ? strlen(text) : 0;
+    if (n >= cap) {
+        n = cap - 1;
+        while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
+            n--;
+    }
+    if (n)
+        memcpy(dst, text, n);
+    dst[n] = '\0';
+}
+
+/* Fills out from a row of sale_sql / sales_sql (columns: id, name, image_url, status, price,
+ * stock, seller_id, deleted). */
+static void sale_row(bc_stmt *st, bc_catalog_sale *out)
+{
+    out->id = bc_stmt_int(st, 0);
+    copy_text(out->name, sizeof out->name, bc_stmt_text(st, 1));
+    copy_text(out->image_url, sizeof out->image_url, bc_stmt_text(st, 2));
+    copy_text(out->status, sizeof out->status, bc_stmt_text(st, 3));
+    out->price = bc_stmt_int(st, 4);
+    out->stock = bc_stmt_int(st, 5);
+    out->seller_id = bc_stmt_int(st, 6);
+    out->deleted = bc_stmt_int(st, 7) != 0;
+    out->visible = !out->deleted && strcmp(out->status, "HIDDEN") != 0;
+}
+
+#define SALE_COLUMNS "SELECT id, name, image_url, status, price, stock, seller_id, deleted FROM products"
+static const char sale_sql[] = SALE_COLUMNS " WHERE id = ?";
+#define Q10 "?,?,?,?,?,?,?,?,?,?,"
+static const char sales_sql[] = SALE_COLUMNS " WHERE id IN (" Q10 Q10 Q10 Q10 "?,?,?,?,?,?,?,?,?,?)";
+#undef Q10
+#undef SALE_COLUMNS
+#define SALES_MAX 50 /* placeholders of sales_sql */
+
 int bc_catalog_product_sale(bc_db *db, int64_t id, bc_catalog_sale *out)
 {
     memset(out, 0, sizeof *out);
-    bc_stmt *st = bc_db_prepare(db, "SELECT name, status, price, stock, seller_id, deleted FROM products WHERE id = ?");
+    bc_stmt *st = bc_db_prepare(db, sale_sql);
     if (!st)
         return BC_ERR;
     bc_stmt_bind_int(st, 1, id);
     int rc = bc_stmt_step(st);
     if (rc == 1) {
-        const char *name = bc_stmt_text(st, 0), *status = bc_stmt_text(st, 1);
-        size_t n = name ? strlen(name) : 0;
-        if (n >= sizeof out->name) { /* cut before a UTF-8 continuation byte run */
-            n = sizeof out->name - 1;
-            while (n > 0 && ((unsigned char)name[n] & 0xC0) == 0x80)
-                n--;
-        }
-        if (n)
-            memcpy(out->name, name, n);
-        snprintf(out->status, sizeof out->status, "%s", status ? status : "");
-        out->price = bc_stmt_int(st, 2);
-        out->stock = bc_stmt_int(st, 3);
-        out->seller_id = bc_stmt_int(st, 4);
-        out->deleted = bc_stmt_int(st, 5) != 0;
-        out->visible = !out->deleted && strcmp(out->status, "HIDDEN") != 0;
+        sale_row(st, out);
         rc = BC_OK;
     } else
         rc = rc == 0 ? BC_ENOTFOUND : rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
     bc_stmt_reset(st);
     return rc;
+}
+
+int bc_catalog_product_sales(bc_db *db, const int64_t *ids, int n, bc_catalog_sale *out)
+{
+    if (n < 0 || n > SALES_MAX)
+        return BC_EINVAL;
+    memset(out, 0, sizeof *out * (size_t)n);
+    if (n == 0)
+        return BC_OK;
+    bc_stmt *st = bc_db_prepare(db, sales_sql);
+    if (!st)
+        return BC_ERR;
+    for (int i = 0; i < n; i++)
+        bc_stmt_bind_int(st, i + 1, ids[i]); /* the other placeholders stay NULL: match nothing */
+    int rc;
+    bc_catalog_sale row;
+    while ((rc = bc_stmt_step(st)) == 1) {
+        sale_row(st, &row);
+        for (int i = 0; i < n; i++)
+            if (ids[i] == row.id)
+                out[i] = row;
+    }
+    bc_stmt_reset(st);
+    return rc == 0 ? BC_OK : rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
 }
 
 int bc_catalog_product_owner(bc_db *db, int64_t id, int64_t *seller_id, int *deleted, int *visible)

@@ -24,7 +24,9 @@ int bc_catalog_product_owner(bc_db *db, int64_t id, int64_t *seller_id, int *del
  * visible = not deleted and not HIDDEN. */
 #define BC_CATALOG_NAME_MAX 512
 typedef struct bc_catalog_sale {
+    int64_t id;
     char name[BC_CATALOG_NAME_MAX];
+    char image_url[BC_CATALOG_NAME_MAX]; /* "" when none (image URLs are at most 500 bytes) */
     char status[16];
     int64_t price, stock, seller_id;
     int deleted, visible;
@@ -33,6 +35,9 @@ typedef struct bc_catalog_sale {
  * BC_OK, BC_ENOTFOUND (no such row; deleted ones are found, with deleted set), BC_EBUSY (lost a
  * conflict: the caller's bc_db_tx unit retries) or BC_ERR. */
 int bc_catalog_product_sale(bc_db *db, int64_t id, bc_catalog_sale *out);
+/* The same for ids[0..n) (n <= 50, a cart's lines) in one statement: out[i] for ids[i], with
+ * out[i].id 0 when there is no such product. BC_OK, BC_EINVAL (n > 50), BC_EBUSY or BC_ERR. */
+int bc_catalog_product_sales(bc_db *db, const int64_t *ids, int n, bc_catalog_sale *out);
 
 /* The category tree [{id, name, slug, children:[…]}] ordered by position then id; *out owned
  * by the caller. BC_OK or BC_ERR. */

@@ -9,7 +9,8 @@
 
 int bc_cart_json(bc_db *db, int64_t user_id, json_t **out)
 {
-    json_t *rows = NULL, *lines = NULL, *prods[CART_MAX_LINES] = {0};
+    json_t *rows = NULL, *lines = NULL;
+    bc_catalog_sale prods[CART_MAX_LINES];
     int64_t ids[CART_MAX_LINES], subtotal = 0;
     int n = 0, rc = BC_ERR;
     *out = NULL;
@@ -22,31 +23,28 @@ int bc_cart_json(bc_db *db, int64_t user_id, json_t **out)
     json_array_foreach (rows, i, r)
         if (n < CART_MAX_LINES) /* bc_cart_set keeps a cart at CART_MAX_LINES lines */
             ids[n++] = json_integer_value(json_object_get(r, "product_id"));
-    if (n > 0 && bc_catalog_products_load(db, ids, n, prods) != BC_OK)
+    if (bc_catalog_product_sales(db, ids, n, prods) != BC_OK)
         goto out;
     if (!(lines = json_array()))
         goto out;
     for (int k = 0; k < n; k++) {
-        json_t *p = prods[k];
-        if (!p || json_integer_value(json_object_get(p, "deleted")))
+        const bc_catalog_sale *p = &prods[k];
+        if (p->id == 0 || p->deleted)
             continue;
         int64_t qty = json_integer_value(json_object_get(json_array_get(rows, (size_t)k), "quantity"));
-        int64_t price = json_integer_value(json_object_get(p, "price"));
-        json_t *l = json_pack("{s:I,s:O,s:O,s:I,s:I,s:I,s:O,s:O}", "product_id", (json_int_t)ids[k], "name",
-                              json_object_get(p, "name"), "image_url", json_object_get(p, "image_url"), "unit_price",
-                              (json_int_t)price, "quantity", (json_int_t)qty, "line_total", (json_int_t)(price * qty),
-                              "stock", json_object_get(p, "stock"), "status", json_object_get(p, "status"));
+        json_t *l = json_pack("{s:I,s:s,s:o,s:I,s:I,s:I,s:I,s:s}", "product_id", (json_int_t)ids[k], "name", p->name,
+                              "image_url", p->image_url[0] ? json_string(p->image_url) : json_null(), "unit_price",
+                              (json_int_t)p->price, "quantity", (json_int_t)qty, "line_total",
+                              (json_int_t)(p->price * qty), "stock", (json_int_t)p->stock, "status", p->status);
         if (!l || json_array_append_new(lines, l) != 0)
             goto out;
-        subtotal += price * qty;
+        subtotal += p->price * qty;
     }
     int64_t fee = bc_order_shipping_fee(subtotal);
     *out = json_pack("{s:O,s:I,s:I,s:I}", "lines", lines, "subtotal", (json_int_t)subtotal, "shipping_fee",
                      (json_int_t)fee, "total", (json_int_t)(subtotal + fee));
     rc = *out ? BC_OK : BC_ERR;
 out:
-    for (int k = 0; k < n; k++)
-        json_decref(prods[k]);
     json_decref(rows);
     json_decref(lines);
     return rc;

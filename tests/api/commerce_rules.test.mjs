@@ -157,3 +157,31 @@ test('shipping addresses refuse control and bidi-override characters; nothing ch
   assert.equal(r.status, 201, JSON.stringify(r.body));
   assert.equal(r.body.shipping_address.address2, '3층 (우측 문) 🙂');
 });
+
+test('a full cart (50 lines) shows every line with its product facts and totals; a deleted product leaves it, a hidden one stays as HIDDEN', async () => {
+  const u = await makeUser(srv, 'buyer');
+  const made = [];
+  for (let i = 0; i < 50; i++) made.push(await product(seller.token, { name: `카트 상품 ${i}`, price: 1000 + i, stock: 5 }));
+  for (const p of made) {
+    const r = await api(srv, 'PUT', `/api/v1/cart/items/${p.id}`, { token: u.token, body: { quantity: 2 } });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+  }
+  let cart = (await api(srv, 'GET', '/api/v1/cart', { token: u.token })).body;
+  assert.equal(cart.lines.length, 50);
+  assert.deepEqual(cart.lines.map((l) => l.product_id), made.map((p) => p.id).sort((a, b) => a - b));
+  for (const l of cart.lines) {
+    const p = made.find((x) => x.id === l.product_id);
+    assert.deepEqual([l.name, l.unit_price, l.quantity, l.line_total, l.stock, l.status], [p.name, p.price, 2, p.price * 2, 5, 'ON_SALE']);
+  }
+  assert.equal(cart.subtotal, made.reduce((s, p) => s + p.price * 2, 0));
+  assert.equal(cart.total, cart.subtotal + cart.shipping_fee);
+  // hide one, delete another
+  let r = await api(srv, 'PATCH', `/api/v1/products/${made[3].id}`, { token: seller.token, body: { status: 'HIDDEN' } });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  r = await api(srv, 'DELETE', `/api/v1/products/${made[7].id}`, { token: seller.token });
+  assert.ok(r.status === 204 || r.status === 200, JSON.stringify(r.body));
+  cart = (await api(srv, 'GET', '/api/v1/cart', { token: u.token })).body;
+  assert.equal(cart.lines.length, 49);
+  assert.ok(!cart.lines.some((l) => l.product_id === made[7].id));
+  assert.equal(cart.lines.find((l) => l.product_id === made[3].id).status, 'HIDDEN');
+});
