@@ -337,17 +337,19 @@ static void drop_queue(void)
     pthread_mutex_unlock(&q_lock);
 }
 
-/* Connects one context with timeouts and AUTH. Returns it, or NULL with err filled. */
-static redisContext *connect_one(char *err, size_t errlen)
+/* Connects one context to cfg_url: connect timeout connect_ms, then io_ms for every command, AUTH
+ * when the URL has a password, SELECT of the URL's db when select_db (keys; pub/sub ignores the
+ * db). Returns it (caller frees with redisFree), or NULL with err filled. */
+static redisContext *connect_one(int connect_ms, int io_ms, int select_db, char *err, size_t errlen)
 {
-    struct timeval tv = {IO_TIMEOUT_MS / 1000, (IO_TIMEOUT_MS % 1000) * 1000};
-    redisContext *c = redisConnectWithTimeout(cfg_url.host, cfg_url.port, tv);
+    struct timeval ct = {connect_ms / 1000, (connect_ms % 1000) * 1000}, io = {io_ms / 1000, (io_ms % 1000) * 1000};
+    redisContext *c = redisConnectWithTimeout(cfg_url.host, cfg_url.port, ct);
     redisReply *rep = NULL;
     if (!c || c->err) {
         snprintf(err, errlen, "%s", c ? c->errstr : "out of memory");
         goto fail;
     }
-    if (redisSetTimeout(c, tv) != REDIS_OK) {
+    if (redisSetTimeout(c, io) != REDIS_OK) {
         snprintf(err, errlen, "cannot set a timeout");
         goto fail;
     }
@@ -356,6 +358,15 @@ static redisContext *connect_one(char *err, size_t errlen)
                               : redisCommand(c, "AUTH %s", cfg_url.password);
         if (!rep || rep->type == REDIS_REPLY_ERROR) {
             snprintf(err, errlen, "AUTH: %s", rep ? rep->str : c->errstr);
+            goto fail;
+        }
+        freeReplyObject(rep);
+        rep = NULL;
+    }
+    if (select_db && cfg_url.db) {
+        rep = redisCommand(c, "SELECT %d", cfg_url.db);
+        if (!rep || rep->type == REDIS_REPLY_ERROR) {
+            snprintf(err, errlen, "SELECT: %s", rep ? rep->str : c->errstr);
             goto fail;
         }
         freeReplyObject(rep);
@@ -372,7 +383,8 @@ fail:
 static int open_conns(char *err, size_t errlen)
 {
     redisReply *rep = NULL;
-    if (!(sub = connect_one(err, errlen)) || !(pub = connect_one(err, errlen)))
+    if (!(sub = connect_one(IO_TIMEOUT_MS, IO_TIMEOUT_MS, 0, err, errlen)) ||
+        !(pub = connect_one(IO_TIMEOUT_MS, IO_TIMEOUT_MS, 1, err, errlen))) /* pub also runs PFADD/PFCOUNT */
         goto fail;
     rep = redisCommand(sub, "SUBSCRIBE %s", BC_BUS_CHANNEL);
     if (!rep || rep->type != REDIS_REPLY_ARRAY) {
@@ -883,47 +895,6 @@ static void script_sha(bc_bus_script *s)
     pthread_mutex_unlock(&sha_lock);
 }
 
-/* Opens this thread's connection (AUTH, SELECT). NULL with err filled on failure. */
-static redisContext *eval_connect(char *err, size_t errlen)
-{
-    struct timeval ct = {0, EVAL_CONNECT_MS * 1000}, io = {0, EVAL_IO_MS * 1000};
-    redisContext *c = redisConnectWithTimeout(cfg_url.host, cfg_url.port, ct);
-    redisReply *rep = NULL;
-    if (!c || c->err) {
-        snprintf(err, errlen, "%s", c ? c->errstr : "out of memory");
-        goto fail;
-    }
-    if (redisSetTimeout(c, io) != REDIS_OK) {
-        snprintf(err, errlen, "cannot set a timeout");
-        goto fail;
-    }
-    if (cfg_url.password[0]) {
-        rep = cfg_url.user[0] ? redisCommand(c, "AUTH %s %s", cfg_url.user, cfg_url.password)
-                              : redisCommand(c, "AUTH %s", cfg_url.password);
-        if (!rep || rep->type == REDIS_REPLY_ERROR) {
-            snprintf(err, errlen, "AUTH: %s", rep ? rep->str : c->errstr);
-            goto fail;
-        }
-        freeReplyObject(rep);
-        rep = NULL;
-    }
-    if (cfg_url.db) {
-        rep = redisCommand(c, "SELECT %d", cfg_url.db);
-        if (!rep || rep->type == REDIS_REPLY_ERROR) {
-            snprintf(err, errlen, "SELECT: %s", rep ? rep->str : c->errstr);
-            goto fail;
-        }
-        freeReplyObject(rep);
-    }
-    return c;
-fail:
-    if (rep)
-        freeReplyObject(rep);
-    if (c)
-        redisFree(c);
-    return NULL;
-}
-
 #define EVAL_MAX_LOADED 16 /* scripts remembered as loaded on a thread's connection */
 static _Thread_local bc_bus_script *eval_loaded[EVAL_MAX_LOADED];
 static _Thread_local int n_eval_loaded;
@@ -1055,7 +1026,7 @@ int bc_bus_eval_many(bc_bus_script *s, int n, int nkeys, const char *const *keys
     /* a connection kept from before may have died with a Redis restart: one retry on a new one,
      * unless a reply came back (then the scripts ran, and must not run twice) */
     for (int fresh = !eval_conn;; fresh = 1) {
-        if (!eval_conn && !(eval_conn = eval_connect(err, sizeof err))) {
+        if (!eval_conn && !(eval_conn = connect_one(EVAL_CONNECT_MS, EVAL_IO_MS, 1, err, sizeof err))) {
             eval_failed(err);
             return BC_EBUSY;
         }

@@ -38,7 +38,7 @@ typedef struct bc_bus_url {
     int port;           /* default 6379 */
     char user[128];     /* "" = none (AUTH password only) */
     char password[256]; /* "" = no AUTH */
-    int db;             /* SELECT index, default 0 (unused by pub/sub, accepted for the usual URL shape) */
+    int db;             /* SELECT index, default 0: the database of the limit and unique-viewer keys (pub/sub ignores it) */
 } bc_bus_url;
 
 /* Parses url into out. Accepts the scheme redis:// only (no TLS, no unix sockets yet); host is a

@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import WebSocket from 'ws';
 import { startServer, api, makeUser, freePort } from './lib.mjs';
 import { startRedis } from './redis.mjs';
+import { viewer } from './room.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const RATE = 5; // BROADCART_CHAT_RATE
@@ -20,33 +20,8 @@ let addrSeq = 0;
 const newAddr = () => `198.51.100.${++addrSeq}`;
 const from = (ip) => ({ 'x-forwarded-for': ip });
 
-// A WebSocket on the live's chat, recording frames.
-async function chatConn(srv, token) {
-  const url = `ws://127.0.0.1:${srv.port}/api/v1/lives/${liveId}/chat${token ? `?access_token=${encodeURIComponent(token)}` : ''}`;
-  const end = Date.now() + 5000;
-  for (;;) {
-    const ws = new WebSocket(url);
-    const frames = [];
-    ws.on('message', (d) => frames.push(JSON.parse(d.toString())));
-    try {
-      await new Promise((resolve, reject) => {
-        ws.once('open', resolve);
-        ws.once('unexpected-response', (req, res) => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode })));
-        ws.once('error', reject);
-      });
-    } catch (e) {
-      ws.terminate();
-      if ((e.status === 404 || e.status === 503) && Date.now() < end) { await sleep(100); continue; }
-      throw e;
-    }
-    return {
-      frames,
-      send(text) { ws.send(JSON.stringify({ type: 'chat', text })); },
-      errors(code) { return frames.filter((f) => f.type === 'error' && f.code === code).length; },
-      close() { ws.terminate(); },
-    };
-  }
-}
+// A connection to the live's chat (tests/api/room.mjs): .chat(text) sends, .errors(code) counts refusals.
+const chatConn = (srv, token) => viewer(srv, liveId, token);
 
 // Stored chat messages of user in the live whose text starts with prefix.
 async function stored(userId, prefix) {
@@ -61,7 +36,7 @@ async function burst(u, prefix, n) {
   const ca = await chatConn(A, u.token), cb = await chatConn(B, u.token);
   try {
     for (let i = 0; i < n; i++) {
-      (i % 2 ? cb : ca).send(`${prefix} ${i}`);
+      (i % 2 ? cb : ca).chat(`${prefix} ${i}`);
       await sleep(15);
     }
     const end = Date.now() + 5000;
@@ -120,8 +95,8 @@ test('chat through A and B together: at most BROADCART_CHAT_RATE messages per 10
   const watchers = [await chatConn(A), await chatConn(B)]; // other connections of the room
   const r = await burst(u, 'both', 10);
   for (const w of watchers) {
-    assert.equal(w.frames.filter((f) => f.type === 'chat' && f.text.startsWith('both')).length, RATE);
-    assert.equal(w.frames.filter((f) => f.type === 'error').length, 0, 'refusals go to the sender only');
+    assert.equal(w.frames.filter((x) => x.f.type === 'chat' && x.f.text.startsWith('both')).length, RATE);
+    assert.equal(w.frames.filter((x) => x.f.type === 'error').length, 0, 'refusals go to the sender only');
     w.close();
   }
   t.diagnostic(`stored ${r.stored}, refused ${r.limited} (A ${r.errA}, B ${r.errB})`);
@@ -137,7 +112,7 @@ test('a flood through one instance is refused at once and stays within the limit
   const u = await makeUser(A, 'buyer', 'Flooder');
   const c = await chatConn(A, u.token);
   try {
-    for (let i = 0; i < 40; i++) c.send(`flood ${i}`); // no pause: most arrive before any is stored
+    for (let i = 0; i < 40; i++) c.chat(`flood ${i}`); // no pause: most arrive before any is stored
     const end = Date.now() + 5000;
     while ((await stored(u.id, 'flood')) + c.errors('RATE_LIMITED') < 40 && Date.now() < end) await sleep(100);
     await sleep(300);
@@ -202,7 +177,7 @@ test('Redis down: limits fall back to each instance (logged once), and are clust
   try {
     // on one instance the in-process limiter still holds the rate
     const ca = await chatConn(A, w.token);
-    for (let i = 0; i < RATE + 2; i++) { ca.send(`down ${i}`); await sleep(15); }
+    for (let i = 0; i < RATE + 2; i++) { ca.chat(`down ${i}`); await sleep(15); }
     const end = Date.now() + 5000;
     while ((await stored(w.id, 'down')) + ca.errors('RATE_LIMITED') < RATE + 2 && Date.now() < end) await sleep(100);
     assert.equal(await stored(w.id, 'down'), RATE);

@@ -7,49 +7,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import WebSocket from 'ws';
 import { startServer, api, makeUser, freePort } from './lib.mjs';
 import { startRedis } from './redis.mjs';
+import { crossDeliveryResumes, viewer } from './room.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-// A WebSocket viewer of a live on srv, recording every frame with its arrival time.
-async function viewer(srv, liveId, token) {
-  const url = `ws://127.0.0.1:${srv.port}/api/v1/lives/${liveId}/chat${token ? `?access_token=${encodeURIComponent(token)}` : ''}`;
-  // a live created through the other instance becomes known here within a second: retry 404s briefly
-  const end = Date.now() + 5000;
-  for (;;) {
-    const ws = new WebSocket(url);
-    const frames = [];
-    ws.on('message', (d) => frames.push({ at: Date.now(), f: JSON.parse(d.toString()) }));
-    try {
-      await new Promise((resolve, reject) => {
-        ws.once('open', resolve);
-        ws.once('unexpected-response', (req, res) => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode })));
-        ws.once('error', reject);
-      });
-    } catch (e) {
-      ws.terminate();
-      if (e.status === 404 && Date.now() < end) { await sleep(100); continue; }
-      throw e;
-    }
-    return {
-      ws, frames,
-      send(obj) { ws.send(JSON.stringify(obj)); },
-      chats(text) { return frames.filter((x) => x.f.type === 'chat' && x.f.text === text); },
-      lastCount() { return [...frames].reverse().find((x) => x.f.type === 'viewers')?.f.count; },
-      async waitFor(pred, timeout = 3000) {
-        const stop = Date.now() + timeout;
-        for (;;) {
-          const x = frames.find((y) => pred(y.f));
-          if (x) return x;
-          if (Date.now() > stop) throw new Error(`no matching frame in ${timeout} ms; got ${JSON.stringify(frames.map((y) => y.f))}`);
-          await sleep(5);
-        }
-      },
-      close() { ws.terminate(); },
-    };
-  }
-}
 
 async function settleCount(c, n, timeout = 5000) {
   const end = Date.now() + timeout;
@@ -186,16 +148,7 @@ test('Redis stopped for 5 s: chat stays local on each instance, cross-instance d
 
     redis = await startRedis(redisPort);
     // cross-instance delivery comes back without a restart, in both directions
-    const end = Date.now() + 10000;
-    let n = 0, backA = false, backB = false;
-    while (!(backA && backB) && Date.now() < end) {
-      n++;
-      if (!backB) sa.send({ type: 'chat', text: `after A ${n}` });
-      if (!backA) sb.send({ type: 'chat', text: `after B ${n}` });
-      await sleep(250);
-      backB ||= sb.frames.some((x) => x.f.type === 'chat' && x.f.text.startsWith('after A'));
-      backA ||= sa.frames.some((x) => x.f.type === 'chat' && x.f.text.startsWith('after B'));
-    }
+    const { backA, backB } = await crossDeliveryResumes(sa, sb, 10000);
     assert.ok(backB, 'A -> B delivery did not resume');
     assert.ok(backA, 'B -> A delivery did not resume');
     sa.send({ type: 'chat', text: 'after outage' });

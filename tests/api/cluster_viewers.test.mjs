@@ -7,37 +7,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import WebSocket from 'ws';
 import { startServer, api, makeUser, freePort } from './lib.mjs';
 import { startRedis } from './redis.mjs';
+import { viewer } from './room.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function viewer(srv, liveId, token) {
-  const url = `ws://127.0.0.1:${srv.port}/api/v1/lives/${liveId}/chat${token ? `?access_token=${encodeURIComponent(token)}` : ''}`;
-  const end = Date.now() + 5000;
-  for (;;) {
-    const ws = new WebSocket(url);
-    const frames = [];
-    ws.on('message', (d) => frames.push(JSON.parse(d.toString())));
-    try {
-      await new Promise((resolve, reject) => {
-        ws.once('open', resolve);
-        ws.once('unexpected-response', (req, res) => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode })));
-        ws.once('error', reject);
-      });
-    } catch (e) {
-      ws.terminate();
-      if ((e.status === 404 || e.status === 503) && Date.now() < end) { await sleep(100); continue; }
-      throw e;
-    }
-    return {
-      frames,
-      lastUnique() { return [...frames].reverse().find((f) => f.type === 'viewers')?.unique; },
-      close() { ws.terminate(); },
-    };
-  }
-}
 
 async function newLive(srv, seller) {
   const p = await api(srv, 'POST', '/api/v1/products', { token: seller.token, body: { name: 'Tee', price: 7000, stock: 5 } });

@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ADDRESS, buyers, call, pct, pool, seller, sleep, startCluster, viewer } from './lib.mjs';
 import { startRedis } from '../api/redis.mjs';
+import { crossDeliveryResumes } from '../api/room.mjs';
 import { makePng } from '../api/fixtures.mjs';
 
 let c, A, B, shop, saleBuyers;
@@ -184,16 +185,7 @@ test('Redis stopped for 5 s during a live room: chat stays local on each instanc
     while (Date.now() - down < 5000) await sleep(100);
 
     c.redis = await startRedis(c.redisPort);
-    const end = Date.now() + 15000;
-    let n = 0, backA = false, backB = false;
-    while (!(backA && backB) && Date.now() < end) {
-      n++;
-      if (!backB) sa.send({ type: 'chat', text: `after A ${n}` });
-      if (!backA) sb.send({ type: 'chat', text: `after B ${n}` });
-      await sleep(250);
-      backB ||= sb.frames.some((x) => x.f.type === 'chat' && x.f.text.startsWith('after A'));
-      backA ||= sa.frames.some((x) => x.f.type === 'chat' && x.f.text.startsWith('after B'));
-    }
+    const { backA, backB } = await crossDeliveryResumes(sa, sb, 15000);
     assert.ok(backB, 'A -> B delivery did not resume');
     assert.ok(backA, 'B -> A delivery did not resume');
     assert.equal(await sb.settleCount(2), 2, 'the cluster-wide count is back');

@@ -12,7 +12,6 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import WebSocket from 'ws';
 import { BIN, ROOT, freePort, newPgDatabase, sql, startServer } from '../api/lib.mjs';
 import { startRedis } from '../api/redis.mjs';
 
@@ -265,57 +264,6 @@ export async function pool(n, limit, fn) {
   return out;
 }
 
-// A WebSocket chat viewer of a live at base (ws://… of nginx or an instance), recording every frame
-// with its arrival time; upstream is the instance port nginx chose (X-Upstream of the 101), if any.
-export async function viewer(base, liveId, token) {
-  const url = `${base.replace(/^http/, 'ws')}/api/v1/lives/${liveId}/chat${token ? `?access_token=${encodeURIComponent(token)}` : ''}`;
-  const end = Date.now() + 5000;
-  for (;;) {
-    const ws = new WebSocket(url);
-    const frames = [];
-    let upstream = null;
-    ws.on('upgrade', (res) => {
-      const up = res.headers['x-upstream'];
-      if (up) upstream = Number(String(up).split(/[\s,:]+/).filter(Boolean).pop());
-    });
-    ws.on('message', (d) => frames.push({ at: Date.now(), f: JSON.parse(d.toString()) }));
-    try {
-      await new Promise((resolve, reject) => {
-        ws.once('open', resolve);
-        ws.once('unexpected-response', (req, res) => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode })));
-        ws.once('error', reject);
-      });
-    } catch (e) {
-      ws.terminate();
-      // a live created through another instance is known here within a second (404 until then), and
-      // an account this instance has not cached yet answers 503 BUSY with Retry-After: retry briefly
-      if ((e.status === 404 || e.status === 503) && Date.now() < end) { await sleep(100); continue; }
-      throw e;
-    }
-    return {
-      ws, frames, upstream,
-      send(obj) { ws.send(JSON.stringify(obj)); },
-      chats(text) { return frames.filter((x) => x.f.type === 'chat' && x.f.text === text); },
-      lastCount() { return [...frames].reverse().find((x) => x.f.type === 'viewers')?.f.count; },
-      async waitFor(pred, timeout = 3000) {
-        const stop = Date.now() + timeout;
-        for (;;) {
-          const x = frames.find((y) => pred(y.f));
-          if (x) return x;
-          if (Date.now() > stop) throw new Error(`no matching frame in ${timeout} ms; got ${JSON.stringify(frames.map((y) => y.f)).slice(0, 2000)}`);
-          await sleep(5);
-        }
-      },
-      async settleCount(n, timeout = 6000) {
-        const stop = Date.now() + timeout;
-        while (this.lastCount() !== n && Date.now() < stop) await sleep(20);
-        return this.lastCount();
-      },
-      close() { ws.terminate(); },
-    };
-  }
-}
-
 // A seller (created through the CLI of instance inst, signed in through base).
 export async function seller(c, inst, name = 'Cluster Seller') {
   const email = `seller-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.com`;
@@ -345,3 +293,7 @@ export const ADDRESS = { recipient: '김민지', phone: '010-1234-5678', postcod
 
 // The percentile p (0..1) of xs.
 export const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(s.length * p))]; };
+
+// A WebSocket chat viewer of a live at base (nginx or an instance): tests/api/room.mjs; its upstream is
+// the instance port nginx chose (X-Upstream of the 101), if any.
+export { viewer } from '../api/room.mjs';
