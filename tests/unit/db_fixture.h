@@ -33,4 +33,30 @@ static inline void bc_test_db_remove(bc_db *db, const char *path)
     unlink(p);
 }
 
+/* Inserts a user (password hash "x", created now) with the e-mail, name and role ('buyer', 'seller'
+ * or 'admin'). Returns 0 with *id set, or -1. */
+static inline int bc_test_user(bc_db *db, const char *email, const char *name, const char *role, int64_t *id)
+{
+    return bc_db_int(db, id,
+                     "INSERT INTO users (email, name, role, password_hash, created_at) VALUES (?, ?, ?, 'x', ?)"
+                     " RETURNING id",
+                     "ttti", email, name, role, bc_now_ms()) == 1
+               ? 0
+               : -1;
+}
+
+/* Inserts an ON_SALE product of seller (price in KRW, created and updated now). Returns 0 with *id
+ * set, or -1. */
+static inline int bc_test_product(bc_db *db, int64_t seller, const char *name, const char *description, int64_t price,
+                                  int64_t stock, int64_t *id)
+{
+    int64_t now = bc_now_ms();
+    return bc_db_int(db, id,
+                     "INSERT INTO products (seller_id, name, description, price, stock, status, created_at,"
+                     " updated_at) VALUES (?, ?, ?, ?, ?, 'ON_SALE', ?, ?) RETURNING id",
+                     "ittiiii", seller, name, description, price, stock, now, now) == 1
+               ? 0
+               : -1;
+}
+
 #endif

@@ -29,16 +29,8 @@ static int setup_db(void **state)
     snprintf(f->path, sizeof f->path, "/tmp/bc-test-catalog-XXXXXX");
     if (bc_test_db_open(f->path, &f->db) != 0)
         return -1;
-    int64_t now = bc_now_ms();
-    if (bc_db_int(
-            f->db, &f->seller,
-            "INSERT INTO users (email, name, role, password_hash, created_at) VALUES ('s@x.io', 'S', 'seller', 'x', ?)"
-            " RETURNING id",
-            "i", now) != 1 ||
-        bc_db_int(f->db, &f->product,
-                  "INSERT INTO products (seller_id, name, description, price, stock, status, created_at, updated_at)"
-                  " VALUES (?, '라운드넥니트', '울 혼방', 1000, 3, 'ON_SALE', ?, ?) RETURNING id",
-                  "iii", f->seller, now, now) != 1)
+    if (bc_test_user(f->db, "s@x.io", "S", "seller", &f->seller) != 0 ||
+        bc_test_product(f->db, f->seller, "라운드넥니트", "울 혼방", 1000, 3, &f->product) != 0)
         return -1;
     *state = f;
     return 0;

@@ -187,21 +187,9 @@ static int setup_db(void **state)
     snprintf(f->path, sizeof f->path, "/tmp/bc-test-commerce-XXXXXX");
     if (bc_test_db_open(f->path, &f->db) != 0)
         return -1;
-    int64_t now = bc_now_ms();
-    if (bc_db_int(
-            f->db, &f->seller,
-            "INSERT INTO users (email, name, role, password_hash, created_at) VALUES ('s@x.io', 'S', 'seller', 'x', ?)"
-            " RETURNING id",
-            "i", now) != 1 ||
-        bc_db_int(
-            f->db, &f->buyer,
-            "INSERT INTO users (email, name, role, password_hash, created_at) VALUES ('b@x.io', 'B', 'buyer', 'x', ?)"
-            " RETURNING id",
-            "i", now) != 1 ||
-        bc_db_int(f->db, &f->product,
-                  "INSERT INTO products (seller_id, name, price, stock, status, created_at, updated_at)"
-                  " VALUES (?, 'Widget', 1000, 3, 'ON_SALE', ?, ?) RETURNING id",
-                  "iii", f->seller, now, now) != 1)
+    if (bc_test_user(f->db, "s@x.io", "S", "seller", &f->seller) != 0 ||
+        bc_test_user(f->db, "b@x.io", "B", "buyer", &f->buyer) != 0 ||
+        bc_test_product(f->db, f->seller, "Widget", "", 1000, 3, &f->product) != 0)
         return -1;
     *state = f;
     return 0;
@@ -323,11 +311,7 @@ static void order_live_and_zero_amount_rules(void **state)
     bc_cfg.shipping_fee = 3000;
     bc_cfg.free_shipping_over = 50000;
     bc_cfg.order_ttl_s = 600;
-    assert_int_equal(bc_db_int(f->db, &other,
-                               "INSERT INTO products (seller_id, name, price, stock, status, created_at, updated_at)"
-                               " VALUES (?, 'Gift', 0, 5, 'ON_SALE', ?, ?) RETURNING id",
-                               "iii", f->seller, now, now),
-                     1);
+    assert_int_equal(bc_test_product(f->db, f->seller, "Gift", "", 0, 5, &other), 0);
     assert_int_equal(bc_db_int(f->db, &live,
                                "INSERT INTO lives (seller_id, title, status, scheduled_at, stream_key, created_at)"
                                " VALUES (?, 'L', 'SCHEDULED', ?, 'k', ?) RETURNING id",
