@@ -135,28 +135,17 @@ int bc_catalog_product_sales(bc_db *db, const int64_t *ids, int n, bc_catalog_sa
 
 int bc_catalog_product_owner(bc_db *db, int64_t id, int64_t *seller_id, int *deleted, int *visible)
 {
-    json_t *row = NULL;
-    int rc = bc_db_row(db, &row, "SELECT seller_id, deleted, status FROM products WHERE id = ?", "i", id);
-    if (rc < 0) {
-        rc = BC_ERR;
-        goto out;
-    }
-    if (rc == 0) {
-        rc = BC_ENOTFOUND;
-        goto out;
-    }
-    int del = json_integer_value(json_object_get(row, "deleted")) != 0;
-    const char *st = json_string_value(json_object_get(row, "status"));
+    bc_catalog_sale p;
+    int rc = bc_catalog_product_sale(db, id, &p);
+    if (rc != BC_OK)
+        return rc == BC_ENOTFOUND ? rc : BC_ERR;
     if (seller_id)
-        *seller_id = json_integer_value(json_object_get(row, "seller_id"));
+        *seller_id = p.seller_id;
     if (deleted)
-        *deleted = del;
+        *deleted = p.deleted;
     if (visible)
-        *visible = !del && st && strcmp(st, "HIDDEN") != 0;
-    rc = BC_OK;
-out:
-    json_decref(row);
-    return rc;
+        *visible = p.visible;
+    return BC_OK;
 }
 
 /* ---- categories ---- */

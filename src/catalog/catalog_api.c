@@ -5,13 +5,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Reads page and per_page (defaults 1 and def_per_page); 1 when both are in bounds, else 0. */
+static int paging_of(bc_req *req, int64_t def_per_page, int64_t max_per_page, int64_t *page, int64_t *per_page)
+{
+    *page = bc_req_query_int(req, "page", 1);
+    *per_page = bc_req_query_int(req, "per_page", def_per_page);
+    return *page >= 1 && *page <= 100000 && *per_page >= 1 && *per_page <= max_per_page;
+}
+
 int bc_catalog_paging(bc_req *req, int64_t def_per_page, int64_t max_per_page, int64_t *page, int64_t *per_page)
 {
     /* the route's query fields bound both (bc_req_validate_query); this only guards a route
      * whose row forgot them */
-    *page = bc_req_query_int(req, "page", 1);
-    *per_page = bc_req_query_int(req, "per_page", def_per_page);
-    if (*page < 1 || *page > 100000 || *per_page < 1 || *per_page > max_per_page) {
+    if (!paging_of(req, def_per_page, max_per_page, page, per_page)) {
         bc_res_error(req, 422, "VALIDATION_FAILED", "'per_page' must be an integer from 1 to %lld",
                      (long long)max_per_page);
         return BC_EINVAL;
@@ -135,9 +141,7 @@ static int try_products(bc_req *req)
     char *json = NULL;
     size_t len = 0;
     products_query_of(req, &q);
-    q.page = bc_req_query_int(req, "page", 1);
-    q.per_page = bc_req_query_int(req, "per_page", 20);
-    if (q.page < 1 || q.page > 100000 || q.per_page < 1 || q.per_page > 20 || !bc_catalog_list_cached(&q, &json, &len))
+    if (!paging_of(req, 20, 20, &q.page, &q.per_page) || !bc_catalog_list_cached(&q, &json, &len))
         return 0;
     bc_res_send(req, 200, "application/json; charset=utf-8", json, len);
     free(json);

@@ -13,10 +13,9 @@ import { crossDeliveryResumes, viewer } from './room.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// waits (viewer.settleCount) until c's latest viewer count is n; fails with the counts it saw
 async function settleCount(c, n, timeout = 5000) {
-  const end = Date.now() + timeout;
-  while (c.lastCount() !== n && Date.now() < end) await sleep(20);
-  assert.equal(c.lastCount(), n, JSON.stringify(c.frames.filter((x) => x.f.type === 'viewers').map((x) => x.f.count)));
+  assert.equal(await c.settleCount(n, timeout), n, JSON.stringify(c.frames.filter((x) => x.f.type === 'viewers').map((x) => x.f.count)));
 }
 
 let redis, redisPort, dataDir, A, B, seller, liveId, productId;
