@@ -4,8 +4,8 @@
 #include "store.h"
 
 /* The advisory-lock key space of leases: pg_try_advisory_lock(BC_DB_LEASE_CLASS, key), the
- * two-int4 form (pg_locks.objsubid = 2), so it never meets the one-bigint writers' lock of
- * bc_db_begin (objsubid = 1). */
+ * two-int4 form (pg_locks.objsubid = 2), whose first half never equals one of bc_db_lock's small
+ * BC_DB_LOCK_* spaces. */
 #define BC_DB_LEASE_CLASS 1650680931
 
 /* Already held by this session (a second pg_try_advisory_lock would stack a second hold), else
