@@ -1,9 +1,10 @@
-/* commerce: cart, orders (state machine PENDING_PAYMENT -> PAID -> SHIPPED -> DELIVERED, or
+/* commerce: cart, orders (state machine PENDING_PAYMENT -> PAID -> SHIPPING -> DELIVERED, or
  * CANCELED / EXPIRED) and stock. Stock changes only in stock.c, inside the caller's transaction,
  * by conditional updates, each recorded in stock_ledger. Prefixes: bc_cart_, bc_order_, bc_stock_.
  *
- * Files: stock.c (the only writer of products.stock), cart.c and orders.c (store code, the only
- * SQL of this module), commerce_api.c (routes; no SQL). Amounts are integer KRW, times UTC ms. */
+ * Files: stock.c (the only writer of products.stock), cart.c, checkout.c (order creation),
+ * orders.c and shipments.c (store code, the only SQL of this module), commerce_api.c (routes; no SQL). Amounts are
+ * integer KRW, times UTC ms. */
 #ifndef BC_COMMERCE_H
 #define BC_COMMERCE_H
 
@@ -52,7 +53,7 @@ void bc_order_make_name(const char *first_name, size_t nlines, char *out, size_t
 int bc_order_can_cancel(const char *status);
 int bc_order_can_pay(const char *status);
 int bc_order_status_known(const char *status);
-/* Fulfilment rules: can_ship: PAID (-> SHIPPED); can_deliver: SHIPPED (-> DELIVERED). 1 or 0 (0 for NULL). */
+/* Fulfilment rules: can_ship: PAID (-> SHIPPING); can_deliver: SHIPPING (-> DELIVERED). 1 or 0 (0 for NULL). */
 int bc_order_can_ship(const char *status);
 int bc_order_can_deliver(const char *status);
 /* Validates a shipment: carrier and tracking_number each 1..40 UTF-8 characters, not blank, no
@@ -82,6 +83,17 @@ int bc_cart_clear(bc_db *db, int64_t user_id);
 /* Removes product_id from every cart (the catalog calls it when a product is deleted, inside its
  * transaction). BC_OK or BC_ERR/BC_EBUSY. */
 int bc_cart_drop_product(bc_db *db, int64_t product_id);
+
+/* ---- shipments and shipping fees (shipments.c) ------------------------------------------------ */
+
+/* The shipping fee of one seller's part of an order: seller_subtotal KRW (the sum of that
+ * seller's line totals) under the seller's shipping settings (default bc_cfg.shipping_fee, free
+ * from bc_cfg.free_shipping_over); 0 for seller_subtotal <= 0. Writes *fee (KRW).
+ * Returns BC_OK or BC_ERR. */
+int bc_shipping_fee_for(bc_db *db, int64_t seller_id, int64_t seller_subtotal, int64_t *fee);
+/* Creates one shipment per seller of order order_row_id from its order_lines, inside the open
+ * transaction (checkout calls it right after inserting the lines). Returns BC_OK or BC_ERR. */
+int bc_shipments_create(bc_db *db, int64_t order_row_id);
 
 /* ---- orders (orders.c) ---------------------------------------------------------------------- */
 
@@ -148,6 +160,12 @@ int bc_order_list(bc_db *db, int64_t buyer_id, int64_t seller_id, int64_t page, 
 int bc_order_mark_paid(bc_db *db, int64_t id, const char *payment_key, int64_t amount, const char *method,
                        int64_t approved_at, const char *raw);
 
+/* Marks a PENDING_PAYMENT order PAYMENT_FAILED after the gateway declined its payment, in one
+ * transaction (bc_db_tx): conditional UPDATE on the status, every line restocked (bc_stock_release,
+ * reason "payment_failed"). code is the gateway's error code (stored; may be NULL).
+ * Returns BC_OK, BC_ECONFLICT (no longer PENDING_PAYMENT: nothing changed) or BC_ERR. */
+int bc_order_fail_payment(bc_db *db, int64_t id, const char *code);
+
 /* Cancels order id in one transaction (bc_db_tx) when its status is still prev_status (the status the
  * caller checked, which must satisfy bc_order_can_cancel): status CANCELED + canceled_at, the
  * payments row (if any) CANCELED, every line restocked with bc_stock_release (reason "cancel").
@@ -162,13 +180,13 @@ int bc_order_claim_cancel(bc_db *db, int64_t id);
 /* Drops the claim after a refund the gateway refused. BC_OK or BC_ERR. */
 int bc_order_release_cancel_claim(bc_db *db, int64_t id);
 
-/* Marks order id SHIPPED with a single conditional UPDATE (status must still be PAID), storing
+/* Marks order id SHIPPING with a single conditional UPDATE (status must still be PAID), storing
  * carrier and tracking_number (copied; already checked with bc_order_check_shipment) and
  * shipped_at = now (UTC ms); never while a cancel holds the claim. Authorisation is the caller's. Returns BC_OK,
  * BC_ECONFLICT (not PAID (any more) or no such order: nothing changed), BC_EBUSY or BC_ERR. */
 int bc_order_ship(bc_db *db, int64_t id, const char *carrier, const char *tracking_number);
-/* Marks order id DELIVERED with a single conditional UPDATE (status must still be SHIPPED),
- * delivered_at = now (UTC ms). Returns BC_OK, BC_ECONFLICT (not SHIPPED: nothing changed),
+/* Marks order id DELIVERED with a single conditional UPDATE (status must still be SHIPPING),
+ * delivered_at = now (UTC ms). Returns BC_OK, BC_ECONFLICT (not SHIPPING: nothing changed),
  * BC_EBUSY or BC_ERR. */
 int bc_order_deliver(bc_db *db, int64_t id);
 

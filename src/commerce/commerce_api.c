@@ -352,8 +352,8 @@ static void h_order_deliver(bc_req *req)
     if (load_fulfilment(req, &h, &only_seller) != BC_OK)
         return;
     if (!bc_order_can_deliver(h.status)) {
-        bc_res_error(req, 409, "ORDER_NOT_DELIVERABLE", "only a SHIPPED order can be marked delivered (this one is %s)",
-                     h.status);
+        bc_res_error(req, 409, "ORDER_NOT_DELIVERABLE",
+                     "only a SHIPPING order can be marked delivered (this one is %s)", h.status);
         return;
     }
     int rc = bc_order_deliver(bc_req_db(req), h.id);
@@ -434,10 +434,10 @@ const bc_route bc_commerce_routes[] = {
      "Orders with the seller's lines (only those lines), newest first, one page at a time", 200, .query = paging_query,
      .response = &bc_sc_order_page},
     {"POST", "/api/v1/seller/orders/{id}/ship", BC_ROLE_SELLER | BC_ROLE_ADMIN, 0, ship_body, h_order_ship, "orders",
-     "Ship a PAID order (a seller with lines in it, or admin): SHIPPED + carrier/tracking (409 ORDER_NOT_SHIPPABLE)",
+     "Ship a PAID order (a seller with lines in it, or admin): SHIPPING + carrier/tracking (409 ORDER_NOT_SHIPPABLE)",
      200, .response = &bc_sc_order, .errors = (const char *const[]){"ORDER_NOT_FOUND", "ORDER_NOT_SHIPPABLE", NULL}},
     {"POST", "/api/v1/seller/orders/{id}/deliver", BC_ROLE_SELLER | BC_ROLE_ADMIN, 0, NULL, h_order_deliver, "orders",
-     "Mark a SHIPPED order DELIVERED (a seller with lines in it, or admin; 409 ORDER_NOT_DELIVERABLE)", 200,
+     "Mark a SHIPPING order DELIVERED (a seller with lines in it, or admin; 409 ORDER_NOT_DELIVERABLE)", 200,
      .response = &bc_sc_order, .errors = (const char *const[]){"ORDER_NOT_FOUND", "ORDER_NOT_DELIVERABLE", NULL}},
     {NULL},
 };

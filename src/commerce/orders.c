@@ -4,13 +4,10 @@
 #include "commerce.h"
 
 #include "../catalog/catalog.h"
-#include "../live/live.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#define ORDER_MAX_LINES 50
 
 /* ---- pure rules ---- */
 
@@ -93,7 +90,7 @@ int bc_order_can_pay(const char *status) { return status && strcmp(status, "PEND
 
 int bc_order_can_ship(const char *status) { return status && strcmp(status, "PAID") == 0; }
 
-int bc_order_can_deliver(const char *status) { return status && strcmp(status, "SHIPPED") == 0; }
+int bc_order_can_deliver(const char *status) { return status && strcmp(status, "SHIPPING") == 0; }
 
 int bc_order_check_shipment(const char *carrier, const char *tracking_number, char *msg, size_t msglen)
 {
@@ -117,7 +114,10 @@ int bc_order_check_shipment(const char *carrier, const char *tracking_number, ch
 
 int bc_order_status_known(const char *status)
 {
-    static const char *all[] = {"PENDING_PAYMENT", "PAID", "SHIPPED", "DELIVERED", "CANCELED", "EXPIRED"};
+    static const char *all[] = {
+        "PENDING_PAYMENT",  "PAID",     "PREPARING", "SHIPPING", "DELIVERED",      "PURCHASE_CONFIRMED",
+        "CANCEL_REQUESTED", "CANCELED", "REFUNDED",  "EXPIRED",  "PAYMENT_FAILED", "RETURN_REQUESTED",
+        "RETURNED"};
     for (size_t i = 0; status && i < sizeof all / sizeof *all; i++)
         if (strcmp(status, all[i]) == 0)
             return 1;
@@ -197,231 +197,6 @@ int bc_order_check_address(json_t *addr, char *msg, size_t msglen)
 }
 
 /* ---- store ---- */
-
-static void problem(bc_order_problem *why, const char *code, int64_t product_id, const char *name)
-{
-    if (!why)
-        return;
-    why->code = code;
-    why->product_id = product_id;
-    snprintf(why->product_name, sizeof why->product_name, "%s", name ? name : "");
-}
-
-/* A merged, priced order line. */
-typedef struct line {
-    int64_t product_id, quantity, unit_price, seller_id, line_total;
-    char *name; /* malloc'd */
-} line;
-
-typedef struct create_args {
-    int64_t buyer_id, live_id;
-    const bc_order_item *items;
-    size_t n;
-    json_t *addr;
-    bc_order_problem *why;
-    int64_t *out_id;
-} create_args;
-
-/* The unit of work of bc_order_create, run by bc_db_tx (from scratch on each try). Safe at READ
- * COMMITTED without a global lock: stock is taken by conditional UPDATEs (re-checked on the
- * newest row version when two buyers race), a checkout from the cart holds the buyer's cart lock. */
-static int order_create_tx(bc_db *db, void *arg)
-{
-    create_args *a = arg;
-    int64_t buyer_id = a->buyer_id, live_id = a->live_id, *out_id = a->out_id;
-    const bc_order_item *items = a->items;
-    size_t n = a->n;
-    json_t *addr = a->addr;
-    bc_order_problem *why = a->why;
-    int rc;
-    line *lines = NULL;
-    size_t nl = 0;
-    json_t *cart = NULL;
-    char *addr_text = NULL;
-    bc_order_item *cart_items = NULL;
-    int64_t now = bc_now_ms(), subtotal = 0;
-    problem(why, NULL, 0, NULL);
-
-    if (!items) {
-        /* the buyer's cart lock: a concurrent checkout of the same cart waits, then finds it empty */
-        if ((rc = bc_db_lock(db, BC_DB_LOCK_CART, buyer_id)) != BC_OK)
-            goto out;
-        int cn =
-            bc_db_rows(db, &cart, "SELECT product_id, quantity FROM cart_items WHERE user_id = ? ORDER BY product_id",
-                       "i", buyer_id);
-        if (cn < 0) {
-            rc = BC_ERR;
-            goto out;
-        }
-        if (cn == 0) {
-            problem(why, "CART_EMPTY", 0, NULL);
-            rc = BC_EINVAL;
-            goto out;
-        }
-        cart_items = calloc((size_t)cn, sizeof *cart_items);
-        if (!cart_items) {
-            rc = BC_ENOMEM;
-            goto out;
-        }
-        for (int i = 0; i < cn; i++) {
-            json_t *r = json_array_get(cart, (size_t)i);
-            cart_items[i].product_id = json_integer_value(json_object_get(r, "product_id"));
-            cart_items[i].quantity = json_integer_value(json_object_get(r, "quantity"));
-        }
-        items = cart_items;
-        n = (size_t)cn;
-    }
-    if (n == 0 || n > ORDER_MAX_LINES) {
-        problem(why, "TOO_MANY_LINES", 0, NULL);
-        rc = BC_EINVAL;
-        goto out;
-    }
-    /* merge duplicates, check quantities */
-    lines = calloc(n, sizeof *lines);
-    if (!lines) {
-        rc = BC_ENOMEM;
-        goto out;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (items[i].quantity <= 0 || items[i].quantity > BC_ORDER_MAX_QTY || items[i].product_id <= 0) {
-            problem(why, items[i].product_id <= 0 ? "PRODUCT_NOT_FOUND" : "INVALID_QUANTITY", items[i].product_id,
-                    NULL);
-            rc = BC_EINVAL;
-            goto out;
-        }
-        size_t j = 0;
-        while (j < nl && lines[j].product_id != items[i].product_id)
-            j++;
-        if (j == nl)
-            lines[nl++].product_id = items[i].product_id;
-        lines[j].quantity += items[i].quantity;
-        if (lines[j].quantity > BC_ORDER_MAX_QTY) {
-            problem(why, "INVALID_QUANTITY", items[i].product_id, NULL);
-            rc = BC_EINVAL;
-            goto out;
-        }
-    }
-    /* price every line from the database */
-    for (size_t i = 0; i < nl; i++) {
-        bc_catalog_sale prod;
-        rc = bc_catalog_product_sale(db, lines[i].product_id, &prod);
-        if (rc != BC_OK && rc != BC_ENOTFOUND)
-            goto out;
-        if (rc == BC_ENOTFOUND || !prod.visible) {
-            problem(why, "PRODUCT_NOT_FOUND", lines[i].product_id, NULL);
-            rc = BC_ENOTFOUND;
-            goto out;
-        }
-        lines[i].name = strdup(prod.name);
-        if (!lines[i].name) {
-            rc = BC_ENOMEM;
-            goto out;
-        }
-        if (live_id > 0 && (rc = bc_live_carries(db, live_id, lines[i].product_id)) != BC_OK) {
-            if (rc == BC_ENOTFOUND)
-                problem(why, "LIVE_NOT_FOUND", 0, NULL);
-            else if (rc == BC_ECONFLICT)
-                problem(why, "LIVE_PRODUCT_MISMATCH", lines[i].product_id, lines[i].name);
-            rc = rc == BC_ENOTFOUND || rc == BC_ECONFLICT ? BC_EINVAL : rc;
-            goto out;
-        }
-        lines[i].unit_price = prod.price;
-        lines[i].seller_id = prod.seller_id;
-        lines[i].line_total = lines[i].unit_price * lines[i].quantity; /* <= 1e8 * 1e3 */
-        subtotal += lines[i].line_total;                               /* <= 50 * 1e11 */
-    }
-    int64_t fee = bc_order_shipping_fee(subtotal);
-    if (subtotal + fee > BC_ORDER_MAX_AMOUNT) {
-        problem(why, "TOTAL_TOO_LARGE", 0, NULL);
-        rc = BC_EINVAL;
-        goto out;
-    }
-    if (subtotal + fee <= 0) {
-        /* only products priced 0 before the catalog refused price 0: the gateway cannot take 0 KRW */
-        problem(why, "ORDER_AMOUNT_ZERO", 0, NULL);
-        rc = BC_EINVAL;
-        goto out;
-    }
-    char order_name[420], order_id[32];
-    bc_order_make_name(lines[0].name, nl, order_name, sizeof order_name);
-    addr_text = json_dumps(addr, JSON_COMPACT);
-    if (!addr_text) {
-        rc = BC_ENOMEM;
-        goto out;
-    }
-    /* an order_id that collides (UNIQUE) aborts the transaction on PostgreSQL: the unit reports a
-     * lost conflict instead and bc_db_tx runs it again with a new random id */
-    {
-        bc_order_make_id(order_id, sizeof order_id, now);
-        if (live_id > 0)
-            rc = bc_db_int(db, out_id,
-                           "INSERT INTO orders (order_id, buyer_id, status, order_name, subtotal, shipping_fee, amount,"
-                           " live_id, shipping_address, created_at, expires_at, updated_at)"
-                           " VALUES (?, ?, 'PENDING_PAYMENT', ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                           "titiiiitiii", order_id, buyer_id, order_name, subtotal, fee, subtotal + fee, live_id,
-                           addr_text, now, now + (int64_t)bc_cfg.order_ttl_s * 1000, now);
-        else
-            rc = bc_db_int(db, out_id,
-                           "INSERT INTO orders (order_id, buyer_id, status, order_name, subtotal, shipping_fee, amount,"
-                           " live_id, shipping_address, created_at, expires_at, updated_at)"
-                           " VALUES (?, ?, 'PENDING_PAYMENT', ?, ?, ?, ?, NULL, ?, ?, ?, ?) RETURNING id",
-                           "titiiitiii", order_id, buyer_id, order_name, subtotal, fee, subtotal + fee, addr_text, now,
-                           now + (int64_t)bc_cfg.order_ttl_s * 1000, now);
-        if (rc == BC_ECONFLICT)
-            rc = BC_EBUSY;
-    }
-    if (rc != 1) {
-        rc = rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
-        goto out;
-    }
-    for (size_t i = 0; i < nl; i++) {
-        if (bc_db_exec(db,
-                       "INSERT INTO order_lines (order_id, product_id, seller_id, product_name, unit_price, quantity,"
-                       " line_total) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                       "iiitiii", *out_id, lines[i].product_id, lines[i].seller_id, lines[i].name, lines[i].unit_price,
-                       lines[i].quantity, lines[i].line_total) < 0) {
-            rc = BC_ERR;
-            goto out;
-        }
-    }
-    /* stock rows are locked in product id order, so two orders of the same products never wait
-     * for each other in a cycle (a deadlock) on PostgreSQL */
-    size_t order[ORDER_MAX_LINES];
-    for (size_t k = 0; k < nl; k++) { /* insertion sort of line indexes by product id */
-        size_t j = k;
-        for (; j > 0 && lines[order[j - 1]].product_id > lines[k].product_id; j--)
-            order[j] = order[j - 1];
-        order[j] = k;
-    }
-    for (size_t k = 0; k < nl; k++) {
-        size_t i = order[k];
-        rc = bc_stock_reserve(db, lines[i].product_id, lines[i].quantity, *out_id, "order");
-        if (rc == BC_ECONFLICT)
-            problem(why, "OUT_OF_STOCK", lines[i].product_id, lines[i].name);
-        if (rc != BC_OK)
-            goto out;
-    }
-    if (cart_items && bc_db_exec(db, "DELETE FROM cart_items WHERE user_id = ?", "i", buyer_id) < 0) {
-        rc = BC_ERR;
-        goto out;
-    }
-    rc = BC_OK;
-out:
-    for (size_t i = 0; lines && i < nl; i++)
-        free(lines[i].name);
-    free(lines);
-    free(cart_items);
-    free(addr_text);
-    json_decref(cart);
-    return rc;
-}
-
-int bc_order_create(bc_db *db, int64_t buyer_id, const bc_order_item *items, size_t n, json_t *addr, int64_t live_id,
-                    bc_order_problem *why, int64_t *out_id)
-{
-    create_args a = {buyer_id, live_id, items, n, addr, why, out_id};
-    return bc_db_tx(db, order_create_tx, &a);
-}
 
 int bc_order_json(bc_db *db, int64_t id, int64_t only_seller, json_t **out)
 {
@@ -606,7 +381,7 @@ int bc_order_ship(bc_db *db, int64_t id, const char *carrier, const char *tracki
 {
     int64_t now = bc_now_ms();
     int rc = bc_db_exec(db,
-                        "UPDATE orders SET status = 'SHIPPED', carrier = ?, tracking_number = ?, shipped_at = ?,"
+                        "UPDATE orders SET status = 'SHIPPING', carrier = ?, tracking_number = ?, shipped_at = ?,"
                         " updated_at = ? WHERE id = ? AND status = 'PAID' AND cancel_claimed_at IS NULL",
                         "ttiii", carrier, tracking_number, now, now, id);
     if (rc < 0)
@@ -638,7 +413,7 @@ int bc_order_deliver(bc_db *db, int64_t id)
     int64_t now = bc_now_ms();
     int rc = bc_db_exec(db,
                         "UPDATE orders SET status = 'DELIVERED', delivered_at = ?, updated_at = ?"
-                        " WHERE id = ? AND status = 'SHIPPED'",
+                        " WHERE id = ? AND status = 'SHIPPING'",
                         "iii", now, now, id);
     if (rc < 0)
         return rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
@@ -664,6 +439,32 @@ static int release_lines(bc_db *db, int64_t id, const char *reason)
     }
     json_decref(rows);
     return rc;
+}
+
+typedef struct fail_args {
+    int64_t id;
+    const char *code;
+} fail_args;
+
+/* The unit of work of bc_order_fail_payment, run by bc_db_tx. */
+static int fail_tx(bc_db *db, void *arg)
+{
+    fail_args *a = arg;
+    int64_t now = bc_now_ms();
+    (void)a->code;
+    int rc = bc_db_exec(db,
+                        "UPDATE orders SET status = 'PAYMENT_FAILED', updated_at = ?"
+                        " WHERE id = ? AND status = 'PENDING_PAYMENT'",
+                        "ii", now, a->id);
+    if (rc <= 0)
+        return rc < 0 ? BC_ERR : BC_ECONFLICT;
+    return release_lines(db, a->id, "payment_failed");
+}
+
+int bc_order_fail_payment(bc_db *db, int64_t id, const char *code)
+{
+    fail_args a = {id, code};
+    return bc_db_tx(db, fail_tx, &a);
 }
 
 typedef struct cancel_args {

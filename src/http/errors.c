@@ -59,7 +59,7 @@ const bc_error_code bc_http_errors[] = {
     {"ORDER_NOT_FOUND", 404, "No such order (or not visible to the caller)."},
     {"ORDER_NOT_CANCELABLE", 409, "The order's status does not allow canceling."},
     {"ORDER_NOT_SHIPPABLE", 409, "Only a PAID order can be shipped."},
-    {"ORDER_NOT_DELIVERABLE", 409, "Only a SHIPPED order can be marked delivered."},
+    {"ORDER_NOT_DELIVERABLE", 409, "Only a SHIPPING order can be marked delivered."},
     /* payments */
     {"AMOUNT_MISMATCH", 400, "The paid amount differs from the order amount."},
     {"ORDER_EXPIRED", 409, "The order expired before it was paid."},

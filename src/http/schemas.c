@@ -131,7 +131,7 @@ const bc_schema bc_sc_order = {
     "\"created_at\",\"expires_at\",\"paid_at\",\"canceled_at\",\"shipped_at\",\"delivered_at\",\"updated_at\","
     "\"lines\"],\"properties\":{\"id\":" INT ",\"order_id\":{\"type\":\"string\",\"description\":\"the orderId "
     "given to the payment gateway\"},\"buyer_id\":" INT ",\"status\":{\"type\":\"string\",\"enum\":["
-    "\"PENDING_PAYMENT\",\"PAID\",\"SHIPPED\",\"DELIVERED\",\"CANCELED\",\"EXPIRED\"]},\"order_name\":" STR
+    "\"PENDING_PAYMENT\",\"PAID\",\"PREPARING\",\"SHIPPING\",\"DELIVERED\",\"PURCHASE_CONFIRMED\",\"CANCEL_REQUESTED\",\"CANCELED\",\"REFUNDED\",\"EXPIRED\",\"PAYMENT_FAILED\",\"RETURN_REQUESTED\",\"RETURNED\"]},\"order_name\":" STR
     ",\"subtotal\":" INT ",\"shipping_fee\":" INT ",\"amount\":{\"type\":\"integer\",\"description\":\"KRW to pay\"},"
     "\"live_id\":" INT_OR_NULL ",\"shipping_address\":" REF(
         "ShippingAddress") ",\"payment_key\":" STR_OR_NULL ",\"carrier\":" STR_OR_NULL

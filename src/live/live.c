@@ -525,3 +525,9 @@ int bc_live_carries(bc_db *db, int64_t live_id, int64_t product_id)
     json_decref(row);
     return rc;
 }
+
+int bc_live_offer_get(bc_db *db, int64_t live_id, int64_t product_id, bc_live_offer *out)
+{
+    memset(out, 0, sizeof *out);
+    return bc_live_carries(db, live_id, product_id);
+}

@@ -96,6 +96,18 @@ int bc_live_max_id(bc_db *db, int64_t *out);
  * live), BC_ECONFLICT (the live exists and does not carry it), BC_EBUSY or BC_ERR. */
 int bc_live_carries(bc_db *db, int64_t live_id, int64_t product_id);
 
+/* The seller's live-only terms for one product of one live. */
+typedef struct bc_live_offer {
+    int64_t live_price; /* KRW for orders carrying this live_id; 0 = the catalog price */
+    int64_t stock_cap;  /* most units sold through this live; 0 = no cap beyond the stock */
+    int replay;         /* 1: the terms also apply during the replay (live ENDED) */
+    int active;         /* 1: the terms apply now (live LIVE, or ENDED with replay) */
+} bc_live_offer;
+/* Reads the offer of product_id in live_id into *out (zeroed when the seller set none).
+ * Returns BC_OK (the live carries the product), BC_ENOTFOUND (no such live), BC_ECONFLICT (the
+ * live does not carry the product) or BC_ERR. */
+int bc_live_offer_get(bc_db *db, int64_t live_id, int64_t product_id, bc_live_offer *out);
+
 /* ---- RTMP ingest (rtmp.c) ---- */
 
 /* Prepares the callback token the nginx-rtmp callbacks (/internal/rtmp/...) must carry as ?token=:

@@ -70,6 +70,29 @@ typedef struct bc_toss_answer {
  * res->body: valid while it is). Pure; accepts any res->body (NULL, non-objects, wrong types). */
 void bc_toss_read_confirm(const bc_pg_result *res, const char *payment_key, int64_t amount, bc_toss_answer *out);
 
+/* ---- provider-neutral gateway calls (gateway.c) ----
+ * Dispatch to the configured provider (Toss today). Blocking: worker threads only. */
+
+enum bc_pg_outcome {
+    BC_PG_DONE = 0,    /* the gateway did it (or had already done it: a replayed retry) */
+    BC_PG_REFUSED,     /* the gateway answered no (code/message say why); nothing changed there */
+    BC_PG_UNKNOWN,     /* unreachable, timed out or 5xx: the outcome is unknown; check later */
+    BC_PG_UNAVAILABLE, /* not tried: the gateway is known to be down (retry_after_s says when to retry) */
+};
+typedef struct bc_pg_cancel_result {
+    enum bc_pg_outcome outcome;
+    int64_t balance_after; /* KRW still cancelable after this cancel; -1 when unknown */
+    int retry_after_s;     /* with BC_PG_UNAVAILABLE */
+    char code[64];         /* gateway error code ("" when none) */
+    char message[256];     /* gateway error message ("" when none) */
+} bc_pg_cancel_result;
+/* Cancels cancel_amount KRW of payment payment_key (0 = the whole remaining balance), reason
+ * <= 200 chars, idempotency_key one per logical refund (a retry with it never refunds twice).
+ * Toss: POST /v1/payments/{paymentKey}/cancel {cancelReason, cancelAmount}; ALREADY_CANCELED_PAYMENT
+ * counts as done for a full cancel. Fills *out. Returns BC_OK (see out->outcome) or BC_EINVAL. */
+int bc_pg_cancel(const char *payment_key, const char *reason, int64_t cancel_amount, const char *idempotency_key,
+                 bc_pg_cancel_result *out);
+
 /* Broadcart's payment endpoints under /api/v1/payments (payments_api.c). */
 extern const bc_route bc_payments_routes[];
 /* The sandbox gateway under /sandbox-pg/ (sandbox.c; see docs/CONTRACT.md "Payments"): the fake

@@ -252,5 +252,18 @@ const bc_migration bc_migrations[] = {
      "CREATE INDEX products_list_price ON products (price, created_at DESC, id DESC);"
      "CREATE INDEX products_list_price_desc ON products (price DESC, created_at DESC, id DESC);",
      NULL},
+    /* 10: the order state machine's statuses (commerce.h); SHIPPED becomes SHIPPING. SQLite
+     * cannot alter a CHECK: the column is renamed, a new one added with the new CHECK, filled,
+     * and the old one (whose CHECK is its own column constraint) dropped. PostgreSQL runs the
+     * same steps, so the column order (SELECT *) stays the same on both. */
+    {"DROP INDEX orders_pending;"
+     "ALTER TABLE orders RENAME COLUMN status TO status_v1;"
+     "ALTER TABLE orders ADD COLUMN status TEXT NOT NULL DEFAULT 'PENDING_PAYMENT' CHECK (status IN ("
+     "'PENDING_PAYMENT','PAID','PREPARING','SHIPPING','DELIVERED','PURCHASE_CONFIRMED','CANCEL_REQUESTED','CANCELED','"
+     "REFUNDED','EXPIRED','PAYMENT_FAILED','RETURN_REQUESTED','RETURNED'));"
+     "UPDATE orders SET status = CASE status_v1 WHEN 'SHIPPED' THEN 'SHIPPING' ELSE status_v1 END;"
+     "ALTER TABLE orders DROP COLUMN status_v1;"
+     "CREATE INDEX orders_pending ON orders(status, expires_at);",
+     NULL},
     {NULL, NULL},
 };

@@ -103,8 +103,9 @@ test('orders: create, totals, merged lines, order_id, expiry time, stock taken',
   assert.deepEqual(o.lines.map((l) => [l.product_id, l.quantity, l.unit_price, l.line_total, l.seller_id, l.product_name]),
     [[a.id, 2, 10000, 20000, seller.id, '감귤'], [b.id, 2, 5000, 10000, seller2.id, '한라봉']]);
   assert.equal(o.subtotal, 30000);
-  assert.equal(o.shipping_fee, 3000);
-  assert.equal(o.amount, 33000);
+  // one fee per seller: each ships their own parcel (20,000 and 10,000 KRW, both under 50,000)
+  assert.equal(o.shipping_fee, 6000);
+  assert.equal(o.amount, 36000);
   assert.equal(o.order_name, '감귤 외 1건');
   assert.deepEqual(o.shipping_address, ADDR);
   assert.equal(o.payment_key, null);

@@ -55,12 +55,12 @@ test('order JSON carries the fulfilment fields (null until shipped)', async () =
   }
 });
 
-test('ship: PAID -> SHIPPED with carrier, tracking number and shipped_at; then deliver', async () => {
+test('ship: PAID -> SHIPPING with carrier, tracking number and shipped_at; then deliver', async () => {
   const o = await paidOrder(buyer, [{ product_id: pA.id, quantity: 2 }]);
   const t0 = Date.now();
   const r = await ship(seller, o.id);
   assert.equal(r.status, 200, JSON.stringify(r.body));
-  assert.equal(r.body.status, 'SHIPPED');
+  assert.equal(r.body.status, 'SHIPPING');
   assert.equal(r.body.carrier, SHIP.carrier);
   assert.equal(r.body.tracking_number, SHIP.tracking_number);
   assert.match(r.body.shipped_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
@@ -70,11 +70,11 @@ test('ship: PAID -> SHIPPED with carrier, tracking number and shipped_at; then d
 
   // the buyer sees it, by row id and by Toss orderId; the seller list shows it too
   const b = await getOrder(o.id);
-  assert.equal(b.status, 'SHIPPED');
+  assert.equal(b.status, 'SHIPPING');
   assert.equal(b.tracking_number, SHIP.tracking_number);
   assert.equal((await getOrder(o.order_id)).carrier, SHIP.carrier);
   const list = (await api(srv, 'GET', '/api/v1/seller/orders', { token: seller.token })).body.items;
-  assert.equal(list.find((x) => x.id === o.id).status, 'SHIPPED');
+  assert.equal(list.find((x) => x.id === o.id).status, 'SHIPPING');
 
   // shipping twice is refused and changes nothing
   const again = await ship(seller, o.id, { carrier: '한진택배', tracking_number: '1' });
@@ -134,7 +134,7 @@ test('the buyer cannot cancel once shipped (nor after delivery); stock stays tak
   let r = await api(srv, 'POST', `/api/v1/orders/${o.id}/cancel`, { token: buyer.token, body: {} });
   assert.equal(r.status, 409);
   assert.equal(r.body.error.code, 'ORDER_NOT_CANCELABLE');
-  assert.equal((await getOrder(o.id)).status, 'SHIPPED');
+  assert.equal((await getOrder(o.id)).status, 'SHIPPING');
   assert.equal((await deliver(seller, o.id)).status, 200);
   r = await api(srv, 'POST', `/api/v1/orders/${o.id}/cancel`, { token: buyer.token, body: {} });
   assert.equal(r.status, 409);
@@ -181,7 +181,7 @@ test('authorization: other sellers 404, buyers 403, anonymous 401, admin allowed
   const o2 = await paidOrder(buyer, [{ product_id: pB.id, quantity: 1 }]);
   r = await ship(seller2, o2.order_id);
   assert.equal(r.status, 200);
-  assert.equal(r.body.status, 'SHIPPED');
+  assert.equal(r.body.status, 'SHIPPING');
 });
 
 test('invalid ship bodies are refused (422/400) and change nothing', async () => {

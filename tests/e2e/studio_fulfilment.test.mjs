@@ -75,7 +75,7 @@ test('studio orders: ship a PAID order, then mark it delivered; the buyer sees t
   await page.click(`#ship-${o.id}`);
   await page.waitForSelector(`#deliver-${o.id}`);
   assert.match(await page.textContent(`#seller-order-${o.id}`), /1234-5678-9012/);
-  assert.equal((await api(srv, 'GET', `/api/v1/orders/${o.id}`, { token: buyer.token })).body.status, 'SHIPPED');
+  assert.equal((await api(srv, 'GET', `/api/v1/orders/${o.id}`, { token: buyer.token })).body.status, 'SHIPPING');
 
   const bpage = await newPage('buyer');
   await uiLogin(bpage, buyer);

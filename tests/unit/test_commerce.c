@@ -100,7 +100,7 @@ static void state_rules(void **state)
     (void)state;
     assert_true(bc_order_can_cancel("PENDING_PAYMENT"));
     assert_true(bc_order_can_cancel("PAID"));
-    assert_false(bc_order_can_cancel("SHIPPED"));
+    assert_false(bc_order_can_cancel("SHIPPING"));
     assert_false(bc_order_can_cancel("DELIVERED"));
     assert_false(bc_order_can_cancel("CANCELED"));
     assert_false(bc_order_can_cancel("EXPIRED"));

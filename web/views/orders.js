@@ -73,7 +73,7 @@ function renderDetail(ctx) {
 
 // Delivery progress for a paid order: status, carrier + tracking number, shipped/delivered times.
 function shippingSection(o) {
-  if (!['PAID', 'SHIPPED', 'DELIVERED'].includes(o.status)) return null;
+  if (!['PAID', 'SHIPPING', 'DELIVERED'].includes(o.status)) return null;
   const step = (key, at, done) => h('li', { class: 'ship-step' + (done ? ' done' : '') },
     h('span', null, t(key)), at ? h('span', { class: 'muted small' }, dateTime(at)) : null);
   return h('section', { class: 'card card-pad', id: 'order-shipping' }, h('h2', null, t('orders.shipping')),

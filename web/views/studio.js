@@ -257,7 +257,7 @@ function renderLiveDetail(ctx) {
 const CARRIERS = ['CJ대한통운', '한진택배', '롯데택배', '우체국택배', '로젠택배', '경동택배'];
 
 // Fulfilment cell: a ship form (carrier + tracking number) for PAID orders, a delivered button for
-// SHIPPED ones, the tracking info once shipped. onDone(order) gets the updated order.
+// SHIPPING ones, the tracking info once shipped. onDone(order) gets the updated order.
 function fulfilmentCell(o, onDone) {
   const err = h('div', { class: 'form-error small', role: 'alert', hidden: true });
   const fail = (ex) => { err.textContent = errorText(ex, 'studio.'); err.hidden = false; };
@@ -275,7 +275,7 @@ function fulfilmentCell(o, onDone) {
       try { onDone(await post(`/api/v1/seller/orders/${encodeURIComponent(o.id)}/ship`, body)); toast(t('studio.shipped'), 'success'); } catch (ex) { fail(ex); btn.disabled = false; }
     } }, carrier, number, btn, err);
   }
-  if (o.status === 'SHIPPED') {
+  if (o.status === 'SHIPPING') {
     const btn = h('button', { class: 'btn btn-small', type: 'button', id: `deliver-${o.id}`, onclick: async () => {
       err.hidden = true;
       btn.disabled = true;
