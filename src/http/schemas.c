@@ -53,7 +53,15 @@ const bc_schema bc_sc_product = {
     ",\"price\":{\"type\":\"integer\",\"description\":\"KRW\"},\"stock\":" INT
     ",\"status\":{\"type\":\"string\",\"enum\":[\"ON_SALE\",\"SOLD_OUT\",\"HIDDEN\"]},\"image_url\":" STR_OR_NULL
     ",\"created_at\":" TIME ",\"updated_at\":" TIME ",\"images\":{\"type\":\"array\",\"items\":" STR
-    "},\"deleted\":{\"type\":\"boolean\",\"description\":\"only for its seller or an admin\"}}}",
+    "},\"deleted\":{\"type\":\"boolean\",\"description\":\"only for its seller or an admin\"}"
+    /* live: live-only terms, in a live's products and pinned product only */
+    ",\"live_offer\":{\"description\":\"in a live's products, pinned product and pin frame only: the seller's "
+    "live-only terms (null when none)\",\"oneOf\":[{\"type\":\"null\"},{\"type\":\"object\",\"required\":["
+    "\"live_price\",\"stock_cap\",\"replay\",\"active\"],\"properties\":{\"live_price\":{\"type\":[\"integer\","
+    "\"null\"],\"description\":\"KRW for orders with this live_id while active (null: the catalog price)\"},"
+    "\"stock_cap\":{\"type\":[\"integer\",\"null\"],\"description\":\"most units sold through this live "
+    "while active (null: none)\"},\"replay\":{\"type\":\"boolean\"},\"active\":{\"type\":\"boolean\","
+    "\"description\":\"the live is LIVE, or ENDED with replay\"}}}]}}}",
     NULL};
 
 const bc_schema bc_sc_product_page = {
@@ -131,7 +139,8 @@ const bc_schema bc_sc_order = {
     "\"created_at\",\"expires_at\",\"paid_at\",\"canceled_at\",\"shipped_at\",\"delivered_at\",\"updated_at\","
     "\"lines\"],\"properties\":{\"id\":" INT ",\"order_id\":{\"type\":\"string\",\"description\":\"the orderId "
     "given to the payment gateway\"},\"buyer_id\":" INT ",\"status\":{\"type\":\"string\",\"enum\":["
-    "\"PENDING_PAYMENT\",\"PAID\",\"PREPARING\",\"SHIPPING\",\"DELIVERED\",\"PURCHASE_CONFIRMED\",\"CANCEL_REQUESTED\",\"CANCELED\",\"REFUNDED\",\"EXPIRED\",\"PAYMENT_FAILED\",\"RETURN_REQUESTED\",\"RETURNED\"]},\"order_name\":" STR
+    "\"PENDING_PAYMENT\",\"PAID\",\"PREPARING\",\"SHIPPING\",\"DELIVERED\",\"PURCHASE_CONFIRMED\",\"CANCEL_REQUESTED\","
+    "\"CANCELED\",\"REFUNDED\",\"EXPIRED\",\"PAYMENT_FAILED\",\"RETURN_REQUESTED\",\"RETURNED\"]},\"order_name\":" STR
     ",\"subtotal\":" INT ",\"shipping_fee\":" INT ",\"amount\":{\"type\":\"integer\",\"description\":\"KRW to pay\"},"
     "\"live_id\":" INT_OR_NULL ",\"shipping_address\":" REF(
         "ShippingAddress") ",\"payment_key\":" STR_OR_NULL ",\"carrier\":" STR_OR_NULL

@@ -117,6 +117,22 @@ int bc_live_first_scheduled(bc_db *db, int64_t seller_id, int64_t *id, char key[
     return rc == 1 ? BC_OK : rc == 0 ? BC_ENOTFOUND : rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
 }
 
+/* The terms apply now: the live is LIVE, or ENDED and the seller kept them for the replay. */
+static int offer_active(const char *status, int replay)
+{
+    return strcmp(status, "LIVE") == 0 || (replay && strcmp(status, "ENDED") == 0);
+}
+
+/* The live_offer JSON of a live_products row {live_price, stock_cap, replay} of a live in status. */
+static json_t *row_offer_json(json_t *row, const char *status)
+{
+    bc_live_offer o = {json_integer_value(json_object_get(row, "live_price")),
+                       json_integer_value(json_object_get(row, "stock_cap")),
+                       json_integer_value(json_object_get(row, "replay")) != 0, 0};
+    o.active = offer_active(status ? status : "", o.replay);
+    return bc_live_offer_json(&o);
+}
+
 /* bc_live_get with the sellers' names already looked up (names: bc_accounts_user_names' map, or
  * NULL to look this live's seller up). */
 static int live_get(bc_db *db, int64_t id, int with_secret, json_t *names, json_t **out)
@@ -148,7 +164,10 @@ static int live_get(bc_db *db, int64_t id, int with_secret, json_t *names, json_
         goto out;
     }
     json_object_set(l, "seller_name", json_object_get(who, "name")); /* in place: the key order stays */
-    if (bc_db_rows(db, &rows, "SELECT product_id FROM live_products WHERE live_id = ? ORDER BY position, product_id",
+    const char *status = json_string_value(json_object_get(l, "status"));
+    if (bc_db_rows(db, &rows,
+                   "SELECT product_id, live_price, stock_cap, replay FROM live_products WHERE live_id = ?"
+                   " ORDER BY position, product_id",
                    "i", id) < 0) {
         rc = BC_ERR;
         goto out;
@@ -162,13 +181,24 @@ static int live_get(bc_db *db, int64_t id, int with_secret, json_t *names, json_
             rc = BC_ERR;
             goto out;
         }
-        if (p)
+        if (p) {
+            json_object_set_new(p, "live_offer", row_offer_json(row, status));
             json_array_append_new(products, p);
+        }
     }
     json_t *pin_id = json_object_get(l, "pinned_product_id");
     if (json_is_integer(pin_id) && bc_live_product_json(db, json_integer_value(pin_id), &pinned) == BC_ERR) {
         rc = BC_ERR;
         goto out;
+    }
+    if (pinned) {
+        json_t *offer = json_null();
+        json_array_foreach (rows, i, row)
+            if (json_integer_value(json_object_get(row, "product_id")) == json_integer_value(pin_id)) {
+                json_decref(offer);
+                offer = row_offer_json(row, status);
+            }
+        json_object_set_new(pinned, "live_offer", offer);
     }
     char hls[64];
     snprintf(hls, sizeof hls, "/hls/%lld/index.m3u8", (long long)id);
@@ -357,6 +387,10 @@ static int pin_tx(bc_db *db, void *arg)
             rc = rc == BC_ENOTFOUND ? BC_EINVAL : rc;
             goto out;
         }
+        bc_live_offer offer;
+        if ((rc = bc_live_offer_get(db, live_id, product_id, &offer)) != BC_OK)
+            goto out;
+        json_object_set_new(a->product, "live_offer", bc_live_offer_json(&offer));
         rc = bc_db_exec(db, "UPDATE lives SET pinned_product_id = ? WHERE id = ?", "ii", product_id, live_id);
     } else {
         rc = bc_db_exec(db, "UPDATE lives SET pinned_product_id = NULL WHERE id = ?", "i", live_id);
@@ -529,5 +563,93 @@ int bc_live_carries(bc_db *db, int64_t live_id, int64_t product_id)
 int bc_live_offer_get(bc_db *db, int64_t live_id, int64_t product_id, bc_live_offer *out)
 {
     memset(out, 0, sizeof *out);
-    return bc_live_carries(db, live_id, product_id);
+    bc_stmt *st =
+        bc_db_prepare(db, "SELECT l.status, lp.product_id, lp.live_price, lp.stock_cap, lp.replay"
+                          " FROM lives l LEFT JOIN live_products lp ON lp.live_id = l.id AND lp.product_id = ?"
+                          " WHERE l.id = ?");
+    if (!st)
+        return BC_ERR;
+    bc_stmt_bind_int(st, 1, product_id);
+    bc_stmt_bind_int(st, 2, live_id);
+    int rc = bc_stmt_step(st);
+    if (rc == 1) {
+        const char *status = bc_stmt_text(st, 0);
+        if (bc_stmt_is_null(st, 1)) {
+            rc = BC_ECONFLICT;
+        } else {
+            out->live_price = bc_stmt_int(st, 2);
+            out->stock_cap = bc_stmt_int(st, 3);
+            out->replay = bc_stmt_int(st, 4) != 0;
+            out->active = offer_active(status ? status : "", out->replay);
+            rc = BC_OK;
+        }
+    } else {
+        rc = rc == 0 ? BC_ENOTFOUND : rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
+    }
+    bc_stmt_reset(st);
+    return rc;
+}
+
+json_t *bc_live_offer_json(const bc_live_offer *o)
+{
+    if (o->live_price == 0 && o->stock_cap == 0 && !o->replay)
+        return json_null();
+    return json_pack("{s:o,s:o,s:b,s:b}", "live_price", o->live_price ? json_integer(o->live_price) : json_null(),
+                     "stock_cap", o->stock_cap ? json_integer(o->stock_cap) : json_null(), "replay", o->replay,
+                     "active", o->active);
+}
+
+typedef struct offer_args {
+    int64_t live_id, seller_id, product_id;
+    bc_live_offer offer; /* in: live_price, stock_cap, replay; out: active */
+} offer_args;
+
+/* The unit of work of bc_live_offer_set, run by bc_db_tx (from scratch on each try). */
+static int offer_set_tx(bc_db *db, void *arg)
+{
+    offer_args *a = arg;
+    int64_t owner = 0;
+    char status[16];
+    int rc = bc_live_state(db, a->live_id, &owner, status);
+    if (rc != BC_OK)
+        return rc;
+    if (owner != a->seller_id)
+        return BC_EFORBIDDEN;
+    rc = bc_db_exec(db,
+                    "UPDATE live_products SET live_price = ?, stock_cap = ?, replay = ?"
+                    " WHERE live_id = ? AND product_id = ?",
+                    "iiiii", a->offer.live_price, a->offer.stock_cap, (int64_t)(a->offer.replay != 0), a->live_id,
+                    a->product_id);
+    if (rc < 0)
+        return rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
+    if (rc == 0)
+        return BC_ECONFLICT;
+    a->offer.active = offer_active(status, a->offer.replay);
+    return BC_OK;
+}
+
+int bc_live_offer_set(bc_db *db, int64_t live_id, int64_t seller_id, int64_t product_id, bc_live_offer *offer)
+{
+    offer_args a = {live_id, seller_id, product_id, *offer};
+    a.offer.replay = offer->replay != 0;
+    int rc = bc_db_tx(db, offer_set_tx, &a);
+    if (rc == BC_OK)
+        *offer = a.offer;
+    return rc;
+}
+
+int bc_live_carrying(bc_db *db, int64_t product_id, int64_t *ids, int max, int *n)
+{
+    *n = 0;
+    bc_stmt *st =
+        bc_db_prepare(db, "SELECT live_id FROM live_products WHERE product_id = ? ORDER BY live_id DESC LIMIT ?");
+    if (!st)
+        return BC_ERR;
+    bc_stmt_bind_int(st, 1, product_id);
+    bc_stmt_bind_int(st, 2, max);
+    int rc;
+    while ((rc = bc_stmt_step(st)) == 1 && *n < max)
+        ids[(*n)++] = bc_stmt_int(st, 0);
+    bc_stmt_reset(st);
+    return rc < 0 ? (rc == BC_EBUSY ? BC_EBUSY : BC_ERR) : BC_OK;
 }

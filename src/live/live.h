@@ -103,10 +103,26 @@ typedef struct bc_live_offer {
     int replay;         /* 1: the terms also apply during the replay (live ENDED) */
     int active;         /* 1: the terms apply now (live LIVE, or ENDED with replay) */
 } bc_live_offer;
-/* Reads the offer of product_id in live_id into *out (zeroed when the seller set none).
+/* Reads the offer of product_id in live_id into *out (zeroed when the seller set none; active
+ * is still set from the live's status then, and zero terms change nothing). One statement, inside
+ * the caller's transaction when one is open (checkout reads it there).
  * Returns BC_OK (the live carries the product), BC_ENOTFOUND (no such live), BC_ECONFLICT (the
- * live does not carry the product) or BC_ERR. */
+ * live does not carry the product), BC_EBUSY (retry the caller's unit of work) or BC_ERR. */
 int bc_live_offer_get(bc_db *db, int64_t live_id, int64_t product_id, bc_live_offer *out);
+/* Replaces the offer of product_id in live_id as seller_id with offer's live_price (KRW, 0 =
+ * none), stock_cap (units, 0 = none) and replay; any live status (a replay's terms may be set
+ * after the end). On BC_OK offer->active is set. One transaction.
+ * Returns BC_OK, BC_ENOTFOUND (no such live), BC_EFORBIDDEN (not the live's seller),
+ * BC_ECONFLICT (the live does not carry the product: nothing changed) or BC_ERR. */
+int bc_live_offer_set(bc_db *db, int64_t live_id, int64_t seller_id, int64_t product_id, bc_live_offer *offer);
+/* The viewer-facing JSON of an offer, {live_price, stock_cap, replay, active} with 0 terms as
+ * null, or JSON null when the seller set nothing (new reference, caller owns). This is the
+ * "live_offer" member of every product in the live JSON (products[], pinned_product) and of the
+ * pin frame's product. */
+json_t *bc_live_offer_json(const bc_live_offer *o);
+/* The lives carrying product_id (any status), newest first, at most max, into ids[0..*n).
+ * BC_OK, BC_EBUSY or BC_ERR. */
+int bc_live_carrying(bc_db *db, int64_t product_id, int64_t *ids, int max, int *n);
 
 /* ---- RTMP ingest (rtmp.c) ---- */
 

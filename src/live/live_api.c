@@ -172,6 +172,49 @@ static void h_pin(bc_req *req)
     send_live(req, 200, id);
 }
 
+/* PUT /api/v1/lives/{id}/products/{product_id}/offer: replaces the live-only terms of one product
+ * (absent or null = none). When the product is pinned, viewers get a new pin frame carrying them. */
+static void h_offer(bc_req *req)
+{
+    int64_t id, product_id;
+    json_t *body = bc_req_json(req), *l = NULL;
+    if (bc_req_param_id(req, "id", &id) != BC_OK || bc_req_param_id(req, "product_id", &product_id) != BC_OK) {
+        bc_res_error(req, 404, "NOT_FOUND", "no such live or product");
+        return;
+    }
+    bc_live_offer o = {json_integer_value(json_object_get(body, "live_price")),
+                       json_integer_value(json_object_get(body, "stock_cap")),
+                       json_is_true(json_object_get(body, "replay")), 0};
+    bc_db *db = bc_req_db(req);
+    int rc = bc_live_offer_set(db, id, bc_req_auth(req)->user_id, product_id, &o);
+    switch (rc) {
+    case BC_OK:
+        break;
+    case BC_EFORBIDDEN:
+        bc_res_error(req, 403, "FORBIDDEN", "only the live's seller may set its offers");
+        return;
+    case BC_ECONFLICT:
+        bc_res_error(req, 404, "NOT_FOUND", "the live does not carry this product");
+        return;
+    default:
+        bc_res_from_err(req, rc);
+        return;
+    }
+    if ((rc = bc_live_get(db, id, 1, &l)) != BC_OK) {
+        bc_res_from_err(req, rc);
+        return;
+    }
+    json_t *pinned = json_object_get(l, "pinned_product");
+    if (json_is_object(pinned) && json_integer_value(json_object_get(pinned, "id")) == product_id) {
+        json_t *p = json_deep_copy(pinned);
+        bc_http_json_times(p, &bc_sc_product); /* the frame carries the API's product shape */
+        json_t *d = json_pack("{s:o}", "product", p);
+        bc_chat_publish_event(id, "pin", d);
+        json_decref(d);
+    }
+    bc_res_json(req, 200, l);
+}
+
 static void h_end(bc_req *req)
 {
     int64_t id;
@@ -341,6 +384,15 @@ static const bc_field pin_body[] = {
     {NULL},
 };
 
+static const bc_field offer_body[] = {
+    {"live_price", BC_F_INT, 0, 1, 100000000,
+     "KRW charged for orders carrying this live_id while the offer is active; null or absent = the catalog price"},
+    {"stock_cap", BC_F_INT, 0, 1, 1000000000,
+     "most units sold through this live while the offer is active; null or absent = no cap beyond the stock"},
+    {"replay", BC_F_BOOL, 0, 0, 0, "the terms also apply during the replay, once the live has ended (default false)"},
+    {NULL},
+};
+
 static const char *const live_statuses[] = {"LIVE", "SCHEDULED", "ENDED", NULL};
 static const bc_field list_query[] = {
     {"status", BC_F_STR, 0, 0, 0,
@@ -392,6 +444,10 @@ const bc_route bc_live_routes[] = {
     {"POST", "/api/v1/lives/{id}/pin", BC_ROLE_SELLER, 0, pin_body, h_pin, "lives",
      "Pin a product (null unpins); every viewer receives a pin frame", 200, .response = &bc_sc_live,
      .errors = (const char *const[]){"INVALID_PRODUCT", "LIVE_ENDED", NULL}},
+    {"PUT", "/api/v1/lives/{id}/products/{product_id}/offer", BC_ROLE_SELLER, 0, offer_body, h_offer, "lives",
+     "Set the live-only price / stock cap of one product of the live (replaces the previous terms); viewers see "
+     "them as live_offer",
+     200, .response = &bc_sc_live},
     {"POST", "/api/v1/lives/{id}/end", BC_ROLE_SELLER, 0, NULL, h_end, "lives",
      "End the live; viewers receive status ENDED and the publisher is dropped", 200, .response = &bc_sc_live},
     {"POST", "/internal/rtmp/on_publish", 0, BC_RT_LOOPBACK | BC_RT_INTERNAL, NULL, h_on_publish, "internal",

@@ -265,5 +265,17 @@ const bc_migration bc_migrations[] = {
      "ALTER TABLE orders DROP COLUMN status_v1;"
      "CREATE INDEX orders_pending ON orders(status, expires_at);",
      NULL},
+    /* 12 (live): live-only offers per product of a live (live.h bc_live_offer): live_price KRW
+     * (0 = the catalog price), stock_cap units sold through the live (0 = no cap), replay 1 when
+     * the terms also apply once the live has ENDED; the index finds the lives carrying a product
+     * (the stock push). */
+    {"ALTER TABLE live_products ADD COLUMN live_price INTEGER NOT NULL DEFAULT 0 CHECK (live_price >= 0);"
+     "ALTER TABLE live_products ADD COLUMN stock_cap INTEGER NOT NULL DEFAULT 0 CHECK (stock_cap >= 0);"
+     "ALTER TABLE live_products ADD COLUMN replay INTEGER NOT NULL DEFAULT 0 CHECK (replay IN (0, 1));"
+     "CREATE INDEX live_products_product ON live_products (product_id, live_id);",
+     "ALTER TABLE live_products ADD COLUMN live_price BIGINT NOT NULL DEFAULT 0 CHECK (live_price >= 0);"
+     "ALTER TABLE live_products ADD COLUMN stock_cap BIGINT NOT NULL DEFAULT 0 CHECK (stock_cap >= 0);"
+     "ALTER TABLE live_products ADD COLUMN replay BIGINT NOT NULL DEFAULT 0 CHECK (replay IN (0, 1));"
+     "CREATE INDEX live_products_product ON live_products (product_id, live_id);"},
     {NULL, NULL},
 };
