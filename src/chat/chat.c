@@ -735,6 +735,7 @@ void bc_chat_init(void)
     if (pthread_create(&t, NULL, ticker_main, NULL) == 0)
         pthread_detach(t);
     bc_http_defer(load_max_job, NULL); /* runs when the workers start */
+    bc_live_push_init();               /* the "stock" frames (live.h) */
 }
 
 /* ---- history ---- */

@@ -7,6 +7,9 @@
  *   {"type":"viewers","count","unique"}  {"type":"pin","product"}  {"type":"status","status"}
  *     (count: connections now; unique: distinct viewers since the live's first, see
  *     bc_chat_unique_viewers)
+ *   {"type":"stock","product_id","stock","status"}   ("N left", live.h bc_live_push_init: to every
+ *     live carrying the product as its stock/status changes, <= 4 per second per product, each
+ *     instance to its own viewers; status "ON_SALE" | "SOLD_OUT" | "HIDDEN")
  *   {"type":"error","code","message"}   (only to the connection that caused it)
  * Client -> server: {"type":"chat","text":"..."}. Error codes: INVALID_MESSAGE, UNAUTHENTICATED,
  * EMPTY, TEXT_TOO_LONG, INVALID_CHARACTERS, RATE_LIMITED, BUSY. The text keeps any printable

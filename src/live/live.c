@@ -653,3 +653,18 @@ int bc_live_carrying(bc_db *db, int64_t product_id, int64_t *ids, int max, int *
     bc_stmt_reset(st);
     return rc < 0 ? (rc == BC_EBUSY ? BC_EBUSY : BC_ERR) : BC_OK;
 }
+
+int bc_live_product_ids(bc_db *db, int64_t live_id, int64_t *ids, int max, int *n)
+{
+    *n = 0;
+    bc_stmt *st = bc_db_prepare(db, "SELECT product_id FROM live_products WHERE live_id = ? ORDER BY position LIMIT ?");
+    if (!st)
+        return BC_ERR;
+    bc_stmt_bind_int(st, 1, live_id);
+    bc_stmt_bind_int(st, 2, max);
+    int rc;
+    while ((rc = bc_stmt_step(st)) == 1 && *n < max)
+        ids[(*n)++] = bc_stmt_int(st, 0);
+    bc_stmt_reset(st);
+    return rc < 0 ? (rc == BC_EBUSY ? BC_EBUSY : BC_ERR) : BC_OK;
+}

@@ -3,7 +3,7 @@
  * Prefixes: bc_live_, bc_rtmp_.
  *
  * Files: live.c (store code, no HTTP), live_api.c (routes, RTMP callbacks, room broadcasts),
- * rtmp.c (nginx-rtmp config and child process).
+ * rtmp.c (nginx-rtmp config and child process), live_push.c (the "N left" stock frames).
  *
  * Life cycle of a live (status column):
  *   SCHEDULED --on_publish (right key)--> LIVE --on_publish_done (same clientid) / end--> ENDED
@@ -123,6 +123,26 @@ json_t *bc_live_offer_json(const bc_live_offer *o);
 /* The lives carrying product_id (any status), newest first, at most max, into ids[0..*n).
  * BC_OK, BC_EBUSY or BC_ERR. */
 int bc_live_carrying(bc_db *db, int64_t product_id, int64_t *ids, int max, int *n);
+/* The products of live_id (its live_products, in position order), at most max, into
+ * ids[0..*n). BC_OK, BC_EBUSY or BC_ERR. */
+int bc_live_product_ids(bc_db *db, int64_t live_id, int64_t *ids, int max, int *n);
+
+/* ---- "N left" push (live_push.c) ----
+ * Sends {"type":"stock","product_id","stock","status"} (chat.h) to this instance's viewers of
+ * every live carrying a product whose stock or status changed, at most one frame per product per
+ * BC_LIVE_PUSH_INTERVAL_MS (the first change at once, later ones coalesced: the last frame
+ * carries the latest values; an unchanged (stock, status) is not sent again). Each instance
+ * learns changes from the store's change feed (bc_db_on_change_add; other instances' commits
+ * through it too: PostgreSQL's listener, SQLite's data_version checked every interval while
+ * this instance has viewers) and reads the product on a worker (bc_http_defer), never on a loop.
+ * Bounded: BC_LIVE_PUSH_MAX products tracked (beyond: the products of the rooms with viewers
+ * here are re-read), lives per product BC_LIVE_PUSH_LIVES, rooms BC_LIVE_PUSH_ROOMS. */
+#define BC_LIVE_PUSH_INTERVAL_MS 250
+#define BC_LIVE_PUSH_MAX 4096
+#define BC_LIVE_PUSH_LIVES 64
+#define BC_LIVE_PUSH_ROOMS 256
+/* Subscribes to the change feed and starts the push's ticker thread. Once, before serving. */
+void bc_live_push_init(void);
 
 /* ---- RTMP ingest (rtmp.c) ---- */
 

@@ -15,11 +15,29 @@ static _Atomic(bc_db_change_fn) subscriber;
 
 void bc_db_on_change(bc_db_change_fn fn) { atomic_store(&subscriber, fn); }
 
+/* live (stock push): further subscribers beside the one above, added once, never removed */
+#define EXTRA_SUBSCRIBERS 4
+static _Atomic(bc_db_change_fn) extra[EXTRA_SUBSCRIBERS];
+
+int bc_db_on_change_add(bc_db_change_fn fn)
+{
+    for (int i = 0; i < EXTRA_SUBSCRIBERS; i++) {
+        bc_db_change_fn cur = NULL;
+        if (atomic_compare_exchange_strong(&extra[i], &cur, fn) || cur == fn)
+            return BC_OK;
+    }
+    return BC_EBUSY;
+}
+
 static void publish(int64_t id, int kind)
 {
     bc_db_change_fn fn = atomic_load(&subscriber);
+    int64_t pid = id > 0 ? id : BC_DB_CHANGED_ALL;
+    kind = id > 0 ? kind : BC_DB_CHANGE_LISTING;
     if (fn)
-        fn(id > 0 ? id : BC_DB_CHANGED_ALL, id > 0 ? kind : BC_DB_CHANGE_LISTING);
+        fn(pid, kind);
+    for (int i = 0; i < EXTRA_SUBSCRIBERS && (fn = atomic_load(&extra[i])); i++)
+        fn(pid, kind);
 }
 
 /* ---- SQLite ----

@@ -183,6 +183,10 @@ enum { BC_DB_CHANGE_ROW = 1, BC_DB_CHANGE_LISTING = 2 };
 typedef void (*bc_db_change_fn)(int64_t product_id, int kind);
 /* Sets the one process-wide subscriber (NULL: none). */
 void bc_db_on_change(bc_db_change_fn fn);
+/* Adds a further subscriber, called after the one above with the same arguments (for other
+ * modules than the catalog cache, e.g. the live stock push); for the process's lifetime (adding
+ * the same fn twice adds it once). BC_OK, or BC_EBUSY when 4 are set already. */
+int bc_db_on_change_add(bc_db_change_fn fn);
 /* Catches up with changes committed outside this process before a cache answers from memory.
  * SQLite: one PRAGMA data_version on db (a few microseconds); when it moved, reads catalog_clock
  * and publishes BC_DB_CHANGED_ALL if the clock moved by more than this process's own commits
