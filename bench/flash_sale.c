@@ -31,6 +31,7 @@
 #define MAX_BUYERS 20000
 #define WBUF 4096
 #define RBUF 16384
+#define MAX_RETRIES 50 /* per step, after 503 BUSY */
 
 enum { S_HOLD, S_ORDER, S_PAY, S_CONFIRM, S_DONE, NSTEPS = 4 };
 static const char *const step_names[] = {"hold", "order", "sandbox_pay", "confirm"};
@@ -42,7 +43,9 @@ typedef struct conn {
     size_t wlen, woff;
     char rbuf[RBUF];
     size_t rlen;
-    int64_t sent_us;
+    int64_t sent_us;  /* the step's first request (latency includes retries) */
+    int64_t retry_at; /* 0, or when to resend the step's request after a 503 */
+    int retries;
     int64_t hold_id, order_pk, amount;
     char order_id[80], order_name[256], payment_key[256];
 } conn;
@@ -58,7 +61,7 @@ static int64_t *lat[NSTEPS];
 static int nlat[NSTEPS];
 static int codes[NSTEPS][600];
 static int64_t t0, first_last_us, order_last_us, paid_last_us;
-static int first_step, no_hold, product_id, port, npaid, nfirst, norder;
+static int first_step, no_hold, product_id, port, npaid, nfirst, norder, nretries, nactive, pending_retries;
 static const char *address_json =
     "{\"recipient\":\"Kim Minji\",\"phone\":\"010-1234-5678\",\"postcode\":\"06236\",\"address1\":\"Teheran-ro 1, "
     "Gangnam-gu, Seoul\"}";
@@ -113,6 +116,10 @@ static void build(conn *c)
 
 static void finish(conn *c, int status)
 {
+    if (c->retry_at)
+        pending_retries--;
+    c->retry_at = 0;
+    nactive -= !c->done;
     c->done = 1;
     c->status = status;
     if (c->fd >= 0)
@@ -138,6 +145,15 @@ static void start_step(conn *c)
 {
     build(c);
     c->sent_us = now_us();
+    c->retries = 0;
+    flush_out(c);
+}
+
+/* Resends the current step's request (after a 503: the server shed it unprocessed). */
+static void resend(conn *c)
+{
+    build(c);
+    c->retry_at = 0;
     flush_out(c);
 }
 
@@ -189,8 +205,18 @@ static void on_response(conn *c, int status, const char *body)
 {
     int64_t t = now_us();
     int s = c->step;
-    lat[s][nlat[s]++] = t - c->sent_us;
     codes[s][status > 0 && status < 600 ? status : 0]++;
+    if (status == 503 && c->retries < MAX_RETRIES) { /* BUSY: retry like a client would, bounded */
+        c->retries++;
+        nretries++;
+        const char *ra = strcasestr(c->rbuf, "\r\nretry-after:");
+        int64_t wait_ms = ra ? atol(ra + 15) * 1000 : 0;
+        pending_retries++;
+        c->retry_at = t + (wait_ms > 0 && wait_ms <= 2000 ? wait_ms : 20 + (c->idx % 80)) * 1000;
+        c->rlen = 0;
+        return;
+    }
+    lat[s][nlat[s]++] = t - c->sent_us;
     if (s == first_step) {
         nfirst++;
         first_last_us = t;
@@ -292,6 +318,7 @@ int main(int argc, char **argv)
     fclose(tf);
     first_step = no_hold ? S_ORDER : S_HOLD;
     conn *cs = calloc((size_t)n, sizeof *cs);
+    nactive = n;
     for (int s = 0; s < NSTEPS; s++)
         lat[s] = calloc((size_t)n + 1, sizeof(int64_t));
     int ep = epoll_create1(0);
@@ -346,12 +373,15 @@ int main(int argc, char **argv)
     int64_t deadline = t0 + (int64_t)timeout_s * 1000000;
     struct epoll_event evs[1024];
     for (;;) {
-        int active = 0;
-        for (int i = 0; i < n && !active; i++)
-            active = !cs[i].done;
-        if (!active || now_us() > deadline)
+        int64_t tnow = now_us();
+        for (int i = 0; i < n && pending_retries > 0; i++)
+            if (!cs[i].done && cs[i].retry_at && cs[i].retry_at <= tnow) {
+                pending_retries--;
+                resend(&cs[i]);
+            }
+        if (nactive == 0 || tnow > deadline)
             break;
-        int k = epoll_wait(ep, evs, 1024, 50);
+        int k = epoll_wait(ep, evs, 1024, pending_retries ? 5 : 50);
         for (int e = 0; e < k; e++) {
             conn *c = evs[e].data.ptr;
             if (c->done)
@@ -392,6 +422,7 @@ int main(int argc, char **argv)
     double wall = (now_us() - t0) / 1e6;
     printf("buyers=%d first_step=%s%s wall_s=%.3f timed_out=%d\n", n, step_names[first_step],
            no_hold ? " (no holds: POST /api/v1/holds answered 404)" : "", wall, timed_out);
+    printf("retries after 503 BUSY: %d (latencies include them; attempts/s counts each buyer's final answer)\n", nretries);
     double first_s = (first_last_us - t0) / 1e6, order_s = (order_last_us - t0) / 1e6,
            paid_s = (paid_last_us - t0) / 1e6;
     printf("%s attempts/s=%.0f (%d in %.3f s)\n", step_names[first_step], first_s > 0 ? nfirst / first_s : 0, nfirst,

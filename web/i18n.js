@@ -19,6 +19,7 @@ const dict = {
     'live.send': '전송', 'live.seller': '판매자', 'live.buy': '구매하기', 'live.products': '방송 상품',
     'live.noPinned': '고정된 상품이 없습니다', 'live.reconnecting': '채팅 재연결 중…', 'live.notFound': '라이브를 찾을 수 없습니다',
     'live.chatEmpty': '첫 채팅을 남겨보세요',
+    'live.left': '{n}개 남음', // live: "N left" on the pinned product
     'buy.title': '주문하기', 'buy.qty': '수량', 'buy.shipping': '배송지', 'buy.recipient': '받는 분',
     'buy.phone': '연락처', 'buy.postcode': '우편번호', 'buy.address1': '주소', 'buy.address2': '상세주소 (선택)',
     'buy.subtotal': '상품 금액', 'buy.shippingFee': '배송비', 'buy.free': '무료', 'buy.total': '총 결제금액',
@@ -89,6 +90,7 @@ const dict = {
     'live.send': 'Send', 'live.seller': 'Seller', 'live.buy': 'Buy', 'live.products': 'Products in this live',
     'live.noPinned': 'No pinned product', 'live.reconnecting': 'Reconnecting chat…', 'live.notFound': 'Live not found',
     'live.chatEmpty': 'Be the first to chat',
+    'live.left': '{n} left', // live: "N left" on the pinned product
     'buy.title': 'Order', 'buy.qty': 'Quantity', 'buy.shipping': 'Shipping address', 'buy.recipient': 'Recipient',
     'buy.phone': 'Phone', 'buy.postcode': 'Postcode', 'buy.address1': 'Address', 'buy.address2': 'Address line 2 (optional)',
     'buy.subtotal': 'Subtotal', 'buy.shippingFee': 'Shipping', 'buy.free': 'Free', 'buy.total': 'Total',

@@ -6,7 +6,7 @@ import { dateTime, price } from '../format.js';
 import { get, currentUser, ApiError, refreshTokens } from '../api.js';
 import { parseHash } from '../app.js';
 import { spinner, errorState, emptyState, toast, productImage } from './ui.js';
-import { createPlayer, connectChat, createChatList, pinnedCard, viewersBadge, setViewers } from './livekit.js';
+import { createPlayer, connectChat, createChatList, pinnedCard, viewersBadge, setViewers, livePrice } from './livekit.js';
 import { openBuySheet } from './buy.js';
 
 export async function render(ctx) {
@@ -39,7 +39,8 @@ export function buildLivePage(ctx, live, { studio = false } = {}) {
   let pinned = live.pinned_product || null;
   const products = live.products || [];
 
-  const buy = (p) => openBuySheet(p, { liveId: id });
+  // the sheet shows what this live charges (the live-only price while its offer is active)
+  const buy = (p) => openBuySheet({ ...p, price: livePrice(p) }, { liveId: id });
 
   const player = createPlayer(video, {
     onPlaying: () => { stateEl.hidden = true; unmute.hidden = !video.muted; },
@@ -81,6 +82,16 @@ export function buildLivePage(ctx, live, { studio = false } = {}) {
       if (i >= 0) products[i] = pinned;
     }
     if (studioHooks.onPin) studioHooks.onPin(pinned);
+  }
+
+  // "N left": a stock frame updates the pinned card and the product list in place
+  function applyStock(f) {
+    const i = products.findIndex((x) => x.id === f.product_id);
+    if (i >= 0) products[i] = { ...products[i], stock: f.stock, status: f.status };
+    if (pinned && pinned.id === f.product_id) {
+      pinned = { ...pinned, stock: f.stock, status: f.status };
+      mount(pinnedSlot, pinnedCard(pinned, buy));
+    }
   }
 
   // chat input
@@ -135,6 +146,7 @@ export function buildLivePage(ctx, live, { studio = false } = {}) {
         case 'chat': chat.add(f); break;
         case 'viewers': setViewers(viewers, f.count); break;
         case 'pin': applyPin(f.product); break;
+        case 'stock': applyStock(f); break;
         case 'status':
           if (f.status && f.status !== status) {
             if (f.status === 'LIVE' && !live.hls_url) live.hls_url = `/hls/${id}/index.m3u8`;

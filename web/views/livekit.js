@@ -172,14 +172,24 @@ export function createChatList() {
 }
 
 /* ---------- pinned product card ---------- */
+// The unit price a buyer pays when ordering from this live: the seller's live-only price while
+// the offer is active (live.live_offer), else the catalog price. The server applies the same rule.
+export function livePrice(product) {
+  const o = product?.live_offer;
+  return o && o.active && o.live_price ? o.live_price : product.price;
+}
+
 export function pinnedCard(product, onBuy) {
   if (!product) return h('div', { class: 'pinned-card empty', id: 'pinned-card', hidden: true });
   const soldOut = product.status === 'SOLD_OUT' || product.stock === 0;
+  const unit = livePrice(product);
   return h('div', { class: 'pinned-card', id: 'pinned-card', dataset: { productId: String(product.id) } },
     productImage(product, 'pinned-img'),
     h('div', { class: 'pinned-info' },
       h('div', { class: 'pinned-name' }, product.name),
-      h('div', { class: 'pinned-price' }, price(product.price))),
+      h('div', { class: 'pinned-price', id: 'pinned-price' }, price(unit),
+        unit !== product.price ? h('s', { class: 'pinned-was', id: 'pinned-was' }, price(product.price)) : null),
+      soldOut ? null : h('div', { class: 'pinned-left', id: 'pinned-left' }, t('live.left', { n: product.stock }))),
     h('button', { class: 'btn btn-buy', id: 'buy-pinned', disabled: soldOut, onclick: () => onBuy(product) },
       soldOut ? t('status.SOLD_OUT') : t('live.buy')));
 }
