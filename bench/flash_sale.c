@@ -422,7 +422,8 @@ int main(int argc, char **argv)
     double wall = (now_us() - t0) / 1e6;
     printf("buyers=%d first_step=%s%s wall_s=%.3f timed_out=%d\n", n, step_names[first_step],
            no_hold ? " (no holds: POST /api/v1/holds answered 404)" : "", wall, timed_out);
-    printf("retries after 503 BUSY: %d (latencies include them; attempts/s counts each buyer's final answer)\n", nretries);
+    printf("retries after 503 BUSY: %d (latencies include them; attempts/s counts each buyer's final answer)\n",
+           nretries);
     double first_s = (first_last_us - t0) / 1e6, order_s = (order_last_us - t0) / 1e6,
            paid_s = (paid_last_us - t0) / 1e6;
     printf("%s attempts/s=%.0f (%d in %.3f s)\n", step_names[first_step], first_s > 0 ? nfirst / first_s : 0, nfirst,
