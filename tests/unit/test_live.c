@@ -1,0 +1,122 @@
+/* Unit tests of the live store code for live-only offers (bc_live_offer_get / _set / _json) and the
+ * look-ups of the stock push (bc_live_carrying, bc_live_product_ids), on a temporary SQLite file. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "db_fixture.h"
+#include "../../src/live/live.h"
+
+typedef struct fixture {
+    char path[64];
+    bc_db *db;
+    int64_t seller, other, p1, p2, live;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    snprintf(f->path, sizeof f->path, "/tmp/bc-test-live-XXXXXX");
+    if (!f || bc_test_db_open(f->path, &f->db) != 0 || bc_test_user(f->db, "s@x.test", "S", "seller", &f->seller) ||
+        bc_test_user(f->db, "o@x.test", "O", "seller", &f->other) ||
+        bc_test_product(f->db, f->seller, "One", "", 30000, 10, &f->p1) ||
+        bc_test_product(f->db, f->seller, "Two", "", 20000, 10, &f->p2))
+        return -1;
+    if (bc_live_create(f->db, f->seller, "Show", bc_now_ms(), &f->p1, 1, &f->live) != BC_OK)
+        return -1;
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    bc_test_db_remove(f->db, f->path);
+    free(f);
+    return 0;
+}
+
+static void set_status(fixture *f, const char *status)
+{
+    assert_int_equal(bc_db_exec(f->db, "UPDATE lives SET status = ? WHERE id = ?", "ti", status, f->live), 1);
+}
+
+static void offers(void **state)
+{
+    fixture *f = *state;
+    bc_live_offer o;
+    assert_int_equal(bc_live_offer_get(f->db, f->live + 1000, f->p1, &o), BC_ENOTFOUND);
+    assert_int_equal(bc_live_offer_get(f->db, f->live, f->p2, &o), BC_ECONFLICT);
+    assert_int_equal(bc_live_offer_get(f->db, f->live, f->p1, &o), BC_OK);
+    assert_true(o.live_price == 0 && o.stock_cap == 0 && !o.replay && !o.active);
+
+    bc_live_offer set = {1500, 7, 1, 0};
+    assert_int_equal(bc_live_offer_set(f->db, f->live, f->other, f->p1, &set), BC_EFORBIDDEN);
+    assert_int_equal(bc_live_offer_set(f->db, f->live, f->seller, f->p2, &set), BC_ECONFLICT);
+    assert_int_equal(bc_live_offer_set(f->db, f->live + 1000, f->seller, f->p1, &set), BC_ENOTFOUND);
+    assert_int_equal(bc_live_offer_get(f->db, f->live, f->p1, &o), BC_OK);
+    assert_int_equal(o.live_price, 0); /* refused: nothing changed */
+    assert_int_equal(bc_live_offer_set(f->db, f->live, f->seller, f->p1, &set), BC_OK);
+    assert_int_equal(set.active, 0); /* SCHEDULED */
+    assert_int_equal(bc_live_offer_get(f->db, f->live, f->p1, &o), BC_OK);
+    assert_true(o.live_price == 1500 && o.stock_cap == 7 && o.replay == 1 && o.active == 0);
+
+    set_status(f, "LIVE");
+    assert_int_equal(bc_live_offer_get(f->db, f->live, f->p1, &o), BC_OK);
+    assert_int_equal(o.active, 1);
+    set_status(f, "ENDED");
+    assert_int_equal(bc_live_offer_get(f->db, f->live, f->p1, &o), BC_OK);
+    assert_int_equal(o.active, 1); /* replay kept */
+    bc_live_offer no_replay = {1500, 7, 0, 0};
+    assert_int_equal(bc_live_offer_set(f->db, f->live, f->seller, f->p1, &no_replay), BC_OK);
+    assert_int_equal(no_replay.active, 0);
+    assert_int_equal(bc_live_offer_get(f->db, f->live, f->p1, &o), BC_OK);
+    assert_int_equal(o.active, 0);
+}
+
+static void offer_json(void **state)
+{
+    (void)state;
+    bc_live_offer none = {0, 0, 0, 1}, some = {9900, 0, 0, 1};
+    json_t *a = bc_live_offer_json(&none), *b = bc_live_offer_json(&some);
+    assert_true(json_is_null(a));
+    char *s = json_dumps(b, JSON_COMPACT | JSON_SORT_KEYS);
+    assert_string_equal(s, "{\"active\":true,\"live_price\":9900,\"replay\":false,\"stock_cap\":null}");
+    free(s);
+    json_decref(a);
+    json_decref(b);
+}
+
+static void carrying(void **state)
+{
+    fixture *f = *state;
+    int64_t ids[4], second = 0, both[2] = {f->p2, f->p1};
+    int n = 0;
+    assert_int_equal(bc_live_create(f->db, f->seller, "Second", bc_now_ms(), both, 2, &second), BC_OK);
+    assert_int_equal(bc_live_carrying(f->db, f->p1, ids, 4, &n), BC_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(ids[0], second); /* newest first */
+    assert_int_equal(ids[1], f->live);
+    assert_int_equal(bc_live_carrying(f->db, f->p1, ids, 1, &n), BC_OK);
+    assert_int_equal(n, 1); /* bounded */
+    assert_int_equal(bc_live_carrying(f->db, f->p2, ids, 4, &n), BC_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(bc_live_product_ids(f->db, second, ids, 4, &n), BC_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(ids[0], f->p2); /* position order */
+    assert_int_equal(ids[1], f->p1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(offers, setup, teardown),
+        cmocka_unit_test(offer_json),
+        cmocka_unit_test_setup_teardown(carrying, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
