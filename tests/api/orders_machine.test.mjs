@@ -350,3 +350,53 @@ test('per-seller shipping settings: defaults, set, used by new orders per seller
   assert.equal(o2.amount, 22500);
   await api(srv, 'PUT', '/api/v1/seller/shipping', { token: sellerB.token, body: { shipping_fee: 3000, free_shipping_over: 50000 } });
 });
+
+test('a refund the gateway refused changes nothing and can be asked again', async () => {
+  const o = await paidOrder(buyer, [{ product_id: pA.id, quantity: 1 }]);
+  const before = await stock(pA);
+  sql(srv, `UPDATE orders SET payment_key = 'tgen_unknown_payment_key' WHERE id = ${o.id}`);
+  let r = await post(buyer, `/api/v1/orders/${o.id}/cancel`);
+  assert.equal(r.status, 502, JSON.stringify(r.body));
+  assert.equal(r.body.error.code, 'PAYMENT_GATEWAY_ERROR');
+  assert.ok(r.body.error.gateway_code, 'the gateway\'s code is passed on');
+  assert.equal(sql(srv, `SELECT COUNT(*) FROM order_refunds WHERE order_id = ${o.id}`).trim(), '0', 'the claim is dropped');
+  sql(srv, `UPDATE orders SET payment_key = '${o.payment_key}' WHERE id = ${o.id}`);
+  let b = await getOrder(o.id);
+  assert.equal(b.status, 'PAID');
+  assert.equal(b.refunded, 0);
+  assert.equal(await stock(pA), before);
+  r = await post(buyer, `/api/v1/orders/${o.id}/cancel`);
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  assert.equal(r.body.status, 'CANCELED');
+  assert.equal((await gatewayPayment(o.payment_key)).cancels.length, 1);
+});
+
+test('a refund whose outcome was lost (crash after the gateway call) is retried with the same key: refunded once', async () => {
+  const o = await paidOrder(buyer, [{ product_id: pA.id, quantity: 1 }]);
+  const key = `rf-${o.order_id}-order-lost`;
+  // the gateway refunded under this key, then the shop died before recording it
+  const g = await fetch(`${srv.base}/sandbox-pg/v1/payments/${encodeURIComponent(o.payment_key)}/cancel`, {
+    method: 'POST',
+    headers: { authorization: 'Basic ' + Buffer.from(SECRET + ':').toString('base64'), 'content-type': 'application/json', 'idempotency-key': key },
+    body: JSON.stringify({ cancelReason: '구매자 요청' }),
+  });
+  assert.equal(g.status, 200);
+  sql(srv, `INSERT INTO order_refunds (order_id, scope, amount, idem_key, status, claimed_at) VALUES (${o.id}, 'order', ${o.amount}, '${key}', 'CLAIMED', ${Date.now()})`);
+  // while the claim is fresh every action waits
+  let r = await post(buyer, `/api/v1/orders/${o.id}/cancel`);
+  assert.equal(r.status, 409);
+  assert.equal(r.body.error.code, 'REFUND_IN_PROGRESS');
+  assert.equal(r.body.error.status, 'PAID');
+  r = await post(sellerA, `/api/v1/seller/orders/${o.id}/ship`, { carrier: 'CJ', tracking_number: 'L-1' });
+  assert.equal(r.status, 409, 'no shipping while a refund is in flight');
+  assert.equal((await getOrder(o.id)).status, 'PAID');
+  // a minute later the same cancel retakes the claim with its key: the gateway replays, nothing more is refunded
+  sql(srv, `UPDATE order_refunds SET claimed_at = ${Date.now() - 120000} WHERE idem_key = '${key}'`);
+  r = await post(buyer, `/api/v1/orders/${o.id}/cancel`);
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  assert.equal(r.body.status, 'CANCELED');
+  assert.equal(r.body.refunded, o.amount);
+  const pay = await gatewayPayment(o.payment_key);
+  assert.equal(pay.cancels.length, 1, 'refunded once');
+  assert.equal(sql(srv, `SELECT status FROM order_refunds WHERE idem_key = '${key}'`).trim(), 'DONE');
+});
