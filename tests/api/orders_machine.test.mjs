@@ -400,3 +400,23 @@ test('a refund whose outcome was lost (crash after the gateway call) is retried 
   assert.equal(pay.cancels.length, 1, 'refunded once');
   assert.equal(sql(srv, `SELECT status FROM order_refunds WHERE idem_key = '${key}'`).trim(), 'DONE');
 });
+
+test('expiry is a recorded system transition: order and shipment EXPIRED, stock back', async () => {
+  const before = await stock(pB);
+  const o = await placeOrder(buyer, [{ product_id: pB.id, quantity: 2 }]);
+  assert.equal(await stock(pB), before - 2);
+  sql(srv, `UPDATE orders SET expires_at = ${Date.now() - 1000} WHERE id = ${o.id}`);
+  let b;
+  for (let i = 0; i < 50; i++) {
+    b = await getOrder(o.id);
+    if (b.status === 'EXPIRED') break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.equal(b.status, 'EXPIRED');
+  assert.equal(b.shipments[0].status, 'EXPIRED');
+  assert.deepEqual(b.history.map((e) => [e.from, e.to, e.actor_role]), [[null, 'PENDING_PAYMENT', 'buyer'], ['PENDING_PAYMENT', 'EXPIRED', 'system']]);
+  assert.equal(await stock(pB), before);
+  const r = await post(buyer, `/api/v1/orders/${o.id}/cancel`);
+  assert.equal(r.status, 409);
+  assert.equal(r.body.error.status, 'EXPIRED');
+});
