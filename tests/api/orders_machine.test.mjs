@@ -420,3 +420,30 @@ test('expiry is a recorded system transition: order and shipment EXPIRED, stock 
   assert.equal(r.status, 409);
   assert.equal(r.body.error.status, 'EXPIRED');
 });
+
+test('a seller shipping while the buyer cancels the same part: exactly one wins, money and state agree', async () => {
+  for (let i = 0; i < 4; i++) {
+    const o = await paidOrder(buyer, [{ product_id: pA.id, quantity: 1 }, { product_id: pB.id, quantity: 1 }]);
+    const sA = shipOf(o, sellerA);
+    const [s, c] = await Promise.all([
+      post(sellerA, `/api/v1/seller/orders/${o.id}/ship`, { carrier: 'CJ', tracking_number: `RACE-${i}` }),
+      post(buyer, `/api/v1/orders/${o.id}/shipments/${sA.id}/cancel`),
+    ]);
+    const b = await getOrder(o.id);
+    const cancels = (await gatewayPayment(o.payment_key)).cancels || [];
+    const part = shipOf(b, sellerA);
+    if (part.status === 'SHIPPING') {
+      assert.equal(s.status, 200);
+      assert.equal(c.status, 409, JSON.stringify(c.body));
+      assert.equal(part.refunded, 0);
+      assert.equal(cancels.length, 0, 'a shipped part is not refunded');
+    } else {
+      assert.equal(part.status, 'CANCELED');
+      assert.equal(c.status, 200, JSON.stringify(c.body));
+      assert.equal(s.status, 409, JSON.stringify(s.body));
+      assert.equal(part.tracking_number, null);
+      assert.deepEqual(cancels.map((x) => x.cancelAmount), [13000]);
+    }
+    assert.equal(shipOf(b, sellerB).status, 'PAID', 'B\'s part untouched');
+  }
+});
