@@ -100,3 +100,29 @@ test('seller A ships their part with a tracking number; the buyer sees it on A\'
   assert.equal(b.refunded, 23000);
   assert.deepEqual(pageErrors, []);
 });
+
+test('a prepared part: the buyer asks to cancel, the seller approves it in the studio; refunded once', async () => {
+  const o = await paidOrder([{ product_id: pA.id, quantity: 2 }]);
+  const spage = await newPage('sellerA');
+  await uiLogin(spage, sellerA);
+  await spage.goto(`${srv.base}/#/studio/orders`);
+  await spage.click(`#prepare-${o.id}`);
+  await until('preparing', async () => (await getOrder(o.id)).status === 'PREPARING');
+
+  const bpage = await newPage('buyer');
+  await uiLogin(bpage, buyer);
+  await bpage.goto(`${srv.base}/#/orders/${o.id}`);
+  assert.equal(await bpage.locator('#cancel-order').count(), 0, 'no whole-order cancel once preparing');
+  await bpage.click(`#cancel-part-${o.shipments[0].id}`);
+  await bpage.waitForFunction((id) => document.querySelector(`#shipment-${id}`)?.dataset.status === 'CANCEL_REQUESTED', o.shipments[0].id);
+  assert.deepEqual(await gatewayCancels(o.payment_key), [], 'a request refunds nothing');
+
+  await spage.reload();
+  await spage.click(`#approve-cancel-${o.id}`);
+  await until('canceled', async () => (await getOrder(o.id)).status === 'CANCELED');
+  assert.deepEqual(await gatewayCancels(o.payment_key), [o.amount]);
+  await bpage.reload();
+  await bpage.waitForSelector('#order-refunded');
+  assert.match(await bpage.textContent('#order-history'), /취소 요청/);
+  assert.deepEqual(pageErrors, []);
+});
