@@ -101,7 +101,8 @@ int bc_shipping_set(bc_db *db, int64_t seller_id, int64_t fee, int64_t free_over
 /* Creates one shipment per seller of order order_row_id from its order_lines, inside the open
  * transaction (checkout calls it right after inserting the lines): status PENDING_PAYMENT,
  * subtotal = the seller's line totals, shipping_fee by bc_shipping_fee_for (the same rule
- * checkout charged), plus the order's first history row (from null to PENDING_PAYMENT).
+ * checkout charged), plus the order's first history row (from null to PENDING_PAYMENT) and its
+ * first notices (order.PENDING_PAYMENT for the buyer and each seller).
  * Returns BC_OK or BC_ERR. */
 int bc_shipments_create(bc_db *db, int64_t order_row_id);
 /* The shipments of an order, by id: [{id, seller_id, status, subtotal, shipping_fee,

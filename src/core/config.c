@@ -75,7 +75,8 @@ static const cfg_row rows[] = {
             "Lifetime of a refresh token"),
     INT_ROW("BROADCART_ORDER_TTL", order_ttl_s, 5, 86400, "600", "seconds",
             "How long an unpaid order holds its stock before it expires"),
-    INT_ROW("BROADCART_SHIPPING_FEE", shipping_fee, 0, 1000000, "3000", "KRW", "Default shipping fee per seller of an order (each seller may set their own)"),
+    INT_ROW("BROADCART_SHIPPING_FEE", shipping_fee, 0, 1000000, "3000", "KRW",
+            "Default shipping fee per seller of an order (each seller may set their own)"),
     INT_ROW("BROADCART_FREE_SHIPPING_OVER", free_shipping_over, 0, 100000000, "50000", "KRW",
             "Default seller subtotal from which that seller's shipping is free (each seller may set their own)"),
     /* orders */

@@ -125,11 +125,14 @@ const bc_schema bc_sc_address = {
     NULL};
 
 /* orders: the order state machine's shapes (commerce.h) */
-#define ORDER_STATUS "{\"type\":\"string\",\"enum\":[\"PENDING_PAYMENT\",\"PAID\",\"PREPARING\",\"SHIPPING\",\"DELIVERED\",\"PURCHASE_CONFIRMED\",\"CANCEL_REQUESTED\",\"CANCELED\",\"REFUNDED\",\"EXPIRED\",\"PAYMENT_FAILED\",\"RETURN_REQUESTED\",\"RETURNED\"]}"
+#define ORDER_STATUS                                                                                                   \
+    "{\"type\":\"string\",\"enum\":[\"PENDING_PAYMENT\",\"PAID\",\"PREPARING\",\"SHIPPING\",\"DELIVERED\",\"PURCHASE_" \
+    "CONFIRMED\",\"CANCEL_REQUESTED\",\"CANCELED\",\"REFUNDED\",\"EXPIRED\",\"PAYMENT_FAILED\",\"RETURN_REQUESTED\","  \
+    "\"RETURNED\"]}"
 #define ORDER_LINE                                                                                                     \
-    "{\"type\":\"object\",\"required\":[\"line_id\",\"product_id\",\"product_name\",\"unit_price\",\"quantity\","       \
-    "\"line_total\",\"canceled\"],\"properties\":{\"line_id\":" INT ",\"product_id\":" INT ",\"product_name\":" STR     \
-    ",\"seller_id\":" INT ",\"unit_price\":" INT ",\"quantity\":" INT ",\"line_total\":" INT                            \
+    "{\"type\":\"object\",\"required\":[\"line_id\",\"product_id\",\"product_name\",\"unit_price\",\"quantity\","      \
+    "\"line_total\",\"canceled\"],\"properties\":{\"line_id\":" INT ",\"product_id\":" INT ",\"product_name\":" STR    \
+    ",\"seller_id\":" INT ",\"unit_price\":" INT ",\"quantity\":" INT ",\"line_total\":" INT                           \
     ",\"canceled\":{\"type\":\"boolean\"}}}"
 
 const bc_schema bc_sc_shipment = {
@@ -139,8 +142,8 @@ const bc_schema bc_sc_shipment = {
     "\"delivered_at\",\"lines\"],\"properties\":{\"id\":" INT ",\"seller_id\":" INT ",\"status\":" ORDER_STATUS
     ",\"subtotal\":" INT ",\"shipping_fee\":" INT ",\"refunded\":{\"type\":\"integer\",\"description\":\"KRW "
     "refunded for this part\"},\"carrier\":" STR_OR_NULL ",\"tracking_number\":" STR_OR_NULL
-    ",\"shipped_at\":" TIME_OR_NULL ",\"delivered_at\":" TIME_OR_NULL ",\"lines\":{\"type\":\"array\",\"items\":" ORDER_LINE
-    "}}}",
+    ",\"shipped_at\":" TIME_OR_NULL ",\"delivered_at\":" TIME_OR_NULL
+    ",\"lines\":{\"type\":\"array\",\"items\":" ORDER_LINE "}}}",
     NULL};
 
 const bc_schema bc_sc_order_event = {
@@ -169,12 +172,14 @@ const bc_schema bc_sc_order = {
     "\"string\",\"description\":\"the orderId given to the payment gateway\"},\"buyer_id\":" INT
     ",\"status\":" ORDER_STATUS ",\"order_name\":" STR ",\"subtotal\":" INT ",\"shipping_fee\":" INT
     ",\"amount\":{\"type\":\"integer\",\"description\":\"KRW to pay\"},\"refunded\":{\"type\":\"integer\","
-    "\"description\":\"KRW refunded so far\"},\"live_id\":" INT_OR_NULL ",\"shipping_address\":" REF("ShippingAddress")
-    ",\"payment_key\":" STR_OR_NULL ",\"carrier\":" STR_OR_NULL ",\"tracking_number\":" STR_OR_NULL
-    ",\"created_at\":" TIME ",\"expires_at\":" TIME_OR_NULL ",\"paid_at\":" TIME_OR_NULL ",\"canceled_at\":" TIME_OR_NULL
-    ",\"shipped_at\":" TIME_OR_NULL ",\"delivered_at\":" TIME_OR_NULL ",\"updated_at\":" TIME
-    ",\"lines\":{\"type\":\"array\",\"items\":" ORDER_LINE "},\"shipments\":{\"type\":\"array\",\"items\":"
-    REF("Shipment") "},\"history\":{\"type\":\"array\",\"items\":" REF("OrderEvent") "}}}",
+    "\"description\":\"KRW refunded so far\"},\"live_id\":" INT_OR_NULL ",\"shipping_address\":" REF(
+        "ShippingAddress") ",\"payment_key\":" STR_OR_NULL ",\"carrier\":" STR_OR_NULL
+                           ",\"tracking_number\":" STR_OR_NULL ",\"created_at\":" TIME ",\"expires_at\":" TIME_OR_NULL
+                           ",\"paid_at\":" TIME_OR_NULL ",\"canceled_at\":" TIME_OR_NULL ",\"shipped_at\":" TIME_OR_NULL
+                           ",\"delivered_at\":" TIME_OR_NULL ",\"updated_at\":" TIME
+                           ",\"lines\":{\"type\":\"array\",\"items\":" ORDER_LINE
+                           "},\"shipments\":{\"type\":\"array\",\"items\":" REF(
+                               "Shipment") "},\"history\":{\"type\":\"array\",\"items\":" REF("OrderEvent") "}}}",
     (const bc_schema *const[]){&bc_sc_address, &bc_sc_shipment, &bc_sc_order_event, NULL}};
 
 const bc_schema bc_sc_order_page = {
