@@ -1,11 +1,11 @@
-/* Routes under /api/v1/cart, /api/v1/orders and /api/v1/seller/orders. No SQL here: handlers
- * validate, authorise and call cart.c / orders.c (and the Toss client for cancels). */
+/* Routes under /api/v1/cart, /api/v1/orders, /api/v1/seller/orders and /api/v1/seller/shipping. No
+ * SQL here: handlers validate, authorise and call cart.c / orders.c / shipments.c; every order state
+ * change is one bc_order_act (orders.c), which also makes refunds through bc_pg_cancel. */
 #include "commerce.h"
 
 #include <string.h>
 
 #include "../catalog/catalog.h"
-#include "../payments/payments.h"
 
 /* Sends {"error":{code, message, <extra_key>: extra}} (extra stolen; NULL for none). */
 static void send_error_extra(bc_req *req, int status, const char *code, const char *message, const char *extra_key,
@@ -312,11 +312,6 @@ static void run_action(bc_req *req, const char *action, const char *conflict_cod
     bc_actor who = {au->user_id, au->role == BC_ROLE_ADMIN    ? BC_ACTOR_ADMIN
                                  : au->role == BC_ROLE_SELLER ? BC_ACTOR_SELLER
                                                               : BC_ACTOR_BUYER};
-    /* a seller buying from another shop acts as a buyer on the buyer routes */
-    if (who.kind == BC_ACTOR_SELLER && h.buyer_id == au->user_id &&
-        (strcmp(action, "cancel") == 0 || strcmp(action, "cancel_part") == 0 || strcmp(action, "cancel_line") == 0 ||
-         strcmp(action, "return") == 0 || strcmp(action, "confirm") == 0))
-        who.kind = BC_ACTOR_BUYER;
     int rc = bc_order_act(bc_req_db(req), h.id, &who, &a, &res);
     if (rc != BC_OK) {
         send_act_error(req, rc, &res, action, conflict_code);
