@@ -168,7 +168,8 @@ int bc_order_head_by_order_id(bc_db *db, const char *order_id, bc_order_head *ou
 int bc_order_has_seller(bc_db *db, int64_t id, int64_t user_id);
 
 /* Lists orders newest first as {items:[order], page, per_page, total}. buyer_id > 0: that
- * buyer's orders; seller_id > 0: orders with that seller's lines (only those lines shown).
+ * buyer's orders; seller_id > 0: orders with that seller's lines, each as that seller's part
+ * (bc_order_json with only_seller).
  * page >= 1, per_page 1..100. *out owned by the caller. BC_OK or BC_ERR. */
 int bc_order_list(bc_db *db, int64_t buyer_id, int64_t seller_id, int64_t page, int64_t per_page, json_t **out);
 
