@@ -76,11 +76,13 @@ int bc_app_open_db(bc_db **out)
     return BC_OK;
 }
 
-/* Expires unpaid orders on a worker. */
+/* Expires unpaid orders and confirms delivered ones on a worker. */
 static void sweep(bc_db *db, void *arg)
 {
     (void)arg;
     bc_order_expire_due(db, bc_now_ms());
+    /* orders: purchase confirmed BROADCART_AUTO_CONFIRM_DAYS after delivery */
+    bc_order_confirm_due(db, bc_now_ms());
 }
 
 /* Records whether the lease is held, logging each change once. */

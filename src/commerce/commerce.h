@@ -1,10 +1,11 @@
-/* commerce: cart, orders (state machine PENDING_PAYMENT -> PAID -> SHIPPING -> DELIVERED, or
- * CANCELED / EXPIRED) and stock. Stock changes only in stock.c, inside the caller's transaction,
- * by conditional updates, each recorded in stock_ledger. Prefixes: bc_cart_, bc_order_, bc_stock_.
+/* commerce: cart, orders and their state machine, per-seller shipments, stock. Stock changes only
+ * in stock.c, inside the caller's transaction, by conditional updates, each recorded in
+ * stock_ledger. Prefixes: bc_cart_, bc_order_, bc_shipment(s)_, bc_shipping_, bc_stock_.
  *
  * Files: stock.c (the only writer of products.stock), cart.c, checkout.c (order creation),
- * orders.c and shipments.c (store code, the only SQL of this module), commerce_api.c (routes; no SQL). Amounts are
- * integer KRW, times UTC ms. */
+ * orders.c (the state machine) and shipments.c (shipments, shipping settings) — the store code,
+ * the only SQL of this module — and commerce_api.c (routes; no SQL). Amounts are integer KRW,
+ * times UTC ms. */
 #ifndef BC_COMMERCE_H
 #define BC_COMMERCE_H
 
@@ -48,12 +49,13 @@ int bc_order_id_valid(const char *s);
 /* Order name for the gateway: first_name, or "first_name 외 N건" when nlines > 1 (N = nlines-1);
  * first_name is cut on a UTF-8 boundary so the result fits in out (len bytes, <= 100 chars). */
 void bc_order_make_name(const char *first_name, size_t nlines, char *out, size_t len);
-/* State rules. can_cancel: PENDING_PAYMENT or PAID. can_pay: PENDING_PAYMENT. known: one of the
- * six statuses. Each returns 1 or 0 (0 for NULL). */
+/* State rules. can_cancel (the whole order): PENDING_PAYMENT or PAID. can_pay: PENDING_PAYMENT.
+ * known: one of the thirteen statuses below. Each returns 1 or 0 (0 for NULL). */
 int bc_order_can_cancel(const char *status);
 int bc_order_can_pay(const char *status);
 int bc_order_status_known(const char *status);
-/* Fulfilment rules: can_ship: PAID (-> SHIPPING); can_deliver: SHIPPING (-> DELIVERED). 1 or 0 (0 for NULL). */
+/* Fulfilment rules of one shipment: can_ship: PAID or PREPARING (-> SHIPPING); can_deliver:
+ * SHIPPING (-> DELIVERED). 1 or 0 (0 for NULL). */
 int bc_order_can_ship(const char *status);
 int bc_order_can_deliver(const char *status);
 /* Validates a shipment: carrier and tracking_number each 1..40 UTF-8 characters, not blank, no
@@ -87,13 +89,27 @@ int bc_cart_drop_product(bc_db *db, int64_t product_id);
 /* ---- shipments and shipping fees (shipments.c) ------------------------------------------------ */
 
 /* The shipping fee of one seller's part of an order: seller_subtotal KRW (the sum of that
- * seller's line totals) under the seller's shipping settings (default bc_cfg.shipping_fee, free
- * from bc_cfg.free_shipping_over); 0 for seller_subtotal <= 0. Writes *fee (KRW).
- * Returns BC_OK or BC_ERR. */
+ * seller's line totals) under the seller's shipping settings (bc_shipping_get); 0 for
+ * seller_subtotal <= 0, 0 from free_shipping_over on. Writes *fee (KRW). Returns BC_OK or BC_ERR. */
 int bc_shipping_fee_for(bc_db *db, int64_t seller_id, int64_t seller_subtotal, int64_t *fee);
+/* A seller's shipping settings (KRW): their row, or the defaults bc_cfg.shipping_fee and
+ * bc_cfg.free_shipping_over (*is_default 1). BC_OK or BC_ERR. */
+int bc_shipping_get(bc_db *db, int64_t seller_id, int64_t *fee, int64_t *free_over, int *is_default);
+/* Sets a seller's shipping fee (0..1000000 KRW) and free-shipping threshold (0..100000000 KRW;
+ * 0 = always free) with one upsert; orders placed afterwards use them. BC_OK, BC_EINVAL or BC_ERR. */
+int bc_shipping_set(bc_db *db, int64_t seller_id, int64_t fee, int64_t free_over);
 /* Creates one shipment per seller of order order_row_id from its order_lines, inside the open
- * transaction (checkout calls it right after inserting the lines). Returns BC_OK or BC_ERR. */
+ * transaction (checkout calls it right after inserting the lines): status PENDING_PAYMENT,
+ * subtotal = the seller's line totals, shipping_fee by bc_shipping_fee_for (the same rule
+ * checkout charged), plus the order's first history row (from null to PENDING_PAYMENT) and its
+ * first notices (order.PENDING_PAYMENT for the buyer and each seller).
+ * Returns BC_OK or BC_ERR. */
 int bc_shipments_create(bc_db *db, int64_t order_row_id);
+/* The shipments of an order, by id: [{id, seller_id, status, subtotal, shipping_fee,
+ * refunded, carrier, tracking_number, shipped_at, delivered_at, lines:[…]}] (only_seller > 0:
+ * that seller's only). Lines carry their row id (line_id) and canceled (bool). *out owned by the
+ * caller. BC_OK or BC_ERR. */
+int bc_shipments_json(bc_db *db, int64_t order_row_id, int64_t only_seller, json_t **out);
 
 /* ---- orders (orders.c) ---------------------------------------------------------------------- */
 
@@ -129,8 +145,11 @@ int bc_order_create(bc_db *db, int64_t buyer_id, const bc_order_item *items, siz
                     bc_order_problem *why, int64_t *out_id);
 
 /* Loads the order (row id) as the CONTRACT order JSON (plus buyer_id, updated_at), including
- * carrier, tracking_number, shipped_at and delivered_at (null until shipped/delivered). When
- * only_seller > 0, lines are limited to that seller's. *out owned by the caller.
+ * carrier, tracking_number, shipped_at and delivered_at (of the first shipment that has them;
+ * null until shipped/delivered), refunded (KRW), shipments (bc_shipments_json) and history
+ * (bc_order_history). When only_seller > 0 the order is shown as that seller's part: their lines,
+ * shipment and history only; subtotal, shipping_fee, amount, refunded, order_name and the
+ * tracking fields are their shipment's; payment_key null. *out owned by the caller.
  * BC_OK, BC_ENOTFOUND or BC_ERR. */
 int bc_order_json(bc_db *db, int64_t id, int64_t only_seller, json_t **out);
 
@@ -149,46 +168,33 @@ int bc_order_head_by_order_id(bc_db *db, const char *order_id, bc_order_head *ou
 int bc_order_has_seller(bc_db *db, int64_t id, int64_t user_id);
 
 /* Lists orders newest first as {items:[order], page, per_page, total}. buyer_id > 0: that
- * buyer's orders; seller_id > 0: orders with that seller's lines (only those lines shown).
+ * buyer's orders; seller_id > 0: orders with that seller's lines, each as that seller's part
+ * (bc_order_json with only_seller).
  * page >= 1, per_page 1..100. *out owned by the caller. BC_OK or BC_ERR. */
 int bc_order_list(bc_db *db, int64_t buyer_id, int64_t seller_id, int64_t page, int64_t per_page, json_t **out);
 
 /* Marks a PENDING_PAYMENT order PAID after the gateway approved it, in one transaction (bc_db_tx):
  * conditional UPDATE (status must still be PENDING_PAYMENT) + a payments row (provider "toss",
- * status "DONE", amount, method (may be NULL), approved_at ms (0 = now), raw = gateway JSON text).
+ * status "DONE", amount, method (may be NULL), approved_at ms (0 = now), raw = gateway JSON text);
+ * its shipments follow; a history row and notices (system action pay).
  * Returns BC_OK, BC_ECONFLICT (the order is no longer PENDING_PAYMENT: nothing changed) or BC_ERR. */
 int bc_order_mark_paid(bc_db *db, int64_t id, const char *payment_key, int64_t amount, const char *method,
                        int64_t approved_at, const char *raw);
 
 /* Marks a PENDING_PAYMENT order PAYMENT_FAILED after the gateway declined its payment, in one
  * transaction (bc_db_tx): conditional UPDATE on the status, every line restocked (bc_stock_release,
- * reason "payment_failed"). code is the gateway's error code (stored; may be NULL).
+ * reason "payment_failed"); shipments follow; history row (reason = code) and notices. code is
+ * the gateway's error code (may be NULL).
  * Returns BC_OK, BC_ECONFLICT (no longer PENDING_PAYMENT: nothing changed) or BC_ERR. */
 int bc_order_fail_payment(bc_db *db, int64_t id, const char *code);
 
-/* Cancels order id in one transaction (bc_db_tx) when its status is still prev_status (the status the
- * caller checked, which must satisfy bc_order_can_cancel): status CANCELED + canceled_at, the
- * payments row (if any) CANCELED, every line restocked with bc_stock_release (reason "cancel").
- * Returns BC_OK, BC_ECONFLICT (status changed meanwhile: nothing changed), BC_EINVAL or BC_ERR. */
+/* Cancels order id locally (system action cancel, no gateway call: a caller that refunded the
+ * payment itself, e.g. a webhook converging on a gateway-side cancel) when its status is still
+ * prev_status (which must satisfy bc_order_can_cancel): order and open shipments CANCELED +
+ * canceled_at, the payments row (if any) CANCELED, every open line restocked (reason "cancel"),
+ * a history row and notices. Returns BC_OK, BC_ECONFLICT (status changed meanwhile or a refund is
+ * in flight: nothing changed), BC_EINVAL or BC_ERR. */
 int bc_order_cancel(bc_db *db, int64_t id, const char *prev_status);
-
-/* Claims PAID order id for a cancel before the gateway refund (cancel_claimed_at = now), so that
- * bc_order_ship cannot ship it while the refund is in flight. A claim older than 60 s (a crashed
- * refund) can be taken again; the refund's Idempotency-Key keeps the retry from refunding twice.
- * Returns BC_OK, BC_ECONFLICT (not PAID, or another cancel holds the claim) or BC_ERR. */
-int bc_order_claim_cancel(bc_db *db, int64_t id);
-/* Drops the claim after a refund the gateway refused. BC_OK or BC_ERR. */
-int bc_order_release_cancel_claim(bc_db *db, int64_t id);
-
-/* Marks order id SHIPPING with a single conditional UPDATE (status must still be PAID), storing
- * carrier and tracking_number (copied; already checked with bc_order_check_shipment) and
- * shipped_at = now (UTC ms); never while a cancel holds the claim. Authorisation is the caller's. Returns BC_OK,
- * BC_ECONFLICT (not PAID (any more) or no such order: nothing changed), BC_EBUSY or BC_ERR. */
-int bc_order_ship(bc_db *db, int64_t id, const char *carrier, const char *tracking_number);
-/* Marks order id DELIVERED with a single conditional UPDATE (status must still be SHIPPING),
- * delivered_at = now (UTC ms). Returns BC_OK, BC_ECONFLICT (not SHIPPING: nothing changed),
- * BC_EBUSY or BC_ERR. */
-int bc_order_deliver(bc_db *db, int64_t id);
 
 /* Expires order id when it is PENDING_PAYMENT and expires_at < now_ms: status EXPIRED and its
  * stock released, in one transaction (bc_db_tx). Returns 1 (expired), 0 (not due / not pending) or an error. */
@@ -197,6 +203,95 @@ int bc_order_expire_one(bc_db *db, int64_t id, int64_t now_ms);
 /* Expires unpaid orders whose expires_at has passed and releases their stock, one transaction
  * per order (bc_order_expire_one; at most 200 per call). Returns the number expired or an error. */
 int bc_order_expire_due(bc_db *db, int64_t now_ms);
+
+/* ---- the order state machine (orders.c) ----------------------------------------------------
+ *
+ * Statuses (orders.status and shipments.status): PENDING_PAYMENT PAID PREPARING SHIPPING DELIVERED
+ * PURCHASE_CONFIRMED CANCEL_REQUESTED CANCELED REFUNDED EXPIRED PAYMENT_FAILED RETURN_REQUESTED
+ * RETURNED. An order has one shipment per seller (shipments.c). Every change is an *action*
+ * looked up in one table (orders.c `rules[]`: action, from, to, who may do it, whether it refunds)
+ * and applied in one bc_db_tx as conditional UPDATEs plus one order_events row per status change
+ * (from, to, actor, reason, at) and bc_notice_add calls for the buyer and each seller concerned
+ * (kinds "order.<STATUS>" and "shipment.<STATUS>").
+ *
+ * Whole-order actions (the shipments follow): pay, fail_payment, expire (system), cancel
+ * (PENDING_PAYMENT or PAID with every open shipment PAID; buyer, admin; refunds the rest of a
+ * paid order). Shipment actions: prepare, ship, deliver (seller of the shipment, admin),
+ * cancel_part (buyer, admin: PAID -> CANCELED with a refund; PREPARING -> CANCEL_REQUESTED, buyer),
+ * approve_cancel / reject_cancel (CANCEL_REQUESTED -> CANCELED with a refund / -> PREPARING),
+ * return (buyer: DELIVERED -> RETURN_REQUESTED), receive_return / reject_return (-> RETURNED /
+ * -> DELIVERED), refund (RETURNED -> REFUNDED with a refund), confirm (buyer, system after
+ * bc_cfg.auto_confirm_days: DELIVERED -> PURCHASE_CONFIRMED). Line action: cancel_line (buyer,
+ * admin; the line's shipment PAID): the line is canceled, restocked and refunded; the last open
+ * line of a shipment takes the shipment (and its fee) with it.
+ *
+ * How the order's status follows its shipments once paid (closed = CANCELED or REFUNDED):
+ * every shipment closed -> REFUNDED when one was refunded after a return, else CANCELED; else
+ * RETURN_REQUESTED, RETURNED or CANCEL_REQUESTED when an open shipment is in it (in that order);
+ * else the least advanced open shipment's status in PAID < PREPARING < SHIPPING < DELIVERED <
+ * PURCHASE_CONFIRMED.
+ *
+ * Refunds happen exactly once: under the order's row lock a claim row (order_refunds, one
+ * Idempotency-Key per refund) is written and committed BEFORE the gateway call (bc_pg_cancel);
+ * while it is open every other action on the order is refused (REFUND_IN_PROGRESS), so a second
+ * or concurrent ask finds the part already canceled (409) or the claim. The transition and the
+ * claim's DONE mark are one transaction after the gateway said yes; a refusal deletes the claim;
+ * an unknown outcome keeps it, and the same action may retake it after 60 s with the same key. */
+
+/* Who acts. */
+enum bc_actor_kind { BC_ACTOR_BUYER = 1, BC_ACTOR_SELLER = 2, BC_ACTOR_ADMIN = 4, BC_ACTOR_SYSTEM = 8 };
+typedef struct bc_actor {
+    int64_t user_id; /* 0 for the system */
+    int kind;        /* one bc_actor_kind */
+} bc_actor;
+
+/* The rule for action from status from by an actor of kind who: returns the target status
+ * (static) or NULL when the table has no such transition (or who may not do it). Pure. */
+const char *bc_order_rule(const char *action, const char *from, int who);
+
+/* One action on an order. */
+typedef struct bc_order_act_args {
+    const char *action;  /* a rules[] action name */
+    int64_t shipment_id; /* shipment actions: 0 = the seller's own (seller) / every shipment the
+                          * action applies to (buyer, admin) */
+    int64_t line_id;     /* cancel_line: the order_lines row id */
+    const char *carrier; /* ship: already checked with bc_order_check_shipment */
+    const char *tracking_number;
+    const char *reason; /* free text <= 200 chars for the history and the gateway (NULL = none) */
+} bc_order_act_args;
+
+/* Why an action was refused, and what a refund did. */
+typedef struct bc_order_act_result {
+    const char *code;          /* static API error code on failure: ORDER_NOT_FOUND, SHIPMENT_NOT_FOUND,
+                                * LINE_NOT_FOUND, ORDER_STATE_CONFLICT, REFUND_IN_PROGRESS,
+                                * PAYMENT_GATEWAY_ERROR, PAYMENT_GATEWAY_UNAVAILABLE */
+    char status[24];           /* with ORDER_STATE_CONFLICT: the current status of what refused */
+    int64_t refunded;          /* KRW refunded at the gateway by this action (0 when none) */
+    int retry_after_s;         /* with PAYMENT_GATEWAY_UNAVAILABLE */
+    char gateway_code[64];     /* the gateway's error code ("" when none) */
+    char gateway_message[256]; /* the gateway's message ("" when none) */
+} bc_order_act_result;
+
+/* Runs action a on order order_row_id for who (see the block comment above). Blocking when it
+ * refunds (bc_pg_cancel): worker threads only. Orders, shipments and lines who may not see are
+ * BC_ENOTFOUND (a buyer sees their own orders, a seller orders with a shipment of theirs and only
+ * that shipment, an admin every order). Returns BC_OK; BC_ENOTFOUND, BC_ECONFLICT (the table has
+ * no such transition from the current status, or a refund is in flight: nothing changed),
+ * BC_EINVAL (unknown action, missing carrier), BC_EGATEWAY (the gateway refused or its outcome is
+ * unknown: nothing changed here), BC_EBUSY or BC_ERR, with res->code saying which. */
+int bc_order_act(bc_db *db, int64_t order_row_id, const bc_actor *who, const bc_order_act_args *a,
+                 bc_order_act_result *res);
+
+/* Confirms the purchase of shipments DELIVERED before now_ms - bc_cfg.auto_confirm_days days
+ * (system action confirm; at most 200 per call; the sweeper calls it). Returns the number
+ * confirmed or an error. */
+int bc_order_confirm_due(bc_db *db, int64_t now_ms);
+
+/* The order's history, oldest first: [{from, to, shipment_id, seller_id, actor_role, actor_id,
+ * reason, at}] (from null for the order's creation; shipment_id/seller_id null for whole-order
+ * changes); only_seller > 0 keeps whole-order rows and that seller's shipment rows. *out owned by
+ * the caller. BC_OK or BC_ERR. */
+int bc_order_history(bc_db *db, int64_t order_row_id, int64_t only_seller, json_t **out);
 
 extern const bc_route bc_commerce_routes[];
 

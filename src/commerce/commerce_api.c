@@ -1,11 +1,11 @@
-/* Routes under /api/v1/cart, /api/v1/orders and /api/v1/seller/orders. No SQL here: handlers
- * validate, authorise and call cart.c / orders.c (and the Toss client for cancels). */
+/* Routes under /api/v1/cart, /api/v1/orders, /api/v1/seller/orders and /api/v1/seller/shipping. No
+ * SQL here: handlers validate, authorise and call cart.c / orders.c / shipments.c; every order state
+ * change is one bc_order_act (orders.c), which also makes refunds through bc_pg_cancel. */
 #include "commerce.h"
 
 #include <string.h>
 
 #include "../catalog/catalog.h"
-#include "../payments/payments.h"
 
 /* Sends {"error":{code, message, <extra_key>: extra}} (extra stolen; NULL for none). */
 static void send_error_extra(bc_req *req, int status, const char *code, const char *message, const char *extra_key,
@@ -230,147 +230,153 @@ static void h_order(bc_req *req)
     bc_res_error(req, 404, "ORDER_NOT_FOUND", "no such order");
 }
 
-static void h_order_cancel(bc_req *req)
+/* ---- order actions (the state machine, orders.c) ---- */
+
+/* Sends the error of a refused action. conflict_code replaces ORDER_STATE_CONFLICT on the older
+ * routes (ORDER_NOT_CANCELABLE, ORDER_NOT_SHIPPABLE, ORDER_NOT_DELIVERABLE); every 409 carries the
+ * current status of what refused ("status"). */
+static void send_act_error(bc_req *req, int rc, const bc_order_act_result *res, const char *action,
+                           const char *conflict_code)
 {
-    bc_order_head h;
-    const bc_auth *a = bc_req_auth(req);
-    bc_pg_result res = {0};
-    const char *reason = json_string_value(json_object_get(bc_req_json(req), "reason"));
-    if (!reason || !*reason)
-        reason = "구매자 요청";
-    if (load_head(req, &h) != BC_OK)
-        goto out;
-    if (h.buyer_id != a->user_id) {
-        bc_res_error(req, 404, "ORDER_NOT_FOUND", "no such order");
-        goto out;
+    const char *code = res->code;
+    char msg[400];
+    if (!code) {
+        bc_res_from_err(req, rc == BC_ENOMEM ? BC_ERR : rc);
+        return;
     }
-    if (!bc_order_can_cancel(h.status)) {
-        bc_res_error(req, 409, "ORDER_NOT_CANCELABLE", "an order in status %s cannot be canceled", h.status);
-        goto out;
+    if (strcmp(code, "ORDER_NOT_FOUND") == 0)
+        bc_res_error(req, 404, code, "no such order");
+    else if (strcmp(code, "SHIPMENT_NOT_FOUND") == 0)
+        bc_res_error(req, 404, code, "no such shipment in this order");
+    else if (strcmp(code, "LINE_NOT_FOUND") == 0)
+        bc_res_error(req, 404, code, "no such line in this order");
+    else if (strcmp(code, "VALIDATION_FAILED") == 0)
+        bc_res_error(req, 422, code, "invalid request for '%s'", action);
+    else if (strcmp(code, "REFUND_IN_PROGRESS") == 0) {
+        snprintf(msg, sizeof msg, "a refund of this order is in progress; try again shortly");
+        send_error_extra(req, 409, code, msg, "status", json_string(res->status));
+    } else if (strcmp(code, "ORDER_STATE_CONFLICT") == 0) {
+        snprintf(msg, sizeof msg, "'%s' is not allowed in status %s", action, res->status);
+        send_error_extra(req, 409, conflict_code ? conflict_code : code, msg, "status", json_string(res->status));
+    } else if (strcmp(code, "PAYMENT_GATEWAY_UNAVAILABLE") == 0) {
+        char ra[16];
+        snprintf(ra, sizeof ra, "%d", res->retry_after_s > 0 ? res->retry_after_s : 5);
+        bc_res_header(req, "Retry-After", ra);
+        bc_res_error(req, 503, code, "the payment gateway is unavailable; nothing was refunded");
+    } else {
+        snprintf(msg, sizeof msg, "the payment gateway did not refund the payment%s%s",
+                 res->gateway_message[0] ? ": " : "", res->gateway_message);
+        send_error_extra(req, 502, "PAYMENT_GATEWAY_ERROR", msg, "gateway_code",
+                         res->gateway_code[0] ? json_string(res->gateway_code) : NULL);
     }
-    if (strcmp(h.status, "PAID") == 0) {
-        /* refund at the gateway first; an already-canceled payment counts as done (a retry after a
-         * failed local commit) — Toss answers ALREADY_CANCELED_PAYMENT for those */
-        char idem[96];
-        snprintf(idem, sizeof idem, "cancel-%s", h.order_id);
-        int crc = bc_order_claim_cancel(bc_req_db(req), h.id);
-        if (crc != BC_OK) {
-            if (crc == BC_ECONFLICT)
-                bc_res_error(req, 409, "ORDER_NOT_CANCELABLE",
-                             "the order changed or is already being canceled; reload it");
-            else
-                bc_res_from_err(req, crc);
-            goto out;
-        }
-        int rc = bc_toss_cancel(h.payment_key, reason, 0, idem, &res);
-        const char *gcode = json_string_value(json_object_get(res.body, "code"));
-        int ok = rc == BC_OK && ((res.http_status >= 200 && res.http_status < 300) ||
-                                 (gcode && strcmp(gcode, "ALREADY_CANCELED_PAYMENT") == 0));
-        if (!ok) {
-            bc_order_release_cancel_claim(bc_req_db(req), h.id);
-            const char *gmsg = json_string_value(json_object_get(res.body, "message"));
-            char msg[300];
-            snprintf(msg, sizeof msg, "the payment gateway did not cancel the payment%s%s", gmsg ? ": " : "",
-                     gmsg ? gmsg : "");
-            send_error_extra(req, 502, "PAYMENT_GATEWAY_ERROR", msg, "gateway_code", gcode ? json_string(gcode) : NULL);
-            goto out;
-        }
-    }
-    int rc = bc_order_cancel(bc_req_db(req), h.id, h.status);
-    if (rc == BC_ECONFLICT) {
-        if (strcmp(h.status, "PAID") == 0)
-            bc_log_error("commerce", "order %s: payment canceled at the gateway but the order changed meanwhile",
-                         h.order_id);
-        bc_res_error(req, 409, "ORDER_NOT_CANCELABLE", "the order changed meanwhile; reload it");
-        goto out;
-    }
-    if (rc != BC_OK) {
-        bc_res_from_err(req, rc);
-        goto out;
-    }
-    send_order(req, 200, h.id, 0);
-out:
-    json_decref(res.body);
 }
 
-/* ---- fulfilment (seller) ---- */
-
-/* Loads the order named by {id} for a fulfilment change by the caller: a seller with at least
- * one line in it, or an admin. Sends 404 ORDER_NOT_FOUND otherwise (other sellers do not learn
- * that the order exists) and returns an error. *only_seller is the seller whose lines the reply
- * shows (0 for an admin: all lines). */
-static int load_fulfilment(bc_req *req, bc_order_head *h, int64_t *only_seller)
-{
-    const bc_auth *a = bc_req_auth(req);
-    if (load_head(req, h) != BC_OK)
-        return BC_ENOTFOUND;
-    *only_seller = 0;
-    if (a->role == BC_ROLE_ADMIN)
-        return BC_OK;
-    if (a->role == BC_ROLE_SELLER && bc_order_has_seller(bc_req_db(req), h->id, a->user_id)) {
-        *only_seller = a->user_id;
-        return BC_OK;
-    }
-    bc_res_error(req, 404, "ORDER_NOT_FOUND", "no such order");
-    return BC_ENOTFOUND;
-}
-
-static void h_order_ship(bc_req *req)
+/* Runs one action on the order named by {id} for the caller and answers with the order as the
+ * caller may see it. Path ids {shipment_id} / {line_id} name the part; body shipment_id (admin)
+ * and reason are optional. */
+static void run_action(bc_req *req, const char *action, const char *conflict_code)
 {
     bc_order_head h;
-    int64_t only_seller;
-    char msg[160];
+    const bc_auth *au = bc_req_auth(req);
     json_t *body = bc_req_json(req);
-    const char *carrier = json_string_value(json_object_get(body, "carrier"));
-    const char *tracking = json_string_value(json_object_get(body, "tracking_number"));
-    if (load_fulfilment(req, &h, &only_seller) != BC_OK)
+    bc_order_act_args a = {.action = action};
+    bc_order_act_result res;
+    int64_t v;
+    if (load_head(req, &h) != BC_OK)
         return;
-    if (bc_order_check_shipment(carrier, tracking, msg, sizeof msg) != BC_OK) {
-        bc_res_error(req, 422, "VALIDATION_FAILED", "%s", msg);
-        return;
+    if (bc_req_param(req, "shipment_id")) {
+        if (bc_req_param_id(req, "shipment_id", &v) != BC_OK) {
+            bc_res_error(req, 404, "SHIPMENT_NOT_FOUND", "no such shipment in this order");
+            return;
+        }
+        a.shipment_id = v;
+    } else if (json_is_integer(json_object_get(body, "shipment_id")))
+        a.shipment_id = json_integer_value(json_object_get(body, "shipment_id"));
+    if (bc_req_param(req, "line_id")) {
+        if (bc_req_param_id(req, "line_id", &v) != BC_OK) {
+            bc_res_error(req, 404, "LINE_NOT_FOUND", "no such line in this order");
+            return;
+        }
+        a.line_id = v;
     }
-    if (!bc_order_can_ship(h.status)) {
-        bc_res_error(req, 409, "ORDER_NOT_SHIPPABLE", "only a PAID order can be shipped (this one is %s)", h.status);
-        return;
+    a.reason = json_string_value(json_object_get(body, "reason"));
+    a.carrier = json_string_value(json_object_get(body, "carrier"));
+    a.tracking_number = json_string_value(json_object_get(body, "tracking_number"));
+    if (strcmp(action, "ship") == 0) {
+        char msg[160];
+        if (bc_order_check_shipment(a.carrier, a.tracking_number, msg, sizeof msg) != BC_OK) {
+            bc_res_error(req, 422, "VALIDATION_FAILED", "%s", msg);
+            return;
+        }
     }
-    int rc = bc_order_ship(bc_req_db(req), h.id, carrier, tracking);
-    if (rc == BC_ECONFLICT) {
-        bc_res_error(req, 409, "ORDER_NOT_SHIPPABLE", "the order changed meanwhile; reload it");
-        return;
-    }
+    bc_actor who = {au->user_id, au->role == BC_ROLE_ADMIN    ? BC_ACTOR_ADMIN
+                                 : au->role == BC_ROLE_SELLER ? BC_ACTOR_SELLER
+                                                              : BC_ACTOR_BUYER};
+    int rc = bc_order_act(bc_req_db(req), h.id, &who, &a, &res);
     if (rc != BC_OK) {
-        bc_res_from_err(req, rc);
+        send_act_error(req, rc, &res, action, conflict_code);
         return;
     }
-    send_order(req, 200, h.id, only_seller);
+    send_order(req, 200, h.id, who.kind == BC_ACTOR_SELLER ? au->user_id : 0);
 }
 
-static void h_order_deliver(bc_req *req)
+static void h_order_cancel(bc_req *req) { run_action(req, "cancel", "ORDER_NOT_CANCELABLE"); }
+static void h_part_cancel(bc_req *req) { run_action(req, "cancel_part", NULL); }
+static void h_line_cancel(bc_req *req) { run_action(req, "cancel_line", NULL); }
+static void h_part_return(bc_req *req) { run_action(req, "return", NULL); }
+static void h_part_confirm(bc_req *req) { run_action(req, "confirm", NULL); }
+static void h_order_prepare(bc_req *req) { run_action(req, "prepare", NULL); }
+static void h_order_ship(bc_req *req) { run_action(req, "ship", "ORDER_NOT_SHIPPABLE"); }
+static void h_order_deliver(bc_req *req) { run_action(req, "deliver", "ORDER_NOT_DELIVERABLE"); }
+static void h_approve_cancel(bc_req *req) { run_action(req, "approve_cancel", NULL); }
+static void h_reject_cancel(bc_req *req) { run_action(req, "reject_cancel", NULL); }
+static void h_receive_return(bc_req *req) { run_action(req, "receive_return", NULL); }
+static void h_reject_return(bc_req *req) { run_action(req, "reject_return", NULL); }
+static void h_refund(bc_req *req) { run_action(req, "refund", NULL); }
+
+/* ---- per-seller shipping settings ---- */
+
+static void send_shipping(bc_req *req, int64_t seller)
 {
-    bc_order_head h;
-    int64_t only_seller;
-    if (load_fulfilment(req, &h, &only_seller) != BC_OK)
-        return;
-    if (!bc_order_can_deliver(h.status)) {
-        bc_res_error(req, 409, "ORDER_NOT_DELIVERABLE",
-                     "only a SHIPPING order can be marked delivered (this one is %s)", h.status);
+    int64_t fee, over;
+    int dflt;
+    if (bc_shipping_get(bc_req_db(req), seller, &fee, &over, &dflt) != BC_OK) {
+        bc_res_from_err(req, BC_ERR);
         return;
     }
-    int rc = bc_order_deliver(bc_req_db(req), h.id);
-    if (rc == BC_ECONFLICT) {
-        bc_res_error(req, 409, "ORDER_NOT_DELIVERABLE", "the order changed meanwhile; reload it");
+    bc_res_json(req, 200,
+                json_pack("{s:I,s:I,s:b}", "shipping_fee", (json_int_t)fee, "free_shipping_over", (json_int_t)over,
+                          "default", dflt));
+}
+
+static void h_shipping_get(bc_req *req) { send_shipping(req, bc_req_auth(req)->user_id); }
+
+static void h_shipping_put(bc_req *req)
+{
+    json_t *body = bc_req_json(req);
+    int rc = bc_shipping_set(bc_req_db(req), bc_req_auth(req)->user_id,
+                             json_integer_value(json_object_get(body, "shipping_fee")),
+                             json_integer_value(json_object_get(body, "free_shipping_over")));
+    if (rc == BC_EINVAL) {
+        bc_res_error(req, 422, "VALIDATION_FAILED", "shipping_fee 0..1000000, free_shipping_over 0..100000000 KRW");
         return;
     }
     if (rc != BC_OK) {
         bc_res_from_err(req, rc);
         return;
     }
-    send_order(req, 200, h.id, only_seller);
+    send_shipping(req, bc_req_auth(req)->user_id);
 }
 
 static const bc_field ship_body[] = {
     {"carrier", BC_F_STR, 1, 1, 40, "delivery company, e.g. CJ대한통운"},
     {"tracking_number", BC_F_STR, 1, 1, 40, "the carrier's tracking number"},
+    {"shipment_id", BC_F_INT, 0, 1, INT64_MAX, "admin: the shipment (default: every shipment that can ship)"},
+    {NULL},
+};
+static const bc_field staff_body[] = {
+    {"shipment_id", BC_F_INT, 0, 1, INT64_MAX, "admin: the shipment (default: every shipment it applies to)"},
+    {"reason", BC_F_STR, 0, 0, 200, "why (kept in the history; sent to the gateway with a refund)"},
     {NULL},
 };
 
@@ -400,6 +406,14 @@ static const bc_field order_body[] = {
 };
 
 static const bc_field cancel_body[] = {{"reason", BC_F_STR, 0, 0, 200, "cancel reason sent to the gateway"}, {NULL}};
+static const bc_field shipping_body[] = {
+    {"shipping_fee", BC_F_INT, 1, 0, 1000000, "KRW charged per order for this seller's part"},
+    {"free_shipping_over", BC_F_INT, 1, 0, 100000000, "this seller's part ships free from this subtotal (KRW)"},
+    {NULL},
+};
+#define ACT_ERRORS(...)                                                                                                \
+    (const char *const[]) { "ORDER_NOT_FOUND", __VA_ARGS__, "REFUND_IN_PROGRESS", NULL }
+#define REFUND_ERRORS "PAYMENT_GATEWAY_ERROR", "PAYMENT_GATEWAY_UNAVAILABLE"
 
 static const bc_field paging_query[] = {
     {"page", BC_F_INT, 0, 1, 100000, "page number", .def = "1"},
@@ -427,17 +441,57 @@ const bc_route bc_commerce_routes[] = {
     {"GET", "/api/v1/orders/{id}", BC_ROLE_ANY, 0, NULL, h_order, "orders",
      "One order by id or orderId (its buyer, a seller of a line: only their lines, or admin)", 200,
      .response = &bc_sc_order, .errors = (const char *const[]){"ORDER_NOT_FOUND", NULL}},
-    {"POST", "/api/v1/orders/{id}/cancel", BC_ROLE_BUYER, 0, cancel_body, h_order_cancel, "orders",
-     "Cancel a pending or paid order (refunds at the gateway, restocks)", 200, .response = &bc_sc_order,
-     .errors = (const char *const[]){"ORDER_NOT_FOUND", "ORDER_NOT_CANCELABLE", "PAYMENT_GATEWAY_ERROR", NULL}},
+    {"POST", "/api/v1/orders/{id}/cancel", BC_ROLE_BUYER | BC_ROLE_ADMIN, 0, cancel_body, h_order_cancel, "orders",
+     "Cancel the whole order while unpaid or paid and not yet prepared (refunds the rest at the gateway, restocks; "
+     "409 ORDER_NOT_CANCELABLE with the current status)",
+     200, .response = &bc_sc_order, .errors = ACT_ERRORS("ORDER_NOT_CANCELABLE", REFUND_ERRORS)},
+    {"POST", "/api/v1/orders/{id}/shipments/{shipment_id}/cancel", BC_ROLE_BUYER | BC_ROLE_ADMIN, 0, cancel_body,
+     h_part_cancel, "orders",
+     "Cancel one seller's part: PAID -> CANCELED (refund of its lines and fee, restock), PREPARING -> "
+     "CANCEL_REQUESTED (the seller decides)",
+     200, .response = &bc_sc_order, .errors = ACT_ERRORS("SHIPMENT_NOT_FOUND", "ORDER_STATE_CONFLICT", REFUND_ERRORS)},
+    {"POST", "/api/v1/orders/{id}/lines/{line_id}/cancel", BC_ROLE_BUYER | BC_ROLE_ADMIN, 0, cancel_body, h_line_cancel,
+     "orders", "Cancel one line of a PAID part: refund of the line (and the part's fee with its last line), restock",
+     200, .response = &bc_sc_order, .errors = ACT_ERRORS("LINE_NOT_FOUND", "ORDER_STATE_CONFLICT", REFUND_ERRORS)},
+    {"POST", "/api/v1/orders/{id}/shipments/{shipment_id}/return", BC_ROLE_BUYER, 0, cancel_body, h_part_return,
+     "orders", "Ask to return a DELIVERED part (RETURN_REQUESTED)", 200, .response = &bc_sc_order,
+     .errors = ACT_ERRORS("SHIPMENT_NOT_FOUND", "ORDER_STATE_CONFLICT")},
+    {"POST", "/api/v1/orders/{id}/shipments/{shipment_id}/confirm", BC_ROLE_BUYER, 0, NULL, h_part_confirm, "orders",
+     "Confirm the purchase of a DELIVERED part (PURCHASE_CONFIRMED; automatic after BROADCART_AUTO_CONFIRM_DAYS)", 200,
+     .response = &bc_sc_order, .errors = ACT_ERRORS("SHIPMENT_NOT_FOUND", "ORDER_STATE_CONFLICT")},
     {"GET", "/api/v1/seller/orders", BC_ROLE_SELLER, 0, NULL, h_seller_orders, "orders",
-     "Orders with the seller's lines (only those lines), newest first, one page at a time", 200, .query = paging_query,
-     .response = &bc_sc_order_page},
+     "Orders with the seller's lines (only their part: lines, shipment, amounts), newest first", 200,
+     .query = paging_query, .response = &bc_sc_order_page},
+    {"POST", "/api/v1/seller/orders/{id}/prepare", BC_ROLE_SELLER | BC_ROLE_ADMIN, 0, staff_body, h_order_prepare,
+     "orders", "Start preparing the seller's PAID part (PREPARING; the buyer's cancel then needs approval)", 200,
+     .response = &bc_sc_order, .errors = ACT_ERRORS("SHIPMENT_NOT_FOUND", "ORDER_STATE_CONFLICT")},
     {"POST", "/api/v1/seller/orders/{id}/ship", BC_ROLE_SELLER | BC_ROLE_ADMIN, 0, ship_body, h_order_ship, "orders",
-     "Ship a PAID order (a seller with lines in it, or admin): SHIPPING + carrier/tracking (409 ORDER_NOT_SHIPPABLE)",
-     200, .response = &bc_sc_order, .errors = (const char *const[]){"ORDER_NOT_FOUND", "ORDER_NOT_SHIPPABLE", NULL}},
-    {"POST", "/api/v1/seller/orders/{id}/deliver", BC_ROLE_SELLER | BC_ROLE_ADMIN, 0, NULL, h_order_deliver, "orders",
-     "Mark a SHIPPING order DELIVERED (a seller with lines in it, or admin; 409 ORDER_NOT_DELIVERABLE)", 200,
-     .response = &bc_sc_order, .errors = (const char *const[]){"ORDER_NOT_FOUND", "ORDER_NOT_DELIVERABLE", NULL}},
+     "Ship the seller's part (PAID or PREPARING -> SHIPPING + carrier/tracking; admin: every part or shipment_id; "
+     "409 ORDER_NOT_SHIPPABLE)",
+     200, .response = &bc_sc_order, .errors = ACT_ERRORS("SHIPMENT_NOT_FOUND", "ORDER_NOT_SHIPPABLE")},
+    {"POST", "/api/v1/seller/orders/{id}/deliver", BC_ROLE_SELLER | BC_ROLE_ADMIN, 0, staff_body, h_order_deliver,
+     "orders", "Mark the seller's SHIPPING part DELIVERED (409 ORDER_NOT_DELIVERABLE)", 200, .response = &bc_sc_order,
+     .errors = ACT_ERRORS("SHIPMENT_NOT_FOUND", "ORDER_NOT_DELIVERABLE")},
+    {"POST", "/api/v1/seller/orders/{id}/approve-cancel", BC_ROLE_SELLER | BC_ROLE_ADMIN, 0, staff_body,
+     h_approve_cancel, "orders", "Accept the buyer's cancel request: CANCELED, refund, restock", 200,
+     .response = &bc_sc_order, .errors = ACT_ERRORS("SHIPMENT_NOT_FOUND", "ORDER_STATE_CONFLICT", REFUND_ERRORS)},
+    {"POST", "/api/v1/seller/orders/{id}/reject-cancel", BC_ROLE_SELLER | BC_ROLE_ADMIN, 0, staff_body, h_reject_cancel,
+     "orders", "Refuse the buyer's cancel request (back to PREPARING)", 200, .response = &bc_sc_order,
+     .errors = ACT_ERRORS("SHIPMENT_NOT_FOUND", "ORDER_STATE_CONFLICT")},
+    {"POST", "/api/v1/seller/orders/{id}/receive-return", BC_ROLE_SELLER | BC_ROLE_ADMIN, 0, staff_body,
+     h_receive_return, "orders", "The returned parcel arrived (RETURN_REQUESTED -> RETURNED)", 200,
+     .response = &bc_sc_order, .errors = ACT_ERRORS("SHIPMENT_NOT_FOUND", "ORDER_STATE_CONFLICT")},
+    {"POST", "/api/v1/seller/orders/{id}/reject-return", BC_ROLE_SELLER | BC_ROLE_ADMIN, 0, staff_body, h_reject_return,
+     "orders", "Refuse the return request (back to DELIVERED)", 200, .response = &bc_sc_order,
+     .errors = ACT_ERRORS("SHIPMENT_NOT_FOUND", "ORDER_STATE_CONFLICT")},
+    {"POST", "/api/v1/seller/orders/{id}/refund", BC_ROLE_SELLER | BC_ROLE_ADMIN, 0, staff_body, h_refund, "orders",
+     "Refund a RETURNED part (REFUNDED: its lines and fee back at the gateway, exactly once)", 200,
+     .response = &bc_sc_order, .errors = ACT_ERRORS("SHIPMENT_NOT_FOUND", "ORDER_STATE_CONFLICT", REFUND_ERRORS)},
+    {"GET", "/api/v1/seller/shipping", BC_ROLE_SELLER, 0, NULL, h_shipping_get, "orders",
+     "The seller's shipping fee and free-shipping threshold (the defaults until set)", 200,
+     .response = &bc_sc_shipping},
+    {"PUT", "/api/v1/seller/shipping", BC_ROLE_SELLER, 0, shipping_body, h_shipping_put, "orders",
+     "Set the seller's shipping fee and free-shipping threshold (orders placed afterwards)", 200,
+     .response = &bc_sc_shipping},
     {NULL},
 };

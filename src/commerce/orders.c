@@ -4,6 +4,8 @@
 #include "commerce.h"
 
 #include "../catalog/catalog.h"
+#include "../notices/notices.h"
+#include "../payments/payments.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -88,7 +90,10 @@ int bc_order_can_cancel(const char *status)
 
 int bc_order_can_pay(const char *status) { return status && strcmp(status, "PENDING_PAYMENT") == 0; }
 
-int bc_order_can_ship(const char *status) { return status && strcmp(status, "PAID") == 0; }
+int bc_order_can_ship(const char *status)
+{
+    return status && (strcmp(status, "PAID") == 0 || strcmp(status, "PREPARING") == 0);
+}
 
 int bc_order_can_deliver(const char *status) { return status && strcmp(status, "SHIPPING") == 0; }
 
@@ -200,44 +205,78 @@ int bc_order_check_address(json_t *addr, char *msg, size_t msglen)
 
 int bc_order_json(bc_db *db, int64_t id, int64_t only_seller, json_t **out)
 {
-    json_t *o = NULL, *lines = NULL, *addr = NULL;
+    json_t *o = NULL, *lines = NULL, *addr = NULL, *ships = NULL, *hist = NULL;
     int rc = bc_db_row(db, &o,
-                       "SELECT id, order_id, buyer_id, status, order_name, subtotal, shipping_fee, amount, live_id,"
-                       " shipping_address, payment_key, carrier, tracking_number, created_at, expires_at, paid_at,"
-                       " canceled_at, shipped_at, delivered_at, updated_at FROM orders WHERE id = ?",
+                       "SELECT id, order_id, buyer_id, status, order_name, subtotal, shipping_fee, amount, refunded,"
+                       " live_id, shipping_address, payment_key, carrier, tracking_number, created_at, expires_at,"
+                       " paid_at, canceled_at, shipped_at, delivered_at, updated_at FROM orders WHERE id = ?",
                        "i", id);
     *out = NULL;
     if (rc <= 0) {
         rc = rc < 0 ? BC_ERR : BC_ENOTFOUND;
         goto out;
     }
-    if (only_seller > 0)
-        rc = bc_db_rows(db, &lines,
-                        "SELECT product_id, product_name, seller_id, unit_price, quantity, line_total FROM order_lines"
-                        " WHERE order_id = ? AND seller_id = ? ORDER BY id",
-                        "ii", id, only_seller);
-    else
-        rc = bc_db_rows(db, &lines,
-                        "SELECT product_id, product_name, seller_id, unit_price, quantity, line_total FROM order_lines"
-                        " WHERE order_id = ? ORDER BY id",
-                        "i", id);
-    if (rc < 0) {
+    rc = bc_db_rows(db, &lines,
+                    "SELECT id AS line_id, product_id, product_name, seller_id, unit_price, quantity, line_total,"
+                    " canceled_at FROM order_lines WHERE order_id = ? AND (? = 0 OR seller_id = ?) ORDER BY id",
+                    "iii", id, only_seller, only_seller);
+    if (rc < 0 || bc_shipments_json(db, id, only_seller, &ships) != BC_OK ||
+        bc_order_history(db, id, only_seller, &hist) != BC_OK) {
         rc = BC_ERR;
         goto out;
+    }
+    size_t i;
+    json_t *l, *sh;
+    json_array_foreach (lines, i, l) {
+        json_object_set_new(l, "canceled", json_boolean(!json_is_null(json_object_get(l, "canceled_at"))));
+        json_object_del(l, "canceled_at");
     }
     const char *text = json_string_value(json_object_get(o, "shipping_address"));
     json_error_t err;
     addr = text ? json_loads(text, 0, &err) : NULL;
     json_object_set_new(o, "shipping_address", addr ? addr : json_object());
     addr = NULL;
+    /* the tracking fields of the first shipment that has them (orders shipped before shipments
+     * existed keep the order's own) */
+    static const char *const track[] = {"carrier", "tracking_number", "shipped_at", "delivered_at"};
+    json_array_foreach (ships, i, sh) {
+        if (json_is_null(json_object_get(sh, "carrier")) && json_is_null(json_object_get(sh, "delivered_at")))
+            continue;
+        for (size_t k = 0; k < 4; k++)
+            json_object_set(o, track[k], json_object_get(sh, track[k]));
+        break;
+    }
+    if (only_seller > 0) { /* that seller's part only: no other seller's names, lines or amounts */
+        json_t *mine = json_array_get(ships, 0);
+        int64_t sub = json_integer_value(json_object_get(mine, "subtotal"));
+        int64_t fee = json_integer_value(json_object_get(mine, "shipping_fee"));
+        char name[160] = "";
+        const char *first = json_string_value(json_object_get(json_array_get(lines, 0), "product_name"));
+        if (first)
+            bc_order_make_name(first, json_array_size(lines), name, sizeof name);
+        json_object_set_new(o, "order_name", json_string(name));
+        json_object_set_new(o, "subtotal", json_integer(sub));
+        json_object_set_new(o, "shipping_fee", json_integer(fee));
+        json_object_set_new(o, "amount", json_integer(sub + fee));
+        json_object_set(o, "refunded", json_object_get(mine, "refunded"));
+        json_object_set_new(o, "payment_key", json_null());
+        for (size_t k = 0; k < 4; k++)
+            json_object_set(o, track[k], mine ? json_object_get(mine, track[k]) : json_null());
+    }
     json_object_set_new(o, "lines", lines);
     lines = NULL;
+    json_object_set_new(o, "shipments", ships);
+    ships = NULL;
+    json_object_set_new(o, "history", hist);
+    hist = NULL;
     *out = o;
     o = NULL;
     rc = BC_OK;
 out:
     json_decref(o);
     json_decref(lines);
+    json_decref(ships);
+    json_decref(hist);
     return rc;
 }
 
@@ -334,6 +373,152 @@ out:
     return rc;
 }
 
+/* ---- the state machine ---- */
+
+enum { LVL_ORDER = 'o', LVL_SHIPMENT = 's', LVL_LINE = 'l' };
+#define WHO_STAFF (BC_ACTOR_SELLER | BC_ACTOR_ADMIN)
+
+/* Every transition: action, from, to, who may do it, whether it refunds the part (when paid),
+ * and what it acts on. commerce.h says how the order's own status follows its shipments. */
+static const struct rule {
+    const char *action, *from, *to;
+    int who, refund, level;
+} rules[] = {
+    {"pay", "PENDING_PAYMENT", "PAID", BC_ACTOR_SYSTEM, 0, LVL_ORDER},
+    {"fail_payment", "PENDING_PAYMENT", "PAYMENT_FAILED", BC_ACTOR_SYSTEM, 0, LVL_ORDER},
+    {"expire", "PENDING_PAYMENT", "EXPIRED", BC_ACTOR_SYSTEM, 0, LVL_ORDER},
+    {"cancel", "PENDING_PAYMENT", "CANCELED", BC_ACTOR_BUYER | BC_ACTOR_ADMIN | BC_ACTOR_SYSTEM, 0, LVL_ORDER},
+    {"cancel", "PAID", "CANCELED", BC_ACTOR_BUYER | BC_ACTOR_ADMIN | BC_ACTOR_SYSTEM, 1, LVL_ORDER},
+    {"cancel_line", "PAID", "PAID", BC_ACTOR_BUYER | BC_ACTOR_ADMIN, 1, LVL_LINE},
+    {"cancel_part", "PAID", "CANCELED", BC_ACTOR_BUYER | BC_ACTOR_ADMIN, 1, LVL_SHIPMENT},
+    {"cancel_part", "PREPARING", "CANCEL_REQUESTED", BC_ACTOR_BUYER, 0, LVL_SHIPMENT},
+    {"approve_cancel", "CANCEL_REQUESTED", "CANCELED", WHO_STAFF, 1, LVL_SHIPMENT},
+    {"reject_cancel", "CANCEL_REQUESTED", "PREPARING", WHO_STAFF, 0, LVL_SHIPMENT},
+    {"prepare", "PAID", "PREPARING", WHO_STAFF, 0, LVL_SHIPMENT},
+    {"ship", "PAID", "SHIPPING", WHO_STAFF, 0, LVL_SHIPMENT},
+    {"ship", "PREPARING", "SHIPPING", WHO_STAFF, 0, LVL_SHIPMENT},
+    {"deliver", "SHIPPING", "DELIVERED", WHO_STAFF, 0, LVL_SHIPMENT},
+    {"confirm", "DELIVERED", "PURCHASE_CONFIRMED", BC_ACTOR_BUYER | BC_ACTOR_SYSTEM, 0, LVL_SHIPMENT},
+    {"return", "DELIVERED", "RETURN_REQUESTED", BC_ACTOR_BUYER, 0, LVL_SHIPMENT},
+    {"receive_return", "RETURN_REQUESTED", "RETURNED", WHO_STAFF, 0, LVL_SHIPMENT},
+    {"reject_return", "RETURN_REQUESTED", "DELIVERED", WHO_STAFF, 0, LVL_SHIPMENT},
+    {"refund", "RETURNED", "REFUNDED", WHO_STAFF, 1, LVL_SHIPMENT},
+};
+#define NRULES (sizeof rules / sizeof *rules)
+
+/* The rule for (action, from, who), or NULL. */
+static const struct rule *rule_find(const char *action, const char *from, int who)
+{
+    for (size_t i = 0; action && from && i < NRULES; i++)
+        if (strcmp(rules[i].action, action) == 0 && strcmp(rules[i].from, from) == 0 && (rules[i].who & who))
+            return &rules[i];
+    return NULL;
+}
+
+/* The level of an action name (LVL_*), or 0 when no rule has it. */
+static int action_level(const char *action)
+{
+    for (size_t i = 0; action && i < NRULES; i++)
+        if (strcmp(rules[i].action, action) == 0)
+            return rules[i].level;
+    return 0;
+}
+
+const char *bc_order_rule(const char *action, const char *from, int who)
+{
+    const struct rule *r = rule_find(action, from, who);
+    return r ? r->to : NULL;
+}
+
+static const char *actor_role(int kind)
+{
+    return kind == BC_ACTOR_BUYER    ? "buyer"
+           : kind == BC_ACTOR_SELLER ? "seller"
+           : kind == BC_ACTOR_ADMIN  ? "admin"
+                                     : "system";
+}
+
+/* A short Korean label of a status for notification texts. */
+static const char *status_label(const char *st)
+{
+    static const char *const map[][2] = {
+        {"PENDING_PAYMENT", "결제 대기"},  {"PAID", "결제 완료"},           {"PREPARING", "상품 준비 중"},
+        {"SHIPPING", "배송 중"},           {"DELIVERED", "배송 완료"},      {"PURCHASE_CONFIRMED", "구매 확정"},
+        {"CANCEL_REQUESTED", "취소 요청"}, {"CANCELED", "취소 완료"},       {"REFUNDED", "환불 완료"},
+        {"EXPIRED", "결제 기한 만료"},     {"PAYMENT_FAILED", "결제 실패"}, {"RETURN_REQUESTED", "반품 요청"},
+        {"RETURNED", "반품 회수 완료"},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof *map; i++)
+        if (strcmp(map[i][0], st) == 0)
+            return map[i][1];
+    return st;
+}
+
+static const bc_actor system_actor = {0, BC_ACTOR_SYSTEM};
+
+/* One history row (inside the open transaction). shipment_id 0 = the whole order; from NULL = created. */
+static int add_event(bc_db *db, int64_t order_id, int64_t shipment_id, const char *from, const char *to,
+                     const bc_actor *who, const char *reason, int64_t now)
+{
+    int rc = bc_db_exec(db,
+                        "INSERT INTO order_events (order_id, shipment_id, from_status, to_status, actor_id, actor_role,"
+                        " reason, created_at) VALUES (?, NULLIF(?, 0), ?, ?, NULLIF(?, 0), ?, ?, ?)",
+                        "iittitti", order_id, shipment_id, from, to, who->user_id, actor_role(who->kind), reason, now);
+    return rc < 0 ? rc : BC_OK;
+}
+
+/* Notifies the buyer and the sellers of an order (seller_id > 0: only that one) of a status change. */
+static int notify(bc_db *db, int64_t order_row, const char *order_id, int64_t buyer_id, int64_t seller_id,
+                  const char *kind_prefix, const char *to)
+{
+    char kind[48], text[200];
+    json_t *sellers = NULL;
+    int rc = BC_OK;
+    snprintf(kind, sizeof kind, "%s.%s", kind_prefix, to);
+    snprintf(text, sizeof text, "주문 %s: %s%s", order_id, strcmp(kind_prefix, "shipment") == 0 ? "판매자 배송 " : "",
+             status_label(to));
+    if ((rc = bc_notice_add(db, buyer_id, kind, order_row, order_id, text)) != BC_OK)
+        goto out;
+    if (seller_id > 0) {
+        rc = bc_notice_add(db, seller_id, kind, order_row, order_id, text);
+        goto out;
+    }
+    if (bc_db_rows(db, &sellers, "SELECT seller_id FROM shipments WHERE order_id = ? ORDER BY seller_id", "i",
+                   order_row) < 0) {
+        rc = BC_ERR;
+        goto out;
+    }
+    size_t i;
+    json_t *r;
+    json_array_foreach (sellers, i, r) {
+        if ((rc = bc_notice_add(db, json_integer_value(json_object_get(r, "seller_id")), kind, order_row, order_id,
+                                text)) != BC_OK)
+            break;
+    }
+out:
+    json_decref(sellers);
+    return rc;
+}
+
+/* A whole-order system transition of an order whose status is from (the caller's conditional
+ * UPDATE of orders already matched): its shipments in from follow, history row, notices. */
+static int order_moved(bc_db *db, int64_t id, const char *from, const char *to, const bc_actor *who, const char *reason,
+                       int64_t now)
+{
+    bc_order_head h;
+    int rc = bc_order_head_get(db, id, &h);
+    if (rc != BC_OK)
+        return rc;
+    if (bc_db_exec(db,
+                   "UPDATE shipments SET status = ?, updated_at = ?,"
+                   " closed_at = CASE WHEN ? = 1 THEN ? ELSE closed_at END WHERE order_id = ? AND status = ?",
+                   "tiiiit", to, now, (int64_t)(strcmp(to, "PAID") != 0), now, id, from) < 0)
+        return BC_ERR;
+    if ((rc = add_event(db, id, 0, from, to, who, reason, now)) != BC_OK)
+        return rc;
+    return notify(db, id, h.order_id, h.buyer_id, 0, "order", to);
+}
+
 typedef struct paid_args {
     int64_t id, amount, approved_at;
     const char *payment_key, *method, *raw;
@@ -365,7 +550,7 @@ static int mark_paid_tx(bc_db *db, void *arg)
         rc = rc == BC_ECONFLICT ? BC_ECONFLICT : BC_ERR;
         goto out;
     }
-    rc = BC_OK;
+    rc = order_moved(db, id, "PENDING_PAYMENT", "PAID", &system_actor, "payment approved", now);
 out:
     return rc;
 }
@@ -377,61 +562,27 @@ int bc_order_mark_paid(bc_db *db, int64_t id, const char *payment_key, int64_t a
     return bc_db_tx(db, mark_paid_tx, &a);
 }
 
-int bc_order_ship(bc_db *db, int64_t id, const char *carrier, const char *tracking_number)
-{
-    int64_t now = bc_now_ms();
-    int rc = bc_db_exec(db,
-                        "UPDATE orders SET status = 'SHIPPING', carrier = ?, tracking_number = ?, shipped_at = ?,"
-                        " updated_at = ? WHERE id = ? AND status = 'PAID' AND cancel_claimed_at IS NULL",
-                        "ttiii", carrier, tracking_number, now, now, id);
-    if (rc < 0)
-        return rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
-    return rc == 0 ? BC_ECONFLICT : BC_OK;
-}
-
-int bc_order_claim_cancel(bc_db *db, int64_t id)
-{
-    int64_t now = bc_now_ms();
-    int rc = bc_db_exec(db,
-                        "UPDATE orders SET cancel_claimed_at = ?, updated_at = ? WHERE id = ? AND status = 'PAID'"
-                        " AND (cancel_claimed_at IS NULL OR cancel_claimed_at < ?)",
-                        "iiii", now, now, id, now - 60000);
-    if (rc < 0)
-        return BC_ERR;
-    return rc == 0 ? BC_ECONFLICT : BC_OK;
-}
-
-int bc_order_release_cancel_claim(bc_db *db, int64_t id)
-{
-    return bc_db_exec(db, "UPDATE orders SET cancel_claimed_at = NULL WHERE id = ? AND status = 'PAID'", "i", id) < 0
-               ? BC_ERR
-               : BC_OK;
-}
-
-int bc_order_deliver(bc_db *db, int64_t id)
-{
-    int64_t now = bc_now_ms();
-    int rc = bc_db_exec(db,
-                        "UPDATE orders SET status = 'DELIVERED', delivered_at = ?, updated_at = ?"
-                        " WHERE id = ? AND status = 'SHIPPING'",
-                        "iii", now, now, id);
-    if (rc < 0)
-        return rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
-    return rc == 0 ? BC_ECONFLICT : BC_OK;
-}
-
-/* Gives back the stock of every line of order id (inside the open transaction), in product id
- * order as bc_order_create takes it, so a release and a reservation never deadlock. */
-static int release_lines(bc_db *db, int64_t id, const char *reason)
+/* Gives back the stock of every open line of order id (inside the open transaction), in product
+ * id order as bc_order_create takes it, so a release and a reservation never deadlock;
+ * seller_id > 0: only that seller's lines; mark: also set their canceled_at. */
+static int release_lines(bc_db *db, int64_t id, int64_t seller_id, int mark, const char *reason)
 {
     json_t *rows = NULL;
     int rc = BC_OK;
-    if (bc_db_rows(db, &rows, "SELECT product_id, quantity FROM order_lines WHERE order_id = ? ORDER BY product_id",
-                   "i", id) < 0)
+    int64_t now = bc_now_ms();
+    if (bc_db_rows(db, &rows,
+                   "SELECT id, product_id, quantity FROM order_lines WHERE order_id = ? AND canceled_at IS NULL"
+                   " AND (? = 0 OR seller_id = ?) ORDER BY product_id, id",
+                   "iii", id, seller_id, seller_id) < 0)
         return BC_ERR;
     size_t i;
     json_t *r;
     json_array_foreach (rows, i, r) {
+        if (mark && bc_db_exec(db, "UPDATE order_lines SET canceled_at = ? WHERE id = ?", "ii", now,
+                               (int64_t)json_integer_value(json_object_get(r, "id"))) < 0) {
+            rc = BC_ERR;
+            break;
+        }
         rc = bc_stock_release(db, json_integer_value(json_object_get(r, "product_id")),
                               json_integer_value(json_object_get(r, "quantity")), id, reason);
         if (rc != BC_OK)
@@ -451,49 +602,22 @@ static int fail_tx(bc_db *db, void *arg)
 {
     fail_args *a = arg;
     int64_t now = bc_now_ms();
-    (void)a->code;
     int rc = bc_db_exec(db,
                         "UPDATE orders SET status = 'PAYMENT_FAILED', updated_at = ?"
                         " WHERE id = ? AND status = 'PENDING_PAYMENT'",
                         "ii", now, a->id);
     if (rc <= 0)
         return rc < 0 ? BC_ERR : BC_ECONFLICT;
-    return release_lines(db, a->id, "payment_failed");
+    if ((rc = release_lines(db, a->id, 0, 0, "payment_failed")) != BC_OK)
+        return rc;
+    return order_moved(db, a->id, "PENDING_PAYMENT", "PAYMENT_FAILED", &system_actor,
+                       a->code ? a->code : "payment declined", now);
 }
 
 int bc_order_fail_payment(bc_db *db, int64_t id, const char *code)
 {
     fail_args a = {id, code};
     return bc_db_tx(db, fail_tx, &a);
-}
-
-typedef struct cancel_args {
-    int64_t id;
-    const char *prev_status;
-} cancel_args;
-
-/* The unit of work of bc_order_cancel, run by bc_db_tx. */
-static int cancel_tx(bc_db *db, void *arg)
-{
-    cancel_args *a = arg;
-    int64_t now = bc_now_ms();
-    int rc = bc_db_exec(
-        db, "UPDATE orders SET status = 'CANCELED', canceled_at = ?, updated_at = ? WHERE id = ? AND status = ?",
-        "iiit", now, now, a->id, a->prev_status);
-    if (rc <= 0)
-        return rc < 0 ? BC_ERR : BC_ECONFLICT;
-    if (bc_db_exec(db, "UPDATE payments SET status = 'CANCELED', canceled_at = ? WHERE order_id = ?", "ii", now,
-                   a->id) < 0)
-        return BC_ERR;
-    return release_lines(db, a->id, "cancel");
-}
-
-int bc_order_cancel(bc_db *db, int64_t id, const char *prev_status)
-{
-    if (!bc_order_can_cancel(prev_status))
-        return BC_EINVAL;
-    cancel_args a = {id, prev_status};
-    return bc_db_tx(db, cancel_tx, &a);
 }
 
 typedef struct expire_args {
@@ -512,7 +636,10 @@ static int expire_tx(bc_db *db, void *arg)
                         "iii", a->now_ms, a->id, a->now_ms);
     if (rc <= 0)
         return rc;
-    if ((rc = release_lines(db, a->id, "expire")) != BC_OK)
+    if ((rc = release_lines(db, a->id, 0, 0, "expire")) != BC_OK)
+        return rc;
+    if ((rc = order_moved(db, a->id, "PENDING_PAYMENT", "EXPIRED", &system_actor, "not paid in time", a->now_ms)) !=
+        BC_OK)
         return rc;
     a->expired = 1;
     return BC_OK;
@@ -523,6 +650,557 @@ int bc_order_expire_one(bc_db *db, int64_t id, int64_t now_ms)
     expire_args a = {id, now_ms, 0};
     int rc = bc_db_tx(db, expire_tx, &a);
     return rc == BC_OK ? a.expired : rc;
+}
+
+/* ---- actions (bc_order_act) ---- */
+
+#define MAX_SHIPS 50
+
+typedef struct ship_row {
+    int64_t id, seller_id, subtotal, fee, refunded;
+    char status[24];
+} ship_row;
+
+typedef struct target {
+    int ship; /* index into act_ctx.ships */
+    const struct rule *rule;
+    const char *to;
+} target;
+
+typedef struct act_ctx {
+    /* in */
+    int64_t id;
+    const bc_actor *who;
+    const bc_order_act_args *a;
+    int no_gateway;            /* bc_order_cancel: the caller refunded */
+    const char *expect_status; /* bc_order_cancel: the status the caller saw (NULL = any) */
+    bc_order_act_result *res;
+    /* loaded */
+    int64_t buyer_id, amount, refunded, cancel_claimed_at;
+    char order_id[72], status[24], payment_key[208];
+    ship_row ships[MAX_SHIPS];
+    size_t nships;
+    /* plan */
+    int level;
+    const struct rule *order_rule;
+    target targets[MAX_SHIPS];
+    size_t ntargets;
+    int64_t line_id, line_product, line_qty, line_seller;
+    int64_t refund, gateway_amount;
+    char scope[64], idem[160];
+    int need_gateway;
+} act_ctx;
+
+/* Fails the plan with code (and the status that refused, for conflicts). */
+static int refuse(act_ctx *x, int rc, const char *code, const char *status)
+{
+    x->res->code = code;
+    snprintf(x->res->status, sizeof x->res->status, "%s", status ? status : "");
+    return rc;
+}
+
+/* Locks the order row (every action on one order runs one after the other) and loads it with its
+ * shipments. BC_OK, BC_ENOTFOUND or an error. */
+static int load_locked(bc_db *db, act_ctx *x)
+{
+    json_t *o = NULL, *ships = NULL;
+    int rc = bc_db_exec(db, "UPDATE orders SET updated_at = updated_at WHERE id = ?", "i", x->id);
+    if (rc <= 0)
+        return rc < 0 ? rc : BC_ENOTFOUND;
+    if (bc_db_row(db, &o,
+                  "SELECT buyer_id, amount, refunded, cancel_claimed_at, order_id, status, payment_key FROM orders"
+                  " WHERE id = ?",
+                  "i", x->id) <= 0) {
+        rc = BC_ERR;
+        goto out;
+    }
+    x->buyer_id = json_integer_value(json_object_get(o, "buyer_id"));
+    x->amount = json_integer_value(json_object_get(o, "amount"));
+    x->refunded = json_integer_value(json_object_get(o, "refunded"));
+    x->cancel_claimed_at = json_integer_value(json_object_get(o, "cancel_claimed_at"));
+    const char *t;
+    snprintf(x->order_id, sizeof x->order_id, "%s", (t = json_string_value(json_object_get(o, "order_id"))) ? t : "");
+    snprintf(x->status, sizeof x->status, "%s", (t = json_string_value(json_object_get(o, "status"))) ? t : "");
+    snprintf(x->payment_key, sizeof x->payment_key, "%s",
+             (t = json_string_value(json_object_get(o, "payment_key"))) ? t : "");
+    if (bc_db_rows(db, &ships,
+                   "SELECT id, seller_id, subtotal, shipping_fee, refunded, status FROM shipments WHERE order_id = ?"
+                   " ORDER BY id",
+                   "i", x->id) < 0) {
+        rc = BC_ERR;
+        goto out;
+    }
+    x->nships = 0;
+    size_t i;
+    json_t *r;
+    json_array_foreach (ships, i, r) {
+        if (x->nships == MAX_SHIPS)
+            break;
+        ship_row *s = &x->ships[x->nships++];
+        s->id = json_integer_value(json_object_get(r, "id"));
+        s->seller_id = json_integer_value(json_object_get(r, "seller_id"));
+        s->subtotal = json_integer_value(json_object_get(r, "subtotal"));
+        s->fee = json_integer_value(json_object_get(r, "shipping_fee"));
+        s->refunded = json_integer_value(json_object_get(r, "refunded"));
+        snprintf(s->status, sizeof s->status, "%s", (t = json_string_value(json_object_get(r, "status"))) ? t : "");
+    }
+    rc = BC_OK;
+out:
+    json_decref(o);
+    json_decref(ships);
+    return rc;
+}
+
+static int closed(const char *st) { return strcmp(st, "CANCELED") == 0 || strcmp(st, "REFUNDED") == 0; }
+
+/* The order's status as its shipments say (commerce.h), or NULL to keep it. */
+static const char *derive_status(const act_ctx *x)
+{
+    static const char *const ladder[] = {"PAID", "PREPARING", "SHIPPING", "DELIVERED", "PURCHASE_CONFIRMED"};
+    int open = 0, refunded = 0, rr = 0, rd = 0, cr = 0, min = 99;
+    for (size_t i = 0; i < x->nships; i++) {
+        const char *st = x->ships[i].status;
+        if (strcmp(st, "CANCELED") == 0)
+            continue;
+        if (strcmp(st, "REFUNDED") == 0) {
+            refunded = 1;
+            continue;
+        }
+        open++;
+        if (strcmp(st, "RETURN_REQUESTED") == 0)
+            rr = 1;
+        else if (strcmp(st, "RETURNED") == 0)
+            rd = 1;
+        else if (strcmp(st, "CANCEL_REQUESTED") == 0)
+            cr = 1;
+        else {
+            int k = 0;
+            while (k < 5 && strcmp(ladder[k], st) != 0)
+                k++;
+            if (k == 5)
+                return NULL; /* not paid yet or ended before payment: whole-order actions only */
+            if (k < min)
+                min = k;
+        }
+    }
+    if (!open)
+        return refunded ? "REFUNDED" : "CANCELED";
+    if (rr)
+        return "RETURN_REQUESTED";
+    if (rd)
+        return "RETURNED";
+    if (cr)
+        return "CANCEL_REQUESTED";
+    return min < 5 ? ladder[min] : NULL;
+}
+
+/* Decides what the action does on the loaded order: targets, line, refund amount. */
+static int plan(bc_db *db, act_ctx *x)
+{
+    const bc_order_act_args *a = x->a;
+    int kind = x->who->kind;
+    x->ntargets = 0;
+    x->refund = 0;
+    x->line_id = 0;
+    x->order_rule = NULL;
+    x->level = action_level(a->action);
+    if (!x->level || strcmp(a->action, "pay") == 0 || strcmp(a->action, "fail_payment") == 0 ||
+        strcmp(a->action, "expire") == 0)
+        return refuse(x, BC_EINVAL, "VALIDATION_FAILED", NULL);
+    /* who may see the order at all */
+    int64_t own = 0; /* the seller's shipment index + 1 */
+    if (kind == BC_ACTOR_BUYER && x->buyer_id != x->who->user_id)
+        return refuse(x, BC_ENOTFOUND, "ORDER_NOT_FOUND", NULL);
+    if (kind == BC_ACTOR_SELLER) {
+        for (size_t i = 0; i < x->nships; i++)
+            if (x->ships[i].seller_id == x->who->user_id)
+                own = (int64_t)i + 1;
+        if (!own)
+            return refuse(x, BC_ENOTFOUND, "ORDER_NOT_FOUND", NULL);
+    }
+    if (x->expect_status && strcmp(x->expect_status, x->status) != 0)
+        return refuse(x, BC_ECONFLICT, "ORDER_STATE_CONFLICT", x->status);
+    if (x->level == LVL_ORDER) {
+        const struct rule *r = rule_find(a->action, x->status, kind);
+        if (!r)
+            return refuse(x, BC_ECONFLICT, "ORDER_STATE_CONFLICT", x->status);
+        for (size_t i = 0; i < x->nships; i++) {
+            if (closed(x->ships[i].status))
+                continue;
+            if (strcmp(x->ships[i].status, x->status) != 0) /* a part already moved on */
+                return refuse(x, BC_ECONFLICT, "ORDER_STATE_CONFLICT", x->ships[i].status);
+            x->targets[x->ntargets++] = (target){(int)i, r, r->to};
+        }
+        x->order_rule = r;
+        if (r->refund) {
+            x->refund = x->amount - x->refunded;
+            x->gateway_amount = x->refunded == 0 ? 0 : x->refund;
+        }
+        snprintf(x->scope, sizeof x->scope, "order");
+        return BC_OK;
+    }
+    if (x->level == LVL_LINE) {
+        json_t *l = NULL;
+        int rc = bc_db_row(db, &l,
+                           "SELECT id, seller_id, product_id, quantity, line_total, canceled_at FROM order_lines"
+                           " WHERE id = ? AND order_id = ?",
+                           "ii", a->line_id, x->id);
+        if (rc < 0)
+            return BC_ERR;
+        int64_t seller = rc ? json_integer_value(json_object_get(l, "seller_id")) : 0;
+        int canceled = rc && !json_is_null(json_object_get(l, "canceled_at"));
+        int64_t total = rc ? json_integer_value(json_object_get(l, "line_total")) : 0;
+        x->line_product = rc ? json_integer_value(json_object_get(l, "product_id")) : 0;
+        x->line_qty = rc ? json_integer_value(json_object_get(l, "quantity")) : 0;
+        json_decref(l);
+        if (!rc || (kind == BC_ACTOR_SELLER && seller != x->who->user_id))
+            return refuse(x, BC_ENOTFOUND, "LINE_NOT_FOUND", NULL);
+        if (canceled)
+            return refuse(x, BC_ECONFLICT, "ORDER_STATE_CONFLICT", "CANCELED");
+        size_t si = 0;
+        while (si < x->nships && x->ships[si].seller_id != seller)
+            si++;
+        if (si == x->nships)
+            return BC_ERR;
+        const struct rule *r = rule_find(a->action, x->ships[si].status, kind);
+        if (!r)
+            return refuse(x, BC_ECONFLICT, "ORDER_STATE_CONFLICT", x->ships[si].status);
+        int64_t others = 0;
+        if (bc_db_int(db, &others,
+                      "SELECT COUNT(*) FROM order_lines WHERE order_id = ? AND seller_id = ? AND canceled_at IS NULL"
+                      " AND id <> ?",
+                      "iii", x->id, seller, a->line_id) < 0)
+            return BC_ERR;
+        x->line_id = a->line_id;
+        x->line_seller = seller;
+        const ship_row *s = &x->ships[si];
+        if (others == 0) { /* the last open line: the shipment and its fee go with it */
+            x->targets[x->ntargets++] = (target){(int)si, r, "CANCELED"};
+            x->refund = s->subtotal + s->fee - s->refunded;
+        } else {
+            x->targets[x->ntargets++] = (target){(int)si, r, r->to};
+            x->refund = total;
+        }
+        x->gateway_amount = x->refund;
+        snprintf(x->scope, sizeof x->scope, "line-%lld", (long long)a->line_id);
+        return BC_OK;
+    }
+    /* a shipment action */
+    for (size_t i = 0; i < x->nships; i++) {
+        const ship_row *s = &x->ships[i];
+        int named = a->shipment_id > 0 ? s->id == a->shipment_id : kind == BC_ACTOR_SELLER ? (int64_t)i + 1 == own : 1;
+        if (!named)
+            continue;
+        if (kind == BC_ACTOR_SELLER && (int64_t)i + 1 != own)
+            return refuse(x, BC_ENOTFOUND, "SHIPMENT_NOT_FOUND", NULL);
+        const struct rule *r = rule_find(a->action, s->status, kind);
+        if (!r) {
+            if (a->shipment_id > 0 || kind == BC_ACTOR_SELLER)
+                return refuse(x, BC_ECONFLICT, "ORDER_STATE_CONFLICT", s->status);
+            continue; /* "every shipment it applies to" */
+        }
+        x->targets[x->ntargets++] = (target){(int)i, r, r->to};
+        if (r->refund)
+            x->refund += s->subtotal + s->fee - s->refunded;
+    }
+    if (a->shipment_id > 0 && x->ntargets == 0 && !x->res->code)
+        return refuse(x, BC_ENOTFOUND, "SHIPMENT_NOT_FOUND", NULL);
+    if (x->ntargets == 0)
+        return refuse(x, BC_ECONFLICT, "ORDER_STATE_CONFLICT", x->status);
+    if (strcmp(a->action, "ship") == 0 && (!a->carrier || !a->tracking_number))
+        return refuse(x, BC_EINVAL, "VALIDATION_FAILED", NULL);
+    x->gateway_amount = x->refund;
+    int n = snprintf(x->scope, sizeof x->scope, "ship");
+    for (size_t k = 0; k < x->ntargets && n < (int)sizeof x->scope - 24; k++)
+        n += snprintf(x->scope + n, sizeof x->scope - (size_t)n, "-%lld", (long long)x->ships[x->targets[k].ship].id);
+    return BC_OK;
+}
+
+/* Applies the planned action (inside the transaction holding the order's lock). */
+static int apply(bc_db *db, act_ctx *x)
+{
+    const bc_order_act_args *a = x->a;
+    int64_t now = bc_now_ms();
+    int rc = BC_OK;
+    const char *reason = a->reason && *a->reason ? a->reason : NULL;
+    char line_reason[220];
+    if (x->level == LVL_LINE) {
+        snprintf(line_reason, sizeof line_reason, "line %lld canceled%s%.180s", (long long)x->line_id,
+                 reason ? ": " : "", reason ? reason : "");
+        reason = line_reason;
+        if (bc_db_exec(db, "UPDATE order_lines SET canceled_at = ? WHERE id = ? AND canceled_at IS NULL", "ii", now,
+                       x->line_id) != 1)
+            return BC_ECONFLICT;
+        if ((rc = bc_stock_release(db, x->line_product, x->line_qty, x->id, "cancel")) != BC_OK)
+            return rc;
+    }
+    for (size_t k = 0; k < x->ntargets; k++) {
+        ship_row *s = &x->ships[x->targets[k].ship];
+        const char *to = x->targets[k].to;
+        int shipping = strcmp(to, "SHIPPING") == 0,
+            delivered = strcmp(to, "DELIVERED") == 0 && strcmp(s->status, "SHIPPING") == 0;
+        int64_t part = x->level == LVL_LINE         ? x->refund
+                       : x->targets[k].rule->refund ? s->subtotal + s->fee - s->refunded
+                                                    : 0;
+        if (x->level == LVL_ORDER && x->order_rule->refund)
+            part = s->subtotal + s->fee - s->refunded;
+        rc = bc_db_exec(db,
+                        "UPDATE shipments SET status = ?, updated_at = ?, refunded = refunded + ?,"
+                        " carrier = CASE WHEN ? = 1 THEN ? ELSE carrier END,"
+                        " tracking_number = CASE WHEN ? = 1 THEN ? ELSE tracking_number END,"
+                        " shipped_at = CASE WHEN ? = 1 THEN ? ELSE shipped_at END,"
+                        " delivered_at = CASE WHEN ? = 1 THEN ? ELSE delivered_at END,"
+                        " closed_at = CASE WHEN ? = 1 THEN ? ELSE closed_at END WHERE id = ? AND status = ?",
+                        "tiiititiiiiiiit", to, now, part, (int64_t)shipping, a->carrier, (int64_t)shipping,
+                        a->tracking_number, (int64_t)shipping, now, (int64_t)delivered, now, (int64_t)closed(to), now,
+                        s->id, s->status);
+        if (rc != 1)
+            return rc < 0 ? rc : BC_ECONFLICT;
+        /* a canceled part gives its stock back (a refund after a return does not: the goods came back
+         * to the seller, who restocks them by editing the product) */
+        if (strcmp(to, "CANCELED") == 0 && x->level != LVL_ORDER &&
+            (rc = release_lines(db, x->id, s->seller_id, 1, "cancel")) != BC_OK)
+            return rc;
+        if (x->level != LVL_ORDER || x->order_rule->refund) {
+            if ((rc = add_event(db, x->id, s->id, s->status, to, x->who, reason, now)) != BC_OK)
+                return rc;
+            if ((rc = notify(db, x->id, x->order_id, x->buyer_id, s->seller_id, "shipment", to)) != BC_OK)
+                return rc;
+        }
+        snprintf(s->status, sizeof s->status, "%s", to);
+        s->refunded += part;
+    }
+    if (x->level == LVL_ORDER && strcmp(x->order_rule->to, "CANCELED") == 0 &&
+        (rc = release_lines(db, x->id, 0, 1, "cancel")) != BC_OK)
+        return rc;
+    const char *to = x->level == LVL_ORDER ? x->order_rule->to : derive_status(x);
+    if (to && strcmp(to, x->status) != 0) {
+        rc = bc_db_exec(db,
+                        "UPDATE orders SET status = ?, refunded = refunded + ?, updated_at = ?,"
+                        " canceled_at = CASE WHEN ? = 1 THEN ? ELSE canceled_at END WHERE id = ? AND status = ?",
+                        "tiiiiit", to, x->refund, now, (int64_t)(strcmp(to, "CANCELED") == 0), now, x->id, x->status);
+        if (rc != 1)
+            return rc < 0 ? rc : BC_ECONFLICT;
+        if ((rc = add_event(db, x->id, 0, x->status, to, x->who,
+                            x->level == LVL_ORDER ? reason : "follows its shipments", now)) != BC_OK ||
+            (rc = notify(db, x->id, x->order_id, x->buyer_id, 0, "order", to)) != BC_OK)
+            return rc;
+    } else if (x->refund > 0 && bc_db_exec(db, "UPDATE orders SET refunded = refunded + ?, updated_at = ? WHERE id = ?",
+                                           "iii", x->refund, now, x->id) < 0)
+        return BC_ERR;
+    if (x->refund > 0 || (x->level == LVL_ORDER && strcmp(x->order_rule->to, "CANCELED") == 0)) {
+        int full = x->refunded + x->refund >= x->amount;
+        if (bc_db_exec(db,
+                       "UPDATE payments SET status = ?, canceled_at = ? WHERE order_id = ? AND status <> 'CANCELED'",
+                       "tii", full ? "CANCELED" : "PARTIAL_CANCELED", now, x->id) < 0)
+            return BC_ERR;
+    }
+    return BC_OK;
+}
+
+/* Phase one, one transaction: load under the lock, check the claim, plan; then either apply at
+ * once (no refund) or write the refund claim (applied after the gateway call). */
+static int plan_tx(bc_db *db, void *arg)
+{
+    act_ctx *x = arg;
+    json_t *claim = NULL;
+    int64_t now = bc_now_ms();
+    x->need_gateway = 0;
+    x->res->code = NULL;
+    x->res->status[0] = 0;
+    int rc = load_locked(db, x);
+    if (rc == BC_ENOTFOUND)
+        return refuse(x, rc, "ORDER_NOT_FOUND", NULL);
+    if (rc != BC_OK)
+        goto out;
+    if ((rc = plan(db, x)) != BC_OK)
+        goto out;
+    int gateway = x->refund > 0 && x->payment_key[0] && !x->no_gateway;
+    rc = bc_db_row(db, &claim,
+                   "SELECT scope, idem_key, claimed_at, amount FROM order_refunds WHERE order_id = ? AND"
+                   " status = 'CLAIMED' ORDER BY id LIMIT 1",
+                   "i", x->id);
+    if (rc < 0)
+        goto out;
+    if (rc == 1 || (x->cancel_claimed_at > 0 && x->cancel_claimed_at > now - 60000)) {
+        const char *scope = json_string_value(json_object_get(claim, "scope"));
+        int64_t at = json_integer_value(json_object_get(claim, "claimed_at"));
+        if (!gateway || !scope || strcmp(scope, x->scope) != 0 || at > now - 60000 ||
+            json_integer_value(json_object_get(claim, "amount")) != x->refund) {
+            rc = refuse(x, BC_ECONFLICT, "REFUND_IN_PROGRESS", x->status);
+            goto out;
+        }
+        /* a stale claim of this very refund (its gateway outcome unknown): retry with the same key */
+        snprintf(x->idem, sizeof x->idem, "%s", json_string_value(json_object_get(claim, "idem_key")));
+        rc = bc_db_exec(db, "UPDATE order_refunds SET claimed_at = ? WHERE idem_key = ? AND status = 'CLAIMED'", "it",
+                        now, x->idem) == 1
+                 ? BC_OK
+                 : BC_ERR;
+        x->need_gateway = 1;
+        goto out;
+    }
+    if (gateway) {
+        snprintf(x->idem, sizeof x->idem, "rf-%s-%s-%lld", x->order_id, x->scope, (long long)now);
+        rc = bc_db_exec(db,
+                        "INSERT INTO order_refunds (order_id, scope, amount, idem_key, status, claimed_at)"
+                        " VALUES (?, ?, ?, ?, 'CLAIMED', ?)",
+                        "ititi", x->id, x->scope, x->refund, x->idem, now);
+        rc = rc < 0 ? rc : BC_OK;
+        x->need_gateway = rc == BC_OK;
+        goto out;
+    }
+    rc = apply(db, x);
+out:
+    json_decref(claim);
+    return rc;
+}
+
+/* Phase two after the gateway refunded: the same plan under the lock, applied, the claim DONE. */
+static int apply_tx(bc_db *db, void *arg)
+{
+    act_ctx *x = arg;
+    int64_t refund = x->refund;
+    int rc = load_locked(db, x);
+    if (rc != BC_OK)
+        return rc;
+    if ((rc = plan(db, x)) != BC_OK)
+        return rc;
+    if (x->refund != refund) {
+        bc_log_error("commerce", "order %s: refund of %lld KRW planned as %lld after the gateway call", x->order_id,
+                     (long long)refund, (long long)x->refund);
+        return BC_ECONFLICT;
+    }
+    if ((rc = apply(db, x)) != BC_OK)
+        return rc;
+    rc = bc_db_exec(db,
+                    "UPDATE order_refunds SET status = 'DONE', done_at = ? WHERE idem_key = ? AND status = 'CLAIMED'",
+                    "it", bc_now_ms(), x->idem);
+    return rc == 1 ? BC_OK : rc < 0 ? rc : BC_ECONFLICT;
+}
+
+/* Drops a claim whose refund the gateway refused or never tried. */
+static int unclaim_tx(bc_db *db, void *arg)
+{
+    act_ctx *x = arg;
+    return bc_db_exec(db, "DELETE FROM order_refunds WHERE idem_key = ? AND status = 'CLAIMED'", "t", x->idem) < 0
+               ? BC_ERR
+               : BC_OK;
+}
+
+static int act(bc_db *db, act_ctx *x)
+{
+    int rc = bc_db_tx(db, plan_tx, x);
+    if (rc != BC_OK || !x->need_gateway)
+        return rc;
+    bc_pg_cancel_result g;
+    const char *reason = x->a->reason && *x->a->reason ? x->a->reason : "구매자 요청";
+    if (bc_pg_cancel(x->payment_key, reason, x->gateway_amount, x->idem, &g) != BC_OK) {
+        bc_db_tx(db, unclaim_tx, x);
+        return refuse(x, BC_ERR, NULL, NULL);
+    }
+    snprintf(x->res->gateway_code, sizeof x->res->gateway_code, "%s", g.code);
+    snprintf(x->res->gateway_message, sizeof x->res->gateway_message, "%s", g.message);
+    switch (g.outcome) {
+    case BC_PG_DONE:
+        rc = bc_db_tx(db, apply_tx, x);
+        if (rc != BC_OK)
+            bc_log_error("commerce", "order %s: refunded %lld KRW at the gateway (key %s) but recording it failed (%d)",
+                         x->order_id, (long long)x->refund, x->idem, rc);
+        else
+            x->res->refunded = x->refund;
+        return rc;
+    case BC_PG_REFUSED:
+        bc_db_tx(db, unclaim_tx, x);
+        return refuse(x, BC_EGATEWAY, "PAYMENT_GATEWAY_ERROR", NULL);
+    case BC_PG_UNAVAILABLE:
+        bc_db_tx(db, unclaim_tx, x);
+        x->res->retry_after_s = g.retry_after_s;
+        return refuse(x, BC_EGATEWAY, "PAYMENT_GATEWAY_UNAVAILABLE", NULL);
+    default: /* unknown: the claim stays; the same action retakes it after 60 s with the same key */
+        return refuse(x, BC_EGATEWAY, "PAYMENT_GATEWAY_ERROR", NULL);
+    }
+}
+
+int bc_order_act(bc_db *db, int64_t order_row_id, const bc_actor *who, const bc_order_act_args *a,
+                 bc_order_act_result *res)
+{
+    memset(res, 0, sizeof *res);
+    if (!who || !a || !a->action)
+        return BC_EINVAL;
+    act_ctx *x = calloc(1, sizeof *x);
+    if (!x)
+        return BC_ENOMEM;
+    x->id = order_row_id;
+    x->who = who;
+    x->a = a;
+    x->res = res;
+    int rc = act(db, x);
+    free(x);
+    return rc;
+}
+
+int bc_order_cancel(bc_db *db, int64_t id, const char *prev_status)
+{
+    if (!bc_order_can_cancel(prev_status))
+        return BC_EINVAL;
+    bc_order_act_args a = {.action = "cancel", .reason = "canceled at the gateway"};
+    bc_order_act_result res;
+    memset(&res, 0, sizeof res);
+    act_ctx *x = calloc(1, sizeof *x);
+    if (!x)
+        return BC_ENOMEM;
+    x->id = id;
+    x->who = &system_actor;
+    x->a = &a;
+    x->res = &res;
+    x->no_gateway = 1;
+    x->expect_status = prev_status;
+    int rc = bc_db_tx(db, plan_tx, x);
+    free(x);
+    return rc;
+}
+
+int bc_order_confirm_due(bc_db *db, int64_t now_ms)
+{
+    json_t *rows = NULL;
+    int n = 0;
+    int64_t before = now_ms - (int64_t)bc_cfg.auto_confirm_days * 86400000LL;
+    if (bc_db_rows(db, &rows,
+                   "SELECT id, order_id FROM shipments WHERE status = 'DELIVERED' AND delivered_at < ?"
+                   " ORDER BY delivered_at LIMIT 200",
+                   "i", before) < 0)
+        return BC_ERR;
+    size_t i;
+    json_t *r;
+    json_array_foreach (rows, i, r) {
+        bc_order_act_args a = {.action = "confirm",
+                               .shipment_id = json_integer_value(json_object_get(r, "id")),
+                               .reason = "confirmed automatically after delivery"};
+        bc_order_act_result res;
+        int rc = bc_order_act(db, json_integer_value(json_object_get(r, "order_id")), &system_actor, &a, &res);
+        if (rc == BC_OK)
+            n++;
+        else if (rc != BC_ECONFLICT)
+            bc_log_warn("commerce", "confirming shipment %lld failed (%d)",
+                        (long long)json_integer_value(json_object_get(r, "id")), rc);
+    }
+    json_decref(rows);
+    return n;
+}
+
+int bc_order_history(bc_db *db, int64_t order_row_id, int64_t only_seller, json_t **out)
+{
+    json_t *rows = NULL;
+    *out = NULL;
+    if (bc_db_rows(db, &rows,
+                   "SELECT e.from_status AS \"from\", e.to_status AS \"to\", e.shipment_id, s.seller_id, e.actor_role,"
+                   " e.actor_id, e.reason, e.created_at AS at FROM order_events e"
+                   " LEFT JOIN shipments s ON s.id = e.shipment_id WHERE e.order_id = ?"
+                   " AND (? = 0 OR e.shipment_id IS NULL OR s.seller_id = ?) ORDER BY e.id",
+                   "iii", order_row_id, only_seller, only_seller) < 0)
+        return BC_ERR;
+    *out = rows;
+    return BC_OK;
 }
 
 int bc_order_expire_due(bc_db *db, int64_t now_ms)

@@ -68,6 +68,7 @@ typedef struct bc_config {
     int order_ttl_s;               /* BROADCART_ORDER_TTL, seconds an unpaid order holds stock, default 600 */
     int shipping_fee;              /* BROADCART_SHIPPING_FEE, KRW, default 3000 */
     int free_shipping_over;        /* BROADCART_FREE_SHIPPING_OVER, KRW subtotal for free shipping, default 50000 */
+    int auto_confirm_days;         /* BROADCART_AUTO_CONFIRM_DAYS, days after delivery, default 7 (orders) */
     int loops;                     /* BROADCART_LOOPS, event-loop threads, default = CPU cores */
     int workers;                   /* BROADCART_WORKERS, worker threads for DB/gateway calls, default 8 */
     int max_body_bytes;            /* BROADCART_MAX_BODY, bytes, default 65536 */

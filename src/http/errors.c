@@ -60,6 +60,13 @@ const bc_error_code bc_http_errors[] = {
     {"ORDER_NOT_CANCELABLE", 409, "The order's status does not allow canceling."},
     {"ORDER_NOT_SHIPPABLE", 409, "Only a PAID order can be shipped."},
     {"ORDER_NOT_DELIVERABLE", 409, "Only a SHIPPING order can be marked delivered."},
+    /* orders: the state machine, shipments, partial refunds */
+    {"ORDER_STATE_CONFLICT", 409,
+     "The order state machine has no such transition from the current status (see status)."},
+    {"SHIPMENT_NOT_FOUND", 404, "No such shipment in the order (or not the caller's)."},
+    {"LINE_NOT_FOUND", 404, "No such line in the order (or not the caller's)."},
+    {"REFUND_IN_PROGRESS", 409, "A refund of this order is in flight; retry shortly."},
+    {"PAYMENT_GATEWAY_UNAVAILABLE", 503, "The payment gateway is known to be down; retry after Retry-After seconds."},
     /* payments */
     {"AMOUNT_MISMATCH", 400, "The paid amount differs from the order amount."},
     {"ORDER_EXPIRED", 409, "The order expired before it was paid."},

@@ -132,27 +132,63 @@ const bc_schema bc_sc_address = {
     "\"recipient\":" STR ",\"phone\":" STR ",\"postcode\":" STR ",\"address1\":" STR ",\"address2\":" STR "}}",
     NULL};
 
+/* orders: the order state machine's shapes (commerce.h) */
+#define ORDER_STATUS                                                                                                   \
+    "{\"type\":\"string\",\"enum\":[\"PENDING_PAYMENT\",\"PAID\",\"PREPARING\",\"SHIPPING\",\"DELIVERED\",\"PURCHASE_" \
+    "CONFIRMED\",\"CANCEL_REQUESTED\",\"CANCELED\",\"REFUNDED\",\"EXPIRED\",\"PAYMENT_FAILED\",\"RETURN_REQUESTED\","  \
+    "\"RETURNED\"]}"
+#define ORDER_LINE                                                                                                     \
+    "{\"type\":\"object\",\"required\":[\"line_id\",\"product_id\",\"product_name\",\"unit_price\",\"quantity\","      \
+    "\"line_total\",\"canceled\"],\"properties\":{\"line_id\":" INT ",\"product_id\":" INT ",\"product_name\":" STR    \
+    ",\"seller_id\":" INT ",\"unit_price\":" INT ",\"quantity\":" INT ",\"line_total\":" INT                           \
+    ",\"canceled\":{\"type\":\"boolean\"}}}"
+
+const bc_schema bc_sc_shipment = {
+    "Shipment",
+    "{\"type\":\"object\",\"description\":\"one seller's part of an order\",\"required\":[\"id\",\"seller_id\","
+    "\"status\",\"subtotal\",\"shipping_fee\",\"refunded\",\"carrier\",\"tracking_number\",\"shipped_at\","
+    "\"delivered_at\",\"lines\"],\"properties\":{\"id\":" INT ",\"seller_id\":" INT ",\"status\":" ORDER_STATUS
+    ",\"subtotal\":" INT ",\"shipping_fee\":" INT ",\"refunded\":{\"type\":\"integer\",\"description\":\"KRW "
+    "refunded for this part\"},\"carrier\":" STR_OR_NULL ",\"tracking_number\":" STR_OR_NULL
+    ",\"shipped_at\":" TIME_OR_NULL ",\"delivered_at\":" TIME_OR_NULL
+    ",\"lines\":{\"type\":\"array\",\"items\":" ORDER_LINE "}}}",
+    NULL};
+
+const bc_schema bc_sc_order_event = {
+    "OrderEvent",
+    "{\"type\":\"object\",\"description\":\"one transition of the order or of one shipment\",\"required\":[\"from\","
+    "\"to\",\"shipment_id\",\"seller_id\",\"actor_role\",\"actor_id\",\"reason\",\"at\"],\"properties\":{"
+    "\"from\":{\"type\":[\"string\",\"null\"]},\"to\":" ORDER_STATUS ",\"shipment_id\":" INT_OR_NULL
+    ",\"seller_id\":" INT_OR_NULL ",\"actor_role\":{\"type\":\"string\",\"enum\":[\"buyer\",\"seller\",\"admin\","
+    "\"system\"]},\"actor_id\":" INT_OR_NULL ",\"reason\":" STR_OR_NULL ",\"at\":" TIME "}}",
+    NULL};
+
+const bc_schema bc_sc_shipping = {
+    "ShippingSettings",
+    "{\"type\":\"object\",\"required\":[\"shipping_fee\",\"free_shipping_over\",\"default\"],\"properties\":{"
+    "\"shipping_fee\":" INT ",\"free_shipping_over\":" INT ",\"default\":{\"type\":\"boolean\",\"description\":"
+    "\"true while the seller has not set their own (the BROADCART_SHIPPING_FEE / BROADCART_FREE_SHIPPING_OVER "
+    "defaults)\"}}}",
+    NULL};
+
 const bc_schema bc_sc_order = {
     "Order",
     "{\"type\":\"object\",\"required\":[\"id\",\"order_id\",\"buyer_id\",\"status\",\"order_name\",\"subtotal\","
-    "\"shipping_fee\",\"amount\",\"live_id\",\"shipping_address\",\"payment_key\",\"carrier\",\"tracking_number\","
-    "\"created_at\",\"expires_at\",\"paid_at\",\"canceled_at\",\"shipped_at\",\"delivered_at\",\"updated_at\","
-    "\"lines\"],\"properties\":{\"id\":" INT ",\"order_id\":{\"type\":\"string\",\"description\":\"the orderId "
-    "given to the payment gateway\"},\"buyer_id\":" INT ",\"status\":{\"type\":\"string\",\"enum\":["
-    "\"PENDING_PAYMENT\",\"PAID\",\"PREPARING\",\"SHIPPING\",\"DELIVERED\",\"PURCHASE_CONFIRMED\",\"CANCEL_REQUESTED\","
-    "\"CANCELED\",\"REFUNDED\",\"EXPIRED\",\"PAYMENT_FAILED\",\"RETURN_REQUESTED\",\"RETURNED\"]},\"order_name\":" STR
-    ",\"subtotal\":" INT ",\"shipping_fee\":" INT ",\"amount\":{\"type\":\"integer\",\"description\":\"KRW to pay\"},"
-    "\"live_id\":" INT_OR_NULL ",\"shipping_address\":" REF(
+    "\"shipping_fee\",\"amount\",\"refunded\",\"live_id\",\"shipping_address\",\"payment_key\",\"carrier\","
+    "\"tracking_number\",\"created_at\",\"expires_at\",\"paid_at\",\"canceled_at\",\"shipped_at\",\"delivered_at\","
+    "\"updated_at\",\"lines\",\"shipments\",\"history\"],\"properties\":{\"id\":" INT ",\"order_id\":{\"type\":"
+    "\"string\",\"description\":\"the orderId given to the payment gateway\"},\"buyer_id\":" INT
+    ",\"status\":" ORDER_STATUS ",\"order_name\":" STR ",\"subtotal\":" INT ",\"shipping_fee\":" INT
+    ",\"amount\":{\"type\":\"integer\",\"description\":\"KRW to pay\"},\"refunded\":{\"type\":\"integer\","
+    "\"description\":\"KRW refunded so far\"},\"live_id\":" INT_OR_NULL ",\"shipping_address\":" REF(
         "ShippingAddress") ",\"payment_key\":" STR_OR_NULL ",\"carrier\":" STR_OR_NULL
                            ",\"tracking_number\":" STR_OR_NULL ",\"created_at\":" TIME ",\"expires_at\":" TIME_OR_NULL
                            ",\"paid_at\":" TIME_OR_NULL ",\"canceled_at\":" TIME_OR_NULL ",\"shipped_at\":" TIME_OR_NULL
                            ",\"delivered_at\":" TIME_OR_NULL ",\"updated_at\":" TIME
-                           ",\"lines\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"required\":[\"product_id\","
-                           "\"product_name\","
-                           "\"seller_id\",\"unit_price\",\"quantity\",\"line_total\"],\"properties\":{\"product_"
-                           "id\":" INT ",\"product_name\":" STR ",\"seller_id\":" INT ",\"unit_price\":" INT
-                           ",\"quantity\":" INT ",\"line_total\":" INT "}}}}}",
-    (const bc_schema *const[]){&bc_sc_address, NULL}};
+                           ",\"lines\":{\"type\":\"array\",\"items\":" ORDER_LINE
+                           "},\"shipments\":{\"type\":\"array\",\"items\":" REF(
+                               "Shipment") "},\"history\":{\"type\":\"array\",\"items\":" REF("OrderEvent") "}}}",
+    (const bc_schema *const[]){&bc_sc_address, &bc_sc_shipment, &bc_sc_order_event, NULL}};
 
 const bc_schema bc_sc_order_page = {
     "OrderPage",

@@ -175,6 +175,11 @@ test('authorization: other sellers 404, buyers 403, anonymous 401, admin allowed
   r = await deliver(seller2, m.id);
   assert.equal(r.status, 200, JSON.stringify(r.body));
   assert.deepEqual(r.body.lines.map((l) => l.seller_id), [seller2.id]);
+  // the order follows its shipments: seller2's part is delivered, seller A's is still on its way
+  assert.deepEqual(r.body.shipments.map((s) => [s.seller_id, s.status]), [[seller2.id, 'DELIVERED']]);
+  assert.equal(r.body.status, 'SHIPPING');
+  r = await deliver(seller, m.id);
+  assert.equal(r.status, 200, JSON.stringify(r.body));
   assert.equal(r.body.status, 'DELIVERED');
 
   // the seller by Toss orderId

@@ -18,6 +18,8 @@ const OWNER = {
   lives: 'live', live_products: 'live',
   chat_messages: 'chat',
   media_uploads: 'media',
+  // orders (migration 13)
+  shipments: 'commerce', order_events: 'commerce', order_refunds: 'commerce', seller_shipping: 'commerce',
 };
 // "file reads|writes table" allowed outside the owner, with why
 const ALLOWED = {

@@ -79,15 +79,16 @@ test('studio orders: ship a PAID order, then mark it delivered; the buyer sees t
 
   const bpage = await newPage('buyer');
   await uiLogin(bpage, buyer);
+  const sid = o.shipments[0].id;
   await bpage.goto(`${srv.base}/#/orders/${o.id}`);
-  await bpage.waitForSelector('#order-tracking');
-  assert.match(await bpage.textContent('#order-tracking'), /CJ대한통운.*1234-5678-9012/);
+  await bpage.waitForSelector(`#shipment-tracking-${sid}`);
+  assert.match(await bpage.textContent(`#shipment-tracking-${sid}`), /CJ대한통운.*1234-5678-9012/);
   assert.equal(await bpage.locator('#cancel-order').count(), 0, 'no cancel button once shipped');
 
   await page.click(`#deliver-${o.id}`);
   await page.waitForFunction((id) => !document.querySelector(`#deliver-${id}`) && document.querySelector(`#seller-order-${id}`), o.id);
   assert.equal((await api(srv, 'GET', `/api/v1/orders/${o.id}`, { token: buyer.token })).body.status, 'DELIVERED');
   await bpage.reload();
-  await bpage.waitForSelector('#order-shipping .ship-step.done:nth-child(3)');
+  await bpage.waitForSelector(`#shipment-${sid} .ship-step.done:nth-child(3)`);
   assert.deepEqual(pageErrors, []);
 });

@@ -425,17 +425,31 @@ static void order_create_expire_cancel(void **state)
     assert_string_equal(json_string_value(json_object_get(pay, "status")), "CANCELED");
     json_decref(pay);
 
-    /* a cancel's claim blocks shipping until it is released; only one claim at a time */
+    /* orders: an open refund claim blocks every other action on the order (here: shipping) until
+     * it is gone; the state machine refuses what its table lacks, with the current status */
     int64_t id3 = 0;
+    bc_actor seller = {f->seller, BC_ACTOR_SELLER}, buyer = {f->buyer, BC_ACTOR_BUYER};
+    bc_order_act_args ship = {.action = "ship", .carrier = "CJ대한통운", .tracking_number = "1234"};
+    bc_order_act_result res;
     assert_int_equal(bc_order_create(f->db, f->buyer, one, 1, addr, 0, &why, &id3), BC_OK);
-    assert_int_equal(bc_order_claim_cancel(f->db, id3), BC_ECONFLICT); /* not paid yet */
+    assert_int_equal(bc_order_act(f->db, id3, &seller, &ship, &res), BC_ECONFLICT); /* not paid yet */
+    assert_string_equal(res.status, "PENDING_PAYMENT");
     assert_int_equal(bc_order_mark_paid(f->db, id3, "pk_3", 4000, "카드", 0, "{}"), BC_OK);
-    assert_int_equal(bc_order_claim_cancel(f->db, id3), BC_OK);
-    assert_int_equal(bc_order_claim_cancel(f->db, id3), BC_ECONFLICT);
-    assert_int_equal(bc_order_ship(f->db, id3, "CJ대한통운", "1234"), BC_ECONFLICT);
-    assert_int_equal(bc_order_release_cancel_claim(f->db, id3), BC_OK);
-    assert_int_equal(bc_order_ship(f->db, id3, "CJ대한통운", "1234"), BC_OK);
-    assert_int_equal(bc_order_claim_cancel(f->db, id3), BC_ECONFLICT); /* shipped: too late */
+    assert_int_equal(bc_db_exec(f->db,
+                                "INSERT INTO order_refunds (order_id, scope, amount, idem_key, status, claimed_at)"
+                                " VALUES (?, 'order', 4000, 'k3', 'CLAIMED', ?)",
+                                "ii", id3, bc_now_ms()),
+                     1);
+    assert_int_equal(bc_order_act(f->db, id3, &seller, &ship, &res), BC_ECONFLICT);
+    assert_string_equal(res.code, "REFUND_IN_PROGRESS");
+    assert_int_equal(bc_db_exec(f->db, "DELETE FROM order_refunds WHERE idem_key = 'k3'", ""), 1);
+    assert_int_equal(bc_order_act(f->db, id3, &buyer, &ship, &res), BC_ECONFLICT); /* buyers do not ship */
+    assert_int_equal(bc_order_act(f->db, id3, &seller, &ship, &res), BC_OK);
+    assert_int_equal(bc_order_cancel(f->db, id3, "PAID"), BC_ECONFLICT); /* shipped: too late */
+    assert_null(bc_order_rule("ship", "SHIPPING", BC_ACTOR_SELLER));
+    assert_string_equal(bc_order_rule("ship", "PREPARING", BC_ACTOR_SELLER), "SHIPPING");
+    assert_null(bc_order_rule("ship", "PAID", BC_ACTOR_BUYER));
+    assert_string_equal(bc_order_rule("confirm", "DELIVERED", BC_ACTOR_SYSTEM), "PURCHASE_CONFIRMED");
     json_decref(addr);
 }
 

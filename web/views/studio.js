@@ -2,7 +2,7 @@
 import { h, mount, icon } from '../dom.js';
 import { t, errorText } from '../i18n.js';
 import { price, dateTime, toLocalInput, fromLocalInput } from '../format.js';
-import { get, post, patch, items, currentUser, ApiError, uploadImage } from '../api.js';
+import { get, post, put, patch, items, currentUser, ApiError, uploadImage } from '../api.js';
 import { requireLogin, navigate } from '../app.js';
 import { withStates, emptyState, statusBadge, productImage, toast, spinner } from './ui.js';
 import { buildLivePage } from './live.js';
@@ -256,26 +256,39 @@ function renderLiveDetail(ctx) {
 /* ---------- orders ---------- */
 const CARRIERS = ['CJ대한통운', '한진택배', '롯데택배', '우체국택배', '로젠택배', '경동택배'];
 
-// Fulfilment cell: a ship form (carrier + tracking number) for PAID orders, a delivered button for
-// SHIPPING ones, the tracking info once shipped. onDone(order) gets the updated order.
+// Fulfilment cell of the seller's own shipment (the order as the seller sees it has only theirs):
+// prepare + ship form (carrier + tracking number) while PAID, ship form while PREPARING, delivered
+// while SHIPPING, approve/reject a cancel request, receive/reject a return, refund a returned part;
+// the tracking info once shipped. onDone(order) gets the updated order.
 function fulfilmentCell(o, onDone) {
+  const s = (o.shipments || [])[0] || o;
   const err = h('div', { class: 'form-error small', role: 'alert', hidden: true });
   const fail = (ex) => { err.textContent = errorText(ex, 'studio.'); err.hidden = false; };
-  const tracking = o.tracking_number ? h('div', { class: 'small tracking' }, `${o.carrier || ''} ${o.tracking_number}`) : null;
-  if (o.status === 'PAID') {
+  const tracking = s.tracking_number ? h('div', { class: 'small tracking' }, `${s.carrier || ''} ${s.tracking_number}`) : null;
+  const action = (name, label, id, cls = 'btn btn-small', question) => {
+    const btn = h('button', { class: cls, type: 'button', id: `${id}-${o.id}`, onclick: async () => {
+      if (question && !confirm(question)) return;
+      err.hidden = true;
+      btn.disabled = true;
+      try { onDone(await post(`/api/v1/seller/orders/${encodeURIComponent(o.id)}/${name}`, {})); toast(t('studio.updated'), 'success'); } catch (ex) { fail(ex); btn.disabled = false; }
+    } }, label);
+    return btn;
+  };
+  if (s.status === 'PAID' || s.status === 'PREPARING') {
     const carrier = h('input', { name: 'carrier', id: `carrier-${o.id}`, list: 'carrier-list', maxlength: 40, required: true, placeholder: t('studio.carrier'), 'aria-label': t('studio.carrier') });
     const number = h('input', { name: 'tracking_number', id: `tracking-${o.id}`, maxlength: 40, required: true, placeholder: t('studio.trackingNumber'), 'aria-label': t('studio.trackingNumber') });
     const btn = h('button', { class: 'btn btn-small btn-primary', type: 'submit', id: `ship-${o.id}` }, t('studio.ship'));
-    return h('form', { class: 'ship-form', novalidate: true, dataset: { orderId: String(o.id) }, onsubmit: async (e) => {
-      e.preventDefault();
-      err.hidden = true;
-      const body = { carrier: carrier.value.trim(), tracking_number: number.value.trim() };
-      if (!body.carrier || !body.tracking_number) { err.textContent = t('studio.shipMissing'); err.hidden = false; return; }
-      btn.disabled = true;
-      try { onDone(await post(`/api/v1/seller/orders/${encodeURIComponent(o.id)}/ship`, body)); toast(t('studio.shipped'), 'success'); } catch (ex) { fail(ex); btn.disabled = false; }
-    } }, carrier, number, btn, err);
+    return h('div', null, s.status === 'PAID' ? action('prepare', t('studio.prepare'), 'prepare') : null,
+      h('form', { class: 'ship-form', novalidate: true, dataset: { orderId: String(o.id) }, onsubmit: async (e) => {
+        e.preventDefault();
+        err.hidden = true;
+        const body = { carrier: carrier.value.trim(), tracking_number: number.value.trim() };
+        if (!body.carrier || !body.tracking_number) { err.textContent = t('studio.shipMissing'); err.hidden = false; return; }
+        btn.disabled = true;
+        try { onDone(await post(`/api/v1/seller/orders/${encodeURIComponent(o.id)}/ship`, body)); toast(t('studio.shipped'), 'success'); } catch (ex) { fail(ex); btn.disabled = false; }
+      } }, carrier, number, btn), err);
   }
-  if (o.status === 'SHIPPING') {
+  if (s.status === 'SHIPPING') {
     const btn = h('button', { class: 'btn btn-small', type: 'button', id: `deliver-${o.id}`, onclick: async () => {
       err.hidden = true;
       btn.disabled = true;
@@ -283,13 +296,38 @@ function fulfilmentCell(o, onDone) {
     } }, t('studio.markDelivered'));
     return h('div', null, tracking, btn, err);
   }
+  if (s.status === 'CANCEL_REQUESTED')
+    return h('div', null, action('approve-cancel', t('studio.approveCancel'), 'approve-cancel', 'btn btn-small btn-danger', t('studio.approveCancelConfirm')),
+      action('reject-cancel', t('studio.rejectCancel'), 'reject-cancel'), err);
+  if (s.status === 'RETURN_REQUESTED')
+    return h('div', null, tracking, action('receive-return', t('studio.receiveReturn'), 'receive-return'), action('reject-return', t('studio.rejectReturn'), 'reject-return'), err);
+  if (s.status === 'RETURNED')
+    return h('div', null, tracking, action('refund', t('studio.refund'), 'refund', 'btn btn-small btn-danger', t('studio.refundConfirm')), err);
   return tracking || h('span', { class: 'muted small' }, '—');
+}
+
+// The seller's shipping fee and free-shipping threshold (orders placed afterwards use them).
+function shippingSettings() {
+  const fee = h('input', { type: 'number', id: 'shipping-fee', min: 0, max: 1000000, step: 100, 'aria-label': t('studio.shippingFee') });
+  const over = h('input', { type: 'number', id: 'shipping-free-over', min: 0, max: 100000000, step: 1000, 'aria-label': t('studio.freeOver') });
+  const note = h('span', { class: 'muted small', id: 'shipping-note' });
+  get('/api/v1/seller/shipping').then((r) => { fee.value = r.shipping_fee; over.value = r.free_shipping_over; note.textContent = r.default ? t('studio.shippingDefault') : ''; }).catch(() => {});
+  return h('form', { class: 'card card-pad row shipping-settings', id: 'shipping-settings', novalidate: true, onsubmit: async (e) => {
+    e.preventDefault();
+    try {
+      const r = await put('/api/v1/seller/shipping', { shipping_fee: Number(fee.value), free_shipping_over: Number(over.value) });
+      note.textContent = '';
+      fee.value = r.shipping_fee; over.value = r.free_shipping_over;
+      toast(t('studio.saved'), 'success');
+    } catch (ex) { toast(errorText(ex), 'error'); }
+  } }, h('label', null, t('studio.shippingFee'), ' ', fee), h('label', null, t('studio.freeOver'), ' ', over),
+  h('button', { class: 'btn btn-small', type: 'submit', id: 'shipping-save' }, t('studio.save')), note);
 }
 
 function renderOrders(ctx) {
   const listEl = h('div');
   const stamp = h('span', { class: 'muted small' }, t('studio.autoRefresh'));
-  mount(ctx.el, h('div', { class: 'row between' }, h('h2', null, t('studio.orders')), stamp),
+  mount(ctx.el, h('div', { class: 'row between' }, h('h2', null, t('studio.orders')), stamp), shippingSettings(),
     h('datalist', { id: 'carrier-list' }, CARRIERS.map((c) => h('option', { value: c }))), listEl);
   let first = true;
   // A timed refresh must not wipe what the seller is typing into a ship form.
@@ -309,7 +347,7 @@ function renderOrders(ctx) {
           h('td', null, h('code', null, o.order_id)),
           h('td', null, (o.lines || []).map((l) => h('div', null, `${l.product_name} × ${l.quantity}`))),
           h('td', null, (o.shipping_address && o.shipping_address.recipient) || o.buyer_name || ''),
-          h('td', null, statusBadge(o.status)),
+          h('td', null, statusBadge(((o.shipments || [])[0] || o).status)),
           h('td', null, price(o.amount)),
           h('td', null, fulfilmentCell(o, (updated) => tr.replaceWith(row({ ...o, ...updated })))));
         return tr;
