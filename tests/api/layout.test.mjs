@@ -18,6 +18,8 @@ const OWNER = {
   lives: 'live', live_products: 'live',
   chat_messages: 'chat',
   media_uploads: 'media',
+  // notices
+  notices: 'notices', notice_mails: 'notices',
 };
 // "file reads|writes table" allowed outside the owner, with why
 const ALLOWED = {
