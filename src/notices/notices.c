@@ -17,6 +17,7 @@
 #define MAIL_CLAIM_MS 60000 /* a claimed mail whose sender died is taken again after this */
 #define PUSH_BATCH 500
 #define MAX_GAPS 1024
+#define GAP_CHECK 16 /* gaps looked at again per look (the placeholders of poll_gaps) */
 
 /* ---- store ---- */
 
@@ -60,9 +61,11 @@ int bc_notice_add(bc_db *db, int64_t user_id, const char *kind, int64_t order_ro
     int link = order_row_id > 0 && bc_cfg.public_url[0];
     if (asprintf(&subject, "[Broadcart] %s%s%s", line, order_id ? " - " : "", order_id ? order_id : "") < 0)
         subject = NULL;
-    if (asprintf(&body, "%s\n\n%s%s%s%s%s%s-- \nBroadcart\n", text, order_id ? "주문번호 / Order number: " : "",
-                 order_id ? order_id : "", order_id ? "\n" : "", link ? bc_cfg.public_url : "",
-                 link ? "/#/orders\n" : "", "\n") < 0)
+    char url[sizeof bc_cfg.public_url + 48] = "";
+    if (link)
+        snprintf(url, sizeof url, "%s/#/orders/%lld\n", bc_cfg.public_url, (long long)order_row_id);
+    if (asprintf(&body, "%s\n\n%s%s%s%s\n-- \nBroadcart\n", text, order_id ? "주문번호 / Order number: " : "",
+                 order_id ? order_id : "", order_id ? "\n" : "", url) < 0)
         body = NULL;
     if (!subject || !body) {
         rc = BC_ENOMEM;
@@ -412,9 +415,9 @@ typedef struct gap {
 
 typedef struct poller {
     bc_db *db;
-    int64_t hi; /* highest id looked at (-1: not started) */
-    gap gaps[MAX_GAPS];
-    int ngaps;
+    int64_t hi;         /* highest id looked at (-1: not started) */
+    gap gaps[MAX_GAPS]; /* in id order */
+    int ngaps, gap_turn;
 } poller;
 
 static void push_one(bc_db *db, json_t *row)
@@ -448,7 +451,39 @@ static int take_gap(poller *p, int64_t id)
     return 0;
 }
 
-/* One look at the table: pushes rows not seen yet. BC_OK or a store error. */
+/* Looks again for up to GAP_CHECK of the remembered gaps (by primary key, one statement; the
+ * rotating start index gives every gap its turn), pushing those now committed. BC_OK or a store
+ * error. */
+static int poll_gaps(poller *p)
+{
+    int64_t ids[GAP_CHECK] = {0}; /* 0 matches no row */
+    int n = p->ngaps < GAP_CHECK ? p->ngaps : GAP_CHECK;
+    if (n == 0)
+        return BC_OK;
+    for (int i = 0; i < n; i++)
+        ids[i] = p->gaps[(p->gap_turn + i) % p->ngaps].id;
+    p->gap_turn = (p->gap_turn + n) % p->ngaps;
+    json_t *rows = NULL;
+    int rc = bc_db_rows(p->db, &rows,
+                        "SELECT id, user_id, kind, order_row_id, order_id, text, read_at, created_at FROM notices"
+                        " WHERE id IN (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ORDER BY id",
+                        "iiiiiiiiiiiiiiii", ids[0], ids[1], ids[2], ids[3], ids[4], ids[5], ids[6], ids[7], ids[8],
+                        ids[9], ids[10], ids[11], ids[12], ids[13], ids[14], ids[15]);
+    if (rc < 0)
+        return rc;
+    size_t i;
+    json_t *r;
+    json_array_foreach (rows, i, r)
+        if (take_gap(p, json_integer_value(json_object_get(r, "id"))) && atomic_load(&event_sockets) > 0)
+            push_one(p->db, r);
+    json_decref(rows);
+    if (p->gap_turn >= p->ngaps)
+        p->gap_turn = 0;
+    return BC_OK;
+}
+
+/* One look at the table: pushes the rows committed since the last look (new ids, then remembered
+ * gaps). BC_OK or a store error. */
 static int poll_once(poller *p)
 {
     int64_t now = bc_now_ms();
@@ -461,43 +496,46 @@ static int poll_once(poller *p)
             return rc;
         p->hi = max;
     }
-    int drop = 0; /* gaps too old to wait for (sorted by id, and so by the time they were seen) */
+    int drop = 0; /* gaps too old to wait for (kept in id order, so also in the order they were seen) */
     while (drop < p->ngaps && now - p->gaps[drop].seen_ms > BC_NOTICE_GAP_MS)
         drop++;
     if (drop) {
         memmove(p->gaps, p->gaps + drop, (size_t)(p->ngaps - drop) * sizeof p->gaps[0]);
         p->ngaps -= drop;
+        p->gap_turn = 0;
     }
-    int64_t from = p->ngaps ? p->gaps[0].id - 1 : p->hi;
-    json_t *rows = NULL;
-    int rc = bc_db_rows(p->db, &rows,
-                        "SELECT id, user_id, kind, order_row_id, order_id, text, read_at, created_at FROM notices"
-                        " WHERE id > ? ORDER BY id LIMIT ?",
-                        "ii", from, (int64_t)PUSH_BATCH);
-    if (rc < 0)
-        return rc;
-    size_t i;
-    json_t *r;
-    json_array_foreach (rows, i, r) {
-        int64_t id = json_integer_value(json_object_get(r, "id"));
-        if (id <= p->hi) {
-            if (!take_gap(p, id))
-                continue; /* pushed already */
-        } else {
-            for (int64_t g = p->hi + 1; g < id && id - g <= MAX_GAPS; g++) {
+    for (int round = 0; round < 8; round++) { /* catch up on a burst, bounded per look */
+        json_t *rows = NULL;
+        int rc = bc_db_rows(p->db, &rows,
+                            "SELECT id, user_id, kind, order_row_id, order_id, text, read_at, created_at FROM notices"
+                            " WHERE id > ? ORDER BY id LIMIT ?",
+                            "ii", p->hi, (int64_t)PUSH_BATCH);
+        if (rc < 0)
+            return rc;
+        size_t i;
+        json_t *r;
+        json_array_foreach (rows, i, r) {
+            int64_t id = json_integer_value(json_object_get(r, "id"));
+            /* ids skipped so far may belong to a transaction still open (PostgreSQL hands identity
+             * values out at insert time): remembered for BC_NOTICE_GAP_MS, the oldest forgotten
+             * first when there are too many */
+            for (int64_t g = id - p->hi - 1 > MAX_GAPS ? id - MAX_GAPS : p->hi + 1; g < id; g++) {
                 if (p->ngaps == MAX_GAPS) {
                     memmove(p->gaps, p->gaps + 1, (MAX_GAPS - 1) * sizeof p->gaps[0]);
                     p->ngaps--;
+                    p->gap_turn = 0;
                 }
                 p->gaps[p->ngaps++] = (gap){g, now};
             }
             p->hi = id;
+            if (atomic_load(&event_sockets) > 0)
+                push_one(p->db, r);
         }
-        if (atomic_load(&event_sockets) > 0)
-            push_one(p->db, r);
+        json_decref(rows);
+        if (rc < PUSH_BATCH)
+            break;
     }
-    json_decref(rows);
-    return BC_OK;
+    return poll_gaps(p);
 }
 
 static void *poller_main(void *arg)

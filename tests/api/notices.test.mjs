@@ -6,7 +6,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
-import { startServer, api, makeUser, freePort } from './lib.mjs';
+import { spawn } from 'node:child_process';
+import { startServer, api, makeUser, freePort, DB_BACKEND } from './lib.mjs';
 import { startSmtp } from './smtp.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -269,4 +270,22 @@ test('two instances of one database: the socket on one gets the notification wri
     console.log(`# cross-instance push latency after confirm: ${Date.now() - t0} ms`);
     ev.close();
   } finally { await B.stop({ keep: true }); await A.stop(); }
+});
+
+test('PostgreSQL: a notice committed after a later one (its id handed out first) is still pushed', { skip: DB_BACKEND !== 'postgres' && 'PostgreSQL only (SQLite hands out ids in commit order)' }, async () => {
+  const u = await makeUser(srv, 'buyer');
+  const ev = await events(srv, u);
+  // a transaction takes an id, then stays open 2 s while a later notice commits
+  const late = spawn('/usr/lib/postgresql/15/bin/psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', srv.env.BROADCART_DATABASE_URL, '-c',
+    `BEGIN; INSERT INTO notices (user_id, kind, text, created_at) VALUES (${u.id}, 'payment.REFUNDED', 'late commit', ${Date.now()}); ` +
+    'SELECT pg_sleep(2); COMMIT;'], { stdio: 'ignore' });
+  const done = new Promise((r) => late.once('exit', r));
+  await sleep(300);
+  const o = await placeOrder(srv, u);
+  await pay(srv, u, o);
+  const first = await ev.waitFor((x) => x.type === 'notice' && x.notice.order_id === o.order_id);
+  assert.equal(await done, 0);
+  const f = await ev.waitFor((x) => x.type === 'notice' && x.notice.text === 'late commit', 4000);
+  assert.ok(f.notice.id < first.notice.id, 'the late one has the lower id');
+  ev.close();
 });
