@@ -44,6 +44,14 @@ export function syncNotices() {
   connect();
 }
 
+// Whether the stored access token (a JWT) expires within 10 s (or cannot be read).
+function tokenExpiring() {
+  try {
+    const part = accessToken().split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    return JSON.parse(atob(part)).exp * 1000 < Date.now() + 10000;
+  } catch { return true; }
+}
+
 function connect() {
   retryTimer = null;
   const token = accessToken();
@@ -64,7 +72,7 @@ function connect() {
   sock.onclose = async () => {
     if (ws !== sock) return;
     ws = null;
-    if (!opened) await refreshTokens(); // the handshake was refused: the access token may have expired
+    if (!opened && tokenExpiring()) await refreshTokens(); // refused with an expired access token
     if (!currentUser() || wsUser !== currentUser().id) return;
     retryTimer = setTimeout(connect, retryMs);
     retryMs = Math.min(retryMs * 2, 30000);
