@@ -303,14 +303,16 @@ static size_t read_cb(char *buf, size_t size, size_t nitems, void *arg)
     return n;
 }
 
-/* Sends one message over SMTP (bc_cfg.smtp_url). BC_OK, or BC_EGATEWAY with the cause in err. */
-static int smtp_send(const char *to, const char *msg, char err[CURL_ERROR_SIZE])
+/* Sends one message over SMTP (bc_cfg.smtp_url) with the handle c (reset here; its open connection
+ * is kept, so the mails of one sweep share a session). BC_OK, or BC_EGATEWAY with the cause in err. */
+static int smtp_send(CURL *c, const char *to, const char *msg, char err[CURL_ERROR_SIZE])
 {
     int rc = BC_EGATEWAY;
     char from[sizeof bc_cfg.smtp_from + 2], rcpt_addr[320];
     struct curl_slist *rcpt = NULL;
-    CURL *c = curl_easy_init();
     err[0] = 0;
+    if (c)
+        curl_easy_reset(c); /* options only: live connections stay */
     snprintf(from, sizeof from, "<%s>", bc_cfg.smtp_from);
     snprintf(rcpt_addr, sizeof rcpt_addr, "<%s>", to);
     if (!c || !(rcpt = curl_slist_append(NULL, rcpt_addr))) {
@@ -341,8 +343,6 @@ static int smtp_send(const char *to, const char *msg, char err[CURL_ERROR_SIZE])
     }
 out:
     curl_slist_free_all(rcpt);
-    if (c)
-        curl_easy_cleanup(c);
     return rc;
 }
 
@@ -351,6 +351,7 @@ static atomic_int mail_running;
 int bc_notice_mail_sweep(bc_db *db, int64_t now_ms)
 {
     int sent = 0, rc = BC_OK;
+    CURL *curl = NULL; /* one handle (and SMTP session) for the whole sweep */
     if (!bc_cfg.smtp_url[0] || atomic_exchange(&mail_running, 1))
         return 0;
     for (int k = 0; k < MAIL_BATCH; k++) {
@@ -371,7 +372,9 @@ int bc_notice_mail_sweep(bc_db *db, int64_t now_ms)
         char err[CURL_ERROR_SIZE];
         char *msg = bc_notice_mail_message(bc_cfg.smtp_from, to, json_string_value(json_object_get(m, "subject")),
                                            json_string_value(json_object_get(m, "body")), id, now);
-        int src = msg ? smtp_send(to, msg, err) : BC_ENOMEM;
+        if (!curl)
+            curl = curl_easy_init();
+        int src = msg ? smtp_send(curl, to, msg, err) : BC_ENOMEM;
         if (!msg)
             snprintf(err, sizeof err, "out of memory");
         free(msg);
@@ -399,6 +402,8 @@ int bc_notice_mail_sweep(bc_db *db, int64_t now_ms)
         if (rc < 0)
             break;
     }
+    if (curl)
+        curl_easy_cleanup(curl);
     atomic_store(&mail_running, 0);
     return rc < 0 ? rc : sent;
 }

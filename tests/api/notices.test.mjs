@@ -169,6 +169,10 @@ test('mark one read, mark all read, paging, and another user\'s notification is 
   assert.ok(r.body.items.every((x) => x.read));
   assert.equal((await api(srv, 'POST', '/api/v1/notifications/read-all', { token: u.token })).body.updated, 0);
   assert.equal((await api(srv, 'GET', '/api/v1/notifications')).status, 401);
+  // three mails (one per order, each exactly once), whether one sweep or several sent them
+  for (const o of orders) await smtp.waitFor((m) => m.subject.includes(o.order_id));
+  await sleep(1200);
+  for (const o of orders) assert.equal(smtp.messages().filter((m) => m.subject.includes(o.order_id)).length, 1, o.order_id);
 });
 
 test('the event socket pushes a new notification live to its user only; no token is 401', async () => {
