@@ -233,7 +233,8 @@ test('SMTP down: the mail is retried with a backoff and delivered once the serve
     await pay(s, u, o);
     const getMail = async () => (await api(s, 'GET', '/api/v1/admin/outbox', { token: ad.token })).body.items.find((m) => m.subject.includes(o.order_id));
     let m;
-    for (let i = 0; i < 100; i++) { m = await getMail(); if (m && m.attempts >= 1) break; await sleep(100); }
+    // attempts counts from the claim; last_error is set once that attempt failed
+    for (let i = 0; i < 100; i++) { m = await getMail(); if (m && m.attempts >= 1 && m.last_error) break; await sleep(100); }
     assert.equal(m.status, 'PENDING');
     assert.ok(m.attempts >= 1);
     assert.ok(m.last_error && m.last_error.length > 0, JSON.stringify(m));
