@@ -17,6 +17,7 @@
 #include "http/http.h"
 #include "live/live.h"
 #include "media/media.h"
+#include "notices/notices.h"
 #include "payments/payments.h"
 
 static char db_url[sizeof bc_cfg.database_url + 16];
@@ -83,6 +84,7 @@ static void sweep(bc_db *db, void *arg)
     bc_order_expire_due(db, bc_now_ms());
     /* orders: purchase confirmed BROADCART_AUTO_CONFIRM_DAYS after delivery */
     bc_order_confirm_due(db, bc_now_ms());
+    bc_notice_mail_sweep(db, bc_now_ms()); /* notices: the outbox's due mails (SMTP) */
 }
 
 /* Records whether the lease is held, logging each change once. */
@@ -150,6 +152,7 @@ void bc_app_register_routes(void)
     bc_http_register(bc_sandbox_routes);
     bc_http_register(bc_live_routes);
     bc_http_register(bc_chat_routes);
+    bc_http_register(bc_notice_routes);
 }
 
 int bc_app_serve(int with_rtmp, int demo)
@@ -182,6 +185,8 @@ int bc_app_serve(int with_rtmp, int demo)
     bc_http_set_authenticator(bc_token_verify);
     bc_app_register_routes();
     bc_chat_init();
+    if (bc_notice_start(db_url) != BC_OK) /* notices: the events socket and the push poller */
+        goto out;
     if (bc_cfg.redis_url[0] && bc_bus_start(bc_cfg.redis_url) != BC_OK)
         goto out;
 

@@ -3,6 +3,7 @@ import { h, mount } from './dom.js';
 import { t, getLang, setLang } from './i18n.js';
 import { currentUser, onAuthChange, logout, cart as cartApi } from './api.js';
 import { spinner, emptyState } from './views/ui.js';
+import { syncNotices, unreadCount, onUnread } from './views/notifications.js';
 
 const routes = [
   ['/', () => import('./views/home.js'), 'home'],
@@ -21,6 +22,7 @@ const routes = [
   ['/studio/lives', () => import('./views/studio.js'), 'lives'],
   ['/studio/lives/:id', () => import('./views/studio.js'), 'liveDetail'],
   ['/studio/orders', () => import('./views/studio.js'), 'orders'],
+  ['/notifications', () => import('./views/notifications.js'), 'notifications'],
 ];
 
 function match(path) {
@@ -80,6 +82,7 @@ function renderHeader() {
         h('button', { id: 'lang-toggle', class: 'btn-ghost small', onclick: () => { setLang(getLang() === 'ko' ? 'en' : 'ko'); renderHeader(); render(); } }, t('lang.switch')),
         h('a', { class: 'icon-btn cart-link', href: '#/cart', 'aria-label': t('nav.cart'), title: t('nav.cart') },
           cartIcon(), cartCount > 0 ? h('span', { class: 'cart-badge', id: 'cart-badge' }, String(cartCount)) : null),
+        user ? noticeLink() : null,
         user ? userMenu(user) : h('a', { class: 'btn btn-small', href: '#/login', id: 'nav-login' }, t('nav.login')))));
 }
 
@@ -96,10 +99,27 @@ function cartIcon() {
   return svg;
 }
 
+// The bell with the unread notifications badge (live from the event socket, views/notifications.js).
+function noticeLink() {
+  const n = unreadCount();
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24'); svg.setAttribute('width', '22'); svg.setAttribute('height', '22');
+  svg.setAttribute('aria-hidden', 'true');
+  const p = document.createElementNS(ns, 'path');
+  p.setAttribute('d', 'M6 16V11a6 6 0 1 1 12 0v5l1.5 2h-15L6 16Zm4 4a2 2 0 0 0 4 0');
+  p.setAttribute('fill', 'none'); p.setAttribute('stroke', 'currentColor'); p.setAttribute('stroke-width', '1.8');
+  p.setAttribute('stroke-linecap', 'round'); p.setAttribute('stroke-linejoin', 'round');
+  svg.appendChild(p);
+  return h('a', { class: 'icon-btn notice-link', id: 'notice-link', href: '#/notifications', 'aria-label': t('nav.notifications'), title: t('nav.notifications') },
+    svg, n > 0 ? h('span', { class: 'cart-badge notice-badge', id: 'notice-badge' }, n > 99 ? '99+' : String(n)) : null);
+}
+
 function userMenu(user) {
   const menu = h('div', { class: 'menu', hidden: true },
     h('div', { class: 'menu-head' }, h('strong', null, user.name), h('div', { class: 'muted small' }, user.email || '')),
     h('a', { href: '#/orders' }, t('nav.orders')),
+    h('a', { href: '#/notifications' }, t('nav.notifications')),
     (user.role === 'seller' || user.role === 'admin') ? h('a', { href: '#/studio' }, t('nav.studio')) : null,
     h('button', { id: 'logout', onclick: async () => { await logout(); navigate('/'); } }, t('nav.logout')));
   const btn = h('button', { class: 'user-btn', id: 'user-menu', 'aria-haspopup': 'true', onclick: (e) => { e.stopPropagation(); menu.hidden = !menu.hidden; } },
@@ -154,8 +174,10 @@ async function render() {
 
 window.addEventListener('hashchange', render);
 document.addEventListener('click', () => { for (const m of document.querySelectorAll('.menu')) m.hidden = true; });
-onAuthChange(() => { renderHeader(); refreshCartBadge(); });
+onAuthChange(() => { renderHeader(); refreshCartBadge(); syncNotices(); });
+onUnread(() => renderHeader());
 window.addEventListener('bc:cart', refreshCartBadge);
 document.documentElement.lang = getLang();
 render();
 refreshCartBadge();
+syncNotices();

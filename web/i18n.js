@@ -86,6 +86,9 @@ const dict = {
     'studio.sellerOnly': '판매자 계정만 이용할 수 있습니다', 'studio.viewPage': '시청 페이지',
     'studio.buyer': '구매자', 'studio.amount': '금액', 'studio.none': '없음', 'studio.pinnedNow': '현재 고정 상품', 'studio.pickOne': '상품을 1개 이상 선택하세요', 'studio.end': '방송 종료',
     'product.seller': '판매자', 'product.notFound': '상품을 찾을 수 없습니다', 'product.description': '상품 설명',
+    // notices
+    'nav.notifications': '알림', 'notices.title': '알림', 'notices.empty': '알림이 없습니다', 'notices.markAll': '모두 읽음',
+    'notices.new': '새 알림', 'notices.unread': '안 읽음',
   },
   en: {
     'nav.lives': 'Live', 'nav.shop': 'Shop', 'nav.cart': 'Cart', 'nav.orders': 'Orders',
@@ -171,6 +174,9 @@ const dict = {
     'studio.sellerOnly': 'Only seller accounts can use the studio', 'studio.viewPage': 'Viewer page',
     'studio.buyer': 'Buyer', 'studio.amount': 'Amount', 'studio.none': 'None', 'studio.pinnedNow': 'Pinned now', 'studio.pickOne': 'Pick at least one product', 'studio.end': 'End live',
     'product.seller': 'Seller', 'product.notFound': 'Product not found', 'product.description': 'Description',
+    // notices
+    'nav.notifications': 'Notifications', 'notices.title': 'Notifications', 'notices.empty': 'No notifications',
+    'notices.markAll': 'Mark all read', 'notices.new': 'New', 'notices.unread': 'Unread',
   },
 };
 
@@ -233,6 +239,8 @@ export const errorMessages = {
     PRICE_TOO_LOW: "가격은 1원 이상이어야 합니다",
     LIVE_PRODUCT_MISMATCH: "이 라이브에서 판매하지 않는 상품이 포함되어 있습니다",
     ORDER_AMOUNT_ZERO: "결제 금액이 0원인 주문은 할 수 없습니다",
+    // notices
+    NOTIFICATION_NOT_FOUND: "알림을 찾을 수 없습니다",
   },
   en: {
     INVALID_JSON: "The request is not valid JSON",
@@ -290,6 +298,8 @@ export const errorMessages = {
     PRICE_TOO_LOW: "The price must be at least 1 KRW",
     LIVE_PRODUCT_MISMATCH: "Some products are not sold in this live",
     ORDER_AMOUNT_ZERO: "An order of 0 KRW cannot be placed",
+    // notices
+    NOTIFICATION_NOT_FOUND: "Notification not found",
   },
 };
 

@@ -128,6 +128,16 @@ static const cfg_row rows[] = {
     STR_ROW("BROADCART_REDIS_URL", redis_url, "",
             "Redis that relays the live rooms between instances, redis://[[user]:password@]host[:port][/db] "
             "(chat, pin and status events, viewer counts); empty = one instance, rooms in this process only"),
+    /* notices */
+    STR_ROW("BROADCART_SMTP_URL", smtp_url, "",
+            "SMTP server that mails the notifications, smtp://[user:password@]host[:port] (STARTTLS when the "
+            "server offers it) or smtps://host[:port] (TLS from the start); empty = no mail is sent, the "
+            "notifications stay in the admin's outbox (GET /api/v1/admin/outbox)"),
+    STR_ROW("BROADCART_SMTP_FROM", smtp_from, "broadcart@localhost",
+            "Sender address of the notification mails (envelope MAIL FROM and the From header)"),
+    STR_ROW("BROADCART_SMTP_CA_FILE", smtp_ca_file, "",
+            "PEM file of the certificate authorities that sign the SMTP server's TLS certificate (STARTTLS or "
+            "smtps); empty = the system's roots"),
 };
 
 /* 1 when `value` is one of the row's choices (or the row takes any text). */

@@ -92,6 +92,10 @@ typedef struct bc_config {
     char log_level[16];            /* BROADCART_LOG_LEVEL, debug|info|warn|error, default info */
     char cors_origins[1024];       /* BROADCART_CORS_ORIGINS, comma-separated origins or *, default none */
     char redis_url[512];           /* BROADCART_REDIS_URL, redis://..., default "" (rooms in this process only) */
+    /* notices */
+    char smtp_url[512];  /* BROADCART_SMTP_URL, smtp://[user:pass@]host[:port] or smtps://..., default "" (no mail) */
+    char smtp_from[256]; /* BROADCART_SMTP_FROM, an e-mail address, default broadcart@localhost */
+    char smtp_ca_file[512]; /* BROADCART_SMTP_CA_FILE, path of a PEM CA bundle, default "" (system roots) */
 } bc_config;
 
 /* One row of the settings table: name, default (as text), unit, description, and for a choice

@@ -73,6 +73,8 @@ const bc_error_code bc_http_errors[] = {
     {"ORDER_NOT_PAYABLE", 409, "The order's status does not allow paying."},
     {"PAYMENT_DECLINED", 402, "The payment gateway declined the payment (see gateway_code)."},
     {"PAYMENT_GATEWAY_ERROR", 502, "The payment gateway could not be reached or answered unexpectedly."},
+    /* notices */
+    {"NOTIFICATION_NOT_FOUND", 404, "No such notification of the caller."},
     {NULL, 0, NULL},
 };
 

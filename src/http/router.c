@@ -202,6 +202,8 @@ static const struct {
     {"cart", "The buyer's cart."},
     {"orders", "Orders, cancels and the seller's fulfilment."},
     {"payments", "Payment configuration and the confirm step of the Toss payment flow."},
+    {"notifications", "Order, shipment and payment notifications (also pushed on the WebSocket /api/v1/me/events) and "
+                      "the admin's mail outbox."}, /* notices */
     {"ops", "Health, this document and its human-readable page."},
     {"sandbox-pg", "The built-in payment gateway sandbox (a Toss Payments look-alike for development and tests)."},
     {"internal", "Callbacks from the nginx-rtmp child (loopback only)."},

@@ -17,6 +17,8 @@ static const char *const copy_tables[] = {
     "catalog_clock",
     /* orders (migration 13) */
     "shipments", "order_events", "order_refunds", "seller_shipping",
+    /* notices */
+    "notices", "notice_mails",
 };
 #define NTABLES (sizeof copy_tables / sizeof copy_tables[0])
 #define POOL_MAX 128

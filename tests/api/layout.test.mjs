@@ -20,6 +20,8 @@ const OWNER = {
   media_uploads: 'media',
   // orders (migration 13)
   shipments: 'commerce', order_events: 'commerce', order_refunds: 'commerce', seller_shipping: 'commerce',
+  // notices
+  notices: 'notices', notice_mails: 'notices',
 };
 // "file reads|writes table" allowed outside the owner, with why
 const ALLOWED = {
