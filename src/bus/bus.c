@@ -581,7 +581,8 @@ static void dirty_visit(int64_t room, int count, void *arg)
 {
     (void)count;
     (void)arg;
-    mark_dirty(room);
+    if (room < BC_HUB_PRIVATE_ROOM_BASE)
+        mark_dirty(room);
 }
 
 /* Reads PFCOUNT of the rooms added to since the last time (and, with all, of every room with
@@ -624,6 +625,8 @@ typedef struct ann_walk {
 static void ann_visit(int64_t room, int count, void *arg)
 {
     ann_walk *w = arg;
+    if (room >= BC_HUB_PRIVATE_ROOM_BASE)
+        return; /* a user's own sockets: not a live room's viewers */
     announced **pp = &ann[bucket(room)], *a;
     while ((a = *pp) && a->room != room)
         pp = &a->next;

@@ -684,6 +684,8 @@ static void publish_viewers(vroom *r, int64_t now)
 static void on_count(int64_t room, int count)
 {
     (void)count; /* re-read under the lock: counts from different loops may arrive out of order */
+    if (room >= BC_HUB_PRIVATE_ROOM_BASE)
+        return; /* a user's own sockets, not a live room: no viewers frames */
     int64_t now = bc_now_ms();
     pthread_mutex_lock(&vlock);
     vroom *r = vrooms;

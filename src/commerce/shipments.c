@@ -3,8 +3,6 @@
  * changes of shipments are actions of the order state machine (orders.c). */
 #include "commerce.h"
 
-#include "../notices/notices.h"
-
 int bc_shipping_get(bc_db *db, int64_t seller_id, int64_t *fee, int64_t *free_over, int *is_default)
 {
     json_t *row = NULL;
@@ -47,7 +45,7 @@ int bc_shipping_fee_for(bc_db *db, int64_t seller_id, int64_t seller_subtotal, i
 
 int bc_shipments_create(bc_db *db, int64_t order_row_id)
 {
-    json_t *parts = NULL, *head = NULL;
+    json_t *parts = NULL;
     int rc = BC_ERR;
     int64_t now = bc_now_ms();
     if (bc_db_rows(db, &parts,
@@ -72,25 +70,13 @@ int bc_shipments_create(bc_db *db, int64_t order_row_id)
                    "INSERT INTO order_events (order_id, shipment_id, from_status, to_status, actor_id, actor_role,"
                    " reason, created_at) SELECT id, NULL, NULL, 'PENDING_PAYMENT', buyer_id, 'buyer', 'order placed', ?"
                    " FROM orders WHERE id = ?",
-                   "ii", now, order_row_id) < 0 ||
-        bc_db_row(db, &head, "SELECT order_id, buyer_id FROM orders WHERE id = ?", "i", order_row_id) != 1)
+                   "ii", now, order_row_id) < 0)
         goto out;
-    /* the order's first notices: the buyer and every seller of it (kind order.PENDING_PAYMENT) */
-    const char *oid = json_string_value(json_object_get(head, "order_id"));
-    char text[160];
-    snprintf(text, sizeof text, "주문 %s: 결제 대기", oid ? oid : "");
-    if (bc_notice_add(db, json_integer_value(json_object_get(head, "buyer_id")), "order.PENDING_PAYMENT", order_row_id,
-                      oid, text) != BC_OK)
-        goto out;
-    json_array_foreach (parts, i, p) {
-        if (bc_notice_add(db, json_integer_value(json_object_get(p, "seller_id")), "order.PENDING_PAYMENT",
-                          order_row_id, oid, text) != BC_OK)
-            goto out;
-    }
+    /* no notice yet: an unpaid order is not news to its seller, and a flash sale's unpaid orders
+     * that expire would flood both sides; the first notices come with the payment (order.PAID) */
     rc = BC_OK;
 out:
     json_decref(parts);
-    json_decref(head);
     return rc;
 }
 

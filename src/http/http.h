@@ -289,6 +289,9 @@ int bc_hub_local_count(int64_t room);
 /* Calls fn(room, count, arg) for every room with connections on this instance, under the hub's
  * count lock: fn must be quick and must not call back into the hub. */
 void bc_hub_each_local_count(void (*fn)(int64_t room, int count, void *arg), void *arg);
+/* Rooms at or above this id are private rooms (one user's own sockets, e.g. the notifications
+ * socket), not live rooms: they have no viewer counts and are never announced. */
+#define BC_HUB_PRIVATE_ROOM_BASE ((int64_t)1 << 52)
 /* Called (on some loop thread, or the bus thread for a remote change) after a room's count changed. */
 void bc_hub_on_count(void (*fn)(int64_t room, int count));
 /* Tells the count hook that room's total changed for a reason outside this instance (the bus:

@@ -26,7 +26,7 @@
 #include "../http/http.h"
 
 /* Hub room of a user's event sockets: far above any live id (the chat rooms), so the two never meet. */
-#define BC_NOTICE_ROOM_BASE ((int64_t)1 << 52)
+#define BC_NOTICE_ROOM_BASE BC_HUB_PRIVATE_ROOM_BASE
 #define BC_NOTICE_ROOM(user_id) (BC_NOTICE_ROOM_BASE + (int64_t)(user_id))
 #define BC_NOTICE_POLL_MS 200          /* how often each instance looks for new notices to push */
 #define BC_NOTICE_GAP_MS 5000          /* how long a skipped id is looked for again */
