@@ -81,6 +81,7 @@ static void sweep(bc_db *db, void *arg)
 {
     (void)arg;
     bc_order_expire_due(db, bc_now_ms());
+    bc_payments_sweep(db, bc_now_ms()); /* payments area: the reconciliation timer */
 }
 
 /* Records whether the lease is held, logging each change once. */
@@ -158,7 +159,8 @@ int bc_app_serve(int with_rtmp, int demo)
     if (bc_config_resolve_web_dir(&bc_cfg) != BC_OK || bc_live_callbacks_init(with_rtmp) != BC_OK)
         goto out;
     bc_log_info("app", "web client from %s", bc_cfg.web_dir);
-    if (bc_app_open_db(&db) != BC_OK || bc_accounts_init(bc_cfg.data_dir) != BC_OK)
+    if (bc_app_open_db(&db) != BC_OK || bc_accounts_init(bc_cfg.data_dir) != BC_OK ||
+        bc_payments_init(bc_cfg.data_dir) != BC_OK) /* payments area: the sandbox secret */
         goto out;
     char dir[700];
     snprintf(dir, sizeof dir, "%s/media", bc_cfg.data_dir);

@@ -59,8 +59,9 @@ static const cfg_row rows[] = {
     STR_ROW("BROADCART_TOSS_API_BASE", toss_api_base, "",
             "Toss Payments API base (default http://127.0.0.1:{port}/sandbox-pg, the built-in sandbox; "
             "https://api.tosspayments.com in production)"),
-    STR_ROW("BROADCART_TOSS_SECRET_KEY", toss_secret_key, "test_sk_broadcart_sandbox",
-            "Toss secret key (Basic auth user name)"),
+    STR_ROW("BROADCART_TOSS_SECRET_KEY", toss_secret_key, "",
+            "Toss secret key (Basic auth user name); when unset, a test_sk_ key for the built-in sandbox is "
+            "generated into {data_dir}/toss.secret (so no public default key can call the sandbox's API)"),
     STR_ROW("BROADCART_TOSS_CLIENT_KEY", toss_client_key, "test_ck_broadcart_sandbox",
             "Toss client key given to the browser"),
     ENUM_ROW("BROADCART_TOSS_CHECKOUT", toss_checkout, toss_checkout_choices, "auto",
@@ -124,6 +125,18 @@ static const cfg_row rows[] = {
     STR_ROW("BROADCART_REDIS_URL", redis_url, "",
             "Redis that relays the live rooms between instances, redis://[[user]:password@]host[:port][/db] "
             "(chat, pin and status events, viewer counts); empty = one instance, rooms in this process only"),
+    /* payments area */
+    INT_ROW("BROADCART_PG_TIMEOUT_MS", pg_timeout_ms, 200, 120000, "10000", "ms",
+            "Longest one payment-gateway call may take (connect 3 s at most); then its outcome is unknown and "
+            "reconciliation settles it"),
+    INT_ROW("BROADCART_PG_BREAKER_FAILURES", pg_breaker_failures, 1, 1000, "5", "failures",
+            "Consecutive gateway failures (unreachable, timeout, 5xx) that open the circuit breaker: payment calls "
+            "then fail fast with 503 and Retry-After"),
+    INT_ROW("BROADCART_PG_BREAKER_OPEN", pg_breaker_open_s, 1, 3600, "30", "seconds",
+            "How long the open circuit breaker refuses payment calls before one trial call is let through"),
+    INT_ROW("BROADCART_RECONCILE_INTERVAL", reconcile_interval_s, 0, 86400, "60", "seconds",
+            "How often the sweeper lease holder reconciles open payment attempts with the gateway (0 = never; "
+            "broadcart reconcile does it on demand)"),
 };
 
 /* 1 when `value` is one of the row's choices (or the row takes any text). */

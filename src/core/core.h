@@ -59,7 +59,7 @@ typedef struct bc_config {
     char public_url[256];          /* BROADCART_PUBLIC_URL, base URL viewers use, default http://127.0.0.1:{port} */
     char rtmp_public_host[128];    /* BROADCART_RTMP_PUBLIC_HOST, host in RTMP URLs, default 127.0.0.1 */
     char toss_api_base[256];       /* BROADCART_TOSS_API_BASE, default http://127.0.0.1:{port}/sandbox-pg */
-    char toss_secret_key[256];     /* BROADCART_TOSS_SECRET_KEY, default test_sk_broadcart_sandbox */
+    char toss_secret_key[256];     /* BROADCART_TOSS_SECRET_KEY; generated into {data_dir}/toss.secret when unset */
     char toss_client_key[256];     /* BROADCART_TOSS_CLIENT_KEY, default test_ck_broadcart_sandbox */
     char toss_checkout[16];        /* BROADCART_TOSS_CHECKOUT, auto|sandbox|sdk, default auto */
     char jwt_secret[256];          /* BROADCART_JWT_SECRET; generated into {data_dir}/jwt.secret when unset */
@@ -91,6 +91,11 @@ typedef struct bc_config {
     char log_level[16];            /* BROADCART_LOG_LEVEL, debug|info|warn|error, default info */
     char cors_origins[1024];       /* BROADCART_CORS_ORIGINS, comma-separated origins or *, default none */
     char redis_url[512];           /* BROADCART_REDIS_URL, redis://..., default "" (rooms in this process only) */
+    /* payments area */
+    int pg_timeout_ms;        /* BROADCART_PG_TIMEOUT_MS, ms per gateway call, default 10000 */
+    int pg_breaker_failures;  /* BROADCART_PG_BREAKER_FAILURES, consecutive failures opening the breaker, 5 */
+    int pg_breaker_open_s;    /* BROADCART_PG_BREAKER_OPEN, seconds the breaker stays open, default 30 */
+    int reconcile_interval_s; /* BROADCART_RECONCILE_INTERVAL, seconds between reconciliations (0 = off), 60 */
 } bc_config;
 
 /* One row of the settings table: name, default (as text), unit, description, and for a choice

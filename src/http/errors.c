@@ -66,6 +66,10 @@ const bc_error_code bc_http_errors[] = {
     {"ORDER_NOT_PAYABLE", 409, "The order's status does not allow paying."},
     {"PAYMENT_DECLINED", 402, "The payment gateway declined the payment (see gateway_code)."},
     {"PAYMENT_GATEWAY_ERROR", 502, "The payment gateway could not be reached or answered unexpectedly."},
+    /* payments area */
+    {"PAYMENT_GATEWAY_UNAVAILABLE", 503,
+     "The payment gateway is down (circuit breaker open); retry after Retry-After."},
+    {"INVALID_WEBHOOK", 400, "The webhook body names no payment."},
     {NULL, 0, NULL},
 };
 

@@ -185,3 +185,11 @@ const bc_schema bc_sc_health = {
 
 const bc_schema bc_sc_openapi = {"OpenApiDocument", "{\"type\":\"object\",\"description\":\"an OpenAPI 3.1 document\"}",
                                  NULL};
+
+/* payments area */
+const bc_schema bc_sc_pay_webhook = {
+    "PaymentWebhookResult",
+    "{\"type\":\"object\",\"required\":[\"result\",\"detail\"],\"properties\":{\"result\":{\"type\":\"string\","
+    "\"enum\":[\"ignored\",\"duplicate\",\"in-step\",\"marked-paid\",\"refunded\",\"canceled\",\"not-charged\","
+    "\"reported\"]},\"detail\":" STR "}}",
+    NULL};

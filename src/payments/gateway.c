@@ -13,6 +13,12 @@ int bc_pg_cancel(const char *payment_key, const char *reason, int64_t cancel_amo
     int rc = bc_toss_cancel(payment_key, reason, cancel_amount, idempotency_key, &res);
     if (rc == BC_EINVAL)
         goto out;
+    if (rc == BC_EBUSY) {
+        out->outcome = BC_PG_UNAVAILABLE;
+        out->retry_after_s = res.retry_after_s;
+        rc = BC_OK;
+        goto out;
+    }
     const char *code = json_string_value(json_object_get(res.body, "code"));
     const char *msg = json_string_value(json_object_get(res.body, "message"));
     snprintf(out->code, sizeof out->code, "%s", code ? code : "");

@@ -15,6 +15,8 @@ static const char *const copy_tables[] = {
     "users",  "categories",  "products",     "product_images", "cart_items",    "lives",          "live_products",
     "orders", "order_lines", "stock_ledger", "payments",       "chat_messages", "refresh_tokens", "media_uploads",
     "catalog_clock",
+    /* payments area */
+    "payment_attempts", "payment_webhooks",
 };
 #define NTABLES (sizeof copy_tables / sizeof copy_tables[0])
 #define POOL_MAX 128

@@ -18,6 +18,8 @@ const OWNER = {
   lives: 'live', live_products: 'live',
   chat_messages: 'chat',
   media_uploads: 'media',
+  // payments area
+  payment_attempts: 'payments', payment_webhooks: 'payments',
 };
 // "file reads|writes table" allowed outside the owner, with why
 const ALLOWED = {
