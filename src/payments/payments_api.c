@@ -234,7 +234,10 @@ static void h_confirm(bc_req *req)
             goto out;
         }
         char what[256];
-        bc_payments_converge(db, check.body, what, sizeof what); /* not charged: RESOLVED */
+        /* not charged: ABORTED/EXPIRED close the attempt; IN_PROGRESS leaves it open (the confirm
+         * may still be executing at the gateway), for reconciliation */
+        bc_payments_attempt_set(db, attempt, "UNKNOWN", ans.code);
+        bc_payments_converge(db, check.body, what, sizeof what);
     } else if (rc == BC_OK && check.http_status == 404) {
         bc_payments_attempt_set(db, attempt, "RESOLVED", "NOT_FOUND_PAYMENT");
     } else {

@@ -21,11 +21,12 @@ int bc_payments_attempt_begin(bc_db *db, int64_t order_id, const char *provider,
     int64_t now = bc_now_ms();
     if (!provider || !payment_key || !*payment_key || amount < 1 || !attempt_id)
         return BC_EINVAL;
-    /* a retry of the same (order, paymentKey) reuses its row; a settled row keeps its state */
+    /* a retry of the same (order, paymentKey) reuses its row, open again unless money moved */
     int rc = bc_db_row(db, &row,
                        "INSERT INTO payment_attempts (order_id, provider, payment_key, amount, state, created_at,"
                        " updated_at) VALUES (?, ?, ?, ?, 'PENDING', ?, ?) ON CONFLICT (order_id, payment_key)"
-                       " DO UPDATE SET updated_at = excluded.updated_at RETURNING id",
+                       " DO UPDATE SET updated_at = excluded.updated_at, state = CASE WHEN payment_attempts.state"
+                       " IN ('APPROVED', 'REFUNDED') THEN payment_attempts.state ELSE 'PENDING' END RETURNING id",
                        "ittiii", order_id, provider, payment_key, amount, now, now);
     if (rc != 1) {
         rc = rc == BC_EBUSY ? BC_EBUSY : BC_ERR;

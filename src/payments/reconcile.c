@@ -194,8 +194,10 @@ int bc_payments_converge(bc_db *db, json_t *payment, char *what, size_t wl)
         attempt_final(db, h.id, key, 0, "REFUNDED", status);
         return BC_PAY_IN_STEP;
     }
-    /* READY, IN_PROGRESS, WAITING_FOR_DEPOSIT, ABORTED, EXPIRED: nothing was charged (yet) */
-    attempt_final(db, h.id, key, 0, "RESOLVED", status);
+    /* ABORTED, EXPIRED: nothing was charged. READY, IN_PROGRESS, WAITING_FOR_DEPOSIT: not yet — a
+     * confirm may still be on its way at the gateway, so the attempt stays open */
+    if (strcmp(status, "ABORTED") == 0 || strcmp(status, "EXPIRED") == 0)
+        attempt_final(db, h.id, key, 0, "RESOLVED", status);
     snprintf(what, wl, "not charged (gateway status %s)", status);
     return BC_PAY_NOT_CHARGED;
 }
@@ -248,6 +250,12 @@ int bc_payments_reconcile(bc_db *db, int64_t since_ms, FILE *report, int *unreso
                     snprintf(what, sizeof what, "database error %d", fix);
                     fix = BC_PAY_UNREACHED;
                 }
+                /* still IN_PROGRESS after Toss's 10-minute confirm window: it will never be charged */
+                int64_t created = json_integer_value(json_object_get(a, "created_at"));
+                const char *st = json_string_value(json_object_get(res.body, "status"));
+                if (fix == BC_PAY_NOT_CHARGED && st && strcmp(st, "IN_PROGRESS") == 0 &&
+                    now - created > (int64_t)10 * 60 * 1000)
+                    bc_payments_attempt_set(db, aid, "RESOLVED", "CONFIRM_WINDOW_PASSED");
             }
         }
         if (fix == BC_PAY_UNREACHED)
