@@ -147,6 +147,7 @@ void bc_app_register_routes(void)
     bc_http_register(bc_media_routes);
     bc_http_register(bc_payments_routes);
     bc_http_register(bc_sandbox_routes);
+    bc_http_register(bc_sandbox_portone_routes); /* payments area */
     bc_http_register(bc_live_routes);
     bc_http_register(bc_chat_routes);
 }
@@ -174,6 +175,9 @@ int bc_app_serve(int with_rtmp, int demo)
     bc_db_close(db);
     db = NULL;
 
+    if (bc_cfg.portone_api_base[0] == 0 && bc_cfg.http_port != 0) /* payments area */
+        snprintf(bc_cfg.portone_api_base, sizeof bc_cfg.portone_api_base, "http://127.0.0.1:%d/sandbox-portone",
+                 bc_cfg.http_port);
     if (bc_cfg.toss_api_base[0] == 0 && bc_cfg.http_port != 0)
         snprintf(bc_cfg.toss_api_base, sizeof bc_cfg.toss_api_base, "http://127.0.0.1:%d/sandbox-pg", bc_cfg.http_port);
     if (bc_cfg.public_url[0] == 0 && bc_cfg.http_port != 0)

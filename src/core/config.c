@@ -36,6 +36,7 @@ typedef struct cfg_row {
     }
 
 static const char *const toss_checkout_choices[] = {"auto", "sandbox", "sdk", NULL};
+static const char *const payment_provider_choices[] = {"toss", "portone", NULL}; /* payments area */
 static const char *const log_level_choices[] = {"debug", "info", "warn", "error", NULL};
 
 static const cfg_row rows[] = {
@@ -134,6 +135,18 @@ static const cfg_row rows[] = {
             "then fail fast with 503 and Retry-After"),
     INT_ROW("BROADCART_PG_BREAKER_OPEN", pg_breaker_open_s, 1, 3600, "30", "seconds",
             "How long the open circuit breaker refuses payment calls before one trial call is let through"),
+    ENUM_ROW("BROADCART_PAYMENT_PROVIDER", payment_provider, payment_provider_choices, "toss",
+             "Payment gateway for new payments: toss (Toss Payments core API v1) or portone (PortOne/Iamport REST API v1; "
+             "GET /api/v1/payments/config tells the browser which)"),
+    STR_ROW("BROADCART_PORTONE_API_BASE", portone_api_base, "",
+            "PortOne v1 API base (default http://127.0.0.1:{port}/sandbox-portone, the built-in sandbox; "
+            "https://api.iamport.kr in production)"),
+    STR_ROW("BROADCART_PORTONE_IMP_KEY", portone_imp_key, "sandbox_imp_key", "PortOne REST API key (imp_key)"),
+    STR_ROW("BROADCART_PORTONE_IMP_SECRET", portone_imp_secret, "",
+            "PortOne REST API secret (imp_secret); when unset, one for the built-in sandbox is generated into "
+            "{data_dir}/portone.secret"),
+    STR_ROW("BROADCART_PORTONE_MERCHANT_CODE", portone_merchant_code, "imp00000000",
+            "PortOne merchant code given to the browser for IMP.init"),
     INT_ROW("BROADCART_RECONCILE_INTERVAL", reconcile_interval_s, 0, 86400, "60", "seconds",
             "How often the sweeper lease holder reconciles open payment attempts with the gateway (0 = never; "
             "broadcart reconcile does it on demand)"),

@@ -96,6 +96,11 @@ typedef struct bc_config {
     int pg_breaker_failures;  /* BROADCART_PG_BREAKER_FAILURES, consecutive failures opening the breaker, 5 */
     int pg_breaker_open_s;    /* BROADCART_PG_BREAKER_OPEN, seconds the breaker stays open, default 30 */
     int reconcile_interval_s; /* BROADCART_RECONCILE_INTERVAL, seconds between reconciliations (0 = off), 60 */
+    char payment_provider[16];       /* BROADCART_PAYMENT_PROVIDER, toss|portone, default toss */
+    char portone_api_base[256];      /* BROADCART_PORTONE_API_BASE, default http://127.0.0.1:{port}/sandbox-portone */
+    char portone_imp_key[128];       /* BROADCART_PORTONE_IMP_KEY, default sandbox_imp_key */
+    char portone_imp_secret[256];    /* BROADCART_PORTONE_IMP_SECRET; generated into {data_dir}/portone.secret */
+    char portone_merchant_code[64];  /* BROADCART_PORTONE_MERCHANT_CODE, IMP.init code, default imp00000000 */
 } bc_config;
 
 /* One row of the settings table: name, default (as text), unit, description, and for a choice

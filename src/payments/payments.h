@@ -103,7 +103,10 @@ typedef struct bc_pg_cancel_result {
 /* Cancels cancel_amount KRW of payment payment_key (0 = the whole remaining balance), reason
  * <= 200 chars, idempotency_key one per logical refund (a retry with it never refunds twice).
  * Toss: POST /v1/payments/{paymentKey}/cancel {cancelReason, cancelAmount}; ALREADY_CANCELED_PAYMENT
- * counts as done for a full cancel. Fills *out. Returns BC_OK (see out->outcome) or BC_EINVAL. */
+ * counts as done for a full cancel. PortOne (an imp_uid, "imp_…"): POST /payments/cancel {imp_uid,
+ * reason, amount}; an "already cancelled" answer counts as done for a full cancel; PortOne has no
+ * Idempotency-Key (the claim before the call is the caller's guard). Fills *out. Returns BC_OK (see
+ * out->outcome) or BC_EINVAL. */
 int bc_pg_cancel(const char *payment_key, const char *reason, int64_t cancel_amount, const char *idempotency_key,
                  bc_pg_cancel_result *out);
 
@@ -167,6 +170,31 @@ int bc_payments_reconcile_main(const char *since);
  * every BROADCART_RECONCILE_INTERVAL seconds (0 = never); never two at once. */
 void bc_payments_sweep(bc_db *db, int64_t now_ms);
 
+/* ---- PortOne (Iamport) REST API v1 client (portone.c) ----
+ * Base bc_cfg.portone_api_base (default the built-in sandbox /sandbox-portone), token from
+ * POST /users/getToken {imp_key, imp_secret} cached until a minute before expired_at. Answers are the
+ * envelope {code (0 = success), message, response}; res->body is the whole envelope. Same return
+ * values, timeouts, retries and breaker as the Toss calls; blocking (workers only).
+ * prepare: POST /payments/prepare {merchant_uid, amount KRW} (the amount the payment must have).
+ * get:     GET /payments/{imp_uid}.
+ * cancel:  POST /payments/cancel {imp_uid, reason[, amount]}; amount 0 = the whole remaining balance. */
+int bc_portone_prepare(const char *merchant_uid, int64_t amount, bc_pg_result *res);
+int bc_portone_get(const char *imp_uid, bc_pg_result *res);
+int bc_portone_cancel(const char *imp_uid, int64_t amount, const char *reason, bc_pg_result *res);
+/* A PortOne Payment (the envelope's response) as a Toss-shaped object for bc_payments_converge:
+ * paymentKey = imp_uid, orderId = merchant_uid, status paid → DONE (PARTIAL_CANCELED with
+ * cancel_amount > 0), cancelled → CANCELED / PARTIAL_CANCELED, failed → ABORTED (failure {code,
+ * message} from fail_reason "CODE: text"), else READY; totalAmount, balanceAmount = amount -
+ * cancel_amount, method, approvedAt, lastTransactionKey, provider "portone". New reference, or NULL
+ * when p is not a payment. */
+json_t *bc_portone_normalize(const json_t *p);
+
+/* Which provider issued payment_key: "portone" for imp_uid ("imp_…"), else "toss". */
+const char *bc_pg_provider_of(const char *payment_key);
+/* The current Payment of payment_key at its provider, Toss-shaped (bc_portone_normalize for PortOne),
+ * in res->body; http_status 200, 404 (unknown) or the gateway's. Returns like bc_toss_get. */
+int bc_pg_get(const char *payment_key, bc_pg_result *res);
+
 /* Broadcart's payment endpoints under /api/v1/payments (payments_api.c). */
 extern const bc_route bc_payments_routes[];
 /* The sandbox gateway under /sandbox-pg/ (sandbox.c; see docs/CONTRACT.md "Payments"): the fake
@@ -176,5 +204,8 @@ extern const bc_route bc_payments_routes[];
  * TossPayments-Test-Code. All BC_RT_INLINE, in-memory only (bounded, lost on restart), errors in
  * Toss format {code,message}. */
 extern const bc_route bc_sandbox_routes[];
+/* The PortOne v1 sandbox under /sandbox-portone/ (sandbox_portone.c): getToken, prepare, GET payment,
+ * cancel in the envelope {code, message, response}, the buyer's pay call and iamport.js (window.IMP). */
+extern const bc_route bc_sandbox_portone_routes[];
 
 #endif

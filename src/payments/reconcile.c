@@ -17,39 +17,51 @@
 #define SECRET_PREFIX "test_sk_"
 #define SECRET_RANDOM 40
 
+/* Reads {data_dir}/{file} into dst (size len), or generates prefix + 40 random chars into it. */
+static int secret_file(const char *data_dir, const char *file, const char *prefix, char *dst, size_t len);
+
 int bc_payments_init(const char *data_dir)
+{
+    if (!bc_cfg.portone_imp_secret[0] && secret_file(data_dir, "portone.secret", "", bc_cfg.portone_imp_secret,
+                                                     sizeof bc_cfg.portone_imp_secret) != BC_OK)
+        return BC_ERR;
+    if (bc_cfg.toss_secret_key[0])
+        return BC_OK;
+    return secret_file(data_dir, "toss.secret", SECRET_PREFIX, bc_cfg.toss_secret_key, sizeof bc_cfg.toss_secret_key);
+}
+
+static int secret_file(const char *data_dir, const char *file, const char *prefix, char *dst, size_t len)
 {
     char path[600], buf[256];
     FILE *f = NULL;
     int rc = BC_ERR, fd = -1;
-    if (bc_cfg.toss_secret_key[0])
-        return BC_OK;
-    snprintf(path, sizeof path, "%s/toss.secret", data_dir);
+    snprintf(path, sizeof path, "%s/%s", data_dir, file);
     f = fopen(path, "r");
     if (f) {
         if (fgets(buf, sizeof buf, f)) {
             buf[strcspn(buf, "\r\n")] = 0;
-            snprintf(bc_cfg.toss_secret_key, sizeof bc_cfg.toss_secret_key, "%s", buf);
+            snprintf(dst, len, "%s", buf);
         }
-        if (strlen(bc_cfg.toss_secret_key) >= 24)
+        if (strlen(dst) >= 24)
             rc = BC_OK;
         else
             bc_log_error("payments", "%s is too short (need >= 24 chars)", path);
         goto out;
     }
     char secret[sizeof SECRET_PREFIX + SECRET_RANDOM];
-    memcpy(secret, SECRET_PREFIX, sizeof SECRET_PREFIX - 1);
-    bc_rand_token(secret + sizeof SECRET_PREFIX - 1, SECRET_RANDOM);
+    size_t plen = strlen(prefix);
+    memcpy(secret, prefix, plen);
+    bc_rand_token(secret + plen, SECRET_RANDOM);
     size_t n = strlen(secret);
     fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
     if (fd < 0 && errno == EEXIST) /* another process wrote it meanwhile: read theirs */
-        return bc_payments_init(data_dir);
+        return secret_file(data_dir, file, prefix, dst, len);
     if (fd < 0 || write(fd, secret, n) != (ssize_t)n) {
         bc_log_error("payments", "cannot write %s: %s", path, strerror(errno));
         goto out;
     }
-    snprintf(bc_cfg.toss_secret_key, sizeof bc_cfg.toss_secret_key, "%s", secret);
-    bc_log_info("payments", "generated a sandbox secret key in %s", path);
+    snprintf(dst, len, "%s", secret);
+    bc_log_info("payments", "generated a sandbox secret in %s", path);
     rc = BC_OK;
 out:
     if (fd >= 0)
@@ -101,7 +113,7 @@ static void attempt_final(bc_db *db, int64_t order_row, const char *key, int64_t
     int64_t id = 0;
     if (bc_payments_attempt_find(db, order_row, key, &a) == BC_OK)
         id = json_integer_value(json_object_get(a, "id"));
-    else if (amount < 1 || bc_payments_attempt_begin(db, order_row, "toss", key, amount, &id) != BC_OK)
+    else if (amount < 1 || bc_payments_attempt_begin(db, order_row, bc_pg_provider_of(key), key, amount, &id) != BC_OK)
         id = 0;
     json_decref(a);
     if (id && bc_payments_attempt_set(db, id, state, code) != BC_OK)
@@ -229,7 +241,7 @@ int bc_payments_reconcile(bc_db *db, int64_t since_ms, FILE *report, int *unreso
             snprintf(what, sizeof what, "order row %lld not found", (long long)order_row);
             fix = BC_PAY_REPORTED;
         } else {
-            int rc = bc_toss_get(key, &res);
+            int rc = bc_pg_get(key, &res);
             const char *oid = json_string_value(json_object_get(res.body, "orderId"));
             if (rc == BC_OK && res.http_status == 404) {
                 bc_payments_attempt_set(db, aid, "RESOLVED", "NOT_FOUND_PAYMENT");
@@ -286,6 +298,9 @@ int bc_payments_reconcile_main(const char *since)
     }
     if (bc_cfg.toss_api_base[0] == 0 && bc_cfg.http_port != 0)
         snprintf(bc_cfg.toss_api_base, sizeof bc_cfg.toss_api_base, "http://127.0.0.1:%d/sandbox-pg", bc_cfg.http_port);
+    if (bc_cfg.portone_api_base[0] == 0 && bc_cfg.http_port != 0)
+        snprintf(bc_cfg.portone_api_base, sizeof bc_cfg.portone_api_base, "http://127.0.0.1:%d/sandbox-portone",
+                 bc_cfg.http_port);
     if (bc_app_open_db(&db) != BC_OK || bc_payments_init(bc_cfg.data_dir) != BC_OK)
         goto out;
     int n = bc_payments_reconcile(db, since_ms, stdout, &open);

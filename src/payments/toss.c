@@ -22,6 +22,7 @@
  *
  * The secret key is never logged: log lines carry only the method, the path and the result. */
 #include "payments.h"
+#include "payments_int.h"
 
 #include <curl/curl.h>
 #include <pthread.h>
@@ -163,8 +164,8 @@ static int add_header(struct curl_slist **list, const char *line)
  * body is JSON text for POST or NULL for GET. Fills res (status 0 and body NULL when unreachable).
  * Returns BC_OK when an HTTP answer came back, BC_EGATEWAY when not, BC_EINVAL on a bad argument
  * (e.g. an idempotency key over 300 chars), BC_ENOMEM when out of memory. */
-static int toss_call_once(const char *method, const char *path, const char *body, const char *idempotency_key,
-                          bc_pg_result *res)
+static int toss_call_once(const pg_target *t, const char *method, const char *path, const char *body,
+                          const char *idempotency_key, bc_pg_result *res)
 {
     int rc = BC_EGATEWAY;
     struct curl_slist *headers = NULL;
@@ -180,11 +181,11 @@ static int toss_call_once(const char *method, const char *path, const char *body
         rc = BC_EINVAL;
         goto out;
     }
-    blen = strlen(bc_cfg.toss_api_base);
-    while (blen && bc_cfg.toss_api_base[blen - 1] == '/')
+    blen = strlen(t->base);
+    while (blen && t->base[blen - 1] == '/')
         blen--; /* "https://api.tosspayments.com/" works too */
-    n = blen ? snprintf(url, sizeof url, "%.*s%s", (int)blen, bc_cfg.toss_api_base, path)
-             : snprintf(url, sizeof url, "http://127.0.0.1:%d/sandbox-pg%s", bc_http_port(), path);
+    n = blen ? snprintf(url, sizeof url, "%.*s%s", (int)blen, t->base, path)
+             : snprintf(url, sizeof url, "http://127.0.0.1:%d%s%s", bc_http_port(), t->sandbox_prefix, path);
     if (n < 0 || (size_t)n >= sizeof url) {
         rc = BC_EINVAL;
         goto out;
@@ -207,6 +208,10 @@ static int toss_call_once(const char *method, const char *path, const char *body
         rc = BC_ENOMEM;
         goto out;
     }
+    if (t->header && add_header(&headers, t->header) != BC_OK) {
+        rc = BC_ENOMEM;
+        goto out;
+    }
     if (body && idempotency_key && *idempotency_key) {
         snprintf(idem, sizeof idem, "Idempotency-Key: %s", idempotency_key);
         if (add_header(&headers, idem) != BC_OK) {
@@ -223,11 +228,13 @@ static int toss_call_once(const char *method, const char *path, const char *body
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)bc_cfg.pg_timeout_ms);
     curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-    curl_easy_setopt(c, CURLOPT_USERNAME, bc_cfg.toss_secret_key);
-    curl_easy_setopt(c, CURLOPT_PASSWORD, "");
+    if (t->basic_user) {
+        curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+        curl_easy_setopt(c, CURLOPT_USERNAME, t->basic_user);
+        curl_easy_setopt(c, CURLOPT_PASSWORD, "");
+    }
     curl_easy_setopt(c, CURLOPT_NOPROXY, noproxy);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "broadcart/0.1 (+toss-client)");
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "broadcart/0.1 (+payments-client)");
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &buf);
@@ -272,8 +279,16 @@ static int outcome_unknown(int rc, const bc_pg_result *res)
 
 /* toss_call_once behind the circuit breaker, with the retries described at the top of the file.
  * Returns what toss_call_once returns, or BC_EBUSY (breaker open: not tried; res->retry_after_s). */
+/* A Toss call: the configured base and secret key. */
 static int toss_call(const char *method, const char *path, const char *body, const char *idempotency_key,
                      bc_pg_result *res)
+{
+    pg_target t = {bc_cfg.toss_api_base, "/sandbox-pg", bc_cfg.toss_secret_key, NULL};
+    return bc_pg_http(&t, method, path, body, idempotency_key, res);
+}
+
+int bc_pg_http(const pg_target *t, const char *method, const char *path, const char *body, const char *idempotency_key,
+               bc_pg_result *res)
 {
     int retry_after = 0, rc = BC_EGATEWAY;
     res->http_status = 0;
@@ -286,7 +301,7 @@ static int toss_call(const char *method, const char *path, const char *body, con
     int retriable = body == NULL || (idempotency_key && *idempotency_key);
     int64_t start = bc_now_ms();
     for (int attempt = 1;; attempt++) {
-        rc = toss_call_once(method, path, body, idempotency_key, res);
+        rc = toss_call_once(t, method, path, body, idempotency_key, res);
         if (rc == BC_EINVAL || rc == BC_ENOMEM || !outcome_unknown(rc, res))
             break;
         if (!retriable || attempt >= TOSS_MAX_TRIES || bc_now_ms() - start >= bc_cfg.pg_timeout_ms)
