@@ -232,7 +232,7 @@ int bc_payments_reconcile(bc_db *db, int64_t since_ms, FILE *report, int *unreso
         const char *key = json_string_value(json_object_get(a, "payment_key"));
         int64_t order_row = json_integer_value(json_object_get(a, "order_id"));
         int64_t aid = json_integer_value(json_object_get(a, "id"));
-        bc_order_head h;
+        bc_order_head h = {0};
         char what[256] = "";
         int fix;
         bc_pg_result res = {0};
