@@ -15,6 +15,7 @@
 
 #include "accounts/accounts.h"
 #include "app.h"
+#include "payments/payments.h"
 #include "demo/demo.h"
 
 static int usage(void)
@@ -24,6 +25,7 @@ static int usage(void)
                     "       broadcart user create --email E --password P --name N --role buyer|seller|admin\n"
                     "       broadcart user set --email E [--role buyer|seller|admin] [--blocked 0|1]\n"
                     "       broadcart seed-demo\n"
+                    "       broadcart reconcile [--since <ISO-8601 or UTC ms>]\n"
                     "       broadcart db copy --from sqlite:PATH --to postgresql://...\n"
                     "       broadcart config [--env]\n");
     return 2;
@@ -131,6 +133,8 @@ int main(int argc, char **argv)
             return usage();
         return bc_db_copy(from, to, stdout) == BC_OK && fflush(stdout) == 0 ? 0 : 1;
     }
+    if (strcmp(cmd, "reconcile") == 0) /* payments area */
+        return bc_payments_reconcile_main(opt(argc, argv, "--since"));
     if (strcmp(cmd, "seed-demo") == 0) {
         bc_db *db;
         int64_t live = 0;

@@ -241,6 +241,8 @@ export const errorMessages = {
     ORDER_AMOUNT_ZERO: "결제 금액이 0원인 주문은 할 수 없습니다",
     // notices
     NOTIFICATION_NOT_FOUND: "알림을 찾을 수 없습니다",
+    // payments area
+    INVALID_WEBHOOK: "잘못된 결제 알림입니다",
   },
   en: {
     INVALID_JSON: "The request is not valid JSON",
@@ -300,6 +302,62 @@ export const errorMessages = {
     ORDER_AMOUNT_ZERO: "An order of 0 KRW cannot be placed",
     // notices
     NOTIFICATION_NOT_FOUND: "Notification not found",
+    // payments area
+    INVALID_WEBHOOK: "Invalid payment notification",
+  },
+};
+
+// payments area: buyer-facing messages for the payment gateway's error codes (Toss confirm/cancel
+// codes, sent as error.gateway_code with PAYMENT_DECLINED / PAYMENT_GATEWAY_ERROR). Unknown codes
+// fall back to the Broadcart code's message.
+export const gatewayMessages = {
+  ko: {
+    REJECT_CARD_COMPANY: '카드사에서 결제를 거절했습니다. 다른 카드로 시도해 주세요',
+    REJECT_CARD_PAYMENT: '한도초과 또는 잔액부족으로 결제에 실패했습니다',
+    REJECT_ACCOUNT_PAYMENT: '잔액부족으로 결제에 실패했습니다',
+    INVALID_CARD_EXPIRATION: '카드 유효기간을 확인해 주세요',
+    INVALID_STOPPED_CARD: '정지된 카드입니다',
+    INVALID_CARD_LOST_OR_STOLEN: '분실 또는 도난 신고된 카드입니다',
+    INVALID_CARD_NUMBER: '카드번호를 확인해 주세요',
+    INVALID_PASSWORD: '결제 비밀번호가 일치하지 않습니다',
+    EXCEED_MAX_DAILY_PAYMENT_COUNT: '하루 결제 가능 횟수를 초과했습니다',
+    EXCEED_MAX_ONE_DAY_AMOUNT: '일일 한도를 초과했습니다',
+    EXCEED_MAX_PAYMENT_AMOUNT: '결제 가능 금액을 초과했습니다',
+    EXCEED_MAX_AUTH_COUNT: '최대 인증 횟수를 초과했습니다',
+    FDS_ERROR: '위험 거래가 감지되어 결제가 제한되었습니다',
+    BELOW_MINIMUM_AMOUNT: '최소 결제 금액보다 적습니다',
+    NOT_FOUND_PAYMENT_SESSION: '결제 시간이 만료되었습니다. 다시 결제해 주세요',
+    NOT_FOUND_PAYMENT: '결제 정보를 찾을 수 없습니다. 다시 결제해 주세요',
+    INVALID_REQUEST: '결제 요청이 올바르지 않습니다. 다시 결제해 주세요',
+    PAY_PROCESS_CANCELED: '결제가 취소되었습니다',
+    PAY_PROCESS_ABORTED: '결제가 중단되었습니다. 다시 시도해 주세요',
+    FAILED_INTERNAL_SYSTEM_PROCESSING: '결제사 내부 오류입니다. 잠시 후 다시 시도해 주세요',
+    FAILED_PAYMENT_INTERNAL_SYSTEM_PROCESSING: '결제가 완료되지 않았습니다. 다시 시도해 주세요',
+    UNKNOWN_PAYMENT_ERROR: '결제에 실패했습니다. 같은 문제가 반복되면 카드사에 문의해 주세요',
+  },
+  en: {
+    REJECT_CARD_COMPANY: 'Your card issuer declined the payment; please try another card',
+    REJECT_CARD_PAYMENT: 'The payment failed: credit limit exceeded or insufficient balance',
+    REJECT_ACCOUNT_PAYMENT: 'The payment failed: insufficient balance',
+    INVALID_CARD_EXPIRATION: 'Please check the card expiry date',
+    INVALID_STOPPED_CARD: 'This card is suspended',
+    INVALID_CARD_LOST_OR_STOLEN: 'This card was reported lost or stolen',
+    INVALID_CARD_NUMBER: 'Please check the card number',
+    INVALID_PASSWORD: 'The payment password is wrong',
+    EXCEED_MAX_DAILY_PAYMENT_COUNT: 'The daily number of payments is exceeded',
+    EXCEED_MAX_ONE_DAY_AMOUNT: 'The daily limit is exceeded',
+    EXCEED_MAX_PAYMENT_AMOUNT: 'The payment amount limit is exceeded',
+    EXCEED_MAX_AUTH_COUNT: 'Too many authentication attempts',
+    FDS_ERROR: 'The payment was blocked as a risky transaction',
+    BELOW_MINIMUM_AMOUNT: 'The amount is below the minimum',
+    NOT_FOUND_PAYMENT_SESSION: 'The payment session expired; please pay again',
+    NOT_FOUND_PAYMENT: 'The payment was not found; please pay again',
+    INVALID_REQUEST: 'The payment request was not valid; please pay again',
+    PAY_PROCESS_CANCELED: 'The payment was canceled',
+    PAY_PROCESS_ABORTED: 'The payment was aborted; please try again',
+    FAILED_INTERNAL_SYSTEM_PROCESSING: 'The payment gateway had an internal error; please retry shortly',
+    FAILED_PAYMENT_INTERNAL_SYSTEM_PROCESSING: 'The payment was not completed; please try again',
+    UNKNOWN_PAYMENT_ERROR: 'The payment failed; if it happens again, contact your card issuer',
   },
 };
 
@@ -323,6 +381,8 @@ export function t(key, vars) {
 export function errorText(err, prefix = '') {
   if (!err) return t('error.generic');
   if (err.code === 'NETWORK') return t('error.network');
+  const gcode = err.gateway_code || (err.body && err.body.error && err.body.error.gateway_code);
+  if (gcode && gatewayMessages[getLang()][gcode]) return gatewayMessages[getLang()][gcode];
   for (const p of [prefix, 'auth.', 'pay.']) {
     if (p && dict.ko[p + err.code]) return t(p + err.code);
   }

@@ -3,6 +3,9 @@
 //   mode "sandbox": navigate to the built-in sandbox checkout page (checkout_url).
 //   mode "toss":    load the Toss browser SDK v2 (sdk_url) once and call
 //                   TossPayments(client_key).payment({customerKey}).requestPayment({...}).
+//   mode "portone": load iamport.js v1 (sdk_url: PortOne's, or the sandbox's stand-in), IMP.init(client_key),
+//                   POST /api/v1/payments/prepare {order_id} (registers the amount), IMP.request_pay({...});
+//                   its callback goes to the same success page with paymentKey = imp_uid.
 // Either way the browser comes back on #/pay/success?paymentKey&orderId&amount&paymentType or
 // #/pay/fail?code&message&orderId (web/views/pay.js).
 import { t } from './i18n.js';
@@ -71,7 +74,49 @@ export function loadTossSdk(src) {
 export async function preparePayment() {
   const cfg = await paymentsConfig();
   if (cfg.mode === 'toss') await loadTossSdk(cfg.sdk_url);
+  if (cfg.mode === 'portone') await loadImpSdk(cfg.sdk_url);
   return cfg;
+}
+
+// payments area: PortOne v1's window.IMP, loaded once like the Toss SDK.
+let impLoading = null;
+export function loadImpSdk(src) {
+  if (window.IMP && typeof window.IMP.request_pay === 'function') return Promise.resolve(window.IMP);
+  if (impLoading) return impLoading;
+  impLoading = new Promise((resolve, reject) => {
+    const s = document.createElement('script');
+    s.src = src;
+    s.async = true;
+    const timer = setTimeout(() => { s.remove(); impLoading = null; reject(new PaymentError('PAY_SDK_LOAD_FAILED', t('pay.PAY_SDK_LOAD_FAILED'))); }, SDK_TIMEOUT_MS);
+    s.onload = () => {
+      clearTimeout(timer);
+      if (window.IMP && typeof window.IMP.request_pay === 'function') resolve(window.IMP);
+      else { impLoading = null; reject(new PaymentError('PAY_SDK_LOAD_FAILED', t('pay.PAY_SDK_LOAD_FAILED'))); }
+    };
+    s.onerror = () => { clearTimeout(timer); s.remove(); impLoading = null; reject(new PaymentError('PAY_SDK_LOAD_FAILED', t('pay.PAY_SDK_LOAD_FAILED'))); };
+    document.head.appendChild(s);
+  });
+  return impLoading;
+}
+
+// PortOne v1: prepare the amount, then IMP.request_pay; the callback leads to #/pay/success or /fail.
+async function startPortone(cfg, order) {
+  const IMP = await loadImpSdk(cfg.sdk_url);
+  IMP.init(cfg.client_key);
+  await post('/api/v1/payments/prepare', { order_id: order.order_id });
+  const { successUrl, failUrl } = returnUrls();
+  const who = await customer();
+  const res = await new Promise((resolve) => IMP.request_pay({
+    pay_method: 'card', merchant_uid: order.order_id, name: order.order_name || order.order_id, amount: order.amount,
+    buyer_email: who.customerEmail, buyer_name: who.customerName, m_redirect_url: successUrl,
+  }, resolve));
+  if (res && res.success && res.imp_uid) {
+    const q = new URLSearchParams({ paymentKey: res.imp_uid, orderId: order.order_id, amount: String(order.amount), paymentType: 'NORMAL' });
+    location.assign(`${successUrl}?${q}`);
+    return;
+  }
+  const q = new URLSearchParams({ code: (res && res.error_code) || 'PAY_PROCESS_ABORTED', message: (res && res.error_msg) || '', orderId: order.order_id });
+  location.assign(`${failUrl}?${q}`);
 }
 
 // The buyer's e-mail and name for the payment window: /api/v1/me, else the stored session user.
@@ -92,6 +137,7 @@ async function customer() {
 export async function startPayment(order) {
   const cfg = await preparePayment();
   const { successUrl, failUrl } = returnUrls();
+  if (cfg.mode === 'portone') return startPortone(cfg, order);
   if (cfg.mode !== 'toss') {
     const u = new URL(cfg.checkout_url, location.origin);
     u.searchParams.set('orderId', order.order_id);

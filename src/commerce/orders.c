@@ -544,8 +544,8 @@ static int mark_paid_tx(bc_db *db, void *arg)
     }
     rc = bc_db_exec(db,
                     "INSERT INTO payments (order_id, payment_key, provider, status, amount, method, approved_at, raw,"
-                    " created_at) VALUES (?, ?, 'toss', 'DONE', ?, ?, ?, ?, ?)",
-                    "itititi", id, payment_key, amount, method, approved_at, raw, now);
+                    " created_at) VALUES (?, ?, ?, 'DONE', ?, ?, ?, ?, ?)",
+                    "ittititi", id, payment_key, bc_pg_provider_of(payment_key), amount, method, approved_at, raw, now);
     if (rc < 0) {
         rc = rc == BC_ECONFLICT ? BC_ECONFLICT : BC_ERR;
         goto out;

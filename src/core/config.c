@@ -36,6 +36,7 @@ typedef struct cfg_row {
     }
 
 static const char *const toss_checkout_choices[] = {"auto", "sandbox", "sdk", NULL};
+static const char *const payment_provider_choices[] = {"toss", "portone", NULL}; /* payments area */
 static const char *const log_level_choices[] = {"debug", "info", "warn", "error", NULL};
 
 static const cfg_row rows[] = {
@@ -59,8 +60,9 @@ static const cfg_row rows[] = {
     STR_ROW("BROADCART_TOSS_API_BASE", toss_api_base, "",
             "Toss Payments API base (default http://127.0.0.1:{port}/sandbox-pg, the built-in sandbox; "
             "https://api.tosspayments.com in production)"),
-    STR_ROW("BROADCART_TOSS_SECRET_KEY", toss_secret_key, "test_sk_broadcart_sandbox",
-            "Toss secret key (Basic auth user name)"),
+    STR_ROW("BROADCART_TOSS_SECRET_KEY", toss_secret_key, "",
+            "Toss secret key (Basic auth user name); when unset, a test_sk_ key for the built-in sandbox is "
+            "generated into {data_dir}/toss.secret (so no public default key can call the sandbox's API)"),
     STR_ROW("BROADCART_TOSS_CLIENT_KEY", toss_client_key, "test_ck_broadcart_sandbox",
             "Toss client key given to the browser"),
     ENUM_ROW("BROADCART_TOSS_CHECKOUT", toss_checkout, toss_checkout_choices, "auto",
@@ -138,6 +140,30 @@ static const cfg_row rows[] = {
     STR_ROW("BROADCART_SMTP_CA_FILE", smtp_ca_file, "",
             "PEM file of the certificate authorities that sign the SMTP server's TLS certificate (STARTTLS or "
             "smtps); empty = the system's roots"),
+    /* payments area */
+    INT_ROW("BROADCART_PG_TIMEOUT_MS", pg_timeout_ms, 200, 120000, "10000", "ms",
+            "Longest one payment-gateway call may take (connect 3 s at most); then its outcome is unknown and "
+            "reconciliation settles it"),
+    INT_ROW("BROADCART_PG_BREAKER_FAILURES", pg_breaker_failures, 1, 1000, "5", "failures",
+            "Consecutive gateway failures (unreachable, timeout, 5xx) that open the circuit breaker: payment calls "
+            "then fail fast with 503 and Retry-After"),
+    INT_ROW("BROADCART_PG_BREAKER_OPEN", pg_breaker_open_s, 1, 3600, "30", "seconds",
+            "How long the open circuit breaker refuses payment calls before one trial call is let through"),
+    ENUM_ROW("BROADCART_PAYMENT_PROVIDER", payment_provider, payment_provider_choices, "toss",
+             "Payment gateway for new payments: toss (Toss Payments core API v1) or portone (PortOne/Iamport REST API v1; "
+             "GET /api/v1/payments/config tells the browser which)"),
+    STR_ROW("BROADCART_PORTONE_API_BASE", portone_api_base, "",
+            "PortOne v1 API base (default http://127.0.0.1:{port}/sandbox-portone, the built-in sandbox; "
+            "https://api.iamport.kr in production)"),
+    STR_ROW("BROADCART_PORTONE_IMP_KEY", portone_imp_key, "sandbox_imp_key", "PortOne REST API key (imp_key)"),
+    STR_ROW("BROADCART_PORTONE_IMP_SECRET", portone_imp_secret, "",
+            "PortOne REST API secret (imp_secret); when unset, one for the built-in sandbox is generated into "
+            "{data_dir}/portone.secret"),
+    STR_ROW("BROADCART_PORTONE_MERCHANT_CODE", portone_merchant_code, "imp00000000",
+            "PortOne merchant code given to the browser for IMP.init"),
+    INT_ROW("BROADCART_RECONCILE_INTERVAL", reconcile_interval_s, 0, 86400, "60", "seconds",
+            "How often the sweeper lease holder reconciles open payment attempts with the gateway (0 = never; "
+            "broadcart reconcile does it on demand)"),
 };
 
 /* 1 when `value` is one of the row's choices (or the row takes any text). */

@@ -59,7 +59,7 @@ typedef struct bc_config {
     char public_url[256];          /* BROADCART_PUBLIC_URL, base URL viewers use, default http://127.0.0.1:{port} */
     char rtmp_public_host[128];    /* BROADCART_RTMP_PUBLIC_HOST, host in RTMP URLs, default 127.0.0.1 */
     char toss_api_base[256];       /* BROADCART_TOSS_API_BASE, default http://127.0.0.1:{port}/sandbox-pg */
-    char toss_secret_key[256];     /* BROADCART_TOSS_SECRET_KEY, default test_sk_broadcart_sandbox */
+    char toss_secret_key[256];     /* BROADCART_TOSS_SECRET_KEY; generated into {data_dir}/toss.secret when unset */
     char toss_client_key[256];     /* BROADCART_TOSS_CLIENT_KEY, default test_ck_broadcart_sandbox */
     char toss_checkout[16];        /* BROADCART_TOSS_CHECKOUT, auto|sandbox|sdk, default auto */
     char jwt_secret[256];          /* BROADCART_JWT_SECRET; generated into {data_dir}/jwt.secret when unset */
@@ -96,6 +96,16 @@ typedef struct bc_config {
     char smtp_url[512];  /* BROADCART_SMTP_URL, smtp://[user:pass@]host[:port] or smtps://..., default "" (no mail) */
     char smtp_from[256]; /* BROADCART_SMTP_FROM, an e-mail address, default broadcart@localhost */
     char smtp_ca_file[512]; /* BROADCART_SMTP_CA_FILE, path of a PEM CA bundle, default "" (system roots) */
+    /* payments area */
+    int pg_timeout_ms;        /* BROADCART_PG_TIMEOUT_MS, ms per gateway call, default 10000 */
+    int pg_breaker_failures;  /* BROADCART_PG_BREAKER_FAILURES, consecutive failures opening the breaker, 5 */
+    int pg_breaker_open_s;    /* BROADCART_PG_BREAKER_OPEN, seconds the breaker stays open, default 30 */
+    int reconcile_interval_s; /* BROADCART_RECONCILE_INTERVAL, seconds between reconciliations (0 = off), 60 */
+    char payment_provider[16];       /* BROADCART_PAYMENT_PROVIDER, toss|portone, default toss */
+    char portone_api_base[256];      /* BROADCART_PORTONE_API_BASE, default http://127.0.0.1:{port}/sandbox-portone */
+    char portone_imp_key[128];       /* BROADCART_PORTONE_IMP_KEY, default sandbox_imp_key */
+    char portone_imp_secret[256];    /* BROADCART_PORTONE_IMP_SECRET; generated into {data_dir}/portone.secret */
+    char portone_merchant_code[64];  /* BROADCART_PORTONE_MERCHANT_CODE, IMP.init code, default imp00000000 */
 } bc_config;
 
 /* One row of the settings table: name, default (as text), unit, description, and for a choice

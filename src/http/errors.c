@@ -75,6 +75,8 @@ const bc_error_code bc_http_errors[] = {
     {"PAYMENT_GATEWAY_ERROR", 502, "The payment gateway could not be reached or answered unexpectedly."},
     /* notices */
     {"NOTIFICATION_NOT_FOUND", 404, "No such notification of the caller."},
+    /* payments area */
+    {"INVALID_WEBHOOK", 400, "The webhook body names no payment."},
     {NULL, 0, NULL},
 };
 

@@ -199,9 +199,9 @@ const bc_schema bc_sc_order_page = {
 const bc_schema bc_sc_pay_config = {
     "PaymentConfig",
     "{\"type\":\"object\",\"required\":[\"provider\",\"client_key\",\"checkout_url\",\"sdk_url\",\"mode\","
-    "\"shipping_fee\",\"free_shipping_over\"],\"properties\":{\"provider\":{\"type\":\"string\",\"enum\":[\"toss\"]},"
+    "\"shipping_fee\",\"free_shipping_over\"],\"properties\":{\"provider\":{\"type\":\"string\",\"enum\":[\"toss\",\"portone\"]},"
     "\"client_key\":" STR ",\"checkout_url\":" STR_OR_NULL ",\"sdk_url\":" STR
-    ",\"mode\":{\"type\":\"string\",\"enum\":[\"sandbox\",\"toss\"]},\"shipping_fee\":" INT
+    ",\"mode\":{\"type\":\"string\",\"enum\":[\"sandbox\",\"toss\",\"portone\"]},\"shipping_fee\":" INT
     ",\"free_shipping_over\":" INT "}}",
     NULL};
 
@@ -230,3 +230,27 @@ const bc_schema bc_sc_health = {
 
 const bc_schema bc_sc_openapi = {"OpenApiDocument", "{\"type\":\"object\",\"description\":\"an OpenAPI 3.1 document\"}",
                                  NULL};
+
+/* payments area */
+const bc_schema bc_sc_pay_webhook = {
+    "PaymentWebhookResult",
+    "{\"type\":\"object\",\"required\":[\"result\",\"detail\"],\"properties\":{\"result\":{\"type\":\"string\","
+    "\"enum\":[\"ignored\",\"duplicate\",\"in-step\",\"marked-paid\",\"refunded\",\"canceled\",\"not-charged\","
+    "\"reported\"]},\"detail\":" STR "}}",
+    NULL};
+const bc_schema bc_sc_portone_envelope = {
+    "PortOneEnvelope",
+    "{\"type\":\"object\",\"required\":[\"code\",\"message\",\"response\"],\"properties\":{\"code\":" INT
+    ",\"message\":" STR_OR_NULL ",\"response\":{\"type\":[\"object\",\"null\"]}}}",
+    NULL};
+const bc_schema bc_sc_portone_created = {
+    "PortOneSandboxPayment",
+    "{\"type\":\"object\",\"required\":[\"imp_uid\",\"merchant_uid\",\"status\"],\"properties\":{\"imp_uid\":" STR
+    ",\"merchant_uid\":" STR ",\"status\":{\"type\":\"string\",\"enum\":[\"paid\",\"failed\"]},\"fail_reason\":" STR_OR_NULL
+    "}}",
+    NULL};
+const bc_schema bc_sc_pay_prepare = {
+    "PaymentPrepared",
+    "{\"type\":\"object\",\"required\":[\"provider\",\"order_id\",\"amount\"],\"properties\":{\"provider\":{"
+    "\"type\":\"string\",\"enum\":[\"toss\",\"portone\"]},\"order_id\":" STR ",\"amount\":" INT "}}",
+    NULL};

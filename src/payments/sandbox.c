@@ -45,8 +45,24 @@
 #define SBX_MID "tvivarepublica" /* the merchant id Toss's test keys report */
 #define SBX_VERSION "2022-11-16"
 
-enum sbx_status { ST_IN_PROGRESS, ST_DONE, ST_CANCELED, ST_PARTIAL_CANCELED };
-static const char *const status_names[] = {"IN_PROGRESS", "DONE", "CANCELED", "PARTIAL_CANCELED"};
+enum sbx_status { ST_IN_PROGRESS, ST_DONE, ST_CANCELED, ST_PARTIAL_CANCELED, ST_ABORTED };
+static const char *const status_names[] = {"IN_PROGRESS", "DONE", "CANCELED", "PARTIAL_CANCELED", "ABORTED"};
+/* approved at some point (DONE or cancelled after approval) */
+#define SETTLED(p) ((p)->status == ST_DONE || (p)->status == ST_CANCELED || (p)->status == ST_PARTIAL_CANCELED)
+
+/* Failure injection (payments area). The buyer picks an outcome in the payment window (testCode of
+ * POST /sandbox-pg/v1/sandbox/payments, or its TossPayments-Test-Code header); the confirm of that
+ * payment then behaves so:
+ *   any Toss error code (e.g. REJECT_CARD_COMPANY card rejected, REJECT_CARD_PAYMENT limit or balance,
+ *   FAILED_INTERNAL_SYSTEM_PROCESSING gateway error): that error; a 4xx one aborts the payment (ABORTED,
+ *   failure {code, message}), a 5xx one leaves it IN_PROGRESS;
+ *   SANDBOX_SLOW_RESPONSE: answered normally after testDelayMs (default 2000);
+ *   SANDBOX_LOST_RESPONSE: approved, but every answer to its confirm (replays too) is held for
+ *   testDelayMs (default BROADCART_PG_TIMEOUT_MS + 1000), so the merchant's call times out.
+ * The two delayed kinds run on a worker thread (the route's try_inline answers all others on the loop). */
+#define SBX_SLOW "SANDBOX_SLOW_RESPONSE"
+#define SBX_LOST "SANDBOX_LOST_RESPONSE"
+#define SBX_MAX_DELAY_MS 60000
 
 /* Intrusive doubly-linked LRU list (circular, with a sentinel head). */
 typedef struct dl {
@@ -85,6 +101,8 @@ typedef struct sbx_payment {
     char last_tx[33]; /* "" until approved */
     char card_number[17];
     char approve_no[9];
+    char test_code[65]; /* failure injection: "" = none */
+    int test_delay_ms;  /* for SANDBOX_SLOW_RESPONSE / SANDBOX_LOST_RESPONSE; 0 = default */
     sbx_cancel *cancels;
     int ncancels;
     size_t bytes; /* accounted in S.pay_bytes */
@@ -409,7 +427,7 @@ static sbx_payment *pay_find_order(const char *order_id)
     for (sbx_payment *p = S.by_order[bucket_of(order_id)]; p; p = p->order_next) {
         if (strcmp(p->order_id, order_id) != 0)
             continue;
-        if (p->status != ST_IN_PROGRESS)
+        if (SETTLED(p))
             return p;
         if (!newest)
             newest = p; /* chains are newest first */
@@ -541,6 +559,45 @@ static void idem_put(const unsigned char id[32], int status, const char *body, i
     idem_trim(now);
 }
 
+/* Errors the TossPayments-Test-Code header can trigger, with their statuses (§1.8); any other
+ * well-formed code is answered with 400. */
+static const struct {
+    const char *code;
+    int status;
+    const char *message;
+} test_codes[] = {
+    {"UNAUTHORIZED_KEY", 401, "인증되지 않은 시크릿 키 혹은 클라이언트 키 입니다."},
+    {"REJECT_CARD_PAYMENT", 403, "한도초과 혹은 잔액부족으로 결제에 실패했습니다."},
+    {"REJECT_CARD_COMPANY", 403, "결제 승인이 거절되었습니다."},
+    {"FORBIDDEN_REQUEST", 403, "허용되지 않은 요청입니다."},
+    {"REJECT_ACCOUNT_PAYMENT", 403, "잔액부족으로 결제에 실패했습니다."},
+    {"REJECT_TOSSPAY_INVALID_ACCOUNT", 403, "선택하신 출금 계좌가 출금이체 등록이 되어 있지 않아요."},
+    {"EXCEED_MAX_AUTH_COUNT", 403, "최대 인증 횟수를 초과했습니다."},
+    {"EXCEED_MAX_ONE_DAY_AMOUNT", 403, "일일 한도를 초과했습니다."},
+    {"NOT_AVAILABLE_BANK", 403, "은행 서비스 시간이 아닙니다."},
+    {"INVALID_PASSWORD", 403, "결제 비밀번호가 일치하지 않습니다."},
+    {"INCORRECT_BASIC_AUTH_FORMAT", 403, "잘못된 요청입니다. ':' 를 포함해 인코딩해주세요."},
+    {"FDS_ERROR", 403, "위험거래가 감지되어 결제가 제한됩니다."},
+    {"NOT_CANCELABLE_AMOUNT", 403, "취소 할 수 없는 금액 입니다."},
+    {"NOT_CANCELABLE_PAYMENT", 403, "취소 할 수 없는 결제 입니다."},
+    {"FORBIDDEN_CONSECUTIVE_REQUEST", 403, "반복적인 요청은 허용되지 않습니다."},
+    {"EXCEED_MAX_REFUND_DUE", 403, "환불 가능한 기간이 지났습니다."},
+    {"NOT_ALLOWED_PARTIAL_REFUND", 403, "부분 환불이 허용되지 않습니다."},
+    {"EXCEED_CANCEL_LIMIT", 403, "취소 가능한 횟수를 초과했습니다."},
+    {"NOT_FOUND_PAYMENT", 404, "존재하지 않는 결제 정보 입니다."},
+    {"NOT_FOUND_PAYMENT_SESSION", 404, "결제 시간이 만료되어 결제 진행 데이터가 존재하지 않습니다."},
+    {"NOT_FOUND", 404, "존재하지 않는 정보 입니다."},
+    {"IDEMPOTENT_REQUEST_PROCESSING", 409, "이전 멱등 요청이 처리중입니다."},
+    {"FAILED_INTERNAL_SYSTEM_PROCESSING", 500, "내부 시스템 처리 작업이 실패했습니다."},
+    {"FAILED_PAYMENT_INTERNAL_SYSTEM_PROCESSING", 500, "결제가 완료되지 않았어요. 다시 시도해주세요."},
+    {"UNKNOWN_PAYMENT_ERROR", 500, "결제에 실패했어요. 같은 문제가 반복된다면 은행이나 카드사로 문의해주세요."},
+    {"FAILED_REFUND_PROCESS", 500, "은행 응답시간 지연이나 일시적인 오류로 환불요청에 실패했습니다."},
+    {"FAILED_PARTIAL_REFUND", 500, "은행 점검, 해약 계좌 등의 사유로 부분 환불이 실패했습니다."},
+    {"FAILED_METHOD_HANDLING_CANCEL", 500,
+     "취소 중 결제 시 사용한 결제 수단 처리과정에서 일시적인 오류가 발생했습니다."},
+    {"COMMON_ERROR", 500, "일시적인 오류가 발생했습니다. 잠시 후 다시 시도해주세요."},
+};
+
 /* ---- the Payment object (Toss version 2022-11-16) ---------------------------- */
 
 static void set(json_t *o, const char *k, json_t *v) { json_object_set_new(o, k, v ? v : json_null()); }
@@ -571,7 +628,7 @@ static json_t *payment_json(bc_req *req, const sbx_payment *p)
     set(o, "approvedAt", p->approved_ms ? json_string(when) : NULL);
     set(o, "useEscrow", json_false());
     set(o, "cultureExpense", json_false());
-    if (p->status == ST_IN_PROGRESS) {
+    if (!SETTLED(p)) {
         set(o, "card", NULL);
     } else {
         set(o, "card",
@@ -607,9 +664,17 @@ static json_t *payment_json(bc_req *req, const sbx_payment *p)
     set(o, "type", json_string("NORMAL"));
     set(o, "easyPay", NULL);
     set(o, "country", json_string("KR"));
-    set(o, "failure", NULL);
+    if (p->status == ST_ABORTED) {
+        const char *fmsg = "결제 승인이 거절되었습니다.";
+        for (size_t i = 0; i < sizeof test_codes / sizeof test_codes[0]; i++)
+            if (strcmp(test_codes[i].code, p->test_code) == 0)
+                fmsg = test_codes[i].message;
+        set(o, "failure", json_pack("{s:s,s:s}", "code", p->test_code, "message", fmsg));
+    } else {
+        set(o, "failure", NULL);
+    }
     set(o, "isPartialCancelable", json_true());
-    if (p->status == ST_IN_PROGRESS)
+    if (!SETTLED(p))
         set(o, "receipt", NULL);
     else
         set(o, "receipt", json_pack("{s:s++}", "url", public_base(req), "/sandbox-pg/receipt/", p->key));
@@ -673,45 +738,6 @@ static int check_auth(bc_req *req, const char **code, const char **msg)
         return 401;
     return 0;
 }
-
-/* Errors the TossPayments-Test-Code header can trigger, with their statuses (§1.8); any other
- * well-formed code is answered with 400. */
-static const struct {
-    const char *code;
-    int status;
-    const char *message;
-} test_codes[] = {
-    {"UNAUTHORIZED_KEY", 401, "인증되지 않은 시크릿 키 혹은 클라이언트 키 입니다."},
-    {"REJECT_CARD_PAYMENT", 403, "한도초과 혹은 잔액부족으로 결제에 실패했습니다."},
-    {"REJECT_CARD_COMPANY", 403, "결제 승인이 거절되었습니다."},
-    {"FORBIDDEN_REQUEST", 403, "허용되지 않은 요청입니다."},
-    {"REJECT_ACCOUNT_PAYMENT", 403, "잔액부족으로 결제에 실패했습니다."},
-    {"REJECT_TOSSPAY_INVALID_ACCOUNT", 403, "선택하신 출금 계좌가 출금이체 등록이 되어 있지 않아요."},
-    {"EXCEED_MAX_AUTH_COUNT", 403, "최대 인증 횟수를 초과했습니다."},
-    {"EXCEED_MAX_ONE_DAY_AMOUNT", 403, "일일 한도를 초과했습니다."},
-    {"NOT_AVAILABLE_BANK", 403, "은행 서비스 시간이 아닙니다."},
-    {"INVALID_PASSWORD", 403, "결제 비밀번호가 일치하지 않습니다."},
-    {"INCORRECT_BASIC_AUTH_FORMAT", 403, "잘못된 요청입니다. ':' 를 포함해 인코딩해주세요."},
-    {"FDS_ERROR", 403, "위험거래가 감지되어 결제가 제한됩니다."},
-    {"NOT_CANCELABLE_AMOUNT", 403, "취소 할 수 없는 금액 입니다."},
-    {"NOT_CANCELABLE_PAYMENT", 403, "취소 할 수 없는 결제 입니다."},
-    {"FORBIDDEN_CONSECUTIVE_REQUEST", 403, "반복적인 요청은 허용되지 않습니다."},
-    {"EXCEED_MAX_REFUND_DUE", 403, "환불 가능한 기간이 지났습니다."},
-    {"NOT_ALLOWED_PARTIAL_REFUND", 403, "부분 환불이 허용되지 않습니다."},
-    {"EXCEED_CANCEL_LIMIT", 403, "취소 가능한 횟수를 초과했습니다."},
-    {"NOT_FOUND_PAYMENT", 404, "존재하지 않는 결제 정보 입니다."},
-    {"NOT_FOUND_PAYMENT_SESSION", 404, "결제 시간이 만료되어 결제 진행 데이터가 존재하지 않습니다."},
-    {"NOT_FOUND", 404, "존재하지 않는 정보 입니다."},
-    {"IDEMPOTENT_REQUEST_PROCESSING", 409, "이전 멱등 요청이 처리중입니다."},
-    {"FAILED_INTERNAL_SYSTEM_PROCESSING", 500, "내부 시스템 처리 작업이 실패했습니다."},
-    {"FAILED_PAYMENT_INTERNAL_SYSTEM_PROCESSING", 500, "결제가 완료되지 않았어요. 다시 시도해주세요."},
-    {"UNKNOWN_PAYMENT_ERROR", 500, "결제에 실패했어요. 같은 문제가 반복된다면 은행이나 카드사로 문의해주세요."},
-    {"FAILED_REFUND_PROCESS", 500, "은행 응답시간 지연이나 일시적인 오류로 환불요청에 실패했습니다."},
-    {"FAILED_PARTIAL_REFUND", 500, "은행 점검, 해약 계좌 등의 사유로 부분 환불이 실패했습니다."},
-    {"FAILED_METHOD_HANDLING_CANCEL", 500,
-     "취소 중 결제 시 사용한 결제 수단 처리과정에서 일시적인 오류가 발생했습니다."},
-    {"COMMON_ERROR", 500, "일시적인 오류가 발생했습니다. 잠시 후 다시 시도해주세요."},
-};
 
 /* A TossPayments-Test-Code header (only honoured for test keys, which are the only keys the sandbox
  * accepts). Returns 0 when absent, else the status to answer with *code and *msg set. */
@@ -828,6 +854,10 @@ static int op_confirm(bc_req *req, json_t *body, char **out, int *store)
         *out = err_body("NOT_FOUND_PAYMENT", "존재하지 않는 결제 정보 입니다.");
         return 404;
     }
+    if (p->status == ST_ABORTED) {
+        *out = err_body("NOT_FOUND_PAYMENT_SESSION", "결제 시간이 만료되어 결제 진행 데이터가 존재하지 않습니다.");
+        return 404;
+    }
     if (p->status != ST_IN_PROGRESS) {
         *out = err_body("ALREADY_PROCESSED_PAYMENT", "이미 처리된 결제 입니다.");
         return 400;
@@ -839,6 +869,21 @@ static int op_confirm(bc_req *req, json_t *body, char **out, int *store)
         *out = err_body("INVALID_REQUEST",
                         "잘못된 요청입니다. 주문번호 또는 결제 금액이 결제 요청 정보와 일치하지 않습니다.");
         return 400;
+    }
+    if (p->test_code[0] && strcmp(p->test_code, SBX_SLOW) != 0 && strcmp(p->test_code, SBX_LOST) != 0) {
+        int st = 400;
+        const char *msg = "테스트 코드로 발생시킨 에러입니다. (TossPayments-Test-Code)";
+        for (size_t i = 0; i < sizeof test_codes / sizeof test_codes[0]; i++)
+            if (strcmp(test_codes[i].code, p->test_code) == 0) {
+                st = test_codes[i].status;
+                msg = test_codes[i].message;
+            }
+        if (st < 500)
+            p->status = ST_ABORTED;
+        else
+            *store = 0; /* a 5xx executes nothing: a retry is tried again */
+        *out = err_body(p->test_code, msg);
+        return st;
     }
     p->status = ST_DONE;
     p->approved_ms = bc_now_ms();
@@ -948,32 +993,97 @@ static int op_get_by_order(bc_req *req, json_t *body, char **out, int *store)
     return 200;
 }
 
-static void h_confirm(bc_req *req) { gateway(req, op_confirm); }
+/* The injected delay of the payment a confirm body names: 0 none, > 0 sleep before (slow) or,
+ * with *lost set, after (lost response) handling it. */
+static int confirm_delay(bc_req *req, int *lost)
+{
+    size_t len;
+    const char *text = bc_req_body(req, &len);
+    json_error_t jerr;
+    json_t *body = len ? json_loadb(text, len, 0, &jerr) : NULL;
+    const char *pkey = json_string_value(json_object_get(body, "paymentKey"));
+    int delay = 0;
+    *lost = 0;
+    if (pkey) {
+        sbx_lock();
+        const sbx_payment *p = pay_find(pkey);
+        if (p && strcmp(p->test_code, SBX_SLOW) == 0)
+            delay = p->test_delay_ms ? p->test_delay_ms : 2000;
+        else if (p && strcmp(p->test_code, SBX_LOST) == 0) {
+            delay = p->test_delay_ms ? p->test_delay_ms : bc_cfg.pg_timeout_ms + 1000;
+            *lost = 1;
+        }
+        sbx_unlock();
+    }
+    json_decref(body);
+    return delay;
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}
+
+/* On the loop: every confirm but those of a delayed payment. */
+static int try_confirm_inline(bc_req *req)
+{
+    int lost;
+    if (confirm_delay(req, &lost) > 0)
+        return 0;
+    gateway(req, op_confirm);
+    return 1;
+}
+
+/* On a worker: a delayed payment's confirm (slow: wait, then answer; lost: do it, then hold the answer). */
+static void h_confirm(bc_req *req)
+{
+    int lost, delay = confirm_delay(req, &lost);
+    if (delay > 0 && !lost)
+        sleep_ms(delay);
+    gateway(req, op_confirm);
+    if (delay > 0 && lost)
+        sleep_ms(delay);
+}
 static void h_cancel(bc_req *req) { gateway(req, op_cancel); }
 static void h_get(bc_req *req) { gateway(req, op_get); }
 static void h_get_by_order(bc_req *req) { gateway(req, op_get_by_order); }
 
 /* ---- the buyer's side: payment window ------------------------------------------- */
 
-/* POST /sandbox-pg/v1/sandbox/payments {orderId, amount, orderName} (no auth: the buyer's browser,
- * standing in for card authentication in the Toss window) → 201 {paymentKey, orderId, status}.
- * A second authentication for an orderId that already has an approved payment is refused with
- * 400 DUPLICATED_ORDER_ID; earlier IN_PROGRESS ones (e.g. the buyer went back) may coexist. */
+/* testCode: empty, or 1..64 of [A-Z0-9_] (a Toss error code or SANDBOX_…). */
+static int test_code_ok(const char *c)
+{
+    size_t n = 0;
+    if (!c)
+        return 1;
+    for (; c[n]; n++)
+        if (!((c[n] >= 'A' && c[n] <= 'Z') || (c[n] >= '0' && c[n] <= '9') || c[n] == '_'))
+            return 0;
+    return n <= 64;
+}
+
+/* POST /sandbox-pg/v1/sandbox/payments {orderId, amount, orderName, testCode?, testDelayMs?} (no auth: the buyer's
+ * browser, standing in for card authentication in the Toss window) → 201 {paymentKey, orderId, status}. A second
+ * authentication for an orderId that already has an approved payment is refused with 400 DUPLICATED_ORDER_ID; earlier
+ * IN_PROGRESS ones (e.g. the buyer went back) may coexist. */
 static void h_create(bc_req *req)
 {
     size_t len;
     const char *text = bc_req_body(req, &len);
     json_error_t jerr;
     json_t *body = len ? json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr) : NULL;
-    const char *order_id, *order_name;
-    json_int_t amount;
+    const char *order_id, *order_name, *test_code = bc_req_header(req, "tosspayments-test-code");
+    json_int_t amount, delay = 0;
     sbx_payment *p = NULL;
     int locked = 0;
 
     if (!json_is_object(body) ||
-        json_unpack_ex(body, &jerr, 0, "{s:s,s:I,s:s}", "orderId", &order_id, "amount", &amount, "orderName",
-                       &order_name) != 0 ||
-        !order_id_ok(order_id) || amount < 1 || amount > SBX_MAX_AMOUNT || !order_name_ok(order_name)) {
+        json_unpack_ex(body, &jerr, 0, "{s:s,s:I,s:s,s?s,s?I}", "orderId", &order_id, "amount", &amount, "orderName",
+                       &order_name, "testCode", &test_code, "testDelayMs", &delay) != 0 ||
+        !order_id_ok(order_id) || amount < 1 || amount > SBX_MAX_AMOUNT || !order_name_ok(order_name) ||
+        !test_code_ok(test_code) || delay < 0 || delay > SBX_MAX_DELAY_MS) {
         toss_error(req, 400, "INVALID_REQUEST",
                    "잘못된 요청입니다. orderId(6~64자, 영문·숫자·-·_), amount(1~1,000,000,000), orderName(1~100자)는 "
                    "필수입니다.");
@@ -993,11 +1103,13 @@ static void h_create(bc_req *req)
     p->requested_ms = bc_now_ms();
     p->status = ST_IN_PROGRESS;
     p->bytes = sizeof *p + strlen(p->order_name) + 1;
+    snprintf(p->test_code, sizeof p->test_code, "%s", test_code && *test_code ? test_code : "");
+    p->test_delay_ms = (int)delay;
 
     sbx_lock();
     locked = 1;
     sbx_payment *prev = pay_find_order(order_id);
-    if (prev && prev->status != ST_IN_PROGRESS) {
+    if (prev && SETTLED(prev)) {
         toss_error(req, 400, "DUPLICATED_ORDER_ID", "이미 승인 및 취소가 진행된 중복된 주문번호 입니다.");
         goto done;
     }
@@ -1067,13 +1179,15 @@ static int return_url_ok(bc_req *req, const char *u)
 static const char checkout_script[] =
     "(function(){'use strict';"
     "var d=JSON.parse(document.getElementById('bc-checkout').textContent);"
-    "var pay=document.getElementById('pay'),dec=document.getElementById('decline'),err=document.getElementById('err');"
+    "var pay=document.getElementById('pay'),dec=document.getElementById('decline'),err=document.getElementById('err'),"
+    "oc=document.getElementById('outcome');"
     "function enc(v){return encodeURIComponent(String(v));}"
     "function go(base,q){location.href=base+(base.indexOf('?')>=0?'&':'?')+q;}"
     "function busy(b){pay.disabled=b;dec.disabled=b;}"
     "pay.addEventListener('click',function(){busy(true);err.hidden=true;"
     "fetch(d.api,{method:'POST',headers:{'Content-Type':'application/json'},"
-    "body:JSON.stringify({orderId:d.orderId,amount:d.amount,orderName:d.orderName})})"
+    "body:JSON.stringify({orderId:d.orderId,amount:d.amount,orderName:d.orderName,"
+    "testCode:(oc&&oc.value)||undefined})})"
     ".then(function(r){return r.json().then(function(b){return{ok:r.ok,b:b};});})"
     ".then(function(x){if(!x.ok||!x.b||!x.b.paymentKey)throw new Error((x.b&&x.b.message)||'결제에 실패했습니다.');"
     "go(d.successUrl,'paymentKey='+enc(x.b.paymentKey)+'&orderId='+enc(d.orderId)+'&amount='+enc(d.amount)+'&"
@@ -1133,6 +1247,14 @@ static void h_checkout(bc_req *req)
     sb_str(&b, "</p><p class=\"meta\">주문번호 <code id=\"order-id\">");
     sb_html(&b, order_id);
     sb_str(&b, "</code></p><p class=\"err\" id=\"err\" role=\"alert\" hidden></p>"
+               "<p class=\"meta\"><label>테스트 결과 (Test outcome) <select id=\"outcome\">"
+               "<option value=\"\">정상 승인 (Approve)</option>"
+               "<option value=\"REJECT_CARD_COMPANY\">카드 거절 (Card rejected)</option>"
+               "<option value=\"REJECT_CARD_PAYMENT\">한도초과/잔액부족 (Insufficient balance)</option>"
+               "<option value=\"FAILED_INTERNAL_SYSTEM_PROCESSING\">PG 오류 (Gateway error)</option>"
+               "<option value=\"" SBX_SLOW "\">느린 응답 (Slow response)</option>"
+               "<option value=\"" SBX_LOST "\">승인 후 응답 유실 (Lost response)</option>"
+               "</select></label></p>"
                "<div class=\"actions\"><button id=\"pay\" type=\"button\">결제하기 (Pay)</button>"
                "<button id=\"decline\" type=\"button\">거절 (Decline)</button></div>"
                "<p class=\"note\">Broadcart 샌드박스 결제창입니다. 실제 카드 결제는 일어나지 않습니다. "
@@ -1219,9 +1341,9 @@ const bc_route bc_sandbox_routes[] = {
      "Buyer authenticates a payment {orderId, amount, orderName} → {paymentKey} (IN_PROGRESS)", 201,
      .response = &bc_sc_sbx_created, .location = "/sandbox-pg/v1/payments/{paymentKey}",
      .req_type = "application/json"},
-    {"POST", "/sandbox-pg/v1/payments/confirm", 0, BC_RT_INLINE, NULL, h_confirm, "sandbox-pg",
+    {"POST", "/sandbox-pg/v1/payments/confirm", 0, 0, NULL, h_confirm, "sandbox-pg",
      "Toss confirm {paymentKey, orderId, amount} (Basic auth, Idempotency-Key) → Payment", 200,
-     .response = &bc_sc_toss_payment, .req_type = "application/json"},
+     .response = &bc_sc_toss_payment, .req_type = "application/json", .try_inline = try_confirm_inline},
     {"GET", "/sandbox-pg/v1/payments/orders/{orderId}", 0, BC_RT_INLINE, NULL, h_get_by_order, "sandbox-pg",
      "Toss get payment by orderId (Basic auth) → Payment", 200, .response = &bc_sc_toss_payment},
     {"GET", "/sandbox-pg/v1/payments/{paymentKey}", 0, BC_RT_INLINE, NULL, h_get, "sandbox-pg",

@@ -6,21 +6,84 @@
  * Every POST carries Content-Type: application/json and, when given, the Idempotency-Key header.
  *
  * Each thread keeps one CURL easy handle (a pthread key, cleaned up when the thread exits) and resets its
- * options before every call, so connections to the gateway are kept alive and reused. Timeouts: connect 3 s,
- * whole transfer 15 s. Responses are limited to 1 MiB and parsed as JSON.
+ * options before every call, so connections to the gateway are kept alive and reused. Timeouts: connect
+ * min(3 s, BROADCART_PG_TIMEOUT_MS), whole transfer BROADCART_PG_TIMEOUT_MS. Responses are limited to 1 MiB
+ * and parsed as JSON.
+ *
+ * Retries (toss_request): a call that got no answer, a 5xx or 409 IDEMPOTENT_REQUEST_PROCESSING is tried
+ * again, at most 3 tries, 100 ms then 400 ms apart, and no new try once the call has taken longer than one
+ * timeout. GETs are always safe to retry; a POST is retried only with an Idempotency-Key, which makes Toss
+ * replay the first answer instead of executing again (docs "Idempotency", §1.7 of the provider notes).
+ *
+ * Circuit breaker: BROADCART_PG_BREAKER_FAILURES consecutive failed calls (after their retries) open it
+ * for BROADCART_PG_BREAKER_OPEN seconds; while open every call fails at once with BC_EBUSY (not tried,
+ * res->retry_after_s set). When the time is up one trial call is let through (half-open): success closes
+ * the breaker, failure opens it again.
  *
  * The secret key is never logged: log lines carry only the method, the path and the result. */
 #include "payments.h"
+#include "payments_int.h"
 
 #include <curl/curl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define TOSS_MAX_RESPONSE (1u << 20)
 #define TOSS_CONNECT_TIMEOUT_MS 3000L
-#define TOSS_TOTAL_TIMEOUT_MS 15000L
 #define TOSS_MAX_IDEMPOTENCY_KEY 300
+#define TOSS_MAX_TRIES 3
+
+static pthread_mutex_t breaker_lock = PTHREAD_MUTEX_INITIALIZER;
+static int breaker_failures;       /* consecutive failed calls */
+static int64_t breaker_open_until; /* UTC ms; 0 = closed */
+
+/* 1 when a call may go out now; else 0 with *retry_after_s set (the breaker is open). A call let
+ * through after the open period (half-open) pushes the period on, so only that one goes out. */
+static int breaker_allow(int *retry_after_s)
+{
+    int64_t now = bc_now_ms();
+    int ok = 1;
+    pthread_mutex_lock(&breaker_lock);
+    if (breaker_open_until > now) {
+        *retry_after_s = (int)((breaker_open_until - now + 999) / 1000);
+        ok = 0;
+    } else if (breaker_failures >= bc_cfg.pg_breaker_failures) {
+        breaker_open_until = now + (int64_t)bc_cfg.pg_breaker_open_s * 1000; /* half-open trial */
+    }
+    pthread_mutex_unlock(&breaker_lock);
+    return ok;
+}
+
+static void breaker_record(int failed)
+{
+    pthread_mutex_lock(&breaker_lock);
+    if (!failed) {
+        breaker_failures = 0;
+        breaker_open_until = 0;
+    } else if (++breaker_failures >= bc_cfg.pg_breaker_failures) {
+        breaker_open_until = bc_now_ms() + (int64_t)bc_cfg.pg_breaker_open_s * 1000;
+        if (breaker_failures == bc_cfg.pg_breaker_failures)
+            bc_log_warn("toss", "circuit breaker open for %d s after %d failed gateway calls", bc_cfg.pg_breaker_open_s,
+                        breaker_failures);
+    }
+    pthread_mutex_unlock(&breaker_lock);
+}
+
+int bc_toss_breaker_retry_after(void)
+{
+    int retry = 0;
+    if (breaker_allow(&retry)) {
+        /* breaker_allow may have started a half-open period: undo that for this probe */
+        pthread_mutex_lock(&breaker_lock);
+        if (breaker_failures >= bc_cfg.pg_breaker_failures)
+            breaker_open_until = 0;
+        pthread_mutex_unlock(&breaker_lock);
+        return 0;
+    }
+    return retry;
+}
 
 static pthread_key_t curl_key;
 static pthread_once_t curl_key_once = PTHREAD_ONCE_INIT;
@@ -101,8 +164,8 @@ static int add_header(struct curl_slist **list, const char *line)
  * body is JSON text for POST or NULL for GET. Fills res (status 0 and body NULL when unreachable).
  * Returns BC_OK when an HTTP answer came back, BC_EGATEWAY when not, BC_EINVAL on a bad argument
  * (e.g. an idempotency key over 300 chars), BC_ENOMEM when out of memory. */
-static int toss_call(const char *method, const char *path, const char *body, const char *idempotency_key,
-                     bc_pg_result *res)
+static int toss_call_once(const pg_target *t, const char *method, const char *path, const char *body,
+                          const char *idempotency_key, bc_pg_result *res)
 {
     int rc = BC_EGATEWAY;
     struct curl_slist *headers = NULL;
@@ -118,11 +181,11 @@ static int toss_call(const char *method, const char *path, const char *body, con
         rc = BC_EINVAL;
         goto out;
     }
-    blen = strlen(bc_cfg.toss_api_base);
-    while (blen && bc_cfg.toss_api_base[blen - 1] == '/')
+    blen = strlen(t->base);
+    while (blen && t->base[blen - 1] == '/')
         blen--; /* "https://api.tosspayments.com/" works too */
-    n = blen ? snprintf(url, sizeof url, "%.*s%s", (int)blen, bc_cfg.toss_api_base, path)
-             : snprintf(url, sizeof url, "http://127.0.0.1:%d/sandbox-pg%s", bc_http_port(), path);
+    n = blen ? snprintf(url, sizeof url, "%.*s%s", (int)blen, t->base, path)
+             : snprintf(url, sizeof url, "http://127.0.0.1:%d%s%s", bc_http_port(), t->sandbox_prefix, path);
     if (n < 0 || (size_t)n >= sizeof url) {
         rc = BC_EINVAL;
         goto out;
@@ -145,6 +208,10 @@ static int toss_call(const char *method, const char *path, const char *body, con
         rc = BC_ENOMEM;
         goto out;
     }
+    if (t->header && add_header(&headers, t->header) != BC_OK) {
+        rc = BC_ENOMEM;
+        goto out;
+    }
     if (body && idempotency_key && *idempotency_key) {
         snprintf(idem, sizeof idem, "Idempotency-Key: %s", idempotency_key);
         if (add_header(&headers, idem) != BC_OK) {
@@ -155,15 +222,19 @@ static int toss_call(const char *method, const char *path, const char *body, con
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L); /* required with timeouts in a multi-threaded process */
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, TOSS_CONNECT_TIMEOUT_MS);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, TOSS_TOTAL_TIMEOUT_MS);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+                     bc_cfg.pg_timeout_ms < TOSS_CONNECT_TIMEOUT_MS ? (long)bc_cfg.pg_timeout_ms
+                                                                    : TOSS_CONNECT_TIMEOUT_MS);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)bc_cfg.pg_timeout_ms);
     curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-    curl_easy_setopt(c, CURLOPT_USERNAME, bc_cfg.toss_secret_key);
-    curl_easy_setopt(c, CURLOPT_PASSWORD, "");
+    if (t->basic_user) {
+        curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+        curl_easy_setopt(c, CURLOPT_USERNAME, t->basic_user);
+        curl_easy_setopt(c, CURLOPT_PASSWORD, "");
+    }
     curl_easy_setopt(c, CURLOPT_NOPROXY, noproxy);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "broadcart/0.1 (+toss-client)");
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "broadcart/0.1 (+payments-client)");
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &buf);
@@ -194,6 +265,56 @@ static int toss_call(const char *method, const char *path, const char *body, con
 out:
     curl_slist_free_all(headers);
     free(buf.data);
+    return rc;
+}
+
+/* Whether an answer leaves the outcome unknown (worth another try with the same key). */
+static int outcome_unknown(int rc, const bc_pg_result *res)
+{
+    if (rc == BC_EGATEWAY || res->http_status == 0 || res->http_status >= 500)
+        return 1;
+    const char *code = json_string_value(json_object_get(res->body, "code"));
+    return res->http_status == 409 && code && strcmp(code, "IDEMPOTENT_REQUEST_PROCESSING") == 0;
+}
+
+/* toss_call_once behind the circuit breaker, with the retries described at the top of the file.
+ * Returns what toss_call_once returns, or BC_EBUSY (breaker open: not tried; res->retry_after_s). */
+/* A Toss call: the configured base and secret key. */
+static int toss_call(const char *method, const char *path, const char *body, const char *idempotency_key,
+                     bc_pg_result *res)
+{
+    pg_target t = {bc_cfg.toss_api_base, "/sandbox-pg", bc_cfg.toss_secret_key, NULL};
+    return bc_pg_http(&t, method, path, body, idempotency_key, res);
+}
+
+int bc_pg_http(const pg_target *t, const char *method, const char *path, const char *body, const char *idempotency_key,
+               bc_pg_result *res)
+{
+    int retry_after = 0, rc = BC_EGATEWAY;
+    res->http_status = 0;
+    res->body = NULL;
+    res->retry_after_s = 0;
+    if (!breaker_allow(&retry_after)) {
+        res->retry_after_s = retry_after;
+        return BC_EBUSY;
+    }
+    int retriable = body == NULL || (idempotency_key && *idempotency_key);
+    int64_t start = bc_now_ms();
+    for (int attempt = 1;; attempt++) {
+        rc = toss_call_once(t, method, path, body, idempotency_key, res);
+        if (rc == BC_EINVAL || rc == BC_ENOMEM || !outcome_unknown(rc, res))
+            break;
+        if (!retriable || attempt >= TOSS_MAX_TRIES || bc_now_ms() - start >= bc_cfg.pg_timeout_ms)
+            break;
+        json_decref(res->body);
+        res->body = NULL;
+        res->http_status = 0;
+        struct timespec ts = {0, (attempt == 1 ? 100 : 400) * 1000000L};
+        nanosleep(&ts, NULL);
+        bc_log_info("toss", "%s %s: retrying (try %d)", method, path, attempt + 1);
+    }
+    if (rc != BC_EINVAL && rc != BC_ENOMEM)
+        breaker_record(outcome_unknown(rc, res) && !(res->http_status == 409));
     return rc;
 }
 
@@ -314,5 +435,17 @@ int bc_toss_get(const char *payment_key, bc_pg_result *res)
     if (path_segment(payment_key, seg, sizeof seg) != BC_OK)
         return BC_EINVAL;
     snprintf(path, sizeof path, "/v1/payments/%s", seg);
+    return toss_call("GET", path, NULL, NULL, res);
+}
+
+/* Toss `GET /v1/payments/orders/{orderId}`: the Payment of that orderId (404 NOT_FOUND_PAYMENT). */
+int bc_toss_get_by_order(const char *order_id, bc_pg_result *res)
+{
+    char seg[200], path[300];
+    res->http_status = 0;
+    res->body = NULL;
+    if (path_segment(order_id, seg, sizeof seg) != BC_OK)
+        return BC_EINVAL;
+    snprintf(path, sizeof path, "/v1/payments/orders/%s", seg);
     return toss_call("GET", path, NULL, NULL, res);
 }

@@ -19,6 +19,8 @@ static const char *const copy_tables[] = {
     "shipments", "order_events", "order_refunds", "seller_shipping",
     /* notices */
     "notices", "notice_mails",
+    /* payments area */
+    "payment_attempts", "payment_webhooks",
 };
 #define NTABLES (sizeof copy_tables / sizeof copy_tables[0])
 #define POOL_MAX 128

@@ -2,7 +2,7 @@
 // restocking, payment confirm through the sandbox gateway, and the 200-buyer stock race.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, api, makeUser } from './lib.mjs';
+import { startServer, api, makeUser, tossSecret } from './lib.mjs';
 
 let srv, admin, seller, seller2, buyer, buyer2;
 const ADDR = { recipient: '홍길동', phone: '010-1234-5678', postcode: '06236', address1: '서울 강남구 테헤란로 1', address2: '101호' };
@@ -28,7 +28,7 @@ async function sandboxPay(o, s = srv) {
   return r.body.paymentKey;
 }
 function gatewayGet(paymentKey, s = srv) {
-  const auth = 'Basic ' + Buffer.from((s.env.BROADCART_TOSS_SECRET_KEY || 'test_sk_broadcart_sandbox') + ':').toString('base64');
+  const auth = 'Basic ' + Buffer.from(tossSecret(s) + ':').toString('base64');
   return api(s, 'GET', `/sandbox-pg/v1/payments/${encodeURIComponent(paymentKey)}`, { headers: { authorization: auth } });
 }
 

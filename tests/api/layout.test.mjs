@@ -22,6 +22,8 @@ const OWNER = {
   shipments: 'commerce', order_events: 'commerce', order_refunds: 'commerce', seller_shipping: 'commerce',
   // notices
   notices: 'notices', notice_mails: 'notices',
+  // payments area
+  payment_attempts: 'payments', payment_webhooks: 'payments',
 };
 // "file reads|writes table" allowed outside the owner, with why
 const ALLOWED = {

@@ -193,3 +193,9 @@ export async function makeUser(srv, role = 'buyer', name) {
   if (r.status !== 200) throw new Error(`login failed: ${JSON.stringify(r.body)}`);
   return { id, email, password, token: r.body.access_token, refresh: r.body.refresh_token };
 }
+
+// payments area: the Toss secret key the server and its sandbox use (BROADCART_TOSS_SECRET_KEY, else
+// the key generated into {dataDir}/toss.secret on first start).
+export function tossSecret(srv) {
+  return srv.env.BROADCART_TOSS_SECRET_KEY || readFileSync(path.join(srv.dataDir, 'toss.secret'), 'utf8').trim();
+}

@@ -201,7 +201,7 @@ test('Redis stopped for 5 s during a live room: chat stays local on each instanc
 test('kill -9 instance A in the middle of a buying burst: B keeps serving; after A restarts, stock + sold = initial and every confirmed payment has a PAID order', { timeout: 120000 }, async (t) => {
   const INITIAL = 1000, JOURNEYS = 800, AT_ONCE = 16;
   const p = await product({ name: 'Burst item', price: 1000, stock: INITIAL });
-  const secret = 'test_sk_broadcart_sandbox'; // the gateway's default key, which the instances use too
+  const secret = A.env.BROADCART_TOSS_SECRET_KEY; // the gateway's generated key, which the instances use too
   const gwAuth = { authorization: `Basic ${Buffer.from(`${secret}:`).toString('base64')}` };
   let done = 0, killAt = 0;
   const killed = (async () => {

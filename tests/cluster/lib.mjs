@@ -12,7 +12,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { BIN, ROOT, freePort, newPgDatabase, sql, startServer } from '../api/lib.mjs';
+import { BIN, ROOT, freePort, newPgDatabase, sql, startServer, tossSecret } from '../api/lib.mjs';
 import { startRedis } from '../api/redis.mjs';
 
 export { freePort, sql };
@@ -198,6 +198,7 @@ export async function startCluster({ instances = 2, env = {} } = {}) {
           BROADCART_REDIS_URL: `redis://127.0.0.1:${c.redisPort}`,
           BROADCART_JWT_SECRET: jwt,
           BROADCART_TOSS_API_BASE: `${c.gateway.base}/sandbox-pg`,
+          BROADCART_TOSS_SECRET_KEY: tossSecret(c.gateway), // the gateway's per-data-dir key
           BROADCART_PUBLIC_URL: c.base,
           BROADCART_TRUSTED_PROXIES: '127.0.0.1',
           BROADCART_PWHASH_OPSLIMIT: '1',

@@ -61,8 +61,64 @@ static void confirm_verdicts(void **state)
     assert_null(a.code);
 }
 
+/* payments area: a PortOne v1 Payment seen as the Toss-shaped object the converging code reads. */
+static json_t *normalized(const char *json)
+{
+    json_error_t e;
+    json_t *p = json_loads(json, 0, &e);
+    assert_non_null(p);
+    json_t *n = bc_portone_normalize(p);
+    json_decref(p);
+    return n;
+}
+
+static void portone_normalize(void **state)
+{
+    (void)state;
+    json_t *n =
+        normalized("{\"imp_uid\":\"imp_1\",\"merchant_uid\":\"BC1-abcdef\",\"status\":\"paid\",\"amount\":15000,"
+                   "\"cancel_amount\":0,\"pay_method\":\"card\",\"paid_at\":1700000000}");
+    assert_non_null(n);
+    assert_string_equal(json_string_value(json_object_get(n, "paymentKey")), "imp_1");
+    assert_string_equal(json_string_value(json_object_get(n, "orderId")), "BC1-abcdef");
+    assert_string_equal(json_string_value(json_object_get(n, "status")), "DONE");
+    assert_int_equal(json_integer_value(json_object_get(n, "totalAmount")), 15000);
+    assert_int_equal(json_integer_value(json_object_get(n, "balanceAmount")), 15000);
+    assert_string_equal(json_string_value(json_object_get(n, "approvedAt")), "2023-11-14T22:13:20Z");
+    json_decref(n);
+    n = normalized(
+        "{\"imp_uid\":\"imp_2\",\"merchant_uid\":\"m\",\"status\":\"paid\",\"amount\":10000,\"cancel_amount\":4000}");
+    assert_string_equal(json_string_value(json_object_get(n, "status")), "PARTIAL_CANCELED");
+    assert_int_equal(json_integer_value(json_object_get(n, "balanceAmount")), 6000);
+    json_decref(n);
+    n = normalized("{\"imp_uid\":\"imp_3\",\"merchant_uid\":\"m\",\"status\":\"cancelled\",\"amount\":10000,\"cancel_"
+                   "amount\":10000}");
+    assert_string_equal(json_string_value(json_object_get(n, "status")), "CANCELED");
+    assert_int_equal(json_integer_value(json_object_get(n, "balanceAmount")), 0);
+    json_decref(n);
+    n = normalized("{\"imp_uid\":\"imp_4\",\"merchant_uid\":\"m\",\"status\":\"failed\",\"amount\":10,"
+                   "\"fail_reason\":\"REJECT_CARD_COMPANY: 거절\"}");
+    assert_string_equal(json_string_value(json_object_get(n, "status")), "ABORTED");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(n, "failure"), "code")),
+                        "REJECT_CARD_COMPANY");
+    json_decref(n);
+    n = normalized("{\"imp_uid\":\"imp_5\",\"merchant_uid\":\"m\",\"status\":\"failed\",\"amount\":10,"
+                   "\"fail_reason\":\"카드 한도 초과\"}");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(n, "failure"), "code")), "PG_FAILED");
+    json_decref(n);
+    n = normalized("{\"imp_uid\":\"imp_6\",\"merchant_uid\":\"m\",\"status\":\"ready\",\"amount\":10}");
+    assert_string_equal(json_string_value(json_object_get(n, "status")), "READY");
+    json_decref(n);
+    assert_null(normalized("{\"imp_uid\":\"imp_7\",\"status\":\"paid\",\"amount\":10}"));
+    assert_null(normalized("[]"));
+    assert_string_equal(bc_pg_provider_of("imp_123"), "portone");
+    assert_string_equal(bc_pg_provider_of("tsbx_abc"), "toss");
+    assert_string_equal(bc_pg_provider_of(NULL), "toss");
+}
+
 int main(void)
 {
-    const struct CMUnitTest t[] = {cmocka_unit_test(parse), cmocka_unit_test(confirm_verdicts)};
+    const struct CMUnitTest t[] = {cmocka_unit_test(parse), cmocka_unit_test(confirm_verdicts),
+                                   cmocka_unit_test(portone_normalize)};
     return cmocka_run_group_tests(t, NULL, NULL);
 }
