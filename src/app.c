@@ -81,6 +81,7 @@ static void sweep(bc_db *db, void *arg)
 {
     (void)arg;
     bc_order_expire_due(db, bc_now_ms());
+    bc_hold_expire_due(db, bc_now_ms()); /* stock: holds past BROADCART_HOLD_TTL */
 }
 
 /* Records whether the lease is held, logging each change once. */
@@ -143,6 +144,7 @@ void bc_app_register_routes(void)
     bc_http_register(bc_accounts_routes);
     bc_http_register(bc_catalog_routes);
     bc_http_register(bc_commerce_routes);
+    bc_http_register(bc_stock_routes);
     bc_http_register(bc_media_routes);
     bc_http_register(bc_payments_routes);
     bc_http_register(bc_sandbox_routes);

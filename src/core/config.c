@@ -75,6 +75,13 @@ static const cfg_row rows[] = {
             "Lifetime of a refresh token"),
     INT_ROW("BROADCART_ORDER_TTL", order_ttl_s, 5, 86400, "600", "seconds",
             "How long an unpaid order holds its stock before it expires"),
+    /* stock (helper stock) */
+    INT_ROW("BROADCART_HOLD_TTL", hold_ttl_s, 1, 3600, "300", "seconds",
+            "How long a hold (POST /api/v1/holds, the buy sheet of a live) keeps its stock before it is released"),
+    INT_ROW("BROADCART_MAX_UNPAID_ORDERS", max_unpaid_orders, 1, 1000, "3", "orders",
+            "Most unpaid orders plus live holds one buyer may have at once; one more is refused with 409 "
+            "UNPAID_ORDERS_LIMIT"),
+    /* end stock */
     INT_ROW("BROADCART_SHIPPING_FEE", shipping_fee, 0, 1000000, "3000", "KRW", "Shipping fee per order"),
     INT_ROW("BROADCART_FREE_SHIPPING_OVER", free_shipping_over, 0, 100000000, "50000", "KRW",
             "Subtotal from which shipping is free"),

@@ -91,6 +91,9 @@ typedef struct bc_config {
     char log_level[16];            /* BROADCART_LOG_LEVEL, debug|info|warn|error, default info */
     char cors_origins[1024];       /* BROADCART_CORS_ORIGINS, comma-separated origins or *, default none */
     char redis_url[512];           /* BROADCART_REDIS_URL, redis://..., default "" (rooms in this process only) */
+    /* stock (helper stock) */
+    int hold_ttl_s;        /* BROADCART_HOLD_TTL, seconds a hold keeps its stock, default 300 */
+    int max_unpaid_orders; /* BROADCART_MAX_UNPAID_ORDERS, a buyer's unpaid orders + holds at once, default 3 */
 } bc_config;
 
 /* One row of the settings table: name, default (as text), unit, description, and for a choice

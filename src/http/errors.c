@@ -60,6 +60,17 @@ const bc_error_code bc_http_errors[] = {
     {"ORDER_NOT_CANCELABLE", 409, "The order's status does not allow canceling."},
     {"ORDER_NOT_SHIPPABLE", 409, "Only a PAID order can be shipped."},
     {"ORDER_NOT_DELIVERABLE", 409, "Only a SHIPPING order can be marked delivered."},
+    /* stock: purchase limits, holds (helper stock) */
+    {"LIMIT_PER_ORDER", 422, "The quantity exceeds the product's most units per order (see limit)."},
+    {"LIMIT_PER_BUYER", 409, "The buyer would exceed the product's most units per buyer (see limit)."},
+    {"LIMIT_PER_BUYER_LIVE", 409,
+     "The buyer would exceed the product's most units per buyer in this live (see limit)."},
+    {"LIVE_STOCK_CAP", 409, "The live's stock cap for the product is sold out."},
+    {"UNPAID_ORDERS_LIMIT", 409, "The buyer already has the most unpaid orders and holds allowed at once."},
+    {"HOLD_NOT_FOUND", 404, "No such hold (or not the caller's)."},
+    {"HOLD_EXPIRED", 409, "The hold expired, was released or already became an order."},
+    {"HOLD_MISMATCH", 422, "An order with hold_id must be exactly the hold's product, quantity and live."},
+    /* end stock */
     /* payments */
     {"AMOUNT_MISMATCH", 400, "The paid amount differs from the order amount."},
     {"ORDER_EXPIRED", 409, "The order expired before it was paid."},

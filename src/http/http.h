@@ -140,6 +140,8 @@ const bc_error_code *bc_http_error_find(const char *code);
 extern const bc_schema bc_sc_user, bc_sc_admin_user, bc_sc_tokens, bc_sc_category, bc_sc_category_tree, bc_sc_product,
     bc_sc_product_page, bc_sc_image, bc_sc_live, bc_sc_live_list, bc_sc_chat_history, bc_sc_cart, bc_sc_address,
     bc_sc_order, bc_sc_order_page, bc_sc_pay_config, bc_sc_sbx_created, bc_sc_toss_payment, bc_sc_health, bc_sc_openapi;
+/* stock (helper stock): a hold, a page of a product's stock ledger, a product's purchase limits */
+extern const bc_schema bc_sc_hold, bc_sc_stock_ledger, bc_sc_product_limits;
 
 /* Authenticator hook: verifies a bearer token; fills *out and returns BC_OK, or BC_EINVAL. */
 typedef int (*bc_auth_fn)(const char *token, bc_auth *out);

@@ -15,6 +15,10 @@ static const char *const copy_tables[] = {
     "users",  "categories",  "products",     "product_images", "cart_items",    "lives",          "live_products",
     "orders", "order_lines", "stock_ledger", "payments",       "chat_messages", "refresh_tokens", "media_uploads",
     "catalog_clock",
+    /* clang-format off */
+    /* stock (migration 11) */
+    "stock_holds", "product_limits", "buyer_product_units", "live_product_units",
+    /* clang-format on */
 };
 #define NTABLES (sizeof copy_tables / sizeof copy_tables[0])
 #define POOL_MAX 128

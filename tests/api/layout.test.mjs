@@ -18,6 +18,8 @@ const OWNER = {
   lives: 'live', live_products: 'live',
   chat_messages: 'chat',
   media_uploads: 'media',
+  // stock (migration 11)
+  stock_holds: 'commerce', product_limits: 'commerce', buyer_product_units: 'commerce', live_product_units: 'commerce',
 };
 // "file reads|writes table" allowed outside the owner, with why
 const ALLOWED = {
