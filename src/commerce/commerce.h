@@ -34,7 +34,8 @@ typedef struct bc_stock_move {
  * SOLD_OUT at 0. A set to the current value writes nothing. An increase clears this process's
  * sold-out flag of the product (bc_stock_note_restock).
  * Returns BC_OK (m->balance set), BC_EINVAL (no reason, delta 0 or out of range), BC_ECONFLICT (a
- * take without the stock / not on sale, or a set that lost a race: nothing changed), BC_ENOTFOUND
+ * take without the stock / not on sale, a give past 1000000 units, or a set that lost a race:
+ * nothing changed), BC_ENOTFOUND
  * (no such product), BC_EBUSY or BC_ERR. */
 int bc_stock_apply(bc_db *db, bc_stock_move *m);
 
@@ -98,13 +99,15 @@ int bc_stock_claim_give(bc_db *db, const bc_stock_claim *c, int64_t actor_id);
 int bc_stock_unpaid_count(bc_db *db, int64_t buyer_id, int64_t now_ms, int64_t *count);
 /* Inside the open transaction: takes the buyer's lock (BC_DB_LOCK_BUYER, held to the end of the
  * transaction, so two of the buyer's checkouts count one after the other) and checks that one more
- * unpaid order or hold stays within bc_cfg.max_unpaid_orders (BROADCART_MAX_UNPAID_ORDERS).
+ * unpaid order or hold stays within bc_cfg.max_unpaid_orders (BROADCART_MAX_UNPAID_ORDERS; 0,
+ * only when the configuration was never loaded, means no cap).
  * BC_OK, BC_ECONFLICT (at the cap), BC_EBUSY or BC_ERR. */
 int bc_stock_unpaid_check(bc_db *db, int64_t buyer_id, int64_t now_ms);
 
 /* Flash-sale fast path: per process, a product seen sold out is refused from memory, without a
  * write transaction. bc_stock_epoch is read before the transaction that may find the product sold
- * out; bc_stock_note_sold_out(product, that epoch) after it did. bc_stock_known_sold_out returns 1
+ * out; bc_stock_note_sold_out(product, that epoch) after it did (holds.c and checkout.c note it only
+ * when a read shows no stock left or not on sale). bc_stock_known_sold_out returns 1
  * while the flag stands: set less than 1 s ago and no stock increase of this process since the
  * epoch (bc_stock_apply calls bc_stock_note_restock). Increases by other processes are seen within
  * the 1 s. Thread-safe, never blocks on I/O (a mutex around a fixed 4096-slot table). */

@@ -6,6 +6,8 @@
 #include "../catalog/catalog.h"
 #include "../live/live.h"
 
+#include <string.h>
+
 static void hold_problem(bc_hold_problem *why, const char *code, int64_t product_id)
 {
     if (why) {
@@ -112,8 +114,12 @@ int bc_hold_create(bc_db *db, int64_t buyer_id, int64_t product_id, int64_t quan
     hold_args a = {buyer_id, product_id, quantity, live_id, why, 0};
     uint64_t epoch = bc_stock_epoch(product_id);
     int rc = bc_db_tx(db, hold_tx, &a);
-    if (rc == BC_ECONFLICT && why && why->code && why->code[0] == 'O') /* OUT_OF_STOCK */
-        bc_stock_note_sold_out(product_id, epoch);
+    if (rc == BC_ECONFLICT && why && why->code && strcmp(why->code, "OUT_OF_STOCK") == 0) {
+        bc_catalog_sale prod; /* only when really sold out, not for a hold larger than the stock left */
+        if (bc_catalog_product_sale(db, product_id, &prod) == BC_OK &&
+            (prod.stock == 0 || strcmp(prod.status, "ON_SALE") != 0 || !prod.visible))
+            bc_stock_note_sold_out(product_id, epoch);
+    }
     if (rc != BC_OK)
         return rc;
     return hold_json(db, a.id, out);

@@ -49,8 +49,13 @@ int bc_stock_apply(bc_db *db, bc_stock_move *m)
         expect);
     if (rc < 0)
         return rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
+    if (rc == 0 && !take && m->set < 0) { /* a give: no such product, or past the most stock */
+        int64_t one = 0;
+        rc = bc_db_int(db, &one, "SELECT 1 FROM products WHERE id = ?", "i", m->product_id);
+        return rc < 0 ? BC_ERR : rc == 0 ? BC_ENOTFOUND : BC_ECONFLICT;
+    }
     if (rc == 0)
-        return take || m->set >= 0 ? BC_ECONFLICT : BC_ENOTFOUND;
+        return BC_ECONFLICT;
     st = bc_db_prepare(db, "INSERT INTO stock_ledger (product_id, delta, reason, order_id, hold_id, actor_id,"
                            " balance_after, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     if (!st)
@@ -302,6 +307,8 @@ int bc_stock_unpaid_count(bc_db *db, int64_t buyer_id, int64_t now_ms, int64_t *
 int bc_stock_unpaid_check(bc_db *db, int64_t buyer_id, int64_t now_ms)
 {
     int64_t n = 0;
+    if (bc_cfg.max_unpaid_orders <= 0) /* not configured (a library user): no cap */
+        return BC_OK;
     int rc = bc_db_lock(db, BC_DB_LOCK_BUYER, buyer_id);
     if (rc != BC_OK)
         return rc;
