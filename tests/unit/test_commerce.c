@@ -629,6 +629,48 @@ static void stock_audit_report(void **state)
     free(buf);
 }
 
+static void hold_born_order_payment_failure(void **state)
+{
+    fixture *f = *state;
+    char st[16];
+    json_t *hold = NULL, *addr = address();
+    bc_hold_problem hw;
+    bc_order_problem why;
+    int64_t oid = 0, units = -1, hid;
+    bc_cfg.hold_ttl_s = 300;
+    bc_cfg.order_ttl_s = 600;
+    bc_cfg.max_unpaid_orders = 3;
+    bc_stock_limits l = {0, 2, 0};
+    assert_int_equal(bc_stock_limits_set(f->db, f->product, &l), BC_OK);
+    assert_int_equal(bc_hold_create(f->db, f->buyer, f->product, 2, 0, &hw, &hold), BC_OK);
+    hid = json_integer_value(json_object_get(hold, "id"));
+    assert_int_equal(stock_of(f, st, sizeof st), 1);
+    /* the hold counts against the buyer's limit */
+    json_decref(hold);
+    hold = NULL;
+    assert_int_equal(bc_hold_create(f->db, f->buyer, f->product, 1, 0, &hw, &hold), BC_ECONFLICT);
+    assert_string_equal(hw.code, "LIMIT_PER_BUYER");
+    bc_order_item line[] = {{f->product, 2}};
+    assert_int_equal(bc_order_create_held(f->db, f->buyer, line, 1, addr, 0, hid, &why, &oid), BC_OK);
+    assert_int_equal(stock_of(f, st, sizeof st), 1); /* no second take */
+    /* the gateway declines: the order's lines come back exactly once, the counters too */
+    assert_int_equal(bc_order_fail_payment(f->db, oid, "REJECT_CARD_PAYMENT"), BC_OK);
+    assert_int_equal(stock_of(f, st, sizeof st), 3);
+    assert_int_equal(
+        bc_db_int(f->db, &units,
+                  "SELECT units FROM buyer_product_units WHERE buyer_id = ? AND product_id = ? AND live_id = 0", "ii",
+                  f->buyer, f->product),
+        1);
+    assert_int_equal(units, 0);
+    /* the hold stays ORDERED: neither DELETE nor the sweeper gives its units back again */
+    assert_int_equal(bc_hold_release(f->db, f->buyer, hid), BC_ECONFLICT);
+    assert_int_equal(bc_hold_expire_due(f->db, bc_now_ms() + 3600 * 1000), 0);
+    assert_int_equal(stock_of(f, st, sizeof st), 3);
+    assert_int_equal(bc_order_create_held(f->db, f->buyer, line, 1, addr, 0, hid, &why, &oid), BC_ECONFLICT);
+    assert_string_equal(why.code, "HOLD_EXPIRED");
+    json_decref(addr);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -650,6 +692,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(stock_claims_and_limits, setup_db, teardown_db),
         cmocka_unit_test(stock_sold_out_flags),
         cmocka_unit_test_setup_teardown(stock_audit_report, setup_db, teardown_db),
+        cmocka_unit_test_setup_teardown(hold_born_order_payment_failure, setup_db, teardown_db),
     };
     return cmocka_run_group_tests(t, NULL, NULL);
 }
