@@ -148,6 +148,9 @@ typedef struct bc_hold_problem {
  * BC_EBUSY or BC_ERR. */
 int bc_hold_create(bc_db *db, int64_t buyer_id, int64_t product_id, int64_t quantity, int64_t live_id,
                    bc_hold_problem *why, json_t **out);
+/* Loads buyer_id's hold id as in bc_hold_create (*out owned by the caller). BC_OK, BC_ENOTFOUND
+ * (no such hold of this buyer) or BC_ERR. */
+int bc_hold_get(bc_db *db, int64_t buyer_id, int64_t id, json_t **out);
 /* Releases buyer_id's HELD hold id (DELETE /holds/{id}) in one transaction: a conditional UPDATE
  * HELD -> RELEASED and bc_stock_claim_give (reason "hold_release", actor the buyer).
  * Returns BC_OK, BC_ENOTFOUND (no such hold of this buyer), BC_ECONFLICT (no longer HELD: ordered or

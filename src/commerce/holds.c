@@ -243,3 +243,13 @@ int bc_hold_consume(bc_db *db, int64_t buyer_id, int64_t id, int64_t order_row_i
         return rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
     return rc == 0 ? BC_ECONFLICT : BC_OK;
 }
+
+int bc_hold_get(bc_db *db, int64_t buyer_id, int64_t id, json_t **out)
+{
+    *out = NULL;
+    int rc = bc_db_row(db, out,
+                       "SELECT id, product_id, quantity, live_id, status, order_id, expires_at, created_at"
+                       " FROM stock_holds WHERE id = ? AND buyer_id = ?",
+                       "ii", id, buyer_id);
+    return rc == 1 ? BC_OK : rc == 0 ? BC_ENOTFOUND : BC_ERR;
+}

@@ -76,6 +76,21 @@ static void h_hold_create(bc_req *req)
     bc_res_from_err(req, rc == BC_ENOMEM ? BC_ERR : rc);
 }
 
+static void h_hold_get(bc_req *req)
+{
+    int64_t id;
+    json_t *hold = NULL;
+    int rc = bc_req_param_id(req, "id", &id) == BC_OK
+                 ? bc_hold_get(bc_req_db(req), bc_req_auth(req)->user_id, id, &hold)
+                 : BC_ENOTFOUND;
+    if (rc == BC_OK)
+        bc_res_json(req, 200, hold);
+    else if (rc == BC_ENOTFOUND)
+        bc_res_error(req, 404, "HOLD_NOT_FOUND", "no such hold");
+    else
+        bc_res_from_err(req, rc);
+}
+
 static void h_hold_delete(bc_req *req)
 {
     int64_t id;
@@ -211,6 +226,9 @@ const bc_route bc_stock_routes[] = {
      .errors = (const char *const[]){"OUT_OF_STOCK", "PRODUCT_NOT_FOUND", "LIVE_NOT_FOUND", "LIVE_PRODUCT_MISMATCH",
                                      "LIMIT_PER_ORDER", "LIMIT_PER_BUYER", "LIMIT_PER_BUYER_LIVE", "LIVE_STOCK_CAP",
                                      "UNPAID_ORDERS_LIMIT", "INVALID_QUANTITY", NULL}},
+    {"GET", "/api/v1/holds/{id}", BC_ROLE_BUYER, 0, NULL, h_hold_get, "stock",
+     "One of my holds (HELD, ORDERED with its order_id, or RELEASED)", 200, .response = &bc_sc_hold,
+     .errors = (const char *const[]){"HOLD_NOT_FOUND", NULL}},
     {"DELETE", "/api/v1/holds/{id}", BC_ROLE_BUYER, 0, NULL, h_hold_delete, "stock",
      "Release one of my holds (its stock goes back)", 204,
      .errors = (const char *const[]){"HOLD_NOT_FOUND", "HOLD_EXPIRED", NULL}},

@@ -46,6 +46,10 @@ test('a hold takes its units (ledger row "hold"); DELETE gives them back once; a
   const ttl = Date.parse(h.body.expires_at) - t0;
   assert.ok(ttl > 290000 && ttl <= 301000, `default TTL 300 s (${ttl} ms)`);
   assert.equal(await stockOf(p.id), 3);
+  const g = await api(srv, 'GET', h.headers.get('location'), { token: buyer.token });
+  assert.equal(g.status, 200);
+  assert.deepEqual(g.body, h.body);
+  assert.equal((await api(srv, 'GET', h.headers.get('location'), { token: buyer2.token })).status, 404, 'not another buyer\'s');
   const l = await api(srv, 'GET', `/api/v1/seller/products/${p.id}/stock-ledger`, { token: seller.token });
   assert.deepEqual([l.body.items[0].delta, l.body.items[0].reason, l.body.items[0].hold_id, l.body.items[0].actor_id], [-2, 'hold', h.body.id, buyer.id]);
 
@@ -88,6 +92,8 @@ test('an order with hold_id takes the hold over (no second take); a mismatch or 
   const o = await order(buyer, { items: [{ product_id: p.id, quantity: 2 }], hold_id: h.body.id });
   assert.equal(o.status, 201, JSON.stringify(o.body));
   assert.equal(await stockOf(p.id), 3, 'the hold is the reservation: stock taken once');
+  const g = await api(srv, 'GET', `/api/v1/holds/${h.body.id}`, { token: buyer.token });
+  assert.deepEqual([g.body.status, g.body.order_id], ['ORDERED', o.body.id]);
   r = await order(buyer, { items: [{ product_id: p.id, quantity: 2 }], hold_id: h.body.id });
   assert.equal(r.status, 409);
   assert.equal(r.body.error.code, 'HOLD_EXPIRED');
