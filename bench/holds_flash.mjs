@@ -4,7 +4,8 @@
 // attempt meets the sold-out product, which is refused from memory without a write transaction.
 // Prints wrk's requests/s and latency percentiles, then checks exactly S held, stock 0 and
 // `broadcart audit stock` clean.
-// Usage: node bench/holds_flash.mjs [buyers=5000] [stock=100] [seconds=10] [connections=256]
+// With mode "orders" the same load goes to POST /api/v1/orders (one line of 1 unit, no hold).
+// Usage: node bench/holds_flash.mjs [buyers=5000] [stock=100] [seconds=10] [connections=256] [holds|orders]
 //        (BROADCART_TEST_DATABASE=postgres for PostgreSQL). Bounded: <= 20000 buyers, <= 60 s of load.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -16,6 +17,7 @@ const buyers = Math.min(Number(process.argv[2] || 5000), 20000);
 const stock = Number(process.argv[3] || 100);
 const seconds = Math.min(Number(process.argv[4] || 10), 60);
 const conns = Math.min(Number(process.argv[5] || 256), 1024);
+const mode = process.argv[6] === 'orders' ? 'orders' : 'holds';
 try { execFileSync('wrk', ['--version'], { stdio: 'ignore' }); } catch (e) {
   if (e.code === 'ENOENT') { console.error('wrk is not installed: apt-get install wrk'); process.exit(1); }
 }
@@ -37,12 +39,14 @@ try {
 local tokens = {}
 for line in io.lines("${path.join(tmp, 'tokens.txt')}") do tokens[#tokens + 1] = line end
 local n = 0
-local body = '{"product_id":${p.body.id},"quantity":1}'
+local body = '${mode === 'orders'
+    ? JSON.stringify({ items: [{ product_id: p.body.id, quantity: 1 }], shipping_address: { recipient: '김민지', phone: '010-1234-5678', postcode: '06236', address1: 'Seoul 1' } })
+    : JSON.stringify({ product_id: p.body.id, quantity: 1 })}'
 local codes = {}
 request = function()
   n = n + 1
   local t = tokens[(n * 7919 + math.random(#tokens)) % #tokens + 1]
-  return wrk.format("POST", "/api/v1/holds", { ["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. t }, body)
+  return wrk.format("POST", "/api/v1/${mode}", { ["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. t }, body)
 end
 `);
   const w = spawnSync('wrk', ['-t2', `-c${conns}`, `-d${seconds}s`, '--latency', '-s', path.join(tmp, 'holds.lua'), srv.base],
@@ -56,12 +60,12 @@ end
   const again = async (f) => { try { return await f(); } catch { return f(); } };
   const after = await again(() => api(srv, 'GET', `/api/v1/products/${p.body.id}`));
   const ledger = await again(() => api(srv, 'GET', `/api/v1/seller/products/${p.body.id}/stock-ledger?per_page=100`, { token: seller.token }));
-  const holds = ledger.body.items.filter((x) => x.reason === 'hold').length;
+  const holds = ledger.body.items.filter((x) => x.reason === (mode === 'orders' ? 'order' : 'hold')).length;
   const audit = spawnSync(BIN, ['audit', 'stock'], { env: srv.env, encoding: 'utf8' });
-  console.log(`db=${process.env.BROADCART_TEST_DATABASE === 'postgres' ? 'postgres' : 'sqlite'} buyers=${buyers} stock=${stock} ` +
-    `connections=${conns} seconds=${seconds} hold_attempts=${total} refused=${non2xx} attempts_per_s=${rps} ` +
+  console.log(`db=${process.env.BROADCART_TEST_DATABASE === 'postgres' ? 'postgres' : 'sqlite'} mode=${mode} buyers=${buyers} stock=${stock} ` +
+    `connections=${conns} seconds=${seconds} attempts=${total} refused=${non2xx} attempts_per_s=${rps} ` +
     `latency_p50=${pct.p50} p90=${pct.p90} p99=${pct.p99}`);
-  console.log(`check: held=${holds} (want ${stock}) ledger_total=${ledger.body.total} stock_after=${after.body.stock} (want 0) ` +
+  console.log(`check: ${mode === 'orders' ? 'ordered' : 'held'}=${holds} (want ${stock}) ledger_total=${ledger.body.total} stock_after=${after.body.stock} (want 0) ` +
     `audit_exit=${audit.status} ${holds === stock && after.body.stock === 0 && audit.status === 0 ? 'OK' : 'FAILED'}`);
   void makeUser;
 } catch (e) {
