@@ -157,7 +157,8 @@ int bc_hold_get(bc_db *db, int64_t buyer_id, int64_t id, json_t **out);
  * released), BC_EBUSY or BC_ERR. */
 int bc_hold_release(bc_db *db, int64_t buyer_id, int64_t id);
 /* Releases HELD holds whose expires_at < now_ms (reason "hold_expire", actor the system), one
- * transaction each, at most 200 per call (the sweeper in src/app.c calls it every second).
+ * transaction each, in batches of 200, at most 1000 per call (the sweeper in src/app.c calls it
+ * every second).
  * Returns the number released or an error. */
 int bc_hold_expire_due(bc_db *db, int64_t now_ms);
 /* Inside the open transaction of an order: turns buyer_id's hold id into the reservation of
