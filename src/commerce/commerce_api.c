@@ -142,7 +142,7 @@ static void h_order_create(bc_req *req)
         send_order(req, 201, id, 0);
         return;
     }
-    if (rc != BC_OK && why.code && bc_stock_send_order_problem(req, why.code, why.product_id)) /* stock's refusals */
+    if (why.code && bc_stock_send_order_problem(req, why.code, why.product_id)) /* stock's refusals */
         return;
     if (rc == BC_ECONFLICT && why.code) {
         snprintf(msg, sizeof msg, "'%s' is out of stock or not on sale", why.product_name);
