@@ -300,7 +300,7 @@ static void note_if_sold_out(bc_db *db, int64_t product_id, uint64_t epoch)
     bc_catalog_sale prod;
     if (bc_catalog_product_sale(db, product_id, &prod) == BC_OK &&
         (prod.stock == 0 || strcmp(prod.status, "ON_SALE") != 0 || !prod.visible))
-        bc_stock_note_sold_out(product_id, epoch);
+        bc_stock_note_sold_out(product_id, epoch, prod.name);
 }
 
 int bc_order_create(bc_db *db, int64_t buyer_id, const bc_order_item *items, size_t n, json_t *addr, int64_t live_id,
@@ -317,8 +317,9 @@ int bc_order_create_held(bc_db *db, int64_t buyer_id, const bc_order_item *items
     problem(why, NULL, 0, NULL);
     /* the flash-sale fast path: a product this process just saw sold out is refused from memory */
     for (size_t i = 0; hold_id <= 0 && items && i < n && i < ORDER_MAX_LINES; i++) {
-        if (bc_stock_known_sold_out(items[i].product_id)) {
-            problem(why, "OUT_OF_STOCK", items[i].product_id, NULL);
+        char name[BC_STOCK_NAME_MAX];
+        if (bc_stock_known_sold_out(items[i].product_id, name, sizeof name)) {
+            problem(why, "OUT_OF_STOCK", items[i].product_id, name);
             return BC_ECONFLICT;
         }
         epochs[i] = bc_stock_epoch(items[i].product_id);

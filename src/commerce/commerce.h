@@ -110,11 +110,14 @@ int bc_stock_unpaid_check(bc_db *db, int64_t buyer_id, int64_t now_ms);
  * when a read shows no stock left or not on sale). bc_stock_known_sold_out returns 1
  * while the flag stands: set less than 1 s ago and no stock increase of this process since the
  * epoch (bc_stock_apply calls bc_stock_note_restock). Increases by other processes are seen within
- * the 1 s. Thread-safe, never blocks on I/O (a mutex around a fixed 4096-slot table). */
+ * the 1 s. The flag keeps the product's name (copied, cut to BC_STOCK_NAME_MAX - 1 bytes; NULL =
+ * none), which bc_stock_known_sold_out copies into name (len bytes; NULL = not wanted) when it
+ * returns 1. Thread-safe, never blocks on I/O (a mutex around a fixed 4096-slot table). */
 uint64_t bc_stock_epoch(int64_t product_id);
-void bc_stock_note_sold_out(int64_t product_id, uint64_t epoch);
+#define BC_STOCK_NAME_MAX 160
+void bc_stock_note_sold_out(int64_t product_id, uint64_t epoch, const char *name);
 void bc_stock_note_restock(int64_t product_id);
-int bc_stock_known_sold_out(int64_t product_id);
+int bc_stock_known_sold_out(int64_t product_id, char *name, size_t len);
 
 /* One page of product_id's ledger, newest first: {product_id, items:[{id, delta, reason,
  * actor_id, order_id, hold_id, balance_after, created_at}], page, per_page, total} (ids null when

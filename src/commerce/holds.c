@@ -107,7 +107,7 @@ int bc_hold_create(bc_db *db, int64_t buyer_id, int64_t product_id, int64_t quan
     hold_problem(why, NULL, 0);
     if (quantity <= 0 || quantity > BC_ORDER_MAX_QTY)
         return BC_EINVAL;
-    if (bc_stock_known_sold_out(product_id)) {
+    if (bc_stock_known_sold_out(product_id, NULL, 0)) {
         hold_problem(why, "OUT_OF_STOCK", product_id);
         return BC_ECONFLICT;
     }
@@ -118,7 +118,7 @@ int bc_hold_create(bc_db *db, int64_t buyer_id, int64_t product_id, int64_t quan
         bc_catalog_sale prod; /* only when really sold out, not for a hold larger than the stock left */
         if (bc_catalog_product_sale(db, product_id, &prod) == BC_OK &&
             (prod.stock == 0 || strcmp(prod.status, "ON_SALE") != 0 || !prod.visible))
-            bc_stock_note_sold_out(product_id, epoch);
+            bc_stock_note_sold_out(product_id, epoch, prod.name);
     }
     if (rc != BC_OK)
         return rc;

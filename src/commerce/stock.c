@@ -323,9 +323,10 @@ int bc_stock_unpaid_check(bc_db *db, int64_t buyer_id, int64_t now_ms)
 #define FLAG_TTL_MS 1000
 
 typedef struct flag_slot {
-    int64_t product_id; /* 0 = empty */
-    int64_t set_at;     /* ms, when the flag was set */
-    uint64_t epoch;     /* the slot's epoch when the refused transaction started */
+    int64_t product_id;           /* 0 = empty */
+    int64_t set_at;               /* ms, when the flag was set */
+    uint64_t epoch;               /* the slot's epoch when the refused transaction started */
+    char name[BC_STOCK_NAME_MAX]; /* the product's name, for the refusal's message */
 } flag_slot;
 
 static pthread_mutex_t flags_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -342,11 +343,14 @@ uint64_t bc_stock_epoch(int64_t product_id)
     return e;
 }
 
-void bc_stock_note_sold_out(int64_t product_id, uint64_t epoch)
+void bc_stock_note_sold_out(int64_t product_id, uint64_t epoch, const char *name)
 {
     size_t s = slot_of(product_id);
     pthread_mutex_lock(&flags_mu);
-    flags[s] = (flag_slot){product_id, bc_now_ms(), epoch};
+    flags[s].product_id = product_id;
+    flags[s].set_at = bc_now_ms();
+    flags[s].epoch = epoch;
+    snprintf(flags[s].name, sizeof flags[s].name, "%s", name ? name : "");
     pthread_mutex_unlock(&flags_mu);
 }
 
@@ -360,13 +364,15 @@ void bc_stock_note_restock(int64_t product_id)
     pthread_mutex_unlock(&flags_mu);
 }
 
-int bc_stock_known_sold_out(int64_t product_id)
+int bc_stock_known_sold_out(int64_t product_id, char *name, size_t len)
 {
     size_t s = slot_of(product_id);
     int64_t now = bc_now_ms();
     pthread_mutex_lock(&flags_mu);
     int r = flags[s].product_id == product_id && product_id > 0 && flags[s].epoch == epochs[s] &&
             now - flags[s].set_at < FLAG_TTL_MS && now >= flags[s].set_at;
+    if (r && name && len > 0)
+        snprintf(name, len, "%s", flags[s].name);
     pthread_mutex_unlock(&flags_mu);
     return r;
 }

@@ -134,6 +134,7 @@ test('many buyers hold the last units at once: exactly the stock is held, each w
     const r = await (i % 2 ? hold(buyer2, { product_id: p.id, quantity: 1 }) : order(buyer2, { items: [{ product_id: p.id, quantity: 1 }] }));
     assert.equal(r.status, 409);
     assert.equal(r.body.error.code, 'OUT_OF_STOCK');
+    if (!(i % 2)) assert.match(r.body.error.message, /마지막 10개/, 'the refusal names the product');
   }
   // the sold-out flag never hides stock that came back: a cancel, then a seller's restock
   assert.equal((await api(srv, 'POST', `/api/v1/orders/${orders[0].body.id}/cancel`, { token: won[0].b.token, body: {} })).status, 200);

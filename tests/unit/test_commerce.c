@@ -590,22 +590,25 @@ static void stock_sold_out_flags(void **state)
 {
     (void)state;
     int64_t p = 777001, q = p + 4096; /* same slot */
-    assert_false(bc_stock_known_sold_out(p));
+    assert_false(bc_stock_known_sold_out(p, NULL, 0));
     uint64_t e = bc_stock_epoch(p);
-    bc_stock_note_sold_out(p, e);
-    assert_true(bc_stock_known_sold_out(p));
-    assert_false(bc_stock_known_sold_out(q));
+    bc_stock_note_sold_out(p, e, "Widget");
+    assert_true(bc_stock_known_sold_out(p, NULL, 0));
+    char name[BC_STOCK_NAME_MAX] = "";
+    assert_true(bc_stock_known_sold_out(p, name, sizeof name));
+    assert_string_equal(name, "Widget");
+    assert_false(bc_stock_known_sold_out(q, NULL, 0));
     bc_stock_note_restock(p);
-    assert_false(bc_stock_known_sold_out(p));
+    assert_false(bc_stock_known_sold_out(p, NULL, 0));
     /* a flag from a transaction that started before a restock is not believed */
     e = bc_stock_epoch(p);
     bc_stock_note_restock(p);
-    bc_stock_note_sold_out(p, e);
-    assert_false(bc_stock_known_sold_out(p));
+    bc_stock_note_sold_out(p, e, "Widget");
+    assert_false(bc_stock_known_sold_out(p, NULL, 0));
     /* a restock of another product of the slot also clears it (safe side) */
-    bc_stock_note_sold_out(p, bc_stock_epoch(p));
+    bc_stock_note_sold_out(p, bc_stock_epoch(p), NULL);
     bc_stock_note_restock(q);
-    assert_false(bc_stock_known_sold_out(p));
+    assert_false(bc_stock_known_sold_out(p, NULL, 0));
 }
 
 static void stock_audit_report(void **state)
