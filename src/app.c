@@ -85,7 +85,8 @@ static void sweep(bc_db *db, void *arg)
     /* orders: purchase confirmed BROADCART_AUTO_CONFIRM_DAYS after delivery */
     bc_order_confirm_due(db, bc_now_ms());
     bc_notice_mail_sweep(db, bc_now_ms()); /* notices: the outbox's due mails (SMTP) */
-    bc_payments_sweep(db, bc_now_ms()); /* payments area: the reconciliation timer */
+    bc_payments_sweep(db, bc_now_ms());    /* payments: the reconciliation timer */
+    bc_hold_expire_due(db, bc_now_ms());   /* stock: holds past BROADCART_HOLD_TTL */
 }
 
 /* Records whether the lease is held, logging each change once. */
@@ -148,10 +149,11 @@ void bc_app_register_routes(void)
     bc_http_register(bc_accounts_routes);
     bc_http_register(bc_catalog_routes);
     bc_http_register(bc_commerce_routes);
+    bc_http_register(bc_stock_routes);
     bc_http_register(bc_media_routes);
     bc_http_register(bc_payments_routes);
     bc_http_register(bc_sandbox_routes);
-    bc_http_register(bc_sandbox_portone_routes); /* payments area */
+    bc_http_register(bc_sandbox_portone_routes); /* payments */
     bc_http_register(bc_live_routes);
     bc_http_register(bc_chat_routes);
     bc_http_register(bc_notice_routes);
@@ -166,7 +168,7 @@ int bc_app_serve(int with_rtmp, int demo)
         goto out;
     bc_log_info("app", "web client from %s", bc_cfg.web_dir);
     if (bc_app_open_db(&db) != BC_OK || bc_accounts_init(bc_cfg.data_dir) != BC_OK ||
-        bc_payments_init(bc_cfg.data_dir) != BC_OK) /* payments area: the sandbox secret */
+        bc_payments_init(bc_cfg.data_dir) != BC_OK) /* payments: the sandbox secret */
         goto out;
     char dir[700];
     snprintf(dir, sizeof dir, "%s/media", bc_cfg.data_dir);
@@ -180,7 +182,7 @@ int bc_app_serve(int with_rtmp, int demo)
     bc_db_close(db);
     db = NULL;
 
-    if (bc_cfg.portone_api_base[0] == 0 && bc_cfg.http_port != 0) /* payments area */
+    if (bc_cfg.portone_api_base[0] == 0 && bc_cfg.http_port != 0) /* payments */
         snprintf(bc_cfg.portone_api_base, sizeof bc_cfg.portone_api_base, "http://127.0.0.1:%d/sandbox-portone",
                  bc_cfg.http_port);
     if (bc_cfg.toss_api_base[0] == 0 && bc_cfg.http_port != 0)

@@ -16,6 +16,7 @@
 #include "accounts/accounts.h"
 #include "app.h"
 #include "payments/payments.h"
+#include "commerce/commerce.h"
 #include "demo/demo.h"
 
 static int usage(void)
@@ -133,8 +134,16 @@ int main(int argc, char **argv)
             return usage();
         return bc_db_copy(from, to, stdout) == BC_OK && fflush(stdout) == 0 ? 0 : 1;
     }
-    if (strcmp(cmd, "reconcile") == 0) /* payments area */
+    if (strcmp(cmd, "reconcile") == 0) /* payments */
         return bc_payments_reconcile_main(opt(argc, argv, "--since"));
+    if (strcmp(cmd, "audit") == 0 && argc > 2 && strcmp(argv[2], "stock") == 0) {
+        bc_db *db;
+        if (bc_app_open_db(&db) != BC_OK)
+            return 1;
+        int bad = bc_stock_audit(db, stdout);
+        bc_db_close(db);
+        return bad == 0 && fflush(stdout) == 0 ? 0 : 1;
+    }
     if (strcmp(cmd, "seed-demo") == 0) {
         bc_db *db;
         int64_t live = 0;

@@ -212,6 +212,15 @@ export const errorMessages = {
     INVALID_PRODUCT: "본인의 상품만 선택할 수 있습니다",
     LIVE_ENDED: "종료된 라이브입니다",
     OUT_OF_STOCK: "재고가 부족하거나 판매 중이 아닌 상품입니다",
+    // stock (helper stock)
+    LIMIT_PER_ORDER: "한 번에 주문할 수 있는 수량을 넘었습니다",
+    LIMIT_PER_BUYER: "1인당 구매 가능 수량을 넘었습니다",
+    LIMIT_PER_BUYER_LIVE: "이 라이브의 1인당 구매 가능 수량을 넘었습니다",
+    LIVE_STOCK_CAP: "라이브 한정 수량이 모두 판매되었습니다",
+    UNPAID_ORDERS_LIMIT: "결제하지 않은 주문이 너무 많습니다. 먼저 결제하거나 취소해 주세요",
+    HOLD_NOT_FOUND: "선점한 수량을 찾을 수 없습니다",
+    HOLD_EXPIRED: "선점 시간이 지났습니다. 다시 시도해 주세요",
+    HOLD_MISMATCH: "선점한 상품과 수량이 주문과 다릅니다",
     CART_FULL: "장바구니에는 최대 50개 상품을 담을 수 있습니다",
     CART_EMPTY: "장바구니가 비어 있습니다",
     INVALID_QUANTITY: "수량을 확인해 주세요",
@@ -241,7 +250,7 @@ export const errorMessages = {
     ORDER_AMOUNT_ZERO: "결제 금액이 0원인 주문은 할 수 없습니다",
     // notices
     NOTIFICATION_NOT_FOUND: "알림을 찾을 수 없습니다",
-    // payments area
+    // payments
     INVALID_WEBHOOK: "잘못된 결제 알림입니다",
   },
   en: {
@@ -273,6 +282,15 @@ export const errorMessages = {
     INVALID_PRODUCT: "Pick your own products only",
     LIVE_ENDED: "The live has ended",
     OUT_OF_STOCK: "Out of stock or not on sale",
+    // stock (helper stock)
+    LIMIT_PER_ORDER: "That is more than one order may hold of this product",
+    LIMIT_PER_BUYER: "That is more than one buyer may buy of this product",
+    LIMIT_PER_BUYER_LIVE: "That is more than one buyer may buy of this product in this live",
+    LIVE_STOCK_CAP: "The live-only stock is sold out",
+    UNPAID_ORDERS_LIMIT: "You have too many unpaid orders; pay or cancel one first",
+    HOLD_NOT_FOUND: "The reservation was not found",
+    HOLD_EXPIRED: "The reservation has expired; please try again",
+    HOLD_MISMATCH: "The order does not match the reserved product and quantity",
     CART_FULL: "The cart holds at most 50 products",
     CART_EMPTY: "Your cart is empty",
     INVALID_QUANTITY: "Please check the quantity",
@@ -302,12 +320,12 @@ export const errorMessages = {
     ORDER_AMOUNT_ZERO: "An order of 0 KRW cannot be placed",
     // notices
     NOTIFICATION_NOT_FOUND: "Notification not found",
-    // payments area
+    // payments
     INVALID_WEBHOOK: "Invalid payment notification",
   },
 };
 
-// payments area: buyer-facing messages for the payment gateway's error codes (Toss confirm/cancel
+// payments: buyer-facing messages for the payment gateway's error codes (Toss confirm/cancel
 // codes, sent as error.gateway_code with PAYMENT_DECLINED / PAYMENT_GATEWAY_ERROR). Unknown codes
 // fall back to the Broadcart code's message.
 export const gatewayMessages = {

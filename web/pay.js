@@ -78,7 +78,7 @@ export async function preparePayment() {
   return cfg;
 }
 
-// payments area: PortOne v1's window.IMP, loaded once like the Toss SDK.
+// payments: PortOne v1's window.IMP, loaded once like the Toss SDK.
 let impLoading = null;
 export function loadImpSdk(src) {
   if (window.IMP && typeof window.IMP.request_pay === 'function') return Promise.resolve(window.IMP);

@@ -23,11 +23,13 @@ static void problem(bc_order_problem *why, const char *code, int64_t product_id,
 /* A merged, priced order line. */
 typedef struct line {
     int64_t product_id, quantity, unit_price, seller_id, line_total;
-    char *name; /* malloc'd */
+    int64_t live_cap; /* the live's stock cap while its offer is active, 0 = none */
+    int held;         /* 1: the line's stock is the hold's (no second take) */
+    char *name;       /* malloc'd */
 } line;
 
 typedef struct create_args {
-    int64_t buyer_id, live_id;
+    int64_t buyer_id, live_id, hold_id;
     const bc_order_item *items;
     size_t n;
     json_t *addr;
@@ -41,7 +43,7 @@ typedef struct create_args {
 static int order_create_tx(bc_db *db, void *arg)
 {
     create_args *a = arg;
-    int64_t buyer_id = a->buyer_id, live_id = a->live_id, *out_id = a->out_id;
+    int64_t buyer_id = a->buyer_id, live_id = a->live_id, hold_id = a->hold_id, *out_id = a->out_id;
     const bc_order_item *items = a->items;
     size_t n = a->n;
     json_t *addr = a->addr;
@@ -114,6 +116,33 @@ static int order_create_tx(bc_db *db, void *arg)
             goto out;
         }
     }
+    /* a hold-born order: exactly the hold's line, through the hold's live (stock.c keeps the
+     * hold's counters under that live); otherwise one more unpaid order must fit the buyer's cap */
+    if (hold_id > 0) {
+        int64_t hp = 0, hq = 0, hl = 0;
+        int usable = 0;
+        if ((rc = bc_hold_peek(db, buyer_id, hold_id, now, &hp, &hq, &hl, &usable)) != BC_OK) {
+            if (rc == BC_ENOTFOUND)
+                problem(why, "HOLD_NOT_FOUND", 0, NULL);
+            goto out;
+        }
+        if (!usable) {
+            problem(why, "HOLD_EXPIRED", hp, NULL);
+            rc = BC_ECONFLICT;
+            goto out;
+        }
+        if (nl != 1 || lines[0].product_id != hp || lines[0].quantity != hq || (live_id > 0 && live_id != hl)) {
+            problem(why, "HOLD_MISMATCH", hp, NULL);
+            rc = BC_EINVAL;
+            goto out;
+        }
+        live_id = hl;
+        lines[0].held = 1;
+    } else if ((rc = bc_stock_unpaid_check(db, buyer_id, now)) != BC_OK) {
+        if (rc == BC_ECONFLICT)
+            problem(why, "UNPAID_ORDERS_LIMIT", 0, NULL);
+        goto out;
+    }
     /* price every line from the database */
     for (size_t i = 0; i < nl; i++) {
         bc_catalog_sale prod;
@@ -140,6 +169,7 @@ static int order_create_tx(bc_db *db, void *arg)
             goto out;
         }
         lines[i].unit_price = offer.active && offer.live_price > 0 ? offer.live_price : prod.price;
+        lines[i].live_cap = offer.active ? offer.stock_cap : 0;
         lines[i].seller_id = prod.seller_id;
         lines[i].line_total = lines[i].unit_price * lines[i].quantity; /* <= 1e8 * 1e3 */
         subtotal += lines[i].line_total;                               /* <= 50 * 1e11 */
@@ -226,9 +256,24 @@ static int order_create_tx(bc_db *db, void *arg)
     }
     for (size_t k = 0; k < nl; k++) {
         size_t i = order[k];
-        rc = bc_stock_reserve(db, lines[i].product_id, lines[i].quantity, *out_id, "order");
-        if (rc == BC_ECONFLICT)
-            problem(why, "OUT_OF_STOCK", lines[i].product_id, lines[i].name);
+        const char *code = NULL;
+        if (lines[i].held) {
+            int64_t hp, hq, hl;
+            rc = bc_hold_consume(db, buyer_id, hold_id, *out_id, &hp, &hq, &hl);
+            if (rc == BC_ECONFLICT || rc == BC_ENOTFOUND)
+                code = rc == BC_ECONFLICT ? "HOLD_EXPIRED" : "HOLD_NOT_FOUND";
+        } else {
+            bc_stock_claim c = {.buyer_id = buyer_id,
+                                .product_id = lines[i].product_id,
+                                .quantity = lines[i].quantity,
+                                .live_id = live_id,
+                                .live_cap = lines[i].live_cap,
+                                .order_row_id = *out_id,
+                                .reason = "order"};
+            rc = bc_stock_claim_take(db, &c, &code);
+        }
+        if (code)
+            problem(why, code, lines[i].product_id, lines[i].name);
         if (rc != BC_OK)
             goto out;
     }
@@ -247,9 +292,44 @@ out:
     return rc;
 }
 
+/* Flags product_id sold out (the fast path) when it really is: no stock left or not on sale (an
+ * order for more than the stock left is no reason to refuse the next buyer). epoch was read
+ * before the transaction that was refused. */
+static void note_if_sold_out(bc_db *db, int64_t product_id, uint64_t epoch)
+{
+    bc_catalog_sale prod;
+    if (bc_catalog_product_sale(db, product_id, &prod) == BC_OK &&
+        (prod.stock == 0 || strcmp(prod.status, "ON_SALE") != 0 || !prod.visible))
+        bc_stock_note_sold_out(product_id, epoch, prod.name);
+}
+
 int bc_order_create(bc_db *db, int64_t buyer_id, const bc_order_item *items, size_t n, json_t *addr, int64_t live_id,
                     bc_order_problem *why, int64_t *out_id)
 {
-    create_args a = {buyer_id, live_id, items, n, addr, why, out_id};
-    return bc_db_tx(db, order_create_tx, &a);
+    return bc_order_create_held(db, buyer_id, items, n, addr, live_id, 0, why, out_id);
+}
+
+int bc_order_create_held(bc_db *db, int64_t buyer_id, const bc_order_item *items, size_t n, json_t *addr,
+                         int64_t live_id, int64_t hold_id, bc_order_problem *why, int64_t *out_id)
+{
+    create_args a = {buyer_id, live_id, hold_id, items, n, addr, why, out_id};
+    uint64_t epochs[ORDER_MAX_LINES];
+    problem(why, NULL, 0, NULL);
+    /* the flash-sale fast path: a product this process just saw sold out is refused from memory */
+    for (size_t i = 0; hold_id <= 0 && items && i < n && i < ORDER_MAX_LINES; i++) {
+        char name[BC_STOCK_NAME_MAX];
+        if (bc_stock_known_sold_out(items[i].product_id, name, sizeof name)) {
+            problem(why, "OUT_OF_STOCK", items[i].product_id, name);
+            return BC_ECONFLICT;
+        }
+        epochs[i] = bc_stock_epoch(items[i].product_id);
+    }
+    int rc = bc_db_tx(db, order_create_tx, &a);
+    if (rc == BC_ECONFLICT && why && why->code && strcmp(why->code, "OUT_OF_STOCK") == 0 && items && hold_id <= 0)
+        for (size_t i = 0; i < n && i < ORDER_MAX_LINES; i++)
+            if (items[i].product_id == why->product_id) {
+                note_if_sold_out(db, why->product_id, epochs[i]);
+                break;
+            }
+    return rc;
 }

@@ -11,25 +11,179 @@
 
 #include "../http/http.h"
 
+#include <stdio.h>
+
 /* ---- stock (stock.c) ------------------------------------------------------------------------ */
 
-/* Takes qty units of product_id for order (row id) inside the open transaction:
- * UPDATE products SET stock = stock - qty WHERE id = ? AND stock >= qty AND status = 'ON_SALE'
- * (and not deleted); flips status to SOLD_OUT when the stock reaches 0; adds a stock_ledger row
- * (delta -qty, reason, order_row_id or NULL when 0). reason is a short tag ("order", …).
+/* One stock change for bc_stock_apply. */
+typedef struct bc_stock_move {
+    int64_t product_id;
+    int64_t delta;        /* units given back (> 0) or taken (< 0); ignored when set >= 0 */
+    int64_t set;          /* >= 0: the new stock (seller edit, product creation); -1: apply delta */
+    int64_t actor_id;     /* who: a user id, 0 = the system (stored NULL) */
+    int64_t order_row_id; /* the order (row id) the change is for, 0 = none */
+    int64_t hold_id;      /* the hold the change is for, 0 = none */
+    const char *reason;   /* why: a short tag ("order", "hold", "hold_release", "cancel", "expire", "adjust", …) */
+    int64_t balance;      /* out: the stock after the change */
+} bc_stock_move;
+
+/* THE stock writer: every change of products.stock goes through it, inside the caller's
+ * transaction: one conditional UPDATE ... RETURNING stock (stock + delta within 0..1000000; a take
+ * (delta < 0 with set -1) needs the product ON_SALE and not deleted; a set needs the stock it
+ * just read, unchanged) and one stock_ledger row (product, delta, reason, order, hold, actor,
+ * balance_after, created_at UTC ms). Status follows: HIDDEN stays HIDDEN, else ON_SALE above 0 and
+ * SOLD_OUT at 0. A set to the current value writes nothing. An increase clears this process's
+ * sold-out flag of the product (bc_stock_note_restock).
+ * Returns BC_OK (m->balance set), BC_EINVAL (no reason, delta 0 or out of range), BC_ECONFLICT (a
+ * take without the stock / not on sale, a give past 1000000 units, or a set that lost a race:
+ * nothing changed), BC_ENOTFOUND
+ * (no such product), BC_EBUSY or BC_ERR. */
+int bc_stock_apply(bc_db *db, bc_stock_move *m);
+
+/* Takes qty units of product_id for order (row id) inside the open transaction: bc_stock_apply with
+ * delta -qty, actor NULL (the system). reason is a short tag ("order", …).
  * Returns BC_OK, BC_ECONFLICT (not enough stock / not on sale / unknown product: nothing
  * changed), BC_EINVAL (qty <= 0) or BC_ERR. */
 int bc_stock_reserve(bc_db *db, int64_t product_id, int64_t qty, int64_t order_row_id, const char *reason);
-/* Gives qty back (order expired/canceled) inside the open transaction: stock += qty, status
- * SOLD_OUT -> ON_SALE (HIDDEN stays HIDDEN), plus a ledger row (delta +qty).
+/* Gives qty back (order expired/canceled/payment failed) inside the open transaction: stock += qty
+ * through bc_stock_apply (status SOLD_OUT -> ON_SALE, HIDDEN stays HIDDEN), and, when
+ * order_row_id > 0, the order's buyer's unit counters (and its live's) go down by qty, so the
+ * purchase limits count only units still reserved or sold. A hold-born order is released the
+ * same way: its hold is ORDERED and never released again.
  * Returns BC_OK, BC_EINVAL (qty <= 0), BC_ENOTFOUND (no such product) or BC_ERR. */
 int bc_stock_release(bc_db *db, int64_t product_id, int64_t qty, int64_t order_row_id, const char *reason);
 /* Sets the stock of product_id to new_stock (0..1000000) inside the open transaction (seller
- * edits, product creation): a conditional UPDATE on the stock value just read plus a ledger row
- * with the difference (none when unchanged). Status follows: ON_SALE -> SOLD_OUT at 0,
- * SOLD_OUT -> ON_SALE when > 0; HIDDEN is kept.
+ * edits, product creation): bc_stock_apply with set = new_stock (a ledger row with the difference,
+ * none when unchanged). Status follows: ON_SALE -> SOLD_OUT at 0, SOLD_OUT -> ON_SALE when > 0;
+ * HIDDEN is kept. bc_stock_set records actor NULL; bc_stock_set_by records actor_id (0 = NULL).
  * Returns BC_OK, BC_EINVAL, BC_ENOTFOUND, BC_ECONFLICT (changed underneath) or BC_ERR. */
 int bc_stock_set(bc_db *db, int64_t product_id, int64_t new_stock, const char *reason);
+int bc_stock_set_by(bc_db *db, int64_t product_id, int64_t new_stock, int64_t actor_id, const char *reason);
+
+/* A product's purchase limits, units; 0 = no limit. */
+typedef struct bc_stock_limits {
+    int64_t max_per_order;      /* most units of the product in one order (or hold), 0..1000 */
+    int64_t max_per_buyer;      /* most units one buyer may have reserved, held or bought, 0..1000000 */
+    int64_t max_per_buyer_live; /* the same, counted per live (orders/holds carrying that live_id) */
+} bc_stock_limits;
+/* Reads product_id's limits (all 0 when the seller set none). BC_OK or BC_ERR. */
+int bc_stock_limits_get(bc_db *db, int64_t product_id, bc_stock_limits *out);
+/* Replaces product_id's limits (an upsert). Authorisation is the caller's.
+ * BC_OK, BC_EINVAL (out of range), BC_ENOTFOUND (no such product), BC_EBUSY or BC_ERR. */
+int bc_stock_limits_set(bc_db *db, int64_t product_id, const bc_stock_limits *l);
+
+/* A buyer's take of one product (an order line or a hold). */
+typedef struct bc_stock_claim {
+    int64_t buyer_id, product_id, quantity;
+    int64_t live_id;  /* 0 = not through a live */
+    int64_t live_cap; /* the live's stock cap for the product while its offer is active; 0 = none */
+    int64_t order_row_id, hold_id;
+    const char *reason;
+} bc_stock_claim;
+/* Takes a claim inside the open transaction, each step a conditional statement (exact under
+ * concurrency, no count-then-insert): quantity <= max_per_order; when live_id > 0, the live's
+ * counter live_product_units + quantity <= live_cap (kept for every live order, checked only with a
+ * cap); the buyer's counter (product, all) + quantity <= max_per_buyer; when live_id > 0 the
+ * buyer's (product, live) counter + quantity <= max_per_buyer_live; then bc_stock_apply (delta
+ * -quantity, actor = buyer). Rows are locked in that order by every take and give back.
+ * On a refusal *code is a static API code: "LIMIT_PER_ORDER", "LIVE_STOCK_CAP", "LIMIT_PER_BUYER",
+ * "LIMIT_PER_BUYER_LIVE" or "OUT_OF_STOCK" (the caller rolls back: earlier steps stay undone).
+ * Returns BC_OK, BC_ECONFLICT (*code set), BC_EINVAL (quantity 0 or > 1000), BC_EBUSY or BC_ERR. */
+int bc_stock_claim_take(bc_db *db, const bc_stock_claim *c, const char **code);
+/* Gives a claim back inside the open transaction: the counters of bc_stock_claim_take go down
+ * (never below 0) and the stock up (bc_stock_apply, actor_id 0 = the system).
+ * BC_OK, BC_EINVAL, BC_ENOTFOUND, BC_EBUSY or BC_ERR. */
+int bc_stock_claim_give(bc_db *db, const bc_stock_claim *c, int64_t actor_id);
+
+/* The buyer's unpaid orders (PENDING_PAYMENT) plus live holds (HELD, expires_at > now_ms) into
+ * *count. BC_OK, BC_EBUSY or BC_ERR. */
+int bc_stock_unpaid_count(bc_db *db, int64_t buyer_id, int64_t now_ms, int64_t *count);
+/* Inside the open transaction: takes the buyer's lock (BC_DB_LOCK_BUYER, held to the end of the
+ * transaction, so two of the buyer's checkouts count one after the other) and checks that one more
+ * unpaid order or hold stays within bc_cfg.max_unpaid_orders (BROADCART_MAX_UNPAID_ORDERS; 0,
+ * only when the configuration was never loaded, means no cap).
+ * BC_OK, BC_ECONFLICT (at the cap), BC_EBUSY or BC_ERR. */
+int bc_stock_unpaid_check(bc_db *db, int64_t buyer_id, int64_t now_ms);
+
+/* Flash-sale fast path: per process, a product seen sold out is refused from memory, without a
+ * write transaction. bc_stock_epoch is read before the transaction that may find the product sold
+ * out; bc_stock_note_sold_out(product, that epoch) after it did (holds.c and checkout.c note it only
+ * when a read shows no stock left or not on sale). bc_stock_known_sold_out returns 1
+ * while the flag stands: set less than 1 s ago and no stock increase of this process since the
+ * epoch (bc_stock_apply calls bc_stock_note_restock). Increases by other processes are seen within
+ * the 1 s. The flag keeps the product's name (copied, cut to BC_STOCK_NAME_MAX - 1 bytes; NULL =
+ * none), which bc_stock_known_sold_out copies into name (len bytes; NULL = not wanted) when it
+ * returns 1. Thread-safe, never blocks on I/O (a mutex around a fixed 4096-slot table). */
+uint64_t bc_stock_epoch(int64_t product_id);
+#define BC_STOCK_NAME_MAX 160
+void bc_stock_note_sold_out(int64_t product_id, uint64_t epoch, const char *name);
+void bc_stock_note_restock(int64_t product_id);
+int bc_stock_known_sold_out(int64_t product_id, char *name, size_t len);
+
+/* One page of product_id's ledger, newest first: {product_id, items:[{id, delta, reason,
+ * actor_id, order_id, hold_id, balance_after, created_at}], page, per_page, total} (ids null when
+ * none; balance_after null on rows from before migration 11). page >= 1, per_page 1..100.
+ * *out owned by the caller. BC_OK, BC_ENOMEM or BC_ERR. */
+int bc_stock_ledger_page(bc_db *db, int64_t product_id, int64_t page, int64_t per_page, json_t **out);
+/* `broadcart audit stock`: for every product checks stock = the sum of its ledger deltas
+ * (initial + restocks - sold - held) and = the balance_after of its last ledger row; prints one
+ * line per offending product and a summary to report. Returns the number of offending products
+ * (0 = all balanced) or BC_ERR (< 0). */
+int bc_stock_audit(bc_db *db, FILE *report);
+
+/* ---- holds (holds.c) ------------------------------------------------------------------------ */
+
+/* Why a hold or a hold-born order was refused: code is a static API code ("PRODUCT_NOT_FOUND",
+ * "LIVE_NOT_FOUND", "LIVE_PRODUCT_MISMATCH", "OUT_OF_STOCK", "LIVE_STOCK_CAP", "LIMIT_PER_ORDER",
+ * "LIMIT_PER_BUYER", "LIMIT_PER_BUYER_LIVE", "UNPAID_ORDERS_LIMIT", "HOLD_NOT_FOUND",
+ * "HOLD_EXPIRED", "HOLD_MISMATCH"). */
+typedef struct bc_hold_problem {
+    const char *code;
+    int64_t product_id;
+} bc_hold_problem;
+
+/* Holds quantity (1..1000) units of product_id for buyer_id in one transaction (bc_db_tx): the
+ * product must be visible, live_id (0 = none) must carry it (bc_live_offer_get), the buyer must
+ * stay within BROADCART_MAX_UNPAID_ORDERS (unpaid orders + holds), then bc_stock_claim_take
+ * (reason "hold"). expires_at = now + bc_cfg.hold_ttl_s. A product this process saw sold out is
+ * refused before any transaction (bc_stock_known_sold_out). *out is the hold as {id, product_id,
+ * quantity, live_id (null when none), status, order_id, expires_at, created_at} (caller owns).
+ * Returns BC_OK; BC_ENOTFOUND / BC_EINVAL / BC_ECONFLICT with why->code set (nothing changed);
+ * BC_EBUSY or BC_ERR. */
+int bc_hold_create(bc_db *db, int64_t buyer_id, int64_t product_id, int64_t quantity, int64_t live_id,
+                   bc_hold_problem *why, json_t **out);
+/* Loads buyer_id's hold id as in bc_hold_create (*out owned by the caller). BC_OK, BC_ENOTFOUND
+ * (no such hold of this buyer) or BC_ERR. */
+int bc_hold_get(bc_db *db, int64_t buyer_id, int64_t id, json_t **out);
+/* Releases buyer_id's HELD hold id (DELETE /holds/{id}) in one transaction: a conditional UPDATE
+ * HELD -> RELEASED and bc_stock_claim_give (reason "hold_release", actor the buyer).
+ * Returns BC_OK, BC_ENOTFOUND (no such hold of this buyer), BC_ECONFLICT (no longer HELD: ordered or
+ * released), BC_EBUSY or BC_ERR. */
+int bc_hold_release(bc_db *db, int64_t buyer_id, int64_t id);
+/* Releases HELD holds whose expires_at < now_ms (reason "hold_expire", actor the system), one
+ * transaction each, in batches of 200, at most 1000 per call (the sweeper in src/app.c calls it
+ * every second).
+ * Returns the number released or an error. */
+int bc_hold_expire_due(bc_db *db, int64_t now_ms);
+/* Inside the open transaction of an order: turns buyer_id's hold id into the reservation of
+ * order order_row_id by a conditional UPDATE (HELD and expires_at > now -> ORDERED, order_id set):
+ * no second stock take; the hold's counters stay, and are given back when the order's lines are
+ * released (bc_stock_release). Fills *product_id, *quantity and *live_id (0 = none) from the hold.
+ * Returns BC_OK, BC_ENOTFOUND (no such hold of this buyer), BC_ECONFLICT (expired, released or
+ * already ordered), BC_EBUSY or BC_ERR. */
+int bc_hold_consume(bc_db *db, int64_t buyer_id, int64_t id, int64_t order_row_id, int64_t *product_id,
+                    int64_t *quantity, int64_t *live_id);
+/* Reads buyer_id's hold id: product, quantity, live (0 = none) and whether it can still become an
+ * order (HELD and not expired at now_ms). BC_OK, BC_ENOTFOUND or BC_ERR. */
+int bc_hold_peek(bc_db *db, int64_t buyer_id, int64_t id, int64_t now_ms, int64_t *product_id, int64_t *quantity,
+                 int64_t *live_id, int *usable);
+
+/* For the order route (commerce_api.c): when code is one of the refusals stock adds to orders
+ * (LIMIT_*, LIVE_STOCK_CAP, UNPAID_ORDERS_LIMIT, HOLD_*), sends its error {code, message,
+ * product_id, limit (for LIMIT_*)} with its status and returns 1; else sends nothing and returns 0. */
+int bc_stock_send_order_problem(bc_req *req, const char *code, int64_t product_id);
+
+extern const bc_route bc_stock_routes[];
 
 /* ---- pure order rules (orders.c) ------------------------------------------------------------ */
 
@@ -143,6 +297,18 @@ typedef struct bc_order_problem {
  * BC_EBUSY or BC_ERR. */
 int bc_order_create(bc_db *db, int64_t buyer_id, const bc_order_item *items, size_t n, json_t *addr, int64_t live_id,
                     bc_order_problem *why, int64_t *out_id);
+/* bc_order_create with purchase limits and holds (checkout.c): every line is taken
+ * with bc_stock_claim_take (the product's limits, the live's stock cap and the live price while
+ * the live's offer is active); an order without a hold must stay within
+ * BROADCART_MAX_UNPAID_ORDERS (UNPAID_ORDERS_LIMIT). hold_id > 0: the buyer's HELD hold becomes
+ * the reservation of its line (bc_hold_consume: no second take); items must then be exactly that
+ * one line (HOLD_MISMATCH), live_id 0 or the hold's (the order takes the hold's live). why->code
+ * may also be "LIMIT_PER_ORDER", "LIMIT_PER_BUYER", "LIMIT_PER_BUYER_LIVE", "LIVE_STOCK_CAP",
+ * "UNPAID_ORDERS_LIMIT", "HOLD_NOT_FOUND" (BC_ENOTFOUND), "HOLD_EXPIRED" (BC_ECONFLICT),
+ * "HOLD_MISMATCH" (BC_EINVAL); limits and caps are BC_ECONFLICT. A product this process saw sold
+ * out is refused OUT_OF_STOCK before any transaction. bc_order_create is this with hold_id 0. */
+int bc_order_create_held(bc_db *db, int64_t buyer_id, const bc_order_item *items, size_t n, json_t *addr,
+                         int64_t live_id, int64_t hold_id, bc_order_problem *why, int64_t *out_id);
 
 /* Loads the order (row id) as the CONTRACT order JSON (plus buyer_id, updated_at), including
  * carrier, tracking_number, shipped_at and delivered_at (of the first shipment that has them;

@@ -135,12 +135,15 @@ static void h_order_create(bc_req *req)
     int64_t live_id = json_is_integer(live) ? json_integer_value(live) : 0;
     bc_order_problem why;
     int64_t id = 0;
-    int rc = bc_order_create(bc_req_db(req), bc_req_auth(req)->user_id, has_items ? list : NULL, n, addr, live_id, &why,
-                             &id);
+    json_t *hold = json_object_get(body, "hold_id"); /* stock: a hold becomes the reservation */
+    int rc = bc_order_create_held(bc_req_db(req), bc_req_auth(req)->user_id, has_items ? list : NULL, n, addr, live_id,
+                                  json_is_integer(hold) ? json_integer_value(hold) : 0, &why, &id);
     if (rc == BC_OK) {
         send_order(req, 201, id, 0);
         return;
     }
+    if (why.code && bc_stock_send_order_problem(req, why.code, why.product_id)) /* stock's refusals */
+        return;
     if (rc == BC_ECONFLICT && why.code) {
         snprintf(msg, sizeof msg, "'%s' is out of stock or not on sale", why.product_name);
         send_error_extra(req, 409, "OUT_OF_STOCK", msg, "product_id", json_integer(why.product_id));
@@ -402,6 +405,7 @@ static const bc_field order_body[] = {
     {"from_cart", BC_F_BOOL, 0, 0, 0, "order the whole cart (emptied on success)"},
     {"shipping_address", BC_F_OBJ, 1, 0, 0, "where to ship", .fields = address_fields},
     {"live_id", BC_F_INT, 0, 1, INT64_MAX, "the live the order came from"},
+    {"hold_id", BC_F_INT, 0, 1, INT64_MAX, "my hold (POST /api/v1/holds) that becomes this order's reservation"},
     {NULL},
 };
 
@@ -435,7 +439,10 @@ const bc_route bc_commerce_routes[] = {
      "Place an order: stock reserved until expires_at (409 OUT_OF_STOCK)", 201, .response = &bc_sc_order,
      .location = "/api/v1/orders/{id}",
      .errors = (const char *const[]){"OUT_OF_STOCK", "PRODUCT_NOT_FOUND", "CART_EMPTY", "TOO_MANY_LINES",
-                                     "TOTAL_TOO_LARGE", "LIVE_NOT_FOUND", "INVALID_QUANTITY", NULL}},
+                                     "TOTAL_TOO_LARGE", "LIVE_NOT_FOUND", "INVALID_QUANTITY",
+                                     /* stock */
+                                     "LIMIT_PER_ORDER", "LIMIT_PER_BUYER", "LIMIT_PER_BUYER_LIVE", "LIVE_STOCK_CAP",
+                                     "UNPAID_ORDERS_LIMIT", "HOLD_NOT_FOUND", "HOLD_EXPIRED", "HOLD_MISMATCH", NULL}},
     {"GET", "/api/v1/orders", BC_ROLE_ANY, 0, NULL, h_orders, "orders", "My orders, newest first, one page at a time",
      200, .query = paging_query, .response = &bc_sc_order_page},
     {"GET", "/api/v1/orders/{id}", BC_ROLE_ANY, 0, NULL, h_order, "orders",

@@ -1,88 +1,445 @@
-/* Stock: the only code that changes products.stock. Every change is a conditional UPDATE inside
- * the caller's transaction plus a stock_ledger row, so the ledger sums to the current stock. */
+/* Stock: the only code that changes products.stock. Every change goes through one writer,
+ * bc_stock_apply: a conditional UPDATE inside the caller's transaction plus a stock_ledger row
+ * (who, why, delta, balance after, order, hold), so the ledger sums to the current stock.
+ * Also: per-product purchase limits and the per-buyer / per-live unit counters they are checked
+ * against (conditional upserts), the in-memory sold-out flags of the flash-sale fast path, and
+ * the audit. Store code of commerce (SQL allowed here). */
 #include "commerce.h"
+
+#include <pthread.h>
 
 #define MAX_STOCK 1000000
 
-static int ledger(bc_db *db, int64_t product_id, int64_t delta, int64_t order_row_id, const char *reason, int64_t now)
+/* ---- the one writer ---- */
+
+int bc_stock_apply(bc_db *db, bc_stock_move *m)
 {
     int rc;
-    if (order_row_id > 0)
-        rc = bc_db_exec(
-            db, "INSERT INTO stock_ledger (product_id, delta, reason, order_id, created_at) VALUES (?, ?, ?, ?, ?)",
-            "iitii", product_id, delta, reason ? reason : "", order_row_id, now);
+    int64_t now = bc_now_ms(), delta = m->delta, expect = -1, bal = 0;
+    bc_stmt *st;
+    m->balance = 0;
+    if (m->product_id <= 0 || !m->reason)
+        return BC_EINVAL;
+    if (m->set >= 0) {
+        if (m->set > MAX_STOCK)
+            return BC_EINVAL;
+        rc = bc_db_int(db, &expect, "SELECT stock FROM products WHERE id = ?", "i", m->product_id);
+        if (rc <= 0)
+            return rc == 0 ? BC_ENOTFOUND : BC_ERR;
+        delta = m->set - expect;
+        if (delta == 0) {
+            m->balance = expect;
+            return BC_OK;
+        }
+    } else if (delta == 0 || delta > MAX_STOCK || delta < -MAX_STOCK) {
+        return BC_EINVAL;
+    }
+    /* status follows the stock: HIDDEN stays HIDDEN, else ON_SALE above 0 and SOLD_OUT at 0; a
+     * take (delta < 0 outside a seller's set) needs the product on sale; a set needs the stock
+     * it read (nobody changed it meanwhile) */
+    int take = m->set < 0 && delta < 0;
+    rc = bc_db_int(
+        db, &bal,
+        "UPDATE products SET stock = stock + ?,"
+        " status = CASE WHEN status = 'HIDDEN' THEN 'HIDDEN' WHEN stock + ? > 0 THEN 'ON_SALE'"
+        " ELSE 'SOLD_OUT' END, updated_at = ?"
+        " WHERE id = ? AND stock + ? >= 0 AND stock + ? <= ? AND (? = 0 OR (status = 'ON_SALE' AND deleted = 0))"
+        " AND (? < 0 OR stock = ?) RETURNING stock",
+        "iiiiiiiiii", delta, delta, now, m->product_id, delta, delta, (int64_t)MAX_STOCK, (int64_t)take, expect,
+        expect);
+    if (rc < 0)
+        return rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
+    if (rc == 0 && !take && m->set < 0) { /* a give: no such product, or past the most stock */
+        int64_t one = 0;
+        rc = bc_db_int(db, &one, "SELECT 1 FROM products WHERE id = ?", "i", m->product_id);
+        return rc < 0 ? BC_ERR : rc == 0 ? BC_ENOTFOUND : BC_ECONFLICT;
+    }
+    if (rc == 0)
+        return BC_ECONFLICT;
+    st = bc_db_prepare(db, "INSERT INTO stock_ledger (product_id, delta, reason, order_id, hold_id, actor_id,"
+                           " balance_after, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!st)
+        return BC_ERR;
+    bc_stmt_bind_int(st, 1, m->product_id);
+    bc_stmt_bind_int(st, 2, delta);
+    bc_stmt_bind_text(st, 3, m->reason);
+    if (m->order_row_id > 0)
+        bc_stmt_bind_int(st, 4, m->order_row_id);
     else
-        rc = bc_db_exec(
-            db, "INSERT INTO stock_ledger (product_id, delta, reason, order_id, created_at) VALUES (?, ?, ?, NULL, ?)",
-            "iiti", product_id, delta, reason ? reason : "", now);
-    return rc < 0 ? BC_ERR : BC_OK;
-}
-
-/* Finishes a conditional stock UPDATE: changed is bc_db_exec's result. An error maps to
- * BC_EBUSY/BC_ERR, no matching row to none; otherwise delta is recorded in the ledger. */
-static int after_update(bc_db *db, int changed, int none, int64_t product_id, int64_t delta, int64_t order_row_id,
-                        const char *reason, int64_t now)
-{
-    if (changed < 0)
-        return changed == BC_EBUSY ? BC_EBUSY : BC_ERR;
-    if (changed == 0)
-        return none;
-    return ledger(db, product_id, delta, order_row_id, reason, now);
+        bc_stmt_bind_null(st, 4);
+    if (m->hold_id > 0)
+        bc_stmt_bind_int(st, 5, m->hold_id);
+    else
+        bc_stmt_bind_null(st, 5);
+    if (m->actor_id > 0)
+        bc_stmt_bind_int(st, 6, m->actor_id);
+    else
+        bc_stmt_bind_null(st, 6);
+    bc_stmt_bind_int(st, 7, bal);
+    bc_stmt_bind_int(st, 8, now);
+    rc = bc_stmt_step(st);
+    bc_stmt_reset(st);
+    if (rc < 0)
+        return rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
+    if (delta > 0)
+        bc_stock_note_restock(m->product_id);
+    m->balance = bal;
+    return BC_OK;
 }
 
 int bc_stock_reserve(bc_db *db, int64_t product_id, int64_t qty, int64_t order_row_id, const char *reason)
 {
-    int rc;
-    int64_t now = bc_now_ms();
     if (qty <= 0 || qty > MAX_STOCK)
         return BC_EINVAL;
-    rc = bc_db_exec(db,
-                    "UPDATE products SET stock = stock - ?,"
-                    " status = CASE WHEN stock - ? = 0 THEN 'SOLD_OUT' ELSE status END, updated_at = ?"
-                    " WHERE id = ? AND stock >= ? AND status = 'ON_SALE' AND deleted = 0",
-                    "iiiii", qty, qty, now, product_id, qty);
-    return after_update(db, rc, BC_ECONFLICT, product_id, -qty, order_row_id, reason, now);
+    bc_stock_move m = {.product_id = product_id,
+                       .delta = -qty,
+                       .set = -1,
+                       .order_row_id = order_row_id,
+                       .reason = reason ? reason : "order"};
+    int rc = bc_stock_apply(db, &m);
+    return rc == BC_ENOTFOUND ? BC_ECONFLICT : rc;
+}
+
+/* Takes back the buyer's unit counters of a claim (inside the open transaction): each counter is
+ * lowered by at most what it holds (rows from before the counters existed have none). */
+static int counters_down(bc_db *db, int64_t buyer_id, int64_t product_id, int64_t live_id, int64_t qty)
+{
+    if (live_id > 0 && bc_db_exec(db,
+                                  "UPDATE live_product_units SET units = units - ? WHERE live_id = ? AND product_id = ?"
+                                  " AND units >= ?",
+                                  "iiii", qty, live_id, product_id, qty) < 0)
+        return BC_ERR;
+    if (bc_db_exec(db,
+                   "UPDATE buyer_product_units SET units = units - ? WHERE buyer_id = ? AND product_id = ?"
+                   " AND live_id = 0 AND units >= ?",
+                   "iiii", qty, buyer_id, product_id, qty) < 0)
+        return BC_ERR;
+    if (live_id > 0 &&
+        bc_db_exec(db,
+                   "UPDATE buyer_product_units SET units = units - ? WHERE buyer_id = ? AND product_id = ?"
+                   " AND live_id = ? AND units >= ?",
+                   "iiiii", qty, buyer_id, product_id, live_id, qty) < 0)
+        return BC_ERR;
+    return BC_OK;
 }
 
 int bc_stock_release(bc_db *db, int64_t product_id, int64_t qty, int64_t order_row_id, const char *reason)
 {
+    json_t *o = NULL;
     int rc;
-    int64_t now = bc_now_ms();
     if (qty <= 0 || qty > MAX_STOCK)
         return BC_EINVAL;
-    rc = bc_db_exec(db,
-                    "UPDATE products SET stock = stock + ?,"
-                    " status = CASE WHEN status = 'SOLD_OUT' THEN 'ON_SALE' ELSE status END, updated_at = ?"
-                    " WHERE id = ?",
-                    "iii", qty, now, product_id);
-    return after_update(db, rc, BC_ENOTFOUND, product_id, qty, order_row_id, reason, now);
+    if (order_row_id > 0) {
+        /* the order's buyer and live: their unit counters go down with the stock coming back */
+        rc = bc_db_row(db, &o, "SELECT buyer_id, live_id FROM orders WHERE id = ?", "i", order_row_id);
+        if (rc < 0) {
+            rc = BC_ERR;
+            goto out;
+        }
+        if (rc == 1 && (rc = counters_down(db, json_integer_value(json_object_get(o, "buyer_id")), product_id,
+                                           json_integer_value(json_object_get(o, "live_id")), qty)) != BC_OK)
+            goto out;
+    }
+    bc_stock_move m = {.product_id = product_id,
+                       .delta = qty,
+                       .set = -1,
+                       .order_row_id = order_row_id,
+                       .reason = reason ? reason : "release"};
+    rc = bc_stock_apply(db, &m);
+out:
+    json_decref(o);
+    return rc;
 }
 
 int bc_stock_set(bc_db *db, int64_t product_id, int64_t new_stock, const char *reason)
 {
-    int rc;
-    int64_t cur = 0, now = bc_now_ms();
+    return bc_stock_set_by(db, product_id, new_stock, 0, reason);
+}
+
+int bc_stock_set_by(bc_db *db, int64_t product_id, int64_t new_stock, int64_t actor_id, const char *reason)
+{
     if (new_stock < 0 || new_stock > MAX_STOCK)
         return BC_EINVAL;
-    rc = bc_db_int(db, &cur, "SELECT stock FROM products WHERE id = ?", "i", product_id);
-    if (rc < 0) {
+    bc_stock_move m = {
+        .product_id = product_id, .set = new_stock, .actor_id = actor_id, .reason = reason ? reason : "adjust"};
+    return bc_stock_apply(db, &m);
+}
+
+/* ---- purchase limits and counters ---- */
+
+int bc_stock_limits_get(bc_db *db, int64_t product_id, bc_stock_limits *out)
+{
+    json_t *r = NULL;
+    *out = (bc_stock_limits){0};
+    int rc = bc_db_row(
+        db, &r, "SELECT max_per_order, max_per_buyer, max_per_buyer_live FROM product_limits WHERE product_id = ?", "i",
+        product_id);
+    if (rc < 0)
+        return BC_ERR;
+    if (rc == 1) {
+        out->max_per_order = json_integer_value(json_object_get(r, "max_per_order"));
+        out->max_per_buyer = json_integer_value(json_object_get(r, "max_per_buyer"));
+        out->max_per_buyer_live = json_integer_value(json_object_get(r, "max_per_buyer_live"));
+    }
+    json_decref(r);
+    return BC_OK;
+}
+
+int bc_stock_limits_set(bc_db *db, int64_t product_id, const bc_stock_limits *l)
+{
+    if (l->max_per_order < 0 || l->max_per_order > BC_ORDER_MAX_QTY || l->max_per_buyer < 0 ||
+        l->max_per_buyer > MAX_STOCK || l->max_per_buyer_live < 0 || l->max_per_buyer_live > MAX_STOCK)
+        return BC_EINVAL;
+    int rc = bc_db_exec(db,
+                        "INSERT INTO product_limits (product_id, max_per_order, max_per_buyer, max_per_buyer_live,"
+                        " updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (product_id) DO UPDATE SET"
+                        " max_per_order = excluded.max_per_order, max_per_buyer = excluded.max_per_buyer,"
+                        " max_per_buyer_live = excluded.max_per_buyer_live, updated_at = excluded.updated_at",
+                        "iiiii", product_id, l->max_per_order, l->max_per_buyer, l->max_per_buyer_live, bc_now_ms());
+    if (rc < 0)
+        return rc == BC_EBUSY ? BC_EBUSY : rc == BC_ECONFLICT ? BC_ENOTFOUND : BC_ERR;
+    return BC_OK;
+}
+
+/* Adds qty to the buyer's counter (product, live_id; 0 = over everything) when the result stays
+ * within cap (0 = no cap): one conditional upsert. BC_OK, BC_ECONFLICT (over the cap) or BC_ERR. */
+static int buyer_up(bc_db *db, int64_t buyer_id, int64_t product_id, int64_t live_id, int64_t qty, int64_t cap)
+{
+    if (cap > 0 && qty > cap)
+        return BC_ECONFLICT;
+    int rc = bc_db_exec(db,
+                        "INSERT INTO buyer_product_units (buyer_id, product_id, live_id, units) VALUES (?, ?, ?, ?)"
+                        " ON CONFLICT (buyer_id, product_id, live_id) DO UPDATE SET"
+                        " units = buyer_product_units.units + excluded.units"
+                        " WHERE ? = 0 OR buyer_product_units.units + excluded.units <= ?",
+                        "iiiiii", buyer_id, product_id, live_id, qty, cap, cap);
+    if (rc < 0)
+        return rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
+    return rc == 0 ? BC_ECONFLICT : BC_OK;
+}
+
+int bc_stock_claim_take(bc_db *db, const bc_stock_claim *c, const char **code)
+{
+    bc_stock_limits lim;
+    int rc;
+    *code = NULL;
+    if (c->quantity <= 0 || c->quantity > BC_ORDER_MAX_QTY)
+        return BC_EINVAL;
+    if ((rc = bc_stock_limits_get(db, c->product_id, &lim)) != BC_OK)
+        return rc;
+    if (lim.max_per_order > 0 && c->quantity > lim.max_per_order) {
+        *code = "LIMIT_PER_ORDER";
+        return BC_ECONFLICT;
+    }
+    /* rows locked in one order by every claim and release: live counter, buyer counters, product */
+    if (c->live_id > 0) {
+        int64_t cap = c->live_cap > 0 ? c->live_cap : 0;
+        if (cap > 0 && c->quantity > cap)
+            rc = 0;
+        else
+            rc = bc_db_exec(db,
+                            "INSERT INTO live_product_units (live_id, product_id, units) VALUES (?, ?, ?)"
+                            " ON CONFLICT (live_id, product_id) DO UPDATE SET"
+                            " units = live_product_units.units + excluded.units"
+                            " WHERE ? = 0 OR live_product_units.units + excluded.units <= ?",
+                            "iiiii", c->live_id, c->product_id, c->quantity, cap, cap);
+        if (rc < 0)
+            return rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
+        if (rc == 0) {
+            *code = "LIVE_STOCK_CAP";
+            return BC_ECONFLICT;
+        }
+    }
+    rc = buyer_up(db, c->buyer_id, c->product_id, 0, c->quantity, lim.max_per_buyer);
+    if (rc == BC_ECONFLICT)
+        *code = "LIMIT_PER_BUYER";
+    if (rc != BC_OK)
+        return rc;
+    if (c->live_id > 0) {
+        rc = buyer_up(db, c->buyer_id, c->product_id, c->live_id, c->quantity, lim.max_per_buyer_live);
+        if (rc == BC_ECONFLICT)
+            *code = "LIMIT_PER_BUYER_LIVE";
+        if (rc != BC_OK)
+            return rc;
+    }
+    bc_stock_move m = {.product_id = c->product_id,
+                       .delta = -c->quantity,
+                       .set = -1,
+                       .actor_id = c->buyer_id,
+                       .order_row_id = c->order_row_id,
+                       .hold_id = c->hold_id,
+                       .reason = c->reason ? c->reason : "order"};
+    rc = bc_stock_apply(db, &m);
+    if (rc == BC_ECONFLICT || rc == BC_ENOTFOUND) {
+        *code = "OUT_OF_STOCK";
+        rc = BC_ECONFLICT;
+    }
+    return rc;
+}
+
+int bc_stock_claim_give(bc_db *db, const bc_stock_claim *c, int64_t actor_id)
+{
+    int rc;
+    if (c->quantity <= 0 || c->quantity > MAX_STOCK)
+        return BC_EINVAL;
+    if ((rc = counters_down(db, c->buyer_id, c->product_id, c->live_id, c->quantity)) != BC_OK)
+        return rc;
+    bc_stock_move m = {.product_id = c->product_id,
+                       .delta = c->quantity,
+                       .set = -1,
+                       .actor_id = actor_id,
+                       .order_row_id = c->order_row_id,
+                       .hold_id = c->hold_id,
+                       .reason = c->reason ? c->reason : "release"};
+    return bc_stock_apply(db, &m);
+}
+
+int bc_stock_unpaid_count(bc_db *db, int64_t buyer_id, int64_t now_ms, int64_t *count)
+{
+    int rc =
+        bc_db_int(db, count,
+                  "SELECT (SELECT COUNT(*) FROM orders WHERE buyer_id = ? AND status = 'PENDING_PAYMENT')"
+                  " + (SELECT COUNT(*) FROM stock_holds WHERE buyer_id = ? AND status = 'HELD' AND expires_at > ?)",
+                  "iii", buyer_id, buyer_id, now_ms);
+    return rc < 0 ? (rc == BC_EBUSY ? BC_EBUSY : BC_ERR) : BC_OK;
+}
+
+int bc_stock_unpaid_check(bc_db *db, int64_t buyer_id, int64_t now_ms)
+{
+    int64_t n = 0;
+    if (bc_cfg.max_unpaid_orders <= 0) /* not configured (a library user): no cap */
+        return BC_OK;
+    int rc = bc_db_lock(db, BC_DB_LOCK_BUYER, buyer_id);
+    if (rc != BC_OK)
+        return rc;
+    if ((rc = bc_stock_unpaid_count(db, buyer_id, now_ms, &n)) != BC_OK)
+        return rc;
+    return n >= bc_cfg.max_unpaid_orders ? BC_ECONFLICT : BC_OK;
+}
+
+/* ---- the sold-out flags of the fast path ---- */
+
+#define FLAG_SLOTS 4096
+#define FLAG_TTL_MS 1000
+
+typedef struct flag_slot {
+    int64_t product_id;           /* 0 = empty */
+    int64_t set_at;               /* ms, when the flag was set */
+    uint64_t epoch;               /* the slot's epoch when the refused transaction started */
+    char name[BC_STOCK_NAME_MAX]; /* the product's name, for the refusal's message */
+} flag_slot;
+
+static pthread_mutex_t flags_mu = PTHREAD_MUTEX_INITIALIZER;
+static flag_slot flags[FLAG_SLOTS];
+static uint64_t epochs[FLAG_SLOTS]; /* bumped by every stock increase of a product of the slot */
+
+static size_t slot_of(int64_t product_id) { return (size_t)((uint64_t)product_id % FLAG_SLOTS); }
+
+uint64_t bc_stock_epoch(int64_t product_id)
+{
+    pthread_mutex_lock(&flags_mu);
+    uint64_t e = epochs[slot_of(product_id)];
+    pthread_mutex_unlock(&flags_mu);
+    return e;
+}
+
+void bc_stock_note_sold_out(int64_t product_id, uint64_t epoch, const char *name)
+{
+    size_t s = slot_of(product_id);
+    pthread_mutex_lock(&flags_mu);
+    flags[s].product_id = product_id;
+    flags[s].set_at = bc_now_ms();
+    flags[s].epoch = epoch;
+    snprintf(flags[s].name, sizeof flags[s].name, "%s", name ? name : "");
+    pthread_mutex_unlock(&flags_mu);
+}
+
+void bc_stock_note_restock(int64_t product_id)
+{
+    size_t s = slot_of(product_id);
+    pthread_mutex_lock(&flags_mu);
+    epochs[s]++;
+    if (flags[s].product_id == product_id)
+        flags[s].product_id = 0;
+    pthread_mutex_unlock(&flags_mu);
+}
+
+int bc_stock_known_sold_out(int64_t product_id, char *name, size_t len)
+{
+    size_t s = slot_of(product_id);
+    int64_t now = bc_now_ms();
+    pthread_mutex_lock(&flags_mu);
+    int r = flags[s].product_id == product_id && product_id > 0 && flags[s].epoch == epochs[s] &&
+            now - flags[s].set_at < FLAG_TTL_MS && now >= flags[s].set_at;
+    if (r && name && len > 0)
+        snprintf(name, len, "%s", flags[s].name);
+    pthread_mutex_unlock(&flags_mu);
+    return r;
+}
+
+/* ---- ledger and audit ---- */
+
+int bc_stock_ledger_page(bc_db *db, int64_t product_id, int64_t page, int64_t per_page, json_t **out)
+{
+    json_t *items = NULL;
+    int64_t total = 0;
+    int rc;
+    *out = NULL;
+    if (bc_db_int(db, &total, "SELECT COUNT(*) FROM stock_ledger WHERE product_id = ?", "i", product_id) < 0) {
         rc = BC_ERR;
         goto out;
     }
-    if (rc == 0) {
-        rc = BC_ENOTFOUND;
+    if (bc_db_rows(db, &items,
+                   "SELECT id, delta, reason, actor_id, order_id, hold_id, balance_after, created_at FROM stock_ledger"
+                   " WHERE product_id = ? ORDER BY id DESC LIMIT ? OFFSET ?",
+                   "iii", product_id, per_page, (page - 1) * per_page) < 0) {
+        rc = BC_ERR;
         goto out;
     }
-    if (cur == new_stock) {
-        rc = BC_OK;
-        goto out;
-    }
-    rc = bc_db_exec(db,
-                    "UPDATE products SET stock = ?,"
-                    " status = CASE WHEN status = 'HIDDEN' THEN 'HIDDEN' WHEN ? > 0 THEN 'ON_SALE' ELSE 'SOLD_OUT' END,"
-                    " updated_at = ? WHERE id = ? AND stock = ?",
-                    "iiiii", new_stock, new_stock, now, product_id, cur);
-    rc = after_update(db, rc, BC_ECONFLICT, product_id, new_stock - cur, 0, reason, now);
+    *out = json_pack("{s:I,s:o,s:I,s:I,s:I}", "product_id", (json_int_t)product_id, "items", items, "page",
+                     (json_int_t)page, "per_page", (json_int_t)per_page, "total", (json_int_t)total);
+    items = NULL;
+    rc = *out ? BC_OK : BC_ENOMEM;
 out:
+    json_decref(items);
     return rc;
+}
+
+int bc_stock_audit(bc_db *db, FILE *report)
+{
+    json_t *rows = NULL;
+    int bad = 0;
+    int n =
+        bc_db_rows(db, &rows,
+                   "SELECT p.id, p.stock,"
+                   " COALESCE((SELECT SUM(l.delta) FROM stock_ledger l WHERE l.product_id = p.id), 0) AS ledger_sum,"
+                   " (SELECT l.balance_after FROM stock_ledger l WHERE l.product_id = p.id ORDER BY l.id DESC"
+                   "  LIMIT 1) AS last_balance,"
+                   " COALESCE((SELECT SUM(h.quantity) FROM stock_holds h WHERE h.product_id = p.id"
+                   "  AND h.status = 'HELD'), 0) AS held"
+                   " FROM products p ORDER BY p.id",
+                   "");
+    if (n < 0) {
+        bad = BC_ERR;
+        goto out;
+    }
+    size_t i;
+    json_t *r;
+    json_array_foreach (rows, i, r) {
+        int64_t id = json_integer_value(json_object_get(r, "id")),
+                stock = json_integer_value(json_object_get(r, "stock"));
+        int64_t sum = json_integer_value(json_object_get(r, "ledger_sum"));
+        json_t *last = json_object_get(r, "last_balance");
+        int ok = stock == sum && (json_is_null(last) || json_integer_value(last) == stock);
+        if (!ok) {
+            bad++;
+            fprintf(report, "product %lld: stock %lld, ledger sum %lld, last balance %s%lld\n", (long long)id,
+                    (long long)stock, (long long)sum, json_is_null(last) ? "none " : "",
+                    (long long)json_integer_value(last));
+        }
+    }
+    fprintf(report, "%d product(s) checked, %d unbalanced\n", n, bad);
+out:
+    json_decref(rows);
+    return bad;
 }

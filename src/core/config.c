@@ -36,7 +36,7 @@ typedef struct cfg_row {
     }
 
 static const char *const toss_checkout_choices[] = {"auto", "sandbox", "sdk", NULL};
-static const char *const payment_provider_choices[] = {"toss", "portone", NULL}; /* payments area */
+static const char *const payment_provider_choices[] = {"toss", "portone", NULL}; /* payments */
 static const char *const log_level_choices[] = {"debug", "info", "warn", "error", NULL};
 
 static const cfg_row rows[] = {
@@ -79,6 +79,14 @@ static const cfg_row rows[] = {
             "How long an unpaid order holds its stock before it expires"),
     INT_ROW("BROADCART_SHIPPING_FEE", shipping_fee, 0, 1000000, "3000", "KRW",
             "Default shipping fee per seller of an order (each seller may set their own)"),
+    /* stock */
+    INT_ROW("BROADCART_HOLD_TTL", hold_ttl_s, 1, 3600, "300", "seconds",
+            "How long a hold (POST /api/v1/holds, the buy sheet of a live) keeps its stock before it is released"),
+    INT_ROW("BROADCART_MAX_UNPAID_ORDERS", max_unpaid_orders, 1, 1000, "3", "orders",
+            "Most unpaid orders plus live holds one buyer may have at once; one more is refused with 409 "
+            "UNPAID_ORDERS_LIMIT"),
+    /* end stock */
+    INT_ROW("BROADCART_SHIPPING_FEE", shipping_fee, 0, 1000000, "3000", "KRW", "Shipping fee per order"),
     INT_ROW("BROADCART_FREE_SHIPPING_OVER", free_shipping_over, 0, 100000000, "50000", "KRW",
             "Default seller subtotal from which that seller's shipping is free (each seller may set their own)"),
     /* orders */
@@ -140,7 +148,7 @@ static const cfg_row rows[] = {
     STR_ROW("BROADCART_SMTP_CA_FILE", smtp_ca_file, "",
             "PEM file of the certificate authorities that sign the SMTP server's TLS certificate (STARTTLS or "
             "smtps); empty = the system's roots"),
-    /* payments area */
+    /* payments */
     INT_ROW("BROADCART_PG_TIMEOUT_MS", pg_timeout_ms, 200, 120000, "10000", "ms",
             "Longest one payment-gateway call may take (connect 3 s at most); then its outcome is unknown and "
             "reconciliation settles it"),

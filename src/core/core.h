@@ -96,7 +96,7 @@ typedef struct bc_config {
     char smtp_url[512];  /* BROADCART_SMTP_URL, smtp://[user:pass@]host[:port] or smtps://..., default "" (no mail) */
     char smtp_from[256]; /* BROADCART_SMTP_FROM, an e-mail address, default broadcart@localhost */
     char smtp_ca_file[512]; /* BROADCART_SMTP_CA_FILE, path of a PEM CA bundle, default "" (system roots) */
-    /* payments area */
+    /* payments */
     int pg_timeout_ms;        /* BROADCART_PG_TIMEOUT_MS, ms per gateway call, default 10000 */
     int pg_breaker_failures;  /* BROADCART_PG_BREAKER_FAILURES, consecutive failures opening the breaker, 5 */
     int pg_breaker_open_s;    /* BROADCART_PG_BREAKER_OPEN, seconds the breaker stays open, default 30 */
@@ -106,6 +106,9 @@ typedef struct bc_config {
     char portone_imp_key[128];       /* BROADCART_PORTONE_IMP_KEY, default sandbox_imp_key */
     char portone_imp_secret[256];    /* BROADCART_PORTONE_IMP_SECRET; generated into {data_dir}/portone.secret */
     char portone_merchant_code[64];  /* BROADCART_PORTONE_MERCHANT_CODE, IMP.init code, default imp00000000 */
+    /* stock */
+    int hold_ttl_s;        /* BROADCART_HOLD_TTL, seconds a hold keeps its stock, default 300 */
+    int max_unpaid_orders; /* BROADCART_MAX_UNPAID_ORDERS, a buyer's unpaid orders + holds at once, default 3 */
 } bc_config;
 
 /* One row of the settings table: name, default (as text), unit, description, and for a choice

@@ -67,6 +67,17 @@ const bc_error_code bc_http_errors[] = {
     {"LINE_NOT_FOUND", 404, "No such line in the order (or not the caller's)."},
     {"REFUND_IN_PROGRESS", 409, "A refund of this order is in flight; retry shortly."},
     {"PAYMENT_GATEWAY_UNAVAILABLE", 503, "The payment gateway is known to be down; retry after Retry-After seconds."},
+    /* stock: purchase limits, holds */
+    {"LIMIT_PER_ORDER", 422, "The quantity exceeds the product's most units per order (see limit)."},
+    {"LIMIT_PER_BUYER", 409, "The buyer would exceed the product's most units per buyer (see limit)."},
+    {"LIMIT_PER_BUYER_LIVE", 409,
+     "The buyer would exceed the product's most units per buyer in this live (see limit)."},
+    {"LIVE_STOCK_CAP", 409, "The live's stock cap for the product is sold out."},
+    {"UNPAID_ORDERS_LIMIT", 409, "The buyer already has the most unpaid orders and holds allowed at once."},
+    {"HOLD_NOT_FOUND", 404, "No such hold (or not the caller's)."},
+    {"HOLD_EXPIRED", 409, "The hold expired, was released or already became an order."},
+    {"HOLD_MISMATCH", 422, "An order with hold_id must be exactly the hold's product, quantity and live."},
+    /* end stock */
     /* payments */
     {"AMOUNT_MISMATCH", 400, "The paid amount differs from the order amount."},
     {"ORDER_EXPIRED", 409, "The order expired before it was paid."},
@@ -75,7 +86,7 @@ const bc_error_code bc_http_errors[] = {
     {"PAYMENT_GATEWAY_ERROR", 502, "The payment gateway could not be reached or answered unexpectedly."},
     /* notices */
     {"NOTIFICATION_NOT_FOUND", 404, "No such notification of the caller."},
-    /* payments area */
+    /* payments */
     {"INVALID_WEBHOOK", 400, "The webhook body names no payment."},
     {NULL, 0, NULL},
 };

@@ -142,8 +142,10 @@ extern const bc_schema bc_sc_user, bc_sc_admin_user, bc_sc_tokens, bc_sc_categor
     bc_sc_order, bc_sc_order_page, bc_sc_pay_config, bc_sc_sbx_created, bc_sc_toss_payment, bc_sc_health, bc_sc_openapi;
 /* orders: a shipment, a history row, a seller's shipping settings */
 extern const bc_schema bc_sc_shipment, bc_sc_order_event, bc_sc_shipping;
-/* payments area */
+/* payments */
 extern const bc_schema bc_sc_pay_webhook, bc_sc_portone_envelope, bc_sc_portone_created, bc_sc_pay_prepare;
+/* stock: a hold, a page of a product's stock ledger, a product's purchase limits */
+extern const bc_schema bc_sc_hold, bc_sc_stock_ledger, bc_sc_product_limits;
 
 /* Authenticator hook: verifies a bearer token; fills *out and returns BC_OK, or BC_EINVAL. */
 typedef int (*bc_auth_fn)(const char *token, bc_auth *out);

@@ -231,7 +231,7 @@ const bc_schema bc_sc_health = {
 const bc_schema bc_sc_openapi = {"OpenApiDocument", "{\"type\":\"object\",\"description\":\"an OpenAPI 3.1 document\"}",
                                  NULL};
 
-/* payments area */
+/* payments */
 const bc_schema bc_sc_pay_webhook = {
     "PaymentWebhookResult",
     "{\"type\":\"object\",\"required\":[\"result\",\"detail\"],\"properties\":{\"result\":{\"type\":\"string\","
@@ -254,3 +254,33 @@ const bc_schema bc_sc_pay_prepare = {
     "{\"type\":\"object\",\"required\":[\"provider\",\"order_id\",\"amount\"],\"properties\":{\"provider\":{"
     "\"type\":\"string\",\"enum\":[\"toss\",\"portone\"]},\"order_id\":" STR ",\"amount\":" INT "}}",
     NULL};
+/* ---- stock ---- */
+
+const bc_schema bc_sc_hold = {
+    "Hold",
+    "{\"type\":\"object\",\"required\":[\"id\",\"product_id\",\"quantity\",\"live_id\",\"status\",\"order_id\","
+    "\"expires_at\",\"created_at\"],\"properties\":{\"id\":" INT ",\"product_id\":" INT ",\"quantity\":" INT
+    ",\"live_id\":" INT_OR_NULL ",\"status\":{\"type\":\"string\",\"enum\":[\"HELD\",\"ORDERED\",\"RELEASED\"]},"
+    "\"order_id\":" INT_OR_NULL ",\"expires_at\":" TIME ",\"created_at\":" TIME "}}",
+    NULL};
+
+const bc_schema bc_sc_stock_ledger = {
+    "StockLedgerPage",
+    "{\"type\":\"object\",\"required\":[\"product_id\",\"items\",\"page\",\"per_page\",\"total\"],\"properties\":{"
+    "\"product_id\":" INT ",\"items\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"required\":[\"id\","
+    "\"delta\",\"reason\",\"actor_id\",\"order_id\",\"hold_id\",\"balance_after\",\"created_at\"],\"properties\":{"
+    "\"id\":" INT ",\"delta\":{\"type\":\"integer\",\"description\":\"units added (> 0) or taken (< 0)\"},"
+    "\"reason\":" STR ",\"actor_id\":{\"type\":[\"integer\",\"null\"],\"description\":\"who: a user id, null for "
+    "the system\"},\"order_id\":" INT_OR_NULL ",\"hold_id\":" INT_OR_NULL ",\"balance_after\":" INT_OR_NULL
+    ",\"created_at\":" TIME "}}},\"page\":" INT ",\"per_page\":" INT ",\"total\":" INT "}}",
+    NULL};
+
+const bc_schema bc_sc_product_limits = {
+    "ProductLimits",
+    "{\"type\":\"object\",\"required\":[\"product_id\",\"max_per_order\",\"max_per_buyer\",\"max_per_buyer_live\"],"
+    "\"properties\":{\"product_id\":" INT ",\"max_per_order\":{\"type\":\"integer\",\"description\":\"units per "
+    "order, 0 = no limit\"},\"max_per_buyer\":{\"type\":\"integer\",\"description\":\"units one buyer may hold, "
+    "reserve or buy, 0 = no limit\"},\"max_per_buyer_live\":{\"type\":\"integer\",\"description\":\"the same per "
+    "live, 0 = no limit\"}}}",
+    NULL};
+/* ---- end stock ---- */

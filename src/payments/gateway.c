@@ -61,7 +61,7 @@ out:
     return rc;
 }
 
-/* payments area: PortOne behind the same calls */
+/* payments: PortOne behind the same calls */
 
 const char *bc_pg_provider_of(const char *payment_key)
 {

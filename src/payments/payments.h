@@ -110,7 +110,7 @@ typedef struct bc_pg_cancel_result {
 int bc_pg_cancel(const char *payment_key, const char *reason, int64_t cancel_amount, const char *idempotency_key,
                  bc_pg_cancel_result *out);
 
-/* ---- payments area: setup, attempts, webhooks, reconciliation ---- */
+/* ---- payments: setup, attempts, webhooks, reconciliation ---- */
 
 /* Sets the sandbox secret key when BROADCART_TOSS_SECRET_KEY is unset: reads {data_dir}/toss.secret,
  * or generates "test_sk_" + 40 random [A-Za-z0-9] into it (mode 0600) on first start, like the JWT

@@ -1,4 +1,4 @@
-/* The payments module's own tables (migration "payments area"): payment_attempts (one row per
+/* The payments module's own tables (migration 14): payment_attempts (one row per
  * (order, paymentKey) confirm, written before the gateway call) and payment_webhooks (one row per
  * distinct webhook delivery). The only file of src/payments with SQL. */
 #include "payments.h"

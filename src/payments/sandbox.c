@@ -50,7 +50,7 @@ static const char *const status_names[] = {"IN_PROGRESS", "DONE", "CANCELED", "P
 /* approved at some point (DONE or cancelled after approval) */
 #define SETTLED(p) ((p)->status == ST_DONE || (p)->status == ST_CANCELED || (p)->status == ST_PARTIAL_CANCELED)
 
-/* Failure injection (payments area). The buyer picks an outcome in the payment window (testCode of
+/* Failure injection. The buyer picks an outcome in the payment window (testCode of
  * POST /sandbox-pg/v1/sandbox/payments, or its TossPayments-Test-Code header); the confirm of that
  * payment then behaves so:
  *   any Toss error code (e.g. REJECT_CARD_COMPANY card rejected, REJECT_CARD_PAYMENT limit or balance,

@@ -1,4 +1,4 @@
-/* The PortOne (Iamport) v1 sandbox served by broadcart under /sandbox-portone/ (payments area): the
+/* The PortOne (Iamport) v1 sandbox served by broadcart under /sandbox-portone/: the
  * REST API portone.c calls, with the envelope {code, message, response} (provider notes §2.1), and
  * the browser side that stands in for IMP.request_pay:
  *   POST /sandbox-portone/users/getToken {imp_key, imp_secret}        → {access_token, expired_at, now}

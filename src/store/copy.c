@@ -12,15 +12,37 @@
  * earlier): lives before orders (orders.live_id) and after products (lives.pinned_product_id).
  * A new table goes here too; bc_db_copy refuses a source table missing from the list. */
 static const char *const copy_tables[] = {
-    "users",  "categories",  "products",     "product_images", "cart_items",    "lives",          "live_products",
-    "orders", "order_lines", "stock_ledger", "payments",       "chat_messages", "refresh_tokens", "media_uploads",
+    "users",
+    "categories",
+    "products",
+    "product_images",
+    "cart_items",
+    "lives",
+    "live_products",
+    "orders",
+    "order_lines",
+    "stock_ledger",
+    "payments",
+    "chat_messages",
+    "refresh_tokens",
+    "media_uploads",
     "catalog_clock",
     /* orders (migration 13) */
-    "shipments", "order_events", "order_refunds", "seller_shipping",
+    "shipments",
+    "order_events",
+    "order_refunds",
+    "seller_shipping",
     /* notices */
-    "notices", "notice_mails",
-    /* payments area */
-    "payment_attempts", "payment_webhooks",
+    "notices",
+    "notice_mails",
+    /* payments */
+    "payment_attempts",
+    "payment_webhooks",
+    /* stock (migration 11) */
+    "stock_holds",
+    "product_limits",
+    "buyer_product_units",
+    "live_product_units",
 };
 #define NTABLES (sizeof copy_tables / sizeof copy_tables[0])
 #define POOL_MAX 128

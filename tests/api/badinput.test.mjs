@@ -74,7 +74,7 @@ function assertClientError(r, what) {
   assert.ok(r.status >= 400 && r.status < 500, `${what} -> ${r.status} ${JSON.stringify(r.body)}`);
   // pages meant for a browser (the sandbox checkout and receipt) answer with an HTML error page
   if (/^text\/html/.test(r.headers.get('content-type') || '')) return;
-  // payments area: the PortOne sandbox answers in PortOne's envelope {code: non-zero integer, message}
+  // payments: the PortOne sandbox answers in PortOne's envelope {code: non-zero integer, message}
   // (or Broadcart's own {error} from the HTTP layer, e.g. BAD_PATH, before the route runs)
   if (what.includes('/sandbox-portone/')) {
     const c = r.body?.code ?? r.body?.error?.code;

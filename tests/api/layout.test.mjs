@@ -22,8 +22,10 @@ const OWNER = {
   shipments: 'commerce', order_events: 'commerce', order_refunds: 'commerce', seller_shipping: 'commerce',
   // notices
   notices: 'notices', notice_mails: 'notices',
-  // payments area
+  // payments
   payment_attempts: 'payments', payment_webhooks: 'payments',
+  // stock (migration 11)
+  stock_holds: 'commerce', product_limits: 'commerce', buyer_product_units: 'commerce', live_product_units: 'commerce',
 };
 // "file reads|writes table" allowed outside the owner, with why
 const ALLOWED = {

@@ -122,6 +122,8 @@ export async function startServer({ args = [], env = {}, dataDir } = {}) {
     // every test client is 127.0.0.1: per-address limits are tested on their own (auth_hardening)
     BROADCART_SIGNUP_RATE_PER_ADDR: '100000',
     BROADCART_LOGIN_RATE_PER_ADDR: '100000',
+    // a buyer's unpaid-order cap (default 3) is tested on its own (stock_limits)
+    BROADCART_MAX_UNPAID_ORDERS: '1000',
     BROADCART_LOG_LEVEL: 'warn',
     UBSAN_OPTIONS: 'halt_on_error=1:print_stacktrace=1',
     ASAN_OPTIONS: 'detect_leaks=0',
@@ -194,7 +196,7 @@ export async function makeUser(srv, role = 'buyer', name) {
   return { id, email, password, token: r.body.access_token, refresh: r.body.refresh_token };
 }
 
-// payments area: the Toss secret key the server and its sandbox use (BROADCART_TOSS_SECRET_KEY, else
+// payments: the Toss secret key the server and its sandbox use (BROADCART_TOSS_SECRET_KEY, else
 // the key generated into {dataDir}/toss.secret on first start).
 export function tossSecret(srv) {
   return srv.env.BROADCART_TOSS_SECRET_KEY || readFileSync(path.join(srv.dataDir, 'toss.secret'), 'utf8').trim();

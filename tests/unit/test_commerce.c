@@ -453,6 +453,241 @@ static void order_create_expire_cancel(void **state)
     json_decref(addr);
 }
 
+/* ---- stock: the one writer, claims and limits, sold-out flags, audit (helper stock) ---- */
+
+static int64_t ledger_rows(fixture *f)
+{
+    int64_t n = -1;
+    bc_db_int(f->db, &n, "SELECT COUNT(*) FROM stock_ledger WHERE product_id = ?", "i", f->product);
+    return n;
+}
+
+static void stock_apply_writes_ledger(void **state)
+{
+    fixture *f = *state;
+    char st[16];
+    json_t *row = NULL;
+    bc_stock_move m = {.product_id = f->product, .delta = -2, .set = -1, .actor_id = f->buyer, .reason = "hold"};
+    assert_int_equal(bc_stock_apply(f->db, &m), BC_OK);
+    assert_int_equal(m.balance, 1);
+    assert_int_equal(bc_db_row(f->db, &row,
+                               "SELECT delta, reason, actor_id, order_id, hold_id, balance_after FROM stock_ledger"
+                               " WHERE product_id = ? ORDER BY id DESC LIMIT 1",
+                               "i", f->product),
+                     1);
+    assert_int_equal(json_integer_value(json_object_get(row, "delta")), -2);
+    assert_string_equal(json_string_value(json_object_get(row, "reason")), "hold");
+    assert_int_equal(json_integer_value(json_object_get(row, "actor_id")), f->buyer);
+    assert_true(json_is_null(json_object_get(row, "order_id")));
+    assert_int_equal(json_integer_value(json_object_get(row, "balance_after")), 1);
+    json_decref(row);
+    /* a take beyond the stock changes nothing and writes no row */
+    int64_t rows = ledger_rows(f);
+    m = (bc_stock_move){.product_id = f->product, .delta = -2, .set = -1, .reason = "order"};
+    assert_int_equal(bc_stock_apply(f->db, &m), BC_ECONFLICT);
+    assert_int_equal(stock_of(f, st, sizeof st), 1);
+    assert_int_equal(ledger_rows(f), rows);
+    /* take to 0: SOLD_OUT; give back: ON_SALE; a set of the same value writes nothing */
+    m = (bc_stock_move){.product_id = f->product, .delta = -1, .set = -1, .reason = "order"};
+    assert_int_equal(bc_stock_apply(f->db, &m), BC_OK);
+    assert_int_equal(stock_of(f, st, sizeof st), 0);
+    assert_string_equal(st, "SOLD_OUT");
+    m = (bc_stock_move){.product_id = f->product, .delta = 4, .set = -1, .reason = "cancel"};
+    assert_int_equal(bc_stock_apply(f->db, &m), BC_OK);
+    assert_int_equal(m.balance, 4);
+    assert_int_equal(stock_of(f, st, sizeof st), 4);
+    assert_string_equal(st, "ON_SALE");
+    rows = ledger_rows(f);
+    assert_int_equal(bc_stock_set_by(f->db, f->product, 4, f->seller, "adjust"), BC_OK);
+    assert_int_equal(ledger_rows(f), rows);
+    assert_int_equal(bc_stock_set_by(f->db, f->product, 9, f->seller, "adjust"), BC_OK);
+    assert_int_equal(bc_db_int(f->db, &rows,
+                               "SELECT actor_id FROM stock_ledger WHERE product_id = ? ORDER BY id DESC LIMIT 1", "i",
+                               f->product),
+                     1);
+    assert_int_equal(rows, f->seller);
+    /* bad input */
+    m = (bc_stock_move){.product_id = f->product, .delta = 0, .set = -1, .reason = "x"};
+    assert_int_equal(bc_stock_apply(f->db, &m), BC_EINVAL);
+    m = (bc_stock_move){.product_id = f->product, .delta = 1, .set = -1, .reason = NULL};
+    assert_int_equal(bc_stock_apply(f->db, &m), BC_EINVAL);
+    m = (bc_stock_move){.product_id = f->product + 999, .delta = 1, .set = -1, .reason = "x"};
+    assert_int_equal(bc_stock_apply(f->db, &m), BC_ENOTFOUND);
+    m = (bc_stock_move){.product_id = f->product, .delta = 1000000, .set = -1, .reason = "x"};
+    assert_int_equal(bc_stock_apply(f->db, &m), BC_ECONFLICT); /* past the most stock */
+    assert_int_equal(stock_of(f, st, sizeof st), 9);
+}
+
+typedef struct claim_run {
+    const bc_stock_claim *c;
+    const char *code;
+} claim_run;
+
+static int claim_tx(bc_db *db, void *arg)
+{
+    claim_run *r = arg;
+    return bc_stock_claim_take(db, r->c, &r->code);
+}
+
+/* Takes a claim in its own transaction (a refusal rolls every step back, as in checkout). */
+static int take(fixture *f, int64_t buyer, int64_t qty, int64_t live, int64_t cap, const char **code)
+{
+    bc_stock_claim c = {.buyer_id = buyer,
+                        .product_id = f->product,
+                        .quantity = qty,
+                        .live_id = live,
+                        .live_cap = cap,
+                        .reason = "order"};
+    claim_run r = {&c, NULL};
+    int rc = bc_db_tx(f->db, claim_tx, &r);
+    *code = r.code;
+    return rc;
+}
+
+static void stock_claims_and_limits(void **state)
+{
+    fixture *f = *state;
+    char st[16];
+    const char *code = NULL;
+    int64_t live = 0, buyer2 = 0, now = bc_now_ms();
+    bc_stock_limits l = {2, 3, 1}, got;
+    assert_int_equal(bc_test_user(f->db, "b2@x.io", "B2", "buyer", &buyer2), 0);
+    assert_int_equal(bc_db_int(f->db, &live,
+                               "INSERT INTO lives (seller_id, title, status, scheduled_at, stream_key, created_at)"
+                               " VALUES (?, 'L', 'LIVE', ?, 'k2', ?) RETURNING id",
+                               "iii", f->seller, now, now),
+                     1);
+    assert_int_equal(bc_stock_set(f->db, f->product, 20, "adjust"), BC_OK);
+    assert_int_equal(bc_stock_limits_get(f->db, f->product, &got), BC_OK);
+    assert_int_equal(got.max_per_order + got.max_per_buyer + got.max_per_buyer_live, 0);
+    bc_stock_limits bad = {BC_ORDER_MAX_QTY + 1, 0, 0};
+    assert_int_equal(bc_stock_limits_set(f->db, f->product, &bad), BC_EINVAL);
+    assert_int_equal(bc_stock_limits_set(f->db, f->product, &l), BC_OK);
+    assert_int_equal(bc_stock_limits_get(f->db, f->product, &got), BC_OK);
+    assert_int_equal(got.max_per_buyer, 3);
+
+    assert_int_equal(take(f, f->buyer, 3, 0, 0, &code), BC_ECONFLICT);
+    assert_string_equal(code, "LIMIT_PER_ORDER");
+    assert_int_equal(take(f, f->buyer, 2, 0, 0, &code), BC_OK);
+    assert_int_equal(take(f, f->buyer, 2, 0, 0, &code), BC_ECONFLICT);
+    assert_string_equal(code, "LIMIT_PER_BUYER");
+    assert_int_equal(take(f, f->buyer, 1, live, 0, &code), BC_OK); /* 3 of 3, 1 of 1 in the live */
+    assert_int_equal(take(f, buyer2, 1, live, 0, &code), BC_OK);
+    assert_int_equal(take(f, buyer2, 1, live, 0, &code), BC_ECONFLICT);
+    assert_string_equal(code, "LIMIT_PER_BUYER_LIVE");
+    assert_int_equal(stock_of(f, st, sizeof st), 16);
+    /* the live's cap: 2 units sold through it already */
+    l = (bc_stock_limits){0, 0, 0};
+    assert_int_equal(bc_stock_limits_set(f->db, f->product, &l), BC_OK);
+    assert_int_equal(take(f, buyer2, 1, live, 2, &code), BC_ECONFLICT);
+    assert_string_equal(code, "LIVE_STOCK_CAP");
+    assert_int_equal(take(f, buyer2, 1, live, 3, &code), BC_OK);
+    /* giving back lowers the counters: the cap has room again */
+    bc_stock_claim c = {
+        .buyer_id = buyer2, .product_id = f->product, .quantity = 1, .live_id = live, .reason = "cancel"};
+    assert_int_equal(bc_stock_claim_give(f->db, &c, 0), BC_OK);
+    assert_int_equal(take(f, buyer2, 1, live, 3, &code), BC_OK);
+    assert_int_equal(stock_of(f, st, sizeof st), 15);
+    /* out of stock keeps every counter as it was */
+    int64_t units = -1;
+    assert_int_equal(take(f, buyer2, 16, 0, 0, &code), BC_ECONFLICT);
+    assert_string_equal(code, "OUT_OF_STOCK");
+    assert_int_equal(
+        bc_db_int(f->db, &units,
+                  "SELECT units FROM buyer_product_units WHERE buyer_id = ? AND product_id = ? AND live_id = 0", "ii",
+                  buyer2, f->product),
+        1);
+    assert_int_equal(units, 2);
+}
+
+static void stock_sold_out_flags(void **state)
+{
+    (void)state;
+    int64_t p = 777001, q = p + 4096; /* same slot */
+    assert_false(bc_stock_known_sold_out(p, NULL, 0));
+    uint64_t e = bc_stock_epoch(p);
+    bc_stock_note_sold_out(p, e, "Widget");
+    assert_true(bc_stock_known_sold_out(p, NULL, 0));
+    char name[BC_STOCK_NAME_MAX] = "";
+    assert_true(bc_stock_known_sold_out(p, name, sizeof name));
+    assert_string_equal(name, "Widget");
+    assert_false(bc_stock_known_sold_out(q, NULL, 0));
+    bc_stock_note_restock(p);
+    assert_false(bc_stock_known_sold_out(p, NULL, 0));
+    /* a flag from a transaction that started before a restock is not believed */
+    e = bc_stock_epoch(p);
+    bc_stock_note_restock(p);
+    bc_stock_note_sold_out(p, e, "Widget");
+    assert_false(bc_stock_known_sold_out(p, NULL, 0));
+    /* a restock of another product of the slot also clears it (safe side) */
+    bc_stock_note_sold_out(p, bc_stock_epoch(p), NULL);
+    bc_stock_note_restock(q);
+    assert_false(bc_stock_known_sold_out(p, NULL, 0));
+}
+
+static void stock_audit_report(void **state)
+{
+    fixture *f = *state;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    /* the fixture's product was inserted with stock 3 and no ledger row */
+    assert_int_equal(bc_stock_audit(f->db, out), 1);
+    fflush(out);
+    assert_non_null(strstr(buf, "stock 3, ledger sum 0"));
+    assert_int_equal(bc_db_exec(f->db,
+                                "INSERT INTO stock_ledger (product_id, delta, reason, balance_after, created_at)"
+                                " VALUES (?, 3, 'initial', 3, 0)",
+                                "i", f->product),
+                     1);
+    assert_int_equal(bc_stock_reserve(f->db, f->product, 2, 0, "order"), BC_OK);
+    assert_int_equal(bc_stock_audit(f->db, out), 0);
+    fclose(out);
+    free(buf);
+}
+
+static void hold_born_order_payment_failure(void **state)
+{
+    fixture *f = *state;
+    char st[16];
+    json_t *hold = NULL, *addr = address();
+    bc_hold_problem hw;
+    bc_order_problem why;
+    int64_t oid = 0, units = -1, hid;
+    bc_cfg.hold_ttl_s = 300;
+    bc_cfg.order_ttl_s = 600;
+    bc_cfg.max_unpaid_orders = 3;
+    bc_stock_limits l = {0, 2, 0};
+    assert_int_equal(bc_stock_limits_set(f->db, f->product, &l), BC_OK);
+    assert_int_equal(bc_hold_create(f->db, f->buyer, f->product, 2, 0, &hw, &hold), BC_OK);
+    hid = json_integer_value(json_object_get(hold, "id"));
+    assert_int_equal(stock_of(f, st, sizeof st), 1);
+    /* the hold counts against the buyer's limit */
+    json_decref(hold);
+    hold = NULL;
+    assert_int_equal(bc_hold_create(f->db, f->buyer, f->product, 1, 0, &hw, &hold), BC_ECONFLICT);
+    assert_string_equal(hw.code, "LIMIT_PER_BUYER");
+    bc_order_item line[] = {{f->product, 2}};
+    assert_int_equal(bc_order_create_held(f->db, f->buyer, line, 1, addr, 0, hid, &why, &oid), BC_OK);
+    assert_int_equal(stock_of(f, st, sizeof st), 1); /* no second take */
+    /* the gateway declines: the order's lines come back exactly once, the counters too */
+    assert_int_equal(bc_order_fail_payment(f->db, oid, "REJECT_CARD_PAYMENT"), BC_OK);
+    assert_int_equal(stock_of(f, st, sizeof st), 3);
+    assert_int_equal(
+        bc_db_int(f->db, &units,
+                  "SELECT units FROM buyer_product_units WHERE buyer_id = ? AND product_id = ? AND live_id = 0", "ii",
+                  f->buyer, f->product),
+        1);
+    assert_int_equal(units, 0);
+    /* the hold stays ORDERED: neither DELETE nor the sweeper gives its units back again */
+    assert_int_equal(bc_hold_release(f->db, f->buyer, hid), BC_ECONFLICT);
+    assert_int_equal(bc_hold_expire_due(f->db, bc_now_ms() + 3600 * 1000), 0);
+    assert_int_equal(stock_of(f, st, sizeof st), 3);
+    assert_int_equal(bc_order_create_held(f->db, f->buyer, line, 1, addr, 0, hid, &why, &oid), BC_ECONFLICT);
+    assert_string_equal(why.code, "HOLD_EXPIRED");
+    json_decref(addr);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -469,6 +704,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(stock_set_rules, setup_db, teardown_db),
         cmocka_unit_test_setup_teardown(order_create_expire_cancel, setup_db, teardown_db),
         cmocka_unit_test_setup_teardown(order_live_and_zero_amount_rules, setup_db, teardown_db),
+        /* stock */
+        cmocka_unit_test_setup_teardown(stock_apply_writes_ledger, setup_db, teardown_db),
+        cmocka_unit_test_setup_teardown(stock_claims_and_limits, setup_db, teardown_db),
+        cmocka_unit_test(stock_sold_out_flags),
+        cmocka_unit_test_setup_teardown(stock_audit_report, setup_db, teardown_db),
+        cmocka_unit_test_setup_teardown(hold_born_order_payment_failure, setup_db, teardown_db),
     };
     return cmocka_run_group_tests(t, NULL, NULL);
 }

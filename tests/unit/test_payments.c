@@ -61,7 +61,7 @@ static void confirm_verdicts(void **state)
     assert_null(a.code);
 }
 
-/* payments area: a PortOne v1 Payment seen as the Toss-shaped object the converging code reads. */
+/* payments: a PortOne v1 Payment seen as the Toss-shaped object the converging code reads. */
 static json_t *normalized(const char *json)
 {
     json_error_t e;
