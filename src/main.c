@@ -27,6 +27,7 @@ static int usage(void)
                     "       broadcart user set --email E [--role buyer|seller|admin] [--blocked 0|1]\n"
                     "       broadcart seed-demo\n"
                     "       broadcart reconcile [--since <ISO-8601 or UTC ms>]\n"
+                    "       broadcart audit stock\n"
                     "       broadcart db copy --from sqlite:PATH --to postgresql://...\n"
                     "       broadcart config [--env]\n");
     return 2;
