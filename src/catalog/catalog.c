@@ -671,7 +671,7 @@ static int create_unit(bc_db *db, void *arg)
     json_t *imgs = json_object_get(body, "images");
     if (imgs && (rc = set_images(db, *a->id, imgs, now)) != BC_OK)
         return rc;
-    return bc_stock_set(db, *a->id, stock, "create");
+    return bc_stock_set_by(db, *a->id, stock, a->seller_id, "create");
 }
 
 int bc_catalog_product_create(bc_db *db, int64_t seller_id, json_t *body, int64_t *id)
@@ -682,7 +682,7 @@ int bc_catalog_product_create(bc_db *db, int64_t seller_id, json_t *body, int64_
 
 /* bc_catalog_product_update's unit of work (bc_db_tx). */
 typedef struct update_arg {
-    int64_t id;
+    int64_t id, actor_id;
     json_t *body;
 } update_arg;
 
@@ -710,7 +710,7 @@ static int update_unit(bc_db *db, void *arg)
     if (rc == BC_OK && (v = json_object_get(body, "images")))
         rc = set_images(db, id, v, now);
     if (rc == BC_OK && (v = json_object_get(body, "stock")))
-        rc = bc_stock_set(db, id, json_integer_value(v), "adjust");
+        rc = bc_stock_set_by(db, id, json_integer_value(v), a->actor_id, "adjust");
     if (rc == BC_OK && (v = json_object_get(body, "status")) &&
         bc_db_exec(db,
                    "UPDATE products SET status = CASE WHEN ? = 'HIDDEN' THEN 'HIDDEN' WHEN stock > 0 THEN 'ON_SALE'"
@@ -722,9 +722,9 @@ static int update_unit(bc_db *db, void *arg)
     return rc;
 }
 
-int bc_catalog_product_update(bc_db *db, int64_t id, json_t *body)
+int bc_catalog_product_update(bc_db *db, int64_t id, int64_t actor_id, json_t *body)
 {
-    update_arg a = {id, body};
+    update_arg a = {id, actor_id, body};
     return bc_db_tx(db, update_unit, &a);
 }
 

@@ -94,11 +94,12 @@ int bc_catalog_check_product(json_t *body, const char **code, char *msg, size_t 
  * else ON_SALE with stock and SOLD_OUT without. Returns BC_OK (*id set), BC_EINVAL (unknown
  * category), BC_EBUSY (every try lost a conflict) or BC_ERR. */
 int bc_catalog_product_create(bc_db *db, int64_t seller_id, json_t *body, int64_t *id);
-/* Applies any subset of those fields to product id (not deleted) in one bc_db_tx unit; stock
- * through bc_stock_set (reason "adjust"); status "HIDDEN" hides, "ON_SALE"/"SOLD_OUT" shows it
+/* Applies any subset of those fields to product id (not deleted) in one bc_db_tx unit, on behalf
+ * of user actor_id (the seller or an admin; recorded in the stock ledger); stock through
+ * bc_stock_set_by (reason "adjust"); status "HIDDEN" hides, "ON_SALE"/"SOLD_OUT" shows it
  * again (ON_SALE with stock, SOLD_OUT without); images replace the list; category_id null
  * clears it. Returns BC_OK, BC_ENOTFOUND, BC_EINVAL (unknown category), BC_EBUSY or BC_ERR. */
-int bc_catalog_product_update(bc_db *db, int64_t id, json_t *body);
+int bc_catalog_product_update(bc_db *db, int64_t id, int64_t actor_id, json_t *body);
 /* Soft-deletes product id (deleted = 1) and removes it from every cart, in one bc_db_tx unit.
  * BC_OK, BC_ENOTFOUND (missing or already deleted), BC_EBUSY or BC_ERR. */
 int bc_catalog_product_delete(bc_db *db, int64_t id);

@@ -273,7 +273,7 @@ static void h_product_update(bc_req *req)
         bc_res_error(req, 422, code, "%s", msg);
         return;
     }
-    send_product(req, bc_catalog_product_update(bc_req_db(req), id, body), id, 200);
+    send_product(req, bc_catalog_product_update(bc_req_db(req), id, bc_req_auth(req)->user_id, body), id, 200);
 }
 
 static void h_product_delete(bc_req *req)

@@ -64,6 +64,9 @@ test('every stock change is a ledger row: who, why, delta, balance after; paged,
   assert.equal(take.order_id, o.body.id);
   assert.equal(rows[1].order_id, o.body.id, 'the cancel gives back that order\'s units');
   assert.ok(rows[0].id > rows[1].id && rows[1].id > rows[2].id);
+  // the seller's own changes name the seller: the product's creation and the edit
+  assert.deepEqual([rows[3].reason, rows[3].actor_id], ['create', seller.id]);
+  assert.deepEqual([rows[0].reason, rows[0].actor_id], ['adjust', seller.id]);
 
   // paging
   r = await ledger(p.id, seller.token, '?per_page=2&page=2');
