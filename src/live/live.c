@@ -638,14 +638,15 @@ int bc_live_offer_set(bc_db *db, int64_t live_id, int64_t seller_id, int64_t pro
     return rc;
 }
 
-int bc_live_carrying(bc_db *db, int64_t product_id, int64_t *ids, int max, int *n)
+/* Runs sql (one integer column, parameters key and max) into ids[0..max), setting *n. BC_OK,
+ * BC_EBUSY or BC_ERR. */
+static int read_ids(bc_db *db, const char *sql, int64_t key, int64_t *ids, int max, int *n)
 {
     *n = 0;
-    bc_stmt *st =
-        bc_db_prepare(db, "SELECT live_id FROM live_products WHERE product_id = ? ORDER BY live_id DESC LIMIT ?");
+    bc_stmt *st = bc_db_prepare(db, sql);
     if (!st)
         return BC_ERR;
-    bc_stmt_bind_int(st, 1, product_id);
+    bc_stmt_bind_int(st, 1, key);
     bc_stmt_bind_int(st, 2, max);
     int rc;
     while ((rc = bc_stmt_step(st)) == 1 && *n < max)
@@ -654,17 +655,14 @@ int bc_live_carrying(bc_db *db, int64_t product_id, int64_t *ids, int max, int *
     return rc < 0 ? (rc == BC_EBUSY ? BC_EBUSY : BC_ERR) : BC_OK;
 }
 
+int bc_live_carrying(bc_db *db, int64_t product_id, int64_t *ids, int max, int *n)
+{
+    return read_ids(db, "SELECT live_id FROM live_products WHERE product_id = ? ORDER BY live_id DESC LIMIT ?",
+                    product_id, ids, max, n);
+}
+
 int bc_live_product_ids(bc_db *db, int64_t live_id, int64_t *ids, int max, int *n)
 {
-    *n = 0;
-    bc_stmt *st = bc_db_prepare(db, "SELECT product_id FROM live_products WHERE live_id = ? ORDER BY position LIMIT ?");
-    if (!st)
-        return BC_ERR;
-    bc_stmt_bind_int(st, 1, live_id);
-    bc_stmt_bind_int(st, 2, max);
-    int rc;
-    while ((rc = bc_stmt_step(st)) == 1 && *n < max)
-        ids[(*n)++] = bc_stmt_int(st, 0);
-    bc_stmt_reset(st);
-    return rc < 0 ? (rc == BC_EBUSY ? BC_EBUSY : BC_ERR) : BC_OK;
+    return read_ids(db, "SELECT product_id FROM live_products WHERE live_id = ? ORDER BY position LIMIT ?", live_id,
+                    ids, max, n);
 }

@@ -3,7 +3,7 @@
 // the buyer's cancel refused once shipped, and invalid bodies changing nothing.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, api, makeUser } from './lib.mjs';
+import { startServer, api, makeUser, payOrder } from './lib.mjs';
 
 let srv, admin, seller, seller2, seller3, buyer, buyer2;
 const ADDR = { recipient: '홍길동', phone: '010-1234-5678', postcode: '06236', address1: '서울 강남구 테헤란로 1' };
@@ -20,14 +20,7 @@ async function placeOrder(u, items) {
   return r.body;
 }
 // Pays through the sandbox gateway and confirms: the order becomes PAID.
-async function pay(u, o) {
-  const s = await api(srv, 'POST', '/sandbox-pg/v1/sandbox/payments', { body: { orderId: o.order_id, amount: o.amount, orderName: o.order_name } });
-  assert.ok(s.status === 200 || s.status === 201, JSON.stringify(s.body));
-  const r = await api(srv, 'POST', '/api/v1/payments/confirm', { token: u.token, body: { payment_key: s.body.paymentKey, order_id: o.order_id, amount: o.amount } });
-  assert.equal(r.status, 200, JSON.stringify(r.body));
-  assert.equal(r.body.status, 'PAID');
-  return r.body;
-}
+const pay = (u, o) => payOrder(srv, u, o);
 async function paidOrder(u = buyer, items) {
   return pay(u, await placeOrder(u, items));
 }

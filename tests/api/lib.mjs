@@ -201,3 +201,13 @@ export async function makeUser(srv, role = 'buyer', name) {
 export function tossSecret(srv) {
   return srv.env.BROADCART_TOSS_SECRET_KEY || readFileSync(path.join(srv.dataDir, 'toss.secret'), 'utf8').trim();
 }
+
+// Pays order o (the API's order JSON) of buyer u through the sandbox gateway's payment window and
+// confirms it; asserts the order became PAID and returns it.
+export async function payOrder(srv, u, o) {
+  const w = await api(srv, 'POST', '/sandbox-pg/v1/sandbox/payments', { body: { orderId: o.order_id, amount: o.amount, orderName: o.order_name } });
+  if (w.status !== 200 && w.status !== 201) throw new Error(`sandbox payment: ${w.status} ${JSON.stringify(w.body)}`);
+  const r = await api(srv, 'POST', '/api/v1/payments/confirm', { token: u.token, body: { payment_key: w.body.paymentKey, order_id: o.order_id, amount: o.amount } });
+  if (r.status !== 200 || r.body.status !== 'PAID') throw new Error(`confirm: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+}

@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { spawn } from 'node:child_process';
-import { startServer, api, makeUser, freePort, DB_BACKEND } from './lib.mjs';
+import { startServer, api, makeUser, freePort, DB_BACKEND, payOrder } from './lib.mjs';
 import { startSmtp } from './smtp.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -32,13 +32,7 @@ async function placeOrder(s, u, sel = seller) {
   return o.body;
 }
 // Pays order o in the sandbox and confirms it (as u, through s): the order becomes PAID.
-async function pay(s, u, o) {
-  const w = await api(s, 'POST', '/sandbox-pg/v1/sandbox/payments', { body: { orderId: o.order_id, amount: o.amount, orderName: o.order_name } });
-  assert.ok(w.status === 200 || w.status === 201, JSON.stringify(w.body));
-  const c = await api(s, 'POST', '/api/v1/payments/confirm', { token: u.token, body: { payment_key: w.body.paymentKey, order_id: o.order_id, amount: o.amount } });
-  assert.equal(c.status, 200, JSON.stringify(c.body));
-  assert.equal(c.body.status, 'PAID');
-}
+const pay = payOrder;
 const list = (s, u, q = '') => api(s, 'GET', `/api/v1/notifications${q}`, { token: u.token });
 
 // Opens u's event socket on s; records frames. Retries briefly on 503 (account not cached yet).

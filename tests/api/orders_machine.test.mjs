@@ -5,7 +5,7 @@
 // trying each action (404/403/401, nothing changed). Runs on SQLite and PostgreSQL.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, api, makeUser, sql } from './lib.mjs';
+import { startServer, api, makeUser, sql, payOrder } from './lib.mjs';
 
 const SECRET = 'test_sk_orders_machine_suite';
 const ADDR = { recipient: '홍길동', phone: '010-1234-5678', postcode: '06236', address1: '서울 강남구 테헤란로 1' };
@@ -22,13 +22,7 @@ async function placeOrder(u, items) {
   assert.equal(r.status, 201, JSON.stringify(r.body));
   return r.body;
 }
-async function pay(u, o) {
-  const s = await api(srv, 'POST', '/sandbox-pg/v1/sandbox/payments', { body: { orderId: o.order_id, amount: o.amount, orderName: o.order_name } });
-  assert.ok(s.status === 200 || s.status === 201, JSON.stringify(s.body));
-  const r = await api(srv, 'POST', '/api/v1/payments/confirm', { token: u.token, body: { payment_key: s.body.paymentKey, order_id: o.order_id, amount: o.amount } });
-  assert.equal(r.status, 200, JSON.stringify(r.body));
-  return r.body;
-}
+const pay = (u, o) => payOrder(srv, u, o);
 const paidOrder = async (u, items) => pay(u, await placeOrder(u, items));
 const getOrder = async (id, u = buyer) => (await api(srv, 'GET', `/api/v1/orders/${id}`, { token: u.token })).body;
 const post = (u, p, body = {}) => api(srv, 'POST', p, { token: u && u.token, body });
