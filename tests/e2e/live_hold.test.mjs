@@ -2,7 +2,7 @@
 // hold's countdown; a new quantity is re-held (the old hold released); closing the sheet gives the
 // stock back; the order is placed with the hold (hold_id) and pays through the sandbox. The
 // product's purchase limits bound the quantity picker, and a refusal (LIMIT_PER_BUYER) is shown in
-// Korean.
+// Korean. A hold that runs out (in the page, or first at the server) is taken again for the payment.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -22,22 +22,22 @@ before(async () => {
 after(async () => { await teardown(session, srv); });
 
 // A LIVE live of a new seller pinning one new product; returns {seller, product, liveId}.
-async function liveWithPinned(name, stock) {
-  const seller = await makeUser(srv, 'seller', 'Hold shop');
-  const p = await api(srv, 'POST', '/api/v1/products', { token: seller.token, body: { name, price: 12000, stock } });
+async function liveWithPinned(name, stock, s = srv) {
+  const seller = await makeUser(s, 'seller', 'Hold shop');
+  const p = await api(s, 'POST', '/api/v1/products', { token: seller.token, body: { name, price: 12000, stock } });
   assert.equal(p.status, 201);
-  const l = await api(srv, 'POST', '/api/v1/lives', { token: seller.token, body: { title: `${name} 방송`, scheduled_at: '2026-12-01T10:00:00Z', product_ids: [p.body.id] } });
+  const l = await api(s, 'POST', '/api/v1/lives', { token: seller.token, body: { title: `${name} 방송`, scheduled_at: '2026-12-01T10:00:00Z', product_ids: [p.body.id] } });
   assert.equal(l.status, 201);
-  const cb = await api(srv, 'POST', `/internal/rtmp/on_publish?token=${CALLBACK_TOKEN}`, {
+  const cb = await api(s, 'POST', `/internal/rtmp/on_publish?token=${CALLBACK_TOKEN}`, {
     raw: new URLSearchParams({ app: 'live', name: String(l.body.id), key: l.body.stream_key, clientid: '1', call: 'publish' }).toString(),
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
   });
   assert.equal(cb.status, 200);
-  assert.equal((await api(srv, 'POST', `/api/v1/lives/${l.body.id}/pin`, { token: seller.token, body: { product_id: p.body.id } })).status, 200);
+  assert.equal((await api(s, 'POST', `/api/v1/lives/${l.body.id}/pin`, { token: seller.token, body: { product_id: p.body.id } })).status, 200);
   return { seller, product: p.body, liveId: l.body.id };
 }
 
-const stockOf = async (id) => (await api(srv, 'GET', `/api/v1/products/${id}`)).body.stock;
+const stockOf = async (id, s = srv) => (await api(s, 'GET', `/api/v1/products/${id}`)).body.stock;
 
 test('the live buy sheet holds the quantity with a countdown, re-holds, releases on close, orders with the hold', { timeout: 120000 }, async () => {
   const { product, liveId } = await liveWithPinned('선점 테스트 머그', 5);
@@ -139,4 +139,54 @@ test('purchase limits bound the picker; a refusal is shown in Korean', { timeout
   const orders = (await api(srv, 'GET', '/api/v1/orders', { token: buyer.token })).body.items;
   assert.equal(orders.length, 1);
   assert.deepEqual(pageErrors, [], 'no uncaught page errors');
+});
+
+test('an expired hold: the sheet says so and pays with a new hold; a hold gone at the server is re-taken', { timeout: 120000 }, async () => {
+  const short = await startServer({ env: { BROADCART_RTMP_CALLBACK_TOKEN: CALLBACK_TOKEN, BROADCART_HOLD_TTL: '4' } });
+  try {
+    const { product, liveId } = await liveWithPinned('짧은 선점 머그', 4, short);
+    const buyer = await makeUser(short, 'buyer');
+    const page = await session.newPage(PHONE, 'expiry');
+    const orderBodies = [];
+    const holdIds = [];
+    page.on('request', (r) => {
+      const u = new URL(r.url());
+      if (u.pathname === '/api/v1/orders' && r.method() === 'POST') orderBodies.push(JSON.parse(r.postData()));
+    });
+    page.on('response', async (r) => {
+      const u = new URL(r.url());
+      if (u.pathname === '/api/v1/holds' && r.request().method() === 'POST' && r.status() === 201) holdIds.push((await r.json()).id);
+    });
+    await uiLogin(page, short.base, buyer);
+    await page.goto(`${short.base}/#/live/${liveId}`);
+    await page.click('#buy-pinned');
+    await page.waitForSelector('#hold-countdown[data-state="held"]');
+    assert.match(await page.textContent('#hold-countdown'), /0:0[1-4] 동안/);
+    // the 4 s hold runs out: the page says so, the sweeper gives the unit back
+    await page.waitForSelector('#hold-countdown[data-state="expired"]', { timeout: 8000 });
+    assert.match(await page.textContent('#hold-countdown'), /확보 시간이 지났습니다/);
+    await until('stock back after expiry', async () => (await stockOf(product.id, short)) === 4, 5000, 100);
+    assert.equal(holdIds.length, 1);
+
+    // a hold released behind the page's back: the order is refused HOLD_EXPIRED (in Korean), a new hold is taken
+    await fillAddress(page);
+    // pay now takes a fresh hold; release it at the server before the order goes out
+    await page.route('**/api/v1/orders', async (route) => {
+      const b = JSON.parse(route.request().postData());
+      await api(short, 'DELETE', `/api/v1/holds/${b.hold_id}`, { token: buyer.token });
+      await route.continue();
+    }, { times: 1 });
+    await page.click('#checkout');
+    await page.waitForSelector('#buy-error:not([hidden])');
+    assert.match(await page.textContent('#buy-error'), /선점 시간이 지났습니다/);
+    await page.waitForSelector('#hold-countdown[data-state="held"]');
+    assert.equal(holdIds.length, 3, 'held at pay, then again after the refusal');
+    await until('one unit held again', async () => (await stockOf(product.id, short)) === 3, 5000, 100);
+    await page.click('#checkout');
+    await page.waitForURL(/\/sandbox-pg\/checkout/, { timeout: 15000 });
+    assert.equal(orderBodies.length, 2);
+    assert.equal(orderBodies[1].hold_id, holdIds[2], 'the order carries the new hold');
+    assert.equal(await stockOf(product.id, short), 3);
+    assert.deepEqual(pageErrors, [], 'no uncaught page errors');
+  } finally { await short.stop(); }
 });

@@ -184,6 +184,11 @@ export function openBuySheet(product, { liveId = null, initialQty = 1, hold: use
     } catch (err) {
       console.error(err);
       const msg = orderErrorText(err);
+      if (holds && !placed && (err.code === 'HOLD_EXPIRED' || err.code === 'HOLD_NOT_FOUND')) {
+        // the hold ran out (or went) at the server first: take a new one, the buyer pays again
+        holds.expired();
+        holds.take(qty).then(() => showError(msg), () => {});
+      }
       showError(msg);
       if (err.code === 'OUT_OF_STOCK') toast(msg, 'error');
       payBtn.disabled = false;
