@@ -89,6 +89,19 @@ const dict = {
     // notices
     'nav.notifications': '알림', 'notices.title': '알림', 'notices.empty': '알림이 없습니다', 'notices.markAll': '모두 읽음',
     'notices.new': '새 알림', 'notices.unread': '안 읽음',
+    // web: live hold, purchase limits, stock ledger, live offers (issue 7)
+    'hold.countdown': '{time} 동안 수량을 확보해 두었습니다', 'hold.taking': '수량 확보 중…', 'hold.expired': '확보 시간이 지났습니다. 다시 결제하면 새로 확보합니다',
+    'buy.maxN': '최대 {n}개', 'buy.limitN': '(한도 {n}개)',
+    'studio.limits': '구매 제한', 'studio.limitsTitle': '구매 제한 · 재고 기록', 'studio.maxPerOrder': '1회 주문 최대 (개)',
+    'studio.maxPerBuyer': '1인당 최대 (개)', 'studio.maxPerBuyerLive': '라이브별 1인당 최대 (개)', 'studio.limitHint': '0 = 제한 없음',
+    'studio.ledger': '재고 기록', 'studio.ledgerEmpty': '기록이 없습니다', 'studio.when': '시각', 'studio.reason': '사유',
+    'studio.delta': '변동', 'studio.balance': '잔여', 'studio.ref': '참조', 'studio.close': '닫기',
+    'studio.offer': '라이브 특가', 'studio.livePrice': '라이브 가격 (원)', 'studio.stockCap': '라이브 한정 수량 (개)',
+    'studio.replay': '다시보기에도 적용', 'studio.offerHint': '비워 두면 없음', 'studio.offerActive': '적용 중', 'studio.offerNone': '특가 없음',
+    'ledger.initial': '최초 등록', 'ledger.create': '최초 등록', 'ledger.adjust': '판매자 수정', 'ledger.restock': '입고', 'ledger.order': '주문',
+    'ledger.hold': '선점', 'ledger.hold_release': '선점 해제', 'ledger.hold_expire': '선점 만료', 'ledger.cancel': '주문 취소',
+    'ledger.cancel_line': '부분 취소', 'ledger.cancel_part': '배송 건 취소', 'ledger.expire': '미결제 만료', 'ledger.payment_failed': '결제 실패',
+    'ledger.refund': '환불', 'ledger.return': '반품', 'ledger.release': '해제',
   },
   en: {
     'nav.lives': 'Live', 'nav.shop': 'Shop', 'nav.cart': 'Cart', 'nav.orders': 'Orders',
@@ -177,6 +190,19 @@ const dict = {
     // notices
     'nav.notifications': 'Notifications', 'notices.title': 'Notifications', 'notices.empty': 'No notifications',
     'notices.markAll': 'Mark all read', 'notices.new': 'New', 'notices.unread': 'Unread',
+    // web: live hold, purchase limits, stock ledger, live offers (issue 7)
+    'hold.countdown': 'Reserved for you for {time}', 'hold.taking': 'Reserving…', 'hold.expired': 'The reservation expired; paying reserves again',
+    'buy.maxN': 'up to {n}', 'buy.limitN': '(limit {n})',
+    'studio.limits': 'Limits', 'studio.limitsTitle': 'Purchase limits · stock ledger', 'studio.maxPerOrder': 'Max per order',
+    'studio.maxPerBuyer': 'Max per buyer', 'studio.maxPerBuyerLive': 'Max per buyer per live', 'studio.limitHint': '0 = no limit',
+    'studio.ledger': 'Stock ledger', 'studio.ledgerEmpty': 'No entries', 'studio.when': 'When', 'studio.reason': 'Reason',
+    'studio.delta': 'Change', 'studio.balance': 'Balance', 'studio.ref': 'Ref', 'studio.close': 'Close',
+    'studio.offer': 'Live offer', 'studio.livePrice': 'Live price (KRW)', 'studio.stockCap': 'Live stock cap (units)',
+    'studio.replay': 'Also during the replay', 'studio.offerHint': 'Empty = none', 'studio.offerActive': 'Active', 'studio.offerNone': 'No offer',
+    'ledger.initial': 'Initial stock', 'ledger.create': 'Initial stock', 'ledger.adjust': 'Seller edit', 'ledger.restock': 'Restock', 'ledger.order': 'Order',
+    'ledger.hold': 'Hold', 'ledger.hold_release': 'Hold released', 'ledger.hold_expire': 'Hold expired', 'ledger.cancel': 'Order canceled',
+    'ledger.cancel_line': 'Line canceled', 'ledger.cancel_part': 'Shipment canceled', 'ledger.expire': 'Unpaid order expired', 'ledger.payment_failed': 'Payment failed',
+    'ledger.refund': 'Refund', 'ledger.return': 'Return', 'ledger.release': 'Released',
   },
 };
 

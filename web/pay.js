@@ -190,8 +190,8 @@ export function canRetry(pending, signature) {
 // Returns pay(body): creates the order for a POST /api/v1/orders body and hands it to the
 // gateway. A retry with the same body (the payment window was closed) pays the pending order
 // again instead of creating another; no order (no held stock, no emptied cart) is created when
-// the payment module cannot load. One per checkout view.
-export function orderPayer() {
+// the payment module cannot load. One per checkout view; onOrder(order) runs once the order exists.
+export function orderPayer({ onOrder } = {}) {
   let pending = null; // {signature, order}
   return async function pay(body) {
     const signature = JSON.stringify(body);
@@ -199,6 +199,7 @@ export function orderPayer() {
       await preparePayment();
       const r = await post('/api/v1/orders', body);
       pending = { signature, order: r.order || r };
+      if (onOrder) onOrder(pending.order);
     }
     await startPayment(pending.order);
   };

@@ -283,7 +283,9 @@ struct bc_filter {
  * favicon), media and workers also from blob: (hls.js feeds MediaSource from blobs), no plugins,
  * no framing. When the browser pays through the Toss SDK v2 it may also load
  * https://js.tosspayments.com, and connect to, frame, style from and show images from any https
- * subdomain of tosspayments.com (the SDK's API, payment window and assets). */
+ * subdomain of tosspayments.com (the SDK's API, payment window and assets). With PortOne
+ * (BROADCART_PAYMENT_PROVIDER=portone) against the real gateway (BROADCART_PORTONE_API_BASE not the
+ * built-in sandbox) scripts may also come from https://cdn.iamport.kr (its iamport.js v1). */
 static char web_csp[768];
 /* Media (uploads, demo images) is never a document that may run anything: sandboxed, no script. */
 static const char media_csp[] = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; "
@@ -311,12 +313,15 @@ static void build_web_csp(void)
 {
     int sdk = toss_sdk_checkout();
     const char *toss = "https://*.tosspayments.com";
+    const char *po_base = bc_cfg.portone_api_base;
+    int imp = strcmp(bc_cfg.payment_provider, "portone") == 0 && po_base[0] != 0 &&
+              strstr(po_base, "/sandbox-portone") == NULL;
     snprintf(web_csp, sizeof web_csp,
-             "default-src 'self'; script-src 'self'%s; style-src 'self'%s%s; img-src 'self' data:%s%s; "
+             "default-src 'self'; script-src 'self'%s%s; style-src 'self'%s%s; img-src 'self' data:%s%s; "
              "media-src 'self' blob:; worker-src 'self' blob:; connect-src 'self'%s%s; frame-src %s; "
              "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
-             sdk ? " https://js.tosspayments.com" : "", sdk ? " " : "", sdk ? toss : "", sdk ? " " : "",
-             sdk ? toss : "", sdk ? " " : "", sdk ? toss : "", sdk ? toss : "'none'");
+             sdk ? " https://js.tosspayments.com" : "", imp ? " https://cdn.iamport.kr" : "", sdk ? " " : "",
+             sdk ? toss : "", sdk ? " " : "", sdk ? toss : "", sdk ? " " : "", sdk ? toss : "", sdk ? toss : "'none'");
 }
 
 /* Parses BROADCART_CORS_ORIGINS ("*" or comma-separated http(s)://host[:port]). BC_OK/BC_EINVAL. */

@@ -2,7 +2,7 @@
 import { h, mount } from '../dom.js';
 import { t, errorText } from '../i18n.js';
 import { price } from '../format.js';
-import { currentUser } from '../api.js';
+import { currentUser, get, post, del, accessToken } from '../api.js';
 import { requireLogin } from '../app.js';
 import { addressForm, productImage, toast } from './ui.js';
 import { startPayment, paymentsConfig, preparePayment, orderPayer } from '../pay.js';
@@ -19,19 +19,115 @@ export { startPayment, paymentsConfig };
 
 export function orderErrorText(e) {
   if (e && (e.code === 'OUT_OF_STOCK' || e.status === 409 && /stock/i.test(e.code || ''))) return t('buy.soldOut');
-  return errorText(e);
+  const limit = e && e.body && e.body.error && e.body.error.limit;
+  const msg = errorText(e);
+  return Number.isInteger(limit) && limit > 0 && /^LIMIT_/.test(e.code || '') ? `${msg} ${t('buy.limitN', { n: limit })}` : msg;
+}
+
+// The quantity picker's bound: stock (up to 99) and the product's purchase limits
+// (GET /api/v1/products/{id}/limits; 0 = none).
+export function quantityBound(stock, limits) {
+  let max = Math.min(Number.isFinite(stock) ? stock : 99, 99);
+  for (const k of ['max_per_order', 'max_per_buyer', 'max_per_buyer_live']) {
+    const v = limits && limits[k];
+    if (Number.isInteger(v) && v > 0) max = Math.min(max, v);
+  }
+  return Math.max(1, max);
+}
+
+// "m:ss" left until expiresAt (ms), never negative.
+export function countdownText(expiresAt, now = Date.now()) {
+  const s = Math.max(0, Math.ceil((expiresAt - now) / 1000));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+// A live's stock hold for the buy sheet (POST/DELETE /api/v1/holds): take(qty) holds exactly qty
+// units (releasing a hold of another quantity first), calls are serialised; release() gives an
+// unordered hold back; ordered() marks it as the order's reservation (never released by the sheet).
+// onChange(hold|null, error|null) after every change.
+function liveHold(productId, liveId, onChange) {
+  let hold = null; // {id, quantity, expires_at (ms)}
+  let chain = Promise.resolve();
+  const run = (fn) => { const p = chain.then(fn); chain = p.catch(() => {}); return p; };
+  const drop = async () => {
+    if (!hold) return;
+    const old = hold;
+    hold = null;
+    if (!old.ordered) await del(`/api/v1/holds/${encodeURIComponent(old.id)}`).catch(() => {});
+  };
+  return {
+    current: () => hold,
+    take: (qty) => run(async () => {
+      if (hold && hold.quantity === qty && !hold.ordered && hold.expires_at > Date.now() + 1000) return hold;
+      await drop();
+      try {
+        const r = await post('/api/v1/holds', { product_id: productId, quantity: qty, live_id: Number(liveId) });
+        hold = { id: r.id, quantity: r.quantity, expires_at: Date.parse(r.expires_at) };
+        onChange(hold, null);
+        return hold;
+      } catch (e) {
+        onChange(null, e);
+        throw e;
+      }
+    }),
+    expired: () => { if (hold && !hold.ordered) { hold = null; onChange(null, null); } },
+    ordered: () => { if (hold) hold.ordered = true; },
+    release: () => run(async () => { await drop(); onChange(null, null); }),
+    // leaving the page: a request that outlives it
+    releaseOnUnload: () => {
+      if (!hold || hold.ordered) return;
+      const tok = accessToken();
+      try {
+        fetch(`/api/v1/holds/${encodeURIComponent(hold.id)}`, { method: 'DELETE', keepalive: true, headers: tok ? { authorization: `Bearer ${tok}` } : {} });
+      } catch { /* the hold expires on its own */ }
+      hold = null;
+    },
+  };
 }
 
 let openSheet = null;
 export function closeBuySheet() { if (openSheet) openSheet(); }
 
-export function openBuySheet(product, { liveId = null, initialQty = 1 } = {}) {
+// hold: take a stock hold (the buy sheet of a live that is LIVE): the chosen quantity is held
+// while the sheet is open, re-held when it changes, ordered with hold_id, released on close.
+export function openBuySheet(product, { liveId = null, initialQty = 1, hold: useHold = false } = {}) {
   if (!currentUser()) { toast(t('buy.loginRequired')); requireLogin(); return; }
   closeBuySheet();
-  const max = Math.max(1, Math.min(Number.isFinite(product.stock) ? product.stock : 99, 99));
+  let max = quantityBound(product.stock, null);
   let qty = Math.min(Math.max(1, initialQty), max);
   let cfg = null;
-  const pay = orderPayer(); // a closed payment window is retried on the same pending order
+  let placed = false;
+  let ready = false; // the limits are known (the first hold waits for them)
+  const holdEl = h('div', { class: 'hold-note muted small', id: 'hold-countdown', role: 'status', hidden: true });
+  let tick = null;
+  const drawHold = (hd, err) => {
+    clearInterval(tick);
+    tick = null;
+    if (err) { holdEl.hidden = true; showError(orderErrorText(err)); return; }
+    if (!hd) { holdEl.hidden = true; return; }
+    showError('');
+    const draw = () => {
+      if (hd.expires_at <= Date.now()) {
+        clearInterval(tick); tick = null;
+        holds.expired();
+        holdEl.hidden = false; holdEl.textContent = t('hold.expired'); holdEl.dataset.state = 'expired';
+        return;
+      }
+      holdEl.hidden = false; holdEl.dataset.state = 'held';
+      holdEl.textContent = t('hold.countdown', { time: countdownText(hd.expires_at) });
+    };
+    draw();
+    tick = setInterval(draw, 1000);
+  };
+  const holds = useHold && liveId != null ? liveHold(product.id, liveId, (hd, err) => drawHold(hd, err)) : null;
+  let holdTimer = null;
+  const reHold = (delay) => {
+    if (!holds || placed || !ready) return;
+    clearTimeout(holdTimer);
+    holdTimer = setTimeout(() => { holds.take(qty).catch(() => {}); }, delay);
+  };
+  // a closed payment window is retried on the same pending order; the order takes the hold
+  const pay = orderPayer({ onOrder: () => { placed = true; if (holds) holds.ordered(); } });
 
   const qtyInput = h('input', { id: 'qty', type: 'number', min: 1, max, value: qty, inputmode: 'numeric', 'aria-label': t('buy.qty') });
   const dec = h('button', { type: 'button', class: 'step', id: 'qty-dec', 'aria-label': '-' }, '−');
@@ -44,8 +140,10 @@ export function openBuySheet(product, { liveId = null, initialQty = 1 } = {}) {
   const setQty = (n) => {
     qty = Math.min(Math.max(1, Math.floor(Number(n)) || 1), max);
     qtyInput.value = qty;
+    qtyInput.max = max;
     dec.disabled = qty <= 1; inc.disabled = qty >= max;
     renderSummary();
+    reHold(350);
   };
   function renderSummary() {
     const sub = product.price * qty;
@@ -62,6 +160,7 @@ export function openBuySheet(product, { liveId = null, initialQty = 1 } = {}) {
   qtyInput.addEventListener('change', () => setQty(qtyInput.value));
 
   const showError = (msg) => { errorEl.textContent = msg; errorEl.hidden = !msg; };
+  const maxEl = h('span', { class: 'muted small', id: 'qty-max' });
 
   const form = h('form', { class: 'sheet-body', novalidate: true, onsubmit: async (e) => {
     e.preventDefault();
@@ -75,10 +174,21 @@ export function openBuySheet(product, { liveId = null, initialQty = 1 } = {}) {
     try {
       const body = { items: [{ product_id: product.id, quantity: qty }], shipping_address: shipping };
       if (liveId != null) body.live_id = Number(liveId);
+      if (holds && !placed) {
+        clearTimeout(holdTimer);
+        body.hold_id = (await holds.take(qty)).id;
+      } else if (holds && holds.current() && holds.current().quantity === qty) {
+        body.hold_id = holds.current().id; // paying the same pending order again
+      }
       await pay(body);
     } catch (err) {
       console.error(err);
       const msg = orderErrorText(err);
+      if (holds && !placed && (err.code === 'HOLD_EXPIRED' || err.code === 'HOLD_NOT_FOUND')) {
+        // the hold ran out (or went) at the server first: take a new one, the buyer pays again
+        holds.expired();
+        holds.take(qty).then(() => showError(msg), () => {});
+      }
       showError(msg);
       if (err.code === 'OUT_OF_STOCK') toast(msg, 'error');
       payBtn.disabled = false;
@@ -89,10 +199,15 @@ export function openBuySheet(product, { liveId = null, initialQty = 1 } = {}) {
       productImage(product, 'sheet-img'),
       h('div', null, h('div', { class: 'name' }, product.name), h('div', { class: 'price' }, price(product.price)),
         Number.isFinite(product.stock) ? h('div', { class: 'muted small' }, t('buy.stock', { n: product.stock })) : null)),
-    h('div', { class: 'qty-row' }, h('span', null, t('buy.qty')), h('div', { class: 'stepper' }, dec, qtyInput, inc)),
-    addr.el, summary, errorEl, payBtn);
+    h('div', { class: 'qty-row' }, h('span', null, t('buy.qty'), ' ', maxEl), h('div', { class: 'stepper' }, dec, qtyInput, inc)),
+    holdEl, addr.el, summary, errorEl, payBtn);
 
+  const onUnload = () => { if (holds && !placed) holds.releaseOnUnload(); };
   const close = () => {
+    clearTimeout(holdTimer);
+    clearInterval(tick);
+    window.removeEventListener('pagehide', onUnload);
+    if (holds && !placed) holds.release();
     overlay.classList.add('closing');
     document.removeEventListener('keydown', onKey);
     window.removeEventListener('hashchange', close);
@@ -108,8 +223,15 @@ export function openBuySheet(product, { liveId = null, initialQty = 1 } = {}) {
   document.body.appendChild(overlay);
   document.addEventListener('keydown', onKey);
   window.addEventListener('hashchange', close);
+  window.addEventListener('pagehide', onUnload);
   openSheet = close;
   setQty(qty);
+  // the product's purchase limits bound the picker (then the first hold is taken)
+  get(`/api/v1/products/${encodeURIComponent(product.id)}/limits`).then((lim) => {
+    max = quantityBound(product.stock, lim);
+    maxEl.textContent = max < quantityBound(product.stock, null) ? t('buy.maxN', { n: max }) : '';
+    setQty(qty);
+  }).catch(() => {}).finally(() => { ready = true; reHold(0); });
   paymentsConfig().then((c) => { cfg = c; renderSummary(); }).catch(() => {});
   preparePayment().catch(() => {});
   return close;

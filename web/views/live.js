@@ -39,8 +39,9 @@ export function buildLivePage(ctx, live, { studio = false } = {}) {
   let pinned = live.pinned_product || null;
   const products = live.products || [];
 
-  // the sheet shows what this live charges (the live-only price while its offer is active)
-  const buy = (p) => openBuySheet({ ...p, price: livePrice(p) }, { liveId: id });
+  // the sheet shows what this live charges (the live-only price while its offer is active); while
+  // the live is LIVE a viewer's sheet holds the chosen quantity (POST /api/v1/holds)
+  const buy = (p) => openBuySheet({ ...p, price: livePrice(p) }, { liveId: id, hold: status === 'LIVE' && !studio });
 
   const player = createPlayer(video, {
     onPlaying: () => { stateEl.hidden = true; unmute.hidden = !video.muted; },

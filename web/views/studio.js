@@ -51,7 +51,8 @@ function renderProducts(ctx) {
         h('td', null, productImage(p, 'row-img')),
         h('td', null, h('a', { href: `#/product/${p.id}` }, p.name), h('div', { class: 'muted small' }, p.category_name || '')),
         h('td', null, price(p.price)), h('td', null, String(p.stock)), h('td', null, statusBadge(p.status)),
-        h('td', null, h('button', { class: 'btn-ghost small', id: `edit-${p.id}`, onclick: () => showForm(p) }, t('studio.edit')))))))));
+        h('td', null, h('button', { class: 'btn-ghost small', id: `edit-${p.id}`, onclick: () => showForm(p) }, t('studio.edit')),
+          h('button', { class: 'btn-ghost small', id: `limits-${p.id}`, onclick: () => mount(formSlot, limitsPanel(p, () => mount(formSlot))) }, t('studio.limits')))))))));
   });
 
   function showForm(p) {
@@ -133,6 +134,58 @@ function renderProducts(ctx) {
   load();
 }
 
+// A product's purchase limits (GET /api/v1/products/{id}/limits, PUT /api/v1/seller/products/{id}/limits;
+// 0 = no limit) and its stock ledger (GET /api/v1/seller/products/{id}/stock-ledger, newest first).
+function limitsPanel(p, onClose) {
+  const num = (id, label) => h('label', { class: 'field' }, h('span', null, label),
+    h('input', { type: 'number', id, min: 0, max: 1000000, step: 1, required: true, value: 0 }));
+  const fields = { max_per_order: num('limit-per-order', t('studio.maxPerOrder')), max_per_buyer: num('limit-per-buyer', t('studio.maxPerBuyer')),
+    max_per_buyer_live: num('limit-per-buyer-live', t('studio.maxPerBuyerLive')) };
+  const input = (k) => fields[k].querySelector('input');
+  const err = h('div', { class: 'form-error', role: 'alert', id: 'limits-error', hidden: true });
+  const ledgerEl = h('div', { id: 'stock-ledger-wrap' });
+  const fill = (lim) => { for (const k of Object.keys(fields)) input(k).value = Number.isInteger(lim[k]) ? lim[k] : 0; };
+  get(`/api/v1/products/${encodeURIComponent(p.id)}/limits`).then(fill).catch((e) => { err.textContent = errorText(e); err.hidden = false; });
+  const loadLedger = () => withStates(ledgerEl, async () => {
+    const r = await get(`/api/v1/seller/products/${encodeURIComponent(p.id)}/stock-ledger?per_page=50`);
+    const rows = items(r);
+    if (!rows.length) { mount(ledgerEl, emptyState(t('studio.ledgerEmpty'))); return; }
+    const reason = (x) => (t(`ledger.${x}`) === `ledger.${x}` ? String(x) : t(`ledger.${x}`));
+    const ref = (e) => [e.order_id ? `#${e.order_id}` : null, e.hold_id ? `hold ${e.hold_id}` : null, e.actor_id ? `user ${e.actor_id}` : null].filter(Boolean).join(' · ');
+    mount(ledgerEl, h('div', { class: 'table-wrap' }, h('table', { class: 'table', id: 'stock-ledger' },
+      h('thead', null, h('tr', null, [t('studio.when'), t('studio.reason'), t('studio.delta'), t('studio.balance'), t('studio.ref')].map((c) => h('th', null, c)))),
+      h('tbody', null, rows.map((e) => h('tr', { 'data-reason': e.reason },
+        h('td', null, dateTime(e.created_at)), h('td', null, reason(e.reason)),
+        h('td', { class: e.delta < 0 ? 'neg' : 'pos' }, e.delta > 0 ? `+${e.delta}` : String(e.delta)),
+        h('td', null, e.balance_after == null ? '—' : String(e.balance_after)), h('td', { class: 'muted small' }, ref(e))))))),
+    h('div', { class: 'muted small' }, `${rows.length} / ${r.total ?? rows.length}`));
+  });
+  const form = h('form', { class: 'card card-pad studio-form', id: 'limits-form', novalidate: true, onsubmit: async (e) => {
+    e.preventDefault();
+    err.hidden = true;
+    const body = {};
+    for (const k of Object.keys(fields)) {
+      const v = Number(input(k).value);
+      if (!Number.isInteger(v) || v < 0) { err.textContent = errorText({ code: 'VALIDATION_FAILED' }); err.hidden = false; return; }
+      body[k] = v;
+    }
+    try {
+      fill(await put(`/api/v1/seller/products/${encodeURIComponent(p.id)}/limits`, body));
+      toast(t('studio.saved'), 'success');
+    } catch (ex) { err.textContent = errorText(ex); err.hidden = false; }
+  } },
+    h('div', { class: 'row between' }, h('h3', null, `${t('studio.limitsTitle')} — ${p.name}`),
+      h('button', { class: 'btn-ghost small', type: 'button', id: 'limits-close', onclick: onClose }, t('studio.close'))),
+    h('div', { class: 'row2' }, fields.max_per_order, fields.max_per_buyer),
+    h('div', { class: 'row2' }, fields.max_per_buyer_live, h('span', { class: 'muted small' }, t('studio.limitHint'))),
+    err,
+    h('div', { class: 'actions' }, h('button', { class: 'btn btn-primary', type: 'submit', id: 'limits-save' }, t('studio.save'))),
+    h('h3', null, t('studio.ledger')), ledgerEl);
+  loadLedger();
+  setTimeout(() => form.scrollIntoView({ behavior: 'smooth', block: 'start' }), 0);
+  return form;
+}
+
 /* ---------- lives ---------- */
 async function myLives() {
   const me = currentUser();
@@ -192,6 +245,50 @@ function renderLives(ctx) {
   }
 }
 
+// "라이브 가격 15,000원 · 한정 30개 · 적용 중" for a product's live_offer (null: none).
+function offerSummary(o) {
+  if (!o || (o.live_price == null && o.stock_cap == null)) return t('studio.offerNone');
+  const parts = [];
+  if (o.live_price != null) parts.push(`${t('studio.livePrice')}: ${price(o.live_price)}`);
+  if (o.stock_cap != null) parts.push(`${t('studio.stockCap')}: ${o.stock_cap}`);
+  if (o.replay) parts.push(t('studio.replay'));
+  if (o.active) parts.push(t('studio.offerActive'));
+  return parts.join(' · ');
+}
+
+// The seller's live-only terms for one product of a live: PUT /api/v1/lives/{id}/products/{pid}/offer
+// {live_price?, stock_cap?, replay?} (the PUT replaces the whole offer; empty fields = none).
+// onSaved(live) gets the updated live.
+function offerForm(live, p, onSaved) {
+  const o = p.live_offer || {};
+  const lp = h('input', { type: 'number', id: `offer-price-${p.id}`, min: 0, step: 100, value: o.live_price ?? '', 'aria-label': t('studio.livePrice'), placeholder: t('studio.offerHint') });
+  const cap = h('input', { type: 'number', id: `offer-cap-${p.id}`, min: 0, step: 1, value: o.stock_cap ?? '', 'aria-label': t('studio.stockCap'), placeholder: t('studio.offerHint') });
+  const replay = h('input', { type: 'checkbox', id: `offer-replay-${p.id}`, checked: !!o.replay });
+  const err = h('div', { class: 'form-error', role: 'alert', hidden: true });
+  const form = h('form', { class: 'offer-form', id: `offer-form-${p.id}`, novalidate: true, onsubmit: async (e) => {
+    e.preventDefault();
+    err.hidden = true;
+    const body = { replay: replay.checked };
+    const n = (v) => (v === '' ? null : Number(v));
+    const price_ = n(lp.value), cap_ = n(cap.value);
+    if ((price_ !== null && (!Number.isInteger(price_) || price_ < 0)) || (cap_ !== null && (!Number.isInteger(cap_) || cap_ < 0))) {
+      err.textContent = errorText({ code: 'VALIDATION_FAILED' }); err.hidden = false; return;
+    }
+    if (price_ !== null) body.live_price = price_;
+    if (cap_ !== null) body.stock_cap = cap_;
+    try {
+      const l = await put(`/api/v1/lives/${encodeURIComponent(live.id)}/products/${encodeURIComponent(p.id)}/offer`, body);
+      toast(t('studio.saved'), 'success');
+      onSaved(l || {});
+    } catch (ex) { err.textContent = errorText(ex); err.hidden = false; }
+  } },
+    h('label', { class: 'small' }, t('studio.livePrice'), ' ', lp), ' ',
+    h('label', { class: 'small' }, t('studio.stockCap'), ' ', cap), ' ',
+    h('label', { class: 'small check' }, replay, t('studio.replay')), ' ',
+    h('button', { class: 'btn btn-small', type: 'submit', id: `offer-save-${p.id}` }, t('studio.save')), err);
+  return h('details', { class: 'offer', id: `offer-${p.id}` }, h('summary', { class: 'small' }, t('studio.offer')), form);
+}
+
 function copyButton(id, text) {
   return h('button', { class: 'btn btn-small', id, type: 'button', onclick: async () => {
     try { await navigator.clipboard.writeText(text); } catch {
@@ -214,7 +311,9 @@ function renderLiveDetail(ctx) {
       const on = p.id === pinnedId;
       return h('li', { class: 'pin-row' + (on ? ' pinned' : '') },
         productImage(p, 'row-img'),
-        h('div', { class: 'grow' }, h('div', { class: 'name' }, p.name), h('div', { class: 'muted small' }, `${price(p.price)} · ${t('buy.stock', { n: p.stock })}`)),
+        h('div', { class: 'grow' }, h('div', { class: 'name' }, p.name), h('div', { class: 'muted small' }, `${price(p.price)} · ${t('buy.stock', { n: p.stock })}`),
+          h('div', { class: 'small offer-summary', id: `offer-summary-${p.id}` }, offerSummary(p.live_offer)),
+          offerForm(live, p, (l) => { if (Array.isArray(l.products)) live.products = l.products; drawPins(); })),
         h('button', { class: 'btn btn-small' + (on ? ' btn-primary' : ''), id: `pin-${p.id}`, 'aria-pressed': String(on), onclick: () => pin(p.id) },
           on ? [icon('pin', 14), t('studio.pinned')] : t('studio.pin')));
     }));
