@@ -69,6 +69,10 @@ test('my orders: cancel one item, then the whole order; refunds shown and made o
 test('seller A ships their part with a tracking number; the buyer sees it on A\'s part, B\'s part still preparing', async () => {
   const o = await paidOrder([{ product_id: pA.id, quantity: 1 }, { product_id: pB.id, quantity: 1 }]);
   const sA = o.shipments.find((s) => s.seller_id === sellerA.id), sB = o.shipments.find((s) => s.seller_id === sellerB.id);
+  // the buyer has the shop open while the seller ships: the notification arrives live
+  const bpage = await newPage('buyer');
+  await uiLogin(bpage, buyer);
+  await bpage.goto(`${srv.base}/#/orders`);
   const spage = await newPage('sellerA');
   await uiLogin(spage, sellerA);
   await spage.goto(`${srv.base}/#/studio/orders`);
@@ -82,8 +86,9 @@ test('seller A ships their part with a tracking number; the buyer sees it on A\'
   await spage.click(`#ship-${o.id}`);
   await spage.waitForSelector(`#deliver-${o.id}`);
 
-  const bpage = await newPage('buyer');
-  await uiLogin(bpage, buyer);
+  const toast = bpage.locator('.toast-notice[data-kind="shipment.SHIPPING"]', { hasText: o.order_id });
+  await toast.waitFor({ timeout: 10000 });
+  assert.equal(await toast.getAttribute('href'), `#/orders/${o.id}`);
   await bpage.goto(`${srv.base}/#/orders/${o.id}`);
   await bpage.waitForSelector(`#shipment-tracking-${sA.id}`);
   assert.match(await bpage.textContent(`#shipment-tracking-${sA.id}`), /CJ대한통운.*A-5555-0001/);
