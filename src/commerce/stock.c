@@ -401,8 +401,10 @@ int bc_stock_known_sold_out(int64_t product_id, char *name, size_t len)
     size_t s = slot_of(product_id);
     pthread_once(&feed_once, feed_init);
     /* catch up with the change feed first: SQLite, another process's commit (a data_version
-     * check, microseconds); PostgreSQL, nothing unless the listener is down, when no flag is trusted */
-    if (!feed_ok || bc_db_sync_here() != BC_OK)
+     * check, microseconds); PostgreSQL, nothing unless the listener is down (BC_EBUSY), when no
+     * flag is trusted. BC_ERR (no database file, e.g. in memory, or the check failed) leaves the
+     * flag to its 1 s lifetime. */
+    if (!feed_ok || bc_db_sync_here() == BC_EBUSY)
         return 0;
     int64_t now = bc_now_ms();
     pthread_mutex_lock(&flags_mu);
