@@ -109,11 +109,13 @@ int bc_stock_unpaid_check(bc_db *db, int64_t buyer_id, int64_t now_ms);
  * write transaction. bc_stock_epoch is read before the transaction that may find the product sold
  * out; bc_stock_note_sold_out(product, that epoch) after it did (holds.c and checkout.c note it only
  * when a read shows no stock left or not on sale). bc_stock_known_sold_out returns 1
- * while the flag stands: set less than 1 s ago and no stock increase of this process since the
- * epoch (bc_stock_apply calls bc_stock_note_restock). Increases by other processes are seen within
- * the 1 s. The flag keeps the product's name (copied, cut to BC_STOCK_NAME_MAX - 1 bytes; NULL =
- * none), which bc_stock_known_sold_out copies into name (len bytes; NULL = not wanted) when it
- * returns 1. Thread-safe, never blocks on I/O (a mutex around a fixed 4096-slot table). */
+ * while the flag stands: set less than 1 s ago and no change of the product since the epoch: a
+ * stock increase of this process (bc_stock_apply calls bc_stock_note_restock) or any committed
+ * change of its row seen on the store's change feed (bc_db_on_change_add; other instances'
+ * restocks at their commit plus the feed's delivery; bc_stock_known_sold_out first catches up with
+ * bc_db_sync_here and trusts no flag while that fails). The flag keeps the product's name (copied, cut to
+ * BC_STOCK_NAME_MAX - 1 bytes; NULL = none), which bc_stock_known_sold_out copies into name (len bytes; NULL = not
+ * wanted) when it returns 1. Thread-safe, never blocks on I/O (a mutex around a fixed 4096-slot table). */
 uint64_t bc_stock_epoch(int64_t product_id);
 #define BC_STOCK_NAME_MAX 160
 void bc_stock_note_sold_out(int64_t product_id, uint64_t epoch, const char *name);
@@ -182,6 +184,15 @@ int bc_hold_peek(bc_db *db, int64_t buyer_id, int64_t id, int64_t now_ms, int64_
  * (LIMIT_*, LIVE_STOCK_CAP, UNPAID_ORDERS_LIMIT, HOLD_*), sends its error {code, message,
  * product_id, limit (for LIMIT_*)} with its status and returns 1; else sends nothing and returns 0. */
 int bc_stock_send_order_problem(bc_req *req, const char *code, int64_t product_id);
+/* try_inline of POST /api/v1/orders (commerce_api.c; BC_RT_INLINE_AUTHED): on the event loop, an
+ * order of items (no hold_id, not from the cart, a valid shipping address) holding a product flagged
+ * sold out (bc_stock_known_sold_out) gets the worker's answer without a worker hop: 409
+ * OUT_OF_STOCK {code, message naming the product, product_id}. Returns 1 when it answered, 0
+ * (nothing sent) to let the worker run the handler. Never blocks. */
+int bc_stock_order_try_inline(bc_req *req);
+/* gate of POST /api/v1/orders (bc_route.gate): the product of a one-line order without hold_id
+ * (a flash-sale burst on it waits on the loop), else 0 (no gate: an order from a hold never waits). */
+int64_t bc_stock_order_gate(bc_req *req);
 
 extern const bc_route bc_stock_routes[];
 

@@ -435,9 +435,10 @@ const bc_route bc_commerce_routes[] = {
      .errors = (const char *const[]){"PRODUCT_NOT_FOUND", NULL}},
     {"DELETE", "/api/v1/cart", BC_ROLE_BUYER, 0, NULL, h_cart_clear, "cart", "Empty the cart; returns the cart", 200,
      .response = &bc_sc_cart},
-    {"POST", "/api/v1/orders", BC_ROLE_BUYER, 0, order_body, h_order_create, "orders",
+    {"POST", "/api/v1/orders", BC_ROLE_BUYER, BC_RT_INLINE_AUTHED, order_body, h_order_create, "orders",
      "Place an order: stock reserved until expires_at (409 OUT_OF_STOCK)", 201, .response = &bc_sc_order,
-     .location = "/api/v1/orders/{id}",
+     .location = "/api/v1/orders/{id}", .try_inline = bc_stock_order_try_inline, /* stock: sold-out refusal */
+     .gate = bc_stock_order_gate,
      .errors = (const char *const[]){"OUT_OF_STOCK", "PRODUCT_NOT_FOUND", "CART_EMPTY", "TOO_MANY_LINES",
                                      "TOTAL_TOO_LARGE", "LIVE_NOT_FOUND", "INVALID_QUANTITY",
                                      /* stock */

@@ -122,6 +122,12 @@ int bc_hold_create(bc_db *db, int64_t buyer_id, int64_t product_id, int64_t quan
     }
     if (rc != BC_OK)
         return rc;
+    /* the hold that took the last unit flags the product at once (the next buyers are refused
+     * from memory without one more transaction finding it empty) */
+    epoch = bc_stock_epoch(product_id);
+    bc_catalog_sale prod;
+    if (bc_catalog_product_sale(db, product_id, &prod) == BC_OK && prod.stock == 0)
+        bc_stock_note_sold_out(product_id, epoch, prod.name);
     return hold_json(db, a.id, out);
 }
 

@@ -335,8 +335,39 @@ static uint64_t epochs[FLAG_SLOTS]; /* bumped by every stock increase of a produ
 
 static size_t slot_of(int64_t product_id) { return (size_t)((uint64_t)product_id % FLAG_SLOTS); }
 
+/* The change feed (store.h): any committed change of a product row, by this process or another
+ * instance (PostgreSQL NOTIFY; SQLite, a foreign write seen by bc_db_sync as "everything"), clears
+ * that product's flag and bumps its epoch, so a restock elsewhere is honoured at once instead of
+ * after FLAG_TTL_MS. Over-clearing (e.g. the sale's own stock decrements) only costs the next
+ * refusal a transaction. Called on a committing or the listener thread: quick, no bc_db. */
+static void on_product_change(int64_t product_id, int kind)
+{
+    (void)kind;
+    if (product_id > 0) {
+        bc_stock_note_restock(product_id);
+        return;
+    }
+    pthread_mutex_lock(&flags_mu);
+    for (size_t s = 0; s < FLAG_SLOTS; s++) {
+        epochs[s]++;
+        flags[s].product_id = 0;
+    }
+    pthread_mutex_unlock(&flags_mu);
+}
+
+static pthread_once_t feed_once = PTHREAD_ONCE_INIT;
+static int feed_ok; /* subscribed: without it no flag is trusted (another instance's restock would be missed) */
+
+static void feed_init(void)
+{
+    feed_ok = bc_db_on_change_add(on_product_change) == BC_OK;
+    if (!feed_ok)
+        bc_log_warn("stock", "no change-feed slot for the sold-out flags: the fast path is off");
+}
+
 uint64_t bc_stock_epoch(int64_t product_id)
 {
+    pthread_once(&feed_once, feed_init);
     pthread_mutex_lock(&flags_mu);
     uint64_t e = epochs[slot_of(product_id)];
     pthread_mutex_unlock(&flags_mu);
@@ -346,6 +377,7 @@ uint64_t bc_stock_epoch(int64_t product_id)
 void bc_stock_note_sold_out(int64_t product_id, uint64_t epoch, const char *name)
 {
     size_t s = slot_of(product_id);
+    pthread_once(&feed_once, feed_init);
     pthread_mutex_lock(&flags_mu);
     flags[s].product_id = product_id;
     flags[s].set_at = bc_now_ms();
@@ -367,6 +399,13 @@ void bc_stock_note_restock(int64_t product_id)
 int bc_stock_known_sold_out(int64_t product_id, char *name, size_t len)
 {
     size_t s = slot_of(product_id);
+    pthread_once(&feed_once, feed_init);
+    /* catch up with the change feed first: SQLite, another process's commit (a data_version
+     * check, microseconds); PostgreSQL, nothing unless the listener is down (BC_EBUSY), when no
+     * flag is trusted. BC_ERR (no database file, e.g. in memory, or the check failed) leaves the
+     * flag to its 1 s lifetime. */
+    if (!feed_ok || bc_db_sync_here() == BC_EBUSY)
+        return 0;
     int64_t now = bc_now_ms();
     pthread_mutex_lock(&flags_mu);
     int r = flags[s].product_id == product_id && product_id > 0 && flags[s].epoch == epochs[s] &&

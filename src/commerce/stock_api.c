@@ -56,6 +56,53 @@ int bc_stock_send_order_problem(bc_req *req, const char *code, int64_t product_i
     return send_problem(req, code, product_id, 1);
 }
 
+/* ---- the sold-out refusals on the event loop (try_inline, BC_RT_INLINE_AUTHED) ---- */
+
+/* POST /api/v1/holds: the product's flag stands, so bc_hold_create would refuse from memory too. */
+static int hold_try_inline(bc_req *req)
+{
+    int64_t pid = json_integer_value(json_object_get(bc_req_json(req), "product_id"));
+    if (!bc_stock_known_sold_out(pid, NULL, 0))
+        return 0;
+    return send_problem(req, "OUT_OF_STOCK", pid, 0);
+}
+
+int bc_stock_order_try_inline(bc_req *req)
+{
+    json_t *body = bc_req_json(req), *items = json_object_get(body, "items"), *it;
+    char msg[200], name[BC_STOCK_NAME_MAX];
+    size_t i;
+    /* only what the handler would refuse from the flag: items (not the cart), no hold (a hold's
+     * stock is taken already), and every check it makes first passed */
+    if (!json_is_array(items) || json_is_true(json_object_get(body, "from_cart")) ||
+        json_is_integer(json_object_get(body, "hold_id")) ||
+        bc_order_check_address(json_object_get(body, "shipping_address"), msg, sizeof msg) != BC_OK)
+        return 0;
+    json_array_foreach (items, i, it) {
+        int64_t pid = json_integer_value(json_object_get(it, "product_id"));
+        if (!bc_stock_known_sold_out(pid, name, sizeof name))
+            continue;
+        snprintf(msg, sizeof msg, "'%s' is out of stock or not on sale", name);
+        bc_res_json(req, 409,
+                    json_pack("{s:{s:s,s:s,s:I}}", "error", "code", "OUT_OF_STOCK", "message", msg, "product_id",
+                              (json_int_t)pid));
+        return 1;
+    }
+    return 0;
+}
+
+/* The gates (bc_route.gate) of the two routes: the product a hold or a one-line order without a
+ * hold contends for, so a burst on one product waits on the loop, not in the worker queue. */
+static int64_t hold_gate(bc_req *req) { return json_integer_value(json_object_get(bc_req_json(req), "product_id")); }
+
+int64_t bc_stock_order_gate(bc_req *req)
+{
+    json_t *body = bc_req_json(req), *items = json_object_get(body, "items");
+    if (!json_is_array(items) || json_array_size(items) != 1 || json_is_integer(json_object_get(body, "hold_id")))
+        return 0;
+    return json_integer_value(json_object_get(json_array_get(items, 0), "product_id"));
+}
+
 /* ---- holds ---- */
 
 static void h_hold_create(bc_req *req)
@@ -220,9 +267,9 @@ static const bc_field ledger_query[] = {
 };
 
 const bc_route bc_stock_routes[] = {
-    {"POST", "/api/v1/holds", BC_ROLE_BUYER, 0, hold_body, h_hold_create, "stock",
+    {"POST", "/api/v1/holds", BC_ROLE_BUYER, BC_RT_INLINE_AUTHED, hold_body, h_hold_create, "stock",
      "Hold units of a product for BROADCART_HOLD_TTL seconds (the buy sheet); an order with hold_id takes them over",
-     201, .response = &bc_sc_hold, .location = "/api/v1/holds/{id}",
+     201, .response = &bc_sc_hold, .location = "/api/v1/holds/{id}", .try_inline = hold_try_inline, .gate = hold_gate,
      .errors = (const char *const[]){"OUT_OF_STOCK", "PRODUCT_NOT_FOUND", "LIVE_NOT_FOUND", "LIVE_PRODUCT_MISMATCH",
                                      "LIMIT_PER_ORDER", "LIMIT_PER_BUYER", "LIMIT_PER_BUYER_LIVE", "LIVE_STOCK_CAP",
                                      "UNPAID_ORDERS_LIMIT", "INVALID_QUANTITY", NULL}},

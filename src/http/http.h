@@ -70,14 +70,17 @@ typedef struct bc_schema {
 } bc_schema;
 
 enum bc_route_flags {
-    BC_RT_INLINE = 1,        /* run on the event-loop thread (must not block: no DB, no network) */
-    BC_RT_LOOPBACK = 2,      /* only callers from 127.0.0.0/8 or ::1 (nginx-rtmp callbacks) */
-    BC_RT_INTERNAL = 4,      /* not for API clients: listed in the OpenAPI document with x-internal: true */
-    BC_RT_OPTIONAL_AUTH = 8, /* public, but a valid token is read when given */
-    BC_RT_PWHASH = 16,       /* hashes a password (Argon2id): runs on the small password-hashing pool
-                                (BROADCART_PWHASH_WORKERS threads, bounded queue; full -> 503 BUSY) so
-                                that it never delays the other routes' workers */
-    BC_RT_PAGE = 32,         /* answers a browser with HTML: query validation errors are a 400 HTML page */
+    BC_RT_INLINE = 1,         /* run on the event-loop thread (must not block: no DB, no network) */
+    BC_RT_LOOPBACK = 2,       /* only callers from 127.0.0.0/8 or ::1 (nginx-rtmp callbacks) */
+    BC_RT_INTERNAL = 4,       /* not for API clients: listed in the OpenAPI document with x-internal: true */
+    BC_RT_OPTIONAL_AUTH = 8,  /* public, but a valid token is read when given */
+    BC_RT_PWHASH = 16,        /* hashes a password (Argon2id): runs on the small password-hashing pool
+                                 (BROADCART_PWHASH_WORKERS threads, bounded queue; full -> 503 BUSY) so
+                                 that it never delays the other routes' workers */
+    BC_RT_PAGE = 32,          /* answers a browser with HTML: query validation errors are a 400 HTML page */
+    BC_RT_INLINE_AUTHED = 64, /* try_inline also runs for an authenticated caller, once the account
+                                 cache (bc_account_fn with db NULL) knows the account as active with a
+                                 role the route allows; otherwise the request goes to a worker */
 };
 
 typedef void (*bc_handler_fn)(bc_req *req);
@@ -116,11 +119,25 @@ typedef struct bc_route {
      * document only, e.g. "image/png image/jpeg" */
     const char *req_type;
     /* Optional: tried on the event-loop thread before the request goes to a worker, for callers
-     * without a token only (the worker checks a token's account); must not block (no bc_db, no
-     * network): e.g. an answer from an in-memory cache. Returns 1 when it set the response, 0
-     * (having set nothing) to let a worker run fn as usual. */
+     * without a token only (the worker checks a token's account), and with BC_RT_INLINE_AUTHED
+     * also for a token whose account the cache knows (bc_req_auth then has the account's current
+     * role); must not block (no bc_db, no network): e.g. an answer from an in-memory cache or a
+     * refusal from an in-memory flag. Returns 1 when it set the response, 0 (having set nothing)
+     * to let a worker run fn as usual. */
     int (*try_inline)(bc_req *req);
+    /* Optional, for a route whose requests contend for one thing (a flash sale's product): returns
+     * the key of that thing (> 0; 0 = no gate for this request), on the loop, after try_inline
+     * declined. Each event loop lets at most BC_HTTP_GATE_INFLIGHT requests of one key be on the
+     * workers at a time; the others wait on the loop (bounded: 503 BUSY beyond
+     * BC_HTTP_GATE_PARKED per loop), in arrival order, and as each admitted one finishes the
+     * waiting ones are offered to try_inline again (e.g. a sold-out flag set meanwhile answers them
+     * all at once) before the next is admitted. So a burst on one key never fills the worker queue
+     * that every other request needs. Must not block. */
+    int64_t (*gate)(bc_req *req);
 } bc_route;
+
+#define BC_HTTP_GATE_INFLIGHT 16
+#define BC_HTTP_GATE_PARKED 16384
 
 /* One API error code: the code in {"error":{"code"}}, its HTTP status and what it means. */
 typedef struct bc_error_code {

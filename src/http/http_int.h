@@ -19,6 +19,7 @@ typedef struct bc_http_loop {
     h2o_multithread_receiver_t done_receiver; /* finished handler jobs */
     h2o_multithread_receiver_t hub_receiver;  /* room broadcasts */
     void *rooms;                              /* ws.c: this loop's room table */
+    void *gates;                              /* server.c: this loop's admission gates (bc_route.gate) */
 } bc_http_loop;
 
 typedef struct bc_route_match {
@@ -78,6 +79,8 @@ typedef struct bc_job {
     bc_req req;
     void (*deferred_fn)(bc_db *db, void *arg);
     void *deferred_arg;
+    int64_t gate_key;      /* admitted through the loop's gate of this key (0: none) */
+    struct bc_job *parked; /* next job waiting at the same gate */
 } bc_job;
 
 enum { BC_ROUTER_OK = 0, BC_ROUTER_NONE = 1, BC_ROUTER_BAD_METHOD = 2 };

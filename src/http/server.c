@@ -636,19 +636,140 @@ static void on_ref_dispose(void *p)
         (*ref)->hreq = NULL; /* the client went away: drop the response */
 }
 
+/* ---- admission gates (bc_route.gate) ----
+ * Per loop (loop-thread data, no locks): up to GATE_SLOTS keys with requests on the workers or
+ * waiting; a slot is free again once nothing of its key is in flight or waiting. */
+#define GATE_SLOTS 64
+typedef struct gate_slot {
+    int64_t key; /* 0 = free */
+    int inflight, nparked;
+    bc_job *head, *tail;
+} gate_slot;
+typedef struct gate_table {
+    gate_slot slots[GATE_SLOTS];
+    int parked; /* over all slots */
+} gate_table;
+
+static int enqueue(bc_job *job);
+static void send_response(h2o_req_t *hreq, bc_req *r);
+static int inline_caller_ok(bc_req *r, const bc_route *route);
+
+static gate_slot *gate_find(bc_http_loop *loop, int64_t key, int create)
+{
+    gate_table *g = loop->gates;
+    gate_slot *free_slot = NULL;
+    for (int i = 0; g && i < GATE_SLOTS; i++) {
+        if (g->slots[i].key == key)
+            return &g->slots[i];
+        if (!free_slot && g->slots[i].key == 0)
+            free_slot = &g->slots[i];
+    }
+    if (!create || !free_slot)
+        return NULL;
+    *free_slot = (gate_slot){.key = key};
+    return free_slot;
+}
+
+/* Sends a finished (or refused) job's response, if its client is still there, and frees it. */
+static void job_reply(bc_job *job)
+{
+    if (job->hreq) {
+        *job->ref = NULL;
+        bc_log_set_request_id(job->req.request_id);
+        send_response(job->hreq, &job->req);
+        bc_log_set_request_id(NULL);
+    }
+    bc_req_cleanup(&job->req);
+    free(job);
+}
+
+/* Hands job (of slot's key) to the workers: BC_OK, or BC_EBUSY (queue full; nothing counted). */
+static int gate_dispatch(gate_slot *s, bc_job *job)
+{
+    job->gate_key = s->key;
+    s->inflight++;
+    if (enqueue(job) == BC_OK)
+        return BC_OK;
+    s->inflight--;
+    job->gate_key = 0;
+    return BC_EBUSY;
+}
+
+/* Moves waiting jobs on: each is offered to try_inline again, else admitted while there is room. */
+static void gate_pump(gate_slot *s, gate_table *g)
+{
+    while (s->head) {
+        bc_job *job = s->head;
+        if (job->hreq &&
+            !(job->route->try_inline && inline_caller_ok(&job->req, job->route) && job->route->try_inline(&job->req))) {
+            if (s->inflight >= BC_HTTP_GATE_INFLIGHT)
+                break;
+            s->head = job->parked;
+            s->nparked--;
+            g->parked--;
+            if (gate_dispatch(s, job) == BC_OK)
+                continue;
+            bc_res_from_err(&job->req, BC_EBUSY);
+            job_reply(job);
+            continue;
+        }
+        s->head = job->parked; /* answered on the loop, or its client went away */
+        s->nparked--;
+        g->parked--;
+        job_reply(job);
+    }
+    if (!s->head)
+        s->tail = NULL;
+    if (s->inflight == 0 && !s->head)
+        s->key = 0;
+}
+
+/* Admits job through the gate of key (dispatched or waiting): BC_OK, or BC_EBUSY (nothing done). */
+static int gate_admit(bc_http_loop *loop, bc_job *job, int64_t key)
+{
+    gate_table *g = loop->gates;
+    gate_slot *s = gate_find(loop, key, 1);
+    if (!s) /* every slot taken by other keys: no gate */
+        return enqueue(job);
+    if (s->inflight < BC_HTTP_GATE_INFLIGHT && !s->head) {
+        int rc = gate_dispatch(s, job);
+        if (rc != BC_OK && s->inflight == 0)
+            s->key = 0;
+        return rc;
+    }
+    if (g->parked >= BC_HTTP_GATE_PARKED)
+        return BC_EBUSY;
+    job->parked = NULL;
+    if (s->tail)
+        s->tail->parked = job;
+    else
+        s->head = job;
+    s->tail = job;
+    s->nparked++;
+    g->parked++;
+    return BC_OK;
+}
+
+static void gate_done(bc_http_loop *loop, int64_t key)
+{
+    gate_slot *s = gate_find(loop, key, 0);
+    if (!s)
+        return;
+    s->inflight--;
+    gate_pump(s, loop->gates);
+}
+
 static void on_jobs_done(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
 {
     (void)receiver;
     while (!h2o_linklist_is_empty(messages)) {
         bc_job *job = H2O_STRUCT_FROM_MEMBER(bc_job, super.link, messages->next);
         h2o_linklist_unlink(&job->super.link);
-        if (job->hreq) {
-            *job->ref = NULL;
-            bc_log_set_request_id(job->req.request_id);
-            send_response(job->hreq, &job->req);
-            bc_log_set_request_id(NULL);
-        }
-        job_free(job);
+        int64_t key = job->gate_key;
+        bc_http_loop *loop = job->loop;
+        job_reply(job);
+        if (key)
+            gate_done(loop, key);
     }
 }
 
@@ -732,6 +853,23 @@ static void send_options(h2o_req_t *hreq, const char *allow)
 
 static const char static_allow[] = "GET, HEAD, OPTIONS";
 
+/* 1 when route's try_inline may run on the loop for r's caller: anonymous, or (BC_RT_INLINE_AUTHED)
+ * an account the cache knows as existing, not blocked and with a role the route allows (its
+ * current role then replaces the token's in r). Anything the cache cannot say goes to a worker,
+ * which checks the account in the database. */
+static int inline_caller_ok(bc_req *r, const bc_route *route)
+{
+    if (!r->authed)
+        return 1;
+    if (!(route->flags & BC_RT_INLINE_AUTHED))
+        return 0;
+    bc_auth a = r->auth;
+    if (bc_http_check_account(NULL, &a) != BC_OK || (route->roles && !(route->roles & a.role)))
+        return 0;
+    r->auth = a;
+    return 1;
+}
+
 static int handle(h2o_req_t *hreq, enum path_kind kind)
 {
     bc_http_loop *loop = cur_loop;
@@ -804,14 +942,15 @@ static int handle(h2o_req_t *hreq, enum path_kind kind)
     } else if (bc_http_check_request(hreq, r, m.route, S.auth) == BC_OK) {
         if (m.route->flags & BC_RT_INLINE) {
             m.route->fn(r);
-        } else if (m.route->try_inline && !r->authed && m.route->try_inline(r)) {
+        } else if (m.route->try_inline && inline_caller_ok(r, m.route) && m.route->try_inline(r)) {
             /* answered on the loop (e.g. from the catalog cache): no worker hop */
         } else {
             job->route = m.route;
             bc_job **ref = h2o_mem_alloc_shared(&hreq->pool, sizeof *ref, on_ref_dispose);
             *ref = job;
             job->ref = ref;
-            if (enqueue(job) == BC_OK) {
+            int64_t key = m.route->gate ? m.route->gate(r) : 0;
+            if ((key > 0 ? gate_admit(loop, job, key) : enqueue(job)) == BC_OK) {
                 bc_log_set_request_id(NULL);
                 return 0;
             }
@@ -904,6 +1043,7 @@ static void *loop_main(void *arg)
     loop->accept_ctx.ctx = &loop->ctx;
     loop->accept_ctx.hosts = S.config.hosts;
     h2o_multithread_register_receiver(loop->ctx.queue, &loop->done_receiver, on_jobs_done);
+    loop->gates = calloc(1, sizeof(gate_table)); /* NULL: no gates (every request straight to the queue) */
     bc_ws_loop_init(loop);
     pthread_mutex_lock(&ready_lock);
     nready++;

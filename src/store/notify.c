@@ -322,11 +322,65 @@ static void on_payload(const char *p)
         publish(BC_DB_CHANGED_ALL, BC_DB_CHANGE_LISTING);
 }
 
+/* The backend pids of this process's own connections (pg_lock). A notification is published once:
+ * by the connection whose commit sent it (its own drain, right after the commit), and by the
+ * listener thread only when it came from a session that is not one of ours (another instance,
+ * the CLI, a shell); every other connection of ours skips it. Before, each of our N connections
+ * and the listener published every commit again, N + 1 times, whenever they next ran a command,
+ * which kept clearing caches and sold-out flags long after the change. Past OWN_PIDS connections
+ * the listener publishes everything (safe, only slower). */
+#define OWN_PIDS 1024
+static int own_pids[OWN_PIDS], own_n, own_overflow;
+
+static void own_add(int pid)
+{
+    pthread_mutex_lock(&pg_lock);
+    if (own_n < OWN_PIDS)
+        own_pids[own_n++] = pid;
+    else
+        own_overflow = 1;
+    pthread_mutex_unlock(&pg_lock);
+}
+
+void bc_notify_pg_closing(PGconn *conn)
+{
+    int pid = PQbackendPID(conn);
+    pthread_mutex_lock(&pg_lock);
+    for (int i = 0; pid && i < own_n; i++)
+        if (own_pids[i] == pid) {
+            own_pids[i] = own_pids[--own_n];
+            break;
+        }
+    pthread_mutex_unlock(&pg_lock);
+}
+
+static int own_has(int pid)
+{
+    int r = 0;
+    pthread_mutex_lock(&pg_lock);
+    for (int i = 0; !own_overflow && i < own_n && !r; i++)
+        r = own_pids[i] == pid;
+    pthread_mutex_unlock(&pg_lock);
+    return r;
+}
+
 void bc_notify_pg_drain(PGconn *conn)
 {
     PGnotify *n;
+    int self = PQbackendPID(conn);
     while ((n = PQnotifies(conn)) != NULL) {
-        if (strcmp(n->relname, CHANNEL) == 0)
+        if (strcmp(n->relname, CHANNEL) == 0 && n->be_pid == self)
+            on_payload(n->extra);
+        PQfreemem(n);
+    }
+}
+
+/* The listener's drain: what other sessions than ours committed. */
+static void listener_drain(PGconn *conn)
+{
+    PGnotify *n;
+    while ((n = PQnotifies(conn)) != NULL) {
+        if (strcmp(n->relname, CHANNEL) == 0 && !own_has(n->be_pid))
             on_payload(n->extra);
         PQfreemem(n);
     }
@@ -344,6 +398,7 @@ void bc_notify_pg_opened(PGconn *conn, const char *url, int reconnected)
 {
     if (!pg_listen(conn))
         bc_log_warn("store", "LISTEN %s: %s", CHANNEL, PQerrorMessage(conn));
+    own_add(PQbackendPID(conn));
     if (url) {
         pthread_mutex_lock(&pg_lock);
         if (!pg_url)
@@ -377,7 +432,7 @@ static void *listener_main(void *arg)
                 struct pollfd pfd = {.fd = PQsocket(c), .events = POLLIN};
                 if (pfd.fd < 0 || poll(&pfd, 1, 1000) < 0 || !PQconsumeInput(c))
                     break;
-                bc_notify_pg_drain(c);
+                listener_drain(c);
                 if (PQstatus(c) != CONNECTION_OK)
                     break;
             }

@@ -21,8 +21,11 @@ void bc_notify_sqlite_opened(sqlite3 *h);
  * listener thread. */
 void bc_notify_pg_opened(PGconn *conn, const char *url, int reconnected);
 /* PostgreSQL: called after every command on conn. Hands each notification libpq has absorbed
- * (its own transaction's, delivered at commit before the command returns, and other sessions')
- * to the subscriber. */
+ * that conn's own commits sent (delivered at commit, before the command returns) to the
+ * subscriber; other sessions' are the listener thread's to publish. */
 void bc_notify_pg_drain(PGconn *conn);
+/* PostgreSQL: called before conn is closed or reset: its backend pid is no longer one of ours (the
+ * listener publishes what that pid sends from now on, e.g. another session that reuses it). */
+void bc_notify_pg_closing(PGconn *conn);
 
 #endif

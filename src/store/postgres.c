@@ -72,6 +72,8 @@ static void pg_close(bc_db *d)
         free(st->pg_sql);
         free(st);
     }
+    if (db->conn)
+        bc_notify_pg_closing(db->conn);
     PQfinish(db->conn);
     free(db);
 }
@@ -110,6 +112,7 @@ static void pg_recover(pg_db *db)
     if (PQstatus(db->conn) == CONNECTION_OK)
         return;
     bc_log_warn("store", "PostgreSQL connection lost; reconnecting");
+    bc_notify_pg_closing(db->conn);
     PQreset(db->conn);
     bc_notify_pg_opened(db->conn, NULL, 1); /* notifications may have been missed (notify.c) */
     for (int i = 0; i < CACHE_SLOTS; i++)

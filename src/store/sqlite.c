@@ -2,10 +2,12 @@
 #include "store_int.h"
 #include "notify_int.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define CACHE_SLOTS 1024 /* > distinct SQL strings in the program; open addressing */
 
@@ -20,6 +22,8 @@ typedef struct sq_db {
     const char *keys[CACHE_SLOTS];
     sq_stmt stmts[CACHE_SLOTS];
     int in_tx;
+    pthread_mutex_t *writer; /* its file's writer lock (see writer_lock); NULL: none (in-memory) */
+    int holds_writer;        /* this connection holds it */
 } sq_db;
 
 #define DB(d) ((sq_db *)(d))
@@ -28,13 +32,94 @@ typedef struct sq_db {
 static const bc_db_ops sq_ops;
 static void sq_close(bc_db *d);
 
+/* The process's writer lock. SQLite lets one connection write at a time; the connections of this
+ * process (one per worker) used to find out by polling: BEGIN IMMEDIATE failed with SQLITE_BUSY and
+ * the busy handler slept 1 ms, then 10 ms, before trying again, so under contention each write
+ * transaction cost a few ms of sleeping while the lock was free. Now a write transaction first
+ * takes this mutex (a waiter is woken the moment the holder commits or rolls back), then BEGIN
+ * IMMEDIATE, which waits only for other processes (the busy handler below). The wait is bounded by
+ * the same ~30 s as the busy handler: BC_EBUSY after that. Autocommit writes outside a transaction
+ * do not take it; their busy waits are woken by writer_done instead of sleeping out a timeout. */
+#define WRITER_WAIT_S 30
+#define WRITER_FILES 8 /* database files with a writer lock; connections to more go without */
+static pthread_mutex_t files_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    char *path;
+    pthread_mutex_t mu;
+} files[WRITER_FILES];
+static pthread_mutex_t wake_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake_cond = PTHREAD_COND_INITIALIZER;
+static unsigned long wake_seq; /* bumped (wake_mu) each time a write of this process ended */
+
+static void writer_done(void)
+{
+    pthread_mutex_lock(&wake_mu);
+    wake_seq++;
+    pthread_cond_broadcast(&wake_cond);
+    pthread_mutex_unlock(&wake_mu);
+}
+
+/* The writer lock of the database file path (NULL or "" for an in-memory database: none). */
+static pthread_mutex_t *writer_of(const char *path)
+{
+    pthread_mutex_t *mu = NULL;
+    if (!path || !*path)
+        return NULL;
+    pthread_mutex_lock(&files_mu);
+    for (int i = 0; i < WRITER_FILES && !mu; i++) {
+        if (files[i].path && strcmp(files[i].path, path) == 0) {
+            mu = &files[i].mu;
+        } else if (!files[i].path && (files[i].path = strdup(path)) != NULL) {
+            pthread_mutex_init(&files[i].mu, NULL);
+            mu = &files[i].mu;
+        }
+    }
+    pthread_mutex_unlock(&files_mu);
+    return mu;
+}
+
+static int writer_lock(sq_db *db)
+{
+    struct timespec until;
+    if (!db->writer)
+        return BC_OK;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += WRITER_WAIT_S;
+    if (pthread_mutex_timedlock(db->writer, &until) != 0)
+        return BC_EBUSY;
+    db->holds_writer = 1;
+    return BC_OK;
+}
+
+static void writer_unlock(sq_db *db)
+{
+    if (!db->holds_writer)
+        return;
+    db->holds_writer = 0;
+    pthread_mutex_unlock(db->writer);
+    writer_done();
+}
+
 static int busy_handler(void *arg, int count)
 {
     (void)arg;
-    /* back off 1..10 ms, give up after ~30 s */
-    if (count > 3000)
+    /* give up after ~30 s; wait until a write of this process ends, or 1 ms (another process's
+     * write, which nothing here announces), whichever comes first */
+    if (count > 30000)
         return 0;
-    sqlite3_sleep(count < 10 ? 1 : 10);
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&wake_mu);
+    unsigned long seen = wake_seq;
+    while (wake_seq == seen)
+        if (pthread_cond_timedwait(&wake_cond, &wake_mu, &until) == ETIMEDOUT)
+            break;
+    pthread_mutex_unlock(&wake_mu);
     return 1;
 }
 
@@ -61,6 +146,7 @@ int bc_sqlite_open(const char *path, bc_db **out)
         goto out;
     }
     sqlite3_busy_handler(db->h, busy_handler, NULL);
+    db->writer = writer_of(sqlite3_db_filename(db->h, "main"));
     const char *pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
     char *err = NULL;
     if (sqlite3_exec(db->h, pragmas, NULL, NULL, &err) != SQLITE_OK) {
@@ -81,6 +167,9 @@ out:
 static void sq_close(bc_db *d)
 {
     sq_db *db = DB(d);
+    if (db->h && !sqlite3_get_autocommit(db->h))
+        sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+    writer_unlock(db);
     for (int i = 0; i < CACHE_SLOTS; i++)
         if (db->stmts[i].s)
             sqlite3_finalize(db->stmts[i].s);
@@ -107,9 +196,17 @@ static void sq_rollback(bc_db *d);
 
 static int sq_begin(bc_db *d)
 {
-    int rc = sq_script(d, "BEGIN IMMEDIATE");
+    sq_db *db = DB(d);
+    int rc = db->holds_writer ? BC_OK : writer_lock(db);
+    if (rc != BC_OK) {
+        d->retryable = 1;
+        return rc;
+    }
+    rc = sq_script(d, "BEGIN IMMEDIATE");
     if (rc == BC_OK)
-        DB(d)->in_tx = 1;
+        db->in_tx = 1;
+    else
+        writer_unlock(db);
     return rc;
 }
 
@@ -119,6 +216,7 @@ static int sq_commit(bc_db *d)
     if (rc != BC_OK)
         sq_rollback(d);
     DB(d)->in_tx = 0;
+    writer_unlock(DB(d));
     return rc;
 }
 
@@ -128,6 +226,7 @@ static void sq_rollback(bc_db *d)
     if (!sqlite3_get_autocommit(db->h))
         sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
     db->in_tx = 0;
+    writer_unlock(db);
 }
 
 static bc_stmt *sq_prepare(bc_db *d, const char *sql)
@@ -172,8 +271,11 @@ static int sq_step(bc_stmt *st)
     int rc = sqlite3_step(ST(st));
     if (rc == SQLITE_ROW)
         return 1;
-    if (rc == SQLITE_DONE)
+    if (rc == SQLITE_DONE) {
+        if (!DB(st->db)->holds_writer && !sqlite3_stmt_readonly(ST(st)) && sqlite3_get_autocommit(h))
+            writer_done(); /* an autocommit write ended: wake busy waiters */
         return 0;
+    }
     int ext = sqlite3_extended_errcode(h);
     if ((ext & 0xff) == SQLITE_CONSTRAINT)
         return BC_ECONFLICT;
