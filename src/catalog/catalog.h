@@ -104,6 +104,12 @@ int bc_catalog_product_update(bc_db *db, int64_t id, int64_t actor_id, json_t *b
  * BC_OK, BC_ENOTFOUND (missing or already deleted), BC_EBUSY or BC_ERR. */
 int bc_catalog_product_delete(bc_db *db, int64_t id);
 
+/* Loads the product named by the route's {id} for the caller to manage: its seller, or an admin.
+ * with_deleted 1 also accepts a deleted product (reading its history), 0 does not. On success
+ * writes *id and returns BC_OK; otherwise sends 404 PRODUCT_NOT_FOUND, 403 NOT_YOUR_PRODUCT or the
+ * store error and returns BC_ENOTFOUND / BC_EFORBIDDEN / the error. */
+int bc_catalog_authorize(bc_req *req, int with_deleted, int64_t *id);
+
 /* Parses ?page= and ?per_page= of req: page 1..100000 (default 1), per_page 1..max_per_page
  * (default def_per_page). On a bad value sends 422 VALIDATION_FAILED and returns BC_EINVAL. */
 int bc_catalog_paging(bc_req *req, int64_t def_per_page, int64_t max_per_page, int64_t *page, int64_t *per_page);

@@ -197,9 +197,7 @@ static void h_product(bc_req *req)
     free(json);
 }
 
-/* Loads product id for a change by the caller: its seller or an admin. Sends 404/403 and
- * returns an error otherwise. */
-static int authorize_change(bc_req *req, int64_t *id)
+int bc_catalog_authorize(bc_req *req, int with_deleted, int64_t *id)
 {
     int64_t seller = 0;
     int deleted = 0;
@@ -208,7 +206,7 @@ static int authorize_change(bc_req *req, int64_t *id)
         return BC_ENOTFOUND;
     }
     int rc = bc_catalog_product_owner(bc_req_db(req), *id, &seller, &deleted, NULL);
-    if (rc == BC_OK && deleted)
+    if (rc == BC_OK && deleted && !with_deleted)
         rc = BC_ENOTFOUND;
     if (rc == BC_ENOTFOUND) {
         bc_res_error(req, 404, "PRODUCT_NOT_FOUND", "no such product");
@@ -220,7 +218,7 @@ static int authorize_change(bc_req *req, int64_t *id)
     }
     const bc_auth *a = bc_req_auth(req);
     if (a->role != BC_ROLE_ADMIN && a->user_id != seller) {
-        bc_res_error(req, 403, "NOT_YOUR_PRODUCT", "only the product's seller may change it");
+        bc_res_error(req, 403, "NOT_YOUR_PRODUCT", "only the product's seller (or an admin) may do this");
         return BC_EFORBIDDEN;
     }
     return BC_OK;
@@ -266,7 +264,7 @@ static void h_product_update(bc_req *req)
     char msg[160];
     int64_t id;
     json_t *body = bc_req_json(req);
-    if (authorize_change(req, &id) != BC_OK)
+    if (bc_catalog_authorize(req, 0, &id) != BC_OK)
         return;
     const char *code = NULL;
     if (bc_catalog_check_product(body, &code, msg, sizeof msg) != BC_OK) {
@@ -279,7 +277,7 @@ static void h_product_update(bc_req *req)
 static void h_product_delete(bc_req *req)
 {
     int64_t id;
-    if (authorize_change(req, &id) != BC_OK)
+    if (bc_catalog_authorize(req, 0, &id) != BC_OK)
         return;
     int rc = bc_catalog_product_delete(bc_req_db(req), id);
     if (rc == BC_ENOTFOUND) {

@@ -158,38 +158,11 @@ static void h_hold_delete(bc_req *req)
 
 /* ---- a product's ledger and limits ---- */
 
-/* Loads {id} and checks the caller may manage it (its seller, or an admin). Sends the error and
- * returns an error otherwise. */
-static int managed_product(bc_req *req, int64_t *id)
-{
-    int64_t seller = 0;
-    int deleted = 0, visible = 0;
-    if (bc_req_param_id(req, "id", id) != BC_OK) {
-        bc_res_error(req, 404, "PRODUCT_NOT_FOUND", "no such product");
-        return BC_ENOTFOUND;
-    }
-    int rc = bc_catalog_product_owner(bc_req_db(req), *id, &seller, &deleted, &visible);
-    if (rc == BC_ENOTFOUND) {
-        bc_res_error(req, 404, "PRODUCT_NOT_FOUND", "no such product");
-        return rc;
-    }
-    if (rc != BC_OK) {
-        bc_res_from_err(req, rc);
-        return rc;
-    }
-    const bc_auth *a = bc_req_auth(req);
-    if (a->role != BC_ROLE_ADMIN && seller != a->user_id) {
-        bc_res_error(req, 403, "NOT_YOUR_PRODUCT", "only the product's seller (or an admin) may do this");
-        return BC_EFORBIDDEN;
-    }
-    return BC_OK;
-}
-
 static void h_ledger(bc_req *req)
 {
     int64_t id, page, per_page;
     json_t *out = NULL;
-    if (managed_product(req, &id) != BC_OK || bc_catalog_paging(req, 50, 100, &page, &per_page) != BC_OK)
+    if (bc_catalog_authorize(req, 1, &id) != BC_OK || bc_catalog_paging(req, 50, 100, &page, &per_page) != BC_OK)
         return;
     int rc = bc_stock_ledger_page(bc_req_db(req), id, page, per_page, &out);
     if (rc != BC_OK) {
@@ -217,7 +190,7 @@ static void h_limits_put(bc_req *req)
 {
     int64_t id;
     json_t *body = bc_req_json(req);
-    if (managed_product(req, &id) != BC_OK)
+    if (bc_catalog_authorize(req, 0, &id) != BC_OK)
         return;
     bc_stock_limits l = {json_integer_value(json_object_get(body, "max_per_order")),
                          json_integer_value(json_object_get(body, "max_per_buyer")),

@@ -81,8 +81,7 @@ static int call(const char *method, const char *path, const char *body, bc_pg_re
     return BC_OK;
 }
 
-/* path segment: [A-Za-z0-9_-] only (imp_uid / merchant_uid shapes); else BC_EINVAL. */
-static int seg_ok(const char *s)
+int bc_portone_uid_ok(const char *s)
 {
     size_t n = 0;
     if (!s)
@@ -98,7 +97,7 @@ int bc_portone_prepare(const char *merchant_uid, int64_t amount, bc_pg_result *r
 {
     res->http_status = 0;
     res->body = NULL;
-    if (!seg_ok(merchant_uid) || amount < 1)
+    if (!bc_portone_uid_ok(merchant_uid) || amount < 1)
         return BC_EINVAL;
     json_t *req =
         json_pack("{s:s,s:I,s:s}", "merchant_uid", merchant_uid, "amount", (json_int_t)amount, "currency", "KRW");
@@ -114,7 +113,7 @@ int bc_portone_get(const char *imp_uid, bc_pg_result *res)
     char path[160];
     res->http_status = 0;
     res->body = NULL;
-    if (!seg_ok(imp_uid))
+    if (!bc_portone_uid_ok(imp_uid))
         return BC_EINVAL;
     snprintf(path, sizeof path, "/payments/%s", imp_uid);
     return call("GET", path, NULL, res);
@@ -124,7 +123,7 @@ int bc_portone_cancel(const char *imp_uid, int64_t amount, const char *reason, b
 {
     res->http_status = 0;
     res->body = NULL;
-    if (!seg_ok(imp_uid) || amount < 0 || !reason)
+    if (!bc_portone_uid_ok(imp_uid) || amount < 0 || !reason)
         return BC_EINVAL;
     json_t *req = json_pack("{s:s,s:s}", "imp_uid", imp_uid, "reason", reason);
     if (req && amount > 0)

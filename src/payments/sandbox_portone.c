@@ -13,6 +13,7 @@
  * All BC_RT_INLINE, in memory under one mutex (bounded rings of SBX_PO_MAX payments and prepares, the
  * oldest overwritten; lost on restart). */
 #include "payments.h"
+#include "payments_int.h"
 
 #include <pthread.h>
 #include <sodium.h>
@@ -130,18 +131,6 @@ static json_t *body_json(bc_req *req)
     return b;
 }
 
-static int uid_ok(const char *s)
-{
-    size_t n = 0;
-    if (!s)
-        return 0;
-    for (; s[n]; n++)
-        if (!((s[n] >= 'A' && s[n] <= 'Z') || (s[n] >= 'a' && s[n] <= 'z') || (s[n] >= '0' && s[n] <= '9') ||
-              s[n] == '_' || s[n] == '-'))
-            return 0;
-    return n >= 1 && n <= 64;
-}
-
 static void h_token(bc_req *req)
 {
     json_t *b = body_json(req);
@@ -181,7 +170,7 @@ static void h_prepare(bc_req *req)
     b = body_json(req);
     const char *muid = json_string_value(json_object_get(b, "merchant_uid"));
     json_t *amt = json_object_get(b, "amount");
-    if (!uid_ok(muid) || !json_is_integer(amt) || json_integer_value(amt) < 1) {
+    if (!bc_portone_uid_ok(muid) || !json_is_integer(amt) || json_integer_value(amt) < 1) {
         envelope(req, 200, 1, "merchant_uid와 amount(1 이상의 정수)는 필수입니다.", NULL);
         goto out;
     }
@@ -273,8 +262,8 @@ static void h_pay(bc_req *req)
     const char *name = json_string_value(json_object_get(b, "name"));
     const char *tc = json_string_value(json_object_get(b, "testCode"));
     json_t *amt = json_object_get(b, "amount");
-    if (!uid_ok(muid) || !json_is_integer(amt) || json_integer_value(amt) < 1 || json_integer_value(amt) > 1000000000 ||
-        (tc && strlen(tc) > 64)) {
+    if (!bc_portone_uid_ok(muid) || !json_is_integer(amt) || json_integer_value(amt) < 1 ||
+        json_integer_value(amt) > 1000000000 || (tc && strlen(tc) > 64)) {
         envelope(req, 400, 1, "merchant_uid, amount(1~1,000,000,000)는 필수입니다.", NULL);
         goto out;
     }
