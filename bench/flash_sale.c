@@ -61,6 +61,8 @@ static int64_t *lat[NSTEPS];
 static int nlat[NSTEPS];
 static int codes[NSTEPS][600];
 static int64_t t0, first_last_us, order_last_us, paid_last_us;
+static int64_t first_confirm_us; /* when the first confirm was sent (0 = none yet) */
+static double rate;              /* --rate: buyers started per second; 0 = all at once */
 static int first_step, no_hold, product_id, port, npaid, nfirst, norder, nretries, nactive, pending_retries;
 static const char *address_json =
     "{\"recipient\":\"Kim Minji\",\"phone\":\"010-1234-5678\",\"postcode\":\"06236\",\"address1\":\"Teheran-ro 1, "
@@ -145,6 +147,8 @@ static void start_step(conn *c)
 {
     build(c);
     c->sent_us = now_us();
+    if (c->step == S_CONFIRM && !first_confirm_us)
+        first_confirm_us = c->sent_us;
     c->retries = 0;
     flush_out(c);
 }
@@ -294,11 +298,13 @@ int main(int argc, char **argv)
             out_path = argv[++i];
         else if (!strcmp(argv[i], "--timeout") && i + 1 < argc)
             timeout_s = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--rate") && i + 1 < argc)
+            rate = atof(argv[++i]);
         else if (!strcmp(argv[i], "--no-hold"))
             no_hold = 1;
         else {
             fprintf(stderr,
-                    "usage: flash_sale --port P --product ID --tokens FILE [--no-hold] [--timeout S] [--out F]\n");
+                    "usage: flash_sale --port P --product ID --tokens FILE [--no-hold] [--rate R] [--timeout S] [--out F]\n");
             return 2;
         }
     }
@@ -362,18 +368,19 @@ int main(int argc, char **argv)
     }
     printf("connections: %d of %d open in %.0f ms\n", connected, n, (now_us() - cstart) / 1000.0);
     t0 = now_us();
-    for (int i = 0; i < n; i++) {
-        conn *c = &cs[i];
-        if (c->done)
-            continue;
-        struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLET, .data.ptr = c};
-        epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
-        start_step(c);
-    }
+    int started = 0; /* buyers started so far: all at once, or paced at --rate (buyer i at t0 + i / rate) */
     int64_t deadline = t0 + (int64_t)timeout_s * 1000000;
     struct epoll_event evs[1024];
     for (;;) {
         int64_t tnow = now_us();
+        while (started < n && (rate <= 0 || t0 + (int64_t)(started * 1e6 / rate) <= tnow)) {
+            conn *c = &cs[started++];
+            if (c->done)
+                continue;
+            struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLET, .data.ptr = c};
+            epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
+            start_step(c);
+        }
         for (int i = 0; i < n && pending_retries > 0; i++)
             if (!cs[i].done && cs[i].retry_at && cs[i].retry_at <= tnow) {
                 pending_retries--;
@@ -381,7 +388,7 @@ int main(int argc, char **argv)
             }
         if (nactive == 0 || tnow > deadline)
             break;
-        int k = epoll_wait(ep, evs, 1024, pending_retries ? 5 : 50);
+        int k = epoll_wait(ep, evs, 1024, started < n ? 1 : pending_retries ? 5 : 50);
         for (int e = 0; e < k; e++) {
             conn *c = evs[e].data.ptr;
             if (c->done)
@@ -431,6 +438,11 @@ int main(int argc, char **argv)
     if (first_step != S_ORDER)
         printf("order attempts/s=%.0f (%d in %.3f s)\n", order_s > 0 ? norder / order_s : 0, norder, order_s);
     printf("paid=%d paid/s=%.0f (last PAID at %.3f s)\n", npaid, paid_s > 0 ? npaid / paid_s : 0, paid_s);
+    double confirm_s = first_confirm_us ? (paid_last_us - first_confirm_us) / 1e6 : 0;
+    printf("confirm phase: paid/s=%.0f (%d PAID in %.3f s from the first confirm sent)\n",
+           confirm_s > 0 ? npaid / confirm_s : 0, npaid, confirm_s);
+    if (rate > 0)
+        printf("paced: buyers started at %.0f/s\n", rate);
     for (int s = first_step; s < NSTEPS; s++) {
         qsort(lat[s], (size_t)nlat[s], sizeof(int64_t), cmp64);
         printf("step %-12s n=%-5d p50=%.2f ms p99=%.2f ms max=%.2f ms codes:", step_names[s], nlat[s], pct(s, 0.50),

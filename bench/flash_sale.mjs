@@ -7,14 +7,15 @@
 // orderId with the secret key: at most one DONE payment per buyer, each DONE order PAID). When
 // POST /api/v1/holds answers 404 the sale runs without holds and says so. Not a timed test.
 // Usage: node bench/flash_sale.mjs [--runs 1] [--db sqlite|postgres] [--buyers 5000] [--stock 100]
-//        [--timeout 60]   (bounded: <= 20,000 buyers, <= 100 runs, each client run <= --timeout s)
+//        [--timeout 60] [--rate 0]   (bounded: <= 20,000 buyers, <= 100 runs, each client run <= --timeout s;
+//        --rate R starts the buyers at R per second instead of all at once: the latency at that offered load)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const opts = { runs: 1, db: 'sqlite', buyers: 5000, stock: 100, timeout: 60 };
+const opts = { runs: 1, db: 'sqlite', buyers: 5000, stock: 100, timeout: 60, rate: 0 };
 for (let i = 2; i < process.argv.length; i += 2) {
   const k = process.argv[i].replace(/^--/, ''), v = process.argv[i + 1];
   if (!(k in opts) || v === undefined) { console.error(`unknown option ${process.argv[i]}`); process.exit(2); }
@@ -71,11 +72,11 @@ try {
     if (p.status !== 201) throw new Error(JSON.stringify(p.body));
     const pid = p.body.id, out = path.join(tmp, `run${run}`);
     const res = spawnSync(CLIENT, ['--port', String(srv.port), '--product', String(pid), '--tokens', tokensFile,
-      '--timeout', String(opts.timeout), '--out', out, ...(noHold ? ['--no-hold'] : [])], { encoding: 'utf8', timeout: (opts.timeout + 30) * 1000 });
+      '--timeout', String(opts.timeout), '--out', out, '--rate', String(opts.rate), ...(noHold ? ['--no-hold'] : [])], { encoding: 'utf8', timeout: (opts.timeout + 30) * 1000 });
     const text = res.stdout || '';
     const num = (re) => Number((text.match(re) || [])[1] || 0);
     const fig = {
-      first: num(/^(?:hold|order) attempts\/s=(\d+)/m), order: num(/^order attempts\/s=(\d+)/m), paid: num(/paid\/s=(\d+)/),
+      first: num(/^(?:hold|order) attempts\/s=(\d+)/m), order: num(/^order attempts\/s=(\d+)/m), paid: num(/^paid=\d+ paid\/s=(\d+)/m), confirmPaid: num(/^confirm phase: paid\/s=(\d+)/m),
       p99: Object.fromEntries([...text.matchAll(/^step (\S+)\s+n=\d+\s+p50=([\d.]+) ms p99=([\d.]+) ms/mg)].map((m) => [m[1], [Number(m[2]), Number(m[3])]])),
     };
     // the checks
@@ -117,7 +118,7 @@ try {
   const steps = Object.keys(runs[0].p99);
   console.log(`=== ${opts.db}: ${runs.filter((r) => r.exact).length}/${runs.length} runs exact; medians over the runs: ` +
     (noHold ? '' : `hold attempts/s=${median(runs.map((r) => r.first))} `) + `order attempts/s=${median(runs.map((r) => r.order))} ` +
-    `paid/s=${median(runs.map((r) => r.paid))} ` + steps.map((s) => `${s} p50=${median(runs.map((r) => r.p99[s][0]))} ms p99=${median(runs.map((r) => r.p99[s][1]))} ms`).join(' '));
+    `paid/s=${median(runs.map((r) => r.paid))} confirm-phase paid/s=${median(runs.map((r) => r.confirmPaid))} ` + steps.map((s) => `${s} p50=${median(runs.map((r) => r.p99[s][0]))} ms p99=${median(runs.map((r) => r.p99[s][1]))} ms`).join(' '));
 } finally {
   clearTimeout(guard);
   await stopAll();

@@ -32,9 +32,14 @@ function publish(liveId, key, seconds) {
   return { proc, exited, log: () => err };
 }
 
-async function within(promise, ms, what) {
+// Waits for promise at most ms; on a timeout the error carries the tail of the server's log and, with
+// pub, of that ffmpeg's stderr, so a stall can be told apart from a slow machine.
+async function within(promise, ms, what, pub) {
   let t;
-  const timeout = new Promise((_, reject) => { t = setTimeout(() => reject(new Error(`timeout: ${what} (${ms} ms)`)), ms); });
+  const timeout = new Promise((_, reject) => {
+    t = setTimeout(() => reject(new Error(`timeout: ${what} (${ms} ms)\nffmpeg: ${pub ? pub.log().slice(-500) : '-'}\n` +
+      `server: ${srv ? srv.stderr().slice(-3000) : '-'}`)), ms);
+  });
   try { return await Promise.race([promise, timeout]); } finally { clearTimeout(t); }
 }
 
@@ -98,7 +103,7 @@ test('publish -> LIVE -> HLS -> ENDED; wrong key and duplicate publisher refused
   try {
     // wrong key: refused by on_publish (403), ffmpeg fails fast, the live stays SCHEDULED
     const bad = publish(live.id, 'wrongkey', 3);
-    const badCode = await within(bad.exited, 15000, 'ffmpeg with a wrong key to exit');
+    const badCode = await within(bad.exited, 15000, 'ffmpeg with a wrong key to exit', bad);
     assert.notEqual(badCode, 0, 'ffmpeg must fail with a wrong key');
     assert.equal(await status(live.id), 'SCHEDULED');
     assert.equal(existsSync(`${srv.dataDir}/hls/${live.id}`), false, 'no HLS output for a refused publisher');
@@ -131,13 +136,13 @@ test('publish -> LIVE -> HLS -> ENDED; wrong key and duplicate publisher refused
 
     // a second publisher with the right key while on air: refused; its publish_done must not end the live
     const dup = publish(live.id, live.stream_key, 3);
-    const dupCode = await within(dup.exited, 15000, 'duplicate ffmpeg to exit');
+    const dupCode = await within(dup.exited, 15000, 'duplicate ffmpeg to exit', dup);
     assert.notEqual(dupCode, 0, 'duplicate publisher must be refused');
     await sleep(300);
     assert.equal(await status(live.id), 'LIVE', 'the duplicate did not end the live');
     assert.ok(!v.has('status', 'ENDED'));
 
-    const code = await within(good.exited, 30000, 'ffmpeg to finish');
+    const code = await within(good.exited, 30000, 'ffmpeg to finish', good);
     assert.equal(code, 0, good.log());
     const tEnd = Date.now();
     await poll(async () => (await status(live.id)) === 'ENDED', 10000, 'live to turn ENDED');
