@@ -157,11 +157,13 @@ enum bc_pay_fix {
  * attempt row (created when missing) gets the final state. what (>= 160 bytes) gets one line of text.
  * Blocking (gateway calls): worker threads or the CLI. Returns the fix, or a negative BC_E* error. */
 int bc_payments_converge(bc_db *db, json_t *payment, char *what, size_t whatlen);
-/* Settles every open attempt created at or after since_ms (UTC ms) and idle for more than twice
- * BROADCART_PG_TIMEOUT_MS: re-fetches its payment from the gateway and converges it. Writes one line
+/* Settles every open attempt created at or after since_ms (UTC ms) and idle for more than idle_ms
+ * (the timer passes twice BROADCART_PG_TIMEOUT_MS, so a confirm still on its way is left to finish;
+ * the command passes 0: converging is safe against a confirm in flight, whose conditional update then
+ * finds the order settled): re-fetches its payment from the gateway and converges it. Writes one line
  * per attempt looked at to report (may be NULL). *unresolved (may be NULL) = attempts left open.
  * Returns the number of attempts looked at, or BC_ERR. */
-int bc_payments_reconcile(bc_db *db, int64_t since_ms, FILE *report, int *unresolved);
+int bc_payments_reconcile(bc_db *db, int64_t since_ms, int64_t idle_ms, FILE *report, int *unresolved);
 /* `broadcart reconcile [--since <ISO-8601 or UTC ms>]` (default: the last 30 days): opens the
  * database, reconciles, prints a line per attempt and a summary. Exit status 0 when nothing is left
  * open, 1 otherwise (gateway unreachable) or on errors, 2 on a bad --since. */

@@ -217,14 +217,14 @@ int bc_payments_converge(bc_db *db, json_t *payment, char *what, size_t wl)
 static const char *const fix_names[] = {"in-step",     "marked-paid", "refunded", "canceled",
                                         "not-charged", "reported",    "unreached"};
 
-int bc_payments_reconcile(bc_db *db, int64_t since_ms, FILE *report, int *unresolved)
+int bc_payments_reconcile(bc_db *db, int64_t since_ms, int64_t idle_ms, FILE *report, int *unresolved)
 {
     json_t *rows = NULL;
     int looked = 0, open = 0;
     int64_t now = bc_now_ms();
     if (unresolved)
         *unresolved = 0;
-    if (bc_payments_attempts_open(db, since_ms, now - 2 * (int64_t)bc_cfg.pg_timeout_ms, 200, &rows) != BC_OK)
+    if (bc_payments_attempts_open(db, since_ms, now - idle_ms, 200, &rows) != BC_OK)
         return BC_ERR;
     size_t i;
     json_t *a;
@@ -303,7 +303,7 @@ int bc_payments_reconcile_main(const char *since)
                  bc_cfg.http_port);
     if (bc_app_open_db(&db) != BC_OK || bc_payments_init(bc_cfg.data_dir) != BC_OK)
         goto out;
-    int n = bc_payments_reconcile(db, since_ms, stdout, &open);
+    int n = bc_payments_reconcile(db, since_ms, 0, stdout, &open);
     if (n < 0)
         goto out;
     printf("reconciled %d attempt(s); %d left open\n", n, open);
@@ -325,6 +325,6 @@ void bc_payments_sweep(bc_db *db, int64_t now_ms)
         return;
     atomic_store(&last_run, now_ms);
     int open = 0;
-    bc_payments_reconcile(db, now_ms - (int64_t)7 * 24 * 3600 * 1000, NULL, &open);
+    bc_payments_reconcile(db, now_ms - (int64_t)7 * 24 * 3600 * 1000, 2 * (int64_t)bc_cfg.pg_timeout_ms, NULL, &open);
     atomic_store(&running, 0);
 }
