@@ -149,6 +149,9 @@ enum bc_pay_fix {
     BC_PAY_REPORTED,    /* disagrees in a way left to a person (logged and printed) */
     BC_PAY_UNREACHED,   /* the gateway could not be asked (unreachable, breaker open): try later */
 };
+/* The name of a fix ("in-step", "marked-paid", "refunded", "canceled", "not-charged", "reported",
+ * "unreached"), as the reconcile report and the webhook answers print it; "?" for anything else. Static. */
+const char *bc_payments_fix_name(int fix);
 /* Converges the order of a Payment object fetched from the gateway (never a webhook body) to it:
  * DONE with totalAmount == the order amount and the order PENDING_PAYMENT → bc_order_mark_paid;
  * DONE while the order is EXPIRED / CANCELED / PAYMENT_FAILED, paid with another paymentKey, or the

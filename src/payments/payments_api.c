@@ -333,6 +333,57 @@ out:
     json_decref(res.body);
 }
 
+/* The common end of a webhook, from the gateway's answer (rc, res: a Toss-shaped Payment) to the
+ * re-fetch of the payment the body named: 200 "ignored" when the gateway knows no such payment, 503
+ * while the breaker is open, 502 when it could not be asked; otherwise the delivery is deduplicated by
+ * the fetched state (provider, payment id, status, lastTransactionKey; pay_id NULL = the fetched
+ * paymentKey): a replay is 200 "duplicate"; else the order is converged (bc_payments_converge) and the
+ * fix named in the 200 answer. A convergence that could not finish forgets the delivery, so the
+ * gateway's retry gets in. event is the recorded event type. */
+static void webhook_settle(bc_req *req, int rc, const bc_pg_result *res, const char *provider, const char *event,
+                           const char *pay_id)
+{
+    bc_db *db = bc_req_db(req);
+    char dedupe[400], what[256] = "";
+    if (rc == BC_EINVAL || (rc == BC_OK && res->http_status == 404)) {
+        bc_res_json(req, 200, json_pack("{s:s,s:s}", "result", "ignored", "detail", "no such payment at the gateway"));
+        return;
+    }
+    if (rc == BC_EBUSY) {
+        send_unavailable(req, res->retry_after_s);
+        return;
+    }
+    if (rc != BC_OK || res->http_status != 200 || !json_is_object(res->body)) {
+        bc_res_error(req, 502, "PAYMENT_GATEWAY_ERROR", "could not re-fetch the payment from the gateway");
+        return;
+    }
+    if (!pay_id)
+        pay_id = json_string_value(json_object_get(res->body, "paymentKey"));
+    const char *status = json_string_value(json_object_get(res->body, "status"));
+    const char *tx = json_string_value(json_object_get(res->body, "lastTransactionKey"));
+    snprintf(dedupe, sizeof dedupe, "%s:%s:%s:%s", provider, pay_id ? pay_id : "?", status ? status : "?",
+             tx ? tx : "-");
+    rc = bc_payments_webhook_first(db, dedupe, event, pay_id);
+    if (rc == 0) {
+        bc_res_json(req, 200, json_pack("{s:s,s:s}", "result", "duplicate", "detail", "already handled"));
+        return;
+    }
+    if (rc < 0) {
+        bc_res_from_err(req, rc);
+        return;
+    }
+    int fix = bc_payments_converge(db, res->body, what, sizeof what);
+    if (fix < 0 || fix == BC_PAY_UNREACHED) {
+        bc_payments_webhook_forget(db, dedupe); /* let the gateway's retry in */
+        if (fix < 0)
+            bc_res_from_err(req, fix);
+        else
+            bc_res_error(req, 502, "PAYMENT_GATEWAY_ERROR", "%s", what);
+        return;
+    }
+    bc_res_json(req, 200, json_pack("{s:s,s:s}", "result", bc_payments_fix_name(fix), "detail", what));
+}
+
 /* POST /api/v1/payments/webhooks/toss: a Toss webhook (PAYMENT_STATUS_CHANGED {eventType, createdAt,
  * data: Payment}, CANCEL_STATUS_CHANGED, DEPOSIT_CALLBACK {orderId, status, …}). Not signed, so the body
  * only names the payment: it is re-fetched from the gateway with the secret key and the order is
@@ -348,8 +399,6 @@ static void h_webhook(bc_req *req)
     json_error_t jerr;
     json_t *body = len ? json_loadb(text, len, 0, &jerr) : NULL;
     bc_pg_result res = {0};
-    bc_db *db = bc_req_db(req);
-    char dedupe[400], what[256] = "";
     const char *event = json_string_value(json_object_get(body, "eventType"));
     json_t *data = json_object_get(body, "data");
     const char *key = json_string_value(json_object_get(data, "paymentKey"));
@@ -362,42 +411,7 @@ static void h_webhook(bc_req *req)
     if (!event)
         event = "DEPOSIT_CALLBACK";
     rc = key ? bc_toss_get(key, &res) : bc_order_id_valid(order_id) ? bc_toss_get_by_order(order_id, &res) : BC_EINVAL;
-    if (rc == BC_EINVAL || (rc == BC_OK && res.http_status == 404)) {
-        bc_res_json(req, 200, json_pack("{s:s,s:s}", "result", "ignored", "detail", "no such payment at the gateway"));
-        goto out;
-    }
-    if (rc == BC_EBUSY) {
-        send_unavailable(req, res.retry_after_s);
-        goto out;
-    }
-    if (rc != BC_OK || res.http_status != 200 || !json_is_object(res.body)) {
-        bc_res_error(req, 502, "PAYMENT_GATEWAY_ERROR", "could not re-fetch the payment from the gateway");
-        goto out;
-    }
-    const char *fkey = json_string_value(json_object_get(res.body, "paymentKey"));
-    const char *fstatus = json_string_value(json_object_get(res.body, "status"));
-    const char *ftx = json_string_value(json_object_get(res.body, "lastTransactionKey"));
-    snprintf(dedupe, sizeof dedupe, "toss:%s:%s:%s", fkey ? fkey : "?", fstatus ? fstatus : "?", ftx ? ftx : "-");
-    rc = bc_payments_webhook_first(db, dedupe, event, fkey);
-    if (rc == 0) {
-        bc_res_json(req, 200, json_pack("{s:s,s:s}", "result", "duplicate", "detail", "already handled"));
-        goto out;
-    }
-    if (rc < 0) {
-        bc_res_from_err(req, rc);
-        goto out;
-    }
-    int fix = bc_payments_converge(db, res.body, what, sizeof what);
-    if (fix < 0 || fix == BC_PAY_UNREACHED) {
-        bc_payments_webhook_forget(db, dedupe); /* let Toss's retry in */
-        if (fix < 0)
-            bc_res_from_err(req, fix);
-        else
-            bc_res_error(req, 502, "PAYMENT_GATEWAY_ERROR", "%s", what);
-        goto out;
-    }
-    static const char *const names[] = {"in-step", "marked-paid", "refunded", "canceled", "not-charged", "reported"};
-    bc_res_json(req, 200, json_pack("{s:s,s:s}", "result", names[fix], "detail", what));
+    webhook_settle(req, rc, &res, "toss", event, NULL);
 out:
     json_decref(res.body);
     json_decref(body);
@@ -458,49 +472,13 @@ static void h_webhook_portone(bc_req *req)
     json_t *body = len ? json_loadb(text, len, 0, &jerr) : NULL;
     const char *imp = json_string_value(json_object_get(body, "imp_uid"));
     bc_pg_result res = {0};
-    bc_db *db = bc_req_db(req);
-    char dedupe[300], what[256] = "";
     if (!imp)
         imp = bc_req_form(req, "imp_uid");
     if (!imp || strncmp(imp, "imp_", 4) != 0) {
         bc_res_error(req, 400, "INVALID_WEBHOOK", "the body names no payment (imp_uid)");
         goto out;
     }
-    int rc = bc_pg_get(imp, &res);
-    if (rc == BC_EINVAL || (rc == BC_OK && res.http_status == 404)) {
-        bc_res_json(req, 200, json_pack("{s:s,s:s}", "result", "ignored", "detail", "no such payment at the gateway"));
-        goto out;
-    }
-    if (rc == BC_EBUSY) {
-        send_unavailable(req, res.retry_after_s);
-        goto out;
-    }
-    if (rc != BC_OK || res.http_status != 200 || !json_is_object(res.body)) {
-        bc_res_error(req, 502, "PAYMENT_GATEWAY_ERROR", "could not re-fetch the payment from the gateway");
-        goto out;
-    }
-    snprintf(dedupe, sizeof dedupe, "portone:%s:%s:%s", imp, json_string_value(json_object_get(res.body, "status")),
-             json_string_value(json_object_get(res.body, "lastTransactionKey")));
-    rc = bc_payments_webhook_first(db, dedupe, "portone", imp);
-    if (rc == 0) {
-        bc_res_json(req, 200, json_pack("{s:s,s:s}", "result", "duplicate", "detail", "already handled"));
-        goto out;
-    }
-    if (rc < 0) {
-        bc_res_from_err(req, rc);
-        goto out;
-    }
-    int fix = bc_payments_converge(db, res.body, what, sizeof what);
-    if (fix < 0 || fix == BC_PAY_UNREACHED) {
-        bc_payments_webhook_forget(db, dedupe);
-        if (fix < 0)
-            bc_res_from_err(req, fix);
-        else
-            bc_res_error(req, 502, "PAYMENT_GATEWAY_ERROR", "%s", what);
-        goto out;
-    }
-    static const char *const names[] = {"in-step", "marked-paid", "refunded", "canceled", "not-charged", "reported"};
-    bc_res_json(req, 200, json_pack("{s:s,s:s}", "result", names[fix], "detail", what));
+    webhook_settle(req, bc_pg_get(imp, &res), &res, "portone", "portone", imp);
 out:
     json_decref(res.body);
     json_decref(body);

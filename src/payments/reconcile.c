@@ -214,8 +214,12 @@ int bc_payments_converge(bc_db *db, json_t *payment, char *what, size_t wl)
     return BC_PAY_NOT_CHARGED;
 }
 
-static const char *const fix_names[] = {"in-step",     "marked-paid", "refunded", "canceled",
+const char *bc_payments_fix_name(int fix)
+{
+    static const char *const names[] = {"in-step",     "marked-paid", "refunded", "canceled",
                                         "not-charged", "reported",    "unreached"};
+    return fix >= 0 && fix < (int)(sizeof names / sizeof *names) ? names[fix] : "?";
+}
 
 int bc_payments_reconcile(bc_db *db, int64_t since_ms, int64_t idle_ms, FILE *report, int *unresolved)
 {
@@ -274,7 +278,7 @@ int bc_payments_reconcile(bc_db *db, int64_t since_ms, int64_t idle_ms, FILE *re
             open++;
         if (report)
             fprintf(report, "order %s attempt %lld: %s: %s\n", h.order_id[0] ? h.order_id : "?", (long long)aid,
-                    fix_names[fix], what);
+                    bc_payments_fix_name(fix), what);
         if (fix != BC_PAY_IN_STEP && fix != BC_PAY_NOT_CHARGED)
             bc_log_info("payments", "reconcile: order %s: %s", h.order_id, what);
         json_decref(res.body);
