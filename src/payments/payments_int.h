@@ -18,8 +18,10 @@ typedef struct pg_target {
 int bc_pg_http(const pg_target *t, const char *method, const char *path, const char *body, const char *idempotency_key,
                bc_pg_result *res);
 
+/* Longest PortOne imp_uid / merchant_uid accepted, characters (bytes: ASCII only). */
+#define BC_PORTONE_UID_MAX 100
 /* 1 when s is a PortOne imp_uid / merchant_uid as Broadcart sends and its sandbox issues them:
- * 1..100 characters of [A-Za-z0-9_-] (so it is safe as a URL path segment); else 0 (also NULL). */
+ * 1..BC_PORTONE_UID_MAX characters of [A-Za-z0-9_-] (so it is safe as a URL path segment); else 0 (also NULL). */
 int bc_portone_uid_ok(const char *s);
 
 #endif

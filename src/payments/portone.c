@@ -90,7 +90,7 @@ int bc_portone_uid_ok(const char *s)
         if (!((s[n] >= 'A' && s[n] <= 'Z') || (s[n] >= 'a' && s[n] <= 'z') || (s[n] >= '0' && s[n] <= '9') ||
               s[n] == '_' || s[n] == '-'))
             return 0;
-    return n > 0 && n <= 100;
+    return n > 0 && n <= BC_PORTONE_UID_MAX;
 }
 
 int bc_portone_prepare(const char *merchant_uid, int64_t amount, bc_pg_result *res)

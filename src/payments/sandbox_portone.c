@@ -25,14 +25,14 @@
 #define SBX_PO_TOKEN_MS (30 * 60 * 1000)
 
 typedef struct po_payment {
-    char imp_uid[32], merchant_uid[72], name[128], fail_reason[200], pg_tid[24];
+    char imp_uid[32], merchant_uid[BC_PORTONE_UID_MAX + 1], name[128], fail_reason[200], pg_tid[24];
     int64_t amount, cancel_amount, paid_at, failed_at, cancelled_at, started_at;
     char status[12]; /* ready paid cancelled failed */
     int ncancels;
 } po_payment;
 
 typedef struct po_prepare {
-    char merchant_uid[72];
+    char merchant_uid[BC_PORTONE_UID_MAX + 1];
     int64_t amount;
 } po_prepare;
 
