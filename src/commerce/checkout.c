@@ -292,17 +292,6 @@ out:
     return rc;
 }
 
-/* Flags product_id sold out (the fast path) when it really is: no stock left or not on sale (an
- * order for more than the stock left is no reason to refuse the next buyer). epoch was read
- * before the transaction that was refused. */
-static void note_if_sold_out(bc_db *db, int64_t product_id, uint64_t epoch)
-{
-    bc_catalog_sale prod;
-    if (bc_catalog_product_sale(db, product_id, &prod) == BC_OK &&
-        (prod.stock == 0 || strcmp(prod.status, "ON_SALE") != 0 || !prod.visible))
-        bc_stock_note_sold_out(product_id, epoch, prod.name);
-}
-
 int bc_order_create(bc_db *db, int64_t buyer_id, const bc_order_item *items, size_t n, json_t *addr, int64_t live_id,
                     bc_order_problem *why, int64_t *out_id)
 {
@@ -328,7 +317,7 @@ int bc_order_create_held(bc_db *db, int64_t buyer_id, const bc_order_item *items
     if (rc == BC_ECONFLICT && why && why->code && strcmp(why->code, "OUT_OF_STOCK") == 0 && items && hold_id <= 0)
         for (size_t i = 0; i < n && i < ORDER_MAX_LINES; i++)
             if (items[i].product_id == why->product_id) {
-                note_if_sold_out(db, why->product_id, epochs[i]);
+                bc_stock_note_if_sold_out(db, why->product_id, epochs[i]);
                 break;
             }
     return rc;

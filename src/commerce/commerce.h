@@ -107,8 +107,8 @@ int bc_stock_unpaid_check(bc_db *db, int64_t buyer_id, int64_t now_ms);
 
 /* Flash-sale fast path: per process, a product seen sold out is refused from memory, without a
  * write transaction. bc_stock_epoch is read before the transaction that may find the product sold
- * out; bc_stock_note_sold_out(product, that epoch) after it did (holds.c and checkout.c note it only
- * when a read shows no stock left or not on sale). bc_stock_known_sold_out returns 1
+ * out; bc_stock_note_if_sold_out(db, product, that epoch) after it did (noting it only when a read
+ * shows no stock left or not on sale). bc_stock_known_sold_out returns 1
  * while the flag stands: set less than 1 s ago and no change of the product since the epoch: a
  * stock increase of this process (bc_stock_apply calls bc_stock_note_restock) or any committed
  * change of its row seen on the store's change feed (bc_db_on_change_add; other instances'
@@ -119,6 +119,10 @@ int bc_stock_unpaid_check(bc_db *db, int64_t buyer_id, int64_t now_ms);
 uint64_t bc_stock_epoch(int64_t product_id);
 #define BC_STOCK_NAME_MAX 160
 void bc_stock_note_sold_out(int64_t product_id, uint64_t epoch, const char *name);
+/* Reads product_id (bc_catalog_product_sale, on db) and notes it sold out with epoch when it really
+ * is: no stock left, not on sale or not visible (a claim for more than the stock left is no reason to
+ * refuse the next buyer). Read errors note nothing. */
+void bc_stock_note_if_sold_out(bc_db *db, int64_t product_id, uint64_t epoch);
 void bc_stock_note_restock(int64_t product_id);
 int bc_stock_known_sold_out(int64_t product_id, char *name, size_t len);
 

@@ -114,20 +114,13 @@ int bc_hold_create(bc_db *db, int64_t buyer_id, int64_t product_id, int64_t quan
     hold_args a = {buyer_id, product_id, quantity, live_id, why, 0};
     uint64_t epoch = bc_stock_epoch(product_id);
     int rc = bc_db_tx(db, hold_tx, &a);
-    if (rc == BC_ECONFLICT && why && why->code && strcmp(why->code, "OUT_OF_STOCK") == 0) {
-        bc_catalog_sale prod; /* only when really sold out, not for a hold larger than the stock left */
-        if (bc_catalog_product_sale(db, product_id, &prod) == BC_OK &&
-            (prod.stock == 0 || strcmp(prod.status, "ON_SALE") != 0 || !prod.visible))
-            bc_stock_note_sold_out(product_id, epoch, prod.name);
-    }
+    if (rc == BC_ECONFLICT && why && why->code && strcmp(why->code, "OUT_OF_STOCK") == 0)
+        bc_stock_note_if_sold_out(db, product_id, epoch);
     if (rc != BC_OK)
         return rc;
     /* the hold that took the last unit flags the product at once (the next buyers are refused
      * from memory without one more transaction finding it empty) */
-    epoch = bc_stock_epoch(product_id);
-    bc_catalog_sale prod;
-    if (bc_catalog_product_sale(db, product_id, &prod) == BC_OK && prod.stock == 0)
-        bc_stock_note_sold_out(product_id, epoch, prod.name);
+    bc_stock_note_if_sold_out(db, product_id, bc_stock_epoch(product_id));
     return hold_json(db, a.id, out);
 }
 

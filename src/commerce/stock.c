@@ -6,7 +6,10 @@
  * the audit. Store code of commerce (SQL allowed here). */
 #include "commerce.h"
 
+#include "../catalog/catalog.h"
+
 #include <pthread.h>
+#include <string.h>
 
 #define MAX_STOCK 1000000
 
@@ -384,6 +387,14 @@ void bc_stock_note_sold_out(int64_t product_id, uint64_t epoch, const char *name
     flags[s].epoch = epoch;
     snprintf(flags[s].name, sizeof flags[s].name, "%s", name ? name : "");
     pthread_mutex_unlock(&flags_mu);
+}
+
+void bc_stock_note_if_sold_out(bc_db *db, int64_t product_id, uint64_t epoch)
+{
+    bc_catalog_sale prod;
+    if (bc_catalog_product_sale(db, product_id, &prod) == BC_OK &&
+        (prod.stock == 0 || strcmp(prod.status, "ON_SALE") != 0 || !prod.visible))
+        bc_stock_note_sold_out(product_id, epoch, prod.name);
 }
 
 void bc_stock_note_restock(int64_t product_id)

@@ -15,7 +15,7 @@ static _Atomic(bc_db_change_fn) subscriber;
 
 void bc_db_on_change(bc_db_change_fn fn) { atomic_store(&subscriber, fn); }
 
-/* live (stock push): further subscribers beside the one above, added once, never removed */
+/* further subscribers beside the one above (the live stock push, the sold-out flags), added once, never removed */
 #define EXTRA_SUBSCRIBERS 4
 static _Atomic(bc_db_change_fn) extra[EXTRA_SUBSCRIBERS];
 
