@@ -211,3 +211,13 @@ export async function payOrder(srv, u, o) {
   if (r.status !== 200 || r.body.status !== 'PAID') throw new Error(`confirm: ${r.status} ${JSON.stringify(r.body)}`);
   return r.body;
 }
+
+// Puts live l ({id, stream_key}) on air the way nginx-rtmp does: its on_publish callback with the
+// server's callback token (BROADCART_RTMP_CALLBACK_TOKEN). Throws unless the callback is accepted.
+export async function goLive(srv, callbackToken, l, clientid = '1') {
+  const r = await api(srv, 'POST', `/internal/rtmp/on_publish?token=${callbackToken}`, {
+    raw: new URLSearchParams({ app: 'live', addr: '127.0.0.1', name: String(l.id), key: l.stream_key, clientid, call: 'publish', type: 'live' }).toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
+  if (r.status !== 200) throw new Error(`on_publish: ${r.status} ${JSON.stringify(r.body)}`);
+}

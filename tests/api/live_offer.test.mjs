@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { startServer, api, makeUser } from './lib.mjs';
+import { startServer, api, makeUser, goLive } from './lib.mjs';
 import { viewer } from './room.mjs';
 
 const CALLBACK_TOKEN = randomBytes(24).toString('hex');
@@ -21,15 +21,6 @@ async function createLive(s, ids) {
   const r = await api(srv, 'POST', '/api/v1/lives', { token: s.token, body: { title: 'Flash', scheduled_at: '2026-12-01T10:00:00Z', product_ids: ids } });
   assert.equal(r.status, 201, JSON.stringify(r.body));
   return r.body;
-}
-function cb(name, fields) {
-  return api(srv, 'POST', `/internal/rtmp/${name}?token=${CALLBACK_TOKEN}`, {
-    raw: new URLSearchParams({ app: 'live', addr: '127.0.0.1', ...fields }).toString(),
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-  });
-}
-async function goLive(l) {
-  assert.equal((await cb('on_publish', { clientid: '1', call: 'publish', name: String(l.id), type: 'live', key: l.stream_key })).status, 200);
 }
 function setOffer(s, liveId, pid, body) {
   return api(srv, 'PUT', `/api/v1/lives/${liveId}/products/${pid}/offer`, { token: s?.token, body });
@@ -99,7 +90,7 @@ test('orders with the live_id pay the live price while LIVE; replay only when th
   await setOffer(seller, l.id, keep, { live_price: 21000, replay: true });
   await setOffer(seller, l.id, drop, { live_price: 22000 });
   assert.equal(await orderPrice(l.id, keep), 30000, 'SCHEDULED: catalog price');
-  await goLive(l);
+  await goLive(srv, CALLBACK_TOKEN, l);
   const live = (await api(srv, 'GET', `/api/v1/lives/${l.id}`)).body;
   assert.equal(offerOf(live, keep).active, true);
   assert.equal(offerOf(live, drop).active, true);
@@ -127,7 +118,7 @@ test('the pinned product carries its offer in the live JSON and the pin frame; a
     assert.deepEqual(pin.body.pinned_product.live_offer, { live_price: 9900, stock_cap: 10, replay: false, active: false });
     const f = await v.waitFor((x) => x.type === 'pin' && x.product?.id === a);
     assert.deepEqual(f.f.product.live_offer, { live_price: 9900, stock_cap: 10, replay: false, active: false });
-    await goLive(l);
+    await goLive(srv, CALLBACK_TOKEN, l);
     assert.equal((await setOffer(seller, l.id, a, { live_price: 8900, stock_cap: 10 })).status, 200);
     const g = await v.waitFor((x) => x.type === 'pin' && x.product?.live_offer?.live_price === 8900);
     assert.equal(g.f.product.live_offer.active, true);

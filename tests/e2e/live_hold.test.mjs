@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { startServer, api, makeUser } from '../api/lib.mjs';
+import { startServer, api, makeUser, goLive } from '../api/lib.mjs';
 import { PHONE, until, browserSession, uiLogin, teardown, fillAddress } from './browser.mjs';
 
 const CALLBACK_TOKEN = randomBytes(24).toString('hex');
@@ -28,11 +28,7 @@ async function liveWithPinned(name, stock, s = srv) {
   assert.equal(p.status, 201);
   const l = await api(s, 'POST', '/api/v1/lives', { token: seller.token, body: { title: `${name} 방송`, scheduled_at: '2026-12-01T10:00:00Z', product_ids: [p.body.id] } });
   assert.equal(l.status, 201);
-  const cb = await api(s, 'POST', `/internal/rtmp/on_publish?token=${CALLBACK_TOKEN}`, {
-    raw: new URLSearchParams({ app: 'live', name: String(l.body.id), key: l.body.stream_key, clientid: '1', call: 'publish' }).toString(),
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-  });
-  assert.equal(cb.status, 200);
+  await goLive(s, CALLBACK_TOKEN, l.body);
   assert.equal((await api(s, 'POST', `/api/v1/lives/${l.body.id}/pin`, { token: seller.token, body: { product_id: p.body.id } })).status, 200);
   return { seller, product: p.body, liveId: l.body.id };
 }

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { startServer, api, makeUser } from '../api/lib.mjs';
+import { startServer, api, makeUser, goLive } from '../api/lib.mjs';
 import { PHONE, until, browserSession, uiLogin, teardown } from './browser.mjs';
 
 const CALLBACK_TOKEN = randomBytes(24).toString('hex');
@@ -28,11 +28,7 @@ test('pinned card: live price, "N left" pushed as others buy, sold out; the shee
   assert.equal(l.status, 201);
   const liveId = l.body.id;
   assert.equal((await api(srv, 'PUT', `/api/v1/lives/${liveId}/products/${p.body.id}/offer`, { token: seller.token, body: { live_price: 15000 } })).status, 200);
-  const cb = await api(srv, 'POST', `/internal/rtmp/on_publish?token=${CALLBACK_TOKEN}`, {
-    raw: new URLSearchParams({ app: 'live', name: String(liveId), key: l.body.stream_key, clientid: '1', call: 'publish' }).toString(),
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-  });
-  assert.equal(cb.status, 200);
+  await goLive(srv, CALLBACK_TOKEN, l.body);
   assert.equal((await api(srv, 'POST', `/api/v1/lives/${liveId}/pin`, { token: seller.token, body: { product_id: p.body.id } })).status, 200);
 
   const page = await session.newPage(PHONE, 'viewer');
