@@ -86,31 +86,28 @@ function renderHeader() {
         user ? userMenu(user) : h('a', { class: 'btn btn-small', href: '#/login', id: 'nav-login' }, t('nav.login')))));
 }
 
-function cartIcon() {
+// A 24×24 line icon drawn with the current text colour from one SVG path (d).
+function strokeIcon(d) {
   const ns = 'http://www.w3.org/2000/svg';
   const svg = document.createElementNS(ns, 'svg');
   svg.setAttribute('viewBox', '0 0 24 24'); svg.setAttribute('width', '22'); svg.setAttribute('height', '22');
   svg.setAttribute('aria-hidden', 'true');
   const p = document.createElementNS(ns, 'path');
-  p.setAttribute('d', 'M3 4h2l2.4 11.2a2 2 0 0 0 2 1.6h7.7a2 2 0 0 0 2-1.5L21 8H6.2M10 20.5a1 1 0 1 1-2 0 1 1 0 0 1 2 0Zm9 0a1 1 0 1 1-2 0 1 1 0 0 1 2 0Z');
+  p.setAttribute('d', d);
   p.setAttribute('fill', 'none'); p.setAttribute('stroke', 'currentColor'); p.setAttribute('stroke-width', '1.8');
   p.setAttribute('stroke-linecap', 'round'); p.setAttribute('stroke-linejoin', 'round');
   svg.appendChild(p);
   return svg;
 }
 
+function cartIcon() {
+  return strokeIcon('M3 4h2l2.4 11.2a2 2 0 0 0 2 1.6h7.7a2 2 0 0 0 2-1.5L21 8H6.2M10 20.5a1 1 0 1 1-2 0 1 1 0 0 1 2 0Zm9 0a1 1 0 1 1-2 0 1 1 0 0 1 2 0Z');
+}
+
 // The bell with the unread notifications badge (live from the event socket, views/notifications.js).
 function noticeLink() {
   const n = unreadCount();
-  const ns = 'http://www.w3.org/2000/svg';
-  const svg = document.createElementNS(ns, 'svg');
-  svg.setAttribute('viewBox', '0 0 24 24'); svg.setAttribute('width', '22'); svg.setAttribute('height', '22');
-  svg.setAttribute('aria-hidden', 'true');
-  const p = document.createElementNS(ns, 'path');
-  p.setAttribute('d', 'M6 16V11a6 6 0 1 1 12 0v5l1.5 2h-15L6 16Zm4 4a2 2 0 0 0 4 0');
-  p.setAttribute('fill', 'none'); p.setAttribute('stroke', 'currentColor'); p.setAttribute('stroke-width', '1.8');
-  p.setAttribute('stroke-linecap', 'round'); p.setAttribute('stroke-linejoin', 'round');
-  svg.appendChild(p);
+  const svg = strokeIcon('M6 16V11a6 6 0 1 1 12 0v5l1.5 2h-15L6 16Zm4 4a2 2 0 0 0 4 0');
   return h('a', { class: 'icon-btn notice-link', id: 'notice-link', href: '#/notifications', 'aria-label': t('nav.notifications'), title: t('nav.notifications') },
     svg, n > 0 ? h('span', { class: 'cart-badge notice-badge', id: 'notice-badge' }, n > 99 ? '99+' : String(n)) : null);
 }
