@@ -223,10 +223,6 @@ void bc_order_make_name(const char *first_name, size_t nlines, char *out, size_t
 int bc_order_can_cancel(const char *status);
 int bc_order_can_pay(const char *status);
 int bc_order_status_known(const char *status);
-/* Fulfilment rules of one shipment: can_ship: PAID or PREPARING (-> SHIPPING); can_deliver:
- * SHIPPING (-> DELIVERED). 1 or 0 (0 for NULL). */
-int bc_order_can_ship(const char *status);
-int bc_order_can_deliver(const char *status);
 /* Validates a shipment: carrier and tracking_number each 1..40 UTF-8 characters, not blank, no
  * control or bidi-override characters (bc_utf8_check, BC_TEXT_LINE; NULL is invalid). On failure returns
  * BC_EINVAL and writes a message into msg. */
@@ -304,7 +300,7 @@ typedef struct bc_order_problem {
  * cart (emptied in the same transaction); unit prices from the database; every line reserved
  * with bc_stock_reserve; expires_at = now + bc_cfg.order_ttl_s. addr (borrowed) must already be
  * valid (bc_order_check_address); live_id 0 = none, else a live that carries every ordered
- * product (bc_live_carries: LIVE_NOT_FOUND / LIVE_PRODUCT_MISMATCH). An amount of 0 KRW (only
+ * product (bc_live_offer_get: LIVE_NOT_FOUND / LIVE_PRODUCT_MISMATCH). An amount of 0 KRW (only
  * possible with products priced 0 before the catalog refused that) is refused with
  * ORDER_AMOUNT_ZERO: no gateway takes it, and nothing else could ever pay the order.
  * On success *out_id is the order row id.

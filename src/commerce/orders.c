@@ -90,13 +90,6 @@ int bc_order_can_cancel(const char *status)
 
 int bc_order_can_pay(const char *status) { return status && strcmp(status, "PENDING_PAYMENT") == 0; }
 
-int bc_order_can_ship(const char *status)
-{
-    return status && (strcmp(status, "PAID") == 0 || strcmp(status, "PREPARING") == 0);
-}
-
-int bc_order_can_deliver(const char *status) { return status && strcmp(status, "SHIPPING") == 0; }
-
 int bc_order_check_shipment(const char *carrier, const char *tracking_number, char *msg, size_t msglen)
 {
     const struct {

@@ -545,21 +545,6 @@ int bc_live_max_id(bc_db *db, int64_t *out)
     return rc == 1 ? BC_OK : BC_ERR;
 }
 
-int bc_live_carries(bc_db *db, int64_t live_id, int64_t product_id)
-{
-    json_t *row = NULL;
-    int rc = bc_db_row(db, &row,
-                       "SELECT l.id, lp.product_id FROM lives l LEFT JOIN live_products lp"
-                       " ON lp.live_id = l.id AND lp.product_id = ? WHERE l.id = ?",
-                       "ii", product_id, live_id);
-    if (rc == 0)
-        rc = BC_ENOTFOUND;
-    else if (rc == 1)
-        rc = json_is_integer(json_object_get(row, "product_id")) ? BC_OK : BC_ECONFLICT;
-    json_decref(row);
-    return rc;
-}
-
 int bc_live_offer_get(bc_db *db, int64_t live_id, int64_t product_id, bc_live_offer *out)
 {
     memset(out, 0, sizeof *out);

@@ -90,12 +90,6 @@ int bc_live_end_orphans(bc_db *db);
 /* The highest live id (0 when none) into *out. BC_OK or BC_ERR. */
 int bc_live_max_id(bc_db *db, int64_t *out);
 
-/* Whether live live_id carries product_id (one of its live_products, created with the live or
- * added by pinning), for orders placed from a live; any status, ENDED included (replays sell
- * too). Reads inside the caller's transaction. Returns BC_OK (it does), BC_ENOTFOUND (no such
- * live), BC_ECONFLICT (the live exists and does not carry it), BC_EBUSY or BC_ERR. */
-int bc_live_carries(bc_db *db, int64_t live_id, int64_t product_id);
-
 /* The seller's live-only terms for one product of one live. */
 typedef struct bc_live_offer {
     int64_t live_price; /* KRW for orders carrying this live_id; 0 = the catalog price */
@@ -104,7 +98,9 @@ typedef struct bc_live_offer {
     int active;         /* 1: the terms apply now (live LIVE, or ENDED with replay) */
 } bc_live_offer;
 /* Reads the offer of product_id in live_id into *out (zeroed when the seller set none; active
- * is still set from the live's status then, and zero terms change nothing). One statement, inside
+ * is still set from the live's status then, and zero terms change nothing). Whether the live
+ * carries the product at all (one of its live_products, created with the live or added by
+ * pinning) is checked in any status, ENDED included: replays sell too. One statement, inside
  * the caller's transaction when one is open (checkout reads it there).
  * Returns BC_OK (the live carries the product), BC_ENOTFOUND (no such live), BC_ECONFLICT (the
  * live does not carry the product), BC_EBUSY (retry the caller's unit of work) or BC_ERR. */
