@@ -91,6 +91,29 @@ int bc_media_record(bc_db *db, const bc_media_upload *u);
  * BC_ENOTFOUND (no such upload, or a name bc_media_name_ok refuses), BC_EBUSY or BC_ERR. */
 int bc_media_lookup(bc_db *db, const char *name, char *content_type, size_t ct_len);
 
+/* ---- the object store (media_objects.c): replays, posters and other server-made files ----
+ * Objects are named by a key of 1..200 characters of [A-Za-z0-9._/-] that neither starts with
+ * '/' nor contains "..": e.g. "replays/12/seg-00001.ts". By default an object is a file
+ * {data_dir}/media/{key}, served by the http module at /media/{key}; when S3-compatible storage
+ * is configured (BROADCART_S3_ENDPOINT ...), objects go to its bucket instead and bc_media_url
+ * names them there. Blocking I/O: call from a worker or a command, never from an event loop. */
+#define BC_MEDIA_KEY_MAX 200
+
+/* 1 when key is a valid object key (see above), else 0. */
+int bc_media_key_ok(const char *key);
+/* Stores the file at path (read whole) as object key with content_type (e.g. "video/mp2t"),
+ * replacing an object of that key; readers never see a partial object. Returns BC_OK,
+ * BC_EINVAL (bad key, NULL path/content_type), BC_ENOTFOUND (no file at path) or BC_ERR (I/O
+ * or storage error, logged). */
+int bc_media_put_file(const char *key, const char *path, const char *content_type);
+/* Stores len bytes of data as object key, as bc_media_put_file does. Same returns. */
+int bc_media_put(const char *key, const void *data, size_t len, const char *content_type);
+/* Removes object key; removing a missing object is BC_OK. BC_EINVAL (bad key) or BC_ERR. */
+int bc_media_delete(const char *key);
+/* The URL a browser fetches object key from, into out (n bytes): "/media/{key}" for the local
+ * store, the bucket's URL otherwise. BC_OK, BC_EINVAL (bad key) or BC_ERR (out too small). */
+int bc_media_url(const char *key, char *out, size_t n);
+
 extern const bc_route bc_media_routes[];
 
 #endif

@@ -450,5 +450,11 @@ const bc_migration bc_migrations[] = {
      "  attempts BIGINT NOT NULL DEFAULT 0, next_at BIGINT NOT NULL, claimed_until BIGINT, last_error TEXT,"
      "  created_at BIGINT NOT NULL, sent_at BIGINT);"
      "CREATE INDEX notice_mails_due ON notice_mails(status, next_at);"},
+    /* 16: chat moderation can delete a message (it disappears live and from the replay):
+     * deleted_at (UTC ms, NULL = shown) and who deleted it */
+    {"ALTER TABLE chat_messages ADD COLUMN deleted_at INTEGER;"
+     "ALTER TABLE chat_messages ADD COLUMN deleted_by INTEGER REFERENCES users(id);",
+     "ALTER TABLE chat_messages ADD COLUMN deleted_at BIGINT;"
+     "ALTER TABLE chat_messages ADD COLUMN deleted_by BIGINT REFERENCES users(id);"},
     {NULL, NULL},
 };
