@@ -25,7 +25,10 @@ if (!['sqlite', 'postgres'].includes(opts.db)) { console.error('--db sqlite|post
 opts.buyers = Math.min(opts.buyers, 20000);
 opts.runs = Math.min(opts.runs, 100);
 process.env.BROADCART_TEST_DATABASE = opts.db; // read by the test library when it loads
-const { startServer, api, makeUser, sql, ROOT, BIN } = await import('../tests/api/lib.mjs');
+const { startServer, api: apiOnce, makeUser, sql, ROOT, BIN } = await import('../tests/api/lib.mjs');
+// The keep-alive connection of the calls before a client run sits idle through it, and the server may
+// close it meanwhile (its idle timeout): one retry on a fresh connection when the reused one was closed.
+const api = (...a) => apiOnce(...a).catch((e) => { if (e?.cause?.code === 'UND_ERR_SOCKET') return apiOnce(...a); throw e; });
 
 const CLIENT = path.join(ROOT, 'build/flash_sale');
 if (!existsSync(CLIENT)) execFileSync('ninja', ['-C', path.join(ROOT, 'build'), 'flash_sale'], { stdio: 'inherit' });
@@ -119,6 +122,11 @@ try {
   console.log(`=== ${opts.db}: ${runs.filter((r) => r.exact).length}/${runs.length} runs exact; medians over the runs: ` +
     (noHold ? '' : `hold attempts/s=${median(runs.map((r) => r.first))} `) + `order attempts/s=${median(runs.map((r) => r.order))} ` +
     `paid/s=${median(runs.map((r) => r.paid))} confirm-phase paid/s=${median(runs.map((r) => r.confirmPaid))} ` + steps.map((s) => `${s} p50=${median(runs.map((r) => r.p99[s][0]))} ms p99=${median(runs.map((r) => r.p99[s][1]))} ms`).join(' '));
+} catch (e) {
+  // say why: the server's exit and the tail of its log, then the error itself
+  console.error(`bench failed: server ${srv.proc.exitCode === null ? 'still running' : `exited ${srv.proc.exitCode ?? srv.proc.signalCode}`}`);
+  console.error(srv.stderr().split('\n').slice(-30).join('\n'));
+  throw e;
 } finally {
   clearTimeout(guard);
   await stopAll();

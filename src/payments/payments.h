@@ -127,9 +127,14 @@ int bc_payments_init(const char *data_dir);
 int bc_payments_attempt_begin(bc_db *db, int64_t order_id, const char *provider, const char *payment_key,
                               int64_t amount, int64_t *attempt_id);
 int bc_payments_attempt_set(bc_db *db, int64_t attempt_id, const char *state, const char *code);
-/* The attempt of (order_id, payment_key) as {id, order_id, provider, payment_key, amount, state, code,
- * created_at, updated_at} (caller owns *out). BC_OK, BC_ENOTFOUND or BC_ERR. */
-int bc_payments_attempt_find(bc_db *db, int64_t order_id, const char *payment_key, json_t **out);
+/* Sets the attempt of (order_id, payment_key) to state (and code, NULL = none) in one statement:
+ * an upsert that creates the row when the order never had one (a payment learnt from a webhook
+ * only; amount >= 1 KRW, provider from the key) or, with amount < 1, only updates an existing row.
+ * Joins the caller's transaction when one is open (the mark-PAID unit writes it with the order).
+ * BC_OK (also when amount < 1 and no row exists), BC_EINVAL (unknown state, no key), BC_EBUSY or
+ * BC_ERR. */
+int bc_payments_attempt_settle(bc_db *db, int64_t order_id, const char *payment_key, int64_t amount, const char *state,
+                               const char *code);
 /* Attempts still PENDING or UNKNOWN, created at or after since_ms and last touched before
  * settled_before_ms (UTC ms; so a confirm in flight is left alone), oldest first, at most limit
  * (1..1000), as an array of the objects above (caller owns *out). BC_OK, BC_EINVAL or BC_ERR. */

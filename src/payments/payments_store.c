@@ -50,6 +50,30 @@ int bc_payments_attempt_set(bc_db *db, int64_t attempt_id, const char *state, co
     return rc == 0 ? BC_ENOTFOUND : BC_OK;
 }
 
+int bc_payments_attempt_settle(bc_db *db, int64_t order_id, const char *payment_key, int64_t amount, const char *state,
+                               const char *code)
+{
+    int64_t now = bc_now_ms();
+    int rc;
+    if (!state_ok(state) || !payment_key || !*payment_key)
+        return BC_EINVAL;
+    if (amount >= 1)
+        rc = bc_db_exec(
+            db,
+            "INSERT INTO payment_attempts (order_id, provider, payment_key, amount, state, code, created_at,"
+            " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (order_id, payment_key) DO UPDATE"
+            " SET state = excluded.state, code = excluded.code, updated_at = excluded.updated_at",
+            "ittittii", order_id, bc_pg_provider_of(payment_key), payment_key, amount, state, code, now, now);
+    else
+        rc = bc_db_exec(db,
+                        "UPDATE payment_attempts SET state = ?, code = ?, updated_at = ?"
+                        " WHERE order_id = ? AND payment_key = ?",
+                        "ttiit", state, code, now, order_id, payment_key);
+    if (rc < 0)
+        return rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
+    return BC_OK;
+}
+
 int bc_payments_attempts_open(bc_db *db, int64_t since_ms, int64_t settled_before_ms, int limit, json_t **out)
 {
     *out = NULL;
@@ -61,18 +85,6 @@ int bc_payments_attempts_open(bc_db *db, int64_t since_ms, int64_t settled_befor
                         " AND updated_at < ? ORDER BY id LIMIT ?",
                         "iii", since_ms, settled_before_ms, (int64_t)limit);
     return rc < 0 ? BC_ERR : BC_OK;
-}
-
-int bc_payments_attempt_find(bc_db *db, int64_t order_id, const char *payment_key, json_t **out)
-{
-    *out = NULL;
-    int rc = bc_db_row(db, out,
-                       "SELECT id, order_id, provider, payment_key, amount, state, code, created_at, updated_at"
-                       " FROM payment_attempts WHERE order_id = ? AND payment_key = ?",
-                       "it", order_id, payment_key);
-    if (rc < 0)
-        return BC_ERR;
-    return rc == 0 ? BC_ENOTFOUND : BC_OK;
 }
 
 int bc_payments_webhook_first(bc_db *db, const char *dedupe_key, const char *event_type, const char *payment_key)

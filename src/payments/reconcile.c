@@ -109,15 +109,25 @@ static int refund_all(const char *order_id, const char *payment_key, const char 
 static void attempt_final(bc_db *db, int64_t order_row, const char *key, int64_t amount, const char *state,
                           const char *code)
 {
-    json_t *a = NULL;
-    int64_t id = 0;
-    if (bc_payments_attempt_find(db, order_row, key, &a) == BC_OK)
-        id = json_integer_value(json_object_get(a, "id"));
-    else if (amount < 1 || bc_payments_attempt_begin(db, order_row, bc_pg_provider_of(key), key, amount, &id) != BC_OK)
-        id = 0;
-    json_decref(a);
-    if (id && bc_payments_attempt_set(db, id, state, code) != BC_OK)
-        bc_log_warn("payments", "attempt %lld: could not record state %s", (long long)id, state);
+    if (bc_payments_attempt_settle(db, order_row, key, amount, state, code) != BC_OK)
+        bc_log_warn("payments", "order row %lld: could not record attempt state %s", (long long)order_row, state);
+}
+
+typedef struct take_args {
+    int64_t order_row, amount, total, approved_at;
+    const char *key, *method, *raw;
+} take_args;
+
+/* The unit of work that takes an approved payment: the order becomes PAID (bc_order_mark_paid joins
+ * this transaction) and the attempt APPROVED in the same commit, so a confirm costs one write
+ * transaction after the gateway's answer, not two. */
+static int take_tx(bc_db *db, void *arg)
+{
+    take_args *a = arg;
+    int rc = bc_order_mark_paid(db, a->order_row, a->key, a->amount, a->method, a->approved_at, a->raw);
+    if (rc != BC_OK)
+        return rc;
+    return bc_payments_attempt_settle(db, a->order_row, a->key, a->total, "APPROVED", NULL);
 }
 
 int bc_payments_converge(bc_db *db, json_t *payment, char *what, size_t wl)
@@ -155,10 +165,10 @@ int bc_payments_converge(bc_db *db, json_t *payment, char *what, size_t wl)
             int64_t at = 0;
             if (!approved || bc_time_parse(approved, &at) != BC_OK)
                 at = 0;
-            rc = bc_order_mark_paid(db, h.id, key, h.amount, method, at, raw);
+            take_args ta = {h.id, h.amount, total, at, key, method, raw};
+            rc = bc_db_tx(db, take_tx, &ta);
             free(raw);
             if (rc == BC_OK) {
-                attempt_final(db, h.id, key, total, "APPROVED", NULL);
                 snprintf(what, wl, "marked PAID (approved at the gateway)");
                 return BC_PAY_MARKED_PAID;
             }

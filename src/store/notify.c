@@ -131,7 +131,9 @@ static int on_wal(void *arg, sqlite3 *h, const char *dbname, int pages)
     sq_track *t = arg;
     track_publish(t);
     track_finish(t);
-    if (pages >= 1000) /* what SQLite's default WAL hook does (sqlite3_wal_autocheckpoint docs) */
+    /* what SQLite's default WAL hook does (sqlite3_wal_autocheckpoint docs), but on the
+     * checkpointer thread when there is one: not in a writer's critical section */
+    if (pages >= 1000 && !bc_sqlite_checkpoint_soon(sqlite3_db_filename(h, dbname)))
         sqlite3_wal_checkpoint(h, dbname);
     return SQLITE_OK;
 }

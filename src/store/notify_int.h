@@ -14,6 +14,13 @@
  * the automatic checkpoint of 1000 pages) that publish the changes of a committed transaction,
  * and a rollback hook that forgets them. */
 void bc_notify_sqlite_opened(sqlite3 *h);
+/* SQLite: asks for a PASSIVE checkpoint of the database file path (the WAL hook's 1000 pages)
+ * by the process's checkpointer thread, on that thread's own connection, so that no committing
+ * thread copies pages while the file's writer lock is held (sqlite.c). A request while one is
+ * running is merged into the next run. Only the first file asked for gets the thread; for any
+ * other one, and when the thread cannot start, returns 0 and the caller checkpoints inline.
+ * Returns 1 when the request was queued. Any thread. */
+int bc_sqlite_checkpoint_soon(const char *path);
 
 /* PostgreSQL: called once per connection right after it opened, and again after a reset
  * (reconnected = 1: what arrived meanwhile is unknown, so every cached entry is dropped). Runs

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -100,6 +101,68 @@ static void writer_unlock(sq_db *db)
     writer_done();
 }
 
+/* The checkpointer (bc_sqlite_checkpoint_soon): one thread and one connection for the first
+ * database file that asks; requests are a counter it drains. */
+static pthread_mutex_t ckpt_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t ckpt_cond = PTHREAD_COND_INITIALIZER;
+static char *ckpt_path;     /* the file it serves (ckpt_mu); NULL until the first request */
+static int ckpt_state;      /* 0 not started, 1 running, -1 could not start (ckpt_mu) */
+static unsigned ckpt_asked; /* requests not yet served (ckpt_mu) */
+
+static void *ckpt_main(void *arg)
+{
+    sqlite3 *h = arg;
+    pthread_mutex_lock(&ckpt_mu);
+    for (;;) {
+        while (!ckpt_asked)
+            pthread_cond_wait(&ckpt_cond, &ckpt_mu);
+        ckpt_asked = 0;
+        pthread_mutex_unlock(&ckpt_mu);
+        int log = 0, done = 0;
+        int rc = sqlite3_wal_checkpoint_v2(h, "main", SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+        if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+            bc_log_warn("store", "checkpoint: %s", sqlite3_errmsg(h));
+        pthread_mutex_lock(&ckpt_mu);
+    }
+    return NULL;
+}
+
+int bc_sqlite_checkpoint_soon(const char *path)
+{
+    int queued = 0;
+    if (!path || !*path)
+        return 0;
+    pthread_mutex_lock(&ckpt_mu);
+    if (ckpt_state == 0) {
+        sqlite3 *h = NULL;
+        pthread_t t;
+        ckpt_state = -1;
+        ckpt_path = strdup(path);
+        if (ckpt_path && sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK) {
+            sqlite3_busy_timeout(h, 1000);
+            /* a connection that has read nothing has not opened the WAL yet: a checkpoint on it
+             * would find "not in WAL mode" (log and done -1) and copy nothing */
+            if (sqlite3_exec(h, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) == SQLITE_OK &&
+                pthread_create(&t, NULL, ckpt_main, h) == 0) {
+                pthread_detach(t);
+                ckpt_state = 1;
+                h = NULL;
+            }
+        }
+        if (h)
+            sqlite3_close(h);
+        if (ckpt_state < 0)
+            bc_log_warn("store", "no checkpointer thread: checkpoints run in the committing thread");
+    }
+    if (ckpt_state == 1 && strcmp(ckpt_path, path) == 0) {
+        ckpt_asked++;
+        pthread_cond_signal(&ckpt_cond);
+        queued = 1;
+    }
+    pthread_mutex_unlock(&ckpt_mu);
+    return queued;
+}
+
 static int busy_handler(void *arg, int count)
 {
     (void)arg;
@@ -147,7 +210,10 @@ int bc_sqlite_open(const char *path, bc_db **out)
     }
     sqlite3_busy_handler(db->h, busy_handler, NULL);
     db->writer = writer_of(sqlite3_db_filename(db->h, "main"));
-    const char *pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
+    /* mmap_size: reads of the database file map its pages instead of a read() per page miss
+     * (the WAL is read through its own index either way) */
+    const char *pragmas =
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA mmap_size=268435456;";
     char *err = NULL;
     if (sqlite3_exec(db->h, pragmas, NULL, NULL, &err) != SQLITE_OK) {
         bc_log_error("store", "pragmas: %s", err);
