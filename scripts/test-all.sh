@@ -2,7 +2,7 @@
 # Runs every test: C unit tests, API/WebSocket/streaming tests (on SQLite, then again on a private
 # PostgreSQL 15 cluster), the cluster suite (PostgreSQL + Redis + two instances + nginx), browser
 # tests, then the unit, API and cluster tests again against the AddressSanitizer + UBSan build,
-# then every libFuzzer target for FUZZ_SECONDS (default 60) seconds under ASan + UBSan. Each step's output is shown as it
+# then every libFuzzer target for FUZZ_SECONDS (default 30 here; `make fuzz` runs 60) seconds under ASan + UBSan. Each step's output is shown as it
 # runs; at the end one line per step and the closing line "test-all: N passed, N failed, N skipped"
 # (tests counted over all steps; a step that reports no count counts as one). Exit status 1 when
 # any step failed.
@@ -59,7 +59,7 @@ step "browser tests (chromium)" "$NODE" scripts/run-node-tests.mjs tests/e2e/
 step "unit tests under ASan+UBSan" meson test -C build-asan --print-errorlogs
 step "API tests under ASan+UBSan" env BROADCART_BIN=build-asan/broadcart "$NODE" scripts/run-node-tests.mjs tests/api/
 step "cluster suite under ASan+UBSan" env BROADCART_BIN=build-asan/broadcart "$NODE" scripts/run-node-tests.mjs tests/cluster/
-step "fuzz targets under ASan+UBSan (${FUZZ_SECONDS:-60} s each)" ./scripts/fuzz.sh
+step "fuzz targets under ASan+UBSan (${FUZZ_SECONDS:-30} s each)" ./scripts/fuzz.sh "${FUZZ_SECONDS:-30}"
 
 echo
 echo "test-all: $steps step(s), $failed_steps failed (node $("$NODE" --version 2>/dev/null || echo missing))"
