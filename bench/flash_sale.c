@@ -58,6 +58,7 @@ static int64_t now_us(void)
 }
 
 static int64_t *lat[NSTEPS];
+static int64_t *first_at, *first_lat; /* per buyer: when its first step was sent (us after t0), its latency */
 static int nlat[NSTEPS];
 static int codes[NSTEPS][600];
 static int64_t t0, first_last_us, order_last_us, paid_last_us;
@@ -222,6 +223,8 @@ static void on_response(conn *c, int status, const char *body)
     }
     lat[s][nlat[s]++] = t - c->sent_us;
     if (s == first_step) {
+        first_at[c->idx] = c->sent_us - t0;
+        first_lat[c->idx] = t - c->sent_us;
         nfirst++;
         first_last_us = t;
     }
@@ -327,6 +330,10 @@ int main(int argc, char **argv)
     nactive = n;
     for (int s = 0; s < NSTEPS; s++)
         lat[s] = calloc((size_t)n + 1, sizeof(int64_t));
+    first_at = calloc((size_t)n + 1, sizeof(int64_t));
+    first_lat = calloc((size_t)n + 1, sizeof(int64_t));
+    for (int i = 0; i < n; i++)
+        first_at[i] = -1;
     int ep = epoll_create1(0);
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
@@ -451,6 +458,26 @@ int main(int argc, char **argv)
             if (codes[s][code])
                 printf(" %d=%d", code, codes[s][code]);
         printf("\n");
+    }
+    if (rate > 0) { /* where the tail comes from: the first step's latency by when it was sent, 100 ms windows */
+        int64_t *w = calloc((size_t)n + 1, sizeof(int64_t));
+        for (int64_t from = 0;; from += 100000) {
+            int k = 0, later = 0;
+            for (int i = 0; i < n; i++) {
+                if (first_at[i] >= from && first_at[i] < from + 100000)
+                    w[k++] = first_lat[i];
+                later |= first_at[i] >= from + 100000;
+            }
+            if (k) {
+                qsort(w, (size_t)k, sizeof(int64_t), cmp64);
+                printf("  %s sent at %4lld-%4lld ms: n=%-5d p50=%.2f ms p99=%.2f ms max=%.2f ms\n", step_names[first_step],
+                       (long long)(from / 1000), (long long)(from / 1000 + 100), k, w[k / 2] / 1000.0,
+                       w[(int)(0.99 * (k - 1) + 0.5)] / 1000.0, w[k - 1] / 1000.0);
+            }
+            if (!later)
+                break;
+        }
+        free(w);
     }
     if (out_path) {
         FILE *o = fopen(out_path, "w");

@@ -42,6 +42,11 @@ const srv = await startServer({
     BROADCART_LOG_LEVEL: 'error',
   },
 });
+// The server process's user + system CPU seconds so far (/proc/PID/stat fields 14 and 15, in clock ticks of 1/100 s).
+const serverCpuS = () => {
+  const f = readFileSync(`/proc/${srv.proc.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+};
 const stopAll = async () => { await srv.stop().catch(() => {}); rmSync(tmp, { recursive: true, force: true }); };
 const guard = setTimeout(() => { console.error('bench timed out'); stopAll().finally(() => process.exit(1)); },
   (300 + opts.runs * (opts.timeout + 120)) * 1000);
@@ -74,9 +79,11 @@ try {
     const p = await api(srv, 'POST', '/api/v1/products', { token: seller.token, body: { name: `Flash item ${run}`, price: 9900, stock: opts.stock } });
     if (p.status !== 201) throw new Error(JSON.stringify(p.body));
     const pid = p.body.id, out = path.join(tmp, `run${run}`);
+    const cpu0 = serverCpuS(), wall0 = Date.now();
     const res = spawnSync(CLIENT, ['--port', String(srv.port), '--product', String(pid), '--tokens', tokensFile,
       '--timeout', String(opts.timeout), '--out', out, '--rate', String(opts.rate), ...(noHold ? ['--no-hold'] : [])], { encoding: 'utf8', timeout: (opts.timeout + 30) * 1000 });
-    const text = res.stdout || '';
+    const cpuUsed = serverCpuS() - cpu0, wallUsed = (Date.now() - wall0) / 1000;
+    const text = (res.stdout || '') + `server CPU: ${cpuUsed.toFixed(2)} s in ${wallUsed.toFixed(2)} s of the client run (${(cpuUsed / wallUsed).toFixed(2)} cores)\n`;
     const num = (re) => Number((text.match(re) || [])[1] || 0);
     const fig = {
       first: num(/^(?:hold|order) attempts\/s=(\d+)/m), order: num(/^order attempts\/s=(\d+)/m), paid: num(/^paid=\d+ paid\/s=(\d+)/m), confirmPaid: num(/^confirm phase: paid\/s=(\d+)/m),
