@@ -7,7 +7,8 @@
 //   node scripts/run-node-tests.mjs [paths...]   (a directory stands for its *.test.mjs files)
 //
 // Environment: BROADCART_TEST_FILE_TIMEOUT_S (default 900) bounds each file's run (the process is
-// killed and the file counts as failed); BROADCART_TEST_TALLY names a file to which the totals are
+// killed and the file counts as failed); BROADCART_TEST_JOBS (default 1, at most 8) files run at once
+// (their reports are printed whole as each ends); BROADCART_TEST_TALLY names a file to which the totals are
 // appended as one line "passed failed skipped" (scripts/test-all.sh adds them up).
 import { spawn } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -62,15 +63,23 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'bc-node-tests-'));
 const total = { passed: 0, failed: 0, skipped: 0 };
 const rows = [];
 
-for (const file of files) {
-  const tap = path.join(tmp, `${rows.length}.tap`);
+// One file in its own process; with several at once (BROADCART_TEST_JOBS > 1) each file's report is
+// held back and printed whole when the file ends, so the reports do not interleave.
+async function runFile(file, index, alone) {
+  const tap = path.join(tmp, `${index}.tap`);
   const started = Date.now();
   const child = spawn(process.execPath, ['--test', '--test-reporter=spec', '--test-reporter-destination=stdout',
-    '--test-reporter=tap', `--test-reporter-destination=${tap}`, file], { stdio: ['ignore', 'inherit', 'inherit'] });
+    '--test-reporter=tap', `--test-reporter-destination=${tap}`, file], { stdio: ['ignore', alone ? 'inherit' : 'pipe', alone ? 'inherit' : 'pipe'] });
+  const held = [];
+  if (!alone) {
+    child.stdout.on('data', (d) => held.push(d));
+    child.stderr.on('data', (d) => held.push(d));
+  }
   let timedOut = false;
   const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeoutS * 1000);
-  const code = await new Promise((resolve) => child.on('exit', (c, sig) => resolve(c ?? sig)));
+  const code = await new Promise((resolve) => child.on('close', (c, sig) => resolve(c ?? sig)));
   clearTimeout(timer);
+  if (!alone) process.stdout.write(`--- ${file}\n${Buffer.concat(held).toString()}`);
   let text = '';
   try { text = readFileSync(tap, 'utf8'); } catch { /* the process died before writing */ }
   const c = tapCounts(text);
@@ -81,8 +90,17 @@ for (const file of files) {
   total.skipped += c.skipped;
   const secs = ((Date.now() - started) / 1000).toFixed(1);
   const note = timedOut ? ` (killed after ${timeoutS} s)` : code !== 0 ? ` (exit ${code})` : '';
-  rows.push(`${c.failed ? 'FAIL' : 'ok  '} ${file}: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped, ${secs} s${note}`);
+  rows[index] = `${c.failed ? 'FAIL' : 'ok  '} ${file}: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped, ${secs} s${note}`;
 }
+
+const jobs = Math.max(1, Math.min(8, Number(process.env.BROADCART_TEST_JOBS || 1) || 1));
+let next = 0;
+await Promise.all(Array.from({ length: Math.min(jobs, files.length) }, async () => {
+  while (next < files.length) {
+    const i = next++;
+    await runFile(files[i], i, jobs === 1);
+  }
+}));
 rmSync(tmp, { recursive: true, force: true });
 
 console.log(`\nnode-tests (node ${process.versions.node}):`);
