@@ -97,15 +97,15 @@ typedef struct bc_config {
     char smtp_from[256]; /* BROADCART_SMTP_FROM, an e-mail address, default broadcart@localhost */
     char smtp_ca_file[512]; /* BROADCART_SMTP_CA_FILE, path of a PEM CA bundle, default "" (system roots) */
     /* payments */
-    int pg_timeout_ms;        /* BROADCART_PG_TIMEOUT_MS, ms per gateway call, default 10000 */
-    int pg_breaker_failures;  /* BROADCART_PG_BREAKER_FAILURES, consecutive failures opening the breaker, 5 */
-    int pg_breaker_open_s;    /* BROADCART_PG_BREAKER_OPEN, seconds the breaker stays open, default 30 */
-    int reconcile_interval_s; /* BROADCART_RECONCILE_INTERVAL, seconds between reconciliations (0 = off), 60 */
-    char payment_provider[16];       /* BROADCART_PAYMENT_PROVIDER, toss|portone, default toss */
-    char portone_api_base[256];      /* BROADCART_PORTONE_API_BASE, default http://127.0.0.1:{port}/sandbox-portone */
-    char portone_imp_key[128];       /* BROADCART_PORTONE_IMP_KEY, default sandbox_imp_key */
-    char portone_imp_secret[256];    /* BROADCART_PORTONE_IMP_SECRET; generated into {data_dir}/portone.secret */
-    char portone_merchant_code[64];  /* BROADCART_PORTONE_MERCHANT_CODE, IMP.init code, default imp00000000 */
+    int pg_timeout_ms;              /* BROADCART_PG_TIMEOUT_MS, ms per gateway call, default 10000 */
+    int pg_breaker_failures;        /* BROADCART_PG_BREAKER_FAILURES, consecutive failures opening the breaker, 5 */
+    int pg_breaker_open_s;          /* BROADCART_PG_BREAKER_OPEN, seconds the breaker stays open, default 30 */
+    int reconcile_interval_s;       /* BROADCART_RECONCILE_INTERVAL, seconds between reconciliations (0 = off), 60 */
+    char payment_provider[16];      /* BROADCART_PAYMENT_PROVIDER, toss|portone, default toss */
+    char portone_api_base[256];     /* BROADCART_PORTONE_API_BASE, default http://127.0.0.1:{port}/sandbox-portone */
+    char portone_imp_key[128];      /* BROADCART_PORTONE_IMP_KEY, default sandbox_imp_key */
+    char portone_imp_secret[256];   /* BROADCART_PORTONE_IMP_SECRET; generated into {data_dir}/portone.secret */
+    char portone_merchant_code[64]; /* BROADCART_PORTONE_MERCHANT_CODE, IMP.init code, default imp00000000 */
     /* stock */
     int hold_ttl_s;        /* BROADCART_HOLD_TTL, seconds a hold keeps its stock, default 300 */
     int max_unpaid_orders; /* BROADCART_MAX_UNPAID_ORDERS, a buyer's unpaid orders + holds at once, default 3 */
@@ -148,6 +148,25 @@ void *bc_arena_alloc(bc_arena *a, size_t n);
 char *bc_arena_strndup(bc_arena *a, const char *s, size_t n);
 char *bc_arena_strdup(bc_arena *a, const char *s);
 char *bc_arena_printf(bc_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- capped dynamic buffer (like curl's dynbuf) -------------------------- */
+/* Bytes appended up to a fixed cap, always NUL-terminated after len (data may be NULL while
+ * len is 0). Grows by doubling; the memory is the buffer's (bc_buf_free). */
+typedef struct bc_buf {
+    char *data;
+    size_t len, alloc, cap;
+} bc_buf;
+/* An empty buffer that will hold at most cap bytes. */
+void bc_buf_init(bc_buf *b, size_t cap);
+/* Appends n bytes of p. BC_OK, or BC_ENOMEM when len + n would pass the cap (nothing is
+ * appended); running out of memory aborts (the process's out-of-memory policy, as the arena). */
+int bc_buf_add(bc_buf *b, const void *p, size_t n);
+/* Frees the memory; the buffer is empty again (same cap). */
+void bc_buf_free(bc_buf *b);
+/* libcurl CURLOPT_WRITEFUNCTION appending to the bc_buf in CURLOPT_WRITEDATA: a body past the
+ * buffer's cap returns 0, which aborts the transfer with CURLE_WRITE_ERROR (libcurl
+ * CURLOPT_WRITEFUNCTION docs). */
+size_t bc_buf_curl_write(char *ptr, size_t size, size_t nmemb, void *userdata);
 
 /* ---- time --------------------------------------------------------------- */
 /* Current UTC time in milliseconds since the epoch. */

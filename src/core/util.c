@@ -360,3 +360,38 @@ int bc_mkdirs(const char *path)
     }
     return mkdir(tmp, 0755) == 0 || errno == EEXIST ? BC_OK : BC_ERR;
 }
+
+void bc_buf_init(bc_buf *b, size_t cap) { *b = (bc_buf){.cap = cap}; }
+
+int bc_buf_add(bc_buf *b, const void *p, size_t n)
+{
+    if (n > b->cap - b->len)
+        return BC_ENOMEM;
+    if (b->len + n + 1 > b->alloc) {
+        size_t alloc = b->alloc ? b->alloc : 1024;
+        while (alloc < b->len + n + 1)
+            alloc *= 2;
+        char *d = realloc(b->data, alloc);
+        if (!d)
+            abort();
+        b->data = d;
+        b->alloc = alloc;
+    }
+    if (n)
+        memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = 0;
+    return BC_OK;
+}
+
+void bc_buf_free(bc_buf *b)
+{
+    free(b->data);
+    *b = (bc_buf){.cap = b->cap};
+}
+
+size_t bc_buf_curl_write(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    size_t n = size * nmemb;
+    return bc_buf_add(userdata, ptr, n) == BC_OK ? n : 0;
+}

@@ -114,33 +114,6 @@ static CURL *thread_handle(void)
     return h;
 }
 
-typedef struct resp_buf {
-    char *data;
-    size_t len, cap;
-} resp_buf;
-
-static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-    resp_buf *b = userdata;
-    size_t n = size * nmemb;
-    if (n > TOSS_MAX_RESPONSE - b->len)
-        return 0; /* too large: aborts the transfer with CURLE_WRITE_ERROR */
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = realloc(b->data, cap);
-        if (!p)
-            return 0;
-        b->data = p;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, ptr, n);
-    b->len += n;
-    b->data[b->len] = 0;
-    return n;
-}
-
 /* Idempotency keys go into a header: at most 300 printable ASCII characters (no CR/LF injection). */
 static int idempotency_key_ok(const char *k)
 {
@@ -169,7 +142,8 @@ static int toss_call_once(const pg_target *t, const char *method, const char *pa
 {
     int rc = BC_EGATEWAY;
     struct curl_slist *headers = NULL;
-    resp_buf buf = {0};
+    bc_buf buf;
+    bc_buf_init(&buf, TOSS_MAX_RESPONSE);
     char url[1024], idem[TOSS_MAX_IDEMPOTENCY_KEY + 32], noproxy[1024];
     CURL *c = NULL;
     int n;
@@ -236,7 +210,7 @@ static int toss_call_once(const pg_target *t, const char *method, const char *pa
     curl_easy_setopt(c, CURLOPT_NOPROXY, noproxy);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "broadcart/0.1 (+payments-client)");
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, bc_buf_curl_write);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &buf);
     if (body) {
         curl_easy_setopt(c, CURLOPT_POST, 1L);
@@ -264,7 +238,7 @@ static int toss_call_once(const pg_target *t, const char *method, const char *pa
     rc = BC_OK;
 out:
     curl_slist_free_all(headers);
-    free(buf.data);
+    bc_buf_free(&buf);
     return rc;
 }
 

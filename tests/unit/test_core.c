@@ -151,7 +151,9 @@ static void log_escape(void **state)
     assert_string_equal(out, "plain 한글 ok");
     bc_log_escape("a\nFAKE 2026 ERROR x\r\x1b[31m\x7f", out, sizeof out);
     assert_string_equal(out, "a\\x0aFAKE 2026 ERROR x\\x0d\\x1b[31m\\x7f");
-    bc_log_escape("\xe2\x80\xae" "evil\xe2\x81\xa6 \xc2\x85 back\\slash", out, sizeof out);
+    bc_log_escape("\xe2\x80\xae"
+                  "evil\xe2\x81\xa6 \xc2\x85 back\\slash",
+                  out, sizeof out);
     assert_string_equal(out, "\\u202eevil\\u2066 \\u0085 back\\\\slash");
     /* truncation never splits an escape */
     char small[6];
@@ -181,12 +183,41 @@ static void log_line_escaped_with_request_id(void **state)
     close(fd);
     unlink(path);
     assert_true(n > 0);
-    assert_non_null(strstr(buf, "WARN test: user said hi\\x0a2026-01-01T00:00:00.000Z ERROR accounts: forged rid=rid-7\n"));
+    assert_non_null(
+        strstr(buf, "WARN test: user said hi\\x0a2026-01-01T00:00:00.000Z ERROR accounts: forged rid=rid-7\n"));
     assert_non_null(strstr(buf, "WARN test: no id\n"));
     int lines = 0;
     for (char *p = buf; *p; p++)
         lines += *p == '\n';
     assert_int_equal(lines, 2);
+}
+
+/* The capped buffer: appends up to its cap exactly, refuses a write that would pass it without
+ * changing what it holds, stays NUL-terminated, and as a curl write callback says "abort" (0). */
+static void capped_buffer(void **state)
+{
+    (void)state;
+    bc_buf b;
+    bc_buf_init(&b, 10);
+    assert_int_equal(b.len, 0);
+    assert_int_equal(bc_buf_add(&b, "hello", 5), BC_OK);
+    assert_int_equal(bc_buf_add(&b, "world", 5), BC_OK);
+    assert_string_equal(b.data, "helloworld");
+    assert_int_equal(bc_buf_add(&b, "!", 1), BC_ENOMEM);
+    assert_int_equal(b.len, 10);
+    assert_string_equal(b.data, "helloworld");
+    assert_int_equal(bc_buf_curl_write("x", 1, 1, &b), 0);
+    bc_buf_free(&b);
+    assert_null(b.data);
+    assert_int_equal(b.cap, 10);
+    char big[3000];
+    memset(big, 'a', sizeof big);
+    bc_buf_init(&b, 1 << 20);
+    for (int i = 0; i < 100; i++)
+        assert_int_equal(bc_buf_curl_write(big, 1, sizeof big, &b), sizeof big);
+    assert_int_equal(b.len, 300000);
+    assert_int_equal(b.data[b.len], 0);
+    bc_buf_free(&b);
 }
 
 int main(void)
@@ -199,6 +230,7 @@ int main(void)
         cmocka_unit_test(parse_i64),
         cmocka_unit_test(arena),
         cmocka_unit_test(random_tokens),
+        cmocka_unit_test(capped_buffer),
         cmocka_unit_test(log_escape),
         cmocka_unit_test(log_line_escaped_with_request_id),
     };
