@@ -237,6 +237,9 @@ export const errorMessages = {
     INVALID_IMAGE_DIMENSIONS: "이미지 크기는 가로/세로 1~8000px이어야 합니다",
     INVALID_PRODUCT: "본인의 상품만 선택할 수 있습니다",
     LIVE_ENDED: "종료된 라이브입니다",
+    REPLAY_NOT_FOUND: "다시보기가 없습니다",
+    REPLAY_NOT_READY: "다시보기를 준비하고 있습니다",
+    INVALID_TRIM: "자르기 구간이 올바르지 않습니다",
     OUT_OF_STOCK: "재고가 부족하거나 판매 중이 아닌 상품입니다",
     // stock (helper stock)
     LIMIT_PER_ORDER: "한 번에 주문할 수 있는 수량을 넘었습니다",
@@ -307,6 +310,9 @@ export const errorMessages = {
     INVALID_IMAGE_DIMENSIONS: "Images must be 1 to 8000 px per side",
     INVALID_PRODUCT: "Pick your own products only",
     LIVE_ENDED: "The live has ended",
+    REPLAY_NOT_FOUND: "This live has no replay",
+    REPLAY_NOT_READY: "The replay is being prepared",
+    INVALID_TRIM: "The trim range is not valid",
     OUT_OF_STOCK: "Out of stock or not on sale",
     // stock (helper stock)
     LIMIT_PER_ORDER: "That is more than one order may hold of this product",
