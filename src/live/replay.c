@@ -131,8 +131,9 @@ int bc_replay_json(bc_db *db, int64_t live_id, json_t **out)
     *out = json_pack("{s:s,s:o,s:o,s:o,s:I,s:o}", "status", status, "playlist_url",
                      ready ? object_url(live_id, gen, "index.m3u8") : json_null(), "poster_url",
                      ready && poster ? object_url(live_id, gen, "poster.jpg") : json_null(), "duration_ms",
-                     int_or_null(r, "duration_ms"), (json_int_t)json_integer_value(json_object_get(r, "trim_start_ms")),
-                     "trim_end_ms", int_or_null(r, "trim_end_ms"));
+                     int_or_null(r, "duration_ms"), "trim_start_ms",
+                     (json_int_t)json_integer_value(json_object_get(r, "trim_start_ms")), "trim_end_ms",
+                     int_or_null(r, "trim_end_ms"));
     json_decref(r);
     return *out ? BC_OK : BC_ERR;
 }
