@@ -19,6 +19,10 @@ const dict = {
     'live.send': '전송', 'live.seller': '판매자', 'live.buy': '구매하기', 'live.products': '방송 상품',
     'live.noPinned': '고정된 상품이 없습니다', 'live.reconnecting': '채팅 재연결 중…', 'live.notFound': '라이브를 찾을 수 없습니다',
     'live.chatEmpty': '첫 채팅을 남겨보세요',
+    // replays
+    'replay.badge': '다시보기', 'replay.preparing': '다시보기를 준비하고 있습니다…', 'replay.failed': '다시보기를 만들지 못했습니다',
+    'replay.chatNote': '다시보기에서는 방송 중 채팅이 영상에 맞춰 흘러갑니다', 'replay.chatEmpty': '이 시점까지의 채팅이 없습니다',
+    'replay.timeline': '방송 타임라인', 'replay.seekTo': '{name} 고정 시점으로 이동',
     'live.left': '{n}개 남음', // live: "N left" on the pinned product
     'buy.title': '주문하기', 'buy.qty': '수량', 'buy.shipping': '배송지', 'buy.recipient': '받는 분',
     'buy.phone': '연락처', 'buy.postcode': '우편번호', 'buy.address1': '주소', 'buy.address2': '상세주소 (선택)',
@@ -120,6 +124,10 @@ const dict = {
     'live.send': 'Send', 'live.seller': 'Seller', 'live.buy': 'Buy', 'live.products': 'Products in this live',
     'live.noPinned': 'No pinned product', 'live.reconnecting': 'Reconnecting chat…', 'live.notFound': 'Live not found',
     'live.chatEmpty': 'Be the first to chat',
+    // replays
+    'replay.badge': 'Replay', 'replay.preparing': 'Preparing the replay…', 'replay.failed': 'The replay could not be made',
+    'replay.chatNote': 'In the replay the broadcast chat follows the video', 'replay.chatEmpty': 'No chat up to this point',
+    'replay.timeline': 'Broadcast timeline', 'replay.seekTo': 'Go to where {name} was pinned',
     'live.left': '{n} left', // live: "N left" on the pinned product
     'buy.title': 'Order', 'buy.qty': 'Quantity', 'buy.shipping': 'Shipping address', 'buy.recipient': 'Recipient',
     'buy.phone': 'Phone', 'buy.postcode': 'Postcode', 'buy.address1': 'Address', 'buy.address2': 'Address line 2 (optional)',
