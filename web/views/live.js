@@ -76,9 +76,13 @@ export function buildLivePage(ctx, live, { studio = false } = {}) {
   }
 
   // replays: when the live ends, the page becomes its replay page (no reload) once it has one
+  let replaying = false;
   function toReplay() {
     get(`/api/v1/lives/${encodeURIComponent(id)}`).then((l) => {
-      if (ctx.alive() && status === 'ENDED' && hasReplay(l)) { teardown(); buildReplayPage(ctx, l); }
+      if (replaying || !ctx.alive() || status !== 'ENDED' || !hasReplay(l)) return;
+      replaying = true;
+      teardown();
+      buildReplayPage(ctx, l);
     }).catch(() => {});
   }
 
@@ -157,6 +161,7 @@ export function buildLivePage(ctx, live, { studio = false } = {}) {
         case 'viewers': setViewers(viewers, f.count); break;
         case 'pin': applyPin(f.product); break;
         case 'stock': applyStock(f); break;
+        case 'replay': if (status === 'ENDED' && !studio) toReplay(); break; // replays: it is being made
         case 'status':
           if (f.status && f.status !== status) {
             if (f.status === 'LIVE' && !live.hls_url) live.hls_url = `/hls/${id}/index.m3u8`;

@@ -149,6 +149,7 @@ export function buildReplayPage(ctx, live) {
   }
   let shown = []; // ids in the list, in order
   function showChat(ms, force) {
+    if (replay?.status !== 'READY') return;
     const k = Math.floor(ms / CHUNK_MS);
     loadChunk(k - 1); loadChunk(k); loadChunk(k + 1);
     const list = [];
@@ -205,7 +206,19 @@ export function buildReplayPage(ctx, live) {
       h('a', { class: 'pill', href: '#/' }, t('home.goHome')));
   }
 
+  // pins and chat are read once the replay is made: their offsets are on its timeline
+  function loadPins() {
+    get(`/api/v1/lives/${encodeURIComponent(id)}/pins`).then((r) => {
+      if (disposed) return;
+      pins = (r.items || []).slice().sort((a, b) => a.offset_ms - b.offset_ms);
+      drawMarkers();
+      update(true);
+    }).catch(() => { if (!disposed) later(loadPins, POLL_MS); });
+  }
+
   function start() {
+    chunks.clear();
+    loadPins();
     if (replay.poster_url) video.poster = replay.poster_url;
     stateEl.hidden = true;
     stop = playVod(video, replay.playlist_url);
@@ -226,13 +239,6 @@ export function buildReplayPage(ctx, live) {
     else if (replay && (replay.status === 'RECORDING' || replay.status === 'PROCESSING')) later(waitReady, POLL_MS);
     else showState('failed');
   }
-
-  get(`/api/v1/lives/${encodeURIComponent(id)}/pins`).then((r) => {
-    if (disposed) return;
-    pins = (r.items || []).slice().sort((a, b) => a.offset_ms - b.offset_ms);
-    drawMarkers();
-    update(true);
-  }).catch(() => {});
 
   if (replay?.status === 'READY') start();
   else if (replay && replay.status !== 'FAILED' && replay.status !== 'DELETED') { showState('preparing'); later(waitReady, POLL_MS); }
