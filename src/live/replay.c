@@ -634,16 +634,19 @@ out:
 /* ---- the ticker: due replays, once a second ---- */
 static atomic_int ticking;
 
-/* Worker job: gives up on replays whose files never came, then makes the due ones, one by one. */
+/* Worker job: gives up (once a minute) on replays whose files never came, then makes the due ones,
+ * one by one. */
 static void tick_job(bc_db *db, void *arg)
 {
     (void)arg;
+    static unsigned ticks; /* one tick job at a time (ticking) */
     json_t *due = NULL;
     int64_t now = bc_now_ms();
-    bc_db_exec(db,
-               "UPDATE replays SET status = 'FAILED', updated_at = ? WHERE status = 'RECORDING' AND live_id IN"
-               " (SELECT id FROM lives WHERE status = 'ENDED' AND ended_at < ?)",
-               "ii", now, now - GIVE_UP_MS);
+    if (ticks++ % 60 == 0) /* a write: once a minute, not every tick */
+        bc_db_exec(db,
+                   "UPDATE replays SET status = 'FAILED', updated_at = ? WHERE status = 'RECORDING' AND live_id IN"
+                   " (SELECT id FROM lives WHERE status = 'ENDED' AND ended_at < ?)",
+                   "ii", now, now - GIVE_UP_MS);
     /* due: ended, and the last part came after the end or the end has settled; or a stale claim */
     if (bc_db_rows(db, &due,
                    "SELECT r.live_id FROM replays r JOIN lives l ON l.id = r.live_id WHERE l.status = 'ENDED'"
