@@ -155,6 +155,7 @@ void bc_app_register_routes(void)
     bc_http_register(bc_sandbox_routes);
     bc_http_register(bc_sandbox_portone_routes); /* payments */
     bc_http_register(bc_live_routes);
+    bc_http_register(bc_replay_routes); /* live: replays */
     bc_http_register(bc_chat_routes);
     bc_http_register(bc_notice_routes);
 }
@@ -193,6 +194,7 @@ int bc_app_serve(int with_rtmp, int demo)
     bc_http_set_authenticator(bc_token_verify);
     bc_app_register_routes();
     bc_chat_init();
+    bc_replay_init();                     /* live: the ticker that makes replays */
     if (bc_notice_start(db_url) != BC_OK) /* notices: the events socket and the push poller */
         goto out;
     if (bc_cfg.redis_url[0] && bc_bus_start(bc_cfg.redis_url) != BC_OK)

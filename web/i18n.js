@@ -19,6 +19,10 @@ const dict = {
     'live.send': '전송', 'live.seller': '판매자', 'live.buy': '구매하기', 'live.products': '방송 상품',
     'live.noPinned': '고정된 상품이 없습니다', 'live.reconnecting': '채팅 재연결 중…', 'live.notFound': '라이브를 찾을 수 없습니다',
     'live.chatEmpty': '첫 채팅을 남겨보세요',
+    // replays
+    'replay.badge': '다시보기', 'replay.preparing': '다시보기를 준비하고 있습니다…', 'replay.failed': '다시보기를 만들지 못했습니다',
+    'replay.chatNote': '다시보기에서는 방송 중 채팅이 영상에 맞춰 흘러갑니다', 'replay.chatEmpty': '이 시점까지의 채팅이 없습니다',
+    'replay.timeline': '방송 타임라인', 'replay.seekTo': '{name} 고정 시점으로 이동',
     'live.left': '{n}개 남음', // live: "N left" on the pinned product
     'buy.title': '주문하기', 'buy.qty': '수량', 'buy.shipping': '배송지', 'buy.recipient': '받는 분',
     'buy.phone': '연락처', 'buy.postcode': '우편번호', 'buy.address1': '주소', 'buy.address2': '상세주소 (선택)',
@@ -120,6 +124,10 @@ const dict = {
     'live.send': 'Send', 'live.seller': 'Seller', 'live.buy': 'Buy', 'live.products': 'Products in this live',
     'live.noPinned': 'No pinned product', 'live.reconnecting': 'Reconnecting chat…', 'live.notFound': 'Live not found',
     'live.chatEmpty': 'Be the first to chat',
+    // replays
+    'replay.badge': 'Replay', 'replay.preparing': 'Preparing the replay…', 'replay.failed': 'The replay could not be made',
+    'replay.chatNote': 'In the replay the broadcast chat follows the video', 'replay.chatEmpty': 'No chat up to this point',
+    'replay.timeline': 'Broadcast timeline', 'replay.seekTo': 'Go to where {name} was pinned',
     'live.left': '{n} left', // live: "N left" on the pinned product
     'buy.title': 'Order', 'buy.qty': 'Quantity', 'buy.shipping': 'Shipping address', 'buy.recipient': 'Recipient',
     'buy.phone': 'Phone', 'buy.postcode': 'Postcode', 'buy.address1': 'Address', 'buy.address2': 'Address line 2 (optional)',
@@ -237,6 +245,9 @@ export const errorMessages = {
     INVALID_IMAGE_DIMENSIONS: "이미지 크기는 가로/세로 1~8000px이어야 합니다",
     INVALID_PRODUCT: "본인의 상품만 선택할 수 있습니다",
     LIVE_ENDED: "종료된 라이브입니다",
+    REPLAY_NOT_FOUND: "다시보기가 없습니다",
+    REPLAY_NOT_READY: "다시보기를 준비하고 있습니다",
+    INVALID_TRIM: "자르기 구간이 올바르지 않습니다",
     OUT_OF_STOCK: "재고가 부족하거나 판매 중이 아닌 상품입니다",
     // stock (helper stock)
     LIMIT_PER_ORDER: "한 번에 주문할 수 있는 수량을 넘었습니다",
@@ -307,6 +318,9 @@ export const errorMessages = {
     INVALID_IMAGE_DIMENSIONS: "Images must be 1 to 8000 px per side",
     INVALID_PRODUCT: "Pick your own products only",
     LIVE_ENDED: "The live has ended",
+    REPLAY_NOT_FOUND: "This live has no replay",
+    REPLAY_NOT_READY: "The replay is being prepared",
+    INVALID_TRIM: "The trim range is not valid",
     OUT_OF_STOCK: "Out of stock or not on sale",
     // stock (helper stock)
     LIMIT_PER_ORDER: "That is more than one order may hold of this product",

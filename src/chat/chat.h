@@ -59,6 +59,18 @@ int64_t bc_chat_unique_viewers(int64_t live_id);
 /* Records that live id exists, so chat connections to it are accepted (any thread). */
 void bc_chat_note_live(int64_t id);
 
+/* ---- chat replay (chat_replay.c) ---- */
+struct bc_replay_take; /* live.h: the replay's time line */
+/* The messages of live_id sent between the moments from_at and to_at (UTC ms, inclusive), in the
+ * order they were sent, at most limit (1..500), without deleted ones (chat_messages.deleted_at
+ * set: moderation removes them from the replay too). Each is a chat frame's fields (CONTRACT "chat
+ * frames": type, id, live_id, user{id,name,role}, text, sent_at, is_seller; seller_id marks
+ * is_seller) plus "offset_ms", its offset in the replay (bc_replay_offset on takes[0..n)).
+ * *out is a new array (caller owns); *last_at the send time (UTC ms) of the last one (0 when
+ * none). BC_OK, BC_EBUSY or BC_ERR. */
+int bc_chat_replay(bc_db *db, int64_t live_id, int64_t seller_id, const struct bc_replay_take *takes, int n,
+                   int64_t from_at, int64_t to_at, int limit, json_t **out, int64_t *last_at);
+
 extern const bc_route bc_chat_routes[];
 
 #endif

@@ -212,13 +212,19 @@ static int order_create_tx(bc_db *db, void *arg)
      * lost conflict instead and bc_db_tx runs it again with a new random id */
     {
         bc_order_make_id(order_id, sizeof order_id, now);
+        /* replays: an order naming a live that has ended comes from its replay */
+        char live_status[16] = "";
+        int64_t live_seller = 0;
+        if (live_id > 0 && (rc = bc_live_state(db, live_id, &live_seller, live_status)) != BC_OK)
+            goto out;
         if (live_id > 0)
             rc = bc_db_int(db, out_id,
                            "INSERT INTO orders (order_id, buyer_id, status, order_name, subtotal, shipping_fee, amount,"
-                           " live_id, shipping_address, created_at, expires_at, updated_at)"
-                           " VALUES (?, ?, 'PENDING_PAYMENT', ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                           "titiiiitiii", order_id, buyer_id, order_name, subtotal, fee, subtotal + fee, live_id,
-                           addr_text, now, now + (int64_t)bc_cfg.order_ttl_s * 1000, now);
+                           " live_id, from_replay, shipping_address, created_at, expires_at, updated_at)"
+                           " VALUES (?, ?, 'PENDING_PAYMENT', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                           "titiiiiitiii", order_id, buyer_id, order_name, subtotal, fee, subtotal + fee, live_id,
+                           (int64_t)(strcmp(live_status, "ENDED") == 0), addr_text, now,
+                           now + (int64_t)bc_cfg.order_ttl_s * 1000, now);
         else
             rc = bc_db_int(db, out_id,
                            "INSERT INTO orders (order_id, buyer_id, status, order_name, subtotal, shipping_fee, amount,"

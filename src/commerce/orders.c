@@ -199,11 +199,12 @@ int bc_order_check_address(json_t *addr, char *msg, size_t msglen)
 int bc_order_json(bc_db *db, int64_t id, int64_t only_seller, json_t **out)
 {
     json_t *o = NULL, *lines = NULL, *addr = NULL, *ships = NULL, *hist = NULL;
-    int rc = bc_db_row(db, &o,
-                       "SELECT id, order_id, buyer_id, status, order_name, subtotal, shipping_fee, amount, refunded,"
-                       " live_id, shipping_address, payment_key, carrier, tracking_number, created_at, expires_at,"
-                       " paid_at, canceled_at, shipped_at, delivered_at, updated_at FROM orders WHERE id = ?",
-                       "i", id);
+    int rc =
+        bc_db_row(db, &o,
+                  "SELECT id, order_id, buyer_id, status, order_name, subtotal, shipping_fee, amount, refunded,"
+                  " live_id, from_replay, shipping_address, payment_key, carrier, tracking_number, created_at,"
+                  " expires_at, paid_at, canceled_at, shipped_at, delivered_at, updated_at FROM orders WHERE id = ?",
+                  "i", id);
     *out = NULL;
     if (rc <= 0) {
         rc = rc < 0 ? BC_ERR : BC_ENOTFOUND;
@@ -220,6 +221,7 @@ int bc_order_json(bc_db *db, int64_t id, int64_t only_seller, json_t **out)
     }
     size_t i;
     json_t *l, *sh;
+    json_object_set_new(o, "from_replay", json_boolean(json_integer_value(json_object_get(o, "from_replay")) != 0));
     json_array_foreach (lines, i, l) {
         json_object_set_new(l, "canceled", json_boolean(!json_is_null(json_object_get(l, "canceled_at"))));
         json_object_del(l, "canceled_at");

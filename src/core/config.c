@@ -130,6 +130,12 @@ static const cfg_row rows[] = {
         "openssl rand -hex 32). Generated at each start for serve --with-rtmp; set it when nginx-rtmp runs as its own "
         "service (deploy/broadcart-rtmp.service), else every callback is refused"),
     STR_ROW("BROADCART_NGINX", nginx_bin, "/usr/sbin/nginx", "nginx binary used by serve --with-rtmp"),
+    STR_ROW("BROADCART_FFMPEG", ffmpeg_bin, "/usr/bin/ffmpeg",
+            "ffmpeg binary that turns a live's recording into its replay (HLS VOD playlist) and poster"),
+    STR_ROW("BROADCART_FFPROBE", ffprobe_bin, "/usr/bin/ffprobe", "ffprobe binary that reads a recording's duration"),
+    INT_ROW("BROADCART_REPLAY_SETTLE", replay_settle_s, 1, 3600, "10", "seconds",
+            "How long after a live's end its replay waits for a last recording before it is made without one (a "
+            "recording that arrives after the end starts it at once; a later one makes it again)"),
     ENUM_ROW("BROADCART_LOG_LEVEL", log_level, log_level_choices, "info",
              "Lowest level of the log lines written to stderr"),
     STR_ROW("BROADCART_CORS_ORIGINS", cors_origins, "",

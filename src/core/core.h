@@ -109,6 +109,10 @@ typedef struct bc_config {
     /* stock */
     int hold_ttl_s;        /* BROADCART_HOLD_TTL, seconds a hold keeps its stock, default 300 */
     int max_unpaid_orders; /* BROADCART_MAX_UNPAID_ORDERS, a buyer's unpaid orders + holds at once, default 3 */
+    /* replays */
+    char ffmpeg_bin[256];  /* BROADCART_FFMPEG, path, default /usr/bin/ffmpeg (replay remux, poster) */
+    char ffprobe_bin[256]; /* BROADCART_FFPROBE, path, default /usr/bin/ffprobe (recording durations) */
+    int replay_settle_s;   /* BROADCART_REPLAY_SETTLE, seconds, default 10 */
 } bc_config;
 
 /* One row of the settings table: name, default (as text), unit, description, and for a choice

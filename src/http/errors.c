@@ -46,6 +46,10 @@ const bc_error_code bc_http_errors[] = {
     /* lives */
     {"INVALID_PRODUCT", 422, "A product is not one of the seller's own products."},
     {"LIVE_ENDED", 409, "The live has ended."},
+    /* replays */
+    {"REPLAY_NOT_FOUND", 404, "The live has no replay (never recorded, or deleted by its seller)."},
+    {"REPLAY_NOT_READY", 409, "The replay is still being recorded or made (or making it failed)."},
+    {"INVALID_TRIM", 422, "trim_start_ms must be before trim_end_ms, and both within the replay's duration."},
     /* cart and orders */
     {"OUT_OF_STOCK", 409, "Not enough stock, or the product is not on sale."},
     {"CART_FULL", 422, "The cart holds at most 50 different products."},

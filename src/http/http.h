@@ -163,6 +163,8 @@ extern const bc_schema bc_sc_shipment, bc_sc_order_event, bc_sc_shipping;
 extern const bc_schema bc_sc_pay_webhook, bc_sc_portone_envelope, bc_sc_portone_created, bc_sc_pay_prepare;
 /* stock: a hold, a page of a product's stock ledger, a product's purchase limits */
 extern const bc_schema bc_sc_hold, bc_sc_stock_ledger, bc_sc_product_limits;
+/* replays: a live's replay */
+extern const bc_schema bc_sc_replay;
 
 /* Authenticator hook: verifies a bearer token; fills *out and returns BC_OK, or BC_EINVAL. */
 typedef int (*bc_auth_fn)(const char *token, bc_auth *out);

@@ -78,6 +78,21 @@ const bc_schema bc_sc_image = {
     "\"image/webp\"]}}}",
     NULL};
 
+/* replays (src/live/replay.c) */
+const bc_schema bc_sc_replay = {
+    "Replay",
+    "{\"type\":\"object\",\"required\":[\"status\",\"playlist_url\",\"poster_url\",\"duration_ms\","
+    "\"trim_start_ms\",\"trim_end_ms\"],\"properties\":{\"status\":{\"type\":\"string\",\"enum\":["
+    "\"RECORDING\",\"PROCESSING\",\"READY\",\"FAILED\",\"DELETED\"],\"description\":\"RECORDING while the "
+    "broadcast runs (and until its last recording is in), PROCESSING while the VOD is made, READY to play\"},"
+    "\"playlist_url\":{\"type\":[\"string\",\"null\"],\"description\":\"READY only: the HLS VOD playlist "
+    "(EXT-X-PLAYLIST-TYPE:VOD, EXT-X-ENDLIST)\"},\"poster_url\":{\"type\":[\"string\",\"null\"],"
+    "\"description\":\"READY only: a JPEG frame of the stream\"},\"duration_ms\":{\"type\":[\"integer\","
+    "\"null\"]},\"trim_start_ms\":{\"type\":\"integer\",\"description\":\"the replay starts here (ms from the "
+    "recording's start)\"},\"trim_end_ms\":{\"type\":[\"integer\",\"null\"],\"description\":\"and ends here "
+    "(null: at the end)\"}}}",
+    NULL};
+
 const bc_schema bc_sc_live = {
     "Live",
     "{\"type\":\"object\",\"required\":[\"id\",\"seller_id\",\"seller_name\",\"title\",\"status\",\"scheduled_at\","
@@ -97,8 +112,11 @@ const bc_schema bc_sc_live = {
                                   "\"obs_stream_key\":{\"type\":\"string\",\"description\":\"seller and admin only: "
                                   "OBS stream key\"},"
                                   "\"publish_url\":{\"type\":\"string\",\"description\":\"seller and admin only: full "
-                                  "RTMP publish URL\"}}}",
-    (const bc_schema *const[]){&bc_sc_product, NULL}};
+                                  "RTMP publish URL\"},"
+                                  /* replays */
+                                  "\"replay\":{\"description\":\"the recording of the broadcast (null: never "
+                                  "recorded)\",\"oneOf\":[" REF("Replay") ",{\"type\":\"null\"}]}}}",
+    (const bc_schema *const[]){&bc_sc_product, &bc_sc_replay, NULL}};
 
 const bc_schema bc_sc_live_list = {
     "LiveList",
@@ -174,13 +192,16 @@ const bc_schema bc_sc_shipping = {
 const bc_schema bc_sc_order = {
     "Order",
     "{\"type\":\"object\",\"required\":[\"id\",\"order_id\",\"buyer_id\",\"status\",\"order_name\",\"subtotal\","
-    "\"shipping_fee\",\"amount\",\"refunded\",\"live_id\",\"shipping_address\",\"payment_key\",\"carrier\","
+    "\"shipping_fee\",\"amount\",\"refunded\",\"live_id\",\"from_replay\",\"shipping_address\",\"payment_key\","
+    "\"carrier\","
     "\"tracking_number\",\"created_at\",\"expires_at\",\"paid_at\",\"canceled_at\",\"shipped_at\",\"delivered_at\","
     "\"updated_at\",\"lines\",\"shipments\",\"history\"],\"properties\":{\"id\":" INT ",\"order_id\":{\"type\":"
     "\"string\",\"description\":\"the orderId given to the payment gateway\"},\"buyer_id\":" INT
     ",\"status\":" ORDER_STATUS ",\"order_name\":" STR ",\"subtotal\":" INT ",\"shipping_fee\":" INT
     ",\"amount\":{\"type\":\"integer\",\"description\":\"KRW to pay\"},\"refunded\":{\"type\":\"integer\","
-    "\"description\":\"KRW refunded so far\"},\"live_id\":" INT_OR_NULL ",\"shipping_address\":" REF(
+    "\"description\":\"KRW refunded so far\"},\"live_id\":" INT_OR_NULL
+    ",\"from_replay\":{\"type\":\"boolean\",\"description\":\"ordered from the live's replay (live_id "
+    "named a live that had ended)\"},\"shipping_address\":" REF(
         "ShippingAddress") ",\"payment_key\":" STR_OR_NULL ",\"carrier\":" STR_OR_NULL
                            ",\"tracking_number\":" STR_OR_NULL ",\"created_at\":" TIME ",\"expires_at\":" TIME_OR_NULL
                            ",\"paid_at\":" TIME_OR_NULL ",\"canceled_at\":" TIME_OR_NULL ",\"shipped_at\":" TIME_OR_NULL

@@ -1090,6 +1090,9 @@ int bc_http_run(const char *db_url)
     h2o_mimemap_define_mimetype(media_mime, "png", "image/png", NULL);
     h2o_mimemap_define_mimetype(media_mime, "jpg", "image/jpeg", NULL);
     h2o_mimemap_define_mimetype(media_mime, "webp", "image/webp", NULL);
+    /* replays: the object store's HLS VOD playlists and segments (media/replays/...) */
+    h2o_mimemap_define_mimetype(media_mime, "m3u8", "application/vnd.apple.mpegurl", NULL);
+    h2o_mimemap_define_mimetype(media_mime, "ts", "video/mp2t", NULL);
     /* live HLS output (written by nginx-rtmp): playlists and segments only */
     h2o_mimemap_t *hls_mime = h2o_mimemap_create();
     h2o_mimemap_clear_types(hls_mime);

@@ -220,6 +220,10 @@ static int live_get(bc_db *db, int64_t id, int with_secret, json_t *names, json_
     } else {
         json_object_del(l, "stream_key");
     }
+    json_t *replay = NULL; /* replays: the recording's state and URLs */
+    if ((rc = bc_replay_json(db, id, &replay)) != BC_OK)
+        goto out;
+    json_object_set_new(l, "replay", replay);
     *out = l;
     l = NULL;
     rc = BC_OK;
@@ -397,7 +401,7 @@ static int pin_tx(bc_db *db, void *arg)
     }
     if (rc < 0)
         goto out;
-    rc = BC_OK;
+    rc = bc_replay_note_pin(db, live_id, product_id); /* replays: the pin timeline */
 out:
     json_decref(l);
     return rc;

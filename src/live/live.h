@@ -170,4 +170,53 @@ void bc_rtmp_stop(void);
 
 extern const bc_route bc_live_routes[];
 
+/* ---- replays (replay.c; tables replays, replay_parts, live_pins) ----
+ * Every broadcast is recorded by nginx-rtmp (`record all`, one FLV file per publish session under
+ * {data_dir}/rec, streaming.md §5 A); each finished file arrives by the on_record_done callback
+ * (/internal/rtmp/on_record_done) and is kept as a part of the live's replay (status RECORDING).
+ * Once the live is ENDED and its last part is in (a part recorded after the end, or
+ * BROADCART_REPLAY_SETTLE seconds after the end), a worker on an instance that holds the part files
+ * remuxes them (ffmpeg concat demuxer, `-c copy`, HLS muxer with -hls_playlist_type vod: the playlist
+ * has EXT-X-PLAYLIST-TYPE:VOD and EXT-X-ENDLIST, RFC 8216 §4.3.3.5, §4.3.3.4), takes a poster frame,
+ * and stores playlist, segments and poster as objects replays/{live_id}/{generation}/... through the
+ * media object store (media.h bc_media_put_file / bc_media_url: local files or S3). Then READY, and
+ * the room gets {"type":"replay","replay":{...}}. A part that arrives later makes the replay again
+ * (a new generation; the old one's objects are removed). Replays stay until the seller deletes them.
+ *
+ * The replay timeline: offsets (ms) from the start of the recording. A moment t (UTC ms) of the
+ * broadcast maps to the offset in the part being recorded then; the gap between two parts (the
+ * publisher reconnected) is not in the recording, so a moment in it maps to the next part's start. */
+
+/* One recorded part on the timeline: its wall-clock start (UTC ms), duration (ms) and the offset
+ * of its first frame in the replay (ms, the sum of the durations before it). */
+typedef struct bc_replay_take {
+    int64_t start_ms, dur_ms, base_ms;
+} bc_replay_take;
+#define BC_REPLAY_MAX_TAKES 64
+/* The offset (ms) in the replay of the moment at (UTC ms) on the timeline takes[0..n) (in start
+ * order): before the first part 0, within part i base_i + (at - start_i), in a gap before part i
+ * base_i, after the last part its end. n == 0: 0. Pure. */
+int64_t bc_replay_offset(const bc_replay_take *takes, int n, int64_t at);
+/* The moments (UTC ms) *from_at..*to_at that hold every moment whose bc_replay_offset lies in
+ * from_ms..to_ms (to_ms < 0: up to the end; from_ms 0 includes what came before the first part,
+ * an open to_ms what came after the last). n == 0: the whole time line. Pure. */
+void bc_replay_range(const bc_replay_take *takes, int n, int64_t from_ms, int64_t to_ms, int64_t *from_at,
+                     int64_t *to_at);
+/* The timeline of live_id into takes[0..*n) (at most BC_REPLAY_MAX_TAKES): the replay's parts once
+ * it was made (READY), else one open-ended part from the live's started_at (0 parts when it never
+ * started). *deleted = 1 when the seller deleted the replay. BC_OK, BC_ENOTFOUND (no such live),
+ * BC_EBUSY or BC_ERR. */
+int bc_replay_timeline(bc_db *db, int64_t live_id, bc_replay_take *takes, int *n, int *deleted);
+/* The live JSON's "replay" member: {status, playlist_url, poster_url, duration_ms, trim_start_ms,
+ * trim_end_ms} (URLs from bc_media_url, null unless READY), or JSON null when the live was never
+ * recorded. *out is a new reference (caller owns). BC_OK, BC_EBUSY or BC_ERR. */
+int bc_replay_json(bc_db *db, int64_t live_id, json_t **out);
+/* Records a pin (product_id > 0) or an unpin (0) of live_id now, for the replay's pin timeline;
+ * called by bc_live_pin inside its transaction. BC_OK, BC_EBUSY or BC_ERR. */
+int bc_replay_note_pin(bc_db *db, int64_t live_id, int64_t product_id);
+/* Starts the ticker that makes due replays (every second, on a worker). Once, before serving. */
+void bc_replay_init(void);
+
+extern const bc_route bc_replay_routes[];
+
 #endif

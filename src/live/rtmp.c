@@ -31,6 +31,7 @@
 static pid_t nginx_pid;
 static char rtmp_dir[PATH_MAX + 8]; /* absolute {data_dir}/rtmp */
 static char hls_dir[PATH_MAX + 8];  /* absolute {data_dir}/hls */
+static char rec_dir[PATH_MAX + 8];  /* absolute {data_dir}/rec: the recordings replays are made from */
 
 /* As root, nginx workers run as nobody:nogroup and must write {abs}/hls (streaming.md gotcha 5).
  * The hls dir is chowned to them; every ancestor must be searchable by them: data_dir itself may
@@ -45,8 +46,8 @@ static int grant_worker_access(const char *abs, const char *hls)
         bc_log_error("rtmp", "running as root needs the user nobody and the group nogroup");
         return BC_ERR;
     }
-    if (chown(hls, pw->pw_uid, gr->gr_gid) != 0) {
-        bc_log_error("rtmp", "chown %s: %s", hls, strerror(errno));
+    if (chown(hls, pw->pw_uid, gr->gr_gid) != 0 || chown(rec_dir, pw->pw_uid, gr->gr_gid) != 0) {
+        bc_log_error("rtmp", "chown %s or %s: %s", hls, rec_dir, strerror(errno));
         return BC_ERR;
     }
     struct stat st;
@@ -82,9 +83,10 @@ int bc_rtmp_write_config(const char *data_dir, int http_port)
     }
     snprintf(rtmp_dir, sizeof rtmp_dir, "%s/rtmp", abs);
     snprintf(hls_dir, sizeof hls_dir, "%s/hls", abs);
+    snprintf(rec_dir, sizeof rec_dir, "%s/rec", abs);
     snprintf(path, sizeof path, "%s/logs", rtmp_dir);
     snprintf(tmp, sizeof tmp, "%s/tmp", rtmp_dir);
-    if (bc_mkdirs(path) != BC_OK || bc_mkdirs(tmp) != BC_OK || bc_mkdirs(hls) != BC_OK) {
+    if (bc_mkdirs(path) != BC_OK || bc_mkdirs(tmp) != BC_OK || bc_mkdirs(hls) != BC_OK || bc_mkdirs(rec_dir) != BC_OK) {
         bc_log_error("rtmp", "cannot create directories under %s: %s", abs, strerror(errno));
         goto out;
     }
@@ -138,6 +140,12 @@ int bc_rtmp_write_config(const char *data_dir, int http_port)
             "            hls_playlist_length 6s;\n"
             "            hls_nested on;\n"
             "            hls_cleanup on;\n"
+            "            # replays: every publish session recorded whole, {name}-{unix time}.flv; the file is\n"
+            "            # reported by on_record_done when the session ends\n"
+            "            record all;\n"
+            "            record_path %s;\n"
+            "            record_unique on;\n"
+            "            on_record_done http://127.0.0.1:%d/internal/rtmp/on_record_done?token=%s;\n"
             "            notify_method post;\n"
             "            on_publish http://127.0.0.1:%d/internal/rtmp/on_publish?token=%s;\n"
             "            on_publish_done http://127.0.0.1:%d/internal/rtmp/on_publish_done?token=%s;\n"
@@ -147,8 +155,9 @@ int bc_rtmp_write_config(const char *data_dir, int http_port)
             "        }\n"
             "    }\n"
             "}\n",
-            RTMP_MODULE, user_line, rtmp_dir, rtmp_dir, rtmp_dir, bc_cfg.rtmp_port, hls, http_port,
-            bc_cfg.rtmp_callback_token, http_port, bc_cfg.rtmp_callback_token, http_port, bc_cfg.rtmp_callback_token);
+            RTMP_MODULE, user_line, rtmp_dir, rtmp_dir, rtmp_dir, bc_cfg.rtmp_port, hls, rec_dir, http_port,
+            bc_cfg.rtmp_callback_token, http_port, bc_cfg.rtmp_callback_token, http_port, bc_cfg.rtmp_callback_token,
+            http_port, bc_cfg.rtmp_callback_token);
     if (fclose(f) != 0) {
         f = NULL;
         bc_log_error("rtmp", "cannot write %s: %s", tmp, strerror(errno));

@@ -43,6 +43,10 @@ static const char *const copy_tables[] = {
     "product_limits",
     "buyer_product_units",
     "live_product_units",
+    /* replays (migration 18) */
+    "replays",
+    "replay_parts",
+    "live_pins",
 };
 #define NTABLES (sizeof copy_tables / sizeof copy_tables[0])
 #define POOL_MAX 128

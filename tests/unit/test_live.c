@@ -1,5 +1,6 @@
 /* Unit tests of the live store code for live-only offers (bc_live_offer_get / _set / _json) and the
- * look-ups of the stock push (bc_live_carrying, bc_live_product_ids), on a temporary SQLite file. */
+ * look-ups of the stock push (bc_live_carrying, bc_live_product_ids), on a temporary SQLite file;
+ * and of the replay timeline (bc_replay_offset, bc_replay_range). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -111,12 +112,43 @@ static void carrying(void **state)
     assert_int_equal(ids[1], f->p1);
 }
 
+/* The replay timeline: two parts with a reconnect gap between them. */
+static void replay_offsets(void **state)
+{
+    (void)state;
+    /* part 1: wall 1000..4000 (3 s), gap 4000..10000, part 2: wall 10000..12000 (2 s) */
+    const bc_replay_take t[] = {{1000, 3000, 0}, {10000, 2000, 3000}};
+    assert_int_equal(bc_replay_offset(t, 2, 500), 0);      /* before the start */
+    assert_int_equal(bc_replay_offset(t, 2, 1000), 0);     /* the first frame */
+    assert_int_equal(bc_replay_offset(t, 2, 2500), 1500);  /* in part 1 */
+    assert_int_equal(bc_replay_offset(t, 2, 7000), 3000);  /* in the gap: part 2's start */
+    assert_int_equal(bc_replay_offset(t, 2, 11000), 4000); /* in part 2 */
+    assert_int_equal(bc_replay_offset(t, 2, 99000), 5000); /* after the end */
+    assert_int_equal(bc_replay_offset(t, 0, 1234), 0);
+    int64_t lo, hi;
+    bc_replay_range(t, 2, 0, -1, &lo, &hi); /* everything */
+    assert_true(lo == 0 && hi == INT64_MAX);
+    bc_replay_range(t, 2, 1500, 4000, &lo, &hi);
+    assert_int_equal(lo, 2500);
+    assert_int_equal(hi, 11000);
+    bc_replay_range(t, 2, 3000, 3000, &lo, &hi); /* the boundary holds the gap's moments */
+    assert_int_equal(lo, 4000);
+    assert_int_equal(hi, 10000);
+    assert_true(bc_replay_offset(t, 2, 7000) == 3000 && lo <= 7000 && 7000 <= hi);
+    bc_replay_range(t, 2, 4500, 5000, &lo, &hi); /* up to the end: open */
+    assert_int_equal(lo, 11500);
+    assert_true(hi == INT64_MAX);
+    bc_replay_range(t, 0, 100, 200, &lo, &hi);
+    assert_true(lo == 0 && hi == INT64_MAX);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(offers, setup, teardown),
         cmocka_unit_test(offer_json),
         cmocka_unit_test_setup_teardown(carrying, setup, teardown),
+        cmocka_unit_test(replay_offsets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

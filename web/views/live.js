@@ -8,6 +8,7 @@ import { parseHash } from '../app.js';
 import { spinner, errorState, emptyState, toast, productImage } from './ui.js';
 import { createPlayer, connectChat, createChatList, pinnedCard, viewersBadge, setViewers, livePrice } from './livekit.js';
 import { openBuySheet } from './buy.js';
+import { buildReplayPage, hasReplay } from './replay.js';
 
 export async function render(ctx) {
   const id = ctx.params.id;
@@ -22,7 +23,8 @@ export async function render(ctx) {
     return;
   }
   if (!ctx.alive()) return;
-  buildLivePage(ctx, live);
+  if (hasReplay(live)) buildReplayPage(ctx, live); // replays: an ended live plays its recording
+  else buildLivePage(ctx, live);
 }
 
 export function buildLivePage(ctx, live, { studio = false } = {}) {
@@ -69,8 +71,19 @@ export function buildLivePage(ctx, live, { studio = false } = {}) {
     statusBadge.textContent = t(`status.${s}`);
     viewers.hidden = s !== 'LIVE';
     if (s === 'LIVE') { showState('waiting'); player.load(live.hls_url || `/hls/${id}/index.m3u8`); }
-    else if (s === 'ENDED') { player.stop(); showState('ended'); }
+    else if (s === 'ENDED') { player.stop(); showState('ended'); if (!studio) toReplay(); }
     else { player.stop(); showState('upcoming'); }
+  }
+
+  // replays: when the live ends, the page becomes its replay page (no reload) once it has one
+  let replaying = false;
+  function toReplay() {
+    get(`/api/v1/lives/${encodeURIComponent(id)}`).then((l) => {
+      if (replaying || !ctx.alive() || status !== 'ENDED' || !hasReplay(l)) return;
+      replaying = true;
+      teardown();
+      buildReplayPage(ctx, l);
+    }).catch(() => {});
   }
 
   function applyPin(p) {
@@ -148,6 +161,7 @@ export function buildLivePage(ctx, live, { studio = false } = {}) {
         case 'viewers': setViewers(viewers, f.count); break;
         case 'pin': applyPin(f.product); break;
         case 'stock': applyStock(f); break;
+        case 'replay': if (status === 'ENDED' && !studio) toReplay(); break; // replays: it is being made
         case 'status':
           if (f.status && f.status !== status) {
             if (f.status === 'LIVE' && !live.hls_url) live.hls_url = `/hls/${id}/index.m3u8`;
@@ -178,7 +192,8 @@ export function buildLivePage(ctx, live, { studio = false } = {}) {
     } catch { /* offline: the socket reconnect covers it */ }
   }, 15000);
 
-  ctx.onCleanup(() => { clearInterval(poll); sock.close(); player.stop(); });
+  function teardown() { clearInterval(poll); sock.close(); player.stop(); }
+  ctx.onCleanup(teardown);
   return { page, applyPin, studioHooks, sock };
 }
 

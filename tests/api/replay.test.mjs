@@ -1,0 +1,230 @@
+// Replays without nginx: the nginx-rtmp callbacks are sent by the test (on_publish through goLive,
+// on_record_done with a recording ffmpeg writes into {data_dir}/rec), so the replay is made from a
+// real FLV: VOD playlist (EXT-X-PLAYLIST-TYPE:VOD + EXT-X-ENDLIST), segments and poster in the media
+// object store, the chat replay with offsets (deleted messages left out), the pin timeline, trim,
+// delete, a part arriving after the replay was made (a new generation), the settle rule for a live
+// whose last recording came before its end, orders from the replay (from_replay), and who may do what.
+// Needs ffmpeg/ffprobe with libx264; skipped when missing.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { startServer, api, makeUser, goLive, sql } from './lib.mjs';
+import { viewer } from './room.mjs';
+
+const haveTools = existsSync('/usr/bin/ffmpeg') && existsSync('/usr/bin/ffprobe');
+const skip = !haveTools && !process.env.CI && 'ffmpeg missing';
+const TOKEN = randomBytes(24).toString('hex');
+const ADDR = { recipient: '홍길동', phone: '010-1234-5678', postcode: '06236', address1: '서울 강남구 테헤란로 1' };
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+let srv, seller, other, buyer, p1, p2;
+
+before(async () => {
+  if (skip) return;
+  srv = await startServer({ env: { BROADCART_RTMP_CALLBACK_TOKEN: TOKEN, BROADCART_REPLAY_SETTLE: '1' } });
+  seller = await makeUser(srv, 'seller', 'Replay Seller');
+  other = await makeUser(srv, 'seller', 'Other Seller');
+  buyer = await makeUser(srv, 'buyer', 'Replay Buyer');
+  const mk = async (name) => (await api(srv, 'POST', '/api/v1/products', { token: seller.token, body: { name, price: 10000, stock: 50 } })).body.id;
+  p1 = await mk('Mug');
+  p2 = await mk('Teapot');
+});
+
+after(async () => { if (srv) await srv.stop(); });
+
+// ffmpeg writes `seconds` of test pattern + tone as an FLV recording, as nginx-rtmp's record does.
+function recording(name, seconds) {
+  const dir = `${srv.dataDir}/rec`;
+  mkdirSync(dir, { recursive: true });
+  const path = `${dir}/${name}.flv`;
+  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=320x180:rate=15`,
+    '-f', 'lavfi', '-i', 'sine=frequency=440', '-t', String(seconds), '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '15',
+    '-c:a', 'aac', '-f', 'flv', path]);
+  return path;
+}
+
+const recordDone = (id, path, token = TOKEN) => api(srv, 'POST', `/internal/rtmp/on_record_done?token=${token}`, {
+  raw: new URLSearchParams({ app: 'live', name: String(id), clientid: '7', call: 'record_done', recorder: '', path }).toString(),
+  headers: { 'content-type': 'application/x-www-form-urlencoded' },
+});
+
+const getLive = async (id) => (await api(srv, 'GET', `/api/v1/lives/${id}`)).body;
+
+async function replayReady(id, gen, ms = 15000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const l = await getLive(id);
+    if (l.replay?.status === 'READY' && (!gen || l.replay.playlist_url.includes(`/${gen}/`))) return l.replay;
+    if (l.replay?.status === 'FAILED') throw new Error(`replay failed:\n${srv.stderr().slice(-2000)}`);
+    if (Date.now() > end) throw new Error(`replay not ready: ${JSON.stringify(l.replay)}\n${srv.stderr().slice(-2000)}`);
+    await sleep(100);
+  }
+}
+
+async function newLive(title, products = [p1, p2]) {
+  const r = await api(srv, 'POST', '/api/v1/lives', { token: seller.token, body: { title, scheduled_at: '2026-12-01T10:00:00Z', product_ids: products } });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  return r.body;
+}
+
+test('a recorded live becomes a VOD replay: playlist, segments, poster, chat replay with offsets, pin timeline, from_replay', { skip, timeout: 60000 }, async () => {
+  const live = await newLive('Replay one');
+  assert.equal(live.replay, null, 'no replay before anything was recorded');
+  assert.equal((await api(srv, 'POST', `/api/v1/lives/${live.id}/pin`, { token: seller.token, body: { product_id: p1 } })).status, 200);
+  // the session's recording (3 s), made up front: it is reported 3 s after the publish, as if
+  // nginx-rtmp had recorded this session (the replay's time 0 = the publish)
+  const path = recording(`${live.id}-1`, 3);
+  await goLive(srv, TOKEN, live);
+  const t0 = Date.now();
+  const b = await viewer(srv, live.id, buyer.token);
+  try {
+    await sleep(300);
+    b.chat('first message');
+    await b.waitFor((f) => f.type === 'chat' && f.text === 'first message');
+    const onAir = await api(srv, 'POST', '/api/v1/orders', { token: buyer.token, body: { items: [{ product_id: p1, quantity: 1 }], shipping_address: ADDR, live_id: live.id } });
+    assert.equal(onAir.status, 201, JSON.stringify(onAir.body));
+    assert.equal(onAir.body.from_replay, false);
+    await sleep(600);
+    assert.equal((await api(srv, 'POST', `/api/v1/lives/${live.id}/pin`, { token: seller.token, body: { product_id: p2 } })).status, 200);
+    b.chat('second message');
+    const second = await b.waitFor((f) => f.type === 'chat' && f.text === 'second message');
+    b.chat('deleted message');
+    const gone = await b.waitFor((f) => f.type === 'chat' && f.text === 'deleted message');
+    sql(srv, `UPDATE chat_messages SET deleted_at = ${Date.now()} WHERE id = ${gone.f.id}`);
+    await sleep(Math.max(0, t0 + 3000 - Date.now()));
+    assert.equal((await api(srv, 'POST', `/api/v1/lives/${live.id}/end`, { token: seller.token })).status, 200);
+    assert.equal((await recordDone(live.id, path)).status, 200);
+    const replay = await replayReady(live.id);
+    await b.waitFor((f) => f.type === 'replay' && f.replay.status === 'READY', 5000);
+    assert.ok(replay.duration_ms >= 2500 && replay.duration_ms <= 3500, `duration ${replay.duration_ms}`);
+    assert.equal(replay.trim_start_ms, 0);
+    assert.equal(replay.trim_end_ms, null);
+    assert.match(replay.playlist_url, new RegExp(`^/media/replays/${live.id}/1/index\\.m3u8$`));
+
+    const pl = await fetch(srv.base + replay.playlist_url);
+    assert.equal(pl.status, 200);
+    const text = await pl.text();
+    assert.match(text, /#EXT-X-PLAYLIST-TYPE:VOD/);
+    assert.match(text, /#EXT-X-ENDLIST/);
+    const seg = text.split('\n').find((l) => l.endsWith('.ts'));
+    const sr = await fetch(new URL(seg, srv.base + replay.playlist_url));
+    assert.equal(sr.status, 200);
+    assert.equal(new Uint8Array(await sr.arrayBuffer())[0], 0x47, 'MPEG-TS sync byte');
+    const poster = new Uint8Array(await (await fetch(srv.base + replay.poster_url)).arrayBuffer());
+    assert.deepEqual([poster[0], poster[1]], [0xff, 0xd8], 'the poster is a JPEG');
+
+    // chat replay: offsets from the recording's start, in order, the deleted message left out
+    const cr = await api(srv, 'GET', `/api/v1/lives/${live.id}/chat/replay`);
+    assert.equal(cr.status, 200, JSON.stringify(cr.body));
+    const texts = cr.body.items.map((m) => m.text);
+    assert.deepEqual(texts, ['first message', 'second message']);
+    const [m1, m2] = cr.body.items;
+    assert.ok(Number.isInteger(m1.offset_ms) && m1.offset_ms >= 0 && m1.offset_ms <= replay.duration_ms, `offset ${m1.offset_ms}`);
+    assert.ok(m2.offset_ms > m1.offset_ms + 400, `${m2.offset_ms} after ${m1.offset_ms}`);
+    assert.equal(m1.user.name, 'Replay Buyer');
+    assert.equal(cr.body.next_from_ms, null);
+    const later = await api(srv, 'GET', `/api/v1/lives/${live.id}/chat/replay?from_ms=${m1.offset_ms + 1}`);
+    assert.deepEqual(later.body.items.map((m) => m.id), [second.f.id]);
+    const page = await api(srv, 'GET', `/api/v1/lives/${live.id}/chat/replay?limit=1`);
+    assert.deepEqual(page.body.items.map((m) => m.text), ['first message']);
+    assert.equal(page.body.next_from_ms, m1.offset_ms);
+    const upTo = await api(srv, 'GET', `/api/v1/lives/${live.id}/chat/replay?to_ms=${m2.offset_ms - 1}`);
+    assert.deepEqual(upTo.body.items.map((m) => m.text), ['first message']);
+    assert.equal((await api(srv, 'GET', `/api/v1/lives/${live.id}/chat/replay?from_ms=10&to_ms=5`)).status, 422);
+
+    // the pin timeline: p1 before the start (offset 0), p2 during the broadcast
+    const pins = await api(srv, 'GET', `/api/v1/lives/${live.id}/pins`);
+    assert.equal(pins.status, 200);
+    assert.deepEqual(pins.body.items.map((p) => p.product_id), [p1, p2]);
+    assert.equal(pins.body.items[0].offset_ms, 0);
+    assert.ok(pins.body.items[1].offset_ms > m1.offset_ms && pins.body.items[1].offset_ms <= m2.offset_ms,
+      `pin at ${pins.body.items[1].offset_ms} between ${m1.offset_ms} and ${m2.offset_ms}`);
+    assert.equal(pins.body.items[1].product.name, 'Teapot');
+
+    // buying from the replay: the order carries the live and from_replay
+    const o = await api(srv, 'POST', '/api/v1/orders', { token: buyer.token, body: { items: [{ product_id: p2, quantity: 1 }], shipping_address: ADDR, live_id: live.id } });
+    assert.equal(o.status, 201, JSON.stringify(o.body));
+    const got = await api(srv, 'GET', `/api/v1/orders/${o.body.id}`, { token: buyer.token });
+    assert.equal(got.body.from_replay, true);
+    assert.equal(got.body.live_id, live.id);
+    assert.equal((await api(srv, 'GET', `/api/v1/orders/${onAir.body.id}`, { token: buyer.token })).body.from_replay, false);
+
+    // trim: the seller only, within the duration
+    const trim = { trim_start_ms: 500, trim_end_ms: 2000 };
+    assert.equal((await api(srv, 'PUT', `/api/v1/lives/${live.id}/replay`, { token: buyer.token, body: trim })).status, 403);
+    assert.equal((await api(srv, 'PUT', `/api/v1/lives/${live.id}/replay`, { token: other.token, body: trim })).status, 403);
+    const bad = await api(srv, 'PUT', `/api/v1/lives/${live.id}/replay`, { token: seller.token, body: { trim_start_ms: 2000, trim_end_ms: 1000 } });
+    assert.equal(bad.status, 422);
+    assert.equal(bad.body.error.code, 'INVALID_TRIM');
+    const past = await api(srv, 'PUT', `/api/v1/lives/${live.id}/replay`, { token: seller.token, body: { trim_start_ms: 0, trim_end_ms: replay.duration_ms + 1 } });
+    assert.equal(past.body.error.code, 'INVALID_TRIM');
+    const t = await api(srv, 'PUT', `/api/v1/lives/${live.id}/replay`, { token: seller.token, body: trim });
+    assert.equal(t.status, 200, JSON.stringify(t.body));
+    assert.equal(t.body.trim_start_ms, 500);
+    assert.equal(t.body.trim_end_ms, 2000);
+    assert.equal((await getLive(live.id)).replay.trim_end_ms, 2000);
+    await b.waitFor((f) => f.type === 'replay' && f.replay.trim_end_ms === 2000, 3000);
+    const untrim = await api(srv, 'PUT', `/api/v1/lives/${live.id}/replay`, { token: seller.token, body: { trim_start_ms: 0, trim_end_ms: null } });
+    assert.equal(untrim.body.trim_end_ms, null);
+
+    // delete: objects and recording removed, the chat replay goes with it
+    assert.equal((await api(srv, 'DELETE', `/api/v1/lives/${live.id}/replay`, { token: other.token })).status, 403);
+    assert.equal((await api(srv, 'DELETE', `/api/v1/lives/${live.id}/replay`, { token: seller.token })).status, 204);
+    const after = await getLive(live.id);
+    assert.equal(after.replay.status, 'DELETED');
+    assert.equal(after.replay.playlist_url, null);
+    assert.equal((await fetch(srv.base + replay.playlist_url)).status, 404);
+    assert.equal(existsSync(path), false, 'the recording is removed');
+    const crGone = await api(srv, 'GET', `/api/v1/lives/${live.id}/chat/replay`);
+    assert.equal(crGone.status, 404);
+    assert.equal(crGone.body.error.code, 'REPLAY_NOT_FOUND');
+    assert.equal((await api(srv, 'DELETE', `/api/v1/lives/${live.id}/replay`, { token: seller.token })).status, 404);
+    assert.equal((await api(srv, 'PUT', `/api/v1/lives/${live.id}/replay`, { token: seller.token, body: trim })).body.error.code, 'REPLAY_NOT_FOUND');
+  } finally {
+    b.close();
+  }
+});
+
+test('a recording that ended before the live waits for the settle time; a later part makes a new generation', { skip, timeout: 60000 }, async () => {
+  const live = await newLive('Replay two', [p1]);
+  await goLive(srv, TOKEN, live, '21');
+  // the publisher dropped (its recording closed) while the live stays on air
+  const first = recording(`${live.id}-1`, 2);
+  assert.equal((await recordDone(live.id, first)).status, 200);
+  let l = await getLive(live.id);
+  assert.equal(l.status, 'LIVE');
+  assert.equal(l.replay.status, 'RECORDING');
+  assert.equal((await api(srv, 'PUT', `/api/v1/lives/${live.id}/replay`, { token: seller.token, body: { trim_start_ms: 0 } })).body.error.code, 'REPLAY_NOT_READY');
+  await sleep(1300);
+  assert.equal((await getLive(live.id)).replay.status, 'RECORDING', 'not made while the live is on air');
+  assert.equal((await api(srv, 'POST', `/api/v1/lives/${live.id}/end`, { token: seller.token })).status, 200);
+  const r1 = await replayReady(live.id, 1);
+  assert.ok(r1.duration_ms >= 1500 && r1.duration_ms <= 2500, `duration ${r1.duration_ms}`);
+  // a late part (e.g. the publisher's recording closed after the end): made again, longer
+  const second = recording(`${live.id}-2`, 2);
+  assert.equal((await recordDone(live.id, second)).status, 200);
+  const r2 = await replayReady(live.id, 2);
+  assert.ok(r2.duration_ms >= r1.duration_ms + 1500, `${r2.duration_ms} after ${r1.duration_ms}`);
+  assert.equal((await fetch(srv.base + r2.playlist_url)).status, 200);
+  assert.equal((await fetch(srv.base + r1.playlist_url)).status, 404, 'the old generation is removed');
+});
+
+test('on_record_done: token required; files outside the recordings directory and empty files are ignored', { skip, timeout: 30000 }, async () => {
+  const live = await newLive('Replay three', [p1]);
+  const path = recording(`${live.id}-1`, 1);
+  assert.equal((await recordDone(live.id, path, 'wrong-token-wrong-token')).status, 403);
+  assert.equal((await recordDone(live.id, '/etc/passwd')).status, 200);
+  assert.equal((await recordDone(live.id, `${srv.dataDir}/rec/../broadcart.flv`)).status, 200);
+  execFileSync('sh', ['-c', `: > ${srv.dataDir}/rec/${live.id}-2.flv`]);
+  assert.equal((await recordDone(live.id, `${srv.dataDir}/rec/${live.id}-2.flv`)).status, 200);
+  assert.equal(existsSync(`${srv.dataDir}/rec/${live.id}-2.flv`), false, 'an empty recording is removed');
+  assert.equal((await getLive(live.id)).replay, null, 'nothing recorded');
+  assert.ok(statSync(path).size > 0);
+  assert.equal((await api(srv, 'GET', `/api/v1/lives/${live.id}/chat/replay`)).body.items.length, 0);
+  assert.deepEqual((await api(srv, 'GET', `/api/v1/lives/${live.id}/pins`)).body.items, []);
+  assert.equal((await api(srv, 'GET', '/api/v1/lives/999999/pins')).status, 404);
+  assert.equal((await api(srv, 'GET', '/api/v1/lives/999999/chat/replay')).status, 404);
+  assert.equal((await api(srv, 'DELETE', `/api/v1/lives/${live.id}/replay`, { token: seller.token })).status, 404);
+});
