@@ -456,7 +456,7 @@ const bc_migration bc_migrations[] = {
      "ALTER TABLE chat_messages ADD COLUMN deleted_by INTEGER REFERENCES users(id);",
      "ALTER TABLE chat_messages ADD COLUMN deleted_at BIGINT;"
      "ALTER TABLE chat_messages ADD COLUMN deleted_by BIGINT REFERENCES users(id);"},
-    /* 18: replays (issue 8): one replay per recorded live (status RECORDING -> PROCESSING -> READY,
+    /* 17: replays (issue 8): one replay per recorded live (status RECORDING -> PROCESSING -> READY,
      * or FAILED / DELETED; objects in the media object store under replays/{live_id}/{generation}/),
      * the recorded parts (one nginx-rtmp recording per publish session, in end order), every
      * pin/unpin with its time (the replay's pin timeline) and orders placed from a replay */

@@ -15,7 +15,7 @@ const OWNER = {
   users: 'accounts', refresh_tokens: 'accounts',
   categories: 'catalog', products: 'catalog', product_images: 'catalog', product_fts: 'catalog', catalog_clock: 'catalog',
   cart_items: 'commerce', orders: 'commerce', order_lines: 'commerce', stock_ledger: 'commerce', payments: 'commerce',
-  lives: 'live', live_products: 'live',
+  lives: 'live', live_products: 'live', replays: 'live', replay_parts: 'live', live_pins: 'live',
   chat_messages: 'chat',
   media_uploads: 'media',
   // orders (migration 13)
