@@ -45,7 +45,7 @@ const bc_error_code bc_http_errors[] = {
     {"INVALID_IMAGE_DIMENSIONS", 422, "The image is smaller or larger than allowed."},
     /* lives */
     {"INVALID_PRODUCT", 422, "A product is not one of the seller's own products."},
-    {"LIVE_ENDED", 409, "The live has ended."},
+    {"LIVE_ENDED", 409, "The live is over: ENDED, or MISSED (never published within the grace)."},
     /* cart and orders */
     {"OUT_OF_STOCK", 409, "Not enough stock, or the product is not on sale."},
     {"CART_FULL", 422, "The cart holds at most 50 different products."},

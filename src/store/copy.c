@@ -43,6 +43,8 @@ static const char *const copy_tables[] = {
     "product_limits",
     "buyer_product_units",
     "live_product_units",
+    /* live schedules (migration 17) */
+    "live_subscriptions",
 };
 #define NTABLES (sizeof copy_tables / sizeof copy_tables[0])
 #define POOL_MAX 128
