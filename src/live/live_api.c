@@ -303,6 +303,9 @@ static void h_rotate_key(bc_req *req)
         if (drc == BC_ENOTFOUND)
             bc_log_info("live", "live %lld: no rtmp control endpoint; the next on_update drops the old publisher",
                         (long long)id);
+        else if (drc == BC_OK)
+            bc_log_info("live", "live %lld: %d publisher(s) dropped through the rtmp control module", (long long)id,
+                        dropped);
         publish_status(id, "LIVE", 1);
     }
     send_live(req, 200, id);
