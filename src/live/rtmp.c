@@ -117,8 +117,9 @@ int bc_rtmp_write_config(const char *data_dir, int http_port)
      * and only this user (or root) can connect to it */
     char sock[PATH_MAX + 32];
     snprintf(sock, sizeof sock, "%s/control.sock", rtmp_dir);
-    if (strlen(sock) < sizeof control_sock) {
-        snprintf(control_sock, sizeof control_sock, "%s", sock);
+    size_t sock_len = strlen(sock);
+    if (sock_len < sizeof control_sock) {
+        memcpy(control_sock, sock, sock_len + 1);
         unlink(sock); /* a previous run's */
     } else {
         control_sock[0] = 0;
