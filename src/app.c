@@ -87,6 +87,7 @@ static void sweep(bc_db *db, void *arg)
     bc_notice_mail_sweep(db, bc_now_ms()); /* notices: the outbox's due mails (SMTP) */
     bc_payments_sweep(db, bc_now_ms());    /* payments: the reconciliation timer */
     bc_hold_expire_due(db, bc_now_ms());   /* stock: holds past BROADCART_HOLD_TTL */
+    bc_live_sweep(db, bc_now_ms(), NULL);  /* live: MISSED, stalled ingest, the grace, notify-me notices */
 }
 
 /* Records whether the lease is held, logging each change once. */
@@ -195,6 +196,7 @@ int bc_app_serve(int with_rtmp, int demo)
     bc_app_register_routes();
     bc_chat_init();
     bc_replay_init();                     /* live: the ticker that makes replays */
+    bc_live_sched_start();                /* live: this instance's HLS segment watcher (the stall rule) */
     if (bc_notice_start(db_url) != BC_OK) /* notices: the events socket and the push poller */
         goto out;
     if (bc_cfg.redis_url[0] && bc_bus_start(bc_cfg.redis_url) != BC_OK)

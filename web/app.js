@@ -23,6 +23,7 @@ const routes = [
   ['/studio/lives/:id', () => import('./views/studio.js'), 'liveDetail'],
   ['/studio/orders', () => import('./views/studio.js'), 'orders'],
   ['/notifications', () => import('./views/notifications.js'), 'notifications'],
+  ['/calendar', () => import('./views/calendar.js'), 'calendar'],
 ];
 
 function match(path) {
@@ -77,6 +78,7 @@ function renderHeader() {
       h('a', { class: 'logo', href: '#/' }, h('span', { class: 'logo-dot', 'aria-hidden': 'true' }), 'Broadcart'),
       h('nav', { class: 'nav' },
         link('#/', t('nav.shop'), path === '/'),
+        link('#/calendar', t('nav.calendar'), path === '/calendar'),
         seller ? link('#/studio', t('nav.studio'), path.startsWith('/studio')) : null),
       h('div', { class: 'header-actions' },
         h('button', { id: 'lang-toggle', class: 'btn-ghost small', onclick: () => { setLang(getLang() === 'ko' ? 'en' : 'ko'); renderHeader(); render(); } }, t('lang.switch')),

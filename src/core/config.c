@@ -136,6 +136,18 @@ static const cfg_row rows[] = {
     INT_ROW("BROADCART_REPLAY_SETTLE", replay_settle_s, 1, 3600, "10", "seconds",
             "How long after a live's end its replay waits for a last recording before it is made without one (a "
             "recording that arrives after the end starts it at once; a later one makes it again)"),
+    /* live schedules */
+    INT_ROW("BROADCART_LIVE_GRACE", live_grace_s, 1, 86400, "1800", "seconds",
+            "A scheduled live never published this long after its start (or its creation, if later) becomes "
+            "MISSED; a live whose ingest stopped may be republished with its key within this time and continues, "
+            "else it ends"),
+    INT_ROW("BROADCART_LIVE_STALL", live_stall_s, 1, 3600, "15", "seconds",
+            "A LIVE live whose HLS playlist got no new segment for this long counts as interrupted (its ingest is "
+            "gone), as when the publisher disconnects"),
+    STR_ROW("BROADCART_RTMP_CONTROL_URL", rtmp_control_url, "",
+            "nginx-rtmp control endpoint used to drop a publisher at once (stream key rotated): "
+            "http://host:port (the server with rtmp_control) or unix:/path/to.sock; empty = the nginx child's "
+            "own socket with serve --with-rtmp, else none (the next on_update drops it)"),
     ENUM_ROW("BROADCART_LOG_LEVEL", log_level, log_level_choices, "info",
              "Lowest level of the log lines written to stderr"),
     STR_ROW("BROADCART_CORS_ORIGINS", cors_origins, "",
@@ -163,9 +175,10 @@ static const cfg_row rows[] = {
             "then fail fast with 503 and Retry-After"),
     INT_ROW("BROADCART_PG_BREAKER_OPEN", pg_breaker_open_s, 1, 3600, "30", "seconds",
             "How long the open circuit breaker refuses payment calls before one trial call is let through"),
-    ENUM_ROW("BROADCART_PAYMENT_PROVIDER", payment_provider, payment_provider_choices, "toss",
-             "Payment gateway for new payments: toss (Toss Payments core API v1) or portone (PortOne/Iamport REST API v1; "
-             "GET /api/v1/payments/config tells the browser which)"),
+    ENUM_ROW(
+        "BROADCART_PAYMENT_PROVIDER", payment_provider, payment_provider_choices, "toss",
+        "Payment gateway for new payments: toss (Toss Payments core API v1) or portone (PortOne/Iamport REST API v1; "
+        "GET /api/v1/payments/config tells the browser which)"),
     STR_ROW("BROADCART_PORTONE_API_BASE", portone_api_base, "",
             "PortOne v1 API base (default http://127.0.0.1:{port}/sandbox-portone, the built-in sandbox; "
             "https://api.iamport.kr in production)"),

@@ -86,6 +86,9 @@ typedef struct bc_config {
     int chat_rate_per_10s;         /* BROADCART_CHAT_RATE, messages per user per 10 s, default 5 */
     int ws_max_queued_bytes;       /* BROADCART_WS_MAX_QUEUED, bytes queued per WebSocket, default 1048576 */
     int ws_ping_rate_per_10s;      /* BROADCART_WS_PING_RATE, pings per WebSocket per 10 s (0 = any), default 50 */
+    int live_grace_s;              /* BROADCART_LIVE_GRACE, seconds to publish / republish, default 1800 */
+    int live_stall_s;              /* BROADCART_LIVE_STALL, seconds without a new HLS segment, default 15 */
+    char rtmp_control_url[512];    /* BROADCART_RTMP_CONTROL_URL, nginx-rtmp control (http:// or unix:) */
     char rtmp_callback_token[128]; /* BROADCART_RTMP_CALLBACK_TOKEN; nginx-rtmp callbacks must carry it (generated per
                                       start with --with-rtmp when unset) */
     char nginx_bin[256];           /* BROADCART_NGINX, path, default /usr/sbin/nginx */

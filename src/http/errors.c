@@ -45,7 +45,7 @@ const bc_error_code bc_http_errors[] = {
     {"INVALID_IMAGE_DIMENSIONS", 422, "The image is smaller or larger than allowed."},
     /* lives */
     {"INVALID_PRODUCT", 422, "A product is not one of the seller's own products."},
-    {"LIVE_ENDED", 409, "The live has ended."},
+    {"LIVE_ENDED", 409, "The live is over: ENDED, or MISSED (never published within the grace)."},
     /* replays */
     {"REPLAY_NOT_FOUND", 404, "The live has no replay (never recorded, or deleted by its seller)."},
     {"REPLAY_NOT_READY", 409, "The replay is still being recorded or made (or making it failed)."},

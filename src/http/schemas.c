@@ -96,10 +96,19 @@ const bc_schema bc_sc_replay = {
 const bc_schema bc_sc_live = {
     "Live",
     "{\"type\":\"object\",\"required\":[\"id\",\"seller_id\",\"seller_name\",\"title\",\"status\",\"scheduled_at\","
-    "\"started_at\",\"ended_at\",\"hls_url\",\"viewer_count\",\"unique_viewers\",\"pinned_product\",\"products\"],"
+    "\"started_at\",\"ended_at\",\"hls_url\",\"viewer_count\",\"unique_viewers\",\"pinned_product\",\"products\","
+    "\"duration_min\",\"cover_url\",\"region\",\"interrupted_at\",\"subscribers\",\"subscribed\"],"
     "\"properties\":{"
     "\"id\":" INT ",\"seller_id\":" INT ",\"seller_name\":" STR ",\"title\":" STR
-    ",\"status\":{\"type\":\"string\",\"enum\":[\"SCHEDULED\",\"LIVE\",\"ENDED\"]},\"scheduled_at\":" TIME
+    ",\"status\":{\"type\":\"string\",\"enum\":[\"SCHEDULED\",\"LIVE\",\"ENDED\",\"MISSED\"],\"description\":"
+    "\"MISSED: never published within BROADCART_LIVE_GRACE of its start\"},\"scheduled_at\":" TIME
+    /* live schedules */
+    ",\"duration_min\":{\"type\":\"integer\",\"description\":\"expected length, minutes\"},\"cover_url\":" STR_OR_NULL
+    ",\"region\":" STR_OR_NULL ",\"interrupted_at\":{\"type\":[\"string\",\"null\"],\"format\":\"date-time\","
+    "\"description\":\"LIVE whose ingest stopped at this time: it continues when republished within "
+    "BROADCART_LIVE_GRACE, else it ends\"},\"subscribers\":{\"type\":\"integer\",\"description\":\"notify-me "
+    "subscriptions\"},\"subscribed\":{\"type\":\"boolean\",\"description\":\"the caller has one (false when "
+    "anonymous)\"}"
     ",\"started_at\":" TIME_OR_NULL ",\"ended_at\":" TIME_OR_NULL ",\"hls_url\":" STR ",\"viewer_count\":" INT
     ",\"unique_viewers\":{\"type\":\"integer\",\"description\":\"distinct viewers of the live so far (each "
     "signed-in user once, each anonymous connection once; cluster-wide with BROADCART_REDIS_URL)\"}"
@@ -220,7 +229,8 @@ const bc_schema bc_sc_order_page = {
 const bc_schema bc_sc_pay_config = {
     "PaymentConfig",
     "{\"type\":\"object\",\"required\":[\"provider\",\"client_key\",\"checkout_url\",\"sdk_url\",\"mode\","
-    "\"shipping_fee\",\"free_shipping_over\"],\"properties\":{\"provider\":{\"type\":\"string\",\"enum\":[\"toss\",\"portone\"]},"
+    "\"shipping_fee\",\"free_shipping_over\"],\"properties\":{\"provider\":{\"type\":\"string\",\"enum\":[\"toss\","
+    "\"portone\"]},"
     "\"client_key\":" STR ",\"checkout_url\":" STR_OR_NULL ",\"sdk_url\":" STR
     ",\"mode\":{\"type\":\"string\",\"enum\":[\"sandbox\",\"toss\",\"portone\"]},\"shipping_fee\":" INT
     ",\"free_shipping_over\":" INT "}}",
@@ -267,8 +277,8 @@ const bc_schema bc_sc_portone_envelope = {
 const bc_schema bc_sc_portone_created = {
     "PortOneSandboxPayment",
     "{\"type\":\"object\",\"required\":[\"imp_uid\",\"merchant_uid\",\"status\"],\"properties\":{\"imp_uid\":" STR
-    ",\"merchant_uid\":" STR ",\"status\":{\"type\":\"string\",\"enum\":[\"paid\",\"failed\"]},\"fail_reason\":" STR_OR_NULL
-    "}}",
+    ",\"merchant_uid\":" STR
+    ",\"status\":{\"type\":\"string\",\"enum\":[\"paid\",\"failed\"]},\"fail_reason\":" STR_OR_NULL "}}",
     NULL};
 const bc_schema bc_sc_pay_prepare = {
     "PaymentPrepared",

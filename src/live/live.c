@@ -32,7 +32,8 @@ static int check_own_product(bc_db *db, int64_t seller_id, int64_t product_id)
 }
 
 typedef struct create_args {
-    int64_t seller_id, scheduled_at;
+    int64_t seller_id;
+    const bc_live_schedule *sched;
     const char *title, *key;
     const int64_t *product_ids;
     size_t nproducts;
@@ -49,9 +50,10 @@ static int live_create_tx(bc_db *db, void *arg)
         if ((rc = check_own_product(db, a->seller_id, a->product_ids[i])) != BC_OK)
             return rc;
     rc = bc_db_int(db, &a->id,
-                   "INSERT INTO lives (seller_id, title, status, scheduled_at, stream_key, created_at)"
-                   " VALUES (?, ?, 'SCHEDULED', ?, ?, ?) RETURNING id",
-                   "ititi", a->seller_id, a->title, a->scheduled_at, a->key, bc_now_ms());
+                   "INSERT INTO lives (seller_id, title, status, scheduled_at, stream_key, created_at, duration_min,"
+                   " cover_url, region) VALUES (?, ?, 'SCHEDULED', ?, ?, ?, ?, ?, ?) RETURNING id",
+                   "ititiitt", a->seller_id, a->title, a->sched->scheduled_at, a->key, bc_now_ms(),
+                   (int64_t)a->sched->duration_min, a->sched->cover_url, a->sched->region);
     if (rc != 1)
         return rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
     for (size_t i = 0; i < a->nproducts; i++) {
@@ -68,9 +70,18 @@ static int live_create_tx(bc_db *db, void *arg)
 int bc_live_create(bc_db *db, int64_t seller_id, const char *title, int64_t scheduled_at, const int64_t *product_ids,
                    size_t nproducts, int64_t *out_id)
 {
+    bc_live_schedule s = {scheduled_at, BC_LIVE_DURATION_DEFAULT, NULL, NULL};
+    return bc_live_create_scheduled(db, seller_id, title, &s, product_ids, nproducts, out_id);
+}
+
+int bc_live_create_scheduled(bc_db *db, int64_t seller_id, const char *title, const bc_live_schedule *s,
+                             const int64_t *product_ids, size_t nproducts, int64_t *out_id)
+{
     char key[BC_LIVE_KEY_LEN + 1];
+    if (s->duration_min < 1 || s->duration_min > BC_LIVE_DURATION_MAX)
+        return BC_EINVAL;
     bc_rand_token(key, BC_LIVE_KEY_LEN);
-    create_args a = {seller_id, scheduled_at, title, key, product_ids, nproducts, 0};
+    create_args a = {seller_id, s, title, key, product_ids, nproducts, 0};
     int rc = bc_db_tx(db, live_create_tx, &a);
     if (rc == BC_OK)
         *out_id = a.id;
@@ -134,15 +145,18 @@ static json_t *row_offer_json(json_t *row, const char *status)
 }
 
 /* bc_live_get with the sellers' names already looked up (names: bc_accounts_user_names' map, or
- * NULL to look this live's seller up). */
-static int live_get(bc_db *db, int64_t id, int with_secret, json_t *names, json_t **out)
+ * NULL to look this live's seller up); viewer_id (0 = anonymous) for "subscribed". */
+static int live_get(bc_db *db, int64_t id, int with_secret, int64_t viewer_id, json_t *names, json_t **out)
 {
     json_t *l = NULL, *rows = NULL, *products = json_array(), *pinned = NULL, *own_names = NULL;
     *out = NULL;
     int rc = bc_db_row(db, &l,
-                       "SELECT id, seller_id, '' AS seller_name, title, status, scheduled_at, started_at, ended_at,"
-                       " pinned_product_id, stream_key FROM lives WHERE id = ?",
-                       "i", id);
+                       "SELECT id, seller_id, '' AS seller_name, title, status, scheduled_at, duration_min, cover_url,"
+                       " region, started_at, ended_at, interrupted_at, pinned_product_id, stream_key,"
+                       " (SELECT COUNT(*) FROM live_subscriptions s WHERE s.live_id = lives.id) AS subscribers,"
+                       " (SELECT COUNT(*) FROM live_subscriptions s WHERE s.live_id = lives.id AND s.user_id = ?)"
+                       " AS subscribed FROM lives WHERE id = ?",
+                       "ii", viewer_id, id);
     if (rc != 1) {
         rc = rc == 0 ? BC_ENOTFOUND : BC_ERR;
         goto out;
@@ -209,6 +223,7 @@ static int live_get(bc_db *db, int64_t id, int with_secret, json_t *names, json_
     pinned = NULL;
     json_object_set(l, "products", products);
     json_object_del(l, "pinned_product_id");
+    json_object_set_new(l, "subscribed", json_boolean(json_integer_value(json_object_get(l, "subscribed")) > 0));
     if (with_secret) {
         const char *key = json_string_value(json_object_get(l, "stream_key"));
         json_object_set_new(l, "rtmp_url",
@@ -238,12 +253,17 @@ out:
 
 int bc_live_get(bc_db *db, int64_t id, int with_secret, json_t **out)
 {
-    return live_get(db, id, with_secret, NULL, out);
+    return live_get(db, id, with_secret, 0, NULL, out);
+}
+
+int bc_live_get_as(bc_db *db, int64_t id, int with_secret, int64_t viewer_id, json_t **out)
+{
+    return live_get(db, id, with_secret, viewer_id, NULL, out);
 }
 
 /* Appends the full JSON of every live in rows (objects with "id" and "seller_id") to out, with
  * the sellers' names looked up once for all of them. */
-static int append_lives(bc_db *db, json_t *rows, int with_secret, json_t *out)
+static int append_lives(bc_db *db, json_t *rows, int with_secret, int64_t viewer_id, json_t *out)
 {
     size_t i, n = json_array_size(rows);
     json_t *row, *names = NULL;
@@ -258,7 +278,7 @@ static int append_lives(bc_db *db, json_t *rows, int with_secret, json_t *out)
         if (rc != BC_OK)
             break;
         json_t *l = NULL;
-        int r = live_get(db, json_integer_value(json_object_get(row, "id")), with_secret, names, &l);
+        int r = live_get(db, json_integer_value(json_object_get(row, "id")), with_secret, viewer_id, names, &l);
         if (r == BC_ERR)
             rc = BC_ERR;
         if (l)
@@ -269,7 +289,7 @@ static int append_lives(bc_db *db, json_t *rows, int with_secret, json_t *out)
     return rc == BC_OK ? BC_OK : BC_ERR;
 }
 
-int bc_live_list(bc_db *db, const char *status, int64_t seller_id, json_t **out)
+int bc_live_list(bc_db *db, const char *status, int64_t seller_id, int64_t viewer_id, json_t **out)
 {
     /* each query yields ids in display order; statements must be literals (cached by address) */
     static const char q_live[] =
@@ -280,13 +300,16 @@ int bc_live_list(bc_db *db, const char *status, int64_t seller_id, json_t **out)
         "SELECT id, seller_id FROM lives WHERE status = 'ENDED' ORDER BY ended_at DESC, id DESC LIMIT 100";
     static const char q_ended_recent[] =
         "SELECT id, seller_id FROM lives WHERE status = 'ENDED' ORDER BY ended_at DESC, id DESC LIMIT 20";
+    static const char q_missed[] =
+        "SELECT id, seller_id FROM lives WHERE status = 'MISSED' ORDER BY scheduled_at DESC, id DESC LIMIT 100";
     static const char q_seller[] = "SELECT id, seller_id FROM lives WHERE seller_id = ? ORDER BY id DESC LIMIT 200";
     const char *queries[3] = {NULL, NULL, NULL};
     json_t *items = json_array(), *rows = NULL;
     int rc = BC_OK;
     *out = NULL;
     if (seller_id > 0) {
-        if (bc_db_rows(db, &rows, q_seller, "i", seller_id) < 0 || append_lives(db, rows, 1, items) != BC_OK) {
+        if (bc_db_rows(db, &rows, q_seller, "i", seller_id) < 0 ||
+            append_lives(db, rows, 1, viewer_id, items) != BC_OK) {
             rc = BC_ERR;
             goto out;
         }
@@ -301,6 +324,8 @@ int bc_live_list(bc_db *db, const char *status, int64_t seller_id, json_t **out)
             queries[0] = q_sched;
         } else if (strcmp(status, "ENDED") == 0) {
             queries[0] = q_ended_all;
+        } else if (strcmp(status, "MISSED") == 0) {
+            queries[0] = q_missed;
         } else {
             rc = BC_EINVAL;
             goto out;
@@ -308,7 +333,7 @@ int bc_live_list(bc_db *db, const char *status, int64_t seller_id, json_t **out)
         for (int q = 0; q < 3 && queries[q]; q++) {
             json_decref(rows);
             rows = NULL;
-            if (bc_db_rows(db, &rows, queries[q], "") < 0 || append_lives(db, rows, 0, items) != BC_OK) {
+            if (bc_db_rows(db, &rows, queries[q], "") < 0 || append_lives(db, rows, 0, viewer_id, items) != BC_OK) {
                 rc = BC_ERR;
                 goto out;
             }
@@ -350,7 +375,8 @@ static int pin_tx(bc_db *db, void *arg)
         rc = BC_EFORBIDDEN;
         goto out;
     }
-    if (strcmp(json_string_value(json_object_get(l, "status")), "ENDED") == 0) {
+    const char *lstatus = json_string_value(json_object_get(l, "status"));
+    if (strcmp(lstatus, "ENDED") == 0 || strcmp(lstatus, "MISSED") == 0) {
         rc = BC_ECONFLICT;
         goto out;
     }
@@ -430,20 +456,27 @@ int bc_live_end(bc_db *db, int64_t live_id, int64_t seller_id, int *changed)
         return rc;
     if (owner != seller_id)
         return BC_EFORBIDDEN;
-    rc = bc_db_exec(db,
-                    "UPDATE lives SET status = 'ENDED', ended_at = ?, pinned_product_id = NULL"
-                    " WHERE id = ? AND status <> 'ENDED'",
-                    "ii", bc_now_ms(), live_id);
+    rc =
+        bc_db_exec(db,
+                   "UPDATE lives SET status = 'ENDED', ended_at = ?, pinned_product_id = NULL, publisher_client = NULL,"
+                   " interrupted_at = NULL WHERE id = ? AND status IN ('SCHEDULED', 'LIVE')",
+                   "ii", bc_now_ms(), live_id);
     if (rc < 0)
         return BC_ERR;
     *changed = rc > 0;
     return BC_OK;
 }
 
-int bc_live_on_publish(bc_db *db, int64_t id, const char *key, const char *clientid)
+int bc_live_on_publish(bc_db *db, int64_t id, const char *key, const char *clientid, int *resumed)
 {
     json_t *l = NULL;
-    int rc = bc_db_row(db, &l, "SELECT stream_key, status, publisher_client FROM lives WHERE id = ?", "i", id);
+    int64_t now = bc_now_ms(), grace_ms = (int64_t)bc_cfg.live_grace_s * 1000;
+    if (resumed)
+        *resumed = 0;
+    int rc = bc_db_row(db, &l,
+                       "SELECT stream_key, status, publisher_client, scheduled_at, created_at, interrupted_at"
+                       " FROM lives WHERE id = ?",
+                       "i", id);
     if (rc != 1) {
         rc = rc == 0 ? BC_EFORBIDDEN : BC_ERR;
         goto out;
@@ -456,66 +489,41 @@ int bc_live_on_publish(bc_db *db, int64_t id, const char *key, const char *clien
         rc = BC_EFORBIDDEN;
         goto out;
     }
-    int fresh = strcmp(status, "SCHEDULED") == 0;
-    int orphan = strcmp(status, "LIVE") == 0 && json_is_null(json_object_get(l, "publisher_client"));
-    if (!fresh && !orphan) {
-        rc = BC_EFORBIDDEN; /* ENDED, or LIVE with a publisher already on air */
+    int64_t sched = json_integer_value(json_object_get(l, "scheduled_at"));
+    int64_t created = json_integer_value(json_object_get(l, "created_at"));
+    json_t *intr = json_object_get(l, "interrupted_at");
+    /* a SCHEDULED live may start until its deadline (the sweep marks it MISSED after it) */
+    int fresh = strcmp(status, "SCHEDULED") == 0 && (sched > created ? sched : created) + grace_ms >= now;
+    /* an interrupted live may be republished within the grace; LIVE without a publisher and
+     * without interrupted_at is a live whose ingest was lost before this rule existed */
+    int again = strcmp(status, "LIVE") == 0 && json_is_null(json_object_get(l, "publisher_client")) &&
+                (!json_is_integer(intr) || json_integer_value(intr) + grace_ms >= now);
+    if (!fresh && !again) {
+        rc = BC_EFORBIDDEN; /* ENDED, MISSED, past the grace, or LIVE with a publisher already on air */
         goto out;
     }
-    rc = bc_db_exec(db,
-                    "UPDATE lives SET status = 'LIVE', started_at = COALESCE(started_at, ?), publisher_client = ?"
-                    " WHERE id = ? AND status = ? AND publisher_client IS NULL",
-                    "itit", bc_now_ms(), clientid ? clientid : "", id, status);
+    rc = bc_db_exec(
+        db,
+        "UPDATE lives SET status = 'LIVE', started_at = COALESCE(started_at, ?), publisher_client = ?,"
+        " interrupted_at = NULL, last_segment_at = ? WHERE id = ? AND status = ? AND publisher_client IS NULL",
+        "itiit", now, clientid ? clientid : "", now, id, status);
     rc = rc < 0 ? BC_ERR : rc == 1 ? BC_OK : BC_EFORBIDDEN; /* 0: a concurrent publish won */
+    if (rc == BC_OK && resumed)
+        *resumed = again;
 out:
     json_decref(l);
     return rc;
 }
 
-typedef struct done_args {
-    int64_t id;
-    const char *clientid;
-    int was_pinned; /* out */
-} done_args;
-
-/* The unit of work of bc_live_on_publish_done, run by bc_db_tx: the live's row is locked while the
- * pinned product is read, then ended on the same conditions. */
-static int publish_done_tx(bc_db *db, void *arg)
+int bc_live_on_publish_done(bc_db *db, int64_t id, const char *clientid)
 {
-    done_args *a = arg;
-    int64_t pinned = 0;
-    a->was_pinned = 0;
-    int rc = bc_db_int(db, &pinned,
-                       bc_db_dialect_sql(db,
-                                         "SELECT COALESCE(pinned_product_id, 0) FROM lives WHERE id = ?"
-                                         " AND status = 'LIVE' AND publisher_client = ?",
-                                         "SELECT COALESCE(pinned_product_id, 0) FROM lives WHERE id = ?"
-                                         " AND status = 'LIVE' AND publisher_client = ? FOR UPDATE"),
-                       "it", a->id, a->clientid);
-    if (rc != 1)
-        return rc == 0 ? BC_ECONFLICT : rc;
-    rc = bc_db_exec(db,
-                    "UPDATE lives SET status = 'ENDED', ended_at = ?, pinned_product_id = NULL"
-                    " WHERE id = ? AND status = 'LIVE' AND publisher_client = ?",
-                    "iit", bc_now_ms(), a->id, a->clientid);
-    if (rc < 0)
-        return rc;
-    if (rc == 0)
-        return BC_ECONFLICT;
-    a->was_pinned = pinned > 0;
-    return BC_OK;
-}
-
-int bc_live_on_publish_done(bc_db *db, int64_t id, const char *clientid, int *was_pinned)
-{
-    *was_pinned = 0;
     if (!clientid)
         return BC_ECONFLICT;
-    done_args a = {id, clientid, 0};
-    int rc = bc_db_tx(db, publish_done_tx, &a);
-    if (rc == BC_OK)
-        *was_pinned = a.was_pinned;
-    return rc;
+    int rc = bc_db_exec(db,
+                        "UPDATE lives SET publisher_client = NULL, interrupted_at = ?"
+                        " WHERE id = ? AND status = 'LIVE' AND publisher_client = ?",
+                        "iit", bc_now_ms(), id, clientid);
+    return rc < 0 ? BC_ERR : rc == 1 ? BC_OK : BC_ECONFLICT;
 }
 
 int bc_live_on_update(bc_db *db, int64_t id, const char *clientid)
@@ -533,14 +541,6 @@ int bc_live_on_update(bc_db *db, int64_t id, const char *clientid)
     }
     json_decref(l);
     return rc;
-}
-
-int bc_live_end_orphans(bc_db *db)
-{
-    int rc = bc_db_exec(
-        db, "UPDATE lives SET status = 'ENDED', ended_at = ?, pinned_product_id = NULL WHERE status = 'LIVE'", "i",
-        bc_now_ms());
-    return rc < 0 ? BC_ERR : rc;
 }
 
 int bc_live_max_id(bc_db *db, int64_t *out)

@@ -1,14 +1,23 @@
 /* live: lives (scheduled broadcasts with products), stream keys, RTMP ingest through an
- * nginx-rtmp child process (config written by rtmp.c), on_publish callbacks, pinning.
+ * nginx-rtmp child process (config written by rtmp.c), on_publish callbacks, pinning, schedules.
  * Prefixes: bc_live_, bc_rtmp_.
  *
  * Files: live.c (store code, no HTTP), live_api.c (routes, RTMP callbacks, room broadcasts),
- * rtmp.c (nginx-rtmp config and child process), live_push.c (the "N left" stock frames).
+ * live_sched.c (the schedule timers, the HLS segment watcher, "notify me", the calendar, stream
+ * key rotation), rtmp.c (nginx-rtmp config, child process, control endpoint), live_push.c (the
+ * "N left" stock frames).
  *
- * Life cycle of a live (status column):
- *   SCHEDULED --on_publish (right key)--> LIVE --on_publish_done (same clientid) / end--> ENDED
- * ENDED is final: a later publish with the key is refused (403), so a stream key cannot be
- * reused once the live is over. */
+ * Life cycle of a live (status column; every change is a {"type":"status"} frame to the room):
+ *   SCHEDULED --on_publish (right key)--> LIVE --seller's end / grace over--> ENDED
+ *   SCHEDULED --not published by max(scheduled_at, created_at) + BROADCART_LIVE_GRACE--> MISSED
+ * While LIVE, the ingest may stop: on_publish_done of the recorded publisher, a key rotation
+ * dropping it, or no new HLS segment for BROADCART_LIVE_STALL seconds. The live then stays LIVE,
+ * "interrupted": publisher_client NULL, interrupted_at = when (the status frame and the live JSON
+ * carry it). A publish with the live's (current) key within BROADCART_LIVE_GRACE of interrupted_at
+ * continues the same live (same id, same started_at, same HLS path, so the same replay); when
+ * the grace passes without one, the sweep ends it (ENDED, ended_at = now).
+ * ENDED and MISSED are final: a later publish with the key is refused (403), so a stream key
+ * cannot be reused once the live is over. */
 #ifndef BC_LIVE_H
 #define BC_LIVE_H
 
@@ -34,14 +43,36 @@ int bc_live_product_json(bc_db *db, int64_t product_id, json_t **out);
 int bc_live_create(bc_db *db, int64_t seller_id, const char *title, int64_t scheduled_at, const int64_t *product_ids,
                    size_t nproducts, int64_t *out_id);
 
-/* Loads one live in the CONTRACT live shape (viewer_count from the WebSocket hub). With
+/* Expected length of a live when none is given, in minutes (and the bounds of duration_min). */
+#define BC_LIVE_DURATION_DEFAULT 60
+#define BC_LIVE_DURATION_MAX 1440
+/* Most characters of a live's region (free text, e.g. "서울", "Busan"). */
+#define BC_LIVE_REGION_MAX 40
+/* The schedule of a new live: start (UTC ms), expected length (minutes, 1..BC_LIVE_DURATION_MAX),
+ * cover image (the /media/uploads/... path of an upload, checked by the caller; NULL = none) and
+ * region (NULL = none). Strings are borrowed. */
+typedef struct bc_live_schedule {
+    int64_t scheduled_at;
+    int duration_min;
+    const char *cover_url;
+    const char *region;
+} bc_live_schedule;
+/* bc_live_create with a whole schedule; the same returns. bc_live_create is this with
+ * BC_LIVE_DURATION_DEFAULT minutes, no cover and no region. */
+int bc_live_create_scheduled(bc_db *db, int64_t seller_id, const char *title, const bc_live_schedule *s,
+                             const int64_t *product_ids, size_t nproducts, int64_t *out_id);
+
+/* Loads one live in the CONTRACT live shape (viewer_count from the WebSocket hub), including
+ * duration_min, cover_url, region, interrupted_at (UTC ms or null), subscribers (count of "notify
+ * me" subscriptions) and subscribed (whether viewer_id, 0 = anonymous, has one). With
  * with_secret, also stream_key, rtmp_url, obs_stream_key and publish_url. *out owned by the
- * caller. BC_OK, BC_ENOTFOUND or BC_ERR. */
+ * caller. BC_OK, BC_ENOTFOUND or BC_ERR. bc_live_get is bc_live_get_as for viewer 0. */
 int bc_live_get(bc_db *db, int64_t id, int with_secret, json_t **out);
+int bc_live_get_as(bc_db *db, int64_t id, int with_secret, int64_t viewer_id, json_t **out);
 
 /* The seller of live id into *seller_id. BC_OK, BC_ENOTFOUND or BC_ERR. */
 int bc_live_seller(bc_db *db, int64_t id, int64_t *seller_id);
-/* The seller and status ("SCHEDULED", "LIVE" or "ENDED", into status, 16 bytes) of live id, for
+/* The seller and status ("SCHEDULED", "LIVE", "ENDED" or "MISSED", into status, 16 bytes) of live id, for
  * other modules (the chat room). BC_OK, BC_ENOTFOUND or BC_ERR/BC_EBUSY. */
 int bc_live_state(bc_db *db, int64_t id, int64_t *seller_id, char status[16]);
 /* For the demo seeding: the first (lowest id) SCHEDULED live of seller_id in *id and its stream key
@@ -50,42 +81,45 @@ int bc_live_first_scheduled(bc_db *db, int64_t seller_id, int64_t *id, char key[
 
 /* Lists lives as a new JSON array (*out, caller owns).
  * seller_id > 0: that seller's lives, newest first, with secrets (the caller is that seller).
- * Otherwise status ("LIVE"|"SCHEDULED"|"ENDED") filters; NULL means LIVE (newest start first),
- * then SCHEDULED (soonest first), then the 20 most recently ENDED. At most 100 per status.
- * Returns BC_OK, BC_EINVAL (unknown status) or BC_ERR. */
-int bc_live_list(bc_db *db, const char *status, int64_t seller_id, json_t **out);
+ * Otherwise status ("LIVE"|"SCHEDULED"|"ENDED"|"MISSED") filters; NULL means LIVE (newest start
+ * first), then SCHEDULED (soonest first), then the 20 most recently ENDED. At most 100 per status.
+ * viewer_id (0 = anonymous) is the caller, for "subscribed". Returns BC_OK, BC_EINVAL (unknown
+ * status) or BC_ERR. */
+int bc_live_list(bc_db *db, const char *status, int64_t seller_id, int64_t viewer_id, json_t **out);
 
 /* Pins product_id (0 = unpin) on live_id as seller_id. The product must be one of the live's
  * products, or a product of the seller (then it is appended to the live's products).
  * *product (may be NULL) gets the pinned product JSON or NULL (caller owns).
  * Returns BC_OK, BC_ENOTFOUND (no such live), BC_EFORBIDDEN (not the live's seller),
- * BC_EINVAL (product unknown/deleted/another seller's), BC_ECONFLICT (live ENDED), BC_ERR. */
+ * BC_EINVAL (product unknown/deleted/another seller's), BC_ECONFLICT (live ENDED or MISSED), BC_ERR. */
 int bc_live_pin(bc_db *db, int64_t live_id, int64_t seller_id, int64_t product_id, json_t **product);
 
-/* Ends live_id as seller_id: status ENDED, ended_at now, unpinned. *changed = 1 when it was
- * not already ENDED (idempotent). BC_OK, BC_ENOTFOUND, BC_EFORBIDDEN or BC_ERR. */
+/* Ends live_id as seller_id: status ENDED, ended_at now, unpinned, no publisher. *changed = 1
+ * when it was SCHEDULED or LIVE (idempotent: an ENDED or MISSED live stays as it is). BC_OK,
+ * BC_ENOTFOUND, BC_EFORBIDDEN or BC_ERR. */
 int bc_live_end(bc_db *db, int64_t live_id, int64_t seller_id, int *changed);
 
 /* nginx-rtmp on_publish: accepts when the live exists, key equals its stream key (compared in
- * constant time, sodium_memcmp) and the live is SCHEDULED (or LIVE with no publisher recorded).
- * Then status LIVE, started_at (first start only), publisher_client = clientid.
- * BC_OK, BC_EFORBIDDEN (refuse the publisher) or BC_ERR. */
-int bc_live_on_publish(bc_db *db, int64_t id, const char *key, const char *clientid);
+ * constant time, sodium_memcmp) and the live is SCHEDULED within its deadline (max(scheduled_at,
+ * created_at) + BROADCART_LIVE_GRACE), or LIVE with no publisher recorded and, when interrupted,
+ * within BROADCART_LIVE_GRACE of interrupted_at (a republish: the same live continues). Then
+ * status LIVE, started_at (first start only), publisher_client = clientid, interrupted_at NULL,
+ * last_segment_at = now (the stall rule's clock starts). *resumed (may be NULL) = 1 for a
+ * republish. BC_OK, BC_EFORBIDDEN (refuse the publisher) or BC_ERR. */
+int bc_live_on_publish(bc_db *db, int64_t id, const char *key, const char *clientid, int *resumed);
 
-/* nginx-rtmp on_publish_done: ends the live only when it is LIVE and clientid is the recorded
- * publisher (a refused duplicate publisher also triggers publish_done, with its own clientid).
- * *was_pinned = 1 if a product was pinned (it is unpinned). BC_OK (ended), BC_ECONFLICT
- * (not the publisher / not live: nothing changed) or BC_ERR. */
-int bc_live_on_publish_done(bc_db *db, int64_t id, const char *clientid, int *was_pinned);
+/* nginx-rtmp on_publish_done: when the live is LIVE and clientid is the recorded publisher (a
+ * refused duplicate publisher also triggers publish_done, with its own clientid), the live becomes
+ * interrupted (publisher_client NULL, interrupted_at now; see the life cycle above): it ends only
+ * when the grace passes without a republish. BC_OK (interrupted), BC_ECONFLICT (not the
+ * publisher / not live: nothing changed) or BC_ERR. */
+int bc_live_on_publish_done(bc_db *db, int64_t id, const char *clientid);
 
 /* nginx-rtmp on_update (update_publish, every notify_update_timeout): BC_EFORBIDDEN when the
- * live is no longer LIVE or clientid is not its publisher (nginx then drops the stream), BC_OK
- * otherwise (also on database errors: a hiccup must not cut a stream). */
+ * live is no longer LIVE or clientid is not its publisher (nginx then drops the stream: an ended
+ * live, a rotated key, a stalled ingest), BC_OK otherwise (also on database errors: a hiccup must
+ * not cut a stream). */
 int bc_live_on_update(bc_db *db, int64_t id, const char *clientid);
-
-/* Ends every LIVE live (used when our own nginx child starts: no stream can survive it).
- * Returns the number of lives ended, or an error. */
-int bc_live_end_orphans(bc_db *db);
 
 /* The highest live id (0 when none) into *out. BC_OK or BC_ERR. */
 int bc_live_max_id(bc_db *db, int64_t *out);
@@ -140,6 +174,74 @@ int bc_live_product_ids(bc_db *db, int64_t live_id, int64_t *ids, int max, int *
 /* Subscribes to the change feed and starts the push's ticker thread. Once, before serving. */
 void bc_live_push_init(void);
 
+/* ---- schedules, status timers, "notify me", calendar, key rotation (live_sched.c) ---- */
+
+/* How long before scheduled_at a subscriber's reminder notice is written, in ms (10 minutes). */
+#define BC_LIVE_REMINDER_LEAD_MS (10 * 60 * 1000)
+/* Most notices of each kind (reminder, went live) the sweep writes per call. */
+#define BC_LIVE_NOTICE_BATCH 200
+/* Most lives each timer rule changes per call, and the segment watcher looks at. */
+#define BC_LIVE_SWEEP_BATCH 100
+/* Longest calendar range (GET /api/v1/lives/calendar), in ms (31 days). */
+#define BC_LIVE_CALENDAR_MAX_MS ((int64_t)31 * 24 * 3600 * 1000)
+
+/* What one bc_live_sweep call changed. */
+typedef struct bc_live_sweep_result {
+    int missed;    /* SCHEDULED -> MISSED */
+    int stalled;   /* LIVE with a publisher but no new segment -> interrupted */
+    int ended;     /* interrupted past the grace -> ENDED */
+    int reminders; /* "starts in 10 minutes" notices written */
+    int went_live; /* "is live now" notices written */
+} bc_live_sweep_result;
+
+/* The schedule timers, from now_ms (UTC ms), with bc_cfg.live_grace_s and live_stall_s: SCHEDULED
+ * lives past their deadline become MISSED; LIVE lives with a publisher whose last_segment_at is
+ * older than the stall become interrupted; interrupted lives past the grace become ENDED
+ * (unpinned); then the notices (bc_notice_add, kinds "live.REMINDER" and "live.LIVE", text with the
+ * live's title; mailed by the notices module when SMTP is set) of subscriptions due: a reminder
+ * when a SCHEDULED live starts within BC_LIVE_REMINDER_LEAD_MS, a "live now" notice once it is
+ * LIVE, each once per subscription (claimed by a conditional UPDATE in the notice's transaction).
+ * Every status change is sent to the live's room as a status frame. Each rule changes at most
+ * BC_LIVE_SWEEP_BATCH lives and each notice kind BC_LIVE_NOTICE_BATCH per call (the rest on the
+ * next). Called once a second on a worker of the sweeper lease holder (src/app.c); safe to run
+ * on several instances at once (conditional UPDATEs). *out (may be NULL) gets the counts. Returns
+ * BC_OK, or the first store error (the other rules still ran). */
+int bc_live_sweep(bc_db *db, int64_t now_ms, bc_live_sweep_result *out);
+
+/* The HLS segment watcher of this instance, one pass: for the LIVE lives with a publisher (at most
+ * BC_LIVE_SWEEP_BATCH), reads the modification time of hls_dir/{id}/index.m3u8 (nginx-rtmp rewrites
+ * it at every new segment) and raises the live's last_segment_at to it when it is newer by a
+ * step (a third of the stall, at most 5 s: at most one write per live per step). Lives whose
+ * playlist is not on this host are left alone (another instance may see them). Blocks on stat():
+ * worker only. Returns the number of lives updated, or a store error. */
+int bc_live_watch_segments(bc_db *db, const char *hls_dir, int64_t now_ms);
+/* Starts this instance's watcher thread: once a second it queues one bc_live_watch_segments pass
+ * on {bc_cfg.data_dir}/hls (bc_http_defer; never more than one queued). Once, before serving. */
+void bc_live_sched_start(void);
+
+/* "Notify me": subscribes (on = 1) or unsubscribes (on = 0) user_id to live_id (idempotent).
+ * A subscription is only taken for a SCHEDULED or LIVE live (on a LIVE one, the "live now"
+ * notice counts as given). *subscribers (may be NULL) gets the live's subscription count after
+ * the change. BC_OK, BC_ENOTFOUND (no such live), BC_ECONFLICT (on = 1 and the live is ENDED or
+ * MISSED) or a store error. */
+int bc_live_subscribe(bc_db *db, int64_t live_id, int64_t user_id, int on, int64_t *subscribers);
+
+/* The calendar: SCHEDULED lives starting in [from_ms, to_ms) and LIVE lives (started in or before
+ * the range) whose expected end (scheduled_at or started_at + duration_min) is after from_ms,
+ * optionally of one region (NULL = all), ordered by start, at most 500, as live JSON for viewer_id
+ * (bc_live_get_as, no secrets) in a new array *out (caller owns). The caller bounds the range
+ * (BC_LIVE_CALENDAR_MAX_MS). BC_OK or a store error. */
+int bc_live_calendar(bc_db *db, int64_t from_ms, int64_t to_ms, const char *region, int64_t viewer_id, json_t **out);
+
+/* Rotates live_id's stream key as seller_id: a new random key (BC_LIVE_KEY_LEN, libsodium CSPRNG)
+ * replaces the old one at once, so on_publish refuses the old key from now on. When the live is
+ * LIVE with a publisher, the live becomes interrupted (that publisher, on the old key, must go:
+ * *drop = 1, and the caller drops it through bc_rtmp_drop_publisher; on_update refuses it
+ * anyway), so the seller republishes with the new key within the grace. One transaction.
+ * BC_OK, BC_ENOTFOUND, BC_EFORBIDDEN (not the live's seller), BC_ECONFLICT (ENDED or MISSED:
+ * nothing changed) or a store error. */
+int bc_live_rotate_key(bc_db *db, int64_t live_id, int64_t seller_id, int *drop);
+
 /* ---- RTMP ingest (rtmp.c) ---- */
 
 /* Prepares the callback token the nginx-rtmp callbacks (/internal/rtmp/...) must carry as ?token=:
@@ -153,17 +255,27 @@ int bc_live_callbacks_init(int with_rtmp);
 /* Writes {data_dir}/rtmp/nginx.conf (callbacks carrying bc_cfg.rtmp_callback_token, which
  * bc_live_callbacks_init has set) for RTMP on bc_cfg.rtmp_port with HLS into {data_dir}/hls
  * and callbacks to 127.0.0.1:{http_port} (nginx-rtmp notify module: on_publish,
- * on_publish_done, on_update). Creates {data_dir}/rtmp/{logs,tmp} and {data_dir}/hls; as root,
+ * on_publish_done, on_update) and the control module on the Unix socket {data_dir}/rtmp/control.sock
+ * (http{} block, loopback-free). Creates {data_dir}/rtmp/{logs,tmp} and {data_dir}/hls; as root,
  * hls is chowned to nobody:nogroup (the worker user) and data_dir gets o+x so the worker can
  * reach it. All paths in the file are absolute (realpath of data_dir). Returns BC_OK or BC_ERR
  * (logged; also when no callback token is set). */
 int bc_rtmp_write_config(const char *data_dir, int http_port);
 /* Starts `nginx -p {data_dir}/rtmp -c {data_dir}/rtmp/nginx.conf` (bc_cfg.nginx_bin) as a child
  * that receives SIGTERM if broadcart dies (prctl PR_SET_PDEATHSIG). Checks it is still running
- * after 300 ms; otherwise logs the tail of its error log and returns BC_ERR. Also queues a job
- * that ends lives left LIVE by a previous run (their publisher cannot exist any more).
- * BC_OK or BC_ERR. Call once, before bc_http_run. */
+ * after 300 ms; otherwise logs the tail of its error log and returns BC_ERR. Lives left LIVE by
+ * a previous run are not ended here (another instance's nginx may still ingest them): the stall
+ * rule of bc_live_sweep finds those whose segments stopped. BC_OK or BC_ERR. Call once, before
+ * bc_http_run. */
 int bc_rtmp_start(const char *data_dir);
+/* Drops the publisher of live_id at once through nginx-rtmp's control module
+ * (GET {control}/control/drop/publisher?app=live&name={live_id}, nginx-rtmp wiki "Control module";
+ * the publisher's publish_done callback follows). The control endpoint is
+ * BROADCART_RTMP_CONTROL_URL (http://host:port, or unix:/path for a Unix socket), else with
+ * `serve --with-rtmp` the child's {data_dir}/rtmp/control.sock. Blocks up to 2 s (libcurl): worker
+ * only. BC_OK (answered; *dropped, may be NULL, = the publishers nginx dropped), BC_ENOTFOUND
+ * (no control endpoint: the next on_update drops it) or BC_ERR (unreachable or refused, logged). */
+int bc_rtmp_drop_publisher(int64_t live_id, int *dropped);
 /* Stops the nginx child (SIGTERM = fast shutdown that drops publishers, then SIGKILL after 3 s)
  * and reaps it, if running. */
 void bc_rtmp_stop(void);

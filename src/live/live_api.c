@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../chat/chat.h"
+#include "../media/media.h"
 #include "live.h"
 
 /* Removes the fields only the live's seller (and admins) may see. */
@@ -16,11 +17,18 @@ static void strip_secrets(json_t *live)
     json_object_del(live, "publish_url");
 }
 
+/* The caller's user id, 0 when anonymous. */
+static int64_t caller_id(bc_req *req)
+{
+    const bc_auth *a = bc_req_auth(req);
+    return a ? a->user_id : 0;
+}
+
 /* Sends live id as JSON with status; secrets included (the caller has been checked). */
 static void send_live(bc_req *req, int status, int64_t id)
 {
     json_t *l = NULL;
-    int rc = bc_live_get(bc_req_db(req), id, 1, &l);
+    int rc = bc_live_get_as(bc_req_db(req), id, 1, caller_id(req), &l);
     if (rc != BC_OK) {
         bc_res_from_err(req, rc);
         return;
@@ -28,9 +36,11 @@ static void send_live(bc_req *req, int status, int64_t id)
     bc_res_json(req, status, l);
 }
 
-static void publish_status(int64_t id, const char *status)
+/* The room's status frame {"type":"status","status","interrupted"} (live.h: a LIVE live whose
+ * ingest stopped is interrupted until it is republished or the grace ends it). */
+static void publish_status(int64_t id, const char *status, int interrupted)
 {
-    json_t *d = json_pack("{s:s}", "status", status);
+    json_t *d = json_pack("{s:s,s:b}", "status", status, "interrupted", interrupted);
     bc_chat_publish_event(id, "status", d);
     json_decref(d);
 }
@@ -43,13 +53,25 @@ static int is_blank(const char *s)
     return 1;
 }
 
+/* 1 when url is the path of a recorded upload (/media/uploads/{name}, media module). */
+static int cover_ok(bc_db *db, const char *url)
+{
+    static const char prefix[] = "/media/uploads/";
+    char type[64];
+    if (strncmp(url, prefix, sizeof prefix - 1) != 0)
+        return 0;
+    return bc_media_lookup(db, url + sizeof prefix - 1, type, sizeof type) == BC_OK;
+}
+
 static void h_create(bc_req *req)
 {
     const char *title, *when;
-    json_t *ids;
+    json_t *ids, *body = bc_req_json(req);
     json_error_t err;
-    json_unpack_ex(bc_req_json(req), &err, 0, "{s:s,s:s,s:o}", "title", &title, "scheduled_at", &when, "product_ids",
-                   &ids);
+    json_unpack_ex(body, &err, 0, "{s:s,s:s,s:o}", "title", &title, "scheduled_at", &when, "product_ids", &ids);
+    const char *cover = json_string_value(json_object_get(body, "cover_url"));
+    const char *region = json_string_value(json_object_get(body, "region"));
+    json_t *dur = json_object_get(body, "duration_min");
     int64_t scheduled_at, product_ids[20];
     size_t n = json_array_size(ids);
     if (is_blank(title)) {
@@ -69,8 +91,17 @@ static void h_create(bc_req *req)
         }
         product_ids[i] = json_integer_value(v);
     }
+    if (region && is_blank(region))
+        region = NULL;
+    if (cover && !cover_ok(bc_req_db(req), cover)) {
+        bc_res_error(req, 422, "VALIDATION_FAILED",
+                     "'cover_url' must be an uploaded image /media/uploads/... (POST /api/v1/media/images)");
+        return;
+    }
+    bc_live_schedule sched = {
+        scheduled_at, json_is_integer(dur) ? (int)json_integer_value(dur) : BC_LIVE_DURATION_DEFAULT, cover, region};
     int64_t id = 0;
-    int rc = bc_live_create(bc_req_db(req), bc_req_auth(req)->user_id, title, scheduled_at, product_ids, n, &id);
+    int rc = bc_live_create_scheduled(bc_req_db(req), bc_req_auth(req)->user_id, title, &sched, product_ids, n, &id);
     if (rc == BC_ENOTFOUND || rc == BC_EFORBIDDEN) {
         bc_res_error(req, 422, "INVALID_PRODUCT", "every product must be one of your own products");
         return;
@@ -86,9 +117,9 @@ static void h_create(bc_req *req)
 static void h_list(bc_req *req)
 {
     json_t *items = NULL;
-    int rc = bc_live_list(bc_req_db(req), bc_req_query_str(req, "status"), 0, &items);
+    int rc = bc_live_list(bc_req_db(req), bc_req_query_str(req, "status"), 0, caller_id(req), &items);
     if (rc == BC_EINVAL) {
-        bc_res_error(req, 422, "VALIDATION_FAILED", "'status' must be LIVE, SCHEDULED or ENDED");
+        bc_res_error(req, 422, "VALIDATION_FAILED", "'status' must be LIVE, SCHEDULED, ENDED or MISSED");
         return;
     }
     if (rc != BC_OK) {
@@ -101,7 +132,7 @@ static void h_list(bc_req *req)
 static void h_seller_list(bc_req *req)
 {
     json_t *items = NULL;
-    int rc = bc_live_list(bc_req_db(req), NULL, bc_req_auth(req)->user_id, &items);
+    int rc = bc_live_list(bc_req_db(req), NULL, bc_req_auth(req)->user_id, bc_req_auth(req)->user_id, &items);
     if (rc != BC_OK) {
         bc_res_from_err(req, rc);
         return;
@@ -117,7 +148,7 @@ static void h_get(bc_req *req)
         bc_res_error(req, 404, "NOT_FOUND", "no such live");
         return;
     }
-    int rc = bc_live_get(bc_req_db(req), id, 1, &l);
+    int rc = bc_live_get_as(bc_req_db(req), id, 1, caller_id(req), &l);
     if (rc != BC_OK) {
         bc_res_from_err(req, rc);
         return;
@@ -159,7 +190,7 @@ static void h_pin(bc_req *req)
         bc_res_error(req, 422, "INVALID_PRODUCT", "the product must be one of your own products");
         return;
     case BC_ECONFLICT:
-        bc_res_error(req, 409, "LIVE_ENDED", "the live has ended");
+        bc_res_error(req, 409, "LIVE_ENDED", "the live is over (ENDED or MISSED)");
         return;
     default:
         bc_res_from_err(req, rc);
@@ -200,7 +231,7 @@ static void h_offer(bc_req *req)
         bc_res_from_err(req, rc);
         return;
     }
-    if ((rc = bc_live_get(db, id, 1, &l)) != BC_OK) {
+    if ((rc = bc_live_get_as(db, id, 1, caller_id(req), &l)) != BC_OK) {
         bc_res_from_err(req, rc);
         return;
     }
@@ -232,10 +263,99 @@ static void h_end(bc_req *req)
         bc_res_from_err(req, rc);
         return;
     }
-    /* the publisher, if any, is dropped by the next on_update callback (notify_update_timeout) */
-    if (changed)
-        publish_status(id, "ENDED");
+    if (changed) {
+        publish_status(id, "ENDED", 0);
+        /* the publisher, if any, is dropped at once through the control module, else by the next
+         * on_update callback (notify_update_timeout) */
+        bc_rtmp_drop_publisher(id, NULL);
+    }
     send_live(req, 200, id);
+}
+
+/* POST /api/v1/lives/{id}/stream-key: a new stream key; a publisher on the old one is dropped at
+ * once (control module) and the live waits for a republish with the new key (interrupted). */
+static void h_rotate_key(bc_req *req)
+{
+    int64_t id;
+    int drop = 0;
+    if (bc_req_param_id(req, "id", &id) != BC_OK) {
+        bc_res_error(req, 404, "NOT_FOUND", "no such live");
+        return;
+    }
+    int rc = bc_live_rotate_key(bc_req_db(req), id, bc_req_auth(req)->user_id, &drop);
+    switch (rc) {
+    case BC_OK:
+        break;
+    case BC_EFORBIDDEN:
+        bc_res_error(req, 403, "FORBIDDEN", "only the live's seller may rotate its stream key");
+        return;
+    case BC_ECONFLICT:
+        bc_res_error(req, 409, "LIVE_ENDED", "the live is over (ENDED or MISSED)");
+        return;
+    default:
+        bc_res_from_err(req, rc);
+        return;
+    }
+    bc_log_info("live", "live %lld: stream key rotated%s", (long long)id, drop ? ", dropping its publisher" : "");
+    if (drop) {
+        int dropped = 0;
+        int drc = bc_rtmp_drop_publisher(id, &dropped);
+        if (drc == BC_ENOTFOUND)
+            bc_log_info("live", "live %lld: no rtmp control endpoint; the next on_update drops the old publisher",
+                        (long long)id);
+        else if (drc == BC_OK)
+            bc_log_info("live", "live %lld: %d publisher(s) dropped through the rtmp control module", (long long)id,
+                        dropped);
+        publish_status(id, "LIVE", 1);
+    }
+    send_live(req, 200, id);
+}
+
+/* POST / DELETE /api/v1/lives/{id}/subscription: "notify me" for the caller. */
+static void subscription(bc_req *req, int on)
+{
+    int64_t id, count = 0;
+    if (bc_req_param_id(req, "id", &id) != BC_OK) {
+        bc_res_error(req, 404, "NOT_FOUND", "no such live");
+        return;
+    }
+    int rc = bc_live_subscribe(bc_req_db(req), id, bc_req_auth(req)->user_id, on, &count);
+    if (rc == BC_ECONFLICT) {
+        bc_res_error(req, 409, "LIVE_ENDED", "the live is over (ENDED or MISSED)");
+        return;
+    }
+    if (rc != BC_OK) {
+        bc_res_from_err(req, rc);
+        return;
+    }
+    bc_res_json(
+        req, 200,
+        json_pack("{s:I,s:b,s:I}", "live_id", (json_int_t)id, "subscribed", on, "subscribers", (json_int_t)count));
+}
+
+static void h_subscribe(bc_req *req) { subscription(req, 1); }
+static void h_unsubscribe(bc_req *req) { subscription(req, 0); }
+
+/* GET /api/v1/lives/calendar?from=&to=&region=: upcoming and running lives in a range. */
+static void h_calendar(bc_req *req)
+{
+    int64_t from, to;
+    const char *f = bc_req_query_str(req, "from"), *t = bc_req_query_str(req, "to");
+    if (bc_time_parse(f, &from) != BC_OK || bc_time_parse(t, &to) != BC_OK) {
+        bc_res_error(req, 422, "VALIDATION_FAILED", "'from' and 'to' must be ISO-8601 times like 2026-11-23T10:00:00Z");
+        return;
+    }
+    if (to <= from || to - from > BC_LIVE_CALENDAR_MAX_MS) {
+        bc_res_error(req, 422, "VALIDATION_FAILED", "'to' must be after 'from', at most 31 days later");
+        return;
+    }
+    json_t *items = NULL;
+    int rc = bc_live_calendar(bc_req_db(req), from, to, bc_req_query_str(req, "region"), caller_id(req), &items);
+    if (rc != BC_OK) {
+        bc_res_from_err(req, rc);
+        return;
+    }
+    bc_res_json(req, 200, json_pack("{s:o,s:I,s:I}", "items", items, "from", (json_int_t)from, "to", (json_int_t)to));
 }
 
 /* ---- nginx-rtmp notify callbacks (form bodies; see docs/CONTRACT.md "RTMP": name = public live
@@ -320,32 +440,29 @@ static void h_on_publish(bc_req *req)
         answer(req, 403);
         return;
     }
-    int rc = bc_live_on_publish(bc_req_db(req), id, bc_req_form(req, "key"), clientid);
+    int resumed = 0;
+    int rc = bc_live_on_publish(bc_req_db(req), id, bc_req_form(req, "key"), clientid, &resumed);
     if (rc != BC_OK) {
         bc_log_info("live", "rtmp publish refused for live %lld (client %s): %s", (long long)id,
                     clientid ? clientid : "?", rc == BC_EFORBIDDEN ? "bad key or state" : "error");
         answer(req, rc == BC_EFORBIDDEN ? 403 : 500);
         return;
     }
-    bc_log_info("live", "live %lld is on air (rtmp client %s)", (long long)id, clientid ? clientid : "?");
-    publish_status(id, "LIVE");
+    bc_log_info("live", "live %lld is on air%s (rtmp client %s)", (long long)id, resumed ? " again" : "",
+                clientid ? clientid : "?");
+    publish_status(id, "LIVE", 0);
     answer(req, 200);
 }
 
 static void h_on_publish_done(bc_req *req)
 {
     int64_t id = 0;
-    int was_pinned = 0;
     const char *clientid = bc_req_form(req, "clientid");
     if (callback_allowed(req) && bc_parse_i64(bc_req_form(req, "name"), 1, INT64_MAX, &id) == BC_OK &&
-        bc_live_on_publish_done(bc_req_db(req), id, clientid, &was_pinned) == BC_OK) {
-        bc_log_info("live", "live %lld ended (rtmp client %s left)", (long long)id, clientid);
-        if (was_pinned) {
-            json_t *d = json_pack("{s:n}", "product");
-            bc_chat_publish_event(id, "pin", d);
-            json_decref(d);
-        }
-        publish_status(id, "ENDED");
+        bc_live_on_publish_done(bc_req_db(req), id, clientid) == BC_OK) {
+        bc_log_info("live", "live %lld interrupted (rtmp client %s left): it ends unless republished within %d s",
+                    (long long)id, clientid, bc_cfg.live_grace_s);
+        publish_status(id, "LIVE", 1);
     }
     answer(req, 200); /* nginx ignores the answer; a refused duplicate lands here too */
 }
@@ -365,7 +482,8 @@ static void h_on_update(bc_req *req)
     }
     int rc = bc_live_on_update(bc_req_db(req), id, bc_req_form(req, "clientid"));
     if (rc == BC_EFORBIDDEN)
-        bc_log_info("live", "dropping rtmp publisher of live %lld: the live is over", (long long)id);
+        bc_log_info("live", "dropping rtmp publisher of live %lld: the live is over or its publisher changed",
+                    (long long)id);
     answer(req, rc == BC_EFORBIDDEN ? 403 : 200);
 }
 
@@ -376,6 +494,10 @@ static const bc_field create_body[] = {
      .example = "\"2026-11-23T10:00:00Z\""},
     {"product_ids", BC_F_ARR, 1, 1, 20, "1..20 ids of your own products, shown in this order",
      .items = &product_id_item},
+    {"duration_min", BC_F_INT, 0, 1, BC_LIVE_DURATION_MAX, "expected length in minutes (default 60)"},
+    {"cover_url", BC_F_STR, 0, 1, 200, "cover image: the url of an upload (POST /api/v1/media/images)",
+     .text = BC_TEXT_OPAQUE, .example = "\"/media/uploads/AbCdEfGhIjKlMnOpQrStUvWxYz012345.jpg\""},
+    {"region", BC_F_STR, 0, 1, BC_LIVE_REGION_MAX, "region of the broadcast, e.g. 서울 (free text)"},
     {NULL},
 };
 static const bc_field pin_body[] = {
@@ -393,12 +515,33 @@ static const bc_field offer_body[] = {
     {NULL},
 };
 
-static const char *const live_statuses[] = {"LIVE", "SCHEDULED", "ENDED", NULL};
+static const char *const live_statuses[] = {"LIVE", "SCHEDULED", "ENDED", "MISSED", NULL};
 static const bc_field list_query[] = {
     {"status", BC_F_STR, 0, 0, 0,
      "only lives in this status (default: LIVE, then SCHEDULED by time, then recent ENDED)", .enums = live_statuses},
     {NULL},
 };
+static const bc_field calendar_query[] = {
+    {"from", BC_F_STR, 1, 1, 40, "start of the range, ISO-8601", .example = "\"2026-12-01T00:00:00Z\""},
+    {"to", BC_F_STR, 1, 1, 40, "end of the range (exclusive), ISO-8601, at most 31 days after from",
+     .example = "\"2026-12-31T00:00:00Z\""},
+    {"region", BC_F_STR, 0, 1, BC_LIVE_REGION_MAX, "only lives of this region"},
+    {NULL},
+};
+
+static const bc_schema sc_subscription = {
+    "LiveSubscription",
+    "{\"type\":\"object\",\"required\":[\"live_id\",\"subscribed\",\"subscribers\"],\"properties\":{"
+    "\"live_id\":{\"type\":\"integer\"},\"subscribed\":{\"type\":\"boolean\",\"description\":\"the caller "
+    "is notified 10 minutes before the start and when it goes live\"},\"subscribers\":{\"type\":\"integer\"}}}",
+    NULL};
+static const bc_schema sc_calendar = {
+    "LiveCalendar",
+    "{\"type\":\"object\",\"required\":[\"items\",\"from\",\"to\"],\"properties\":{\"items\":{\"type\":"
+    "\"array\",\"description\":\"SCHEDULED lives starting in the range and LIVE lives running into it, by "
+    "start\",\"items\":{\"$ref\":\"#/components/schemas/Live\"}},\"from\":{\"type\":\"string\",\"format\":"
+    "\"date-time\"},\"to\":{\"type\":\"string\",\"format\":\"date-time\"}}}",
+    (const bc_schema *const[]){&bc_sc_live, NULL}};
 
 /* What nginx-rtmp sends with its notify directives (on_publish, on_publish_done, on_update): the
  * callback URL's own ?token= and, depending on the version and the publisher, the connection's
@@ -436,6 +579,10 @@ const bc_route bc_live_routes[] = {
     {"GET", "/api/v1/lives", 0, BC_RT_OPTIONAL_AUTH, NULL, h_list, "lives",
      "Lives: LIVE, then SCHEDULED by time, then recent ENDED (or one status)", 200, .query = list_query,
      .response = &bc_sc_live_list},
+    /* before /api/v1/lives/{id}: the first matching pattern wins */
+    {"GET", "/api/v1/lives/calendar", 0, BC_RT_OPTIONAL_AUTH, NULL, h_calendar, "lives",
+     "Calendar: SCHEDULED lives starting in [from, to) and LIVE lives running into it (at most 31 days)", 200,
+     .query = calendar_query, .response = &sc_calendar},
     {"GET", "/api/v1/lives/{id}", 0, BC_RT_OPTIONAL_AUTH, NULL, h_get, "lives",
      "One live with products, pinned product and viewer count (stream key for its seller)", 200,
      .response = &bc_sc_live},
@@ -450,6 +597,15 @@ const bc_route bc_live_routes[] = {
      200, .response = &bc_sc_live},
     {"POST", "/api/v1/lives/{id}/end", BC_ROLE_SELLER, 0, NULL, h_end, "lives",
      "End the live; viewers receive status ENDED and the publisher is dropped", 200, .response = &bc_sc_live},
+    {"POST", "/api/v1/lives/{id}/stream-key", BC_ROLE_SELLER, 0, NULL, h_rotate_key, "lives",
+     "Rotate the stream key: the old key stops at once (a publisher on it is dropped; republish with the new key "
+     "within the grace to continue)",
+     200, .response = &bc_sc_live, .errors = (const char *const[]){"LIVE_ENDED", NULL}},
+    {"POST", "/api/v1/lives/{id}/subscription", BC_ROLE_ANY, 0, NULL, h_subscribe, "lives",
+     "Notify me: a notice 10 minutes before the start and when the live goes on air", 200, .response = &sc_subscription,
+     .errors = (const char *const[]){"LIVE_ENDED", NULL}},
+    {"DELETE", "/api/v1/lives/{id}/subscription", BC_ROLE_ANY, 0, NULL, h_unsubscribe, "lives",
+     "Stop notifying me about this live", 200, .response = &sc_subscription},
     {"POST", "/internal/rtmp/on_publish", 0, BC_RT_LOOPBACK | BC_RT_INTERNAL, NULL, h_on_publish, "internal",
      "nginx-rtmp on_publish", 200, .query = rtmp_query, .res_type = "text/plain",
      .req_type = "application/x-www-form-urlencoded"},

@@ -7,6 +7,7 @@
 #include "live.h"
 
 #include <arpa/inet.h>
+#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -32,6 +33,9 @@ static pid_t nginx_pid;
 static char rtmp_dir[PATH_MAX + 8]; /* absolute {data_dir}/rtmp */
 static char hls_dir[PATH_MAX + 8];  /* absolute {data_dir}/hls */
 static char rec_dir[PATH_MAX + 8];  /* absolute {data_dir}/rec: the recordings replays are made from */
+/* {data_dir}/rtmp/control.sock, the child's control module (empty: none, e.g. a path too long for
+ * sun_path); written before the loops start, read-only afterwards */
+static char control_sock[108];
 
 /* As root, nginx workers run as nobody:nogroup and must write {abs}/hls (streaming.md gotcha 5).
  * The hls dir is chowned to them; every ancestor must be searchable by them: data_dir itself may
@@ -111,6 +115,21 @@ int bc_rtmp_write_config(const char *data_dir, int http_port)
         bc_log_error("rtmp", "no callback token (bc_live_callbacks_init must run first)");
         goto out;
     }
+    /* the control module (drop a publisher at once) listens on a Unix socket: no port to pick,
+     * and only this user (or root) can connect to it */
+    char sock[PATH_MAX + 32];
+    snprintf(sock, sizeof sock, "%s/control.sock", rtmp_dir);
+    size_t sock_len = strlen(sock);
+    if (sock_len < sizeof control_sock) {
+        memcpy(control_sock, sock, sock_len + 1);
+        unlink(sock); /* a previous run's */
+    } else {
+        control_sock[0] = 0;
+        bc_log_warn("rtmp",
+                    "%s is too long for a Unix socket: no control module (key rotation drops the old "
+                    "publisher at the next on_update instead)",
+                    sock);
+    }
     if (!(f = fopen(tmp, "w"))) {
         bc_log_error("rtmp", "cannot write %s: %s", tmp, strerror(errno));
         goto out;
@@ -158,6 +177,25 @@ int bc_rtmp_write_config(const char *data_dir, int http_port)
             RTMP_MODULE, user_line, rtmp_dir, rtmp_dir, rtmp_dir, bc_cfg.rtmp_port, hls, rec_dir, http_port,
             bc_cfg.rtmp_callback_token, http_port, bc_cfg.rtmp_callback_token, http_port, bc_cfg.rtmp_callback_token,
             http_port, bc_cfg.rtmp_callback_token);
+    if (control_sock[0])
+        fprintf(f,
+                "\n"
+                "# the control module (nginx-rtmp ngx_rtmp_control_module): broadcart drops a publisher at once\n"
+                "# (GET /control/drop/publisher?app=live&name={live_id}) when its stream key is rotated\n"
+                "http {\n"
+                "    access_log off;\n"
+                "    client_body_temp_path %s/tmp/body;  # the compiled-in defaults are /var/lib/nginx/*\n"
+                "    proxy_temp_path %s/tmp/proxy;\n"
+                "    fastcgi_temp_path %s/tmp/fastcgi;\n"
+                "    uwsgi_temp_path %s/tmp/uwsgi;\n"
+                "    scgi_temp_path %s/tmp/scgi;\n"
+                "    server {\n"
+                "        listen unix:%s;\n"
+                "        location /control { rtmp_control all; }\n"
+                "        location / { return 404; }\n"
+                "    }\n"
+                "}\n",
+                rtmp_dir, rtmp_dir, rtmp_dir, rtmp_dir, rtmp_dir, control_sock);
     if (fclose(f) != 0) {
         f = NULL;
         bc_log_error("rtmp", "cannot write %s: %s", tmp, strerror(errno));
@@ -225,15 +263,6 @@ static void log_tail(const char *file)
     buf[n] = 0;
     for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
         bc_log_error("rtmp", "%s: %s", file, line);
-}
-
-/* Ends lives left LIVE by a previous run: our nginx has just started, nobody can be publishing. */
-static void end_orphans_job(bc_db *db, void *arg)
-{
-    (void)arg;
-    int n = bc_live_end_orphans(db);
-    if (n > 0)
-        bc_log_info("rtmp", "ended %d live(s) left on air by a previous run", n);
 }
 
 int bc_rtmp_start(const char *data_dir)
@@ -307,7 +336,72 @@ int bc_rtmp_start(const char *data_dir)
     }
     bc_log_info("rtmp", "nginx-rtmp (pid %d) ingesting on rtmp://0.0.0.0:%d/live after %d ms, HLS in %s", (int)pid,
                 bc_cfg.rtmp_port, waited, hls_dir);
-    bc_http_defer(end_orphans_job, NULL);
+    /* lives left LIVE by a previous run are not ended here: another instance's nginx may ingest
+     * them; the sweep's stall rule finds those whose segments stopped (live.h) */
+    rc = BC_OK;
+out:
+    return rc;
+}
+
+/* Collects at most 63 bytes of the control module's answer (a number). */
+static size_t control_body(char *data, size_t size, size_t n, void *arg)
+{
+    char *buf = arg;
+    size_t have = strlen(buf), len = size * n;
+    if (have + len > 63)
+        len = have < 63 ? 63 - have : 0;
+    memcpy(buf + have, data, len);
+    buf[have + len] = 0;
+    return size * n;
+}
+
+int bc_rtmp_drop_publisher(int64_t live_id, int *dropped)
+{
+    const char *base = bc_cfg.rtmp_control_url, *unix_path = NULL;
+    char url[sizeof bc_cfg.rtmp_control_url + 96], body[64] = "";
+    long status = 0;
+    int rc = BC_ERR;
+    if (dropped)
+        *dropped = 0;
+    if (!base[0] && control_sock[0] && nginx_pid > 0) {
+        unix_path = control_sock;
+        base = "http://localhost";
+    } else if (strncmp(base, "unix:", 5) == 0) {
+        unix_path = base + 5;
+        base = "http://localhost";
+    }
+    if (!base[0])
+        return BC_ENOTFOUND;
+    size_t blen = strlen(base);
+    while (blen > 0 && base[blen - 1] == '/')
+        blen--;
+    snprintf(url, sizeof url, "%.*s/control/drop/publisher?app=live&name=%lld", (int)blen, base, (long long)live_id);
+    CURL *c = curl_easy_init();
+    if (!c)
+        return BC_ERR;
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    if (unix_path)
+        curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, unix_path);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 1000L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 2000L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, control_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
+    CURLcode cc = curl_easy_perform(c);
+    if (cc == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(c);
+    if (cc != CURLE_OK) {
+        bc_log_warn("rtmp", "control drop of live %lld: %s", (long long)live_id, curl_easy_strerror(cc));
+        goto out;
+    }
+    if (status != 200) {
+        bc_log_warn("rtmp", "control drop of live %lld: HTTP %ld", (long long)live_id, status);
+        goto out;
+    }
+    if (dropped)
+        *dropped = atoi(body);
     rc = BC_OK;
 out:
     return rc;

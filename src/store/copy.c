@@ -43,10 +43,12 @@ static const char *const copy_tables[] = {
     "product_limits",
     "buyer_product_units",
     "live_product_units",
-    /* replays (migration 18) */
+    /* replays (migration 17) */
     "replays",
     "replay_parts",
     "live_pins",
+    /* live schedules (migration 18) */
+    "live_subscriptions",
 };
 #define NTABLES (sizeof copy_tables / sizeof copy_tables[0])
 #define POOL_MAX 128

@@ -495,5 +495,49 @@ const bc_migration bc_migrations[] = {
      "CREATE INDEX live_pins_live ON live_pins(live_id, at);"
      "CREATE INDEX chat_messages_live_time ON chat_messages(live_id, created_at);"
      "ALTER TABLE orders ADD COLUMN from_replay BIGINT NOT NULL DEFAULT 0;"},
+    /* 18: schedules and status (live.h): MISSED (a live never published within
+     * BROADCART_LIVE_GRACE of its start) joins the statuses, the CHECK rebuilt as migration 10 does
+     * for orders (the index on status is dropped first: SQLite cannot drop an indexed column);
+     * duration_min (expected length, minutes), cover_url (an uploaded image), region; the ingest's
+     * health: interrupted_at (the ingest stopped at, UTC ms, while the live waits for a republish
+     * within the grace; NULL otherwise) and last_segment_at (the newest HLS segment seen);
+     * "notify me" subscriptions with the two notices each one gets (reminded_at: 10 minutes before
+     * the start, live_noticed_at: when it went LIVE), partial indexes for the ones still due. */
+    {"DROP INDEX lives_status;"
+     "ALTER TABLE lives RENAME COLUMN status TO status_v1;"
+     "ALTER TABLE lives ADD COLUMN status TEXT NOT NULL DEFAULT 'SCHEDULED' CHECK (status IN ("
+     "'SCHEDULED','LIVE','ENDED','MISSED'));"
+     "UPDATE lives SET status = status_v1;"
+     "ALTER TABLE lives DROP COLUMN status_v1;"
+     "CREATE INDEX lives_status ON lives(status, scheduled_at);"
+     "ALTER TABLE lives ADD COLUMN duration_min INTEGER NOT NULL DEFAULT 60 CHECK (duration_min BETWEEN 1 AND 1440);"
+     "ALTER TABLE lives ADD COLUMN cover_url TEXT;"
+     "ALTER TABLE lives ADD COLUMN region TEXT;"
+     "ALTER TABLE lives ADD COLUMN interrupted_at INTEGER;"
+     "ALTER TABLE lives ADD COLUMN last_segment_at INTEGER;"
+     "CREATE TABLE live_subscriptions ("
+     "  live_id INTEGER NOT NULL REFERENCES lives(id), user_id INTEGER NOT NULL REFERENCES users(id),"
+     "  created_at INTEGER NOT NULL, reminded_at INTEGER, live_noticed_at INTEGER, PRIMARY KEY (live_id, user_id));"
+     "CREATE INDEX live_subscriptions_user ON live_subscriptions(user_id, live_id);"
+     "CREATE INDEX live_subscriptions_remind ON live_subscriptions(live_id) WHERE reminded_at IS NULL;"
+     "CREATE INDEX live_subscriptions_notice ON live_subscriptions(live_id) WHERE live_noticed_at IS NULL;",
+     "DROP INDEX lives_status;"
+     "ALTER TABLE lives RENAME COLUMN status TO status_v1;"
+     "ALTER TABLE lives ADD COLUMN status TEXT NOT NULL DEFAULT 'SCHEDULED' CHECK (status IN ("
+     "'SCHEDULED','LIVE','ENDED','MISSED'));"
+     "UPDATE lives SET status = status_v1;"
+     "ALTER TABLE lives DROP COLUMN status_v1;"
+     "CREATE INDEX lives_status ON lives(status, scheduled_at);"
+     "ALTER TABLE lives ADD COLUMN duration_min BIGINT NOT NULL DEFAULT 60 CHECK (duration_min BETWEEN 1 AND 1440);"
+     "ALTER TABLE lives ADD COLUMN cover_url TEXT;"
+     "ALTER TABLE lives ADD COLUMN region TEXT;"
+     "ALTER TABLE lives ADD COLUMN interrupted_at BIGINT;"
+     "ALTER TABLE lives ADD COLUMN last_segment_at BIGINT;"
+     "CREATE TABLE live_subscriptions ("
+     "  live_id BIGINT NOT NULL REFERENCES lives(id), user_id BIGINT NOT NULL REFERENCES users(id),"
+     "  created_at BIGINT NOT NULL, reminded_at BIGINT, live_noticed_at BIGINT, PRIMARY KEY (live_id, user_id));"
+     "CREATE INDEX live_subscriptions_user ON live_subscriptions(user_id, live_id);"
+     "CREATE INDEX live_subscriptions_remind ON live_subscriptions(live_id) WHERE reminded_at IS NULL;"
+     "CREATE INDEX live_subscriptions_notice ON live_subscriptions(live_id) WHERE live_noticed_at IS NULL;"},
     {NULL, NULL},
 };

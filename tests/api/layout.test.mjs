@@ -16,6 +16,7 @@ const OWNER = {
   categories: 'catalog', products: 'catalog', product_images: 'catalog', product_fts: 'catalog', catalog_clock: 'catalog',
   cart_items: 'commerce', orders: 'commerce', order_lines: 'commerce', stock_ledger: 'commerce', payments: 'commerce',
   lives: 'live', live_products: 'live', replays: 'live', replay_parts: 'live', live_pins: 'live',
+  live_subscriptions: 'live', // live schedules (migration 18)
   chat_messages: 'chat',
   media_uploads: 'media',
   // orders (migration 13)

@@ -232,7 +232,7 @@ test('end: only its seller; viewers get status ENDED; ended lives refuse pins', 
   }
 });
 
-test('rtmp callbacks: key check, LIVE/ENDED transitions keyed on clientid', async () => {
+test('rtmp callbacks: key check, LIVE/interrupted/ENDED transitions keyed on clientid', async () => {
   const l = await createLive(sellerA, [pA1]);
   const v = await viewer(l.id);
   const cb = (name, fields) => api(srv, 'POST', `/internal/rtmp/${name}?token=${CALLBACK_TOKEN}`, form({ app: 'live', addr: '127.0.0.1', ...fields }));
@@ -260,7 +260,22 @@ test('rtmp callbacks: key check, LIVE/ENDED transitions keyed on clientid', asyn
     assert.equal((await api(srv, 'GET', `/api/v1/lives/${l.id}`)).body.status, 'LIVE');
 
     await api(srv, 'POST', `/api/v1/lives/${l.id}/pin`, { token: sellerA.token, body: { product_id: pA1 } });
+    // the publisher leaves: the live is interrupted (still LIVE, no publisher) until republished
+    // within BROADCART_LIVE_GRACE (its end after the grace: live_sched.test.mjs)
     assert.equal((await cb('on_publish_done', { clientid: '8', call: 'publish_done', name: String(l.id), key: l.stream_key })).status, 200);
+    await v.waitFor((x) => x.type === 'status' && x.status === 'LIVE' && x.interrupted === true);
+    const paused = (await api(srv, 'GET', `/api/v1/lives/${l.id}`)).body;
+    assert.equal(paused.status, 'LIVE');
+    assert.ok(paused.interrupted_at);
+    assert.equal(paused.pinned_product.id, pA1, 'the pin survives an interruption');
+    assert.equal((await cb('on_update', { clientid: '8', call: 'update_publish', name: String(l.id) })).status, 403);
+    // a republish with the key continues the same live
+    assert.equal((await cb('on_publish', { clientid: '12', call: 'publish', name: String(l.id), type: 'live', key: l.stream_key })).status, 200);
+    const again = (await api(srv, 'GET', `/api/v1/lives/${l.id}`)).body;
+    assert.equal(again.status, 'LIVE');
+    assert.equal(again.interrupted_at, null);
+    assert.equal(again.started_at, live.started_at, 'the same live continues');
+    assert.equal((await api(srv, 'POST', `/api/v1/lives/${l.id}/end`, { token: sellerA.token })).status, 200);
     await v.waitFor((x) => x.type === 'status' && x.status === 'ENDED');
     const ended = (await api(srv, 'GET', `/api/v1/lives/${l.id}`)).body;
     assert.equal(ended.status, 'ENDED');
@@ -268,7 +283,7 @@ test('rtmp callbacks: key check, LIVE/ENDED transitions keyed on clientid', asyn
     assert.equal(ended.pinned_product, null, 'unpinned at the end');
     // an ended live cannot go on air again; its publisher would be dropped by on_update
     assert.equal((await cb('on_publish', { clientid: '10', call: 'publish', name: String(l.id), key: l.stream_key })).status, 403);
-    assert.equal((await cb('on_update', { clientid: '8', call: 'update_publish', name: String(l.id) })).status, 403);
+    assert.equal((await cb('on_update', { clientid: '12', call: 'update_publish', name: String(l.id) })).status, 403);
     assert.equal((await cb('on_update', { clientid: '11', call: 'update_play', name: String(l.id) })).status, 200);
   } finally {
     v.close();

@@ -75,6 +75,10 @@ test('publish, chat, pin, end -> the replay plays back: VOD playlist with ENDLIS
     v.chat('late');
     await v.waitFor((f) => f.type === 'chat' && f.text === 'late');
     assert.equal(await pub.exited, 0, pub.log());
+    // the stream stopping only interrupts the live (it may be republished within the grace); the
+    // seller ends it, as the studio's end button does
+    await poll(async () => (await getLive(live.id)).interrupted_at, 10000, 'interrupted');
+    assert.equal((await api(srv, 'POST', `/api/v1/lives/${live.id}/end`, { token: seller.token })).status, 200);
     await poll(async () => (await getLive(live.id)).status === 'ENDED', 10000, 'ENDED');
     const replay = (await poll(async () => {
       const l = await getLive(live.id);

@@ -1,6 +1,8 @@
-/* Unit tests of the live store code for live-only offers (bc_live_offer_get / _set / _json) and the
- * look-ups of the stock push (bc_live_carrying, bc_live_product_ids), on a temporary SQLite file;
- * and of the replay timeline (bc_replay_offset, bc_replay_range). */
+/* Unit tests of the live store code for live-only offers (bc_live_offer_get / _set / _json), the
+ * look-ups of the stock push (bc_live_carrying, bc_live_product_ids), the schedule rules
+ * (on_publish deadlines, interruption and republish, bc_live_sweep, subscriptions, the segment
+ * watcher, key rotation) and the replay timeline (bc_replay_offset, bc_replay_range), on a
+ * temporary SQLite file. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -11,6 +13,9 @@
 
 #include "db_fixture.h"
 #include "../../src/live/live.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 typedef struct fixture {
     char path[64];
@@ -142,6 +147,129 @@ static void replay_offsets(void **state)
     assert_true(lo == 0 && hi == INT64_MAX);
 }
 
+/* The stream key of live id into key (BC_LIVE_KEY_LEN + 1 bytes). */
+static void key_of(fixture *f, int64_t id, char *key)
+{
+    json_t *r = NULL;
+    assert_int_equal(bc_db_row(f->db, &r, "SELECT stream_key FROM lives WHERE id = ?", "i", id), 1);
+    snprintf(key, BC_LIVE_KEY_LEN + 1, "%s", json_string_value(json_object_get(r, "stream_key")));
+    json_decref(r);
+}
+
+static void status_is(fixture *f, int64_t id, const char *want)
+{
+    int64_t seller = 0;
+    char status[16];
+    assert_int_equal(bc_live_state(f->db, id, &seller, status), BC_OK);
+    assert_string_equal(status, want);
+}
+
+static void schedule_rules(void **state)
+{
+    fixture *f = *state;
+    bc_cfg.live_grace_s = 60;
+    bc_cfg.live_stall_s = 15;
+    int64_t now = bc_now_ms(), late = 0, live = 0, soon = 0, buyer = 0, n = 0;
+    char key[BC_LIVE_KEY_LEN + 1], old[BC_LIVE_KEY_LEN + 1];
+    int resumed = 0, drop = 0;
+    bc_live_sweep_result r;
+    assert_int_equal(bc_test_user(f->db, "b@x.test", "B", "buyer", &buyer), 0);
+
+    /* a live scheduled (and created) an hour ago: past its deadline, refused, then MISSED */
+    assert_int_equal(bc_live_create(f->db, f->seller, "Late", now - 3600000, &f->p1, 1, &late), BC_OK);
+    assert_int_equal(bc_db_exec(f->db, "UPDATE lives SET created_at = ? WHERE id = ?", "ii", now - 3600000, late), 1);
+    key_of(f, late, key);
+    assert_int_equal(bc_live_on_publish(f->db, late, key, "c0", NULL), BC_EFORBIDDEN);
+    /* scheduled an hour ago but created now: the grace counts from the creation */
+    status_is(f, f->live, "SCHEDULED");
+    assert_int_equal(bc_live_sweep(f->db, now, &r), BC_OK);
+    assert_int_equal(r.missed, 1);
+    status_is(f, late, "MISSED");
+    status_is(f, f->live, "SCHEDULED");
+    assert_int_equal(bc_live_sweep(f->db, now, &r), BC_OK);
+    assert_int_equal(r.missed, 0); /* once */
+    assert_int_equal(bc_live_subscribe(f->db, late, buyer, 1, NULL), BC_ECONFLICT);
+
+    /* publish, leave, come back within the grace: the same live */
+    assert_int_equal(bc_live_create(f->db, f->seller, "Live", now + 3600000, &f->p1, 1, &live), BC_OK);
+    key_of(f, live, key);
+    assert_int_equal(bc_live_on_publish(f->db, live, key, "c1", &resumed), BC_OK);
+    assert_int_equal(resumed, 0);
+    assert_int_equal(bc_live_on_publish_done(f->db, live, "other"), BC_ECONFLICT);
+    assert_int_equal(bc_live_on_publish_done(f->db, live, "c1"), BC_OK);
+    status_is(f, live, "LIVE");
+    assert_int_equal(bc_live_on_update(f->db, live, "c1"), BC_EFORBIDDEN);
+    assert_int_equal(bc_live_on_publish(f->db, live, key, "c2", &resumed), BC_OK);
+    assert_int_equal(resumed, 1);
+
+    /* the segment watcher raises last_segment_at from the playlist's mtime */
+    char dir[96], file[128];
+    snprintf(dir, sizeof dir, "%s.hls/%lld", f->path, (long long)live);
+    snprintf(file, sizeof file, "%s/index.m3u8", dir);
+    char hls[96];
+    snprintf(hls, sizeof hls, "%s.hls", f->path);
+    assert_int_equal(bc_mkdirs(dir), BC_OK);
+    FILE *pl = fopen(file, "w");
+    assert_non_null(pl);
+    fputs("#EXTM3U\n", pl);
+    fclose(pl);
+    assert_int_equal(bc_db_exec(f->db, "UPDATE lives SET last_segment_at = ? WHERE id = ?", "ii", now - 20000, live),
+                     1);
+    assert_int_equal(bc_live_watch_segments(f->db, hls, bc_now_ms()), 1);
+    assert_int_equal(bc_live_watch_segments(f->db, hls, bc_now_ms()), 0); /* no newer segment */
+    assert_int_equal(bc_live_sweep(f->db, bc_now_ms(), &r), BC_OK);
+    assert_int_equal(r.stalled, 0);
+    unlink(file);
+    rmdir(dir);
+    rmdir(hls);
+
+    /* no new segment for longer than the stall: interrupted; then the grace passes: ENDED */
+    assert_int_equal(bc_db_exec(f->db, "UPDATE lives SET last_segment_at = ? WHERE id = ?", "ii", now - 20000, live),
+                     1);
+    assert_int_equal(bc_live_sweep(f->db, now, &r), BC_OK);
+    assert_int_equal(r.stalled, 1);
+    assert_int_equal(r.ended, 0);
+    assert_int_equal(bc_live_on_update(f->db, live, "c2"), BC_EFORBIDDEN);
+    assert_int_equal(bc_db_exec(f->db, "UPDATE lives SET interrupted_at = ? WHERE id = ?", "ii", now - 61000, live), 1);
+    assert_int_equal(bc_live_on_publish(f->db, live, key, "c3", NULL), BC_EFORBIDDEN); /* past the grace */
+    assert_int_equal(bc_live_sweep(f->db, now, &r), BC_OK);
+    assert_int_equal(r.ended, 1);
+    status_is(f, live, "ENDED");
+
+    /* notify me: the reminder within 10 minutes of the start, the notice when it goes live, once each */
+    assert_int_equal(bc_live_create(f->db, f->seller, "Soon", now + 5 * 60000, &f->p1, 1, &soon), BC_OK);
+    assert_int_equal(bc_live_subscribe(f->db, soon, buyer, 1, &n), BC_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(bc_live_subscribe(f->db, soon, buyer, 1, &n), BC_OK);
+    assert_int_equal(n, 1);                                                     /* idempotent */
+    assert_int_equal(bc_live_subscribe(f->db, f->live, buyer, 1, NULL), BC_OK); /* starts now: reminded too */
+    assert_int_equal(bc_live_subscribe(f->db, f->live, buyer, 0, &n), BC_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(bc_live_sweep(f->db, now, &r), BC_OK);
+    assert_int_equal(r.reminders, 1);
+    assert_int_equal(bc_live_sweep(f->db, now, &r), BC_OK);
+    assert_int_equal(r.reminders, 0);
+    key_of(f, soon, key);
+    assert_int_equal(bc_live_on_publish(f->db, soon, key, "c4", NULL), BC_OK);
+    assert_int_equal(bc_live_sweep(f->db, now, &r), BC_OK);
+    assert_int_equal(r.went_live, 1);
+    assert_int_equal(bc_db_int(f->db, &n, "SELECT COUNT(*) FROM notices WHERE user_id = ?", "i", buyer), 1);
+    assert_int_equal(n, 2);
+
+    /* key rotation: the old key stops, the publisher must go, the new key continues */
+    memcpy(old, key, sizeof old);
+    assert_int_equal(bc_live_rotate_key(f->db, soon, f->other, &drop), BC_EFORBIDDEN);
+    assert_int_equal(bc_live_rotate_key(f->db, soon, f->seller, &drop), BC_OK);
+    assert_int_equal(drop, 1);
+    key_of(f, soon, key);
+    assert_string_not_equal(key, old);
+    assert_int_equal(bc_live_on_update(f->db, soon, "c4"), BC_EFORBIDDEN);
+    assert_int_equal(bc_live_on_publish(f->db, soon, old, "c5", NULL), BC_EFORBIDDEN);
+    assert_int_equal(bc_live_on_publish(f->db, soon, key, "c5", &resumed), BC_OK);
+    assert_int_equal(resumed, 1);
+    assert_int_equal(bc_live_rotate_key(f->db, late, f->seller, &drop), BC_ECONFLICT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -149,6 +277,7 @@ int main(void)
         cmocka_unit_test(offer_json),
         cmocka_unit_test_setup_teardown(carrying, setup, teardown),
         cmocka_unit_test(replay_offsets),
+        cmocka_unit_test_setup_teardown(schedule_rules, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

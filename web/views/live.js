@@ -9,6 +9,7 @@ import { spinner, errorState, emptyState, toast, productImage } from './ui.js';
 import { createPlayer, connectChat, createChatList, pinnedCard, viewersBadge, setViewers, livePrice } from './livekit.js';
 import { openBuySheet } from './buy.js';
 import { buildReplayPage, hasReplay } from './replay.js';
+import { notifyButton } from './calendar.js';
 
 export async function render(ctx) {
   const id = ctx.params.id;
@@ -55,7 +56,11 @@ export function buildLivePage(ctx, live, { studio = false } = {}) {
     stateEl.className = `stage-state state-${kind}`;
     if (kind === 'upcoming') {
       mount(stateEl, h('div', { class: 'state-title' }, t('live.upcoming')),
-        h('div', { class: 'state-sub', id: 'live-scheduled' }, t('live.startsAt', { time: dateTime(live.scheduled_at) })));
+        h('div', { class: 'state-sub', id: 'live-scheduled' }, t('live.startsAt', { time: dateTime(live.scheduled_at) })),
+        studio ? null : notifyButton(live)); // schedules: "notify me" (calendar.js)
+    } else if (kind === 'missed') {
+      mount(stateEl, h('div', { class: 'state-title', id: 'live-missed' }, t('live.missed')),
+        h('a', { class: 'pill', href: '#/calendar' }, t('nav.calendar')));
     } else if (kind === 'ended') {
       mount(stateEl, h('div', { class: 'state-title', id: 'live-ended' }, t('live.ended')),
         h('a', { class: 'pill', href: '#/' }, t('home.goHome')));
@@ -72,6 +77,7 @@ export function buildLivePage(ctx, live, { studio = false } = {}) {
     viewers.hidden = s !== 'LIVE';
     if (s === 'LIVE') { showState('waiting'); player.load(live.hls_url || `/hls/${id}/index.m3u8`); }
     else if (s === 'ENDED') { player.stop(); showState('ended'); if (!studio) toReplay(); }
+    else if (s === 'MISSED') { player.stop(); showState('missed'); }
     else { player.stop(); showState('upcoming'); }
   }
 

@@ -6,6 +6,14 @@ import { dateTime } from '../format.js';
 import { get, post, items, qs, currentUser, accessToken, refreshTokens } from '../api.js';
 import { withStates, emptyState, pageTitle, toast } from './ui.js';
 
+// Where a notification leads: its order, or for a live's notices (kind live.*, text "… (live N)")
+// that live's page, else the list.
+function noticeHref(n) {
+  if (n.order_row_id) return `#/orders/${n.order_row_id}`;
+  const m = /^live\./.test(n.kind || '') && /\(live (\d+)\)$/.exec(n.text || '');
+  return m ? `#/live/${m[1]}` : '#/notifications';
+}
+
 let unread = 0;
 let ws = null, wsUser = null, retryMs = 1000, retryTimer = null;
 const listeners = new Set();
@@ -27,7 +35,7 @@ async function loadCount() {
 
 function showToast(n) {
   const text = n.order_id ? `${n.text} · ${n.order_id}` : n.text;
-  toast(h('a', { class: 'toast-notice', href: n.order_row_id ? `#/orders/${n.order_row_id}` : '#/notifications', dataset: { kind: n.kind } },
+  toast(h('a', { class: 'toast-notice', href: noticeHref(n), dataset: { kind: n.kind } },
     h('strong', null, t('notices.new')), ' ', text), 'info', 6000);
 }
 
@@ -98,7 +106,7 @@ export async function render(ctx) {
     const pages = Math.max(1, Math.ceil((r.total ?? list.length) / (r.per_page || 20)));
     mount(body, h('ul', { class: 'order-list notice-list', id: 'notice-list' }, list.map((n) => h('li', null,
       h('a', {
-        class: `order-item card notice-item${n.read ? '' : ' unread'}`, href: n.order_row_id ? `#/orders/${n.order_row_id}` : '#/notifications',
+        class: `order-item card notice-item${n.read ? '' : ' unread'}`, href: noticeHref(n),
         dataset: { id: String(n.id), kind: n.kind, orderId: n.order_id || '' },
         onclick: () => { if (!n.read) post(`/api/v1/notifications/${n.id}/read`).then((x) => setUnread(x.unread_count)).catch(() => {}); },
       },

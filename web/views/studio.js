@@ -209,7 +209,8 @@ function renderLives(ctx) {
     if (!list.length) { mount(listEl, emptyState(t('studio.noLives'))); return; }
     mount(listEl, h('ul', { class: 'studio-lives', id: 'studio-lives' }, list.map((l) => h('li', null,
       h('a', { class: 'card live-row-card', href: `#/studio/lives/${l.id}`, id: `studio-live-${l.id}` },
-        h('div', { class: 'grow' }, h('strong', null, l.title), h('div', { class: 'muted small' }, dateTime(l.scheduled_at))),
+        h('div', { class: 'grow' }, h('strong', null, l.title), h('div', { class: 'muted small' },
+          [dateTime(l.scheduled_at), l.duration_min ? `${l.duration_min}′` : null, l.region].filter(Boolean).join(' · '))),
         statusBadge(l.status), h('span', { class: 'btn-ghost small' }, t('studio.open')))))));
   });
 
@@ -219,6 +220,10 @@ function renderLives(ctx) {
     try { products = await sellerProducts(); } catch (e) { toast(errorText(e), 'error'); }
     const title = h('input', { id: 'live-title', required: true, maxlength: 100 });
     const when = h('input', { id: 'live-when', type: 'datetime-local', required: true, value: toLocalInput(new Date(Date.now() + 10 * 60000)) });
+    // schedule: expected length, region, cover image (uploaded first: POST /api/v1/media/images)
+    const duration = h('input', { id: 'live-duration', type: 'number', min: 1, max: 1440, step: 1, value: 60 });
+    const region = h('input', { id: 'live-region', maxlength: 40 });
+    const cover = h('input', { id: 'live-cover', type: 'file', accept: 'image/jpeg,image/png,image/webp' });
     const err = h('div', { class: 'form-error', role: 'alert', hidden: true });
     const form = h('form', { class: 'card card-pad studio-form', id: 'live-form', novalidate: true, onsubmit: async (e) => {
       e.preventDefault();
@@ -226,13 +231,19 @@ function renderLives(ctx) {
       const at = fromLocalInput(when.value);
       if (!title.value.trim() || !at || !ids.length) { err.textContent = t(ids.length ? 'error.generic' : 'studio.pickOne'); err.hidden = false; return; }
       try {
-        const l = await post('/api/v1/lives', { title: title.value.trim(), scheduled_at: at, product_ids: ids });
+        const body = { title: title.value.trim(), scheduled_at: at, product_ids: ids, duration_min: Number(duration.value) || 60 };
+        if (region.value.trim()) body.region = region.value.trim();
+        if (cover.files && cover.files[0]) body.cover_url = (await uploadImage(cover.files[0])).url;
+        const l = await post('/api/v1/lives', body);
         navigate(`/studio/lives/${l.id}`);
       } catch (ex) { err.textContent = errorText(ex); err.hidden = false; }
     } },
       h('h3', null, t('studio.newLive')),
       h('label', { class: 'field' }, h('span', null, t('studio.liveTitle')), title),
       h('label', { class: 'field' }, h('span', null, t('studio.scheduledAt')), when),
+      h('div', { class: 'row' }, h('label', { class: 'field' }, h('span', null, t('studio.duration')), duration),
+        h('label', { class: 'field grow' }, h('span', null, t('studio.region')), region)),
+      h('label', { class: 'field' }, h('span', null, t('studio.cover')), cover),
       h('fieldset', { class: 'pick' }, h('legend', null, t('studio.pickProducts')),
         products.length ? products.map((p) => h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'product', value: p.id }), productImage(p, 'mini'), h('span', null, p.name), h('span', { class: 'muted small' }, price(p.price))))
           : h('p', { class: 'muted small' }, t('empty.products'))),
@@ -331,7 +342,7 @@ function renderLiveDetail(ctx) {
       h('a', { href: '#/studio/lives', class: 'back' }, `‹ ${t('studio.lives')}`),
       h('div', { class: 'row between' }, h('h2', null, live.title), h('div', { class: 'row' }, statusBadge(live.status),
         h('a', { class: 'btn btn-small', href: `#/live/${live.id}`, target: '_blank' }, t('studio.viewPage')),
-        live.status !== 'ENDED' ? h('button', { class: 'btn btn-small btn-danger', id: 'end-live', onclick: async () => {
+        live.status === 'SCHEDULED' || live.status === 'LIVE' ? h('button', { class: 'btn btn-small btn-danger', id: 'end-live', onclick: async () => {
           if (!confirm(`${t('studio.end')}?`)) return;
           try { await post(`/api/v1/lives/${encodeURIComponent(live.id)}/end`, {}); navigate(`/studio/lives/${live.id}`); } catch (e) { toast(errorText(e), 'error'); }
         } }, t('studio.end')) : null)),
@@ -342,6 +353,17 @@ function renderLiveDetail(ctx) {
             h('div', { class: 'kv-copy' }, h('span', { class: 'label' }, t('studio.server')), h('code', { id: 'obs-server' }, live.rtmp_url || '—'), live.rtmp_url ? copyButton('copy-server', live.rtmp_url) : null),
             h('div', { class: 'kv-copy' }, h('span', { class: 'label' }, t('studio.streamKey')), h('code', { id: 'obs-key', class: 'secret' }, live.obs_stream_key || '—'), live.obs_stream_key ? copyButton('copy-key', live.obs_stream_key) : null),
             h('p', { class: 'hint', id: 'obs-hint' }, t('studio.obsHint')),
+            live.status === 'SCHEDULED' || live.status === 'LIVE' ? h('button', { class: 'btn btn-small', id: 'rotate-key', type: 'button', onclick: async () => {
+              if (!confirm(t('studio.rotateConfirm'))) return;
+              try {
+                const r = await post(`/api/v1/lives/${encodeURIComponent(live.id)}/stream-key`, {});
+                const keyEl = ctx.el.querySelector('#obs-key');
+                if (keyEl) keyEl.textContent = r.obs_stream_key || '—';
+                const copy = ctx.el.querySelector('#copy-key');
+                if (copy) copy.replaceWith(copyButton('copy-key', r.obs_stream_key));
+                toast(t('studio.keyRotated'), 'success');
+              } catch (e) { toast(errorText(e), 'error'); }
+            } }, t('studio.rotateKey')) : null,
             h('p', { class: 'muted small' }, dateTime(live.scheduled_at))),
           h('section', { class: 'card card-pad' }, h('h3', null, t('live.products')), pinList,
             h('button', { class: 'btn-ghost small', id: 'unpin', onclick: () => pin(null) }, t('studio.unpin')))),
