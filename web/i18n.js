@@ -237,6 +237,8 @@ export const errorMessages = {
     INVALID_IMAGE_DIMENSIONS: "이미지 크기는 가로/세로 1~8000px이어야 합니다",
     INVALID_PRODUCT: "본인의 상품만 선택할 수 있습니다",
     LIVE_ENDED: "종료된 라이브입니다",
+    BANNED_FROM_LIVE: "이 라이브에서 차단되어 채팅과 주문을 할 수 없습니다",
+    PROTECTED_USER: "판매자, 관리자와 매니저는 채팅 제한이나 차단을 할 수 없습니다",
     OUT_OF_STOCK: "재고가 부족하거나 판매 중이 아닌 상품입니다",
     // stock (helper stock)
     LIMIT_PER_ORDER: "한 번에 주문할 수 있는 수량을 넘었습니다",
@@ -307,6 +309,8 @@ export const errorMessages = {
     INVALID_IMAGE_DIMENSIONS: "Images must be 1 to 8000 px per side",
     INVALID_PRODUCT: "Pick your own products only",
     LIVE_ENDED: "The live has ended",
+    BANNED_FROM_LIVE: "You are banned from this live: no chat and no orders from it",
+    PROTECTED_USER: "The seller, admins and moderators cannot be muted or banned",
     OUT_OF_STOCK: "Out of stock or not on sale",
     // stock (helper stock)
     LIMIT_PER_ORDER: "That is more than one order may hold of this product",

@@ -88,6 +88,7 @@ const bc_schema bc_sc_live = {
     ",\"started_at\":" TIME_OR_NULL ",\"ended_at\":" TIME_OR_NULL ",\"hls_url\":" STR ",\"viewer_count\":" INT
     ",\"unique_viewers\":{\"type\":\"integer\",\"description\":\"distinct viewers of the live so far (each "
     "signed-in user once, each anonymous connection once; cluster-wide with BROADCART_REDIS_URL)\"}"
+    ",\"notice\":{\"type\":[\"string\",\"null\"],\"description\":\"the notice pinned at the top of the chat\"}"
     ",\"pinned_product\":{\"oneOf\":[" REF(
         "Product") ",{\"type\":\"null\"}]},\"products\":{\"type\":\"array\","
                    "\"items\":" REF(
@@ -113,7 +114,8 @@ const bc_schema bc_sc_chat_history = {
     "\"properties\":{\"type\":{\"type\":\"string\",\"enum\":[\"chat\"]},\"id\":" INT ",\"live_id\":" INT
     ",\"user\":{\"type\":\"object\",\"required\":[\"id\",\"name\",\"role\"],\"properties\":{\"id\":" INT
     ",\"name\":" STR ",\"role\":" STR "}},\"text\":" STR ",\"sent_at\":" TIME ",\"is_seller\":{\"type\":"
-    "\"boolean\"}}}}}}",
+    "\"boolean\"},\"badge\":{\"type\":[\"string\",\"null\"],\"enum\":[\"seller\",\"moderator\",null]},"
+    "\"question\":{\"type\":\"boolean\",\"description\":\"the viewer marked it as a question\"}}}}}}",
     NULL};
 
 const bc_schema bc_sc_cart = {
@@ -199,7 +201,8 @@ const bc_schema bc_sc_order_page = {
 const bc_schema bc_sc_pay_config = {
     "PaymentConfig",
     "{\"type\":\"object\",\"required\":[\"provider\",\"client_key\",\"checkout_url\",\"sdk_url\",\"mode\","
-    "\"shipping_fee\",\"free_shipping_over\"],\"properties\":{\"provider\":{\"type\":\"string\",\"enum\":[\"toss\",\"portone\"]},"
+    "\"shipping_fee\",\"free_shipping_over\"],\"properties\":{\"provider\":{\"type\":\"string\",\"enum\":[\"toss\","
+    "\"portone\"]},"
     "\"client_key\":" STR ",\"checkout_url\":" STR_OR_NULL ",\"sdk_url\":" STR
     ",\"mode\":{\"type\":\"string\",\"enum\":[\"sandbox\",\"toss\",\"portone\"]},\"shipping_fee\":" INT
     ",\"free_shipping_over\":" INT "}}",
@@ -246,8 +249,8 @@ const bc_schema bc_sc_portone_envelope = {
 const bc_schema bc_sc_portone_created = {
     "PortOneSandboxPayment",
     "{\"type\":\"object\",\"required\":[\"imp_uid\",\"merchant_uid\",\"status\"],\"properties\":{\"imp_uid\":" STR
-    ",\"merchant_uid\":" STR ",\"status\":{\"type\":\"string\",\"enum\":[\"paid\",\"failed\"]},\"fail_reason\":" STR_OR_NULL
-    "}}",
+    ",\"merchant_uid\":" STR
+    ",\"status\":{\"type\":\"string\",\"enum\":[\"paid\",\"failed\"]},\"fail_reason\":" STR_OR_NULL "}}",
     NULL};
 const bc_schema bc_sc_pay_prepare = {
     "PaymentPrepared",

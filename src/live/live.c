@@ -234,7 +234,10 @@ out:
 
 int bc_live_get(bc_db *db, int64_t id, int with_secret, json_t **out)
 {
-    return live_get(db, id, with_secret, NULL, out);
+    int rc = live_get(db, id, with_secret, NULL, out);
+    if (rc == BC_OK) /* chat moderation: the notice pinned at the top of the chat */
+        json_object_set_new(*out, "notice", bc_chat_notice_json(db, id));
+    return rc;
 }
 
 /* Appends the full JSON of every live in rows (objects with "id" and "seller_id") to out, with
