@@ -679,29 +679,19 @@ static int is_space(unsigned char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
-/* The room's rules this instance's snapshot can decide on the loop (ban, mute, freeze), so a
- * refused message does not queue; the drain job checks every rule again against the stored state.
- * Returns 1 when it refused the message (error frame sent; a ban also closes the connection). */
-static int precheck_refused(bc_ws *ws, const conn_state *st)
+/* A ban this instance's snapshot knows is refused on the loop (and the connection closed), so the
+ * message does not queue. Only the ban: it is the one rule whose stale copy cannot refuse a message
+ * wrongly (a banned user's connections are closed, and after an unban they reconnect through the
+ * handshake); every other rule is decided by the drain job against the stored state. Returns 1
+ * when it refused the message. */
+static int precheck_refused(const conn_state *st)
 {
     mod_snap *room = mod_get(st->live_id);
-    mod_refusal why = {NULL, NULL};
-    if (room && !mod_privileged(room, st->user_id, st->role)) {
-        if (mod_banned(room, st->user_id))
-            why = banned_refusal;
-        else if (mod_muted_until(room, st->user_id, bc_now_ms()))
-            why = (mod_refusal){"MUTED", "you are muted in this chat for now"};
-        else if (room->frozen)
-            why = (mod_refusal){"CHAT_FROZEN", "the chat is frozen: only the seller and moderators can write"};
-    }
+    int banned = mod_banned(room, st->user_id) && !mod_privileged(room, st->user_id, st->role);
     mod_put(room);
-    if (!why.code)
-        return 0;
-    if (why.code == banned_refusal.code)
-        refuse_to(st->live_id, st->conn_id, &why);
-    else
-        send_error(ws, why.code, why.message);
-    return 1;
+    if (banned)
+        refuse_to(st->live_id, st->conn_id, &banned_refusal);
+    return banned;
 }
 
 static void ws_message(bc_ws *ws, const char *data, size_t len)
@@ -744,7 +734,7 @@ static void ws_message(bc_ws *ws, const char *data, size_t len)
         send_error(ws, "INVALID_CHARACTERS", "a message may not contain control or bidirectional-override characters");
         goto out;
     }
-    if (precheck_refused(ws, st))
+    if (precheck_refused(st))
         goto out;
     /* with the bus the limit is cluster-wide: a Redis round trip, so the drain job on a worker
      * checks it (and answers RATE_LIMITED through bc_hub_send_to); never a Redis call here */

@@ -24,6 +24,7 @@
 #define MOD_ROOMS_MAX 4096    /* snapshots cached per process; beyond, rooms are loaded per use */
 #define MOD_IDLE_MS 60000     /* a snapshot of a room without viewers here is dropped after this */
 #define MOD_SYNC_ROOMS 256    /* rooms refreshed per sync round */
+#define MOD_RECENT_MS 10000   /* ... also those without viewers here whose snapshot was used this recently */
 #define MOD_MAX_WORDS 200     /* banned words per seller */
 #define MOD_WORD_CHARS 40     /* characters per banned word */
 #define MOD_NOTICE_CHARS 200  /* characters of the pinned notice */
@@ -442,6 +443,23 @@ static void collect_room(int64_t room, int count, void *arg)
         l->ids[l->n++] = room;
 }
 
+/* Adds the rooms whose snapshot was used within MOD_RECENT_MS (e.g. a handshake it refused) and
+ * that are not in l yet, so a lifted ban is noticed here even without viewers in the room. */
+static void collect_recent(room_list *l, int64_t now)
+{
+    pthread_mutex_lock(&mlock);
+    for (int b = 0; b < MOD_BUCKETS && l->n < MOD_SYNC_ROOMS; b++) {
+        for (mod_entry *e = mtable[b]; e && l->n < MOD_SYNC_ROOMS; e = e->next) {
+            int known = 0;
+            for (int i = 0; i < l->n && !known; i++)
+                known = l->ids[i] == e->live_id;
+            if (!known && now - e->used_ms < MOD_RECENT_MS)
+                l->ids[l->n++] = e->live_id;
+        }
+    }
+    pthread_mutex_unlock(&mlock);
+}
+
 /* Drops the snapshots not used for MOD_IDLE_MS (rooms without viewers here). */
 static void cache_sweep(int64_t now)
 {
@@ -473,6 +491,7 @@ static void sync_job(bc_db *db, void *arg)
     room_list *l = calloc(1, sizeof *l);
     if (l) {
         bc_hub_each_local_count(collect_room, l);
+        collect_recent(l, bc_now_ms());
         for (int i = 0; i < l->n; i++) {
             mod_snap *s = NULL;
             int changed = 0;
