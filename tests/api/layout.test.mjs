@@ -17,6 +17,9 @@ const OWNER = {
   cart_items: 'commerce', orders: 'commerce', order_lines: 'commerce', stock_ledger: 'commerce', payments: 'commerce',
   lives: 'live', live_products: 'live',
   chat_messages: 'chat',
+  // chat moderation (migration 19); seller follows belong to accounts
+  chat_rooms: 'chat', chat_sanctions: 'chat', chat_sellers: 'chat', chat_moderators: 'chat', chat_banned_words: 'chat',
+  chat_last_sent: 'chat', chat_mod_log: 'chat', seller_follows: 'accounts',
   media_uploads: 'media',
   // orders (migration 13)
   shipments: 'commerce', order_events: 'commerce', order_refunds: 'commerce', seller_shipping: 'commerce',
