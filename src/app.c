@@ -158,6 +158,7 @@ void bc_app_register_routes(void)
     bc_http_register(bc_live_routes);
     bc_http_register(bc_replay_routes); /* live: replays */
     bc_http_register(bc_chat_routes);
+    bc_http_register(bc_moderation_routes); /* chat moderation */
     bc_http_register(bc_notice_routes);
 }
 

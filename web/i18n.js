@@ -24,6 +24,17 @@ const dict = {
     'replay.chatNote': '다시보기에서는 방송 중 채팅이 영상에 맞춰 흘러갑니다', 'replay.chatEmpty': '이 시점까지의 채팅이 없습니다',
     'replay.timeline': '방송 타임라인', 'replay.seekTo': '{name} 고정 시점으로 이동',
     'live.left': '{n}개 남음', // live: "N left" on the pinned product
+    // chat moderation
+    'mod.title': '채팅 관리', 'mod.delete': '메시지 삭제', 'mod.deleted': '메시지를 삭제했습니다',
+    'mod.mute10': '10분 채팅 금지', 'mod.muted': '10분 동안 채팅을 금지했습니다', 'mod.ban': '방송에서 차단',
+    'mod.banned': '사용자를 차단했습니다', 'mod.menu': '메시지 관리', 'mod.moderator': '매니저', 'mod.question': '질문',
+    'mod.questions': '질문 목록', 'mod.noQuestions': '아직 질문이 없습니다', 'mod.answer': '답변 완료',
+    'mod.askHint': '질문으로 보내기', 'mod.notice': '공지', 'mod.noticePlaceholder': '채팅 위에 고정할 공지',
+    'mod.slow': '슬로우 모드', 'mod.slowOn': '슬로우 모드 {n}초', 'mod.off': '끄기', 'mod.mode': '채팅 참여',
+    'mod.mode.everyone': '누구나', 'mod.mode.followers': '팔로워만', 'mod.mode.buyers': '구매자만',
+    'mod.followersOnly': '팔로워만 채팅', 'mod.buyersOnly': '구매자만 채팅', 'mod.freeze': '채팅 얼리기 (판매자·매니저만)',
+    'mod.frozenOn': '채팅이 얼려졌습니다', 'mod.save': '저장', 'mod.saved': '저장했습니다',
+    'mod.youAreBanned': '이 방송에서 차단되어 채팅할 수 없습니다',
     'buy.title': '주문하기', 'buy.qty': '수량', 'buy.shipping': '배송지', 'buy.recipient': '받는 분',
     'buy.phone': '연락처', 'buy.postcode': '우편번호', 'buy.address1': '주소', 'buy.address2': '상세주소 (선택)',
     'buy.subtotal': '상품 금액', 'buy.shippingFee': '배송비', 'buy.free': '무료', 'buy.total': '총 결제금액',
@@ -135,6 +146,17 @@ const dict = {
     'replay.badge': 'Replay', 'replay.preparing': 'Preparing the replay…', 'replay.failed': 'The replay could not be made',
     'replay.chatNote': 'In the replay the broadcast chat follows the video', 'replay.chatEmpty': 'No chat up to this point',
     'replay.timeline': 'Broadcast timeline', 'replay.seekTo': 'Go to where {name} was pinned',
+    // chat moderation
+    'mod.title': 'Moderation', 'mod.delete': 'Delete message', 'mod.deleted': 'Message deleted',
+    'mod.mute10': 'Mute for 10 minutes', 'mod.muted': 'Muted for 10 minutes', 'mod.ban': 'Ban from this live',
+    'mod.banned': 'User banned', 'mod.menu': 'Moderate message', 'mod.moderator': 'Mod', 'mod.question': 'Question',
+    'mod.questions': 'Questions', 'mod.noQuestions': 'No questions yet', 'mod.answer': 'Answered',
+    'mod.askHint': 'Send as a question', 'mod.notice': 'Notice', 'mod.noticePlaceholder': 'A notice pinned above the chat',
+    'mod.slow': 'Slow mode', 'mod.slowOn': 'Slow mode {n} s', 'mod.off': 'Off', 'mod.mode': 'Who may chat',
+    'mod.mode.everyone': 'Everyone', 'mod.mode.followers': 'Followers only', 'mod.mode.buyers': 'Buyers only',
+    'mod.followersOnly': 'Followers-only chat', 'mod.buyersOnly': 'Buyers-only chat', 'mod.freeze': 'Freeze the chat (seller and moderators only)',
+    'mod.frozenOn': 'The chat is frozen', 'mod.save': 'Save', 'mod.saved': 'Saved',
+    'mod.youAreBanned': 'You are banned from this live and cannot chat',
     'live.left': '{n} left', // live: "N left" on the pinned product
     'buy.title': 'Order', 'buy.qty': 'Quantity', 'buy.shipping': 'Shipping address', 'buy.recipient': 'Recipient',
     'buy.phone': 'Phone', 'buy.postcode': 'Postcode', 'buy.address1': 'Address', 'buy.address2': 'Address line 2 (optional)',
@@ -262,6 +284,8 @@ export const errorMessages = {
     REPLAY_NOT_FOUND: "다시보기가 없습니다",
     REPLAY_NOT_READY: "다시보기를 준비하고 있습니다",
     INVALID_TRIM: "자르기 구간이 올바르지 않습니다",
+    BANNED_FROM_LIVE: "이 라이브에서 차단되어 채팅과 주문을 할 수 없습니다",
+    PROTECTED_USER: "판매자, 관리자와 매니저는 채팅 제한이나 차단을 할 수 없습니다",
     OUT_OF_STOCK: "재고가 부족하거나 판매 중이 아닌 상품입니다",
     // stock (helper stock)
     LIMIT_PER_ORDER: "한 번에 주문할 수 있는 수량을 넘었습니다",
@@ -335,6 +359,8 @@ export const errorMessages = {
     REPLAY_NOT_FOUND: "This live has no replay",
     REPLAY_NOT_READY: "The replay is being prepared",
     INVALID_TRIM: "The trim range is not valid",
+    BANNED_FROM_LIVE: "You are banned from this live: no chat and no orders from it",
+    PROTECTED_USER: "The seller, admins and moderators cannot be muted or banned",
     OUT_OF_STOCK: "Out of stock or not on sale",
     // stock (helper stock)
     LIMIT_PER_ORDER: "That is more than one order may hold of this product",

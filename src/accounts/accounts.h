@@ -154,6 +154,13 @@ int bc_accounts_refresh_rotate(bc_db *db, const char *token, int64_t *user_id, c
 /* Revokes the refresh token `token` of user_id, or all of them when token is NULL. BC_OK or an error. */
 int bc_accounts_logout(bc_db *db, int64_t user_id, const char *token);
 
+/* Seller follows (seller_follows): user_id follows (follow = 1) or stops following (0) seller_id,
+ * idempotent; *followers gets the seller's follower count afterwards. BC_OK, BC_ENOTFOUND (no such
+ * active seller), BC_EINVAL (a seller following themselves) or an error. */
+int bc_accounts_follow(bc_db *db, int64_t user_id, int64_t seller_id, int follow, int64_t *followers);
+/* *out = 1 when user_id follows seller_id (the chat's followers-only mode). BC_OK or an error. */
+int bc_accounts_follows(bc_db *db, int64_t user_id, int64_t seller_id, int *out);
+
 extern const bc_route bc_accounts_routes[];
 
 #endif

@@ -226,6 +226,35 @@ static void h_admin_user_patch(bc_req *req)
     bc_res_json(req, 200, u);
 }
 
+/* POST/DELETE /api/v1/sellers/{id}/follow */
+static void follow(bc_req *req, int on)
+{
+    int64_t id, followers = 0;
+    if (bc_req_param_id(req, "id", &id) != BC_OK) {
+        bc_res_error(req, 404, "NOT_FOUND", "no such seller");
+        return;
+    }
+    int rc = bc_accounts_follow(bc_req_db(req), bc_req_auth(req)->user_id, id, on, &followers);
+    if (rc == BC_ENOTFOUND)
+        bc_res_error(req, 404, "NOT_FOUND", "no such seller");
+    else if (rc == BC_EINVAL)
+        bc_res_error(req, 422, "VALIDATION_FAILED", "a seller cannot follow themselves");
+    else if (rc != BC_OK)
+        bc_res_from_err(req, rc);
+    else
+        bc_res_json(req, 200,
+                    json_pack("{s:I,s:b,s:I}", "seller_id", (json_int_t)id, "following", on, "followers",
+                              (json_int_t)followers));
+}
+static void h_follow(bc_req *req) { follow(req, 1); }
+static void h_unfollow(bc_req *req) { follow(req, 0); }
+
+static const bc_schema sc_follow = {"SellerFollow",
+                                    "{\"type\":\"object\",\"required\":[\"seller_id\",\"following\",\"followers\"],"
+                                    "\"properties\":{\"seller_id\":{\"type\":\"integer\"},\"following\":{\"type\":"
+                                    "\"boolean\"},\"followers\":{\"type\":\"integer\"}}}",
+                                    NULL};
+
 static const bc_field signup_body[] = {
     {"email", BC_F_STR, 1, 3, 254, "e-mail address, unique",
 
@@ -243,18 +272,20 @@ static const bc_field refresh_body[] = {{"refresh_token", BC_F_STR, 1, 1, 128, N
 static const bc_field logout_body[] = {
     {"refresh_token", BC_F_STR, 0, 1, 128, "revoke this token only; all when absent", .text = BC_TEXT_OPAQUE}, {NULL}};
 static const bc_field admin_user_body[] = {
-    {"role", BC_F_STR, 0, 1, 16, "buyer, seller or admin", .enums = (const char *const[]){"buyer", "seller", "admin", NULL}},
+    {"role", BC_F_STR, 0, 1, 16, "buyer, seller or admin",
+     .enums = (const char *const[]){"buyer", "seller", "admin", NULL}},
     {"blocked", BC_F_BOOL, 0, 0, 0, "true blocks the account (and revokes its refresh tokens), false unblocks"},
     {NULL},
 };
 
-
 const bc_route bc_accounts_routes[] = {
-    {"POST", "/api/v1/auth/signup", 0, BC_RT_PWHASH, signup_body, h_signup, "auth", "Create a buyer account and sign in", 201,
-     .response = &bc_sc_tokens, .location = "/api/v1/me",
+    {"POST", "/api/v1/auth/signup", 0, BC_RT_PWHASH, signup_body, h_signup, "auth",
+     "Create a buyer account and sign in", 201, .response = &bc_sc_tokens, .location = "/api/v1/me",
      .errors = (const char *const[]){"EMAIL_TAKEN", "INVALID_EMAIL", "WEAK_PASSWORD", "RATE_LIMITED", NULL}},
-    {"POST", "/api/v1/auth/login", 0, BC_RT_PWHASH, login_body, h_login, "auth", "Sign in with e-mail and password", 200,
-     .response = &bc_sc_tokens, .errors = (const char *const[]){"INVALID_CREDENTIALS", "TOO_MANY_ATTEMPTS", "RATE_LIMITED", "ACCOUNT_BLOCKED", NULL}},
+    {"POST", "/api/v1/auth/login", 0, BC_RT_PWHASH, login_body, h_login, "auth", "Sign in with e-mail and password",
+     200, .response = &bc_sc_tokens,
+     .errors =
+         (const char *const[]){"INVALID_CREDENTIALS", "TOO_MANY_ATTEMPTS", "RATE_LIMITED", "ACCOUNT_BLOCKED", NULL}},
     {"POST", "/api/v1/auth/refresh", 0, 0, refresh_body, h_refresh, "auth", "Rotate a refresh token for new tokens",
      200, .response = &bc_sc_tokens, .errors = (const char *const[]){"INVALID_REFRESH_TOKEN", NULL}},
     {"POST", "/api/v1/auth/logout", BC_ROLE_ANY, 0, logout_body, h_logout, "auth", "Revoke refresh tokens", 204},
@@ -263,5 +294,10 @@ const bc_route bc_accounts_routes[] = {
     {"PATCH", "/api/v1/admin/users/{id}", BC_ROLE_ADMIN, 0, admin_user_body, h_admin_user_patch, "admin",
      "Change a user's role or block/unblock them (applies at once)", 200, .response = &bc_sc_admin_user,
      .errors = (const char *const[]){"NOT_FOUND", NULL}},
+    {"POST", "/api/v1/sellers/{id}/follow", BC_ROLE_ANY, 0, NULL, h_follow, "sellers",
+     "Follow a seller (their followers-only chats accept you)", 200, .response = &sc_follow,
+     .errors = (const char *const[]){"NOT_FOUND", NULL}},
+    {"DELETE", "/api/v1/sellers/{id}/follow", BC_ROLE_ANY, 0, NULL, h_unfollow, "sellers", "Stop following a seller",
+     200, .response = &sc_follow, .errors = (const char *const[]){"NOT_FOUND", NULL}},
     {NULL},
 };

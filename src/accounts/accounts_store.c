@@ -260,3 +260,35 @@ int bc_accounts_logout(bc_db *db, int64_t user_id, const char *token)
     }
     return rc < 0 ? rc : BC_OK;
 }
+
+/* ---- seller follows (migration 19) ---- */
+
+int bc_accounts_follow(bc_db *db, int64_t user_id, int64_t seller_id, int follow, int64_t *followers)
+{
+    int role = 0, blocked = 0;
+    int rc = bc_accounts_status(db, seller_id, &role, &blocked);
+    if (rc != BC_OK)
+        return rc;
+    if (role != BC_ROLE_SELLER || blocked)
+        return BC_ENOTFOUND;
+    if (user_id == seller_id)
+        return BC_EINVAL;
+    int n = follow ? bc_db_exec(db,
+                                "INSERT INTO seller_follows (seller_id, user_id, created_at) VALUES (?, ?, ?)"
+                                " ON CONFLICT (seller_id, user_id) DO NOTHING",
+                                "iii", seller_id, user_id, bc_now_ms())
+                   : bc_db_exec(db, "DELETE FROM seller_follows WHERE seller_id = ? AND user_id = ?", "ii", seller_id,
+                                user_id);
+    if (n < 0)
+        return n;
+    return row_rc(bc_db_int(db, followers, "SELECT COUNT(*) FROM seller_follows WHERE seller_id = ?", "i", seller_id));
+}
+
+int bc_accounts_follows(bc_db *db, int64_t user_id, int64_t seller_id, int *out)
+{
+    int64_t one = 0;
+    int r = bc_db_int(db, &one, "SELECT 1 FROM seller_follows WHERE seller_id = ? AND user_id = ?", "ii", seller_id,
+                      user_id);
+    *out = r == 1;
+    return r < 0 ? r : BC_OK;
+}

@@ -1,7 +1,7 @@
 /* The live room: WebSocket callbacks (event-loop threads, no database), the per-user rate limiter,
  * the worker job that stores and broadcasts a chat message, viewer-count frames and the history
  * endpoint. See chat.h for the protocol. */
-#include "chat.h"
+#include "chat_int.h"
 
 #include "../accounts/accounts.h"
 #include "../bus/bus.h"
@@ -23,8 +23,10 @@
 /* Per-connection state (owned by the connection; freed in on_close). */
 typedef struct conn_state {
     int64_t live_id;
-    int64_t user_id;  /* 0 = anonymous (read-only) */
-    uint64_t conn_id; /* bc_ws_id */
+    int64_t user_id;                /* 0 = anonymous (read-only) */
+    int role;                       /* enum bc_role at the handshake (0 anonymous) */
+    uint64_t conn_id;               /* bc_ws_id */
+    struct conn_state *prev, *next; /* the registry of signed-in connections (chat_close_user) */
 } conn_state;
 
 /* One accepted chat message waiting to be stored and broadcast (owned by the queue, then by
@@ -35,6 +37,8 @@ typedef struct chat_job {
     uint64_t conn_id; /* the sender's connection (bc_hub_send_to) */
     int rate_checked; /* 1: the loop already rate-limited it (no bus); 0: the drain job does */
     int refused;      /* set by the drain job: over the cluster-wide rate limit, not stored */
+    int question;     /* the viewer marked it as a question */
+    mod_refusal why;  /* set by the drain job: refused by the room's rules (moderation.c), not stored */
     char *frame;      /* set by the drain job: the serialised chat frame */
     char text[];
 } chat_job;
@@ -233,13 +237,13 @@ void bc_chat_publish_event(int64_t live_id, const char *type, json_t *data)
 
 /* The chat frame shape (CONTRACT "chat frames"); caller owns the result. */
 static json_t *chat_frame(int64_t id, int64_t live_id, int64_t user_id, const char *name, const char *role,
-                          const char *text, int64_t sent_at, int is_seller)
+                          const char *text, int64_t sent_at, int is_seller, const char *badge, int question)
 {
     char iso[32];
     bc_time_iso(sent_at, iso, sizeof iso);
-    return json_pack("{s:s,s:I,s:I,s:{s:I,s:s,s:s},s:s,s:s,s:b}", "type", "chat", "id", (json_int_t)id, "live_id",
-                     (json_int_t)live_id, "user", "id", (json_int_t)user_id, "name", name, "role", role, "text", text,
-                     "sent_at", iso, "is_seller", is_seller);
+    return json_pack("{s:s,s:I,s:I,s:{s:I,s:s,s:s},s:s,s:s,s:b,s:s?,s:b}", "type", "chat", "id", (json_int_t)id,
+                     "live_id", (json_int_t)live_id, "user", "id", (json_int_t)user_id, "name", name, "role", role,
+                     "text", text, "sent_at", iso, "is_seller", is_seller, "badge", badge, "question", question);
 }
 
 static char *error_frame(const char *code, const char *message)
@@ -259,6 +263,71 @@ static void send_error(bc_ws *ws, const char *code, const char *message)
 }
 
 #define RATE_LIMITED_MESSAGE "too many messages; wait a few seconds"
+#define BANNED_MESSAGE "you are banned from this live's chat"
+
+/* Sends the refusal's error frame to one connection (any thread); a ban also closes it (1008). */
+static void refuse_to(int64_t live_id, uint64_t conn_id, const mod_refusal *why)
+{
+    char *e = error_frame(why->code, why->message);
+    if (e)
+        bc_hub_send_to(live_id, conn_id, e, strlen(e));
+    free(e);
+    if (strcmp(why->code, "BANNED_FROM_LIVE") == 0)
+        bc_hub_close_to(live_id, conn_id, 1008, "banned from this live");
+}
+
+/* ---- the registry of signed-in connections per live (for closing a banned user's) ---- */
+static pthread_mutex_t conns_lock = PTHREAD_MUTEX_INITIALIZER;
+static conn_state *conns[RATE_BUCKETS];
+
+static size_t conn_bucket(int64_t live)
+{
+    return (size_t)((uint64_t)live * 11400714819323198485ull >> 56) % RATE_BUCKETS;
+}
+
+static void conn_add(conn_state *st)
+{
+    pthread_mutex_lock(&conns_lock);
+    conn_state **head = &conns[conn_bucket(st->live_id)];
+    st->prev = NULL;
+    st->next = *head;
+    if (*head)
+        (*head)->prev = st;
+    *head = st;
+    pthread_mutex_unlock(&conns_lock);
+}
+
+static void conn_remove(conn_state *st)
+{
+    pthread_mutex_lock(&conns_lock);
+    if (st->prev)
+        st->prev->next = st->next;
+    else
+        conns[conn_bucket(st->live_id)] = st->next;
+    if (st->next)
+        st->next->prev = st->prev;
+    pthread_mutex_unlock(&conns_lock);
+}
+
+static const mod_refusal banned_refusal = {"BANNED_FROM_LIVE", BANNED_MESSAGE};
+
+void chat_close_user(int64_t live_id, int64_t user_id)
+{
+    pthread_mutex_lock(&conns_lock); /* the hub only queues messages here: never calls back */
+    for (conn_state *c = conns[conn_bucket(live_id)]; c; c = c->next)
+        if (c->live_id == live_id && c->user_id == user_id)
+            refuse_to(live_id, c->conn_id, &banned_refusal);
+    pthread_mutex_unlock(&conns_lock);
+}
+
+void chat_close_banned(const mod_snap *s)
+{
+    pthread_mutex_lock(&conns_lock);
+    for (conn_state *c = conns[conn_bucket(s->live_id)]; c; c = c->next)
+        if (c->live_id == s->live_id && mod_banned(s, c->user_id))
+            refuse_to(s->live_id, c->conn_id, &banned_refusal);
+    pthread_mutex_unlock(&conns_lock);
+}
 
 /* ---- the chat queue: one FIFO drained by at most one worker job at a time, so messages are
  * stored (ids) and broadcast in the order they were received (a user's burst stays in order),
@@ -274,7 +343,8 @@ static int q_len, q_draining;
  * live module (seller_id, status: "" when unknown), the author's name and role from names (the
  * accounts module's map for the batch). Returns BC_EBUSY when a statement lost a conflict (the
  * batch is run again), else BC_OK (a message the database refused is logged and left out). */
-static int store_one(bc_db *db, chat_job *job, int64_t seller_id, const char *status, json_t *names)
+static int store_one(bc_db *db, chat_job *job, int64_t seller_id, const char *status, const mod_snap *room,
+                     json_t *names)
 {
     json_t *frame = NULL;
     int64_t now = bc_now_ms(), id = 0;
@@ -282,11 +352,16 @@ static int store_one(bc_db *db, chat_job *job, int64_t seller_id, const char *st
     snprintf(key, sizeof key, "%lld", (long long)job->user_id);
     json_t *who = json_object_get(names, key);
     int rc = BC_OK;
-    if (!who || !*status || strcmp(status, "ENDED") == 0)
+    if (!who || !*status || strcmp(status, "ENDED") == 0 || !room)
+        goto out;
+    int role = bc_role_from_name(json_string_value(json_object_get(who, "role")));
+    rc = mod_check_message(db, room, job->user_id, role, job->text, now, &job->why);
+    if (rc != BC_OK || job->why.code)
         goto out;
     rc = bc_db_int(db, &id,
-                   "INSERT INTO chat_messages (live_id, user_id, text, created_at) VALUES (?, ?, ?, ?) RETURNING id",
-                   "iiti", job->live_id, job->user_id, job->text, now);
+                   "INSERT INTO chat_messages (live_id, user_id, text, created_at, question) VALUES (?, ?, ?, ?, ?)"
+                   " RETURNING id",
+                   "iitii", job->live_id, job->user_id, job->text, now, (int64_t)job->question);
     if (rc == BC_EBUSY)
         goto out;
     if (rc != 1) {
@@ -294,7 +369,8 @@ static int store_one(bc_db *db, chat_job *job, int64_t seller_id, const char *st
         goto out;
     }
     frame = chat_frame(id, job->live_id, job->user_id, json_string_value(json_object_get(who, "name")),
-                       json_string_value(json_object_get(who, "role")), job->text, now, seller_id == job->user_id);
+                       json_string_value(json_object_get(who, "role")), job->text, now, seller_id == job->user_id,
+                       mod_badge(room, job->user_id, role), job->question);
     job->frame = frame ? json_dumps(frame, JSON_COMPACT) : NULL;
 out:
     json_decref(frame);
@@ -308,6 +384,7 @@ static int store_batch_tx(bc_db *db, void *arg)
 {
     int64_t users[DRAIN_BATCH] = {0}, lives[DRAIN_BATCH] = {0}, sellers[DRAIN_BATCH] = {0};
     char status[DRAIN_BATCH][16];
+    mod_snap *rooms[DRAIN_BATCH] = {0};
     size_t nu = 0, nl = 0;
     json_t *names = NULL;
     int rc;
@@ -319,6 +396,7 @@ static int store_batch_tx(bc_db *db, void *arg)
     for (chat_job *j = arg; j; j = j->next) {
         free(j->frame);
         j->frame = NULL;
+        j->why = (mod_refusal){NULL, NULL};
         if (j->refused) /* refused by the cluster-wide rate limit: not stored */
             continue;
         size_t k = 0;
@@ -332,15 +410,21 @@ static int store_batch_tx(bc_db *db, void *arg)
                 status[nl][0] = '\0';
             else if (rc != BC_OK)
                 break;
+            /* the room's rules as committed now: the cached snapshot when its versions are current */
+            if (rc == BC_OK && (rc = mod_fresh(db, j->live_id, sellers[nl], &rooms[nl], NULL)) != BC_OK)
+                break;
+            rc = BC_OK;
             nl++;
         }
         if (k == nl) { /* cannot happen: a batch has at most DRAIN_BATCH jobs */
             rc = BC_ERR;
             break;
         }
-        if ((rc = store_one(db, j, sellers[k], status[k], names)) != BC_OK)
+        if ((rc = store_one(db, j, sellers[k], status[k], rooms[k], names)) != BC_OK)
             break;
     }
+    for (size_t k = 0; k < nl; k++)
+        mod_put(rooms[k]);
     json_decref(names);
     return rc;
 }
@@ -394,6 +478,8 @@ static void drain_job(bc_db *db, void *arg)
             next = j->next;
             if (ok && j->frame)
                 bc_hub_publish(j->live_id, j->frame, strlen(j->frame));
+            if (ok && j->why.code) /* refused by the room's rules: tell the sender's connection */
+                refuse_to(j->live_id, j->conn_id, &j->why);
             free(j->frame);
             free(j);
         }
@@ -560,7 +646,20 @@ static int ws_open(bc_ws *ws, bc_req *req)
     const bc_auth *a = bc_req_auth(req);
     st->live_id = id;
     st->user_id = a ? a->user_id : 0;
+    st->role = a ? a->role : 0;
     st->conn_id = bc_ws_id(ws);
+    if (st->user_id) {
+        /* a banned user is refused when this instance knows the room; otherwise the sync round
+         * that loads it closes the connection (moderation.c) */
+        mod_snap *room = mod_get(id);
+        int banned = mod_banned(room, st->user_id) && !mod_privileged(room, st->user_id, st->role);
+        mod_put(room);
+        if (banned) {
+            free(st);
+            return 403;
+        }
+        conn_add(st);
+    }
     uint64_t ident = st->user_id ? (uint64_t)st->user_id : UNIQUE_ANON | st->conn_id;
     if (unique_note(id, ident) && bc_bus_configured()) {
         char member[BC_BUS_MEMBER_MAX + 1];
@@ -580,14 +679,31 @@ static int is_space(unsigned char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
+/* A ban this instance's snapshot knows is refused on the loop (and the connection closed), so the
+ * message does not queue. Only the ban: it is the one rule whose stale copy cannot refuse a message
+ * wrongly (a banned user's connections are closed, and after an unban they reconnect through the
+ * handshake); every other rule is decided by the drain job against the stored state. Returns 1
+ * when it refused the message. */
+static int precheck_refused(const conn_state *st)
+{
+    mod_snap *room = mod_get(st->live_id);
+    int banned = mod_banned(room, st->user_id) && !mod_privileged(room, st->user_id, st->role);
+    mod_put(room);
+    if (banned)
+        refuse_to(st->live_id, st->conn_id, &banned_refusal);
+    return banned;
+}
+
 static void ws_message(bc_ws *ws, const char *data, size_t len)
 {
     conn_state *st = bc_ws_data(ws);
     json_error_t err;
     json_t *msg = json_loadb(data, len, JSON_REJECT_DUPLICATES, &err);
     const char *type = NULL, *text = NULL;
+    int question = 0;
     chat_job *job = NULL;
-    if (!msg || json_unpack_ex(msg, &err, 0, "{s:s,s:s}", "type", &type, "text", &text) != 0 ||
+    if (!msg ||
+        json_unpack_ex(msg, &err, 0, "{s:s,s:s,s?b}", "type", &type, "text", &text, "question", &question) != 0 ||
         strcmp(type, "chat") != 0) {
         send_error(ws, "INVALID_MESSAGE", "expected {\"type\":\"chat\",\"text\":\"...\"}");
         goto out;
@@ -618,6 +734,8 @@ static void ws_message(bc_ws *ws, const char *data, size_t len)
         send_error(ws, "INVALID_CHARACTERS", "a message may not contain control or bidirectional-override characters");
         goto out;
     }
+    if (precheck_refused(st))
+        goto out;
     /* with the bus the limit is cluster-wide: a Redis round trip, so the drain job on a worker
      * checks it (and answers RATE_LIMITED through bc_hub_send_to); never a Redis call here */
     int cluster = bc_bus_configured();
@@ -637,6 +755,8 @@ static void ws_message(bc_ws *ws, const char *data, size_t len)
     job->conn_id = st->conn_id;
     job->rate_checked = !cluster;
     job->refused = 0;
+    job->question = question != 0;
+    job->why = (mod_refusal){NULL, NULL};
     job->frame = NULL;
     memcpy(job->text, text, n);
     job->text[n] = 0;
@@ -651,7 +771,10 @@ out:
 
 static void ws_close(bc_ws *ws)
 {
-    free(bc_ws_data(ws));
+    conn_state *st = bc_ws_data(ws);
+    if (st && st->user_id)
+        conn_remove(st);
+    free(st);
     bc_ws_set_data(ws, NULL);
 }
 
@@ -724,7 +847,8 @@ static void *ticker_main(void *arg)
             }
         }
         pthread_mutex_unlock(&vlock);
-        kick_drain(); /* in case a bc_http_defer failed on a full queue */
+        kick_drain();  /* in case a bc_http_defer failed on a full queue */
+        mod_tick(now); /* moderation: refresh the rooms with viewers here */
     }
     return NULL;
 }
@@ -745,6 +869,7 @@ static void h_history(bc_req *req)
 {
     int64_t id, limit = bc_req_query_int(req, "limit", 50), seller_id = 0;
     json_t *rows = NULL, *items = json_array(), *names = NULL;
+    mod_snap *room = NULL;
     int64_t *uids = NULL;
     bc_db *db = bc_req_db(req);
     if (bc_req_param_id(req, "id", &id) != BC_OK) {
@@ -752,12 +877,15 @@ static void h_history(bc_req *req)
         goto out;
     }
     int rc = bc_live_seller(db, id, &seller_id);
+    if (rc == BC_OK)
+        rc = mod_fresh(db, id, seller_id, &room, NULL); /* the badges */
     if (rc != BC_OK) {
         bc_res_from_err(req, rc == BC_ENOTFOUND ? BC_ENOTFOUND : BC_ERR);
         goto out;
     }
     if (bc_db_rows(db, &rows,
-                   "SELECT id, user_id, text, created_at FROM chat_messages WHERE live_id = ? ORDER BY id DESC LIMIT ?",
+                   "SELECT id, user_id, text, created_at, question FROM chat_messages WHERE live_id = ?"
+                   " AND deleted_at IS NULL ORDER BY id DESC LIMIT ?",
                    "ii", id, limit) < 0) {
         bc_res_from_err(req, BC_ERR);
         goto out;
@@ -784,13 +912,16 @@ static void h_history(bc_req *req)
         json_t *who = json_object_get(names, key);
         if (!who)
             continue; /* as the JOIN did: a message whose author is gone is not shown */
+        const char *role = json_string_value(json_object_get(who, "role"));
         json_array_append_new(items, chat_frame(json_integer_value(json_object_get(r, "id")), id, uid,
-                                                json_string_value(json_object_get(who, "name")),
-                                                json_string_value(json_object_get(who, "role")),
-                                                json_string_value(json_object_get(r, "text")), at, uid == seller_id));
+                                                json_string_value(json_object_get(who, "name")), role,
+                                                json_string_value(json_object_get(r, "text")), at, uid == seller_id,
+                                                mod_badge(room, uid, bc_role_from_name(role)),
+                                                json_integer_value(json_object_get(r, "question")) != 0));
     }
     bc_res_json(req, 200, json_pack("{s:O}", "items", items));
 out:
+    mod_put(room);
     free(uids);
     json_decref(names);
     json_decref(rows);

@@ -3,7 +3,12 @@
  * Prefix: bc_chat_.
  *
  * Frames (server -> client, JSON text, docs/CONTRACT.md "chat frames"):
- *   {"type":"chat","id","live_id","user":{"id","name","role"},"text","sent_at","is_seller"}
+ *   {"type":"chat","id","live_id","user":{"id","name","role"},"text","sent_at","is_seller","badge","question"}
+ *     (badge: "seller" | "moderator" (one of the seller's moderators, or an admin) | null;
+ *     question: the viewer marked the message as a question)
+ *   moderation (moderation.c): {"type":"chat_deleted","id"} (the message disappears),
+ *   {"type":"chat_settings","slow_mode_s","chat_mode","frozen"}, {"type":"notice","text"|null}
+ *   (the notice pinned at the top; also "notice" in the live JSON), {"type":"question_answered","id"}
  *   {"type":"viewers","count","unique"}  {"type":"pin","product"}  {"type":"status","status"}
  *     (count: connections now; unique: distinct viewers since the live's first, see
  *     bc_chat_unique_viewers)
@@ -11,8 +16,11 @@
  *     live carrying the product as its stock/status changes, <= 4 per second per product, each
  *     instance to its own viewers; status "ON_SALE" | "SOLD_OUT" | "HIDDEN")
  *   {"type":"error","code","message"}   (only to the connection that caused it)
- * Client -> server: {"type":"chat","text":"..."}. Error codes: INVALID_MESSAGE, UNAUTHENTICATED,
- * EMPTY, TEXT_TOO_LONG, INVALID_CHARACTERS, RATE_LIMITED, BUSY. The text keeps any printable
+ * Client -> server: {"type":"chat","text":"...","question"?:bool}. Error codes: INVALID_MESSAGE,
+ * UNAUTHENTICATED, EMPTY, TEXT_TOO_LONG, INVALID_CHARACTERS, RATE_LIMITED, BUSY, and the room's
+ * rules (moderation.c): BANNED_FROM_LIVE (then the connection is closed with 1008; a banned user's
+ * handshake is refused with 403), MUTED, CHAT_FROZEN, BANNED_WORD, FOLLOWERS_ONLY, BUYERS_ONLY,
+ * SLOW_MODE. The seller, admins and the seller's moderators are exempt from every rule. The text keeps any printable
  * Unicode (Korean, emoji with ZWJ sequences and modifiers) but refuses control characters (C0,
  * DEL, C1: U+0000-001F, U+007F-009F) and the bidi embeddings/overrides/isolates U+202A-202E,
  * U+2066-2069 (INVALID_CHARACTERS; leading/trailing whitespace is trimmed first). Invalid
@@ -72,5 +80,30 @@ int bc_chat_replay(bc_db *db, int64_t live_id, int64_t seller_id, const struct b
                    int64_t from_at, int64_t to_at, int limit, json_t **out, int64_t *last_at);
 
 extern const bc_route bc_chat_routes[];
+
+/* ---- moderation (moderation.c; CONTRACT "moderation") ----
+ * Per live: delete a message, mute (1..1440 minutes), ban, slow mode (one message per 1..3600 s
+ * per user, exact across instances), chat mode (everyone | followers of the seller | buyers with a
+ * PAID-or-later order from the seller), freeze, the pinned notice, questions answered, and a log
+ * of every action. Per seller (all their lives): moderators and banned words. Stored in the
+ * database (migration 19) and so cluster-wide; each instance re-reads the rooms it has viewers in
+ * every 500 ms, and checks the stored versions whenever it stores a message. */
+
+/* Folds text for banned-word matching: Unicode NFKC with case folding and default-ignorable code
+ * points removed (utf8proc_map: UTF8PROC_COMPOSE | COMPAT | CASEFOLD | IGNORE; Unicode UAX #15),
+ * then every separator, punctuation, control/format, non-emoji symbol (Sm, Sc, Sk) and leftover
+ * combining mark dropped, so "Ｂ ａ．Ｄ" folds to "bad". A banned word matches when its folding is a
+ * substring of the message's. *out (caller frees) is the folded UTF-8 text.
+ * BC_OK, BC_EINVAL (invalid UTF-8) or BC_ENOMEM. */
+int bc_chat_fold(const char *text, char **out);
+/* Whether user_id is banned from live_id's room (for checkout: orders from that live are refused
+ * with 403 BANNED_FROM_LIVE). Inside the caller's transaction when one is open.
+ * BC_OK (not banned), BC_EFORBIDDEN (banned), BC_EBUSY or BC_ERR. */
+int bc_chat_banned(bc_db *db, int64_t live_id, int64_t user_id);
+/* The pinned notice of live_id as a new JSON string, or JSON null when none (also on a database
+ * error: the notice is decoration). Caller owns the result. */
+json_t *bc_chat_notice_json(bc_db *db, int64_t live_id);
+
+extern const bc_route bc_moderation_routes[];
 
 #endif

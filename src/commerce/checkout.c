@@ -4,6 +4,7 @@
 #include "commerce.h"
 
 #include "../catalog/catalog.h"
+#include "../chat/chat.h"
 #include "../live/live.h"
 
 #include <stdlib.h>
@@ -141,6 +142,12 @@ static int order_create_tx(bc_db *db, void *arg)
     } else if ((rc = bc_stock_unpaid_check(db, buyer_id, now)) != BC_OK) {
         if (rc == BC_ECONFLICT)
             problem(why, "UNPAID_ORDERS_LIMIT", 0, NULL);
+        goto out;
+    }
+    /* chat moderation: a user banned from the live's room cannot order from that live */
+    if (live_id > 0 && (rc = bc_chat_banned(db, live_id, buyer_id)) != BC_OK) {
+        if (rc == BC_EFORBIDDEN)
+            problem(why, "BANNED_FROM_LIVE", 0, NULL);
         goto out;
     }
     /* price every line from the database */

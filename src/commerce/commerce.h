@@ -472,4 +472,9 @@ int bc_order_history(bc_db *db, int64_t order_row_id, int64_t only_seller, json_
 
 extern const bc_route bc_commerce_routes[];
 
+/* *out = 1 when buyer_id has a paid part of an order from seller_id: a shipment of that seller in
+ * PAID, PREPARING, SHIPPING, DELIVERED or PURCHASE_CONFIRMED (canceled, refunded, returned or
+ * unpaid ones do not count). For the chat's buyers-only mode. BC_OK or an error. */
+int bc_commerce_bought_from(bc_db *db, int64_t buyer_id, int64_t seller_id, int *out);
+
 #endif

@@ -144,6 +144,10 @@ static void h_order_create(bc_req *req)
     }
     if (why.code && bc_stock_send_order_problem(req, why.code, why.product_id)) /* stock's refusals */
         return;
+    if (rc == BC_EFORBIDDEN && why.code) { /* chat moderation: BANNED_FROM_LIVE */
+        bc_res_error(req, 403, "BANNED_FROM_LIVE", "you are banned from this live and cannot order from it");
+        return;
+    }
     if (rc == BC_ECONFLICT && why.code) {
         snprintf(msg, sizeof msg, "'%s' is out of stock or not on sale", why.product_name);
         send_error_extra(req, 409, "OUT_OF_STOCK", msg, "product_id", json_integer(why.product_id));
@@ -443,7 +447,8 @@ const bc_route bc_commerce_routes[] = {
                                      "TOTAL_TOO_LARGE", "LIVE_NOT_FOUND", "INVALID_QUANTITY",
                                      /* stock */
                                      "LIMIT_PER_ORDER", "LIMIT_PER_BUYER", "LIMIT_PER_BUYER_LIVE", "LIVE_STOCK_CAP",
-                                     "UNPAID_ORDERS_LIMIT", "HOLD_NOT_FOUND", "HOLD_EXPIRED", "HOLD_MISMATCH", NULL}},
+                                     "UNPAID_ORDERS_LIMIT", "HOLD_NOT_FOUND", "HOLD_EXPIRED", "HOLD_MISMATCH",
+                                     "BANNED_FROM_LIVE", NULL}},
     {"GET", "/api/v1/orders", BC_ROLE_ANY, 0, NULL, h_orders, "orders", "My orders, newest first, one page at a time",
      200, .query = paging_query, .response = &bc_sc_order_page},
     {"GET", "/api/v1/orders/{id}", BC_ROLE_ANY, 0, NULL, h_order, "orders",

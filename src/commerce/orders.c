@@ -1220,3 +1220,15 @@ int bc_order_expire_due(bc_db *db, int64_t now_ms)
     json_decref(ids);
     return n;
 }
+
+int bc_commerce_bought_from(bc_db *db, int64_t buyer_id, int64_t seller_id, int *out)
+{
+    int64_t one = 0;
+    int r = bc_db_int(db, &one,
+                      "SELECT 1 FROM shipments s JOIN orders o ON o.id = s.order_id WHERE o.buyer_id = ?"
+                      " AND s.seller_id = ? AND s.status IN ('PAID','PREPARING','SHIPPING','DELIVERED',"
+                      "'PURCHASE_CONFIRMED') LIMIT 1",
+                      "ii", buyer_id, seller_id);
+    *out = r == 1;
+    return r < 0 ? r : BC_OK;
+}

@@ -88,6 +88,9 @@ const bc_error_code bc_http_errors[] = {
     {"ORDER_NOT_PAYABLE", 409, "The order's status does not allow paying."},
     {"PAYMENT_DECLINED", 402, "The payment gateway declined the payment (see gateway_code)."},
     {"PAYMENT_GATEWAY_ERROR", 502, "The payment gateway could not be reached or answered unexpectedly."},
+    /* chat moderation */
+    {"BANNED_FROM_LIVE", 403, "The caller is banned from this live's room: no chat, no orders from this live."},
+    {"PROTECTED_USER", 409, "The seller, admins and moderators cannot be muted or banned."},
     /* notices */
     {"NOTIFICATION_NOT_FOUND", 404, "No such notification of the caller."},
     /* payments */

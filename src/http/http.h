@@ -304,6 +304,11 @@ void bc_hub_send_local(int64_t room, const char *text, size_t len);
  * room (else nothing); any thread. For replies decided off the loop (a worker refusing a chat
  * message). */
 void bc_hub_send_to(int64_t room, uint64_t conn_id, const char *text, size_t len);
+/* Closes the one connection of this instance whose bc_ws_id is conn_id, if it is still in room,
+ * with code (RFC 6455 §7.4.1, e.g. 1008 policy violation) and reason (ASCII, cut at 120 bytes),
+ * after the frames sent to it before; any thread. For a connection a worker decided to end (a
+ * viewer banned from the room). */
+void bc_hub_close_to(int64_t room, uint64_t conn_id, uint16_t code, const char *reason);
 /* Current number of connections in room: this instance's, plus the other instances' count when a
  * remote-count source is set (bc_hub_set_remote_count). */
 int bc_hub_count(int64_t room);

@@ -199,6 +199,9 @@ static const struct {
     {"media", "Product image uploads and the uploaded images themselves."},
     {"lives", "Live shows: scheduling, the stream key, pinned products, ending."},
     {"chat", "A live's chat history (the same path is the chat WebSocket)."},
+    {"moderation", "Chat moderation of a live: deletes, mutes, bans, banned words, slow mode, chat mode, freeze, "
+                   "the notice, moderators, questions and the moderation log."}, /* chat moderation */
+    {"sellers", "Following sellers (followers-only chats)."},                    /* accounts */
     {"cart", "The buyer's cart."},
     {"orders", "Orders, cancels and the seller's fulfilment."},
     {"stock", "Holds of the buy sheet, purchase limits and the stock ledger."}, /* stock */

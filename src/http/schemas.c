@@ -112,6 +112,7 @@ const bc_schema bc_sc_live = {
     ",\"started_at\":" TIME_OR_NULL ",\"ended_at\":" TIME_OR_NULL ",\"hls_url\":" STR ",\"viewer_count\":" INT
     ",\"unique_viewers\":{\"type\":\"integer\",\"description\":\"distinct viewers of the live so far (each "
     "signed-in user once, each anonymous connection once; cluster-wide with BROADCART_REDIS_URL)\"}"
+    ",\"notice\":{\"type\":[\"string\",\"null\"],\"description\":\"the notice pinned at the top of the chat\"}"
     ",\"pinned_product\":{\"oneOf\":[" REF(
         "Product") ",{\"type\":\"null\"}]},\"products\":{\"type\":\"array\","
                    "\"items\":" REF(
@@ -140,7 +141,8 @@ const bc_schema bc_sc_chat_history = {
     "\"properties\":{\"type\":{\"type\":\"string\",\"enum\":[\"chat\"]},\"id\":" INT ",\"live_id\":" INT
     ",\"user\":{\"type\":\"object\",\"required\":[\"id\",\"name\",\"role\"],\"properties\":{\"id\":" INT
     ",\"name\":" STR ",\"role\":" STR "}},\"text\":" STR ",\"sent_at\":" TIME ",\"is_seller\":{\"type\":"
-    "\"boolean\"}}}}}}",
+    "\"boolean\"},\"badge\":{\"type\":[\"string\",\"null\"],\"enum\":[\"seller\",\"moderator\",null]},"
+    "\"question\":{\"type\":\"boolean\",\"description\":\"the viewer marked it as a question\"}}}}}}",
     NULL};
 
 const bc_schema bc_sc_cart = {

@@ -69,7 +69,8 @@ typedef struct shared_text {
 typedef struct hub_msg {
     h2o_multithread_message_t super;
     int64_t room;
-    uint64_t to; /* 0: every connection in room; else only the one with this id */
+    uint64_t to;         /* 0: every connection in room; else only the one with this id */
+    uint16_t close_code; /* bc_hub_close_to: close `to` with this code, text = the reason */
     shared_text *text;
 } hub_msg;
 
@@ -310,32 +311,41 @@ void bc_hub_publish(int64_t id, const char *text, size_t len)
         relay_fn(id, text, len);
 }
 
-static void hub_send(int64_t id, uint64_t to, const char *text, size_t len);
+static void hub_send(int64_t id, uint64_t to, const char *text, size_t len, uint16_t close_code);
 
-void bc_hub_send_local(int64_t id, const char *text, size_t len) { hub_send(id, 0, text, len); }
+void bc_hub_send_local(int64_t id, const char *text, size_t len) { hub_send(id, 0, text, len, 0); }
 
 void bc_hub_send_to(int64_t id, uint64_t conn_id, const char *text, size_t len)
 {
     if (conn_id)
-        hub_send(id, conn_id, text, len);
+        hub_send(id, conn_id, text, len, 0);
 }
 
-static void hub_send(int64_t id, uint64_t to, const char *text, size_t len)
+void bc_hub_close_to(int64_t id, uint64_t conn_id, uint16_t code, const char *reason)
+{
+    size_t len = strlen(reason);
+    if (conn_id && code)
+        hub_send(id, conn_id, reason, len < 120 ? len : 120, code);
+}
+
+static void hub_send(int64_t id, uint64_t to, const char *text, size_t len, uint16_t close_code)
 {
     int n;
     bc_http_loop *loops = bc_http_loops(&n);
     if (n == 0)
         return;
-    shared_text *t = malloc(sizeof *t + len);
+    shared_text *t = malloc(sizeof *t + len + 1);
     if (!t)
         return;
     atomic_init(&t->refs, n);
     t->len = len;
     memcpy(t->data, text, len);
+    t->data[len] = 0; /* a close reason is read as a string */
     for (int i = 0; i < n; i++) {
         hub_msg *m = calloc(1, sizeof *m);
         m->room = id;
         m->to = to;
+        m->close_code = close_code;
         m->text = t;
         h2o_multithread_send_message(&loops[i].hub_receiver, &m->super);
     }
@@ -350,9 +360,14 @@ static void on_hub_messages(h2o_multithread_receiver_t *receiver, h2o_linklist_t
         room *r = room_get(loop, m->room, 0);
         /* queue to everyone first, then flush: a flush that closes a connection cannot
          * disturb the iteration */
-        for (bc_ws *ws = r ? r->head : NULL; ws; ws = ws->next)
-            if (!m->to || ws->id == m->to)
+        for (bc_ws *ws = r ? r->head : NULL; ws; ws = ws->next) {
+            if (m->to && ws->id != m->to)
+                continue;
+            if (!m->close_code)
                 queue_text(ws, m->text->data, m->text->len);
+            else if (ws->conn && ws->conn->sock)
+                fail_conn(ws, m->close_code, m->text->data, CLOSE_GRACE_MS);
+        }
         r = room_get(loop, m->room, 0);
         for (bc_ws *ws = r ? r->head : NULL, *next; ws; ws = next) {
             next = ws->next;

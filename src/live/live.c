@@ -253,12 +253,15 @@ out:
 
 int bc_live_get(bc_db *db, int64_t id, int with_secret, json_t **out)
 {
-    return live_get(db, id, with_secret, 0, NULL, out);
+    return bc_live_get_as(db, id, with_secret, 0, out);
 }
 
 int bc_live_get_as(bc_db *db, int64_t id, int with_secret, int64_t viewer_id, json_t **out)
 {
-    return live_get(db, id, with_secret, viewer_id, NULL, out);
+    int rc = live_get(db, id, with_secret, viewer_id, NULL, out);
+    if (rc == BC_OK) /* chat moderation: the notice pinned at the top of the chat */
+        json_object_set_new(*out, "notice", bc_chat_notice_json(db, id));
+    return rc;
 }
 
 /* Appends the full JSON of every live in rows (objects with "id" and "seller_id") to out, with

@@ -49,6 +49,15 @@ static const char *const copy_tables[] = {
     "live_pins",
     /* live schedules (migration 18) */
     "live_subscriptions",
+    /* chat moderation and seller follows (migration 19) */
+    "chat_rooms",
+    "chat_sanctions",
+    "chat_sellers",
+    "chat_moderators",
+    "chat_banned_words",
+    "chat_last_sent",
+    "chat_mod_log",
+    "seller_follows",
 };
 #define NTABLES (sizeof copy_tables / sizeof copy_tables[0])
 #define POOL_MAX 128

@@ -18,6 +18,9 @@ const OWNER = {
   lives: 'live', live_products: 'live', replays: 'live', replay_parts: 'live', live_pins: 'live',
   live_subscriptions: 'live', // live schedules (migration 18)
   chat_messages: 'chat',
+  // chat moderation (migration 19); seller follows belong to accounts
+  chat_rooms: 'chat', chat_sanctions: 'chat', chat_sellers: 'chat', chat_moderators: 'chat', chat_banned_words: 'chat',
+  chat_last_sent: 'chat', chat_mod_log: 'chat', seller_follows: 'accounts',
   media_uploads: 'media',
   // orders (migration 13)
   shipments: 'commerce', order_events: 'commerce', order_refunds: 'commerce', seller_shipping: 'commerce',

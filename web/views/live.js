@@ -10,6 +10,7 @@ import { createPlayer, connectChat, createChatList, pinnedCard, viewersBadge, se
 import { openBuySheet } from './buy.js';
 import { buildReplayPage, hasReplay } from './replay.js';
 import { notifyButton } from './calendar.js';
+import { canModerate, openMessageMenu, noticeBar, roomState, questionList, openModerationPanel } from './moderation.js';
 
 export async function render(ctx) {
   const id = ctx.params.id;
@@ -37,7 +38,14 @@ export function buildLivePage(ctx, live, { studio = false } = {}) {
   const viewers = viewersBadge(live.viewer_count ?? 0);
   const unmute = h('button', { class: 'pill', id: 'unmute', hidden: true, onclick: () => { video.muted = false; unmute.hidden = true; video.play().catch(() => {}); } }, icon('mute', 15), t('live.unmute'));
   const pinnedSlot = h('div', { class: 'pinned-slot', id: 'pinned' });
-  const chat = createChatList();
+  const chat = createChatList({ onMenu: (f, el) => openMessageMenu(id, f, el) });
+  // moderation: the notice, the room's state, questions, the tools of moderators
+  let isMod = false;
+  const notice = noticeBar(live.notice);
+  const roomLine = roomState();
+  const questions = questionList(id, { moderator: () => isMod });
+  const modBtn = h('button', { type: 'button', class: 'pill', id: 'mod-open', hidden: true, onclick: () => openModerationPanel(id) }, t('mod.title'));
+  const tools = h('div', { class: 'chat-tools' }, questions.button, modBtn);
   let status = live.status;
   let pinned = live.pinned_product || null;
   const products = live.products || [];
@@ -120,14 +128,17 @@ export function buildLivePage(ctx, live, { studio = false } = {}) {
   const send = h('button', { id: 'chat-send', class: 'btn btn-primary', type: 'submit' }, t('live.send'));
   const connEl = h('div', { class: 'chat-conn', hidden: true }, t('live.reconnecting'));
   const back = encodeURIComponent(parseHash().path);
+  const qMark = h('button', { type: 'button', class: 'q-mark', id: 'chat-question', 'aria-pressed': 'false', title: t('mod.askHint'),
+    onclick: () => qMark.setAttribute('aria-pressed', qMark.getAttribute('aria-pressed') === 'true' ? 'false' : 'true') }, t('mod.question'));
   const form = user
     ? h('form', { class: 'chat-form', onsubmit: (e) => {
       e.preventDefault();
       const text = input.value.trim();
       if (!text) return;
-      if (sock.send(text)) input.value = '';
+      const question = qMark.getAttribute('aria-pressed') === 'true';
+      if (sock.send(text, { question })) { input.value = ''; qMark.setAttribute('aria-pressed', 'false'); }
       else toast(t('live.reconnecting'), 'error');
-    } }, input, send)
+    } }, qMark, input, send)
     : h('a', { class: 'chat-login', id: 'chat-login', href: `#/login?next=${back}` }, t('live.loginToChat'));
 
   const productsBtn = products.length && !studio
@@ -150,7 +161,7 @@ export function buildLivePage(ctx, live, { studio = false } = {}) {
         pinnedSlot),
       h('aside', { class: 'live-side' },
         h('div', { class: 'side-head' }, h('strong', null, studio ? t('studio.chat') : live.title)),
-        chat.el, connEl, form)));
+        notice.el, roomLine.el, questions.panel, chat.el, connEl, tools, form)));
   mount(ctx.el, page);
 
   const studioHooks = {};
@@ -163,7 +174,11 @@ export function buildLivePage(ctx, live, { studio = false } = {}) {
     onHistory: (list) => chat.history(list.filter((f) => !f.type || f.type === 'chat')),
     onFrame: (f) => {
       switch (f.type) {
-        case 'chat': chat.add(f); break;
+        case 'chat': chat.add(f); if (f.question) questions.add(f); break;
+        case 'chat_deleted': chat.remove(f.id); questions.remove(f.id); break;
+        case 'notice': notice.set(f.text); break;
+        case 'chat_settings': roomLine.set(f); break;
+        case 'question_answered': questions.answered(f.id); break;
         case 'viewers': setViewers(viewers, f.count); break;
         case 'pin': applyPin(f.product); break;
         case 'stock': applyStock(f); break;
@@ -175,6 +190,7 @@ export function buildLivePage(ctx, live, { studio = false } = {}) {
           }
           break;
         case 'error':
+          if (f.code === 'BANNED_FROM_LIVE') { sock.close(); form.replaceWith(h('div', { class: 'chat-login', id: 'chat-banned' }, t('mod.youAreBanned'))); }
           if (f.code === 'UNAUTHENTICATED' && currentUser()) {
             // the socket was opened with an expired token: rotate it and reconnect as the user
             refreshTokens().then((ok) => { if (ok) sock.reconnect(); });
@@ -197,6 +213,12 @@ export function buildLivePage(ctx, live, { studio = false } = {}) {
       if ((l.pinned_product?.id ?? null) !== (pinned?.id ?? null)) applyPin(l.pinned_product);
     } catch { /* offline: the socket reconnect covers it */ }
   }, 15000);
+
+  canModerate(live).then((ok) => {
+    if (!ctx.alive()) return;
+    isMod = ok; chat.setModerator(ok); modBtn.hidden = !ok;
+    if (ok) get(`/api/v1/lives/${encodeURIComponent(id)}/moderation`).then((st) => roomLine.set(st)).catch(() => {});
+  });
 
   function teardown() { clearInterval(poll); sock.close(); player.stop(); }
   ctx.onCleanup(teardown);

@@ -116,9 +116,9 @@ export function connectChat(liveId, handlers) {
 
   connect();
   return {
-    send(text) {
+    send(text, extra = {}) {
       if (!ws || ws.readyState !== WebSocket.OPEN) return false;
-      ws.send(JSON.stringify({ type: 'chat', text }));
+      ws.send(JSON.stringify({ type: 'chat', text, ...(extra.question ? { question: true } : {}) }));
       return true;
     },
     isOpen: () => !!ws && ws.readyState === WebSocket.OPEN,
@@ -129,18 +129,27 @@ export function connectChat(liveId, handlers) {
 }
 
 /* ---------- chat list ---------- */
-export function chatMessage(f) {
+// One chat message: the seller's stands out; badges "seller" / "moderator" (moderation), the
+// "질문" tag of a question, and a "⋯" button the list shows to moderators only (CSS).
+export function chatMessage(f, onMenu) {
   const user = f.user || {};
-  const seller = !!f.is_seller;
-  return h('div', { class: 'chat-msg' + (seller ? ' is-seller' : ''), dataset: { id: f.id != null ? String(f.id) : '' } },
+  const seller = !!f.is_seller || f.badge === 'seller';
+  const mod = f.badge === 'moderator';
+  const el = h('div', { class: 'chat-msg' + (seller ? ' is-seller' : '') + (mod ? ' is-mod' : '') + (f.question ? ' is-question' : ''), dataset: { id: f.id != null ? String(f.id) : '' } },
     seller ? h('span', { class: 'chat-badge' }, t('live.seller')) : null,
+    mod ? h('span', { class: 'chat-badge badge-mod' }, t('mod.moderator')) : null,
+    f.question ? h('span', { class: 'chat-q' }, t('mod.question')) : null,
     h('span', { class: 'chat-name' }, user.name || '—'),
     h('span', { class: 'chat-text' }, f.text == null ? '' : String(f.text)),
     f.sent_at ? h('time', { class: 'chat-time', datetime: f.sent_at }, time(f.sent_at)) : null);
+  if (onMenu && f.id != null && !seller) {
+    el.appendChild(h('button', { type: 'button', class: 'chat-more', 'aria-label': t('mod.menu'), onclick: (e) => { e.stopPropagation(); onMenu(f, el); } }, '⋯'));
+  }
+  return el;
 }
 
 // A scrolling chat list that dedupes by id, keeps the last 200 messages and sticks to the bottom.
-export function createChatList() {
+export function createChatList({ onMenu } = {}) {
   const el = h('div', { class: 'chat-list', id: 'chat-list', 'aria-live': 'polite', role: 'log' });
   const empty = h('div', { class: 'chat-empty' }, t('live.chatEmpty'));
   el.appendChild(empty);
@@ -154,20 +163,27 @@ export function createChatList() {
       if (f.id != null) { if (seen.has(String(f.id))) return; seen.add(String(f.id)); }
       const was = nearBottom();
       empty.remove();
-      el.appendChild(chatMessage(f));
+      el.appendChild(chatMessage(f, onMenu));
       trim(); stick(was);
     },
     history(list) {
       const frag = document.createDocumentFragment();
       for (const f of list) {
         if (f.id != null) { if (seen.has(String(f.id))) continue; seen.add(String(f.id)); }
-        frag.appendChild(chatMessage(f));
+        frag.appendChild(chatMessage(f, onMenu));
       }
       if (!frag.childNodes.length) return;
       empty.remove();
       el.insertBefore(frag, el.querySelector('.chat-msg'));
       trim(); el.scrollTop = el.scrollHeight;
     },
+    // moderation: a deleted message disappears (and is not shown again by a later history load)
+    remove(id) {
+      seen.add(String(id));
+      el.querySelectorAll('.chat-msg').forEach((m) => { if (m.dataset.id === String(id)) m.remove(); });
+    },
+    // moderation: shows the "⋯" menu buttons (the seller, admins and moderators)
+    setModerator(on) { el.classList.toggle('can-moderate', !!on); },
   };
 }
 
