@@ -92,20 +92,28 @@ typedef struct bc_config {
     char log_level[16];            /* BROADCART_LOG_LEVEL, debug|info|warn|error, default info */
     char cors_origins[1024];       /* BROADCART_CORS_ORIGINS, comma-separated origins or *, default none */
     char redis_url[512];           /* BROADCART_REDIS_URL, redis://..., default "" (rooms in this process only) */
+    /* media: S3-compatible object storage (src/media/s3.c); empty endpoint = files under {data_dir}/media */
+    char s3_endpoint[256];   /* BROADCART_S3_ENDPOINT, http(s)://host[:port], default "" (local files) */
+    char s3_bucket[64];      /* BROADCART_S3_BUCKET, a bucket name (3..63 of a-z 0-9 . -) */
+    char s3_access_key[128]; /* BROADCART_S3_ACCESS_KEY, the access key id */
+    char s3_secret_key[256]; /* BROADCART_S3_SECRET_KEY, the secret access key */
+    char s3_region[64];      /* BROADCART_S3_REGION, the SigV4 region, default us-east-1 */
+    char s3_public_url[256]; /* BROADCART_S3_PUBLIC_URL, base URL browsers fetch objects from, default
+                                {endpoint}/{bucket} */
     /* notices */
     char smtp_url[512];  /* BROADCART_SMTP_URL, smtp://[user:pass@]host[:port] or smtps://..., default "" (no mail) */
     char smtp_from[256]; /* BROADCART_SMTP_FROM, an e-mail address, default broadcart@localhost */
     char smtp_ca_file[512]; /* BROADCART_SMTP_CA_FILE, path of a PEM CA bundle, default "" (system roots) */
     /* payments */
-    int pg_timeout_ms;        /* BROADCART_PG_TIMEOUT_MS, ms per gateway call, default 10000 */
-    int pg_breaker_failures;  /* BROADCART_PG_BREAKER_FAILURES, consecutive failures opening the breaker, 5 */
-    int pg_breaker_open_s;    /* BROADCART_PG_BREAKER_OPEN, seconds the breaker stays open, default 30 */
-    int reconcile_interval_s; /* BROADCART_RECONCILE_INTERVAL, seconds between reconciliations (0 = off), 60 */
-    char payment_provider[16];       /* BROADCART_PAYMENT_PROVIDER, toss|portone, default toss */
-    char portone_api_base[256];      /* BROADCART_PORTONE_API_BASE, default http://127.0.0.1:{port}/sandbox-portone */
-    char portone_imp_key[128];       /* BROADCART_PORTONE_IMP_KEY, default sandbox_imp_key */
-    char portone_imp_secret[256];    /* BROADCART_PORTONE_IMP_SECRET; generated into {data_dir}/portone.secret */
-    char portone_merchant_code[64];  /* BROADCART_PORTONE_MERCHANT_CODE, IMP.init code, default imp00000000 */
+    int pg_timeout_ms;              /* BROADCART_PG_TIMEOUT_MS, ms per gateway call, default 10000 */
+    int pg_breaker_failures;        /* BROADCART_PG_BREAKER_FAILURES, consecutive failures opening the breaker, 5 */
+    int pg_breaker_open_s;          /* BROADCART_PG_BREAKER_OPEN, seconds the breaker stays open, default 30 */
+    int reconcile_interval_s;       /* BROADCART_RECONCILE_INTERVAL, seconds between reconciliations (0 = off), 60 */
+    char payment_provider[16];      /* BROADCART_PAYMENT_PROVIDER, toss|portone, default toss */
+    char portone_api_base[256];     /* BROADCART_PORTONE_API_BASE, default http://127.0.0.1:{port}/sandbox-portone */
+    char portone_imp_key[128];      /* BROADCART_PORTONE_IMP_KEY, default sandbox_imp_key */
+    char portone_imp_secret[256];   /* BROADCART_PORTONE_IMP_SECRET; generated into {data_dir}/portone.secret */
+    char portone_merchant_code[64]; /* BROADCART_PORTONE_MERCHANT_CODE, IMP.init code, default imp00000000 */
     /* stock */
     int hold_ttl_s;        /* BROADCART_HOLD_TTL, seconds a hold keeps its stock, default 300 */
     int max_unpaid_orders; /* BROADCART_MAX_UNPAID_ORDERS, a buyer's unpaid orders + holds at once, default 3 */
