@@ -170,6 +170,10 @@ int bc_app_serve(int with_rtmp, int demo)
     if (bc_config_resolve_web_dir(&bc_cfg) != BC_OK || bc_live_callbacks_init(with_rtmp) != BC_OK)
         goto out;
     bc_log_info("app", "web client from %s", bc_cfg.web_dir);
+    char origin[300];
+    if (bc_media_init() != BC_OK || bc_media_origin(origin, sizeof origin) != BC_OK)
+        goto out;
+    bc_http_set_media_origin(origin); /* media in S3: the web client loads them from its origin */
     if (bc_app_open_db(&db) != BC_OK || bc_accounts_init(bc_cfg.data_dir) != BC_OK ||
         bc_payments_init(bc_cfg.data_dir) != BC_OK) /* payments: the sandbox secret */
         goto out;

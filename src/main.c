@@ -7,6 +7,7 @@
  *   broadcart db copy --from sqlite:PATH --to postgresql://...   (moves an embedded shop to PostgreSQL)
  *   broadcart config            (prints every setting, its default and unit, as a Markdown table)
  *   broadcart config --env      (prints every setting as an environment file: deploy/broadcart.env.example)
+ *   broadcart media check       (stores, reads back and deletes a probe object in the media store)
  *   broadcart openapi           (prints the OpenAPI document) */
 #include <curl/curl.h>
 #include <malloc.h>
@@ -19,6 +20,7 @@
 #include "payments/payments.h"
 #include "commerce/commerce.h"
 #include "demo/demo.h"
+#include "media/media.h"
 
 static int usage(void)
 {
@@ -30,7 +32,8 @@ static int usage(void)
                     "       broadcart reconcile [--since <ISO-8601 or UTC ms>]\n"
                     "       broadcart audit stock\n"
                     "       broadcart db copy --from sqlite:PATH --to postgresql://...\n"
-                    "       broadcart config [--env]\n");
+                    "       broadcart config [--env]\n"
+                    "       broadcart media check\n");
     return 2;
 }
 
@@ -150,6 +153,12 @@ int main(int argc, char **argv)
         int bad = bc_stock_audit(db, stdout);
         bc_db_close(db);
         return bad == 0 && fflush(stdout) == 0 ? 0 : 1;
+    }
+    if (strcmp(cmd, "media") == 0 && argc > 2 && strcmp(argv[2], "check") == 0) {
+        if (bc_media_init() != BC_OK)
+            return 1;
+        int rc = bc_media_check(stdout);
+        return rc == BC_OK && fflush(stdout) == 0 ? 0 : 1;
     }
     if (strcmp(cmd, "seed-demo") == 0) {
         bc_db *db;

@@ -156,6 +156,25 @@ static const cfg_row rows[] = {
     STR_ROW("BROADCART_REDIS_URL", redis_url, "",
             "Redis that relays the live rooms between instances, redis://[[user]:password@]host[:port][/db] "
             "(chat, pin and status events, viewer counts); empty = one instance, rooms in this process only"),
+    /* media */
+    STR_ROW("BROADCART_S3_ENDPOINT", s3_endpoint, "",
+            "S3-compatible storage for media (image uploads, replays, posters): its endpoint, http(s)://host[:port] "
+            "(e.g. https://s3.ap-northeast-2.amazonaws.com or a MinIO/R2 URL); requests are path-style "
+            "({endpoint}/{bucket}/{key}) and signed with AWS Signature Version 4. Empty = media are files under "
+            "{data_dir}/media served at /media/"),
+    STR_ROW("BROADCART_S3_BUCKET", s3_bucket, "",
+            "Bucket of the media objects (needed with BROADCART_S3_ENDPOINT); browsers fetch the objects without "
+            "credentials, so the bucket (or BROADCART_S3_PUBLIC_URL in front of it) must allow public GET"),
+    STR_ROW("BROADCART_S3_ACCESS_KEY", s3_access_key, "",
+            "Access key id that signs the media store requests (needed with BROADCART_S3_ENDPOINT)"),
+    STR_ROW("BROADCART_S3_SECRET_KEY", s3_secret_key, "",
+            "Secret access key that signs the media store requests (needed with BROADCART_S3_ENDPOINT)"),
+    STR_ROW("BROADCART_S3_REGION", s3_region, "us-east-1",
+            "Region of the bucket, part of every Signature Version 4 scope (MinIO and most others accept us-east-1)"),
+    STR_ROW("BROADCART_S3_PUBLIC_URL", s3_public_url, "",
+            "Base URL browsers fetch media objects from, the object key appended after a / (e.g. a CDN in front "
+            "of the bucket); default {endpoint}/{bucket}. Its origin is allowed in the web client's "
+            "Content-Security-Policy (images, media, connections)"),
     /* notices */
     STR_ROW("BROADCART_SMTP_URL", smtp_url, "",
             "SMTP server that mails the notifications, smtp://[user:password@]host[:port] (STARTTLS when the "

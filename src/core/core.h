@@ -95,6 +95,14 @@ typedef struct bc_config {
     char log_level[16];            /* BROADCART_LOG_LEVEL, debug|info|warn|error, default info */
     char cors_origins[1024];       /* BROADCART_CORS_ORIGINS, comma-separated origins or *, default none */
     char redis_url[512];           /* BROADCART_REDIS_URL, redis://..., default "" (rooms in this process only) */
+    /* media: S3-compatible object storage (src/media/s3.c); empty endpoint = files under {data_dir}/media */
+    char s3_endpoint[256];   /* BROADCART_S3_ENDPOINT, http(s)://host[:port], default "" (local files) */
+    char s3_bucket[64];      /* BROADCART_S3_BUCKET, a bucket name (3..63 of a-z 0-9 . -) */
+    char s3_access_key[128]; /* BROADCART_S3_ACCESS_KEY, the access key id */
+    char s3_secret_key[256]; /* BROADCART_S3_SECRET_KEY, the secret access key */
+    char s3_region[64];      /* BROADCART_S3_REGION, the SigV4 region, default us-east-1 */
+    char s3_public_url[256]; /* BROADCART_S3_PUBLIC_URL, base URL browsers fetch objects from, default
+                                {endpoint}/{bucket} */
     /* notices */
     char smtp_url[512];  /* BROADCART_SMTP_URL, smtp://[user:pass@]host[:port] or smtps://..., default "" (no mail) */
     char smtp_from[256]; /* BROADCART_SMTP_FROM, an e-mail address, default broadcart@localhost */

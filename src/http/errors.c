@@ -43,6 +43,7 @@ const bc_error_code bc_http_errors[] = {
     /* media */
     {"INVALID_IMAGE", 422, "The image headers are truncated or malformed."},
     {"INVALID_IMAGE_DIMENSIONS", 422, "The image is smaller or larger than allowed."},
+    {"MEDIA_STORE_FAILED", 502, "The media store (S3-compatible storage) refused the object or could not be reached."},
     /* lives */
     {"INVALID_PRODUCT", 422, "A product is not one of the seller's own products."},
     {"LIVE_ENDED", 409, "The live is over: ENDED, or MISSED (never published within the grace)."},

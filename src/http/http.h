@@ -185,6 +185,11 @@ void bc_http_set_authenticator(bc_auth_fn fn);
 void bc_http_set_account_check(bc_account_fn fn);
 /* Adds a static directory served under url_prefix (e.g. "/hls", "/media"). Call before run. */
 void bc_http_add_static(const char *url_prefix, const char *dir, int no_cache);
+/* An origin (scheme://host[:port], at most 255 bytes) besides this server's that the web client may
+ * load images and media from and connect to (hls.js fetches replay playlists and segments): the
+ * media store's (bc_media_origin) when media live in S3-compatible storage. "" or NULL = none.
+ * Call before run. */
+void bc_http_set_media_origin(const char *origin);
 
 /* Starts the loops and workers and serves until bc_http_stop. db_url (a bc_db_open URL) is
  * opened once per worker. Prints "listening on http://HOST:PORT" when ready. Returns BC_OK or BC_ERR. */

@@ -286,7 +286,16 @@ struct bc_filter {
  * subdomain of tosspayments.com (the SDK's API, payment window and assets). With PortOne
  * (BROADCART_PAYMENT_PROVIDER=portone) against the real gateway (BROADCART_PORTONE_API_BASE not the
  * built-in sandbox) scripts may also come from https://cdn.iamport.kr (its iamport.js v1). */
-static char web_csp[768];
+static char web_csp[1536];
+static char media_origin[256]; /* bc_http_set_media_origin: " scheme://host[:port]" or "" */
+
+void bc_http_set_media_origin(const char *origin)
+{
+    if (origin && *origin && strlen(origin) < sizeof media_origin - 1 && !strpbrk(origin, " ;,'\"\r\n"))
+        snprintf(media_origin, sizeof media_origin, " %s", origin);
+    else
+        media_origin[0] = 0;
+}
 /* Media (uploads, demo images) is never a document that may run anything: sandboxed, no script. */
 static const char media_csp[] = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; "
                                 "frame-ancestors 'none'; sandbox";
@@ -317,11 +326,12 @@ static void build_web_csp(void)
     int imp = strcmp(bc_cfg.payment_provider, "portone") == 0 && po_base[0] != 0 &&
               strstr(po_base, "/sandbox-portone") == NULL;
     snprintf(web_csp, sizeof web_csp,
-             "default-src 'self'; script-src 'self'%s%s; style-src 'self'%s%s; img-src 'self' data:%s%s; "
-             "media-src 'self' blob:; worker-src 'self' blob:; connect-src 'self'%s%s; frame-src %s; "
+             "default-src 'self'; script-src 'self'%s%s; style-src 'self'%s%s; img-src 'self' data:%s%s%s; "
+             "media-src 'self' blob:%s; worker-src 'self' blob:; connect-src 'self'%s%s%s; frame-src %s; "
              "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
              sdk ? " https://js.tosspayments.com" : "", imp ? " https://cdn.iamport.kr" : "", sdk ? " " : "",
-             sdk ? toss : "", sdk ? " " : "", sdk ? toss : "", sdk ? " " : "", sdk ? toss : "", sdk ? toss : "'none'");
+             sdk ? toss : "", sdk ? " " : "", sdk ? toss : "", media_origin, media_origin, sdk ? " " : "",
+             sdk ? toss : "", media_origin, sdk ? toss : "'none'");
 }
 
 /* Parses BROADCART_CORS_ORIGINS ("*" or comma-separated http(s)://host[:port]). BC_OK/BC_EINVAL. */
@@ -1090,9 +1100,17 @@ int bc_http_run(const char *db_url)
     h2o_mimemap_define_mimetype(media_mime, "png", "image/png", NULL);
     h2o_mimemap_define_mimetype(media_mime, "jpg", "image/jpeg", NULL);
     h2o_mimemap_define_mimetype(media_mime, "webp", "image/webp", NULL);
-    /* replays: the object store's HLS VOD playlists and segments (media/replays/...) */
-    h2o_mimemap_define_mimetype(media_mime, "m3u8", "application/vnd.apple.mpegurl", NULL);
-    h2o_mimemap_define_mimetype(media_mime, "ts", "video/mp2t", NULL);
+    /* replays in the local media store (/media/replays/…): VOD playlists, segments and posters */
+    h2o_mimemap_t *replay_mime = h2o_mimemap_create();
+    h2o_mimemap_clear_types(replay_mime);
+    h2o_mimemap_set_default_type(replay_mime, "application/octet-stream", NULL);
+    h2o_mimemap_define_mimetype(replay_mime, "m3u8", "application/vnd.apple.mpegurl", NULL);
+    h2o_mimemap_define_mimetype(replay_mime, "ts", "video/mp2t", NULL);
+    h2o_mimemap_define_mimetype(replay_mime, "m4s", "video/iso.segment", NULL);
+    h2o_mimemap_define_mimetype(replay_mime, "mp4", "video/mp4", NULL);
+    h2o_mimemap_define_mimetype(replay_mime, "jpg", "image/jpeg", NULL);
+    h2o_mimemap_define_mimetype(replay_mime, "png", "image/png", NULL);
+    h2o_mimemap_define_mimetype(replay_mime, "webp", "image/webp", NULL);
     /* live HLS output (written by nginx-rtmp): playlists and segments only */
     h2o_mimemap_t *hls_mime = h2o_mimemap_create();
     h2o_mimemap_clear_types(hls_mime);
@@ -1107,7 +1125,10 @@ int bc_http_run(const char *db_url)
     for (int i = 0; i < S.nstatics; i++) {
         if (strcmp(S.statics[i].prefix, "/media") != 0)
             continue;
+        char replay_dir[sizeof S.statics[i].dir + 16];
+        snprintf(replay_dir, sizeof replay_dir, "%s/replays", S.statics[i].dir);
         setup_path(host, "/media/uploads", PK_UPLOADS, NULL, NULL, NULL, 0);
+        setup_path(host, "/media/replays", PK_MEDIA, replay_dir, NULL, replay_mime, 0);
         setup_path(host, "/media", PK_MEDIA, S.statics[i].dir, NULL, media_mime, 0);
     }
     for (int i = 0; i < S.nstatics; i++)
@@ -1120,6 +1141,7 @@ int bc_http_run(const char *db_url)
     h2o_mem_release_shared(mime);
     h2o_mem_release_shared(media_mime);
     h2o_mem_release_shared(hls_mime);
+    h2o_mem_release_shared(replay_mime);
 
     S.nloops = bc_cfg.loops;
     S.loops = calloc((size_t)S.nloops, sizeof *S.loops);

@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "../http/http.h"
 
@@ -111,8 +112,44 @@ int bc_media_put(const char *key, const void *data, size_t len, const char *cont
 /* Removes object key; removing a missing object is BC_OK. BC_EINVAL (bad key) or BC_ERR. */
 int bc_media_delete(const char *key);
 /* The URL a browser fetches object key from, into out (n bytes): "/media/{key}" for the local
- * store, the bucket's URL otherwise. BC_OK, BC_EINVAL (bad key) or BC_ERR (out too small). */
+ * store, "{BROADCART_S3_PUBLIC_URL}/{key}" (default "{endpoint}/{bucket}/{key}") with S3. BC_OK,
+ * BC_EINVAL (bad key) or BC_ERR (out too small). */
 int bc_media_url(const char *key, char *out, size_t n);
+/* With S3, bc_media_put/put_file/delete send one path-style request signed with AWS Signature
+ * Version 4 by libcurl (Amazon S3 API Reference: PutObject, DeleteObject), retried once after a
+ * 5xx or a transport error; they then return BC_EGATEWAY when the store refused (403
+ * SignatureDoesNotMatch, NoSuchBucket…) or could not be reached (logged with S3's error code). */
+
+/* Checks the S3 settings once at start (BROADCART_S3_*: endpoint http(s)://host[:port], a valid
+ * bucket name, both keys, a region name; none of them without the endpoint). BC_OK, or BC_EINVAL
+ * with the reason printed to stderr. */
+int bc_media_init(void);
+/* The origin (scheme://host[:port]) media objects are fetched from when that is not this server
+ * (BROADCART_S3_PUBLIC_URL's or the endpoint's), for the web client's Content-Security-Policy;
+ * "" for the local store. BC_OK or BC_ERR (out too small). */
+int bc_media_origin(char *out, size_t n);
+/* Stores an image upload already checked by the caller: bc_media_store into
+ * {data_dir}/media/uploads locally, else object "uploads/{name}" with S3, under a new name as
+ * bc_media_store makes (name >= 40 bytes). Served at /media/uploads/{name} either way (media_api.c
+ * redirects to the object with S3). BC_OK, BC_EINVAL, BC_EGATEWAY (S3) or BC_ERR. */
+int bc_media_store_upload(enum bc_media_type type, const unsigned char *data, size_t len, char *name, size_t name_len);
+/* Removes a stored upload (e.g. one that could not be recorded). BC_OK, BC_EINVAL, BC_EGATEWAY or BC_ERR. */
+int bc_media_delete_upload(const char *name);
+/* `broadcart media check`: stores a small probe object with bc_media_put_file, reads it back from
+ * its bc_media_url (anonymously, as a browser does), deletes it and checks it is gone, writing
+ * each step to out. BC_OK when all steps passed, else the first failure's code. */
+int bc_media_check(FILE *out);
+
+/* ---- the S3 backend (s3.c), used by the functions above only ---- */
+int bc_media_s3_enabled(void);      /* 1 when BROADCART_S3_ENDPOINT is set */
+int bc_media_s3_check_config(void); /* bc_media_init's check; also strips trailing '/' of the URLs */
+int bc_media_s3_url(const char *key, char *out, size_t n); /* as bc_media_url; BC_OK or BC_ERR */
+int bc_media_s3_origin(char *out, size_t n);               /* as bc_media_origin */
+int bc_media_s3_put(const char *key, const void *data, size_t len, const char *content_type); /* PutObject */
+int bc_media_s3_delete(const char *key); /* DeleteObject; a missing key is BC_OK */
+/* Anonymous GET of url: up to cap bytes into buf (*len), *status the HTTP status (0 without an
+ * answer). BC_OK when an answer came, BC_EGATEWAY when not. */
+int bc_media_s3_fetch(const char *url, char *buf, size_t cap, size_t *len, long *status);
 
 extern const bc_route bc_media_routes[];
 

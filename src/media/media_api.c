@@ -1,6 +1,7 @@
 /* Routes POST /api/v1/media/images: a seller's (or admin's) raw image upload, and GET
  * /media/uploads/{name}: the upload served back. No SQL here: the handler checks the bytes with
- * media.c, stores them under {data_dir}/media/uploads and records them with media_store.c. */
+ * media.c, stores them under {data_dir}/media/uploads (or in the S3 bucket, media_objects.c) and
+ * records them with media_store.c. */
 #include "media.h"
 
 #include <string.h>
@@ -14,7 +15,7 @@ static void h_image_upload(bc_req *req)
     enum bc_media_type declared = bc_media_type_from_mime(declared_ct);
     enum bc_media_type actual;
     uint32_t w = 0, h = 0;
-    char name[48], dir[600];
+    char name[48];
 
     if (len > (size_t)bc_cfg.max_upload_bytes) { /* the http layer already refuses these; kept for direct calls */
         bc_res_error(req, 413, "PAYLOAD_TOO_LARGE", "an image may have at most %d bytes", bc_cfg.max_upload_bytes);
@@ -44,8 +45,12 @@ static void h_image_upload(bc_req *req)
                      BC_MEDIA_MIN_DIM, BC_MEDIA_MAX_DIM, w, h);
         return;
     }
-    snprintf(dir, sizeof dir, "%s/media/uploads", bc_cfg.data_dir);
-    if (bc_media_store(dir, actual, data, len, name, sizeof name) != BC_OK) {
+    int rc = bc_media_store_upload(actual, data, len, name, sizeof name);
+    if (rc == BC_EGATEWAY) {
+        bc_res_error(req, 502, "MEDIA_STORE_FAILED", "the media store refused the image or could not be reached");
+        return;
+    }
+    if (rc != BC_OK) {
         bc_res_from_err(req, BC_ERR);
         return;
     }
@@ -56,11 +61,9 @@ static void h_image_upload(bc_req *req)
                            .height = h,
                            .uploader_id = bc_req_auth(req)->user_id,
                            .created_at = bc_now_ms()};
-    int rc = bc_media_record(bc_req_db(req), &rec);
+    rc = bc_media_record(bc_req_db(req), &rec);
     if (rc != BC_OK) {
-        char path[700];
-        snprintf(path, sizeof path, "%s/%s", dir, name);
-        unlink(path); /* an unrecorded file would never be served */
+        bc_media_delete_upload(name); /* an unrecorded file would never be served */
         bc_res_from_err(req, rc == BC_ECONFLICT ? BC_ERR : rc);
         return;
     }
@@ -73,17 +76,30 @@ static void h_image_upload(bc_req *req)
 
 /* GET /media/uploads/{name}: the stored bytes with the content type recorded at upload, never one
  * inferred from the URL; a name that was not stored is 404. Names are random and never reused, so
- * the response may be cached for good (the name is also the entity tag). */
+ * the response may be cached for good (the name is also the entity tag). With S3 the object is in
+ * the bucket (stored with the same content type): 302 to its bc_media_url, cacheable for a day
+ * (not for good: BROADCART_S3_PUBLIC_URL may change). */
 static void h_upload_get(bc_req *req)
 {
     const char *name = bc_req_param(req, "name");
-    char ct[64], path[700], etag[48];
+    char ct[64], path[700], etag[48], key[64], url[1024];
     int rc = bc_media_lookup(bc_req_db(req), name, ct, sizeof ct);
     if (rc != BC_OK) {
         if (rc == BC_ENOTFOUND)
             bc_res_error(req, 404, "NOT_FOUND", "no such upload");
         else
             bc_res_from_err(req, rc);
+        return;
+    }
+    snprintf(key, sizeof key, "uploads/%s", name);
+    if (bc_media_origin(url, sizeof url) == BC_OK && url[0]) {
+        if (bc_media_url(key, url, sizeof url) != BC_OK) {
+            bc_res_from_err(req, BC_ERR);
+            return;
+        }
+        bc_res_header(req, "Location", url);
+        bc_res_header(req, "Cache-Control", "public, max-age=86400");
+        bc_res_send(req, 302, "text/plain", "", 0);
         return;
     }
     snprintf(path, sizeof path, "%s/media/uploads/%s", bc_cfg.data_dir, name);
@@ -102,9 +118,10 @@ const bc_route bc_media_routes[] = {
      201, &bc_cfg.max_upload_bytes, .response = &bc_sc_image, .location = "{url}",
      .req_type = "image/jpeg image/png image/webp",
      .errors = (const char *const[]){"PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE", "INVALID_IMAGE",
-                                     "INVALID_IMAGE_DIMENSIONS", NULL}},
+                                     "INVALID_IMAGE_DIMENSIONS", "MEDIA_STORE_FAILED", NULL}},
     {"GET", "/media/uploads/{name}", 0, 0, NULL, h_upload_get, "media",
-     "An uploaded image, with the content type recorded at upload (immutable: cache for good)", 200,
-     .res_type = "image/*", .errors = (const char *const[]){"NOT_FOUND", NULL}},
+     "An uploaded image, with the content type recorded at upload (immutable: cache for good); with S3 storage "
+     "(BROADCART_S3_ENDPOINT) a 302 to the object in the bucket",
+     200, .res_type = "image/*", .errors = (const char *const[]){"NOT_FOUND", NULL}},
     {NULL},
 };

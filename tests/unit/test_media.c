@@ -305,15 +305,75 @@ static void upload_names(void **state)
     assert_false(bc_media_name_ok(NULL));
 }
 
+/* The S3 settings check, object URLs and the CSP origin (s3.c / media_objects.c), no network. */
+static void s3_settings_and_urls(void **state)
+{
+    (void)state;
+    char out[512];
+    memset(&bc_cfg, 0, sizeof bc_cfg);
+    assert_int_equal(bc_media_init(), BC_OK); /* nothing set: the local store */
+    assert_int_equal(bc_media_url("replays/3/index.m3u8", out, sizeof out), BC_OK);
+    assert_string_equal(out, "/media/replays/3/index.m3u8");
+    assert_int_equal(bc_media_origin(out, sizeof out), BC_OK);
+    assert_string_equal(out, "");
+
+    strcpy(bc_cfg.s3_endpoint, "https://s3.example.com:9000/");
+    strcpy(bc_cfg.s3_bucket, "shop-media");
+    strcpy(bc_cfg.s3_access_key, "AKID");
+    strcpy(bc_cfg.s3_secret_key, "secret");
+    strcpy(bc_cfg.s3_region, "ap-northeast-2");
+    assert_int_equal(bc_media_init(), BC_OK);
+    assert_string_equal(bc_cfg.s3_endpoint, "https://s3.example.com:9000"); /* the trailing '/' stripped */
+    assert_int_equal(bc_media_url("replays/3/index.m3u8", out, sizeof out), BC_OK);
+    assert_string_equal(out, "https://s3.example.com:9000/shop-media/replays/3/index.m3u8");
+    assert_int_equal(bc_media_url("../x", out, sizeof out), BC_EINVAL);
+    assert_int_equal(bc_media_url("replays/3/index.m3u8", out, 20), BC_ERR);
+    assert_int_equal(bc_media_origin(out, sizeof out), BC_OK);
+    assert_string_equal(out, "https://s3.example.com:9000");
+    strcpy(bc_cfg.s3_public_url, "https://cdn.example.com/media/");
+    assert_int_equal(bc_media_init(), BC_OK);
+    assert_int_equal(bc_media_url("uploads/a.png", out, sizeof out), BC_OK);
+    assert_string_equal(out, "https://cdn.example.com/media/uploads/a.png");
+    assert_int_equal(bc_media_origin(out, sizeof out), BC_OK);
+    assert_string_equal(out, "https://cdn.example.com");
+
+    static const struct {
+        size_t off;
+        const char *value;
+    } bad[] = {
+        {offsetof(bc_config, s3_endpoint), "s3.example.com"},
+        {offsetof(bc_config, s3_endpoint), "https://s3.example.com/bucket"},
+        {offsetof(bc_config, s3_endpoint), "https://user@s3.example.com"},
+        {offsetof(bc_config, s3_bucket), "ab"},
+        {offsetof(bc_config, s3_bucket), "Shop"},
+        {offsetof(bc_config, s3_bucket), "-shop"},
+        {offsetof(bc_config, s3_access_key), ""},
+        {offsetof(bc_config, s3_access_key), "a:b"},
+        {offsetof(bc_config, s3_secret_key), ""},
+        {offsetof(bc_config, s3_region), "eu:west"},
+        {offsetof(bc_config, s3_region), ""},
+        {offsetof(bc_config, s3_public_url), "//cdn.example.com"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        bc_config keep = bc_cfg;
+        strcpy((char *)&bc_cfg + bad[i].off, bad[i].value);
+        assert_int_equal(bc_media_init(), BC_EINVAL);
+        bc_cfg = keep;
+    }
+    bc_cfg.s3_endpoint[0] = 0; /* keys without an endpoint: refused, not silently local */
+    assert_int_equal(bc_media_init(), BC_EINVAL);
+    memset(&bc_cfg, 0, sizeof bc_cfg);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
         return 1;
     bc_log_set_level(BC_LOG_ERROR);
     const struct CMUnitTest t[] = {
-        cmocka_unit_test(detect_magic),    cmocka_unit_test(png_dimensions),  cmocka_unit_test(jpeg_dimensions),
-        cmocka_unit_test(webp_dimensions), cmocka_unit_test(limits_and_mime), cmocka_unit_test(store_atomically),
-        cmocka_unit_test(upload_names),
+        cmocka_unit_test(detect_magic),    cmocka_unit_test(png_dimensions),       cmocka_unit_test(jpeg_dimensions),
+        cmocka_unit_test(webp_dimensions), cmocka_unit_test(limits_and_mime),      cmocka_unit_test(store_atomically),
+        cmocka_unit_test(upload_names),    cmocka_unit_test(s3_settings_and_urls),
     };
     return cmocka_run_group_tests(t, NULL, NULL);
 }

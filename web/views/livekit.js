@@ -6,10 +6,24 @@ import { accessToken, refreshTokens, get, items } from '../api.js';
 import { productImage } from './ui.js';
 
 /* ---------- player ---------- */
+// Live latency tuning (bench/latency.mjs measures it glass-to-glass). nginx-rtmp cuts 1 s segments
+// (hls_fragment 1s, cut at the publisher's 1 s keyframes) and lists one as soon as it closes, so the
+// newest frame is on the server ~1 s after capture. hls.js plays LIVE_SYNC seconds behind its
+// estimate of the live edge (edge of the last playlist + the playlist's age), speeding up to
+// LIVE_MAX_RATE when it has fallen behind that target, and jumps forward when it is more than
+// LIVE_MAX_LATENCY behind. A stall (hls.js BUFFER_STALLED_ERROR: the playhead reached the end of
+// the buffer) steps back: the target grows by STALL_STEP (at most STALL_MAX_EXTRA), so a slow
+// network gets a bigger buffer instead of stalling again; after STABLE_MS without a stall the
+// target comes back by one step.
+const LIVE_SYNC = 1.2, LIVE_MAX_LATENCY = 6, LIVE_MAX_RATE = 1.5;
+const STALL_STEP = 0.5, STALL_MAX_EXTRA = 3, STABLE_MS = 60000;
+
 // Plays an HLS URL in the <video>: hls.js where MSE exists, native HLS (Safari/iOS) otherwise.
 // Retries with backoff while the playlist is not there yet (the publisher just started).
 export function createPlayer(video, { onPlaying, onWaiting } = {}) {
   let hls = null, url = null, timer = null, attempt = 0, stopped = true;
+  let extra = 0, lastStall = 0, stableTimer = null; // seconds added to LIVE_SYNC after stalls
+  const target = () => Math.round((LIVE_SYNC + extra) * 10) / 10;
 
   const schedule = () => {
     if (stopped) return;
@@ -22,7 +36,29 @@ export function createPlayer(video, { onPlaying, onWaiting } = {}) {
 
   function teardown() {
     clearTimeout(timer);
+    clearInterval(stableTimer);
     if (hls) { try { hls.destroy(); } catch { /* ignore */ } hls = null; }
+  }
+
+  // The live target latency (seconds behind the estimated edge) after `extra` changed.
+  // data-live-sync on the <video> shows the current target (the latency bench and tests read it).
+  function applyTarget() {
+    video.dataset.liveSync = String(target());
+    if (!hls) return;
+    hls.config.liveMaxLatencyDuration = LIVE_MAX_LATENCY + extra;
+    hls.targetLatency = target(); // hls.js setter: also resets its own stall count
+  }
+  function onStall() {
+    lastStall = Date.now();
+    if (extra >= STALL_MAX_EXTRA) return;
+    extra = Math.min(STALL_MAX_EXTRA, extra + STALL_STEP);
+    applyTarget();
+  }
+  function relax() {
+    if (extra <= 0 || Date.now() - lastStall < STABLE_MS) return;
+    extra = Math.max(0, extra - STALL_STEP);
+    lastStall = Date.now(); // one step per stable period
+    applyTarget();
   }
 
   function start() {
@@ -31,9 +67,17 @@ export function createPlayer(video, { onPlaying, onWaiting } = {}) {
     onWaiting && onWaiting();
     const Hls = window.Hls;
     if (Hls && Hls.isSupported()) {
-      hls = new Hls({ liveSyncDurationCount: 2, liveMaxLatencyDurationCount: 6, manifestLoadingMaxRetry: 2, enableWorker: true, lowLatencyMode: false, backBufferLength: 30 });
+      hls = new Hls({
+        liveSyncDuration: target(), liveMaxLatencyDuration: LIVE_MAX_LATENCY + extra,
+        maxLiveSyncPlaybackRate: LIVE_MAX_RATE, liveSyncOnStallIncrease: 0, // stalls: onStall
+        lowLatencyMode: true, // LL-HLS parts if the ingest ever offers them; nginx-rtmp writes none
+        manifestLoadingMaxRetry: 2, enableWorker: true, backBufferLength: 30,
+      });
       hls.on(Hls.Events.MANIFEST_PARSED, tryPlay);
+      video.dataset.liveSync = String(target());
+      stableTimer = setInterval(relax, 5000);
       hls.on(Hls.Events.ERROR, (_e, data) => {
+        if (data.details === Hls.ErrorDetails.BUFFER_STALLED_ERROR) onStall();
         if (!data.fatal) return;
         if (data.type === Hls.ErrorTypes.MEDIA_ERROR && attempt < 3) { attempt++; hls.recoverMediaError(); return; }
         schedule();
@@ -55,7 +99,7 @@ export function createPlayer(video, { onPlaying, onWaiting } = {}) {
   return {
     load(u) {
       if (!stopped && url === u) return;
-      url = u; stopped = false; attempt = 0; start();
+      url = u; stopped = false; attempt = 0; extra = 0; start();
     },
     stop() {
       stopped = true; teardown();
