@@ -10,7 +10,7 @@
 # build: compiler, Meson/Ninja and the libraries meson.build links
 APT_BUILD = build-essential meson ninja-build pkg-config \
   libh2o-evloop-dev libwslay-dev libssl-dev libjansson-dev libsqlite3-dev libpq-dev \
-  libsodium-dev libjwt-dev libcurl4-openssl-dev libcmocka-dev libhiredis-dev libutf8proc-dev
+  libsodium-dev libjwt-dev libcurl4-openssl-dev libcmocka-dev libhiredis-dev libutf8proc-dev libxml2-dev
 # run and test: the nginx-rtmp ingest, the demo/test publisher, the browser tests, the demo
 # script's health checks, TLS roots for npm and the payment gateway, openssl for the deploy
 # test's certificates (and the install steps' callback token), PostgreSQL 15 for the API suite's

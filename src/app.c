@@ -202,6 +202,7 @@ int bc_app_serve(int with_rtmp, int demo)
     bc_chat_init();
     bc_replay_init();                     /* live: the ticker that makes replays */
     bc_live_sched_start();                /* live: this instance's HLS segment watcher (the stall rule) */
+    bc_live_health_start();               /* live: stream health samples from the rtmp control endpoint */
     if (bc_notice_start(db_url) != BC_OK) /* notices: the events socket and the push poller */
         goto out;
     if (bc_cfg.redis_url[0] && bc_bus_start(bc_cfg.redis_url) != BC_OK)

@@ -165,6 +165,7 @@ extern const bc_schema bc_sc_pay_webhook, bc_sc_portone_envelope, bc_sc_portone_
 extern const bc_schema bc_sc_hold, bc_sc_stock_ledger, bc_sc_product_limits;
 /* replays: a live's replay */
 extern const bc_schema bc_sc_replay;
+extern const bc_schema bc_sc_live_health;
 
 /* Authenticator hook: verifies a bearer token; fills *out and returns BC_OK, or BC_EINVAL. */
 typedef int (*bc_auth_fn)(const char *token, bc_auth *out);

@@ -93,6 +93,20 @@ const bc_schema bc_sc_replay = {
     "(null: at the end)\"}}}",
     NULL};
 
+/* stream health (src/live/health.c) */
+const bc_schema bc_sc_live_health = {
+    "LiveHealth",
+    "{\"type\":\"object\",\"required\":[\"live_id\",\"publishing\",\"bitrate_kbps\",\"video_kbps\","
+    "\"audio_kbps\",\"fps\",\"width\",\"height\",\"video_codec\",\"audio_codec\",\"dropped_frames\","
+    "\"avsync_ms\",\"uptime_ms\",\"sampled_at\"],\"properties\":{\"live_id\":" INT
+    ",\"publishing\":{\"type\":\"boolean\",\"description\":\"a publisher is on the stream (per a sample "
+    "at most 10 s old)\"},\"bitrate_kbps\":{\"type\":\"integer\",\"description\":\"ingest kbit/s over the "
+    "last 2 s\"},\"video_kbps\":" INT ",\"audio_kbps\":" INT ",\"fps\":{\"type\":\"number\","
+    "\"description\":\"the frame rate the encoder declared\"},\"width\":" INT ",\"height\":" INT
+    ",\"video_codec\":" STR_OR_NULL ",\"audio_codec\":" STR_OR_NULL ",\"dropped_frames\":" INT ",\"avsync_ms\":" INT
+    ",\"uptime_ms\":" INT ",\"sampled_at\":" TIME_OR_NULL "}}",
+    NULL};
+
 const bc_schema bc_sc_live = {
     "Live",
     "{\"type\":\"object\",\"required\":[\"id\",\"seller_id\",\"seller_name\",\"title\",\"status\",\"scheduled_at\","

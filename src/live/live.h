@@ -276,9 +276,56 @@ int bc_rtmp_start(const char *data_dir);
  * only. BC_OK (answered; *dropped, may be NULL, = the publishers nginx dropped), BC_ENOTFOUND
  * (no control endpoint: the next on_update drops it) or BC_ERR (unreachable or refused, logged). */
 int bc_rtmp_drop_publisher(int64_t live_id, int *dropped);
+/* Appends nginx-rtmp's statistics XML (GET {control}/stat, `rtmp_stat all`, nginx-rtmp wiki
+ * "Statistics") to xml (capped by its cap), from the same control endpoint as
+ * bc_rtmp_drop_publisher. Blocks up to 1 s: worker only. BC_OK, BC_ENOTFOUND (no control
+ * endpoint) or BC_ERR (unreachable, not 200, or past the cap; logged). */
+int bc_rtmp_stat(bc_buf *xml);
 /* Stops the nginx child (SIGTERM = fast shutdown that drops publishers, then SIGKILL after 3 s)
  * and reaps it, if running. */
 void bc_rtmp_stop(void);
+
+/* ---- stream health (health.c) ----
+ * The ingest's health as nginx-rtmp's statistics report it, for the studio's control room: the
+ * instances that reach a control endpoint (bc_rtmp_stat) sample it every BC_LIVE_HEALTH_EVERY_MS
+ * on a worker into table live_ingest_health (one row per live), so every instance can answer
+ * GET /api/v1/lives/{id}/health. A sample older than BC_LIVE_HEALTH_STALE_MS counts as "not
+ * publishing". */
+#define BC_LIVE_HEALTH_EVERY_MS 2000
+#define BC_LIVE_HEALTH_STALE_MS 10000
+typedef struct bc_live_health {
+    int publishing;       /* 1: a publisher is on the live's stream */
+    int64_t bitrate_kbps; /* ingest kbit/s: bytes_in over the last two samples (nginx-rtmp's bw_in until then) */
+    int64_t video_kbps;   /* nginx-rtmp bw_video / bw_audio: its 10 s averages (0 in the first 10 s) */
+    int64_t audio_kbps;
+    double fps;             /* frame rate the publisher declared (onMetaData framerate) */
+    int width, height;      /* pixels, from the metadata */
+    char video_codec[16];   /* e.g. "H264" */
+    char audio_codec[16];   /* e.g. "AAC" */
+    int64_t dropped_frames; /* frames nginx-rtmp dropped on the publisher's connection */
+    int64_t avsync_ms;      /* audio/video timestamp difference nginx-rtmp measured */
+    int64_t uptime_ms;      /* how long the stream has been published */
+    int64_t bytes_in;       /* bytes received on the stream so far */
+} bc_live_health;
+/* Called once per <stream> of application "live" whose name is a live id. */
+typedef void (*bc_live_health_fn)(int64_t live_id, const bc_live_health *h, void *arg);
+/* Parses nginx-rtmp statistics XML (len bytes, at most 4 MiB) with libxml2 (no network, no
+ * entities) and calls fn for every stream of application "live" named by a live id (other names
+ * are skipped). BC_OK, or BC_EINVAL (not statistics XML: nothing called). */
+int bc_live_health_parse(const char *xml, size_t len, bc_live_health_fn fn, void *arg);
+/* Stores h as live_id's latest sample, taken at now_ms (UTC ms). BC_OK, BC_EBUSY or BC_ERR. */
+int bc_live_health_store(bc_db *db, int64_t live_id, const bc_live_health *h, int64_t now_ms);
+/* Marks every live sampled as publishing but not among seen[0..nseen) as no longer publishing.
+ * BC_OK, BC_EBUSY or BC_ERR. */
+int bc_live_health_gone(bc_db *db, const int64_t *seen, int nseen, int64_t now_ms);
+/* The health JSON of live_id at now_ms into *out (caller owns): {live_id, publishing,
+ * bitrate_kbps, video_kbps, audio_kbps, fps, width, height, video_codec|null, audio_codec|null,
+ * dropped_frames, avsync_ms, uptime_ms, sampled_at (UTC ms)|null}; the figures are 0 (codecs
+ * null) unless a fresh sample says it is publishing. BC_OK, BC_EBUSY or BC_ERR. */
+int bc_live_health_get(bc_db *db, int64_t live_id, int64_t now_ms, json_t **out);
+/* Starts the sampler thread (once; later calls do nothing). Each tick hands one job to a worker
+ * (never two at once); a job without a control endpoint does nothing. */
+void bc_live_health_start(void);
 
 extern const bc_route bc_live_routes[];
 

@@ -272,6 +272,34 @@ static void h_end(bc_req *req)
     send_live(req, 200, id);
 }
 
+/* GET /api/v1/lives/{id}/health: the ingest's health for the studio's control room (health.c);
+ * the live's seller or an admin. */
+static void h_health(bc_req *req)
+{
+    int64_t id, seller = 0;
+    json_t *out = NULL;
+    if (bc_req_param_id(req, "id", &id) != BC_OK) {
+        bc_res_error(req, 404, "NOT_FOUND", "no such live");
+        return;
+    }
+    int rc = bc_live_seller(bc_req_db(req), id, &seller);
+    if (rc == BC_ENOTFOUND) {
+        bc_res_error(req, 404, "NOT_FOUND", "no such live");
+        return;
+    }
+    if (rc == BC_OK && seller != bc_req_auth(req)->user_id && !(bc_req_auth(req)->role & BC_ROLE_ADMIN)) {
+        bc_res_error(req, 403, "FORBIDDEN", "only the live's seller may read its stream health");
+        return;
+    }
+    if (rc == BC_OK)
+        rc = bc_live_health_get(bc_req_db(req), id, bc_now_ms(), &out);
+    if (rc != BC_OK) {
+        bc_res_from_err(req, rc);
+        return;
+    }
+    bc_res_json(req, 200, out);
+}
+
 /* POST /api/v1/lives/{id}/stream-key: a new stream key; a publisher on the old one is dropped at
  * once (control module) and the live waits for a republish with the new key (interrupted). */
 static void h_rotate_key(bc_req *req)
@@ -597,6 +625,10 @@ const bc_route bc_live_routes[] = {
      200, .response = &bc_sc_live},
     {"POST", "/api/v1/lives/{id}/end", BC_ROLE_SELLER, 0, NULL, h_end, "lives",
      "End the live; viewers receive status ENDED and the publisher is dropped", 200, .response = &bc_sc_live},
+    {"GET", "/api/v1/lives/{id}/health", BC_ROLE_SELLER | BC_ROLE_ADMIN, 0, NULL, h_health, "lives",
+     "Stream health of the live's ingest (nginx-rtmp statistics sampled every 2 s): bitrate, frame rate, "
+     "resolution, codecs, dropped frames",
+     200, .response = &bc_sc_live_health},
     {"POST", "/api/v1/lives/{id}/stream-key", BC_ROLE_SELLER, 0, NULL, h_rotate_key, "lives",
      "Rotate the stream key: the old key stops at once (a publisher on it is dropped; republish with the new key "
      "within the grace to continue)",

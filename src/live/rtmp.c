@@ -192,6 +192,7 @@ int bc_rtmp_write_config(const char *data_dir, int http_port)
                 "    server {\n"
                 "        listen unix:%s;\n"
                 "        location /control { rtmp_control all; }\n"
+                "        location /stat { rtmp_stat all; }  # stream health (health.c)\n"
                 "        location / { return 404; }\n"
                 "    }\n"
                 "}\n",
@@ -343,31 +344,18 @@ out:
     return rc;
 }
 
-/* Collects at most 63 bytes of the control module's answer (a number). */
-static size_t control_body(char *data, size_t size, size_t n, void *arg)
+/* The control endpoint's URL for path (e.g. "/control/drop/publisher?...") into url, and the Unix
+ * socket to reach it through (NULL: TCP): BROADCART_RTMP_CONTROL_URL, or our nginx child's socket.
+ * BC_OK, or BC_ENOTFOUND when there is no control endpoint. */
+static int control_target(const char *path, char *url, size_t n, const char **unix_path)
 {
-    char *buf = arg;
-    size_t have = strlen(buf), len = size * n;
-    if (have + len > 63)
-        len = have < 63 ? 63 - have : 0;
-    memcpy(buf + have, data, len);
-    buf[have + len] = 0;
-    return size * n;
-}
-
-int bc_rtmp_drop_publisher(int64_t live_id, int *dropped)
-{
-    const char *base = bc_cfg.rtmp_control_url, *unix_path = NULL;
-    char url[sizeof bc_cfg.rtmp_control_url + 96], body[64] = "";
-    long status = 0;
-    int rc = BC_ERR;
-    if (dropped)
-        *dropped = 0;
+    const char *base = bc_cfg.rtmp_control_url;
+    *unix_path = NULL;
     if (!base[0] && control_sock[0] && nginx_pid > 0) {
-        unix_path = control_sock;
+        *unix_path = control_sock;
         base = "http://localhost";
     } else if (strncmp(base, "unix:", 5) == 0) {
-        unix_path = base + 5;
+        *unix_path = base + 5;
         base = "http://localhost";
     }
     if (!base[0])
@@ -375,7 +363,19 @@ int bc_rtmp_drop_publisher(int64_t live_id, int *dropped)
     size_t blen = strlen(base);
     while (blen > 0 && base[blen - 1] == '/')
         blen--;
-    snprintf(url, sizeof url, "%.*s/control/drop/publisher?app=live&name=%lld", (int)blen, base, (long long)live_id);
+    snprintf(url, n, "%.*s%s", (int)blen, base, path);
+    return BC_OK;
+}
+
+/* One GET of the control endpoint's path into body (capped); *status gets the HTTP status.
+ * BC_OK (an answer), BC_ENOTFOUND (no endpoint) or BC_ERR (transport, logged as what). */
+static int control_get(const char *path, bc_buf *body, long *status, long timeout_ms, const char *what)
+{
+    char url[sizeof bc_cfg.rtmp_control_url + 128];
+    const char *unix_path;
+    *status = 0;
+    if (control_target(path, url, sizeof url, &unix_path) != BC_OK)
+        return BC_ENOTFOUND;
     CURL *c = curl_easy_init();
     if (!c)
         return BC_ERR;
@@ -385,25 +385,54 @@ int bc_rtmp_drop_publisher(int64_t live_id, int *dropped)
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 1000L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 2000L);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, control_body);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, bc_buf_curl_write);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
     CURLcode cc = curl_easy_perform(c);
     if (cc == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
     curl_easy_cleanup(c);
     if (cc != CURLE_OK) {
-        bc_log_warn("rtmp", "control drop of live %lld: %s", (long long)live_id, curl_easy_strerror(cc));
-        goto out;
+        bc_log_warn("rtmp", "%s: %s", what, curl_easy_strerror(cc));
+        return BC_ERR;
     }
+    return BC_OK;
+}
+
+int bc_rtmp_drop_publisher(int64_t live_id, int *dropped)
+{
+    char path[96], what[64];
+    bc_buf body;
+    long status = 0;
+    int rc;
+    if (dropped)
+        *dropped = 0;
+    snprintf(path, sizeof path, "/control/drop/publisher?app=live&name=%lld", (long long)live_id);
+    snprintf(what, sizeof what, "control drop of live %lld", (long long)live_id);
+    bc_buf_init(&body, 64);
+    rc = control_get(path, &body, &status, 2000L, what);
+    if (rc != BC_OK)
+        goto out;
     if (status != 200) {
-        bc_log_warn("rtmp", "control drop of live %lld: HTTP %ld", (long long)live_id, status);
+        bc_log_warn("rtmp", "%s: HTTP %ld", what, status);
+        rc = BC_ERR;
         goto out;
     }
     if (dropped)
-        *dropped = atoi(body);
-    rc = BC_OK;
+        *dropped = body.data ? atoi(body.data) : 0;
 out:
+    bc_buf_free(&body);
+    return rc;
+}
+
+int bc_rtmp_stat(bc_buf *xml)
+{
+    long status = 0;
+    int rc = control_get("/stat", xml, &status, 1000L, "statistics");
+    if (rc == BC_OK && status != 200) {
+        bc_log_warn("rtmp", "statistics: HTTP %ld", status);
+        rc = BC_ERR;
+    }
     return rc;
 }
 

@@ -49,6 +49,8 @@ static const char *const copy_tables[] = {
     "live_pins",
     /* live schedules (migration 18) */
     "live_subscriptions",
+    /* stream health (migration 20) */
+    "live_ingest_health",
     /* chat moderation and seller follows (migration 19) */
     "chat_rooms",
     "chat_sanctions",

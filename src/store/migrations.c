@@ -612,5 +612,19 @@ const bc_migration bc_migrations[] = {
      "  seller_id BIGINT NOT NULL REFERENCES users(id), user_id BIGINT NOT NULL REFERENCES users(id),"
      "  created_at BIGINT NOT NULL, PRIMARY KEY (seller_id, user_id));"
      "CREATE INDEX seller_follows_user ON seller_follows(user_id);"},
+    /* 20: stream health (live.h bc_live_health): the latest nginx-rtmp statistics sample of each
+     * live's ingest (fps in thousandths, times UTC ms) */
+    {"CREATE TABLE live_ingest_health ("
+     "  live_id INTEGER PRIMARY KEY REFERENCES lives(id), publishing INTEGER NOT NULL,"
+     "  bitrate_kbps INTEGER NOT NULL, video_kbps INTEGER NOT NULL, audio_kbps INTEGER NOT NULL,"
+     "  fps_milli INTEGER NOT NULL, width INTEGER NOT NULL, height INTEGER NOT NULL, video_codec TEXT,"
+     "  audio_codec TEXT, dropped_frames INTEGER NOT NULL, avsync_ms INTEGER NOT NULL,"
+     "  uptime_ms INTEGER NOT NULL, sampled_at INTEGER NOT NULL);",
+     "CREATE TABLE live_ingest_health ("
+     "  live_id BIGINT PRIMARY KEY REFERENCES lives(id), publishing BIGINT NOT NULL,"
+     "  bitrate_kbps BIGINT NOT NULL, video_kbps BIGINT NOT NULL, audio_kbps BIGINT NOT NULL,"
+     "  fps_milli BIGINT NOT NULL, width BIGINT NOT NULL, height BIGINT NOT NULL, video_codec TEXT,"
+     "  audio_codec TEXT, dropped_frames BIGINT NOT NULL, avsync_ms BIGINT NOT NULL,"
+     "  uptime_ms BIGINT NOT NULL, sampled_at BIGINT NOT NULL);"},
     {NULL, NULL},
 };

@@ -17,6 +17,7 @@ const OWNER = {
   cart_items: 'commerce', orders: 'commerce', order_lines: 'commerce', stock_ledger: 'commerce', payments: 'commerce',
   lives: 'live', live_products: 'live', replays: 'live', replay_parts: 'live', live_pins: 'live',
   live_subscriptions: 'live', // live schedules (migration 18)
+  live_ingest_health: 'live', // stream health (migration 20)
   chat_messages: 'chat',
   // chat moderation (migration 19); seller follows belong to accounts
   chat_rooms: 'chat', chat_sanctions: 'chat', chat_sellers: 'chat', chat_moderators: 'chat', chat_banned_words: 'chat',

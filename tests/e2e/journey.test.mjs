@@ -93,6 +93,10 @@ test('live shopping journey: watch, chat, pin, buy, pay, orders', { timeout: 240
     await seller.waitForSelector('#obs-settings');
     assert.match(await seller.locator('#obs-settings').innerText(), /키프레임 간격 1초, H\.264 \+ AAC/);
     assert.match(await seller.locator('#obs-server').innerText(), /^rtmp:\/\//);
+    // the control room's stream health shows what the ingest receives (nginx-rtmp statistics)
+    await seller.waitForFunction(() => document.querySelector('#health-state')?.textContent === '수신 중', null, { timeout: 15000 });
+    assert.equal(await seller.locator('#health-fps').innerText(), '30 fps');
+    assert.match(await seller.locator('#health-resolution').innerText(), /^640×360 H264$/);
     await seller.click(`#pin-${target.id}`);
     await buyer.waitForSelector(`#pinned-card[data-product-id="${target.id}"]`, { timeout: 10000 });
     assert.ok((await buyer.locator('#pinned-card').innerText()).includes(target.name));

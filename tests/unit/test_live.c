@@ -270,6 +270,66 @@ static void schedule_rules(void **state)
     assert_int_equal(bc_live_rotate_key(f->db, late, f->seller, &drop), BC_ECONFLICT);
 }
 
+/* nginx-rtmp statistics (as nginx-rtmp 1.1.4 prints them, trimmed): only streams of application
+ * "live" named by a live id are reported, with the publisher's metadata; a stream without a
+ * publishing client is reported as not publishing; anything but <rtmp> is refused. */
+static int health_seen;
+static bc_live_health health_got[4];
+static int64_t health_ids[4];
+static void on_health(int64_t id, const bc_live_health *h, void *arg)
+{
+    (void)arg;
+    if (health_seen < 4) {
+        health_ids[health_seen] = id;
+        health_got[health_seen] = *h;
+    }
+    health_seen++;
+}
+
+static void health_parse(void **state)
+{
+    (void)state;
+    static const char xml[] =
+        "<?xml version=\"1.0\" encoding=\"utf-8\" ?>\n<rtmp><nginx_version>1.22.1</nginx_version>"
+        "<server><application><name>live</name><live>"
+        "<stream><name>42</name><time>3775</time><bw_in>712000</bw_in><bytes_in>190642</bytes_in>"
+        "<bw_audio>64000</bw_audio><bw_video>640000</bw_video>"
+        "<client><id>1</id><dropped>3</dropped><avsync>-1</avsync><publishing/><active/></client>"
+        "<client><id>2</id><dropped>9</dropped></client>"
+        "<meta><video><width>320</width><height>240</height><frame_rate>29.97</frame_rate><codec>H264</codec>"
+        "</video><audio><codec>AAC</codec></audio></meta><nclients>2</nclients><publishing/><active/></stream>"
+        "<stream><name>obs-test</name><time>1</time></stream>"
+        "<stream><name>7</name><time>10</time><bytes_in>5</bytes_in></stream>"
+        "</live></application><application><name>other</name><live><stream><name>8</name></stream></live>"
+        "</application></server></rtmp>";
+    health_seen = 0;
+    assert_int_equal(bc_live_health_parse(xml, sizeof xml - 1, on_health, NULL), BC_OK);
+    assert_int_equal(health_seen, 2);
+    assert_int_equal(health_ids[0], 42);
+    const bc_live_health *h = &health_got[0];
+    assert_int_equal(h->publishing, 1);
+    assert_int_equal(h->width, 320);
+    assert_int_equal(h->height, 240);
+    assert_true(h->fps > 29.96 && h->fps < 29.98);
+    assert_string_equal(h->video_codec, "H264");
+    assert_string_equal(h->audio_codec, "AAC");
+    assert_int_equal(h->bitrate_kbps, 712);
+    assert_int_equal(h->video_kbps, 640);
+    assert_int_equal(h->audio_kbps, 64);
+    assert_int_equal(h->dropped_frames, 3); /* the publisher's, not the player's */
+    assert_int_equal(h->avsync_ms, -1);
+    assert_int_equal(h->uptime_ms, 3775);
+    assert_int_equal(h->bytes_in, 190642);
+    assert_int_equal(health_ids[1], 7);
+    assert_int_equal(health_got[1].publishing, 0);
+    assert_string_equal(health_got[1].video_codec, "");
+    health_seen = 0;
+    assert_int_equal(bc_live_health_parse("<html>no</html>", 15, on_health, NULL), BC_EINVAL);
+    assert_int_equal(bc_live_health_parse("<rtmp><server>", 14, on_health, NULL), BC_EINVAL);
+    assert_int_equal(bc_live_health_parse("", 0, on_health, NULL), BC_EINVAL);
+    assert_int_equal(health_seen, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -277,6 +337,7 @@ int main(void)
         cmocka_unit_test(offer_json),
         cmocka_unit_test_setup_teardown(carrying, setup, teardown),
         cmocka_unit_test(replay_offsets),
+        cmocka_unit_test(health_parse),
         cmocka_unit_test_setup_teardown(schedule_rules, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

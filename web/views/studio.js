@@ -365,6 +365,7 @@ function renderLiveDetail(ctx) {
               } catch (e) { toast(errorText(e), 'error'); }
             } }, t('studio.rotateKey')) : null,
             h('p', { class: 'muted small' }, dateTime(live.scheduled_at))),
+          healthCard(ctx, live),
           h('section', { class: 'card card-pad' }, h('h3', null, t('live.products')), pinList,
             h('button', { class: 'btn-ghost small', id: 'unpin', onclick: () => pin(null) }, t('studio.unpin')))),
         h('div', { class: 'studio-col' }, h('h3', null, t('studio.preview')), preview)));
@@ -372,6 +373,37 @@ function renderLiveDetail(ctx) {
     const built = buildLivePage({ ...ctx, el: preview }, live, { studio: true });
     built.studioHooks.onPin = (p) => { pinnedId = p ? p.id : null; drawPins(); };
   });
+}
+
+// The control room's stream health: what the ingest receives (GET /lives/{id}/health, sampled by
+// the server every 2 s from nginx-rtmp's statistics) and the viewers now, refreshed every 3 s while
+// the page is open.
+function healthCard(ctx, live) {
+  const row = (key, id) => h('div', { class: 'kv' }, h('span', { class: 'label' }, t(key)), h('span', { id }, '—'));
+  const state = h('span', { class: 'badge', id: 'health-state' }, t('studio.health.offline'));
+  const card = h('section', { class: 'card card-pad', id: 'stream-health' },
+    h('div', { class: 'row between' }, h('h3', null, t('studio.health')), state),
+    row('studio.health.bitrate', 'health-bitrate'), row('studio.health.fps', 'health-fps'),
+    row('studio.health.resolution', 'health-resolution'), row('studio.health.dropped', 'health-dropped'),
+    row('studio.health.viewers', 'health-viewers'));
+  const set = (id, text) => { const el = card.querySelector(`#${id}`); if (el) el.textContent = text; };
+  async function refresh() {
+    try {
+      const [hl, l] = await Promise.all([get(`/api/v1/lives/${encodeURIComponent(live.id)}/health`), get(`/api/v1/lives/${encodeURIComponent(live.id)}`)]);
+      if (!ctx.alive()) return;
+      state.textContent = t(hl.publishing ? 'studio.health.receiving' : 'studio.health.offline');
+      state.className = 'badge' + (hl.publishing ? ' badge-live' : '');
+      set('health-bitrate', hl.publishing ? `${hl.bitrate_kbps.toLocaleString()} kbps` : '—');
+      set('health-fps', hl.publishing && hl.fps ? `${Math.round(hl.fps * 100) / 100} fps` : '—');
+      set('health-resolution', hl.publishing && hl.width ? `${hl.width}×${hl.height} ${hl.video_codec || ''}`.trim() : '—');
+      set('health-dropped', hl.publishing ? String(hl.dropped_frames) : '—');
+      set('health-viewers', Number.isFinite(l.viewer_count) ? String(l.viewer_count) : '—');
+    } catch { /* the next tick tries again */ }
+  }
+  refresh();
+  const timer = setInterval(() => { if (!document.hidden) refresh(); }, 3000);
+  ctx.onCleanup(() => clearInterval(timer));
+  return card;
 }
 
 /* ---------- orders ---------- */
