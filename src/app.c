@@ -12,6 +12,7 @@
 #include "bus/bus.h"
 #include "catalog/catalog.h"
 #include "chat/chat.h"
+#include "chat/room.h"
 #include "commerce/commerce.h"
 #include "demo/demo.h"
 #include "http/http.h"
@@ -156,6 +157,7 @@ void bc_app_register_routes(void)
     bc_http_register(bc_sandbox_portone_routes); /* payments */
     bc_http_register(bc_live_routes);
     bc_http_register(bc_chat_routes);
+    bc_http_register(bc_room_routes); /* chat: the live room's figures */
     bc_http_register(bc_notice_routes);
 }
 

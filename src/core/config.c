@@ -122,6 +122,9 @@ static const cfg_row rows[] = {
     INT_ROW("BROADCART_WS_MAX_QUEUED", ws_max_queued_bytes, 16384, 268435456, "1048576", "bytes",
             "Most bytes queued for one WebSocket connection (all frame kinds); beyond it the connection is closed "
             "(1008)"),
+    INT_ROW("BROADCART_ROOM_FLUSH", room_flush_s, 1, 60, "10", "seconds",
+            "How often each instance adds its live-room counts (messages, hearts, pins, peak viewers) to the "
+            "per-minute figures (live_room_minutes)"),
     INT_ROW("BROADCART_WS_PING_RATE", ws_ping_rate_per_10s, 0, 1000000, "50", "pings/10 s",
             "Pings one WebSocket connection may send per 10 seconds before it is closed (1008); 0 = no limit"),
     STR_ROW(
@@ -157,9 +160,10 @@ static const cfg_row rows[] = {
             "then fail fast with 503 and Retry-After"),
     INT_ROW("BROADCART_PG_BREAKER_OPEN", pg_breaker_open_s, 1, 3600, "30", "seconds",
             "How long the open circuit breaker refuses payment calls before one trial call is let through"),
-    ENUM_ROW("BROADCART_PAYMENT_PROVIDER", payment_provider, payment_provider_choices, "toss",
-             "Payment gateway for new payments: toss (Toss Payments core API v1) or portone (PortOne/Iamport REST API v1; "
-             "GET /api/v1/payments/config tells the browser which)"),
+    ENUM_ROW(
+        "BROADCART_PAYMENT_PROVIDER", payment_provider, payment_provider_choices, "toss",
+        "Payment gateway for new payments: toss (Toss Payments core API v1) or portone (PortOne/Iamport REST API v1; "
+        "GET /api/v1/payments/config tells the browser which)"),
     STR_ROW("BROADCART_PORTONE_API_BASE", portone_api_base, "",
             "PortOne v1 API base (default http://127.0.0.1:{port}/sandbox-portone, the built-in sandbox; "
             "https://api.iamport.kr in production)"),

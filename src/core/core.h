@@ -85,6 +85,7 @@ typedef struct bc_config {
     char trusted_proxies[1024];    /* BROADCART_TRUSTED_PROXIES, comma-separated IPs/CIDRs, default none */
     int chat_rate_per_10s;         /* BROADCART_CHAT_RATE, messages per user per 10 s, default 5 */
     int ws_max_queued_bytes;       /* BROADCART_WS_MAX_QUEUED, bytes queued per WebSocket, default 1048576 */
+    int room_flush_s;              /* BROADCART_ROOM_FLUSH, seconds between room-figure writes, default 10 */
     int ws_ping_rate_per_10s;      /* BROADCART_WS_PING_RATE, pings per WebSocket per 10 s (0 = any), default 50 */
     char rtmp_callback_token[128]; /* BROADCART_RTMP_CALLBACK_TOKEN; nginx-rtmp callbacks must carry it (generated per
                                       start with --with-rtmp when unset) */
@@ -97,15 +98,15 @@ typedef struct bc_config {
     char smtp_from[256]; /* BROADCART_SMTP_FROM, an e-mail address, default broadcart@localhost */
     char smtp_ca_file[512]; /* BROADCART_SMTP_CA_FILE, path of a PEM CA bundle, default "" (system roots) */
     /* payments */
-    int pg_timeout_ms;        /* BROADCART_PG_TIMEOUT_MS, ms per gateway call, default 10000 */
-    int pg_breaker_failures;  /* BROADCART_PG_BREAKER_FAILURES, consecutive failures opening the breaker, 5 */
-    int pg_breaker_open_s;    /* BROADCART_PG_BREAKER_OPEN, seconds the breaker stays open, default 30 */
-    int reconcile_interval_s; /* BROADCART_RECONCILE_INTERVAL, seconds between reconciliations (0 = off), 60 */
-    char payment_provider[16];       /* BROADCART_PAYMENT_PROVIDER, toss|portone, default toss */
-    char portone_api_base[256];      /* BROADCART_PORTONE_API_BASE, default http://127.0.0.1:{port}/sandbox-portone */
-    char portone_imp_key[128];       /* BROADCART_PORTONE_IMP_KEY, default sandbox_imp_key */
-    char portone_imp_secret[256];    /* BROADCART_PORTONE_IMP_SECRET; generated into {data_dir}/portone.secret */
-    char portone_merchant_code[64];  /* BROADCART_PORTONE_MERCHANT_CODE, IMP.init code, default imp00000000 */
+    int pg_timeout_ms;              /* BROADCART_PG_TIMEOUT_MS, ms per gateway call, default 10000 */
+    int pg_breaker_failures;        /* BROADCART_PG_BREAKER_FAILURES, consecutive failures opening the breaker, 5 */
+    int pg_breaker_open_s;          /* BROADCART_PG_BREAKER_OPEN, seconds the breaker stays open, default 30 */
+    int reconcile_interval_s;       /* BROADCART_RECONCILE_INTERVAL, seconds between reconciliations (0 = off), 60 */
+    char payment_provider[16];      /* BROADCART_PAYMENT_PROVIDER, toss|portone, default toss */
+    char portone_api_base[256];     /* BROADCART_PORTONE_API_BASE, default http://127.0.0.1:{port}/sandbox-portone */
+    char portone_imp_key[128];      /* BROADCART_PORTONE_IMP_KEY, default sandbox_imp_key */
+    char portone_imp_secret[256];   /* BROADCART_PORTONE_IMP_SECRET; generated into {data_dir}/portone.secret */
+    char portone_merchant_code[64]; /* BROADCART_PORTONE_MERCHANT_CODE, IMP.init code, default imp00000000 */
     /* stock */
     int hold_ttl_s;        /* BROADCART_HOLD_TTL, seconds a hold keeps its stock, default 300 */
     int max_unpaid_orders; /* BROADCART_MAX_UNPAID_ORDERS, a buyer's unpaid orders + holds at once, default 3 */

@@ -283,7 +283,7 @@ typedef struct bc_ws_route {
 
 /* A per-connection protocol wrapper (e.g. STOMP 1.2 over WebSocket), on the connection's loop.
  * encode: called instead of queueing for every JSON frame bound for the connection (room frames,
- *   bc_ws_send), with the frame's sequence number (0 = none); it writes with bc_ws_send_raw.
+ *   bc_ws_send), with the frame's sequence number (0 = none); it queues with bc_ws_queue_raw.
  * decode: called instead of on_message for every incoming text message; it hands JSON messages
  *   to the route with bc_ws_pass.
  * tick:   called about once a second (heart-beats), may be NULL.
@@ -308,10 +308,14 @@ uint64_t bc_ws_id(bc_ws *ws);
 void bc_ws_send(bc_ws *ws, const char *text, size_t len);
 /* The subprotocol agreed at the handshake (one of the route's strings), or NULL for plain JSON. */
 const char *bc_ws_subprotocol(bc_ws *ws);
-/* Sets the connection's codec (static storage; NULL = none). Loop thread (or on_open). */
-void bc_ws_set_codec(bc_ws *ws, const bc_ws_codec *codec);
-/* Queues text as is (no codec) to this connection, with the bound of bc_ws_send. */
+/* Sets the connection's codec (static storage; NULL = none) and its state (owned by the codec: free
+ * it in codec->close). Loop thread (or on_open). */
+void bc_ws_set_codec(bc_ws *ws, const bc_ws_codec *codec, void *state);
+void *bc_ws_codec_state(bc_ws *ws);
+/* Queues text as is (no codec) to this connection, with the bound of bc_ws_send, and lets it go out. */
 void bc_ws_send_raw(bc_ws *ws, const char *text, size_t len);
+/* As bc_ws_send_raw without sending yet: for a codec's encode (its caller sends). */
+void bc_ws_queue_raw(bc_ws *ws, const char *text, size_t len);
 /* Hands a message to the route's on_message (for a codec's decode). */
 void bc_ws_pass(bc_ws *ws, const char *data, size_t len);
 /* Closes the connection with code and reason (RFC 6455 §7.4.1; reason ASCII < 124 bytes): the close

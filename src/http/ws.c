@@ -80,8 +80,21 @@ struct bc_ws {
     int64_t skip_seq;                           /* sequenced frames <= this are not sent again */
     const char *subprotocol;                    /* agreed subprotocol (a route's string) or NULL */
     const bc_ws_codec *codec;
-    h2o_timeout_entry_t beat; /* codec->tick, every WS_TICK_MS */
+    void *codec_state;
+    h2o_timeout_entry_t beat;   /* codec->tick, every WS_TICK_MS */
+    h2o_timeout_entry_t closer; /* bc_ws_close: closes after the frames queued before it are out */
+    uint16_t close_code;
+    char close_reason[124];
+    struct early *early; /* frames queued by on_open, before the connection exists */
+    size_t early_bytes;
 };
+
+/* A frame queued during on_open (copied), handed to wslay right after the upgrade starts. */
+typedef struct early {
+    struct early *next;
+    size_t len;
+    char text[];
+} early;
 
 /* What ws.c keeps per loop (bc_http_loop.rooms). */
 typedef struct ws_loop {
@@ -296,6 +309,8 @@ static void ws_free(bc_ws *ws)
         h2o_timeout_unlink(&ws->kill);
     if (h2o_timeout_is_linked(&ws->beat))
         h2o_timeout_unlink(&ws->beat);
+    if (h2o_timeout_is_linked(&ws->closer))
+        h2o_timeout_unlink(&ws->closer);
     if (ws->joined)
         leave_room(ws);
     if (ws->codec && ws->codec->close)
@@ -341,10 +356,24 @@ static void fail_conn(bc_ws *ws, uint16_t code, const char *reason, int grace_ms
     h2o_timeout_link(ctx->loop, grace_ms ? &((ws_loop *)ws->loop->rooms)->grace : &ctx->zero_timeout, &ws->kill);
 }
 
+static void proceed(bc_ws *ws);
+
+static void on_closer(h2o_timeout_entry_t *entry)
+{
+    bc_ws *ws = H2O_STRUCT_FROM_MEMBER(bc_ws, closer, entry);
+    fail_conn(ws, ws->close_code, ws->close_reason, CLOSE_GRACE_MS);
+    proceed(ws);
+}
+
 void bc_ws_close(bc_ws *ws, uint16_t code, const char *reason)
 {
-    if (ws->conn && ws->conn->sock)
-        fail_conn(ws, code, reason, CLOSE_GRACE_MS);
+    /* wslay sends a queued close before queued data frames: queue it on the next loop turn, once
+     * the frames queued so far went to our buffer */
+    if (!ws->conn || !ws->conn->sock || ws->closing || h2o_timeout_is_linked(&ws->closer))
+        return;
+    ws->close_code = code;
+    snprintf(ws->close_reason, sizeof ws->close_reason, "%s", reason);
+    h2o_timeout_link(ws->loop->ctx.loop, &ws->loop->ctx.zero_timeout, &ws->closer);
 }
 
 /* Closes ws when its queue is over the bound; returns 1 if so. */
@@ -359,6 +388,22 @@ static int check_queue(bc_ws *ws)
 /* Queues text as a frame in wslay (copied), within the bound. */
 static void queue_raw(bc_ws *ws, const char *text, size_t len)
 {
+    if (!ws->conn && !ws->closing) { /* inside on_open: kept until the upgrade starts */
+        early *e = ws->early_bytes + len + FRAME_OVERHEAD <= (size_t)bc_cfg.ws_max_queued_bytes
+                       ? malloc(sizeof *e + len)
+                       : NULL;
+        if (!e)
+            return;
+        e->len = len;
+        memcpy(e->text, text, len);
+        early **pp = &ws->early;
+        while (*pp)
+            pp = &(*pp)->next;
+        e->next = NULL;
+        *pp = e;
+        ws->early_bytes += len + FRAME_OVERHEAD;
+        return;
+    }
     if (!ws->conn || ws->closing)
         return;
     if (!ws->conn->sock) {
@@ -527,6 +572,8 @@ void bc_ws_send(bc_ws *ws, const char *text, size_t len)
         proceed(ws);
 }
 
+void bc_ws_queue_raw(bc_ws *ws, const char *text, size_t len) { queue_raw(ws, text, len); }
+
 void bc_ws_send_raw(bc_ws *ws, const char *text, size_t len)
 {
     queue_raw(ws, text, len);
@@ -549,9 +596,12 @@ static void on_beat(h2o_timeout_entry_t *entry)
     ws->codec->tick(ws, h2o_now(ws->loop->ctx.loop));
 }
 
-void bc_ws_set_codec(bc_ws *ws, const bc_ws_codec *codec)
+void *bc_ws_codec_state(bc_ws *ws) { return ws->codec_state; }
+
+void bc_ws_set_codec(bc_ws *ws, const bc_ws_codec *codec, void *state)
 {
     ws->codec = codec;
+    ws->codec_state = state;
     if (h2o_timeout_is_linked(&ws->beat))
         h2o_timeout_unlink(&ws->beat);
     if (codec && codec->tick)
@@ -724,7 +774,7 @@ static void on_ws_message(h2o_websocket_conn_t *conn, const struct wslay_event_o
         fail_conn(ws, WSLAY_CODE_UNSUPPORTED_DATA, "text frames only", CLOSE_GRACE_MS);
         return;
     }
-    if (arg->opcode == WSLAY_TEXT_FRAME && ws->route->on_message) {
+    if (arg->opcode == WSLAY_TEXT_FRAME && ws->route->on_message && !h2o_timeout_is_linked(&ws->closer)) {
         ws->in_message = 1;
         if (ws->codec && ws->codec->decode)
             ws->codec->decode(ws, (const char *)arg->msg, arg->msg_length);
@@ -787,6 +837,7 @@ int bc_ws_try_upgrade(h2o_req_t *hreq, const char *client_key, const char *path,
     ws->route = route;
     ws->kill.cb = on_kill;
     ws->beat.cb = on_beat;
+    ws->closer.cb = on_closer;
     ws->sq = ws->sq_inline;
     ws->sq_cap = sizeof ws->sq_inline / sizeof ws->sq_inline[0];
     ws->subprotocol = pick_subprotocol(hreq, route);
@@ -808,6 +859,10 @@ int bc_ws_try_upgrade(h2o_req_t *hreq, const char *client_key, const char *path,
             ws->codec->close(ws);
         if (route->on_close)
             route->on_close(ws);
+        for (early *e = ws->early, *next; e; e = next) {
+            next = e->next;
+            free(e);
+        }
         free(ws);
         bc_req_cleanup(&r);
         return 0;
@@ -822,6 +877,12 @@ int bc_ws_try_upgrade(h2o_req_t *hreq, const char *client_key, const char *path,
     struct wslay_event_callbacks cbs = ws->conn->ws_callbacks;
     cbs.send_callback = ws_send_cb;
     wslay_event_config_set_callbacks(ws->conn->ws_ctx, &cbs);
+    for (early *e = ws->early, *next; e; e = next) {
+        next = e->next;
+        queue_raw(ws, e->text, e->len);
+        free(e);
+    }
+    ws->early = NULL;
     if (ws->joined)
         enter_room(ws);
     return 0;
