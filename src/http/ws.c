@@ -101,12 +101,16 @@ typedef struct ws_loop {
     struct room *rooms[ROOM_BUCKETS];
     h2o_timeout_t grace; /* CLOSE_GRACE_MS */
     h2o_timeout_t tick;  /* WS_TICK_MS, codec ticks */
+    h2o_timeout_t flush; /* bc_cfg.ws_flush_ms, coalesced room flushes */
 } ws_loop;
 
 typedef struct room {
     int64_t id;
     bc_ws *head;
     struct room *next;
+    bc_http_loop *loop;
+    uint64_t last_flush_ms;  /* loop time of the last flush (bc_cfg.ws_flush_ms) */
+    h2o_timeout_entry_t due; /* armed: a flush is due within bc_cfg.ws_flush_ms */
 } room;
 
 /* One room message, framed once: data = WebSocket header (hdr bytes) + payload (len bytes). */
@@ -221,14 +225,17 @@ void bc_hub_count_changed(int64_t id)
         count_cb(id, bc_hub_count(id));
 }
 
+static void on_room_due(h2o_timeout_entry_t *entry);
+
 static room *room_get(bc_http_loop *loop, int64_t id, int create)
 {
     room **table = ((ws_loop *)loop->rooms)->rooms, **pp = &table[bucket(id)], *r;
     while ((r = *pp) && r->id != id)
         pp = &r->next;
-    if (!r && create) {
-        r = calloc(1, sizeof *r);
+    if (!r && create && (r = calloc(1, sizeof *r))) {
         r->id = id;
+        r->loop = loop;
+        r->due.cb = on_room_due;
         *pp = r;
     }
     return r;
@@ -241,6 +248,8 @@ static void room_remove_if_empty(bc_http_loop *loop, int64_t id)
         pp = &r->next;
     if (r && !r->head) {
         *pp = r->next;
+        if (h2o_timeout_is_linked(&r->due))
+            h2o_timeout_unlink(&r->due);
         free(r);
     }
 }
@@ -532,7 +541,10 @@ static void sq_push(bc_ws *ws, hub_msg *m)
     size_t bytes = m->text->hdr + m->text->len;
     if (ws->closing)
         return;
-    if (queued_bytes(ws) + bytes + FRAME_OVERHEAD > (size_t)bc_cfg.ws_max_queued_bytes) {
+    /* wslay's own queue (a cache miss per viewer) is only looked at beyond half the bound */
+    size_t own = ws->ctl_len + ws->ctl_out_len + ws->sq_bytes + ws->sq_len * FRAME_OVERHEAD + bytes + FRAME_OVERHEAD;
+    if (own > (size_t)bc_cfg.ws_max_queued_bytes / 2 &&
+        queued_bytes(ws) + bytes + FRAME_OVERHEAD > (size_t)bc_cfg.ws_max_queued_bytes) {
         fail_conn(ws, WSLAY_CODE_POLICY_VIOLATION, "send queue over limit", 0);
         return;
     }
@@ -690,6 +702,8 @@ static void on_hub_messages(h2o_multithread_receiver_t *receiver, h2o_linklist_t
      * the iteration */
     int64_t touched[16];
     int ntouched = 0, overflow = 0;
+    uint64_t now = h2o_now(loop->ctx.loop);
+    ws_loop *wl = loop->rooms;
     while (!h2o_linklist_is_empty(messages)) {
         hub_msg *m = H2O_STRUCT_FROM_MEMBER(hub_msg, super.link, messages->next);
         h2o_linklist_unlink(&m->super.link);
@@ -706,7 +720,12 @@ static void on_hub_messages(h2o_multithread_receiver_t *receiver, h2o_linklist_t
             else
                 sq_push(ws, m);
         }
-        if (r) {
+        if (r && bc_cfg.ws_flush_ms > 0 &&
+            (h2o_timeout_is_linked(&r->due) || now - r->last_flush_ms < (uint64_t)bc_cfg.ws_flush_ms)) {
+            /* flushed less than ws_flush_ms ago: coalesce with what follows (one write per viewer) */
+            if (!h2o_timeout_is_linked(&r->due))
+                h2o_timeout_link(loop->ctx.loop, &wl->flush, &r->due);
+        } else if (r) {
             int k = 0;
             while (k < ntouched && touched[k] != m->room)
                 k++;
@@ -719,13 +738,14 @@ static void on_hub_messages(h2o_multithread_receiver_t *receiver, h2o_linklist_t
     }
     for (int i = 0; i < ntouched; i++) {
         room *r = room_get(loop, touched[i], 0);
+        if (r)
+            r->last_flush_ms = now;
         for (bc_ws *ws = r ? r->head : NULL, *next; ws; ws = next) {
             next = ws->next;
             proceed(ws);
         }
     }
     if (overflow) { /* more rooms than tracked in one batch: flush every room of this loop */
-        ws_loop *wl = loop->rooms;
         for (int b = 0; b < ROOM_BUCKETS; b++)
             for (room *r = wl->rooms[b], *rn; r; r = rn) {
                 rn = r->next;
@@ -737,6 +757,21 @@ static void on_hub_messages(h2o_multithread_receiver_t *receiver, h2o_linklist_t
     }
 }
 
+/* A coalesced flush is due: sends what the room's connections have queued. */
+static void on_room_due(h2o_timeout_entry_t *entry)
+{
+    room *r = H2O_STRUCT_FROM_MEMBER(room, due, entry);
+    bc_http_loop *loop = r->loop;
+    int64_t id = r->id;
+    r->last_flush_ms = h2o_now(loop->ctx.loop);
+    for (bc_ws *ws = r->head, *next; ws; ws = next) {
+        next = ws->next;
+        proceed(ws); /* may free ws, and the room with its last connection */
+        if (!next && !room_get(loop, id, 0))
+            break;
+    }
+}
+
 void bc_ws_loop_init(bc_http_loop *loop)
 {
     ws_loop *wl = calloc(1, sizeof *wl);
@@ -744,6 +779,7 @@ void bc_ws_loop_init(bc_http_loop *loop)
         abort(); /* at start, before any request */
     h2o_timeout_init(loop->ctx.loop, &wl->grace, CLOSE_GRACE_MS);
     h2o_timeout_init(loop->ctx.loop, &wl->tick, WS_TICK_MS);
+    h2o_timeout_init(loop->ctx.loop, &wl->flush, (uint64_t)(bc_cfg.ws_flush_ms > 0 ? bc_cfg.ws_flush_ms : 1));
     loop->rooms = wl;
     h2o_multithread_register_receiver(loop->ctx.queue, &loop->hub_receiver, on_hub_messages);
 }
