@@ -17,7 +17,7 @@ const dict = {
     'live.ended': '방송이 종료되었습니다', 'live.viewers': '{n}명 시청 중', 'live.waiting': '방송 연결 중…',
     'live.unmute': '소리 켜기', 'live.loginToChat': '로그인하고 채팅하기', 'live.chatPlaceholder': '채팅을 입력하세요',
     'live.send': '전송', 'live.seller': '판매자', 'live.buy': '구매하기', 'live.products': '방송 상품',
-    'live.noPinned': '고정된 상품이 없습니다', 'live.reconnecting': '채팅 재연결 중…', 'live.notFound': '라이브를 찾을 수 없습니다',
+    'live.noPinned': '고정된 상품이 없습니다', 'live.reconnecting': '채팅 재연결 중…', 'live.heart': '하트 보내기', 'live.notFound': '라이브를 찾을 수 없습니다',
     'live.chatEmpty': '첫 채팅을 남겨보세요',
     'live.left': '{n}개 남음', // live: "N left" on the pinned product
     'buy.title': '주문하기', 'buy.qty': '수량', 'buy.shipping': '배송지', 'buy.recipient': '받는 분',
@@ -118,7 +118,7 @@ const dict = {
     'live.ended': 'Live ended', 'live.viewers': '{n} watching', 'live.waiting': 'Connecting to the stream…',
     'live.unmute': 'Unmute', 'live.loginToChat': 'Log in to chat', 'live.chatPlaceholder': 'Say something',
     'live.send': 'Send', 'live.seller': 'Seller', 'live.buy': 'Buy', 'live.products': 'Products in this live',
-    'live.noPinned': 'No pinned product', 'live.reconnecting': 'Reconnecting chat…', 'live.notFound': 'Live not found',
+    'live.noPinned': 'No pinned product', 'live.reconnecting': 'Reconnecting chat…', 'live.heart': 'Send a heart', 'live.notFound': 'Live not found',
     'live.chatEmpty': 'Be the first to chat',
     'live.left': '{n} left', // live: "N left" on the pinned product
     'buy.title': 'Order', 'buy.qty': 'Quantity', 'buy.shipping': 'Shipping address', 'buy.recipient': 'Recipient',

@@ -8,6 +8,7 @@ import { parseHash } from '../app.js';
 import { spinner, errorState, emptyState, toast, productImage } from './ui.js';
 import { createPlayer, connectChat, createChatList, pinnedCard, viewersBadge, setViewers, livePrice } from './livekit.js';
 import { openBuySheet } from './buy.js';
+import { createHearts } from './hearts.js';
 
 export async function render(ctx) {
   const id = ctx.params.id;
@@ -111,6 +112,7 @@ export function buildLivePage(ctx, live, { studio = false } = {}) {
     } }, input, send)
     : h('a', { class: 'chat-login', id: 'chat-login', href: `#/login?next=${back}` }, t('live.loginToChat'));
 
+  const hearts = createHearts((m) => !!sock && sock.sendJSON(m));
   const productsBtn = products.length && !studio
     ? h('button', { class: 'pill', id: 'live-products-btn', onclick: () => openProductList(products, buy) }, icon('bag', 15), String(products.length))
     : null;
@@ -128,6 +130,7 @@ export function buildLivePage(ctx, live, { studio = false } = {}) {
             h('div', { class: 'live-seller' }, live.seller_name || '')),
           h('div', { class: 'stage-actions' }, unmute, productsBtn)),
         stateEl,
+        hearts.el,
         pinnedSlot),
       h('aside', { class: 'live-side' },
         h('div', { class: 'side-head' }, h('strong', null, studio ? t('studio.chat') : live.title)),
@@ -146,6 +149,7 @@ export function buildLivePage(ctx, live, { studio = false } = {}) {
       switch (f.type) {
         case 'chat': chat.add(f); break;
         case 'viewers': setViewers(viewers, f.count); break;
+        case 'hearts': hearts.apply(f); break;
         case 'pin': applyPin(f.product); break;
         case 'stock': applyStock(f); break;
         case 'status':
@@ -178,7 +182,7 @@ export function buildLivePage(ctx, live, { studio = false } = {}) {
     } catch { /* offline: the socket reconnect covers it */ }
   }, 15000);
 
-  ctx.onCleanup(() => { clearInterval(poll); sock.close(); player.stop(); });
+  ctx.onCleanup(() => { clearInterval(poll); sock.close(); player.stop(); hearts.close(); });
   return { page, applyPin, studioHooks, sock };
 }
 
