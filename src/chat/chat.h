@@ -4,21 +4,22 @@
  *
  * Frames (server -> client, JSON text, docs/CONTRACT.md "chat frames"):
  *   {"type":"chat","id","live_id","user":{"id","name","role"},"text","sent_at","is_seller"}
- *   {"type":"viewers","count","unique"}  {"type":"pin","product"}  {"type":"status","status"}
- *     (count: connections now; unique: distinct viewers since the live's first, see
- *     bc_chat_unique_viewers)
+ *   {"type":"viewers","count","peak","unique"}  {"type":"pin","product"}  {"type":"status","status"}
+ *     (count: connections now; peak: the highest count so far (room.h); unique: distinct viewers
+ *     since the live's first, see bc_chat_unique_viewers)
+ *   {"type":"hearts","total","recent"}, and "seq" on every published event, resume, STOMP: room.h,
+ *     stomp.h
  *   {"type":"stock","product_id","stock","status"}   ("N left", live.h bc_live_push_init: to every
  *     live carrying the product as its stock/status changes, <= 4 per second per product, each
  *     instance to its own viewers; status "ON_SALE" | "SOLD_OUT" | "HIDDEN")
  *   {"type":"error","code","message"}   (only to the connection that caused it)
- * Client -> server: {"type":"chat","text":"..."}. Error codes: INVALID_MESSAGE, UNAUTHENTICATED,
- * EMPTY, TEXT_TOO_LONG, INVALID_CHARACTERS, RATE_LIMITED, BUSY. The text keeps any printable
- * Unicode (Korean, emoji with ZWJ sequences and modifiers) but refuses control characters (C0,
- * DEL, C1: U+0000-001F, U+007F-009F) and the bidi embeddings/overrides/isolates U+202A-202E,
- * U+2066-2069 (INVALID_CHARACTERS; leading/trailing whitespace is trimmed first). Invalid
- * UTF-8 in a text frame closes the connection with 1007 and a binary frame with 1003 (RFC 6455
- * §8.1, §7.4.1, in the http layer). Frames over 4096 bytes are closed by the http layer with
- * 1009 (RFC 6455 §7.4.1); only that connection is affected.
+ * Client -> server: {"type":"chat","text":"..."} (and the room's "heart" and "resume", room.h). Error codes:
+ * INVALID_MESSAGE, UNAUTHENTICATED, EMPTY, TEXT_TOO_LONG, INVALID_CHARACTERS, RATE_LIMITED, BUSY. The text keeps any
+ * printable Unicode (Korean, emoji with ZWJ sequences and modifiers) but refuses control characters (C0, DEL, C1:
+ * U+0000-001F, U+007F-009F) and the bidi embeddings/overrides/isolates U+202A-202E, U+2066-2069 (INVALID_CHARACTERS;
+ * leading/trailing whitespace is trimmed first). Invalid UTF-8 in a text frame closes the connection with 1007 and a
+ * binary frame with 1003 (RFC 6455 §8.1, §7.4.1, in the http layer). Frames over 4096 bytes are closed by the http
+ * layer with 1009 (RFC 6455 §7.4.1); only that connection is affected.
  *
  * Threads: the WebSocket callbacks run on the event loops and never touch the database; a
  * message is validated (and, without the bus, rate-limited) there, then stored and broadcast by a
