@@ -310,3 +310,22 @@ test('room figures: per-minute rows of messages, hearts, pins, viewers; seller o
     b.close();
   }
 });
+
+test('BROADCART_WS_FLUSH_MS: frames close together share a write, none lost or reordered', async () => {
+  const s2 = await startServer({ env: { BROADCART_CHAT_RATE: '200', BROADCART_WS_FLUSH_MS: '50' } });
+  try {
+    const sel = await makeUser(s2, 'seller');
+    const b = await makeUser(s2, 'buyer');
+    const p = await api(s2, 'POST', '/api/v1/products', { token: sel.token, body: { name: 'Cup', price: 5000, stock: 9 } });
+    const l = await api(s2, 'POST', '/api/v1/lives', { token: sel.token, body: { title: 'Flush', scheduled_at: '2026-12-01T10:00:00Z', product_ids: [p.body.id] } });
+    const sender = await viewer(s2, l.body.id, b.token);
+    const watchers = await Promise.all([1, 2, 3].map(() => viewer(s2, l.body.id)));
+    for (let i = 0; i < 30; i++) { sender.chat(`f${i}`); if (i % 10 === 9) await sleep(30); }
+    for (const w of watchers) await w.waitFor((f) => f.text === 'f29', 4000);
+    for (const w of watchers) assert.deepEqual(w.frames.filter((x) => x.f.type === 'chat').map((x) => x.f.text), Array.from({ length: 30 }, (_, i) => `f${i}`));
+    sender.close();
+    for (const w of watchers) w.close();
+  } finally {
+    await s2.stop();
+  }
+});
