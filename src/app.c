@@ -12,6 +12,7 @@
 #include "bus/bus.h"
 #include "catalog/catalog.h"
 #include "chat/chat.h"
+#include "chat/room.h"
 #include "commerce/commerce.h"
 #include "demo/demo.h"
 #include "http/http.h"
@@ -159,6 +160,7 @@ void bc_app_register_routes(void)
     bc_http_register(bc_replay_routes); /* live: replays */
     bc_http_register(bc_chat_routes);
     bc_http_register(bc_moderation_routes); /* chat moderation */
+    bc_http_register(bc_room_routes); /* chat: the live room's figures */
     bc_http_register(bc_notice_routes);
 }
 

@@ -17,7 +17,7 @@ const dict = {
     'live.ended': '방송이 종료되었습니다', 'live.viewers': '{n}명 시청 중', 'live.waiting': '방송 연결 중…',
     'live.unmute': '소리 켜기', 'live.loginToChat': '로그인하고 채팅하기', 'live.chatPlaceholder': '채팅을 입력하세요',
     'live.send': '전송', 'live.seller': '판매자', 'live.buy': '구매하기', 'live.products': '방송 상품',
-    'live.noPinned': '고정된 상품이 없습니다', 'live.reconnecting': '채팅 재연결 중…', 'live.notFound': '라이브를 찾을 수 없습니다',
+    'live.noPinned': '고정된 상품이 없습니다', 'live.reconnecting': '채팅 재연결 중…', 'live.heart': '하트 보내기', 'live.notFound': '라이브를 찾을 수 없습니다',
     'live.chatEmpty': '첫 채팅을 남겨보세요',
     // replays
     'replay.badge': '다시보기', 'replay.preparing': '다시보기를 준비하고 있습니다…', 'replay.failed': '다시보기를 만들지 못했습니다',
@@ -141,7 +141,7 @@ const dict = {
     'live.ended': 'Live ended', 'live.viewers': '{n} watching', 'live.waiting': 'Connecting to the stream…',
     'live.unmute': 'Unmute', 'live.loginToChat': 'Log in to chat', 'live.chatPlaceholder': 'Say something',
     'live.send': 'Send', 'live.seller': 'Seller', 'live.buy': 'Buy', 'live.products': 'Products in this live',
-    'live.noPinned': 'No pinned product', 'live.reconnecting': 'Reconnecting chat…', 'live.notFound': 'Live not found',
+    'live.noPinned': 'No pinned product', 'live.reconnecting': 'Reconnecting chat…', 'live.heart': 'Send a heart', 'live.notFound': 'Live not found',
     'live.chatEmpty': 'Be the first to chat',
     // replays
     'replay.badge': 'Replay', 'replay.preparing': 'Preparing the replay…', 'replay.failed': 'The replay could not be made',

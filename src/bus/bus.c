@@ -138,7 +138,8 @@ int bc_bus_parse(const char *data, size_t len, bc_bus_msg *out)
     if (data[i++] != ' ' || i + 2 > len)
         return BC_EINVAL;
     out->kind = data[i++];
-    if (out->kind != BC_BUS_EVENT && out->kind != BC_BUS_COUNT && out->kind != BC_BUS_HEARTBEAT)
+    if (out->kind != BC_BUS_EVENT && out->kind != BC_BUS_COUNT && out->kind != BC_BUS_HEARTBEAT &&
+        out->kind != BC_BUS_SEQ)
         return BC_EINVAL;
     if (data[i++] != ' ')
         return BC_EINVAL;
@@ -161,6 +162,8 @@ int bc_bus_parse(const char *data, size_t len, bc_bus_msg *out)
 /* ---- state ---- */
 
 typedef struct qitem {
+    char kind;    /* BC_BUS_EVENT: data is a formatted message; BC_BUS_SEQ: data is the frame of room */
+    int64_t room; /* BC_BUS_SEQ */
     size_t len;
     char data[];
 } qitem;
@@ -225,6 +228,7 @@ static void relay(int64_t room, const char *text, size_t len)
         return;
     }
     it->len = bc_bus_format(it->data, need, self_id, BC_BUS_EVENT, room, text, len);
+    it->kind = BC_BUS_EVENT;
     pthread_mutex_lock(&q_lock);
     int full = q_len >= BC_BUS_QUEUE_MAX, was_empty = q_len == 0;
     if (!full) {
@@ -242,6 +246,36 @@ static void relay(int64_t room, const char *text, size_t len)
         ssize_t w = write(wake_fd[1], &b, 1); /* non-blocking; a full pipe already wakes the thread */
         (void)w;
     }
+}
+
+int bc_bus_publish_seq(int64_t room, const char *text, size_t len)
+{
+    if (!atomic_load(&bus_up) || len < 2 || text[0] != '{' || text[1] != '"')
+        return BC_EBUSY;
+    qitem *it = malloc(sizeof *it + len);
+    if (!it)
+        return BC_EBUSY;
+    it->kind = BC_BUS_SEQ;
+    it->room = room;
+    it->len = len;
+    memcpy(it->data, text, len);
+    pthread_mutex_lock(&q_lock);
+    int full = q_len >= BC_BUS_QUEUE_MAX, was_empty = q_len == 0;
+    if (!full) {
+        queue[(q_head + q_len) % BC_BUS_QUEUE_MAX] = it;
+        q_len++;
+    }
+    pthread_mutex_unlock(&q_lock);
+    if (full) {
+        free(it);
+        return BC_EBUSY;
+    }
+    if (was_empty) {
+        char b = 1;
+        ssize_t w = write(wake_fd[1], &b, 1);
+        (void)w;
+    }
+    return BC_OK;
 }
 
 static int remote_count(int64_t room)
@@ -325,16 +359,29 @@ static void close_conns(void)
     atomic_store(&bus_up, 0);
 }
 
+static void (*seq_fn)(int64_t room, int64_t seq, const char *text, size_t len);
+
+void bc_bus_on_seq(void (*fn)(int64_t room, int64_t seq, const char *text, size_t len)) { seq_fn = fn; }
+
 static void drop_queue(void)
 {
-    pthread_mutex_lock(&q_lock);
-    while (q_len > 0) {
-        free(queue[q_head]);
-        q_head = (q_head + 1) % BC_BUS_QUEUE_MAX;
-        q_len--;
-        atomic_fetch_add(&n_dropped, 1);
+    for (;;) {
+        pthread_mutex_lock(&q_lock);
+        qitem *it = NULL;
+        if (q_len > 0) {
+            it = queue[q_head];
+            q_head = (q_head + 1) % BC_BUS_QUEUE_MAX;
+            q_len--;
+        }
+        pthread_mutex_unlock(&q_lock);
+        if (!it)
+            return;
+        if (it->kind == BC_BUS_SEQ && seq_fn)
+            seq_fn(it->room, 0, it->data, it->len); /* this instance's viewers still get it */
+        else
+            atomic_fetch_add(&n_dropped, 1);
+        free(it);
     }
-    pthread_mutex_unlock(&q_lock);
 }
 
 /* Connects one context to cfg_url: connect timeout connect_ms, then io_ms for every command, AUTH
@@ -380,12 +427,38 @@ fail:
     return NULL;
 }
 
+/* The sequenced-event script (bus.h): KEYS seq, history; ARGV channel, message head, frame, history
+ * length, TTL (ms). Returns the event's number. */
+static const char seq_lua[] = "local seq = redis.call('INCR', KEYS[1])\n"
+                              "local f = '{\"seq\":' .. seq .. ',' .. string.sub(ARGV[3], 2)\n"
+                              "redis.call('RPUSH', KEYS[2], seq .. ' ' .. f)\n"
+                              "redis.call('LTRIM', KEYS[2], -tonumber(ARGV[4]), -1)\n"
+                              "redis.call('PEXPIRE', KEYS[1], ARGV[5])\n"
+                              "redis.call('PEXPIRE', KEYS[2], ARGV[5])\n"
+                              "redis.call('PUBLISH', ARGV[1], ARGV[2] .. seq .. ' ' .. f)\n"
+                              "return seq\n";
+static char seq_sha[41];
+
+static void seq_keys(int64_t room, char seq_key[BC_BUS_KEY_MAX], char hist_key[BC_BUS_KEY_MAX])
+{
+    snprintf(seq_key, BC_BUS_KEY_MAX, "broadcart:room:%" PRId64 ":seq", room);
+    snprintf(hist_key, BC_BUS_KEY_MAX, "broadcart:room:%" PRId64 ":history", room);
+}
+
 static int open_conns(char *err, size_t errlen)
 {
     redisReply *rep = NULL;
     if (!(sub = connect_one(IO_TIMEOUT_MS, IO_TIMEOUT_MS, 0, err, errlen)) ||
         !(pub = connect_one(IO_TIMEOUT_MS, IO_TIMEOUT_MS, 1, err, errlen))) /* pub also runs PFADD/PFCOUNT */
         goto fail;
+    rep = redisCommand(pub, "SCRIPT LOAD %s", seq_lua);
+    if (!rep || rep->type != REDIS_REPLY_STRING || rep->len != 40) {
+        snprintf(err, errlen, "SCRIPT LOAD: %s", rep && rep->type == REDIS_REPLY_ERROR ? rep->str : pub->errstr);
+        goto fail;
+    }
+    memcpy(seq_sha, rep->str, 40);
+    seq_sha[40] = 0;
+    freeReplyObject(rep);
     rep = redisCommand(sub, "SUBSCRIBE %s", BC_BUS_CHANNEL);
     if (!rep || rep->type != REDIS_REPLY_ARRAY) {
         snprintf(err, errlen, "SUBSCRIBE: %s", rep && rep->type == REDIS_REPLY_ERROR ? rep->str : sub->errstr);
@@ -429,8 +502,20 @@ static void flush_queue(void)
     }
     pthread_mutex_unlock(&q_lock);
     for (size_t i = 0; i < n; i++) {
-        append_publish(batch[i]->data, batch[i]->len);
-        free(batch[i]);
+        qitem *it = batch[i];
+        if (it->kind == BC_BUS_SEQ) {
+            char sk[BC_BUS_KEY_MAX], hk[BC_BUS_KEY_MAX], head[64], hl[12], ttl[24];
+            seq_keys(it->room, sk, hk);
+            int headlen = (int)bc_bus_format(head, sizeof head, self_id, BC_BUS_SEQ, it->room, "", 0);
+            snprintf(hl, sizeof hl, "%d", BC_BUS_HISTORY);
+            snprintf(ttl, sizeof ttl, "%lld", (long long)BC_BUS_UNIQUE_TTL_MS);
+            if (redisAppendCommand(pub, "EVALSHA %s 2 %s %s %s %b %b %s %s", seq_sha, sk, hk, BC_BUS_CHANNEL, head,
+                                   (size_t)headlen, it->data, it->len, hl, ttl) == REDIS_OK)
+                pending_replies++;
+        } else {
+            append_publish(it->data, it->len);
+        }
+        free(it);
     }
     atomic_fetch_add(&n_published, n);
 }
@@ -682,6 +767,19 @@ static void on_message(const redisReply *rep, int64_t now, int64_t *echo_ms)
         return; /* subscribe confirmations */
     if (bc_bus_parse(rep->element[2]->str, rep->element[2]->len, &m) != BC_OK) {
         bc_log_debug("bus", "ignored a malformed message on %s", BC_BUS_CHANNEL);
+        return;
+    }
+    if (m.kind == BC_BUS_SEQ) { /* delivered from here on every instance, this one included */
+        int64_t seq = 0;
+        size_t i = 0;
+        while (i < m.len && i < 18 && m.payload[i] >= '0' && m.payload[i] <= '9')
+            seq = seq * 10 + (m.payload[i++] - '0');
+        if (i == 0 || i >= m.len || m.payload[i] != ' ' || m.len - i - 1 > MAX_EVENT_BYTES)
+            return;
+        if (strcmp(m.instance, self_id) != 0)
+            atomic_fetch_add(&n_received, 1);
+        if (seq_fn)
+            seq_fn(m.room, seq, m.payload + i + 1, m.len - i - 1);
         return;
     }
     if (strcmp(m.instance, self_id) == 0) {
@@ -1074,4 +1172,43 @@ int64_t bc_bus_unique(void)
             sl = zero;
     }
     return (sl << 32) | (int64_t)((atomic_fetch_add(&eval_seq, 1) + 1) & 0xffffffffu);
+}
+
+int bc_bus_history(int64_t room, int64_t after, void (*fn)(int64_t seq, const char *frame, size_t len, void *arg),
+                   void *arg)
+{
+    char err[256], sk[BC_BUS_KEY_MAX], hk[BC_BUS_KEY_MAX];
+    redisReply *rep = NULL;
+    if (!atomic_load(&configured))
+        return BC_ENOTFOUND;
+    if (bc_now_ms() < atomic_load(&eval_down_until) && !eval_conn)
+        return BC_EBUSY;
+    if (!eval_conn && !(eval_conn = connect_one(EVAL_CONNECT_MS, EVAL_IO_MS, 1, err, sizeof err))) {
+        eval_failed(err);
+        return BC_EBUSY;
+    }
+    seq_keys(room, sk, hk);
+    rep = redisCommand(eval_conn, "LRANGE %s 0 -1", hk);
+    if (!rep) {
+        snprintf(err, sizeof err, "%s", eval_conn->errstr[0] ? eval_conn->errstr : "no reply");
+        eval_drop_conn();
+        eval_failed(err);
+        return BC_EBUSY;
+    }
+    if (rep->type == REDIS_REPLY_ARRAY) {
+        for (size_t i = 0; i < rep->elements; i++) {
+            const redisReply *e = rep->element[i];
+            int64_t seq = 0;
+            size_t k = 0;
+            if (e->type != REDIS_REPLY_STRING)
+                continue;
+            while (k < e->len && k < 18 && e->str[k] >= '0' && e->str[k] <= '9')
+                seq = seq * 10 + (e->str[k++] - '0');
+            if (k == 0 || k >= e->len || e->str[k] != ' ' || seq <= after)
+                continue;
+            fn(seq, e->str + k + 1, e->len - k - 1, arg);
+        }
+    }
+    freeReplyObject(rep);
+    return BC_OK;
 }

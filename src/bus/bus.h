@@ -38,7 +38,7 @@ typedef struct bc_bus_url {
     int port;           /* default 6379 */
     char user[128];     /* "" = none (AUTH password only) */
     char password[256]; /* "" = no AUTH */
-    int db;             /* SELECT index, default 0: the database of the limit and unique-viewer keys (pub/sub ignores it) */
+    int db; /* SELECT index, default 0: the database of the limit and unique-viewer keys (pub/sub ignores it) */
 } bc_bus_url;
 
 /* Parses url into out. Accepts the scheme redis:// only (no TLS, no unix sockets yet); host is a
@@ -51,6 +51,7 @@ enum {
     BC_BUS_EVENT = 'e',     /* payload: the room frame text, delivered as is */
     BC_BUS_COUNT = 'c',     /* payload: the sender's current viewer count in room, decimal */
     BC_BUS_HEARTBEAT = 'h', /* room 0, empty payload: the sender is alive (and its subscription works) */
+    BC_BUS_SEQ = 's',       /* payload: "<seq> <frame>", a room event numbered by Redis (bc_bus_publish_seq) */
 };
 
 /* One message on the channel: "1 <instance> <kind> <room> <payload>" (payload: the rest, any bytes). */
@@ -80,6 +81,29 @@ int bc_bus_start(const char *url);
 /* Counters since start (any thread): events relayed, events dropped (queue full or Redis down),
  * events received from other instances. */
 void bc_bus_stats(uint64_t *published, uint64_t *dropped, uint64_t *received);
+
+/* ---- sequenced room events (resume after a reconnect) ----
+ * bc_bus_publish_seq hands a live-room frame (a JSON object text) to the bus thread, which runs one
+ * atomic script per event on the publish connection: INCR the room's sequence
+ * ("broadcart:room:ID:seq"), splice "seq":N in as the frame's first member, append "N <frame>" to
+ * the room's history list ("broadcart:room:ID:history", trimmed to BC_BUS_HISTORY entries, both
+ * keys kept BC_BUS_UNIQUE_TTL_MS) and PUBLISH it as a BC_BUS_SEQ message. Every instance, this one
+ * included, delivers it from the subscription, so all viewers see one order and one numbering.
+ * Events still queued when the connection is lost are handed back with seq 0 (delivered on this
+ * instance without a number); one whose script ran but whose echo was lost with the connection is
+ * not delivered here. */
+#define BC_BUS_HISTORY 500
+/* Queues text (len bytes, starting with '{"'); BC_OK, or BC_EBUSY when Redis is not connected or
+ * the queue is full (the caller delivers it locally, unnumbered). Any thread; never waits. */
+int bc_bus_publish_seq(int64_t room, const char *text, size_t len);
+/* Sets, before bc_bus_start, the function sequenced events are delivered to (the bus thread calls it;
+ * text borrowed for the call). seq 0: an event that could not be sequenced (see above). */
+void bc_bus_on_seq(void (*fn)(int64_t room, int64_t seq, const char *text, size_t len));
+/* Reads the room's history list on the calling thread's own connection (as bc_bus_eval: a worker
+ * only) and calls fn(seq, frame, len, arg) for every entry with seq > after,
+ * oldest first. Returns BC_OK, BC_ENOTFOUND (bus not configured) or BC_EBUSY (Redis unreachable). */
+int bc_bus_history(int64_t room, int64_t after, void (*fn)(int64_t seq, const char *frame, size_t len, void *arg),
+                   void *arg);
 
 /* ---- cluster-wide counters: atomic Lua scripts ----
  * Modules keep the scripts of their own counters (the chat rate limiter, the login throttles) and

@@ -6,6 +6,8 @@
 #include "../accounts/accounts.h"
 #include "../bus/bus.h"
 #include "../live/live.h"
+#include "room.h"
+#include "stomp.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -27,6 +29,7 @@ typedef struct conn_state {
     int role;                       /* enum bc_role at the handshake (0 anonymous) */
     uint64_t conn_id;               /* bc_ws_id */
     struct conn_state *prev, *next; /* the registry of signed-in connections (chat_close_user) */
+    bc_room_viewer rv;              /* hearts rate (room.h) */
 } conn_state;
 
 /* One accepted chat message waiting to be stored and broadcast (owned by the queue, then by
@@ -231,6 +234,8 @@ void bc_chat_publish_event(int64_t live_id, const char *type, json_t *data)
     if (json_is_object(data))
         json_object_update(f, data);
     json_object_set_new(f, "type", json_string(type)); /* data cannot override the type */
+    if (strcmp(type, "pin") == 0 && json_is_object(json_object_get(f, "product")))
+        bc_room_note(live_id, BC_ROOM_PINS, 1); /* the room's figures */
     publish_json(live_id, f);
     json_decref(f);
 }
@@ -476,8 +481,10 @@ static void drain_job(bc_db *db, void *arg)
             bc_log_warn("chat", "dropped %d chat message(s): the database refused the batch", n);
         for (chat_job *j = batch, *next; j; j = next) {
             next = j->next;
-            if (ok && j->frame)
+            if (ok && j->frame) {
                 bc_hub_publish(j->live_id, j->frame, strlen(j->frame));
+                bc_room_note(j->live_id, BC_ROOM_MESSAGES, 1); /* the room's figures */
+            }
             if (ok && j->why.code) /* refused by the room's rules: tell the sender's connection */
                 refuse_to(j->live_id, j->conn_id, &j->why);
             free(j->frame);
@@ -671,7 +678,9 @@ static int ws_open(bc_ws *ws, bc_req *req)
     }
     bc_ws_set_data(ws, st);
     bc_ws_join(ws, id);
-    return 0;
+    if (bc_ws_subprotocol(ws)) /* STOMP 1.2 (stomp.h) */
+        bc_stomp_attach(ws, id);
+    return bc_room_on_open(ws, id, bc_req_query(req, "last_id")); /* resume, hearts total (room.h) */
 }
 
 static int is_space(unsigned char c)
@@ -702,6 +711,10 @@ static void ws_message(bc_ws *ws, const char *data, size_t len)
     const char *type = NULL, *text = NULL;
     int question = 0;
     chat_job *job = NULL;
+    /* the room's own message types: hearts, resume (room.h) */
+    if (msg && json_is_string(json_object_get(msg, "type")) &&
+        bc_room_on_message(ws, st->live_id, &st->rv, json_string_value(json_object_get(msg, "type")), msg))
+        goto out;
     if (!msg ||
         json_unpack_ex(msg, &err, 0, "{s:s,s:s,s?b}", "type", &type, "text", &text, "question", &question) != 0 ||
         strcmp(type, "chat") != 0) {
@@ -778,7 +791,8 @@ static void ws_close(bc_ws *ws)
     bc_ws_set_data(ws, NULL);
 }
 
-static const bc_ws_route chat_ws = {"/api/v1/lives/{id}/chat", ws_open, ws_message, ws_close};
+static const char *const chat_protocols[] = {BC_STOMP_PROTOCOL, NULL};
+static const bc_ws_route chat_ws = {"/api/v1/lives/{id}/chat", ws_open, ws_message, ws_close, chat_protocols};
 
 /* ---- viewer counts: first change sent at once, later ones coalesced to one frame per
  * VIEWERS_INTERVAL_MS per room by the ticker; the count is read and published under vlock so
@@ -796,9 +810,10 @@ static vroom *vrooms;
 /* vlock held */
 static void publish_viewers(vroom *r, int64_t now)
 {
-    char buf[96];
-    int len = snprintf(buf, sizeof buf, "{\"type\":\"viewers\",\"count\":%d,\"unique\":%lld}", bc_hub_count(r->id),
-                       (long long)unique_now(r->id));
+    char buf[128];
+    int count = bc_hub_count(r->id);
+    int len = snprintf(buf, sizeof buf, "{\"type\":\"viewers\",\"count\":%d,\"peak\":%d,\"unique\":%lld}", count,
+                       bc_room_peak(r->id, count), (long long)unique_now(r->id));
     bc_hub_send_local(r->id, buf, (size_t)len); /* each instance sends its own (cluster-wide) sum */
     r->last_ms = now;
     r->dirty = 0;
@@ -857,6 +872,7 @@ void bc_chat_init(void)
 {
     bc_http_register_ws(&chat_ws);
     bc_hub_on_count(on_count);
+    bc_room_init(); /* sequence numbers, history, hearts, figures (room.h) */
     pthread_t t;
     if (pthread_create(&t, NULL, ticker_main, NULL) == 0)
         pthread_detach(t);
@@ -933,6 +949,9 @@ static const bc_field history_query[] = {
     {"access_token", BC_F_STR, 0, 1, 4096,
      "WebSocket upgrade only (browsers cannot set headers there): the access token; ignored here",
      .text = BC_TEXT_OPAQUE},
+    {"last_id", BC_F_INT, 0, 0, INT64_MAX,
+     "WebSocket upgrade only: resume after this room event (seq) — the missed events, then \"resumed\" or "
+     "\"resume_gap\" (room.h); ignored here"},
     {NULL},
 };
 

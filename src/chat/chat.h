@@ -9,14 +9,17 @@
  *   moderation (moderation.c): {"type":"chat_deleted","id"} (the message disappears),
  *   {"type":"chat_settings","slow_mode_s","chat_mode","frozen"}, {"type":"notice","text"|null}
  *   (the notice pinned at the top; also "notice" in the live JSON), {"type":"question_answered","id"}
- *   {"type":"viewers","count","unique"}  {"type":"pin","product"}  {"type":"status","status"}
- *     (count: connections now; unique: distinct viewers since the live's first, see
- *     bc_chat_unique_viewers)
+ *   {"type":"viewers","count","peak","unique"}  {"type":"pin","product"}  {"type":"status","status"}
+ *     (count: connections now; peak: the highest count so far (room.h); unique: distinct viewers
+ *     since the live's first, see bc_chat_unique_viewers)
+ *   {"type":"hearts","total","recent"}, and "seq" on every published event, resume, STOMP: room.h,
+ *     stomp.h
  *   {"type":"stock","product_id","stock","status"}   ("N left", live.h bc_live_push_init: to every
  *     live carrying the product as its stock/status changes, <= 4 per second per product, each
  *     instance to its own viewers; status "ON_SALE" | "SOLD_OUT" | "HIDDEN")
  *   {"type":"error","code","message"}   (only to the connection that caused it)
- * Client -> server: {"type":"chat","text":"...","question"?:bool}. Error codes: INVALID_MESSAGE,
+ * Client -> server: {"type":"chat","text":"...","question"?:bool} (and the room's "heart" and "resume",
+ * room.h). Error codes: INVALID_MESSAGE,
  * UNAUTHENTICATED, EMPTY, TEXT_TOO_LONG, INVALID_CHARACTERS, RATE_LIMITED, BUSY, and the room's
  * rules (moderation.c): BANNED_FROM_LIVE (then the connection is closed with 1008; a banned user's
  * handshake is refused with 403), MUTED, CHAT_FROZEN, BANNED_WORD, FOLLOWERS_ONLY, BUYERS_ONLY,

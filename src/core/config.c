@@ -122,6 +122,13 @@ static const cfg_row rows[] = {
     INT_ROW("BROADCART_WS_MAX_QUEUED", ws_max_queued_bytes, 16384, 268435456, "1048576", "bytes",
             "Most bytes queued for one WebSocket connection (all frame kinds); beyond it the connection is closed "
             "(1008)"),
+    INT_ROW("BROADCART_WS_FLUSH_MS", ws_flush_ms, 0, 1000, "0", "ms",
+            "Live-room frames arriving within this long of a room's last write are written together (one write "
+            "per viewer for the batch): fewer system calls at high message rates for up to this much added delay; "
+            "0 = write at once"),
+    INT_ROW("BROADCART_ROOM_FLUSH", room_flush_s, 1, 60, "10", "seconds",
+            "How often each instance adds its live-room counts (messages, hearts, pins, peak viewers) to the "
+            "per-minute figures (live_room_minutes)"),
     INT_ROW("BROADCART_WS_PING_RATE", ws_ping_rate_per_10s, 0, 1000000, "50", "pings/10 s",
             "Pings one WebSocket connection may send per 10 seconds before it is closed (1008); 0 = no limit"),
     STR_ROW(

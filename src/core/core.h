@@ -85,6 +85,8 @@ typedef struct bc_config {
     char trusted_proxies[1024];    /* BROADCART_TRUSTED_PROXIES, comma-separated IPs/CIDRs, default none */
     int chat_rate_per_10s;         /* BROADCART_CHAT_RATE, messages per user per 10 s, default 5 */
     int ws_max_queued_bytes;       /* BROADCART_WS_MAX_QUEUED, bytes queued per WebSocket, default 1048576 */
+    int ws_flush_ms;               /* BROADCART_WS_FLUSH_MS, ms a room's frames may wait to share a write, default 0 */
+    int room_flush_s;              /* BROADCART_ROOM_FLUSH, seconds between room-figure writes, default 10 */
     int ws_ping_rate_per_10s;      /* BROADCART_WS_PING_RATE, pings per WebSocket per 10 s (0 = any), default 50 */
     int live_grace_s;              /* BROADCART_LIVE_GRACE, seconds to publish / republish, default 1800 */
     int live_stall_s;              /* BROADCART_LIVE_STALL, seconds without a new HLS segment, default 15 */

@@ -283,7 +283,25 @@ typedef struct bc_ws_route {
     int (*on_open)(bc_ws *ws, bc_req *req);
     void (*on_message)(bc_ws *ws, const char *data, size_t len);
     void (*on_close)(bc_ws *ws);
+    /* Subprotocols this route speaks besides plain JSON (NULL-terminated; NULL = none): the first
+     * one the client offers in Sec-WebSocket-Protocol is agreed and echoed (RFC 6455 §4.2.2);
+     * on_open reads it with bc_ws_subprotocol. */
+    const char *const *subprotocols;
 } bc_ws_route;
+
+/* A per-connection protocol wrapper (e.g. STOMP 1.2 over WebSocket), on the connection's loop.
+ * encode: called instead of queueing for every JSON frame bound for the connection (room frames,
+ *   bc_ws_send), with the frame's sequence number (0 = none); it queues with bc_ws_queue_raw.
+ * decode: called instead of on_message for every incoming text message; it hands JSON messages
+ *   to the route with bc_ws_pass.
+ * tick:   called about once a second (heart-beats), may be NULL.
+ * close:  called once before on_close (free the codec's state), may be NULL. */
+typedef struct bc_ws_codec {
+    void (*encode)(bc_ws *ws, const char *json, size_t len, int64_t seq);
+    void (*decode)(bc_ws *ws, const char *data, size_t len);
+    void (*tick)(bc_ws *ws, uint64_t now_ms);
+    void (*close)(bc_ws *ws);
+} bc_ws_codec;
 
 /* Adds a WebSocket endpoint (static storage). Call before bc_http_run. */
 void bc_http_register_ws(const bc_ws_route *route);
@@ -296,6 +314,24 @@ uint64_t bc_ws_id(bc_ws *ws);
  * bytes would exceed bc_cfg.ws_max_queued_bytes (a peer that does not read), the frame is not
  * queued and the connection is closed with 1008 (RFC 6455 §7.4.1) instead. */
 void bc_ws_send(bc_ws *ws, const char *text, size_t len);
+/* The subprotocol agreed at the handshake (one of the route's strings), or NULL for plain JSON. */
+const char *bc_ws_subprotocol(bc_ws *ws);
+/* Sets the connection's codec (static storage; NULL = none) and its state (owned by the codec: free
+ * it in codec->close). Loop thread (or on_open). */
+void bc_ws_set_codec(bc_ws *ws, const bc_ws_codec *codec, void *state);
+void *bc_ws_codec_state(bc_ws *ws);
+/* Queues text as is (no codec) to this connection, with the bound of bc_ws_send, and lets it go out. */
+void bc_ws_send_raw(bc_ws *ws, const char *text, size_t len);
+/* As bc_ws_send_raw without sending yet: for a codec's encode (its caller sends). */
+void bc_ws_queue_raw(bc_ws *ws, const char *text, size_t len);
+/* Hands a message to the route's on_message (for a codec's decode). */
+void bc_ws_pass(bc_ws *ws, const char *data, size_t len);
+/* Closes the connection with code and reason (RFC 6455 §7.4.1; reason ASCII < 124 bytes): the close
+ * frame is queued, frames in and out are dropped, the connection is freed within 2 s. Loop thread. */
+void bc_ws_close(bc_ws *ws, uint16_t code, const char *reason);
+/* Frames of seq <= seq (bc_hub_send_seq) are not sent to this connection any more (after a resume
+ * sent them). Loop thread. */
+void bc_ws_skip_through(bc_ws *ws, int64_t seq);
 /* Joins a room (one per connection); the hub keeps per-room counts across loops. */
 void bc_ws_join(bc_ws *ws, int64_t room);
 /* Sends text to every connection in room on every loop; callable from any thread. The text
@@ -306,6 +342,13 @@ void bc_hub_publish(int64_t room, const char *text, size_t len);
 /* As bc_hub_publish, but to this instance's connections only (never relayed): for frames each
  * instance computes itself (viewer counts) and for events received from other instances. */
 void bc_hub_send_local(int64_t room, const char *text, size_t len);
+/* As bc_hub_send_local for a frame with room sequence number seq (> 0): connections that resumed
+ * past seq skip it (bc_ws_skip_through). Any thread. */
+void bc_hub_send_seq(int64_t room, int64_t seq, const char *text, size_t len);
+/* Sets, before the loops serve, the function bc_hub_publish hands live-room texts (room below
+ * BC_HUB_PRIVATE_ROOM_BASE) to instead of delivering and relaying them itself (the room module:
+ * sequence numbers and history); it delivers with bc_hub_send_seq / bc_hub_send_local. */
+void bc_hub_set_publisher(void (*fn)(int64_t room, const char *text, size_t len));
 /* Sends text to the one connection of this instance whose bc_ws_id is conn_id, if it is still in
  * room (else nothing); any thread. For replies decided off the loop (a worker refusing a chat
  * message). */

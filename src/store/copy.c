@@ -60,6 +60,8 @@ static const char *const copy_tables[] = {
     "chat_last_sent",
     "chat_mod_log",
     "seller_follows",
+    /* the live room's per-minute figures (migration 21) */
+    "live_room_minutes",
 };
 #define NTABLES (sizeof copy_tables / sizeof copy_tables[0])
 #define POOL_MAX 128

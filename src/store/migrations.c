@@ -626,5 +626,15 @@ const bc_migration bc_migrations[] = {
      "  fps_milli BIGINT NOT NULL, width BIGINT NOT NULL, height BIGINT NOT NULL, video_codec TEXT,"
      "  audio_codec TEXT, dropped_frames BIGINT NOT NULL, avsync_ms BIGINT NOT NULL,"
      "  uptime_ms BIGINT NOT NULL, sampled_at BIGINT NOT NULL);"},
+    /* 21: the live room's per-minute figures (chat module, src/chat/room.c): one row per live and
+     * UTC minute (minute_at, ms), summed over the instances */
+    {"CREATE TABLE live_room_minutes ("
+     "  live_id INTEGER NOT NULL, minute_at INTEGER NOT NULL, viewers INTEGER NOT NULL DEFAULT 0,"
+     "  unique_viewers INTEGER NOT NULL DEFAULT 0, messages INTEGER NOT NULL DEFAULT 0,"
+     "  hearts INTEGER NOT NULL DEFAULT 0, pins INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (live_id, minute_at));",
+     "CREATE TABLE live_room_minutes ("
+     "  live_id BIGINT NOT NULL, minute_at BIGINT NOT NULL, viewers BIGINT NOT NULL DEFAULT 0,"
+     "  unique_viewers BIGINT NOT NULL DEFAULT 0, messages BIGINT NOT NULL DEFAULT 0,"
+     "  hearts BIGINT NOT NULL DEFAULT 0, pins BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (live_id, minute_at));"},
     {NULL, NULL},
 };

@@ -22,6 +22,7 @@ const OWNER = {
   // chat moderation (migration 19); seller follows belong to accounts
   chat_rooms: 'chat', chat_sanctions: 'chat', chat_sellers: 'chat', chat_moderators: 'chat', chat_banned_words: 'chat',
   chat_last_sent: 'chat', chat_mod_log: 'chat', seller_follows: 'accounts',
+  live_room_minutes: 'chat', // the room's per-minute figures (migration 21)
   media_uploads: 'media',
   // orders (migration 13)
   shipments: 'commerce', order_events: 'commerce', order_refunds: 'commerce', seller_shipping: 'commerce',

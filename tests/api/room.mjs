@@ -7,9 +7,11 @@ import WebSocket from 'ws';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-export async function viewer(server, liveId, token) {
+// opts.lastId: resume after that room event (?last_id=, the room module's resume).
+export async function viewer(server, liveId, token, opts = {}) {
   const base = typeof server === 'string' ? server : server.base;
-  const url = `${base.replace(/^http/, 'ws')}/api/v1/lives/${liveId}/chat${token ? `?access_token=${encodeURIComponent(token)}` : ''}`;
+  const q = [token ? `access_token=${encodeURIComponent(token)}` : '', opts.lastId !== undefined ? `last_id=${opts.lastId}` : ''].filter(Boolean).join('&');
+  const url = `${base.replace(/^http/, 'ws')}/api/v1/lives/${liveId}/chat${q ? `?${q}` : ''}`;
   const end = Date.now() + 5000;
   for (;;) {
     const ws = new WebSocket(url);
@@ -39,6 +41,7 @@ export async function viewer(server, liveId, token) {
       errors(code) { return frames.filter((x) => x.f.type === 'error' && x.f.code === code).length; },
       lastCount() { return [...frames].reverse().find((x) => x.f.type === 'viewers')?.f.count; },
       lastUnique() { return [...frames].reverse().find((x) => x.f.type === 'viewers')?.f.unique; },
+      lastSeq() { return Math.max(0, ...frames.filter((x) => x.f.seq && x.f.type !== 'resumed' && x.f.type !== 'resume_gap').map((x) => x.f.seq)); },
       async waitFor(pred, timeout = 3000) {
         const stop = Date.now() + timeout;
         for (;;) {

@@ -68,6 +68,27 @@ static void url_refused(void **state)
     assert_int_equal(bc_bus_parse_url(NULL, &u), BC_EINVAL);
 }
 
+/* A sequenced room event as the Redis script publishes it: the head built by bc_bus_format with an
+ * empty payload, then "<seq> <frame>". */
+static void framing_sequenced(void **state)
+{
+    (void)state;
+    char buf[256];
+    size_t n = bc_bus_format(buf, sizeof buf, "AbCdEf0123456789", BC_BUS_SEQ, 9, "", 0);
+    assert_memory_equal(buf, "1 AbCdEf0123456789 s 9 ", n);
+    const char rest[] = "17 {\"seq\":17,\"type\":\"pin\"}";
+    memcpy(buf + n, rest, sizeof rest - 1);
+    bc_bus_msg m;
+    assert_int_equal(bc_bus_parse(buf, n + sizeof rest - 1, &m), BC_OK);
+    assert_int_equal(m.kind, BC_BUS_SEQ);
+    assert_int_equal(m.room, 9);
+    assert_int_equal(m.len, sizeof rest - 1);
+    assert_memory_equal(m.payload, rest, m.len);
+    /* without the bus, a sequenced publish is refused (the caller delivers locally) */
+    assert_int_equal(bc_bus_publish_seq(9, "{\"type\":\"x\"}", 12), BC_EBUSY);
+    assert_int_equal(bc_bus_history(9, 0, NULL, NULL), BC_ENOTFOUND);
+}
+
 static void framing_roundtrip(void **state)
 {
     (void)state;
@@ -172,9 +193,9 @@ static void lease_on_sqlite(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(url_accepted),    cmocka_unit_test(url_refused),      cmocka_unit_test(framing_roundtrip),
-        cmocka_unit_test(framing_refused), cmocka_unit_test(eval_without_bus), cmocka_unit_test(unique_arguments),
-        cmocka_unit_test(lease_on_sqlite),
+        cmocka_unit_test(url_accepted),    cmocka_unit_test(url_refused),       cmocka_unit_test(framing_roundtrip),
+        cmocka_unit_test(framing_refused), cmocka_unit_test(eval_without_bus),  cmocka_unit_test(unique_arguments),
+        cmocka_unit_test(lease_on_sqlite), cmocka_unit_test(framing_sequenced),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

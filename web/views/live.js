@@ -11,6 +11,7 @@ import { openBuySheet } from './buy.js';
 import { buildReplayPage, hasReplay } from './replay.js';
 import { notifyButton } from './calendar.js';
 import { canModerate, openMessageMenu, noticeBar, roomState, questionList, openModerationPanel } from './moderation.js';
+import { createHearts } from './hearts.js';
 
 export async function render(ctx) {
   const id = ctx.params.id;
@@ -141,6 +142,7 @@ export function buildLivePage(ctx, live, { studio = false } = {}) {
     } }, qMark, input, send)
     : h('a', { class: 'chat-login', id: 'chat-login', href: `#/login?next=${back}` }, t('live.loginToChat'));
 
+  const hearts = createHearts((m) => !!sock && sock.sendJSON(m));
   const productsBtn = products.length && !studio
     ? h('button', { class: 'pill', id: 'live-products-btn', onclick: () => openProductList(products, buy) }, icon('bag', 15), String(products.length))
     : null;
@@ -158,6 +160,7 @@ export function buildLivePage(ctx, live, { studio = false } = {}) {
             h('div', { class: 'live-seller' }, live.seller_name || '')),
           h('div', { class: 'stage-actions' }, unmute, productsBtn)),
         stateEl,
+        hearts.el,
         pinnedSlot),
       h('aside', { class: 'live-side' },
         h('div', { class: 'side-head' }, h('strong', null, studio ? t('studio.chat') : live.title)),
@@ -180,6 +183,7 @@ export function buildLivePage(ctx, live, { studio = false } = {}) {
         case 'chat_settings': roomLine.set(f); break;
         case 'question_answered': questions.answered(f.id); break;
         case 'viewers': setViewers(viewers, f.count); break;
+        case 'hearts': hearts.apply(f); break;
         case 'pin': applyPin(f.product); break;
         case 'stock': applyStock(f); break;
         case 'replay': if (status === 'ENDED' && !studio) toReplay(); break; // replays: it is being made
@@ -220,7 +224,7 @@ export function buildLivePage(ctx, live, { studio = false } = {}) {
     if (ok) get(`/api/v1/lives/${encodeURIComponent(id)}/moderation`).then((st) => roomLine.set(st)).catch(() => {});
   });
 
-  function teardown() { clearInterval(poll); sock.close(); player.stop(); }
+  function teardown() { clearInterval(poll); sock.close(); player.stop(); hearts.close(); }
   ctx.onCleanup(teardown);
   return { page, applyPin, studioHooks, sock };
 }

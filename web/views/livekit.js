@@ -115,11 +115,20 @@ export function createPlayer(video, { onPlaying, onWaiting } = {}) {
 // handlers: {onFrame(frame), onHistory(frames), onState('open'|'closed'|'connecting')}
 export function connectChat(liveId, handlers) {
   let ws = null, closed = false, attempt = 0, timer = null, openedOnce = false;
+  let lastSeq = 0; // the highest room event number seen: a reconnect resumes after it (?last_id)
 
   function url() {
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
     const tok = accessToken();
-    return `${proto}//${location.host}/api/v1/lives/${encodeURIComponent(liveId)}/chat${tok ? `?access_token=${encodeURIComponent(tok)}` : ''}`;
+    const q = [tok ? `access_token=${encodeURIComponent(tok)}` : '', lastSeq > 0 ? `last_id=${lastSeq}` : ''].filter(Boolean).join('&');
+    return `${proto}//${location.host}/api/v1/lives/${encodeURIComponent(liveId)}/chat${q ? `?${q}` : ''}`;
+  }
+
+  async function loadHistory() {
+    try {
+      const r = await get(`/api/v1/lives/${encodeURIComponent(liveId)}/chat?limit=50`);
+      if (!closed) handlers.onHistory && handlers.onHistory(items(r));
+    } catch (e) { console.warn('chat history', e); }
   }
 
   function connect() {
@@ -127,18 +136,23 @@ export function connectChat(liveId, handlers) {
     handlers.onState && handlers.onState('connecting');
     let opened = false;
     try { ws = new WebSocket(url()); } catch { retry(false); return; }
+    const resuming = lastSeq > 0;
     ws.onopen = async () => {
       opened = true; openedOnce = true; attempt = 0;
       handlers.onState && handlers.onState('open');
-      try {
-        const r = await get(`/api/v1/lives/${encodeURIComponent(liveId)}/chat?limit=50`);
-        if (!closed) handlers.onHistory && handlers.onHistory(items(r));
-      } catch (e) { console.warn('chat history', e); }
+      if (!resuming) await loadHistory(); // a resume gets the missed frames, or resume_gap
     };
     ws.onmessage = (ev) => {
       let f;
       try { f = JSON.parse(ev.data); } catch { return; }
-      if (f && typeof f === 'object') handlers.onFrame && handlers.onFrame(f);
+      if (!f || typeof f !== 'object') return;
+      if (f.type === 'resume_gap') { lastSeq = f.seq || 0; loadHistory(); return; }
+      if (f.type === 'resumed') { lastSeq = Math.max(lastSeq, f.seq || 0); return; }
+      if (Number.isInteger(f.seq)) {
+        if (f.seq <= lastSeq) return; // already shown
+        lastSeq = f.seq;
+      }
+      handlers.onFrame && handlers.onFrame(f);
     };
     ws.onclose = () => {
       ws = null;
@@ -163,6 +177,11 @@ export function connectChat(liveId, handlers) {
     send(text, extra = {}) {
       if (!ws || ws.readyState !== WebSocket.OPEN) return false;
       ws.send(JSON.stringify({ type: 'chat', text, ...(extra.question ? { question: true } : {}) }));
+      return true;
+    },
+    sendJSON(obj) { // another room message (hearts.js)
+      if (!ws || ws.readyState !== WebSocket.OPEN) return false;
+      ws.send(JSON.stringify(obj));
       return true;
     },
     isOpen: () => !!ws && ws.readyState === WebSocket.OPEN,
