@@ -51,13 +51,17 @@ step() {
     printf '%-6s %s (%s passed, %s failed, %s skipped)\n' "$verdict" "$name" "${p:-0}" "${f:-0}" "${s:-0}" >>"$tmp/summary"
 }
 
+# The API suites run two test files at a time (most of a file's time is waiting on its server, timers
+# and child processes); BROADCART_TEST_JOBS overrides. The cluster and browser suites run one at a time.
+jobs=${BROADCART_TEST_JOBS:-2}
+
 step "unit tests (cmocka)" meson test -C build --print-errorlogs
-step "API, WebSocket, streaming and deploy-file tests" "$NODE" scripts/run-node-tests.mjs tests/api/
-step "API tests on PostgreSQL 15" env BROADCART_TEST_DATABASE=postgres "$NODE" scripts/run-node-tests.mjs tests/api/
+step "API, WebSocket, streaming and deploy-file tests" env BROADCART_TEST_JOBS="$jobs" "$NODE" scripts/run-node-tests.mjs tests/api/
+step "API tests on PostgreSQL 15" env BROADCART_TEST_JOBS="$jobs" BROADCART_TEST_DATABASE=postgres "$NODE" scripts/run-node-tests.mjs tests/api/
 step "cluster suite (PostgreSQL 15 + Redis + two instances + nginx)" "$NODE" scripts/run-node-tests.mjs tests/cluster/
 step "browser tests (chromium)" "$NODE" scripts/run-node-tests.mjs tests/e2e/
 step "unit tests under ASan+UBSan" meson test -C build-asan --print-errorlogs
-step "API tests under ASan+UBSan" env BROADCART_BIN=build-asan/broadcart "$NODE" scripts/run-node-tests.mjs tests/api/
+step "API tests under ASan+UBSan" env BROADCART_TEST_JOBS="$jobs" BROADCART_BIN=build-asan/broadcart "$NODE" scripts/run-node-tests.mjs tests/api/
 step "cluster suite under ASan+UBSan" env BROADCART_BIN=build-asan/broadcart "$NODE" scripts/run-node-tests.mjs tests/cluster/
 step "fuzz targets under ASan+UBSan (${FUZZ_SECONDS:-30} s each)" ./scripts/fuzz.sh "${FUZZ_SECONDS:-30}"
 

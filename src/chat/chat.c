@@ -344,8 +344,8 @@ static chat_job *q_head, *q_tail;
 static int q_len, q_draining;
 
 /* Stores one message (inside the drain transaction) and sets job->frame; drops it silently when
- * the live is unknown or ENDED or the author unknown. The live's seller and status come from the
- * live module (seller_id, status: "" when unknown), the author's name and role from names (the
+ * the live is unknown, ENDED or MISSED (never broadcast: its room is closed) or the author unknown. The live's seller
+ * and status come from the live module (seller_id, status: "" when unknown), the author's name and role from names (the
  * accounts module's map for the batch). Returns BC_EBUSY when a statement lost a conflict (the
  * batch is run again), else BC_OK (a message the database refused is logged and left out). */
 static int store_one(bc_db *db, chat_job *job, int64_t seller_id, const char *status, const mod_snap *room,
@@ -357,7 +357,7 @@ static int store_one(bc_db *db, chat_job *job, int64_t seller_id, const char *st
     snprintf(key, sizeof key, "%lld", (long long)job->user_id);
     json_t *who = json_object_get(names, key);
     int rc = BC_OK;
-    if (!who || !*status || strcmp(status, "ENDED") == 0 || !room)
+    if (!who || !*status || strcmp(status, "ENDED") == 0 || strcmp(status, "MISSED") == 0 || !room)
         goto out;
     int role = bc_role_from_name(json_string_value(json_object_get(who, "role")));
     rc = mod_check_message(db, room, job->user_id, role, job->text, now, &job->why);

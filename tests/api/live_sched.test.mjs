@@ -10,6 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { startServer, api, makeUser } from './lib.mjs';
+import { viewer as chatter } from './room.mjs';
 import { makePng } from './fixtures.mjs';
 
 const CALLBACK_TOKEN = randomBytes(24).toString('hex');
@@ -111,6 +112,14 @@ test('a live never published within the grace becomes MISSED and refuses its key
     assert.equal(s.body.error.code, 'LIVE_ENDED');
     const k = await api(srv, 'POST', `/api/v1/lives/${l.id}/stream-key`, { token: seller.token });
     assert.equal(k.status, 409);
+    // its room is closed: a message is not stored nor broadcast (it was, before MISSED was refused there)
+    const c = await chatter(srv, l.id, buyer.token);
+    try {
+      c.chat('anyone here?');
+      await sleep(700);
+      assert.ok(!v.has((f) => f.type === 'chat'), 'no chat frame in a MISSED room');
+      assert.deepEqual((await api(srv, 'GET', `/api/v1/lives/${l.id}/chat`)).body.items, []);
+    } finally { c.close(); }
     // a live published in time is not missed
     const ok = await createLive({ scheduled_at: iso(Date.now()) });
     assert.equal((await publishCb(ok, '32')).status, 200);

@@ -57,7 +57,9 @@ test('with Redis, viewers on both instances get each stock value once, from orde
       // no value twice (a relayed copy would repeat it), in order, the last one exact; under load two
       // orders may fall into one coalescing interval, so a middle value may be skipped
       assert.deepEqual(values, [...new Set(values)], `no duplicates: ${JSON.stringify(values)}`);
-      assert.ok(values.every((x) => expected.includes(x)), JSON.stringify(values));
+      // the creation's own change (stock 30) may reach the room after the viewers joined when the
+      // machine is busy: a true value too, and still first
+      assert.ok(values.every((x) => expected.includes(x) || (x === 30 && x === values[0])), JSON.stringify(values));
       for (let i = 1; i < values.length; i++) assert.ok(values[i] < values[i - 1], JSON.stringify(values));
       assert.equal(values[values.length - 1], stock);
     }
