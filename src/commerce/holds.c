@@ -2,6 +2,7 @@
  * its stock through stock.c (bc_stock_claim_take) and either becomes an order's reservation
  * (bc_hold_consume) or is given back on DELETE or expiry. Store code of commerce (SQL allowed). */
 #include "commerce.h"
+#include "../chat/chat.h"
 
 #include "../catalog/catalog.h"
 #include "../live/live.h"
@@ -46,6 +47,13 @@ static int hold_tx(bc_db *db, void *arg)
             hold_problem(a->why, rc == BC_ENOTFOUND ? "LIVE_NOT_FOUND" : "LIVE_PRODUCT_MISMATCH", a->product_id);
             rc = BC_EINVAL;
         }
+        goto out;
+    }
+    /* chat moderation: a user banned from the live's room cannot buy from that live (checkout refuses
+     * the order too; refusing the hold keeps a banned user from tying up its stock) */
+    if (a->live_id > 0 && (rc = bc_chat_banned(db, a->live_id, a->buyer_id)) != BC_OK) {
+        if (rc == BC_EFORBIDDEN)
+            hold_problem(a->why, "BANNED_FROM_LIVE", a->product_id);
         goto out;
     }
     if ((rc = bc_stock_unpaid_check(db, a->buyer_id, now)) != BC_OK) {

@@ -24,6 +24,7 @@ static const struct {
     {"PRODUCT_NOT_FOUND", 404, "no such product"},
     {"LIVE_NOT_FOUND", 422, "'live_id' is not an existing live"},
     {"LIVE_PRODUCT_MISMATCH", 422, "the live does not carry this product"},
+    {"BANNED_FROM_LIVE", 403, "you are banned from this live and cannot buy from it"},
     {NULL, 0, NULL},
 };
 
@@ -244,8 +245,8 @@ const bc_route bc_stock_routes[] = {
      "Hold units of a product for BROADCART_HOLD_TTL seconds (the buy sheet); an order with hold_id takes them over",
      201, .response = &bc_sc_hold, .location = "/api/v1/holds/{id}", .try_inline = hold_try_inline, .gate = hold_gate,
      .errors = (const char *const[]){"OUT_OF_STOCK", "PRODUCT_NOT_FOUND", "LIVE_NOT_FOUND", "LIVE_PRODUCT_MISMATCH",
-                                     "LIMIT_PER_ORDER", "LIMIT_PER_BUYER", "LIMIT_PER_BUYER_LIVE", "LIVE_STOCK_CAP",
-                                     "UNPAID_ORDERS_LIMIT", "INVALID_QUANTITY", NULL}},
+                                     "BANNED_FROM_LIVE", "LIMIT_PER_ORDER", "LIMIT_PER_BUYER", "LIMIT_PER_BUYER_LIVE",
+                                     "LIVE_STOCK_CAP", "UNPAID_ORDERS_LIMIT", "INVALID_QUANTITY", NULL}},
     {"GET", "/api/v1/holds/{id}", BC_ROLE_BUYER, 0, NULL, h_hold_get, "stock",
      "One of my holds (HELD, ORDERED with its order_id, or RELEASED)", 200, .response = &bc_sc_hold,
      .errors = (const char *const[]){"HOLD_NOT_FOUND", NULL}},

@@ -183,6 +183,10 @@ test('ban: the socket is closed, the handshake refused, and checkout from that l
     assert.equal(o.status, 403, JSON.stringify(o.body));
     assert.equal(o.body.error.code, 'BANNED_FROM_LIVE');
     assert.equal((await order(0)).status, 201, 'an order outside the live is fine');
+    // nor hold its stock through that live (the buy sheet's hold)
+    const hold = await api(srv, 'POST', '/api/v1/holds', { token: buyer.token, body: { product_id: productId, quantity: 1, live_id: liveId } });
+    assert.equal(hold.status, 403, JSON.stringify(hold.body));
+    assert.equal(hold.body.error.code, 'BANNED_FROM_LIVE');
     assert.equal((await order(await newLive('another live'))).status, 201, 'so is one from another live');
     assert.equal(watcher.frames.filter((f) => f.type === 'error').length, 0, 'nobody else affected');
     const g = await mod(liveId, 'GET', '', seller.token);
