@@ -908,7 +908,10 @@ out:
     mod_put(s);
 }
 
-static void h_delete_message(bc_req *req)
+/* A moderation action on one message of the room ({message_id}): runs it (logged) and, unless it
+ * had already been done, sends the room {"type":frame,"id"}; 204. only_questions: the message must
+ * be a question (else 404 like an unknown one). */
+static void message_action(bc_req *req, const char *action, const char *frame, int only_questions)
 {
     mod_snap *s;
     int64_t mid, author = 0;
@@ -916,24 +919,27 @@ static void h_delete_message(bc_req *req)
     if (!authorize(req, 0, &s))
         return;
     if (bc_req_param_id(req, "message_id", &mid) != BC_OK ||
-        message_get(bc_req_db(req), s->live_id, mid, &author, &question) != BC_OK) {
-        bc_res_error(req, 404, "NOT_FOUND", "no such message in this live");
+        message_get(bc_req_db(req), s->live_id, mid, &author, &question) != BC_OK || (only_questions && !question)) {
+        bc_res_error(req, 404, "NOT_FOUND",
+                     only_questions ? "no such question in this live" : "no such message in this live");
         goto out;
     }
-    mod_action a = action_for(req, s, "delete_message");
+    mod_action a = action_for(req, s, action);
     a.message_id = mid;
     a.target_user_id = author;
     if (!run_action(req, &a, &conflict))
         goto out;
     if (!conflict) {
         json_t *f = json_pack("{s:I}", "id", (json_int_t)mid);
-        bc_chat_publish_event(s->live_id, "chat_deleted", f);
+        bc_chat_publish_event(s->live_id, frame, f);
         json_decref(f);
     }
     bc_res_send(req, 204, "application/json", "", 0);
 out:
     mod_put(s);
 }
+
+static void h_delete_message(bc_req *req) { message_action(req, "delete_message", "chat_deleted", 0); }
 
 /* The body's user_id as a target of a sanction: an existing user who does not moderate the room.
  * Returns 1, or 0 with the error response sent. */
@@ -1160,32 +1166,7 @@ out:
     mod_put(s);
 }
 
-static void h_answered(bc_req *req)
-{
-    mod_snap *s;
-    int64_t mid, author = 0;
-    int question = 0, conflict = 0;
-    if (!authorize(req, 0, &s))
-        return;
-    if (bc_req_param_id(req, "message_id", &mid) != BC_OK ||
-        message_get(bc_req_db(req), s->live_id, mid, &author, &question) != BC_OK || !question) {
-        bc_res_error(req, 404, "NOT_FOUND", "no such question in this live");
-        goto out;
-    }
-    mod_action a = action_for(req, s, "answer_question");
-    a.message_id = mid;
-    a.target_user_id = author;
-    if (!run_action(req, &a, &conflict))
-        goto out;
-    if (!conflict) {
-        json_t *f = json_pack("{s:I}", "id", (json_int_t)mid);
-        bc_chat_publish_event(s->live_id, "question_answered", f);
-        json_decref(f);
-    }
-    bc_res_send(req, 204, "application/json", "", 0);
-out:
-    mod_put(s);
-}
+static void h_answered(bc_req *req) { message_action(req, "answer_question", "question_answered", 1); }
 
 /* GET /api/v1/lives/{id}/questions: public, newest first. */
 static void h_questions(bc_req *req)
