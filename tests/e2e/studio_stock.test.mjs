@@ -53,6 +53,8 @@ test('studio: purchase limits saved, the stock ledger lists each change with its
     const r = await api(srv, 'GET', `/api/v1/products/${p.body.id}/limits`);
     return r.body.max_per_order === 2 && r.body.max_per_buyer === 5 && r.body.max_per_buyer_live === 1;
   }, 5000, 100);
+  // the page has taken the answer (it refills the form from it: typing before that would be overwritten)
+  await page.waitForSelector('.toast-success', { timeout: 5000 });
   // a negative number is refused in the page, nothing sent
   await page.fill('#limit-per-order', '-1');
   await page.click('#limits-save');
