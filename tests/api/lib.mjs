@@ -11,16 +11,22 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 export const BIN = process.env.BROADCART_BIN || path.join(root, 'build/broadcart');
 export const ROOT = root;
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
+// A free loopback port for a server a test starts. Picked at random below the kernel's ephemeral
+// range (ip_local_port_range, 32768-60999 by default), never from it: with several test files at
+// once, the outgoing connections of one take ephemeral ports, and a port handed out by listen(0)
+// and released could be taken by such a connection before the server binds it.
+export async function freePort() {
+  const tryPort = (port) => new Promise((resolve) => {
     const s = net.createServer();
     s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
   });
+  for (let i = 0; i < 100; i++) {
+    const port = 10000 + Math.floor(Math.random() * 22000);
+    if (await tryPort(port)) return port;
+  }
+  throw new Error('no free port found in 100 tries');
 }
 
 // The database backend of this test process: BROADCART_TEST_DATABASE=postgres runs every server
@@ -107,7 +113,18 @@ export function sql(srv, statement) {
 }
 
 // Starts `broadcart serve ...args`. Returns {base, port, dataDir, env, stop(), stderr()}.
-export async function startServer({ args = [], env = {}, dataDir } = {}) {
+// Starts the server; a port another process took between the pick and the bind is picked again.
+export async function startServer(opts = {}) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startServerOnce(opts);
+    } catch (e) {
+      if (attempt >= 3 || !/Address already in use/.test(String(e.message))) throw e;
+    }
+  }
+}
+
+async function startServerOnce({ args = [], env = {}, dataDir } = {}) {
   const port = await freePort();
   dataDir = dataDir || mkdtempSync(path.join(os.tmpdir(), 'bc-test-'));
   const dbUrl = await databaseUrl(dataDir);
