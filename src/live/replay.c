@@ -1263,7 +1263,8 @@ const bc_route bc_replay_routes[] = {
      "new playlist URL lists the rest; what was cut cannot be restored), offsets then count from the first "
      "kept segment",
      200, .response = &bc_sc_replay,
-     .errors = (const char *const[]){"REPLAY_NOT_FOUND", "REPLAY_NOT_READY", "INVALID_TRIM", NULL}},
+     .errors = (const char *const[]){"REPLAY_NOT_FOUND", "REPLAY_NOT_READY", "INVALID_TRIM", "CONFLICT",
+                                     "MEDIA_STORE_FAILED", NULL}},
     {"DELETE", "/api/v1/lives/{id}/replay", BC_ROLE_SELLER | BC_ROLE_ADMIN, 0, NULL, h_delete, "lives",
      "Delete the replay: its video, poster and recordings are removed", 204,
      .errors = (const char *const[]){"REPLAY_NOT_FOUND", NULL}},
