@@ -88,9 +88,10 @@ const bc_schema bc_sc_replay = {
     "\"playlist_url\":{\"type\":[\"string\",\"null\"],\"description\":\"READY only: the HLS VOD playlist "
     "(EXT-X-PLAYLIST-TYPE:VOD, EXT-X-ENDLIST)\"},\"poster_url\":{\"type\":[\"string\",\"null\"],"
     "\"description\":\"READY only: a JPEG frame of the stream\"},\"duration_ms\":{\"type\":[\"integer\","
-    "\"null\"]},\"trim_start_ms\":{\"type\":\"integer\",\"description\":\"the replay starts here (ms from the "
-    "recording's start)\"},\"trim_end_ms\":{\"type\":[\"integer\",\"null\"],\"description\":\"and ends here "
-    "(null: at the end)\"}}}",
+    "\"null\"],\"description\":\"the video's duration (after a trim: of the segments it kept)\"},"
+    "\"trim_start_ms\":{\"type\":\"integer\",\"description\":\"the replay starts here (ms from the first "
+    "frame of its video, as offsets count)\"},\"trim_end_ms\":{\"type\":[\"integer\",\"null\"],"
+    "\"description\":\"and ends here (null: at the end)\"}}}",
     NULL};
 
 /* stream health (src/live/health.c) */

@@ -340,11 +340,25 @@ extern const bc_route bc_live_routes[];
  * and stores playlist, segments and poster as objects replays/{live_id}/{generation}/... through the
  * media object store (media.h bc_media_put_file / bc_media_url: local files or S3). Then READY, and
  * the room gets {"type":"replay","replay":{...}}. A part that arrives later makes the replay again
- * (a new generation; the old one's objects are removed). Replays stay until the seller deletes them.
+ * (a new generation; the old one's objects are removed, the seller's trim cuts the new one too).
+ * Replays stay until the seller deletes them.
  *
- * The replay timeline: offsets (ms) from the start of the recording. A moment t (UTC ms) of the
+ * Trim (PUT /api/v1/lives/{id}/replay) is destructive and works by segment: the segments that
+ * overlap [trim_start_ms, trim_end_ms) stay, listed by a new playlist object of the generation
+ * (index-{random}.m3u8; the playlist URL changes, so caches never mix old and new), and the segments
+ * wholly outside are removed from the media store (the old playlist first, so no reader finds a
+ * playlist naming a missing segment). What was cut cannot be restored; a later trim cuts the replay
+ * as it is then. The player still starts and stops at the exact trim points within the kept
+ * segments (trim_start_ms / trim_end_ms of the replay JSON).
+ *
+ * The replay timeline: offsets (ms) from the first frame of the replay's video as it is now, i.e.
+ * the start of the recording, or after a trim the start of the first segment it kept (cut_ms into
+ * the recording). duration_ms, trim_start_ms / trim_end_ms, the chat replay's and the pin
+ * timeline's offset_ms all count on it, as the player's currentTime does. A moment t (UTC ms) of the
  * broadcast maps to the offset in the part being recorded then; the gap between two parts (the
- * publisher reconnected) is not in the recording, so a moment in it maps to the next part's start. */
+ * publisher reconnected) is not in the recording, so a moment in it maps to the next part's start.
+ * In a trimmed replay the parts are clipped to what its video holds: chat outside it is left out,
+ * a pin before it shows from offset 0, a pin after it is left out. */
 
 /* One recorded part on the timeline: its wall-clock start (UTC ms), duration (ms) and the offset
  * of its first frame in the replay (ms, the sum of the durations before it). */
@@ -362,12 +376,14 @@ int64_t bc_replay_offset(const bc_replay_take *takes, int n, int64_t at);
 void bc_replay_range(const bc_replay_take *takes, int n, int64_t from_ms, int64_t to_ms, int64_t *from_at,
                      int64_t *to_at);
 /* The timeline of live_id into takes[0..*n) (at most BC_REPLAY_MAX_TAKES): the replay's parts once
- * it was made (READY), else one open-ended part from the live's started_at (0 parts when it never
- * started). *deleted = 1 when the seller deleted the replay. BC_OK, BC_ENOTFOUND (no such live),
- * BC_EBUSY or BC_ERR. */
-int bc_replay_timeline(bc_db *db, int64_t live_id, bc_replay_take *takes, int *n, int *deleted);
+ * it was made (READY; clipped to the kept video after a trim, *clipped = 1: moments outside
+ * takes[0].start_ms..the last take's end are not in the replay), else one open-ended part from the
+ * live's started_at (0 parts when it never started). *deleted = 1 when the seller deleted the
+ * replay. BC_OK, BC_ENOTFOUND (no such live), BC_EBUSY or BC_ERR. */
+int bc_replay_timeline(bc_db *db, int64_t live_id, bc_replay_take *takes, int *n, int *deleted, int *clipped);
 /* The live JSON's "replay" member: {status, playlist_url, poster_url, duration_ms, trim_start_ms,
- * trim_end_ms} (URLs from bc_media_url, null unless READY), or JSON null when the live was never
+ * trim_end_ms} (URLs from bc_media_url, null unless READY; duration and trim in ms of the video as
+ * it is now, see the timeline above), or JSON null when the live was never
  * recorded. *out is a new reference (caller owns). BC_OK, BC_EBUSY or BC_ERR. */
 int bc_replay_json(bc_db *db, int64_t live_id, json_t **out);
 /* Records a pin (product_id > 0) or an unpin (0) of live_id now, for the replay's pin timeline;

@@ -39,6 +39,7 @@ extern char **environ;
 #define DUE_MAX 8
 #define SEGMENT_S "4" /* replay segment length, seconds (cut at keyframes) */
 #define SEGMENTS_MAX 100000
+#define PLAYLIST_MAX ((size_t)8 << 20) /* a stored VOD playlist read back for a trim (SEGMENTS_MAX lines) */
 #define PINS_MAX 1000
 #define TOOL_OUT_MAX 2048
 #define OPEN_END_MS ((int64_t)1 << 50) /* an open-ended part's duration */
@@ -115,8 +116,8 @@ int bc_replay_json(bc_db *db, int64_t live_id, json_t **out)
     json_t *r = NULL;
     *out = NULL;
     int rc = bc_db_row(db, &r,
-                       "SELECT status, generation, poster, duration_ms, trim_start_ms, trim_end_ms FROM replays"
-                       " WHERE live_id = ?",
+                       "SELECT status, generation, playlist, poster, duration_ms, cut_ms, trim_start_ms, trim_end_ms"
+                       " FROM replays WHERE live_id = ?",
                        "i", live_id);
     if (rc < 0)
         return rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
@@ -127,25 +128,29 @@ int bc_replay_json(bc_db *db, int64_t live_id, json_t **out)
     const char *status = json_string_value(json_object_get(r, "status"));
     int ready = strcmp(status, "READY") == 0;
     int64_t gen = json_integer_value(json_object_get(r, "generation"));
+    int64_t cut = json_integer_value(json_object_get(r, "cut_ms"));
+    int64_t start = json_integer_value(json_object_get(r, "trim_start_ms")) - cut;
+    json_t *end = json_object_get(r, "trim_end_ms");
     int poster = json_integer_value(json_object_get(r, "poster")) != 0;
+    /* the trim on the video's timeline (its first frame = 0), as the player and the offsets count */
     *out = json_pack("{s:s,s:o,s:o,s:o,s:I,s:o}", "status", status, "playlist_url",
-                     ready ? object_url(live_id, gen, "index.m3u8") : json_null(), "poster_url",
-                     ready && poster ? object_url(live_id, gen, "poster.jpg") : json_null(), "duration_ms",
-                     int_or_null(r, "duration_ms"), "trim_start_ms",
-                     (json_int_t)json_integer_value(json_object_get(r, "trim_start_ms")), "trim_end_ms",
-                     int_or_null(r, "trim_end_ms"));
+                     ready ? object_url(live_id, gen, json_string_value(json_object_get(r, "playlist"))) : json_null(),
+                     "poster_url", ready && poster ? object_url(live_id, gen, "poster.jpg") : json_null(),
+                     "duration_ms", int_or_null(r, "duration_ms"), "trim_start_ms", (json_int_t)(start > 0 ? start : 0),
+                     "trim_end_ms", json_is_integer(end) ? json_integer(json_integer_value(end) - cut) : json_null());
     json_decref(r);
     return *out ? BC_OK : BC_ERR;
 }
 
-int bc_replay_timeline(bc_db *db, int64_t live_id, bc_replay_take *takes, int *n, int *deleted)
+int bc_replay_timeline(bc_db *db, int64_t live_id, bc_replay_take *takes, int *n, int *deleted, int *clipped)
 {
     json_t *l = NULL, *rows = NULL;
     *n = 0;
     *deleted = 0;
+    *clipped = 0;
     int rc = bc_db_row(db, &l,
-                       "SELECT l.started_at, r.status FROM lives l LEFT JOIN replays r ON r.live_id = l.id"
-                       " WHERE l.id = ?",
+                       "SELECT l.started_at, r.status, r.playlist, r.cut_ms, r.duration_ms FROM lives l"
+                       " LEFT JOIN replays r ON r.live_id = l.id WHERE l.id = ?",
                        "i", live_id);
     if (rc != 1) {
         rc = rc == 0 ? BC_ENOTFOUND : rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
@@ -162,20 +167,29 @@ int bc_replay_timeline(bc_db *db, int64_t live_id, bc_replay_take *takes, int *n
             rc = rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
             goto out;
         }
+        /* a trimmed replay holds [cut, cut + duration) of the recording: the parts are clipped to it
+         * and its first frame is offset 0 */
+        const char *playlist = json_string_value(json_object_get(l, "playlist"));
+        *clipped = playlist && strcmp(playlist, "index.m3u8") != 0;
+        int64_t w0 = *clipped ? json_integer_value(json_object_get(l, "cut_ms")) : 0;
+        int64_t w1 = *clipped ? w0 + json_integer_value(json_object_get(l, "duration_ms")) : INT64_MAX;
         size_t i;
         json_t *p;
         int64_t base = 0;
         json_array_foreach (rows, i, p) {
             if (*n >= BC_REPLAY_MAX_TAKES)
                 break;
-            takes[*n].start_ms = json_integer_value(json_object_get(p, "started_at"));
-            takes[*n].dur_ms = json_integer_value(json_object_get(p, "duration_ms"));
-            takes[*n].base_ms = base;
-            base += takes[*n].dur_ms;
-            (*n)++;
+            int64_t start = json_integer_value(json_object_get(p, "started_at"));
+            int64_t dur = json_integer_value(json_object_get(p, "duration_ms"));
+            int64_t a = base > w0 ? base : w0, b = base + dur < w1 ? base + dur : w1;
+            if (a < b || (!*clipped && dur == 0)) {
+                takes[*n] = (bc_replay_take){start + (a - base), b - a, a - w0};
+                (*n)++;
+            }
+            base += dur;
         }
     }
-    if (*n == 0 && json_is_integer(json_object_get(l, "started_at"))) {
+    if (*n == 0 && !*clipped && json_is_integer(json_object_get(l, "started_at"))) {
         /* not made yet (or made from nothing): the broadcast so far, from its start */
         takes[0] = (bc_replay_take){json_integer_value(json_object_get(l, "started_at")), OPEN_END_MS, 0};
         *n = 1;
@@ -351,17 +365,22 @@ static void remove_dir(const char *dir)
     rmdir(dir);
 }
 
-/* Removes the objects of generation gen (segments seg00000.ts.., poster, playlist). */
-static void delete_generation(int64_t live_id, int64_t gen, int64_t segments)
+/* Removes the objects of generation gen (segments seg00000.ts.., poster, its playlist object
+ * `playlist`, NULL or "index.m3u8" for the one the muxer wrote). */
+static void delete_generation(int64_t live_id, int64_t gen, int64_t segments, const char *playlist)
 {
     char key[BC_MEDIA_KEY_MAX + 1], name[32];
     if (gen <= 0)
         return;
-    object_key(key, sizeof key, live_id, gen, "index.m3u8"); /* first: no reader finds a broken list */
+    if (playlist && strcmp(playlist, "index.m3u8") != 0) { /* first: no reader finds a broken list */
+        object_key(key, sizeof key, live_id, gen, playlist);
+        bc_media_delete(key);
+    }
+    object_key(key, sizeof key, live_id, gen, "index.m3u8");
     bc_media_delete(key);
     object_key(key, sizeof key, live_id, gen, "poster.jpg");
     bc_media_delete(key);
-    for (int64_t i = 0; i < segments; i++) {
+    for (int64_t i = 0; i < segments; i++) { /* a trim removed some already: removing them is BC_OK */
         snprintf(name, sizeof name, "seg%05lld.ts", (long long)i);
         object_key(key, sizeof key, live_id, gen, name);
         bc_media_delete(key);
@@ -447,7 +466,7 @@ static int finish_tx(bc_db *db, void *arg)
     int rc = bc_db_exec(
         db,
         "UPDATE replays SET status = 'READY', generation = ?, segments = ?, poster = ?, duration_ms = ?,"
-        " ready_at = ?, updated_at = ?, claimed_at = NULL"
+        " playlist = 'index.m3u8', cut_ms = 0, ready_at = ?, updated_at = ?, claimed_at = NULL"
         " WHERE live_id = ? AND status = 'PROCESSING' AND claimed_at = ?",
         "iiiiiiii", a->gen, a->segments, (int64_t)a->poster, a->duration_ms, a->now, a->now, a->live_id, a->claim);
     if (rc <= 0)
@@ -460,6 +479,207 @@ static int finish_tx(bc_db *db, void *arg)
     }
     a->won = 1;
     return BC_OK;
+}
+
+/* ---- trim: a VOD playlist of the segments the seller keeps ---- */
+
+/* One media segment of a stored playlist: its lines text[from..uri] (the tags before the URI, then
+ * the URI line), its start on the playlist's timeline and its EXTINF duration (ms). */
+typedef struct seg {
+    size_t from, uri, uri_len;
+    int64_t start_ms, dur_ms;
+} seg;
+
+/* Splits the VOD playlist text (NUL-terminated) into its header (text[0..*header): the lines before
+ * the first EXTINF, DISCONTINUITY or URI) and its segments (a new array *segs of *n, caller frees;
+ * a segment's lines run from the end of the previous URI line, or of the header, to its own URI).
+ * BC_OK, or BC_EINVAL when it is not a complete VOD playlist of plain segment names (RFC 8216
+ * §4.3.2.1 EXTINF, §4.3.3.4 ENDLIST, §4.3.3.5 PLAYLIST-TYPE). */
+static int parse_playlist(const char *text, size_t *header, seg **segs, int64_t *n)
+{
+    size_t pos = 0, block = 0;
+    int64_t at = 0, dur = -1, cap = 0;
+    int vod = 0, endlist = 0, in_header = 1;
+    *segs = NULL;
+    *n = 0;
+    *header = 0;
+    while (text[pos]) {
+        size_t len = strcspn(text + pos, "\n"), end = len;
+        if (end > 0 && text[pos + end - 1] == '\r')
+            end--;
+        const char *line = text + pos;
+        int uri = end > 0 && line[0] != '#';
+        int extinf = end >= 8 && strncmp(line, "#EXTINF:", 8) == 0;
+        if (in_header && (uri || extinf || (end >= 20 && strncmp(line, "#EXT-X-DISCONTINUITY", 20) == 0))) {
+            in_header = 0;
+            *header = block = pos;
+        }
+        if (extinf) {
+            double sec = strtod(line + 8, NULL);
+            if (!(sec >= 0) || sec > 3600)
+                goto bad;
+            dur = (int64_t)(sec * 1000.0 + 0.5);
+        } else if (end == 14 && strncmp(line, "#EXT-X-ENDLIST", 14) == 0) {
+            endlist = 1;
+        } else if (end == 24 && strncmp(line, "#EXT-X-PLAYLIST-TYPE:VOD", 24) == 0) {
+            vod = 1;
+        } else if (uri) { /* a plain name next to the playlist, as the muxer wrote it */
+            if (dur < 0 || end > 64 || *n >= SEGMENTS_MAX || line[0] == '.')
+                goto bad;
+            for (size_t k = 0; k < end; k++)
+                if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-", line[k]))
+                    goto bad;
+            if (*n == cap) {
+                cap = cap ? cap * 2 : 64;
+                if (!(*segs = realloc(*segs, (size_t)cap * sizeof **segs)))
+                    abort(); /* the out-of-memory policy */
+            }
+            (*segs)[(*n)++] = (seg){block, pos, end, at, dur};
+            at += dur;
+            dur = -1;
+            block = pos + len + (text[pos + len] == '\n');
+        }
+        pos += len + (text[pos + len] == '\n');
+    }
+    if (vod && endlist && *n > 0)
+        return BC_OK;
+bad:
+    free(*segs);
+    *segs = NULL;
+    *n = 0;
+    return BC_EINVAL;
+}
+
+typedef struct cut_args {
+    int64_t live_id, gen, cut_ms, duration_ms, trim_start, trim_end; /* trim: recording timeline; end -1: none */
+    const char *old_playlist, *new_playlist;
+    int won; /* out */
+} cut_args;
+
+/* The unit of work that switches the replay to the trimmed playlist (and trim), when it is still
+ * the READY generation and playlist it was cut from (a concurrent trim, remake or delete wins). */
+static int cut_tx(bc_db *db, void *arg)
+{
+    cut_args *a = arg;
+    const char *sql = "UPDATE replays SET playlist = ?, cut_ms = ?, duration_ms = ?, trim_start_ms = ?,"
+                      " trim_end_ms = ?, updated_at = ? WHERE live_id = ? AND status = 'READY'"
+                      " AND generation = ? AND playlist = ?";
+    a->won = 0;
+    int rc = a->trim_end >= 0 ? bc_db_exec(db, sql, "tiiiiiiit", a->new_playlist, a->cut_ms, a->duration_ms,
+                                           a->trim_start, a->trim_end, bc_now_ms(), a->live_id, a->gen, a->old_playlist)
+                              : bc_db_exec(db, sql, "tiiiniiit", a->new_playlist, a->cut_ms, a->duration_ms,
+                                           a->trim_start, bc_now_ms(), a->live_id, a->gen, a->old_playlist);
+    if (rc < 0)
+        return rc;
+    a->won = rc == 1;
+    return BC_OK;
+}
+
+/* Trims the READY replay of live_id to [start, end) ms of its video as it is now (end -1: to its
+ * end), segment by segment: the segments that overlap the range are kept in a new playlist object
+ * index-{random}.m3u8 of the same generation (the old one is never rewritten: caches never mix), the
+ * replay switches to it (cut_ms, duration_ms, the trim on the recording's timeline), then the old
+ * playlist and the segments wholly outside are removed from the media store, in that order, so a
+ * playlist never names a missing segment. Nothing is cut when every segment overlaps (only the
+ * trim is set). *outcome: 0 done, 1 not READY, 2 range outside the video, 3 no replay or deleted.
+ * BC_OK (see outcome), BC_ECONFLICT (the replay changed meanwhile: nothing done), BC_EGATEWAY (the
+ * S3 store refused), BC_EBUSY or BC_ERR. Blocking: a worker only. */
+static int cut_replay(bc_db *db, int64_t live_id, int64_t start, int64_t end, int *outcome)
+{
+    json_t *r = NULL;
+    char *text = NULL, *out = NULL, key[BC_MEDIA_KEY_MAX + 1], name[40], rnd[13];
+    size_t len = 0, header = 0, olen = 0;
+    seg *segs = NULL;
+    int64_t n = 0, first = -1, last = -1;
+    *outcome = 3;
+    int rc =
+        bc_db_row(db, &r, "SELECT status, generation, playlist, duration_ms, cut_ms FROM replays WHERE live_id = ?",
+                  "i", live_id);
+    if (rc <= 0)
+        goto out;
+    const char *status = json_string_value(json_object_get(r, "status"));
+    const char *playlist = json_string_value(json_object_get(r, "playlist"));
+    int64_t gen = json_integer_value(json_object_get(r, "generation"));
+    int64_t dur = json_integer_value(json_object_get(r, "duration_ms"));
+    int64_t cut = json_integer_value(json_object_get(r, "cut_ms"));
+    rc = BC_OK;
+    if (strcmp(status, "DELETED") == 0)
+        goto out;
+    *outcome = 1;
+    if (strcmp(status, "READY") != 0)
+        goto out;
+    *outcome = 2;
+    if (start >= (end >= 0 ? end : dur) || end > dur)
+        goto out;
+    object_key(key, sizeof key, live_id, gen, playlist);
+    if ((rc = bc_media_get(key, PLAYLIST_MAX, &text, &len)) != BC_OK) {
+        bc_log_error("replay", "live %lld: cannot read the playlist %s (%d)", (long long)live_id, key, rc);
+        rc = rc == BC_ENOTFOUND ? BC_ECONFLICT : rc == BC_EGATEWAY ? BC_EGATEWAY : BC_ERR;
+        goto out;
+    }
+    if (parse_playlist(text, &header, &segs, &n) != BC_OK) {
+        bc_log_error("replay", "live %lld: %s is not a VOD playlist of segments", (long long)live_id, key);
+        rc = BC_ERR;
+        goto out;
+    }
+    for (int64_t i = 0; i < n; i++)
+        if (segs[i].start_ms < (end >= 0 ? end : INT64_MAX) && segs[i].start_ms + segs[i].dur_ms > start) {
+            first = first < 0 ? i : first;
+            last = i;
+        }
+    if (first < 0) /* only past the EXTINF sum (duration_ms rounds it): the last segment */
+        first = last = n - 1;
+    cut_args a = {live_id,  gen, cut + segs[first].start_ms, 0, cut + start, end >= 0 ? cut + end : -1, playlist,
+                  playlist, 0};
+    for (int64_t i = first; i <= last; i++)
+        a.duration_ms += segs[i].dur_ms;
+    if (first > 0 || last < n - 1) { /* the kept segments, between the header and ENDLIST */
+        size_t body = segs[last].uri + segs[last].uri_len - segs[first].from;
+        if (!(out = malloc(header + body + 32)))
+            abort(); /* the out-of-memory policy */
+        memcpy(out, text, header);
+        memcpy(out + header, text + segs[first].from, body);
+        olen = header + body;
+        olen += (size_t)snprintf(out + olen, 32, "\n#EXT-X-ENDLIST\n");
+        bc_rand_token(rnd, 12);
+        snprintf(name, sizeof name, "index-%s.m3u8", rnd);
+        object_key(key, sizeof key, live_id, gen, name);
+        if ((rc = bc_media_put(key, out, olen, "application/vnd.apple.mpegurl")) != BC_OK) {
+            rc = rc == BC_EGATEWAY ? BC_EGATEWAY : BC_ERR;
+            goto out;
+        }
+        a.new_playlist = name;
+    } else {
+        a.cut_ms = cut; /* nothing cut: the same playlist and timeline */
+        a.duration_ms = dur;
+    }
+    if ((rc = bc_db_tx(db, cut_tx, &a)) != BC_OK || !a.won) {
+        if (a.new_playlist != playlist)
+            bc_media_delete(key);
+        rc = rc != BC_OK ? rc : BC_ECONFLICT;
+        goto out;
+    }
+    *outcome = 0;
+    if (a.new_playlist == playlist)
+        goto out;
+    object_key(key, sizeof key, live_id, gen, playlist); /* first: no reader finds a broken list */
+    bc_media_delete(key);
+    for (int64_t i = 0; i < n; i++)
+        if (i < first || i > last) {
+            char file[72];
+            snprintf(file, sizeof file, "%.*s", (int)segs[i].uri_len, text + segs[i].uri);
+            object_key(key, sizeof key, live_id, gen, file);
+            bc_media_delete(key);
+        }
+    bc_log_info("replay", "live %lld: trimmed to segments %lld..%lld of %lld (%lld ms from %lld ms), %s",
+                (long long)live_id, (long long)first, (long long)last, (long long)n, (long long)a.duration_ms,
+                (long long)a.cut_ms, name);
+out:
+    free(segs);
+    free(text);
+    free(out);
+    json_decref(r);
+    return rc < 0 ? rc : BC_OK;
 }
 
 /* Makes the replay of live_id from its parts when this instance holds their files and wins the
@@ -503,7 +723,10 @@ static void process_replay(bc_db *db, int64_t live_id)
                    "iiii", claim, claim, live_id, claim - CLAIM_STALE_MS) != 1)
         goto out;
     publish_replay(db, live_id);
-    if (bc_db_row(db, &old, "SELECT generation, segments FROM replays WHERE live_id = ?", "i", live_id) != 1)
+    if (bc_db_row(db, &old,
+                  "SELECT generation, segments, playlist, cut_ms, trim_start_ms, trim_end_ms FROM replays"
+                  " WHERE live_id = ?",
+                  "i", live_id) != 1)
         goto fail;
     gen = json_integer_value(json_object_get(old, "generation")) + 1;
     int usable = 0;
@@ -610,17 +833,29 @@ static void process_replay(bc_db *db, int64_t live_id)
     finish_args fa = {live_id, claim, gen, segments, duration_ms, bc_now_ms(), poster, parts, nparts, 0};
     if (bc_db_tx(db, finish_tx, &fa) != BC_OK || !fa.won) {
         /* a newer part or a delete came meanwhile: this generation is not the replay */
-        delete_generation(live_id, gen, segments);
+        delete_generation(live_id, gen, segments, NULL);
         goto out;
     }
     delete_generation(live_id, json_integer_value(json_object_get(old, "generation")),
-                      json_integer_value(json_object_get(old, "segments")));
+                      json_integer_value(json_object_get(old, "segments")),
+                      json_string_value(json_object_get(old, "playlist")));
+    /* the seller's trim (kept on the recording's timeline) cuts the new generation too */
+    json_t *te = json_object_get(old, "trim_end_ms");
+    int64_t ts = json_integer_value(json_object_get(old, "trim_start_ms"));
+    if (ts > 0 || json_is_integer(te)) {
+        int outcome = 0;
+        int trc = cut_replay(db, live_id, ts, json_is_integer(te) ? json_integer_value(te) : -1, &outcome);
+        if (trc != BC_OK || outcome != 0)
+            bc_log_warn("replay", "live %lld: the trim %lld..%lld ms was not applied to generation %lld (%d/%d)",
+                        (long long)live_id, (long long)ts,
+                        (long long)(json_is_integer(te) ? json_integer_value(te) : -1), (long long)gen, trc, outcome);
+    }
     bc_log_info("replay", "live %lld: replay ready (%lld ms, %lld segments, generation %lld)", (long long)live_id,
                 (long long)duration_ms, (long long)segments, (long long)gen);
     publish_replay(db, live_id);
     goto out;
 fail_objects:
-    delete_generation(live_id, gen, segments);
+    delete_generation(live_id, gen, segments, NULL);
 fail:
     fail_claim(db, live_id, claim);
 out:
@@ -708,7 +943,7 @@ static void h_chat_replay(bc_req *req)
 {
     int64_t id, seller = 0, from_at, to_at, last_at = 0;
     int64_t from_ms = bc_req_query_int(req, "from_ms", 0), to_ms = bc_req_query_int(req, "to_ms", -1);
-    int limit = (int)bc_req_query_int(req, "limit", 200), n = 0, deleted = 0;
+    int limit = (int)bc_req_query_int(req, "limit", 200), n = 0, deleted = 0, clipped = 0;
     bc_replay_take takes[BC_REPLAY_MAX_TAKES];
     json_t *items = NULL;
     bc_db *db = bc_req_db(req);
@@ -722,7 +957,7 @@ static void h_chat_replay(bc_req *req)
     }
     int rc = bc_live_seller(db, id, &seller);
     if (rc == BC_OK)
-        rc = bc_replay_timeline(db, id, takes, &n, &deleted);
+        rc = bc_replay_timeline(db, id, takes, &n, &deleted, &clipped);
     if (rc != BC_OK) {
         bc_res_from_err(req, rc);
         return;
@@ -736,6 +971,15 @@ static void h_chat_replay(bc_req *req)
         return;
     }
     bc_replay_range(takes, n, from_ms, to_ms, &from_at, &to_at);
+    if (clipped) { /* a trimmed replay: only what its video holds */
+        int64_t lo = takes[0].start_ms, hi = takes[n - 1].start_ms + takes[n - 1].dur_ms;
+        from_at = from_at > lo ? from_at : lo;
+        to_at = to_at < hi ? to_at : hi;
+        if (from_at > to_at) {
+            bc_res_json(req, 200, json_pack("{s:[],s:n}", "items", "next_from_ms"));
+            return;
+        }
+    }
     if ((rc = bc_chat_replay(db, id, seller, takes, n, from_at, to_at, limit, &items, &last_at)) != BC_OK) {
         bc_res_from_err(req, rc);
         return;
@@ -750,7 +994,7 @@ static void h_chat_replay(bc_req *req)
 static void h_pins(bc_req *req)
 {
     int64_t id;
-    int n = 0, deleted = 0, rc;
+    int n = 0, deleted = 0, clipped = 0, rc;
     bc_replay_take takes[BC_REPLAY_MAX_TAKES];
     json_t *rows = NULL, *items = json_array(), *products = json_object();
     bc_db *db = bc_req_db(req);
@@ -758,7 +1002,7 @@ static void h_pins(bc_req *req)
         bc_res_error(req, 404, "NOT_FOUND", "no such live");
         goto out;
     }
-    if ((rc = bc_replay_timeline(db, id, takes, &n, &deleted)) != BC_OK) {
+    if ((rc = bc_replay_timeline(db, id, takes, &n, &deleted, &clipped)) != BC_OK) {
         bc_res_from_err(req, rc);
         goto out;
     }
@@ -772,6 +1016,8 @@ static void h_pins(bc_req *req)
     json_array_foreach (rows, i, r) {
         json_t *pid = json_object_get(r, "product_id"), *product = NULL;
         int64_t at = json_integer_value(json_object_get(r, "at"));
+        if (clipped && (n == 0 || at > takes[n - 1].start_ms + takes[n - 1].dur_ms))
+            continue; /* after a trimmed replay's end (one before its start shows from offset 0) */
         if (json_is_integer(pid)) {
             char key[24];
             snprintf(key, sizeof key, "%lld", (long long)json_integer_value(pid));
@@ -801,72 +1047,33 @@ out:
     json_decref(products);
 }
 
-typedef struct trim_args {
-    int64_t live_id, start, end; /* end < 0: the end of the recording */
-    int outcome;                 /* out: 0 set, 1 not ready, 2 out of range, 3 no replay */
-} trim_args;
-
-static int trim_tx(bc_db *db, void *arg)
-{
-    trim_args *a = arg;
-    json_t *r = NULL;
-    int rc = bc_db_row(db, &r,
-                       bc_db_dialect_sql(db, "SELECT status, duration_ms FROM replays WHERE live_id = ?",
-                                         "SELECT status, duration_ms FROM replays WHERE live_id = ? FOR UPDATE"),
-                       "i", a->live_id);
-    a->outcome = 3;
-    if (rc <= 0)
-        return rc;
-    const char *status = json_string_value(json_object_get(r, "status"));
-    int64_t dur = json_integer_value(json_object_get(r, "duration_ms"));
-    rc = BC_OK;
-    if (strcmp(status, "DELETED") == 0)
-        goto out;
-    a->outcome = 1;
-    if (strcmp(status, "READY") != 0)
-        goto out;
-    a->outcome = 2;
-    if (a->start >= (a->end >= 0 ? a->end : dur) || a->end > dur)
-        goto out;
-    rc = a->end >= 0 ? bc_db_exec(db,
-                                  "UPDATE replays SET trim_start_ms = ?, trim_end_ms = ?, updated_at = ?"
-                                  " WHERE live_id = ?",
-                                  "iiii", a->start, a->end, bc_now_ms(), a->live_id)
-                     : bc_db_exec(db,
-                                  "UPDATE replays SET trim_start_ms = ?, trim_end_ms = NULL, updated_at = ?"
-                                  " WHERE live_id = ?",
-                                  "iii", a->start, bc_now_ms(), a->live_id);
-    if (rc < 0)
-        goto out;
-    a->outcome = 0;
-    rc = BC_OK;
-out:
-    json_decref(r);
-    return rc;
-}
-
 static void h_trim(bc_req *req)
 {
     int64_t id;
+    int outcome = 0;
     json_t *body = bc_req_json(req), *end = json_object_get(body, "trim_end_ms"), *r = NULL;
     if (!check_owner(req, &id))
         return;
-    trim_args a = {id, json_integer_value(json_object_get(body, "trim_start_ms")),
-                   json_is_integer(end) ? json_integer_value(end) : -1, 0};
-    int rc = bc_db_tx(bc_req_db(req), trim_tx, &a);
+    int rc = cut_replay(bc_req_db(req), id, json_integer_value(json_object_get(body, "trim_start_ms")),
+                        json_is_integer(end) ? json_integer_value(end) : -1, &outcome);
+    if (rc == BC_EGATEWAY) {
+        bc_res_error(req, 502, "MEDIA_STORE_FAILED",
+                     "the media store refused the replay's objects or could not be reached");
+        return;
+    }
     if (rc != BC_OK) {
         bc_res_from_err(req, rc);
         return;
     }
-    if (a.outcome == 3) {
+    if (outcome == 3) {
         bc_res_error(req, 404, "REPLAY_NOT_FOUND", "this live has no replay");
         return;
     }
-    if (a.outcome == 1) {
+    if (outcome == 1) {
         bc_res_error(req, 409, "REPLAY_NOT_READY", "the replay is not ready yet");
         return;
     }
-    if (a.outcome == 2) {
+    if (outcome == 2) {
         bc_res_error(req, 422, "INVALID_TRIM",
                      "trim_start_ms must be before trim_end_ms, and trim_end_ms within the replay's duration_ms");
         return;
@@ -881,6 +1088,7 @@ static void h_trim(bc_req *req)
 
 typedef struct delete_args {
     int64_t live_id, gen, segments;
+    char playlist[64];
     int found; /* out */
 } delete_args;
 
@@ -891,14 +1099,16 @@ static int delete_tx(bc_db *db, void *arg)
     a->found = 0;
     int rc =
         bc_db_row(db, &r,
-                  bc_db_dialect_sql(db, "SELECT status, generation, segments FROM replays WHERE live_id = ?",
-                                    "SELECT status, generation, segments FROM replays WHERE live_id = ? FOR UPDATE"),
+                  bc_db_dialect_sql(db, "SELECT status, generation, segments, playlist FROM replays WHERE live_id = ?",
+                                    "SELECT status, generation, segments, playlist FROM replays WHERE live_id = ?"
+                                    " FOR UPDATE"),
                   "i", a->live_id);
     if (rc <= 0)
         return rc;
     if (strcmp(json_string_value(json_object_get(r, "status")), "DELETED") != 0) {
         a->gen = json_integer_value(json_object_get(r, "generation"));
         a->segments = json_integer_value(json_object_get(r, "segments"));
+        snprintf(a->playlist, sizeof a->playlist, "%s", json_string_value(json_object_get(r, "playlist")));
         rc =
             bc_db_exec(db, "UPDATE replays SET status = 'DELETED', claimed_at = NULL, updated_at = ? WHERE live_id = ?",
                        "ii", bc_now_ms(), a->live_id);
@@ -915,7 +1125,7 @@ static void h_delete(bc_req *req)
     bc_db *db = bc_req_db(req);
     if (!check_owner(req, &id))
         return;
-    delete_args a = {id, 0, 0, 0};
+    delete_args a = {id, 0, 0, "", 0};
     int rc = bc_db_tx(db, delete_tx, &a);
     if (rc != BC_OK) {
         bc_res_from_err(req, rc);
@@ -925,7 +1135,7 @@ static void h_delete(bc_req *req)
         bc_res_error(req, 404, "REPLAY_NOT_FOUND", "this live has no replay");
         return;
     }
-    delete_generation(id, a.gen, a.segments);
+    delete_generation(id, a.gen, a.segments, a.playlist);
     /* the recordings on this instance too (an instance that made nothing has none) */
     if (bc_db_rows(db, &rows, "SELECT path FROM replay_parts WHERE live_id = ?", "i", id) >= 0) {
         size_t i;
@@ -991,9 +1201,10 @@ static const bc_field chat_replay_query[] = {
 };
 
 static const bc_field trim_body[] = {
-    {"trim_start_ms", BC_F_INT, 1, 0, (int64_t)1 << 40, "where the replay starts, ms from the recording's start"},
+    {"trim_start_ms", BC_F_INT, 1, 0, (int64_t)1 << 40,
+     "where the replay starts, ms of its video as it is now (before any trim: from the recording's start)"},
     {"trim_end_ms", BC_F_INT, 0, 1, (int64_t)1 << 40,
-     "where it ends, ms from the recording's start (null or absent: at the end)", .nullable = 1},
+     "where it ends, ms of its video as it is now (null or absent: at the end)", .nullable = 1},
     {NULL},
 };
 
@@ -1022,7 +1233,8 @@ static const bc_schema sc_chat_replay = {
     "\"id\",\"name\",\"role\"],\"properties\":{\"id\":{\"type\":\"integer\"},\"name\":{\"type\":\"string\"},"
     "\"role\":{\"type\":\"string\"}}},\"text\":{\"type\":\"string\"},\"sent_at\":{\"type\":\"string\","
     "\"format\":\"date-time\"},\"is_seller\":{\"type\":\"boolean\"},\"offset_ms\":{\"type\":\"integer\","
-    "\"description\":\"ms from the start of the recording (the replay's time)\"}}}},\"next_from_ms\":{\"type\":["
+    "\"description\":\"ms from the first frame of the replay's video (the player's "
+    "time)\"}}}},\"next_from_ms\":{\"type\":["
     "\"integer\",\"null\"],\"description\":\"a full page: from_ms of the next one (repeats dropped by id); null: "
     "no more in the range\"}}}",
     NULL};
@@ -1031,7 +1243,8 @@ static const bc_schema sc_pins = {
     "PinTimeline",
     "{\"type\":\"object\",\"required\":[\"items\"],\"properties\":{\"items\":{\"type\":\"array\",\"items\":{"
     "\"type\":\"object\",\"required\":[\"offset_ms\",\"pinned_at\",\"product_id\",\"product\"],\"properties\":{"
-    "\"offset_ms\":{\"type\":\"integer\",\"description\":\"ms from the start of the recording\"},\"pinned_at\":{"
+    "\"offset_ms\":{\"type\":\"integer\",\"description\":\"ms from the first frame of the replay's "
+    "video\"},\"pinned_at\":{"
     "\"type\":\"string\",\"format\":\"date-time\"},\"product_id\":{\"type\":[\"integer\",\"null\"],"
     "\"description\":\"null: unpinned\"},\"product\":{\"oneOf\":[{\"$ref\":\"#/components/schemas/Product\"},{"
     "\"type\":\"null\"}]}}}}}}",
@@ -1046,9 +1259,12 @@ const bc_route bc_replay_routes[] = {
      "Every pin and unpin of a live with its offset in the replay (the replay's product timeline)", 200,
      .response = &sc_pins},
     {"PUT", "/api/v1/lives/{id}/replay", BC_ROLE_SELLER | BC_ROLE_ADMIN, 0, trim_body, h_trim, "lives",
-     "Trim the replay's start and end (the recording is kept; players show the trimmed part)", 200,
-     .response = &bc_sc_replay,
-     .errors = (const char *const[]){"REPLAY_NOT_FOUND", "REPLAY_NOT_READY", "INVALID_TRIM", NULL}},
+     "Trim the replay's start and end, destructively: the segments wholly outside the range are deleted (a "
+     "new playlist URL lists the rest; what was cut cannot be restored), offsets then count from the first "
+     "kept segment",
+     200, .response = &bc_sc_replay,
+     .errors = (const char *const[]){"REPLAY_NOT_FOUND", "REPLAY_NOT_READY", "INVALID_TRIM", "CONFLICT",
+                                     "MEDIA_STORE_FAILED", NULL}},
     {"DELETE", "/api/v1/lives/{id}/replay", BC_ROLE_SELLER | BC_ROLE_ADMIN, 0, NULL, h_delete, "lives",
      "Delete the replay: its video, poster and recordings are removed", 204,
      .errors = (const char *const[]){"REPLAY_NOT_FOUND", NULL}},

@@ -109,13 +109,18 @@ int bc_media_key_ok(const char *key);
 int bc_media_put_file(const char *key, const char *path, const char *content_type);
 /* Stores len bytes of data as object key, as bc_media_put_file does. Same returns. */
 int bc_media_put(const char *key, const void *data, size_t len, const char *content_type);
+/* Reads object key whole into *data (a new NUL-terminated buffer of *len bytes; the caller frees
+ * it) when it holds at most max bytes. Returns BC_OK, BC_EINVAL (bad key), BC_ENOTFOUND (no such
+ * object), BC_ENOMEM (larger than max; nothing returned) or BC_ERR (I/O or storage error, logged).
+ * With S3 a signed GetObject (Amazon S3 API Reference: GetObject), BC_EGATEWAY as below. */
+int bc_media_get(const char *key, size_t max, char **data, size_t *len);
 /* Removes object key; removing a missing object is BC_OK. BC_EINVAL (bad key) or BC_ERR. */
 int bc_media_delete(const char *key);
 /* The URL a browser fetches object key from, into out (n bytes): "/media/{key}" for the local
  * store, "{BROADCART_S3_PUBLIC_URL}/{key}" (default "{endpoint}/{bucket}/{key}") with S3. BC_OK,
  * BC_EINVAL (bad key) or BC_ERR (out too small). */
 int bc_media_url(const char *key, char *out, size_t n);
-/* With S3, bc_media_put/put_file/delete send one path-style request signed with AWS Signature
+/* With S3, bc_media_put/put_file/get/delete send one path-style request signed with AWS Signature
  * Version 4 by libcurl (Amazon S3 API Reference: PutObject, DeleteObject), retried once after a
  * 5xx or a transport error; they then return BC_EGATEWAY when the store refused (403
  * SignatureDoesNotMatch, NoSuchBucket…) or could not be reached (logged with S3's error code). */
@@ -147,6 +152,8 @@ int bc_media_s3_url(const char *key, char *out, size_t n); /* as bc_media_url; B
 int bc_media_s3_origin(char *out, size_t n);               /* as bc_media_origin */
 int bc_media_s3_put(const char *key, const void *data, size_t len, const char *content_type); /* PutObject */
 int bc_media_s3_delete(const char *key); /* DeleteObject; a missing key is BC_OK */
+/* GetObject of key (at most max bytes) into a new buffer (caller frees): as bc_media_get. */
+int bc_media_s3_get(const char *key, size_t max, char **data, size_t *len);
 /* Anonymous GET of url: up to cap bytes into buf (*len), *status the HTTP status (0 without an
  * answer). BC_OK when an answer came, BC_EGATEWAY when not. */
 int bc_media_s3_fetch(const char *url, char *buf, size_t cap, size_t *len, long *status);

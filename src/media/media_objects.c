@@ -119,6 +119,46 @@ out:
     return rc;
 }
 
+int bc_media_get(const char *key, size_t max, char **data, size_t *len)
+{
+    char path[PATH_MAX];
+    *data = NULL;
+    *len = 0;
+    if (!bc_media_key_ok(key))
+        return BC_EINVAL;
+    if (bc_media_s3_enabled())
+        return bc_media_s3_get(key, max, data, len);
+    if (local_path(key, path, sizeof path, 0) != BC_OK)
+        return BC_ERR;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return errno == ENOENT ? BC_ENOTFOUND : BC_ERR;
+    int rc = BC_ERR;
+    char *buf = NULL;
+    struct stat sb;
+    if (fstat(fileno(f), &sb) != 0 || sb.st_size < 0)
+        goto out;
+    rc = BC_ENOMEM;
+    if ((uint64_t)sb.st_size > max)
+        goto out;
+    rc = BC_ERR;
+    if (!(buf = malloc((size_t)sb.st_size + 1)))
+        abort(); /* the out-of-memory policy */
+    if (fread(buf, 1, (size_t)sb.st_size, f) != (size_t)sb.st_size)
+        goto out;
+    buf[sb.st_size] = 0;
+    *data = buf;
+    *len = (size_t)sb.st_size;
+    buf = NULL;
+    rc = BC_OK;
+out:
+    if (rc == BC_ERR)
+        bc_log_error("media", "read %s: %s", key, strerror(errno));
+    free(buf);
+    fclose(f);
+    return rc;
+}
+
 int bc_media_delete(const char *key)
 {
     char path[PATH_MAX];

@@ -116,6 +116,40 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
     return k;
 }
 
+/* A GetObject answer: the error body as above, and the object's bytes into a buffer grown up to
+ * max bytes (more aborts the transfer: over = 1). */
+struct reply {
+    struct sink err;
+    char *buf;
+    size_t len, cap, max;
+    int over;
+};
+
+static size_t on_reply(char *p, size_t size, size_t n, void *arg)
+{
+    struct reply *r = arg;
+    size_t k = size * n;
+    on_body(p, size, n, &r->err);
+    if (r->max == 0)
+        return k;
+    if (k > r->max - r->len) {
+        r->over = 1;
+        return 0; /* CURLE_WRITE_ERROR: the object is larger than the caller takes */
+    }
+    if (r->len + k + 1 > r->cap) {
+        size_t cap = r->cap ? r->cap : 4096;
+        while (cap < r->len + k + 1)
+            cap *= 2;
+        if (!(r->buf = realloc(r->buf, cap)))
+            abort(); /* the out-of-memory policy */
+        r->cap = cap;
+    }
+    memcpy(r->buf + r->len, p, k);
+    r->len += k;
+    r->buf[r->len] = 0;
+    return k;
+}
+
 /* The text of the first <tag>…</tag> in an S3 XML error body (e.g. Code, Message), or "-". */
 static const char *xml_text(const char *xml, const char *tag, char *out, size_t n)
 {
@@ -129,15 +163,17 @@ static const char *xml_text(const char *xml, const char *tag, char *out, size_t 
 }
 
 /* One signed request: method on {endpoint}/{bucket}/{key} with the payload (len bytes; NULL for
- * none) and its content type. BC_OK on 2xx, BC_ENOTFOUND on 404, BC_EGATEWAY when the store
- * refused (other status, logged with S3's error Code and Message) or could not be reached. */
-static int s3_request(const char *method, const char *key, const void *data, size_t len, const char *content_type)
+ * none) and its content type; with rep (max > 0) the answer's body is kept there (GetObject).
+ * BC_OK on 2xx, BC_ENOTFOUND on 404, BC_ENOMEM when the body passed rep->max, BC_EGATEWAY when
+ * the store refused (other status, logged with S3's error Code and Message) or could not be reached. */
+static int s3_request(const char *method, const char *key, const void *data, size_t len, const char *content_type,
+                      struct reply *rep)
 {
     char url[1024], sigv4[96], hash_hdr[96], ct_hdr[160], code[64], msg[256];
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
     struct curl_slist *hdrs = NULL;
-    struct sink body;
+    struct reply none = {.max = 0}, *body = rep ? rep : &none;
     int rc = BC_EGATEWAY;
     CURL *c = NULL;
     if (snprintf(url, sizeof url, "%s/%s/%s", bc_cfg.s3_endpoint, bc_cfg.s3_bucket, key) >= (int)sizeof url)
@@ -160,8 +196,10 @@ static int s3_request(const char *method, const char *key, const void *data, siz
     for (int attempt = 1; attempt <= S3_ATTEMPTS; attempt++) {
         if (!(c = curl_easy_init()))
             abort();
-        body.len = 0;
-        body.buf[0] = 0;
+        body->err.len = 0;
+        body->err.buf[0] = 0;
+        body->len = 0;
+        body->over = 0;
         curl_easy_setopt(c, CURLOPT_URL, url);
         curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
         if (data) { /* the payload as POSTFIELDS: the SigV4 code hashes exactly these bytes */
@@ -172,8 +210,8 @@ static int s3_request(const char *method, const char *key, const void *data, siz
         curl_easy_setopt(c, CURLOPT_AWS_SIGV4, sigv4);
         curl_easy_setopt(c, CURLOPT_USERNAME, bc_cfg.s3_access_key);
         curl_easy_setopt(c, CURLOPT_PASSWORD, bc_cfg.s3_secret_key);
-        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-        curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_reply);
+        curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
         curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, S3_CONNECT_TIMEOUT_MS);
         curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, S3_TIMEOUT_MS);
         curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
@@ -183,6 +221,11 @@ static int s3_request(const char *method, const char *key, const void *data, siz
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
         curl_easy_cleanup(c);
         c = NULL;
+        if (body->over) {
+            bc_log_error("media", "S3 %s %s: the object is larger than %zu bytes", method, key, body->max);
+            rc = BC_ENOMEM;
+            break;
+        }
         if (cc == CURLE_OK && status >= 200 && status < 300) {
             rc = BC_OK;
             break;
@@ -195,8 +238,8 @@ static int s3_request(const char *method, const char *key, const void *data, siz
             bc_log_error("media", "S3 %s %s: %s (attempt %d)", method, key, curl_easy_strerror(cc), attempt);
         else
             bc_log_error("media", "S3 %s %s: HTTP %ld %s: %s (attempt %d)", method, key, status,
-                         xml_text(body.buf, "Code", code, sizeof code), xml_text(body.buf, "Message", msg, sizeof msg),
-                         attempt);
+                         xml_text(body->err.buf, "Code", code, sizeof code),
+                         xml_text(body->err.buf, "Message", msg, sizeof msg), attempt);
         if (cc == CURLE_OK && status < 500)
             break; /* refused (403 SignatureDoesNotMatch, 400 …): trying again changes nothing */
         if (attempt < S3_ATTEMPTS) {
@@ -211,14 +254,31 @@ static int s3_request(const char *method, const char *key, const void *data, siz
 int bc_media_s3_put(const char *key, const void *data, size_t len, const char *content_type)
 {
     /* a zero-length object still sends a (zero-length) payload: PUT needs one */
-    int rc = s3_request("PUT", key, data ? data : "", len, content_type);
+    int rc = s3_request("PUT", key, data ? data : "", len, content_type, NULL);
     return rc == BC_ENOTFOUND ? BC_EGATEWAY : rc; /* 404 on PUT: NoSuchBucket */
 }
 
 int bc_media_s3_delete(const char *key)
 {
-    int rc = s3_request("DELETE", key, NULL, 0, NULL);
+    int rc = s3_request("DELETE", key, NULL, 0, NULL, NULL);
     return rc == BC_ENOTFOUND ? BC_OK : rc; /* S3 answers 204 for a missing key; others may say 404 */
+}
+
+int bc_media_s3_get(const char *key, size_t max, char **data, size_t *len)
+{
+    struct reply rep = {.max = max ? max : 1};
+    *data = NULL;
+    *len = 0;
+    int rc = s3_request("GET", key, NULL, 0, NULL, &rep); /* 404 NoSuchKey: BC_ENOTFOUND */
+    if (rc == BC_OK) {
+        if (!rep.buf && !(rep.buf = calloc(1, 1)))
+            abort(); /* an empty object: an empty string */
+        *data = rep.buf;
+        *len = rep.len;
+        rep.buf = NULL;
+    }
+    free(rep.buf);
+    return rc;
 }
 
 int bc_media_s3_fetch(const char *url, char *buf, size_t cap, size_t *len, long *status)

@@ -636,5 +636,12 @@ const bc_migration bc_migrations[] = {
      "  live_id BIGINT NOT NULL, minute_at BIGINT NOT NULL, viewers BIGINT NOT NULL DEFAULT 0,"
      "  unique_viewers BIGINT NOT NULL DEFAULT 0, messages BIGINT NOT NULL DEFAULT 0,"
      "  hearts BIGINT NOT NULL DEFAULT 0, pins BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (live_id, minute_at));"},
+    /* 22: a trimmed replay (live.h "replays"): the VOD playlist object of its generation (a trim writes
+     * a new one: index-{random}.m3u8) and cut_ms, where on the recording's timeline its video now
+     * starts (the start of the first segment the trim kept) */
+    {"ALTER TABLE replays ADD COLUMN playlist TEXT NOT NULL DEFAULT 'index.m3u8';"
+     "ALTER TABLE replays ADD COLUMN cut_ms INTEGER NOT NULL DEFAULT 0;",
+     "ALTER TABLE replays ADD COLUMN playlist TEXT NOT NULL DEFAULT 'index.m3u8';"
+     "ALTER TABLE replays ADD COLUMN cut_ms BIGINT NOT NULL DEFAULT 0;"},
     {NULL, NULL},
 };

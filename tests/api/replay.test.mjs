@@ -2,16 +2,18 @@
 // on_record_done with a recording ffmpeg writes into {data_dir}/rec), so the replay is made from a
 // real FLV: VOD playlist (EXT-X-PLAYLIST-TYPE:VOD + EXT-X-ENDLIST), segments and poster in the media
 // object store, the chat replay with offsets (deleted messages left out), the pin timeline, trim,
-// delete, a part arriving after the replay was made (a new generation), the settle rule for a live
+// a destructive trim by segment (a new playlist object, the cut segments removed, offsets from the
+// first kept segment), delete, a part arriving after the replay was made (a new generation), the settle rule for a live
 // whose last recording came before its end, orders from the replay (from_replay), and who may do what.
 // Needs ffmpeg/ffprobe with libx264; skipped when missing.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { startServer, api, makeUser, goLive, sql } from './lib.mjs';
 import { viewer } from './room.mjs';
+import { recording as rec, recordDone as recDone, replayReady as ready, segmentsOf } from './recording.mjs';
 
 const haveTools = existsSync('/usr/bin/ffmpeg') && existsSync('/usr/bin/ffprobe');
 const skip = !haveTools && !process.env.CI && 'ffmpeg missing';
@@ -34,34 +36,10 @@ before(async () => {
 
 after(async () => { if (srv) await srv.stop(); });
 
-// ffmpeg writes `seconds` of test pattern + tone as an FLV recording, as nginx-rtmp's record does.
-function recording(name, seconds) {
-  const dir = `${srv.dataDir}/rec`;
-  mkdirSync(dir, { recursive: true });
-  const path = `${dir}/${name}.flv`;
-  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=320x180:rate=15`,
-    '-f', 'lavfi', '-i', 'sine=frequency=440', '-t', String(seconds), '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '15',
-    '-c:a', 'aac', '-f', 'flv', path]);
-  return path;
-}
-
-const recordDone = (id, path, token = TOKEN) => api(srv, 'POST', `/internal/rtmp/on_record_done?token=${token}`, {
-  raw: new URLSearchParams({ app: 'live', name: String(id), clientid: '7', call: 'record_done', recorder: '', path }).toString(),
-  headers: { 'content-type': 'application/x-www-form-urlencoded' },
-});
-
+const recording = (name, seconds) => rec(srv, name, seconds);
+const recordDone = (id, path, token = TOKEN) => recDone(srv, token, id, path);
 const getLive = async (id) => (await api(srv, 'GET', `/api/v1/lives/${id}`)).body;
-
-async function replayReady(id, gen, ms = 15000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const l = await getLive(id);
-    if (l.replay?.status === 'READY' && (!gen || l.replay.playlist_url.includes(`/${gen}/`))) return l.replay;
-    if (l.replay?.status === 'FAILED') throw new Error(`replay failed:\n${srv.stderr().slice(-2000)}`);
-    if (Date.now() > end) throw new Error(`replay not ready: ${JSON.stringify(l.replay)}\n${srv.stderr().slice(-2000)}`);
-    await sleep(100);
-  }
-}
+const replayReady = (id, gen) => ready(srv, id, gen);
 
 async function newLive(title, products = [p1, p2]) {
   const r = await api(srv, 'POST', '/api/v1/lives', { token: seller.token, body: { title, scheduled_at: '2026-12-01T10:00:00Z', product_ids: products } });
@@ -182,6 +160,92 @@ test('a recorded live becomes a VOD replay: playlist, segments, poster, chat rep
     assert.equal(crGone.body.error.code, 'REPLAY_NOT_FOUND');
     assert.equal((await api(srv, 'DELETE', `/api/v1/lives/${live.id}/replay`, { token: seller.token })).status, 404);
     assert.equal((await api(srv, 'PUT', `/api/v1/lives/${live.id}/replay`, { token: seller.token, body: trim })).body.error.code, 'REPLAY_NOT_FOUND');
+  } finally {
+    b.close();
+  }
+});
+
+test('a trim keeps the segments overlapping its range: a new VOD playlist, the cut segments gone, offsets from the first kept one', { skip, timeout: 60000 }, async () => {
+  const live = await newLive('Replay trim');
+  await goLive(srv, TOKEN, live, '31');
+  const b = await viewer(srv, live.id, buyer.token);
+  try {
+    for (const product_id of [p1, p2, p1]) {
+      assert.equal((await api(srv, 'POST', `/api/v1/lives/${live.id}/pin`, { token: seller.token, body: { product_id } })).status, 200);
+    }
+    assert.equal((await api(srv, 'POST', `/api/v1/lives/${live.id}/end`, { token: seller.token })).status, 200);
+    const path = recording(`${live.id}-1`, 10);
+    assert.equal((await recordDone(live.id, path)).status, 200);
+    const replay = await replayReady(live.id);
+    const text = await (await fetch(srv.base + replay.playlist_url)).text();
+    const segs = segmentsOf(text);
+    assert.ok(segs.length >= 3, `a 10 s recording in 4 s segments: ${text}`);
+    assert.equal(segs.reduce((n, s) => n + s.ms, 0), replay.duration_ms);
+
+    // the chat and pins at known moments of the recording (its part starts at `start`)
+    const start = Number(sql(srv, `SELECT started_at FROM replay_parts WHERE live_id = ${live.id}`).trim());
+    const s1 = segs[0].ms, s2 = s1 + segs[1].ms; // segment 1 is [s1, s2) of the recording
+    const at = { 'cut before': s1 - 500, 'kept one': s1 + 100, 'kept two': s1 + 1500, 'cut after': s2 + 300 };
+    for (const [t, ms] of Object.entries(at)) {
+      sql(srv, `INSERT INTO chat_messages (live_id, user_id, text, created_at) VALUES (${live.id}, ${buyer.id}, '${t}', ${start + ms})`);
+    }
+    const pinIds = sql(srv, `SELECT id FROM live_pins WHERE live_id = ${live.id} ORDER BY id`).trim().split(/\s+/);
+    [500, s1 + 1000, s2 + 500].forEach((ms, i) => sql(srv, `UPDATE live_pins SET at = ${start + ms} WHERE id = ${pinIds[i]}`));
+
+    // keep segment 1 only: [s1 + 200, s2 - 200) overlaps it alone
+    const t = await api(srv, 'PUT', `/api/v1/lives/${live.id}/replay`, { token: seller.token, body: { trim_start_ms: s1 + 200, trim_end_ms: s2 - 200 } });
+    assert.equal(t.status, 200, JSON.stringify(t.body));
+    assert.match(t.body.playlist_url, new RegExp(`^/media/replays/${live.id}/1/index-[A-Za-z0-9]+\\.m3u8$`), 'a new playlist object');
+    assert.equal(t.body.duration_ms, segs[1].ms, 'the kept segment\'s duration');
+    assert.equal(t.body.trim_start_ms, 200, 'from the first kept segment');
+    assert.equal(t.body.trim_end_ms, segs[1].ms - 200);
+    assert.deepEqual((await getLive(live.id)).replay, t.body);
+    await b.waitFor((f) => f.type === 'replay' && f.replay.playlist_url === t.body.playlist_url, 3000);
+    const trimmed = await fetch(srv.base + t.body.playlist_url);
+    assert.equal(trimmed.status, 200);
+    const ttext = await trimmed.text();
+    assert.match(ttext, /^#EXTM3U\n/);
+    assert.match(ttext, /#EXT-X-TARGETDURATION:\d+/);
+    assert.match(ttext, /#EXT-X-PLAYLIST-TYPE:VOD/);
+    assert.match(ttext, /#EXT-X-ENDLIST\n$/);
+    assert.deepEqual(segmentsOf(ttext), [segs[1]], 'fewer segments: the kept one with its EXTINF');
+    assert.equal((await fetch(srv.base + replay.playlist_url)).status, 404, 'the old playlist is removed');
+    const seg = (s) => fetch(new URL(s.uri, srv.base + replay.playlist_url));
+    for (const s of [segs[0], ...segs.slice(2)]) assert.equal((await seg(s)).status, 404, `${s.uri} is removed`);
+    assert.equal((await seg(segs[1])).status, 200);
+
+    // offsets from the first kept segment: chat outside the video left out, a pin before it at 0
+    const cr = await api(srv, 'GET', `/api/v1/lives/${live.id}/chat/replay`);
+    assert.deepEqual(cr.body.items.map((m) => [m.text, m.offset_ms]), [['kept one', 100], ['kept two', 1500]]);
+    const later = await api(srv, 'GET', `/api/v1/lives/${live.id}/chat/replay?from_ms=101`);
+    assert.deepEqual(later.body.items.map((m) => m.text), ['kept two']);
+    const pins = await api(srv, 'GET', `/api/v1/lives/${live.id}/pins`);
+    assert.deepEqual(pins.body.items.map((p) => [p.product_id, p.offset_ms]), [[p1, 0], [p2, 1000]]);
+
+    // a later trim cuts the replay as it is now: nothing more to cut here, the same playlist
+    const past = await api(srv, 'PUT', `/api/v1/lives/${live.id}/replay`, { token: seller.token, body: { trim_start_ms: 0, trim_end_ms: segs[1].ms + 1 } });
+    assert.equal(past.body.error.code, 'INVALID_TRIM', 'within the trimmed duration');
+    const all = await api(srv, 'PUT', `/api/v1/lives/${live.id}/replay`, { token: seller.token, body: { trim_start_ms: 0, trim_end_ms: null } });
+    assert.equal(all.status, 200, JSON.stringify(all.body));
+    assert.deepEqual([all.body.playlist_url, all.body.duration_ms, all.body.trim_start_ms, all.body.trim_end_ms], [t.body.playlist_url, segs[1].ms, 0, null]);
+
+    // a late part makes the replay again (generation 2) from the whole recording: the seller's trim
+    // (now from segment 1's start to the end) cuts it the same way
+    const late = recording(`${live.id}-2`, 2);
+    assert.equal((await recordDone(live.id, late)).status, 200);
+    const r2 = await replayReady(live.id, 2);
+    assert.match(r2.playlist_url, new RegExp(`^/media/replays/${live.id}/2/index-[A-Za-z0-9]+\\.m3u8$`));
+    assert.equal((await fetch(srv.base + t.body.playlist_url)).status, 404, 'generation 1 is removed');
+    const segs2 = segmentsOf(await (await fetch(srv.base + r2.playlist_url)).text());
+    assert.equal(segs2[0].uri, segs[1].uri, 'segment 0 cut again');
+    assert.ok(segs2.length >= 2, 'the later part is in');
+    assert.deepEqual([r2.duration_ms, r2.trim_start_ms, r2.trim_end_ms], [segs2.reduce((n, x) => n + x.ms, 0), 0, null]);
+    assert.deepEqual((await api(srv, 'GET', `/api/v1/lives/${live.id}/chat/replay`)).body.items.map((m) => [m.text, m.offset_ms]),
+      [['kept one', 100], ['kept two', 1500], ['cut after', s2 + 300 - s1]]);
+
+    assert.equal((await api(srv, 'DELETE', `/api/v1/lives/${live.id}/replay`, { token: seller.token })).status, 204);
+    assert.equal((await fetch(srv.base + r2.playlist_url)).status, 404);
+    assert.equal((await fetch(new URL(segs2[0].uri, srv.base + r2.playlist_url))).status, 404);
   } finally {
     b.close();
   }
