@@ -102,6 +102,8 @@ test('a recorded live becomes a VOD replay: playlist, segments, poster, chat rep
     assert.ok(Number.isInteger(m1.offset_ms) && m1.offset_ms >= 0 && m1.offset_ms <= replay.duration_ms, `offset ${m1.offset_ms}`);
     assert.ok(m2.offset_ms > m1.offset_ms + 400, `${m2.offset_ms} after ${m1.offset_ms}`);
     assert.equal(m1.user.name, 'Replay Buyer');
+    assert.equal(m1.badge, null, 'the live chat frame\'s badge, a buyer has none');
+    assert.equal(m1.question, false);
     assert.equal(cr.body.next_from_ms, null);
     const later = await api(srv, 'GET', `/api/v1/lives/${live.id}/chat/replay?from_ms=${m1.offset_ms + 1}`);
     assert.deepEqual(later.body.items.map((m) => m.id), [second.f.id]);
