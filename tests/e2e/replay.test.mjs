@@ -11,7 +11,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { startServer, api, makeUser, goLive, sql } from '../api/lib.mjs';
 import { viewer } from '../api/room.mjs';
-import { PHONE, until, browserSession, uiLogin, teardown, fillAddress } from './browser.mjs';
+import { PHONE, DESKTOP, until, browserSession, uiLogin, teardown, fillAddress } from './browser.mjs';
 
 const TOKEN = randomBytes(24).toString('hex');
 const skip = !existsSync('/usr/bin/ffmpeg') && !process.env.CI && 'ffmpeg missing';
@@ -120,4 +120,27 @@ test('the ended live becomes its replay: chat and pin follow seeks, markers seek
   assert.equal(o.from_replay, true);
   assert.equal(o.lines[0].product_id, pot);
   assert.deepEqual(pageErrors, []);
+
+  // the seller trims the replay in the studio: from 5 s on, so its first 4 s segment is cut
+  const before = (await api(srv, 'GET', `/api/v1/lives/${l.id}`)).body.replay;
+  const studio = await session.newPage(DESKTOP, 'studio', { acceptDialogs: true });
+  await uiLogin(studio, srv.base, seller);
+  await studio.goto(`${srv.base}/#/studio/lives/${l.id}`);
+  await studio.waitForSelector('#replay-card');
+  await studio.fill('#trim-start', '5');
+  await studio.fill('#trim-end', '7'); // the last whole second: kept to the end
+  await studio.click('#trim-save');
+  const after = await until('the replay is cut', async () => {
+    const r = (await api(srv, 'GET', `/api/v1/lives/${l.id}`)).body.replay;
+    return r.playlist_url !== before.playlist_url && r;
+  }, 10000, 200);
+  assert.ok(after.duration_ms < before.duration_ms, `${after.duration_ms} < ${before.duration_ms}`);
+  assert.equal(after.trim_end_ms, null, 'kept to the end');
+  await until('the page shows the new length', async () => (await studio.locator('#replay-length').innerText()) !== '0:00' &&
+    (await studio.locator('#replay-length').innerText()) === clockOf(after.duration_ms), 5000, 100);
 });
+
+function clockOf(ms) {
+  const s = Math.floor(ms / 1000);
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}

@@ -2,10 +2,11 @@
 import { h, mount, icon } from '../dom.js';
 import { t, errorText } from '../i18n.js';
 import { price, dateTime, toLocalInput, fromLocalInput } from '../format.js';
-import { get, post, put, patch, items, currentUser, ApiError, uploadImage } from '../api.js';
+import { get, post, put, patch, del, items, currentUser, ApiError, uploadImage } from '../api.js';
 import { requireLogin, navigate } from '../app.js';
 import { withStates, emptyState, statusBadge, productImage, toast, spinner } from './ui.js';
 import { buildLivePage } from './live.js';
+import { clock } from './replay.js';
 
 export async function render(ctx) {
   const user = currentUser();
@@ -366,6 +367,7 @@ function renderLiveDetail(ctx) {
             } }, t('studio.rotateKey')) : null,
             h('p', { class: 'muted small' }, dateTime(live.scheduled_at))),
           healthCard(ctx, live),
+          replayCard(live),
           h('section', { class: 'card card-pad' }, h('h3', null, t('live.products')), pinList,
             h('button', { class: 'btn-ghost small', id: 'unpin', onclick: () => pin(null) }, t('studio.unpin')))),
         h('div', { class: 'studio-col' }, h('h3', null, t('studio.preview')), preview)));
@@ -373,6 +375,51 @@ function renderLiveDetail(ctx) {
     const built = buildLivePage({ ...ctx, el: preview }, live, { studio: true });
     built.studioHooks.onPin = (p) => { pinnedId = p ? p.id : null; drawPins(); };
   });
+}
+
+// The replay of an ended live: its length, a trim of the start and end (seconds into the replay as
+// it is now; PUT /lives/{id}/replay cuts for good) and deleting it. Nothing before the replay is READY.
+function replayCard(live) {
+  const r = live.replay;
+  if (!r || r.status !== 'READY') return null;
+  const err = h('div', { class: 'form-error', role: 'alert', id: 'replay-error', hidden: true });
+  const len = h('span', { id: 'replay-length' }, clock(r.duration_ms || 0));
+  const start = h('input', { type: 'number', id: 'trim-start', min: '0', step: '1', value: '0', inputmode: 'numeric' });
+  const end = h('input', { type: 'number', id: 'trim-end', min: '0', step: '1', value: String(Math.floor((r.duration_ms || 0) / 1000)), inputmode: 'numeric' });
+  const card = h('section', { class: 'card card-pad', id: 'replay-card', dataset: { duration: String(r.duration_ms || 0) } },
+    h('div', { class: 'row between' }, h('h3', null, t('studio.replay')), len),
+    h('p', { class: 'hint' }, t('studio.replayTrimHint')),
+    h('div', { class: 'row2' },
+      h('label', null, t('studio.trimStart'), start),
+      h('label', null, t('studio.trimEnd'), end)),
+    err,
+    h('div', { class: 'actions' },
+      h('button', { class: 'btn btn-primary btn-small', id: 'trim-save', type: 'button', onclick: async () => {
+        err.hidden = true;
+        const a = Number(start.value), b = Number(end.value);
+        if (!Number.isInteger(a) || !Number.isInteger(b) || a < 0 || b <= a) {
+          err.textContent = errorText({ code: 'INVALID_TRIM' }); err.hidden = false; return;
+        }
+        if (!confirm(t('studio.trimConfirm'))) return;
+        try {
+          // the end left at (or past) the replay's last whole second keeps it to the end
+          const dur = Number(card.dataset.duration);
+          const endMs = b >= Math.floor(dur / 1000) ? null : b * 1000;
+          const nr = await put(`/api/v1/lives/${encodeURIComponent(live.id)}/replay`, { trim_start_ms: a * 1000, trim_end_ms: endMs });
+          const now = nr && nr.duration_ms !== undefined ? nr : nr?.replay;
+          if (now) {
+            card.dataset.duration = String(now.duration_ms || 0);
+            len.textContent = clock(now.duration_ms || 0); start.value = '0'; end.value = String(Math.floor((now.duration_ms || 0) / 1000));
+          }
+          toast(t('studio.saved'), 'success');
+        } catch (e) { err.textContent = errorText(e); err.hidden = false; }
+      } }, t('studio.trimSave')),
+      h('button', { class: 'btn btn-small btn-danger', id: 'replay-delete', type: 'button', onclick: async () => {
+        if (!confirm(t('studio.replayDeleteConfirm'))) return;
+        try { await del(`/api/v1/lives/${encodeURIComponent(live.id)}/replay`); card.remove(); toast(t('studio.replayDeleted'), 'success'); }
+        catch (e) { err.textContent = errorText(e); err.hidden = false; }
+      } }, t('studio.replayDelete'))));
+  return card;
 }
 
 // The control room's stream health: what the ingest receives (GET /lives/{id}/health, sampled by
