@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,10 +96,12 @@ out:
     return rc;
 }
 
-int bc_media_put_file(const char *key, const char *path, const char *content_type)
+/* Reads the whole file at path (at most max bytes) into *data (malloc'd, NUL-terminated; the
+ * caller frees) and *len. BC_OK, BC_ENOTFOUND (no file), BC_ENOMEM (larger than max) or BC_ERR. */
+static int read_whole(const char *path, size_t max, char **data, size_t *len)
 {
-    if (!bc_media_key_ok(key) || !path || !content_type)
-        return BC_EINVAL;
+    *data = NULL;
+    *len = 0;
     FILE *f = fopen(path, "rb");
     if (!f)
         return errno == ENOENT ? BC_ENOTFOUND : BC_ERR;
@@ -107,15 +110,35 @@ int bc_media_put_file(const char *key, const char *path, const char *content_typ
     struct stat sb;
     if (fstat(fileno(f), &sb) != 0 || sb.st_size < 0)
         goto out;
-    buf = malloc((size_t)sb.st_size + 1);
-    if (!buf)
+    rc = BC_ENOMEM;
+    if ((uint64_t)sb.st_size > max)
+        goto out;
+    rc = BC_ERR;
+    if (!(buf = malloc((size_t)sb.st_size + 1)))
         abort(); /* the out-of-memory policy: abort, as bc_arena_alloc */
     if (fread(buf, 1, (size_t)sb.st_size, f) != (size_t)sb.st_size)
         goto out;
-    rc = bc_media_put(key, buf, (size_t)sb.st_size, content_type);
+    buf[sb.st_size] = 0;
+    *data = buf;
+    *len = (size_t)sb.st_size;
+    buf = NULL;
+    rc = BC_OK;
 out:
     free(buf);
     fclose(f);
+    return rc;
+}
+
+int bc_media_put_file(const char *key, const char *path, const char *content_type)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    if (!bc_media_key_ok(key) || !path || !content_type)
+        return BC_EINVAL;
+    int rc = read_whole(path, SIZE_MAX - 1, &buf, &len);
+    if (rc == BC_OK)
+        rc = bc_media_put(key, buf, len, content_type);
+    free(buf);
     return rc;
 }
 
@@ -130,32 +153,9 @@ int bc_media_get(const char *key, size_t max, char **data, size_t *len)
         return bc_media_s3_get(key, max, data, len);
     if (local_path(key, path, sizeof path, 0) != BC_OK)
         return BC_ERR;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return errno == ENOENT ? BC_ENOTFOUND : BC_ERR;
-    int rc = BC_ERR;
-    char *buf = NULL;
-    struct stat sb;
-    if (fstat(fileno(f), &sb) != 0 || sb.st_size < 0)
-        goto out;
-    rc = BC_ENOMEM;
-    if ((uint64_t)sb.st_size > max)
-        goto out;
-    rc = BC_ERR;
-    if (!(buf = malloc((size_t)sb.st_size + 1)))
-        abort(); /* the out-of-memory policy */
-    if (fread(buf, 1, (size_t)sb.st_size, f) != (size_t)sb.st_size)
-        goto out;
-    buf[sb.st_size] = 0;
-    *data = buf;
-    *len = (size_t)sb.st_size;
-    buf = NULL;
-    rc = BC_OK;
-out:
+    int rc = read_whole(path, max, data, len);
     if (rc == BC_ERR)
         bc_log_error("media", "read %s: %s", key, strerror(errno));
-    free(buf);
-    fclose(f);
     return rc;
 }
 
