@@ -160,7 +160,7 @@ void bc_app_register_routes(void)
     bc_http_register(bc_replay_routes); /* live: replays */
     bc_http_register(bc_chat_routes);
     bc_http_register(bc_moderation_routes); /* chat moderation */
-    bc_http_register(bc_room_routes); /* chat: the live room's figures */
+    bc_http_register(bc_room_routes);       /* chat: the live room's figures */
     bc_http_register(bc_notice_routes);
 }
 
@@ -202,10 +202,11 @@ int bc_app_serve(int with_rtmp, int demo)
     bc_http_set_authenticator(bc_token_verify);
     bc_app_register_routes();
     bc_chat_init();
-    bc_replay_init();                     /* live: the ticker that makes replays */
-    bc_live_sched_start();                /* live: this instance's HLS segment watcher (the stall rule) */
-    bc_live_health_start();               /* live: stream health samples from the rtmp control endpoint */
-    if (bc_notice_start(db_url) != BC_OK) /* notices: the events socket and the push poller */
+    bc_replay_init();                            /* live: the ticker that makes replays */
+    bc_live_sched_start();                       /* live: this instance's HLS segment watcher (the stall rule) */
+    if (with_rtmp || bc_cfg.rtmp_control_url[0]) /* live: stream health samples, where an rtmp control */
+        bc_live_health_start();                  /* endpoint can be reached (else nothing to sample)  */
+    if (bc_notice_start(db_url) != BC_OK)        /* notices: the events socket and the push poller */
         goto out;
     if (bc_cfg.redis_url[0] && bc_bus_start(bc_cfg.redis_url) != BC_OK)
         goto out;

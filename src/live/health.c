@@ -89,7 +89,8 @@ int bc_live_health_parse(const char *xml, size_t len, bc_live_health_fn fn, void
             const xmlChar *name = child_text(app, "name", NULL);
             if (!name || strcmp((const char *)name, "live") != 0)
                 continue;
-            for (xmlNode *s = child(app, "live") ? child(app, "live")->children : NULL; s; s = s->next) {
+            xmlNode *live = child(app, "live");
+            for (xmlNode *s = live ? live->children : NULL; s; s = s->next) {
                 if (s->type != XML_ELEMENT_NODE || strcmp((const char *)s->name, "stream") != 0)
                     continue;
                 const xmlChar *sn = child_text(s, "name", NULL);

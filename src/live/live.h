@@ -324,7 +324,8 @@ int bc_live_health_gone(bc_db *db, const int64_t *seen, int nseen, int64_t now_m
  * null) unless a fresh sample says it is publishing. BC_OK, BC_EBUSY or BC_ERR. */
 int bc_live_health_get(bc_db *db, int64_t live_id, int64_t now_ms, json_t **out);
 /* Starts the sampler thread (once; later calls do nothing). Each tick hands one job to a worker
- * (never two at once); a job without a control endpoint does nothing. */
+ * (never two at once). Serve starts it only where a control endpoint can be reached
+ * (--with-rtmp or BROADCART_RTMP_CONTROL_URL); a job that finds none does nothing. */
 void bc_live_health_start(void);
 
 extern const bc_route bc_live_routes[];
