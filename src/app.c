@@ -175,8 +175,9 @@ int bc_app_serve(int with_rtmp, int demo)
     char origin[300];
     if (bc_media_init() != BC_OK || bc_media_origin(origin, sizeof origin) != BC_OK)
         goto out;
-    bc_http_set_media_origin(origin); /* media in S3: the web client loads them from its origin */
-    if (bc_app_open_db(&db) != BC_OK || bc_accounts_init(bc_cfg.data_dir) != BC_OK ||
+    bc_http_set_media_origin(origin);             /* media in S3: the web client loads them from its origin */
+    if (bc_seal_init(bc_cfg.data_dir) != BC_OK || /* core: the key sealing personal data */
+        bc_app_open_db(&db) != BC_OK || bc_accounts_init(bc_cfg.data_dir) != BC_OK ||
         bc_payments_init(bc_cfg.data_dir) != BC_OK) /* payments: the sandbox secret */
         goto out;
     char dir[700];
@@ -198,6 +199,19 @@ int bc_app_serve(int with_rtmp, int demo)
         snprintf(bc_cfg.toss_api_base, sizeof bc_cfg.toss_api_base, "http://127.0.0.1:%d/sandbox-pg", bc_cfg.http_port);
     if (bc_cfg.public_url[0] == 0 && bc_cfg.http_port != 0)
         snprintf(bc_cfg.public_url, sizeof bc_cfg.public_url, "http://127.0.0.1:%d", bc_cfg.http_port);
+    /* accounts: identity providers default to the built-in sandbox identity provider */
+    struct {
+        char *field;
+        size_t size;
+        const char *path;
+    } idp[] = {{bc_cfg.kakao_auth_base, sizeof bc_cfg.kakao_auth_base, "kakao/kauth"},
+               {bc_cfg.kakao_api_base, sizeof bc_cfg.kakao_api_base, "kakao/kapi"},
+               {bc_cfg.naver_auth_base, sizeof bc_cfg.naver_auth_base, "naver/nid"},
+               {bc_cfg.naver_api_base, sizeof bc_cfg.naver_api_base, "naver/openapi"},
+               {bc_cfg.google_issuer, sizeof bc_cfg.google_issuer, "google"}};
+    for (size_t i = 0; i < sizeof idp / sizeof *idp; i++)
+        if (idp[i].field[0] == 0 && bc_cfg.http_port != 0)
+            snprintf(idp[i].field, idp[i].size, "http://127.0.0.1:%d/sandbox-idp/%s", bc_cfg.http_port, idp[i].path);
 
     bc_http_set_authenticator(bc_token_verify);
     bc_app_register_routes();

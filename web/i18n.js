@@ -4,6 +4,7 @@ const KEY = 'bc.lang';
 const dict = {
   ko: {
     'nav.lives': '라이브', 'nav.shop': '쇼핑', 'nav.cart': '장바구니', 'nav.orders': '주문내역',
+    'nav.mypage': '마이페이지', 'nav.admin': '관리자',
     'nav.studio': '스튜디오', 'nav.login': '로그인', 'nav.signup': '회원가입', 'nav.logout': '로그아웃',
     'lang.switch': 'EN',
     'home.liveNow': '라이브 중', 'home.upcoming': '예정', 'home.noLives': '진행 중이거나 예정된 라이브가 없습니다', 'home.noLiveNow': '지금 방송 중인 라이브가 없습니다', 'home.noUpcoming': '예정된 라이브가 없습니다',
@@ -129,6 +130,7 @@ const dict = {
   },
   en: {
     'nav.lives': 'Live', 'nav.shop': 'Shop', 'nav.cart': 'Cart', 'nav.orders': 'Orders',
+    'nav.mypage': 'My page', 'nav.admin': 'Admin',
     'nav.studio': 'Studio', 'nav.login': 'Log in', 'nav.signup': 'Sign up', 'nav.logout': 'Log out',
     'lang.switch': '한국어',
     'home.liveNow': 'Live now', 'home.upcoming': 'Upcoming', 'home.noLives': 'No live or upcoming shows', 'home.noLiveNow': 'Nobody is live right now', 'home.noUpcoming': 'No upcoming lives',
@@ -464,6 +466,11 @@ export const gatewayMessages = {
     UNKNOWN_PAYMENT_ERROR: 'The payment failed; if it happens again, contact your card issuer',
   },
 };
+
+// Adds a view's own strings ({ko: {...}, en: {...}}) to the dictionary (the account pages bring theirs).
+export function addStrings(more) {
+  for (const lang of Object.keys(dict)) Object.assign(dict[lang], more[lang] || {});
+}
 
 export function getLang() {
   try { return localStorage.getItem(KEY) === 'en' ? 'en' : 'ko'; } catch { return 'ko'; }

@@ -142,8 +142,10 @@ int bc_accounts_find_id(bc_db *db, const char *email, int64_t *id);
  * updated at once. BC_OK, BC_ENOTFOUND, BC_EINVAL (unknown role) or an error. */
 int bc_accounts_update(bc_db *db, int64_t id, const char *role, int blocked);
 /* Stores a new refresh token (48 chars into out, 49 bytes) for user_id, starting a new family
- * when family is NULL. Expires after bc_cfg.refresh_token_ttl_s. BC_OK or an error. */
-int bc_accounts_refresh_issue(bc_db *db, int64_t user_id, const char *family, char out[49]);
+ * when family is NULL. persistent ("keep me signed in") makes it live bc_cfg.refresh_token_ttl_s
+ * (14 days by default), else bc_cfg.session_refresh_ttl_s; its successors (rotation) keep the
+ * choice. BC_OK or an error. */
+int bc_accounts_refresh_issue(bc_db *db, int64_t user_id, const char *family, int persistent, char out[49]);
 /* Rotates refresh token `token` in one transaction: revokes it and issues its successor in the same
  * family (out, 49 bytes), *user_id set. Presenting a token that was already revoked revokes its whole
  * family (reuse detection, RFC 6819 §5.2.2.3) and returns BC_ECONFLICT. BC_ENOTFOUND for an unknown
@@ -160,6 +162,16 @@ int bc_accounts_logout(bc_db *db, int64_t user_id, const char *token);
 int bc_accounts_follow(bc_db *db, int64_t user_id, int64_t seller_id, int follow, int64_t *followers);
 /* *out = 1 when user_id follows seller_id (the chat's followers-only mode). BC_OK or an error. */
 int bc_accounts_follows(bc_db *db, int64_t user_id, int64_t seller_id, int *out);
+
+/* ---- social sign-in: Kakao, Naver, Google (oauth.c, oauth_store.c, idp_sandbox.c) ---- */
+
+/* ---- e-mail verification, find my ID, password reset and change (recovery.c) ---- */
+
+/* ---- seller applications, shop profiles, store pages (sellers.c) ---- */
+
+/* ---- blocking with a reason, account deletion (lifecycle.c) ---- */
+
+/* ---- address book and resealing personal data (addresses.c) ---- */
 
 extern const bc_route bc_accounts_routes[];
 

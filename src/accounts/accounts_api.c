@@ -28,7 +28,7 @@ static void send_tokens(bc_req *req, json_t *u, const char *refresh, int status)
     int64_t id = json_integer_value(json_object_get(u, "id"));
     char fresh[49];
     if (!refresh) {
-        if (bc_accounts_refresh_issue(bc_req_db(req), id, NULL, fresh) != BC_OK) {
+        if (bc_accounts_refresh_issue(bc_req_db(req), id, NULL, 1, fresh) != BC_OK) {
             bc_res_from_err(req, BC_ERR);
             return;
         }

@@ -151,24 +151,27 @@ int accounts_store_update(bc_db *db, int64_t id, const char *role, int blocked, 
     return rc;
 }
 
-/* Inserts a refresh token row. Returns BC_OK or an error. */
-static int insert_refresh(bc_db *db, int64_t user_id, const char *family, char out[49])
+/* Inserts a refresh token row: persistent ("keep me signed in") lives bc_cfg.refresh_token_ttl_s,
+ * else bc_cfg.session_refresh_ttl_s. Returns BC_OK or an error. */
+static int insert_refresh(bc_db *db, int64_t user_id, const char *family, int persistent, char out[49])
 {
     char rhash[65];
     bc_rand_token(out, 48);
     token_hash(out, rhash);
     int64_t now = bc_now_ms();
-    int rc = bc_db_exec(db,
-                        "INSERT INTO refresh_tokens (token_hash, user_id, expires_at, created_at, family_id) "
-                        "VALUES (?, ?, ?, ?, ?)",
-                        "tiiit", rhash, user_id, now + (int64_t)bc_cfg.refresh_token_ttl_s * 1000, now,
-                        family ? family : rhash);
+    int rc =
+        bc_db_exec(db,
+                   "INSERT INTO refresh_tokens (token_hash, user_id, expires_at, created_at, family_id, persistent) "
+                   "VALUES (?, ?, ?, ?, ?, ?)",
+                   "tiiiti", rhash, user_id,
+                   now + (int64_t)(persistent ? bc_cfg.refresh_token_ttl_s : bc_cfg.session_refresh_ttl_s) * 1000, now,
+                   family ? family : rhash, (int64_t)(persistent != 0));
     return rc < 0 ? rc : BC_OK;
 }
 
-int bc_accounts_refresh_issue(bc_db *db, int64_t user_id, const char *family, char out[49])
+int bc_accounts_refresh_issue(bc_db *db, int64_t user_id, const char *family, int persistent, char out[49])
 {
-    return insert_refresh(db, user_id, family, out);
+    return insert_refresh(db, user_id, family, persistent, out);
 }
 
 typedef struct rotate_args {
@@ -189,15 +192,16 @@ static int rotate_tx(bc_db *db, void *arg)
     json_t *row = NULL;
     a->user_id = 0;
     a->reused = 0;
-    int rc = row_rc(bc_db_row(db, &row,
-                              bc_db_dialect_sql(db,
-                                                "SELECT t.user_id, t.revoked, t.expires_at > ? AS live, t.family_id,"
-                                                " u.blocked FROM refresh_tokens t JOIN users u ON u.id = t.user_id"
-                                                " WHERE t.token_hash = ?",
-                                                "SELECT t.user_id, t.revoked, t.expires_at > ? AS live, t.family_id,"
-                                                " u.blocked FROM refresh_tokens t JOIN users u ON u.id = t.user_id"
-                                                " WHERE t.token_hash = ? FOR UPDATE OF t"),
-                              "it", bc_now_ms(), a->rhash));
+    int rc = row_rc(
+        bc_db_row(db, &row,
+                  bc_db_dialect_sql(db,
+                                    "SELECT t.user_id, t.revoked, t.expires_at > ? AS live, t.family_id,"
+                                    " t.persistent, u.blocked FROM refresh_tokens t JOIN users u ON u.id = t.user_id"
+                                    " WHERE t.token_hash = ?",
+                                    "SELECT t.user_id, t.revoked, t.expires_at > ? AS live, t.family_id,"
+                                    " t.persistent, u.blocked FROM refresh_tokens t JOIN users u ON u.id = t.user_id"
+                                    " WHERE t.token_hash = ? FOR UPDATE OF t"),
+                  "it", bc_now_ms(), a->rhash));
     if (rc != BC_OK)
         goto out;
     a->user_id = json_integer_value(json_object_get(row, "user_id"));
@@ -226,7 +230,7 @@ static int rotate_tx(bc_db *db, void *arg)
         rc = rc < 0 ? rc : BC_ECONFLICT;
         goto out;
     }
-    rc = insert_refresh(db, a->user_id, family, a->out);
+    rc = insert_refresh(db, a->user_id, family, (int)json_integer_value(json_object_get(row, "persistent")), a->out);
 out:
     json_decref(row);
     return rc;

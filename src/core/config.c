@@ -143,6 +143,58 @@ static const cfg_row rows[] = {
     INT_ROW("BROADCART_REPLAY_SETTLE", replay_settle_s, 1, 3600, "10", "seconds",
             "How long after a live's end its replay waits for a last recording before it is made without one (a "
             "recording that arrives after the end starts it at once; a later one makes it again)"),
+    /* accounts: personal data sealed at rest, sign-in with Kakao / Naver / Google, verification */
+    STR_ROW("BROADCART_DATA_KEY", data_key, "",
+            "Key sealing personal data at rest (addresses, phone numbers, business numbers, bank accounts; "
+            "XChaCha20-Poly1305): 64 hex digits or base64 of 32 bytes; empty = generated into {data_dir}/data.key. "
+            "Rotate with `broadcart rotate-data-key`"),
+    STR_ROW("BROADCART_DATA_KEY_OLD", data_key_old, "",
+            "Older data keys, comma-separated, read only: values sealed under them still open until "
+            "`broadcart rotate-data-key` reseals them under BROADCART_DATA_KEY"),
+    STR_ROW("BROADCART_KAKAO_CLIENT_ID", kakao_client_id, "",
+            "Kakao Login REST API key (Kakao Developers > app > App Keys); empty = no Kakao button"),
+    STR_ROW("BROADCART_KAKAO_CLIENT_SECRET", kakao_client_secret, "",
+            "Kakao Login client secret (Kakao Login > Security), when the app has one enabled"),
+    STR_ROW("BROADCART_KAKAO_REDIRECT_URI", kakao_redirect_uri, "",
+            "Redirect URI registered at Kakao (default {public_url}/api/v1/auth/oauth/kakao/callback)"),
+    STR_ROW("BROADCART_NAVER_CLIENT_ID", naver_client_id, "",
+            "Naver Login Client ID (Naver Developers > Application); empty = no Naver button"),
+    STR_ROW("BROADCART_NAVER_CLIENT_SECRET", naver_client_secret, "", "Naver Login Client Secret"),
+    STR_ROW("BROADCART_NAVER_REDIRECT_URI", naver_redirect_uri, "",
+            "Callback URL registered at Naver (default {public_url}/api/v1/auth/oauth/naver/callback)"),
+    STR_ROW("BROADCART_GOOGLE_CLIENT_ID", google_client_id, "",
+            "Google OAuth 2.0 client ID (Google Cloud > APIs & Services > Credentials, type Web application); "
+            "empty = no Google button"),
+    STR_ROW("BROADCART_GOOGLE_CLIENT_SECRET", google_client_secret, "", "Google OAuth 2.0 client secret"),
+    STR_ROW("BROADCART_GOOGLE_REDIRECT_URI", google_redirect_uri, "",
+            "Authorized redirect URI registered at Google (default {public_url}/api/v1/auth/oauth/google/callback)"),
+    STR_ROW("BROADCART_KAKAO_AUTH_BASE", kakao_auth_base, "",
+            "Kakao authorization server (default http://127.0.0.1:{port}/sandbox-idp/kakao/kauth, the built-in "
+            "sandbox; https://kauth.kakao.com in production)"),
+    STR_ROW("BROADCART_KAKAO_API_BASE", kakao_api_base, "",
+            "Kakao API server for /v2/user/me (default http://127.0.0.1:{port}/sandbox-idp/kakao/kapi; "
+            "https://kapi.kakao.com in production)"),
+    STR_ROW("BROADCART_NAVER_AUTH_BASE", naver_auth_base, "",
+            "Naver authorization server (default http://127.0.0.1:{port}/sandbox-idp/naver/nid; "
+            "https://nid.naver.com in production)"),
+    STR_ROW("BROADCART_NAVER_API_BASE", naver_api_base, "",
+            "Naver API server for /v1/nid/me (default http://127.0.0.1:{port}/sandbox-idp/naver/openapi; "
+            "https://openapi.naver.com in production)"),
+    STR_ROW("BROADCART_GOOGLE_ISSUER", google_issuer, "",
+            "Google OpenID Connect issuer; its /.well-known/openid-configuration is read (default "
+            "http://127.0.0.1:{port}/sandbox-idp/google; https://accounts.google.com in production)"),
+    INT_ROW("BROADCART_OAUTH_TIMEOUT_MS", oauth_timeout_ms, 100, 60000, "10000", "ms",
+            "Timeout of each call to an identity provider (token, user info, discovery, JWKS)"),
+    INT_ROW("BROADCART_REQUIRE_VERIFIED_EMAIL", require_verified_email, 0, 1, "1", "0 or 1",
+            "1 = an account whose e-mail is not verified can browse and chat but not check out or hold stock"),
+    INT_ROW("BROADCART_SESSION_REFRESH_TTL", session_refresh_ttl_s, 60, 31536000, "86400", "seconds",
+            "Lifetime of a refresh token when \"keep me signed in\" is off (the web client also keeps it for the "
+            "browser session only); with it on, BROADCART_REFRESH_TOKEN_TTL"),
+    INT_ROW("BROADCART_VERIFY_MAIL_RATE", verify_mail_rate, 1, 1000, "5", "mails per hour",
+            "Verification and password-reset mails per account per hour"),
+    INT_ROW("BROADCART_ORDER_RETENTION_DAYS", order_retention_days, 1, 36500, "1825", "days",
+            "How long a deleted account's orders (buyer anonymised) are kept before they are purged (Korean "
+            "e-commerce law keeps contract and payment records 5 years)"),
     /* live schedules */
     INT_ROW("BROADCART_LIVE_GRACE", live_grace_s, 1, 86400, "1800", "seconds",
             "A scheduled live never published this long after its start (or its creation, if later) becomes "

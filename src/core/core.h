@@ -126,6 +126,24 @@ typedef struct bc_config {
     char ffmpeg_bin[256];  /* BROADCART_FFMPEG, path, default /usr/bin/ffmpeg (replay remux, poster) */
     char ffprobe_bin[256]; /* BROADCART_FFPROBE, path, default /usr/bin/ffprobe (recording durations) */
     int replay_settle_s;   /* BROADCART_REPLAY_SETTLE, seconds, default 10 */
+    /* accounts (issue 9) */
+    char data_key[128];     /* BROADCART_DATA_KEY, the current key sealing personal data; default generated into
+                               {data_dir}/data.key */
+    char data_key_old[600]; /* BROADCART_DATA_KEY_OLD, comma-separated older keys (read only), default "" */
+    char kakao_client_id[128], kakao_client_secret[256], kakao_redirect_uri[512]; /* BROADCART_KAKAO_* */
+    char naver_client_id[128], naver_client_secret[256], naver_redirect_uri[512]; /* BROADCART_NAVER_* */
+    char google_client_id[256], google_client_secret[256], google_redirect_uri[512]; /* BROADCART_GOOGLE_* */
+    char kakao_auth_base[256];  /* BROADCART_KAKAO_AUTH_BASE, default the sandbox (https://kauth.kakao.com) */
+    char kakao_api_base[256];   /* BROADCART_KAKAO_API_BASE, default the sandbox (https://kapi.kakao.com) */
+    char naver_auth_base[256];  /* BROADCART_NAVER_AUTH_BASE, default the sandbox (https://nid.naver.com) */
+    char naver_api_base[256];   /* BROADCART_NAVER_API_BASE, default the sandbox (https://openapi.naver.com) */
+    char google_issuer[256];    /* BROADCART_GOOGLE_ISSUER, default the sandbox (https://accounts.google.com) */
+    int oauth_timeout_ms;       /* BROADCART_OAUTH_TIMEOUT_MS, ms per identity-provider call, default 10000 */
+    int require_verified_email; /* BROADCART_REQUIRE_VERIFIED_EMAIL, 1 = unverified accounts cannot check out */
+    int session_refresh_ttl_s;  /* BROADCART_SESSION_REFRESH_TTL, seconds a refresh token lives without "keep me
+                                   signed in", default 86400 */
+    int verify_mail_rate;       /* BROADCART_VERIFY_MAIL_RATE, verification mails per account per hour, default 5 */
+    int order_retention_days;   /* BROADCART_ORDER_RETENTION_DAYS, days a deleted account's orders are kept, 1825 */
 } bc_config;
 
 /* One row of the settings table: name, default (as text), unit, description, and for a choice
@@ -222,5 +240,48 @@ void bc_utf8_scrub(char *s);
 
 /* Parses a decimal int64 in [min,max]; rejects trailing garbage. Returns BC_OK or BC_EINVAL. */
 int bc_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
+
+/* ---- sealed personal data (seal.c) ---------------------------------------
+ * Personal data at rest (shipping addresses, phone numbers, business numbers, bank accounts) is
+ * stored as a sealed text: "bcs1.<key id>.<base64url(nonce || ciphertext)>", XChaCha20-Poly1305
+ * IETF (libsodium crypto_aead_xchacha20poly1305_ietf_*, RFC 8439 with a 192-bit nonce) with the
+ * caller's associated data, which names the row ("users.phone:42"): a sealed value copied to
+ * another row or column does not open. The key ring: BROADCART_DATA_KEY (64 hex digits or base64
+ * of 32 bytes) plus BROADCART_DATA_KEY_OLD (comma-separated, read only) when set, else
+ * {data_dir}/data.key (generated, mode 0600: one hex key per line, the first is current). A key id
+ * is 8 hex digits of a BLAKE2b hash of the key. Lookups of a sealed value (find my ID by phone) use
+ * bc_seal_lookup, a keyed BLAKE2b-256 under a subkey of the current key (crypto_kdf), never the
+ * clear value. Prefix bc_seal_. Thread-safe after bc_seal_init. */
+#define BC_SEAL_PREFIX "bcs1."
+#define BC_SEAL_LOOKUP_LEN 64 /* hex characters of a lookup hash */
+#define BC_SEAL_MAX_KEYS 8
+/* Loads the key ring as described above (generating {data_dir}/data.key when no key is set and
+ * the file is missing). Call once before serving; again after bc_seal_rotate_file. Returns BC_OK,
+ * BC_EINVAL (a malformed key: message logged) or BC_ERR (cannot read or write the file). */
+int bc_seal_init(const char *data_dir);
+/* Seals the NUL-terminated plain under the current key with associated data ad (NUL-terminated,
+ * e.g. "addresses.data:7"). *out is a malloc'd NUL-terminated sealed text (caller frees).
+ * Returns BC_OK, BC_ENOMEM, or BC_ERR (no key loaded). */
+int bc_seal(const char *ad, const char *plain, char **out);
+/* Opens sealed (as written by bc_seal) with associated data ad: *out is the malloc'd plain text
+ * (caller frees, and should sodium_memzero it when done). Returns BC_OK, BC_EINVAL (not a sealed
+ * text, tampered, or sealed for another ad), BC_ENOTFOUND (its key is not in the ring) or BC_ENOMEM. */
+int bc_seal_open(const char *ad, const char *sealed, char **out);
+/* 1 when s is a sealed text (BC_SEAL_PREFIX) under the current key, 0 otherwise (clear text, or an
+ * older key: the value needs resealing). */
+int bc_seal_is_current(const char *s);
+/* 1 when s looks like a sealed text (any key), 0 for clear text. */
+int bc_seal_is_sealed(const char *s);
+/* Keyed hash for lookups: hex BLAKE2b-256 of domain ("users.phone") and value under the current
+ * key's lookup subkey into out (BC_SEAL_LOOKUP_LEN + 1 bytes). Returns BC_OK or BC_ERR (no key). */
+int bc_seal_lookup(const char *domain, const char *value, char out[BC_SEAL_LOOKUP_LEN + 1]);
+/* Key rotation of a file ring ({data_dir}/data.key; BROADCART_DATA_KEY unset): step 1 (retire = 0)
+ * writes a new random key first, keeping the others after it (read only); step 2 (retire = 1),
+ * after every sealed value was resealed, leaves the current key alone in the file. Both replace
+ * the file atomically (rename) and reload the ring. Returns BC_OK, BC_EINVAL (the ring comes from
+ * BROADCART_DATA_KEY: rotate by setting the new key there and the old in BROADCART_DATA_KEY_OLD) or BC_ERR. */
+int bc_seal_rotate_file(const char *data_dir, int retire);
+/* Current key id (8 hex + NUL) for messages, "" before init. */
+const char *bc_seal_key_id(void);
 
 #endif

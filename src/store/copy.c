@@ -62,6 +62,12 @@ static const char *const copy_tables[] = {
     "seller_follows",
     /* the live room's per-minute figures (migration 21) */
     "live_room_minutes",
+    /* accounts and identity (migration 23); OAuth states, pending links, one-time tokens and the
+     * sandbox's codes are short-lived and not copied */
+    "user_identities",
+    "seller_applications",
+    "seller_profiles",
+    "addresses",
 };
 #define NTABLES (sizeof copy_tables / sizeof copy_tables[0])
 #define POOL_MAX 128

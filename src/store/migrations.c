@@ -643,5 +643,58 @@ const bc_migration bc_migrations[] = {
      "ALTER TABLE replays ADD COLUMN cut_ms INTEGER NOT NULL DEFAULT 0;",
      "ALTER TABLE replays ADD COLUMN playlist TEXT NOT NULL DEFAULT 'index.m3u8';"
      "ALTER TABLE replays ADD COLUMN cut_ms BIGINT NOT NULL DEFAULT 0;"},
+    /* 23: accounts and identity (issue 9; accounts.h): e-mail verification (accounts created before
+     * it count as verified), phone (sealed, bc_seal) with its lookup hash, the block reason and time,
+     * deletion (the row stays anonymised for the orders kept), a refresh token's "keep me signed in"
+     * choice; social identities (Kakao/Naver/Google subject per user), OAuth states (RFC 6749 §10.12,
+     * PKCE RFC 7636 verifier), pending links (a social login whose e-mail has an account, confirmed
+     * by that account's password), single-use verification/reset tokens (hashed), seller
+     * applications (business number, contact and bank account in one sealed JSON; business_hash
+     * the lookup hash of the number), seller shop profiles, the address book (sealed JSON per
+     * address), and the sandbox identity provider's authorization codes (single use) */
+    {"ALTER TABLE users ADD COLUMN email_verified_at INTEGER;"
+     "UPDATE users SET email_verified_at = created_at;"
+     "ALTER TABLE users ADD COLUMN phone TEXT;"
+     "ALTER TABLE users ADD COLUMN phone_hash TEXT;"
+     "CREATE INDEX users_phone ON users(phone_hash);"
+     "ALTER TABLE users ADD COLUMN blocked_reason TEXT;"
+     "ALTER TABLE users ADD COLUMN blocked_at INTEGER;"
+     "ALTER TABLE users ADD COLUMN deleted_at INTEGER;"
+     "ALTER TABLE users ADD COLUMN password_changed_at INTEGER;"
+     "ALTER TABLE refresh_tokens ADD COLUMN persistent INTEGER NOT NULL DEFAULT 1;"
+     "CREATE TABLE user_identities (  id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id),  provider TEXT NOT NULL CHECK (provider IN ('kakao','naver','google')), subject TEXT NOT NULL,  email TEXT, email_verified INTEGER NOT NULL DEFAULT 0, name TEXT, created_at INTEGER NOT NULL,  last_login_at INTEGER, UNIQUE (provider, subject), UNIQUE (user_id, provider));"
+     "CREATE TABLE oauth_states (  state_hash TEXT PRIMARY KEY, provider TEXT NOT NULL, code_verifier TEXT NOT NULL, nonce TEXT NOT NULL,  remember INTEGER NOT NULL DEFAULT 0, link_user_id INTEGER REFERENCES users(id), next_path TEXT,  created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, used_at INTEGER);"
+     "CREATE TABLE oauth_links (  token_hash TEXT PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id), provider TEXT NOT NULL,  subject TEXT NOT NULL, email TEXT, email_verified INTEGER NOT NULL DEFAULT 0, name TEXT,  remember INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, used_at INTEGER);"
+     "CREATE TABLE account_tokens (  token_hash TEXT PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id),  purpose TEXT NOT NULL CHECK (purpose IN ('verify','reset')), email TEXT NOT NULL,  created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, used_at INTEGER);"
+     "CREATE INDEX account_tokens_user ON account_tokens(user_id, purpose, created_at);"
+     "CREATE TABLE seller_applications (  id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id),  status TEXT NOT NULL CHECK (status IN ('PENDING','APPROVED','REJECTED','WITHDRAWN')),  shop_name TEXT NOT NULL, representative TEXT NOT NULL, sealed TEXT NOT NULL, business_hash TEXT NOT NULL,  reason TEXT, decided_by INTEGER REFERENCES users(id), created_at INTEGER NOT NULL, decided_at INTEGER,  updated_at INTEGER NOT NULL);"
+     "CREATE INDEX seller_applications_user ON seller_applications(user_id, id);"
+     "CREATE INDEX seller_applications_status ON seller_applications(status, id);"
+     "CREATE TABLE seller_profiles (  seller_id INTEGER PRIMARY KEY REFERENCES users(id), shop_name TEXT NOT NULL, intro TEXT NOT NULL DEFAULT '',  logo_url TEXT, shipping_policy TEXT NOT NULL DEFAULT '', updated_at INTEGER NOT NULL);"
+     "CREATE TABLE addresses (  id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id), label TEXT NOT NULL,  is_default INTEGER NOT NULL DEFAULT 0, sealed TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
+     "CREATE INDEX addresses_user ON addresses(user_id, id);"
+     "CREATE TABLE idp_sandbox_codes (  code_hash TEXT PRIMARY KEY, provider TEXT NOT NULL, payload TEXT NOT NULL, expires_at INTEGER NOT NULL,  used_at INTEGER);",
+     "ALTER TABLE users ADD COLUMN email_verified_at BIGINT;"
+     "UPDATE users SET email_verified_at = created_at;"
+     "ALTER TABLE users ADD COLUMN phone TEXT;"
+     "ALTER TABLE users ADD COLUMN phone_hash TEXT;"
+     "CREATE INDEX users_phone ON users(phone_hash);"
+     "ALTER TABLE users ADD COLUMN blocked_reason TEXT;"
+     "ALTER TABLE users ADD COLUMN blocked_at BIGINT;"
+     "ALTER TABLE users ADD COLUMN deleted_at BIGINT;"
+     "ALTER TABLE users ADD COLUMN password_changed_at BIGINT;"
+     "ALTER TABLE refresh_tokens ADD COLUMN persistent BIGINT NOT NULL DEFAULT 1;"
+     "CREATE TABLE user_identities (  id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, user_id BIGINT NOT NULL REFERENCES users(id),  provider TEXT NOT NULL CHECK (provider IN ('kakao','naver','google')), subject TEXT NOT NULL,  email TEXT, email_verified BIGINT NOT NULL DEFAULT 0, name TEXT, created_at BIGINT NOT NULL,  last_login_at BIGINT, UNIQUE (provider, subject), UNIQUE (user_id, provider));"
+     "CREATE TABLE oauth_states (  state_hash TEXT PRIMARY KEY, provider TEXT NOT NULL, code_verifier TEXT NOT NULL, nonce TEXT NOT NULL,  remember BIGINT NOT NULL DEFAULT 0, link_user_id BIGINT REFERENCES users(id), next_path TEXT,  created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, used_at BIGINT);"
+     "CREATE TABLE oauth_links (  token_hash TEXT PRIMARY KEY, user_id BIGINT NOT NULL REFERENCES users(id), provider TEXT NOT NULL,  subject TEXT NOT NULL, email TEXT, email_verified BIGINT NOT NULL DEFAULT 0, name TEXT,  remember BIGINT NOT NULL DEFAULT 0, created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, used_at BIGINT);"
+     "CREATE TABLE account_tokens (  token_hash TEXT PRIMARY KEY, user_id BIGINT NOT NULL REFERENCES users(id),  purpose TEXT NOT NULL CHECK (purpose IN ('verify','reset')), email TEXT NOT NULL,  created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, used_at BIGINT);"
+     "CREATE INDEX account_tokens_user ON account_tokens(user_id, purpose, created_at);"
+     "CREATE TABLE seller_applications (  id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, user_id BIGINT NOT NULL REFERENCES users(id),  status TEXT NOT NULL CHECK (status IN ('PENDING','APPROVED','REJECTED','WITHDRAWN')),  shop_name TEXT NOT NULL, representative TEXT NOT NULL, sealed TEXT NOT NULL, business_hash TEXT NOT NULL,  reason TEXT, decided_by BIGINT REFERENCES users(id), created_at BIGINT NOT NULL, decided_at BIGINT,  updated_at BIGINT NOT NULL);"
+     "CREATE INDEX seller_applications_user ON seller_applications(user_id, id);"
+     "CREATE INDEX seller_applications_status ON seller_applications(status, id);"
+     "CREATE TABLE seller_profiles (  seller_id BIGINT PRIMARY KEY REFERENCES users(id), shop_name TEXT NOT NULL, intro TEXT NOT NULL DEFAULT '',  logo_url TEXT, shipping_policy TEXT NOT NULL DEFAULT '', updated_at BIGINT NOT NULL);"
+     "CREATE TABLE addresses (  id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, user_id BIGINT NOT NULL REFERENCES users(id), label TEXT NOT NULL,  is_default BIGINT NOT NULL DEFAULT 0, sealed TEXT NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL);"
+     "CREATE INDEX addresses_user ON addresses(user_id, id);"
+     "CREATE TABLE idp_sandbox_codes (  code_hash TEXT PRIMARY KEY, provider TEXT NOT NULL, payload TEXT NOT NULL, expires_at BIGINT NOT NULL,  used_at BIGINT);"},
     {NULL, NULL},
 };

@@ -23,6 +23,9 @@ const OWNER = {
   chat_rooms: 'chat', chat_sanctions: 'chat', chat_sellers: 'chat', chat_moderators: 'chat', chat_banned_words: 'chat',
   chat_last_sent: 'chat', chat_mod_log: 'chat', seller_follows: 'accounts',
   live_room_minutes: 'chat', // the room's per-minute figures (migration 21)
+  // accounts and identity (migration 23)
+  user_identities: 'accounts', oauth_states: 'accounts', oauth_links: 'accounts', account_tokens: 'accounts',
+  seller_applications: 'accounts', seller_profiles: 'accounts', addresses: 'accounts', idp_sandbox_codes: 'accounts',
   media_uploads: 'media',
   // orders (migration 13)
   shipments: 'commerce', order_events: 'commerce', order_refunds: 'commerce', seller_shipping: 'commerce',

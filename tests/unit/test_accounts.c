@@ -388,7 +388,7 @@ static void cache_and_refresh_family(void **state)
     assert_int_equal(bc_accounts_check(NULL, &a), BC_OK);
     assert_int_equal(a.role, BC_ROLE_BUYER);
     char refresh[49], next[49], other[49];
-    assert_int_equal(bc_accounts_refresh_issue(db, id, NULL, refresh), BC_OK);
+    assert_int_equal(bc_accounts_refresh_issue(db, id, NULL, 1, refresh), BC_OK);
     assert_int_equal(bc_accounts_update(db, id, NULL, 1), BC_OK);
     assert_int_equal(bc_accounts_check(NULL, &a), BC_EFORBIDDEN);
     assert_int_equal(bc_accounts_check(db, &a), BC_EFORBIDDEN);
@@ -415,8 +415,8 @@ static void cache_and_refresh_family(void **state)
     assert_int_equal(bc_accounts_check(db, &soon), BC_OK);
 
     /* refresh family: reuse of a rotated token ends the family, other logins survive */
-    assert_int_equal(bc_accounts_refresh_issue(db, id, NULL, refresh), BC_OK);
-    assert_int_equal(bc_accounts_refresh_issue(db, id, NULL, other), BC_OK);
+    assert_int_equal(bc_accounts_refresh_issue(db, id, NULL, 1, refresh), BC_OK);
+    assert_int_equal(bc_accounts_refresh_issue(db, id, NULL, 1, other), BC_OK);
     assert_int_equal(bc_accounts_refresh_rotate(db, refresh, &uid, next), BC_OK);
     assert_int_equal(uid, id);
     assert_int_equal(bc_accounts_refresh_rotate(db, refresh, &uid, next), BC_ECONFLICT);

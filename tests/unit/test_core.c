@@ -220,10 +220,113 @@ static void capped_buffer(void **state)
     bc_buf_free(&b);
 }
 
+/* ---- sealed personal data ---- */
+static void seal_roundtrip_and_binding(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/bc-seal-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    bc_cfg.data_key[0] = 0;
+    assert_int_equal(bc_seal_init(dir), BC_OK);
+    char path[256];
+    snprintf(path, sizeof path, "%s/data.key", dir);
+    assert_int_equal(access(path, R_OK), 0); /* generated */
+    char *sealed = NULL, *plain = NULL;
+    assert_int_equal(bc_seal("users.phone:7", "010-1234-5678", &sealed), BC_OK);
+    assert_null(strstr(sealed, "1234"));
+    assert_true(bc_seal_is_sealed(sealed));
+    assert_true(bc_seal_is_current(sealed));
+    assert_false(bc_seal_is_sealed("{\"recipient\":\"x\"}"));
+    assert_int_equal(bc_seal_open("users.phone:7", sealed, &plain), BC_OK);
+    assert_string_equal(plain, "010-1234-5678");
+    free(plain);
+    /* another row's associated data does not open it */
+    assert_int_equal(bc_seal_open("users.phone:8", sealed, &plain), BC_EINVAL);
+    assert_null(plain);
+    /* one flipped character of the ciphertext is refused */
+    char *bad = strdup(sealed);
+    size_t n = strlen(bad);
+    bad[n - 3] = bad[n - 3] == 'A' ? 'B' : 'A';
+    assert_int_equal(bc_seal_open("users.phone:7", bad, &plain), BC_EINVAL);
+    free(bad);
+    /* two seals of one value differ (random nonce) */
+    char *again = NULL;
+    assert_int_equal(bc_seal("users.phone:7", "010-1234-5678", &again), BC_OK);
+    assert_string_not_equal(again, sealed);
+    free(again);
+    /* the same ring reloaded from the file opens it */
+    assert_int_equal(bc_seal_init(dir), BC_OK);
+    assert_int_equal(bc_seal_open("users.phone:7", sealed, &plain), BC_OK);
+    free(plain);
+    /* lookups: stable, per domain */
+    char l1[BC_SEAL_LOOKUP_LEN + 1], l2[BC_SEAL_LOOKUP_LEN + 1], l3[BC_SEAL_LOOKUP_LEN + 1];
+    assert_int_equal(bc_seal_lookup("users.phone", "01012345678", l1), BC_OK);
+    assert_int_equal(bc_seal_lookup("users.phone", "01012345678", l2), BC_OK);
+    assert_int_equal(bc_seal_lookup("business", "01012345678", l3), BC_OK);
+    assert_string_equal(l1, l2);
+    assert_string_not_equal(l1, l3);
+    assert_int_equal(strlen(l1), BC_SEAL_LOOKUP_LEN);
+
+    /* rotation: step 1 keeps the old key readable, step 2 retires it */
+    char old_kid[9];
+    snprintf(old_kid, sizeof old_kid, "%s", bc_seal_key_id());
+    assert_int_equal(bc_seal_rotate_file(dir, 0), BC_OK);
+    assert_string_not_equal(bc_seal_key_id(), old_kid);
+    assert_false(bc_seal_is_current(sealed));
+    assert_int_equal(bc_seal_open("users.phone:7", sealed, &plain), BC_OK);
+    free(plain);
+    char *fresh = NULL;
+    assert_int_equal(bc_seal("users.phone:7", "010-1234-5678", &fresh), BC_OK);
+    assert_true(bc_seal_is_current(fresh));
+    char l4[BC_SEAL_LOOKUP_LEN + 1];
+    assert_int_equal(bc_seal_lookup("users.phone", "01012345678", l4), BC_OK);
+    assert_string_not_equal(l4, l1); /* lookups follow the current key: resealing recomputes them */
+    assert_int_equal(bc_seal_rotate_file(dir, 1), BC_OK);
+    assert_int_equal(bc_seal_open("users.phone:7", sealed, &plain), BC_ENOTFOUND);
+    assert_int_equal(bc_seal_open("users.phone:7", fresh, &plain), BC_OK);
+    free(plain);
+    free(fresh);
+    free(sealed);
+    unlink(path);
+    rmdir(dir);
+}
+
+static void seal_key_from_settings(void **state)
+{
+    (void)state;
+    /* hex current key, base64 old key */
+    snprintf(bc_cfg.data_key, sizeof bc_cfg.data_key, "%s",
+             "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
+    bc_cfg.data_key_old[0] = 0;
+    assert_int_equal(bc_seal_init("/nonexistent"), BC_OK);
+    char *sealed = NULL, *plain = NULL;
+    assert_int_equal(bc_seal("addresses.data:1", "서울특별시", &sealed), BC_OK);
+    /* the same key as the old one under a new current key still opens */
+    snprintf(bc_cfg.data_key_old, sizeof bc_cfg.data_key_old, "%s", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=");
+    snprintf(bc_cfg.data_key, sizeof bc_cfg.data_key, "%s",
+             "ff0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
+    assert_int_equal(bc_seal_init("/nonexistent"), BC_OK);
+    assert_false(bc_seal_is_current(sealed));
+    assert_int_equal(bc_seal_open("addresses.data:1", sealed, &plain), BC_OK);
+    assert_string_equal(plain, "서울특별시");
+    free(plain);
+    /* a file rotation is refused while the key comes from the settings */
+    assert_int_equal(bc_seal_rotate_file("/nonexistent", 0), BC_EINVAL);
+    /* malformed keys are refused */
+    snprintf(bc_cfg.data_key, sizeof bc_cfg.data_key, "%s", "not-a-key");
+    assert_int_equal(bc_seal_init("/nonexistent"), BC_EINVAL);
+    snprintf(bc_cfg.data_key, sizeof bc_cfg.data_key, "%s", "00,01");
+    assert_int_equal(bc_seal_init("/nonexistent"), BC_EINVAL);
+    bc_cfg.data_key[0] = bc_cfg.data_key_old[0] = 0;
+    free(sealed);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(config_defaults_and_overrides),
+        cmocka_unit_test(seal_roundtrip_and_binding),
+        cmocka_unit_test(seal_key_from_settings),
         cmocka_unit_test(config_file),
         cmocka_unit_test(config_docs_complete),
         cmocka_unit_test(time_roundtrip),
