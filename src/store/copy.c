@@ -62,15 +62,18 @@ static const char *const copy_tables[] = {
     "seller_follows",
     /* the live room's per-minute figures (migration 21) */
     "live_room_minutes",
-    /* accounts and identity (migration 23); OAuth states, pending links, one-time tokens and the
-     * sandbox's codes are short-lived and not copied */
+    /* accounts and identity (migration 23) */
     "user_identities",
+    "oauth_states",
+    "oauth_links",
+    "account_tokens",
     "seller_applications",
     "seller_profiles",
     "addresses",
+    "idp_sandbox_codes",
 };
 #define NTABLES (sizeof copy_tables / sizeof copy_tables[0])
-#define POOL_MAX 128
+#define POOL_MAX 512 /* 3 texts per table + one per identity */
 #define SQL_MAX 4096
 
 typedef struct copy_ctx {
@@ -220,7 +223,11 @@ static int reset_identities(copy_ctx *c)
                  table, col, col, table);
         const char *s = pooled(c, sql);
         int64_t ignored;
-        if (!s || (rc = bc_db_int(c->dst, &ignored, s, "")) < 0)
+        if (!s) {
+            rc = BC_ENOMEM; /* out of pool: fail rather than leave an identity behind its copied rows */
+            break;
+        }
+        if ((rc = bc_db_int(c->dst, &ignored, s, "")) < 0)
             break;
         rc = BC_OK;
     }
