@@ -270,6 +270,14 @@ static const bc_schema sc_follow = {"SellerFollow",
                                     "\"boolean\"},\"followers\":{\"type\":\"integer\"}}}",
                                     NULL};
 
+static const bc_schema sc_me = {
+    "Me",
+    "{\"type\":\"object\",\"required\":[\"id\",\"email\",\"name\",\"role\",\"created_at\",\"email_verified\"],"
+    "\"properties\":{\"id\":{\"type\":\"integer\"},\"email\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},"
+    "\"role\":{\"type\":\"string\",\"enum\":[\"buyer\",\"seller\",\"admin\"]},\"created_at\":{\"type\":\"string\","
+    "\"format\":\"date-time\"},\"email_verified\":{\"type\":\"boolean\"}}}",
+    NULL};
+
 static const bc_field signup_body[] = {
     {"email", BC_F_STR, 1, 3, 254, "e-mail address, unique",
 
@@ -307,8 +315,8 @@ const bc_route bc_accounts_routes[] = {
     {"POST", "/api/v1/auth/refresh", 0, 0, refresh_body, h_refresh, "auth", "Rotate a refresh token for new tokens",
      200, .response = &bc_sc_tokens, .errors = (const char *const[]){"INVALID_REFRESH_TOKEN", NULL}},
     {"POST", "/api/v1/auth/logout", BC_ROLE_ANY, 0, logout_body, h_logout, "auth", "Revoke refresh tokens", 204},
-    {"GET", "/api/v1/me", BC_ROLE_ANY, 0, NULL, h_me, "auth", "The signed-in user", 200, .response = &bc_sc_user,
-     .errors = (const char *const[]){"NOT_FOUND", NULL}},
+    {"GET", "/api/v1/me", BC_ROLE_ANY, 0, NULL, h_me, "auth", "The signed-in user (with email_verified)", 200,
+     .response = &sc_me, .errors = (const char *const[]){"NOT_FOUND", NULL}},
     {"PATCH", "/api/v1/admin/users/{id}", BC_ROLE_ADMIN, 0, admin_user_body, h_admin_user_patch, "admin",
      "Change a user's role or block/unblock them (applies at once)", 200, .response = &bc_sc_admin_user,
      .errors = (const char *const[]){"NOT_FOUND", NULL}},
