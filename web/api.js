@@ -18,20 +18,30 @@ function emitAuth() { for (const fn of listeners) { try { fn(currentUser()); } c
 function ls(k) { try { return localStorage.getItem(k); } catch { return null; } }
 function lsSet(k, v) { try { if (v == null) localStorage.removeItem(k); else localStorage.setItem(k, v); } catch { /* ignore */ } }
 
+// The refresh token: localStorage when "keep me signed in" was chosen, else sessionStorage only (gone with the tab).
+function ss(k) { try { return sessionStorage.getItem(k); } catch { return null; } }
+function ssSet(k, v) { try { if (v == null) sessionStorage.removeItem(k); else sessionStorage.setItem(k, v); } catch { /* ignore */ } }
+export function refreshToken() { return ss(K_REFRESH) || ls(K_REFRESH); }
+function refreshSet(v, remember) {
+  if (remember === undefined) remember = !ss(K_REFRESH); // a rotation stays where the token was
+  if (v == null) { ssSet(K_REFRESH, null); lsSet(K_REFRESH, null); return; }
+  if (remember) { lsSet(K_REFRESH, v); ssSet(K_REFRESH, null); } else { ssSet(K_REFRESH, v); lsSet(K_REFRESH, null); }
+}
+
 export function accessToken() { return ls(K_ACCESS); }
 export function currentUser() {
   try { return JSON.parse(ls(K_USER) || 'null'); } catch { return null; }
 }
 
-export function setSession(body) {
+export function setSession(body, remember) {
   lsSet(K_ACCESS, body.access_token);
-  lsSet(K_REFRESH, body.refresh_token);
+  refreshSet(body.refresh_token, remember);
   if (body.user) lsSet(K_USER, JSON.stringify(body.user));
   emitAuth();
 }
 
 export function clearSession() {
-  lsSet(K_ACCESS, null); lsSet(K_REFRESH, null); lsSet(K_USER, null);
+  lsSet(K_ACCESS, null); refreshSet(null); lsSet(K_USER, null);
   emitAuth();
 }
 
@@ -42,7 +52,7 @@ let refreshing = null;
 // Rotates the refresh token once, shared by all concurrent callers. Resolves true when new tokens are stored.
 export function refreshTokens() {
   if (refreshing) return refreshing;
-  const rt = ls(K_REFRESH);
+  const rt = refreshToken();
   if (!rt) return Promise.resolve(false);
   refreshing = (async () => {
     try {
@@ -51,8 +61,8 @@ export function refreshTokens() {
       });
       if (res.ok) { setSession(await res.json()); return true; }
       // Another tab may have rotated it already: only sign out when the stored token is still the one we tried.
-      if (res.status === 401 && ls(K_REFRESH) === rt) clearSession();
-      return ls(K_REFRESH) !== rt && !!ls(K_REFRESH);
+      if (res.status === 401 && refreshToken() === rt) clearSession();
+      return refreshToken() !== rt && !!refreshToken();
     } catch {
       return false;
     } finally {
@@ -129,20 +139,22 @@ export function qs(params) {
 // Lists come as {items,...}; tolerate bare arrays.
 export function items(r) { return Array.isArray(r) ? r : (r && Array.isArray(r.items) ? r.items : []); }
 
-export async function login(email, password) {
-  const r = await api('POST', '/api/v1/auth/login', { email, password });
-  setSession(r);
+export async function login(email, password, remember = true) {
+  const r = await api('POST', '/api/v1/auth/login', { email, password, remember: !!remember });
+  setSession(r, !!remember);
   return r.user;
 }
 
-export async function signup(name, email, password) {
-  const r = await api('POST', '/api/v1/auth/signup', { email, password, name });
-  setSession(r);
+export async function signup(name, email, password, { phone, remember = true } = {}) {
+  const body = { email, password, name, remember: !!remember };
+  if (phone) body.phone = phone;
+  const r = await api('POST', '/api/v1/auth/signup', body);
+  setSession(r, !!remember);
   return r.user;
 }
 
 export async function logout() {
-  const rt = ls(K_REFRESH);
+  const rt = refreshToken();
   try { if (accessToken()) await api('POST', '/api/v1/auth/logout', rt ? { refresh_token: rt } : {}); } catch { /* already invalid */ }
   clearSession();
 }

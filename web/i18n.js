@@ -334,6 +334,11 @@ export const errorMessages = {
     NOTIFICATION_NOT_FOUND: "알림을 찾을 수 없습니다",
     // payments
     INVALID_WEBHOOK: "잘못된 결제 알림입니다",
+    EMAIL_NOT_VERIFIED: '먼저 이메일 인증을 해 주세요 (마이페이지).',
+    EMAIL_ALREADY_VERIFIED: '이미 인증된 이메일입니다.',
+    LINK_INVALID: '잘못되었거나 이미 사용한 링크입니다.',
+    LINK_EXPIRED: '링크가 만료되었습니다. 새 링크를 요청하세요.',
+    WRONG_PASSWORD: '현재 비밀번호가 맞지 않습니다.',
   },
   en: {
     INVALID_JSON: "The request is not valid JSON",
@@ -410,6 +415,11 @@ export const errorMessages = {
     NOTIFICATION_NOT_FOUND: "Notification not found",
     // payments
     INVALID_WEBHOOK: "Invalid payment notification",
+    EMAIL_NOT_VERIFIED: 'Verify your e-mail address first (see My page).',
+    EMAIL_ALREADY_VERIFIED: 'Your e-mail address is already verified.',
+    LINK_INVALID: 'This link is invalid or was already used.',
+    LINK_EXPIRED: 'This link has expired. Ask for a new one.',
+    WRONG_PASSWORD: 'The current password is wrong.',
   },
 };
 

@@ -197,6 +197,8 @@ int bc_accounts_create_user(bc_db *db, const char *email, const char *password, 
     bc_email_normalize(email, lower, sizeof lower);
     int rc = accounts_store_insert(db, lower, name, role, hash, id);
     sodium_memzero(hash, sizeof hash);
+    if (rc == BC_OK) /* made by the operator (CLI) or the demo seed: the address counts as verified */
+        rc = recovery_store_signup_extra(db, *id, NULL, 1);
     if (rc == BC_OK) /* a forged token may have cached this id as missing */
         bc_accounts_cache_invalidate(*id);
     return rc;
@@ -619,6 +621,7 @@ typedef struct cache_slot {
     int64_t user_id; /* 0 = empty */
     int exists, role, blocked;
     int64_t loaded_ms;
+    int verified; /* e-mail verified */
 } cache_slot;
 
 static cache_slot cache[CACHE_SLOTS];
@@ -628,11 +631,11 @@ static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static cache_slot *cache_slot_of(int64_t id) { return &cache[(uint64_t)id % CACHE_SLOTS]; }
 
 /* Stores a status read while cache_version was `version`; dropped if a change happened since. */
-static void cache_store(uint64_t version, int64_t id, int exists, int role, int blocked)
+static void cache_store(uint64_t version, int64_t id, int exists, int role, int blocked, int verified)
 {
     pthread_mutex_lock(&cache_lock);
     if (cache_version == version)
-        *cache_slot_of(id) = (cache_slot){id, exists, role, blocked, bc_now_ms()};
+        *cache_slot_of(id) = (cache_slot){id, exists, role, blocked, bc_now_ms(), verified};
     pthread_mutex_unlock(&cache_lock);
 }
 
@@ -647,14 +650,14 @@ void bc_accounts_cache_invalidate(int64_t user_id)
 }
 
 /* Reads user id's status from db into the cache. Returns the status code for bc_accounts_check. */
-static int cache_load(bc_db *db, int64_t id, int *role)
+static int cache_load(bc_db *db, int64_t id, int *role, int *verified)
 {
     pthread_mutex_lock(&cache_lock);
     uint64_t version = cache_version;
     pthread_mutex_unlock(&cache_lock);
-    int blocked = 0, rc = bc_accounts_status(db, id, role, &blocked);
+    int blocked = 0, rc = recovery_store_status(db, id, role, &blocked, verified);
     if (rc == BC_OK || rc == BC_ENOTFOUND)
-        cache_store(version, id, rc == BC_OK, *role, blocked);
+        cache_store(version, id, rc == BC_OK, *role, blocked, *verified);
     if (rc == BC_OK && blocked)
         rc = BC_EFORBIDDEN;
     return rc;
@@ -667,8 +670,8 @@ static atomic_int pending_loads;
 
 static void deferred_load(bc_db *db, void *arg)
 {
-    int role = 0;
-    cache_load(db, *(int64_t *)arg, &role);
+    int role = 0, verified = 0;
+    cache_load(db, *(int64_t *)arg, &role, &verified);
     free(arg);
     atomic_fetch_sub(&pending_loads, 1);
 }
@@ -691,8 +694,8 @@ static void load_later(int64_t user_id)
 
 int bc_accounts_cache_refresh(bc_db *db, int64_t user_id)
 {
-    int role = 0;
-    return cache_load(db, user_id, &role);
+    int role = 0, verified = 0;
+    return cache_load(db, user_id, &role, &verified);
 }
 
 int bc_accounts_check(bc_db *db, bc_auth *auth)
@@ -702,11 +705,13 @@ int bc_accounts_check(bc_db *db, bc_auth *auth)
     cache_slot c = *cache_slot_of(auth->user_id);
     pthread_mutex_unlock(&cache_lock);
     int hit = c.user_id == auth->user_id, fresh = hit && now - c.loaded_ms < BC_ACCOUNT_CACHE_MAX_AGE_MS;
-    int role = 0, rc;
+    int role = 0, verified = 0, rc;
     if (!fresh && db) {
-        rc = cache_load(db, auth->user_id, &role);
-        if (rc == BC_OK)
+        rc = cache_load(db, auth->user_id, &role, &verified);
+        if (rc == BC_OK) {
             auth->role = role;
+            auth->email_verified = verified;
+        }
         return rc;
     }
     if (!fresh) /* loop thread: (re)load in the background, answer from what we have */
@@ -718,6 +723,7 @@ int bc_accounts_check(bc_db *db, bc_auth *auth)
     if (c.blocked)
         return BC_EFORBIDDEN;
     auth->role = c.role;
+    auth->email_verified = c.verified;
     return BC_OK;
 }
 
@@ -725,14 +731,18 @@ int bc_accounts_update(bc_db *db, int64_t id, const char *role, int blocked)
 {
     if (role && !bc_role_from_name(role))
         return BC_EINVAL;
-    int new_role = 0, new_blocked = 0;
+    int new_role = 0, new_blocked = 0, new_verified = 0, r2 = 0, b2 = 0;
     int rc = accounts_store_update(db, id, role, blocked, &new_role, &new_blocked);
     if (rc != BC_OK)
         return rc;
+    if (recovery_store_status(db, id, &r2, &b2, &new_verified) != BC_OK) {
+        bc_accounts_cache_invalidate(id);
+        return BC_OK;
+    }
     /* exact invalidation: bump the version (so racing loads are dropped), then store the new state */
     pthread_mutex_lock(&cache_lock);
     cache_version++;
-    *cache_slot_of(id) = (cache_slot){id, 1, new_role, new_blocked, bc_now_ms()};
+    *cache_slot_of(id) = (cache_slot){id, 1, new_role, new_blocked, bc_now_ms(), new_verified};
     pthread_mutex_unlock(&cache_lock);
     return BC_OK;
 }

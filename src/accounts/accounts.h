@@ -33,7 +33,8 @@ void bc_email_normalize(const char *email, char *out, size_t outlen);
 int bc_role_from_name(const char *name);
 const char *bc_role_name(int role);
 
-/* Creates a user. Returns BC_OK (*id set), BC_ECONFLICT (email taken) or BC_EINVAL (bad email,
+/* Creates a user whose e-mail counts as verified (operator CLI, demo seed; the sign-up route uses
+ * bc_accounts_signup). Returns BC_OK (*id set), BC_ECONFLICT (email taken) or BC_EINVAL (bad email,
  * weak password, unknown role, empty name). */
 int bc_accounts_create_user(bc_db *db, const char *email, const char *password, const char *name, const char *role,
                             int64_t *id);
@@ -166,6 +167,21 @@ int bc_accounts_follows(bc_db *db, int64_t user_id, int64_t seller_id, int *out)
 /* ---- social sign-in: Kakao, Naver, Google (oauth.c, oauth_store.c, idp_sandbox.c) ---- */
 
 /* ---- e-mail verification, find my ID, password reset and change (recovery.c) ---- */
+/* Sign-up: creates an unverified buyer with phone (digits only, 9..11, or NULL) sealed per
+ * "users.phone:<id>" with its bc_seal_lookup hash, and queues the verification mail (single use,
+ * 24 h, {public_url}/#/verify?token=...). BC_OK (*id set), BC_ECONFLICT (e-mail taken), BC_EINVAL
+ * or a store error. */
+int bc_accounts_signup(bc_db *db, const char *email, const char *password, const char *name, const char *phone,
+                       int64_t *id);
+/* Normalises a phone number to its digits into out (12 bytes): '-', ' ' and '+82' dropped; a Korean
+ * number of 9..11 digits starting with 0. BC_OK or BC_EINVAL. */
+int bc_phone_normalize(const char *phone, char out[16]);
+/* Masks an e-mail for find-my-ID: first character of the local part, "***", "@domain"
+ * ("kim@gmail.com" -> "k***@gmail.com") into out. */
+void bc_email_mask(const char *email, char *out, size_t cap);
+/* Routes: /api/v1/auth/verify, /verify/send, /find-id, /password/reset-request, /password/reset,
+ * /api/v1/me/password (see recovery.c). */
+extern const bc_route bc_recovery_routes[];
 
 /* ---- seller applications, shop profiles, store pages (sellers.c) ---- */
 

@@ -23,12 +23,19 @@ static void send_limited(bc_req *req, int rc, int64_t retry_s, const char *what)
 }
 
 /* Issues an access token and a new refresh token (new family) for user u (borrowed) and sends them. */
+static void send_tokens_p(bc_req *req, json_t *u, const char *refresh, int status, int persistent);
 static void send_tokens(bc_req *req, json_t *u, const char *refresh, int status)
+{
+    send_tokens_p(req, u, refresh, status, 1);
+}
+
+/* As send_tokens; a new refresh token is persistent ("keep me signed in") or a session one. */
+static void send_tokens_p(bc_req *req, json_t *u, const char *refresh, int status, int persistent)
 {
     int64_t id = json_integer_value(json_object_get(u, "id"));
     char fresh[49];
     if (!refresh) {
-        if (bc_accounts_refresh_issue(bc_req_db(req), id, NULL, 1, fresh) != BC_OK) {
+        if (bc_accounts_refresh_issue(bc_req_db(req), id, NULL, persistent, fresh) != BC_OK) {
             bc_res_from_err(req, BC_ERR);
             return;
         }
@@ -53,6 +60,13 @@ static void h_signup(bc_req *req)
     const char *email, *password, *name;
     json_error_t err;
     json_unpack_ex(bc_req_json(req), &err, 0, "{s:s,s:s,s:s}", "email", &email, "password", &password, "name", &name);
+    json_t *jphone = json_object_get(bc_req_json(req), "phone"), *jrem = json_object_get(bc_req_json(req), "remember");
+    char phone[16] = "";
+    if (json_is_string(jphone) && json_string_length(jphone) &&
+        bc_phone_normalize(json_string_value(jphone), phone) != BC_OK) {
+        bc_res_error(req, 422, "VALIDATION_FAILED", "'phone' must be a phone number such as 010-1234-5678");
+        return;
+    }
     if (bc_email_check(email) != BC_OK) {
         bc_res_error(req, 422, "INVALID_EMAIL", "'email' is not a valid e-mail address");
         return;
@@ -69,7 +83,7 @@ static void h_signup(bc_req *req)
         return;
     }
     int64_t id;
-    rc = bc_accounts_create_user(bc_req_db(req), email, password, name, "buyer", &id);
+    rc = bc_accounts_signup(bc_req_db(req), email, password, name, phone[0] ? phone : NULL, &id);
     if (rc == BC_ECONFLICT) {
         bc_res_error(req, 409, "EMAIL_TAKEN", "an account with this e-mail already exists");
         return;
@@ -81,7 +95,7 @@ static void h_signup(bc_req *req)
         bc_res_from_err(req, rc);
         return;
     }
-    send_tokens(req, u, NULL, 201);
+    send_tokens_p(req, u, NULL, 201, !json_is_false(jrem));
     json_decref(u);
 }
 
@@ -128,7 +142,7 @@ static void h_login(bc_req *req)
         bc_res_from_err(req, rc);
         return;
     }
-    send_tokens(req, u, NULL, 200);
+    send_tokens_p(req, u, NULL, 200, !json_is_false(json_object_get(bc_req_json(req), "remember")));
     json_decref(u);
 }
 
@@ -184,6 +198,7 @@ static void h_me(bc_req *req)
         bc_res_from_err(req, rc);
         return;
     }
+    json_object_set_new(u, "email_verified", json_boolean(bc_req_auth(req)->email_verified));
     bc_res_json(req, 200, u);
 }
 
@@ -255,17 +270,28 @@ static const bc_schema sc_follow = {"SellerFollow",
                                     "\"boolean\"},\"followers\":{\"type\":\"integer\"}}}",
                                     NULL};
 
+static const bc_schema sc_me = {
+    "Me",
+    "{\"type\":\"object\",\"required\":[\"id\",\"email\",\"name\",\"role\",\"created_at\",\"email_verified\"],"
+    "\"properties\":{\"id\":{\"type\":\"integer\"},\"email\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},"
+    "\"role\":{\"type\":\"string\",\"enum\":[\"buyer\",\"seller\",\"admin\"]},\"created_at\":{\"type\":\"string\","
+    "\"format\":\"date-time\"},\"email_verified\":{\"type\":\"boolean\"}}}",
+    NULL};
+
 static const bc_field signup_body[] = {
     {"email", BC_F_STR, 1, 3, 254, "e-mail address, unique",
 
      .example = "\"buyer@example.com\""},
     {"password", BC_F_STR, 1, 1, 128, "8..128 chars with a letter and a digit", .text = BC_TEXT_OPAQUE},
     {"name", BC_F_STR, 1, 1, 60, "display name"},
+    {"phone", BC_F_STR, 0, 0, 20, "optional phone number (find my ID), stored sealed", .text = BC_TEXT_OPAQUE},
+    {"remember", BC_F_BOOL, 0, 0, 0, "keep me signed in (default true): false makes a session refresh token"},
     {NULL},
 };
 static const bc_field login_body[] = {
     {"email", BC_F_STR, 1, 1, 254, NULL, .text = BC_TEXT_OPAQUE},
     {"password", BC_F_STR, 1, 1, 128, NULL, .text = BC_TEXT_OPAQUE},
+    {"remember", BC_F_BOOL, 0, 0, 0, "keep me signed in (default true): false makes a session refresh token"},
     {NULL},
 };
 static const bc_field refresh_body[] = {{"refresh_token", BC_F_STR, 1, 1, 128, NULL, .text = BC_TEXT_OPAQUE}, {NULL}};
@@ -289,8 +315,8 @@ const bc_route bc_accounts_routes[] = {
     {"POST", "/api/v1/auth/refresh", 0, 0, refresh_body, h_refresh, "auth", "Rotate a refresh token for new tokens",
      200, .response = &bc_sc_tokens, .errors = (const char *const[]){"INVALID_REFRESH_TOKEN", NULL}},
     {"POST", "/api/v1/auth/logout", BC_ROLE_ANY, 0, logout_body, h_logout, "auth", "Revoke refresh tokens", 204},
-    {"GET", "/api/v1/me", BC_ROLE_ANY, 0, NULL, h_me, "auth", "The signed-in user", 200, .response = &bc_sc_user,
-     .errors = (const char *const[]){"NOT_FOUND", NULL}},
+    {"GET", "/api/v1/me", BC_ROLE_ANY, 0, NULL, h_me, "auth", "The signed-in user (with email_verified)", 200,
+     .response = &sc_me, .errors = (const char *const[]){"NOT_FOUND", NULL}},
     {"PATCH", "/api/v1/admin/users/{id}", BC_ROLE_ADMIN, 0, admin_user_body, h_admin_user_patch, "admin",
      "Change a user's role or block/unblock them (applies at once)", 200, .response = &bc_sc_admin_user,
      .errors = (const char *const[]){"NOT_FOUND", NULL}},

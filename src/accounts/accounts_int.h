@@ -11,4 +11,24 @@ int accounts_store_insert(bc_db *db, const char *email, const char *name, const 
  * when blocking; *new_role / *new_blocked get the resulting state. BC_OK, BC_ENOTFOUND or an error. */
 int accounts_store_update(bc_db *db, int64_t id, const char *role, int blocked, int *new_role, int *new_blocked);
 
+/* ---- recovery helper: recovery_store.c ---- */
+/* Status for the cache with the e-mail-verified flag. BC_OK, BC_ENOTFOUND or an error. */
+int recovery_store_status(bc_db *db, int64_t id, int *role, int *blocked, int *verified);
+/* After inserting user id: marks the e-mail verified (verified = 1) and stores phone (digits, NULL =
+ * none) sealed with its lookup hash. BC_OK or an error. */
+int recovery_store_signup_extra(bc_db *db, int64_t id, const char *phone, int verified);
+/* Issues a verify (reset = 0, 24 h) or reset (reset = 1, 30 min) link for user_id and queues its
+ * mail, unless the account had bc_cfg.verify_mail_rate such links in the last hour (*limited = 1,
+ * nothing written). BC_OK, BC_ENOTFOUND or an error. */
+int recovery_store_issue(bc_db *db, int64_t user_id, int reset, int *limited);
+/* Uses a verify/reset token once: *why 0 = used (reset: new_hash stored, refresh tokens revoked),
+ * 1 = unknown/used/e-mail changed, 2 = expired. BC_OK or an error. */
+int recovery_store_consume(bc_db *db, const char *token, int reset, const char *new_hash, int64_t *user_id, int *why);
+/* Accounts with this exact name and phone (digits): *rows [{email, created_at}] (caller owns). */
+int recovery_store_find_id(bc_db *db, const char *name, const char *phone, json_t **rows);
+/* Password hash and e-mail of user id. BC_OK, BC_ENOTFOUND or an error. */
+int recovery_store_password_get(bc_db *db, int64_t id, char hash[128], char email[256]);
+/* Stores a new password hash and revokes every refresh token except keep_refresh's family. */
+int recovery_store_password_set(bc_db *db, int64_t id, const char *hash, const char *keep_refresh);
+
 #endif

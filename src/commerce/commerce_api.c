@@ -114,6 +114,10 @@ static void h_order_create(bc_req *req)
     int has_items = items && !json_is_null(items);
     bc_order_item list[50];
     size_t n = 0;
+    if (bc_cfg.require_verified_email && !bc_req_auth(req)->email_verified) {
+        bc_res_error(req, 403, "EMAIL_NOT_VERIFIED", "verify your e-mail address before checking out");
+        return;
+    }
     char msg[200];
     if (from_cart == has_items) {
         bc_res_error(req, 422, "VALIDATION_FAILED", "give either 'items' or 'from_cart': true");
@@ -448,7 +452,7 @@ const bc_route bc_commerce_routes[] = {
                                      /* stock */
                                      "LIMIT_PER_ORDER", "LIMIT_PER_BUYER", "LIMIT_PER_BUYER_LIVE", "LIVE_STOCK_CAP",
                                      "UNPAID_ORDERS_LIMIT", "HOLD_NOT_FOUND", "HOLD_EXPIRED", "HOLD_MISMATCH",
-                                     "BANNED_FROM_LIVE", NULL}},
+                                     "BANNED_FROM_LIVE", "EMAIL_NOT_VERIFIED", NULL}},
     {"GET", "/api/v1/orders", BC_ROLE_ANY, 0, NULL, h_orders, "orders", "My orders, newest first, one page at a time",
      200, .query = paging_query, .response = &bc_sc_order_page},
     {"GET", "/api/v1/orders/{id}", BC_ROLE_ANY, 0, NULL, h_order, "orders",

@@ -113,6 +113,10 @@ static void h_hold_create(bc_req *req)
     int64_t qty = json_integer_value(json_object_get(body, "quantity"));
     bc_hold_problem why = {0};
     json_t *hold = NULL;
+    if (bc_cfg.require_verified_email && !bc_req_auth(req)->email_verified) {
+        bc_res_error(req, 403, "EMAIL_NOT_VERIFIED", "verify your e-mail address before holding stock");
+        return;
+    }
     int rc = bc_hold_create(bc_req_db(req), bc_req_auth(req)->user_id, pid, qty,
                             json_is_integer(live) ? json_integer_value(live) : 0, &why, &hold);
     if (rc == BC_OK) {
@@ -245,8 +249,9 @@ const bc_route bc_stock_routes[] = {
      "Hold units of a product for BROADCART_HOLD_TTL seconds (the buy sheet); an order with hold_id takes them over",
      201, .response = &bc_sc_hold, .location = "/api/v1/holds/{id}", .try_inline = hold_try_inline, .gate = hold_gate,
      .errors = (const char *const[]){"OUT_OF_STOCK", "PRODUCT_NOT_FOUND", "LIVE_NOT_FOUND", "LIVE_PRODUCT_MISMATCH",
-                                     "BANNED_FROM_LIVE", "LIMIT_PER_ORDER", "LIMIT_PER_BUYER", "LIMIT_PER_BUYER_LIVE",
-                                     "LIVE_STOCK_CAP", "UNPAID_ORDERS_LIMIT", "INVALID_QUANTITY", NULL}},
+                                     "BANNED_FROM_LIVE", "EMAIL_NOT_VERIFIED", "LIMIT_PER_ORDER", "LIMIT_PER_BUYER",
+                                     "LIMIT_PER_BUYER_LIVE", "LIVE_STOCK_CAP", "UNPAID_ORDERS_LIMIT",
+                                     "INVALID_QUANTITY", NULL}},
     {"GET", "/api/v1/holds/{id}", BC_ROLE_BUYER, 0, NULL, h_hold_get, "stock",
      "One of my holds (HELD, ORDERED with its order_id, or RELEASED)", 200, .response = &bc_sc_hold,
      .errors = (const char *const[]){"HOLD_NOT_FOUND", NULL}},

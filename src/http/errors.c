@@ -96,6 +96,12 @@ const bc_error_code bc_http_errors[] = {
     {"NOTIFICATION_NOT_FOUND", 404, "No such notification of the caller."},
     /* payments */
     {"INVALID_WEBHOOK", 400, "The webhook body names no payment."},
+    /* accounts: verification and recovery */
+    {"EMAIL_NOT_VERIFIED", 403, "The account's e-mail address is not verified yet (BROADCART_REQUIRE_VERIFIED_EMAIL)."},
+    {"EMAIL_ALREADY_VERIFIED", 409, "The account's e-mail address is already verified."},
+    {"LINK_INVALID", 400, "The link is unknown or was already used."},
+    {"LINK_EXPIRED", 400, "The link expired; ask for a new one."},
+    {"WRONG_PASSWORD", 403, "The current password is wrong."},
     {NULL, 0, NULL},
 };
 

@@ -23,6 +23,7 @@ typedef struct bc_auth {
     int64_t user_id;
     int role; /* one enum bc_role bit */
     char name[128];
+    int email_verified; /* 1 when the account's e-mail is verified (account status cache) */
 } bc_auth;
 
 /* Field types for validation and for the OpenAPI document. */

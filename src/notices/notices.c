@@ -84,6 +84,44 @@ out:
     return rc;
 }
 
+int bc_notice_add_mail(bc_db *db, int64_t user_id, const char *kind, const char *text, const char *subject,
+                       const char *body)
+{
+    json_t *user = NULL;
+    int64_t now = bc_now_ms(), id = 0;
+    int rc = BC_EINVAL;
+    if (!db || user_id <= 0 || !kind || strncmp(kind, "account.", 8) != 0 || bc_utf8_len(kind) > BC_NOTICE_KIND_MAX ||
+        !text || !*text || bc_utf8_len(text) > BC_NOTICE_TEXT_MAX || !subject || !body)
+        goto out;
+    if ((rc = bc_accounts_user_get(db, user_id, 0, &user)) != BC_OK)
+        goto out;
+    rc = bc_db_int(db, &id,
+                   "INSERT INTO notices (user_id, kind, order_row_id, order_id, text, created_at)"
+                   " VALUES (?, ?, NULL, NULL, ?, ?) RETURNING id",
+                   "itti", user_id, kind, text, now);
+    if (rc != 1) {
+        rc = rc < 0 ? rc : BC_ERR;
+        goto out;
+    }
+    char line[512];
+    one_line(subject, line, sizeof line);
+    const char *to = json_string_value(json_object_get(user, "email"));
+    rc = bc_db_exec(db,
+                    "INSERT INTO notice_mails (notice_id, to_addr, subject, body, status, next_at, created_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    "ittttii", id, to ? to : "", line, body, bc_cfg.smtp_url[0] ? "PENDING" : "KEPT", now, now);
+    rc = rc < 0 ? rc : BC_OK;
+out:
+    json_decref(user);
+    return rc;
+}
+
+/* The body an account mail's row keeps once it left (or gave up): its link must not stay readable. */
+#define MAIL_SCRUBBED "(account mail: the body with its link is not kept after sending)"
+#define SCRUB_ACCOUNT_MAIL                                                                                             \
+    "UPDATE notice_mails SET body = '" MAIL_SCRUBBED "' WHERE id = ? AND notice_id IN"                                 \
+    " (SELECT id FROM notices WHERE kind LIKE 'account.%')"
+
 /* Adds "read" (boolean, from read_at) to a notices row. */
 static void notice_shape(json_t *row)
 {
@@ -384,12 +422,16 @@ int bc_notice_mail_sweep(bc_db *db, int64_t now_ms)
                             "UPDATE notice_mails SET status = 'SENT', sent_at = ?, claimed_until = NULL,"
                             " last_error = NULL WHERE id = ?",
                             "ii", done, id);
+            if (rc >= 0)
+                rc = bc_db_exec(db, SCRUB_ACCOUNT_MAIL, "i", id);
             sent++;
         } else if (attempts >= BC_NOTICE_MAIL_TRIES) {
             bc_log_warn("notices", "mail %lld to %s failed for good: %s", (long long)id, to, err);
             rc = bc_db_exec(
                 db, "UPDATE notice_mails SET status = 'FAILED', claimed_until = NULL, last_error = ? WHERE id = ?",
                 "ti", err, id);
+            if (rc >= 0)
+                rc = bc_db_exec(db, SCRUB_ACCOUNT_MAIL, "i", id);
         } else {
             int64_t wait = (int64_t)BC_NOTICE_MAIL_BACKOFF_MS << (attempts - 1);
             bc_log_info("notices", "mail %lld: attempt %lld failed (%s); retrying in %lld ms", (long long)id,

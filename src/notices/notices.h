@@ -46,6 +46,15 @@
 int bc_notice_add(bc_db *db, int64_t user_id, const char *kind, int64_t order_row_id, const char *order_id,
                   const char *text);
 
+/* Mail-only variant for account mails (verification and reset links): records an in-app notice
+ * with the harmless summary `text` (never the link) and queues a mail with `subject` and `body`
+ * (the body holds the secret link). After the mail is SENT or FAILED its body is replaced by a
+ * placeholder, so the link does not stay readable in the outbox (GET /api/v1/admin/outbox); a KEPT
+ * mail (no BROADCART_SMTP_URL: the demo) keeps it. Same transaction rules and returns as
+ * bc_notice_add; kind must start with "account.". */
+int bc_notice_add_mail(bc_db *db, int64_t user_id, const char *kind, const char *text, const char *subject,
+                       const char *body);
+
 /* One page of user_id's notifications, newest first: *out (caller owns) is {items: [{id, kind,
  * order_row_id (null when none), order_id (null), text, read (boolean), read_at (UTC ms or null),
  * created_at (UTC ms)}], page, per_page, total, unread_count}. unread_only keeps the unread ones.

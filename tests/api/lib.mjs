@@ -142,6 +142,7 @@ async function startServerOnce({ args = [], env = {}, dataDir } = {}) {
     // a buyer's unpaid-order cap (default 3) is tested on its own (stock_limits)
     BROADCART_MAX_UNPAID_ORDERS: '1000',
     BROADCART_LOG_LEVEL: 'warn',
+    BROADCART_REQUIRE_VERIFIED_EMAIL: '0', // sign-ups in tests check out unverified; recovery.test.mjs turns it on
     UBSAN_OPTIONS: 'halt_on_error=1:print_stacktrace=1',
     ASAN_OPTIONS: 'detect_leaks=0',
     ...(dbUrl ? { BROADCART_DATABASE_URL: dbUrl } : {}),

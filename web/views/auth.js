@@ -1,8 +1,15 @@
 // #/login and #/signup.
 import { h, mount } from '../dom.js';
-import { t, errorText } from '../i18n.js';
+import { t, errorText, addStrings } from '../i18n.js';
 import { login, signup } from '../api.js';
 import { navigate } from '../app.js';
+
+addStrings({
+  ko: { 'rec.remember': '로그인 상태 유지', 'rec.phone': '휴대폰 번호 (선택, 아이디 찾기용)', 'rec.findId': '아이디 찾기',
+    'rec.reset': '비밀번호 재설정', 'rec.verifySent': '가입을 환영합니다! 이메일로 보낸 인증 링크를 열어 주세요. 인증 전에는 주문할 수 없습니다.' },
+  en: { 'rec.remember': 'Keep me signed in', 'rec.phone': 'Phone (optional, to find your ID)', 'rec.findId': 'Find my ID',
+    'rec.reset': 'Reset password', 'rec.verifySent': 'Welcome! Open the verification link we e-mailed you. You cannot order before verifying.' },
+});
 
 function nextPath(ctx) {
   const n = ctx.query.get('next') || '/';
@@ -16,6 +23,8 @@ export async function render(ctx) {
   const email = h('input', { id: isSignup ? 'signup-email' : 'login-email', name: 'email', type: 'email', required: true, autocomplete: 'email' });
   const password = h('input', { id: isSignup ? 'signup-password' : 'login-password', name: 'password', type: 'password', required: true, minlength: isSignup ? 8 : null, autocomplete: isSignup ? 'new-password' : 'current-password' });
   const submit = h('button', { class: 'btn btn-primary btn-block', id: isSignup ? 'signup-submit' : 'login-submit', type: 'submit' }, isSignup ? t('auth.signup') : t('auth.login'));
+  const phone = h('input', { id: 'signup-phone', name: 'phone', type: 'tel', maxlength: 20, autocomplete: 'tel' });
+  const remember = h('input', { id: isSignup ? 'signup-remember' : 'login-remember', type: 'checkbox', checked: true });
   const next = nextPath(ctx);
   const q = next !== '/' ? `?next=${encodeURIComponent(next)}` : '';
 
@@ -29,8 +38,13 @@ export async function render(ctx) {
     }
     submit.disabled = true;
     try {
-      if (isSignup) await signup(name.value.trim(), email.value.trim(), password.value);
-      else await login(email.value.trim(), password.value);
+      if (isSignup) {
+        await signup(name.value.trim(), email.value.trim(), password.value, { phone: phone.value.trim(), remember: remember.checked });
+        mount(ctx.el, h('div', { class: 'auth-page' }, h('div', { class: 'card card-pad', id: 'verify-notice', role: 'status' },
+          h('p', null, t('rec.verifySent')), h('a', { class: 'btn btn-primary', href: `#${next}` }, 'OK'))));
+        return;
+      }
+      await login(email.value.trim(), password.value, remember.checked);
       navigate(next, { replace: true });
     } catch (ex) {
       err.textContent = errorText(ex, 'auth.');
@@ -43,7 +57,11 @@ export async function render(ctx) {
     h('label', { class: 'field' }, h('span', null, t('auth.email')), email),
     h('label', { class: 'field' }, h('span', null, t('auth.password')), password,
       isSignup ? h('small', { class: 'muted' }, t('auth.pwHint')) : null),
+    isSignup ? h('label', { class: 'field' }, h('span', null, t('rec.phone')), phone) : null,
+    h('label', { class: 'small' }, remember, ' ', t('rec.remember')),
     err, submit,
+    !isSignup ? h('p', { class: 'center muted small' }, h('a', { href: '#/find-id', id: 'link-find-id' }, t('rec.findId')), ' · ',
+      h('a', { href: '#/reset', id: 'link-reset' }, t('rec.reset'))) : null,
     h('p', { class: 'center muted small' },
       isSignup ? t('auth.haveAccount') : t('auth.noAccount'), ' ',
       h('a', { href: isSignup ? `#/login${q}` : `#/signup${q}` }, isSignup ? t('auth.login') : t('auth.signup'))));
