@@ -139,7 +139,7 @@ int bc_bus_parse(const char *data, size_t len, bc_bus_msg *out)
         return BC_EINVAL;
     out->kind = data[i++];
     if (out->kind != BC_BUS_EVENT && out->kind != BC_BUS_COUNT && out->kind != BC_BUS_HEARTBEAT &&
-        out->kind != BC_BUS_SEQ)
+        out->kind != BC_BUS_SEQ && out->kind != BC_BUS_CLOSE_USER)
         return BC_EINVAL;
     if (data[i++] != ' ')
         return BC_EINVAL;
@@ -215,20 +215,21 @@ void bc_bus_stats(uint64_t *published, uint64_t *dropped, uint64_t *received)
 
 /* ---- hub hooks (any thread) ---- */
 
-static void relay(int64_t room, const char *text, size_t len)
+/* Queues a message of kind (BC_BUS_EVENT or BC_BUS_CLOSE_USER) for the publish connection. */
+static void relay_kind(char kind, int64_t room, const char *text, size_t len)
 {
     if (!atomic_load(&bus_up)) {
         atomic_fetch_add(&n_dropped, 1);
         return;
     }
-    size_t need = bc_bus_format(NULL, 0, self_id, BC_BUS_EVENT, room, text, len);
+    size_t need = bc_bus_format(NULL, 0, self_id, kind, room, text, len);
     qitem *it = malloc(sizeof *it + need);
     if (!it) {
         atomic_fetch_add(&n_dropped, 1);
         return;
     }
-    it->len = bc_bus_format(it->data, need, self_id, BC_BUS_EVENT, room, text, len);
-    it->kind = BC_BUS_EVENT;
+    it->len = bc_bus_format(it->data, need, self_id, kind, room, text, len);
+    it->kind = BC_BUS_EVENT; /* a formatted message, published as is */
     pthread_mutex_lock(&q_lock);
     int full = q_len >= BC_BUS_QUEUE_MAX, was_empty = q_len == 0;
     if (!full) {
@@ -246,6 +247,14 @@ static void relay(int64_t room, const char *text, size_t len)
         ssize_t w = write(wake_fd[1], &b, 1); /* non-blocking; a full pipe already wakes the thread */
         (void)w;
     }
+}
+
+static void relay(int64_t room, const char *text, size_t len) { relay_kind(BC_BUS_EVENT, room, text, len); }
+
+/* bc_hub_close_user's relay: the other instances close that user's sockets too. */
+static void relay_close_user(int64_t user_id, const char *reason)
+{
+    relay_kind(BC_BUS_CLOSE_USER, user_id, reason, strlen(reason));
 }
 
 int bc_bus_publish_seq(int64_t room, const char *text, size_t len)
@@ -792,6 +801,13 @@ static void on_message(const redisReply *rep, int64_t now, int64_t *echo_ms)
             return;
         atomic_fetch_add(&n_received, 1);
         bc_hub_send_local(m.room, m.payload, m.len);
+    } else if (m.kind == BC_BUS_CLOSE_USER) {
+        char reason[121];
+        size_t n = m.len < sizeof reason - 1 ? m.len : sizeof reason - 1;
+        memcpy(reason, m.payload, n);
+        reason[n] = 0;
+        atomic_fetch_add(&n_received, 1);
+        bc_hub_close_user_local(m.room, 1008, reason);
     } else if (m.kind == BC_BUS_COUNT) {
         long c = 0;
         for (size_t i = 0; i < m.len && i < 10; i++) {
@@ -950,12 +966,14 @@ int bc_bus_start(const char *url)
         return BC_ERR;
     }
     bc_hub_set_relay(relay);
+    bc_hub_set_user_relay(relay_close_user);
     bc_hub_set_remote_count(remote_count);
     atomic_store(&configured, 1);
     pthread_t t;
     if (pthread_create(&t, NULL, bus_main, NULL) != 0) {
         bc_log_error("bus", "cannot start the bus thread");
         bc_hub_set_relay(NULL);
+        bc_hub_set_user_relay(NULL);
         bc_hub_set_remote_count(NULL);
         atomic_store(&configured, 0);
         return BC_ERR;

@@ -381,5 +381,15 @@ void bc_hub_set_relay(void (*fn)(int64_t room, const char *text, size_t len));
 /* Sets, before the loops serve, the source of the other instances' count in a room (NULL = none);
  * any thread, quick, must not call back into the hub. */
 void bc_hub_set_remote_count(int (*fn)(int64_t room));
+/* Closes every WebSocket of user_id (opened with that user's access token: chat, events,
+ * notifications) on this instance, with code (RFC 6455 §7.4.1, e.g. 1008) and reason (ASCII, cut at
+ * 120 bytes), after the frames queued to them before; and hands the request to the user relay (the
+ * bus: the other instances) when one is set. Any thread. For a block or an account deletion. */
+void bc_hub_close_user(int64_t user_id, uint16_t code, const char *reason);
+/* As bc_hub_close_user on this instance only (never relayed): for requests from other instances. */
+void bc_hub_close_user_local(int64_t user_id, uint16_t code, const char *reason);
+/* Sets, before the loops serve, the function bc_hub_close_user hands (user_id, reason) to for the
+ * other instances (NULL = none); it must copy what it keeps and return quickly. */
+void bc_hub_set_user_relay(void (*fn)(int64_t user_id, const char *reason));
 
 #endif

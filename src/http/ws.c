@@ -66,6 +66,7 @@ struct bc_ws {
     uint64_t ping_window_ms;
     h2o_timeout_entry_t kill; /* frees the connection (zero timeout or the loop's grace timeout) */
     uint64_t id;              /* process-unique, never 0 (bc_ws_id) */
+    int64_t user_id;          /* the signed-in user who opened it (0 = anonymous): bc_hub_close_user */
     struct bc_ws *prev, *next;
     int writing;   /* our h2o_socket_write is in flight */
     int gathering; /* ws_flush is collecting wslay's frames: the send callback only appends */
@@ -128,6 +129,7 @@ typedef struct hub_msg {
     int64_t room;
     uint64_t to;         /* 0: every connection in room; else only the one with this id */
     uint16_t close_code; /* bc_hub_close_to: close `to` with this code, text = the reason */
+    int64_t user;        /* bc_hub_close_user: close every connection of this user (room unused) */
     shared_text *text;
     int refs; /* the loop's processing reference plus one per connection queue holding it */
 } hub_msg;
@@ -155,6 +157,8 @@ void bc_http_register_ws(const bc_ws_route *route)
 
 void bc_hub_on_count(void (*fn)(int64_t room, int count)) { count_cb = fn; }
 void bc_hub_set_relay(void (*fn)(int64_t room, const char *text, size_t len)) { relay_fn = fn; }
+static void (*user_relay_fn)(int64_t user_id, const char *reason);
+void bc_hub_set_user_relay(void (*fn)(int64_t user_id, const char *reason)) { user_relay_fn = fn; }
 void bc_hub_set_publisher(void (*fn)(int64_t room, const char *text, size_t len)) { publisher_fn = fn; }
 const char *bc_ws_subprotocol(bc_ws *ws) { return ws->subprotocol; }
 void bc_ws_skip_through(bc_ws *ws, int64_t seq)
@@ -632,23 +636,38 @@ void bc_hub_publish(int64_t id, const char *text, size_t len)
         relay_fn(id, text, len);
 }
 
-static void hub_send(int64_t id, uint64_t to, int64_t seq, const char *text, size_t len, uint16_t close_code);
+static void hub_send(int64_t id, uint64_t to, int64_t seq, const char *text, size_t len, uint16_t close_code,
+                     int64_t user);
 
-void bc_hub_send_local(int64_t id, const char *text, size_t len) { hub_send(id, 0, 0, text, len, 0); }
+void bc_hub_send_local(int64_t id, const char *text, size_t len) { hub_send(id, 0, 0, text, len, 0, 0); }
 
-void bc_hub_send_seq(int64_t id, int64_t seq, const char *text, size_t len) { hub_send(id, 0, seq, text, len, 0); }
+void bc_hub_send_seq(int64_t id, int64_t seq, const char *text, size_t len) { hub_send(id, 0, seq, text, len, 0, 0); }
 
 void bc_hub_send_to(int64_t id, uint64_t conn_id, const char *text, size_t len)
 {
     if (conn_id)
-        hub_send(id, conn_id, 0, text, len, 0);
+        hub_send(id, conn_id, 0, text, len, 0, 0);
 }
 
 void bc_hub_close_to(int64_t id, uint64_t conn_id, uint16_t code, const char *reason)
 {
     size_t len = strlen(reason);
     if (conn_id && code)
-        hub_send(id, conn_id, 0, reason, len < 120 ? len : 120, code);
+        hub_send(id, conn_id, 0, reason, len < 120 ? len : 120, code, 0);
+}
+
+void bc_hub_close_user_local(int64_t user_id, uint16_t code, const char *reason)
+{
+    size_t len = strlen(reason);
+    if (user_id > 0 && code)
+        hub_send(0, 0, 0, reason, len < 120 ? len : 120, code, user_id);
+}
+
+void bc_hub_close_user(int64_t user_id, uint16_t code, const char *reason)
+{
+    bc_hub_close_user_local(user_id, code, reason);
+    if (user_id > 0 && user_relay_fn)
+        user_relay_fn(user_id, reason);
 }
 
 /* The RFC 6455 §5.2 header of an unmasked, final text frame of len payload bytes; returns its size. */
@@ -671,7 +690,8 @@ static size_t frame_header(uint8_t *h, size_t len)
     return 10;
 }
 
-static void hub_send(int64_t id, uint64_t to, int64_t seq, const char *text, size_t len, uint16_t close_code)
+static void hub_send(int64_t id, uint64_t to, int64_t seq, const char *text, size_t len, uint16_t close_code,
+                     int64_t user)
 {
     int n;
     bc_http_loop *loops = bc_http_loops(&n);
@@ -699,6 +719,7 @@ static void hub_send(int64_t id, uint64_t to, int64_t seq, const char *text, siz
         m->room = id;
         m->to = to;
         m->close_code = close_code;
+        m->user = user;
         m->text = t;
         h2o_multithread_send_message(&loops[i].hub_receiver, &m->super);
     }
@@ -718,8 +739,19 @@ static void on_hub_messages(h2o_multithread_receiver_t *receiver, h2o_linklist_t
         hub_msg *m = H2O_STRUCT_FROM_MEMBER(hub_msg, super.link, messages->next);
         h2o_linklist_unlink(&m->super.link);
         m->refs = 1;
-        room *r = room_get(loop, m->room, 0);
         shared_text *t = m->text;
+        if (m->user) { /* bc_hub_close_user: every connection of that user, in any room of this loop */
+            for (int b = 0; b < ROOM_BUCKETS; b++)
+                for (room *ur = wl->rooms[b]; ur; ur = ur->next)
+                    for (bc_ws *ws = ur->head, *next; ws; ws = next) {
+                        next = ws->next;
+                        if (ws->user_id == m->user)
+                            bc_ws_close(ws, m->close_code, t->data + t->hdr);
+                    }
+            hub_msg_release(m);
+            continue;
+        }
+        room *r = room_get(loop, m->room, 0);
         for (bc_ws *ws = r ? r->head : NULL, *next; ws; ws = next) {
             next = ws->next;
             if (m->to && ws->id != m->to)
@@ -886,6 +918,7 @@ int bc_ws_try_upgrade(h2o_req_t *hreq, const char *client_key, const char *path,
         return -1;
     ws->loop = bc_http_current_loop();
     ws->id = atomic_fetch_add(&ws_ids, 1) + 1;
+    ws->user_id = r.authed ? r.auth.user_id : 0;
     ws->route = route;
     ws->kill.cb = on_kill;
     ws->beat.cb = on_beat;
