@@ -150,6 +150,7 @@ void bc_app_register_routes(void)
     bc_http_register(app_routes);
     bc_http_register(bc_accounts_routes);
     bc_http_register(bc_recovery_routes);
+    bc_http_register(bc_seller_routes); /* accounts: seller applications, shops */
     bc_http_register(bc_catalog_routes);
     bc_http_register(bc_commerce_routes);
     bc_http_register(bc_stock_routes);

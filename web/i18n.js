@@ -338,6 +338,9 @@ export const errorMessages = {
     EMAIL_ALREADY_VERIFIED: '이미 인증된 이메일입니다.',
     LINK_INVALID: '잘못되었거나 이미 사용한 링크입니다.',
     LINK_EXPIRED: '링크가 만료되었습니다. 새 링크를 요청하세요.',
+    INVALID_BUSINESS_NUMBER: '사업자등록번호가 올바르지 않습니다.',
+    APPLICATION_PENDING: '이미 심사 중인 판매자 신청이 있습니다.',
+    APPLICATION_NOT_PENDING: '이미 처리된 신청입니다.',
     WRONG_PASSWORD: '현재 비밀번호가 맞지 않습니다.',
   },
   en: {
@@ -419,6 +422,9 @@ export const errorMessages = {
     EMAIL_ALREADY_VERIFIED: 'Your e-mail address is already verified.',
     LINK_INVALID: 'This link is invalid or was already used.',
     LINK_EXPIRED: 'This link has expired. Ask for a new one.',
+    INVALID_BUSINESS_NUMBER: 'The business registration number is not valid.',
+    APPLICATION_PENDING: 'A seller application is already waiting for review.',
+    APPLICATION_NOT_PENDING: 'This application was already decided.',
     WRONG_PASSWORD: 'The current password is wrong.',
   },
 };

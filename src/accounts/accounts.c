@@ -744,6 +744,8 @@ int bc_accounts_update(bc_db *db, int64_t id, const char *role, int blocked)
     cache_version++;
     *cache_slot_of(id) = (cache_slot){id, 1, new_role, new_blocked, bc_now_ms(), new_verified};
     pthread_mutex_unlock(&cache_lock);
+    if (blocked == 1) /* their open sockets (chat, events) close now, here and through the bus elsewhere */
+        bc_hub_close_user(id, 1008, "account blocked");
     return BC_OK;
 }
 

@@ -184,6 +184,30 @@ void bc_email_mask(const char *email, char *out, size_t cap);
 extern const bc_route bc_recovery_routes[];
 
 /* ---- seller applications, shop profiles, store pages (sellers.c) ---- */
+/* Checks a Korean business registration number (사업자등록번호): 10 digits, hyphens allowed, whose
+ * last digit is the check digit over weights 1,3,7,1,3,7,1,3,5 plus the carry of the 9th digit × 5
+ * (National Tax Service rule). On BC_OK writes the 10 digits into out; BC_EINVAL otherwise. */
+int bc_seller_business_number_check(const char *in, char out[11]);
+/* The latest application of user_id, its sealed facts opened (business_number, contact_phone,
+ * contact_email, bank_name, bank_account, account_holder), in *out (caller owns): {id, user_id,
+ * status PENDING|APPROVED|REJECTED|WITHDRAWN, shop_name, representative, ..., reason, created_at,
+ * decided_at (UTC ms)}. BC_OK, BC_ENOTFOUND or a store error. */
+int bc_seller_application_latest(bc_db *db, int64_t user_id, json_t **out);
+/* Applications with status (NULL = all), at most 200, in *out (caller owns) {items: [...]} as in
+ * bc_seller_application_latest. BC_OK or a store error. */
+int bc_seller_application_list(bc_db *db, const char *status, json_t **out);
+/* Decides PENDING application id as admin_id in one transaction: reason NULL approves (role seller,
+ * a seller_profiles row, notice seller.APPROVED), else rejects with the reason (notice
+ * seller.REJECTED). *user_id gets the applicant. BC_OK, BC_ENOTFOUND, BC_ECONFLICT (not PENDING:
+ * decided once even when two admins decide at once) or a store error. */
+int bc_seller_application_decide(bc_db *db, int64_t id, int64_t admin_id, const char *reason, int64_t *user_id);
+/* A seller's public store facts in *out (caller owns): {id, name, shop_name, intro, logo_url,
+ * shipping_policy, followers, created_at}. BC_OK, BC_ENOTFOUND (no active seller) or a store error. */
+int bc_seller_store_get(bc_db *db, int64_t seller_id, json_t **out);
+/* Applies the present fields of body (shop_name, intro, logo_url (null removes), shipping_policy;
+ * validated by the route) to seller_id's shop profile, creating it when missing. BC_OK or a store error. */
+int bc_seller_shop_update(bc_db *db, int64_t seller_id, json_t *body);
+extern const bc_route bc_seller_routes[];
 
 /* ---- blocking with a reason, account deletion (lifecycle.c) ---- */
 

@@ -100,7 +100,8 @@ out:
 static void open_facts(json_t *row)
 {
     char ad[64], *plain = NULL;
-    snprintf(ad, sizeof ad, "seller_applications.sealed:%lld", (long long)json_integer_value(json_object_get(row, "id")));
+    snprintf(ad, sizeof ad, "seller_applications.sealed:%lld",
+             (long long)json_integer_value(json_object_get(row, "id")));
     const char *sealed = json_string_value(json_object_get(row, "sealed"));
     if (sealed && bc_seal_open(ad, sealed, &plain) == BC_OK) {
         json_t *facts = json_loads(plain, 0, NULL);
@@ -115,7 +116,7 @@ static void open_facts(json_t *row)
 }
 
 #define APP_COLS                                                                                                       \
-    "a.id, a.user_id, a.status, a.shop_name, a.representative, a.sealed, a.business_hash, a.reason, a.created_at,"   \
+    "a.id, a.user_id, a.status, a.shop_name, a.representative, a.sealed, a.business_hash, a.reason, a.created_at,"     \
     " a.decided_at, a.updated_at, u.email AS user_email, u.name AS user_name"
 
 int bc_seller_application_latest(bc_db *db, int64_t user_id, json_t **out)
@@ -156,7 +157,8 @@ int bc_seller_application_list(bc_db *db, const char *status, json_t **out)
         return rc;
     size_t i;
     json_t *row;
-    json_array_foreach(*out, i, row) open_facts(row);
+    json_array_foreach (*out, i, row)
+        open_facts(row);
     return BC_OK;
 }
 
@@ -174,8 +176,8 @@ static int decide_tx(bc_db *db, void *arg)
     decide_args *a = arg;
     json_t *row = NULL;
     int64_t now = bc_now_ms();
-    int rc = row_rc(bc_db_row(db, &row, "SELECT user_id, shop_name, status FROM seller_applications WHERE id = ?", "i",
-                              a->id));
+    int rc = row_rc(
+        bc_db_row(db, &row, "SELECT user_id, shop_name, status FROM seller_applications WHERE id = ?", "i", a->id));
     if (rc != BC_OK)
         goto out;
     a->user_id = json_integer_value(json_object_get(row, "user_id"));
@@ -194,8 +196,7 @@ static int decide_tx(bc_db *db, void *arg)
         rc = bc_notice_add(db, a->user_id, "seller.REJECTED", 0, NULL, text);
         goto out;
     }
-    if ((rc = bc_db_exec(db, "UPDATE users SET role = 'seller' WHERE id = ? AND role = 'buyer'", "i", a->user_id)) <
-        0)
+    if ((rc = bc_db_exec(db, "UPDATE users SET role = 'seller' WHERE id = ? AND role = 'buyer'", "i", a->user_id)) < 0)
         goto out;
     if ((rc = bc_db_exec(db,
                          "INSERT INTO seller_profiles (seller_id, shop_name, updated_at) VALUES (?, ?, ?)"
@@ -291,7 +292,8 @@ static void h_apply(bc_req *req)
     char *plain = NULL;
     json_t *facts = NULL, *app = NULL;
     if (bc_seller_business_number_check(bn, number) != BC_OK) {
-        bc_res_error(req, 422, "INVALID_BUSINESS_NUMBER", "'business_number' is not a valid business registration number");
+        bc_res_error(req, 422, "INVALID_BUSINESS_NUMBER",
+                     "'business_number' is not a valid business registration number");
         goto out;
     }
     if (digits_only(phone_in, phone, sizeof phone, 9, 11) != BC_OK || phone[0] != '0') {
@@ -311,8 +313,8 @@ static void h_apply(bc_req *req)
         goto out;
     }
     facts = json_pack("{s:s,s:s,s:s,s:O,s:s,s:O}", "business_number", number, "contact_phone", phone, "contact_email",
-                      email, "bank_name", json_object_get(b, "bank_name"), "bank_account", account_in,
-                      "account_holder", json_object_get(b, "account_holder"));
+                      email, "bank_name", json_object_get(b, "bank_name"), "bank_account", account_in, "account_holder",
+                      json_object_get(b, "account_holder"));
     plain = facts ? json_dumps(facts, JSON_COMPACT) : NULL;
     if (!plain) {
         bc_res_from_err(req, BC_ENOMEM);
@@ -429,11 +431,12 @@ static void h_shop_patch(bc_req *req)
 #define STR_OR_NULL "{\"type\":[\"string\",\"null\"]}"
 #define INT "{\"type\":\"integer\"}"
 #define APP_SCHEMA                                                                                                     \
-    "{\"type\":\"object\",\"required\":[\"id\",\"user_id\",\"status\",\"shop_name\",\"representative\",\"created_at\"]," \
-    "\"properties\":{\"id\":" INT ",\"user_id\":" INT ",\"status\":{\"type\":\"string\",\"enum\":[\"PENDING\","      \
-    "\"APPROVED\",\"REJECTED\",\"WITHDRAWN\"]},\"shop_name\":" STR ",\"representative\":" STR                        \
-    ",\"business_number\":" STR ",\"contact_phone\":" STR ",\"contact_email\":" STR ",\"bank_name\":" STR           \
-    ",\"bank_account\":" STR ",\"account_holder\":" STR ",\"reason\":" STR_OR_NULL ",\"user_email\":" STR           \
+    "{\"type\":\"object\",\"required\":[\"id\",\"user_id\",\"status\",\"shop_name\",\"representative\",\"created_"     \
+    "at\"],"                                                                                                           \
+    "\"properties\":{\"id\":" INT ",\"user_id\":" INT ",\"status\":{\"type\":\"string\",\"enum\":[\"PENDING\","        \
+    "\"APPROVED\",\"REJECTED\",\"WITHDRAWN\"]},\"shop_name\":" STR ",\"representative\":" STR                          \
+    ",\"business_number\":" STR ",\"contact_phone\":" STR ",\"contact_email\":" STR ",\"bank_name\":" STR              \
+    ",\"bank_account\":" STR ",\"account_holder\":" STR ",\"reason\":" STR_OR_NULL ",\"user_email\":" STR              \
     ",\"user_name\":" STR ",\"created_at\":" TIME ",\"decided_at\":" TIME_OR_NULL ",\"updated_at\":" TIME "}}"
 
 static const bc_schema sc_application = {"SellerApplication", APP_SCHEMA, NULL};
@@ -498,7 +501,7 @@ const bc_route bc_seller_routes[] = {
      .errors = (const char *const[]){"NOT_FOUND", "APPLICATION_NOT_PENDING", NULL}},
     {"GET", "/api/v1/sellers/{id}", 0, 0, NULL, h_store, "sellers", "A seller's public store page", 200,
      .response = &sc_store, .errors = (const char *const[]){"NOT_FOUND", NULL}},
-    {"PATCH", "/api/v1/me/shop", BC_ROLE_SELLER, 0, shop_body, h_shop_patch, "sellers", "Edit the caller's shop profile",
-     200, .response = &sc_store},
+    {"PATCH", "/api/v1/me/shop", BC_ROLE_SELLER, 0, shop_body, h_shop_patch, "sellers",
+     "Edit the caller's shop profile", 200, .response = &sc_store},
     {NULL},
 };

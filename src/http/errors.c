@@ -102,6 +102,10 @@ const bc_error_code bc_http_errors[] = {
     {"LINK_INVALID", 400, "The link is unknown or was already used."},
     {"LINK_EXPIRED", 400, "The link expired; ask for a new one."},
     {"WRONG_PASSWORD", 403, "The current password is wrong."},
+    {"INVALID_BUSINESS_NUMBER", 422,
+     "The business registration number is not valid (10 digits with a matching check digit)."},
+    {"APPLICATION_PENDING", 409, "A seller application of this account is already waiting for review."},
+    {"APPLICATION_NOT_PENDING", 409, "The application was already decided."},
     {NULL, 0, NULL},
 };
 
