@@ -133,7 +133,6 @@ function userMenu(user) {
     h('a', { href: '#/orders' }, t('nav.orders')),
     h('a', { href: '#/notifications' }, t('nav.notifications')),
     (user.role === 'seller' || user.role === 'admin') ? h('a', { href: '#/studio' }, t('nav.studio')) : null,
-    user.role === 'admin' ? h('a', { href: '#/admin/sellers', id: 'nav-admin' }, t('nav.admin')) : null,
     h('button', { id: 'logout', onclick: async () => { await logout(); navigate('/'); } }, t('nav.logout')));
   const btn = h('button', { class: 'user-btn', id: 'user-menu', 'aria-haspopup': 'true', onclick: (e) => { e.stopPropagation(); menu.hidden = !menu.hidden; } },
     h('span', { class: 'avatar', 'aria-hidden': 'true' }, (user.name || '?').slice(0, 1)), h('span', { class: 'user-name' }, user.name));
