@@ -24,18 +24,14 @@ const routes = [
   ['/studio/orders', () => import('./views/studio.js'), 'orders'],
   ['/notifications', () => import('./views/notifications.js'), 'notifications'],
   ['/calendar', () => import('./views/calendar.js'), 'calendar'],
-  // accounts (issue 9): social sign-in, verification and recovery, my page, sellers, admin
-  ['/oauth/done', () => import('./views/oauth.js'), 'oauthDone'],
-  ['/oauth/link', () => import('./views/oauth.js'), 'oauthLink'],
+  // accounts (issue 9): verification and recovery, my page, seller applications, admin
   ['/verify', () => import('./views/account.js'), 'verify'],
   ['/find-id', () => import('./views/account.js'), 'findId'],
   ['/reset', () => import('./views/account.js'), 'reset'],
   ['/reset/confirm', () => import('./views/account.js'), 'resetConfirm'],
   ['/me', () => import('./views/mypage.js'), 'mypage'],
   ['/seller/apply', () => import('./views/seller_apply.js'), 'sellerApply'],
-  ['/sellers/:id', () => import('./views/store.js'), 'store'],
   ['/admin/sellers', () => import('./views/admin.js'), 'adminSellers'],
-  ['/admin/users', () => import('./views/admin.js'), 'adminUsers'],
 ];
 
 function match(path) {
@@ -131,6 +127,7 @@ function userMenu(user) {
     h('div', { class: 'menu-head' }, h('strong', null, user.name), h('div', { class: 'muted small' }, user.email || '')),
     h('a', { href: '#/me', id: 'nav-mypage' }, t('nav.mypage')),
     h('a', { href: '#/orders' }, t('nav.orders')),
+    user.role === 'admin' ? h('a', { href: '#/admin/sellers', id: 'nav-admin' }, t('nav.admin')) : null,
     h('a', { href: '#/notifications' }, t('nav.notifications')),
     (user.role === 'seller' || user.role === 'admin') ? h('a', { href: '#/studio' }, t('nav.studio')) : null,
     h('button', { id: 'logout', onclick: async () => { await logout(); navigate('/'); } }, t('nav.logout')));

@@ -1,5 +1,5 @@
 // #/me: my page. Each section is its own module (mounted into its own element), so the profile,
-// linked providers, addresses, password, seller application and account deletion stay apart.
+// password and seller application stay apart.
 import { h, mount } from '../dom.js';
 import { t } from '../i18n.js';
 import { currentUser } from '../api.js';
@@ -8,11 +8,8 @@ import { requireLogin } from '../app.js';
 // [element id, module] in page order; each module exports mount(el, user).
 const SECTIONS = [
   ['mp-profile', () => import('./mp_profile.js')],
-  ['mp-identities', () => import('./mp_identities.js')],
-  ['mp-addresses', () => import('./mp_addresses.js')],
   ['mp-security', () => import('./mp_security.js')],
   ['mp-seller', () => import('./mp_seller.js')],
-  ['mp-account', () => import('./mp_account.js')],
 ];
 
 export async function render(ctx) {
