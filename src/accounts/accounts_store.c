@@ -96,17 +96,8 @@ int bc_accounts_find_login(bc_db *db, const char *email, int64_t *id, char hash[
 
 int bc_accounts_status(bc_db *db, int64_t id, int *role, int *blocked)
 {
-    bc_stmt *st = bc_db_prepare(db, "SELECT role, blocked FROM users WHERE id = ?");
-    if (!st)
-        return BC_ERR;
-    bc_stmt_bind_int(st, 1, id);
-    int rc = row_rc(bc_stmt_step(st));
-    if (rc == BC_OK) {
-        *role = bc_role_from_name(bc_stmt_text(st, 0));
-        *blocked = (int)bc_stmt_int(st, 1);
-    }
-    bc_stmt_reset(st);
-    return rc;
+    int verified = 0;
+    return recovery_store_status(db, id, role, blocked, &verified);
 }
 
 int bc_accounts_find_id(bc_db *db, const char *email, int64_t *id)

@@ -93,24 +93,28 @@ static void h_verify_send(bc_req *req)
     bc_res_json(req, 202, json_pack("{s:b}", "sent", 1));
 }
 
+/* Answers a refused recovery_store_consume (rc, why) and returns 1; 0 when the link was taken. */
+static int link_refused(bc_req *req, int rc, int why)
+{
+    if (rc != BC_OK && rc != BC_ECONFLICT)
+        bc_res_from_err(req, rc);
+    else if (rc == BC_ECONFLICT || why == 1)
+        bc_res_error(req, 400, "LINK_INVALID", "the link is unknown or was already used");
+    else if (why == 2)
+        bc_res_error(req, 400, "LINK_EXPIRED", "the link expired; ask for a new one");
+    else
+        return 0;
+    return 1;
+}
+
 /* POST /api/v1/auth/verify {token} */
 static void h_verify(bc_req *req)
 {
     const char *token = json_string_value(json_object_get(bc_req_json(req), "token"));
     int64_t uid = 0;
     int why = 0, rc = recovery_store_consume(bc_req_db(req), token, 0, NULL, &uid, &why);
-    if (rc != BC_OK && rc != BC_ECONFLICT) {
-        bc_res_from_err(req, rc);
+    if (link_refused(req, rc, why))
         return;
-    }
-    if (rc == BC_ECONFLICT || why == 1) {
-        bc_res_error(req, 400, "LINK_INVALID", "the link is unknown or was already used");
-        return;
-    }
-    if (why == 2) {
-        bc_res_error(req, 400, "LINK_EXPIRED", "the link expired; ask for a new one");
-        return;
-    }
     bc_accounts_cache_refresh(bc_req_db(req), uid);
     bc_res_json(req, 200, json_pack("{s:b}", "verified", 1));
 }
@@ -197,18 +201,8 @@ static void h_reset(bc_req *req)
     int64_t uid = 0;
     int why = 0, rc = recovery_store_consume(bc_req_db(req), token, 1, hash, &uid, &why);
     sodium_memzero(hash, sizeof hash);
-    if (rc != BC_OK && rc != BC_ECONFLICT) {
-        bc_res_from_err(req, rc);
+    if (link_refused(req, rc, why))
         return;
-    }
-    if (rc == BC_ECONFLICT || why == 1) {
-        bc_res_error(req, 400, "LINK_INVALID", "the link is unknown or was already used");
-        return;
-    }
-    if (why == 2) {
-        bc_res_error(req, 400, "LINK_EXPIRED", "the link expired; ask for a new one");
-        return;
-    }
     bc_accounts_cache_refresh(bc_req_db(req), uid);
     bc_res_send(req, 204, "application/json", "", 0);
 }
