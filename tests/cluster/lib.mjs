@@ -176,6 +176,7 @@ export async function startCluster({ instances = 2, env = {} } = {}) {
     const shared = path.join(tmp, 'shared');
     for (const d of ['media', 'hls']) mkdirSync(path.join(shared, d), { recursive: true });
     const jwt = randomBytes(32).toString('hex');
+    const dataKey = randomBytes(32).toString('hex');
     const ports = [];
     for (let i = 0; i < instances; i++) ports.push(await freePort());
     c.nginxDir = path.join(tmp, 'nginx');
@@ -197,6 +198,8 @@ export async function startCluster({ instances = 2, env = {} } = {}) {
           BROADCART_DATABASE_URL: c.dbUrl,
           BROADCART_REDIS_URL: `redis://127.0.0.1:${c.redisPort}`,
           BROADCART_JWT_SECRET: jwt,
+          BROADCART_DATA_KEY: dataKey, // one key sealing personal data for every instance
+          BROADCART_REQUIRE_VERIFIED_EMAIL: '0', // the suite's sign-ups check out unverified
           BROADCART_TOSS_API_BASE: `${c.gateway.base}/sandbox-pg`,
           BROADCART_TOSS_SECRET_KEY: tossSecret(c.gateway), // the gateway's per-data-dir key
           BROADCART_PUBLIC_URL: c.base,
