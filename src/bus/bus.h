@@ -48,10 +48,10 @@ int bc_bus_parse_url(const char *url, bc_bus_url *out);
 
 /* Event kinds on the channel. */
 enum {
-    BC_BUS_EVENT = 'e',     /* payload: the room frame text, delivered as is */
-    BC_BUS_COUNT = 'c',     /* payload: the sender's current viewer count in room, decimal */
-    BC_BUS_HEARTBEAT = 'h', /* room 0, empty payload: the sender is alive (and its subscription works) */
-    BC_BUS_SEQ = 's',       /* payload: "<seq> <frame>", a room event numbered by Redis (bc_bus_publish_seq) */
+    BC_BUS_EVENT = 'e',      /* payload: the room frame text, delivered as is */
+    BC_BUS_COUNT = 'c',      /* payload: the sender's current viewer count in room, decimal */
+    BC_BUS_HEARTBEAT = 'h',  /* room 0, empty payload: the sender is alive (and its subscription works) */
+    BC_BUS_SEQ = 's',        /* payload: "<seq> <frame>", a room event numbered by Redis (bc_bus_publish_seq) */
     BC_BUS_CLOSE_USER = 'u', /* room: a user id; payload: the close reason (bc_hub_close_user): close their sockets */
 };
 

@@ -130,8 +130,8 @@ typedef struct bc_config {
     char data_key[128];     /* BROADCART_DATA_KEY, the current key sealing personal data; default generated into
                                {data_dir}/data.key */
     char data_key_old[600]; /* BROADCART_DATA_KEY_OLD, comma-separated older keys (read only), default "" */
-    char kakao_client_id[128], kakao_client_secret[256], kakao_redirect_uri[512]; /* BROADCART_KAKAO_* */
-    char naver_client_id[128], naver_client_secret[256], naver_redirect_uri[512]; /* BROADCART_NAVER_* */
+    char kakao_client_id[128], kakao_client_secret[256], kakao_redirect_uri[512];    /* BROADCART_KAKAO_* */
+    char naver_client_id[128], naver_client_secret[256], naver_redirect_uri[512];    /* BROADCART_NAVER_* */
     char google_client_id[256], google_client_secret[256], google_redirect_uri[512]; /* BROADCART_GOOGLE_* */
     char kakao_auth_base[256];  /* BROADCART_KAKAO_AUTH_BASE, default the sandbox (https://kauth.kakao.com) */
     char kakao_api_base[256];   /* BROADCART_KAKAO_API_BASE, default the sandbox (https://kapi.kakao.com) */
