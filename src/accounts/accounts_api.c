@@ -1,11 +1,11 @@
 /* Routes under /api/v1/auth, /api/v1/me and /api/v1/admin/users. No SQL here: see accounts_store.c. */
 #include "accounts.h"
+#include "accounts_int.h"
 
 #include <sodium.h>
 #include <string.h>
 
-/* Sends status with a Retry-After of retry_s seconds. */
-static void send_retry(bc_req *req, int status, const char *code, const char *msg, int64_t retry_s)
+void accounts_send_retry(bc_req *req, int status, const char *code, const char *msg, int64_t retry_s)
 {
     char retry[24];
     snprintf(retry, sizeof retry, "%lld", (long long)retry_s);
@@ -13,13 +13,12 @@ static void send_retry(bc_req *req, int status, const char *code, const char *ms
     bc_res_header(req, "Retry-After", retry);
 }
 
-/* Answers a refused bc_limit_take. */
-static void send_limited(bc_req *req, int rc, int64_t retry_s, const char *what)
+void accounts_send_limited(bc_req *req, int rc, int64_t retry_s, const char *what)
 {
     if (rc == BC_ENOMEM)
-        send_retry(req, 503, "BUSY", "too many clients are being rate-limited", retry_s);
+        accounts_send_retry(req, 503, "BUSY", "too many clients are being rate-limited", retry_s);
     else
-        send_retry(req, 429, "RATE_LIMITED", what, retry_s);
+        accounts_send_retry(req, 429, "RATE_LIMITED", what, retry_s);
 }
 
 /* Issues an access token and a new refresh token (new family) for user u (borrowed) and sends them. */
@@ -79,7 +78,7 @@ static void h_signup(bc_req *req)
     int64_t retry_s = 0;
     int rc = bc_limit_take(BC_LIMIT_SIGNUP, bc_req_client_ip(req), bc_now_ms(), &retry_s);
     if (rc != BC_OK) {
-        send_limited(req, rc, retry_s, "too many sign-ups from this address");
+        accounts_send_limited(req, rc, retry_s, "too many sign-ups from this address");
         return;
     }
     int64_t id;
@@ -109,11 +108,11 @@ static void h_login(bc_req *req)
     int why = 0;
     if (bc_login_begin(email, bc_req_client_ip(req), bc_now_ms(), &t, &retry_s, &why) != BC_OK) {
         if (why == BC_LOGIN_ACCOUNT_LOCKED)
-            send_retry(req, 429, "TOO_MANY_ATTEMPTS", "too many failed logins for this e-mail", retry_s);
+            accounts_send_retry(req, 429, "TOO_MANY_ATTEMPTS", "too many failed logins for this e-mail", retry_s);
         else if (why == BC_LOGIN_ADDRESS_LIMIT)
-            send_retry(req, 429, "RATE_LIMITED", "too many failed logins from this address", retry_s);
+            accounts_send_retry(req, 429, "RATE_LIMITED", "too many failed logins from this address", retry_s);
         else
-            send_retry(req, 503, "BUSY", "too many clients are being rate-limited", retry_s);
+            accounts_send_retry(req, 503, "BUSY", "too many clients are being rate-limited", retry_s);
         return;
     }
     /* the attempt already counts as a failure; verify against a dummy hash when the user is unknown,

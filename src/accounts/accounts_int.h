@@ -31,4 +31,11 @@ int recovery_store_password_get(bc_db *db, int64_t id, char hash[128], char emai
 /* Stores a new password hash and revokes every refresh token except keep_refresh's family. */
 int recovery_store_password_set(bc_db *db, int64_t id, const char *hash, const char *keep_refresh);
 
+/* Sends error status/code with the message "msg; retry in N s" and a Retry-After of retry_s
+ * seconds (RFC 9110 §10.2.3). */
+void accounts_send_retry(bc_req *req, int status, const char *code, const char *msg, int64_t retry_s);
+/* Answers a refused bc_limit_take (rc): 503 BUSY when the limit table is full, else 429
+ * RATE_LIMITED with what as the message; both with Retry-After. */
+void accounts_send_limited(bc_req *req, int rc, int64_t retry_s, const char *what);
+
 #endif

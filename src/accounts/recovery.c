@@ -66,8 +66,7 @@ out:
 
 static void send_limited_hour(bc_req *req, const char *what)
 {
-    bc_res_error(req, 429, "RATE_LIMITED", "%s; retry in 3600 s", what);
-    bc_res_header(req, "Retry-After", "3600");
+    accounts_send_retry(req, 429, "RATE_LIMITED", what, 3600);
 }
 
 /* POST /api/v1/auth/verify/send: a new verification link for the signed-in user. */
@@ -128,11 +127,7 @@ static void h_find_id(bc_req *req)
     int64_t retry_s = 0;
     int rc = bc_limit_take(BC_LIMIT_PASSWORD_RESET, bc_req_client_ip(req), bc_now_ms(), &retry_s);
     if (rc != BC_OK) {
-        char r[24];
-        snprintf(r, sizeof r, "%lld", (long long)retry_s);
-        bc_res_error(req, rc == BC_ENOMEM ? 503 : 429, rc == BC_ENOMEM ? "BUSY" : "RATE_LIMITED",
-                     "too many account recovery requests from this address; retry in %lld s", (long long)retry_s);
-        bc_res_header(req, "Retry-After", r);
+        accounts_send_limited(req, rc, retry_s, "too many account recovery requests from this address");
         goto out;
     }
     if (bc_phone_normalize(json_string_value(json_object_get(body, "phone")), phone) != BC_OK) {
@@ -164,11 +159,7 @@ static void h_reset_request(bc_req *req)
     int64_t retry_s = 0, id = 0;
     int rc = bc_limit_take(BC_LIMIT_PASSWORD_RESET, bc_req_client_ip(req), bc_now_ms(), &retry_s);
     if (rc != BC_OK) {
-        char r[24];
-        snprintf(r, sizeof r, "%lld", (long long)retry_s);
-        bc_res_error(req, rc == BC_ENOMEM ? 503 : 429, rc == BC_ENOMEM ? "BUSY" : "RATE_LIMITED",
-                     "too many password-reset requests from this address; retry in %lld s", (long long)retry_s);
-        bc_res_header(req, "Retry-After", r);
+        accounts_send_limited(req, rc, retry_s, "too many password-reset requests from this address");
         return;
     }
     rc = bc_accounts_find_id(bc_req_db(req), email, &id);
@@ -228,10 +219,7 @@ static void h_me_password(bc_req *req)
     }
     /* guesses at the current password count as failed logins of the account */
     if (bc_login_begin(email, bc_req_client_ip(req), bc_now_ms(), &t, &retry_s, &why) != BC_OK) {
-        char r[24];
-        snprintf(r, sizeof r, "%lld", (long long)retry_s);
-        bc_res_error(req, 429, "TOO_MANY_ATTEMPTS", "too many wrong passwords; retry in %lld s", (long long)retry_s);
-        bc_res_header(req, "Retry-After", r);
+        accounts_send_retry(req, 429, "TOO_MANY_ATTEMPTS", "too many wrong passwords", retry_s);
         goto out;
     }
     int ok = hash[0] && bc_password_verify(hash, cur) == BC_OK;

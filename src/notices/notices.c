@@ -30,18 +30,13 @@ static void one_line(const char *s, char *out, size_t cap)
     out[i] = 0;
 }
 
-int bc_notice_add(bc_db *db, int64_t user_id, const char *kind, int64_t order_row_id, const char *order_id,
-                  const char *text)
+/* Writes the notice row and its outbox mail (to user's account e-mail) in the caller's transaction.
+ * BC_OK or a store error. */
+static int insert_notice(bc_db *db, const json_t *user, int64_t user_id, const char *kind, int64_t order_row_id,
+                         const char *order_id, const char *text, const char *subject, const char *body)
 {
-    json_t *user = NULL;
-    char *subject = NULL, *body = NULL;
-    int rc = BC_EINVAL;
     int64_t now = bc_now_ms(), id = 0;
-    if (!db || user_id <= 0 || !kind || !*kind || bc_utf8_len(kind) > BC_NOTICE_KIND_MAX || !text || !*text ||
-        bc_utf8_len(text) > BC_NOTICE_TEXT_MAX || order_row_id < 0 || (order_id && strlen(order_id) > 64))
-        goto out;
-    if ((rc = bc_accounts_user_get(db, user_id, 0, &user)) != BC_OK)
-        goto out;
+    int rc;
     if (order_row_id > 0)
         rc = bc_db_int(db, &id,
                        "INSERT INTO notices (user_id, kind, order_row_id, order_id, text, created_at)"
@@ -52,10 +47,27 @@ int bc_notice_add(bc_db *db, int64_t user_id, const char *kind, int64_t order_ro
                        "INSERT INTO notices (user_id, kind, order_row_id, order_id, text, created_at)"
                        " VALUES (?, ?, NULL, ?, ?, ?) RETURNING id",
                        "ittti", user_id, kind, order_id, text, now);
-    if (rc != 1) {
-        rc = rc < 0 ? rc : BC_ERR;
+    if (rc != 1)
+        return rc < 0 ? rc : BC_ERR;
+    const char *to = json_string_value(json_object_get(user, "email"));
+    rc = bc_db_exec(db,
+                    "INSERT INTO notice_mails (notice_id, to_addr, subject, body, status, next_at, created_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    "ittttii", id, to ? to : "", subject, body, bc_cfg.smtp_url[0] ? "PENDING" : "KEPT", now, now);
+    return rc < 0 ? rc : BC_OK;
+}
+
+int bc_notice_add(bc_db *db, int64_t user_id, const char *kind, int64_t order_row_id, const char *order_id,
+                  const char *text)
+{
+    json_t *user = NULL;
+    char *subject = NULL, *body = NULL;
+    int rc = BC_EINVAL;
+    if (!db || user_id <= 0 || !kind || !*kind || bc_utf8_len(kind) > BC_NOTICE_KIND_MAX || !text || !*text ||
+        bc_utf8_len(text) > BC_NOTICE_TEXT_MAX || order_row_id < 0 || (order_id && strlen(order_id) > 64))
         goto out;
-    }
+    if ((rc = bc_accounts_user_get(db, user_id, 0, &user)) != BC_OK)
+        goto out;
     char line[BC_NOTICE_TEXT_MAX * 4 + 1];
     one_line(text, line, sizeof line);
     int link = order_row_id > 0 && bc_cfg.public_url[0];
@@ -71,12 +83,7 @@ int bc_notice_add(bc_db *db, int64_t user_id, const char *kind, int64_t order_ro
         rc = BC_ENOMEM;
         goto out;
     }
-    const char *to = json_string_value(json_object_get(user, "email"));
-    rc = bc_db_exec(db,
-                    "INSERT INTO notice_mails (notice_id, to_addr, subject, body, status, next_at, created_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    "ittttii", id, to ? to : "", subject, body, bc_cfg.smtp_url[0] ? "PENDING" : "KEPT", now, now);
-    rc = rc < 0 ? rc : BC_OK;
+    rc = insert_notice(db, user, user_id, kind, order_row_id, order_id, text, subject, body);
 out:
     free(subject);
     free(body);
@@ -88,29 +95,15 @@ int bc_notice_add_mail(bc_db *db, int64_t user_id, const char *kind, const char 
                        const char *body)
 {
     json_t *user = NULL;
-    int64_t now = bc_now_ms(), id = 0;
     int rc = BC_EINVAL;
     if (!db || user_id <= 0 || !kind || strncmp(kind, "account.", 8) != 0 || bc_utf8_len(kind) > BC_NOTICE_KIND_MAX ||
         !text || !*text || bc_utf8_len(text) > BC_NOTICE_TEXT_MAX || !subject || !body)
         goto out;
     if ((rc = bc_accounts_user_get(db, user_id, 0, &user)) != BC_OK)
         goto out;
-    rc = bc_db_int(db, &id,
-                   "INSERT INTO notices (user_id, kind, order_row_id, order_id, text, created_at)"
-                   " VALUES (?, ?, NULL, NULL, ?, ?) RETURNING id",
-                   "itti", user_id, kind, text, now);
-    if (rc != 1) {
-        rc = rc < 0 ? rc : BC_ERR;
-        goto out;
-    }
     char line[512];
     one_line(subject, line, sizeof line);
-    const char *to = json_string_value(json_object_get(user, "email"));
-    rc = bc_db_exec(db,
-                    "INSERT INTO notice_mails (notice_id, to_addr, subject, body, status, next_at, created_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    "ittttii", id, to ? to : "", line, body, bc_cfg.smtp_url[0] ? "PENDING" : "KEPT", now, now);
-    rc = rc < 0 ? rc : BC_OK;
+    rc = insert_notice(db, user, user_id, kind, 0, NULL, text, line, body);
 out:
     json_decref(user);
     return rc;
