@@ -38,4 +38,8 @@ void accounts_send_retry(bc_req *req, int status, const char *code, const char *
  * RATE_LIMITED with what as the message; both with Retry-After. */
 void accounts_send_limited(bc_req *req, int rc, int64_t retry_s, const char *what);
 
+/* A bc_db_row/bc_stmt_step result as a module error: 1 (a row) -> BC_OK, 0 -> BC_ENOTFOUND, an
+ * error kept. */
+static inline int accounts_row_rc(int rc) { return rc == 1 ? BC_OK : rc == 0 ? BC_ENOTFOUND : rc; }
+
 #endif

@@ -13,9 +13,6 @@ static void token_hash(const char *token, char out[65])
     sodium_bin2hex(out, 65, h, sizeof h);
 }
 
-/* A row count/status from bc_db_* as a module error: 1 -> BC_OK, 0 -> BC_ENOTFOUND, else kept. */
-static int row_rc(int rc) { return rc == 1 ? BC_OK : rc == 0 ? BC_ENOTFOUND : rc; }
-
 int accounts_store_insert(bc_db *db, const char *email, const char *name, const char *role, const char *hash,
                           int64_t *id)
 {
@@ -30,7 +27,7 @@ int accounts_store_insert(bc_db *db, const char *email, const char *name, const 
 int bc_accounts_user_get(bc_db *db, int64_t id, int with_blocked, json_t **out)
 {
     *out = NULL;
-    int rc = row_rc(
+    int rc = accounts_row_rc(
         bc_db_row(db, out, "SELECT id, email, name, role, created_at, blocked FROM users WHERE id = ?", "i", id));
     if (rc != BC_OK)
         return rc;
@@ -83,7 +80,7 @@ int bc_accounts_find_login(bc_db *db, const char *email, int64_t *id, char hash[
     if (!st)
         return BC_ERR;
     bc_stmt_bind_text(st, 1, email);
-    int rc = row_rc(bc_stmt_step(st));
+    int rc = accounts_row_rc(bc_stmt_step(st));
     if (rc == BC_OK) {
         *id = bc_stmt_int(st, 0);
         const char *h = bc_stmt_text(st, 1);
@@ -104,7 +101,7 @@ int bc_accounts_find_id(bc_db *db, const char *email, int64_t *id)
 {
     char lower[256];
     bc_email_normalize(email, lower, sizeof lower);
-    return row_rc(bc_db_int(db, id, "SELECT id FROM users WHERE email = ?", "t", lower));
+    return accounts_row_rc(bc_db_int(db, id, "SELECT id FROM users WHERE email = ?", "t", lower));
 }
 
 typedef struct update_args {
@@ -183,7 +180,7 @@ static int rotate_tx(bc_db *db, void *arg)
     json_t *row = NULL;
     a->user_id = 0;
     a->reused = 0;
-    int rc = row_rc(
+    int rc = accounts_row_rc(
         bc_db_row(db, &row,
                   bc_db_dialect_sql(db,
                                     "SELECT t.user_id, t.revoked, t.expires_at > ? AS live, t.family_id,"
@@ -276,7 +273,8 @@ int bc_accounts_follow(bc_db *db, int64_t user_id, int64_t seller_id, int follow
                                 user_id);
     if (n < 0)
         return n;
-    return row_rc(bc_db_int(db, followers, "SELECT COUNT(*) FROM seller_follows WHERE seller_id = ?", "i", seller_id));
+    return accounts_row_rc(
+        bc_db_int(db, followers, "SELECT COUNT(*) FROM seller_follows WHERE seller_id = ?", "i", seller_id));
 }
 
 int bc_accounts_follows(bc_db *db, int64_t user_id, int64_t seller_id, int *out)

@@ -16,15 +16,13 @@ static void rtoken_hash(const char *token, char out[65])
     sodium_bin2hex(out, 65, h, sizeof h);
 }
 
-static int row_rc(int rc) { return rc == 1 ? BC_OK : rc == 0 ? BC_ENOTFOUND : rc; }
-
 int recovery_store_status(bc_db *db, int64_t id, int *role, int *blocked, int *verified)
 {
     bc_stmt *st = bc_db_prepare(db, "SELECT role, blocked, email_verified_at FROM users WHERE id = ?");
     if (!st)
         return BC_ERR;
     bc_stmt_bind_int(st, 1, id);
-    int rc = row_rc(bc_stmt_step(st));
+    int rc = accounts_row_rc(bc_stmt_step(st));
     if (rc == BC_OK) {
         *role = bc_role_from_name(bc_stmt_text(st, 0));
         *blocked = (int)bc_stmt_int(st, 1);
@@ -74,10 +72,10 @@ static int issue_tx(bc_db *db, void *arg)
     int64_t now = bc_now_ms(), n = 0;
     a->limited = 0;
     /* the user's row locked on PostgreSQL, so concurrent requests count one after the other */
-    int rc = row_rc(bc_db_row(db, &u,
-                              bc_db_dialect_sql(db, "SELECT email, name FROM users WHERE id = ?",
-                                                "SELECT email, name FROM users WHERE id = ? FOR UPDATE"),
-                              "i", a->user_id));
+    int rc = accounts_row_rc(bc_db_row(db, &u,
+                                       bc_db_dialect_sql(db, "SELECT email, name FROM users WHERE id = ?",
+                                                         "SELECT email, name FROM users WHERE id = ? FOR UPDATE"),
+                                       "i", a->user_id));
     if (rc != BC_OK)
         goto out;
     if ((rc = bc_db_int(db, &n,
@@ -166,7 +164,7 @@ static int consume_tx(bc_db *db, void *arg)
     json_t *row = NULL;
     int64_t now = bc_now_ms();
     a->why = 0;
-    int rc = row_rc(bc_db_row(
+    int rc = accounts_row_rc(bc_db_row(
         db, &row,
         bc_db_dialect_sql(db,
                           "SELECT t.user_id, t.expires_at, t.used_at, t.email = u.email AS same FROM account_tokens t"
@@ -246,7 +244,7 @@ int recovery_store_find_id(bc_db *db, const char *name, const char *phone, json_
 int recovery_store_password_get(bc_db *db, int64_t id, char hash[128], char email[256])
 {
     json_t *row = NULL;
-    int rc = row_rc(bc_db_row(db, &row, "SELECT password_hash, email FROM users WHERE id = ?", "i", id));
+    int rc = accounts_row_rc(bc_db_row(db, &row, "SELECT password_hash, email FROM users WHERE id = ?", "i", id));
     if (rc == BC_OK) {
         const char *h = json_string_value(json_object_get(row, "password_hash"));
         const char *e = json_string_value(json_object_get(row, "email"));

@@ -10,9 +10,6 @@
 #include "accounts.h"
 #include "accounts_int.h"
 
-/* A row count/status from bc_db_* as a module error: 1 -> BC_OK, 0 -> BC_ENOTFOUND, else kept. */
-static int row_rc(int rc) { return rc == 1 ? BC_OK : rc == 0 ? BC_ENOTFOUND : rc; }
-
 int bc_seller_business_number_check(const char *in, char out[11])
 {
     static const int w[9] = {1, 3, 7, 1, 3, 7, 1, 3, 5};
@@ -122,10 +119,10 @@ static void open_facts(json_t *row)
 int bc_seller_application_latest(bc_db *db, int64_t user_id, json_t **out)
 {
     *out = NULL;
-    int rc = row_rc(bc_db_row(db, out,
-                              "SELECT " APP_COLS " FROM seller_applications a JOIN users u ON u.id = a.user_id"
-                              " WHERE a.user_id = ? ORDER BY a.id DESC LIMIT 1",
-                              "i", user_id));
+    int rc = accounts_row_rc(bc_db_row(db, out,
+                                       "SELECT " APP_COLS " FROM seller_applications a JOIN users u ON u.id = a.user_id"
+                                       " WHERE a.user_id = ? ORDER BY a.id DESC LIMIT 1",
+                                       "i", user_id));
     if (rc == BC_OK)
         open_facts(*out);
     return rc;
@@ -134,7 +131,7 @@ int bc_seller_application_latest(bc_db *db, int64_t user_id, json_t **out)
 static int application_get(bc_db *db, int64_t id, json_t **out)
 {
     *out = NULL;
-    int rc = row_rc(bc_db_row(
+    int rc = accounts_row_rc(bc_db_row(
         db, out, "SELECT " APP_COLS " FROM seller_applications a JOIN users u ON u.id = a.user_id WHERE a.id = ?", "i",
         id));
     if (rc == BC_OK)
@@ -176,7 +173,7 @@ static int decide_tx(bc_db *db, void *arg)
     decide_args *a = arg;
     json_t *row = NULL;
     int64_t now = bc_now_ms();
-    int rc = row_rc(
+    int rc = accounts_row_rc(
         bc_db_row(db, &row, "SELECT user_id, shop_name, status FROM seller_applications WHERE id = ?", "i", a->id));
     if (rc != BC_OK)
         goto out;
@@ -223,12 +220,13 @@ int bc_seller_application_decide(bc_db *db, int64_t id, int64_t admin_id, const 
 int bc_seller_store_get(bc_db *db, int64_t seller_id, json_t **out)
 {
     *out = NULL;
-    int rc = row_rc(bc_db_row(db, out,
-                              "SELECT u.id, u.name, u.created_at, p.shop_name, p.intro, p.logo_url, p.shipping_policy,"
-                              " (SELECT COUNT(*) FROM seller_follows f WHERE f.seller_id = u.id) AS followers"
-                              " FROM users u LEFT JOIN seller_profiles p ON p.seller_id = u.id"
-                              " WHERE u.id = ? AND u.role = 'seller' AND u.blocked = 0 AND u.deleted_at IS NULL",
-                              "i", seller_id));
+    int rc = accounts_row_rc(
+        bc_db_row(db, out,
+                  "SELECT u.id, u.name, u.created_at, p.shop_name, p.intro, p.logo_url, p.shipping_policy,"
+                  " (SELECT COUNT(*) FROM seller_follows f WHERE f.seller_id = u.id) AS followers"
+                  " FROM users u LEFT JOIN seller_profiles p ON p.seller_id = u.id"
+                  " WHERE u.id = ? AND u.role = 'seller' AND u.blocked = 0 AND u.deleted_at IS NULL",
+                  "i", seller_id));
     if (rc != BC_OK)
         return rc;
     if (!json_is_string(json_object_get(*out, "shop_name"))) /* a seller from before shop profiles */
