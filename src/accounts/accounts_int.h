@@ -42,4 +42,8 @@ void accounts_send_limited(bc_req *req, int rc, int64_t retry_s, const char *wha
  * error kept. */
 static inline int accounts_row_rc(int rc) { return rc == 1 ? BC_OK : rc == 0 ? BC_ENOTFOUND : rc; }
 
+/* The stored form of a secret token (refresh, verification, reset: 48 random chars): the hex
+ * SHA-256 of it into out (65 bytes); the token itself is never stored. */
+void accounts_token_hash(const char *token, char out[65]);
+
 #endif

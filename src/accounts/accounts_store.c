@@ -5,8 +5,7 @@
 #include "accounts.h"
 #include "accounts_int.h"
 
-/* Refresh tokens are 48 random chars; only their SHA-256 (hex) is stored. */
-static void token_hash(const char *token, char out[65])
+void accounts_token_hash(const char *token, char out[65])
 {
     unsigned char h[crypto_hash_sha256_BYTES];
     crypto_hash_sha256(h, (const unsigned char *)token, strlen(token));
@@ -145,7 +144,7 @@ static int insert_refresh(bc_db *db, int64_t user_id, const char *family, int pe
 {
     char rhash[65];
     bc_rand_token(out, 48);
-    token_hash(out, rhash);
+    accounts_token_hash(out, rhash);
     int64_t now = bc_now_ms();
     int rc =
         bc_db_exec(db,
@@ -227,7 +226,7 @@ out:
 int bc_accounts_refresh_rotate(bc_db *db, const char *token, int64_t *user_id, char out[49])
 {
     char rhash[65];
-    token_hash(token, rhash);
+    accounts_token_hash(token, rhash);
     rotate_args a = {rhash, 0, "", 0};
     int rc = bc_db_tx(db, rotate_tx, &a);
     *user_id = a.user_id;
@@ -244,7 +243,7 @@ int bc_accounts_logout(bc_db *db, int64_t user_id, const char *token)
     int rc;
     if (token) {
         char rhash[65];
-        token_hash(token, rhash);
+        accounts_token_hash(token, rhash);
         rc = bc_db_exec(db, "UPDATE refresh_tokens SET revoked = 1 WHERE token_hash = ? AND user_id = ?", "ti", rhash,
                         user_id);
     } else {

@@ -8,14 +8,6 @@
 #include "accounts.h"
 #include "accounts_int.h"
 
-/* Account tokens are 48 random chars; only their SHA-256 (hex) is stored (as refresh tokens). */
-static void rtoken_hash(const char *token, char out[65])
-{
-    unsigned char h[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(h, (const unsigned char *)token, strlen(token));
-    sodium_bin2hex(out, 65, h, sizeof h);
-}
-
 int recovery_store_status(bc_db *db, int64_t id, int *role, int *blocked, int *verified)
 {
     bc_stmt *st = bc_db_prepare(db, "SELECT role, blocked, email_verified_at FROM users WHERE id = ?");
@@ -89,7 +81,7 @@ static int issue_tx(bc_db *db, void *arg)
     }
     char th[65];
     bc_rand_token(a->token, 48);
-    rtoken_hash(a->token, th);
+    accounts_token_hash(a->token, th);
     const char *email = json_string_value(json_object_get(u, "email"));
     const char *name = json_string_value(json_object_get(u, "name"));
     if ((rc = bc_db_exec(db,
@@ -220,7 +212,7 @@ out:
 int recovery_store_consume(bc_db *db, const char *token, int reset, const char *new_hash, int64_t *user_id, int *why)
 {
     consume_args a = {.purpose = reset ? "reset" : "verify", .new_hash = new_hash};
-    rtoken_hash(token, a.th);
+    accounts_token_hash(token, a.th);
     int rc = bc_db_tx(db, consume_tx, &a);
     *user_id = a.user_id;
     *why = a.why;
@@ -281,7 +273,7 @@ int recovery_store_password_set(bc_db *db, int64_t id, const char *hash, const c
 {
     char th[65];
     if (keep_refresh)
-        rtoken_hash(keep_refresh, th);
+        accounts_token_hash(keep_refresh, th);
     pw_args a = {id, hash, keep_refresh ? th : NULL};
     return bc_db_tx(db, pw_tx, &a);
 }
