@@ -151,6 +151,10 @@ void bc_app_register_routes(void)
     bc_http_register(bc_accounts_routes);
     bc_http_register(bc_recovery_routes);
     bc_http_register(bc_seller_routes); /* accounts: seller applications, shops */
+    bc_http_register(bc_oauth_routes);  /* accounts: social sign-in */
+    bc_http_register(bc_idp_sandbox_routes);
+    bc_http_register(bc_address_routes);   /* accounts: address book */
+    bc_http_register(bc_lifecycle_routes); /* accounts: block reasons, deletion */
     bc_http_register(bc_catalog_routes);
     bc_http_register(bc_commerce_routes);
     bc_http_register(bc_stock_routes);

@@ -32,6 +32,10 @@ const routes = [
   ['/me', () => import('./views/mypage.js'), 'mypage'],
   ['/seller/apply', () => import('./views/seller_apply.js'), 'sellerApply'],
   ['/admin/sellers', () => import('./views/admin.js'), 'adminSellers'],
+  ['/admin/users', () => import('./views/admin_users.js'), 'adminUsers'],
+  ['/sellers/:id', () => import('./views/store.js'), 'store'],
+  ['/oauth/done', () => import('./views/oauth.js'), 'oauthDone'],
+  ['/oauth/link', () => import('./views/oauth.js'), 'oauthLink'],
 ];
 
 function match(path) {

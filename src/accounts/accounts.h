@@ -165,6 +165,9 @@ int bc_accounts_follow(bc_db *db, int64_t user_id, int64_t seller_id, int follow
 int bc_accounts_follows(bc_db *db, int64_t user_id, int64_t seller_id, int *out);
 
 /* ---- social sign-in: Kakao, Naver, Google (oauth.c, oauth_store.c, idp_sandbox.c) ---- */
+extern const bc_route bc_oauth_routes[];
+/* The sandbox identity provider under /sandbox-idp/ (demo and tests). */
+extern const bc_route bc_idp_sandbox_routes[];
 
 /* ---- e-mail verification, find my ID, password reset and change (recovery.c) ---- */
 /* Sign-up: creates an unverified buyer with phone (digits only, 9..11, or NULL) sealed per
@@ -210,8 +213,10 @@ int bc_seller_shop_update(bc_db *db, int64_t seller_id, json_t *body);
 extern const bc_route bc_seller_routes[];
 
 /* ---- blocking with a reason, account deletion (lifecycle.c) ---- */
+extern const bc_route bc_lifecycle_routes[];
 
 /* ---- address book and resealing personal data (addresses.c) ---- */
+extern const bc_route bc_address_routes[];
 
 extern const bc_route bc_accounts_routes[];
 

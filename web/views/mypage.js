@@ -8,8 +8,11 @@ import { requireLogin } from '../app.js';
 // [element id, module] in page order; each module exports mount(el, user).
 const SECTIONS = [
   ['mp-profile', () => import('./mp_profile.js')],
+  ['mp-identities', () => import('./mp_identities.js')],
+  ['mp-addresses', () => import('./mp_addresses.js')],
   ['mp-security', () => import('./mp_security.js')],
   ['mp-seller', () => import('./mp_seller.js')],
+  ['mp-delete', () => import('./mp_delete.js')],
 ];
 
 export async function render(ctx) {
