@@ -218,6 +218,8 @@ int bc_app_serve(int with_rtmp, int demo)
     for (size_t i = 0; i < sizeof idp / sizeof *idp; i++)
         if (idp[i].field[0] == 0 && bc_cfg.http_port != 0)
             snprintf(idp[i].field, idp[i].size, "http://127.0.0.1:%d/sandbox-idp/%s", bc_cfg.http_port, idp[i].path);
+    if (bc_oauth_configure(demo) != BC_OK)
+        goto out;
 
     bc_http_set_authenticator(bc_token_verify);
     bc_app_register_routes();

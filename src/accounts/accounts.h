@@ -165,7 +165,17 @@ int bc_accounts_follow(bc_db *db, int64_t user_id, int64_t seller_id, int follow
 int bc_accounts_follows(bc_db *db, int64_t user_id, int64_t seller_id, int *out);
 
 /* ---- social sign-in: Kakao, Naver, Google (oauth.c, oauth_store.c, idp_sandbox.c) ---- */
+/* Routes: /api/v1/auth/providers, /api/v1/auth/oauth/{provider}/start|callback, /auth/oauth/exchange,
+ * /auth/oauth/link, /api/v1/me/identities (see oauth.c). */
 extern const bc_route bc_oauth_routes[];
+/* Settles the providers' settings before serving: in the demo (demo = 1) a provider whose base URL
+ * is the built-in sandbox and that has no client id gets "sandbox-<provider>" (and a sandbox
+ * secret), so the login page shows it. Refuses (BC_EINVAL, logged) a real client id whose base URL
+ * is still the sandbox: the sandbox lets anyone claim any e-mail. Returns BC_OK or BC_EINVAL. */
+int bc_oauth_configure(int demo);
+/* The PKCE S256 code challenge of verifier, base64url(SHA-256(verifier)) without padding
+ * (RFC 7636 §4.2), into out (43 chars + NUL). */
+void bc_oauth_pkce_challenge(const char *verifier, char out[44]);
 /* The sandbox identity provider under /sandbox-idp/ (demo and tests). */
 extern const bc_route bc_idp_sandbox_routes[];
 

@@ -22,14 +22,12 @@ void accounts_send_limited(bc_req *req, int rc, int64_t retry_s, const char *wha
 }
 
 /* Issues an access token and a new refresh token (new family) for user u (borrowed) and sends them. */
-static void send_tokens_p(bc_req *req, json_t *u, const char *refresh, int status, int persistent);
 static void send_tokens(bc_req *req, json_t *u, const char *refresh, int status)
 {
-    send_tokens_p(req, u, refresh, status, 1);
+    accounts_send_tokens(req, u, refresh, status, 1);
 }
 
-/* As send_tokens; a new refresh token is persistent ("keep me signed in") or a session one. */
-static void send_tokens_p(bc_req *req, json_t *u, const char *refresh, int status, int persistent)
+void accounts_send_tokens(bc_req *req, json_t *u, const char *refresh, int status, int persistent)
 {
     int64_t id = json_integer_value(json_object_get(u, "id"));
     char fresh[49];
@@ -94,7 +92,7 @@ static void h_signup(bc_req *req)
         bc_res_from_err(req, rc);
         return;
     }
-    send_tokens_p(req, u, NULL, 201, !json_is_false(jrem));
+    accounts_send_tokens(req, u, NULL, 201, !json_is_false(jrem));
     json_decref(u);
 }
 
@@ -141,7 +139,7 @@ static void h_login(bc_req *req)
         bc_res_from_err(req, rc);
         return;
     }
-    send_tokens_p(req, u, NULL, 200, !json_is_false(json_object_get(bc_req_json(req), "remember")));
+    accounts_send_tokens(req, u, NULL, 200, !json_is_false(json_object_get(bc_req_json(req), "remember")));
     json_decref(u);
 }
 

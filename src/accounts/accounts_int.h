@@ -46,4 +46,81 @@ static inline int accounts_row_rc(int rc) { return rc == 1 ? BC_OK : rc == 0 ? B
  * SHA-256 of it into out (65 bytes); the token itself is never stored. */
 void accounts_token_hash(const char *token, char out[65]);
 
+/* ---- social sign-in (oauth.c, oauth_store.c, idp_sandbox.c) ---- */
+/* One OAuth state (RFC 6749 §4.1.1 `state`) between start and callback. */
+typedef struct oauth_state {
+    char verifier[130];   /* PKCE code_verifier (RFC 7636 §4.1), "" for a provider without PKCE */
+    char nonce[64];       /* OpenID Connect nonce (Google) */
+    int remember;         /* "keep me signed in" */
+    int64_t link_user_id; /* > 0: linking to this signed-in account (my page), not signing in */
+    char next[256];       /* web client path to return to, "" = home */
+} oauth_state;
+
+/* What a provider said about the user (after the token exchange and profile call). */
+typedef struct oauth_profile {
+    char provider[16];  /* "kakao", "naver", "google" */
+    char subject[128];  /* the provider's stable user id (Kakao id, Naver response.id, Google sub) */
+    char email[256];    /* lowercased, "" when not shared */
+    int email_verified; /* the provider vouches for the e-mail */
+    char name[128];
+} oauth_profile;
+
+/* How a profile resolved (oauth_store_resolve, oauth_store_link). */
+enum oauth_outcome {
+    OAUTH_SIGNED_IN = 1,         /* a linked identity's account */
+    OAUTH_CREATED,               /* a new buyer account with this identity */
+    OAUTH_NEEDS_LINK,            /* the e-mail has a password account: its owner confirms the password */
+    OAUTH_SOCIAL_ACCOUNT_EXISTS, /* the e-mail has an account without a password: link from my page */
+    OAUTH_BLOCKED,               /* the account is blocked */
+    OAUTH_LINKED,                /* the identity is linked to the given account (now or before) */
+    OAUTH_IDENTITY_TAKEN,        /* the identity belongs to another account */
+    OAUTH_PROVIDER_TAKEN,        /* the account has another identity of this provider */
+    OAUTH_LINK_USED,             /* the pending link was used already */
+};
+
+/* Stores state (keyed by the hex SHA-256 of the state value) for provider until expires_at (UTC ms).
+ * BC_OK or a store error. */
+int oauth_store_state_put(bc_db *db, const char *state_hash, const char *provider, const oauth_state *s,
+                          int64_t expires_at);
+/* Uses the state once: fills *s. BC_OK; BC_ENOTFOUND for an unknown, used or (with *expired = 1)
+ * expired state; or a store error. */
+int oauth_store_state_take(bc_db *db, const char *state_hash, const char *provider, oauth_state *s, int *expired);
+/* Sign-in with profile p in one transaction: the identity's account, or a new buyer (no password,
+ * e-mail verified when the provider vouches) with the identity, or neither when the e-mail has an
+ * account (NEEDS_LINK / SOCIAL_ACCOUNT_EXISTS, *user_id that account). *outcome: enum oauth_outcome.
+ * BC_OK or a store error. */
+int oauth_store_resolve(bc_db *db, const oauth_profile *p, int64_t *user_id, int *outcome);
+/* Links p to user_id in one transaction, using up the pending link link_hash first when not NULL.
+ * *outcome LINKED, IDENTITY_TAKEN, PROVIDER_TAKEN or LINK_USED. BC_OK or a store error. */
+int oauth_store_link(bc_db *db, int64_t user_id, const oauth_profile *p, const char *link_hash, int *outcome);
+/* A pending link (keyed by the token's hash) of p to user_id, until expires_at. BC_OK or an error. */
+int oauth_store_link_put(bc_db *db, const char *token_hash, int64_t user_id, const oauth_profile *p, int remember,
+                         int64_t expires_at);
+/* Reads an unused, unexpired pending link. BC_OK, BC_ENOTFOUND or an error. */
+int oauth_store_link_get(bc_db *db, const char *token_hash, int64_t *user_id, oauth_profile *p, int *remember);
+/* A one-time ticket (keyed by hash) that exchanges for user_id's tokens until expires_at. */
+int oauth_store_ticket_put(bc_db *db, const char *token_hash, int64_t user_id, int remember, int64_t expires_at);
+/* Uses a ticket once. BC_OK, BC_ENOTFOUND (unknown, used or expired) or an error. */
+int oauth_store_ticket_take(bc_db *db, const char *token_hash, int64_t *user_id, int *remember);
+/* user_id's identities *items [{provider, email, name, created_at, last_login_at}] (caller owns) and
+ * whether the account has a password. BC_OK, BC_ENOTFOUND (no user) or an error. */
+int oauth_store_identities(bc_db *db, int64_t user_id, json_t **items, int *has_password);
+/* Unlinks provider from user_id. BC_OK, BC_ENOTFOUND (not linked), BC_ECONFLICT (the account's
+ * last way to sign in) or an error. */
+int oauth_store_identity_remove(bc_db *db, int64_t user_id, const char *provider);
+/* Sandbox identity provider: stores payload (JSON text) under hash for kind ("code", "token")
+ * until expires_at; takes it back (consume: once). BC_OK; BC_ENOTFOUND with *why 0 unknown,
+ * 1 used, 2 expired; or an error. *payload malloc'd (caller frees). */
+int oauth_store_sbx_put(bc_db *db, const char *hash, const char *kind, const char *payload, int64_t expires_at);
+int oauth_store_sbx_take(bc_db *db, const char *hash, const char *kind, int consume, char **payload, int *why);
+
+/* The set-up client of provider name ("kakao", "naver", "google"): its client id and secret (static,
+ * "" = none) and the redirect URI registered for it into redirect. BC_OK or BC_ENOTFOUND (unknown
+ * or not set up). */
+int oauth_client(const char *name, const char **client_id, const char **client_secret, char *redirect, size_t cap);
+
+/* Issues an access token and, when refresh is NULL, a new refresh token (new family; persistent or
+ * a session one) for user u {id, role, name, ...} (borrowed) and sends the Tokens body with status. */
+void accounts_send_tokens(bc_req *req, json_t *u, const char *refresh, int status, int persistent);
+
 #endif

@@ -198,6 +198,11 @@ void bc_buf_init(bc_buf *b, size_t cap);
 int bc_buf_add(bc_buf *b, const void *p, size_t n);
 /* Frees the memory; the buffer is empty again (same cap). */
 void bc_buf_free(bc_buf *b);
+/* Appends the NUL-terminated s. BC_OK or BC_ENOMEM (past the cap, nothing appended). */
+int bc_buf_add_str(bc_buf *b, const char *s);
+/* Appends s escaped for HTML text and attribute values (& < > " ' as character references, HTML
+ * Living Standard §13.1.4). BC_OK or BC_ENOMEM (past the cap: a prefix may have been appended). */
+int bc_buf_add_html(bc_buf *b, const char *s);
 /* libcurl CURLOPT_WRITEFUNCTION appending to the bc_buf in CURLOPT_WRITEDATA: a body past the
  * buffer's cap returns 0, which aborts the transfer with CURLE_WRITE_ERROR (libcurl
  * CURLOPT_WRITEFUNCTION docs). */

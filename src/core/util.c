@@ -390,6 +390,36 @@ void bc_buf_free(bc_buf *b)
     *b = (bc_buf){.cap = b->cap};
 }
 
+int bc_buf_add_str(bc_buf *b, const char *s) { return bc_buf_add(b, s, strlen(s)); }
+
+int bc_buf_add_html(bc_buf *b, const char *s)
+{
+    int rc = BC_OK;
+    for (; *s && rc == BC_OK; s++) {
+        switch (*s) {
+        case '&':
+            rc = bc_buf_add_str(b, "&amp;");
+            break;
+        case '<':
+            rc = bc_buf_add_str(b, "&lt;");
+            break;
+        case '>':
+            rc = bc_buf_add_str(b, "&gt;");
+            break;
+        case '"':
+            rc = bc_buf_add_str(b, "&quot;");
+            break;
+        case '\'':
+            rc = bc_buf_add_str(b, "&#39;");
+            break;
+        default:
+            rc = bc_buf_add(b, s, 1);
+            break;
+        }
+    }
+    return rc;
+}
+
 size_t bc_buf_curl_write(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
     size_t n = size * nmemb;

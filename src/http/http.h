@@ -82,6 +82,8 @@ enum bc_route_flags {
     BC_RT_INLINE_AUTHED = 64, /* try_inline also runs for an authenticated caller, once the account
                                  cache (bc_account_fn with db NULL) knows the account as active with a
                                  role the route allows; otherwise the request goes to a worker */
+    BC_RT_FOREIGN_AUTH = 128, /* the Authorization header is the route's own (a sandbox provider's
+                                 access tokens): never read as a Broadcart token; roles must be 0 */
 };
 
 typedef void (*bc_handler_fn)(bc_req *req);

@@ -586,7 +586,7 @@ void bc_res_from_err(bc_req *r, int err)
 /* ---- authorisation ---- */
 int bc_req_authorize(bc_req *r, const bc_route *route, bc_auth_fn auth)
 {
-    const char *h = bc_req_header(r, "authorization");
+    const char *h = (route->flags & BC_RT_FOREIGN_AUTH) ? NULL : bc_req_header(r, "authorization");
     if (h && strncasecmp(h, "Bearer ", 7) == 0) {
         if (!auth || auth(h + 7, &r->auth) != BC_OK) {
             bc_res_error(r, 401, "INVALID_TOKEN", "the access token is invalid or expired");

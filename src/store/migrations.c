@@ -731,5 +731,10 @@ const bc_migration bc_migrations[] = {
      "CREATE INDEX addresses_user ON addresses(user_id, id);"
      "CREATE TABLE idp_sandbox_codes (  code_hash TEXT PRIMARY KEY, provider TEXT NOT NULL, payload TEXT NOT NULL, "
      "expires_at BIGINT NOT NULL,  used_at BIGINT);"},
+    /* 24: accounts: the one-time tickets a social sign-in's callback hands the web client */
+    {"CREATE TABLE oauth_tickets (  token_hash TEXT PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id),  "
+     "remember INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, used_at INTEGER);",
+     "CREATE TABLE oauth_tickets (  token_hash TEXT PRIMARY KEY, user_id BIGINT NOT NULL REFERENCES users(id),  "
+     "remember BIGINT NOT NULL DEFAULT 0, created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, used_at BIGINT);"},
     {NULL, NULL},
 };

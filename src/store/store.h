@@ -94,6 +94,7 @@ enum {
     BC_DB_LOCK_SEED = 2,    /* key 0: demo seeding */
     BC_DB_LOCK_CART = 3,    /* key: buyer id, the cart's line-count check */
     BC_DB_LOCK_BUYER = 4,   /* key: buyer id, the count of unpaid orders + holds (commerce/stock.c) */
+    BC_DB_LOCK_ACCOUNT = 5, /* key: user id, the account's ways to sign in (accounts/oauth_store.c) */
 };
 /* Takes the lock (space, key) until the end of the open transaction, waiting for a holder in
  * another transaction to finish: for a unit of work that reads then writes and has no row to lock

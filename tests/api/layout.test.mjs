@@ -26,6 +26,7 @@ const OWNER = {
   // accounts and identity (migration 23)
   user_identities: 'accounts', oauth_states: 'accounts', oauth_links: 'accounts', account_tokens: 'accounts',
   seller_applications: 'accounts', seller_profiles: 'accounts', addresses: 'accounts', idp_sandbox_codes: 'accounts',
+  oauth_tickets: 'accounts',
   media_uploads: 'media',
   // orders (migration 13)
   shipments: 'commerce', order_events: 'commerce', order_refunds: 'commerce', seller_shipping: 'commerce',
