@@ -71,7 +71,8 @@ static const char *const copy_tables[] = {
     "seller_profiles",
     "addresses",
     "idp_sandbox_codes",
-    "oauth_tickets", /* migration 24 */
+    /* social sign-in tickets (migration 24) */
+    "oauth_tickets",
 };
 #define NTABLES (sizeof copy_tables / sizeof copy_tables[0])
 #define POOL_MAX 512 /* 3 texts per table + one per identity */
