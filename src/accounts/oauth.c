@@ -795,14 +795,15 @@ static void h_callback(bc_req *req)
             BC_OK)
             break;
         bc_accounts_cache_invalidate(uid);
-        snprintf(frag, sizeof frag, "#/oauth/done?ticket=%s", token);
+        snprintf(frag, sizeof frag, "#/oauth/done?ticket=%s%s", token, s.remember ? "" : "&remember=0");
         if (s.next[0]) {
             char *esc = curl_easy_escape(NULL, s.next, 0);
             if (!esc) {
                 rc = BC_ENOMEM;
                 break;
             }
-            snprintf(frag, sizeof frag, "#/oauth/done?ticket=%s&next=%s", token, esc);
+            snprintf(frag, sizeof frag, "#/oauth/done?ticket=%s%s&next=%s", token, s.remember ? "" : "&remember=0",
+                     esc);
             curl_free(esc);
         }
         redirect_web(req, frag);

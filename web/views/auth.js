@@ -3,6 +3,7 @@ import { h, mount } from '../dom.js';
 import { t, errorText, addStrings } from '../i18n.js';
 import { login, signup } from '../api.js';
 import { navigate } from '../app.js';
+import { providerButtons } from './oauth.js';
 
 addStrings({
   ko: { 'rec.remember': '로그인 상태 유지', 'rec.phone': '휴대폰 번호 (선택, 아이디 찾기용)', 'rec.findId': '아이디 찾기',
@@ -28,6 +29,9 @@ export async function render(ctx) {
   const next = nextPath(ctx);
   const q = next !== '/' ? `?next=${encodeURIComponent(next)}` : '';
 
+  // a social sign-in that failed comes back here with ?oauth_error=CODE
+  const oauthError = ctx.query.get('oauth_error');
+  if (oauthError) { err.textContent = errorText({ code: oauthError }); err.hidden = false; }
   const form = h('form', { class: 'auth-form card card-pad', novalidate: true, onsubmit: async (e) => {
     e.preventDefault();
     err.hidden = true;
@@ -60,6 +64,7 @@ export async function render(ctx) {
     isSignup ? h('label', { class: 'field' }, h('span', null, t('rec.phone')), phone) : null,
     h('label', { class: 'small' }, remember, ' ', t('rec.remember')),
     err, submit,
+    providerButtons(next, () => remember.checked),
     !isSignup ? h('p', { class: 'center muted small' }, h('a', { href: '#/find-id', id: 'link-find-id' }, t('rec.findId')), ' · ',
       h('a', { href: '#/reset', id: 'link-reset' }, t('rec.reset'))) : null,
     h('p', { class: 'center muted small' },
