@@ -729,11 +729,11 @@ static void h_callback(bc_req *req)
     int expired = 0, outcome = 0, rc;
     int64_t uid = 0;
     const char *ecode = NULL;
-    set_state_cookie(req, "", 0); /* one flow per cookie, whatever happens */
     if (!pv) {
-        redirect_error(req, 0, "OAUTH_PROVIDER_UNAVAILABLE");
+        bc_res_error(req, 404, "OAUTH_PROVIDER_UNAVAILABLE", "this sign-in provider is not set up");
         return;
     }
+    set_state_cookie(req, "", 0); /* one flow per cookie, whatever happens */
     cookie_get(req, OAUTH_COOKIE, cookie, sizeof cookie);
     if (!state || !cookie[0] || strcmp(cookie, state) != 0) { /* not the browser that started (login CSRF) */
         redirect_error(req, 0, "OAUTH_STATE_INVALID");
@@ -1075,7 +1075,7 @@ const bc_route bc_oauth_routes[] = {
     {"GET", "/api/v1/auth/oauth/{provider}/callback", 0, BC_RT_PAGE, NULL, h_callback, "auth",
      "The provider's redirect: 302 into the web client (#/oauth/done?ticket=, #/oauth/link?link=, or "
      "#/login?oauth_error=CODE)",
-     302, .query = callback_query},
+     302, .query = callback_query, .errors = (const char *const[]){"OAUTH_PROVIDER_UNAVAILABLE", NULL}},
     {"POST", "/api/v1/auth/oauth/exchange", 0, 0, exchange_body, h_exchange, "auth",
      "Exchange the one-time ticket of a social sign-in for tokens", 200, .response = &bc_sc_tokens,
      .errors = (const char *const[]){"OAUTH_TICKET_INVALID", "ACCOUNT_BLOCKED", NULL}},

@@ -210,6 +210,9 @@ static const struct {
                       "the admin's mail outbox."}, /* notices */
     {"ops", "Health, this document and its human-readable page."},
     {"sandbox-pg", "The built-in payment gateway sandbox (a Toss Payments look-alike for development and tests)."},
+    {"sandbox-idp",
+     "The built-in identity provider sandbox: Kakao, Naver and Google look-alikes for the demo and tests "
+     "(accounts: social sign-in)."},
     {"internal", "Callbacks from the nginx-rtmp child (loopback only)."},
 };
 
