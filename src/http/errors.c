@@ -106,6 +106,12 @@ const bc_error_code bc_http_errors[] = {
      "The business registration number is not valid (10 digits with a matching check digit)."},
     {"APPLICATION_PENDING", 409, "A seller application of this account is already waiting for review."},
     {"APPLICATION_NOT_PENDING", 409, "The application was already decided."},
+    /* accounts: account deletion */
+    {"ACCOUNT_HAS_OPEN_ORDERS", 409,
+     "The account has orders in progress (paid, not delivered, or a cancel/return under way); it can be deleted once "
+     "they are finished or canceled."},
+    {"ACCOUNT_HAS_OPEN_SALES", 409,
+     "The seller has orders still to fulfil, or a live on air; the account can be deleted once they are done."},
     {NULL, 0, NULL},
 };
 
