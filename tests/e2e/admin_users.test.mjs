@@ -66,3 +66,31 @@ test('the admin blocks a user with a reason from #/admin/users; the user is told
   await page.waitForSelector('body[data-route="adminSellers"]');
   assert.deepEqual(pageErrors, []);
 });
+
+test("a seller's store page and a buyer deleting their account from my page", async () => {
+  const seller = await makeUser(srv, 'seller', '뜨개 상점');
+  const p = await api(srv, 'POST', '/api/v1/products', { token: seller.token, body: { name: '손뜨개 목도리', price: 29000, stock: 3 } });
+  assert.equal(p.status, 201);
+  const leaver = await makeUser(srv, 'buyer', '떠나는 구매자');
+  const page = await session.newPage(DESKTOP, 'leaver');
+  await uiLogin(page, srv.base, leaver);
+  await page.goto(`${srv.base}/#/product/${p.body.id}`);
+  await page.click('#product-seller-link');
+  await page.waitForSelector(`#store[data-id="${seller.id}"]`);
+  await page.locator('#store-products .product-card', { hasText: '손뜨개 목도리' }).waitFor();
+  await page.click('#store-follow');
+  await page.waitForFunction(() => /1/.test(document.querySelector('#store-followers').textContent));
+
+  await page.goto(`${srv.base}/#/me`);
+  await page.waitForSelector('#mp-delete-warning');
+  await page.fill('#mp-delete-password', 'Wrong-passw0rd');
+  await page.check('#mp-delete-confirm');
+  await page.click('#mp-delete-submit');
+  await page.waitForSelector('#mp-delete-error:not([hidden])');
+  await page.fill('#mp-delete-password', leaver.password);
+  await page.click('#mp-delete-submit');
+  await page.waitForSelector('body[data-route="home"]');
+  await page.waitForSelector('#nav-login');
+  assert.equal((await api(srv, 'POST', '/api/v1/auth/login', { body: { email: leaver.email, password: leaver.password } })).status, 401);
+  assert.deepEqual(pageErrors, []);
+});
