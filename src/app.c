@@ -89,6 +89,8 @@ static void sweep(bc_db *db, void *arg)
     bc_payments_sweep(db, bc_now_ms());    /* payments: the reconciliation timer */
     bc_hold_expire_due(db, bc_now_ms());   /* stock: holds past BROADCART_HOLD_TTL */
     bc_live_sweep(db, bc_now_ms(), NULL);  /* live: MISSED, stalled ingest, the grace, notify-me notices */
+    /* accounts: once a day, the shipping addresses of deleted accounts' orders past retention */
+    bc_accounts_retention_due(db, bc_now_ms());
 }
 
 /* Records whether the lease is held, logging each change once. */

@@ -341,6 +341,8 @@ export const errorMessages = {
     INVALID_BUSINESS_NUMBER: '사업자등록번호가 올바르지 않습니다.',
     APPLICATION_PENDING: '이미 심사 중인 판매자 신청이 있습니다.',
     APPLICATION_NOT_PENDING: '이미 처리된 신청입니다.',
+    ACCOUNT_HAS_OPEN_ORDERS: '진행 중인 주문(결제 완료 후 배송 전, 취소·반품 진행 중)이 있어 탈퇴할 수 없습니다. 주문이 끝난 뒤 다시 시도해 주세요.',
+    ACCOUNT_HAS_OPEN_SALES: '처리하지 않은 판매 주문이나 방송 중인 라이브가 있어 탈퇴할 수 없습니다.',
     WRONG_PASSWORD: '현재 비밀번호가 맞지 않습니다.',
     OAUTH_PROVIDER_UNAVAILABLE: '이 로그인 방식은 사용할 수 없습니다.',
     OAUTH_PROVIDER_ERROR: '로그인 서비스에 연결할 수 없습니다. 잠시 후 다시 시도해 주세요.',
@@ -439,6 +441,8 @@ export const errorMessages = {
     INVALID_BUSINESS_NUMBER: 'The business registration number is not valid.',
     APPLICATION_PENDING: 'A seller application is already waiting for review.',
     APPLICATION_NOT_PENDING: 'This application was already decided.',
+    ACCOUNT_HAS_OPEN_ORDERS: 'You have orders in progress (paid and not delivered, or a cancel or return under way); delete the account once they are finished.',
+    ACCOUNT_HAS_OPEN_SALES: 'You have orders still to fulfil or a live on air; finish them before deleting the account.',
     WRONG_PASSWORD: 'The current password is wrong.',
     OAUTH_PROVIDER_UNAVAILABLE: 'This sign-in option is not available.',
     OAUTH_PROVIDER_ERROR: 'The sign-in service cannot be reached. Try again shortly.',
@@ -538,6 +542,9 @@ export function errorText(err, prefix = '') {
   if (err.code === 'NETWORK') return t('error.network');
   const gcode = err.gateway_code || (err.body && err.body.error && err.body.error.gateway_code);
   if (gcode && gatewayMessages[getLang()][gcode]) return gatewayMessages[getLang()][gcode];
+  // a blocked account's owner is told the admin's reason (only after the right password)
+  const reason = err.code === 'ACCOUNT_BLOCKED' && err.body && err.body.error && err.body.error.reason;
+  if (reason) return `${errorMessages[getLang()].ACCOUNT_BLOCKED} (${getLang() === 'ko' ? '사유' : 'Reason'}: ${reason})`;
   for (const p of [prefix, 'auth.', 'pay.']) {
     if (p && dict.ko[p + err.code]) return t(p + err.code);
   }

@@ -729,10 +729,17 @@ int bc_accounts_check(bc_db *db, bc_auth *auth)
 
 int bc_accounts_update(bc_db *db, int64_t id, const char *role, int blocked)
 {
+    return bc_accounts_update_reason(db, id, role, blocked, NULL);
+}
+
+int bc_accounts_update_reason(bc_db *db, int64_t id, const char *role, int blocked, const char *reason)
+{
     if (role && !bc_role_from_name(role))
         return BC_EINVAL;
+    if (reason && bc_utf8_len(reason) > BC_BLOCK_REASON_MAX)
+        return BC_EINVAL;
     int new_role = 0, new_blocked = 0, new_verified = 0, r2 = 0, b2 = 0;
-    int rc = accounts_store_update(db, id, role, blocked, &new_role, &new_blocked);
+    int rc = accounts_store_update(db, id, role, blocked, blocked == 1 ? reason : NULL, &new_role, &new_blocked);
     if (rc != BC_OK)
         return rc;
     if (recovery_store_status(db, id, &r2, &b2, &new_verified) != BC_OK) {

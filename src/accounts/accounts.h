@@ -123,8 +123,9 @@ int bc_accounts_cache_refresh(bc_db *db, int64_t user_id);
 void bc_accounts_cache_invalidate(int64_t user_id);
 
 /* ---- store (accounts_store.c: the only SQL of this module) ---- */
-/* The public view {id, email, name, role, created_at} (+ blocked as a boolean when with_blocked)
- * of user id into *out (caller owns). BC_OK, BC_ENOTFOUND or BC_ERR/BC_EBUSY. */
+/* The public view {id, email, name, role, created_at} (+ when with_blocked, the admin's view:
+ * blocked as a boolean, blocked_reason, blocked_at, deleted_at, times UTC ms or null) of user id
+ * into *out (caller owns). BC_OK, BC_ENOTFOUND or BC_ERR/BC_EBUSY. */
 int bc_accounts_user_get(bc_db *db, int64_t id, int with_blocked, json_t **out);
 /* Display facts of users for other modules (chat authors, live sellers), in one query per 50 ids:
  * *out (caller owns) is an object keyed by the decimal id, each {"name": ..., "role": ...}; ids
@@ -139,8 +140,9 @@ int bc_accounts_status(bc_db *db, int64_t id, int *role, int *blocked);
 /* Id of the user with this e-mail (case-insensitive). BC_OK, BC_ENOTFOUND or an error. */
 int bc_accounts_find_id(bc_db *db, const char *email, int64_t *id);
 /* Changes a user's role (NULL = keep; "buyer"/"seller"/"admin") and/or blocked flag (-1 = keep)
- * in one transaction; blocking also revokes every refresh token of the user. The status cache is
- * updated at once. BC_OK, BC_ENOTFOUND, BC_EINVAL (unknown role) or an error. */
+ * in one transaction; blocking also revokes every refresh token of the user and closes their
+ * sockets. The status cache is updated at once. No block reason: see bc_accounts_update_reason.
+ * BC_OK, BC_ENOTFOUND (also a deleted account), BC_EINVAL (unknown role) or an error. */
 int bc_accounts_update(bc_db *db, int64_t id, const char *role, int blocked);
 /* Stores a new refresh token (48 chars into out, 49 bytes) for user_id, starting a new family
  * when family is NULL. persistent ("keep me signed in") makes it live bc_cfg.refresh_token_ttl_s
@@ -222,7 +224,50 @@ int bc_seller_store_get(bc_db *db, int64_t seller_id, json_t **out);
 int bc_seller_shop_update(bc_db *db, int64_t seller_id, json_t *body);
 extern const bc_route bc_seller_routes[];
 
-/* ---- blocking with a reason, account deletion (lifecycle.c) ---- */
+/* ---- blocking with a reason, account deletion (lifecycle.c, lifecycle_store.c) ----
+ * Blocking (PATCH /api/v1/admin/users/{id} {blocked: true, blocked_reason}) keeps the reason and
+ * the time in users.blocked_reason / blocked_at, tells the user by a notice (account.BLOCKED) and
+ * shows the reason to the account's owner at login (403 ACCOUNT_BLOCKED with error.reason).
+ * Deletion (DELETE /api/v1/me, 회원 탈퇴) anonymises the users row in place (the orders kept by
+ * commerce still name a buyer), erases what accounts holds about the person, and keeps the row
+ * blocked so that nothing signs in again; the orders' shipping addresses are erased later by
+ * bc_accounts_retention_due. */
+#define BC_BLOCK_REASON_MAX 500                    /* characters of users.blocked_reason */
+#define BC_DELETED_NAME "탈퇴회원"                 /* users.name of a deleted account */
+#define BC_RETENTION_EVERY_MS (24LL * 3600 * 1000) /* how often bc_accounts_retention_due runs its purge */
+
+/* bc_accounts_update with the block's reason (blocked == 1 only; NULL = none, as the CLI blocks;
+ * at most BC_BLOCK_REASON_MAX characters): stored with blocked_at and told to the user in an
+ * account.BLOCKED notice when new. Unblocking clears reason and time. BC_OK, BC_ENOTFOUND (no such
+ * user, or a deleted one), BC_EINVAL (unknown role, reason too long) or an error. */
+int bc_accounts_update_reason(bc_db *db, int64_t id, const char *role, int blocked, const char *reason);
+/* The block reason of user id into *reason (malloc'd, caller frees; NULL when the account is not
+ * blocked or was blocked without one). BC_OK, BC_ENOTFOUND or a store error. */
+int bc_accounts_block_reason(bc_db *db, int64_t id, char **reason);
+/* The admin's user list, newest first: q (NULL = all) a substring of the e-mail or the name
+ * (case-insensitive for ASCII; '%' and '_' match themselves), role (NULL = all) "buyer"/"seller"/
+ * "admin", blocked -1 all, 0 active only, 1 blocked only; page >= 1, per_page 1..100. *out (caller
+ * owns) is {items: [{id, email, name, role, created_at, blocked (bool), blocked_reason, blocked_at,
+ * deleted_at}], page, per_page, total} with times UTC ms (null when unset). BC_OK or a store error. */
+int bc_accounts_admin_list(bc_db *db, const char *q, const char *role, int blocked, int64_t page, int64_t per_page,
+                           json_t **out);
+/* Deletes (anonymises) account id in one transaction of accounts' own tables: users row e-mail
+ * "deleted-<id>@invalid", name BC_DELETED_NAME, phone and its hash NULL, password_hash '', e-mail
+ * verification NULL, deleted_at = now, blocked = 1 (block reason cleared); every refresh token
+ * revoked; its user_identities, oauth_links, OAuth states, account_tokens, addresses, seller
+ * applications (sealed facts), seller profile and follows (both ways) deleted. The caller checked
+ * the password and the open orders, closes the sockets and drops the cache entry (lifecycle.c does
+ * all of it). BC_OK, BC_ENOTFOUND (no such user or already deleted) or a store error. */
+int bc_accounts_delete(bc_db *db, int64_t id);
+/* Ids of deleted accounts above after_id, ascending, at most max (<= 100), into ids; *n their
+ * count. For the retention purge. BC_OK or a store error. */
+int bc_accounts_deleted_ids(bc_db *db, int64_t after_id, int64_t *ids, int max, int *n);
+/* The daily retention job, for the lease holder's sweep (once a second): at most once per
+ * BC_RETENTION_EVERY_MS in this process (the first call after start runs it), erases the shipping
+ * addresses of orders older than bc_cfg.order_retention_days placed by deleted accounts
+ * (bc_orders_retention_erase, per 100 accounts). Returns the number of orders erased, 0 when not
+ * due, or an error (tried again at the next call). */
+int bc_accounts_retention_due(bc_db *db, int64_t now_ms);
 extern const bc_route bc_lifecycle_routes[];
 
 /* ---- address book and resealing personal data (addresses.c) ---- */

@@ -21,6 +21,20 @@ void accounts_send_limited(bc_req *req, int rc, int64_t retry_s, const char *wha
         accounts_send_retry(req, 429, "RATE_LIMITED", what, retry_s);
 }
 
+/* Sends {"error":{code, message: msg + detail, key: value}} with status (value stolen; a NULL value
+ * is left out). */
+static void send_error_extra(bc_req *req, int status, const char *code, const char *msg, const char *detail,
+                             const char *key, json_t *value)
+{
+    char text[2048];
+    snprintf(text, sizeof text, "%s%s", msg, detail);
+    bc_utf8_scrub(text);
+    json_t *e = json_pack("{s:s,s:s}", "code", code, "message", text);
+    if (value)
+        json_object_set_new(e, key, value);
+    bc_res_json(req, status, json_pack("{s:o}", "error", e));
+}
+
 /* Issues an access token and a new refresh token (new family) for user u (borrowed) and sends them. */
 static void send_tokens(bc_req *req, json_t *u, const char *refresh, int status)
 {
@@ -129,8 +143,12 @@ static void h_login(bc_req *req)
         bc_res_error(req, 401, "INVALID_CREDENTIALS", "wrong e-mail or password");
         return;
     }
-    if (blocked) { /* told only to whoever knows the password */
-        bc_res_error(req, 403, "ACCOUNT_BLOCKED", "this account is blocked");
+    if (blocked) { /* told only to whoever knows the password: the owner, who may read why */
+        char *reason = NULL;
+        bc_accounts_block_reason(bc_req_db(req), id, &reason);
+        send_error_extra(req, 403, "ACCOUNT_BLOCKED", reason ? "this account is blocked: " : "this account is blocked",
+                         reason ? reason : "", "reason", reason ? json_string(reason) : json_null());
+        free(reason);
         return;
     }
     json_t *u = NULL;
@@ -199,7 +217,8 @@ static void h_me(bc_req *req)
     bc_res_json(req, 200, u);
 }
 
-/* PATCH /api/v1/admin/users/{id} {role?, blocked?}: applies at once (the account cache is updated). */
+/* PATCH /api/v1/admin/users/{id} {role?, blocked?, blocked_reason?}: applies at once (the account
+ * cache is updated); blocking needs a reason, which the user is told. */
 static void h_admin_user_patch(bc_req *req)
 {
     int64_t id;
@@ -208,8 +227,9 @@ static void h_admin_user_patch(bc_req *req)
         return;
     }
     json_t *body = bc_req_json(req), *jrole = json_object_get(body, "role"),
-           *jblocked = json_object_get(body, "blocked");
+           *jblocked = json_object_get(body, "blocked"), *jreason = json_object_get(body, "blocked_reason");
     const char *role = json_is_string(jrole) ? json_string_value(jrole) : NULL;
+    const char *reason = json_is_string(jreason) ? json_string_value(jreason) : NULL;
     int blocked = json_is_boolean(jblocked) ? json_is_true(jblocked) : -1;
     if (role && !bc_role_from_name(role)) {
         bc_res_error(req, 422, "VALIDATION_FAILED", "'role' must be buyer, seller or admin");
@@ -219,11 +239,20 @@ static void h_admin_user_patch(bc_req *req)
         bc_res_error(req, 422, "VALIDATION_FAILED", "give 'role' and/or 'blocked'");
         return;
     }
+    size_t blank = reason ? strspn(reason, " \t\r\n") : 0;
+    if (blocked == 1 && (!reason || !reason[blank])) {
+        bc_res_error(req, 422, "VALIDATION_FAILED", "'blocked_reason' is required when blocking (the user is told it)");
+        return;
+    }
+    if (reason && blocked != 1) {
+        bc_res_error(req, 422, "VALIDATION_FAILED", "'blocked_reason' goes with 'blocked': true only");
+        return;
+    }
     if (id == bc_req_auth(req)->user_id && (blocked == 1 || (role && bc_role_from_name(role) != BC_ROLE_ADMIN))) {
         bc_res_error(req, 403, "FORBIDDEN", "an admin cannot block or demote their own account");
         return;
     }
-    int rc = bc_accounts_update(bc_req_db(req), id, role, blocked);
+    int rc = bc_accounts_update_reason(bc_req_db(req), id, role, blocked, reason ? reason + blank : NULL);
     json_t *u = NULL;
     if (rc == BC_OK)
         rc = bc_accounts_user_get(bc_req_db(req), id, 1, &u);
@@ -297,7 +326,12 @@ static const bc_field logout_body[] = {
 static const bc_field admin_user_body[] = {
     {"role", BC_F_STR, 0, 1, 16, "buyer, seller or admin",
      .enums = (const char *const[]){"buyer", "seller", "admin", NULL}},
-    {"blocked", BC_F_BOOL, 0, 0, 0, "true blocks the account (and revokes its refresh tokens), false unblocks"},
+    {"blocked", BC_F_BOOL, 0, 0, 0,
+     "true blocks the account (revokes its refresh tokens, closes its sockets), false unblocks (the reason is "
+     "cleared)"},
+    {"blocked_reason", BC_F_STR, 0, 0, BC_BLOCK_REASON_MAX,
+     "why (required with blocked: true): kept, sent to the user in a notice and shown to them at login",
+     .text = BC_TEXT_MULTI},
     {NULL},
 };
 
@@ -315,8 +349,8 @@ const bc_route bc_accounts_routes[] = {
     {"GET", "/api/v1/me", BC_ROLE_ANY, 0, NULL, h_me, "auth", "The signed-in user (with email_verified)", 200,
      .response = &sc_me, .errors = (const char *const[]){"NOT_FOUND", NULL}},
     {"PATCH", "/api/v1/admin/users/{id}", BC_ROLE_ADMIN, 0, admin_user_body, h_admin_user_patch, "admin",
-     "Change a user's role or block/unblock them (applies at once)", 200, .response = &bc_sc_admin_user,
-     .errors = (const char *const[]){"NOT_FOUND", NULL}},
+     "Change a user's role or block (with a reason) / unblock them (applies at once)", 200,
+     .response = &bc_sc_admin_user, .errors = (const char *const[]){"NOT_FOUND", NULL}},
     {"POST", "/api/v1/sellers/{id}/follow", BC_ROLE_ANY, 0, NULL, h_follow, "sellers",
      "Follow a seller (their followers-only chats accept you)", 200, .response = &sc_follow,
      .errors = (const char *const[]){"NOT_FOUND", NULL}},

@@ -7,9 +7,13 @@
 /* Inserts a user (email lowercased, hash encoded). BC_OK (*id set), BC_ECONFLICT (e-mail taken) or BC_ERR. */
 int accounts_store_insert(bc_db *db, const char *email, const char *name, const char *role, const char *hash,
                           int64_t *id);
-/* Applies role (NULL = keep) and blocked (-1 = keep) in one transaction, revoking the refresh tokens
- * when blocking; *new_role / *new_blocked get the resulting state. BC_OK, BC_ENOTFOUND or an error. */
-int accounts_store_update(bc_db *db, int64_t id, const char *role, int blocked, int *new_role, int *new_blocked);
+/* Applies role (NULL = keep) and blocked (-1 = keep) in one transaction. Blocking stores reason
+ * (NULL = none) in users.blocked_reason with blocked_at (kept while already blocked), revokes the
+ * refresh tokens and, when a reason is given and new, writes the user an account.BLOCKED notice
+ * with it; unblocking clears both. *new_role / *new_blocked get the resulting state. BC_OK,
+ * BC_ENOTFOUND (no such user, or a deleted one) or an error. */
+int accounts_store_update(bc_db *db, int64_t id, const char *role, int blocked, const char *reason, int *new_role,
+                          int *new_blocked);
 
 /* ---- recovery helper: recovery_store.c ---- */
 /* Status for the cache with the e-mail-verified flag. BC_OK, BC_ENOTFOUND or an error. */

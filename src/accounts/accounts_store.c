@@ -2,6 +2,7 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "../notices/notices.h"
 #include "accounts.h"
 #include "accounts_int.h"
 
@@ -26,14 +27,20 @@ int accounts_store_insert(bc_db *db, const char *email, const char *name, const 
 int bc_accounts_user_get(bc_db *db, int64_t id, int with_blocked, json_t **out)
 {
     *out = NULL;
-    int rc = accounts_row_rc(
-        bc_db_row(db, out, "SELECT id, email, name, role, created_at, blocked FROM users WHERE id = ?", "i", id));
+    int rc = accounts_row_rc(bc_db_row(db, out,
+                                       "SELECT id, email, name, role, created_at, blocked, blocked_reason, blocked_at,"
+                                       " deleted_at FROM users WHERE id = ?",
+                                       "i", id));
     if (rc != BC_OK)
         return rc;
-    if (with_blocked)
+    if (with_blocked) {
         json_object_set_new(*out, "blocked", json_boolean(json_integer_value(json_object_get(*out, "blocked"))));
-    else
+    } else {
         json_object_del(*out, "blocked");
+        json_object_del(*out, "blocked_reason");
+        json_object_del(*out, "blocked_at");
+        json_object_del(*out, "deleted_at");
+    }
     return BC_OK;
 }
 
@@ -106,30 +113,81 @@ int bc_accounts_find_id(bc_db *db, const char *email, int64_t *id)
 typedef struct update_args {
     int64_t id;
     const char *role;
-    int blocked, new_role, new_blocked; /* new_*: out */
+    int blocked;
+    const char *reason;        /* with blocked == 1: the reason kept and told to the user (NULL = none) */
+    int new_role, new_blocked; /* out */
 } update_args;
 
-/* The unit of work of accounts_store_update, run by bc_db_tx: plain UPDATEs by id, safe at READ
- * COMMITTED; the final read sees this unit's own writes. */
+/* The notice telling a blocked user why: "이용이 제한된 계정입니다 / ...: <reason>", the reason cut
+ * (at a character boundary) so that the text stays within BC_NOTICE_TEXT_MAX characters. */
+static int notify_blocked(bc_db *db, int64_t id, const char *reason)
+{
+    static const char prefix[] = "이용이 제한된 계정입니다 / Your account is blocked. 사유 / Reason: ";
+    char text[BC_NOTICE_TEXT_MAX * 4 + 1];
+    size_t room = BC_NOTICE_TEXT_MAX - bc_utf8_len(prefix), n = 0, chars = 0;
+    snprintf(text, sizeof text, "%s", prefix);
+    size_t at = strlen(text);
+    for (const unsigned char *p = (const unsigned char *)reason; *p && at + n + 4 < sizeof text; p++) {
+        if ((*p & 0xC0) != 0x80 && ++chars > room)
+            break;
+        text[at + n++] = (char)(*p == '\n' || *p == '\r' ? ' ' : *p);
+    }
+    text[at + n] = 0;
+    return bc_notice_add(db, id, "account.BLOCKED", 0, NULL, text);
+}
+
+/* The unit of work of accounts_store_update, run by bc_db_tx: the user's row is read first (FOR
+ * UPDATE on PostgreSQL, so two admins' changes apply one after the other), then plain UPDATEs by
+ * id; the final read sees this unit's own writes. A deleted account (users.deleted_at) is
+ * BC_ENOTFOUND. */
 static int update_tx(bc_db *db, void *arg)
 {
     update_args *a = arg;
-    int rc;
+    json_t *row = NULL;
+    int rc = accounts_row_rc(
+        bc_db_row(db, &row,
+                  bc_db_dialect_sql(db, "SELECT blocked, blocked_reason, deleted_at FROM users WHERE id = ?",
+                                    "SELECT blocked, blocked_reason, deleted_at FROM users WHERE id = ? FOR UPDATE"),
+                  "i", a->id));
+    if (rc != BC_OK)
+        goto out;
+    if (!json_is_null(json_object_get(row, "deleted_at"))) {
+        rc = BC_ENOTFOUND;
+        goto out;
+    }
+    int was_blocked = json_integer_value(json_object_get(row, "blocked")) != 0;
+    const char *was_reason = json_string_value(json_object_get(row, "blocked_reason"));
     if (a->role && (rc = bc_db_exec(db, "UPDATE users SET role = ? WHERE id = ?", "ti", a->role, a->id)) < 0)
-        return rc;
-    if (a->blocked >= 0 &&
-        (rc = bc_db_exec(db, "UPDATE users SET blocked = ? WHERE id = ?", "ii", (int64_t)a->blocked, a->id)) < 0)
-        return rc;
-    if (a->blocked == 1 &&
-        (rc = bc_db_exec(db, "UPDATE refresh_tokens SET revoked = 1 WHERE user_id = ? AND revoked = 0", "i", a->id)) <
-            0)
-        return rc;
-    return bc_accounts_status(db, a->id, &a->new_role, &a->new_blocked);
+        goto out;
+    if (a->blocked == 1) {
+        /* blocked_at stays the time of the first block while the account stays blocked */
+        if ((rc = bc_db_exec(db,
+                             "UPDATE users SET blocked = 1, blocked_reason = ?,"
+                             " blocked_at = CASE WHEN blocked = 1 AND blocked_at IS NOT NULL THEN blocked_at ELSE ? END"
+                             " WHERE id = ?",
+                             "tii", a->reason, bc_now_ms(), a->id)) < 0 ||
+            (rc = bc_db_exec(db, "UPDATE refresh_tokens SET revoked = 1 WHERE user_id = ? AND revoked = 0", "i",
+                             a->id)) < 0)
+            goto out;
+        if (a->reason && (!was_blocked || !was_reason || strcmp(was_reason, a->reason) != 0) &&
+            (rc = notify_blocked(db, a->id, a->reason)) != BC_OK)
+            goto out;
+    } else if (a->blocked == 0 &&
+               (rc = bc_db_exec(db,
+                                "UPDATE users SET blocked = 0, blocked_reason = NULL, blocked_at = NULL WHERE id = ?",
+                                "i", a->id)) < 0) {
+        goto out;
+    }
+    rc = bc_accounts_status(db, a->id, &a->new_role, &a->new_blocked);
+out:
+    json_decref(row);
+    return rc;
 }
 
-int accounts_store_update(bc_db *db, int64_t id, const char *role, int blocked, int *new_role, int *new_blocked)
+int accounts_store_update(bc_db *db, int64_t id, const char *role, int blocked, const char *reason, int *new_role,
+                          int *new_blocked)
 {
-    update_args a = {id, role, blocked, 0, 0};
+    update_args a = {id, role, blocked, reason, 0, 0};
     int rc = bc_db_tx(db, update_tx, &a);
     if (rc == BC_OK) {
         *new_role = a.new_role;

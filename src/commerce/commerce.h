@@ -472,6 +472,20 @@ int bc_order_history(bc_db *db, int64_t order_row_id, int64_t only_seller, json_
 
 extern const bc_route bc_commerce_routes[];
 
+/* ---- account deletion and retention (retention.c) ---- */
+/* *n = the number of orders of user_id with a part still in progress: a shipment PAID, PREPARING,
+ * SHIPPING, CANCEL_REQUESTED, RETURN_REQUESTED or RETURNED (unpaid, delivered, confirmed, canceled,
+ * refunded and expired ones do not count); as_seller counts the orders with such a shipment of
+ * that seller, else the orders that user_id bought. For account deletion (accounts' lifecycle.c).
+ * BC_OK or a store error. */
+int bc_orders_open_count(bc_db *db, int64_t user_id, int as_seller, int64_t *n);
+/* Erases the shipping address (orders.shipping_address becomes '{}', whatever form it was stored
+ * in; nothing else of the order changes) of the orders created before before_ms (UTC ms) by each
+ * of the n buyers buyer_ids (deleted accounts: the retention purge); *erased = the orders
+ * changed (an order already erased is not counted again). One statement per buyer, each its own
+ * write. BC_OK or a store error (*erased then counts those done). */
+int bc_orders_retention_erase(bc_db *db, const int64_t *buyer_ids, size_t n, int64_t before_ms, int64_t *erased);
+
 /* *out = 1 when buyer_id has a paid part of an order from seller_id: a shipment of that seller in
  * PAID, PREPARING, SHIPPING, DELIVERED or PURCHASE_CONFIRMED (canceled, refunded, returned or
  * unpaid ones do not count). For the chat's buyers-only mode. BC_OK or an error. */

@@ -126,6 +126,12 @@ const bc_error_code bc_http_errors[] = {
     {"PROVIDER_ALREADY_LINKED", 409, "The account already has a sign-in of this provider."},
     {"LAST_SIGN_IN_METHOD", 409,
      "It is the account's only way to sign in: set a password or link another provider first."},
+    /* accounts: account deletion */
+    {"ACCOUNT_HAS_OPEN_ORDERS", 409,
+     "The account has orders in progress (paid, not delivered, or a cancel/return under way); it can be deleted once "
+     "they are finished or canceled."},
+    {"ACCOUNT_HAS_OPEN_SALES", 409,
+     "The seller has orders still to fulfil, or a live on air; the account can be deleted once they are done."},
     {NULL, 0, NULL},
 };
 

@@ -23,7 +23,9 @@ const bc_schema bc_sc_admin_user = {
     "{\"type\":\"object\",\"required\":[\"id\",\"email\",\"name\",\"role\",\"created_at\",\"blocked\"],"
     "\"properties\":{\"id\":" INT ",\"email\":" STR ",\"name\":" STR ",\"role\":{\"type\":\"string\",\"enum\":["
     "\"buyer\",\"seller\",\"admin\"]},\"created_at\":" TIME ",\"blocked\":{\"type\":\"boolean\",\"description\":"
-    "\"a blocked account cannot sign in and its tokens are refused\"}}}",
+    "\"a blocked account cannot sign in and its tokens are refused\"},\"blocked_reason\":" STR_OR_NULL
+    ",\"blocked_at\":" TIME_OR_NULL ",\"deleted_at\":{\"type\":[\"string\",\"null\"],\"format\":\"date-time\","
+    "\"description\":\"set when the account was deleted (the row stays anonymised)\"}}}",
     NULL};
 
 const bc_schema bc_sc_tokens = {

@@ -179,7 +179,7 @@ test('defect 5: demoting or blocking a user applies at once (admin API), also to
     assert.equal(after.status, 403, 'the old seller token lost its powers');
 
     assert.equal(await wsStatus(srv, live.body.id, buyer.token), 101);
-    const block = await api(srv, 'PATCH', `/api/v1/admin/users/${buyer.id}`, { token: admin.token, body: { blocked: true } });
+    const block = await api(srv, 'PATCH', `/api/v1/admin/users/${buyer.id}`, { token: admin.token, body: { blocked: true, blocked_reason: 'test block' } });
     assert.equal(block.status, 200);
     assert.equal(block.body.blocked, true);
     const me = await api(srv, 'GET', '/api/v1/me', { token: buyer.token });
@@ -196,8 +196,8 @@ test('defect 5: demoting or blocking a user applies at once (admin API), also to
     // validation and edge cases
     assert.equal((await api(srv, 'PATCH', `/api/v1/admin/users/${buyer.id}`, { token: admin.token, body: { role: 'root' } })).status, 422);
     assert.equal((await api(srv, 'PATCH', `/api/v1/admin/users/${buyer.id}`, { token: admin.token, body: {} })).status, 422);
-    assert.equal((await api(srv, 'PATCH', '/api/v1/admin/users/999999', { token: admin.token, body: { blocked: true } })).status, 404);
-    assert.equal((await api(srv, 'PATCH', `/api/v1/admin/users/${admin.id}`, { token: admin.token, body: { blocked: true } })).status, 403);
+    assert.equal((await api(srv, 'PATCH', '/api/v1/admin/users/999999', { token: admin.token, body: { blocked: true, blocked_reason: 'test block' } })).status, 404);
+    assert.equal((await api(srv, 'PATCH', `/api/v1/admin/users/${admin.id}`, { token: admin.token, body: { blocked: true, blocked_reason: 'test block' } })).status, 403);
     assert.equal((await api(srv, 'PATCH', `/api/v1/admin/users/${buyer.id}`, { token: buyer.token, body: { role: 'admin' } })).status, 403);
 
     // a user that does not exist cannot chat either (unknown to the cache: retry, then refused)

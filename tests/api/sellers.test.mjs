@@ -121,7 +121,7 @@ test('blocking an account closes its open chat socket at once', async () => {
   await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
   const closed = new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: String(reason), at: Date.now() })));
   const t0 = Date.now();
-  const r = await api(srv, 'PATCH', `/api/v1/admin/users/${buyer.id}`, { token: admin.token, body: { blocked: true } });
+  const r = await api(srv, 'PATCH', `/api/v1/admin/users/${buyer.id}`, { token: admin.token, body: { blocked: true, blocked_reason: 'test block' } });
   assert.equal(r.status, 200);
   const c = await Promise.race([closed, new Promise((resolve) => setTimeout(() => resolve(null), 5000))]);
   assert.ok(c, 'the socket was closed');

@@ -52,7 +52,7 @@ test('a sold-out refusal on the event loop still checks the account: blocked buy
     assert.equal((await hold(u, p.id)).status, 409);
     assert.equal((await order(u, p.id)).status, 409);
   }
-  assert.equal((await api(srv, 'PATCH', `/api/v1/admin/users/${c.id}`, { token: admin.token, body: { blocked: true } })).status, 200);
+  assert.equal((await api(srv, 'PATCH', `/api/v1/admin/users/${c.id}`, { token: admin.token, body: { blocked: true, blocked_reason: 'test block' } })).status, 200);
   for (const attempt of [hold, order]) {
     const blocked = await attempt(c, p.id);
     assert.equal(blocked.status, 403, JSON.stringify(blocked.body));

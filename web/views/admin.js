@@ -8,11 +8,18 @@ import { spinner, emptyState, toast } from './ui.js';
 import './seller_apply.js'; // its strings (status names, field labels)
 
 addStrings({
-  ko: { 'adm.title': '판매자 신청 관리', 'adm.approve': '승인', 'adm.reject': '반려', 'adm.reason': '반려 사유',
+  ko: { 'adm.navSellers': '판매자 신청', 'adm.navUsers': '회원 관리', 'adm.title': '판매자 신청 관리', 'adm.approve': '승인', 'adm.reject': '반려', 'adm.reason': '반려 사유',
     'adm.none': '대기 중인 신청이 없습니다', 'adm.only': '관리자만 볼 수 있습니다', 'adm.approved': '승인했습니다', 'adm.rejected': '반려했습니다' },
-  en: { 'adm.title': 'Seller applications', 'adm.approve': 'Approve', 'adm.reject': 'Reject', 'adm.reason': 'Reason for rejecting',
+  en: { 'adm.navSellers': 'Seller applications', 'adm.navUsers': 'Users', 'adm.title': 'Seller applications', 'adm.approve': 'Approve', 'adm.reject': 'Reject', 'adm.reason': 'Reason for rejecting',
     'adm.none': 'No applications waiting', 'adm.only': 'Admins only', 'adm.approved': 'Approved', 'adm.rejected': 'Rejected' },
 });
+
+// The admin console's pages, the current one (a route name) marked.
+export function adminNav(active) {
+  const link = (href, key, name) => h('a', { href, class: active === name ? 'btn btn-small active' : 'btn btn-small btn-ghost', id: `adm-nav-${name}` }, t(key));
+  return h('nav', { class: 'adm-nav', 'aria-label': 'admin' },
+    link('#/admin/sellers', 'adm.navSellers', 'adminSellers'), ' ', link('#/admin/users', 'adm.navUsers', 'adminUsers'));
+}
 
 function row(a, reload) {
   const reason = h('input', { class: 'adm-reason', placeholder: t('adm.reason'), maxlength: 200, 'aria-label': t('adm.reason') });
@@ -41,7 +48,7 @@ export async function render(ctx) {
     mount(ctx.el, spinner());
     try {
       const r = await get('/api/v1/admin/seller-applications?status=PENDING');
-      mount(ctx.el, h('div', { class: 'admin-page' }, h('h1', null, t('adm.title')),
+      mount(ctx.el, h('div', { class: 'admin-page' }, adminNav('adminSellers'), h('h1', null, t('adm.title')),
         r.items.length ? h('ul', { class: 'adm-list', id: 'adm-apps' }, r.items.map((a) => row(a, load))) : emptyState(t('adm.none'))));
     } catch (ex) { mount(ctx.el, h('p', { class: 'form-error' }, errorText(ex))); }
   };

@@ -157,7 +157,7 @@ export function buildLivePage(ctx, live, { studio = false } = {}) {
           h('div', { class: 'stage-badges' }, statusBadge, viewers),
           h('div', { class: 'stage-title' },
             h('h1', { class: 'live-title' }, live.title),
-            h('div', { class: 'live-seller' }, live.seller_name || '')),
+            h('div', { class: 'live-seller' }, live.seller_id ? h('a', { href: `#/sellers/${live.seller_id}`, id: 'live-seller-link' }, live.seller_name || '') : live.seller_name || '')),
           h('div', { class: 'stage-actions' }, unmute, productsBtn)),
         stateEl,
         hearts.el,

@@ -25,7 +25,7 @@ export async function render(ctx) {
       h('div', { class: 'gallery' }, main,
         images.length > 1 ? h('div', { class: 'thumbs' }, images.map((u) => h('img', { src: u, alt: '', class: 'mini', onclick: () => { main.src = u; } }))) : null),
       h('div', { class: 'product-info' },
-        h('div', { class: 'muted small' }, [p.category_name, p.seller_name].filter(Boolean).join(' · ')),
+        h('div', { class: 'muted small' }, p.category_name ? `${p.category_name} · ` : '', p.seller_name ? h('a', { href: `#/sellers/${p.seller_id}`, id: 'product-seller-link' }, p.seller_name) : ''),
         h('h1', { class: 'product-name' }, p.name),
         h('div', { class: 'product-price' }, price(p.price)),
         h('div', { class: 'row' }, statusBadge(soldOut ? 'SOLD_OUT' : p.status), h('span', { class: 'muted small' }, t('buy.stock', { n: p.stock ?? 0 }))),
