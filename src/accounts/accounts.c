@@ -26,6 +26,7 @@ int bc_accounts_init(const char *data_dir)
     if (sodium_init() < 0)
         return BC_ERR;
     bc_http_set_account_check(bc_accounts_check);
+    bc_http_set_account_forget(bc_accounts_cache_invalidate);
     if (bc_cfg.jwt_secret[0]) {
         jwt_key_len = strlen(bc_cfg.jwt_secret);
         memcpy(jwt_key, bc_cfg.jwt_secret, jwt_key_len);

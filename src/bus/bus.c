@@ -807,6 +807,7 @@ static void on_message(const redisReply *rep, int64_t now, int64_t *echo_ms)
         memcpy(reason, m.payload, n);
         reason[n] = 0;
         atomic_fetch_add(&n_received, 1);
+        bc_http_account_forget(m.room); /* the next request of that user reads the account again */
         bc_hub_close_user_local(m.room, 1008, reason);
     } else if (m.kind == BC_BUS_COUNT) {
         long c = 0;

@@ -187,6 +187,12 @@ void bc_http_register(const bc_route *routes);
 void bc_http_set_authenticator(bc_auth_fn fn);
 /* Sets the account hook (see bc_account_fn); none = tokens are trusted alone. Call before run. */
 void bc_http_set_account_check(bc_account_fn fn);
+/* Sets the function that drops what is known of an account's status (the account cache), called
+ * through bc_http_account_forget when another instance changed the account (bus message: a block
+ * or a deletion). Call before run. */
+void bc_http_set_account_forget(void (*fn)(int64_t user_id));
+/* Drops user_id's cached account status (no-op without a forget function); any thread. */
+void bc_http_account_forget(int64_t user_id);
 /* Adds a static directory served under url_prefix (e.g. "/hls", "/media"). Call before run. */
 void bc_http_add_static(const char *url_prefix, const char *dir, int no_cache);
 /* An origin (scheme://host[:port], at most 255 bytes) besides this server's that the web client may

@@ -97,6 +97,16 @@ void bc_http_set_account_check(bc_account_fn fn) { account_fn = fn; }
 
 int bc_http_check_account(bc_db *db, bc_auth *auth) { return account_fn ? account_fn(db, auth) : BC_OK; }
 
+static void (*account_forget_fn)(int64_t user_id);
+
+void bc_http_set_account_forget(void (*fn)(int64_t user_id)) { account_forget_fn = fn; }
+
+void bc_http_account_forget(int64_t user_id)
+{
+    if (account_forget_fn)
+        account_forget_fn(user_id);
+}
+
 static int queue_push(job_queue *q, bc_job *job)
 {
     int rc = BC_OK;

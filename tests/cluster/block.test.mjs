@@ -56,6 +56,11 @@ test('a block made through instance A closes the chat socket held by instance B'
     assert.equal(li.status, 403, `${inst.name}: ${JSON.stringify(li.body)}`);
     assert.equal(li.body.error.reason, reason);
   }
+  // B forgot what it knew of the account: the old access token stops there at once too
+  const me = await call(B.base, 'GET', '/api/v1/me', { token: buyer.token });
+  assert.ok(me.status === 403 || me.status === 503, `GET /me on B with the old token: ${me.status}`);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal((await call(B.base, 'GET', '/api/v1/me', { token: buyer.token })).status, 403, 'refused on B');
   const rf = await call(B.base, 'POST', '/api/v1/auth/refresh', { body: { refresh_token: buyer.refresh } });
   assert.ok(rf.status === 401 || rf.status === 403, `refresh on B: ${rf.status}`);
 });
