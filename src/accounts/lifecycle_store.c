@@ -93,6 +93,7 @@ static int delete_tx(bc_db *db, void *arg)
         (rc = bc_db_exec(db, "UPDATE refresh_tokens SET revoked = 1 WHERE user_id = ? AND revoked = 0", "i", id)) < 0 ||
         (rc = bc_db_exec(db, "DELETE FROM user_identities WHERE user_id = ?", "i", id)) < 0 ||
         (rc = bc_db_exec(db, "DELETE FROM oauth_links WHERE user_id = ?", "i", id)) < 0 ||
+        (rc = bc_db_exec(db, "DELETE FROM oauth_tickets WHERE user_id = ?", "i", id)) < 0 ||
         (rc = bc_db_exec(db, "DELETE FROM oauth_states WHERE link_user_id = ?", "i", id)) < 0 ||
         (rc = bc_db_exec(db, "DELETE FROM account_tokens WHERE user_id = ?", "i", id)) < 0 ||
         (rc = bc_db_exec(db, "DELETE FROM addresses WHERE user_id = ?", "i", id)) < 0 ||
