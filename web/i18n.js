@@ -341,6 +341,7 @@ export const errorMessages = {
     INVALID_BUSINESS_NUMBER: '사업자등록번호가 올바르지 않습니다.',
     APPLICATION_PENDING: '이미 심사 중인 판매자 신청이 있습니다.',
     APPLICATION_NOT_PENDING: '이미 처리된 신청입니다.',
+    ADDRESS_BOOK_FULL: '배송지는 10개까지 저장할 수 있습니다. 하나를 지운 뒤 추가하세요.',
     WRONG_PASSWORD: '현재 비밀번호가 맞지 않습니다.',
   },
   en: {
@@ -425,6 +426,7 @@ export const errorMessages = {
     INVALID_BUSINESS_NUMBER: 'The business registration number is not valid.',
     APPLICATION_PENDING: 'A seller application is already waiting for review.',
     APPLICATION_NOT_PENDING: 'This application was already decided.',
+    ADDRESS_BOOK_FULL: 'The address book holds at most 10 addresses; delete one first.',
     WRONG_PASSWORD: 'The current password is wrong.',
   },
 };

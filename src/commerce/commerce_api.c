@@ -399,14 +399,7 @@ static const bc_field order_line[] = {
     {NULL},
 };
 static const bc_field order_item = {"items[]", BC_F_OBJ, 1, 0, 0, "one order line", .fields = order_line};
-static const bc_field address_fields[] = {
-    {"recipient", BC_F_STR, 1, 1, 40, "who receives the parcel"},
-    {"phone", BC_F_STR, 1, 9, 20, "digits and '-'", .example = "\"010-1234-5678\""},
-    {"postcode", BC_F_STR, 1, 5, 5, "5 digits", .example = "\"06236\""},
-    {"address1", BC_F_STR, 1, 1, 200, "street address"},
-    {"address2", BC_F_STR, 0, 0, 200, "apartment, floor…"},
-    {NULL},
-};
+static const bc_field address_fields[] = {BC_ORDER_ADDRESS_FIELDS(1), {NULL}};
 
 static const bc_field order_body[] = {
     {"items", BC_F_ARR, 0, 1, 50, "order lines (duplicates merged); or use from_cart", .items = &order_item},

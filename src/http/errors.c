@@ -106,6 +106,8 @@ const bc_error_code bc_http_errors[] = {
      "The business registration number is not valid (10 digits with a matching check digit)."},
     {"APPLICATION_PENDING", 409, "A seller application of this account is already waiting for review."},
     {"APPLICATION_NOT_PENDING", 409, "The application was already decided."},
+    /* accounts: address book */
+    {"ADDRESS_BOOK_FULL", 409, "The address book holds its 10 addresses already; delete one first."},
     {NULL, 0, NULL},
 };
 
