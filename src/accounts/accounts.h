@@ -229,6 +229,11 @@ extern const bc_route bc_address_routes[];
  * BC_ENOTFOUND (no such address, or another user's), BC_ERR (the stored value does not open) or a
  * store error. */
 int bc_address_get(bc_db *db, int64_t user_id, int64_t id, json_t **out);
+/* Adds addr ({recipient, phone, postcode, address1, address2?}, borrowed; checked with
+ * bc_order_check_address) to user_id's book under label, unless an address with the same fields
+ * is there already (*id then names it); the first address becomes the default. BC_OK (*id set),
+ * BC_EINVAL (not a valid address), BC_ECONFLICT (the book is full) or a store error. */
+int bc_address_add(bc_db *db, int64_t user_id, const char *label, json_t *addr, int64_t *id);
 /* Reseals under the current data key every value of this module sealed under an older key (or
  * still clear): users.phone (phone_hash recomputed with bc_seal_lookup), seller_applications.sealed
  * (business_hash recomputed), addresses.sealed; in batches of 100 rows, each batch one

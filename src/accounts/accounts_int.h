@@ -39,9 +39,11 @@ int addresses_store_list(bc_db *db, int64_t user_id, json_t **items);
 /* One address of user_id in the list's shape. BC_OK, BC_ENOTFOUND (unknown or another user's) or an error. */
 int addresses_store_get(bc_db *db, int64_t user_id, int64_t id, json_t **out);
 /* Adds an address with fields (borrowed, already valid per bc_order_check_address); the first
- * address, or make_default, becomes the default. BC_OK (*id set), BC_ECONFLICT (the book holds
- * BC_ADDRESS_BOOK_MAX already: nothing written) or an error. */
-int addresses_store_add(bc_db *db, int64_t user_id, const char *label, json_t *fields, int make_default, int64_t *id);
+ * address, or make_default, becomes the default. With dedupe an address with the same personal
+ * fields already in the book is not added (*id names it). BC_OK (*id set), BC_ECONFLICT (the book
+ * holds BC_ADDRESS_BOOK_MAX already: nothing written) or an error. */
+int addresses_store_add(bc_db *db, int64_t user_id, const char *label, json_t *fields, int make_default, int dedupe,
+                        int64_t *id);
 /* Edits address id of user_id: label (NULL = keep); the personal fields present in fields (NULL
  * or empty = keep) replace the stored ones and the result must pass bc_order_check_address;
  * make_default 1 makes it the default, 0 refuses when it is the default, -1 keeps. BC_OK,

@@ -34,6 +34,19 @@ static void send_invalid(bc_req *req, const char *msg)
     }
 }
 
+int bc_address_add(bc_db *db, int64_t user_id, const char *label, json_t *addr, int64_t *id)
+{
+    char msg[200];
+    json_t *fields = personal_of(addr);
+    *id = 0;
+    int rc =
+        json_object_size(fields) == json_object_size(addr) && bc_order_check_address(fields, msg, sizeof msg) == BC_OK
+            ? addresses_store_add(db, user_id, label, fields, 0, 1, id)
+            : BC_EINVAL;
+    json_decref(fields);
+    return rc;
+}
+
 static void send_not_found(bc_req *req) { bc_res_error(req, 404, "NOT_FOUND", "no such address in your address book"); }
 
 /* Answers with address id of the caller (status 200 or 201). */
@@ -84,7 +97,7 @@ static void h_add(bc_req *req)
     }
     int rc = addresses_store_add(bc_req_db(req), bc_req_auth(req)->user_id,
                                  json_string_value(json_object_get(body, "label")), fields,
-                                 json_is_true(json_object_get(body, "is_default")), &id);
+                                 json_is_true(json_object_get(body, "is_default")), 0, &id);
     if (rc == BC_ECONFLICT)
         bc_res_error(req, 409, "ADDRESS_BOOK_FULL", "the address book holds at most %d addresses; delete one first",
                      BC_ADDRESS_BOOK_MAX);

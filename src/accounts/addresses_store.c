@@ -151,8 +151,44 @@ typedef struct add_args {
     const char *label;
     json_t *fields;
     int make_default;
+    int dedupe; /* an address with the same personal fields is not added again */
     int64_t id; /* out */
 } add_args;
+
+/* 1 when the personal fields of a and b are equal (address2 absent = ""). */
+static int same_fields(json_t *a, json_t *b)
+{
+    for (size_t i = 0; i < NPERSONAL; i++) {
+        const char *x = json_string_value(json_object_get(a, personal_keys[i]));
+        const char *y = json_string_value(json_object_get(b, personal_keys[i]));
+        if (strcmp(x ? x : "", y ? y : "") != 0)
+            return 0;
+    }
+    return 1;
+}
+
+/* *id = the address of user_id (locked) equal to fields, 0 when none. */
+static int find_same(bc_db *db, int64_t user_id, json_t *fields, int64_t *id)
+{
+    json_t *rows = NULL, *row;
+    size_t i;
+    *id = 0;
+    int rc = bc_db_rows(db, &rows, "SELECT id, sealed FROM addresses WHERE user_id = ? ORDER BY id", "i", user_id);
+    if (rc < 0)
+        return rc;
+    json_array_foreach (rows, i, row) {
+        int orc;
+        json_t *f = open_fields(row, &orc);
+        int same = f && same_fields(f, fields);
+        json_decref(f);
+        if (same) {
+            *id = json_integer_value(json_object_get(row, "id"));
+            break;
+        }
+    }
+    json_decref(rows);
+    return BC_OK;
+}
 
 static int add_tx(bc_db *db, void *arg)
 {
@@ -161,6 +197,8 @@ static int add_tx(bc_db *db, void *arg)
     a->id = 0;
     int rc = lock_user(db, a->user_id);
     if (rc != BC_OK)
+        return rc;
+    if (a->dedupe && ((rc = find_same(db, a->user_id, a->fields, &a->id)) != BC_OK || a->id > 0))
         return rc;
     if ((rc = bc_db_int(db, &n, "SELECT COUNT(*) FROM addresses WHERE user_id = ?", "i", a->user_id)) < 0)
         return rc;
@@ -182,9 +220,10 @@ static int add_tx(bc_db *db, void *arg)
     return write_sealed(db, a->id, a->fields, now);
 }
 
-int addresses_store_add(bc_db *db, int64_t user_id, const char *label, json_t *fields, int make_default, int64_t *id)
+int addresses_store_add(bc_db *db, int64_t user_id, const char *label, json_t *fields, int make_default, int dedupe,
+                        int64_t *id)
 {
-    add_args a = {user_id, label, fields, make_default, 0};
+    add_args a = {user_id, label, fields, make_default, dedupe, 0};
     int rc = bc_db_tx(db, add_tx, &a);
     *id = a.id;
     return rc;

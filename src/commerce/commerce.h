@@ -341,6 +341,14 @@ int bc_order_create_held(bc_db *db, int64_t buyer_id, const bc_order_item *items
  * tracking fields are their shipment's; payment_key null. *out owned by the caller.
  * BC_OK, BC_ENOTFOUND or BC_ERR. */
 int bc_order_json(bc_db *db, int64_t id, int64_t only_seller, json_t **out);
+/* Reseals under the current data key every order's shipping_address sealed under an older key,
+ * and seals the clear ones (orders written before addresses were sealed): associated data
+ * "orders.shipping_address:<order_id>" (the order's public id); in batches of 100 orders, each
+ * batch one transaction, each row updated only if unchanged since read. *count gets the addresses
+ * written. Returns BC_OK, BC_EINVAL when some address could not be opened (its key is not in the
+ * ring, or tampered: logged and left as it is, the others resealed), BC_ERR (no key loaded) or a
+ * store error. */
+int bc_orders_reseal(bc_db *db, int64_t *count);
 
 /* The facts callers decide on. status is a copy. */
 typedef struct bc_order_head {
