@@ -8,7 +8,8 @@
  *   broadcart config            (prints every setting, its default and unit, as a Markdown table)
  *   broadcart config --env      (prints every setting as an environment file: deploy/broadcart.env.example)
  *   broadcart media check       (stores, reads back and deletes a probe object in the media store)
- *   broadcart openapi           (prints the OpenAPI document) */
+ *   broadcart openapi           (prints the OpenAPI document)
+ *   broadcart rotate-data-key   (a new data key, every sealed value resealed under it, the old dropped) */
 #include <curl/curl.h>
 #include <malloc.h>
 #include <sodium.h>
@@ -33,7 +34,8 @@ static int usage(void)
                     "       broadcart audit stock\n"
                     "       broadcart db copy --from sqlite:PATH --to postgresql://...\n"
                     "       broadcart config [--env]\n"
-                    "       broadcart media check\n");
+                    "       broadcart media check\n"
+                    "       broadcart rotate-data-key\n");
     return 2;
 }
 
@@ -108,6 +110,62 @@ static int cmd_user_set(int argc, char **argv)
     return 0;
 }
 
+/* Reseals every sealed value of accounts and commerce under the current key; prints the counts.
+ * BC_OK, or an error (printed) when some value did not open or the store failed. */
+static int reseal_all(bc_db *db)
+{
+    int64_t accounts = 0, orders = 0;
+    int rc = bc_accounts_reseal(db, &accounts), rc2 = bc_orders_reseal(db, &orders);
+    printf("resealed under key %s: %lld account values (phones, seller applications, address book), %lld order "
+           "addresses\n",
+           bc_seal_key_id(), (long long)accounts, (long long)orders);
+    if (rc == BC_OK)
+        rc = rc2;
+    if (rc == BC_EINVAL)
+        fprintf(stderr, "rotate-data-key: some values did not open (see the log): their key is not in the ring or "
+                        "they were tampered with\n");
+    else if (rc != BC_OK)
+        fprintf(stderr, "rotate-data-key: database error\n");
+    return rc;
+}
+
+/* broadcart rotate-data-key. With the file ring ({data_dir}/data.key): adds a new current key
+ * (the old ones kept, read only), reseals everything under it, then drops the old keys; when a
+ * value did not reseal the old keys stay and the command fails (run it again after fixing). With
+ * BROADCART_DATA_KEY: explains how to rotate it and reseals under the current key. */
+static int cmd_rotate_data_key(void)
+{
+    bc_db *db;
+    if (bc_seal_init(bc_cfg.data_dir) != BC_OK || bc_app_open_db(&db) != BC_OK)
+        return 1;
+    int rc;
+    if (bc_cfg.data_key[0]) {
+        printf("BROADCART_DATA_KEY is set, so the key is yours to change: put the new key in BROADCART_DATA_KEY and\n"
+               "the old one in BROADCART_DATA_KEY_OLD, restart, run `broadcart rotate-data-key` (with both set)\n"
+               "to reseal every value under the new key, then remove BROADCART_DATA_KEY_OLD.\n"
+               "Resealing under the current key now.\n");
+        rc = reseal_all(db);
+    } else {
+        const char *old = bc_seal_key_id();
+        char old_id[16];
+        snprintf(old_id, sizeof old_id, "%s", old);
+        if ((rc = bc_seal_rotate_file(bc_cfg.data_dir, 0)) != BC_OK) {
+            fprintf(stderr, "rotate-data-key: cannot write %s/data.key\n", bc_cfg.data_dir);
+        } else {
+            printf("new data key %s (was %s) in %s/data.key\n", bc_seal_key_id(), old_id, bc_cfg.data_dir);
+            rc = reseal_all(db);
+            if (rc == BC_OK && (rc = bc_seal_rotate_file(bc_cfg.data_dir, 1)) == BC_OK)
+                printf("older keys removed from %s/data.key\n", bc_cfg.data_dir);
+            else if (rc == BC_OK)
+                fprintf(stderr, "rotate-data-key: cannot write %s/data.key (the older keys stay)\n", bc_cfg.data_dir);
+            else
+                fprintf(stderr, "rotate-data-key: the older keys stay in %s/data.key\n", bc_cfg.data_dir);
+        }
+    }
+    bc_db_close(db);
+    return rc == BC_OK && fflush(stdout) == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -169,6 +227,8 @@ int main(int argc, char **argv)
         bc_db_close(db);
         return rc == BC_OK ? 0 : 1;
     }
+    if (strcmp(cmd, "rotate-data-key") == 0)
+        return cmd_rotate_data_key();
     if (strcmp(cmd, "config") == 0 && has(argc, argv, "--env"))
         return bc_config_print_env(stdout) == BC_OK && fflush(stdout) == 0 ? 0 : 1;
     if (strcmp(cmd, "config") == 0) {

@@ -270,8 +270,33 @@ int bc_accounts_deleted_ids(bc_db *db, int64_t after_id, int64_t *ids, int max, 
 int bc_accounts_retention_due(bc_db *db, int64_t now_ms);
 extern const bc_route bc_lifecycle_routes[];
 
-/* ---- address book and resealing personal data (addresses.c) ---- */
+/* ---- address book and resealing personal data (addresses.c, addresses_store.c) ----
+ * Every user (buyer, seller, admin) may keep up to BC_ADDRESS_BOOK_MAX shipping addresses, exactly
+ * one of them the default while the book is not empty. The personal fields (recipient, phone,
+ * postcode, address1, address2: the rules of an order's shipping_address, bc_order_check_address)
+ * are stored only sealed (bc_seal, associated data "addresses.sealed:<id>"); the label is clear. */
+#define BC_ADDRESS_BOOK_MAX 10
+/* Routes: GET/POST /api/v1/me/addresses, PATCH/DELETE /api/v1/me/addresses/{id},
+ * POST /api/v1/me/addresses/{id}/default. */
 extern const bc_route bc_address_routes[];
+/* Address id of user_id opened for an order: *out (caller owns) is {recipient, phone, postcode,
+ * address1, address2} (address2 "" when none), valid for bc_order_check_address. BC_OK,
+ * BC_ENOTFOUND (no such address, or another user's), BC_ERR (the stored value does not open) or a
+ * store error. */
+int bc_address_get(bc_db *db, int64_t user_id, int64_t id, json_t **out);
+/* Adds addr ({recipient, phone, postcode, address1, address2?}, borrowed; checked with
+ * bc_order_check_address) to user_id's book under label, unless an address with the same fields
+ * is there already (*id then names it); the first address becomes the default. BC_OK (*id set),
+ * BC_EINVAL (not a valid address), BC_ECONFLICT (the book is full) or a store error. */
+int bc_address_add(bc_db *db, int64_t user_id, const char *label, json_t *addr, int64_t *id);
+/* Reseals under the current data key every value of this module sealed under an older key (or
+ * still clear): users.phone (phone_hash recomputed with bc_seal_lookup), seller_applications.sealed
+ * (business_hash recomputed), addresses.sealed; in batches of 100 rows, each batch one
+ * transaction, each row updated only if unchanged since read. *count gets the values resealed.
+ * Returns BC_OK, BC_EINVAL when some value could not be opened (its key is not in the ring, or it
+ * was tampered with: logged and left as it is, the others resealed), BC_ERR (no key loaded) or a
+ * store error. */
+int bc_accounts_reseal(bc_db *db, int64_t *count);
 
 extern const bc_route bc_accounts_routes[];
 

@@ -35,6 +35,29 @@ int recovery_store_password_get(bc_db *db, int64_t id, char hash[128], char emai
 /* Stores a new password hash and revokes every refresh token except keep_refresh's family. */
 int recovery_store_password_set(bc_db *db, int64_t id, const char *hash, const char *keep_refresh);
 
+/* ---- address book: addresses_store.c ---- */
+/* user_id's addresses, the default first then newest first: *items (caller owns) [{id, label,
+ * is_default (boolean), recipient, phone, postcode, address1, address2, created_at, updated_at
+ * (UTC ms)}]; one whose sealed value does not open is listed without its personal fields. */
+int addresses_store_list(bc_db *db, int64_t user_id, json_t **items);
+/* One address of user_id in the list's shape. BC_OK, BC_ENOTFOUND (unknown or another user's) or an error. */
+int addresses_store_get(bc_db *db, int64_t user_id, int64_t id, json_t **out);
+/* Adds an address with fields (borrowed, already valid per bc_order_check_address); the first
+ * address, or make_default, becomes the default. With dedupe an address with the same personal
+ * fields already in the book is not added (*id names it). BC_OK (*id set), BC_ECONFLICT (the book
+ * holds BC_ADDRESS_BOOK_MAX already: nothing written) or an error. */
+int addresses_store_add(bc_db *db, int64_t user_id, const char *label, json_t *fields, int make_default, int dedupe,
+                        int64_t *id);
+/* Edits address id of user_id: label (NULL = keep); the personal fields present in fields (NULL
+ * or empty = keep) replace the stored ones and the result must pass bc_order_check_address;
+ * make_default 1 makes it the default, 0 refuses when it is the default, -1 keeps. BC_OK,
+ * BC_ENOTFOUND, BC_EINVAL (the reason in msg; nothing written) or an error. */
+int addresses_store_edit(bc_db *db, int64_t user_id, int64_t id, const char *label, json_t *fields, int make_default,
+                         char *msg, size_t msglen);
+/* Deletes address id of user_id; when it was the default the newest remaining one becomes the
+ * default. BC_OK, BC_ENOTFOUND or an error. */
+int addresses_store_delete(bc_db *db, int64_t user_id, int64_t id);
+
 /* Sends error status/code with the message "msg; retry in N s" and a Retry-After of retry_s
  * seconds (RFC 9110 §10.2.3). */
 void accounts_send_retry(bc_req *req, int status, const char *code, const char *msg, int64_t retry_s);

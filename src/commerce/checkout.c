@@ -7,6 +7,7 @@
 #include "../chat/chat.h"
 #include "../live/live.h"
 
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,7 +54,7 @@ static int order_create_tx(bc_db *db, void *arg)
     line *lines = NULL;
     size_t nl = 0;
     json_t *cart = NULL;
-    char *addr_text = NULL;
+    char *addr_text = NULL, *addr_sealed = NULL;
     bc_order_item *cart_items = NULL;
     int64_t now = bc_now_ms(), subtotal = 0;
     problem(why, NULL, 0, NULL);
@@ -219,6 +220,11 @@ static int order_create_tx(bc_db *db, void *arg)
      * lost conflict instead and bc_db_tx runs it again with a new random id */
     {
         bc_order_make_id(order_id, sizeof order_id, now);
+        /* the address is personal data: stored sealed, the associated data naming the order */
+        char ad[64];
+        snprintf(ad, sizeof ad, "orders.shipping_address:%s", order_id);
+        if ((rc = bc_seal(ad, addr_text, &addr_sealed)) != BC_OK)
+            goto out;
         /* replays: an order naming a live that has ended comes from its replay */
         char live_status[16] = "";
         int64_t live_seller = 0;
@@ -230,15 +236,15 @@ static int order_create_tx(bc_db *db, void *arg)
                            " live_id, from_replay, shipping_address, created_at, expires_at, updated_at)"
                            " VALUES (?, ?, 'PENDING_PAYMENT', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                            "titiiiiitiii", order_id, buyer_id, order_name, subtotal, fee, subtotal + fee, live_id,
-                           (int64_t)(strcmp(live_status, "ENDED") == 0), addr_text, now,
+                           (int64_t)(strcmp(live_status, "ENDED") == 0), addr_sealed, now,
                            now + (int64_t)bc_cfg.order_ttl_s * 1000, now);
         else
             rc = bc_db_int(db, out_id,
                            "INSERT INTO orders (order_id, buyer_id, status, order_name, subtotal, shipping_fee, amount,"
                            " live_id, shipping_address, created_at, expires_at, updated_at)"
                            " VALUES (?, ?, 'PENDING_PAYMENT', ?, ?, ?, ?, NULL, ?, ?, ?, ?) RETURNING id",
-                           "titiiitiii", order_id, buyer_id, order_name, subtotal, fee, subtotal + fee, addr_text, now,
-                           now + (int64_t)bc_cfg.order_ttl_s * 1000, now);
+                           "titiiitiii", order_id, buyer_id, order_name, subtotal, fee, subtotal + fee, addr_sealed,
+                           now, now + (int64_t)bc_cfg.order_ttl_s * 1000, now);
         if (rc == BC_ECONFLICT)
             rc = BC_EBUSY;
     }
@@ -300,7 +306,10 @@ out:
         free(lines[i].name);
     free(lines);
     free(cart_items);
+    if (addr_text)
+        sodium_memzero(addr_text, strlen(addr_text));
     free(addr_text);
+    free(addr_sealed);
     json_decref(cart);
     return rc;
 }

@@ -232,6 +232,18 @@ int bc_order_check_shipment(const char *carrier, const char *tracking_number, ch
  * control or bidi-override characters in any of them (bc_utf8_check, BC_TEXT_LINE).
  * On failure returns BC_EINVAL and writes a message into msg. */
 int bc_order_check_address(json_t *addr, char *msg, size_t msglen);
+/* The route-table declaration (bc_field initializers, comma-separated) of the five fields of a
+ * shipping address, as bc_order_check_address bounds them: for an order's shipping_address and the
+ * address book (accounts). req 1 makes recipient, phone, postcode and address1 required (address2
+ * never is); 0 makes every field optional (a partial edit). */
+#define BC_ORDER_ADDRESS_FIELDS(req)                                                                                   \
+    {"recipient", BC_F_STR, req, 1, 40, "who receives the parcel"},                                                    \
+        {"phone", BC_F_STR, req, 9, 20, "digits and '-'", .example = "\"010-1234-5678\""},                             \
+        {"postcode", BC_F_STR, req, 5, 5, "5 digits", .example = "\"06236\""},                                         \
+        {"address1", BC_F_STR, req, 1, 200, "street address"},                                                         \
+    {                                                                                                                  \
+        "address2", BC_F_STR, 0, 0, 200, "apartment, floor…"                                                         \
+    }
 
 /* ---- cart (cart.c) ---------------------------------------------------------------------------- */
 
@@ -329,6 +341,14 @@ int bc_order_create_held(bc_db *db, int64_t buyer_id, const bc_order_item *items
  * tracking fields are their shipment's; payment_key null. *out owned by the caller.
  * BC_OK, BC_ENOTFOUND or BC_ERR. */
 int bc_order_json(bc_db *db, int64_t id, int64_t only_seller, json_t **out);
+/* Reseals under the current data key every order's shipping_address sealed under an older key,
+ * and seals the clear ones (orders written before addresses were sealed): associated data
+ * "orders.shipping_address:<order_id>" (the order's public id); in batches of 100 orders, each
+ * batch one transaction, each row updated only if unchanged since read. *count gets the addresses
+ * written. Returns BC_OK, BC_EINVAL when some address could not be opened (its key is not in the
+ * ring, or tampered: logged and left as it is, the others resealed), BC_ERR (no key loaded) or a
+ * store error. */
+int bc_orders_reseal(bc_db *db, int64_t *count);
 
 /* The facts callers decide on. status is a copy. */
 typedef struct bc_order_head {

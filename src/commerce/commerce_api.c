@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "../accounts/accounts.h"
 #include "../catalog/catalog.h"
 
 /* Sends {"error":{code, message, <extra_key>: extra}} (extra stolen; NULL for none). */
@@ -105,6 +106,17 @@ static void send_order(bc_req *req, int status, int64_t id, int64_t only_seller)
     bc_res_json(req, status, o);
 }
 
+/* save_address: the typed address of a placed order goes into the buyer's address book too,
+ * unless it is there already; a full book keeps the order and only logs. */
+static void save_to_book(bc_req *req, json_t *addr)
+{
+    int64_t uid = bc_req_auth(req)->user_id, aid = 0;
+    int rc = bc_address_add(bc_req_db(req), uid, "배송지", addr, &aid);
+    if (rc != BC_OK)
+        bc_log_info("orders", "the address of user %lld's order was not saved to the address book (%d)", (long long)uid,
+                    rc);
+}
+
 static void h_order_create(bc_req *req)
 {
     json_t *body = bc_req_json(req);
@@ -132,8 +144,29 @@ static void h_order_create(bc_req *req)
             n++;
         }
     }
+    /* where to ship: typed (shipping_address) or from the address book (address_id), exactly one */
+    json_t *addr_id = json_object_get(body, "address_id");
+    json_t *owned = NULL; /* the book's address, opened */
+    int typed = addr && !json_is_null(addr);
+    if (typed == json_is_integer(addr_id)) {
+        bc_res_error(req, 422, "VALIDATION_FAILED", "give either 'shipping_address' or 'address_id' (one of them)");
+        return;
+    }
+    if (!typed) {
+        int rc = bc_address_get(bc_req_db(req), bc_req_auth(req)->user_id, json_integer_value(addr_id), &owned);
+        if (rc == BC_ENOTFOUND) {
+            bc_res_error(req, 422, "VALIDATION_FAILED", "'address_id' is not an address in your address book");
+            return;
+        }
+        if (rc != BC_OK) {
+            bc_res_from_err(req, rc);
+            return;
+        }
+        addr = owned;
+    }
     if (bc_order_check_address(addr, msg, sizeof msg) != BC_OK) {
         bc_res_error(req, 422, "VALIDATION_FAILED", "%s", msg);
+        json_decref(owned);
         return;
     }
     int64_t live_id = json_is_integer(live) ? json_integer_value(live) : 0;
@@ -142,6 +175,9 @@ static void h_order_create(bc_req *req)
     json_t *hold = json_object_get(body, "hold_id"); /* stock: a hold becomes the reservation */
     int rc = bc_order_create_held(bc_req_db(req), bc_req_auth(req)->user_id, has_items ? list : NULL, n, addr, live_id,
                                   json_is_integer(hold) ? json_integer_value(hold) : 0, &why, &id);
+    if (rc == BC_OK && typed && json_is_true(json_object_get(body, "save_address")))
+        save_to_book(req, addr);
+    json_decref(owned);
     if (rc == BC_OK) {
         send_order(req, 201, id, 0);
         return;
@@ -399,19 +435,15 @@ static const bc_field order_line[] = {
     {NULL},
 };
 static const bc_field order_item = {"items[]", BC_F_OBJ, 1, 0, 0, "one order line", .fields = order_line};
-static const bc_field address_fields[] = {
-    {"recipient", BC_F_STR, 1, 1, 40, "who receives the parcel"},
-    {"phone", BC_F_STR, 1, 9, 20, "digits and '-'", .example = "\"010-1234-5678\""},
-    {"postcode", BC_F_STR, 1, 5, 5, "5 digits", .example = "\"06236\""},
-    {"address1", BC_F_STR, 1, 1, 200, "street address"},
-    {"address2", BC_F_STR, 0, 0, 200, "apartment, floor…"},
-    {NULL},
-};
+static const bc_field address_fields[] = {BC_ORDER_ADDRESS_FIELDS(1), {NULL}};
 
 static const bc_field order_body[] = {
     {"items", BC_F_ARR, 0, 1, 50, "order lines (duplicates merged); or use from_cart", .items = &order_item},
     {"from_cart", BC_F_BOOL, 0, 0, 0, "order the whole cart (emptied on success)"},
-    {"shipping_address", BC_F_OBJ, 1, 0, 0, "where to ship", .fields = address_fields},
+    {"shipping_address", BC_F_OBJ, 0, 0, 0, "where to ship (or address_id)", .fields = address_fields},
+    {"address_id", BC_F_INT, 0, 1, INT64_MAX, "an address of my address book to ship to (or shipping_address)"},
+    {"save_address", BC_F_BOOL, 0, 0, 0,
+     "with shipping_address: also add it to my address book (when not there yet and the book has room)"},
     {"live_id", BC_F_INT, 0, 1, INT64_MAX, "the live the order came from"},
     {"hold_id", BC_F_INT, 0, 1, INT64_MAX, "my hold (POST /api/v1/holds) that becomes this order's reservation"},
     {NULL},

@@ -7,6 +7,7 @@
 #include "../notices/notices.h"
 #include "../payments/payments.h"
 
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -196,9 +197,119 @@ int bc_order_check_address(json_t *addr, char *msg, size_t msglen)
 
 /* ---- store ---- */
 
+/* The shipping address of order row o (its columns order_id and shipping_address) as an object
+ * (new reference): opened when sealed (ad "orders.shipping_address:<order_id>"), parsed as it is
+ * when clear (orders written before addresses were sealed); {} when it does not open (logged). */
+static json_t *order_address_open(json_t *o)
+{
+    const char *text = json_string_value(json_object_get(o, "shipping_address"));
+    const char *order_id = json_string_value(json_object_get(o, "order_id"));
+    char ad[96], *plain = NULL;
+    json_t *addr = NULL;
+    if (text && bc_seal_is_sealed(text)) {
+        snprintf(ad, sizeof ad, "orders.shipping_address:%s", order_id ? order_id : "");
+        int rc = bc_seal_open(ad, text, &plain);
+        if (rc == BC_OK)
+            addr = json_loads(plain, 0, NULL);
+        else
+            bc_log_warn("orders", "the shipping address of order %s does not open (%d)", order_id ? order_id : "?", rc);
+        if (plain) {
+            sodium_memzero(plain, strlen(plain));
+            free(plain);
+        }
+    } else if (text) {
+        addr = json_loads(text, 0, NULL);
+    }
+    if (!json_is_object(addr)) {
+        json_decref(addr);
+        addr = json_object();
+    }
+    return addr;
+}
+
+typedef struct reseal_args {
+    const char *pattern; /* LIKE pattern of a value sealed under the current key */
+    int64_t after;
+    int64_t last, done, failed, rows; /* out */
+} reseal_args;
+
+/* One batch of at most 100 orders after row id a->after whose address is not under the current key. */
+static int reseal_tx(bc_db *db, void *arg)
+{
+    reseal_args *a = arg;
+    json_t *rows = NULL, *row;
+    size_t i;
+    a->last = a->after;
+    a->done = a->failed = a->rows = 0;
+    int rc = bc_db_rows(db, &rows,
+                        "SELECT id, order_id, shipping_address AS v FROM orders WHERE id > ? AND"
+                        " shipping_address NOT LIKE ? ORDER BY id LIMIT 100",
+                        "it", a->after, a->pattern);
+    if (rc < 0)
+        return rc;
+    rc = BC_OK;
+    json_array_foreach (rows, i, row) {
+        int64_t id = json_integer_value(json_object_get(row, "id"));
+        const char *old = json_string_value(json_object_get(row, "v"));
+        const char *order_id = json_string_value(json_object_get(row, "order_id"));
+        char ad[96], *plain = NULL, *sealed = NULL;
+        a->last = id;
+        a->rows++;
+        if (!old || !order_id || bc_seal_is_current(old))
+            continue;
+        snprintf(ad, sizeof ad, "orders.shipping_address:%s", order_id);
+        int orc = bc_seal_is_sealed(old) ? bc_seal_open(ad, old, &plain) : (plain = strdup(old)) ? BC_OK : BC_ENOMEM;
+        if (orc == BC_OK)
+            orc = bc_seal(ad, plain, &sealed);
+        if (plain) {
+            sodium_memzero(plain, strlen(plain));
+            free(plain);
+        }
+        if (orc == BC_ENOMEM || orc == BC_ERR) { /* out of memory, or no key loaded */
+            rc = orc;
+            break;
+        }
+        if (orc != BC_OK) {
+            bc_log_warn("orders", "the shipping address of order %s does not open (%s): left as it is", order_id,
+                        orc == BC_ENOTFOUND ? "its key is not in the ring" : "tampered or not a sealed value");
+            a->failed++;
+            continue;
+        }
+        rc = bc_db_exec(db, "UPDATE orders SET shipping_address = ? WHERE id = ? AND shipping_address = ?", "tit",
+                        sealed, id, old);
+        free(sealed);
+        if (rc < 0)
+            break;
+        a->done += rc;
+        rc = BC_OK;
+    }
+    json_decref(rows);
+    return rc;
+}
+
+int bc_orders_reseal(bc_db *db, int64_t *count)
+{
+    char pattern[64];
+    int64_t failed = 0;
+    int rc;
+    *count = 0;
+    if (!bc_seal_key_id()[0])
+        return BC_ERR;
+    snprintf(pattern, sizeof pattern, BC_SEAL_PREFIX "%s.%%", bc_seal_key_id());
+    reseal_args a = {.pattern = pattern};
+    do {
+        if ((rc = bc_db_tx(db, reseal_tx, &a)) != BC_OK)
+            return rc;
+        *count += a.done;
+        failed += a.failed;
+        a.after = a.last;
+    } while (a.rows == 100);
+    return failed ? BC_EINVAL : BC_OK;
+}
+
 int bc_order_json(bc_db *db, int64_t id, int64_t only_seller, json_t **out)
 {
-    json_t *o = NULL, *lines = NULL, *addr = NULL, *ships = NULL, *hist = NULL;
+    json_t *o = NULL, *lines = NULL, *ships = NULL, *hist = NULL;
     int rc =
         bc_db_row(db, &o,
                   "SELECT id, order_id, buyer_id, status, order_name, subtotal, shipping_fee, amount, refunded,"
@@ -226,11 +337,7 @@ int bc_order_json(bc_db *db, int64_t id, int64_t only_seller, json_t **out)
         json_object_set_new(l, "canceled", json_boolean(!json_is_null(json_object_get(l, "canceled_at"))));
         json_object_del(l, "canceled_at");
     }
-    const char *text = json_string_value(json_object_get(o, "shipping_address"));
-    json_error_t err;
-    addr = text ? json_loads(text, 0, &err) : NULL;
-    json_object_set_new(o, "shipping_address", addr ? addr : json_object());
-    addr = NULL;
+    json_object_set_new(o, "shipping_address", order_address_open(o));
     /* the tracking fields of the first shipment that has them (orders shipped before shipments
      * existed keep the order's own) */
     static const char *const track[] = {"carrier", "tracking_number", "shipped_at", "delivered_at"};

@@ -132,6 +132,8 @@ const bc_error_code bc_http_errors[] = {
      "they are finished or canceled."},
     {"ACCOUNT_HAS_OPEN_SALES", 409,
      "The seller has orders still to fulfil, or a live on air; the account can be deleted once they are done."},
+    /* accounts: address book */
+    {"ADDRESS_BOOK_FULL", 409, "The address book holds its 10 addresses already; delete one first."},
     {NULL, 0, NULL},
 };
 

@@ -328,6 +328,9 @@ static int toss_sdk_checkout(void)
     return !(bc_cfg.toss_api_base[0] == 0 || strstr(bc_cfg.toss_api_base, "/sandbox-pg") != NULL);
 }
 
+#define POSTCODE_SCRIPT "https://t1.daumcdn.net"
+#define POSTCODE_FRAME "https://postcode.map.daum.net"
+
 static void build_web_csp(void)
 {
     int sdk = toss_sdk_checkout();
@@ -335,13 +338,16 @@ static void build_web_csp(void)
     const char *po_base = bc_cfg.portone_api_base;
     int imp = strcmp(bc_cfg.payment_provider, "portone") == 0 && po_base[0] != 0 &&
               strstr(po_base, "/sandbox-portone") == NULL;
+    /* accounts' address forms: the Kakao (Daum) postcode search, its loader and code from
+     * t1.daumcdn.net, its search page embedded in a frame from postcode.map.daum.net */
     snprintf(web_csp, sizeof web_csp,
-             "default-src 'self'; script-src 'self'%s%s; style-src 'self'%s%s; img-src 'self' data:%s%s%s; "
-             "media-src 'self' blob:%s; worker-src 'self' blob:; connect-src 'self'%s%s%s; frame-src %s; "
+             "default-src 'self'; script-src 'self' " POSTCODE_SCRIPT "%s%s; style-src 'self'%s%s; "
+             "img-src 'self' data:%s%s%s; media-src 'self' blob:%s; worker-src 'self' blob:; "
+             "connect-src 'self'%s%s%s; frame-src " POSTCODE_FRAME "%s%s; "
              "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
              sdk ? " https://js.tosspayments.com" : "", imp ? " https://cdn.iamport.kr" : "", sdk ? " " : "",
              sdk ? toss : "", sdk ? " " : "", sdk ? toss : "", media_origin, media_origin, sdk ? " " : "",
-             sdk ? toss : "", media_origin, sdk ? toss : "'none'");
+             sdk ? toss : "", media_origin, sdk ? " " : "", sdk ? toss : "");
 }
 
 /* Parses BROADCART_CORS_ORIGINS ("*" or comma-separated http(s)://host[:port]). BC_OK/BC_EINVAL. */

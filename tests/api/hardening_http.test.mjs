@@ -114,7 +114,9 @@ test('the web client carries a strict CSP (no inline script, no framing)', async
   assert.ok(csp, 'CSP present');
   assert.match(csp, /default-src 'self'/);
   assert.match(csp, /frame-ancestors 'none'/);
-  assert.match(csp, /script-src 'self'(;|$)/, 'no unsafe-inline, no third-party script without the SDK');
+  assert.match(csp, /script-src 'self' https:\/\/t1\.daumcdn\.net(;|$)/,
+    'no unsafe-inline, no third-party script but the postcode search without the SDK');
+  assert.match(csp, /frame-src https:\/\/postcode\.map\.daum\.net(;|$)/, 'only the postcode search is framed');
   assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|tosspayments/);
   const html = await r.text();
   assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/, 'index.html has no inline script');
@@ -125,8 +127,8 @@ test('the CSP lets the Toss SDK in only when the SDK checkout is used', async ()
   const sdk = await startServer({ env: { BROADCART_TOSS_CHECKOUT: 'sdk' } });
   try {
     const csp = (await fetch(`${sdk.base}/`)).headers.get('content-security-policy');
-    assert.match(csp, /script-src 'self' https:\/\/js\.tosspayments\.com/);
-    assert.match(csp, /frame-src https:\/\/\*\.tosspayments\.com/);
+    assert.match(csp, /script-src 'self' https:\/\/t1\.daumcdn\.net https:\/\/js\.tosspayments\.com/);
+    assert.match(csp, /frame-src https:\/\/postcode\.map\.daum\.net https:\/\/\*\.tosspayments\.com/);
     assert.match(csp, /frame-ancestors 'none'/);
   } finally { await sdk.stop(); }
 });

@@ -91,7 +91,7 @@ test('CSP: production PortOne may load https://cdn.iamport.kr; the sandbox and T
   try {
     assert.equal((await api(prod, 'GET', '/api/v1/payments/config')).body.sdk_url, 'https://cdn.iamport.kr/v1/iamport.js');
     const csp = await cspOf(prod);
-    assert.equal(scriptSrc(csp), "script-src 'self' https://cdn.iamport.kr");
+    assert.equal(scriptSrc(csp), "script-src 'self' https://t1.daumcdn.net https://cdn.iamport.kr");
     assert.match(csp, /default-src 'self'/);
     assert.match(csp, /frame-ancestors 'none'/);
   } finally { await prod.stop(); }

@@ -693,6 +693,11 @@ int main(void)
     if (sodium_init() < 0)
         return 1;
     bc_log_set_level(BC_LOG_ERROR);
+    /* orders seal their shipping address: a fixed test key (no key file) */
+    snprintf(bc_cfg.data_key, sizeof bc_cfg.data_key, "%s",
+             "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
+    if (bc_seal_init("/nonexistent") != BC_OK)
+        return 1;
     const struct CMUnitTest t[] = {
         cmocka_unit_test(shipping_fee_rule),
         cmocka_unit_test(order_id_format),

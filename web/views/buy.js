@@ -4,7 +4,8 @@ import { t, errorText } from '../i18n.js';
 import { price } from '../format.js';
 import { currentUser, get, post, del, accessToken } from '../api.js';
 import { requireLogin } from '../app.js';
-import { addressForm, productImage, toast } from './ui.js';
+import { productImage, toast } from './ui.js';
+import { addressPicker } from './addresses.js';
 import { startPayment, paymentsConfig, preparePayment, orderPayer } from '../pay.js';
 
 // Shipping rule (BROADCART_SHIPPING_FEE / BROADCART_FREE_SHIPPING_OVER); the server's numbers win when it sends them.
@@ -132,7 +133,7 @@ export function openBuySheet(product, { liveId = null, initialQty = 1, hold: use
   const qtyInput = h('input', { id: 'qty', type: 'number', min: 1, max, value: qty, inputmode: 'numeric', 'aria-label': t('buy.qty') });
   const dec = h('button', { type: 'button', class: 'step', id: 'qty-dec', 'aria-label': '-' }, '−');
   const inc = h('button', { type: 'button', class: 'step', id: 'qty-inc', 'aria-label': '+' }, '+');
-  const addr = addressForm();
+  const addr = addressPicker();
   const summary = h('div', { class: 'summary' });
   const errorEl = h('div', { class: 'form-error', id: 'buy-error', role: 'alert', hidden: true });
   const payBtn = h('button', { class: 'btn btn-primary btn-block', id: 'checkout', type: 'submit' }, t('buy.checkout'));
@@ -166,13 +167,13 @@ export function openBuySheet(product, { liveId = null, initialQty = 1, hold: use
     e.preventDefault();
     showError('');
     setQty(qtyInput.value);
-    const shipping = addr.value();
-    if (!shipping) { showError(t('buy.invalid')); return; }
-    addr.remember(shipping);
+    const where = addr.value(); // {address_id} or {shipping_address, save_address?}
+    if (!where) { showError(t('buy.invalid')); return; }
+    addr.remember(where);
     payBtn.disabled = true;
     payBtn.textContent = t('buy.processing');
     try {
-      const body = { items: [{ product_id: product.id, quantity: qty }], shipping_address: shipping };
+      const body = { items: [{ product_id: product.id, quantity: qty }], ...where };
       if (liveId != null) body.live_id = Number(liveId);
       if (holds && !placed) {
         clearTimeout(holdTimer);

@@ -4,7 +4,8 @@ import { t, errorText } from '../i18n.js';
 import { price } from '../format.js';
 import { cart, currentUser } from '../api.js';
 import { requireLogin } from '../app.js';
-import { withStates, emptyState, productImage, pageTitle, toast, addressForm } from './ui.js';
+import { withStates, emptyState, productImage, pageTitle, toast } from './ui.js';
+import { addressPicker } from './addresses.js';
 import { orderErrorText } from './buy.js';
 import { preparePayment, orderPayer } from '../pay.js';
 
@@ -58,7 +59,7 @@ function renderCheckout(ctx) {
     if (!ctx.alive()) return;
     const lines = c.lines || [];
     if (!lines.length) { mount(body, emptyState(t('cart.empty'), h('a', { class: 'btn', href: '#/' }, t('pay.continue')))); return; }
-    const addr = addressForm();
+    const addr = addressPicker();
     const pay = orderPayer(); // the cart is emptied into the order, so a retry pays that order
     preparePayment().catch(() => {});
     const err = h('div', { class: 'form-error', id: 'buy-error', role: 'alert', hidden: true });
@@ -66,12 +67,12 @@ function renderCheckout(ctx) {
     mount(body, h('form', { novalidate: true, onsubmit: async (e) => {
       e.preventDefault();
       err.hidden = true;
-      const shipping = addr.value();
-      if (!shipping) { err.textContent = t('buy.invalid'); err.hidden = false; return; }
-      addr.remember(shipping);
+      const where = addr.value(); // {address_id} or {shipping_address, save_address?}
+      if (!where) { err.textContent = t('buy.invalid'); err.hidden = false; return; }
+      addr.remember(where);
       btn.disabled = true;
       try {
-        const body = { from_cart: true, shipping_address: shipping };
+        const body = { from_cart: true, ...where };
         await pay(body);
       } catch (ex) {
         err.textContent = orderErrorText(ex) || errorText(ex); err.hidden = false; btn.disabled = false;

@@ -80,41 +80,6 @@ export function liveCard(l) {
       !live ? h('div', { class: 'small accent' }, dateTime(l.scheduled_at)) : null));
 }
 
-// Shipping address form, prefilled from the last used address.
-const ADDR_KEY = 'bc.address';
-export function addressForm() {
-  let saved = {};
-  try { saved = JSON.parse(localStorage.getItem(ADDR_KEY) || '{}') || {}; } catch { /* ignore */ }
-  const field = (id, key, label, attrs = {}) => h('label', { class: 'field' }, h('span', null, label),
-    h('input', { id, name: key, value: saved[key] || '', ...attrs }));
-  const el = h('fieldset', { class: 'address-form' },
-    h('legend', null, t('buy.shipping')),
-    h('div', { class: 'row2' },
-      field('ship-recipient', 'recipient', t('buy.recipient'), { required: true, maxlength: 40, autocomplete: 'name' }),
-      field('ship-phone', 'phone', t('buy.phone'), { required: true, inputmode: 'tel', pattern: '[0-9-]{9,20}', maxlength: 20, autocomplete: 'tel', placeholder: '010-1234-5678' })),
-    field('ship-postcode', 'postcode', t('buy.postcode'), { required: true, inputmode: 'numeric', pattern: '[0-9]{5}', maxlength: 5, autocomplete: 'postal-code', placeholder: '06236' }),
-    field('ship-address1', 'address1', t('buy.address1'), { required: true, maxlength: 200, autocomplete: 'address-line1' }),
-    field('ship-address2', 'address2', t('buy.address2'), { maxlength: 200, autocomplete: 'address-line2' }));
-  return {
-    el,
-    // Returns the address object, or null (and marks the form) when invalid.
-    value() {
-      const v = {};
-      let ok = true;
-      for (const input of el.querySelectorAll('input')) {
-        v[input.name] = input.value.trim();
-        const valid = input.checkValidity();
-        input.classList.toggle('invalid', !valid);
-        ok = ok && valid;
-      }
-      if (!ok) return null;
-      if (!v.address2) delete v.address2;
-      return v;
-    },
-    remember(v) { try { localStorage.setItem(ADDR_KEY, JSON.stringify(v)); } catch { /* ignore */ } },
-  };
-}
-
 export function pageTitle(text, extra) {
   return h('div', { class: 'page-head' }, h('h1', null, text), extra || null);
 }
