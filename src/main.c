@@ -149,10 +149,18 @@ static int cmd_rotate_data_key(void)
         const char *old = bc_seal_key_id();
         char old_id[16];
         snprintf(old_id, sizeof old_id, "%s", old);
-        if ((rc = bc_seal_rotate_file(bc_cfg.data_dir, 0)) != BC_OK) {
+        rc = bc_seal_rotate_file(bc_cfg.data_dir, 0);
+        if (rc == BC_ECONFLICT) { /* the ring is full of unfinished rotations: finish them, add none */
+            printf("data.key holds %d keys from rotations that did not finish: resealing under the current key %s "
+                   "and removing the others; run rotate-data-key again for a new key\n",
+                   BC_SEAL_MAX_KEYS, old_id);
+            rc = BC_OK;
+        }
+        if (rc != BC_OK) {
             fprintf(stderr, "rotate-data-key: cannot write %s/data.key\n", bc_cfg.data_dir);
         } else {
-            printf("new data key %s (was %s) in %s/data.key\n", bc_seal_key_id(), old_id, bc_cfg.data_dir);
+            if (strcmp(bc_seal_key_id(), old_id) != 0)
+                printf("new data key %s (was %s) in %s/data.key\n", bc_seal_key_id(), old_id, bc_cfg.data_dir);
             rc = reseal_all(db);
             if (rc == BC_OK && (rc = bc_seal_rotate_file(bc_cfg.data_dir, 1)) == BC_OK)
                 printf("older keys removed from %s/data.key\n", bc_cfg.data_dir);

@@ -284,7 +284,10 @@ int bc_seal_lookup(const char *domain, const char *value, char out[BC_SEAL_LOOKU
  * writes a new random key first, keeping the others after it (read only); step 2 (retire = 1),
  * after every sealed value was resealed, leaves the current key alone in the file. Both replace
  * the file atomically (rename) and reload the ring. Returns BC_OK, BC_EINVAL (the ring comes from
- * BROADCART_DATA_KEY: rotate by setting the new key there and the old in BROADCART_DATA_KEY_OLD) or BC_ERR. */
+ * BROADCART_DATA_KEY: rotate by setting the new key there and the old in BROADCART_DATA_KEY_OLD),
+ * BC_ECONFLICT (adding: the ring already holds BC_SEAL_MAX_KEYS keys, left by rotations that never
+ * retired their old key; finish one first, since no key may go while values are sealed under it)
+ * or BC_ERR. */
 int bc_seal_rotate_file(const char *data_dir, int retire);
 /* Current key id (8 hex + NUL) for messages, "" before init. */
 const char *bc_seal_key_id(void);

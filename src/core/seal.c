@@ -311,8 +311,10 @@ int bc_seal_rotate_file(const char *data_dir, int retire)
     if (retire) {
         rc = write_ring_file(path, r + 1, 1);
     } else {
-        if (n == BC_SEAL_MAX_KEYS)
-            n--; /* the oldest key goes: nothing may still be sealed under it after a finished rotation */
+        if (n == BC_SEAL_MAX_KEYS) { /* unfinished rotations: values may still be sealed under any of them */
+            rc = BC_ECONFLICT;
+            goto out;
+        }
         randombytes_buf(r[0].key, KEY_BYTES);
         derive(&r[0]);
         rc = write_ring_file(path, r, n + 1);
