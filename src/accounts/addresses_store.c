@@ -15,14 +15,6 @@
 static const char *const personal_keys[] = {"recipient", "phone", "postcode", "address1", "address2"};
 #define NPERSONAL (sizeof personal_keys / sizeof *personal_keys)
 
-static void free_secret(char *s)
-{
-    if (s) {
-        sodium_memzero(s, strlen(s));
-        free(s);
-    }
-}
-
 /* Takes user_id's row lock for the rest of the transaction. BC_OK, BC_ENOTFOUND or an error. */
 static int lock_user(bc_db *db, int64_t user_id)
 {
@@ -43,7 +35,7 @@ static json_t *open_fields(json_t *row, int *rc)
     if (*rc != BC_OK)
         return NULL;
     json_t *f = json_loads(plain, 0, NULL);
-    free_secret(plain);
+    bc_seal_free_plain(plain);
     if (!json_is_object(f)) {
         json_decref(f);
         *rc = BC_EINVAL;
@@ -141,7 +133,7 @@ static int write_sealed(bc_db *db, int64_t id, json_t *fields, int64_t now)
         rc = bc_db_exec(db, "UPDATE addresses SET sealed = ?, updated_at = ? WHERE id = ?", "tii", sealed, now, id);
         rc = rc < 0 ? rc : BC_OK;
     }
-    free_secret(plain);
+    bc_seal_free_plain(plain);
     free(sealed);
     return rc;
 }
@@ -397,10 +389,10 @@ static int reseal_tx(bc_db *db, void *arg)
         if (!old || bc_seal_is_current(old))
             continue;
         snprintf(ad, sizeof ad, "%s:%lld", a->s->ad_prefix, (long long)id);
-        int orc = bc_seal_is_sealed(old) ? bc_seal_open(ad, old, &plain) : (plain = strdup(old)) ? BC_OK : BC_ENOMEM;
-        if (orc == BC_OK && (orc = bc_seal(ad, plain, &sealed)) == BC_OK && a->s->hash_domain)
+        int orc = bc_seal_reseal(ad, old, &sealed, &plain);
+        if (orc == BC_OK && a->s->hash_domain)
             orc = reseal_hash(a->s, plain, hash);
-        free_secret(plain);
+        bc_seal_free_plain(plain);
         if (orc == BC_ENOMEM || orc == BC_ERR) { /* out of memory, or no key loaded */
             free(sealed);
             rc = orc;

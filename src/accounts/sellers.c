@@ -105,8 +105,7 @@ static void open_facts(json_t *row)
         if (json_is_object(facts))
             json_object_update(row, facts);
         json_decref(facts);
-        sodium_memzero(plain, strlen(plain));
-        free(plain);
+        bc_seal_free_plain(plain);
     }
     json_object_del(row, "sealed");
     json_object_del(row, "business_hash");
@@ -338,10 +337,7 @@ static void h_apply(bc_req *req)
     bc_res_json(req, 201, app);
     app = NULL;
 out:
-    if (plain) {
-        sodium_memzero(plain, strlen(plain));
-        free(plain);
-    }
+    bc_seal_free_plain(plain);
     json_decref(facts);
     json_decref(app);
 }

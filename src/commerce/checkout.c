@@ -306,9 +306,7 @@ out:
         free(lines[i].name);
     free(lines);
     free(cart_items);
-    if (addr_text)
-        sodium_memzero(addr_text, strlen(addr_text));
-    free(addr_text);
+    bc_seal_free_plain(addr_text);
     free(addr_sealed);
     json_decref(cart);
     return rc;

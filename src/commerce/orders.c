@@ -213,10 +213,7 @@ static json_t *order_address_open(json_t *o)
             addr = json_loads(plain, 0, NULL);
         else
             bc_log_warn("orders", "the shipping address of order %s does not open (%d)", order_id ? order_id : "?", rc);
-        if (plain) {
-            sodium_memzero(plain, strlen(plain));
-            free(plain);
-        }
+        bc_seal_free_plain(plain);
     } else if (text) {
         addr = json_loads(text, 0, NULL);
     }
@@ -252,19 +249,13 @@ static int reseal_tx(bc_db *db, void *arg)
         int64_t id = json_integer_value(json_object_get(row, "id"));
         const char *old = json_string_value(json_object_get(row, "v"));
         const char *order_id = json_string_value(json_object_get(row, "order_id"));
-        char ad[96], *plain = NULL, *sealed = NULL;
+        char ad[96], *sealed = NULL;
         a->last = id;
         a->rows++;
         if (!old || !order_id || bc_seal_is_current(old))
             continue;
         snprintf(ad, sizeof ad, "orders.shipping_address:%s", order_id);
-        int orc = bc_seal_is_sealed(old) ? bc_seal_open(ad, old, &plain) : (plain = strdup(old)) ? BC_OK : BC_ENOMEM;
-        if (orc == BC_OK)
-            orc = bc_seal(ad, plain, &sealed);
-        if (plain) {
-            sodium_memzero(plain, strlen(plain));
-            free(plain);
-        }
+        int orc = bc_seal_reseal(ad, old, &sealed, NULL);
         if (orc == BC_ENOMEM || orc == BC_ERR) { /* out of memory, or no key loaded */
             rc = orc;
             break;

@@ -289,6 +289,15 @@ int bc_seal_lookup(const char *domain, const char *value, char out[BC_SEAL_LOOKU
  * retired their old key; finish one first, since no key may go while values are sealed under it)
  * or BC_ERR. */
 int bc_seal_rotate_file(const char *data_dir, int retire);
+/* Reseals one stored value under the current key (broadcart rotate-data-key): old is a sealed text
+ * (opened with ad) or, for a row written before sealing, the clear value. *out is the new sealed
+ * text (malloc'd); with plain_out, *plain_out is the clear value (malloc'd; release it with
+ * bc_seal_free_plain), e.g. to recompute a lookup hash. Returns BC_OK, what bc_seal_open refuses
+ * with (BC_ENOTFOUND: its key is not in the ring; BC_EINVAL: tampered or not a sealed value),
+ * BC_ENOMEM, or BC_ERR (no key loaded). */
+int bc_seal_reseal(const char *ad, const char *old, char **out, char **plain_out);
+/* Wipes (sodium_memzero) and frees a clear value from bc_seal_open/bc_seal_reseal; NULL is fine. */
+void bc_seal_free_plain(char *plain);
 /* Current key id (8 hex + NUL) for messages, "" before init. */
 const char *bc_seal_key_id(void);
 

@@ -325,3 +325,27 @@ out:
     sodium_memzero(r, sizeof r);
     return rc;
 }
+
+void bc_seal_free_plain(char *plain)
+{
+    if (plain) {
+        sodium_memzero(plain, strlen(plain));
+        free(plain);
+    }
+}
+
+int bc_seal_reseal(const char *ad, const char *old, char **out, char **plain_out)
+{
+    char *plain = NULL;
+    *out = NULL;
+    if (plain_out)
+        *plain_out = NULL;
+    int rc = bc_seal_is_sealed(old) ? bc_seal_open(ad, old, &plain) : (plain = strdup(old)) ? BC_OK : BC_ENOMEM;
+    if (rc == BC_OK)
+        rc = bc_seal(ad, plain, out);
+    if (rc == BC_OK && plain_out)
+        *plain_out = plain;
+    else
+        bc_seal_free_plain(plain);
+    return rc;
+}
