@@ -1,6 +1,7 @@
 // Browser check of the seller application: a buyer applies on #/seller/apply (a wrong business
 // number first, then a valid one), the admin approves it on #/admin/sellers, and the applicant's
-// page shows the approval with the way into the studio, which opens for them.
+// page shows the approval with the way into the studio, which opens for them; the new seller edits
+// the shop profile on my page and the public store page shows it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, makeUser } from '../api/lib.mjs';
@@ -49,5 +50,20 @@ test('a buyer applies as a seller, the admin approves, the studio opens', async 
   await page.waitForSelector('body[data-route="lives"]');
   await page.waitForTimeout(500);
   assert.doesNotMatch(await page.textContent('#app'), /판매자 계정만 이용할 수 있습니다/, 'the studio opened for the new seller');
+
+  // the new seller edits the shop profile on my page; the public store page shows it
+  await page.goto(`${srv.base}/#/me`);
+  await page.waitForSelector('#shop-name');
+  assert.equal(await page.inputValue('#shop-name'), '뜨개상점', 'the approved shop name is the profile\'s');
+  await page.fill('#shop-name', '뜨개상점 본점');
+  await page.fill('#shop-intro', '손뜨개 니트를 라이브로 팝니다');
+  await page.fill('#shop-policy', '3만원 이상 무료배송');
+  await page.click('#shop-save');
+  await page.waitForSelector('#shop-saved:not([hidden])');
+  await page.click('#shop-view');
+  await page.waitForSelector('#store-name');
+  assert.equal(await page.textContent('#store-name'), '뜨개상점 본점');
+  assert.match(await page.textContent('#store-intro'), /손뜨개 니트/);
+  assert.match(await page.textContent('#store-shipping'), /무료배송/);
   assert.deepEqual(pageErrors, []);
 });

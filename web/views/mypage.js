@@ -12,6 +12,7 @@ const SECTIONS = [
   ['mp-addresses', () => import('./mp_addresses.js')],
   ['mp-security', () => import('./mp_security.js')],
   ['mp-seller', () => import('./mp_seller.js')],
+  ['mp-shop', () => import('./mp_shop.js')],
   ['mp-delete', () => import('./mp_delete.js')],
 ];
 
