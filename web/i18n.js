@@ -332,6 +332,11 @@ export const errorMessages = {
     ORDER_AMOUNT_ZERO: "결제 금액이 0원인 주문은 할 수 없습니다",
     // notices
     NOTIFICATION_NOT_FOUND: "알림을 찾을 수 없습니다",
+    // inquiries and announcements
+    INQUIRY_NOT_FOUND: '문의를 찾을 수 없습니다',
+    INQUIRY_CLOSED: '종료된 문의입니다',
+    QUESTION_NOT_FOUND: '상품 문의를 찾을 수 없습니다',
+    ANNOUNCEMENT_NOT_FOUND: '공지를 찾을 수 없습니다',
     // payments
     INVALID_WEBHOOK: "잘못된 결제 알림입니다",
     EMAIL_NOT_VERIFIED: '먼저 이메일 인증을 해 주세요 (마이페이지).',
@@ -433,6 +438,11 @@ export const errorMessages = {
     ORDER_AMOUNT_ZERO: "An order of 0 KRW cannot be placed",
     // notices
     NOTIFICATION_NOT_FOUND: "Notification not found",
+    // inquiries and announcements
+    INQUIRY_NOT_FOUND: 'Inquiry not found',
+    INQUIRY_CLOSED: 'This inquiry is closed',
+    QUESTION_NOT_FOUND: 'Question not found',
+    ANNOUNCEMENT_NOT_FOUND: 'Notice not found',
     // payments
     INVALID_WEBHOOK: "Invalid payment notification",
     EMAIL_NOT_VERIFIED: 'Verify your e-mail address first (see My page).',
