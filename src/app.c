@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "accounts/accounts.h"
+#include "announcements/announcements.h"
 #include "bus/bus.h"
 #include "catalog/catalog.h"
 #include "chat/chat.h"
@@ -16,6 +17,7 @@
 #include "commerce/commerce.h"
 #include "demo/demo.h"
 #include "http/http.h"
+#include "inquiries/inquiries.h"
 #include "live/live.h"
 #include "media/media.h"
 #include "notices/notices.h"
@@ -170,6 +172,8 @@ void bc_app_register_routes(void)
     bc_http_register(bc_moderation_routes); /* chat moderation */
     bc_http_register(bc_room_routes);       /* chat: the live room's figures */
     bc_http_register(bc_notice_routes);
+    bc_http_register(bc_inquiry_routes);  /* inquiries and product Q&A */
+    bc_http_register(bc_announce_routes); /* announcements */
 }
 
 int bc_app_serve(int with_rtmp, int demo)

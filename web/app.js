@@ -35,6 +35,16 @@ const routes = [
   ['/admin/users', () => import('./views/admin_users.js'), 'adminUsers'],
   ['/sellers/:id', () => import('./views/store.js'), 'store'],
   ['/oauth/done', () => import('./views/oauth.js'), 'oauthDone'],
+  // inquiries and announcements (issue 10)
+  ['/inquiries', () => import('./views/inquiries.js'), 'inquiries'],
+  ['/inquiries/new', () => import('./views/inquiries.js'), 'inquiryNew'],
+  ['/inquiries/:id', () => import('./views/inquiries.js'), 'inquiry'],
+  ['/notices', () => import('./views/announcements.js'), 'notices'],
+  ['/notices/:id', () => import('./views/announcements.js'), 'notice'],
+  ['/admin/inquiries', () => import('./views/admin_inquiries.js'), 'adminInquiries'],
+  ['/admin/notices', () => import('./views/admin_inquiries.js'), 'adminNotices'],
+  ['/studio/inquiries', () => import('./views/studio.js'), 'inbox'],
+  ['/studio/notices', () => import('./views/studio.js'), 'storeNotices'],
   ['/oauth/link', () => import('./views/oauth.js'), 'oauthLink'],
 ];
 
@@ -131,6 +141,7 @@ function userMenu(user) {
     h('div', { class: 'menu-head' }, h('strong', null, user.name), h('div', { class: 'muted small' }, user.email || '')),
     h('a', { href: '#/me', id: 'nav-mypage' }, t('nav.mypage')),
     h('a', { href: '#/orders' }, t('nav.orders')),
+    h('a', { href: '#/inquiries', id: 'nav-inquiries' }, t('nav.inquiries')),
     user.role === 'admin' ? h('a', { href: '#/admin/sellers', id: 'nav-admin' }, t('nav.admin')) : null,
     h('a', { href: '#/notifications' }, t('nav.notifications')),
     (user.role === 'seller' || user.role === 'admin') ? h('a', { href: '#/studio' }, t('nav.studio')) : null,

@@ -3,7 +3,7 @@ const KEY = 'bc.lang';
 
 const dict = {
   ko: {
-    'nav.lives': '라이브', 'nav.shop': '쇼핑', 'nav.cart': '장바구니', 'nav.orders': '주문내역',
+    'nav.lives': '라이브', 'nav.shop': '쇼핑', 'nav.cart': '장바구니', 'nav.orders': '주문내역', 'nav.inquiries': '1:1 문의',
     'nav.mypage': '마이페이지', 'nav.admin': '관리자',
     'nav.studio': '스튜디오', 'nav.login': '로그인', 'nav.signup': '회원가입', 'nav.logout': '로그아웃',
     'lang.switch': 'EN',
@@ -129,7 +129,7 @@ const dict = {
     'ledger.refund': '환불', 'ledger.return': '반품', 'ledger.release': '해제',
   },
   en: {
-    'nav.lives': 'Live', 'nav.shop': 'Shop', 'nav.cart': 'Cart', 'nav.orders': 'Orders',
+    'nav.lives': 'Live', 'nav.shop': 'Shop', 'nav.cart': 'Cart', 'nav.orders': 'Orders', 'nav.inquiries': 'Inquiries',
     'nav.mypage': 'My page', 'nav.admin': 'Admin',
     'nav.studio': 'Studio', 'nav.login': 'Log in', 'nav.signup': 'Sign up', 'nav.logout': 'Log out',
     'lang.switch': '한국어',
@@ -332,6 +332,11 @@ export const errorMessages = {
     ORDER_AMOUNT_ZERO: "결제 금액이 0원인 주문은 할 수 없습니다",
     // notices
     NOTIFICATION_NOT_FOUND: "알림을 찾을 수 없습니다",
+    // inquiries and announcements
+    INQUIRY_NOT_FOUND: '문의를 찾을 수 없습니다',
+    INQUIRY_CLOSED: '종료된 문의입니다',
+    QUESTION_NOT_FOUND: '상품 문의를 찾을 수 없습니다',
+    ANNOUNCEMENT_NOT_FOUND: '공지를 찾을 수 없습니다',
     // payments
     INVALID_WEBHOOK: "잘못된 결제 알림입니다",
     EMAIL_NOT_VERIFIED: '먼저 이메일 인증을 해 주세요 (마이페이지).',
@@ -433,6 +438,11 @@ export const errorMessages = {
     ORDER_AMOUNT_ZERO: "An order of 0 KRW cannot be placed",
     // notices
     NOTIFICATION_NOT_FOUND: "Notification not found",
+    // inquiries and announcements
+    INQUIRY_NOT_FOUND: 'Inquiry not found',
+    INQUIRY_CLOSED: 'This inquiry is closed',
+    QUESTION_NOT_FOUND: 'Question not found',
+    ANNOUNCEMENT_NOT_FOUND: 'Notice not found',
     // payments
     INVALID_WEBHOOK: "Invalid payment notification",
     EMAIL_NOT_VERIFIED: 'Verify your e-mail address first (see My page).',

@@ -106,6 +106,11 @@ const bc_error_code bc_http_errors[] = {
      "The business registration number is not valid (10 digits with a matching check digit)."},
     {"APPLICATION_PENDING", 409, "A seller application of this account is already waiting for review."},
     {"APPLICATION_NOT_PENDING", 409, "The application was already decided."},
+    /* inquiries and announcements */
+    {"INQUIRY_NOT_FOUND", 404, "No such inquiry (or the caller takes no part in it)."},
+    {"INQUIRY_CLOSED", 409, "The inquiry is closed: no more messages."},
+    {"QUESTION_NOT_FOUND", 404, "No such product question."},
+    {"ANNOUNCEMENT_NOT_FOUND", 404, "No such announcement (or not the caller's, or not published yet)."},
     /* accounts: social sign-in */
     {"OAUTH_PROVIDER_UNAVAILABLE", 404, "This sign-in provider is not set up on this server."},
     {"OAUTH_PROVIDER_ERROR", 502, "The sign-in provider could not be reached or answered something unusable."},

@@ -208,6 +208,9 @@ static const struct {
     {"payments", "Payment configuration and the confirm step of the Toss payment flow."},
     {"notifications", "Order, shipment and payment notifications (also pushed on the WebSocket /api/v1/me/events) and "
                       "the admin's mail outbox."}, /* notices */
+    /* inquiries, announcements */
+    {"inquiries", "1:1 inquiries to sellers and the operator, and product Q&A."},
+    {"announcements", "The operator's notices (공지사항) and sellers' announcements."},
     {"ops", "Health, this document and its human-readable page."},
     {"sandbox-pg", "The built-in payment gateway sandbox (a Toss Payments look-alike for development and tests)."},
     {"sandbox-idp",

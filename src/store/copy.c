@@ -73,6 +73,11 @@ static const char *const copy_tables[] = {
     "idp_sandbox_codes",
     /* social sign-in tickets (migration 24) */
     "oauth_tickets",
+    /* inquiries and announcements (migration 28) */
+    "inquiries",
+    "inquiry_messages",
+    "product_questions",
+    "announcements",
 };
 #define NTABLES (sizeof copy_tables / sizeof copy_tables[0])
 #define POOL_MAX 512 /* 3 texts per table + one per identity */

@@ -27,6 +27,8 @@ const OWNER = {
   user_identities: 'accounts', oauth_states: 'accounts', oauth_links: 'accounts', account_tokens: 'accounts',
   seller_applications: 'accounts', seller_profiles: 'accounts', addresses: 'accounts', idp_sandbox_codes: 'accounts',
   oauth_tickets: 'accounts',
+  // inquiries and announcements (migration 28)
+  inquiries: 'inquiries', inquiry_messages: 'inquiries', product_questions: 'inquiries', announcements: 'announcements',
   media_uploads: 'media',
   // orders (migration 13)
   shipments: 'commerce', order_events: 'commerce', order_refunds: 'commerce', seller_shipping: 'commerce',

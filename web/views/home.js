@@ -4,6 +4,7 @@ import { t } from '../i18n.js';
 import { get, qs, items } from '../api.js';
 import { navigate } from '../app.js';
 import { withStates, skeletonGrid, emptyState, productCard, liveCard, spinner } from './ui.js';
+import { pinnedNotices } from './announcements.js';
 
 const PER_PAGE = 20;
 
@@ -27,6 +28,7 @@ export async function render(ctx) {
   const gridEl = h('div', { class: 'products-wrap' });
 
   mount(ctx.el,
+    pinnedNotices(),
     livesEl,
     h('section', { class: 'section' },
       h('div', { class: 'section-head' }, h('h2', null, t('home.products'))),

@@ -6,6 +6,7 @@ import { get, cart, currentUser, ApiError } from '../api.js';
 import { requireLogin } from '../app.js';
 import { withStates, emptyState, productImage, statusBadge, toast } from './ui.js';
 import { openBuySheet } from './buy.js';
+import { qnaSection } from './product_qna.js';
 
 export async function render(ctx) {
   await withStates(ctx.el, async () => {
@@ -43,6 +44,7 @@ export async function render(ctx) {
           } }, t('buy.addToCart')),
           h('button', { class: 'btn btn-primary', id: 'buy-now', disabled: soldOut, onclick: () => openBuySheet(p, { initialQty: qty }) },
             soldOut ? t('status.SOLD_OUT') : t('buy.buyNow'))),
-        h('section', { class: 'description' }, h('h2', null, t('product.description')), h('p', { class: 'pre' }, p.description || '')))));
+        h('section', { class: 'description' }, h('h2', null, t('product.description')), h('p', { class: 'pre' }, p.description || '')))),
+      qnaSection(p));
   });
 }

@@ -7,6 +7,7 @@ import { t, errorText, addStrings } from '../i18n.js';
 import { get, post, del, qs, items, currentUser } from '../api.js';
 import { requireLogin } from '../app.js';
 import { spinner, emptyState, productCard, liveCard, toast } from './ui.js';
+import { storeAnnouncements } from './announcements.js';
 
 addStrings({
   ko: { 'store.followers': '팔로워 {n}명', 'store.follow': '팔로우', 'store.unfollow': '팔로우 취소', 'store.following': '팔로우 중',
@@ -69,6 +70,7 @@ export async function render(ctx) {
     s.intro ? h('p', { class: 'store-intro', id: 'store-intro', style: { whiteSpace: 'pre-line' } }, s.intro) : null,
     s.shipping_policy ? h('section', { class: 'card card-pad' }, h('h2', null, t('store.shipping')),
       h('p', { id: 'store-shipping', style: { whiteSpace: 'pre-line' } }, s.shipping_policy)) : null,
+    storeAnnouncements(s.id),
     h('section', null, h('h2', null, t('store.lives')), lives),
     h('section', null, h('h2', null, t('store.products')), products)));
   const [l, p] = await Promise.allSettled([get('/api/v1/lives'), sellerProducts(id)]);

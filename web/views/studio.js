@@ -7,6 +7,7 @@ import { requireLogin, navigate } from '../app.js';
 import { withStates, emptyState, statusBadge, productImage, toast, spinner } from './ui.js';
 import { buildLivePage } from './live.js';
 import { clock } from './replay.js';
+import { renderInbox, renderStoreNotices } from './studio_inbox.js';
 
 export async function render(ctx) {
   const user = currentUser();
@@ -17,11 +18,14 @@ export async function render(ctx) {
   const body = h('div', { class: 'studio-body' });
   mount(ctx.el, h('div', { class: 'studio' },
     h('div', { class: 'studio-head' }, h('h1', null, t('studio.title')),
-      h('nav', { class: 'tabs' }, tabLink('lives', '#/studio/lives'), tabLink('products', '#/studio/products'), tabLink('orders', '#/studio/orders'))),
+      h('nav', { class: 'tabs' }, tabLink('lives', '#/studio/lives'), tabLink('products', '#/studio/products'), tabLink('orders', '#/studio/orders'),
+        tabLink('inbox', '#/studio/inquiries'), tabLink('storeNotices', '#/studio/notices'))),
     body));
   const sub = { ...ctx, el: body };
   if (ctx.name === 'products') return renderProducts(sub);
   if (ctx.name === 'orders') return renderOrders(sub);
+  if (ctx.name === 'inbox') return renderInbox(sub);
+  if (ctx.name === 'storeNotices') return renderStoreNotices(sub);
   if (ctx.name === 'liveDetail') return renderLiveDetail(sub);
   return renderLives(sub);
 }
