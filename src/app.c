@@ -20,6 +20,7 @@
 #include "media/media.h"
 #include "notices/notices.h"
 #include "payments/payments.h"
+#include "reviews/reviews.h"
 
 static char db_url[sizeof bc_cfg.database_url + 16];
 
@@ -170,6 +171,7 @@ void bc_app_register_routes(void)
     bc_http_register(bc_moderation_routes); /* chat moderation */
     bc_http_register(bc_room_routes);       /* chat: the live room's figures */
     bc_http_register(bc_notice_routes);
+    bc_http_register(bc_review_routes);
 }
 
 int bc_app_serve(int with_rtmp, int demo)

@@ -73,6 +73,12 @@ static const char *const copy_tables[] = {
     "idp_sandbox_codes",
     /* social sign-in tickets (migration 24) */
     "oauth_tickets",
+    /* reviews, wishlist, follower notifications (migration 25) */
+    "reviews",
+    "review_likes",
+    "review_summaries",
+    "product_wishes",
+    "live_fanouts",
 };
 #define NTABLES (sizeof copy_tables / sizeof copy_tables[0])
 #define POOL_MAX 512 /* 3 texts per table + one per identity */

@@ -27,6 +27,9 @@ const OWNER = {
   user_identities: 'accounts', oauth_states: 'accounts', oauth_links: 'accounts', account_tokens: 'accounts',
   seller_applications: 'accounts', seller_profiles: 'accounts', addresses: 'accounts', idp_sandbox_codes: 'accounts',
   oauth_tickets: 'accounts',
+  // reviews, wishlist, follower notifications (migration 25)
+  reviews: 'reviews', review_likes: 'reviews', review_summaries: 'reviews', product_wishes: 'catalog',
+  live_fanouts: 'live',
   media_uploads: 'media',
   // orders (migration 13)
   shipments: 'commerce', order_events: 'commerce', order_refunds: 'commerce', seller_shipping: 'commerce',
