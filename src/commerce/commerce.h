@@ -498,8 +498,8 @@ extern const bc_route bc_commerce_routes[];
  * shipment), or "CANCELED" once the line itself was canceled (cancel_line). */
 typedef struct bc_order_line_facts {
     int64_t line_id;
-    int64_t order_row_id;   /* orders.id */
-    char order_id[72];      /* the order's public (Toss) orderId */
+    int64_t order_row_id; /* orders.id */
+    char order_id[72];    /* the order's public (Toss) orderId */
     int64_t buyer_id, product_id, seller_id;
     char product_name[512]; /* as ordered (copied, cut at a UTF-8 boundary) */
     char status[24];        /* see above */
