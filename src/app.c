@@ -159,6 +159,7 @@ void bc_app_register_routes(void)
     bc_http_register(bc_address_routes);   /* accounts: address book */
     bc_http_register(bc_lifecycle_routes); /* accounts: block reasons, deletion */
     bc_http_register(bc_catalog_routes);
+    bc_http_register(bc_wishlist_routes); /* catalog: 찜 */
     bc_http_register(bc_commerce_routes);
     bc_http_register(bc_stock_routes);
     bc_http_register(bc_media_routes);

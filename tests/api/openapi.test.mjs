@@ -250,6 +250,10 @@ test('real responses match the documented schemas; every 201 has a Location that
   assert.equal(prod.headers.get('location'), `/api/v1/products/${prod.body.id}`);
   assert.equal((await call('GET', '/api/v1/products/{id}', prod.headers.get('location'), {})).body.id, prod.body.id);
   await call('GET', '/api/v1/products', '/api/v1/products?sort=price_asc', {});
+  await call('PUT', '/api/v1/products/{id}/wish', `/api/v1/products/${prod.body.id}/wish`, { token: buyer });
+  await call('GET', '/api/v1/products/{id}', `/api/v1/products/${prod.body.id}`, { token: buyer });
+  await call('GET', '/api/v1/me/wishlist', '/api/v1/me/wishlist', { token: buyer });
+  await call('GET', '/api/v1/me/wishlist/ids', '/api/v1/me/wishlist/ids', { token: buyer });
   await call('GET', '/api/v1/seller/products', '/api/v1/seller/products', { token: seller });
   await call('PATCH', '/api/v1/products/{id}', `/api/v1/products/${prod.body.id}`, { token: seller, body: { stock: 4 } });
   const live = await call('POST', '/api/v1/lives', '/api/v1/lives', { token: seller, body: { title: '라이브', scheduled_at: '2030-01-01T00:00:00Z', product_ids: [prod.body.id] } });
