@@ -86,10 +86,11 @@ static void sweep(bc_db *db, void *arg)
     bc_order_expire_due(db, bc_now_ms());
     /* orders: purchase confirmed BROADCART_AUTO_CONFIRM_DAYS after delivery */
     bc_order_confirm_due(db, bc_now_ms());
-    bc_notice_mail_sweep(db, bc_now_ms()); /* notices: the outbox's due mails (SMTP) */
-    bc_payments_sweep(db, bc_now_ms());    /* payments: the reconciliation timer */
-    bc_hold_expire_due(db, bc_now_ms());   /* stock: holds past BROADCART_HOLD_TTL */
-    bc_live_sweep(db, bc_now_ms(), NULL);  /* live: MISSED, stalled ingest, the grace, notify-me notices */
+    bc_notice_mail_sweep(db, bc_now_ms());       /* notices: the outbox's due mails (SMTP) */
+    bc_payments_sweep(db, bc_now_ms());          /* payments: the reconciliation timer */
+    bc_hold_expire_due(db, bc_now_ms());         /* stock: holds past BROADCART_HOLD_TTL */
+    bc_live_sweep(db, bc_now_ms(), NULL);        /* live: MISSED, stalled ingest, the grace, notify-me notices */
+    bc_live_fanout_sweep(db, bc_now_ms(), NULL); /* live: followers told of a schedule and a start */
     /* accounts: once a day, the shipping addresses of deleted accounts' orders past retention */
     bc_accounts_retention_due(db, bc_now_ms());
 }
