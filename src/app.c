@@ -22,6 +22,7 @@
 #include "media/media.h"
 #include "notices/notices.h"
 #include "payments/payments.h"
+#include "reviews/reviews.h"
 
 static char db_url[sizeof bc_cfg.database_url + 16];
 
@@ -87,10 +88,11 @@ static void sweep(bc_db *db, void *arg)
     bc_order_expire_due(db, bc_now_ms());
     /* orders: purchase confirmed BROADCART_AUTO_CONFIRM_DAYS after delivery */
     bc_order_confirm_due(db, bc_now_ms());
-    bc_notice_mail_sweep(db, bc_now_ms()); /* notices: the outbox's due mails (SMTP) */
-    bc_payments_sweep(db, bc_now_ms());    /* payments: the reconciliation timer */
-    bc_hold_expire_due(db, bc_now_ms());   /* stock: holds past BROADCART_HOLD_TTL */
-    bc_live_sweep(db, bc_now_ms(), NULL);  /* live: MISSED, stalled ingest, the grace, notify-me notices */
+    bc_notice_mail_sweep(db, bc_now_ms());       /* notices: the outbox's due mails (SMTP) */
+    bc_payments_sweep(db, bc_now_ms());          /* payments: the reconciliation timer */
+    bc_hold_expire_due(db, bc_now_ms());         /* stock: holds past BROADCART_HOLD_TTL */
+    bc_live_sweep(db, bc_now_ms(), NULL);        /* live: MISSED, stalled ingest, the grace, notify-me notices */
+    bc_live_fanout_sweep(db, bc_now_ms(), NULL); /* live: followers told of a schedule and a start */
     /* accounts: once a day, the shipping addresses of deleted accounts' orders past retention */
     bc_accounts_retention_due(db, bc_now_ms());
 }
@@ -160,6 +162,7 @@ void bc_app_register_routes(void)
     bc_http_register(bc_address_routes);   /* accounts: address book */
     bc_http_register(bc_lifecycle_routes); /* accounts: block reasons, deletion */
     bc_http_register(bc_catalog_routes);
+    bc_http_register(bc_wishlist_routes); /* catalog: 찜 */
     bc_http_register(bc_commerce_routes);
     bc_http_register(bc_stock_routes);
     bc_http_register(bc_media_routes);
@@ -174,6 +177,7 @@ void bc_app_register_routes(void)
     bc_http_register(bc_notice_routes);
     bc_http_register(bc_inquiry_routes);  /* inquiries and product Q&A */
     bc_http_register(bc_announce_routes); /* announcements */
+    bc_http_register(bc_review_routes);
 }
 
 int bc_app_serve(int with_rtmp, int demo)

@@ -165,6 +165,13 @@ int bc_accounts_logout(bc_db *db, int64_t user_id, const char *token);
 int bc_accounts_follow(bc_db *db, int64_t user_id, int64_t seller_id, int follow, int64_t *followers);
 /* *out = 1 when user_id follows seller_id (the chat's followers-only mode). BC_OK or an error. */
 int bc_accounts_follows(bc_db *db, int64_t user_id, int64_t seller_id, int *out);
+/* One batch of seller_id's followers for a fan-out (followers.c): the user ids above after_id,
+ * ascending, of accounts that are neither blocked nor deleted, at most max (1..1000), into
+ * ids[0..*n). Page on by passing the last id as after_id; fewer than max means the end. One
+ * range scan of the follows' primary key per call. BC_OK, BC_EINVAL (max out of range) or a
+ * store error. */
+#define BC_FOLLOWERS_BATCH_MAX 1000
+int bc_accounts_followers_after(bc_db *db, int64_t seller_id, int64_t after_id, int max, int64_t *ids, int *n);
 
 /* ---- social sign-in: Kakao, Naver, Google (oauth.c, oauth_store.c, idp_sandbox.c) ---- */
 /* Routes: /api/v1/auth/providers, /api/v1/auth/oauth/{provider}/start|callback, /auth/oauth/exchange,

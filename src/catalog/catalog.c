@@ -9,7 +9,7 @@
 
 static const char product_sql[] =
     "SELECT p.id, p.seller_id, u.name AS seller_name, p.category_id, c.name AS category_name, p.name,"
-    " p.description, p.price, p.stock, p.status, p.image_url, p.created_at, p.updated_at, p.deleted"
+    " p.description, p.price, p.stock, p.status, p.image_url, p.wish_count, p.created_at, p.updated_at, p.deleted"
     " FROM products p JOIN users u ON u.id = p.seller_id LEFT JOIN categories c ON c.id = p.category_id"
     " WHERE p.id = ?";
 
@@ -243,7 +243,7 @@ int bc_catalog_sort_from_name(const char *name)
 #define LIST_SELECT                                                                                                    \
     LIST_CTE " SELECT p.id, p.seller_id, u.name AS seller_name, p.category_id,"                                        \
              " c.name AS category_name, p.name, p.description, p.price, p.stock, p.status,"                            \
-             " p.image_url, p.created_at, p.updated_at, COUNT(*) OVER () AS total_rows"                                \
+             " p.image_url, p.wish_count, p.created_at, p.updated_at, COUNT(*) OVER () AS total_rows"                  \
              " FROM products p JOIN users u ON u.id = p.seller_id"                                                     \
              " LEFT JOIN categories c ON c.id = p.category_id" LIST_FILTER
 #define COUNT_SELECT LIST_CTE " SELECT COUNT(*) FROM products p" LIST_FILTER
@@ -481,7 +481,7 @@ int bc_catalog_count(bc_db *db, const bc_product_query *q, int64_t *total)
 #define Q10 "?,?,?,?,?,?,?,?,?,?,"
 static const char products_in_sql[] =
     "SELECT p.id, p.seller_id, u.name AS seller_name, p.category_id, c.name AS category_name, p.name,"
-    " p.description, p.price, p.stock, p.status, p.image_url, p.created_at, p.updated_at, p.deleted"
+    " p.description, p.price, p.stock, p.status, p.image_url, p.wish_count, p.created_at, p.updated_at, p.deleted"
     " FROM products p JOIN users u ON u.id = p.seller_id LEFT JOIN categories c ON c.id = p.category_id"
     " WHERE p.id IN (" Q10 Q10 Q10 Q10 Q10 Q10 Q10 Q10 Q10 "?,?,?,?,?,?,?,?,?,?)";
 #undef Q10

@@ -7,8 +7,8 @@
 #include "../http/http.h"
 
 /* Loads one product as the public JSON shape (id, seller_id, seller_name, category_id,
- * category_name, name, description, price, stock, status, image_url, images[], created_at,
- * updated_at). *out is owned by the caller.
+ * category_name, name, description, price, stock, status, image_url, wish_count, images[],
+ * created_at, updated_at). *out is owned by the caller.
  * Hidden or deleted products are returned only when include_hidden is set.
  * Returns BC_OK, BC_ENOTFOUND or BC_ERR. */
 int bc_catalog_product_json(bc_db *db, int64_t id, int include_hidden, json_t **out);
@@ -149,6 +149,29 @@ int bc_catalog_list_body(bc_db *db, const bc_product_query *q, char **json, size
  * *json (malloc'd, caller frees) when cached, else 0 (nothing set: ask a worker). */
 int bc_catalog_product_cached(int64_t id, char **json, size_t *len, int64_t *seller_id, int *visible);
 int bc_catalog_list_cached(const bc_product_query *q, char **json, size_t *len);
+
+/* ---- wishlist, 찜 (wishlist_store.c: its SQL; wishlist.c: its routes) ----
+ * A user wishes a product at most once (product_wishes); the product's count is kept in
+ * products.wish_count by the same transaction (never counted per listing), so it is part of the
+ * product JSON (wish_count) and of the catalog's cached renderings, which the change feed drops
+ * at each change. */
+#define BC_WISHLIST_IDS_MAX 1000
+/* Wishes (on = 1) or unwishes (on = 0) product_id for user_id, idempotently, in one transaction:
+ * the row and products.wish_count change together (a repeated wish changes nothing). A wish needs
+ * a visible product (not deleted, not HIDDEN); an unwish works on any. *count gets the product's
+ * wish count after. BC_OK, BC_ENOTFOUND (no such product, or not visible for a wish) or a store
+ * error. */
+int bc_catalog_wish(bc_db *db, int64_t user_id, int64_t product_id, int on, int64_t *count);
+/* *out = 1 when user_id wished product_id. BC_OK or a store error. */
+int bc_catalog_wished(bc_db *db, int64_t user_id, int64_t product_id, int *out);
+/* One page of user_id's wishlist, newest wish first, visible products only: *out (caller owns)
+ * {items: [product JSON + wished: true, wished_at (UTC ms)], page, per_page, total}; page >= 1,
+ * per_page 1..100. BC_OK, BC_EINVAL or a store error. */
+int bc_catalog_wishlist(bc_db *db, int64_t user_id, int64_t page, int64_t per_page, json_t **out);
+/* The ids of user_id's wished products (newest first, at most BC_WISHLIST_IDS_MAX) in *out (caller
+ * owns) {ids: [...]}: the web client marks product cards with it. BC_OK or a store error. */
+int bc_catalog_wished_ids(bc_db *db, int64_t user_id, json_t **out);
+extern const bc_route bc_wishlist_routes[];
 
 extern const bc_route bc_catalog_routes[];
 

@@ -191,6 +191,19 @@ static void h_product(bc_req *req)
         bc_res_error(req, 404, "PRODUCT_NOT_FOUND", "no such product");
     } else if (rc != BC_OK) {
         bc_res_from_err(req, rc);
+    } else if (a) {
+        /* a signed-in caller also learns whether they wished it (the rendering is shared) */
+        int wished = 0;
+        json_t *p = json_loadb(json, len, 0, NULL);
+        rc = p ? bc_catalog_wished(bc_req_db(req), a->user_id, id, &wished) : BC_ENOMEM;
+        if (rc == BC_OK) {
+            json_object_set_new(p, "wished", json_boolean(wished));
+            bc_res_json(req, 200, p);
+            p = NULL;
+        } else {
+            bc_res_from_err(req, rc);
+        }
+        json_decref(p);
     } else {
         bc_res_send(req, 200, "application/json; charset=utf-8", json, len);
     }

@@ -492,6 +492,27 @@ int bc_order_history(bc_db *db, int64_t order_row_id, int64_t only_seller, json_
 
 extern const bc_route bc_commerce_routes[];
 
+/* ---- order lines for other modules (lines.c) ---- */
+/* What another module (reviews) may know of one order line. A line's status is its shipment's
+ * (the part of the order sold by the line's seller; the order's own status when it has no
+ * shipment), or "CANCELED" once the line itself was canceled (cancel_line). */
+typedef struct bc_order_line_facts {
+    int64_t line_id;
+    int64_t order_row_id; /* orders.id */
+    char order_id[72];    /* the order's public (Toss) orderId */
+    int64_t buyer_id, product_id, seller_id;
+    char product_name[512]; /* as ordered (copied, cut at a UTF-8 boundary) */
+    char status[24];        /* see above */
+    int64_t delivered_at;   /* UTC ms of the shipment's delivery, 0 when not delivered */
+} bc_order_line_facts;
+/* Fills *out for order line line_id (read on db, inside the caller's transaction when one is open).
+ * BC_OK, BC_ENOTFOUND (no such line) or a store error (BC_EBUSY, BC_ERR). */
+int bc_order_line_get(bc_db *db, int64_t line_id, bc_order_line_facts *out);
+/* The lines buyer_id may review: not canceled, their shipment DELIVERED or PURCHASE_CONFIRMED,
+ * newest line first, at most max (1..200), as bc_order_line_facts into out (room for max); *n set.
+ * BC_OK, BC_EINVAL (max out of range) or a store error. */
+int bc_order_lines_delivered(bc_db *db, int64_t buyer_id, int max, bc_order_line_facts *out, int *n);
+
 /* ---- account deletion and retention (retention.c) ---- */
 /* *n = the number of orders of user_id with a part still in progress: a shipment PAID, PREPARING,
  * SHIPPING, CANCEL_REQUESTED, RETURN_REQUESTED or RETURNED (unpaid, delivered, confirmed, canceled,

@@ -139,6 +139,16 @@ const bc_error_code bc_http_errors[] = {
      "The seller has orders still to fulfil, or a live on air; the account can be deleted once they are done."},
     /* accounts: address book */
     {"ADDRESS_BOOK_FULL", 409, "The address book holds its 10 addresses already; delete one first."},
+    /* reviews */
+    {"REVIEW_NOT_FOUND", 404, "No such review (or hidden by an admin)."},
+    {"REVIEW_NOT_ALLOWED", 409, "Only a delivered (or purchase-confirmed) order line can be reviewed."},
+    {"REVIEW_EXISTS", 409, "This order line has a review already; edit it instead."},
+    {"REVIEW_PHOTO_INVALID", 422, "A photo is not an image you uploaded to this server (POST /api/v1/media/images)."},
+    {"REVIEW_LOCKED", 409, "Points were paid for this review: it can be edited but not deleted."},
+    {"NOT_YOUR_REVIEW", 403, "Only the review's author may change it."},
+    {"OWN_REVIEW_LIKE", 409, "You cannot like your own review."},
+    {"REPLY_EXISTS", 409, "The seller has replied already; edit the reply instead."},
+    {"REPLY_NOT_FOUND", 404, "The review has no reply to edit."},
     {NULL, 0, NULL},
 };
 

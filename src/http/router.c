@@ -202,6 +202,8 @@ static const struct {
     {"moderation", "Chat moderation of a live: deletes, mutes, bans, banned words, slow mode, chat mode, freeze, "
                    "the notice, moderators, questions and the moderation log."}, /* chat moderation */
     {"sellers", "Following sellers (followers-only chats)."},                    /* accounts */
+    {"reviews", "Reviews of delivered order lines: photos, likes, the seller's reply, hiding, the product's "
+                "summary."}, /* reviews */
     {"cart", "The buyer's cart."},
     {"orders", "Orders, cancels and the seller's fulfilment."},
     {"stock", "Holds of the buy sheet, purchase limits and the stock ledger."}, /* stock */

@@ -55,7 +55,11 @@ const bc_schema bc_sc_product = {
     ",\"price\":{\"type\":\"integer\",\"description\":\"KRW\"},\"stock\":" INT
     ",\"status\":{\"type\":\"string\",\"enum\":[\"ON_SALE\",\"SOLD_OUT\",\"HIDDEN\"]},\"image_url\":" STR_OR_NULL
     ",\"created_at\":" TIME ",\"updated_at\":" TIME ",\"images\":{\"type\":\"array\",\"items\":" STR
-    "},\"deleted\":{\"type\":\"boolean\",\"description\":\"only for its seller or an admin\"}"
+    /* catalog: the wishlist (찜) */
+    "},\"wish_count\":{\"type\":\"integer\",\"description\":\"users who wished the product\"},"
+    "\"wished\":{\"type\":\"boolean\",\"description\":\"one product for a signed-in caller, and the wishlist: "
+    "whether the caller wished it\"},\"deleted\":{\"type\":\"boolean\",\"description\":\"only for its seller or an "
+    "admin\"}"
     /* live: live-only terms, in a live's products and pinned product only */
     ",\"live_offer\":{\"description\":\"in a live's products, pinned product and pin frame only: the seller's "
     "live-only terms (null when none)\",\"oneOf\":[{\"type\":\"null\"},{\"type\":\"object\",\"required\":["

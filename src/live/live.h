@@ -242,6 +242,26 @@ int bc_live_calendar(bc_db *db, int64_t from_ms, int64_t to_ms, const char *regi
  * nothing changed) or a store error. */
 int bc_live_rotate_key(bc_db *db, int64_t live_id, int64_t seller_id, int *drop);
 
+/* ---- followers' notifications (fanout_store.c) ----
+ * When a seller schedules a live and when a live first goes on air, every follower of the seller
+ * (accounts: bc_accounts_followers_after) gets a notice (kinds "live.FOLLOW_SCHEDULED" and
+ * "live.FOLLOW_LIVE", text ending "(live N)"), once per live and event: table live_fanouts holds
+ * one row per (live, event), created when the sweep first sees the live SCHEDULED or LIVE (its
+ * primary key makes a republish of the stream, or two sweeps at once, add nothing), with the last
+ * follower id done. The notices are written by the sweeper lease holder's worker in batches of
+ * BC_LIVE_FANOUT_BATCH followers, one transaction per batch that also moves the row's cursor (a
+ * conditional update: a batch is written once), at most BC_LIVE_FANOUT_PER_SWEEP batches per
+ * call, so a seller with 10,000 followers is notified within a few sweeps and never holds a
+ * request or an event loop. For a live on air, followers subscribed to it ("notify me") are
+ * skipped: their subscription's "live now" notice tells them. Lives that existed before
+ * migration 25 count as done. */
+#define BC_LIVE_FANOUT_BATCH 500
+#define BC_LIVE_FANOUT_PER_SWEEP 8
+/* One pass: finds new SCHEDULED and LIVE lives without their row (at most BC_LIVE_SWEEP_BATCH of
+ * each), then writes due batches. *sent (may be NULL) gets the notices written. Returns BC_OK or
+ * the first store error (a failed batch is tried again at the next call). */
+int bc_live_fanout_sweep(bc_db *db, int64_t now_ms, int *sent);
+
 /* ---- RTMP ingest (rtmp.c) ---- */
 
 /* Prepares the callback token the nginx-rtmp callbacks (/internal/rtmp/...) must carry as ?token=:

@@ -91,6 +91,10 @@ int bc_media_record(bc_db *db, const bc_media_upload *u);
 /* Copies the recorded content type of upload `name` into content_type (ct_len bytes). BC_OK,
  * BC_ENOTFOUND (no such upload, or a name bc_media_name_ok refuses), BC_EBUSY or BC_ERR. */
 int bc_media_lookup(bc_db *db, const char *name, char *content_type, size_t ct_len);
+/* Who recorded upload `name`: *uploader_id (0 when recorded without one). For modules that accept
+ * only a user's own uploads (review photos). BC_OK, BC_ENOTFOUND (no such upload, or a name
+ * bc_media_name_ok refuses), BC_EBUSY or BC_ERR. */
+int bc_media_uploader(bc_db *db, const char *name, int64_t *uploader_id);
 
 /* ---- the object store (media_objects.c): replays, posters and other server-made files ----
  * Objects are named by a key of 1..200 characters of [A-Za-z0-9._/-] that neither starts with

@@ -110,11 +110,12 @@ static void h_upload_get(bc_req *req)
 }
 
 const bc_route bc_media_routes[] = {
-    {"POST", "/api/v1/media/images", BC_ROLE_SELLER | BC_ROLE_ADMIN, 0, NULL, h_image_upload, "media",
-     "Upload a product image: the raw bytes as the body with Content-Type image/jpeg|image/png|image/webp (checked "
+    {"POST", "/api/v1/media/images", BC_ROLE_ANY, 0, NULL, h_image_upload, "media",
+     "Upload an image (a product image; a buyer's review photo): the raw bytes as the body with Content-Type "
+     "image/jpeg|image/png|image/webp (checked "
      "against the content's magic bytes; 1..8000 px each side; at most BROADCART_MAX_UPLOAD bytes). Returns {url, "
      "width, "
-     "height, content_type}; use url in a product's images",
+     "height, content_type}; use url in a product's images or a review's photos (recorded with its uploader)",
      201, &bc_cfg.max_upload_bytes, .response = &bc_sc_image, .location = "{url}",
      .req_type = "image/jpeg image/png image/webp",
      .errors = (const char *const[]){"PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE", "INVALID_IMAGE",

@@ -34,3 +34,12 @@ int bc_media_lookup(bc_db *db, const char *name, char *content_type, size_t ct_l
     bc_stmt_reset(st);
     return rc;
 }
+
+int bc_media_uploader(bc_db *db, const char *name, int64_t *uploader_id)
+{
+    *uploader_id = 0;
+    if (!bc_media_name_ok(name))
+        return BC_ENOTFOUND;
+    int rc = bc_db_int(db, uploader_id, "SELECT COALESCE(uploader_id, 0) FROM media_uploads WHERE name = ?", "t", name);
+    return rc == 1 ? BC_OK : rc == 0 ? BC_ENOTFOUND : rc;
+}

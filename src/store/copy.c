@@ -73,6 +73,12 @@ static const char *const copy_tables[] = {
     "idp_sandbox_codes",
     /* social sign-in tickets (migration 24) */
     "oauth_tickets",
+    /* reviews, wishlist, follower notifications (migration 25) */
+    "reviews",
+    "review_likes",
+    "review_summaries",
+    "product_wishes",
+    "live_fanouts",
     /* inquiries and announcements (migration 28) */
     "inquiries",
     "inquiry_messages",

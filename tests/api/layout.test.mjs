@@ -29,6 +29,9 @@ const OWNER = {
   oauth_tickets: 'accounts',
   // inquiries and announcements (migration 28)
   inquiries: 'inquiries', inquiry_messages: 'inquiries', product_questions: 'inquiries', announcements: 'announcements',
+  // reviews, wishlist, follower notifications (migration 25)
+  reviews: 'reviews', review_likes: 'reviews', review_summaries: 'reviews', product_wishes: 'catalog',
+  live_fanouts: 'live',
   media_uploads: 'media',
   // orders (migration 13)
   shipments: 'commerce', order_events: 'commerce', order_refunds: 'commerce', seller_shipping: 'commerce',

@@ -199,7 +199,7 @@ function check(schema, v, where, errs) {
   }
   const types = schema.type === undefined ? null : [].concat(schema.type);
   const t = v === null ? 'null' : Array.isArray(v) ? 'array' : Number.isInteger(v) ? 'integer' : typeof v === 'number' ? 'number' : typeof v;
-  if (types && !types.includes(t)) { errs.push(`${where}: ${t} is not ${types}`); return; }
+  if (types && !types.includes(t) && !(t === 'integer' && types.includes('number'))) { errs.push(`${where}: ${t} is not ${types}`); return; }
   if (schema.enum && !schema.enum.includes(v)) errs.push(`${where}: ${JSON.stringify(v)} not in enum`);
   if (t === 'object') {
     for (const r of schema.required || []) if (!(r in v)) errs.push(`${where}.${r}: missing`);
@@ -250,6 +250,10 @@ test('real responses match the documented schemas; every 201 has a Location that
   assert.equal(prod.headers.get('location'), `/api/v1/products/${prod.body.id}`);
   assert.equal((await call('GET', '/api/v1/products/{id}', prod.headers.get('location'), {})).body.id, prod.body.id);
   await call('GET', '/api/v1/products', '/api/v1/products?sort=price_asc', {});
+  await call('PUT', '/api/v1/products/{id}/wish', `/api/v1/products/${prod.body.id}/wish`, { token: buyer });
+  await call('GET', '/api/v1/products/{id}', `/api/v1/products/${prod.body.id}`, { token: buyer });
+  await call('GET', '/api/v1/me/wishlist', '/api/v1/me/wishlist', { token: buyer });
+  await call('GET', '/api/v1/me/wishlist/ids', '/api/v1/me/wishlist/ids', { token: buyer });
   await call('GET', '/api/v1/seller/products', '/api/v1/seller/products', { token: seller });
   await call('PATCH', '/api/v1/products/{id}', `/api/v1/products/${prod.body.id}`, { token: seller, body: { stock: 4 } });
   const live = await call('POST', '/api/v1/lives', '/api/v1/lives', { token: seller, body: { title: '라이브', scheduled_at: '2030-01-01T00:00:00Z', product_ids: [prod.body.id] } });
@@ -278,6 +282,15 @@ test('real responses match the documented schemas; every 201 has a Location that
   await call('POST', '/api/v1/payments/confirm', '/api/v1/payments/confirm', { token: buyer, body: { payment_key: payBody.paymentKey, order_id: order.body.order_id, amount: order.body.amount } });
   await call('POST', '/api/v1/seller/orders/{id}/ship', `/api/v1/seller/orders/${order.body.id}/ship`, { token: seller, body: { carrier: 'CJ대한통운', tracking_number: '1234' } });
   await call('POST', '/api/v1/seller/orders/{id}/deliver', `/api/v1/seller/orders/${order.body.id}/deliver`, { token: seller });
+  // reviews of the delivered line (reviews module)
+  await call('GET', '/api/v1/me/reviewable', '/api/v1/me/reviewable', { token: buyer });
+  const rev = await call('POST', '/api/v1/order-lines/{id}/review', `/api/v1/order-lines/${order.body.lines[0].line_id}/review`, { token: buyer, body: { rating: 4, text: '좋아요' } });
+  assert.equal(rev.status, 201);
+  assert.equal((await call('GET', '/api/v1/reviews/{id}', rev.headers.get('location'), {})).body.id, rev.body.id);
+  await call('POST', '/api/v1/reviews/{id}/reply', `/api/v1/reviews/${rev.body.id}/reply`, { token: seller, body: { text: '감사합니다' } });
+  await call('POST', '/api/v1/reviews/{id}/like', `/api/v1/reviews/${rev.body.id}/like`, { token: seller });
+  await call('GET', '/api/v1/products/{id}/reviews', `/api/v1/products/${prod.body.id}/reviews?sort=likes`, {});
+  await call('GET', '/api/v1/me/reviews', '/api/v1/me/reviews', { token: buyer });
   await call('POST', '/api/v1/lives/{id}/end', `/api/v1/lives/${live.body.id}/end`, { token: seller });
   await call('GET', '/healthz', '/healthz', {});
   // error answers are documented for their route too

@@ -9,6 +9,8 @@ import { requireLogin } from '../app.js';
 const SECTIONS = [
   ['mp-profile', () => import('./mp_profile.js')],
   ['mp-identities', () => import('./mp_identities.js')],
+  ['mp-wishlist', () => import('./mp_wishlist.js')],
+  ['mp-reviews', () => import('./mp_reviews.js')],
   ['mp-addresses', () => import('./mp_addresses.js')],
   ['mp-security', () => import('./mp_security.js')],
   ['mp-seller', () => import('./mp_seller.js')],

@@ -7,6 +7,7 @@ import { get, post, items, currentUser, qs } from '../api.js';
 import { requireLogin, navigate } from '../app.js';
 import { withStates, emptyState, statusBadge, pageTitle, toast } from './ui.js';
 import { startPayment } from './buy.js';
+import { openReviewSheet } from './reviews.js';
 
 export async function render(ctx) {
   if (!currentUser()) { requireLogin(); return; }
@@ -46,6 +47,11 @@ function renderDetail(ctx) {
   };
   const load = () => withStates(body, async () => {
     const o = await get(`/api/v1/orders/${encodeURIComponent(ctx.params.id)}`);
+    // reviews: my delivered lines not reviewed yet get a "write review" button
+    const reviewable = (o.shipments || []).some((s) => ['DELIVERED', 'PURCHASE_CONFIRMED'].includes(s.status))
+      ? await get('/api/v1/me/reviewable').then((r) => r.items || []).catch(() => []) : [];
+    o.reviewable = new Map(reviewable.filter((l) => l.order_row_id === o.id).map((l) => [l.line_id, l]));
+    o.reload = load;
     if (!ctx.alive()) return;
     const a = o.shipping_address || {};
     const base = `/api/v1/orders/${encodeURIComponent(o.id)}`;
@@ -89,6 +95,9 @@ function shipmentSection(o, s, n, base, act) {
     h('ul', { class: 'lines' }, s.lines.map((l) => h('li', { class: 'line' + (l.canceled ? ' canceled' : ''), id: `line-${l.line_id}` },
       h('a', { class: 'grow', href: `#/product/${l.product_id}` }, l.product_name, h('span', { class: 'muted' }, ` × ${l.quantity}`)),
       l.canceled ? h('span', { class: 'badge status-canceled' }, t('status.CANCELED')) : h('span', null, price(l.line_total)),
+      o.reviewable && o.reviewable.has(l.line_id)
+        ? h('button', { class: 'btn btn-small btn-primary', id: `review-line-${l.line_id}`, onclick: () => openReviewSheet(o.reviewable.get(l.line_id), () => o.reload()) }, t('rev.write'))
+        : null,
       !l.canceled && s.status === 'PAID' && openLines > 1
         ? h('button', { class: 'btn btn-small btn-ghost', id: `cancel-line-${l.line_id}`, onclick: act(`${base}/lines/${encodeURIComponent(l.line_id)}/cancel`, t('orders.cancelLineConfirm'), t('orders.lineCanceled')) }, t('orders.cancelLine'))
         : null))),

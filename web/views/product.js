@@ -7,6 +7,8 @@ import { requireLogin } from '../app.js';
 import { withStates, emptyState, productImage, statusBadge, toast } from './ui.js';
 import { openBuySheet } from './buy.js';
 import { qnaSection } from './product_qna.js';
+import { heartButton } from './wish.js';
+import { reviewsSection } from './reviews.js';
 
 export async function render(ctx) {
   await withStates(ctx.el, async () => {
@@ -27,7 +29,7 @@ export async function render(ctx) {
         images.length > 1 ? h('div', { class: 'thumbs' }, images.map((u) => h('img', { src: u, alt: '', class: 'mini', onclick: () => { main.src = u; } }))) : null),
       h('div', { class: 'product-info' },
         h('div', { class: 'muted small' }, p.category_name ? `${p.category_name} · ` : '', p.seller_name ? h('a', { href: `#/sellers/${p.seller_id}`, id: 'product-seller-link' }, p.seller_name) : ''),
-        h('h1', { class: 'product-name' }, p.name),
+        h('div', { class: 'row between' }, h('h1', { class: 'product-name' }, p.name), heartButton(p)),
         h('div', { class: 'product-price' }, price(p.price)),
         h('div', { class: 'row' }, statusBadge(soldOut ? 'SOLD_OUT' : p.status), h('span', { class: 'muted small' }, t('buy.stock', { n: p.stock ?? 0 }))),
         h('div', { class: 'qty-row' }, h('span', null, t('buy.qty')), qtyEl),
@@ -44,7 +46,8 @@ export async function render(ctx) {
           } }, t('buy.addToCart')),
           h('button', { class: 'btn btn-primary', id: 'buy-now', disabled: soldOut, onclick: () => openBuySheet(p, { initialQty: qty }) },
             soldOut ? t('status.SOLD_OUT') : t('buy.buyNow'))),
-        h('section', { class: 'description' }, h('h2', null, t('product.description')), h('p', { class: 'pre' }, p.description || '')))),
+        h('section', { class: 'description' }, h('h2', null, t('product.description')), h('p', { class: 'pre' }, p.description || ''))),
+      reviewsSection(p)),
       qnaSection(p));
   });
 }

@@ -2,6 +2,8 @@
 import { h, mount, icon } from '../dom.js';
 import { t, errorText } from '../i18n.js';
 import { price, dateTime } from '../format.js';
+// (a cycle: wish.js uses toast from here; both only call each other at run time)
+import { heartButton } from './wish.js';
 
 export function spinner(label = t('loading')) {
   return h('div', { class: 'state state-loading', role: 'status' }, h('span', { class: 'spinner' }), h('span', null, label));
@@ -59,7 +61,8 @@ export function productImage(p, cls = 'thumb') {
 export function productCard(p) {
   const soldOut = p.status === 'SOLD_OUT' || p.stock === 0;
   return h('a', { class: 'card product-card' + (soldOut ? ' sold-out' : ''), href: `#/product/${p.id}` },
-    h('div', { class: 'img-wrap' }, productImage(p), soldOut ? h('span', { class: 'overlay-label' }, t('status.SOLD_OUT')) : null),
+    h('div', { class: 'img-wrap' }, productImage(p), soldOut ? h('span', { class: 'overlay-label' }, t('status.SOLD_OUT')) : null,
+      heartButton(p, { compact: true })),
     h('div', { class: 'card-body' },
       p.seller_name ? h('div', { class: 'muted small' }, p.seller_name) : null,
       h('div', { class: 'name' }, p.name),
