@@ -14,6 +14,7 @@
 #include "chat/chat.h"
 #include "chat/room.h"
 #include "commerce/commerce.h"
+#include "coupons/coupons.h"
 #include "demo/demo.h"
 #include "http/http.h"
 #include "live/live.h"
@@ -170,6 +171,7 @@ void bc_app_register_routes(void)
     bc_http_register(bc_moderation_routes); /* chat moderation */
     bc_http_register(bc_room_routes);       /* chat: the live room's figures */
     bc_http_register(bc_notice_routes);
+    bc_http_register(bc_coupon_routes);
 }
 
 int bc_app_serve(int with_rtmp, int demo)

@@ -73,6 +73,9 @@ static const char *const copy_tables[] = {
     "idp_sandbox_codes",
     /* social sign-in tickets (migration 24) */
     "oauth_tickets",
+    /* coupons (migration 27) */
+    "coupons",
+    "user_coupons",
 };
 #define NTABLES (sizeof copy_tables / sizeof copy_tables[0])
 #define POOL_MAX 512 /* 3 texts per table + one per identity */
