@@ -294,6 +294,15 @@ export const errorMessages = {
     BANNED_FROM_LIVE: "이 라이브에서 차단되어 채팅과 주문을 할 수 없습니다",
     PROTECTED_USER: "판매자, 관리자와 매니저는 채팅 제한이나 차단을 할 수 없습니다",
     OUT_OF_STOCK: "재고가 부족하거나 판매 중이 아닌 상품입니다",
+    // coupons
+    COUPON_NOT_FOUND: "쿠폰을 찾을 수 없습니다",
+    COUPON_NOT_CLAIMABLE: "지금은 받을 수 없는 쿠폰입니다",
+    COUPON_SOLD_OUT: "쿠폰이 모두 소진되었습니다",
+    COUPON_LIMIT_REACHED: "이미 받을 수 있는 만큼 받은 쿠폰입니다",
+    COUPON_LIVE_OFF_AIR: "라이브 방송 중에만 쓸 수 있는 쿠폰입니다",
+    COUPON_USED: "이미 사용한 쿠폰입니다",
+    COUPON_EXPIRED: "사용 기간이 지난 쿠폰입니다",
+    COUPON_NOT_APPLICABLE: "이 주문에는 쓸 수 없는 쿠폰입니다",
     // stock (helper stock)
     LIMIT_PER_ORDER: "한 번에 주문할 수 있는 수량을 넘었습니다",
     LIMIT_PER_BUYER: "1인당 구매 가능 수량을 넘었습니다",
@@ -395,6 +404,15 @@ export const errorMessages = {
     BANNED_FROM_LIVE: "You are banned from this live: no chat and no orders from it",
     PROTECTED_USER: "The seller, admins and moderators cannot be muted or banned",
     OUT_OF_STOCK: "Out of stock or not on sale",
+    // coupons
+    COUPON_NOT_FOUND: "Coupon not found",
+    COUPON_NOT_CLAIMABLE: "This coupon cannot be claimed now",
+    COUPON_SOLD_OUT: "All of these coupons have been given out",
+    COUPON_LIMIT_REACHED: "You already hold as many of this coupon as you may",
+    COUPON_LIVE_OFF_AIR: "This coupon works only while its live is on air",
+    COUPON_USED: "This coupon was already used",
+    COUPON_EXPIRED: "This coupon has expired",
+    COUPON_NOT_APPLICABLE: "This coupon does not apply to this order",
     // stock (helper stock)
     LIMIT_PER_ORDER: "That is more than one order may hold of this product",
     LIMIT_PER_BUYER: "That is more than one buyer may buy of this product",
