@@ -6,6 +6,7 @@ import { get, cart, currentUser, ApiError } from '../api.js';
 import { requireLogin } from '../app.js';
 import { withStates, emptyState, productImage, statusBadge, toast } from './ui.js';
 import { openBuySheet } from './buy.js';
+import { couponChip } from './coupons.js';
 
 export async function render(ctx) {
   await withStates(ctx.el, async () => {
@@ -28,6 +29,7 @@ export async function render(ctx) {
         h('div', { class: 'muted small' }, p.category_name ? `${p.category_name} · ` : '', p.seller_name ? h('a', { href: `#/sellers/${p.seller_id}`, id: 'product-seller-link' }, p.seller_name) : ''),
         h('h1', { class: 'product-name' }, p.name),
         h('div', { class: 'product-price' }, price(p.price)),
+        h('div', { class: 'row' }, couponChip({ product_id: p.id })), // coupons: claimable ones
         h('div', { class: 'row' }, statusBadge(soldOut ? 'SOLD_OUT' : p.status), h('span', { class: 'muted small' }, t('buy.stock', { n: p.stock ?? 0 }))),
         h('div', { class: 'qty-row' }, h('span', null, t('buy.qty')), qtyEl),
         h('div', { class: 'actions' },
