@@ -10,6 +10,7 @@ const SECTIONS = [
   ['mp-profile', () => import('./mp_profile.js')],
   ['mp-identities', () => import('./mp_identities.js')],
   ['mp-addresses', () => import('./mp_addresses.js')],
+  ['mp-coupons', () => import('./mp_coupons.js')], // coupons
   ['mp-security', () => import('./mp_security.js')],
   ['mp-seller', () => import('./mp_seller.js')],
   ['mp-shop', () => import('./mp_shop.js')],

@@ -17,11 +17,13 @@ export async function render(ctx) {
   const body = h('div', { class: 'studio-body' });
   mount(ctx.el, h('div', { class: 'studio' },
     h('div', { class: 'studio-head' }, h('h1', null, t('studio.title')),
-      h('nav', { class: 'tabs' }, tabLink('lives', '#/studio/lives'), tabLink('products', '#/studio/products'), tabLink('orders', '#/studio/orders'))),
+      h('nav', { class: 'tabs' }, tabLink('lives', '#/studio/lives'), tabLink('products', '#/studio/products'), tabLink('orders', '#/studio/orders'),
+        tabLink('coupons', '#/studio/coupons'))),
     body));
   const sub = { ...ctx, el: body };
   if (ctx.name === 'products') return renderProducts(sub);
   if (ctx.name === 'orders') return renderOrders(sub);
+  if (ctx.name === 'coupons') return (await import('./studio_coupons.js')).render(sub); // coupons
   if (ctx.name === 'liveDetail') return renderLiveDetail(sub);
   return renderLives(sub);
 }
