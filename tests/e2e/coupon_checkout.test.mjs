@@ -69,3 +69,29 @@ test('download a coupon on the product page and use it at checkout', async () =>
   await page.waitForSelector(`#mp-coupon-list [data-user-coupon-id="${used[0].id}"]`);
   assert.deepEqual(pageErrors, [], 'no uncaught page errors');
 });
+
+test('the studio coupons tab: create a coupon, issue it to followers, stop it', async () => {
+  const fan = await makeUser(srv, 'buyer');
+  assert.equal((await api(srv, 'POST', `/api/v1/sellers/${seller.id}/follow`, { token: fan.token })).status, 200);
+  const page = await session.newPage(DESKTOP, 'seller');
+  await uiLogin(page, srv.base, seller);
+  await page.goto(`${srv.base}/#/studio/coupons`);
+  await page.click('#new-coupon');
+  await page.fill('#coupon-name', '팔로워 감사 쿠폰');
+  await page.selectOption('#coupon-kind', 'fixed');
+  await page.fill('#coupon-value', '2000');
+  await page.fill('#coupon-min', '10000');
+  await page.uncheck('#coupon-downloadable');
+  await page.click('#coupon-create');
+  await page.waitForSelector('#seller-coupons');
+  const made = (await api(srv, 'GET', '/api/v1/seller/coupons', { token: seller.token })).body.items.find((c) => c.name === '팔로워 감사 쿠폰');
+  assert.deepEqual([made.scope, made.kind, made.value, made.min_order, made.downloadable], ['seller', 'fixed', 2000, 10000, false]);
+  await page.click(`#coupon-issue-${made.id}`);
+  await page.waitForFunction(() => /1명/.test(document.body.textContent));
+  const got = (await api(srv, 'GET', '/api/v1/me/coupons', { token: fan.token })).body.items;
+  assert.deepEqual(got.map((u) => [u.coupon.id, u.source]), [[made.id, 'followers']]);
+  await page.click(`#coupon-stop-${made.id}`);
+  await page.waitForSelector(`#coupon-stop-${made.id}`, { state: 'detached' });
+  assert.equal((await api(srv, 'GET', '/api/v1/seller/coupons', { token: seller.token })).body.items.find((c) => c.id === made.id).status, 'DISABLED');
+  assert.deepEqual(pageErrors, [], 'no uncaught page errors');
+});
