@@ -15,6 +15,7 @@
 #include "chat/chat.h"
 #include "chat/room.h"
 #include "commerce/commerce.h"
+#include "coupons/coupons.h"
 #include "demo/demo.h"
 #include "http/http.h"
 #include "inquiries/inquiries.h"
@@ -178,6 +179,7 @@ void bc_app_register_routes(void)
     bc_http_register(bc_inquiry_routes);  /* inquiries and product Q&A */
     bc_http_register(bc_announce_routes); /* announcements */
     bc_http_register(bc_review_routes);
+    bc_http_register(bc_coupon_routes);
 }
 
 int bc_app_serve(int with_rtmp, int demo)

@@ -22,6 +22,7 @@ const routes = [
   ['/studio/lives', () => import('./views/studio.js'), 'lives'],
   ['/studio/lives/:id', () => import('./views/studio.js'), 'liveDetail'],
   ['/studio/orders', () => import('./views/studio.js'), 'orders'],
+  ['/studio/coupons', () => import('./views/studio.js'), 'coupons'],
   ['/notifications', () => import('./views/notifications.js'), 'notifications'],
   ['/calendar', () => import('./views/calendar.js'), 'calendar'],
   // accounts (issue 9): verification and recovery, my page, seller applications, admin

@@ -18,6 +18,8 @@ static void problem(bc_order_problem *why, const char *code, int64_t product_id,
     if (!why)
         return;
     why->code = code;
+    why->coupon_reason = NULL;
+    why->coupon_min_order = 0;
     why->product_id = product_id;
     snprintf(why->product_name, sizeof why->product_name, "%s", name ? name : "");
 }
@@ -37,6 +39,7 @@ typedef struct create_args {
     json_t *addr;
     bc_order_problem *why;
     int64_t *out_id;
+    int64_t user_coupon_id; /* coupons: the buyer's user coupon to spend, 0 = none */
 } create_args;
 
 /* The unit of work of bc_order_create, run by bc_db_tx (from scratch on each try). Safe at READ
@@ -198,12 +201,21 @@ static int order_create_tx(bc_db *db, void *arg)
             goto out;
         fee += part_fee;
     }
+    /* coupons (order_coupons.c): the buyer's coupon re-validated against the priced lines */
+    int64_t coupon_discount = 0;
+    if (a->user_coupon_id > 0) {
+        bc_coupon_line cl[ORDER_MAX_LINES];
+        for (size_t i = 0; i < nl; i++)
+            cl[i] = (bc_coupon_line){lines[i].product_id, lines[i].seller_id, lines[i].line_total};
+        if ((rc = bc_order_coupon_price(db, buyer_id, a->user_coupon_id, cl, nl, now, &coupon_discount, why)) != BC_OK)
+            goto out;
+    }
     if (subtotal + fee > BC_ORDER_MAX_AMOUNT) {
         problem(why, "TOTAL_TOO_LARGE", 0, NULL);
         rc = BC_EINVAL;
         goto out;
     }
-    if (subtotal + fee <= 0) {
+    if (subtotal + fee - coupon_discount <= 0) {
         /* only products priced 0 before the catalog refused price 0: the gateway cannot take 0 KRW */
         problem(why, "ORDER_AMOUNT_ZERO", 0, NULL);
         rc = BC_EINVAL;
@@ -264,6 +276,10 @@ static int order_create_tx(bc_db *db, void *arg)
     }
     if ((rc = bc_shipments_create(db, *out_id)) != BC_OK)
         goto out;
+    /* coupons: spent on this order, its discount off the amount */
+    if (a->user_coupon_id > 0 &&
+        (rc = bc_order_coupon_attach(db, buyer_id, a->user_coupon_id, *out_id, coupon_discount, now, why)) != BC_OK)
+        goto out;
     /* stock rows are locked in product id order, so two orders of the same products never wait
      * for each other in a cycle (a deadlock) on PostgreSQL */
     size_t order[ORDER_MAX_LINES];
@@ -321,7 +337,14 @@ int bc_order_create(bc_db *db, int64_t buyer_id, const bc_order_item *items, siz
 int bc_order_create_held(bc_db *db, int64_t buyer_id, const bc_order_item *items, size_t n, json_t *addr,
                          int64_t live_id, int64_t hold_id, bc_order_problem *why, int64_t *out_id)
 {
-    create_args a = {buyer_id, live_id, hold_id, items, n, addr, why, out_id};
+    return bc_order_create_coupon(db, buyer_id, items, n, addr, live_id, hold_id, 0, why, out_id);
+}
+
+int bc_order_create_coupon(bc_db *db, int64_t buyer_id, const bc_order_item *items, size_t n, json_t *addr,
+                           int64_t live_id, int64_t hold_id, int64_t user_coupon_id, bc_order_problem *why,
+                           int64_t *out_id)
+{
+    create_args a = {buyer_id, live_id, hold_id, items, n, addr, why, out_id, user_coupon_id};
     uint64_t epochs[ORDER_MAX_LINES];
     problem(why, NULL, 0, NULL);
     /* the flash-sale fast path: a product this process just saw sold out is refused from memory */

@@ -9,6 +9,7 @@
 #ifndef BC_COMMERCE_H
 #define BC_COMMERCE_H
 
+#include "../coupons/coupons.h"
 #include "../http/http.h"
 
 #include <stdio.h>
@@ -304,6 +305,8 @@ typedef struct bc_order_problem {
     const char *code;
     int64_t product_id;
     char product_name[160];
+    const char *coupon_reason; /* coupons: bc_coupon_problem.reason with a COUPON_* code, else NULL */
+    int64_t coupon_min_order;  /* coupons: the coupon's minimum (KRW) with reason "min_order" */
 } bc_order_problem;
 
 /* Creates an order for buyer_id in one write transaction (bc_db_tx: retried when it loses a
@@ -332,6 +335,32 @@ int bc_order_create(bc_db *db, int64_t buyer_id, const bc_order_item *items, siz
  * out is refused OUT_OF_STOCK before any transaction. bc_order_create is this with hold_id 0. */
 int bc_order_create_held(bc_db *db, int64_t buyer_id, const bc_order_item *items, size_t n, json_t *addr,
                          int64_t live_id, int64_t hold_id, bc_order_problem *why, int64_t *out_id);
+/* bc_order_create_held spending a coupon (order_coupons.c): user_coupon_id > 0 is the buyer's user
+ * coupon (coupons.h), re-validated inside the order's transaction against the priced lines
+ * (bc_coupon_evaluate), its discount stored in orders.coupon_discount and taken off the amount
+ * (amount = subtotal + shipping_fee - coupon_discount; 0 KRW is refused ORDER_AMOUNT_ZERO), and
+ * spent on the order (bc_coupon_redeem). why->code may also be a coupon refusal
+ * ("COUPON_NOT_FOUND" BC_ENOTFOUND; "COUPON_USED", "COUPON_EXPIRED", "COUPON_LIVE_OFF_AIR"
+ * BC_ECONFLICT; "COUPON_NOT_APPLICABLE" BC_EINVAL) with why->coupon_reason: nothing is created.
+ * 0 = no coupon (bc_order_create_held). */
+int bc_order_create_coupon(bc_db *db, int64_t buyer_id, const bc_order_item *items, size_t n, json_t *addr,
+                           int64_t live_id, int64_t hold_id, int64_t user_coupon_id, bc_order_problem *why,
+                           int64_t *out_id);
+
+/* ---- coupons at checkout and on cancel (order_coupons.c) ---- */
+/* Inside the order's transaction, before the order row: bc_coupon_evaluate of the buyer's user
+ * coupon for the n priced lines at now_ms; *discount in KRW. A refusal fills why (code,
+ * coupon_reason, coupon_min_order) and returns bc_coupon_evaluate's code. */
+int bc_order_coupon_price(bc_db *db, int64_t buyer_id, int64_t user_coupon_id, const bc_coupon_line *lines, size_t n,
+                          int64_t now_ms, int64_t *discount, bc_order_problem *why);
+/* Inside the order's transaction, after the order row: spends the user coupon on order_row_id
+ * (bc_coupon_redeem) and records the discount (orders.coupon_discount, amount - discount).
+ * BC_OK, BC_ECONFLICT (spent by a racing checkout: why->code "COUPON_USED"), BC_EBUSY or BC_ERR. */
+int bc_order_coupon_attach(bc_db *db, int64_t buyer_id, int64_t user_coupon_id, int64_t order_row_id, int64_t discount,
+                           int64_t now_ms, bc_order_problem *why);
+/* Inside the transaction that cancels, fails or expires order order_row_id: gives its user coupon
+ * back while the coupon's window is open (bc_coupon_restore). BC_OK, BC_EBUSY or BC_ERR. */
+int bc_order_coupon_release(bc_db *db, int64_t order_row_id, int64_t now_ms);
 
 /* Loads the order (row id) as the CONTRACT order JSON (plus buyer_id, updated_at), including
  * carrier, tracking_number, shipped_at and delivered_at (of the first shipment that has them;

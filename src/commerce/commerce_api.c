@@ -172,9 +172,11 @@ static void h_order_create(bc_req *req)
     int64_t live_id = json_is_integer(live) ? json_integer_value(live) : 0;
     bc_order_problem why;
     int64_t id = 0;
-    json_t *hold = json_object_get(body, "hold_id"); /* stock: a hold becomes the reservation */
-    int rc = bc_order_create_held(bc_req_db(req), bc_req_auth(req)->user_id, has_items ? list : NULL, n, addr, live_id,
-                                  json_is_integer(hold) ? json_integer_value(hold) : 0, &why, &id);
+    json_t *hold = json_object_get(body, "hold_id");     /* stock: a hold becomes the reservation */
+    json_t *coupon = json_object_get(body, "coupon_id"); /* coupons: a user coupon to spend */
+    int rc = bc_order_create_coupon(bc_req_db(req), bc_req_auth(req)->user_id, has_items ? list : NULL, n, addr,
+                                    live_id, json_is_integer(hold) ? json_integer_value(hold) : 0,
+                                    json_is_integer(coupon) ? json_integer_value(coupon) : 0, &why, &id);
     if (rc == BC_OK && typed && json_is_true(json_object_get(body, "save_address")))
         save_to_book(req, addr);
     json_decref(owned);
@@ -182,6 +184,8 @@ static void h_order_create(bc_req *req)
         send_order(req, 201, id, 0);
         return;
     }
+    if (why.code && bc_coupon_send_problem(req, why.code, why.coupon_reason, why.coupon_min_order)) /* coupons */
+        return;
     if (why.code && bc_stock_send_order_problem(req, why.code, why.product_id)) /* stock's refusals */
         return;
     if (rc == BC_EFORBIDDEN && why.code) { /* chat moderation: BANNED_FROM_LIVE */
@@ -446,6 +450,8 @@ static const bc_field order_body[] = {
      "with shipping_address: also add it to my address book (when not there yet and the book has room)"},
     {"live_id", BC_F_INT, 0, 1, INT64_MAX, "the live the order came from"},
     {"hold_id", BC_F_INT, 0, 1, INT64_MAX, "my hold (POST /api/v1/holds) that becomes this order's reservation"},
+    {"coupon_id", BC_F_INT, 0, 1, INT64_MAX,
+     "one of my coupons (a user coupon id, GET /api/v1/me/coupons) to spend on this order; re-checked here"},
     {NULL},
 };
 
@@ -484,7 +490,10 @@ const bc_route bc_commerce_routes[] = {
                                      /* stock */
                                      "LIMIT_PER_ORDER", "LIMIT_PER_BUYER", "LIMIT_PER_BUYER_LIVE", "LIVE_STOCK_CAP",
                                      "UNPAID_ORDERS_LIMIT", "HOLD_NOT_FOUND", "HOLD_EXPIRED", "HOLD_MISMATCH",
-                                     "BANNED_FROM_LIVE", "EMAIL_NOT_VERIFIED", NULL}},
+                                     "BANNED_FROM_LIVE", "EMAIL_NOT_VERIFIED",
+                                     /* coupons */
+                                     "COUPON_NOT_FOUND", "COUPON_USED", "COUPON_EXPIRED", "COUPON_LIVE_OFF_AIR",
+                                     "COUPON_NOT_APPLICABLE", NULL}},
     {"GET", "/api/v1/orders", BC_ROLE_ANY, 0, NULL, h_orders, "orders", "My orders, newest first, one page at a time",
      200, .query = paging_query, .response = &bc_sc_order_page},
     {"GET", "/api/v1/orders/{id}", BC_ROLE_ANY, 0, NULL, h_order, "orders",

@@ -301,12 +301,12 @@ int bc_orders_reseal(bc_db *db, int64_t *count)
 int bc_order_json(bc_db *db, int64_t id, int64_t only_seller, json_t **out)
 {
     json_t *o = NULL, *lines = NULL, *ships = NULL, *hist = NULL;
-    int rc =
-        bc_db_row(db, &o,
-                  "SELECT id, order_id, buyer_id, status, order_name, subtotal, shipping_fee, amount, refunded,"
-                  " live_id, from_replay, shipping_address, payment_key, carrier, tracking_number, created_at,"
-                  " expires_at, paid_at, canceled_at, shipped_at, delivered_at, updated_at FROM orders WHERE id = ?",
-                  "i", id);
+    int rc = bc_db_row(
+        db, &o,
+        "SELECT id, order_id, buyer_id, status, order_name, subtotal, shipping_fee, amount, refunded,"
+        " coupon_discount, live_id, from_replay, shipping_address, payment_key, carrier, tracking_number, created_at,"
+        " expires_at, paid_at, canceled_at, shipped_at, delivered_at, updated_at FROM orders WHERE id = ?",
+        "i", id);
     *out = NULL;
     if (rc <= 0) {
         rc = rc < 0 ? BC_ERR : BC_ENOTFOUND;
@@ -701,7 +701,8 @@ static int fail_tx(bc_db *db, void *arg)
                         "ii", now, a->id);
     if (rc <= 0)
         return rc < 0 ? BC_ERR : BC_ECONFLICT;
-    if ((rc = release_lines(db, a->id, 0, 0, "payment_failed")) != BC_OK)
+    if ((rc = release_lines(db, a->id, 0, 0, "payment_failed")) != BC_OK ||
+        (rc = bc_order_coupon_release(db, a->id, now)) != BC_OK) /* coupons: given back */
         return rc;
     return order_moved(db, a->id, "PENDING_PAYMENT", "PAYMENT_FAILED", &system_actor,
                        a->code ? a->code : "payment declined", now);
@@ -729,7 +730,8 @@ static int expire_tx(bc_db *db, void *arg)
                         "iii", a->now_ms, a->id, a->now_ms);
     if (rc <= 0)
         return rc;
-    if ((rc = release_lines(db, a->id, 0, 0, "expire")) != BC_OK)
+    if ((rc = release_lines(db, a->id, 0, 0, "expire")) != BC_OK ||
+        (rc = bc_order_coupon_release(db, a->id, a->now_ms)) != BC_OK) /* coupons: given back */
         return rc;
     if ((rc = order_moved(db, a->id, "PENDING_PAYMENT", "EXPIRED", &system_actor, "not paid in time", a->now_ms)) !=
         BC_OK)
@@ -974,6 +976,8 @@ static int plan(bc_db *db, act_ctx *x)
             x->targets[x->ntargets++] = (target){(int)si, r, r->to};
             x->refund = total;
         }
+        if (x->refund > x->amount - x->refunded) /* coupons: the discount stays off the last part refunded */
+            x->refund = x->amount - x->refunded;
         x->gateway_amount = x->refund;
         snprintf(x->scope, sizeof x->scope, "line-%lld", (long long)a->line_id);
         return BC_OK;
@@ -1002,6 +1006,8 @@ static int plan(bc_db *db, act_ctx *x)
         return refuse(x, BC_ECONFLICT, "ORDER_STATE_CONFLICT", x->status);
     if (strcmp(a->action, "ship") == 0 && (!a->carrier || !a->tracking_number))
         return refuse(x, BC_EINVAL, "VALIDATION_FAILED", NULL);
+    if (x->refund > x->amount - x->refunded) /* coupons: the discount stays off the last part refunded */
+        x->refund = x->amount - x->refunded;
     x->gateway_amount = x->refund;
     int n = snprintf(x->scope, sizeof x->scope, "ship");
     for (size_t k = 0; k < x->ntargets && n < (int)sizeof x->scope - 24; k++)
@@ -1081,6 +1087,9 @@ static int apply(bc_db *db, act_ctx *x)
     } else if (x->refund > 0 && bc_db_exec(db, "UPDATE orders SET refunded = refunded + ?, updated_at = ? WHERE id = ?",
                                            "iii", x->refund, now, x->id) < 0)
         return BC_ERR;
+    /* coupons: a canceled order (whole, or its last open part) gives its coupon back */
+    if (to && strcmp(to, "CANCELED") == 0 && (rc = bc_order_coupon_release(db, x->id, now)) != BC_OK)
+        return rc;
     if (x->refund > 0 || (x->level == LVL_ORDER && strcmp(x->order_rule->to, "CANCELED") == 0)) {
         int full = x->refunded + x->refund >= x->amount;
         if (bc_db_exec(db,

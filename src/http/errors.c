@@ -52,6 +52,17 @@ const bc_error_code bc_http_errors[] = {
     {"REPLAY_NOT_READY", 409, "The replay is still being recorded or made (or making it failed)."},
     {"INVALID_TRIM", 422, "trim_start_ms must be before trim_end_ms, and both within the replay's duration."},
     /* cart and orders */
+    /* coupons */
+    {"COUPON_NOT_FOUND", 404, "No such coupon (or user coupon of the caller's)."},
+    {"COUPON_NOT_CLAIMABLE", 409, "The coupon is disabled, outside its validity window or not downloadable."},
+    {"COUPON_SOLD_OUT", 409, "Every coupon of this kind has been given out (its quantity)."},
+    {"COUPON_LIMIT_REACHED", 409, "The caller already holds as many of this coupon as one user may."},
+    {"COUPON_LIVE_OFF_AIR", 409, "A live coupon is claimed and used only while its live is on air."},
+    {"COUPON_USED", 409, "The coupon was already spent on an order."},
+    {"COUPON_EXPIRED", 409, "The coupon's validity window has ended."},
+    {"COUPON_NOT_APPLICABLE", 422,
+     "The coupon does not apply to this order: not started yet, no line in its scope, or below its minimum order "
+     "amount (reason says which)."},
     {"OUT_OF_STOCK", 409, "Not enough stock, or the product is not on sale."},
     {"CART_FULL", 422, "The cart holds at most 50 different products."},
     {"CART_EMPTY", 422, "from_cart was given but the cart is empty."},

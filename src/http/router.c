@@ -207,6 +207,7 @@ static const struct {
     {"cart", "The buyer's cart."},
     {"orders", "Orders, cancels and the seller's fulfilment."},
     {"stock", "Holds of the buy sheet, purchase limits and the stock ledger."}, /* stock */
+    {"coupons", "Seller and admin coupons: claiming, my coupons, the checkout quote, issuing to followers."},
     {"payments", "Payment configuration and the confirm step of the Toss payment flow."},
     {"notifications", "Order, shipment and payment notifications (also pushed on the WebSocket /api/v1/me/events) and "
                       "the admin's mail outbox."}, /* notices */

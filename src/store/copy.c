@@ -84,6 +84,9 @@ static const char *const copy_tables[] = {
     "inquiry_messages",
     "product_questions",
     "announcements",
+    /* coupons (migration 27) */
+    "coupons",
+    "user_coupons",
 };
 #define NTABLES (sizeof copy_tables / sizeof copy_tables[0])
 #define POOL_MAX 512 /* 3 texts per table + one per identity */

@@ -41,6 +41,8 @@ const OWNER = {
   payment_attempts: 'payments', payment_webhooks: 'payments',
   // stock (migration 11)
   stock_holds: 'commerce', product_limits: 'commerce', buyer_product_units: 'commerce', live_product_units: 'commerce',
+  // coupons (migration 27)
+  coupons: 'coupons', user_coupons: 'coupons',
 };
 // "file reads|writes table" allowed outside the owner, with why
 const ALLOWED = {

@@ -6,6 +6,7 @@ import { currentUser, get, post, del, accessToken } from '../api.js';
 import { requireLogin } from '../app.js';
 import { productImage, toast } from './ui.js';
 import { addressPicker } from './addresses.js';
+import { couponPicker } from './coupons.js';
 import { startPayment, paymentsConfig, preparePayment, orderPayer } from '../pay.js';
 
 // Shipping rule (BROADCART_SHIPPING_FEE / BROADCART_FREE_SHIPPING_OVER); the server's numbers win when it sends them.
@@ -134,6 +135,8 @@ export function openBuySheet(product, { liveId = null, initialQty = 1, hold: use
   const dec = h('button', { type: 'button', class: 'step', id: 'qty-dec', 'aria-label': '-' }, '−');
   const inc = h('button', { type: 'button', class: 'step', id: 'qty-inc', 'aria-label': '+' }, '+');
   const addr = addressPicker();
+  // coupons: my usable coupons, the discount quoted for this quantity
+  const coupon = couponPicker({ lines: () => [{ product_id: product.id, quantity: qty }], liveId, onChange: () => renderSummary() });
   const summary = h('div', { class: 'summary' });
   const errorEl = h('div', { class: 'form-error', id: 'buy-error', role: 'alert', hidden: true });
   const payBtn = h('button', { class: 'btn btn-primary btn-block', id: 'checkout', type: 'submit' }, t('buy.checkout'));
@@ -144,16 +147,19 @@ export function openBuySheet(product, { liveId = null, initialQty = 1, hold: use
     qtyInput.max = max;
     dec.disabled = qty <= 1; inc.disabled = qty >= max;
     renderSummary();
+    if (coupon.value() || coupon.discount()) coupon.refresh();
     reHold(350);
   };
   function renderSummary() {
     const sub = product.price * qty;
     const fee = shippingFee(sub, cfg);
+    const off = coupon ? coupon.discount() : 0;
     mount(summary,
       h('div', { class: 'sum-row' }, h('span', null, t('buy.subtotal')), h('span', null, price(sub))),
       h('div', { class: 'sum-row' }, h('span', null, t('buy.shippingFee')), h('span', null, fee ? price(fee) : t('buy.free'))),
-      h('div', { class: 'sum-row total' }, h('span', null, t('buy.total')), h('strong', { id: 'buy-total' }, price(sub + fee))));
-    payBtn.textContent = `${price(sub + fee)} ${t('buy.checkout')}`;
+      off ? h('div', { class: 'sum-row discount' }, h('span', null, t('cpn.discount')), h('span', { id: 'buy-discount' }, `−${price(off)}`)) : null,
+      h('div', { class: 'sum-row total' }, h('span', null, t('buy.total')), h('strong', { id: 'buy-total' }, price(sub + fee - off))));
+    payBtn.textContent = `${price(sub + fee - off)} ${t('buy.checkout')}`;
   }
   dec.onclick = () => setQty(qty - 1);
   inc.onclick = () => setQty(qty + 1);
@@ -175,6 +181,7 @@ export function openBuySheet(product, { liveId = null, initialQty = 1, hold: use
     try {
       const body = { items: [{ product_id: product.id, quantity: qty }], ...where };
       if (liveId != null) body.live_id = Number(liveId);
+      if (coupon.value()) body.coupon_id = coupon.value();
       if (holds && !placed) {
         clearTimeout(holdTimer);
         body.hold_id = (await holds.take(qty)).id;
@@ -201,7 +208,7 @@ export function openBuySheet(product, { liveId = null, initialQty = 1, hold: use
       h('div', null, h('div', { class: 'name' }, product.name), h('div', { class: 'price' }, price(product.price)),
         Number.isFinite(product.stock) ? h('div', { class: 'muted small' }, t('buy.stock', { n: product.stock })) : null)),
     h('div', { class: 'qty-row' }, h('span', null, t('buy.qty'), ' ', maxEl), h('div', { class: 'stepper' }, dec, qtyInput, inc)),
-    holdEl, addr.el, summary, errorEl, payBtn);
+    holdEl, addr.el, coupon.el, summary, errorEl, payBtn);
 
   const onUnload = () => { if (holds && !placed) holds.releaseOnUnload(); };
   const close = () => {

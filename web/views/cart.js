@@ -6,6 +6,7 @@ import { cart, currentUser } from '../api.js';
 import { requireLogin } from '../app.js';
 import { withStates, emptyState, productImage, pageTitle, toast } from './ui.js';
 import { addressPicker } from './addresses.js';
+import { couponPicker } from './coupons.js';
 import { orderErrorText } from './buy.js';
 import { preparePayment, orderPayer } from '../pay.js';
 
@@ -14,11 +15,12 @@ export async function render(ctx) {
   return ctx.name === 'checkout' ? renderCheckout(ctx) : renderCart(ctx);
 }
 
-function totals(c) {
+function totals(c, off = 0) {
   return h('div', { class: 'summary card-pad' },
     h('div', { class: 'sum-row' }, h('span', null, t('buy.subtotal')), h('span', null, price(c.subtotal))),
     h('div', { class: 'sum-row' }, h('span', null, t('buy.shippingFee')), h('span', null, c.shipping_fee ? price(c.shipping_fee) : t('buy.free'))),
-    h('div', { class: 'sum-row total' }, h('span', null, t('buy.total')), h('strong', { id: 'cart-total' }, price(c.total))));
+    off ? h('div', { class: 'sum-row discount' }, h('span', null, t('cpn.discount')), h('span', { id: 'cart-discount' }, `−${price(off)}`)) : null,
+    h('div', { class: 'sum-row total' }, h('span', null, t('buy.total')), h('strong', { id: 'cart-total' }, price(c.total - off))));
 }
 
 function renderCart(ctx) {
@@ -64,6 +66,13 @@ function renderCheckout(ctx) {
     preparePayment().catch(() => {});
     const err = h('div', { class: 'form-error', id: 'buy-error', role: 'alert', hidden: true });
     const btn = h('button', { class: 'btn btn-primary btn-block', id: 'checkout', type: 'submit' }, `${price(c.total)} ${t('buy.checkout')}`);
+    // coupons: one of my coupons on the whole cart, its discount from the quote
+    const sum = h('div');
+    const coupon = couponPicker({ lines: () => lines.map((l) => ({ product_id: l.product_id, quantity: l.quantity })), onChange: (off) => {
+      mount(sum, totals(c, off));
+      btn.textContent = `${price(c.total - off)} ${t('buy.checkout')}`;
+    } });
+    mount(sum, totals(c));
     mount(body, h('form', { novalidate: true, onsubmit: async (e) => {
       e.preventDefault();
       err.hidden = true;
@@ -73,6 +82,7 @@ function renderCheckout(ctx) {
       btn.disabled = true;
       try {
         const body = { from_cart: true, ...where };
+        if (coupon.value()) body.coupon_id = coupon.value();
         await pay(body);
       } catch (ex) {
         err.textContent = orderErrorText(ex) || errorText(ex); err.hidden = false; btn.disabled = false;
@@ -81,7 +91,7 @@ function renderCheckout(ctx) {
       h('section', { class: 'card card-pad' }, h('h2', null, t('checkout.items')),
         h('ul', { class: 'lines' }, lines.map((l) => h('li', { class: 'line' },
           h('span', { class: 'grow' }, l.name, h('span', { class: 'muted' }, ` × ${l.quantity}`)), h('span', null, price(l.line_total)))))),
-      h('section', { class: 'card card-pad' }, addr.el),
-      totals(c), err, btn));
+      h('section', { class: 'card card-pad' }, addr.el, coupon.el),
+      sum, err, btn));
   });
 }

@@ -12,6 +12,7 @@ import { buildReplayPage, hasReplay } from './replay.js';
 import { notifyButton } from './calendar.js';
 import { canModerate, openMessageMenu, noticeBar, roomState, questionList, openModerationPanel } from './moderation.js';
 import { createHearts } from './hearts.js';
+import { couponChip } from './coupons.js';
 
 export async function render(ctx) {
   const id = ctx.params.id;
@@ -158,7 +159,7 @@ export function buildLivePage(ctx, live, { studio = false } = {}) {
           h('div', { class: 'stage-title' },
             h('h1', { class: 'live-title' }, live.title),
             h('div', { class: 'live-seller' }, live.seller_id ? h('a', { href: `#/sellers/${live.seller_id}`, id: 'live-seller-link' }, live.seller_name || '') : live.seller_name || '')),
-          h('div', { class: 'stage-actions' }, unmute, productsBtn)),
+          h('div', { class: 'stage-actions' }, unmute, studio ? null : couponChip({ live_id: live.id }, 'pill'), productsBtn)),
         stateEl,
         hearts.el,
         pinnedSlot),

@@ -12,6 +12,7 @@ const SECTIONS = [
   ['mp-wishlist', () => import('./mp_wishlist.js')],
   ['mp-reviews', () => import('./mp_reviews.js')],
   ['mp-addresses', () => import('./mp_addresses.js')],
+  ['mp-coupons', () => import('./mp_coupons.js')], // coupons
   ['mp-security', () => import('./mp_security.js')],
   ['mp-seller', () => import('./mp_seller.js')],
   ['mp-shop', () => import('./mp_shop.js')],

@@ -8,6 +8,7 @@ import { requireLogin, navigate } from '../app.js';
 import { withStates, emptyState, statusBadge, pageTitle, toast } from './ui.js';
 import { startPayment } from './buy.js';
 import { openReviewSheet } from './reviews.js';
+import './coupons.js'; // coupons: the discount row's strings
 
 export async function render(ctx) {
   if (!currentUser()) { requireLogin(); return; }
@@ -71,6 +72,7 @@ function renderDetail(ctx) {
       h('section', { class: 'summary card card-pad' }, h('h2', null, t('orders.payment')),
         h('div', { class: 'sum-row' }, h('span', null, t('buy.subtotal')), h('span', null, price(o.subtotal))),
         h('div', { class: 'sum-row' }, h('span', null, t('buy.shippingFee')), h('span', null, o.shipping_fee ? price(o.shipping_fee) : t('buy.free'))),
+        o.coupon_discount ? h('div', { class: 'sum-row discount', id: 'order-coupon-discount' }, h('span', null, t('cpn.discount')), h('span', null, `−${price(o.coupon_discount)}`)) : null,
         h('div', { class: 'sum-row total' }, h('span', null, t('buy.total')), h('strong', null, price(o.amount))),
         o.refunded ? h('div', { class: 'sum-row', id: 'order-refunded' }, h('span', null, t('orders.refunded')), h('strong', null, `− ${price(o.refunded)}`)) : null,
         o.paid_at ? h('div', { class: 'muted small' }, dateTime(o.paid_at)) : null),

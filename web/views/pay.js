@@ -5,6 +5,7 @@ import { price } from '../format.js';
 import { post, get, currentUser } from '../api.js';
 import { requireLogin } from '../app.js';
 import { spinner, statusBadge } from './ui.js';
+import './coupons.js'; // coupons: the discount row's strings
 
 const DONE_KEY = 'bc.confirmed';
 
@@ -49,7 +50,8 @@ export async function render(ctx) {
       h('ul', { class: 'lines' }, (order.lines || []).map((l) => h('li', { class: 'line' },
         h('span', { class: 'grow' }, l.product_name, h('span', { class: 'muted' }, ` × ${l.quantity}`)),
         h('span', null, price(l.line_total))))),
-      h('div', { class: 'kv total' }, h('span', null, t('buy.total')), h('strong', null, price(order.amount ?? amount))),
+      order.coupon_discount ? h('div', { class: 'kv' }, h('span', null, t('cpn.discount')), h('strong', { id: 'paid-discount' }, `−${price(order.coupon_discount)}`)) : null,
+      h('div', { class: 'kv total' }, h('span', null, t('buy.total')), h('strong', { id: 'paid-amount' }, price(order.amount ?? amount))),
       h('div', { class: 'actions' },
         h('a', { class: 'btn btn-primary', href: order.id != null ? `#/orders/${order.id}` : '#/orders', id: 'view-order' }, t('pay.viewOrders')),
         h('a', { class: 'btn', href: '#/' }, t('pay.continue'))))));

@@ -9,6 +9,7 @@ import { openBuySheet } from './buy.js';
 import { qnaSection } from './product_qna.js';
 import { heartButton } from './wish.js';
 import { reviewsSection } from './reviews.js';
+import { couponChip } from './coupons.js';
 
 export async function render(ctx) {
   await withStates(ctx.el, async () => {
@@ -31,6 +32,7 @@ export async function render(ctx) {
         h('div', { class: 'muted small' }, p.category_name ? `${p.category_name} · ` : '', p.seller_name ? h('a', { href: `#/sellers/${p.seller_id}`, id: 'product-seller-link' }, p.seller_name) : ''),
         h('div', { class: 'row between' }, h('h1', { class: 'product-name' }, p.name), heartButton(p)),
         h('div', { class: 'product-price' }, price(p.price)),
+        h('div', { class: 'row' }, couponChip({ product_id: p.id })), // coupons: claimable ones
         h('div', { class: 'row' }, statusBadge(soldOut ? 'SOLD_OUT' : p.status), h('span', { class: 'muted small' }, t('buy.stock', { n: p.stock ?? 0 }))),
         h('div', { class: 'qty-row' }, h('span', null, t('buy.qty')), qtyEl),
         h('div', { class: 'actions' },

@@ -19,13 +19,14 @@ export async function render(ctx) {
   mount(ctx.el, h('div', { class: 'studio' },
     h('div', { class: 'studio-head' }, h('h1', null, t('studio.title')),
       h('nav', { class: 'tabs' }, tabLink('lives', '#/studio/lives'), tabLink('products', '#/studio/products'), tabLink('orders', '#/studio/orders'),
-        tabLink('inbox', '#/studio/inquiries'), tabLink('storeNotices', '#/studio/notices'))),
+        tabLink('inbox', '#/studio/inquiries'), tabLink('storeNotices', '#/studio/notices'), tabLink('coupons', '#/studio/coupons'))),
     body));
   const sub = { ...ctx, el: body };
   if (ctx.name === 'products') return renderProducts(sub);
   if (ctx.name === 'orders') return renderOrders(sub);
   if (ctx.name === 'inbox') return renderInbox(sub);
   if (ctx.name === 'storeNotices') return renderStoreNotices(sub);
+  if (ctx.name === 'coupons') return (await import('./studio_coupons.js')).render(sub); // coupons
   if (ctx.name === 'liveDetail') return renderLiveDetail(sub);
   return renderLives(sub);
 }
