@@ -333,6 +333,15 @@ int bc_order_create(bc_db *db, int64_t buyer_id, const bc_order_item *items, siz
 int bc_order_create_held(bc_db *db, int64_t buyer_id, const bc_order_item *items, size_t n, json_t *addr,
                          int64_t live_id, int64_t hold_id, bc_order_problem *why, int64_t *out_id);
 
+/* bc_order_create_held spending points (order_points.c): inside the order's transaction, after its
+ * lines are taken, points (>= 0; 0 = none) come off the buyer's balance (bc_points_spend) and off
+ * the order's amount (orders.points_used; amount = what the gateway charges). why->code
+ * "INSUFFICIENT_POINTS" (BC_ECONFLICT: the balance is smaller) or "POINTS_EXCEED_AMOUNT"
+ * (BC_EINVAL: more than the order amount); either way nothing is created. An order whose amount
+ * becomes 0 is PAID at once without the gateway (payment key "POINTS-<orderId>", method "POINTS"). */
+int bc_order_create_points(bc_db *db, int64_t buyer_id, const bc_order_item *items, size_t n, json_t *addr,
+                           int64_t live_id, int64_t hold_id, int64_t points, bc_order_problem *why, int64_t *out_id);
+
 /* Loads the order (row id) as the CONTRACT order JSON (plus buyer_id, updated_at), including
  * carrier, tracking_number, shipped_at and delivered_at (of the first shipment that has them;
  * null until shipped/delivered), refunded (KRW), shipments (bc_shipments_json) and history
@@ -489,6 +498,31 @@ int bc_order_confirm_due(bc_db *db, int64_t now_ms);
  * changes); only_seller > 0 keeps whole-order rows and that seller's shipment rows. *out owned by
  * the caller. BC_OK or BC_ERR. */
 int bc_order_history(bc_db *db, int64_t order_row_id, int64_t only_seller, json_t **out);
+
+/* ---- points of orders (order_points.c; the ledger is src/points) ----------------------------
+ * Partial refunds of an order paid partly with points take the gateway-paid part first and the
+ * points last: of the order's gross total (subtotal + shipping_fee = amount + points_used), the
+ * first `amount` KRW refunded go back through the gateway, the rest as points (kind REFUND). */
+
+/* Inside the order's creation transaction: spends points of buyer_id on order order_row (see
+ * bc_order_create_points) and marks the order PAID when nothing is left to pay. BC_OK, BC_ECONFLICT
+ * / BC_EINVAL with why->code set, BC_EBUSY or BC_ERR. */
+int bc_order_points_apply(bc_db *db, int64_t buyer_id, int64_t order_row, int64_t points, bc_order_problem *why);
+/* The gateway's part of a refund of refund KRW (gross) when refunded_before KRW (gross) were
+ * refunded already and the gateway was paid amount KRW: gateway first, points last. Pure. */
+int64_t bc_order_points_gateway_part(int64_t amount, int64_t refunded_before, int64_t refund);
+/* Inside the open transaction: gives points (> 0) back to buyer_id for a refund of order
+ * order_row (kind REFUND, idem_key "order-refund:<row>:<scope>": once per refund scope). BC_OK or
+ * an error (a duplicate is BC_OK). */
+int bc_order_points_refund(bc_db *db, int64_t buyer_id, int64_t order_row, const char *scope, int64_t points);
+/* Inside the open transaction of an unpaid order's end (expired, payment failed, canceled before
+ * payment): gives its points_used back (once: idem_key "order-unpaid:<row>"). BC_OK or an error. */
+int bc_order_points_release(bc_db *db, int64_t order_row);
+/* Inside the open transaction of a shipment's purchase confirmation: the buyer earns the
+ * purchase rate (bc_points_rates_get) of each of the shipment's open lines' paid share: the line's
+ * total times the gateway's part still kept over the gross still kept, once per line (idem_key
+ * "earn-line:<line id>"). BC_OK or an error. */
+int bc_order_points_confirmed(bc_db *db, int64_t order_row, int64_t shipment_id);
 
 extern const bc_route bc_commerce_routes[];
 

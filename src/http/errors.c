@@ -134,6 +134,12 @@ const bc_error_code bc_http_errors[] = {
      "The seller has orders still to fulfil, or a live on air; the account can be deleted once they are done."},
     /* accounts: address book */
     {"ADDRESS_BOOK_FULL", 409, "The address book holds its 10 addresses already; delete one first."},
+    /* points */
+    {"INSUFFICIENT_POINTS", 409, "The points balance is smaller than the points to use or take; nothing changed."},
+    {"POINTS_EXCEED_AMOUNT", 422, "More points than the order amount were given."},
+    {"ALREADY_CHECKED_IN", 409, "The attendance check was done today already (Asia/Seoul day)."},
+    {"CHARGE_NOT_FOUND", 404, "No such points charge of the caller."},
+    {"CHARGE_NOT_PAYABLE", 409, "The points charge is already paid (with another payment)."},
     {NULL, 0, NULL},
 };
 

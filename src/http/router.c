@@ -206,6 +206,8 @@ static const struct {
     {"orders", "Orders, cancels and the seller's fulfilment."},
     {"stock", "Holds of the buy sheet, purchase limits and the stock ledger."}, /* stock */
     {"payments", "Payment configuration and the confirm step of the Toss payment flow."},
+    {"points", "Points: balance, history, daily attendance, charging points through the gateway and the admin's "
+               "rates and adjustments."}, /* points */
     {"notifications", "Order, shipment and payment notifications (also pushed on the WebSocket /api/v1/me/events) and "
                       "the admin's mail outbox."}, /* notices */
     {"ops", "Health, this document and its human-readable page."},

@@ -27,6 +27,9 @@ const OWNER = {
   user_identities: 'accounts', oauth_states: 'accounts', oauth_links: 'accounts', account_tokens: 'accounts',
   seller_applications: 'accounts', seller_profiles: 'accounts', addresses: 'accounts', idp_sandbox_codes: 'accounts',
   oauth_tickets: 'accounts',
+  // points (migration 26)
+  points_balances: 'points', points_ledger: 'points', points_rates: 'points', points_attendance: 'points',
+  points_charges: 'points',
   media_uploads: 'media',
   // orders (migration 13)
   shipments: 'commerce', order_events: 'commerce', order_refunds: 'commerce', seller_shipping: 'commerce',
