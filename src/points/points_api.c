@@ -276,9 +276,9 @@ static const bc_schema sc_adjusted = {
 
 static const bc_field history_query[] = {
     {"from", BC_F_STR, 0, 1, 40, "from this Asia/Seoul date YYYY-MM-DD or ISO-8601 time (inclusive)",
-     .text = BC_TEXT_OPAQUE},
+     .text = BC_TEXT_OPAQUE, .example = "\"2025-05-01\""},
     {"to", BC_F_STR, 0, 1, 40, "to this Asia/Seoul date YYYY-MM-DD (inclusive) or ISO-8601 time (exclusive)",
-     .text = BC_TEXT_OPAQUE},
+     .text = BC_TEXT_OPAQUE, .example = "\"2025-05-31\""},
     {"page", BC_F_INT, 0, 1, 100000, "page number", .def = "1"},
     {"per_page", BC_F_INT, 0, 1, 500, "page size", .def = "100"},
     {NULL},
