@@ -7,6 +7,7 @@ import { requireLogin } from '../app.js';
 import { productImage, toast } from './ui.js';
 import { addressPicker } from './addresses.js';
 import { startPayment, paymentsConfig, preparePayment, orderPayer } from '../pay.js';
+import { pointsField } from './points_use.js';
 
 // Shipping rule (BROADCART_SHIPPING_FEE / BROADCART_FREE_SHIPPING_OVER); the server's numbers win when it sends them.
 export function shippingFee(subtotal, cfg) {
@@ -135,6 +136,7 @@ export function openBuySheet(product, { liveId = null, initialQty = 1, hold: use
   const inc = h('button', { type: 'button', class: 'step', id: 'qty-inc', 'aria-label': '+' }, '+');
   const addr = addressPicker();
   const summary = h('div', { class: 'summary' });
+  const pts = pointsField({ onChange: () => renderSummary() }); // points: 포인트 사용
   const errorEl = h('div', { class: 'form-error', id: 'buy-error', role: 'alert', hidden: true });
   const payBtn = h('button', { class: 'btn btn-primary btn-block', id: 'checkout', type: 'submit' }, t('buy.checkout'));
 
@@ -149,11 +151,13 @@ export function openBuySheet(product, { liveId = null, initialQty = 1, hold: use
   function renderSummary() {
     const sub = product.price * qty;
     const fee = shippingFee(sub, cfg);
+    pts.setTotal(sub + fee);
     mount(summary,
       h('div', { class: 'sum-row' }, h('span', null, t('buy.subtotal')), h('span', null, price(sub))),
       h('div', { class: 'sum-row' }, h('span', null, t('buy.shippingFee')), h('span', null, fee ? price(fee) : t('buy.free'))),
-      h('div', { class: 'sum-row total' }, h('span', null, t('buy.total')), h('strong', { id: 'buy-total' }, price(sub + fee))));
-    payBtn.textContent = `${price(sub + fee)} ${t('buy.checkout')}`;
+      h('div', { class: 'sum-row total' }, h('span', null, t('buy.total')), h('strong', { id: 'buy-total' }, price(sub + fee))),
+      ...pts.rows(sub + fee));
+    payBtn.textContent = `${price(sub + fee - pts.points())} ${t('buy.checkout')}`;
   }
   dec.onclick = () => setQty(qty - 1);
   inc.onclick = () => setQty(qty + 1);
@@ -175,6 +179,7 @@ export function openBuySheet(product, { liveId = null, initialQty = 1, hold: use
     try {
       const body = { items: [{ product_id: product.id, quantity: qty }], ...where };
       if (liveId != null) body.live_id = Number(liveId);
+      if (pts.points() > 0) body.points = pts.points();
       if (holds && !placed) {
         clearTimeout(holdTimer);
         body.hold_id = (await holds.take(qty)).id;
@@ -201,7 +206,7 @@ export function openBuySheet(product, { liveId = null, initialQty = 1, hold: use
       h('div', null, h('div', { class: 'name' }, product.name), h('div', { class: 'price' }, price(product.price)),
         Number.isFinite(product.stock) ? h('div', { class: 'muted small' }, t('buy.stock', { n: product.stock })) : null)),
     h('div', { class: 'qty-row' }, h('span', null, t('buy.qty'), ' ', maxEl), h('div', { class: 'stepper' }, dec, qtyInput, inc)),
-    holdEl, addr.el, summary, errorEl, payBtn);
+    holdEl, addr.el, pts.el, summary, errorEl, payBtn);
 
   const onUnload = () => { if (holds && !placed) holds.releaseOnUnload(); };
   const close = () => {

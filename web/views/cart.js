@@ -8,17 +8,19 @@ import { withStates, emptyState, productImage, pageTitle, toast } from './ui.js'
 import { addressPicker } from './addresses.js';
 import { orderErrorText } from './buy.js';
 import { preparePayment, orderPayer } from '../pay.js';
+import { pointsField } from './points_use.js';
 
 export async function render(ctx) {
   if (!currentUser()) { requireLogin(); return; }
   return ctx.name === 'checkout' ? renderCheckout(ctx) : renderCart(ctx);
 }
 
-function totals(c) {
+function totals(c, extra = []) {
   return h('div', { class: 'summary card-pad' },
     h('div', { class: 'sum-row' }, h('span', null, t('buy.subtotal')), h('span', null, price(c.subtotal))),
     h('div', { class: 'sum-row' }, h('span', null, t('buy.shippingFee')), h('span', null, c.shipping_fee ? price(c.shipping_fee) : t('buy.free'))),
-    h('div', { class: 'sum-row total' }, h('span', null, t('buy.total')), h('strong', { id: 'cart-total' }, price(c.total))));
+    h('div', { class: 'sum-row total' }, h('span', null, t('buy.total')), h('strong', { id: 'cart-total' }, price(c.total))),
+    ...extra);
 }
 
 function renderCart(ctx) {
@@ -64,6 +66,11 @@ function renderCheckout(ctx) {
     preparePayment().catch(() => {});
     const err = h('div', { class: 'form-error', id: 'buy-error', role: 'alert', hidden: true });
     const btn = h('button', { class: 'btn btn-primary btn-block', id: 'checkout', type: 'submit' }, `${price(c.total)} ${t('buy.checkout')}`);
+    // points: 포인트 사용, the amount to pay redrawn as they change
+    const sumBox = h('div');
+    const pts = pointsField({ onChange: () => { mount(sumBox, totals(c, pts.rows(c.total))); btn.textContent = `${price(c.total - pts.points())} ${t('buy.checkout')}`; } });
+    pts.setTotal(c.total);
+    mount(sumBox, totals(c));
     mount(body, h('form', { novalidate: true, onsubmit: async (e) => {
       e.preventDefault();
       err.hidden = true;
@@ -73,6 +80,7 @@ function renderCheckout(ctx) {
       btn.disabled = true;
       try {
         const body = { from_cart: true, ...where };
+        if (pts.points() > 0) body.points = pts.points();
         await pay(body);
       } catch (ex) {
         err.textContent = orderErrorText(ex) || errorText(ex); err.hidden = false; btn.disabled = false;
@@ -82,6 +90,7 @@ function renderCheckout(ctx) {
         h('ul', { class: 'lines' }, lines.map((l) => h('li', { class: 'line' },
           h('span', { class: 'grow' }, l.name, h('span', { class: 'muted' }, ` × ${l.quantity}`)), h('span', null, price(l.line_total)))))),
       h('section', { class: 'card card-pad' }, addr.el),
-      totals(c), err, btn));
+      h('section', { class: 'card card-pad' }, pts.el),
+      sumBox, err, btn));
   });
 }
