@@ -24,6 +24,7 @@
 #include "notices/notices.h"
 #include "payments/payments.h"
 #include "reviews/reviews.h"
+#include "points/points.h"
 
 static char db_url[sizeof bc_cfg.database_url + 16];
 
@@ -96,6 +97,7 @@ static void sweep(bc_db *db, void *arg)
     bc_live_fanout_sweep(db, bc_now_ms(), NULL); /* live: followers told of a schedule and a start */
     /* accounts: once a day, the shipping addresses of deleted accounts' orders past retention */
     bc_accounts_retention_due(db, bc_now_ms());
+    bc_points_sweep(db, bc_now_ms()); /* points: expiry (BROADCART_POINTS_TTL_DAYS), cut-off charges */
 }
 
 /* Records whether the lease is held, logging each change once. */
@@ -180,6 +182,7 @@ void bc_app_register_routes(void)
     bc_http_register(bc_announce_routes); /* announcements */
     bc_http_register(bc_review_routes);
     bc_http_register(bc_coupon_routes);
+    bc_http_register(bc_points_routes);
 }
 
 int bc_app_serve(int with_rtmp, int demo)
@@ -235,6 +238,7 @@ int bc_app_serve(int with_rtmp, int demo)
 
     bc_http_set_authenticator(bc_token_verify);
     bc_app_register_routes();
+    bc_payments_on_foreign_payment(bc_points_charge_converge); /* points: charges reach payment webhooks */
     bc_chat_init();
     bc_replay_init();                            /* live: the ticker that makes replays */
     bc_live_sched_start();                       /* live: this instance's HLS segment watcher (the stall rule) */

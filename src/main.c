@@ -9,7 +9,8 @@
  *   broadcart config --env      (prints every setting as an environment file: deploy/broadcart.env.example)
  *   broadcart media check       (stores, reads back and deletes a probe object in the media store)
  *   broadcart openapi           (prints the OpenAPI document)
- *   broadcart rotate-data-key   (a new data key, every sealed value resealed under it, the old dropped) */
+ *   broadcart rotate-data-key   (a new data key, every sealed value resealed under it, the old dropped)
+ *   broadcart points expire     (expires the points credited more than BROADCART_POINTS_TTL_DAYS ago) */
 #include <curl/curl.h>
 #include <malloc.h>
 #include <sodium.h>
@@ -22,6 +23,7 @@
 #include "commerce/commerce.h"
 #include "demo/demo.h"
 #include "media/media.h"
+#include "points/points.h"
 
 static int usage(void)
 {
@@ -35,7 +37,8 @@ static int usage(void)
                     "       broadcart db copy --from sqlite:PATH --to postgresql://...\n"
                     "       broadcart config [--env]\n"
                     "       broadcart media check\n"
-                    "       broadcart rotate-data-key\n");
+                    "       broadcart rotate-data-key\n"
+                    "       broadcart points expire\n");
     return 2;
 }
 
@@ -235,6 +238,8 @@ int main(int argc, char **argv)
         bc_db_close(db);
         return rc == BC_OK ? 0 : 1;
     }
+    if (strcmp(cmd, "points") == 0 && argc > 2 && strcmp(argv[2], "expire") == 0)
+        return bc_points_expire_main();
     if (strcmp(cmd, "rotate-data-key") == 0)
         return cmd_rotate_data_key();
     if (strcmp(cmd, "config") == 0 && has(argc, argv, "--env"))

@@ -103,7 +103,8 @@ export function loadImpSdk(src) {
 async function startPortone(cfg, order) {
   const IMP = await loadImpSdk(cfg.sdk_url);
   IMP.init(cfg.client_key);
-  await post('/api/v1/payments/prepare', { order_id: order.order_id });
+  // a points charge registers its amount on its own route (points: order.prepare_path)
+  await post(order.prepare_path || '/api/v1/payments/prepare', { order_id: order.order_id });
   const { successUrl, failUrl } = returnUrls();
   const who = await customer();
   const res = await new Promise((resolve) => IMP.request_pay({
@@ -200,6 +201,11 @@ export function orderPayer({ onOrder } = {}) {
       const r = await post('/api/v1/orders', body);
       pending = { signature, order: r.order || r };
       if (onOrder) onOrder(pending.order);
+    }
+    if (pending.order.status === 'PAID') { // points: paid in full with points, no gateway
+      window.dispatchEvent(new Event('bc:cart'));
+      location.assign(`#/orders/${encodeURIComponent(pending.order.id)}`);
+      return;
     }
     await startPayment(pending.order);
   };

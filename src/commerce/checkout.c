@@ -40,6 +40,7 @@ typedef struct create_args {
     bc_order_problem *why;
     int64_t *out_id;
     int64_t user_coupon_id; /* coupons: the buyer's user coupon to spend, 0 = none */
+    int64_t points;         /* points: to spend on the order (order_points.c), 0 = none */
 } create_args;
 
 /* The unit of work of bc_order_create, run by bc_db_tx (from scratch on each try). Safe at READ
@@ -316,6 +317,10 @@ static int order_create_tx(bc_db *db, void *arg)
         rc = BC_ERR;
         goto out;
     }
+    /* points (order_points.c): spent on this order inside its transaction; paid in full by them,
+     * the order is PAID now */
+    if (a->points > 0 && (rc = bc_order_points_apply(db, buyer_id, *out_id, a->points, why)) != BC_OK)
+        goto out;
     rc = BC_OK;
 out:
     for (size_t i = 0; lines && i < nl; i++)
@@ -337,14 +342,23 @@ int bc_order_create(bc_db *db, int64_t buyer_id, const bc_order_item *items, siz
 int bc_order_create_held(bc_db *db, int64_t buyer_id, const bc_order_item *items, size_t n, json_t *addr,
                          int64_t live_id, int64_t hold_id, bc_order_problem *why, int64_t *out_id)
 {
-    return bc_order_create_coupon(db, buyer_id, items, n, addr, live_id, hold_id, 0, why, out_id);
+    return bc_order_create_spend(db, buyer_id, items, n, addr, live_id, hold_id, NULL, why, out_id);
 }
 
-int bc_order_create_coupon(bc_db *db, int64_t buyer_id, const bc_order_item *items, size_t n, json_t *addr,
-                           int64_t live_id, int64_t hold_id, int64_t user_coupon_id, bc_order_problem *why,
-                           int64_t *out_id)
+int bc_order_create_spend(bc_db *db, int64_t buyer_id, const bc_order_item *items, size_t n, json_t *addr,
+                          int64_t live_id, int64_t hold_id, const bc_order_spend *spend, bc_order_problem *why,
+                          int64_t *out_id)
 {
-    create_args a = {buyer_id, live_id, hold_id, items, n, addr, why, out_id, user_coupon_id};
+    create_args a = {buyer_id,
+                     live_id,
+                     hold_id,
+                     items,
+                     n,
+                     addr,
+                     why,
+                     out_id,
+                     spend ? spend->user_coupon_id : 0,
+                     spend ? spend->points : 0};
     uint64_t epochs[ORDER_MAX_LINES];
     problem(why, NULL, 0, NULL);
     /* the flash-sale fast path: a product this process just saw sold out is refused from memory */

@@ -335,17 +335,27 @@ int bc_order_create(bc_db *db, int64_t buyer_id, const bc_order_item *items, siz
  * out is refused OUT_OF_STOCK before any transaction. bc_order_create is this with hold_id 0. */
 int bc_order_create_held(bc_db *db, int64_t buyer_id, const bc_order_item *items, size_t n, json_t *addr,
                          int64_t live_id, int64_t hold_id, bc_order_problem *why, int64_t *out_id);
-/* bc_order_create_held spending a coupon (order_coupons.c): user_coupon_id > 0 is the buyer's user
- * coupon (coupons.h), re-validated inside the order's transaction against the priced lines
- * (bc_coupon_evaluate), its discount stored in orders.coupon_discount and taken off the amount
- * (amount = subtotal + shipping_fee - coupon_discount; 0 KRW is refused ORDER_AMOUNT_ZERO), and
- * spent on the order (bc_coupon_redeem). why->code may also be a coupon refusal
- * ("COUPON_NOT_FOUND" BC_ENOTFOUND; "COUPON_USED", "COUPON_EXPIRED", "COUPON_LIVE_OFF_AIR"
- * BC_ECONFLICT; "COUPON_NOT_APPLICABLE" BC_EINVAL) with why->coupon_reason: nothing is created.
- * 0 = no coupon (bc_order_create_held). */
-int bc_order_create_coupon(bc_db *db, int64_t buyer_id, const bc_order_item *items, size_t n, json_t *addr,
-                           int64_t live_id, int64_t hold_id, int64_t user_coupon_id, bc_order_problem *why,
-                           int64_t *out_id);
+/* What a checkout spends besides money (0 = none): a coupon and points. */
+typedef struct bc_order_spend {
+    int64_t user_coupon_id; /* the buyer's user coupon (coupons.h) */
+    int64_t points;         /* points to spend (points.h; 1 point = 1 KRW) */
+} bc_order_spend;
+/* bc_order_create_held spending a coupon and/or points (spend NULL = neither).
+ * Coupon (order_coupons.c): user_coupon_id > 0 is re-validated inside the order's transaction
+ * against the priced lines (bc_coupon_evaluate), its discount stored in orders.coupon_discount and
+ * taken off the amount (0 KRW after the coupon alone is refused ORDER_AMOUNT_ZERO), and spent on
+ * the order (bc_coupon_redeem). why->code may be a coupon refusal ("COUPON_NOT_FOUND" BC_ENOTFOUND;
+ * "COUPON_USED", "COUPON_EXPIRED", "COUPON_LIVE_OFF_AIR" BC_ECONFLICT; "COUPON_NOT_APPLICABLE"
+ * BC_EINVAL) with why->coupon_reason.
+ * Points (order_points.c): after the lines are taken and the coupon applied, points come off the
+ * buyer's balance (bc_points_spend) and off the amount (orders.points_used; amount = what the
+ * gateway charges). why->code "INSUFFICIENT_POINTS" (BC_ECONFLICT) or "POINTS_EXCEED_AMOUNT"
+ * (BC_EINVAL: more than the amount left). An order whose amount becomes 0 is PAID at once without
+ * the gateway (payment key "POINTS-<orderId>", method "POINTS").
+ * On any refusal nothing is created. */
+int bc_order_create_spend(bc_db *db, int64_t buyer_id, const bc_order_item *items, size_t n, json_t *addr,
+                          int64_t live_id, int64_t hold_id, const bc_order_spend *spend, bc_order_problem *why,
+                          int64_t *out_id);
 
 /* ---- coupons at checkout and on cancel (order_coupons.c) ---- */
 /* Inside the order's transaction, before the order row: bc_coupon_evaluate of the buyer's user
@@ -518,6 +528,31 @@ int bc_order_confirm_due(bc_db *db, int64_t now_ms);
  * changes); only_seller > 0 keeps whole-order rows and that seller's shipment rows. *out owned by
  * the caller. BC_OK or BC_ERR. */
 int bc_order_history(bc_db *db, int64_t order_row_id, int64_t only_seller, json_t **out);
+
+/* ---- points of orders (order_points.c; the ledger is src/points) ----------------------------
+ * Partial refunds of an order paid partly with points take the gateway-paid part first and the
+ * points last: of the order's gross total (subtotal + shipping_fee = amount + points_used), the
+ * first `amount` KRW refunded go back through the gateway, the rest as points (kind REFUND). */
+
+/* Inside the order's creation transaction: spends points of buyer_id on order order_row (see
+ * bc_order_create_spend) and marks the order PAID when nothing is left to pay. BC_OK, BC_ECONFLICT
+ * / BC_EINVAL with why->code set, BC_EBUSY or BC_ERR. */
+int bc_order_points_apply(bc_db *db, int64_t buyer_id, int64_t order_row, int64_t points, bc_order_problem *why);
+/* The gateway's part of a refund of refund KRW (gross) when refunded_before KRW (gross) were
+ * refunded already and the gateway was paid amount KRW: gateway first, points last. Pure. */
+int64_t bc_order_points_gateway_part(int64_t amount, int64_t refunded_before, int64_t refund);
+/* Inside the open transaction: gives points (> 0) back to buyer_id for a refund of order
+ * order_row (kind REFUND, idem_key "order-refund:<row>:<scope>": once per refund scope). BC_OK or
+ * an error (a duplicate is BC_OK). */
+int bc_order_points_refund(bc_db *db, int64_t buyer_id, int64_t order_row, const char *scope, int64_t points);
+/* Inside the open transaction of an unpaid order's end (expired, payment failed, canceled before
+ * payment): gives its points_used back (once: idem_key "order-unpaid:<row>"). BC_OK or an error. */
+int bc_order_points_release(bc_db *db, int64_t order_row);
+/* Inside the open transaction of a shipment's purchase confirmation: the buyer earns the
+ * purchase rate (bc_points_rates_get) of each of the shipment's open lines' paid share: the line's
+ * total times the gateway's part still kept over the gross still kept, once per line (idem_key
+ * "earn-line:<line id>"). BC_OK or an error. */
+int bc_order_points_confirmed(bc_db *db, int64_t order_row, int64_t shipment_id);
 
 extern const bc_route bc_commerce_routes[];
 

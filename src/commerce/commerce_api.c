@@ -174,9 +174,11 @@ static void h_order_create(bc_req *req)
     int64_t id = 0;
     json_t *hold = json_object_get(body, "hold_id");     /* stock: a hold becomes the reservation */
     json_t *coupon = json_object_get(body, "coupon_id"); /* coupons: a user coupon to spend */
-    int rc = bc_order_create_coupon(bc_req_db(req), bc_req_auth(req)->user_id, has_items ? list : NULL, n, addr,
-                                    live_id, json_is_integer(hold) ? json_integer_value(hold) : 0,
-                                    json_is_integer(coupon) ? json_integer_value(coupon) : 0, &why, &id);
+    json_t *points = json_object_get(body, "points");    /* points: to spend on this order */
+    bc_order_spend spend = {json_is_integer(coupon) ? json_integer_value(coupon) : 0,
+                            json_is_integer(points) ? json_integer_value(points) : 0};
+    int rc = bc_order_create_spend(bc_req_db(req), bc_req_auth(req)->user_id, has_items ? list : NULL, n, addr, live_id,
+                                   json_is_integer(hold) ? json_integer_value(hold) : 0, &spend, &why, &id);
     if (rc == BC_OK && typed && json_is_true(json_object_get(body, "save_address")))
         save_to_book(req, addr);
     json_decref(owned);
@@ -188,6 +190,14 @@ static void h_order_create(bc_req *req)
         return;
     if (why.code && bc_stock_send_order_problem(req, why.code, why.product_id)) /* stock's refusals */
         return;
+    if (why.code && strcmp(why.code, "INSUFFICIENT_POINTS") == 0) { /* points */
+        bc_res_error(req, 409, "INSUFFICIENT_POINTS", "your points balance is smaller than the points to use");
+        return;
+    }
+    if (why.code && strcmp(why.code, "POINTS_EXCEED_AMOUNT") == 0) {
+        bc_res_error(req, 422, "POINTS_EXCEED_AMOUNT", "more points than the order amount were given");
+        return;
+    }
     if (rc == BC_EFORBIDDEN && why.code) { /* chat moderation: BANNED_FROM_LIVE */
         bc_res_error(req, 403, "BANNED_FROM_LIVE", "you are banned from this live and cannot order from it");
         return;
@@ -452,6 +462,9 @@ static const bc_field order_body[] = {
     {"hold_id", BC_F_INT, 0, 1, INT64_MAX, "my hold (POST /api/v1/holds) that becomes this order's reservation"},
     {"coupon_id", BC_F_INT, 0, 1, INT64_MAX,
      "one of my coupons (a user coupon id, GET /api/v1/me/coupons) to spend on this order; re-checked here"},
+    {"points", BC_F_INT, 0, 0, 1000000000,
+     "points to spend (1 point = 1 KRW, at most the order amount); the gateway is charged the rest, and an order "
+     "paid in full with points is PAID at once"},
     {NULL},
 };
 
@@ -493,7 +506,9 @@ const bc_route bc_commerce_routes[] = {
                                      "BANNED_FROM_LIVE", "EMAIL_NOT_VERIFIED",
                                      /* coupons */
                                      "COUPON_NOT_FOUND", "COUPON_USED", "COUPON_EXPIRED", "COUPON_LIVE_OFF_AIR",
-                                     "COUPON_NOT_APPLICABLE", NULL}},
+                                     "COUPON_NOT_APPLICABLE",
+                                     /* points */
+                                     "INSUFFICIENT_POINTS", "POINTS_EXCEED_AMOUNT", NULL}},
     {"GET", "/api/v1/orders", BC_ROLE_ANY, 0, NULL, h_orders, "orders", "My orders, newest first, one page at a time",
      200, .query = paging_query, .response = &bc_sc_order_page},
     {"GET", "/api/v1/orders/{id}", BC_ROLE_ANY, 0, NULL, h_order, "orders",

@@ -304,7 +304,8 @@ int bc_order_json(bc_db *db, int64_t id, int64_t only_seller, json_t **out)
     int rc = bc_db_row(
         db, &o,
         "SELECT id, order_id, buyer_id, status, order_name, subtotal, shipping_fee, amount, refunded,"
-        " coupon_discount, live_id, from_replay, shipping_address, payment_key, carrier, tracking_number, created_at,"
+        " coupon_discount, points_used, live_id, from_replay, shipping_address, payment_key, carrier, tracking_number,"
+        " created_at,"
         " expires_at, paid_at, canceled_at, shipped_at, delivered_at, updated_at FROM orders WHERE id = ?",
         "i", id);
     *out = NULL;
@@ -638,7 +639,9 @@ static int mark_paid_tx(bc_db *db, void *arg)
     rc = bc_db_exec(db,
                     "INSERT INTO payments (order_id, payment_key, provider, status, amount, method, approved_at, raw,"
                     " created_at) VALUES (?, ?, ?, 'DONE', ?, ?, ?, ?, ?)",
-                    "ittititi", id, payment_key, bc_pg_provider_of(payment_key), amount, method, approved_at, raw, now);
+                    "ittititi", id, payment_key,
+                    method && strcmp(method, "POINTS") == 0 ? "points" : bc_pg_provider_of(payment_key), /* points */
+                    amount, method, approved_at, raw, now);
     if (rc < 0) {
         rc = rc == BC_ECONFLICT ? BC_ECONFLICT : BC_ERR;
         goto out;
@@ -702,7 +705,8 @@ static int fail_tx(bc_db *db, void *arg)
     if (rc <= 0)
         return rc < 0 ? BC_ERR : BC_ECONFLICT;
     if ((rc = release_lines(db, a->id, 0, 0, "payment_failed")) != BC_OK ||
-        (rc = bc_order_coupon_release(db, a->id, now)) != BC_OK) /* coupons: given back */
+        (rc = bc_order_coupon_release(db, a->id, now)) != BC_OK || /* coupons: given back */
+        (rc = bc_order_points_release(db, a->id)) != BC_OK)        /* points: the order's points come back */
         return rc;
     return order_moved(db, a->id, "PENDING_PAYMENT", "PAYMENT_FAILED", &system_actor,
                        a->code ? a->code : "payment declined", now);
@@ -731,7 +735,8 @@ static int expire_tx(bc_db *db, void *arg)
     if (rc <= 0)
         return rc;
     if ((rc = release_lines(db, a->id, 0, 0, "expire")) != BC_OK ||
-        (rc = bc_order_coupon_release(db, a->id, a->now_ms)) != BC_OK) /* coupons: given back */
+        (rc = bc_order_coupon_release(db, a->id, a->now_ms)) != BC_OK || /* coupons: given back */
+        (rc = bc_order_points_release(db, a->id)) != BC_OK)              /* points: the order's points come back */
         return rc;
     if ((rc = order_moved(db, a->id, "PENDING_PAYMENT", "EXPIRED", &system_actor, "not paid in time", a->now_ms)) !=
         BC_OK)
@@ -772,6 +777,7 @@ typedef struct act_ctx {
     bc_order_act_result *res;
     /* loaded */
     int64_t buyer_id, amount, refunded, cancel_claimed_at;
+    int64_t points_used; /* points: the points the order spent (amount + points_used = its gross total) */
     char order_id[72], status[24], payment_key[208];
     ship_row ships[MAX_SHIPS];
     size_t nships;
@@ -803,8 +809,8 @@ static int load_locked(bc_db *db, act_ctx *x)
     if (rc <= 0)
         return rc < 0 ? rc : BC_ENOTFOUND;
     if (bc_db_row(db, &o,
-                  "SELECT buyer_id, amount, refunded, cancel_claimed_at, order_id, status, payment_key FROM orders"
-                  " WHERE id = ?",
+                  "SELECT buyer_id, amount, refunded, cancel_claimed_at, order_id, status, payment_key, points_used"
+                  " FROM orders WHERE id = ?",
                   "i", x->id) <= 0) {
         rc = BC_ERR;
         goto out;
@@ -813,6 +819,7 @@ static int load_locked(bc_db *db, act_ctx *x)
     x->amount = json_integer_value(json_object_get(o, "amount"));
     x->refunded = json_integer_value(json_object_get(o, "refunded"));
     x->cancel_claimed_at = json_integer_value(json_object_get(o, "cancel_claimed_at"));
+    x->points_used = json_integer_value(json_object_get(o, "points_used"));
     const char *t;
     snprintf(x->order_id, sizeof x->order_id, "%s", (t = json_string_value(json_object_get(o, "order_id"))) ? t : "");
     snprintf(x->status, sizeof x->status, "%s", (t = json_string_value(json_object_get(o, "status"))) ? t : "");
@@ -928,7 +935,7 @@ static int plan(bc_db *db, act_ctx *x)
         }
         x->order_rule = r;
         if (r->refund) {
-            x->refund = x->amount - x->refunded;
+            x->refund = x->amount + x->points_used - x->refunded; /* points: the gross rest */
             x->gateway_amount = x->refunded == 0 ? 0 : x->refund;
         }
         snprintf(x->scope, sizeof x->scope, "order");
@@ -1066,6 +1073,9 @@ static int apply(bc_db *db, act_ctx *x)
             if ((rc = notify(db, x->id, x->order_id, x->buyer_id, s->seller_id, "shipment", to)) != BC_OK)
                 return rc;
         }
+        /* points: the buyer earns on the confirmed lines, once per line */
+        if (strcmp(to, "PURCHASE_CONFIRMED") == 0 && (rc = bc_order_points_confirmed(db, x->id, s->id)) != BC_OK)
+            return rc;
         snprintf(s->status, sizeof s->status, "%s", to);
         s->refunded += part;
     }
@@ -1097,6 +1107,14 @@ static int apply(bc_db *db, act_ctx *x)
                        "tii", full ? "CANCELED" : "PARTIAL_CANCELED", now, x->id) < 0)
             return BC_ERR;
     }
+    /* points: a refund gives back the part the gateway did not pay (gateway first, points last);
+     * an unpaid order canceled gives back all it spent */
+    int64_t back = x->refund - bc_order_points_gateway_part(x->amount, x->refunded, x->refund);
+    if (back > 0 && (rc = bc_order_points_refund(db, x->buyer_id, x->id, x->scope, back)) != BC_OK)
+        return rc;
+    if (x->level == LVL_ORDER && strcmp(x->order_rule->from, "PENDING_PAYMENT") == 0 &&
+        strcmp(x->order_rule->to, "CANCELED") == 0 && (rc = bc_order_points_release(db, x->id)) != BC_OK)
+        return rc;
     return BC_OK;
 }
 
@@ -1117,7 +1135,11 @@ static int plan_tx(bc_db *db, void *arg)
         goto out;
     if ((rc = plan(db, x)) != BC_OK)
         goto out;
-    int gateway = x->refund > 0 && x->payment_key[0] && !x->no_gateway;
+    /* points: the gateway refunds its part only (all of the refund when no points were spent) */
+    int64_t gateway_part = bc_order_points_gateway_part(x->amount, x->refunded, x->refund);
+    if (x->points_used > 0)
+        x->gateway_amount = gateway_part;
+    int gateway = gateway_part > 0 && x->payment_key[0] && !x->no_gateway;
     rc = bc_db_row(db, &claim,
                    "SELECT scope, idem_key, claimed_at, amount FROM order_refunds WHERE order_id = ? AND"
                    " status = 'CLAIMED' ORDER BY id LIMIT 1",

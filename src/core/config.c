@@ -89,6 +89,10 @@ static const cfg_row rows[] = {
     INT_ROW("BROADCART_SHIPPING_FEE", shipping_fee, 0, 1000000, "3000", "KRW", "Shipping fee per order"),
     INT_ROW("BROADCART_FREE_SHIPPING_OVER", free_shipping_over, 0, 100000000, "50000", "KRW",
             "Default seller subtotal from which that seller's shipping is free (each seller may set their own)"),
+    /* points */
+    INT_ROW("BROADCART_POINTS_TTL_DAYS", points_ttl_days, 1, 3650, "365", "days",
+            "Days credited points (earned, charged, given back) stay valid; then the rest of each credit expires "
+            "(oldest first, on the sweeper's timer)"),
     /* orders */
     INT_ROW("BROADCART_AUTO_CONFIRM_DAYS", auto_confirm_days, 1, 365, "7", "days",
             "Days after delivery when a shipment's purchase is confirmed automatically (PURCHASE_CONFIRMED)"),

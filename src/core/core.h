@@ -144,6 +144,8 @@ typedef struct bc_config {
                                    signed in", default 86400 */
     int verify_mail_rate;       /* BROADCART_VERIFY_MAIL_RATE, verification mails per account per hour, default 5 */
     int order_retention_days;   /* BROADCART_ORDER_RETENTION_DAYS, days a deleted account's orders are kept, 1825 */
+    /* points */
+    int points_ttl_days; /* BROADCART_POINTS_TTL_DAYS, days credited points stay valid, default 365 */
 } bc_config;
 
 /* One row of the settings table: name, default (as text), unit, description, and for a choice

@@ -160,6 +160,12 @@ const bc_error_code bc_http_errors[] = {
     {"OWN_REVIEW_LIKE", 409, "You cannot like your own review."},
     {"REPLY_EXISTS", 409, "The seller has replied already; edit the reply instead."},
     {"REPLY_NOT_FOUND", 404, "The review has no reply to edit."},
+    /* points */
+    {"INSUFFICIENT_POINTS", 409, "The points balance is smaller than the points to use or take; nothing changed."},
+    {"POINTS_EXCEED_AMOUNT", 422, "More points than the order amount were given."},
+    {"ALREADY_CHECKED_IN", 409, "The attendance check was done today already (Asia/Seoul day)."},
+    {"CHARGE_NOT_FOUND", 404, "No such points charge of the caller."},
+    {"CHARGE_NOT_PAYABLE", 409, "The points charge is already paid (with another payment)."},
     {NULL, 0, NULL},
 };
 

@@ -209,6 +209,8 @@ static const struct {
     {"stock", "Holds of the buy sheet, purchase limits and the stock ledger."}, /* stock */
     {"coupons", "Seller and admin coupons: claiming, my coupons, the checkout quote, issuing to followers."},
     {"payments", "Payment configuration and the confirm step of the Toss payment flow."},
+    {"points", "Points: balance, history, daily attendance, charging points through the gateway and the admin's "
+               "rates and adjustments."}, /* points */
     {"notifications", "Order, shipment and payment notifications (also pushed on the WebSocket /api/v1/me/events) and "
                       "the admin's mail outbox."}, /* notices */
     /* inquiries, announcements */

@@ -231,9 +231,10 @@ const bc_schema bc_sc_order = {
     "\"string\",\"description\":\"the orderId given to the payment gateway\"},\"buyer_id\":" INT
     ",\"status\":" ORDER_STATUS ",\"order_name\":" STR ",\"subtotal\":" INT ",\"shipping_fee\":" INT
     ",\"amount\":{\"type\":\"integer\",\"description\":\"KRW to pay\"},\"refunded\":{\"type\":\"integer\","
-    "\"description\":\"KRW refunded so far\"},\"coupon_discount\":{\"type\":\"integer\",\"description\":"
-    "\"KRW taken off by the coupon the order spent (amount = subtotal + shipping_fee - coupon_discount)\"},"
-    "\"live_id\":" INT_OR_NULL
+    "\"description\":\"KRW refunded so far (points given back included)\"},\"coupon_discount\":{\"type\":"
+    "\"integer\",\"description\":\"KRW taken off by the coupon the order spent\"},\"points_used\":{\"type\":"
+    "\"integer\",\"description\":\"points spent on the order (amount = subtotal + shipping_fee - coupon_discount "
+    "- points_used: what the gateway charges)\"},\"live_id\":" INT_OR_NULL
     ",\"from_replay\":{\"type\":\"boolean\",\"description\":\"ordered from the live's replay (live_id "
     "named a live that had ended)\"},\"shipping_address\":" REF(
         "ShippingAddress") ",\"payment_key\":" STR_OR_NULL ",\"carrier\":" STR_OR_NULL

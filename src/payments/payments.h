@@ -154,6 +154,13 @@ enum bc_pay_fix {
     BC_PAY_REPORTED,    /* disagrees in a way left to a person (logged and printed) */
     BC_PAY_UNREACHED,   /* the gateway could not be asked (unreachable, breaker open): try later */
 };
+/* A converger for payments whose orderId is no order (points charges, "PT..."): called by
+ * bc_payments_converge with the fetched Payment; returns a bc_pay_fix, BC_ENOTFOUND when the orderId
+ * is not its own either, or a negative BC_E* error. */
+typedef int (*bc_payments_foreign_fn)(bc_db *db, json_t *payment, char *what, size_t whatlen);
+/* Sets the one foreign converger (NULL: none; the webhooks then report such payments). Call before
+ * serving. */
+void bc_payments_on_foreign_payment(bc_payments_foreign_fn fn);
 /* The name of a fix ("in-step", "marked-paid", "refunded", "canceled", "not-charged", "reported",
  * "unreached"), as the reconcile report and the webhook answers print it; "?" for anything else. Static. */
 const char *bc_payments_fix_name(int fix);

@@ -130,6 +130,10 @@ static int take_tx(bc_db *db, void *arg)
     return bc_payments_attempt_settle(db, a->order_row, a->key, a->total, "APPROVED", NULL);
 }
 
+static bc_payments_foreign_fn foreign_fn; /* points: charges */
+
+void bc_payments_on_foreign_payment(bc_payments_foreign_fn fn) { foreign_fn = fn; }
+
 int bc_payments_converge(bc_db *db, json_t *payment, char *what, size_t wl)
 {
     const char *key = json_string_value(json_object_get(payment, "paymentKey"));
@@ -146,6 +150,11 @@ int bc_payments_converge(bc_db *db, json_t *payment, char *what, size_t wl)
         return BC_EINVAL;
     }
     int rc = bc_order_id_valid(order_id) ? bc_order_head_by_order_id(db, order_id, &h) : BC_ENOTFOUND;
+    if (rc == BC_ENOTFOUND && foreign_fn) { /* not an order: maybe a points charge */
+        int fix = foreign_fn(db, payment, what, wl);
+        if (fix != BC_ENOTFOUND)
+            return fix;
+    }
     if (rc == BC_ENOTFOUND) {
         snprintf(what, wl, "payment %s names unknown order %s", key, order_id);
         return BC_PAY_REPORTED;

@@ -87,6 +87,12 @@ static const char *const copy_tables[] = {
     /* coupons (migration 27) */
     "coupons",
     "user_coupons",
+    /* points (migration 26) */
+    "points_balances",
+    "points_ledger",
+    "points_rates",
+    "points_attendance",
+    "points_charges",
 };
 #define NTABLES (sizeof copy_tables / sizeof copy_tables[0])
 #define POOL_MAX 512 /* 3 texts per table + one per identity */

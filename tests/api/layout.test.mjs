@@ -32,6 +32,9 @@ const OWNER = {
   // reviews, wishlist, follower notifications (migration 25)
   reviews: 'reviews', review_likes: 'reviews', review_summaries: 'reviews', product_wishes: 'catalog',
   live_fanouts: 'live',
+  // points (migration 26)
+  points_balances: 'points', points_ledger: 'points', points_rates: 'points', points_attendance: 'points',
+  points_charges: 'points',
   media_uploads: 'media',
   // orders (migration 13)
   shipments: 'commerce', order_events: 'commerce', order_refunds: 'commerce', seller_shipping: 'commerce',

@@ -8,6 +8,7 @@ import { productImage, toast } from './ui.js';
 import { addressPicker } from './addresses.js';
 import { couponPicker } from './coupons.js';
 import { startPayment, paymentsConfig, preparePayment, orderPayer } from '../pay.js';
+import { pointsField } from './points_use.js';
 
 // Shipping rule (BROADCART_SHIPPING_FEE / BROADCART_FREE_SHIPPING_OVER); the server's numbers win when it sends them.
 export function shippingFee(subtotal, cfg) {
@@ -138,6 +139,7 @@ export function openBuySheet(product, { liveId = null, initialQty = 1, hold: use
   // coupons: my usable coupons, the discount quoted for this quantity
   const coupon = couponPicker({ lines: () => [{ product_id: product.id, quantity: qty }], liveId, onChange: () => renderSummary() });
   const summary = h('div', { class: 'summary' });
+  const pts = pointsField({ onChange: () => renderSummary() }); // points: 포인트 사용
   const errorEl = h('div', { class: 'form-error', id: 'buy-error', role: 'alert', hidden: true });
   const payBtn = h('button', { class: 'btn btn-primary btn-block', id: 'checkout', type: 'submit' }, t('buy.checkout'));
 
@@ -153,13 +155,16 @@ export function openBuySheet(product, { liveId = null, initialQty = 1, hold: use
   function renderSummary() {
     const sub = product.price * qty;
     const fee = shippingFee(sub, cfg);
+    // coupons first (the server applies them first), then points on what is left
     const off = coupon ? coupon.discount() : 0;
+    pts.setTotal(sub + fee - off);
     mount(summary,
       h('div', { class: 'sum-row' }, h('span', null, t('buy.subtotal')), h('span', null, price(sub))),
       h('div', { class: 'sum-row' }, h('span', null, t('buy.shippingFee')), h('span', null, fee ? price(fee) : t('buy.free'))),
       off ? h('div', { class: 'sum-row discount' }, h('span', null, t('cpn.discount')), h('span', { id: 'buy-discount' }, `−${price(off)}`)) : null,
-      h('div', { class: 'sum-row total' }, h('span', null, t('buy.total')), h('strong', { id: 'buy-total' }, price(sub + fee - off))));
-    payBtn.textContent = `${price(sub + fee - off)} ${t('buy.checkout')}`;
+      h('div', { class: 'sum-row total' }, h('span', null, t('buy.total')), h('strong', { id: 'buy-total' }, price(sub + fee - off))),
+      ...pts.rows(sub + fee - off));
+    payBtn.textContent = `${price(sub + fee - off - pts.points())} ${t('buy.checkout')}`;
   }
   dec.onclick = () => setQty(qty - 1);
   inc.onclick = () => setQty(qty + 1);
@@ -182,6 +187,7 @@ export function openBuySheet(product, { liveId = null, initialQty = 1, hold: use
       const body = { items: [{ product_id: product.id, quantity: qty }], ...where };
       if (liveId != null) body.live_id = Number(liveId);
       if (coupon.value()) body.coupon_id = coupon.value();
+      if (pts.points() > 0) body.points = pts.points();
       if (holds && !placed) {
         clearTimeout(holdTimer);
         body.hold_id = (await holds.take(qty)).id;
@@ -208,7 +214,7 @@ export function openBuySheet(product, { liveId = null, initialQty = 1, hold: use
       h('div', null, h('div', { class: 'name' }, product.name), h('div', { class: 'price' }, price(product.price)),
         Number.isFinite(product.stock) ? h('div', { class: 'muted small' }, t('buy.stock', { n: product.stock })) : null)),
     h('div', { class: 'qty-row' }, h('span', null, t('buy.qty'), ' ', maxEl), h('div', { class: 'stepper' }, dec, qtyInput, inc)),
-    holdEl, addr.el, coupon.el, summary, errorEl, payBtn);
+    holdEl, addr.el, coupon.el, pts.el, summary, errorEl, payBtn);
 
   const onUnload = () => { if (holds && !placed) holds.releaseOnUnload(); };
   const close = () => {

@@ -9,18 +9,20 @@ import { addressPicker } from './addresses.js';
 import { couponPicker } from './coupons.js';
 import { orderErrorText } from './buy.js';
 import { preparePayment, orderPayer } from '../pay.js';
+import { pointsField } from './points_use.js';
 
 export async function render(ctx) {
   if (!currentUser()) { requireLogin(); return; }
   return ctx.name === 'checkout' ? renderCheckout(ctx) : renderCart(ctx);
 }
 
-function totals(c, off = 0) {
+function totals(c, off = 0, extra = []) {
   return h('div', { class: 'summary card-pad' },
     h('div', { class: 'sum-row' }, h('span', null, t('buy.subtotal')), h('span', null, price(c.subtotal))),
     h('div', { class: 'sum-row' }, h('span', null, t('buy.shippingFee')), h('span', null, c.shipping_fee ? price(c.shipping_fee) : t('buy.free'))),
     off ? h('div', { class: 'sum-row discount' }, h('span', null, t('cpn.discount')), h('span', { id: 'cart-discount' }, `−${price(off)}`)) : null,
-    h('div', { class: 'sum-row total' }, h('span', null, t('buy.total')), h('strong', { id: 'cart-total' }, price(c.total - off))));
+    h('div', { class: 'sum-row total' }, h('span', null, t('buy.total')), h('strong', { id: 'cart-total' }, price(c.total - off))),
+    ...extra);
 }
 
 function renderCart(ctx) {
@@ -66,12 +68,18 @@ function renderCheckout(ctx) {
     preparePayment().catch(() => {});
     const err = h('div', { class: 'form-error', id: 'buy-error', role: 'alert', hidden: true });
     const btn = h('button', { class: 'btn btn-primary btn-block', id: 'checkout', type: 'submit' }, `${price(c.total)} ${t('buy.checkout')}`);
-    // coupons: one of my coupons on the whole cart, its discount from the quote
+    // coupons: one of my coupons on the whole cart, its discount from the quote; then points
+    // (포인트 사용) on what is left; the amount to pay redrawn as either changes
     const sum = h('div');
-    const coupon = couponPicker({ lines: () => lines.map((l) => ({ product_id: l.product_id, quantity: l.quantity })), onChange: (off) => {
-      mount(sum, totals(c, off));
-      btn.textContent = `${price(c.total - off)} ${t('buy.checkout')}`;
-    } });
+    let off = 0;
+    const redraw = () => {
+      pts.setTotal(c.total - off);
+      mount(sum, totals(c, off, pts.rows(c.total - off)));
+      btn.textContent = `${price(c.total - off - pts.points())} ${t('buy.checkout')}`;
+    };
+    const coupon = couponPicker({ lines: () => lines.map((l) => ({ product_id: l.product_id, quantity: l.quantity })), onChange: (o) => { off = o; redraw(); } });
+    const pts = pointsField({ onChange: () => redraw() });
+    pts.setTotal(c.total);
     mount(sum, totals(c));
     mount(body, h('form', { novalidate: true, onsubmit: async (e) => {
       e.preventDefault();
@@ -83,6 +91,7 @@ function renderCheckout(ctx) {
       try {
         const body = { from_cart: true, ...where };
         if (coupon.value()) body.coupon_id = coupon.value();
+        if (pts.points() > 0) body.points = pts.points();
         await pay(body);
       } catch (ex) {
         err.textContent = orderErrorText(ex) || errorText(ex); err.hidden = false; btn.disabled = false;
@@ -92,6 +101,7 @@ function renderCheckout(ctx) {
         h('ul', { class: 'lines' }, lines.map((l) => h('li', { class: 'line' },
           h('span', { class: 'grow' }, l.name, h('span', { class: 'muted' }, ` × ${l.quantity}`)), h('span', null, price(l.line_total)))))),
       h('section', { class: 'card card-pad' }, addr.el, coupon.el),
+      h('section', { class: 'card card-pad' }, pts.el),
       sum, err, btn));
   });
 }

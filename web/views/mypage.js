@@ -8,6 +8,7 @@ import { requireLogin } from '../app.js';
 // [element id, module] in page order; each module exports mount(el, user).
 const SECTIONS = [
   ['mp-profile', () => import('./mp_profile.js')],
+  ['mp-points', () => import('./mp_points.js')], // points
   ['mp-identities', () => import('./mp_identities.js')],
   ['mp-wishlist', () => import('./mp_wishlist.js')],
   ['mp-reviews', () => import('./mp_reviews.js')],
