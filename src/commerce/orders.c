@@ -983,8 +983,10 @@ static int plan(bc_db *db, act_ctx *x)
             x->targets[x->ntargets++] = (target){(int)si, r, r->to};
             x->refund = total;
         }
-        if (x->refund > x->amount - x->refunded) /* coupons: the discount stays off the last part refunded */
-            x->refund = x->amount - x->refunded;
+        /* coupons: the discount stays off the last part refunded; the cap is what the buyer paid in
+         * money and points (refunded counts points given back too) */
+        if (x->refund > x->amount + x->points_used - x->refunded)
+            x->refund = x->amount + x->points_used - x->refunded;
         x->gateway_amount = x->refund;
         snprintf(x->scope, sizeof x->scope, "line-%lld", (long long)a->line_id);
         return BC_OK;
@@ -1013,8 +1015,10 @@ static int plan(bc_db *db, act_ctx *x)
         return refuse(x, BC_ECONFLICT, "ORDER_STATE_CONFLICT", x->status);
     if (strcmp(a->action, "ship") == 0 && (!a->carrier || !a->tracking_number))
         return refuse(x, BC_EINVAL, "VALIDATION_FAILED", NULL);
-    if (x->refund > x->amount - x->refunded) /* coupons: the discount stays off the last part refunded */
-        x->refund = x->amount - x->refunded;
+    /* coupons: the discount stays off the last part refunded; the cap is what the buyer paid in
+     * money and points (refunded counts points given back too) */
+    if (x->refund > x->amount + x->points_used - x->refunded)
+        x->refund = x->amount + x->points_used - x->refunded;
     x->gateway_amount = x->refund;
     int n = snprintf(x->scope, sizeof x->scope, "ship");
     for (size_t k = 0; k < x->ntargets && n < (int)sizeof x->scope - 24; k++)

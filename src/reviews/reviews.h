@@ -6,9 +6,10 @@
  * Who may review: the buyer of an order line (commerce: bc_order_line_get) whose status is
  * DELIVERED or PURCHASE_CONFIRMED, once per line. Hidden reviews (an admin's decision) are not
  * listed publicly and not counted in the summary; their author and admins still see them.
- * Points: a review stores points_paid (points, 0 until a points module pays for it through
- * bc_review_points_set); once it is above 0 the author can no longer delete the review (409
- * REVIEW_LOCKED), only edit it, and an admin can still hide it.
+ * Points: a new review earns points in its own transaction (points.h, the admin's rates: a photo
+ * review review_photo, a text of BC_REVIEW_TEXT_POINTS_MIN characters or more review_text), kept in
+ * points_paid; once it is above 0 the author can no longer delete the review (409 REVIEW_LOCKED),
+ * only edit it, and an admin can still hide it.
  *
  * Files: reviews.c (pure rules: photo URLs, sorts, the summary's JSON), reviews_store.c (tables
  * reviews, review_likes, review_summaries: the only SQL of this module), reviews_api.c (routes).
@@ -43,6 +44,10 @@ json_t *bc_review_summary_json(int64_t count, int64_t sum, const int64_t r[5]);
 
 /* What a buyer writes. text NULL = none ("" stored) on create, keep on update; photos a JSON array
  * of photo URLs (borrowed; NULL = none on create, keep on update); rating 0 = keep on update. */
+/* Characters of text a review needs to earn the text review's points (a photo review earns the
+ * photo rate whatever its text). */
+#define BC_REVIEW_TEXT_POINTS_MIN 20
+
 typedef struct bc_review_input {
     int64_t rating;
     const char *text;
@@ -58,10 +63,10 @@ typedef struct bc_review_problem {
 /* Creates author_id's review of order line line_id in one transaction: the line must be the
  * author's (else LINE_NOT_FOUND), DELIVERED or PURCHASE_CONFIRMED (else REVIEW_NOT_ALLOWED), not
  * reviewed yet (REVIEW_EXISTS, also when two arrive at once: the line is unique); every photo an
- * upload of the author (REVIEW_PHOTO_INVALID, detail names it); the product's summary counts it.
- * in->rating 1..5, text and photos already bounded by the route. *id set on BC_OK.
- * Returns BC_OK, BC_ENOTFOUND / BC_ECONFLICT / BC_EINVAL with why->code (nothing written) or a
- * store error. */
+ * upload of the author (REVIEW_PHOTO_INVALID, detail names it); the product's summary counts it
+ * and the author earns the review's points (see above). in->rating 1..5, text and photos already bounded by the route.
+ * *id set on BC_OK. Returns BC_OK, BC_ENOTFOUND / BC_ECONFLICT / BC_EINVAL with why->code (nothing written) or a store
+ * error. */
 int bc_review_create(bc_db *db, int64_t author_id, int64_t line_id, const bc_review_input *in, bc_review_problem *why,
                      int64_t *id);
 /* Edits review id as author_id (rating, text, photos: the present ones), keeping the summary

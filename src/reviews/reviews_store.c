@@ -11,6 +11,7 @@
 #include "../catalog/catalog.h"
 #include "../commerce/commerce.h"
 #include "../media/media.h"
+#include "../points/points.h"
 
 #define REVIEW_COLS                                                                                                    \
     "SELECT id, line_id, product_id, seller_id, author_id, rating, body, photos, likes, hidden, points_paid, reply,"   \
@@ -101,6 +102,30 @@ typedef struct write_args {
     bc_review_problem *why;
 } write_args;
 
+/* Pays a new review's points in its transaction (points.h, the admin's rates): a review with a
+ * photo earns review_photo, one with at least BC_REVIEW_TEXT_POINTS_MIN characters of text
+ * review_text, others nothing; once per review (idempotency key "review:<id>"), recorded in
+ * points_paid, after which the review cannot be deleted. BC_OK or a store error. */
+static int award_points(bc_db *db, int64_t review_id, int64_t author_id, const bc_review_input *in)
+{
+    bc_points_rates r;
+    char ref[48];
+    int rc = bc_points_rates_get(db, &r);
+    if (rc != BC_OK)
+        return rc;
+    int64_t pts = json_array_size(in->photos) > 0                                  ? r.review_photo
+                  : in->text && bc_utf8_len(in->text) >= BC_REVIEW_TEXT_POINTS_MIN ? r.review_text
+                                                                                   : 0;
+    if (pts <= 0)
+        return BC_OK;
+    snprintf(ref, sizeof ref, "review:%lld", (long long)review_id);
+    rc = bc_points_earn(db, author_id, pts, json_array_size(in->photos) ? "포토 리뷰 / photo review" : "리뷰 / review",
+                        ref, ref, NULL);
+    if (rc == BC_ECONFLICT) /* paid already (a retried unit) */
+        return BC_OK;
+    return rc == BC_OK ? bc_review_points_add(db, review_id, pts) : rc;
+}
+
 static int create_tx(bc_db *db, void *arg)
 {
     write_args *a = arg;
@@ -131,7 +156,9 @@ static int create_tx(bc_db *db, void *arg)
         return problem(a->why, "REVIEW_EXISTS", BC_ECONFLICT);
     if (rc != 1)
         return rc < 0 ? rc : BC_ERR;
-    return summary_add(db, f.product_id, a->in->rating, 1);
+    if ((rc = summary_add(db, f.product_id, a->in->rating, 1)) != BC_OK)
+        return rc;
+    return award_points(db, a->out, a->user_id, a->in);
 }
 
 int bc_review_create(bc_db *db, int64_t author_id, int64_t line_id, const bc_review_input *in, bc_review_problem *why,

@@ -277,3 +277,26 @@ test('delete: the author only; refused once points were paid for the review', as
   assert.equal(hide.status, 200);
   assert.equal((await list(p)).body.summary.count, 0);
 });
+
+test('a review earns the admin\'s points once: photo rate, text rate for 20+ characters, nothing for a short one; then it is locked', async () => {
+  const u = await makeUser(srv, 'buyer', '포인트구매자');
+  const p = await product(seller.token, { name: '포인트 리뷰 상품', price: 2000, stock: 100 });
+  const rates = await api(srv, 'PUT', '/api/v1/admin/points/rates', { token: admin.token, body: { purchase_bp: 0, review_text: 150, review_photo: 400, attendance: 10 } });
+  assert.equal(rates.status, 200, JSON.stringify(rates.body));
+  const balance = async () => (await api(srv, 'GET', '/api/v1/me/points', { token: u.token })).body.balance;
+  assert.equal(await balance(), 0);
+  const short = (await review(u, await deliveredLine(u, p), { rating: 4, text: '좋아요' })).body;
+  assert.equal(short.points_paid, 0, 'a short text earns nothing');
+  const text = (await review(u, await deliveredLine(u, p), { rating: 5, text: '배송이 빠르고 포장도 꼼꼼했어요. 또 살게요!' })).body;
+  assert.equal(text.points_paid, 150);
+  assert.equal(await balance(), 150);
+  const photo = (await review(u, await deliveredLine(u, p), { rating: 5, text: '사진', photos: [await upload(u)] })).body;
+  assert.equal(photo.points_paid, 400);
+  assert.equal(await balance(), 550);
+  const hist = (await api(srv, 'GET', '/api/v1/me/points/history', { token: u.token })).body.items;
+  assert.deepEqual(hist.filter((x) => x.kind === 'EARN').map((x) => x.ref).sort(), [`review:${photo.id}`, `review:${text.id}`].sort());
+  // paid reviews cannot be deleted; the unpaid one can
+  assert.equal((await api(srv, 'DELETE', `/api/v1/reviews/${photo.id}`, { token: u.token })).body.error.code, 'REVIEW_LOCKED');
+  assert.equal((await api(srv, 'DELETE', `/api/v1/reviews/${short.id}`, { token: u.token })).status, 204);
+  assert.equal(await balance(), 550);
+});

@@ -1,6 +1,6 @@
 // Browser checks of reviews and the wishlist: a buyer with a delivered order writes a photo review
 // from the order page and sees it (stars, text, photo, summary) on the product page; the seller
-// answers it there; the heart on the product page wishes the product and it shows on my page.
+// answers it there; the photo review's points show on my page; the heart on the product page wishes the product and it shows on my page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, api, makeUser, payOrder } from '../api/lib.mjs';
@@ -70,6 +70,11 @@ test('a buyer writes a photo review of a delivered item and sees it on the produ
   await page.reload();
   await page.waitForSelector(`#review-reply-view-${rid}`);
   assert.match(await page.textContent(`#review-reply-view-${rid}`), /감사합니다/);
+
+  // the photo review earned the photo rate (300 points by default): my page shows the balance
+  assert.equal(listed.items[0].points_paid, 300);
+  await page.goto(`${srv.base}/#/me`);
+  await until('the points balance', async () => /300/.test(await page.textContent('#mp-points-balance')));
   assert.deepEqual(pageErrors, []);
 });
 
