@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "../commerce/commerce.h"
+#include "../catalog/catalog.h"
 #include "../live/live.h"
+#include "../reviews/reviews.h"
 #include "accounts.h"
 #include "accounts_int.h"
 
@@ -145,6 +147,12 @@ static void h_delete_me(bc_req *req)
     }
     bc_accounts_cache_invalidate(a->user_id);
     bc_accounts_cache_refresh(bc_req_db(req), a->user_id); /* now blocked: every token of theirs is refused */
+    /* the other modules' traces that count in public figures: wishes and review likes */
+    int64_t wishes = 0, likes = 0;
+    if (bc_catalog_wishes_drop_user(bc_req_db(req), a->user_id, &wishes) != BC_OK ||
+        bc_review_likes_drop_user(bc_req_db(req), a->user_id, &likes) != BC_OK)
+        bc_log_warn("accounts", "account %lld deleted; its wishes or likes were not all taken back",
+                    (long long)a->user_id);
     bc_hub_close_user(a->user_id, 1008, "account deleted");
     bc_log_info("accounts", "account %lld deleted by its owner", (long long)a->user_id);
     bc_res_send(req, 204, "application/json", "", 0);

@@ -162,6 +162,9 @@ int bc_catalog_list_cached(const bc_product_query *q, char **json, size_t *len);
  * wish count after. BC_OK, BC_ENOTFOUND (no such product, or not visible for a wish) or a store
  * error. */
 int bc_catalog_wish(bc_db *db, int64_t user_id, int64_t product_id, int on, int64_t *count);
+/* Takes back every wish of user_id (account deletion), each through bc_catalog_wish so the counts
+ * follow; *dropped = how many. BC_OK or a store error. */
+int bc_catalog_wishes_drop_user(bc_db *db, int64_t user_id, int64_t *dropped);
 /* *out = 1 when user_id wished product_id. BC_OK or a store error. */
 int bc_catalog_wished(bc_db *db, int64_t user_id, int64_t product_id, int *out);
 /* One page of user_id's wishlist, newest wish first, visible products only: *out (caller owns)

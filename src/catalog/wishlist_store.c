@@ -50,6 +50,36 @@ int bc_catalog_wish(bc_db *db, int64_t user_id, int64_t product_id, int on, int6
     return rc;
 }
 
+int bc_catalog_wishes_drop_user(bc_db *db, int64_t user_id, int64_t *dropped)
+{
+    int64_t after = 0, count = 0;
+    int rc = BC_OK;
+    *dropped = 0;
+    for (;;) {
+        json_t *rows = NULL, *r;
+        size_t i;
+        rc = bc_db_rows(db, &rows,
+                        "SELECT product_id FROM product_wishes WHERE user_id = ? AND product_id > ?"
+                        " ORDER BY product_id LIMIT 100",
+                        "ii", user_id, after);
+        if (rc < 0)
+            return rc;
+        size_t n = json_array_size(rows);
+        rc = BC_OK;
+        json_array_foreach (rows, i, r) {
+            after = json_integer_value(json_object_get(r, "product_id"));
+            if ((rc = bc_catalog_wish(db, user_id, after, 0, &count)) == BC_OK)
+                ++*dropped;
+            else if (rc != BC_ENOTFOUND)
+                break;
+            rc = BC_OK;
+        }
+        json_decref(rows);
+        if (rc != BC_OK || n < 100)
+            return rc;
+    }
+}
+
 int bc_catalog_wished(bc_db *db, int64_t user_id, int64_t product_id, int *out)
 {
     int64_t one = 0;

@@ -107,6 +107,9 @@ int bc_review_reviewable(bc_db *db, int64_t buyer_id, json_t **out);
  * REVIEW_NOT_FOUND (also hidden), OWN_REVIEW_LIKE (the author). Returns BC_OK, BC_ENOTFOUND /
  * BC_ECONFLICT with why->code, or a store error. */
 int bc_review_like(bc_db *db, int64_t user_id, int64_t id, int on, int64_t *likes, bc_review_problem *why);
+/* Takes back every like of user_id (account deletion), on hidden reviews too, each with its
+ * review's count; *dropped = how many. BC_OK or a store error. */
+int bc_review_likes_drop_user(bc_db *db, int64_t user_id, int64_t *dropped);
 /* The seller's reply to review id: seller_id must be the reviewed product's seller
  * (NOT_YOUR_PRODUCT); edit 0 adds it (REPLY_EXISTS when there is one), edit 1 changes it
  * (REPLY_NOT_FOUND when none). text 1..BC_REVIEW_REPLY_MAX characters (the route's bound).

@@ -323,6 +323,45 @@ int bc_review_like(bc_db *db, int64_t user_id, int64_t id, int on, int64_t *like
     return rc;
 }
 
+/* One like of a->user_id on review a->id taken back, hidden or not (account deletion). */
+static int unlike_tx(bc_db *db, void *arg)
+{
+    write_args *a = arg;
+    int rc = bc_db_exec(db, "DELETE FROM review_likes WHERE review_id = ? AND user_id = ?", "ii", a->id, a->user_id);
+    if (rc == 1)
+        rc = bc_db_exec(db, "UPDATE reviews SET likes = likes - 1 WHERE id = ? AND likes > 0", "i", a->id);
+    return rc < 0 ? rc : BC_OK;
+}
+
+int bc_review_likes_drop_user(bc_db *db, int64_t user_id, int64_t *dropped)
+{
+    int64_t after = 0;
+    bc_review_problem why = {0};
+    *dropped = 0;
+    for (;;) {
+        json_t *rows = NULL, *r;
+        size_t i;
+        int rc = bc_db_rows(db, &rows,
+                            "SELECT review_id FROM review_likes WHERE user_id = ? AND review_id > ?"
+                            " ORDER BY review_id LIMIT 100",
+                            "ii", user_id, after);
+        if (rc < 0)
+            return rc;
+        size_t n = json_array_size(rows);
+        rc = BC_OK;
+        json_array_foreach (rows, i, r) {
+            after = json_integer_value(json_object_get(r, "review_id"));
+            write_args a = {.user_id = user_id, .id = after, .why = &why};
+            if ((rc = bc_db_tx(db, unlike_tx, &a)) != BC_OK)
+                break;
+            ++*dropped;
+        }
+        json_decref(rows);
+        if (rc != BC_OK || n < 100)
+            return rc;
+    }
+}
+
 static int reply_tx(bc_db *db, void *arg)
 {
     write_args *a = arg;

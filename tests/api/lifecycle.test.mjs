@@ -167,8 +167,14 @@ test('deletion: anonymised, signed out everywhere, e-mail free again, orders kep
   const ws = await chatSocket((await api(srv, 'POST', '/api/v1/lives', { token: seller.token, body: { title: '탈퇴 라이브', scheduled_at: '2026-12-02T10:00:00Z', product_ids: [product.id] } })).body.id, u.token);
   const closed = new Promise((resolve) => ws.once('close', (code) => resolve(code)));
 
+  // a wish (찜) counts in the product's public figure
+  const wishes = (await api(srv, 'GET', `/api/v1/products/${product.id}`)).body.wish_count;
+  assert.equal((await api(srv, 'PUT', `/api/v1/products/${product.id}/wish`, { token: u.token })).status, 200);
+  assert.equal((await api(srv, 'GET', `/api/v1/products/${product.id}`)).body.wish_count, wishes + 1);
+
   r = await api(srv, 'DELETE', '/api/v1/me', { token: u.token, body: { password } });
   assert.equal(r.status, 204, JSON.stringify(r.body));
+  assert.equal((await api(srv, 'GET', `/api/v1/products/${product.id}`)).body.wish_count, wishes, 'the deleted account\'s wish is taken back');
   assert.equal(await Promise.race([closed, new Promise((resolve) => setTimeout(() => resolve(null), 5000))]), 1008);
 
   assert.equal((await login(u)).status, 401, 'the e-mail no longer names the account');
