@@ -11,8 +11,6 @@
  * written (they are useless once expired; kept a while for the logs of a failed sign-in). */
 #define OAUTH_KEEP_EXPIRED_MS (24LL * 3600 * 1000)
 
-static void copy_text(char *dst, size_t cap, const char *src) { snprintf(dst, cap, "%s", src ? src : ""); }
-
 int oauth_store_state_put(bc_db *db, const char *state_hash, const char *provider, const oauth_state *s,
                           int64_t expires_at)
 {
@@ -41,9 +39,9 @@ int oauth_store_state_take(bc_db *db, const char *state_hash, const char *provid
                                        "itt", now, state_hash, provider));
     if (rc != BC_OK)
         goto out;
-    copy_text(s->verifier, sizeof s->verifier, json_string_value(json_object_get(row, "code_verifier")));
-    copy_text(s->nonce, sizeof s->nonce, json_string_value(json_object_get(row, "nonce")));
-    copy_text(s->next, sizeof s->next, json_string_value(json_object_get(row, "next_path")));
+    bc_str_copy(s->verifier, sizeof s->verifier, json_string_value(json_object_get(row, "code_verifier")));
+    bc_str_copy(s->nonce, sizeof s->nonce, json_string_value(json_object_get(row, "nonce")));
+    bc_str_copy(s->next, sizeof s->next, json_string_value(json_object_get(row, "next_path")));
     s->remember = json_integer_value(json_object_get(row, "remember")) != 0;
     s->link_user_id = json_integer_value(json_object_get(row, "link_user_id"));
     if (json_integer_value(json_object_get(row, "expires_at")) <= now) {
@@ -233,10 +231,10 @@ int oauth_store_link_get(bc_db *db, const char *token_hash, int64_t *user_id, oa
                                        "ti", token_hash, bc_now_ms()));
     if (rc == BC_OK) {
         *user_id = json_integer_value(json_object_get(row, "user_id"));
-        copy_text(p->provider, sizeof p->provider, json_string_value(json_object_get(row, "provider")));
-        copy_text(p->subject, sizeof p->subject, json_string_value(json_object_get(row, "subject")));
-        copy_text(p->email, sizeof p->email, json_string_value(json_object_get(row, "email")));
-        copy_text(p->name, sizeof p->name, json_string_value(json_object_get(row, "name")));
+        bc_str_copy(p->provider, sizeof p->provider, json_string_value(json_object_get(row, "provider")));
+        bc_str_copy(p->subject, sizeof p->subject, json_string_value(json_object_get(row, "subject")));
+        bc_str_copy(p->email, sizeof p->email, json_string_value(json_object_get(row, "email")));
+        bc_str_copy(p->name, sizeof p->name, json_string_value(json_object_get(row, "name")));
         p->email_verified = json_integer_value(json_object_get(row, "email_verified")) != 0;
         *remember = json_integer_value(json_object_get(row, "remember")) != 0;
     }

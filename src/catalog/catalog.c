@@ -55,28 +55,14 @@ out:
     return rc;
 }
 
-/* Copies text into dst (cap bytes), cut at a UTF-8 boundary when too long. */
-static void copy_text(char *dst, size_t cap, const char *text)
-{
-    size_t n = text ? strlen(text) : 0;
-    if (n >= cap) {
-        n = cap - 1;
-        while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
-            n--;
-    }
-    if (n)
-        memcpy(dst, text, n);
-    dst[n] = '\0';
-}
-
 /* Fills out from a row of sale_sql / sales_sql (columns: id, name, image_url, status, price,
  * stock, seller_id, deleted). */
 static void sale_row(bc_stmt *st, bc_catalog_sale *out)
 {
     out->id = bc_stmt_int(st, 0);
-    copy_text(out->name, sizeof out->name, bc_stmt_text(st, 1));
-    copy_text(out->image_url, sizeof out->image_url, bc_stmt_text(st, 2));
-    copy_text(out->status, sizeof out->status, bc_stmt_text(st, 3));
+    bc_str_copy(out->name, sizeof out->name, bc_stmt_text(st, 1));
+    bc_str_copy(out->image_url, sizeof out->image_url, bc_stmt_text(st, 2));
+    bc_str_copy(out->status, sizeof out->status, bc_stmt_text(st, 3));
     out->price = bc_stmt_int(st, 4);
     out->stock = bc_stmt_int(st, 5);
     out->seller_id = bc_stmt_int(st, 6);

@@ -4,20 +4,6 @@
 
 #include <string.h>
 
-/* Copies text into dst (cap bytes), cut at a UTF-8 boundary when too long. */
-static void copy_text(char *dst, size_t cap, const char *text)
-{
-    size_t n = text ? strlen(text) : 0;
-    if (n >= cap) {
-        n = cap - 1;
-        while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
-            n--;
-    }
-    if (n)
-        memcpy(dst, text, n);
-    dst[n] = '\0';
-}
-
 #define LINE_COLUMNS                                                                                                   \
     "SELECT l.id, l.order_id, o.order_id, o.buyer_id, l.product_id, l.seller_id, l.product_name, l.canceled_at,"       \
     " COALESCE(s.status, o.status), COALESCE(s.delivered_at, 0) FROM order_lines l JOIN orders o ON o.id = l.order_id" \
@@ -29,12 +15,12 @@ static void line_row(bc_stmt *st, bc_order_line_facts *out)
     memset(out, 0, sizeof *out);
     out->line_id = bc_stmt_int(st, 0);
     out->order_row_id = bc_stmt_int(st, 1);
-    copy_text(out->order_id, sizeof out->order_id, bc_stmt_text(st, 2));
+    bc_str_copy(out->order_id, sizeof out->order_id, bc_stmt_text(st, 2));
     out->buyer_id = bc_stmt_int(st, 3);
     out->product_id = bc_stmt_int(st, 4);
     out->seller_id = bc_stmt_int(st, 5);
-    copy_text(out->product_name, sizeof out->product_name, bc_stmt_text(st, 6));
-    copy_text(out->status, sizeof out->status, bc_stmt_is_null(st, 7) ? bc_stmt_text(st, 8) : "CANCELED");
+    bc_str_copy(out->product_name, sizeof out->product_name, bc_stmt_text(st, 6));
+    bc_str_copy(out->status, sizeof out->status, bc_stmt_is_null(st, 7) ? bc_stmt_text(st, 8) : "CANCELED");
     out->delivered_at = bc_stmt_int(st, 9);
 }
 

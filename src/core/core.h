@@ -245,6 +245,9 @@ int bc_utf8_check(const char *s, size_t n, enum bc_text kind, uint32_t *bad, siz
  * UTF-8 sequence (RFC 3629 §4, as bc_utf8_check decodes it) with '?'. */
 void bc_utf8_scrub(char *s);
 
+/* Copies the NUL-terminated text (NULL = "") into dst of cap bytes, cut at a UTF-8 character
+ * boundary when it does not fit; dst is always NUL-terminated (cap > 0). */
+void bc_str_copy(char *dst, size_t cap, const char *text);
 /* Parses a decimal int64 in [min,max]; rejects trailing garbage. Returns BC_OK or BC_EINVAL. */
 int bc_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
 

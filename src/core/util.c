@@ -425,3 +425,18 @@ size_t bc_buf_curl_write(char *ptr, size_t size, size_t nmemb, void *userdata)
     size_t n = size * nmemb;
     return bc_buf_add(userdata, ptr, n) == BC_OK ? n : 0;
 }
+
+void bc_str_copy(char *dst, size_t cap, const char *text)
+{
+    size_t n = text ? strlen(text) : 0;
+    if (cap == 0)
+        return;
+    if (n >= cap) {
+        n = cap - 1;
+        while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
+            n--;
+    }
+    if (n)
+        memcpy(dst, text, n);
+    dst[n] = '\0';
+}
