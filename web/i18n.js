@@ -366,6 +366,7 @@ export const errorMessages = {
     APPLICATION_PENDING: '이미 심사 중인 판매자 신청이 있습니다.',
     APPLICATION_NOT_PENDING: '이미 처리된 신청입니다.',
     ACCOUNT_HAS_OPEN_ORDERS: '진행 중인 주문(결제 완료 후 배송 전, 취소·반품 진행 중)이 있어 탈퇴할 수 없습니다. 주문이 끝난 뒤 다시 시도해 주세요.',
+    ADMIN_SELF_DELETE: '관리자 계정은 스스로 탈퇴할 수 없습니다. 다른 관리자가 먼저 권한을 해제해야 합니다.',
     ACCOUNT_HAS_OPEN_SALES: '처리하지 않은 판매 주문이나 방송 중인 라이브가 있어 탈퇴할 수 없습니다.',
     ADDRESS_BOOK_FULL: '배송지는 10개까지 저장할 수 있습니다. 하나를 지운 뒤 추가하세요.',
     // points
@@ -497,6 +498,7 @@ export const errorMessages = {
     APPLICATION_PENDING: 'A seller application is already waiting for review.',
     APPLICATION_NOT_PENDING: 'This application was already decided.',
     ACCOUNT_HAS_OPEN_ORDERS: 'You have orders in progress (paid and not delivered, or a cancel or return under way); delete the account once they are finished.',
+    ADMIN_SELF_DELETE: 'An admin account cannot delete itself; another admin must remove the admin role first.',
     ACCOUNT_HAS_OPEN_SALES: 'You have orders still to fulfil or a live on air; finish them before deleting the account.',
     ADDRESS_BOOK_FULL: 'The address book holds at most 10 addresses; delete one first.',
     // points

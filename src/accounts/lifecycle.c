@@ -110,7 +110,7 @@ static void h_delete_me(bc_req *req)
         goto out;
     }
     if (a->role == BC_ROLE_ADMIN) {
-        bc_res_error(req, 403, "FORBIDDEN", "an admin account is closed by another admin (demote it first)");
+        bc_res_error(req, 403, "ADMIN_SELF_DELETE", "an admin account is closed by another admin (demote it first)");
         goto out;
     }
     if (!hash[0]) { /* social sign-in only: no password to ask for */
@@ -229,6 +229,6 @@ const bc_route bc_lifecycle_routes[] = {
     {"DELETE", "/api/v1/me", BC_ROLE_ANY, BC_RT_PWHASH, delete_me_body, h_delete_me, "auth",
      "Delete my account (회원 탈퇴): anonymised at once, every session signed out; orders are kept", 204,
      .errors = (const char *const[]){"WRONG_PASSWORD", "TOO_MANY_ATTEMPTS", "ACCOUNT_HAS_OPEN_ORDERS",
-                                     "ACCOUNT_HAS_OPEN_SALES", "FORBIDDEN", NULL}},
+                                     "ACCOUNT_HAS_OPEN_SALES", "ADMIN_SELF_DELETE", NULL}},
     {NULL},
 };

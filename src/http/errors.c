@@ -146,6 +146,7 @@ const bc_error_code bc_http_errors[] = {
     {"ACCOUNT_HAS_OPEN_ORDERS", 409,
      "The account has orders in progress (paid, not delivered, or a cancel/return under way); it can be deleted once "
      "they are finished or canceled."},
+    {"ADMIN_SELF_DELETE", 403, "An admin account cannot delete itself: another admin demotes it first."},
     {"ACCOUNT_HAS_OPEN_SALES", 409,
      "The seller has orders still to fulfil, or a live on air; the account can be deleted once they are done."},
     /* accounts: address book */
