@@ -1483,9 +1483,9 @@ static int op_billing_charge(bc_req *req, json_t *body, char **out, int *store)
     json_int_t amount, tax_free = 0, tax_exempt = 0, plan = 0;
     json_error_t jerr;
     if (json_unpack_ex(body, &jerr, 0, "{s:s,s:I,s:s,s:s,s?s,s?s,s?I,s?I,s?I}", "customerKey", &customer_key, "amount",
-                       &amount, "orderId", &order_id, "orderName", &order_name, "customerEmail", &email,
-                       "customerName", &name, "taxFreeAmount", &tax_free, "taxExemptionAmount", &tax_exempt,
-                       "cardInstallmentPlan", &plan) != 0 ||
+                       &amount, "orderId", &order_id, "orderName", &order_name, "customerEmail", &email, "customerName",
+                       &name, "taxFreeAmount", &tax_free, "taxExemptionAmount", &tax_exempt, "cardInstallmentPlan",
+                       &plan) != 0 ||
         !customer_key_ok(customer_key) || amount < 1 || amount > SBX_MAX_AMOUNT || !order_id_ok(order_id) ||
         !order_name_ok(order_name) || tax_free < 0 || tax_free > amount || plan < 0 || plan > 12) {
         *store = 0;
@@ -1685,8 +1685,8 @@ done:
 static const bc_field billing_query[] = {
     {"customerKey", BC_F_STR, 1, 2, 300, "the customerKey of POST /api/v1/subscriptions/billing-auth",
      .text = BC_TEXT_OPAQUE, .example = "\"ck_3f1c2a9e\""},
-    {"successUrl", BC_F_STR, 1, 1, 2048, "where Register returns with customerKey and authKey",
-     .text = BC_TEXT_OPAQUE, .example = "\"/#/subscriptions/done\""},
+    {"successUrl", BC_F_STR, 1, 1, 2048, "where Register returns with customerKey and authKey", .text = BC_TEXT_OPAQUE,
+     .example = "\"/#/subscriptions/done\""},
     {"failUrl", BC_F_STR, 1, 1, 2048, "where Cancel returns with code and message", .text = BC_TEXT_OPAQUE,
      .example = "\"/#/subscriptions/fail\""},
     {"clientKey", BC_F_STR, 0, 0, 200, "the client key (sent by the web client)", .text = BC_TEXT_OPAQUE},
@@ -1754,8 +1754,8 @@ const bc_route bc_sandbox_routes[] = {
      "Toss issue billing key {authKey, customerKey} (Basic auth, Idempotency-Key) → Billing", 200,
      .response = &sc_toss_billing, .req_type = "application/json"},
     {"POST", "/sandbox-pg/v1/billing/{billingKey}", 0, BC_RT_INLINE, NULL, h_billing_charge, "sandbox-pg",
-     "Toss charge a billing key {customerKey, amount, orderId, orderName} (Basic auth, Idempotency-Key) → Payment",
-     200, .response = &bc_sc_toss_payment, .req_type = "application/json"},
+     "Toss charge a billing key {customerKey, amount, orderId, orderName} (Basic auth, Idempotency-Key) → Payment", 200,
+     .response = &bc_sc_toss_payment, .req_type = "application/json"},
     {"GET", "/sandbox-pg/receipt/{paymentKey}", 0, BC_RT_INLINE | BC_RT_INTERNAL | BC_RT_PAGE, NULL, h_receipt,
      "sandbox-pg", "Sandbox card receipt (HTML)", 200, .res_type = "text/html",
      .errors = (const char *const[]){"NOT_FOUND", NULL}},

@@ -452,12 +452,11 @@ int bc_toss_billing_charge(const char *billing_key, const char *customer_key, in
     int rc = BC_EINVAL;
     res->http_status = 0;
     res->body = NULL;
-    if (!customer_key || !order_id || !order_name || amount < 1 ||
-        path_segment(billing_key, seg, sizeof seg) != BC_OK)
+    if (!customer_key || !order_id || !order_name || amount < 1 || path_segment(billing_key, seg, sizeof seg) != BC_OK)
         goto out;
     snprintf(path, sizeof path, "/v1/billing/%s", seg);
-    req = json_pack("{s:s,s:I,s:s,s:s}", "customerKey", customer_key, "amount", (json_int_t)amount, "orderId",
-                    order_id, "orderName", order_name);
+    req = json_pack("{s:s,s:I,s:s,s:s}", "customerKey", customer_key, "amount", (json_int_t)amount, "orderId", order_id,
+                    "orderName", order_name);
     body = req ? json_dumps(req, JSON_COMPACT) : NULL;
     if (body)
         rc = toss_call("POST", path, body, idempotency_key, res);
