@@ -81,11 +81,6 @@ static void send_plan(bc_req *req, int64_t id, int status)
         bc_res_from_err(req, rc);
         return;
     }
-    if (status == 201) {
-        char loc[80];
-        snprintf(loc, sizeof loc, "/api/v1/admin/subscription-plans/%lld", (long long)id);
-        bc_res_header(req, "Location", loc);
-    }
     bc_res_json(req, status, plan_json(p));
 }
 
@@ -210,11 +205,6 @@ static void send_sub(bc_req *req, int64_t id, int status)
     if (rc != BC_OK) {
         bc_res_from_err(req, rc);
         return;
-    }
-    if (status == 201) {
-        char loc[80];
-        snprintf(loc, sizeof loc, "/api/v1/me/subscriptions/%lld", (long long)id);
-        bc_res_header(req, "Location", loc);
     }
     bc_res_json(req, status, sub_json(bc_req_db(req), s, 1));
 }
@@ -464,11 +454,11 @@ static const bc_field plan_patch[] = {
     {NULL},
 };
 static const bc_field auth_body[] = {
-    {"plan_id", BC_F_INT, 0, 1, 0, "the plan chosen (carried in success_url)"},
+    {"plan_id", BC_F_INT, 0, 1, INT64_MAX, "the plan chosen (carried in success_url)"},
     {NULL},
 };
 static const bc_field subscribe_body[] = {
-    {"plan_id", BC_F_INT, 1, 1, 0, "the plan to subscribe to"},
+    {"plan_id", BC_F_INT, 1, 1, INT64_MAX, "the plan to subscribe to"},
     {"authKey", BC_F_STR, 1, 1, 300, "authKey from the card registration's success redirect", .text = BC_TEXT_OPAQUE},
     {"customerKey", BC_F_STR, 1, 2, 300, "customerKey from the success redirect (mine, from billing-auth)",
      .text = BC_TEXT_OPAQUE},
