@@ -14,6 +14,9 @@
 #include "subscriptions_int.h"
 
 #define DAY_MS 86400000LL
+/* The failure code recorded (last_failure_code, never an API error) when the stored billing key
+ * cannot be sent (the gateway is not asked). */
+static const char unusable_key[] = "INVALID_BILLING_KEY";
 #define KST_MS (9LL * 3600 * 1000)
 
 int bc_subscription_period_ok(const char *period, int64_t period_days)
@@ -137,7 +140,7 @@ int sub_run_claim(bc_db *db, sub_claim *c, const char *clear_key, char *code, si
         o.message = gmsg;
     } else if (rc == BC_EINVAL) {
         o.result = SUB_DECLINED;
-        o.code = "INVALID_BILLING_KEY";
+        o.code = unusable_key;
         o.message = "the stored billing key cannot be used";
     } else {
         /* no answer, a 5xx, an answer that is not this payment, or "this orderId is paid already":
