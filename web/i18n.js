@@ -3,7 +3,7 @@ const KEY = 'bc.lang';
 
 const dict = {
   ko: {
-    'nav.lives': '라이브', 'nav.shop': '쇼핑', 'nav.cart': '장바구니', 'nav.orders': '주문내역', 'nav.inquiries': '1:1 문의',
+    'nav.lives': '라이브', 'nav.shop': '쇼핑', 'nav.cart': '장바구니', 'nav.orders': '주문내역', 'nav.subscriptions': '정기구독', 'nav.inquiries': '1:1 문의',
     'nav.mypage': '마이페이지', 'nav.admin': '관리자',
     'nav.studio': '스튜디오', 'nav.login': '로그인', 'nav.signup': '회원가입', 'nav.logout': '로그아웃',
     'lang.switch': 'EN',
@@ -129,7 +129,7 @@ const dict = {
     'ledger.refund': '환불', 'ledger.return': '반품', 'ledger.release': '해제',
   },
   en: {
-    'nav.lives': 'Live', 'nav.shop': 'Shop', 'nav.cart': 'Cart', 'nav.orders': 'Orders', 'nav.inquiries': 'Inquiries',
+    'nav.lives': 'Live', 'nav.shop': 'Shop', 'nav.cart': 'Cart', 'nav.orders': 'Orders', 'nav.subscriptions': 'Subscriptions', 'nav.inquiries': 'Inquiries',
     'nav.mypage': 'My page', 'nav.admin': 'Admin',
     'nav.studio': 'Studio', 'nav.login': 'Log in', 'nav.signup': 'Sign up', 'nav.logout': 'Log out',
     'lang.switch': '한국어',
