@@ -25,6 +25,7 @@
 #include "payments/payments.h"
 #include "reviews/reviews.h"
 #include "points/points.h"
+#include "subscriptions/subscriptions.h"
 
 static char db_url[sizeof bc_cfg.database_url + 16];
 
@@ -97,7 +98,8 @@ static void sweep(bc_db *db, void *arg)
     bc_live_fanout_sweep(db, bc_now_ms(), NULL); /* live: followers told of a schedule and a start */
     /* accounts: once a day, the shipping addresses of deleted accounts' orders past retention */
     bc_accounts_retention_due(db, bc_now_ms());
-    bc_points_sweep(db, bc_now_ms()); /* points: expiry (BROADCART_POINTS_TTL_DAYS), cut-off charges */
+    bc_points_sweep(db, bc_now_ms());       /* points: expiry (BROADCART_POINTS_TTL_DAYS), cut-off charges */
+    bc_subscription_sweep(db, bc_now_ms()); /* subscriptions: renewals and retries that are due */
 }
 
 /* Records whether the lease is held, logging each change once. */
@@ -183,6 +185,7 @@ void bc_app_register_routes(void)
     bc_http_register(bc_review_routes);
     bc_http_register(bc_coupon_routes);
     bc_http_register(bc_points_routes);
+    bc_http_register(bc_subscription_routes);
 }
 
 int bc_app_serve(int with_rtmp, int demo)

@@ -10,7 +10,8 @@
  *   broadcart media check       (stores, reads back and deletes a probe object in the media store)
  *   broadcart openapi           (prints the OpenAPI document)
  *   broadcart rotate-data-key   (a new data key, every sealed value resealed under it, the old dropped)
- *   broadcart points expire     (expires the points credited more than BROADCART_POINTS_TTL_DAYS ago) */
+ *   broadcart points expire     (expires the points credited more than BROADCART_POINTS_TTL_DAYS ago)
+ *   broadcart subscriptions renew-due (charges or ends the subscriptions due now, like the sweeper) */
 #include <curl/curl.h>
 #include <malloc.h>
 #include <sodium.h>
@@ -24,6 +25,7 @@
 #include "demo/demo.h"
 #include "media/media.h"
 #include "points/points.h"
+#include "subscriptions/subscriptions.h"
 
 static int usage(void)
 {
@@ -38,7 +40,8 @@ static int usage(void)
                     "       broadcart config [--env]\n"
                     "       broadcart media check\n"
                     "       broadcart rotate-data-key\n"
-                    "       broadcart points expire\n");
+                    "       broadcart points expire\n"
+                    "       broadcart subscriptions renew-due\n");
     return 2;
 }
 
@@ -117,13 +120,16 @@ static int cmd_user_set(int argc, char **argv)
  * BC_OK, or an error (printed) when some value did not open or the store failed. */
 static int reseal_all(bc_db *db)
 {
-    int64_t accounts = 0, orders = 0;
-    int rc = bc_accounts_reseal(db, &accounts), rc2 = bc_orders_reseal(db, &orders);
+    int64_t accounts = 0, orders = 0, billing = 0;
+    int rc = bc_accounts_reseal(db, &accounts), rc2 = bc_orders_reseal(db, &orders),
+        rc3 = bc_subscription_reseal(db, &billing);
     printf("resealed under key %s: %lld account values (phones, seller applications, address book), %lld order "
-           "addresses\n",
-           bc_seal_key_id(), (long long)accounts, (long long)orders);
+           "addresses, %lld billing keys\n",
+           bc_seal_key_id(), (long long)accounts, (long long)orders, (long long)billing);
     if (rc == BC_OK)
         rc = rc2;
+    if (rc == BC_OK)
+        rc = rc3;
     if (rc == BC_EINVAL)
         fprintf(stderr, "rotate-data-key: some values did not open (see the log): their key is not in the ring or "
                         "they were tampered with\n");
@@ -240,6 +246,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "points") == 0 && argc > 2 && strcmp(argv[2], "expire") == 0)
         return bc_points_expire_main();
+    if (strcmp(cmd, "subscriptions") == 0 && argc > 2 && strcmp(argv[2], "renew-due") == 0)
+        return bc_subscription_renew_main();
     if (strcmp(cmd, "rotate-data-key") == 0)
         return cmd_rotate_data_key();
     if (strcmp(cmd, "config") == 0 && has(argc, argv, "--env"))

@@ -47,6 +47,10 @@ const routes = [
   ['/studio/inquiries', () => import('./views/studio.js'), 'inbox'],
   ['/studio/notices', () => import('./views/studio.js'), 'storeNotices'],
   ['/oauth/link', () => import('./views/oauth.js'), 'oauthLink'],
+  // subscriptions (issue 10)
+  ['/subscriptions', () => import('./views/subscriptions.js'), 'subscriptions'],
+  ['/subscriptions/done', () => import('./views/subscriptions.js'), 'subscriptionDone'],
+  ['/subscriptions/fail', () => import('./views/subscriptions.js'), 'subscriptionFail'],
 ];
 
 function match(path) {
@@ -142,6 +146,7 @@ function userMenu(user) {
     h('div', { class: 'menu-head' }, h('strong', null, user.name), h('div', { class: 'muted small' }, user.email || '')),
     h('a', { href: '#/me', id: 'nav-mypage' }, t('nav.mypage')),
     h('a', { href: '#/orders' }, t('nav.orders')),
+    h('a', { href: '#/subscriptions', id: 'nav-subscriptions' }, t('nav.subscriptions')), // subscriptions
     h('a', { href: '#/inquiries', id: 'nav-inquiries' }, t('nav.inquiries')),
     user.role === 'admin' ? h('a', { href: '#/admin/sellers', id: 'nav-admin' }, t('nav.admin')) : null,
     h('a', { href: '#/notifications' }, t('nav.notifications')),

@@ -93,6 +93,12 @@ static const cfg_row rows[] = {
     INT_ROW("BROADCART_POINTS_TTL_DAYS", points_ttl_days, 1, 3650, "365", "days",
             "Days credited points (earned, charged, given back) stay valid; then the rest of each credit expires "
             "(oldest first, on the sweeper's timer)"),
+    /* subscriptions */
+    INT_ROW("BROADCART_SUBSCRIPTION_RETRY_S", subscription_retry_s, 1, 2592000, "86400", "seconds",
+            "Wait after a declined subscription renewal before it is charged again (the subscription is PAST_DUE "
+            "meanwhile)"),
+    INT_ROW("BROADCART_SUBSCRIPTION_MAX_RETRIES", subscription_max_retries, 0, 30, "3", "retries",
+            "Retries of a declined renewal; when the last one is declined too the subscription ENDS"),
     /* orders */
     INT_ROW("BROADCART_AUTO_CONFIRM_DAYS", auto_confirm_days, 1, 365, "7", "days",
             "Days after delivery when a shipment's purchase is confirmed automatically (PURCHASE_CONFIRMED)"),

@@ -146,6 +146,9 @@ typedef struct bc_config {
     int order_retention_days;   /* BROADCART_ORDER_RETENTION_DAYS, days a deleted account's orders are kept, 1825 */
     /* points */
     int points_ttl_days; /* BROADCART_POINTS_TTL_DAYS, days credited points stay valid, default 365 */
+    /* subscriptions */
+    int subscription_retry_s;     /* BROADCART_SUBSCRIPTION_RETRY_S, wait before a declined renewal is retried, 86400 */
+    int subscription_max_retries; /* BROADCART_SUBSCRIPTION_MAX_RETRIES, retries before the subscription ENDS, 3 */
 } bc_config;
 
 /* One row of the settings table: name, default (as text), unit, description, and for a choice

@@ -211,6 +211,8 @@ static const struct {
     {"payments", "Payment configuration and the confirm step of the Toss payment flow."},
     {"points", "Points: balance, history, daily attendance, charging points through the gateway and the admin's "
                "rates and adjustments."}, /* points */
+    {"subscriptions", "Subscriptions: the operator's plans, subscribing with a Toss billing key (자동결제), renewal "
+                      "once per period, cancel at the end of the period."}, /* subscriptions */
     {"notifications", "Order, shipment and payment notifications (also pushed on the WebSocket /api/v1/me/events) and "
                       "the admin's mail outbox."}, /* notices */
     /* inquiries, announcements */

@@ -56,6 +56,26 @@ int bc_toss_get(const char *payment_key, bc_pg_result *res);
 /* Toss `GET /v1/payments/orders/{orderId}` (the orderId percent-encoded): the Payment of that orderId,
  * or 404 NOT_FOUND_PAYMENT. */
 int bc_toss_get_by_order(const char *order_id, bc_pg_result *res);
+/* Toss automatic payments (자동결제), provider notes §1.10. The browser registers a card (Toss's
+ * requestBillingAuth, or the sandbox's GET /sandbox-pg/billing) and returns to successUrl with
+ * customerKey and authKey. */
+/* Toss `POST /v1/billing/authorizations/issue` {authKey, customerKey}: 200 → Billing object {mId,
+ * customerKey, authenticatedAt, method, billingKey, card{issuerCode, acquirerCode, number, cardType,
+ * ownerType}}. Errors: 400 INVALID_BILL_KEY_REQUEST (authKey unknown, used or expired),
+ * 400 NOT_MATCHES_CUSTOMER_KEY, 401 UNAUTHORIZED_KEY. The billing key is a secret: store it sealed. */
+int bc_toss_billing_issue(const char *auth_key, const char *customer_key, const char *idempotency_key,
+                          bc_pg_result *res);
+/* Toss `POST /v1/billing/{billingKey}` {customerKey, amount (KRW >= 1), orderId (6..64 of
+ * [A-Za-z0-9_-]), orderName}: charges the billing key at once. 200 → Payment with type "BILLING",
+ * status "DONE". Errors: 404 NOT_FOUND_BILLING, 400 NOT_MATCHES_CUSTOMER_KEY, 400 DUPLICATED_ORDER_ID
+ * (this orderId is already approved: fetch it with bc_toss_get_by_order), 403 REJECT_CARD_COMPANY /
+ * REJECT_CARD_PAYMENT (declined). Use one Idempotency-Key per charge attempt. */
+int bc_toss_billing_charge(const char *billing_key, const char *customer_key, int64_t amount, const char *order_id,
+                           const char *order_name, const char *idempotency_key, bc_pg_result *res);
+/* The card registration page the web client opens for a billing auth: "/sandbox-pg/billing" while the
+ * sandbox serves payments (BROADCART_TOSS_CHECKOUT sandbox, or the sandbox's API base), else NULL
+ * (load the Toss SDK and call payment({customerKey}).requestBillingAuth). Static string. */
+const char *bc_toss_billing_page(void);
 /* 0 when the circuit breaker lets gateway calls through, else the seconds until it does (for a
  * Retry-After header, RFC 9110 §10.2.3). Non-blocking. */
 int bc_toss_breaker_retry_after(void);

@@ -24,6 +24,8 @@ static int use_sandbox_page(void)
     return base[0] == 0 || strstr(base, "/sandbox-pg") != NULL;
 }
 
+const char *bc_toss_billing_page(void) { return use_sandbox_page() ? "/sandbox-pg/billing" : NULL; }
+
 /* GET /api/v1/payments/config → {provider, client_key, checkout_url|null, sdk_url, mode, shipping_fee,
  * free_shipping_over}. mode "sandbox": go to checkout_url; mode "toss": load sdk_url and call
  * TossPayments(client_key).payment(...).requestPayment(...). */

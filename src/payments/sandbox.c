@@ -9,6 +9,10 @@
  *   GET  /sandbox-pg/v1/payments/orders/{orderId}                                 Basic auth
  *   POST /sandbox-pg/v1/payments/{paymentKey}/cancel {cancelReason, cancelAmount?} Basic auth, Idempotency-Key
  *   GET  /sandbox-pg/receipt/{paymentKey}                                         HTML receipt (Payment.receipt.url)
+ *   GET  /sandbox-pg/billing?customerKey=&successUrl=&failUrl=                    HTML card registration (billing)
+ *   POST /sandbox-pg/v1/sandbox/billing/authorizations {customerKey, testCode?…}  browser: register → {authKey}
+ *   POST /sandbox-pg/v1/billing/authorizations/issue {authKey, customerKey}       Basic auth → Billing
+ *   POST /sandbox-pg/v1/billing/{billingKey} {customerKey, amount, orderId, …}    Basic auth → Payment (BILLING)
  *
  * It shares nothing with the rest of Broadcart but the http layer: no database. All routes are BC_RT_INLINE
  * (they run on the event loops), so everything here is in-memory work under one mutex, never blocking.
@@ -102,6 +106,7 @@ typedef struct sbx_payment {
     char card_number[17];
     char approve_no[9];
     char test_code[65]; /* failure injection: "" = none */
+    int billing;        /* 1: a charge of a billing key (Payment.type "BILLING") */
     int test_delay_ms;  /* for SANDBOX_SLOW_RESPONSE / SANDBOX_LOST_RESPONSE; 0 = default */
     sbx_cancel *cancels;
     int ncancels;
@@ -661,7 +666,7 @@ static json_t *payment_json(bc_req *req, const sbx_payment *p)
         set(o, "cancels", arr);
     }
     set(o, "secret", NULL);
-    set(o, "type", json_string("NORMAL"));
+    set(o, "type", json_string(p->billing ? "BILLING" : "NORMAL"));
     set(o, "easyPay", NULL);
     set(o, "country", json_string("KR"));
     if (p->status == ST_ABORTED) {
@@ -1316,6 +1321,394 @@ done:
     free(b.s);
 }
 
+/* ---- billing (자동결제): card registration, billing keys, charges ---------------
+ * The browser registers a card on GET /sandbox-pg/billing (the stand-in for Toss's requestBillingAuth
+ * window), which calls POST /sandbox-pg/v1/sandbox/billing/authorizations and returns to
+ * successUrl?customerKey=&authKey=. The merchant exchanges the authKey (single use, 10 minutes) for a
+ * billing key with POST /v1/billing/authorizations/issue and charges it with POST /v1/billing/{billingKey}
+ * (a Payment of type BILLING, kept in the payment table, so GET /v1/payments/orders/{orderId} finds it).
+ * Failure injection: the registration's testCode (a Toss error code) makes charges number testFailFrom
+ * (1-based, default 1) up to testFailFrom + testFailCount - 1 (testFailCount 0 = all from then on) of
+ * that billing key fail with that code; a 4xx one leaves an ABORTED payment with its failure. The
+ * TossPayments-Test-Code header works on these routes as on the others. In memory, bounded
+ * (SBX_MAX_BILLING entries, oldest evicted), under S.lock. */
+#define SBX_MAX_BILLING 100000
+#define SBX_AUTH_TTL_MS (10 * 60 * 1000)
+#define SBX_AUTH_PREFIX "sbxauth_"
+#define SBX_BILL_PREFIX "sbxbill_"
+
+typedef struct sbx_bill {
+    struct sbx_bill *next, *fifo_next; /* hash chain by key; creation order (eviction) */
+    int is_auth;                       /* 1: an authKey (used once); 0: a billing key */
+    int used;
+    char key[48];
+    char customer_key[301];
+    char card_number[17];
+    char test_code[65];
+    int fail_from, fail_count, charges;
+    int64_t created_ms;
+} sbx_bill;
+
+static struct {
+    sbx_bill *by_key[SBX_BUCKETS];
+    sbx_bill *head, *tail;
+    size_t n;
+} B;
+
+static sbx_bill *bill_find(const char *key, int is_auth)
+{
+    if (!key || !*key)
+        return NULL;
+    for (sbx_bill *b = B.by_key[bucket_of(key)]; b; b = b->next)
+        if (b->is_auth == is_auth && strcmp(b->key, key) == 0)
+            return b;
+    return NULL;
+}
+
+static void bill_add(sbx_bill *b)
+{
+    size_t kb = bucket_of(b->key);
+    b->next = B.by_key[kb];
+    B.by_key[kb] = b;
+    b->fifo_next = NULL;
+    if (B.tail)
+        B.tail->fifo_next = b;
+    else
+        B.head = b;
+    B.tail = b;
+    B.n++;
+    while (B.n > SBX_MAX_BILLING && B.head && B.head != b) {
+        sbx_bill *old = B.head, **pp;
+        B.head = old->fifo_next;
+        for (pp = &B.by_key[bucket_of(old->key)]; *pp && *pp != old; pp = &(*pp)->next)
+            ;
+        if (*pp)
+            *pp = old->next;
+        B.n--;
+        free(old);
+    }
+}
+
+/* Toss customerKey: 2..300 characters of [A-Za-z0-9-_=.,@]. */
+static int customer_key_ok(const char *s)
+{
+    size_t n = 0;
+    if (!s)
+        return 0;
+    for (; s[n]; n++) {
+        char c = s[n];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+              c == '=' || c == '.' || c == ',' || c == '@'))
+            return 0;
+    }
+    return n >= 2 && n <= 300;
+}
+
+static json_t *billing_json(const sbx_bill *b)
+{
+    char when[40];
+    kst_iso(b->created_ms, when);
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:{s:s,s:s,s:s,s:s,s:s}}", "mId", SBX_MID, "customerKey",
+                     b->customer_key, "authenticatedAt", when, "method", "카드", "billingKey", b->key, "cardCompany",
+                     "현대", "cardNumber", b->card_number, "card", "issuerCode", "61", "acquirerCode", "31", "number",
+                     b->card_number, "cardType", "신용", "ownerType", "개인");
+}
+
+static char *json_text_steal(json_t *o)
+{
+    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    return s;
+}
+
+/* POST /v1/billing/authorizations/issue {authKey, customerKey} → Billing. */
+static int op_billing_issue(bc_req *req, json_t *body, char **out, int *store)
+{
+    (void)req;
+    const char *auth_key, *customer_key;
+    json_error_t jerr;
+    if (json_unpack_ex(body, &jerr, 0, "{s:s,s:s}", "authKey", &auth_key, "customerKey", &customer_key) != 0 ||
+        !*auth_key || strlen(auth_key) > 300 || !customer_key_ok(customer_key)) {
+        *store = 0;
+        *out = err_body("INVALID_REQUEST", "잘못된 요청입니다. authKey와 customerKey(2~300자, 영문·숫자·-_=.,@)는 "
+                                           "필수입니다.");
+        return 400;
+    }
+    sbx_bill *a = bill_find(auth_key, 1);
+    if (!a || a->used || bc_now_ms() - a->created_ms > SBX_AUTH_TTL_MS) {
+        *out = err_body("INVALID_BILL_KEY_REQUEST", "빌링 인증이 만료되었거나 이미 사용되었습니다. (authKey)");
+        return 400;
+    }
+    if (strcmp(a->customer_key, customer_key) != 0) {
+        *out = err_body("NOT_MATCHES_CUSTOMER_KEY", "빌링 인증 고객키와 결제 요청 고객키가 일치하지 않습니다.");
+        return 400;
+    }
+    sbx_bill *b = calloc(1, sizeof *b);
+    if (!b) {
+        *out = NULL;
+        return 500;
+    }
+    *b = *a;
+    b->is_auth = 0;
+    b->used = 0;
+    b->charges = 0;
+    memcpy(b->key, SBX_BILL_PREFIX, sizeof SBX_BILL_PREFIX - 1);
+    bc_rand_token(b->key + sizeof SBX_BILL_PREFIX - 1, 32);
+    b->created_ms = bc_now_ms();
+    a->used = 1;
+    bill_add(b);
+    *out = json_text_steal(billing_json(b));
+    return 200;
+}
+
+/* Puts a new payment into the payment table (caller holds the lock). */
+static void pay_insert(sbx_payment *p)
+{
+    size_t kb = bucket_of(p->key), ob = bucket_of(p->order_id);
+    p->key_next = S.by_key[kb];
+    S.by_key[kb] = p;
+    p->order_next = S.by_order[ob];
+    S.by_order[ob] = p;
+    dl_push_tail(&S.pay_lru, &p->lru);
+    S.npay++;
+    S.pay_bytes += p->bytes;
+    pay_trim(p);
+}
+
+/* POST /v1/billing/{billingKey} {customerKey, amount, orderId, orderName, customerEmail?, customerName?,
+ * taxFreeAmount?, taxExemptionAmount?, cardInstallmentPlan?} → Payment (type BILLING, status DONE). */
+static int op_billing_charge(bc_req *req, json_t *body, char **out, int *store)
+{
+    const char *customer_key, *order_id, *order_name, *email = NULL, *name = NULL;
+    json_int_t amount, tax_free = 0, tax_exempt = 0, plan = 0;
+    json_error_t jerr;
+    if (json_unpack_ex(body, &jerr, 0, "{s:s,s:I,s:s,s:s,s?s,s?s,s?I,s?I,s?I}", "customerKey", &customer_key, "amount",
+                       &amount, "orderId", &order_id, "orderName", &order_name, "customerEmail", &email, "customerName",
+                       &name, "taxFreeAmount", &tax_free, "taxExemptionAmount", &tax_exempt, "cardInstallmentPlan",
+                       &plan) != 0 ||
+        !customer_key_ok(customer_key) || amount < 1 || amount > SBX_MAX_AMOUNT || !order_id_ok(order_id) ||
+        !order_name_ok(order_name) || tax_free < 0 || tax_free > amount || plan < 0 || plan > 12) {
+        *store = 0;
+        *out = err_body("INVALID_REQUEST", "잘못된 요청입니다. customerKey, amount(1~1,000,000,000), orderId(6~64자), "
+                                           "orderName(1~100자)는 필수입니다.");
+        return 400;
+    }
+    sbx_bill *b = bill_find(bc_req_param(req, "billingKey"), 0);
+    if (!b) {
+        *out = err_body("NOT_FOUND_BILLING", "존재하지 않는 빌링키 입니다.");
+        return 404;
+    }
+    if (strcmp(b->customer_key, customer_key) != 0) {
+        *out = err_body("NOT_MATCHES_CUSTOMER_KEY", "빌링 인증 고객키와 결제 요청 고객키가 일치하지 않습니다.");
+        return 400;
+    }
+    sbx_payment *prev = pay_find_order(order_id);
+    if (prev && SETTLED(prev)) {
+        *out = err_body("DUPLICATED_ORDER_ID", "이미 승인 및 취소가 진행된 중복된 주문번호 입니다.");
+        return 400;
+    }
+    int n = ++b->charges;
+    int failing = b->test_code[0] && n >= b->fail_from && (b->fail_count == 0 || n < b->fail_from + b->fail_count);
+    int st = 400;
+    const char *fmsg = "테스트 코드로 발생시킨 에러입니다. (testCode)";
+    if (failing) {
+        for (size_t i = 0; i < sizeof test_codes / sizeof test_codes[0]; i++)
+            if (strcmp(test_codes[i].code, b->test_code) == 0) {
+                st = test_codes[i].status;
+                fmsg = test_codes[i].message;
+            }
+        if (st >= 500) {
+            *store = 0; /* a 5xx executes nothing: a retry is tried again */
+            *out = err_body(b->test_code, fmsg);
+            return st;
+        }
+    }
+    sbx_payment *p = calloc(1, sizeof *p);
+    if (p)
+        p->order_name = strdup(order_name);
+    if (!p || !p->order_name) {
+        free(p);
+        *out = NULL;
+        return 500;
+    }
+    memcpy(p->key, SBX_KEY_PREFIX, sizeof SBX_KEY_PREFIX - 1);
+    bc_rand_token(p->key + sizeof SBX_KEY_PREFIX - 1, 32);
+    snprintf(p->order_id, sizeof p->order_id, "%s", order_id);
+    p->total = p->balance = amount;
+    p->requested_ms = bc_now_ms();
+    p->billing = 1;
+    p->bytes = sizeof *p + strlen(p->order_name) + 1;
+    if (failing) {
+        p->status = ST_ABORTED;
+        snprintf(p->test_code, sizeof p->test_code, "%s", b->test_code);
+        pay_insert(p);
+        *out = err_body(b->test_code, fmsg);
+        return st;
+    }
+    p->status = ST_DONE;
+    p->approved_ms = p->requested_ms;
+    rand_hex(p->last_tx, 32);
+    memcpy(p->card_number, b->card_number, sizeof p->card_number);
+    rand_digits(p->approve_no, 8);
+    pay_insert(p);
+    *out = payment_text(req, p);
+    return 200;
+}
+
+static void h_billing_issue(bc_req *req) { gateway(req, op_billing_issue); }
+static void h_billing_charge(bc_req *req) { gateway(req, op_billing_charge); }
+
+/* POST /sandbox-pg/v1/sandbox/billing/authorizations {customerKey, testCode?, testFailFrom?, testFailCount?}
+ * (no auth: the buyer's browser, standing in for card registration in Toss's window) → 201
+ * {authKey, customerKey}. */
+static void h_billing_auth(bc_req *req)
+{
+    size_t len;
+    const char *text = bc_req_body(req, &len);
+    json_error_t jerr;
+    json_t *body = len ? json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr) : NULL;
+    const char *customer_key, *test_code = NULL;
+    json_int_t from = 1, count = 0;
+    if (!json_is_object(body) ||
+        json_unpack_ex(body, &jerr, 0, "{s:s,s?s,s?I,s?I}", "customerKey", &customer_key, "testCode", &test_code,
+                       "testFailFrom", &from, "testFailCount", &count) != 0 ||
+        !customer_key_ok(customer_key) || !test_code_ok(test_code) || from < 1 || from > 1000 || count < 0 ||
+        count > 1000) {
+        toss_error(req, 400, "INVALID_REQUEST",
+                   "잘못된 요청입니다. customerKey(2~300자, 영문·숫자·-_=.,@)는 필수이고, testFailFrom은 1 이상, "
+                   "testFailCount는 0 이상입니다.");
+        json_decref(body);
+        return;
+    }
+    sbx_bill *a = calloc(1, sizeof *a);
+    if (!a) {
+        toss_error(req, 500, "FAILED_INTERNAL_SYSTEM_PROCESSING", "내부 시스템 처리 작업이 실패했습니다.");
+        json_decref(body);
+        return;
+    }
+    a->is_auth = 1;
+    memcpy(a->key, SBX_AUTH_PREFIX, sizeof SBX_AUTH_PREFIX - 1);
+    bc_rand_token(a->key + sizeof SBX_AUTH_PREFIX - 1, 32);
+    snprintf(a->customer_key, sizeof a->customer_key, "%s", customer_key);
+    snprintf(a->test_code, sizeof a->test_code, "%s", test_code && *test_code ? test_code : "");
+    a->fail_from = (int)from;
+    a->fail_count = (int)count;
+    a->created_ms = bc_now_ms();
+    char mid[3], tail[4];
+    rand_digits(mid, 2);
+    rand_digits(tail, 3);
+    snprintf(a->card_number, sizeof a->card_number, "433012%s****%s*", mid, tail);
+    sbx_lock();
+    bill_add(a);
+    bc_res_json(req, 201, json_pack("{s:s,s:s}", "authKey", a->key, "customerKey", a->customer_key));
+    sbx_unlock();
+    json_decref(body);
+}
+
+static const char billing_script[] =
+    "(function(){'use strict';"
+    "var d=JSON.parse(document.getElementById('bc-billing').textContent);"
+    "var reg=document.getElementById('register'),dec=document.getElementById('decline'),"
+    "err=document.getElementById('err'),oc=document.getElementById('outcome');"
+    "function enc(v){return encodeURIComponent(String(v));}"
+    "function go(base,q){location.href=base+(base.indexOf('?')>=0?'&':'?')+q;}"
+    "function busy(b){reg.disabled=b;dec.disabled=b;}"
+    "reg.addEventListener('click',function(){busy(true);err.hidden=true;"
+    "var o=(oc&&oc.value)||'';var p=o.split(':');"
+    "var b={customerKey:d.customerKey};if(p[0]){b.testCode=p[0];b.testFailFrom=Number(p[1]||1);"
+    "b.testFailCount=Number(p[2]||0);}"
+    "fetch(d.api,{method:'POST',headers:{'Content-Type':'application/json'},body:JSON.stringify(b)})"
+    ".then(function(r){return r.json().then(function(x){return{ok:r.ok,b:x};});})"
+    ".then(function(x){if(!x.ok||!x.b||!x.b.authKey)throw new Error((x.b&&x.b.message)||'카드 등록에 실패했습니다.');"
+    "go(d.successUrl,'customerKey='+enc(d.customerKey)+'&authKey='+enc(x.b.authKey));})"
+    ".catch(function(e){err.textContent=e.message||String(e);err.hidden=false;busy(false);});});"
+    "dec.addEventListener('click',function(){busy(true);"
+    "go(d.failUrl,'code=PAY_PROCESS_CANCELED&message='+enc('사용자에 의해 카드 등록이 취소되었습니다.'));});"
+    "})();";
+
+/* GET /sandbox-pg/billing?customerKey=&successUrl=&failUrl= → the fake card registration window
+ * (Toss's requestBillingAuth). Echoed values are escaped as in the checkout page. */
+static void h_billing_page(bc_req *req)
+{
+    const char *customer_key = bc_req_query_str(req, "customerKey");
+    const char *success = bc_req_query_str(req, "successUrl");
+    const char *fail = bc_req_query_str(req, "failUrl");
+    sbuf b = {0};
+    json_t *data = NULL;
+    char *data_text = NULL;
+    char nonce[25];
+    if (!customer_key_ok(customer_key)) {
+        bad_request_page(req, "customerKey는 2~300자의 영문, 숫자, -_=.,@ 만 사용할 수 있습니다.");
+        goto done;
+    }
+    if (!return_url_ok(req, success) || !return_url_ok(req, fail)) {
+        bad_request_page(req, "successUrl과 failUrl은 이 사이트의 경로 또는 같은 호스트의 http(s) URL이어야 합니다.");
+        goto done;
+    }
+    data = json_pack("{s:s,s:s,s:s,s:s}", "customerKey", customer_key, "successUrl", success, "failUrl", fail, "api",
+                     "/sandbox-pg/v1/sandbox/billing/authorizations");
+    data_text = data ? json_dumps(data, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+    if (!data_text) {
+        bad_request_page(req, "요청을 처리할 수 없습니다.");
+        goto done;
+    }
+    page_begin(req, &b, "Sandbox 카드 등록 — Broadcart", nonce);
+    sb_str(&b, "<h1 id=\"billing-title\">자동결제 카드 등록 (Register a card for automatic payments)</h1>"
+               "<p class=\"meta\">카드 <code id=\"card-number\">4330-12**-****-***</code> · 고객키 <code "
+               "id=\"customer-key\">");
+    sb_html(&b, customer_key);
+    sb_str(&b, "</code></p><p class=\"err\" id=\"err\" role=\"alert\" hidden></p>"
+               "<p class=\"meta\"><label>테스트 결과 (Test outcome) <select id=\"outcome\">"
+               "<option value=\"\">모든 결제 승인 (Approve every charge)</option>"
+               "<option value=\"REJECT_CARD_COMPANY:1:0\">모든 결제 거절 (Every charge rejected)</option>"
+               "<option value=\"REJECT_CARD_COMPANY:2:1\">다음 갱신 1회 거절 (Next renewal rejected once)</option>"
+               "<option value=\"REJECT_CARD_PAYMENT:2:0\">갱신부터 잔액부족 (Renewals: insufficient balance)</option>"
+               "</select></label></p>"
+               "<div class=\"actions\"><button id=\"register\" type=\"button\">카드 등록 (Register)</button>"
+               "<button id=\"decline\" type=\"button\">취소 (Cancel)</button></div>"
+               "<p class=\"note\">Broadcart 샌드박스 카드 등록 창입니다. 실제 카드는 등록되지 않습니다. "
+               "(Sandbox card registration: no real card is stored.)</p>"
+               "<script type=\"application/json\" id=\"bc-billing\">");
+    sb_script_json(&b, data_text);
+    sb_str(&b, "</script><script nonce=\"");
+    sb_str(&b, nonce);
+    sb_str(&b, "\">");
+    sb_str(&b, billing_script);
+    sb_str(&b, "</script>");
+    page_send(req, 200, &b);
+done:
+    free(b.s);
+    free(data_text);
+    json_decref(data);
+}
+
+static const bc_field billing_query[] = {
+    {"customerKey", BC_F_STR, 1, 2, 300, "the customerKey of POST /api/v1/subscriptions/billing-auth",
+     .text = BC_TEXT_OPAQUE, .example = "\"ck_3f1c2a9e\""},
+    {"successUrl", BC_F_STR, 1, 1, 2048, "where Register returns with customerKey and authKey", .text = BC_TEXT_OPAQUE,
+     .example = "\"/#/subscriptions/done\""},
+    {"failUrl", BC_F_STR, 1, 1, 2048, "where Cancel returns with code and message", .text = BC_TEXT_OPAQUE,
+     .example = "\"/#/subscriptions/fail\""},
+    {"clientKey", BC_F_STR, 0, 0, 200, "the client key (sent by the web client)", .text = BC_TEXT_OPAQUE},
+    {"customerName", BC_F_STR, 0, 0, 100, "accepted for Toss compatibility; not shown", .text = BC_TEXT_OPAQUE},
+    {"customerEmail", BC_F_STR, 0, 0, 254, "accepted for Toss compatibility; not shown", .text = BC_TEXT_OPAQUE},
+    {NULL},
+};
+
+static const bc_schema sc_sbx_billing_auth = {
+    "SandboxBillingAuth",
+    "{\"type\":\"object\",\"required\":[\"authKey\",\"customerKey\"],\"properties\":{\"authKey\":{\"type\":"
+    "\"string\"},\"customerKey\":{\"type\":\"string\"}}}",
+    NULL};
+static const bc_schema sc_toss_billing = {
+    "TossBilling",
+    "{\"type\":\"object\",\"description\":\"A Toss Payments Billing object (issued billing key)\",\"required\":["
+    "\"mId\",\"customerKey\",\"authenticatedAt\",\"method\",\"billingKey\",\"card\"],\"properties\":{\"mId\":{"
+    "\"type\":\"string\"},\"customerKey\":{\"type\":\"string\"},\"authenticatedAt\":{\"type\":\"string\"},\"method\":{"
+    "\"type\":\"string\"},\"billingKey\":{\"type\":\"string\"},\"card\":{\"type\":\"object\"}},"
+    "\"additionalProperties\":true}",
+    NULL};
+
 /* The checkout page's query, as the web client (and Toss-style integrations) send it. Values are
  * echoed into the page escaped, so orderName is opaque text here (the page's own checks apply). */
 static const bc_field checkout_query[] = {
@@ -1350,6 +1743,18 @@ const bc_route bc_sandbox_routes[] = {
      "Toss get payment (Basic auth) → Payment", 200, .response = &bc_sc_toss_payment},
     {"POST", "/sandbox-pg/v1/payments/{paymentKey}/cancel", 0, BC_RT_INLINE, NULL, h_cancel, "sandbox-pg",
      "Toss cancel {cancelReason, cancelAmount?} (Basic auth, Idempotency-Key) → Payment", 200,
+     .response = &bc_sc_toss_payment, .req_type = "application/json"},
+    {"GET", "/sandbox-pg/billing", 0, BC_RT_INLINE | BC_RT_PAGE, NULL, h_billing_page, "sandbox-pg",
+     "Sandbox card registration window for automatic payments (HTML; Toss requestBillingAuth)", 200,
+     .query = billing_query, .res_type = "text/html"},
+    {"POST", "/sandbox-pg/v1/sandbox/billing/authorizations", 0, BC_RT_INLINE, NULL, h_billing_auth, "sandbox-pg",
+     "Buyer registers a card {customerKey, testCode?, testFailFrom?, testFailCount?} → {authKey}", 201,
+     .response = &sc_sbx_billing_auth, .location = "/sandbox-pg/billing", .req_type = "application/json"},
+    {"POST", "/sandbox-pg/v1/billing/authorizations/issue", 0, BC_RT_INLINE, NULL, h_billing_issue, "sandbox-pg",
+     "Toss issue billing key {authKey, customerKey} (Basic auth, Idempotency-Key) → Billing", 200,
+     .response = &sc_toss_billing, .req_type = "application/json"},
+    {"POST", "/sandbox-pg/v1/billing/{billingKey}", 0, BC_RT_INLINE, NULL, h_billing_charge, "sandbox-pg",
+     "Toss charge a billing key {customerKey, amount, orderId, orderName} (Basic auth, Idempotency-Key) → Payment", 200,
      .response = &bc_sc_toss_payment, .req_type = "application/json"},
     {"GET", "/sandbox-pg/receipt/{paymentKey}", 0, BC_RT_INLINE | BC_RT_INTERNAL | BC_RT_PAGE, NULL, h_receipt,
      "sandbox-pg", "Sandbox card receipt (HTML)", 200, .res_type = "text/html",

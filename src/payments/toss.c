@@ -423,3 +423,45 @@ int bc_toss_get_by_order(const char *order_id, bc_pg_result *res)
     snprintf(path, sizeof path, "/v1/payments/orders/%s", seg);
     return toss_call("GET", path, NULL, NULL, res);
 }
+
+/* Toss `POST /v1/billing/authorizations/issue` {authKey, customerKey}: exchanges the authKey of a card
+ * registration for a billing key. 200 → Billing object. */
+int bc_toss_billing_issue(const char *auth_key, const char *customer_key, const char *idempotency_key,
+                          bc_pg_result *res)
+{
+    res->http_status = 0;
+    res->body = NULL;
+    if (!auth_key || !*auth_key || !customer_key || !*customer_key)
+        return BC_EINVAL;
+    json_t *req = json_pack("{s:s,s:s}", "authKey", auth_key, "customerKey", customer_key);
+    char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
+    int rc = body ? toss_call("POST", "/v1/billing/authorizations/issue", body, idempotency_key, res) : BC_EINVAL;
+    free(body);
+    json_decref(req);
+    return rc;
+}
+
+/* Toss `POST /v1/billing/{billingKey}` {customerKey, amount, orderId, orderName}: charges the billing
+ * key. 200 → Payment (type BILLING, status DONE). */
+int bc_toss_billing_charge(const char *billing_key, const char *customer_key, int64_t amount, const char *order_id,
+                           const char *order_name, const char *idempotency_key, bc_pg_result *res)
+{
+    char seg[700], path[800];
+    json_t *req = NULL;
+    char *body = NULL;
+    int rc = BC_EINVAL;
+    res->http_status = 0;
+    res->body = NULL;
+    if (!customer_key || !order_id || !order_name || amount < 1 || path_segment(billing_key, seg, sizeof seg) != BC_OK)
+        goto out;
+    snprintf(path, sizeof path, "/v1/billing/%s", seg);
+    req = json_pack("{s:s,s:I,s:s,s:s}", "customerKey", customer_key, "amount", (json_int_t)amount, "orderId", order_id,
+                    "orderName", order_name);
+    body = req ? json_dumps(req, JSON_COMPACT) : NULL;
+    if (body)
+        rc = toss_call("POST", path, body, idempotency_key, res);
+out:
+    free(body);
+    json_decref(req);
+    return rc;
+}

@@ -93,6 +93,11 @@ static const char *const copy_tables[] = {
     "points_rates",
     "points_attendance",
     "points_charges",
+    /* subscriptions (migration 30) */
+    "subscription_plans",
+    "subscription_customers",
+    "subscriptions",
+    "subscription_payments",
 };
 #define NTABLES (sizeof copy_tables / sizeof copy_tables[0])
 #define POOL_MAX 512 /* 3 texts per table + one per identity */

@@ -46,6 +46,9 @@ const OWNER = {
   stock_holds: 'commerce', product_limits: 'commerce', buyer_product_units: 'commerce', live_product_units: 'commerce',
   // coupons (migration 27)
   coupons: 'coupons', user_coupons: 'coupons',
+  // subscriptions (migration 30)
+  subscription_plans: 'subscriptions', subscription_customers: 'subscriptions', subscriptions: 'subscriptions',
+  subscription_payments: 'subscriptions',
 };
 // "file reads|writes table" allowed outside the owner, with why
 const ALLOWED = {

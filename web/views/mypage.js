@@ -9,6 +9,7 @@ import { requireLogin } from '../app.js';
 const SECTIONS = [
   ['mp-profile', () => import('./mp_profile.js')],
   ['mp-points', () => import('./mp_points.js')], // points
+  ['mp-subscriptions', () => import('./mp_subscriptions.js')], // subscriptions
   ['mp-identities', () => import('./mp_identities.js')],
   ['mp-wishlist', () => import('./mp_wishlist.js')],
   ['mp-reviews', () => import('./mp_reviews.js')],
