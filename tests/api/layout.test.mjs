@@ -46,6 +46,8 @@ const OWNER = {
   stock_holds: 'commerce', product_limits: 'commerce', buyer_product_units: 'commerce', live_product_units: 'commerce',
   // coupons (migration 27)
   coupons: 'coupons', user_coupons: 'coupons',
+  // sale posts; the posts a live was scheduled with belong to the live (migration 31)
+  sale_posts: 'posts', sale_post_products: 'posts', live_sale_posts: 'live',
 };
 // "file reads|writes table" allowed outside the owner, with why
 const ALLOWED = {
