@@ -146,7 +146,8 @@ static void h_create(bc_req *req)
     int64_t id = 0;
     if (read_fields(req, 1, &f) != BC_OK)
         return;
-    after_write(req, bc_post_create(bc_req_db(req), bc_req_auth(req)->user_id, &f, &id), id, 201);
+    int rc = bc_post_create(bc_req_db(req), bc_req_auth(req)->user_id, &f, &id); /* before id is read */
+    after_write(req, rc, id, 201);
 }
 
 static void h_update(bc_req *req)
