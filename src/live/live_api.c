@@ -608,7 +608,7 @@ static const char *const live_statuses[] = {"LIVE", "SCHEDULED", "ENDED", "MISSE
         "region", BC_F_STR, 0, 1, 41,                                                                                       \
             "only lives of this region: a 시/도 (official or short name), or a 시/도, a space and a 시/군/구, e.g. " \
             "서울특별시 강남구",                                                                                            \
-            .code = "INVALID_REGION"                                                                                        \
+            .code = "INVALID_REGION", .example = "\"서울특별시 강남구\""                                            \
     }
 static const bc_field list_query[] = {
     {"status", BC_F_STR, 0, 0, 0,

@@ -67,7 +67,7 @@ int bc_post_delete(bc_db *db, int64_t id, int64_t seller_id);
 int bc_post_get(bc_db *db, int64_t id, int64_t viewer_id, int admin, json_t **out);
 
 /* A list query: seller_id 0 = any; status NULL = any (the public list passes "PUBLISHED");
- * region.sido NULL = any region, else that 시/도 (and the 시/군/구 when not ""); page >= 1,
+ * region.sido NULL = any 시/도, else that one; region.sigungu "" = any 시/군/구, else that one; page >= 1,
  * per_page 1..BC_POST_PAGE_MAX. */
 typedef struct bc_post_query {
     int64_t seller_id;

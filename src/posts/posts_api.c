@@ -28,8 +28,8 @@ static void send_post(bc_req *req, int status, int64_t id)
         bc_res_json(req, status, p);
 }
 
-/* Reads ?region_sido= (any form bc_regions_sido_canon accepts) and ?region_sigungu= into *r; on a
- * bad value sends 422 INVALID_REGION and returns BC_EINVAL. */
+/* Reads ?region_sido= (any form bc_regions_sido_canon accepts) and ?region_sigungu= (alone: that
+ * 시/군/구 in any 시/도) into *r; on a bad value sends 422 INVALID_REGION and returns BC_EINVAL. */
 static int region_query(bc_req *req, bc_region *r)
 {
     const char *sido = bc_req_query_str(req, "region_sido"), *sg = bc_req_query_str(req, "region_sigungu");
@@ -39,10 +39,9 @@ static int region_query(bc_req *req, bc_region *r)
         return BC_EINVAL;
     }
     if (sg && *sg) {
-        if (!r->sido || !bc_regions_sigungu_ok(sg)) {
+        if (!bc_regions_sigungu_ok(sg)) {
             r->sido = NULL;
-            bc_res_error(req, 422, "INVALID_REGION",
-                         "'region_sigungu' needs 'region_sido' and may have at most %d characters",
+            bc_res_error(req, 422, "INVALID_REGION", "'region_sigungu' may have at most %d characters",
                          BC_REGIONS_SIGUNGU_MAX);
             return BC_EINVAL;
         }
@@ -241,9 +240,10 @@ static const bc_field patch_body[] = {POST_FIELDS(0)};
 
 static const bc_field public_query[] = {
     {"seller_id", BC_F_INT, 0, 1, INT64_MAX, "only this seller's posts"},
-    {"region_sido", BC_F_STR, 0, 1, 20, "only posts of this 시/도 (official or short name)", .code = "INVALID_REGION"},
-    {"region_sigungu", BC_F_STR, 0, 1, BC_REGIONS_SIGUNGU_MAX, "and of this 시/군/구 (needs region_sido)",
-     .code = "INVALID_REGION"},
+    {"region_sido", BC_F_STR, 0, 1, 20, "only posts of this 시/도 (official or short name)", .code = "INVALID_REGION",
+     .example = "\"서울특별시\""},
+    {"region_sigungu", BC_F_STR, 0, 1, BC_REGIONS_SIGUNGU_MAX, "only posts of this 시/군/구 (of region_sido, if given)",
+     .code = "INVALID_REGION", .example = "\"강남구\""},
     {"page", BC_F_INT, 0, 1, 100000, "page number", .def = "1"},
     {"per_page", BC_F_INT, 0, 1, BC_POST_PAGE_MAX, "page size", .def = "20"},
     {NULL},

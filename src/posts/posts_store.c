@@ -296,7 +296,7 @@ int bc_post_list(bc_db *db, const bc_post_query *q, json_t **out)
     json_t *rows = NULL, *names = NULL, *by_id = NULL, *r;
     int64_t total = 0;
     const char *st = q->status ? q->status : "", *sido = q->region.sido ? q->region.sido : "";
-    const char *sg = q->region.sido ? q->region.sigungu : "";
+    const char *sg = q->region.sigungu;
     char key[24];
     size_t i;
     *out = NULL;

@@ -140,7 +140,8 @@ test('the public list: published posts by seller and region, newest first', asyn
   assert.equal(item.products, undefined, 'the list carries ids, not products');
   // a closed post is still readable by its id, not listed
   assert.equal((await api(srv, 'GET', `/api/v1/sale-posts/${closed.id}`)).body.status, 'CLOSED');
-  for (const q of ['region_sido=Seoul', `region_sigungu=${encodeURIComponent('강남구')}`]) {
+  assert.deepEqual((await list(`&region_sigungu=${encodeURIComponent('해운대구')}`)).items.map((x) => x.id), [busan.id], 'a 시/군/구 alone');
+  for (const q of ['region_sido=Seoul', `region_sigungu=${encodeURIComponent('가'.repeat(21))}`, `region_sigungu=${encodeURIComponent(' 강남구')}`]) {
     const r = await api(srv, 'GET', `/api/v1/sale-posts?${q}`);
     assert.equal(r.status, 422, q);
     assert.equal(r.body.error.code, 'INVALID_REGION', q);
