@@ -47,6 +47,11 @@ const routes = [
   ['/studio/inquiries', () => import('./views/studio.js'), 'inbox'],
   ['/studio/notices', () => import('./views/studio.js'), 'storeNotices'],
   ['/oauth/link', () => import('./views/oauth.js'), 'oauthLink'],
+  // sale posts, search and category pages (issue 10)
+  ['/studio/posts', () => import('./views/studio.js'), 'posts'],
+  ['/posts/:id', () => import('./views/post.js'), 'post'],
+  ['/search', () => import('./views/search.js'), 'search'],
+  ['/category/:id', () => import('./views/search.js'), 'category'],
 ];
 
 function match(path) {
