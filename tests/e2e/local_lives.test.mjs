@@ -90,3 +90,40 @@ test('the search page\'s price filter, and a sale post page with its products an
   await page.waitForSelector(`#post-live-${live.id}`);
   assert.deepEqual(pageErrors, []);
 });
+
+test('the studio: write a sale post, then schedule a live with it', async () => {
+  const p = await product('스튜디오 게시글 상품', 12000);
+  const page = await session.newPage(DESKTOP, 'seller', { acceptDialogs: true });
+  await uiLogin(page, srv.base, seller);
+  await page.goto(`${srv.base}/#/studio/posts`);
+  await page.click('#new-post');
+  await page.waitForSelector('#post-form');
+  await page.fill('#post-title', '스튜디오 장터');
+  await page.fill('#post-body', '두 줄\n본문');
+  await page.check(`#post-product-${p.id}`);
+  await page.selectOption('#post-region', '경기도');
+  await page.fill('#post-sigungu', '성남시 분당구');
+  await page.click('#post-save');
+  await page.waitForSelector('#seller-posts');
+  const mine = (await api(srv, 'GET', '/api/v1/seller/sale-posts', { token: seller.token })).body.items;
+  const post = mine.find((x) => x.title === '스튜디오 장터');
+  assert.ok(post, 'saved');
+  assert.deepEqual(post.region, { sido: '경기도', sigungu: '성남시 분당구' });
+  assert.deepEqual(post.product_ids, [p.id]);
+  assert.equal(post.status, 'PUBLISHED');
+
+  await page.goto(`${srv.base}/#/studio/lives`);
+  await page.click('#new-live');
+  await page.waitForSelector(`#live-post-${post.id}`);
+  await page.fill('#live-title', '게시글로 편성한 방송');
+  await page.check(`#live-post-${post.id}`);
+  await page.selectOption('#live-region', '경기도');
+  await page.click('#live-save');
+  await page.waitForSelector('#obs-key');
+  const id = Number(page.url().split('/').pop());
+  const live = (await api(srv, 'GET', `/api/v1/lives/${id}`)).body;
+  assert.deepEqual(live.products.map((x) => x.id), [p.id], "the post's products");
+  assert.deepEqual(live.sale_posts.map((x) => x.id), [post.id]);
+  assert.deepEqual(live.region, { sido: '경기도', sigungu: null });
+  assert.deepEqual(pageErrors, []);
+});
