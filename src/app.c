@@ -26,6 +26,8 @@
 #include "reviews/reviews.h"
 #include "points/points.h"
 #include "subscriptions/subscriptions.h"
+#include "posts/posts.h"
+#include "regions/regions.h"
 
 static char db_url[sizeof bc_cfg.database_url + 16];
 
@@ -186,6 +188,8 @@ void bc_app_register_routes(void)
     bc_http_register(bc_coupon_routes);
     bc_http_register(bc_points_routes);
     bc_http_register(bc_subscription_routes);
+    bc_http_register(bc_post_routes);    /* sale posts */
+    bc_http_register(bc_regions_routes); /* the 17 시/도 */
 }
 
 int bc_app_serve(int with_rtmp, int demo)

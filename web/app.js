@@ -51,6 +51,11 @@ const routes = [
   ['/subscriptions', () => import('./views/subscriptions.js'), 'subscriptions'],
   ['/subscriptions/done', () => import('./views/subscriptions.js'), 'subscriptionDone'],
   ['/subscriptions/fail', () => import('./views/subscriptions.js'), 'subscriptionFail'],
+  // sale posts, search and category pages (issue 10)
+  ['/studio/posts', () => import('./views/studio.js'), 'posts'],
+  ['/posts/:id', () => import('./views/post.js'), 'post'],
+  ['/search', () => import('./views/search.js'), 'search'],
+  ['/category/:id', () => import('./views/search.js'), 'category'],
 ];
 
 function match(path) {

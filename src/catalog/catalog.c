@@ -214,18 +214,20 @@ int bc_catalog_sort_from_name(const char *name)
     return -1;
 }
 
-/* Listing SQL. Parameters in order: category, category, seller, seller, include_hidden, then the
- * search parameters (if any), then sort, sort, sort, limit, offset for the page. Search: q of 3+
- * characters uses the text index (SQLite: the trigram FTS5 table product_fts; PostgreSQL: the
+/* Listing SQL. Parameters in order: category, category, seller, seller, include_hidden, min price,
+ * max price, max price, hide_sold_out, then the search parameters (if any), then sort, sort, sort, limit, offset for
+ * the page. Search: q of 3+ characters uses the text index (SQLite: the trigram FTS5 table product_fts; PostgreSQL: the
  * pg_trgm indexes on name and description, which ILIKE uses); 1-2 characters, which a
  * trigram index cannot answer, use a plain LIKE over the rows the other filters leave. Name
  * matches rank before description-only matches, then the requested sort. */
+/* four parameters: the lowest price, the highest price twice (0 = none), hide_sold_out */
+#define PRICE_FILTER " AND p.price >= ? AND (? = 0 OR p.price <= ?) AND (? = 0 OR p.status = 'ON_SALE')"
 #define LIST_CTE                                                                                                       \
     "WITH RECURSIVE cat(id) AS (SELECT id FROM categories WHERE id = ?"                                                \
     " UNION SELECT c.id FROM categories c JOIN cat ON c.parent_id = cat.id)"
 #define LIST_FILTER                                                                                                    \
     " WHERE p.deleted = 0 AND (? = 0 OR p.category_id IN (SELECT id FROM cat))"                                        \
-    " AND (? = 0 OR p.seller_id = ?) AND (? = 1 OR p.status IN ('ON_SALE', 'SOLD_OUT'))"
+    " AND (? = 0 OR p.seller_id = ?) AND (? = 1 OR p.status IN ('ON_SALE', 'SOLD_OUT'))" PRICE_FILTER
 #define LIST_SELECT                                                                                                    \
     LIST_CTE " SELECT p.id, p.seller_id, u.name AS seller_name, p.category_id,"                                        \
              " c.name AS category_name, p.name, p.description, p.price, p.stock, p.status,"                            \
@@ -354,36 +356,41 @@ int bc_catalog_list(bc_db *db, const bc_product_query *q, json_t **out)
     char *pat = NULL, *phrase = NULL;
     const char *fts_list = NULL; /* NULL on PostgreSQL, whose LIKE path is its index path */
     int64_t hidden = q->include_hidden ? 1 : 0, sort = q->sort, cat = q->category_id, seller = q->seller_id;
+    int64_t lo = q->min_price, hi = q->max_price, avail = q->hide_sold_out ? 1 : 0;
     int64_t limit = q->per_page, offset = (q->page - 1) * q->per_page;
     *out = NULL;
     /* The page carries the total (COUNT(*) OVER ()), so one query answers; only a page past the
      * end, which has no row to carry it, runs the count query. */
     if (!q->q || !q->q[0]) {
-        r2 = bc_db_rows(db, &ids, list_all_sql, "iiiiiiiiii", cat, cat, seller, seller, hidden, sort, sort, sort, limit,
-                        offset);
+        r2 = bc_db_rows(db, &ids, list_all_sql, "iiiiiiiiiiiiii", cat, cat, seller, seller, hidden, lo, hi, hi, avail,
+                        sort, sort, sort, limit, offset);
         r1 = r2 != 0 || offset == 0 ? 0
-                                    : bc_db_int(db, &total, count_all_sql, "iiiii", cat, cat, seller, seller, hidden);
+                                    : bc_db_int(db, &total, count_all_sql, "iiiiiiiii", cat, cat, seller, seller,
+                                                hidden, lo, hi, hi, avail);
     } else if (!(pat = like_pattern(q->q))) {
         goto out;
     } else if (utf8_chars(q->q) < 3 || !(fts_list = bc_db_dialect_sql(db, list_fts_sql, NULL))) {
         /* 1-2 characters (no trigram to look up) or PostgreSQL (ILIKE uses the pg_trgm indexes) */
         r2 = bc_db_rows(db, &ids, bc_db_dialect_sql(db, list_like_sqlite, list_like_pg),
-                        "iiiiittt"
+                        "iiiiiiiiittt"
                         "iiiii",
-                        cat, cat, seller, seller, hidden, pat, pat, pat, sort, sort, sort, limit, offset);
-        r1 = r2 != 0 || offset == 0 ? 0
-                                    : bc_db_int(db, &total, bc_db_dialect_sql(db, count_like_sqlite, count_like_pg),
-                                                "iiiiitt", cat, cat, seller, seller, hidden, pat, pat);
+                        cat, cat, seller, seller, hidden, lo, hi, hi, avail, pat, pat, pat, sort, sort, sort, limit,
+                        offset);
+        r1 = r2 != 0 || offset == 0
+                 ? 0
+                 : bc_db_int(db, &total, bc_db_dialect_sql(db, count_like_sqlite, count_like_pg), "iiiiiiiiitt", cat,
+                             cat, seller, seller, hidden, lo, hi, hi, avail, pat, pat);
     } else if (!(phrase = fts_phrase(q->q))) {
         goto out;
     } else {
         r2 = bc_db_rows(db, &ids, fts_list,
-                        "iiiiitt"
+                        "iiiiiiiiitt"
                         "iiiii",
-                        cat, cat, seller, seller, hidden, phrase, pat, sort, sort, sort, limit, offset);
+                        cat, cat, seller, seller, hidden, lo, hi, hi, avail, phrase, pat, sort, sort, sort, limit,
+                        offset);
         r1 = r2 != 0 || offset == 0 ? 0
-                                    : bc_db_int(db, &total, bc_db_dialect_sql(db, count_fts_sql, NULL), "iiiiit", cat,
-                                                cat, seller, seller, hidden, phrase);
+                                    : bc_db_int(db, &total, bc_db_dialect_sql(db, count_fts_sql, NULL), "iiiiiiiiit",
+                                                cat, cat, seller, seller, hidden, lo, hi, hi, avail, phrase);
     }
     if (r1 < 0 || r2 < 0)
         goto out;
@@ -412,11 +419,12 @@ out:
 
 /* ---- page ids first (lists without search text) ----
  * One statement per sort, each answered by its index (migration 9) in list order, stopping after
- * the page: parameters include_hidden, seller, seller, then (with a category) the category, then
- * limit, offset. The rows themselves come from the cache (bc_catalog_products_load on a miss). */
+ * the page: parameters (with a category) the category, then include_hidden, seller, seller, min
+ * price, max price, max price, hide_sold_out, then limit, offset. The rows themselves come from the cache
+ * (bc_catalog_products_load on a miss). */
 #define IDS_FROM                                                                                                       \
     " SELECT p.id FROM products p WHERE p.deleted = 0 AND (? = 1 OR p.status IN ('ON_SALE', 'SOLD_OUT'))"              \
-    " AND (? = 0 OR p.seller_id = ?)"
+    " AND (? = 0 OR p.seller_id = ?)" PRICE_FILTER
 #define IDS_CAT " AND p.category_id IN (SELECT id FROM cat)"
 #define IDS_CTE                                                                                                        \
     "WITH RECURSIVE cat(id) AS (SELECT id FROM categories WHERE id = ?"                                                \
@@ -447,6 +455,10 @@ int bc_catalog_page_ids(bc_db *db, const bc_product_query *q, int64_t *ids, int 
     bc_stmt_bind_int(st, idx++, q->include_hidden ? 1 : 0);
     bc_stmt_bind_int(st, idx++, q->seller_id);
     bc_stmt_bind_int(st, idx++, q->seller_id);
+    bc_stmt_bind_int(st, idx++, q->min_price);
+    bc_stmt_bind_int(st, idx++, q->max_price);
+    bc_stmt_bind_int(st, idx++, q->max_price);
+    bc_stmt_bind_int(st, idx++, q->hide_sold_out ? 1 : 0);
     bc_stmt_bind_int(st, idx++, q->per_page);
     bc_stmt_bind_int(st, idx++, (q->page - 1) * q->per_page);
     while ((rc = bc_stmt_step(st)) == 1 && *n < CATALOG_MAX_PAGE)
@@ -457,10 +469,11 @@ int bc_catalog_page_ids(bc_db *db, const bc_product_query *q, int64_t *ids, int 
 
 int bc_catalog_count(bc_db *db, const bc_product_query *q, int64_t *total)
 {
-    int rc = q->category_id > 0 ? bc_db_int(db, total, count_ids_cat_sql, "iiii", q->category_id,
-                                            (int64_t)(q->include_hidden ? 1 : 0), q->seller_id, q->seller_id)
-                                : bc_db_int(db, total, count_ids_sql, "iii", (int64_t)(q->include_hidden ? 1 : 0),
-                                            q->seller_id, q->seller_id);
+    int64_t hidden = q->include_hidden ? 1 : 0, avail = q->hide_sold_out ? 1 : 0;
+    int rc = q->category_id > 0 ? bc_db_int(db, total, count_ids_cat_sql, "iiiiiiii", q->category_id, hidden,
+                                            q->seller_id, q->seller_id, q->min_price, q->max_price, q->max_price, avail)
+                                : bc_db_int(db, total, count_ids_sql, "iiiiiii", hidden, q->seller_id, q->seller_id,
+                                            q->min_price, q->max_price, q->max_price, avail);
     return rc == 1 ? BC_OK : BC_ERR;
 }
 

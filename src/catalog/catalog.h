@@ -57,6 +57,8 @@ int bc_catalog_sort_from_name(const char *name);
  * or "" = any, else a case-insensitive (ASCII) literal substring of the name or the description
  * (name matches listed first, then the sort); seller_id 0 = any seller;
  * include_hidden 0 lists only ON_SALE/SOLD_OUT (deleted products are never listed);
+ * min_price / max_price bound the price in KRW (0 = no bound); hide_sold_out 1 leaves out what is
+ * not ON_SALE (SOLD_OUT follows the stock, so a stock change moves a product in or out);
  * page >= 1, per_page >= 1. */
 typedef struct bc_product_query {
     int64_t category_id;
@@ -65,6 +67,8 @@ typedef struct bc_product_query {
     int64_t page, per_page;
     int64_t seller_id;
     int include_hidden;
+    int64_t min_price, max_price;
+    int hide_sold_out;
 } bc_product_query;
 
 /* Runs q and builds {items:[product], page, per_page, total}; *out owned by the caller.
@@ -134,7 +138,9 @@ int bc_catalog_products_load(bc_db *db, const int64_t *ids, int n, json_t **out)
  * request. Exact invalidation, driven by the store's change notification (store.h): a committed
  * change to a product (catalog's writers, commerce's stock changes, anyone's SQL) drops that
  * product's rendering; a BC_DB_CHANGE_LISTING one (hide/show, category, name, description,
- * price, create, delete) also drops every skeleton; a category or user change, a write by
+ * price, create, delete) also drops every skeleton, and any product change at all drops the
+ * skeletons of hide_sold_out lists (a stock change moves a product between ON_SALE and SOLD_OUT,
+ * i.e. into or out of such a list); a category or user change, a write by
  * another process (SQLite) or a lost listener (PostgreSQL) drops everything. Each call first
  * catches up (bc_db_sync) and bypasses the cache when that fails. What is read from the database
  * is kept only if no change was published since before the read began. */

@@ -125,6 +125,10 @@ static void products_query_of(bc_req *req, bc_product_query *q)
     q->q = bc_req_query_str(req, "q");
     q->category_id = bc_req_query_int(req, "category_id", 0);
     q->sort = bc_catalog_sort_from_name(bc_req_query_str(req, "sort"));
+    q->seller_id = bc_req_query_int(req, "seller_id", 0);
+    q->min_price = bc_req_query_int(req, "min_price", 0);
+    q->max_price = bc_req_query_int(req, "max_price", 0);
+    q->hide_sold_out = bc_req_query_int(req, "hide_sold_out", 0) != 0;
 }
 
 static void h_products(bc_req *req)
@@ -347,6 +351,10 @@ static const bc_field products_query[] = {
     {"category_id", BC_F_INT, 0, 1, INT64_MAX, "only this category and its subcategories"},
     {"q", BC_F_STR, 0, 1, 100, "search text (name and description)"},
     {"sort", BC_F_STR, 0, 0, 0, "order of the results", .enums = sorts, .def = "newest"},
+    {"seller_id", BC_F_INT, 0, 1, INT64_MAX, "only this seller's products (the store page)"},
+    {"min_price", BC_F_INT, 0, 0, 100000000, "only products priced at least this (KRW)"},
+    {"max_price", BC_F_INT, 0, 0, 100000000, "only products priced at most this (KRW; 0 = no bound)"},
+    {"hide_sold_out", BC_F_BOOL, 0, 0, 0, "leave out sold-out products", .def = "false"},
     {"page", BC_F_INT, 0, 1, 100000, "page number", .def = "1"},
     {"per_page", BC_F_INT, 0, 1, 20, "page size", .def = "20"},
     {NULL},
@@ -366,8 +374,9 @@ const bc_route bc_catalog_routes[] = {
      "Create a category (admin)", 201, .response = &bc_sc_category, .location = "/api/v1/categories/{id}",
      .errors = (const char *const[]){"SLUG_TAKEN", NULL}},
     {"GET", "/api/v1/products", 0, 0, NULL, h_products, "catalog",
-     "Products on sale: filtered by category and search text, sorted, one page at a time", 200, .query = products_query,
-     .response = &bc_sc_product_page, .try_inline = try_products},
+     "Products on sale: filtered by category, seller, price range, sold out and search text, sorted, one page at a "
+     "time",
+     200, .query = products_query, .response = &bc_sc_product_page, .try_inline = try_products},
     {"GET", "/api/v1/products/{id}", 0, BC_RT_OPTIONAL_AUTH, NULL, h_product, "catalog",
      "One product (hidden/deleted ones only for its seller or an admin)", 200, .response = &bc_sc_product,
      .errors = (const char *const[]){"PRODUCT_NOT_FOUND", NULL}, .try_inline = try_product},

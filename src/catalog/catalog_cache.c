@@ -43,11 +43,14 @@ static list_entry lists[LIST_SLOTS];
 static pthread_mutex_t list_locks[LIST_STRIPES];
 static atomic_uint_fast64_t epoch = 1;    /* bumped when everything is dropped */
 static atomic_uint_fast64_t list_gen = 1; /* bumped when a product may enter, leave or move in a list */
+/* bumped at every change: a product may enter or leave a hide_sold_out list at a stock change too */
+static atomic_uint_fast64_t avail_gen = 1;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static atomic_int ready; /* setup done: the subscriber is registered */
 
 static void on_change(int64_t id, int kind)
 {
+    atomic_fetch_add(&avail_gen, 1);
     if (id == BC_DB_CHANGED_ALL || kind != BC_DB_CHANGE_ROW)
         atomic_fetch_add(&list_gen, 1);
     if (id == BC_DB_CHANGED_ALL) {
@@ -217,9 +220,13 @@ static int skel_get(const char *key, uint64_t gen, skel *out)
     return hit;
 }
 
-/* Keeps key's skeleton if no change was published since gen was read: in the way holding key,
- * else an empty or outdated way, else the way after the one replaced last. */
-static void skel_put(const char *key, uint64_t gen, const skel *sk)
+/* The generation counter that q's skeletons are valid under: avail_gen for hide_sold_out lists
+ * (every change may move a product in or out), else list_gen. */
+static atomic_uint_fast64_t *gen_of(const bc_product_query *q) { return q->hide_sold_out ? &avail_gen : &list_gen; }
+
+/* Keeps key's skeleton if no change was published since gen was read from counter: in the way
+ * holding key, else an empty or outdated way, else the way after the one replaced last. */
+static void skel_put(const char *key, atomic_uint_fast64_t *counter, uint64_t gen, const skel *sk)
 {
     static _Atomic unsigned next_way;
     uint64_t h = hash_key(key);
@@ -227,7 +234,7 @@ static void skel_put(const char *key, uint64_t gen, const skel *sk)
     size_t len = offsetof(skel, ids) + (size_t)sk->n * sizeof sk->ids[0];
     char *keep = kl < LIST_KEY_MAX ? dup_mem((const char *)sk, len) : NULL;
     pthread_mutex_lock(list_lock(set));
-    if (keep && atomic_load(&list_gen) == gen) {
+    if (keep && atomic_load(counter) == gen) {
         for (size_t w = 0; w < LIST_WAYS && way == LIST_WAYS; w++)
             if (lists[set + w].json && lists[set + w].hash == h && strcmp(lists[set + w].key, key) == 0)
                 way = w;
@@ -321,9 +328,10 @@ out:
 /* The cache key of q in key (LIST_KEY_MAX bytes): 1, or 0 when it does not fit. */
 static int list_key(const bc_product_query *q, char *key, const char *kind)
 {
-    int kl = snprintf(key, LIST_KEY_MAX, "%s|%lld|%lld|%d|%lld|%lld|%d|%s", kind, (long long)q->category_id,
-                      (long long)q->seller_id, q->sort, (long long)q->page, (long long)q->per_page,
-                      q->include_hidden ? 1 : 0, q->q ? q->q : "");
+    int kl = snprintf(key, LIST_KEY_MAX, "%s|%lld|%lld|%d|%lld|%lld|%d|%lld|%lld|%d|%s", kind,
+                      (long long)q->category_id, (long long)q->seller_id, q->sort, (long long)q->page,
+                      (long long)q->per_page, q->include_hidden ? 1 : 0, (long long)q->min_price,
+                      (long long)q->max_price, q->hide_sold_out ? 1 : 0, q->q ? q->q : "");
     return kl > 0 && kl < LIST_KEY_MAX;
 }
 
@@ -366,7 +374,7 @@ static int fill_skel(bc_db *db, int usable, const bc_product_query *q, uint64_t 
     if (usable && tk) {
         t.total = sk->total;
         t.n = 0;
-        skel_put(tkey, gen, &t);
+        skel_put(tkey, gen_of(q), gen, &t);
     }
     return BC_OK;
 }
@@ -377,13 +385,13 @@ int bc_catalog_list_body(bc_db *db, const bc_product_query *q, char **json, size
     skel sk;
     *json = NULL;
     int usable = list_key(q, key, "P") && cache_usable(db);
-    uint64_t gen = atomic_load(&list_gen); /* before the database */
+    uint64_t gen = atomic_load(gen_of(q)); /* before the database */
     if (!usable || !skel_get(key, gen, &sk)) {
         int rc = fill_skel(db, usable, q, gen, &sk);
         if (rc != BC_OK)
             return rc;
         if (usable)
-            skel_put(key, gen, &sk);
+            skel_put(key, gen_of(q), gen, &sk);
     }
     return assemble(db, usable, q, &sk, json, len);
 }
@@ -400,7 +408,7 @@ int bc_catalog_list_cached(const bc_product_query *q, char **json, size_t *len)
     skel sk;
     *json = NULL;
     if (!atomic_load(&ready) || !list_key(q, key, "P") || bc_db_sync_here() != BC_OK ||
-        !skel_get(key, atomic_load(&list_gen), &sk))
+        !skel_get(key, atomic_load(gen_of(q)), &sk))
         return 0;
     return assemble(NULL, 1, q, &sk, json, len) == BC_OK;
 }

@@ -46,6 +46,13 @@ const bc_error_code bc_http_errors[] = {
     {"MEDIA_STORE_FAILED", 502, "The media store (S3-compatible storage) refused the object or could not be reached."},
     /* lives */
     {"INVALID_PRODUCT", 422, "A product is not one of the seller's own products."},
+    /* sale posts and regions (posts.h, regions.h) */
+    {"INVALID_REGION", 422,
+     "A region is not one of the 17 시/도 (GET /api/v1/regions), or its 시/군/구 is empty or longer than 20 "
+     "characters."},
+    {"INVALID_SALE_POST", 422, "A sale post does not exist, is another seller's or is CLOSED."},
+    {"SALE_POST_NOT_FOUND", 404, "No such sale post (or a DRAFT of another seller)."},
+    {"SALE_POST_IN_USE", 409, "A live was scheduled with the sale post: it cannot be deleted (close it instead)."},
     {"LIVE_ENDED", 409, "The live is over: ENDED, or MISSED (never published within the grace)."},
     /* replays */
     {"REPLAY_NOT_FOUND", 404, "The live has no replay (never recorded, or deleted by its seller)."},

@@ -10,6 +10,12 @@
 #define STR_OR_NULL "{\"type\":[\"string\",\"null\"]}"
 #define INT_OR_NULL "{\"type\":[\"integer\",\"null\"]}"
 #define REF(n) "{\"$ref\":\"#/components/schemas/" n "\"}"
+/* regions.h BC_REGIONS_SCHEMA (http does not include the module headers) */
+#define REGION_OR_NULL                                                                                                 \
+    "{\"type\":[\"object\",\"null\"],\"required\":[\"sido\",\"sigungu\"],\"description\":\"시/도 and "               \
+    "시/군/구 (null: no region)\",\"properties\":{\"sido\":{\"type\":\"string\",\"description\":\"one of the "      \
+    "17 시/도 (GET /api/v1/regions)\"},\"sigungu\":{\"type\":[\"string\",\"null\"],\"description\":\"시/군/구, "  \
+    "null: the whole 시/도\"}}}"
 
 const bc_schema bc_sc_user = {
     "User",
@@ -118,14 +124,18 @@ const bc_schema bc_sc_live = {
     "Live",
     "{\"type\":\"object\",\"required\":[\"id\",\"seller_id\",\"seller_name\",\"title\",\"status\",\"scheduled_at\","
     "\"started_at\",\"ended_at\",\"hls_url\",\"viewer_count\",\"unique_viewers\",\"pinned_product\",\"products\","
-    "\"duration_min\",\"cover_url\",\"region\",\"interrupted_at\",\"subscribers\",\"subscribed\"],"
+    "\"duration_min\",\"cover_url\",\"region\",\"sale_posts\",\"interrupted_at\",\"subscribers\",\"subscribed\"],"
     "\"properties\":{"
     "\"id\":" INT ",\"seller_id\":" INT ",\"seller_name\":" STR ",\"title\":" STR
     ",\"status\":{\"type\":\"string\",\"enum\":[\"SCHEDULED\",\"LIVE\",\"ENDED\",\"MISSED\"],\"description\":"
     "\"MISSED: never published within BROADCART_LIVE_GRACE of its start\"},\"scheduled_at\":" TIME
     /* live schedules */
     ",\"duration_min\":{\"type\":\"integer\",\"description\":\"expected length, minutes\"},\"cover_url\":" STR_OR_NULL
-    ",\"region\":" STR_OR_NULL ",\"interrupted_at\":{\"type\":[\"string\",\"null\"],\"format\":\"date-time\","
+    ",\"region\":" REGION_OR_NULL ",\"sale_posts\":{\"type\":\"array\",\"description\":\"the sale posts "
+    "it was scheduled with (their products are among products)\",\"items\":{\"type\":\"object\",\"required\":["
+    "\"id\",\"title\",\"image_url\",\"region\",\"status\"],\"properties\":{\"id\":" INT ",\"title\":" STR
+    ",\"image_url\":" STR_OR_NULL ",\"region\":" REGION_OR_NULL ",\"status\":" STR
+    "}}},\"interrupted_at\":{\"type\":[\"string\",\"null\"],\"format\":\"date-time\","
     "\"description\":\"LIVE whose ingest stopped at this time: it continues when republished within "
     "BROADCART_LIVE_GRACE, else it ends\"},\"subscribers\":{\"type\":\"integer\",\"description\":\"notify-me "
     "subscriptions\"},\"subscribed\":{\"type\":\"boolean\",\"description\":\"the caller has one (false when "

@@ -6,6 +6,7 @@
 #include "../accounts/accounts.h"
 #include "../catalog/catalog.h"
 #include "../chat/chat.h"
+#include "../posts/posts.h"
 
 #include <sodium.h>
 #include <stdlib.h>
@@ -40,27 +41,71 @@ typedef struct create_args {
     int64_t id; /* out */
 } create_args;
 
-/* The unit of work of bc_live_create, run by bc_db_tx (from scratch on each try). */
+/* Appends id to ids[0..*n) unless it is there; BC_EINVAL when BC_LIVE_MAX_PRODUCTS are there. */
+static int add_product(int64_t *ids, size_t *n, int64_t id)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (ids[i] == id)
+            return BC_OK;
+    if (*n >= BC_LIVE_MAX_PRODUCTS)
+        return BC_EINVAL;
+    ids[(*n)++] = id;
+    return BC_OK;
+}
+
+/* The unit of work of bc_live_create, run by bc_db_tx (from scratch on each try): the products of
+ * the sale posts (posts module, read in this transaction), then the ones given directly. */
 static int live_create_tx(bc_db *db, void *arg)
 {
     create_args *a = arg;
+    const bc_live_schedule *s = a->sched;
+    int64_t ids[BC_LIVE_MAX_PRODUCTS], posts[BC_LIVE_SALE_POSTS_MAX], of_post[BC_POST_PRODUCTS_MAX];
+    size_t n = 0, nposts = 0;
     int rc;
     a->id = 0;
-    for (size_t i = 0; i < a->nproducts; i++)
+    for (size_t i = 0; i < s->nsale_posts && i < BC_LIVE_SALE_POSTS_MAX; i++) {
+        int m = 0, dup = 0;
+        for (size_t k = 0; k < nposts; k++)
+            dup |= posts[k] == s->sale_post_ids[i];
+        if (dup)
+            continue;
+        posts[nposts++] = s->sale_post_ids[i];
+        rc = bc_post_product_ids(db, s->sale_post_ids[i], a->seller_id, of_post, BC_POST_PRODUCTS_MAX, &m);
+        if (rc == BC_ENOTFOUND || rc == BC_EFORBIDDEN || rc == BC_ECONFLICT)
+            return BC_ECONFLICT;
+        if (rc != BC_OK)
+            return rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
+        for (int k = 0; k < m; k++)
+            if (add_product(ids, &n, of_post[k]) != BC_OK)
+                return BC_EINVAL;
+    }
+    for (size_t i = 0; i < a->nproducts; i++) {
         if ((rc = check_own_product(db, a->seller_id, a->product_ids[i])) != BC_OK)
             return rc;
+        if (add_product(ids, &n, a->product_ids[i]) != BC_OK)
+            return BC_EINVAL;
+    }
+    if (n == 0)
+        return BC_EINVAL;
     rc = bc_db_int(db, &a->id,
                    "INSERT INTO lives (seller_id, title, status, scheduled_at, stream_key, created_at, duration_min,"
-                   " cover_url, region) VALUES (?, ?, 'SCHEDULED', ?, ?, ?, ?, ?, ?) RETURNING id",
-                   "ititiitt", a->seller_id, a->title, a->sched->scheduled_at, a->key, bc_now_ms(),
-                   (int64_t)a->sched->duration_min, a->sched->cover_url, a->sched->region);
+                   " cover_url, region_sido, region_sigungu) VALUES (?, ?, 'SCHEDULED', ?, ?, ?, ?, ?, ?, ?)"
+                   " RETURNING id",
+                   "ititiittt", a->seller_id, a->title, s->scheduled_at, a->key, bc_now_ms(), (int64_t)s->duration_min,
+                   s->cover_url, s->region.sido, s->region.sido && s->region.sigungu[0] ? s->region.sigungu : NULL);
     if (rc != 1)
         return rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
-    for (size_t i = 0; i < a->nproducts; i++) {
+    for (size_t i = 0; i < n; i++) {
         rc = bc_db_exec(db,
                         "INSERT INTO live_products (live_id, product_id, position) VALUES (?, ?, ?)"
                         " ON CONFLICT DO NOTHING",
-                        "iii", a->id, a->product_ids[i], (int64_t)i);
+                        "iii", a->id, ids[i], (int64_t)i);
+        if (rc < 0)
+            return rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
+    }
+    for (size_t i = 0; i < nposts; i++) {
+        rc = bc_db_exec(db, "INSERT INTO live_sale_posts (live_id, sale_post_id, position) VALUES (?, ?, ?)", "iii",
+                        a->id, posts[i], (int64_t)i);
         if (rc < 0)
             return rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
     }
@@ -70,7 +115,7 @@ static int live_create_tx(bc_db *db, void *arg)
 int bc_live_create(bc_db *db, int64_t seller_id, const char *title, int64_t scheduled_at, const int64_t *product_ids,
                    size_t nproducts, int64_t *out_id)
 {
-    bc_live_schedule s = {scheduled_at, BC_LIVE_DURATION_DEFAULT, NULL, NULL};
+    bc_live_schedule s = {.scheduled_at = scheduled_at, .duration_min = BC_LIVE_DURATION_DEFAULT};
     return bc_live_create_scheduled(db, seller_id, title, &s, product_ids, nproducts, out_id);
 }
 
@@ -144,15 +189,46 @@ static json_t *row_offer_json(json_t *row, const char *status)
     return bc_live_offer_json(&o);
 }
 
+/* The sale_posts member of live id: the brief of each post it was scheduled with (posts module),
+ * in order, as a new array *out. */
+static int sale_posts_json(bc_db *db, int64_t id, json_t **out)
+{
+    json_t *rows = NULL, *r;
+    size_t i;
+    *out = NULL;
+    int rc = bc_db_rows(db, &rows,
+                        "SELECT sale_post_id FROM live_sale_posts WHERE live_id = ? ORDER BY position, sale_post_id",
+                        "i", id);
+    if (rc < 0)
+        return rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
+    *out = json_array();
+    json_array_foreach (rows, i, r) {
+        json_t *p = NULL;
+        rc = bc_post_brief(db, json_integer_value(json_object_get(r, "sale_post_id")), &p);
+        if (rc == BC_OK)
+            json_array_append_new(*out, p);
+        else if (rc != BC_ENOTFOUND)
+            break;
+        rc = BC_OK;
+    }
+    json_decref(rows);
+    if (rc != BC_OK) {
+        json_decref(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
 /* bc_live_get with the sellers' names already looked up (names: bc_accounts_user_names' map, or
  * NULL to look this live's seller up); viewer_id (0 = anonymous) for "subscribed". */
 static int live_get(bc_db *db, int64_t id, int with_secret, int64_t viewer_id, json_t *names, json_t **out)
 {
-    json_t *l = NULL, *rows = NULL, *products = json_array(), *pinned = NULL, *own_names = NULL;
+    json_t *l = NULL, *rows = NULL, *products = json_array(), *pinned = NULL, *own_names = NULL, *posts = NULL;
     *out = NULL;
     int rc = bc_db_row(db, &l,
                        "SELECT id, seller_id, '' AS seller_name, title, status, scheduled_at, duration_min, cover_url,"
-                       " region, started_at, ended_at, interrupted_at, pinned_product_id, stream_key,"
+                       " region_sido AS region, region_sigungu, started_at, ended_at, interrupted_at,"
+                       " pinned_product_id, stream_key,"
                        " (SELECT COUNT(*) FROM live_subscriptions s WHERE s.live_id = lives.id) AS subscribers,"
                        " (SELECT COUNT(*) FROM live_subscriptions s WHERE s.live_id = lives.id AND s.user_id = ?)"
                        " AS subscribed FROM lives WHERE id = ?",
@@ -178,6 +254,14 @@ static int live_get(bc_db *db, int64_t id, int with_secret, int64_t viewer_id, j
         goto out;
     }
     json_object_set(l, "seller_name", json_object_get(who, "name")); /* in place: the key order stays */
+    json_object_set_new(l, "region",                                 /* in place too */
+                        bc_regions_json(json_string_value(json_object_get(l, "region")),
+                                        json_string_value(json_object_get(l, "region_sigungu"))));
+    json_object_del(l, "region_sigungu");
+    if ((rc = sale_posts_json(db, id, &posts)) != BC_OK)
+        goto out;
+    json_object_set_new(l, "sale_posts", posts);
+    posts = NULL;
     const char *status = json_string_value(json_object_get(l, "status"));
     if (bc_db_rows(db, &rows,
                    "SELECT product_id, live_price, stock_cap, replay FROM live_products WHERE live_id = ?"
@@ -248,6 +332,7 @@ out:
     json_decref(products);
     json_decref(pinned);
     json_decref(own_names);
+    json_decref(posts);
     return rc;
 }
 
@@ -294,52 +379,69 @@ static int append_lives(bc_db *db, json_t *rows, int with_secret, int64_t viewer
 
 int bc_live_list(bc_db *db, const char *status, int64_t seller_id, int64_t viewer_id, json_t **out)
 {
-    /* each query yields ids in display order; statements must be literals (cached by address) */
-    static const char q_live[] =
-        "SELECT id, seller_id FROM lives WHERE status = 'LIVE' ORDER BY started_at DESC, id DESC LIMIT 100";
-    static const char q_sched[] =
-        "SELECT id, seller_id FROM lives WHERE status = 'SCHEDULED' ORDER BY scheduled_at, id LIMIT 100";
-    static const char q_ended_all[] =
-        "SELECT id, seller_id FROM lives WHERE status = 'ENDED' ORDER BY ended_at DESC, id DESC LIMIT 100";
-    static const char q_ended_recent[] =
-        "SELECT id, seller_id FROM lives WHERE status = 'ENDED' ORDER BY ended_at DESC, id DESC LIMIT 20";
-    static const char q_missed[] =
-        "SELECT id, seller_id FROM lives WHERE status = 'MISSED' ORDER BY scheduled_at DESC, id DESC LIMIT 100";
     static const char q_seller[] = "SELECT id, seller_id FROM lives WHERE seller_id = ? ORDER BY id DESC LIMIT 200";
+    json_t *items = NULL, *rows = NULL;
+    if (seller_id <= 0)
+        return bc_live_list_public(db, status, 0, NULL, viewer_id, out);
+    *out = NULL;
+    items = json_array();
+    if (bc_db_rows(db, &rows, q_seller, "i", seller_id) < 0 || append_lives(db, rows, 1, viewer_id, items) != BC_OK) {
+        json_decref(rows);
+        json_decref(items);
+        return BC_ERR;
+    }
+    json_decref(rows);
+    *out = items;
+    return BC_OK;
+}
+
+int bc_live_list_public(bc_db *db, const char *status, int64_t seller_id, const bc_region *region, int64_t viewer_id,
+                        json_t **out)
+{
+    /* each query yields ids in display order; statements must be literals (cached by address).
+     * Parameters: seller twice, 시/도 twice, 시/군/구 twice ("" = any). */
+#define LIST_FILTER " AND (? = 0 OR seller_id = ?) AND (? = '' OR region_sido = ?) AND (? = '' OR region_sigungu = ?)"
+    static const char q_live[] = "SELECT id, seller_id FROM lives WHERE status = 'LIVE'" LIST_FILTER
+                                 " ORDER BY started_at DESC, id DESC LIMIT 100";
+    static const char q_sched[] =
+        "SELECT id, seller_id FROM lives WHERE status = 'SCHEDULED'" LIST_FILTER " ORDER BY scheduled_at, id LIMIT 100";
+    static const char q_ended_all[] = "SELECT id, seller_id FROM lives WHERE status = 'ENDED'" LIST_FILTER
+                                      " ORDER BY ended_at DESC, id DESC LIMIT 100";
+    static const char q_ended_recent[] = "SELECT id, seller_id FROM lives WHERE status = 'ENDED'" LIST_FILTER
+                                         " ORDER BY ended_at DESC, id DESC LIMIT 20";
+    static const char q_missed[] = "SELECT id, seller_id FROM lives WHERE status = 'MISSED'" LIST_FILTER
+                                   " ORDER BY scheduled_at DESC, id DESC LIMIT 100";
+#undef LIST_FILTER
     const char *queries[3] = {NULL, NULL, NULL};
+    const char *sido = region && region->sido ? region->sido : "", *sg = region && region->sido ? region->sigungu : "";
     json_t *items = json_array(), *rows = NULL;
     int rc = BC_OK;
     *out = NULL;
-    if (seller_id > 0) {
-        if (bc_db_rows(db, &rows, q_seller, "i", seller_id) < 0 ||
-            append_lives(db, rows, 1, viewer_id, items) != BC_OK) {
+    if (seller_id < 0)
+        seller_id = 0;
+    if (!status) {
+        queries[0] = q_live;
+        queries[1] = q_sched;
+        queries[2] = q_ended_recent;
+    } else if (strcmp(status, "LIVE") == 0) {
+        queries[0] = q_live;
+    } else if (strcmp(status, "SCHEDULED") == 0) {
+        queries[0] = q_sched;
+    } else if (strcmp(status, "ENDED") == 0) {
+        queries[0] = q_ended_all;
+    } else if (strcmp(status, "MISSED") == 0) {
+        queries[0] = q_missed;
+    } else {
+        rc = BC_EINVAL;
+        goto out;
+    }
+    for (int q = 0; q < 3 && queries[q]; q++) {
+        json_decref(rows);
+        rows = NULL;
+        if (bc_db_rows(db, &rows, queries[q], "iitttt", seller_id, seller_id, sido, sido, sg, sg) < 0 ||
+            append_lives(db, rows, 0, viewer_id, items) != BC_OK) {
             rc = BC_ERR;
             goto out;
-        }
-    } else {
-        if (!status) {
-            queries[0] = q_live;
-            queries[1] = q_sched;
-            queries[2] = q_ended_recent;
-        } else if (strcmp(status, "LIVE") == 0) {
-            queries[0] = q_live;
-        } else if (strcmp(status, "SCHEDULED") == 0) {
-            queries[0] = q_sched;
-        } else if (strcmp(status, "ENDED") == 0) {
-            queries[0] = q_ended_all;
-        } else if (strcmp(status, "MISSED") == 0) {
-            queries[0] = q_missed;
-        } else {
-            rc = BC_EINVAL;
-            goto out;
-        }
-        for (int q = 0; q < 3 && queries[q]; q++) {
-            json_decref(rows);
-            rows = NULL;
-            if (bc_db_rows(db, &rows, queries[q], "") < 0 || append_lives(db, rows, 0, viewer_id, items) != BC_OK) {
-                rc = BC_ERR;
-                goto out;
-            }
         }
     }
     *out = items;
@@ -348,6 +450,22 @@ out:
     json_decref(items);
     json_decref(rows);
     return rc;
+}
+
+int bc_live_sale_post_uses(bc_db *db, int64_t post_id, int64_t *n)
+{
+    int rc = bc_db_int(db, n, "SELECT COUNT(*) FROM live_sale_posts WHERE sale_post_id = ?", "i", post_id);
+    return rc == 1 ? BC_OK : rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
+}
+
+int bc_live_sale_post_lives(bc_db *db, int64_t post_id, json_t **out)
+{
+    int rc =
+        bc_db_rows(db, out,
+                   "SELECT l.id, l.title, l.status, l.scheduled_at, l.started_at, l.ended_at FROM live_sale_posts lp"
+                   " JOIN lives l ON l.id = lp.live_id WHERE lp.sale_post_id = ? ORDER BY l.id DESC LIMIT 100",
+                   "i", post_id);
+    return rc >= 0 ? BC_OK : rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
 }
 
 typedef struct pin_args {

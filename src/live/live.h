@@ -22,6 +22,7 @@
 #define BC_LIVE_H
 
 #include "../http/http.h"
+#include "../regions/regions.h"
 
 /* Length of a stream key: random [A-Za-z0-9] from libsodium's CSPRNG (~190 bits). */
 #define BC_LIVE_KEY_LEN 32
@@ -46,25 +47,35 @@ int bc_live_create(bc_db *db, int64_t seller_id, const char *title, int64_t sche
 /* Expected length of a live when none is given, in minutes (and the bounds of duration_min). */
 #define BC_LIVE_DURATION_DEFAULT 60
 #define BC_LIVE_DURATION_MAX 1440
-/* Most characters of a live's region (free text, e.g. "서울", "Busan"). */
-#define BC_LIVE_REGION_MAX 40
+/* Most sale posts (posts.h) a live may be scheduled with. */
+#define BC_LIVE_SALE_POSTS_MAX 10
 /* The schedule of a new live: start (UTC ms), expected length (minutes, 1..BC_LIVE_DURATION_MAX),
- * cover image (the /media/uploads/... path of an upload, checked by the caller; NULL = none) and
- * region (NULL = none). Strings are borrowed. */
+ * cover image (the /media/uploads/... path of an upload, checked by the caller; NULL = none),
+ * region (regions.h: region.sido NULL = none) and the sale posts it is scheduled with
+ * (sale_post_ids[0..nsale_posts), at most BC_LIVE_SALE_POSTS_MAX, duplicates ignored: each must be
+ * the seller's and not CLOSED; their products, in post order, come before the products given
+ * directly). Strings and arrays are borrowed. */
 typedef struct bc_live_schedule {
     int64_t scheduled_at;
     int duration_min;
     const char *cover_url;
-    const char *region;
+    bc_region region;
+    const int64_t *sale_post_ids;
+    size_t nsale_posts;
 } bc_live_schedule;
-/* bc_live_create with a whole schedule; the same returns. bc_live_create is this with
- * BC_LIVE_DURATION_DEFAULT minutes, no cover and no region. */
+/* bc_live_create with a whole schedule. The live's products are the posts' products followed by
+ * product_ids (duplicates once), at least 1 and at most BC_LIVE_MAX_PRODUCTS. Returns as
+ * bc_live_create, plus BC_EINVAL (no product at all, or more than BC_LIVE_MAX_PRODUCTS) and
+ * BC_ECONFLICT (a sale post does not exist, is another seller's or is CLOSED).
+ * bc_live_create is this with BC_LIVE_DURATION_DEFAULT minutes and nothing else. */
 int bc_live_create_scheduled(bc_db *db, int64_t seller_id, const char *title, const bc_live_schedule *s,
                              const int64_t *product_ids, size_t nproducts, int64_t *out_id);
 
 /* Loads one live in the CONTRACT live shape (viewer_count from the WebSocket hub), including
- * duration_min, cover_url, region, interrupted_at (UTC ms or null), subscribers (count of "notify
- * me" subscriptions) and subscribed (whether viewer_id, 0 = anonymous, has one). With
+ * duration_min, cover_url, region (regions.h JSON: {sido, sigungu} or null), sale_posts (the
+ * bc_post_brief of each post it was scheduled with, in order), interrupted_at (UTC ms or null),
+ * subscribers (count of "notify me" subscriptions) and subscribed (whether viewer_id, 0 =
+ * anonymous, has one). With
  * with_secret, also stream_key, rtmp_url, obs_stream_key and publish_url. *out owned by the
  * caller. BC_OK, BC_ENOTFOUND or BC_ERR. bc_live_get is bc_live_get_as for viewer 0. */
 int bc_live_get(bc_db *db, int64_t id, int with_secret, json_t **out);
@@ -86,6 +97,19 @@ int bc_live_first_scheduled(bc_db *db, int64_t seller_id, int64_t *id, char key[
  * viewer_id (0 = anonymous) is the caller, for "subscribed". Returns BC_OK, BC_EINVAL (unknown
  * status) or BC_ERR. */
 int bc_live_list(bc_db *db, const char *status, int64_t seller_id, int64_t viewer_id, json_t **out);
+/* The public list of bc_live_list (status NULL or one status, the same order and bounds, no
+ * secrets) narrowed to one seller (seller_id > 0) and/or one region (region.sido; with a
+ * sigungu, that 시/군/구 only). BC_OK, BC_EINVAL (unknown status) or BC_ERR. */
+int bc_live_list_public(bc_db *db, const char *status, int64_t seller_id, const bc_region *region, int64_t viewer_id,
+                        json_t **out);
+
+/* For sale posts (posts.h): the number of lives scheduled with post_id into *n. BC_OK, BC_EBUSY
+ * or BC_ERR. */
+int bc_live_sale_post_uses(bc_db *db, int64_t post_id, int64_t *n);
+/* The lives scheduled with post_id, newest first (at most 100), as a new array *out (caller
+ * owns) of {id, title, status, scheduled_at, started_at, ended_at} (UTC ms or null). BC_OK,
+ * BC_EBUSY or BC_ERR. */
+int bc_live_sale_post_lives(bc_db *db, int64_t post_id, json_t **out);
 
 /* Pins product_id (0 = unpin) on live_id as seller_id. The product must be one of the live's
  * products, or a product of the seller (then it is appended to the live's products).
@@ -228,10 +252,12 @@ int bc_live_subscribe(bc_db *db, int64_t live_id, int64_t user_id, int on, int64
 
 /* The calendar: SCHEDULED lives starting in [from_ms, to_ms) and LIVE lives (started in or before
  * the range) whose expected end (scheduled_at or started_at + duration_min) is after from_ms,
- * optionally of one region (NULL = all), ordered by start, at most 500, as live JSON for viewer_id
- * (bc_live_get_as, no secrets) in a new array *out (caller owns). The caller bounds the range
- * (BC_LIVE_CALENDAR_MAX_MS). BC_OK or a store error. */
-int bc_live_calendar(bc_db *db, int64_t from_ms, int64_t to_ms, const char *region, int64_t viewer_id, json_t **out);
+ * optionally of one region (NULL or region->sido NULL = all; a 시/도, or a 시/도 and 시/군/구),
+ * ordered by start, at most 500, as live JSON for viewer_id (bc_live_get_as, no secrets) in a new
+ * array *out (caller owns). The caller bounds the range (BC_LIVE_CALENDAR_MAX_MS). BC_OK or a
+ * store error. */
+int bc_live_calendar(bc_db *db, int64_t from_ms, int64_t to_ms, const bc_region *region, int64_t viewer_id,
+                     json_t **out);
 
 /* Rotates live_id's stream key as seller_id: a new random key (BC_LIVE_KEY_LEN, libsodium CSPRNG)
  * replaces the old one at once, so on_publish refuses the old key from now on. When the live is

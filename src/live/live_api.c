@@ -63,17 +63,31 @@ static int cover_ok(bc_db *db, const char *url)
     return bc_media_lookup(db, url + sizeof prefix - 1, type, sizeof type) == BC_OK;
 }
 
+/* Reads the positive ids of the array ids (borrowed, may be NULL) into out (room for max): their
+ * count, or -1 when one is not a positive integer. */
+static int read_ids(json_t *ids, int64_t *out, size_t max)
+{
+    size_t i, n = 0;
+    json_t *v;
+    json_array_foreach (ids, i, v) {
+        if (!json_is_integer(v) || json_integer_value(v) <= 0)
+            return -1;
+        if (n < max)
+            out[n++] = json_integer_value(v);
+    }
+    return (int)n;
+}
+
 static void h_create(bc_req *req)
 {
     const char *title, *when;
-    json_t *ids, *body = bc_req_json(req);
+    json_t *body = bc_req_json(req);
     json_error_t err;
-    json_unpack_ex(body, &err, 0, "{s:s,s:s,s:o}", "title", &title, "scheduled_at", &when, "product_ids", &ids);
+    json_unpack_ex(body, &err, 0, "{s:s,s:s}", "title", &title, "scheduled_at", &when);
     const char *cover = json_string_value(json_object_get(body, "cover_url"));
-    const char *region = json_string_value(json_object_get(body, "region"));
     json_t *dur = json_object_get(body, "duration_min");
-    int64_t scheduled_at, product_ids[20];
-    size_t n = json_array_size(ids);
+    int64_t scheduled_at, product_ids[20], post_ids[BC_LIVE_SALE_POSTS_MAX];
+    bc_live_schedule sched = {0};
     if (is_blank(title)) {
         bc_res_error(req, 422, "VALIDATION_FAILED", "'title' must not be blank");
         return;
@@ -83,27 +97,44 @@ static void h_create(bc_req *req)
                      "'scheduled_at' must be an ISO-8601 time like 2026-11-23T10:00:00Z");
         return;
     }
-    for (size_t i = 0; i < n && i < 20; i++) {
-        json_t *v = json_array_get(ids, i);
-        if (!json_is_integer(v) || json_integer_value(v) <= 0) {
-            bc_res_error(req, 422, "VALIDATION_FAILED", "'product_ids' must hold positive integers");
-            return;
-        }
-        product_ids[i] = json_integer_value(v);
+    int n = read_ids(json_object_get(body, "product_ids"), product_ids, 20);
+    int nposts = read_ids(json_object_get(body, "sale_post_ids"), post_ids, BC_LIVE_SALE_POSTS_MAX);
+    if (n < 0 || nposts < 0) {
+        bc_res_error(req, 422, "VALIDATION_FAILED", "'product_ids' and 'sale_post_ids' must hold positive integers");
+        return;
     }
-    if (region && is_blank(region))
-        region = NULL;
+    if (n == 0 && nposts == 0) {
+        bc_res_error(req, 422, "VALIDATION_FAILED", "a live needs 'product_ids' or 'sale_post_ids' (or both)");
+        return;
+    }
+    if (bc_regions_from_json(json_object_get(body, "region"), &sched.region) != BC_OK) {
+        bc_res_error(req, 422, "INVALID_REGION", "'region' must be {sido: one of the 17 시/도, sigungu?}");
+        return;
+    }
     if (cover && !cover_ok(bc_req_db(req), cover)) {
         bc_res_error(req, 422, "VALIDATION_FAILED",
                      "'cover_url' must be an uploaded image /media/uploads/... (POST /api/v1/media/images)");
         return;
     }
-    bc_live_schedule sched = {
-        scheduled_at, json_is_integer(dur) ? (int)json_integer_value(dur) : BC_LIVE_DURATION_DEFAULT, cover, region};
+    sched.scheduled_at = scheduled_at;
+    sched.duration_min = json_is_integer(dur) ? (int)json_integer_value(dur) : BC_LIVE_DURATION_DEFAULT;
+    sched.cover_url = cover;
+    sched.sale_post_ids = post_ids;
+    sched.nsale_posts = (size_t)nposts;
     int64_t id = 0;
-    int rc = bc_live_create_scheduled(bc_req_db(req), bc_req_auth(req)->user_id, title, &sched, product_ids, n, &id);
+    int rc =
+        bc_live_create_scheduled(bc_req_db(req), bc_req_auth(req)->user_id, title, &sched, product_ids, (size_t)n, &id);
     if (rc == BC_ENOTFOUND || rc == BC_EFORBIDDEN) {
         bc_res_error(req, 422, "INVALID_PRODUCT", "every product must be one of your own products");
+        return;
+    }
+    if (rc == BC_ECONFLICT) {
+        bc_res_error(req, 422, "INVALID_SALE_POST", "every sale post must be one of yours and not CLOSED");
+        return;
+    }
+    if (rc == BC_EINVAL) {
+        bc_res_error(req, 422, "VALIDATION_FAILED", "a live carries 1 to %d products (its posts' and the given ones)",
+                     BC_LIVE_MAX_PRODUCTS);
         return;
     }
     if (rc != BC_OK) {
@@ -114,10 +145,27 @@ static void h_create(bc_req *req)
     send_live(req, 201, id);
 }
 
+/* Reads ?region= ("<시/도>" or "<시/도> <시/군/구>") into *r; on a bad value sends 422
+ * INVALID_REGION and returns BC_EINVAL. */
+static int region_query(bc_req *req, bc_region *r)
+{
+    const char *q = bc_req_query_str(req, "region");
+    memset(r, 0, sizeof *r);
+    if (!q || !*q || bc_regions_parse(q, r) == BC_OK)
+        return BC_OK;
+    bc_res_error(req, 422, "INVALID_REGION",
+                 "'region' must be a 시/도 (e.g. 서울특별시 or 서울), optionally followed by a space and a 시/군/구");
+    return BC_EINVAL;
+}
+
 static void h_list(bc_req *req)
 {
     json_t *items = NULL;
-    int rc = bc_live_list(bc_req_db(req), bc_req_query_str(req, "status"), 0, caller_id(req), &items);
+    bc_region region;
+    if (region_query(req, &region) != BC_OK)
+        return;
+    int rc = bc_live_list_public(bc_req_db(req), bc_req_query_str(req, "status"), bc_req_query_int(req, "seller_id", 0),
+                                 &region, caller_id(req), &items);
     if (rc == BC_EINVAL) {
         bc_res_error(req, 422, "VALIDATION_FAILED", "'status' must be LIVE, SCHEDULED, ENDED or MISSED");
         return;
@@ -378,7 +426,10 @@ static void h_calendar(bc_req *req)
         return;
     }
     json_t *items = NULL;
-    int rc = bc_live_calendar(bc_req_db(req), from, to, bc_req_query_str(req, "region"), caller_id(req), &items);
+    bc_region region;
+    if (region_query(req, &region) != BC_OK)
+        return;
+    int rc = bc_live_calendar(bc_req_db(req), from, to, &region, caller_id(req), &items);
     if (rc != BC_OK) {
         bc_res_from_err(req, rc);
         return;
@@ -516,16 +567,24 @@ static void h_on_update(bc_req *req)
 }
 
 static const bc_field product_id_item = {"product_ids[]", BC_F_INT, 1, 1, INT64_MAX, "a product id"};
+static const bc_field sale_post_id_item = {"sale_post_ids[]", BC_F_INT, 1, 1, INT64_MAX, "a sale post id"};
 static const bc_field create_body[] = {
     {"title", BC_F_STR, 1, 1, 100, "1..100 characters"},
     {"scheduled_at", BC_F_STR, 1, 1, 40, "ISO-8601 time, e.g. 2026-11-23T10:00:00Z",
      .example = "\"2026-11-23T10:00:00Z\""},
-    {"product_ids", BC_F_ARR, 1, 1, 20, "1..20 ids of your own products, shown in this order",
+    {"product_ids", BC_F_ARR, 0, 0, 20,
+     "up to 20 ids of your own products, shown in this order after the sale posts' products",
      .items = &product_id_item},
+    {"sale_post_ids", BC_F_ARR, 0, 0, BC_LIVE_SALE_POSTS_MAX,
+     "up to 10 of your sale posts (not CLOSED): their products become the live's (a live needs at least one product "
+     "from these or product_ids)",
+     .items = &sale_post_id_item},
     {"duration_min", BC_F_INT, 0, 1, BC_LIVE_DURATION_MAX, "expected length in minutes (default 60)"},
     {"cover_url", BC_F_STR, 0, 1, 200, "cover image: the url of an upload (POST /api/v1/media/images)",
      .text = BC_TEXT_OPAQUE, .example = "\"/media/uploads/AbCdEfGhIjKlMnOpQrStUvWxYz012345.jpg\""},
-    {"region", BC_F_STR, 0, 1, BC_LIVE_REGION_MAX, "region of the broadcast, e.g. 서울 (free text)"},
+    {"region", BC_F_OBJ, 0, 0, 0,
+     "region of the broadcast: {sido, sigungu?}, e.g. {\"sido\":\"서울특별시\",\"sigungu\":\"강남구\"}",
+     .fields = bc_regions_fields, .code = "INVALID_REGION"},
     {NULL},
 };
 static const bc_field pin_body[] = {
@@ -544,16 +603,25 @@ static const bc_field offer_body[] = {
 };
 
 static const char *const live_statuses[] = {"LIVE", "SCHEDULED", "ENDED", "MISSED", NULL};
+#define REGION_QUERY                                                                                                        \
+    {                                                                                                                       \
+        "region", BC_F_STR, 0, 1, 41,                                                                                       \
+            "only lives of this region: a 시/도 (official or short name), or a 시/도, a space and a 시/군/구, e.g. " \
+            "서울특별시 강남구",                                                                                            \
+            .code = "INVALID_REGION", .example = "\"서울특별시 강남구\""                                            \
+    }
 static const bc_field list_query[] = {
     {"status", BC_F_STR, 0, 0, 0,
      "only lives in this status (default: LIVE, then SCHEDULED by time, then recent ENDED)", .enums = live_statuses},
+    {"seller_id", BC_F_INT, 0, 1, INT64_MAX, "only this seller's lives"},
+    REGION_QUERY,
     {NULL},
 };
 static const bc_field calendar_query[] = {
     {"from", BC_F_STR, 1, 1, 40, "start of the range, ISO-8601", .example = "\"2026-12-01T00:00:00Z\""},
     {"to", BC_F_STR, 1, 1, 40, "end of the range (exclusive), ISO-8601, at most 31 days after from",
      .example = "\"2026-12-31T00:00:00Z\""},
-    {"region", BC_F_STR, 0, 1, BC_LIVE_REGION_MAX, "only lives of this region"},
+    REGION_QUERY,
     {NULL},
 };
 
@@ -603,14 +671,15 @@ static const bc_field rtmp_query[] = {
 const bc_route bc_live_routes[] = {
     {"POST", "/api/v1/lives", BC_ROLE_SELLER, 0, create_body, h_create, "lives",
      "Schedule a live with products; returns the stream key", 201, .response = &bc_sc_live,
-     .location = "/api/v1/lives/{id}", .errors = (const char *const[]){"INVALID_PRODUCT", NULL}},
+     .location = "/api/v1/lives/{id}",
+     .errors = (const char *const[]){"INVALID_PRODUCT", "INVALID_SALE_POST", "INVALID_REGION", NULL}},
     {"GET", "/api/v1/lives", 0, BC_RT_OPTIONAL_AUTH, NULL, h_list, "lives",
-     "Lives: LIVE, then SCHEDULED by time, then recent ENDED (or one status)", 200, .query = list_query,
-     .response = &bc_sc_live_list},
+     "Lives: LIVE, then SCHEDULED by time, then recent ENDED (or one status), by seller and region", 200,
+     .query = list_query, .response = &bc_sc_live_list, .errors = (const char *const[]){"INVALID_REGION", NULL}},
     /* before /api/v1/lives/{id}: the first matching pattern wins */
     {"GET", "/api/v1/lives/calendar", 0, BC_RT_OPTIONAL_AUTH, NULL, h_calendar, "lives",
      "Calendar: SCHEDULED lives starting in [from, to) and LIVE lives running into it (at most 31 days)", 200,
-     .query = calendar_query, .response = &sc_calendar},
+     .query = calendar_query, .response = &sc_calendar, .errors = (const char *const[]){"INVALID_REGION", NULL}},
     {"GET", "/api/v1/lives/{id}", 0, BC_RT_OPTIONAL_AUTH, NULL, h_get, "lives",
      "One live with products, pinned product and viewer count (stream key for its seller)", 200,
      .response = &bc_sc_live},

@@ -362,8 +362,10 @@ int bc_live_subscribe(bc_db *db, int64_t live_id, int64_t user_id, int on, int64
     return rc;
 }
 
-int bc_live_calendar(bc_db *db, int64_t from_ms, int64_t to_ms, const char *region, int64_t viewer_id, json_t **out)
+int bc_live_calendar(bc_db *db, int64_t from_ms, int64_t to_ms, const bc_region *region, int64_t viewer_id,
+                     json_t **out)
 {
+    const char *sido = region && region->sido ? region->sido : "", *sg = region && region->sido ? region->sigungu : "";
     json_t *rows = NULL, *items = json_array();
     *out = NULL;
     /* SCHEDULED: starting in the range; LIVE: started at or before the range's end and expected to
@@ -373,10 +375,10 @@ int bc_live_calendar(bc_db *db, int64_t from_ms, int64_t to_ms, const char *regi
     " WHERE ((status = 'SCHEDULED' AND scheduled_at >= ? AND scheduled_at < ?)"                                        \
     " OR (status = 'LIVE' AND COALESCE(started_at, scheduled_at) < ?"                                                  \
     " AND COALESCE(started_at, scheduled_at) + duration_min * 60000 > ?))"
-    int rc =
-        region ? bc_db_rows(db, &rows, CAL_WHERE " AND region = ? ORDER BY at, id LIMIT 500", "iiiit", from_ms, to_ms,
-                            to_ms, from_ms, region)
-               : bc_db_rows(db, &rows, CAL_WHERE " ORDER BY at, id LIMIT 500", "iiii", from_ms, to_ms, to_ms, from_ms);
+    int rc = bc_db_rows(db, &rows,
+                        CAL_WHERE " AND (? = '' OR region_sido = ?) AND (? = '' OR region_sigungu = ?)"
+                                  " ORDER BY at, id LIMIT 500",
+                        "iiiitttt", from_ms, to_ms, to_ms, from_ms, sido, sido, sg, sg);
 #undef CAL_WHERE
     if (rc < 0)
         goto out;

@@ -98,6 +98,10 @@ static const char *const copy_tables[] = {
     "subscription_customers",
     "subscriptions",
     "subscription_payments",
+    /* sale posts and the posts of lives (migration 31) */
+    "sale_posts",
+    "sale_post_products",
+    "live_sale_posts",
 };
 #define NTABLES (sizeof copy_tables / sizeof copy_tables[0])
 #define POOL_MAX 512 /* 3 texts per table + one per identity */

@@ -49,6 +49,8 @@ const OWNER = {
   // subscriptions (migration 30)
   subscription_plans: 'subscriptions', subscription_customers: 'subscriptions', subscriptions: 'subscriptions',
   subscription_payments: 'subscriptions',
+  // sale posts; the posts a live was scheduled with belong to the live (migration 31)
+  sale_posts: 'posts', sale_post_products: 'posts', live_sale_posts: 'live',
 };
 // "file reads|writes table" allowed outside the owner, with why
 const ALLOWED = {

@@ -75,25 +75,27 @@ after(async () => { if (srv) await srv.stop(); });
 test('a live carries its schedule: expected length, cover image (an upload) and region', async () => {
   const up = await api(srv, 'POST', '/api/v1/media/images', { token: seller.token, raw: makePng(8, 6), headers: { 'content-type': 'image/png' } });
   assert.equal(up.status, 201, JSON.stringify(up.body));
-  const l = await createLive({ duration_min: 45, cover_url: up.body.url, region: '서울' });
+  const l = await createLive({ duration_min: 45, cover_url: up.body.url, region: { sido: '서울특별시', sigungu: '강남구' } });
   assert.equal(l.duration_min, 45);
   assert.equal(l.cover_url, up.body.url);
-  assert.equal(l.region, '서울');
+  assert.deepEqual(l.region, { sido: '서울특별시', sigungu: '강남구' });
   assert.equal(l.interrupted_at, null);
   assert.equal(l.subscribers, 0);
   assert.equal(l.subscribed, false);
   const d = await createLive();
   assert.equal(d.duration_min, 60, 'default length');
   assert.equal(d.cover_url, null);
-  for (const [body, what] of [[{ duration_min: 0 }, 'zero length'], [{ duration_min: 1441 }, 'over a day'],
+  assert.equal(d.region, null);
+  for (const [body, what, code = 'VALIDATION_FAILED'] of [[{ duration_min: 0 }, 'zero length'], [{ duration_min: 1441 }, 'over a day'],
     [{ cover_url: 'https://evil.example/x.png' }, 'external cover'],
     [{ cover_url: '/media/uploads/AbCdEfGhIjKlMnOpQrStUvWxYz012345.png' }, 'never uploaded'],
-    [{ region: 'x'.repeat(41) }, 'long region']]) {
+    [{ region: { sido: '서울특별시', sigungu: 'x'.repeat(21) } }, 'long 시/군/구', 'INVALID_REGION'],
+    [{ region: { sido: 'Seoul' } }, 'not a 시/도', 'INVALID_REGION'], [{ region: '서울' }, 'free text (not an object)']]) {
     const r = await api(srv, 'POST', '/api/v1/lives', {
       token: seller.token, body: { title: 'Bad', scheduled_at: iso(Date.now() + 3600e3), product_ids: [productId], ...body },
     });
     assert.equal(r.status, 422, what);
-    assert.equal(r.body.error.code, 'VALIDATION_FAILED', what);
+    assert.equal(r.body.error.code, code, what);
   }
 });
 
@@ -219,8 +221,8 @@ test('notify me: a reminder 10 minutes before, a notice when it goes live, maile
 
 test('calendar: scheduled lives in the range and running ones, by start, at most 31 days', async () => {
   const base = Date.now() + 30 * 86400e3; // a month ahead: only this test's lives
-  const a = await createLive({ title: 'Cal A', scheduled_at: iso(base + 2 * 3600e3), region: 'Busan' });
-  const b = await createLive({ title: 'Cal B', scheduled_at: iso(base + 3600e3), region: '서울' });
+  const a = await createLive({ title: 'Cal A', scheduled_at: iso(base + 2 * 3600e3), region: { sido: '부산광역시' } });
+  const b = await createLive({ title: 'Cal B', scheduled_at: iso(base + 3600e3), region: { sido: '서울특별시', sigungu: '마포구' } });
   await createLive({ title: 'Cal out', scheduled_at: iso(base + 3 * 86400e3) });
   const q = (from, to, extra = '') => api(srv, 'GET', `/api/v1/lives/calendar?from=${encodeURIComponent(iso(from))}&to=${encodeURIComponent(iso(to))}${extra}`, { token: buyer.token });
   let r = await q(base, base + 86400e3);
@@ -230,6 +232,11 @@ test('calendar: scheduled lives in the range and running ones, by start, at most
   assert.equal(r.body.from, iso(base));
   r = await q(base, base + 86400e3, `&region=${encodeURIComponent('서울')}`);
   assert.deepEqual(r.body.items.map((x) => x.id), [b.id]);
+  r = await q(base, base + 86400e3, `&region=${encodeURIComponent('서울특별시 마포구')}`);
+  assert.deepEqual(r.body.items.map((x) => x.id), [b.id]);
+  r = await q(base, base + 86400e3, `&region=${encodeURIComponent('서울특별시 강남구')}`);
+  assert.deepEqual(r.body.items, []);
+  assert.equal((await q(base, base + 86400e3, '&region=Busan')).status, 422, 'not a 시/도');
   // a LIVE live running into the range
   const now = await createLive({ title: 'Cal now', duration_min: 120 });
   assert.equal((await publishCb(now, '71')).status, 200);

@@ -31,7 +31,8 @@ test('the studio schedules a live with length, region and cover, and issues a ne
   await page.click('#new-live');
   await page.fill('#live-title', '주말 편성 방송');
   await page.fill('#live-duration', '45');
-  await page.fill('#live-region', '부산');
+  await page.selectOption('#live-region', '부산광역시');
+  await page.fill('#live-sigungu', '해운대구');
   const png = path.join(tmp, 'cover.png');
   writeFileSync(png, makePng(16, 9));
   await page.setInputFiles('#live-cover', png);
@@ -41,7 +42,7 @@ test('the studio schedules a live with length, region and cover, and issues a ne
   const id = Number(page.url().split('/').pop());
   const live = (await api(srv, 'GET', `/api/v1/lives/${id}`, { token: seller.token })).body;
   assert.equal(live.duration_min, 45);
-  assert.equal(live.region, '부산');
+  assert.deepEqual(live.region, { sido: '부산광역시', sigungu: '해운대구' });
   assert.match(live.cover_url, /^\/media\/uploads\/[A-Za-z0-9]{32}\.png$/);
   assert.equal(await page.textContent('#obs-key'), live.obs_stream_key);
 
@@ -59,8 +60,8 @@ test('the calendar lists upcoming lives by day; notify me from the calendar and 
   const mk = (title, region, when) => api(srv, 'POST', '/api/v1/lives', {
     token: seller.token, body: { title, scheduled_at: when.toISOString(), product_ids: [productId], region, duration_min: 90 },
   }).then((r) => r.body);
-  const a = await mk('서울 저녁 방송', '서울', at);
-  const b = await mk('대구 밤 방송', '대구', new Date(at.getTime() + 3600e3));
+  const a = await mk('서울 저녁 방송', { sido: '서울특별시' }, at);
+  const b = await mk('대구 밤 방송', { sido: '대구광역시', sigungu: '수성구' }, new Date(at.getTime() + 3600e3));
 
   // anonymous: the calendar shows it, "notify me" asks for a login
   const anon = await session.newPage(DESKTOP, 'anon');
@@ -75,7 +76,7 @@ test('the calendar lists upcoming lives by day; notify me from the calendar and 
   await page.waitForSelector(`#cal-live-${b.id}`);
   const order = await page.$$eval('.cal-live', (els) => els.map((e) => e.id));
   assert.ok(order.indexOf(`cal-live-${a.id}`) < order.indexOf(`cal-live-${b.id}`), 'by start');
-  assert.match(await page.textContent(`#cal-live-${a.id}`), /서울 · 90분/);
+  assert.match(await page.textContent(`#cal-live-${a.id}`), /서울특별시 · 90분/);
 
   await page.click(`#notify-${a.id}`);
   await until('subscribed', async () => (await page.getAttribute(`#notify-${a.id}`, 'aria-pressed')) === 'true');
@@ -83,7 +84,7 @@ test('the calendar lists upcoming lives by day; notify me from the calendar and 
   assert.equal((await api(srv, 'GET', `/api/v1/lives/${a.id}`, { token: buyer.token })).body.subscribed, true);
 
   // the region filter
-  await page.fill('#cal-region', '대구');
+  await page.selectOption('#cal-region', '대구광역시');
   await page.click('#cal-filter');
   await until('only 대구', async () => (await page.locator(`#cal-live-${a.id}`).count()) === 0 && (await page.locator(`#cal-live-${b.id}`).count()) === 1);
 

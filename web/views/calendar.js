@@ -1,6 +1,7 @@
 // The live calendar (#/calendar): upcoming and running lives of the next 14 days, by day, from
 // GET /api/v1/lives/calendar (at most 31 days per request), with a region filter, and the
 // "notify me" button (POST/DELETE /api/v1/lives/{id}/subscription) also used by the live page.
+import { regionPicker, regionText } from './regions.js';
 import { h, mount } from '../dom.js';
 import { t, errorText } from '../i18n.js';
 import { time } from '../format.js';
@@ -51,17 +52,17 @@ function liveRow(l) {
     h('div', { class: 'grow' },
       h('div', { class: 'row' }, h('strong', { class: 'cal-time' }, time(start)), statusBadge(l.status)),
       h('a', { href: `#/live/${l.id}`, class: 'cal-title' }, l.title),
-      h('div', { class: 'muted small' }, [l.seller_name, l.region, t('calendar.minutes', { n: l.duration_min })].filter(Boolean).join(' · '))),
+      h('div', { class: 'muted small' }, [l.seller_name, regionText(l.region), t('calendar.minutes', { n: l.duration_min })].filter(Boolean).join(' · '))),
     notifyButton(l));
 }
 
 export async function render(ctx) {
   const from = dayStart(new Date());
   const to = new Date(from.getTime() + DAYS * DAY_MS);
-  const region = h('input', { id: 'cal-region', maxlength: 40, placeholder: t('calendar.region'), 'aria-label': t('calendar.region') });
+  const region = regionPicker({ sidoId: 'cal-region', any: true, sigungu: false }).select; // a 시/도 (regions.js)
   const listEl = h('div', { id: 'calendar-list' });
   const load = () => withStates(listEl, async () => {
-    const r = await get('/api/v1/lives/calendar' + qs({ from: from.toISOString(), to: to.toISOString(), region: region.value.trim() || undefined }));
+    const r = await get('/api/v1/lives/calendar' + qs({ from: from.toISOString(), to: to.toISOString(), region: region.value || undefined }));
     if (!ctx.alive()) return;
     const list = items(r);
     if (!list.length) { mount(listEl, emptyState(t('calendar.empty'))); return; }

@@ -1,34 +1,57 @@
 // #/sellers/:id: a seller's public store page: shop name, logo, introduction, shipping policy and
-// followers (GET /api/v1/sellers/{id}), a follow button, the seller's lives (on air, coming, recent)
-// and products on sale. The catalog has no seller filter yet: the products are the seller's among
-// the newest pages of the catalog (at most MAX_PAGES pages).
+// followers (GET /api/v1/sellers/{id}), a follow button, the seller's lives on air and coming and
+// the past ones (GET /api/v1/lives?seller_id=), sale posts (GET /api/v1/sale-posts?seller_id=) and
+// products (GET /api/v1/products?seller_id=, paged).
 import { h, mount } from '../dom.js';
 import { t, errorText, addStrings } from '../i18n.js';
 import { get, post, del, qs, items, currentUser } from '../api.js';
 import { requireLogin } from '../app.js';
-import { spinner, emptyState, productCard, liveCard, toast } from './ui.js';
+import { spinner, emptyState, productCard, liveCard, toast, statusBadge } from './ui.js';
+import { dateTime } from '../format.js';
+import { regionText } from './regions.js';
 import { storeAnnouncements } from './announcements.js';
 
 addStrings({
   ko: { 'store.followers': '팔로워 {n}명', 'store.follow': '팔로우', 'store.unfollow': '팔로우 취소', 'store.following': '팔로우 중',
     'store.shipping': '배송 안내', 'store.lives': '라이브', 'store.products': '상품', 'store.noLives': '예정된 라이브가 없습니다',
-    'store.noProducts': '판매 중인 상품이 없습니다', 'store.notFound': '찾을 수 없는 상점입니다' },
+    'store.noProducts': '판매 중인 상품이 없습니다', 'store.notFound': '찾을 수 없는 상점입니다',
+    'store.upcoming': '방송 중 · 예정 라이브', 'store.past': '지난 라이브', 'store.noPast': '지난 라이브가 없습니다', 'store.posts': '판매 게시글',
+    'store.noPosts': '판매 게시글이 없습니다', 'store.more': '더 보기' },
   en: { 'store.followers': '{n} followers', 'store.follow': 'Follow', 'store.unfollow': 'Unfollow', 'store.following': 'Following',
     'store.shipping': 'Shipping', 'store.lives': 'Lives', 'store.products': 'Products', 'store.noLives': 'No lives planned',
-    'store.noProducts': 'No products on sale', 'store.notFound': 'No such store' },
+    'store.noProducts': 'No products on sale', 'store.notFound': 'No such store',
+    'store.upcoming': 'On air and coming', 'store.past': 'Past lives', 'store.noPast': 'No past lives', 'store.posts': 'Sale posts',
+    'store.noPosts': 'No sale posts', 'store.more': 'More' },
 });
 
-const MAX_PAGES = 5;
+const PER_PAGE = 20;
 
-// The seller's products among the first MAX_PAGES pages of the newest products.
-async function sellerProducts(id) {
-  const out = [];
-  for (let page = 1; page <= MAX_PAGES; page++) {
-    const r = await get(`/api/v1/products${qs({ sort: 'newest', page, per_page: 20 })}`);
-    out.push(...items(r).filter((p) => p.seller_id === id));
-    if (!r || !r.total || page * 20 >= r.total) break;
-  }
-  return out;
+// A sale post card (links to #/posts/:id).
+function postCard(p) {
+  return h('a', { class: 'card product-card post-card', href: `#/posts/${p.id}`, id: `store-post-${p.id}` },
+    h('div', { class: 'img-wrap' }, p.image_url ? h('img', { class: 'thumb', src: p.image_url, alt: '', loading: 'lazy' }) : h('div', { class: 'thumb thumb-empty', 'aria-hidden': 'true' }, p.title.slice(0, 1))),
+    h('div', { class: 'card-body' }, h('div', { class: 'name' }, p.title), p.region ? h('div', { class: 'muted small' }, regionText(p.region)) : null));
+}
+
+// The seller's products, PER_PAGE at a time, with a "more" button.
+function productsSection(el, id) {
+  let page = 1;
+  const grid = h('div', { class: 'grid products-grid' });
+  const more = h('button', { class: 'btn-ghost', id: 'store-more', hidden: true }, t('store.more'));
+  const load = async () => {
+    more.disabled = true;
+    try {
+      const r = await get(`/api/v1/products${qs({ seller_id: id, page, per_page: PER_PAGE })}`);
+      const list = items(r);
+      if (page === 1 && !list.length) { mount(el, emptyState(t('store.noProducts'))); return; }
+      for (const p of list) grid.appendChild(productCard(p));
+      more.hidden = page * PER_PAGE >= (r.total || 0);
+      page++;
+    } catch (ex) { mount(el, h('p', { class: 'form-error' }, errorText(ex))); } finally { more.disabled = false; }
+  };
+  more.addEventListener('click', load);
+  mount(el, grid, more);
+  return load();
 }
 
 function followButton(s, count) {
@@ -59,6 +82,8 @@ export async function render(ctx) {
   const count = h('span', { class: 'muted', id: 'store-followers' }, t('store.followers', { n: s.followers }));
   const me = currentUser();
   const lives = h('div', { id: 'store-lives' }, spinner());
+  const past = h('div', { id: 'store-past-lives' }, spinner());
+  const posts = h('div', { id: 'store-posts' }, spinner());
   const products = h('div', { id: 'store-products' }, spinner());
   mount(ctx.el, h('div', { class: 'store-page', id: 'store', dataset: { id: String(s.id) } },
     h('header', { class: 'card card-pad store-head' },
@@ -71,14 +96,27 @@ export async function render(ctx) {
     s.shipping_policy ? h('section', { class: 'card card-pad' }, h('h2', null, t('store.shipping')),
       h('p', { id: 'store-shipping', style: { whiteSpace: 'pre-line' } }, s.shipping_policy)) : null,
     storeAnnouncements(s.id),
-    h('section', null, h('h2', null, t('store.lives')), lives),
-    h('section', null, h('h2', null, t('store.products')), products)));
-  const [l, p] = await Promise.allSettled([get('/api/v1/lives'), sellerProducts(id)]);
+    h('section', null, h('h2', null, t('store.upcoming')), lives),
+    h('section', null, h('h2', null, t('store.posts')), posts),
+    h('section', null, h('h2', null, t('store.products')), products),
+    h('section', null, h('h2', null, t('store.past')), past)));
+  const [l, e, sp] = await Promise.allSettled([get(`/api/v1/lives${qs({ seller_id: id })}`),
+    get(`/api/v1/lives${qs({ seller_id: id, status: 'ENDED' })}`), get(`/api/v1/sale-posts${qs({ seller_id: id, per_page: 20 })}`),
+    productsSection(products, id)]);
+  if (!ctx.alive()) return;
   if (l.status === 'fulfilled') {
-    const mine = items(l.value).filter((x) => x.seller_id === id);
-    mount(lives, mine.length ? h('div', { class: 'hscroll' }, mine.map(liveCard)) : h('p', { class: 'muted small' }, t('store.noLives')));
+    const on = items(l.value).filter((x) => x.status === 'LIVE' || x.status === 'SCHEDULED');
+    mount(lives, on.length ? h('div', { class: 'hscroll' }, on.map(liveCard)) : h('p', { class: 'muted small' }, t('store.noLives')));
   } else mount(lives, h('p', { class: 'form-error' }, errorText(l.reason)));
-  if (p.status === 'fulfilled') {
-    mount(products, p.value.length ? h('div', { class: 'grid products-grid' }, p.value.map(productCard)) : emptyState(t('store.noProducts')));
-  } else mount(products, h('p', { class: 'form-error' }, errorText(p.reason)));
+  if (e.status === 'fulfilled') {
+    const ended = items(e.value);
+    mount(past, ended.length ? h('ul', { class: 'store-past' }, ended.map((x) => h('li', null,
+      h('a', { href: `#/live/${x.id}`, id: `store-past-${x.id}` }, x.title), ' ', statusBadge(x.status), ' ',
+      h('span', { class: 'muted small' }, dateTime(x.ended_at || x.scheduled_at)))))
+      : h('p', { class: 'muted small' }, t('store.noPast')));
+  } else mount(past, h('p', { class: 'form-error' }, errorText(e.reason)));
+  if (sp.status === 'fulfilled') {
+    const list = items(sp.value);
+    mount(posts, list.length ? h('div', { class: 'grid products-grid' }, list.map(postCard)) : h('p', { class: 'muted small' }, t('store.noPosts')));
+  } else mount(posts, h('p', { class: 'form-error' }, errorText(sp.reason)));
 }

@@ -8,6 +8,8 @@ import { withStates, emptyState, statusBadge, productImage, toast, spinner } fro
 import { buildLivePage } from './live.js';
 import { clock } from './replay.js';
 import { renderInbox, renderStoreNotices } from './studio_inbox.js';
+import { regionPicker, regionText } from './regions.js';
+import { salePostPicker } from './studio_posts.js';
 
 export async function render(ctx) {
   const user = currentUser();
@@ -19,7 +21,7 @@ export async function render(ctx) {
   mount(ctx.el, h('div', { class: 'studio' },
     h('div', { class: 'studio-head' }, h('h1', null, t('studio.title')),
       h('nav', { class: 'tabs' }, tabLink('lives', '#/studio/lives'), tabLink('products', '#/studio/products'), tabLink('orders', '#/studio/orders'),
-        tabLink('inbox', '#/studio/inquiries'), tabLink('storeNotices', '#/studio/notices'), tabLink('coupons', '#/studio/coupons'))),
+        tabLink('inbox', '#/studio/inquiries'), tabLink('storeNotices', '#/studio/notices'), tabLink('coupons', '#/studio/coupons'), tabLink('posts', '#/studio/posts'))),
     body));
   const sub = { ...ctx, el: body };
   if (ctx.name === 'products') return renderProducts(sub);
@@ -27,6 +29,7 @@ export async function render(ctx) {
   if (ctx.name === 'inbox') return renderInbox(sub);
   if (ctx.name === 'storeNotices') return renderStoreNotices(sub);
   if (ctx.name === 'coupons') return (await import('./studio_coupons.js')).render(sub); // coupons
+  if (ctx.name === 'posts') return (await import('./studio_posts.js')).render(sub); // sale posts
   if (ctx.name === 'liveDetail') return renderLiveDetail(sub);
   return renderLives(sub);
 }
@@ -216,7 +219,7 @@ function renderLives(ctx) {
     mount(listEl, h('ul', { class: 'studio-lives', id: 'studio-lives' }, list.map((l) => h('li', null,
       h('a', { class: 'card live-row-card', href: `#/studio/lives/${l.id}`, id: `studio-live-${l.id}` },
         h('div', { class: 'grow' }, h('strong', null, l.title), h('div', { class: 'muted small' },
-          [dateTime(l.scheduled_at), l.duration_min ? `${l.duration_min}′` : null, l.region].filter(Boolean).join(' · '))),
+          [dateTime(l.scheduled_at), l.duration_min ? `${l.duration_min}′` : null, regionText(l.region)].filter(Boolean).join(' · '))),
         statusBadge(l.status), h('span', { class: 'btn-ghost small' }, t('studio.open')))))));
   });
 
@@ -228,17 +231,21 @@ function renderLives(ctx) {
     const when = h('input', { id: 'live-when', type: 'datetime-local', required: true, value: toLocalInput(new Date(Date.now() + 10 * 60000)) });
     // schedule: expected length, region, cover image (uploaded first: POST /api/v1/media/images)
     const duration = h('input', { id: 'live-duration', type: 'number', min: 1, max: 1440, step: 1, value: 60 });
-    const region = h('input', { id: 'live-region', maxlength: 40 });
+    const region = regionPicker({ sidoId: 'live-region', sigunguId: 'live-sigungu' }); // 17 시/도 + 시/군/구
+    const posts = await salePostPicker(); // sale posts: their products join the live's
     const cover = h('input', { id: 'live-cover', type: 'file', accept: 'image/jpeg,image/png,image/webp' });
     const err = h('div', { class: 'form-error', role: 'alert', hidden: true });
     const form = h('form', { class: 'card card-pad studio-form', id: 'live-form', novalidate: true, onsubmit: async (e) => {
       e.preventDefault();
       const ids = [...form.querySelectorAll('input[name=product]:checked')].map((c) => Number(c.value));
+      const postIds = posts.value();
       const at = fromLocalInput(when.value);
-      if (!title.value.trim() || !at || !ids.length) { err.textContent = t(ids.length ? 'error.generic' : 'studio.pickOne'); err.hidden = false; return; }
+      const some = ids.length || postIds.length;
+      if (!title.value.trim() || !at || !some) { err.textContent = t(some ? 'error.generic' : 'studio.pickOne'); err.hidden = false; return; }
       try {
         const body = { title: title.value.trim(), scheduled_at: at, product_ids: ids, duration_min: Number(duration.value) || 60 };
-        if (region.value.trim()) body.region = region.value.trim();
+        if (region.value()) body.region = region.value();
+        if (postIds.length) body.sale_post_ids = postIds;
         if (cover.files && cover.files[0]) body.cover_url = (await uploadImage(cover.files[0])).url;
         const l = await post('/api/v1/lives', body);
         navigate(`/studio/lives/${l.id}`);
@@ -247,9 +254,10 @@ function renderLives(ctx) {
       h('h3', null, t('studio.newLive')),
       h('label', { class: 'field' }, h('span', null, t('studio.liveTitle')), title),
       h('label', { class: 'field' }, h('span', null, t('studio.scheduledAt')), when),
-      h('div', { class: 'row' }, h('label', { class: 'field' }, h('span', null, t('studio.duration')), duration),
-        h('label', { class: 'field grow' }, h('span', null, t('studio.region')), region)),
+      h('label', { class: 'field' }, h('span', null, t('studio.duration')), duration),
+      region.el,
       h('label', { class: 'field' }, h('span', null, t('studio.cover')), cover),
+      posts.el,
       h('fieldset', { class: 'pick' }, h('legend', null, t('studio.pickProducts')),
         products.length ? products.map((p) => h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'product', value: p.id }), productImage(p, 'mini'), h('span', null, p.name), h('span', { class: 'muted small' }, price(p.price))))
           : h('p', { class: 'muted small' }, t('empty.products'))),
