@@ -93,6 +93,9 @@ static const char *const copy_tables[] = {
     "points_rates",
     "points_attendance",
     "points_charges",
+    /* product options as SKUs (migration 29) */
+    "product_options",
+    "product_skus",
 };
 #define NTABLES (sizeof copy_tables / sizeof copy_tables[0])
 #define POOL_MAX 512 /* 3 texts per table + one per identity */

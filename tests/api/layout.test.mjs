@@ -46,6 +46,9 @@ const OWNER = {
   stock_holds: 'commerce', product_limits: 'commerce', buyer_product_units: 'commerce', live_product_units: 'commerce',
   // coupons (migration 27)
   coupons: 'coupons', user_coupons: 'coupons',
+  // product options as SKUs (migration 29)
+  product_options: 'commerce', product_skus: 'commerce',
+  cart_items_rebuild: 'commerce', // SQLite's rebuild of cart_items with sku_id in its key, renamed to cart_items
 };
 // "file reads|writes table" allowed outside the owner, with why
 const ALLOWED = {
