@@ -199,7 +199,7 @@ static int order_create_tx(bc_db *db, void *arg)
         }
         snprintf(lines[i].label, sizeof lines[i].label, "%s", sku.label);
         lines[i].unit_price = (offer.active && offer.live_price > 0 ? offer.live_price : prod.price) + sku.price_delta;
-        if (lines[i].unit_price < 1) { /* the product's price was lowered past the SKU's discount */
+        if (sku.id > 0 && lines[i].unit_price < 1) { /* the product's price was lowered past the SKU's discount */
             problem(why, "SKU_INVALID", lines[i].product_id, lines[i].name);
             rc = BC_EINVAL;
             goto out;

@@ -167,7 +167,7 @@ int bc_stock_known_sold_out_sku(int64_t product_id, int64_t sku_id, char *name, 
 int bc_stock_ledger_page(bc_db *db, int64_t product_id, int64_t page, int64_t per_page, json_t **out);
 /* `broadcart audit stock`: for every product checks stock = the sum of its ledger deltas
  * (initial + restocks - sold - held) and = the balance_after of its last ledger row (a product
- * with options: stock = its active SKUs' and its own rows sum to 0; each SKU: stock = the sum of
+ * with options: stock = the sum of its active SKUs'; each SKU: stock = the sum of
  * its rows = its last balance_after); prints one
  * line per offending product and a summary to report. Returns the number of offending products
  * (0 = all balanced) or BC_ERR (< 0). */
