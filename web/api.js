@@ -162,6 +162,7 @@ export async function logout() {
 // Cart endpoints in one place.
 export const cart = {
   get: () => get('/api/v1/cart'),
-  set: (productId, quantity) => put(`/api/v1/cart/items/${encodeURIComponent(productId)}`, { quantity }),
-  remove: (productId) => del(`/api/v1/cart/items/${encodeURIComponent(productId)}`),
+  // skuId: the line's SKU (product options as SKUs); each SKU of a product is a line of its own
+  set: (productId, quantity, skuId) => put(`/api/v1/cart/items/${encodeURIComponent(productId)}`, skuId ? { quantity, sku_id: skuId } : { quantity }),
+  remove: (productId, skuId) => del(`/api/v1/cart/items/${encodeURIComponent(productId)}${skuId ? `?sku_id=${encodeURIComponent(skuId)}` : ''}`),
 };

@@ -316,6 +316,10 @@ export const errorMessages = {
     HOLD_NOT_FOUND: "선점한 수량을 찾을 수 없습니다",
     HOLD_EXPIRED: "선점 시간이 지났습니다. 다시 시도해 주세요",
     HOLD_MISMATCH: "선점한 상품과 수량이 주문과 다릅니다",
+    // product options as SKUs
+    SKU_REQUIRED: "옵션을 선택해 주세요",
+    SKU_INVALID: "선택한 옵션은 지금 구매할 수 없습니다",
+    SKU_NOT_FOUND: "이 상품에 없는 옵션입니다",
     CART_FULL: "장바구니에는 최대 50개 상품을 담을 수 있습니다",
     CART_EMPTY: "장바구니가 비어 있습니다",
     INVALID_QUANTITY: "수량을 확인해 주세요",
@@ -459,6 +463,10 @@ export const errorMessages = {
     HOLD_NOT_FOUND: "The reservation was not found",
     HOLD_EXPIRED: "The reservation has expired; please try again",
     HOLD_MISMATCH: "The order does not match the reserved product and quantity",
+    // product options as SKUs
+    SKU_REQUIRED: "Please choose an option",
+    SKU_INVALID: "The chosen option cannot be bought now",
+    SKU_NOT_FOUND: "This product has no such option",
     CART_FULL: "The cart holds at most 50 products",
     CART_EMPTY: "Your cart is empty",
     INVALID_QUANTITY: "Please check the quantity",

@@ -45,6 +45,12 @@ int bc_catalog_product_json(bc_db *db, int64_t id, int include_hidden, json_t **
         json_array_append(urls, json_object_get(row, "url"));
     json_object_set_new(p, "images", urls);
     urls = NULL;
+    /* product options as SKUs (commerce) */
+    json_t *one = json_pack("[O]", p);
+    rc = one ? bc_sku_attach(db, one) : BC_ERR;
+    json_decref(one);
+    if (rc != BC_OK)
+        goto out;
     *out = p;
     p = NULL;
     rc = BC_OK;
@@ -317,7 +323,8 @@ static const char page_images_sql[] =
 #undef Q10
 
 /* Sets "images" (array of URLs in position order) on every product object of items (at most
- * CATALOG_MAX_PAGE) with one query. BC_OK or BC_ERR. */
+ * CATALOG_MAX_PAGE) with one query, and their "options" and "skus" (commerce's bc_sku_attach).
+ * BC_OK or BC_ERR. */
 static int attach_images(bc_db *db, json_t *items)
 {
     size_t n = json_array_size(items), i;
@@ -342,7 +349,7 @@ static int attach_images(bc_db *db, json_t *items)
             json_array_append_new(urls, json_string(bc_stmt_text(st, 1)));
     }
     bc_stmt_reset(st);
-    rc = step < 0 ? BC_ERR : BC_OK;
+    rc = step < 0 ? BC_ERR : bc_sku_attach(db, items);
 out:
     json_decref(by_id);
     return rc;

@@ -8,7 +8,8 @@
 
 /* Loads one product as the public JSON shape (id, seller_id, seller_name, category_id,
  * category_name, name, description, price, stock, status, image_url, wish_count, images[],
- * created_at, updated_at). *out is owned by the caller.
+ * options[], skus[] (commerce's bc_sku_attach: product options as SKUs; stock is then the sum of
+ * the active SKUs'), created_at, updated_at). *out is owned by the caller.
  * Hidden or deleted products are returned only when include_hidden is set.
  * Returns BC_OK, BC_ENOTFOUND or BC_ERR. */
 int bc_catalog_product_json(bc_db *db, int64_t id, int include_hidden, json_t **out);

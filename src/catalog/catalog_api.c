@@ -2,6 +2,8 @@
  * handlers validate, authorise and call catalog.c. */
 #include "catalog.h"
 
+#include "../commerce/commerce.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -288,6 +290,13 @@ static void h_product_update(bc_req *req)
         bc_res_error(req, 422, code, "%s", msg);
         return;
     }
+    /* product options as SKUs: a product with options has the stock of its SKUs (commerce) */
+    int has = 0;
+    if (json_object_get(body, "stock") && bc_sku_has_options(bc_req_db(req), id, &has) == BC_OK && has) {
+        bc_res_error(req, 422, "SKU_REQUIRED",
+                     "this product has options: set the stock of each SKU (PATCH /api/v1/products/{id}/skus/{sku_id})");
+        return;
+    }
     send_product(req, bc_catalog_product_update(bc_req_db(req), id, bc_req_auth(req)->user_id, body), id, 200);
 }
 
@@ -385,7 +394,8 @@ const bc_route bc_catalog_routes[] = {
      .errors = (const char *const[]){"CATEGORY_NOT_FOUND", NULL}},
     {"PATCH", "/api/v1/products/{id}", BC_ROLE_SELLER | BC_ROLE_ADMIN, 0, product_patch_body, h_product_update,
      "catalog", "Change a product (its seller or admin)", 200, .response = &bc_sc_product,
-     .errors = (const char *const[]){"PRODUCT_NOT_FOUND", "NOT_YOUR_PRODUCT", "CATEGORY_NOT_FOUND", NULL}},
+     .errors =
+         (const char *const[]){"PRODUCT_NOT_FOUND", "NOT_YOUR_PRODUCT", "CATEGORY_NOT_FOUND", "SKU_REQUIRED", NULL}},
     {"DELETE", "/api/v1/products/{id}", BC_ROLE_SELLER | BC_ROLE_ADMIN, 0, NULL, h_product_delete, "catalog",
      "Soft-delete a product (its seller or admin)", 204,
      .errors = (const char *const[]){"PRODUCT_NOT_FOUND", "NOT_YOUR_PRODUCT", NULL}},

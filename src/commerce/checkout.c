@@ -27,9 +27,11 @@ static void problem(bc_order_problem *why, const char *code, int64_t product_id,
 /* A merged, priced order line. */
 typedef struct line {
     int64_t product_id, quantity, unit_price, seller_id, line_total;
-    int64_t live_cap; /* the live's stock cap while its offer is active, 0 = none */
-    int held;         /* 1: the line's stock is the hold's (no second take) */
-    char *name;       /* malloc'd */
+    int64_t sku_id;               /* product options as SKUs: the line's SKU, 0 = none */
+    char label[BC_SKU_LABEL_MAX]; /* its option label, "" without */
+    int64_t live_cap;             /* the live's stock cap while its offer is active, 0 = none */
+    int held;                     /* 1: the line's stock is the hold's (no second take) */
+    char *name;                   /* malloc'd */
 } line;
 
 typedef struct create_args {
@@ -67,9 +69,10 @@ static int order_create_tx(bc_db *db, void *arg)
         /* the buyer's cart lock: a concurrent checkout of the same cart waits, then finds it empty */
         if ((rc = bc_db_lock(db, BC_DB_LOCK_CART, buyer_id)) != BC_OK)
             goto out;
-        int cn =
-            bc_db_rows(db, &cart, "SELECT product_id, quantity FROM cart_items WHERE user_id = ? ORDER BY product_id",
-                       "i", buyer_id);
+        int cn = bc_db_rows(db, &cart,
+                            "SELECT product_id, sku_id, quantity FROM cart_items WHERE user_id = ? ORDER BY product_id,"
+                            " sku_id",
+                            "i", buyer_id);
         if (cn < 0) {
             rc = BC_ERR;
             goto out;
@@ -87,6 +90,7 @@ static int order_create_tx(bc_db *db, void *arg)
         for (int i = 0; i < cn; i++) {
             json_t *r = json_array_get(cart, (size_t)i);
             cart_items[i].product_id = json_integer_value(json_object_get(r, "product_id"));
+            cart_items[i].sku_id = json_integer_value(json_object_get(r, "sku_id"));
             cart_items[i].quantity = json_integer_value(json_object_get(r, "quantity"));
         }
         items = cart_items;
@@ -111,10 +115,13 @@ static int order_create_tx(bc_db *db, void *arg)
             goto out;
         }
         size_t j = 0;
-        while (j < nl && lines[j].product_id != items[i].product_id)
+        int64_t sku = items[i].sku_id > 0 ? items[i].sku_id : 0;
+        while (j < nl && (lines[j].product_id != items[i].product_id || lines[j].sku_id != sku))
             j++;
-        if (j == nl)
+        if (j == nl) {
+            lines[nl].sku_id = sku;
             lines[nl++].product_id = items[i].product_id;
+        }
         lines[j].quantity += items[i].quantity;
         if (lines[j].quantity > BC_ORDER_MAX_QTY) {
             problem(why, "INVALID_QUANTITY", items[i].product_id, NULL);
@@ -125,9 +132,9 @@ static int order_create_tx(bc_db *db, void *arg)
     /* a hold-born order: exactly the hold's line, through the hold's live (stock.c keeps the
      * hold's counters under that live); otherwise one more unpaid order must fit the buyer's cap */
     if (hold_id > 0) {
-        int64_t hp = 0, hq = 0, hl = 0;
+        int64_t hp = 0, hq = 0, hl = 0, hk = 0;
         int usable = 0;
-        if ((rc = bc_hold_peek(db, buyer_id, hold_id, now, &hp, &hq, &hl, &usable)) != BC_OK) {
+        if ((rc = bc_hold_peek_sku(db, buyer_id, hold_id, now, &hp, &hk, &hq, &hl, &usable)) != BC_OK) {
             if (rc == BC_ENOTFOUND)
                 problem(why, "HOLD_NOT_FOUND", 0, NULL);
             goto out;
@@ -137,13 +144,15 @@ static int order_create_tx(bc_db *db, void *arg)
             rc = BC_ECONFLICT;
             goto out;
         }
-        if (nl != 1 || lines[0].product_id != hp || lines[0].quantity != hq || (live_id > 0 && live_id != hl)) {
+        if (nl != 1 || lines[0].product_id != hp || lines[0].quantity != hq || (live_id > 0 && live_id != hl) ||
+            (lines[0].sku_id > 0 && lines[0].sku_id != hk)) {
             problem(why, "HOLD_MISMATCH", hp, NULL);
             rc = BC_EINVAL;
             goto out;
         }
         live_id = hl;
         lines[0].held = 1;
+        lines[0].sku_id = hk; /* the hold's SKU (an order naming none takes it) */
     } else if ((rc = bc_stock_unpaid_check(db, buyer_id, now)) != BC_OK) {
         if (rc == BC_ECONFLICT)
             problem(why, "UNPAID_ORDERS_LIMIT", 0, NULL);
@@ -180,7 +189,21 @@ static int order_create_tx(bc_db *db, void *arg)
             rc = rc == BC_ENOTFOUND || rc == BC_ECONFLICT ? BC_EINVAL : rc;
             goto out;
         }
-        lines[i].unit_price = offer.active && offer.live_price > 0 ? offer.live_price : prod.price;
+        /* product options as SKUs: the line's SKU, its price difference on the unit price */
+        bc_sku sku;
+        const char *code = NULL;
+        if ((rc = bc_sku_resolve(db, lines[i].product_id, lines[i].sku_id, &sku, &code)) != BC_OK) {
+            if (rc == BC_EINVAL)
+                problem(why, code, lines[i].product_id, lines[i].name);
+            goto out;
+        }
+        snprintf(lines[i].label, sizeof lines[i].label, "%s", sku.label);
+        lines[i].unit_price = (offer.active && offer.live_price > 0 ? offer.live_price : prod.price) + sku.price_delta;
+        if (sku.id > 0 && lines[i].unit_price < 1) { /* the product's price was lowered past the SKU's discount */
+            problem(why, "SKU_INVALID", lines[i].product_id, lines[i].name);
+            rc = BC_EINVAL;
+            goto out;
+        }
         lines[i].live_cap = offer.active ? offer.stock_cap : 0;
         lines[i].seller_id = prod.seller_id;
         lines[i].line_total = lines[i].unit_price * lines[i].quantity; /* <= 1e8 * 1e3 */
@@ -268,9 +291,10 @@ static int order_create_tx(bc_db *db, void *arg)
     for (size_t i = 0; i < nl; i++) {
         if (bc_db_exec(db,
                        "INSERT INTO order_lines (order_id, product_id, seller_id, product_name, unit_price, quantity,"
-                       " line_total) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                       "iiitiii", *out_id, lines[i].product_id, lines[i].seller_id, lines[i].name, lines[i].unit_price,
-                       lines[i].quantity, lines[i].line_total) < 0) {
+                       " line_total, sku_id, option_label) VALUES (?, ?, ?, ?, ?, ?, ?, NULLIF(?, 0), NULLIF(?, ''))",
+                       "iiitiiiit", *out_id, lines[i].product_id, lines[i].seller_id, lines[i].name,
+                       lines[i].unit_price, lines[i].quantity, lines[i].line_total, lines[i].sku_id,
+                       lines[i].label) < 0) {
             rc = BC_ERR;
             goto out;
         }
@@ -281,12 +305,15 @@ static int order_create_tx(bc_db *db, void *arg)
     if (a->user_coupon_id > 0 &&
         (rc = bc_order_coupon_attach(db, buyer_id, a->user_coupon_id, *out_id, coupon_discount, now, why)) != BC_OK)
         goto out;
-    /* stock rows are locked in product id order, so two orders of the same products never wait
-     * for each other in a cycle (a deadlock) on PostgreSQL */
+    /* stock rows are locked in product id order (then SKU id: a product's row before its SKUs'), so
+     * two orders of the same products never wait for each other in a cycle (a deadlock) on PostgreSQL */
     size_t order[ORDER_MAX_LINES];
-    for (size_t k = 0; k < nl; k++) { /* insertion sort of line indexes by product id */
+    for (size_t k = 0; k < nl; k++) { /* insertion sort of line indexes by product id, SKU id */
         size_t j = k;
-        for (; j > 0 && lines[order[j - 1]].product_id > lines[k].product_id; j--)
+        for (; j > 0 && (lines[order[j - 1]].product_id > lines[k].product_id ||
+                         (lines[order[j - 1]].product_id == lines[k].product_id &&
+                          lines[order[j - 1]].sku_id > lines[k].sku_id));
+             j--)
             order[j] = order[j - 1];
         order[j] = k;
     }
@@ -301,6 +328,7 @@ static int order_create_tx(bc_db *db, void *arg)
         } else {
             bc_stock_claim c = {.buyer_id = buyer_id,
                                 .product_id = lines[i].product_id,
+                                .sku_id = lines[i].sku_id,
                                 .quantity = lines[i].quantity,
                                 .live_id = live_id,
                                 .live_cap = lines[i].live_cap,
@@ -364,7 +392,7 @@ int bc_order_create_spend(bc_db *db, int64_t buyer_id, const bc_order_item *item
     /* the flash-sale fast path: a product this process just saw sold out is refused from memory */
     for (size_t i = 0; hold_id <= 0 && items && i < n && i < ORDER_MAX_LINES; i++) {
         char name[BC_STOCK_NAME_MAX];
-        if (bc_stock_known_sold_out(items[i].product_id, name, sizeof name)) {
+        if (bc_stock_known_sold_out_sku(items[i].product_id, items[i].sku_id, name, sizeof name)) {
             problem(why, "OUT_OF_STOCK", items[i].product_id, name);
             return BC_ECONFLICT;
         }
@@ -374,7 +402,7 @@ int bc_order_create_spend(bc_db *db, int64_t buyer_id, const bc_order_item *item
     if (rc == BC_ECONFLICT && why && why->code && strcmp(why->code, "OUT_OF_STOCK") == 0 && items && hold_id <= 0)
         for (size_t i = 0; i < n && i < ORDER_MAX_LINES; i++)
             if (items[i].product_id == why->product_id) {
-                bc_stock_note_if_sold_out(db, why->product_id, epochs[i]);
+                bc_stock_note_if_sold_out_sku(db, why->product_id, items[i].sku_id, epochs[i]);
                 break;
             }
     return rc;

@@ -19,6 +19,7 @@
 /* One stock change for bc_stock_apply. */
 typedef struct bc_stock_move {
     int64_t product_id;
+    int64_t sku_id;       /* > 0: that SKU of the product (product_skus.stock); 0: the product's own stock */
     int64_t delta;        /* units given back (> 0) or taken (< 0); ignored when set >= 0 */
     int64_t set;          /* >= 0: the new stock (seller edit, product creation); -1: apply delta */
     int64_t actor_id;     /* who: a user id, 0 = the system (stored NULL) */
@@ -28,7 +29,7 @@ typedef struct bc_stock_move {
     int64_t balance;      /* out: the stock after the change */
 } bc_stock_move;
 
-/* THE stock writer: every change of products.stock goes through it, inside the caller's
+/* THE stock writer: every change of products.stock and product_skus.stock goes through it, inside the caller's
  * transaction: one conditional UPDATE ... RETURNING stock (stock + delta within 0..1000000; a take
  * (delta < 0 with set -1) needs the product ON_SALE and not deleted; a set needs the stock it
  * just read, unchanged) and one stock_ledger row (product, delta, reason, order, hold, actor,
@@ -38,8 +39,28 @@ typedef struct bc_stock_move {
  * Returns BC_OK (m->balance set), BC_EINVAL (no reason, delta 0 or out of range), BC_ECONFLICT (a
  * take without the stock / not on sale, a give past 1000000 units, or a set that lost a race:
  * nothing changed), BC_ENOTFOUND
- * (no such product), BC_EBUSY or BC_ERR. */
+ * (no such product), BC_EBUSY or BC_ERR.
+ * A product with options (product_options) has no stock of its own: a move without sku_id is
+ * refused (BC_ECONFLICT), except a give back (a line or hold from before the options), which is
+ * dropped (BC_OK, nothing written). With sku_id > 0: bc_stock_product_lock first (a take needs
+ * the product ON_SALE and not deleted), then one conditional UPDATE of the SKU (a take also needs
+ * it active and not retired), its ledger row (sku_id set, balance_after the SKU's) and
+ * bc_stock_sku_sync; BC_ENOTFOUND when the SKU is not the product's. */
 int bc_stock_apply(bc_db *db, bc_stock_move *m);
+/* Locks product_id's row inside the open transaction (an UPDATE of its updated_at, which also
+ * drops its cached rendering at commit): every writer of a product's SKUs calls it before touching
+ * them. take 1 also needs the product ON_SALE and not deleted. BC_OK, BC_ECONFLICT (take: not on
+ * sale), BC_ENOTFOUND, BC_EBUSY or BC_ERR. */
+int bc_stock_product_lock(bc_db *db, int64_t product_id, int take);
+/* Inside the open transaction, for a product with options: products.stock = the sum of its active,
+ * not retired SKUs' stock, status following (HIDDEN stays, else ON_SALE above 0, SOLD_OUT at 0).
+ * Nothing for a product without options. BC_OK, BC_ENOTFOUND, BC_EBUSY or BC_ERR. */
+int bc_stock_sku_sync(bc_db *db, int64_t product_id);
+/* Sets SKU sku_id of product_id to new_stock (0..1000000) for actor_id (0 = the system), as
+ * bc_stock_set_by does for a product: a ledger row with the difference (none when unchanged).
+ * BC_OK, BC_EINVAL, BC_ENOTFOUND (not a SKU of the product), BC_ECONFLICT, BC_EBUSY or BC_ERR. */
+int bc_stock_sku_set_by(bc_db *db, int64_t product_id, int64_t sku_id, int64_t new_stock, int64_t actor_id,
+                        const char *reason);
 
 /* Takes qty units of product_id for order (row id) inside the open transaction: bc_stock_apply with
  * delta -qty, actor NULL (the system). reason is a short tag ("order", …).
@@ -53,6 +74,9 @@ int bc_stock_reserve(bc_db *db, int64_t product_id, int64_t qty, int64_t order_r
  * same way: its hold is ORDERED and never released again.
  * Returns BC_OK, BC_EINVAL (qty <= 0), BC_ENOTFOUND (no such product) or BC_ERR. */
 int bc_stock_release(bc_db *db, int64_t product_id, int64_t qty, int64_t order_row_id, const char *reason);
+/* bc_stock_release of SKU sku_id of the product (0 = the product's own stock). */
+int bc_stock_release_sku(bc_db *db, int64_t product_id, int64_t sku_id, int64_t qty, int64_t order_row_id,
+                         const char *reason);
 /* Sets the stock of product_id to new_stock (0..1000000) inside the open transaction (seller
  * edits, product creation): bc_stock_apply with set = new_stock (a ledger row with the difference,
  * none when unchanged). Status follows: ON_SALE -> SOLD_OUT at 0, SOLD_OUT -> ON_SALE when > 0;
@@ -76,6 +100,7 @@ int bc_stock_limits_set(bc_db *db, int64_t product_id, const bc_stock_limits *l)
 /* A buyer's take of one product (an order line or a hold). */
 typedef struct bc_stock_claim {
     int64_t buyer_id, product_id, quantity;
+    int64_t sku_id;   /* the SKU whose stock is taken, 0 = the product's own (limits stay per product) */
     int64_t live_id;  /* 0 = not through a live */
     int64_t live_cap; /* the live's stock cap for the product while its offer is active; 0 = none */
     int64_t order_row_id, hold_id;
@@ -126,17 +151,94 @@ void bc_stock_note_sold_out(int64_t product_id, uint64_t epoch, const char *name
 void bc_stock_note_if_sold_out(bc_db *db, int64_t product_id, uint64_t epoch);
 void bc_stock_note_restock(int64_t product_id);
 int bc_stock_known_sold_out(int64_t product_id, char *name, size_t len);
+/* The same per SKU: a product's flag is either the whole product's (sku 0: no SKU left, not on
+ * sale) or one SKU's (its stock 0, inactive or retired; one flag per product slot, the latest);
+ * bc_stock_known_sold_out_sku(p, k) is 1 while the whole product's flag or k's stands, so one SKU
+ * sold out never refuses the product's other SKUs. bc_stock_note_if_sold_out_sku reads the product
+ * and the SKU (sku_id 0: as bc_stock_note_if_sold_out). */
+void bc_stock_note_sold_out_sku(int64_t product_id, int64_t sku_id, uint64_t epoch, const char *name);
+void bc_stock_note_if_sold_out_sku(bc_db *db, int64_t product_id, int64_t sku_id, uint64_t epoch);
+int bc_stock_known_sold_out_sku(int64_t product_id, int64_t sku_id, char *name, size_t len);
 
-/* One page of product_id's ledger, newest first: {product_id, items:[{id, delta, reason,
- * actor_id, order_id, hold_id, balance_after, created_at}], page, per_page, total} (ids null when
- * none; balance_after null on rows from before migration 11). page >= 1, per_page 1..100.
- * *out owned by the caller. BC_OK, BC_ENOMEM or BC_ERR. */
+/* One page of product_id's ledger, newest first: {product_id, items:[{id, sku_id (null: the product's own), delta,
+ * reason, actor_id, order_id, hold_id, balance_after, created_at}], page, per_page, total} (ids null when none;
+ * balance_after null on rows from before migration 11). page >= 1, per_page 1..100. *out owned by the caller. BC_OK,
+ * BC_ENOMEM or BC_ERR. */
 int bc_stock_ledger_page(bc_db *db, int64_t product_id, int64_t page, int64_t per_page, json_t **out);
 /* `broadcart audit stock`: for every product checks stock = the sum of its ledger deltas
- * (initial + restocks - sold - held) and = the balance_after of its last ledger row; prints one
+ * (initial + restocks - sold - held) and = the balance_after of its last ledger row (a product
+ * with options: stock = the sum of its active SKUs'; each SKU: stock = the sum of
+ * its rows = its last balance_after); prints one
  * line per offending product and a summary to report. Returns the number of offending products
  * (0 = all balanced) or BC_ERR (< 0). */
 int bc_stock_audit(bc_db *db, FILE *report);
+
+/* ---- product options as SKUs (skus.c; routes in skus_api.c) ----------------------------------
+ * A product may have up to BC_SKU_MAX_GROUPS option groups (e.g. 사이즈 [S, M, L] × 색상 [블랙,
+ * 화이트]) of up to BC_SKU_MAX_VALUES values each, and then has one SKU per combination
+ * (product_skus: opt1, opt2 ("" with one group), price_delta KRW (unit price = the product's or the
+ * live's price + delta), stock, code, active). Its stock is then the SKUs': products.stock is kept
+ * the sum of the active SKUs' by stock.c in the same transaction (bc_stock_sku_sync), so the
+ * product is SOLD_OUT only when every active SKU is. Holds, cart lines and order lines carry the
+ * SKU (sku_id, the option label "M / 블랙" on order lines); limits and live caps stay per product. A
+ * product without options works as before (sku_id 0 / null everywhere). */
+#define BC_SKU_MAX_GROUPS 2
+#define BC_SKU_MAX_VALUES 10
+#define BC_SKU_TEXT_MAX 20 /* characters of a group name or a value */
+#define BC_SKU_LABEL_MAX 128
+
+/* A SKU as a line needs it. */
+typedef struct bc_sku {
+    int64_t id;                   /* 0: the product has no options */
+    int64_t price_delta;          /* KRW added to the unit price */
+    int64_t stock;                /* as read */
+    char label[BC_SKU_LABEL_MAX]; /* "M / 블랙"; "" without options */
+} bc_sku;
+
+/* Checks an option grid {groups} value: an array of at most BC_SKU_MAX_GROUPS objects {name,
+ * values}, names distinct, 1..BC_SKU_MAX_VALUES distinct values each; names and values 1..20
+ * characters of one line, not blank, values without " / " (the label's separator). An empty array
+ * removes the options. Pure. BC_OK, or BC_EINVAL with a message in msg. */
+int bc_sku_check_groups(json_t *groups, char *msg, size_t msglen);
+/* The option label of a combination into out: "opt1 / opt2", or "opt1" when opt2 is "" or NULL. */
+void bc_sku_label(const char *opt1, const char *opt2, char *out, size_t len);
+/* *has = 1 when product_id has options. BC_OK, BC_EBUSY or BC_ERR. */
+int bc_sku_has_options(bc_db *db, int64_t product_id, int *has);
+/* Resolves the SKU of a line of product_id (read on db, inside the caller's transaction when one
+ * is open): without options sku_id must be 0 (out zeroed); with options sku_id must name an active,
+ * not retired SKU of the product. BC_OK; BC_EINVAL with *code "SKU_REQUIRED" (options and no
+ * sku_id) or "SKU_INVALID" (another product's, retired, inactive or unknown SKU, or a sku_id for a
+ * product without options); BC_EBUSY or BC_ERR. */
+int bc_sku_resolve(bc_db *db, int64_t product_id, int64_t sku_id, bc_sku *out, const char **code);
+/* Adds to every product object of the array products (as bc_catalog_product_json renders them;
+ * at most 100 read) "options" ([{name, values}], [] without) and "skus" ([{id, options: [values],
+ * label, price (the product's + price_delta), price_delta, stock, sold_out (stock 0 or inactive),
+ * active, code (null when none)}] in grid order, retired ones left out). Two statements at most.
+ * BC_OK or BC_ERR. */
+int bc_sku_attach(bc_db *db, json_t *products);
+/* Builds or rebuilds product_id's grid from groups (checked by bc_sku_check_groups) in one
+ * transaction (bc_db_tx) on behalf of actor_id (ledger rows): a SKU whose combination survives keeps
+ * its id, stock, price and flags; a new one starts at stock 0 (a retired one that comes back too);
+ * one whose combination left is retired (stock to 0 with a ledger row "options"). A product without
+ * options getting some has its own stock set to 0 first (ledger row "options"); [] removes the
+ * options (every SKU retired, the product plain again at stock 0). BC_OK, BC_EINVAL (bad groups),
+ * BC_ENOTFOUND, BC_EBUSY or BC_ERR. */
+int bc_sku_set_options(bc_db *db, int64_t product_id, int64_t actor_id, json_t *groups);
+/* A change of one SKU: only the fields flagged/set apply. */
+typedef struct bc_sku_patch {
+    int has_delta;
+    int64_t price_delta; /* KRW, -1e8..1e8; the product's price + delta must stay >= 1 */
+    int64_t stock;       /* -1: unchanged; else 0..1000000, through bc_stock_sku_set_by (reason "adjust") */
+    int has_code;
+    const char *code; /* <= 40 characters; NULL or "" clears */
+    int active;       /* -1: unchanged, 0 / 1 */
+} bc_sku_patch;
+/* Applies p to SKU sku_id of product_id in one transaction on behalf of actor_id. BC_OK;
+ * BC_EINVAL (out of range, or *code "PRICE_TOO_LOW" when price + delta < 1); BC_ENOTFOUND (no such
+ * SKU of the product, or retired); BC_ECONFLICT, BC_EBUSY or BC_ERR. */
+int bc_sku_update(bc_db *db, int64_t product_id, int64_t sku_id, int64_t actor_id, const bc_sku_patch *p,
+                  const char **code);
+extern const bc_route bc_sku_routes[];
 
 /* ---- holds (holds.c) ------------------------------------------------------------------------ */
 
@@ -159,6 +261,12 @@ typedef struct bc_hold_problem {
  * BC_EBUSY or BC_ERR. */
 int bc_hold_create(bc_db *db, int64_t buyer_id, int64_t product_id, int64_t quantity, int64_t live_id,
                    bc_hold_problem *why, json_t **out);
+/* bc_hold_create of SKU sku_id of the product (product options as SKUs: bc_sku_resolve inside the
+ * transaction, why->code "SKU_REQUIRED" / "SKU_INVALID" with BC_EINVAL; sku_id 0 for a product
+ * without options); the hold's JSON has sku_id (null when none). A SKU this process saw sold out is
+ * refused from memory (bc_stock_known_sold_out_sku). */
+int bc_hold_create_sku(bc_db *db, int64_t buyer_id, int64_t product_id, int64_t sku_id, int64_t quantity,
+                       int64_t live_id, bc_hold_problem *why, json_t **out);
 /* Loads buyer_id's hold id as in bc_hold_create (*out owned by the caller). BC_OK, BC_ENOTFOUND
  * (no such hold of this buyer) or BC_ERR. */
 int bc_hold_get(bc_db *db, int64_t buyer_id, int64_t id, json_t **out);
@@ -184,6 +292,9 @@ int bc_hold_consume(bc_db *db, int64_t buyer_id, int64_t id, int64_t order_row_i
  * order (HELD and not expired at now_ms). BC_OK, BC_ENOTFOUND or BC_ERR. */
 int bc_hold_peek(bc_db *db, int64_t buyer_id, int64_t id, int64_t now_ms, int64_t *product_id, int64_t *quantity,
                  int64_t *live_id, int *usable);
+/* bc_hold_peek also giving the hold's SKU (*sku_id 0 = none). */
+int bc_hold_peek_sku(bc_db *db, int64_t buyer_id, int64_t id, int64_t now_ms, int64_t *product_id, int64_t *sku_id,
+                     int64_t *quantity, int64_t *live_id, int *usable);
 
 /* For the order route (commerce_api.c): when code is one of the refusals stock adds to orders
  * (LIMIT_*, LIVE_STOCK_CAP, UNPAID_ORDERS_LIMIT, HOLD_*), sends its error {code, message,
@@ -248,17 +359,23 @@ int bc_order_check_address(json_t *addr, char *msg, size_t msglen);
 
 /* ---- cart (cart.c) ---------------------------------------------------------------------------- */
 
-/* The buyer's cart in the CONTRACT shape {lines:[{product_id, name, image_url, unit_price,
- * quantity, line_total, stock, status}], subtotal, shipping_fee, total}; deleted products are
- * left out. *out owned by the caller. BC_OK or BC_ERR. */
+/* The buyer's cart in the CONTRACT shape {lines:[{product_id, sku_id, name, option_label,
+ * image_url, unit_price, quantity, line_total, stock, status}], subtotal, shipping_fee, total}; a
+ * line of a SKU (sku_id, option_label "M / 블랙"; both null without) has the SKU's unit price
+ * (product price + price_delta) and stock, status SOLD_OUT when the SKU is out or inactive; deleted
+ * products and lines of SKUs no longer the product's are left out. *out owned by the caller.
+ * BC_OK or BC_ERR. */
 int bc_cart_json(bc_db *db, int64_t user_id, json_t **out);
-/* Sets the quantity (1..99) of product_id in the cart, in one transaction (bc_db_tx: the check of
- * the line count and the upsert see the same cart). BC_OK, BC_EINVAL (quantity or too many lines),
- * BC_ENOTFOUND (no such product, deleted or hidden), BC_ECONFLICT (sold out or quantity > stock),
- * BC_EBUSY (lost every retry) or BC_ERR. */
-int bc_cart_set(bc_db *db, int64_t user_id, int64_t product_id, int64_t quantity);
-/* Removes one line (BC_OK even when absent) / every line. BC_OK or BC_ERR. */
-int bc_cart_remove(bc_db *db, int64_t user_id, int64_t product_id);
+/* Sets the quantity (1..99) of product_id (its SKU sku_id; 0 without options) in the cart, in one
+ * transaction (bc_db_tx: the check of the line count and the upsert see the same cart); two SKUs of
+ * one product are two lines. BC_OK, BC_EINVAL (quantity or too many lines; or *code "SKU_REQUIRED" /
+ * "SKU_INVALID", bc_sku_resolve), BC_ENOTFOUND (no such product, deleted or hidden), BC_ECONFLICT
+ * (sold out or quantity > the product's or SKU's stock), BC_EBUSY (lost every retry) or BC_ERR.
+ * code may be NULL. */
+int bc_cart_set(bc_db *db, int64_t user_id, int64_t product_id, int64_t sku_id, int64_t quantity, const char **code);
+/* Removes one line: product_id's SKU sku_id (0: the line without SKU; < 0: every line of the
+ * product) (BC_OK even when absent) / every line. BC_OK or BC_ERR. */
+int bc_cart_remove(bc_db *db, int64_t user_id, int64_t product_id, int64_t sku_id);
 int bc_cart_clear(bc_db *db, int64_t user_id);
 /* Removes product_id from every cart (the catalog calls it when a product is deleted, inside its
  * transaction). BC_OK or BC_ERR/BC_EBUSY. */
@@ -295,6 +412,7 @@ int bc_shipments_json(bc_db *db, int64_t order_row_id, int64_t only_seller, json
 typedef struct bc_order_item {
     int64_t product_id;
     int64_t quantity;
+    int64_t sku_id; /* the product's SKU (product options as SKUs), 0 = none */
 } bc_order_item;
 
 /* Why bc_order_create refused: code is a static API error code ("OUT_OF_STOCK",

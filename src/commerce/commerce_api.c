@@ -45,7 +45,16 @@ static void h_cart_put(bc_req *req)
         bc_res_error(req, 404, "PRODUCT_NOT_FOUND", "no such product");
         return;
     }
-    int rc = bc_cart_set(bc_req_db(req), bc_req_auth(req)->user_id, pid, qty);
+    json_t *sku = json_object_get(bc_req_json(req), "sku_id"); /* product options as SKUs */
+    const char *code = NULL;
+    int rc = bc_cart_set(bc_req_db(req), bc_req_auth(req)->user_id, pid,
+                         json_is_integer(sku) ? json_integer_value(sku) : 0, qty, &code);
+    if (rc == BC_EINVAL && code) {
+        bc_res_error(req, 422, code, "%s",
+                     strcmp(code, "SKU_REQUIRED") == 0 ? "this product has options: choose one of its SKUs (sku_id)"
+                                                       : "'sku_id' is not an active SKU of this product");
+        return;
+    }
     switch (rc) {
     case BC_OK:
         send_cart(req);
@@ -71,7 +80,7 @@ static void h_cart_delete_item(bc_req *req)
         bc_res_error(req, 404, "PRODUCT_NOT_FOUND", "no such product");
         return;
     }
-    int rc = bc_cart_remove(bc_req_db(req), bc_req_auth(req)->user_id, pid);
+    int rc = bc_cart_remove(bc_req_db(req), bc_req_auth(req)->user_id, pid, bc_req_query_int(req, "sku_id", -1));
     if (rc != BC_OK) {
         bc_res_from_err(req, rc);
         return;
@@ -140,6 +149,7 @@ static void h_order_create(bc_req *req)
         json_t *it;
         json_array_foreach (items, i, it) {
             list[n].product_id = json_integer_value(json_object_get(it, "product_id"));
+            list[n].sku_id = json_integer_value(json_object_get(it, "sku_id")); /* 0 when absent */
             list[n].quantity = json_integer_value(json_object_get(it, "quantity"));
             n++;
         }
@@ -190,6 +200,14 @@ static void h_order_create(bc_req *req)
         return;
     if (why.code && bc_stock_send_order_problem(req, why.code, why.product_id)) /* stock's refusals */
         return;
+    if (why.code && (strcmp(why.code, "SKU_REQUIRED") == 0 || strcmp(why.code, "SKU_INVALID") == 0)) { /* SKUs */
+        snprintf(msg, sizeof msg,
+                 strcmp(why.code, "SKU_REQUIRED") == 0 ? "'%s' has options: choose one of its SKUs (sku_id)"
+                                                       : "'sku_id' is not an active SKU of '%s'",
+                 why.product_name);
+        send_error_extra(req, 422, why.code, msg, "product_id", json_integer(why.product_id));
+        return;
+    }
     if (why.code && strcmp(why.code, "INSUFFICIENT_POINTS") == 0) { /* points */
         bc_res_error(req, 409, "INSUFFICIENT_POINTS", "your points balance is smaller than the points to use");
         return;
@@ -441,10 +459,19 @@ static const bc_field staff_body[] = {
     {NULL},
 };
 
-static const bc_field cart_put_body[] = {{"quantity", BC_F_INT, 1, 1, 99, "units of the product in the cart"}, {NULL}};
+static const bc_field cart_put_body[] = {
+    {"quantity", BC_F_INT, 1, 1, 99, "units of the product in the cart"},
+    {"sku_id", BC_F_INT, 0, 1, INT64_MAX, "the SKU (required when the product has options; each SKU is a line)"},
+    {NULL},
+};
+static const bc_field cart_delete_query[] = {
+    {"sku_id", BC_F_INT, 0, 1, INT64_MAX, "only this SKU's line (default: every line of the product)"},
+    {NULL},
+};
 
 static const bc_field order_line[] = {
     {"product_id", BC_F_INT, 1, 1, INT64_MAX, "a product on sale"},
+    {"sku_id", BC_F_INT, 0, 1, INT64_MAX, "the SKU (required when the product has options)"},
     {"quantity", BC_F_INT, 1, 1, BC_ORDER_MAX_QTY, "units", .code = "INVALID_QUANTITY"},
     {NULL},
 };
@@ -488,10 +515,11 @@ const bc_route bc_commerce_routes[] = {
     {"GET", "/api/v1/cart", BC_ROLE_BUYER, 0, NULL, h_cart, "cart", "The buyer's cart", 200, .response = &bc_sc_cart},
     {"PUT", "/api/v1/cart/items/{product_id}", BC_ROLE_BUYER, 0, cart_put_body, h_cart_put, "cart",
      "Set a product's quantity in the cart (409 OUT_OF_STOCK)", 200, .response = &bc_sc_cart,
-     .errors = (const char *const[]){"PRODUCT_NOT_FOUND", "OUT_OF_STOCK", "CART_FULL", NULL}},
+     .errors =
+         (const char *const[]){"PRODUCT_NOT_FOUND", "OUT_OF_STOCK", "CART_FULL", "SKU_REQUIRED", "SKU_INVALID", NULL}},
     {"DELETE", "/api/v1/cart/items/{product_id}", BC_ROLE_BUYER, 0, NULL, h_cart_delete_item, "cart",
-     "Remove a product from the cart; returns the cart", 200, .response = &bc_sc_cart,
-     .errors = (const char *const[]){"PRODUCT_NOT_FOUND", NULL}},
+     "Remove a product (or one SKU of it) from the cart; returns the cart", 200, .query = cart_delete_query,
+     .response = &bc_sc_cart, .errors = (const char *const[]){"PRODUCT_NOT_FOUND", NULL}},
     {"DELETE", "/api/v1/cart", BC_ROLE_BUYER, 0, NULL, h_cart_clear, "cart", "Empty the cart; returns the cart", 200,
      .response = &bc_sc_cart},
     {"POST", "/api/v1/orders", BC_ROLE_BUYER, BC_RT_INLINE_AUTHED, order_body, h_order_create, "orders",
@@ -508,7 +536,9 @@ const bc_route bc_commerce_routes[] = {
                                      "COUPON_NOT_FOUND", "COUPON_USED", "COUPON_EXPIRED", "COUPON_LIVE_OFF_AIR",
                                      "COUPON_NOT_APPLICABLE",
                                      /* points */
-                                     "INSUFFICIENT_POINTS", "POINTS_EXCEED_AMOUNT", NULL}},
+                                     "INSUFFICIENT_POINTS", "POINTS_EXCEED_AMOUNT",
+                                     /* product options as SKUs */
+                                     "SKU_REQUIRED", "SKU_INVALID", NULL}},
     {"GET", "/api/v1/orders", BC_ROLE_ANY, 0, NULL, h_orders, "orders", "My orders, newest first, one page at a time",
      200, .query = paging_query, .response = &bc_sc_order_page},
     {"GET", "/api/v1/orders/{id}", BC_ROLE_ANY, 0, NULL, h_order, "orders",

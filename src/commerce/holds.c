@@ -18,7 +18,7 @@ static void hold_problem(bc_hold_problem *why, const char *code, int64_t product
 }
 
 typedef struct hold_args {
-    int64_t buyer_id, product_id, quantity, live_id;
+    int64_t buyer_id, product_id, quantity, live_id, sku_id;
     bc_hold_problem *why;
     int64_t id;
 } hold_args;
@@ -42,6 +42,13 @@ static int hold_tx(bc_db *db, void *arg)
         rc = BC_ENOTFOUND;
         goto out;
     }
+    /* product options as SKUs: a product with options is held per SKU */
+    bc_sku sku;
+    if ((rc = bc_sku_resolve(db, a->product_id, a->sku_id, &sku, &code)) != BC_OK) {
+        if (rc == BC_EINVAL)
+            hold_problem(a->why, code, a->product_id);
+        goto out;
+    }
     if (a->live_id > 0 && (rc = bc_live_offer_get(db, a->live_id, a->product_id, &offer)) != BC_OK) {
         if (rc == BC_ENOTFOUND || rc == BC_ECONFLICT) {
             hold_problem(a->why, rc == BC_ENOTFOUND ? "LIVE_NOT_FOUND" : "LIVE_PRODUCT_MISMATCH", a->product_id);
@@ -63,7 +70,7 @@ static int hold_tx(bc_db *db, void *arg)
     }
     bc_stmt *st =
         bc_db_prepare(db, "INSERT INTO stock_holds (product_id, buyer_id, quantity, live_id, status, created_at,"
-                          " expires_at) VALUES (?, ?, ?, ?, 'HELD', ?, ?) RETURNING id");
+                          " expires_at, sku_id) VALUES (?, ?, ?, ?, 'HELD', ?, ?, ?) RETURNING id");
     if (!st) {
         rc = BC_ERR;
         goto out;
@@ -77,6 +84,10 @@ static int hold_tx(bc_db *db, void *arg)
         bc_stmt_bind_null(st, 4);
     bc_stmt_bind_int(st, 5, now);
     bc_stmt_bind_int(st, 6, now + (int64_t)bc_cfg.hold_ttl_s * 1000);
+    if (sku.id > 0)
+        bc_stmt_bind_int(st, 7, sku.id);
+    else
+        bc_stmt_bind_null(st, 7);
     rc = bc_stmt_step(st);
     if (rc == 1)
         a->id = bc_stmt_int(st, 0);
@@ -87,6 +98,7 @@ static int hold_tx(bc_db *db, void *arg)
     }
     bc_stock_claim c = {.buyer_id = a->buyer_id,
                         .product_id = a->product_id,
+                        .sku_id = sku.id,
                         .quantity = a->quantity,
                         .live_id = a->live_id,
                         .live_cap = offer.active ? offer.stock_cap : 0,
@@ -102,7 +114,7 @@ out:
 static int hold_json(bc_db *db, int64_t id, json_t **out)
 {
     int rc = bc_db_row(db, out,
-                       "SELECT id, product_id, quantity, live_id, status, order_id, expires_at, created_at"
+                       "SELECT id, product_id, sku_id, quantity, live_id, status, order_id, expires_at, created_at"
                        " FROM stock_holds WHERE id = ?",
                        "i", id);
     return rc == 1 ? BC_OK : rc == 0 ? BC_ENOTFOUND : BC_ERR;
@@ -111,24 +123,30 @@ static int hold_json(bc_db *db, int64_t id, json_t **out)
 int bc_hold_create(bc_db *db, int64_t buyer_id, int64_t product_id, int64_t quantity, int64_t live_id,
                    bc_hold_problem *why, json_t **out)
 {
+    return bc_hold_create_sku(db, buyer_id, product_id, 0, quantity, live_id, why, out);
+}
+
+int bc_hold_create_sku(bc_db *db, int64_t buyer_id, int64_t product_id, int64_t sku_id, int64_t quantity,
+                       int64_t live_id, bc_hold_problem *why, json_t **out)
+{
     *out = NULL;
     hold_problem(why, NULL, 0);
     if (quantity <= 0 || quantity > BC_ORDER_MAX_QTY)
         return BC_EINVAL;
-    if (bc_stock_known_sold_out(product_id, NULL, 0)) {
+    if (bc_stock_known_sold_out_sku(product_id, sku_id, NULL, 0)) {
         hold_problem(why, "OUT_OF_STOCK", product_id);
         return BC_ECONFLICT;
     }
-    hold_args a = {buyer_id, product_id, quantity, live_id, why, 0};
+    hold_args a = {buyer_id, product_id, quantity, live_id, sku_id, why, 0};
     uint64_t epoch = bc_stock_epoch(product_id);
     int rc = bc_db_tx(db, hold_tx, &a);
     if (rc == BC_ECONFLICT && why && why->code && strcmp(why->code, "OUT_OF_STOCK") == 0)
-        bc_stock_note_if_sold_out(db, product_id, epoch);
+        bc_stock_note_if_sold_out_sku(db, product_id, sku_id, epoch);
     if (rc != BC_OK)
         return rc;
-    /* the hold that took the last unit flags the product at once (the next buyers are refused
-     * from memory without one more transaction finding it empty) */
-    bc_stock_note_if_sold_out(db, product_id, bc_stock_epoch(product_id));
+    /* the hold that took the last unit flags the product (or its SKU) at once (the next buyers are
+     * refused from memory without one more transaction finding it empty) */
+    bc_stock_note_if_sold_out_sku(db, product_id, sku_id, bc_stock_epoch(product_id));
     return hold_json(db, a.id, out);
 }
 
@@ -145,7 +163,8 @@ static int release_tx(bc_db *db, void *arg)
     json_t *h = NULL;
     int rc;
     a->released = 0;
-    rc = bc_db_row(db, &h, "SELECT buyer_id, product_id, quantity, live_id, status FROM stock_holds WHERE id = ?", "i",
+    rc = bc_db_row(db, &h,
+                   "SELECT buyer_id, product_id, sku_id, quantity, live_id, status FROM stock_holds WHERE id = ?", "i",
                    a->id);
     if (rc <= 0) {
         rc = rc == 0 ? BC_ENOTFOUND : BC_ERR;
@@ -171,6 +190,7 @@ static int release_tx(bc_db *db, void *arg)
     }
     bc_stock_claim c = {.buyer_id = buyer,
                         .product_id = json_integer_value(json_object_get(h, "product_id")),
+                        .sku_id = json_integer_value(json_object_get(h, "sku_id")),
                         .quantity = json_integer_value(json_object_get(h, "quantity")),
                         .live_id = json_integer_value(json_object_get(h, "live_id")),
                         .hold_id = a->id,
@@ -235,14 +255,22 @@ int bc_hold_expire_due(bc_db *db, int64_t now_ms)
 int bc_hold_peek(bc_db *db, int64_t buyer_id, int64_t id, int64_t now_ms, int64_t *product_id, int64_t *quantity,
                  int64_t *live_id, int *usable)
 {
+    int64_t sku_id = 0;
+    return bc_hold_peek_sku(db, buyer_id, id, now_ms, product_id, &sku_id, quantity, live_id, usable);
+}
+
+int bc_hold_peek_sku(bc_db *db, int64_t buyer_id, int64_t id, int64_t now_ms, int64_t *product_id, int64_t *sku_id,
+                     int64_t *quantity, int64_t *live_id, int *usable)
+{
     json_t *h = NULL;
     int rc = bc_db_row(db, &h,
-                       "SELECT product_id, quantity, live_id, status, expires_at FROM stock_holds"
+                       "SELECT product_id, sku_id, quantity, live_id, status, expires_at FROM stock_holds"
                        " WHERE id = ? AND buyer_id = ?",
                        "ii", id, buyer_id);
     if (rc <= 0)
         return rc == 0 ? BC_ENOTFOUND : BC_ERR;
     *product_id = json_integer_value(json_object_get(h, "product_id"));
+    *sku_id = json_integer_value(json_object_get(h, "sku_id"));
     *quantity = json_integer_value(json_object_get(h, "quantity"));
     *live_id = json_integer_value(json_object_get(h, "live_id"));
     const char *status = json_string_value(json_object_get(h, "status"));
@@ -274,7 +302,7 @@ int bc_hold_get(bc_db *db, int64_t buyer_id, int64_t id, json_t **out)
 {
     *out = NULL;
     int rc = bc_db_row(db, out,
-                       "SELECT id, product_id, quantity, live_id, status, order_id, expires_at, created_at"
+                       "SELECT id, product_id, sku_id, quantity, live_id, status, order_id, expires_at, created_at"
                        " FROM stock_holds WHERE id = ? AND buyer_id = ?",
                        "ii", id, buyer_id);
     return rc == 1 ? BC_OK : rc == 0 ? BC_ENOTFOUND : BC_ERR;

@@ -313,10 +313,12 @@ int bc_order_json(bc_db *db, int64_t id, int64_t only_seller, json_t **out)
         rc = rc < 0 ? BC_ERR : BC_ENOTFOUND;
         goto out;
     }
-    rc = bc_db_rows(db, &lines,
-                    "SELECT id AS line_id, product_id, product_name, seller_id, unit_price, quantity, line_total,"
-                    " canceled_at FROM order_lines WHERE order_id = ? AND (? = 0 OR seller_id = ?) ORDER BY id",
-                    "iii", id, only_seller, only_seller);
+    rc =
+        bc_db_rows(db, &lines,
+                   "SELECT id AS line_id, product_id, sku_id, product_name, option_label, seller_id, unit_price,"
+                   " quantity, line_total, canceled_at FROM order_lines WHERE order_id = ? AND (? = 0 OR seller_id = ?)"
+                   " ORDER BY id",
+                   "iii", id, only_seller, only_seller);
     if (rc < 0 || bc_shipments_json(db, id, only_seller, &ships) != BC_OK ||
         bc_order_history(db, id, only_seller, &hist) != BC_OK) {
         rc = BC_ERR;
@@ -328,6 +330,10 @@ int bc_order_json(bc_db *db, int64_t id, int64_t only_seller, json_t **out)
     json_array_foreach (lines, i, l) {
         json_object_set_new(l, "canceled", json_boolean(!json_is_null(json_object_get(l, "canceled_at"))));
         json_object_del(l, "canceled_at");
+        if (json_is_null(json_object_get(l, "sku_id"))) { /* SKUs: only a SKU's line has them */
+            json_object_del(l, "sku_id");
+            json_object_del(l, "option_label");
+        }
     }
     json_object_set_new(o, "shipping_address", order_address_open(o));
     /* the tracking fields of the first shipment that has them (orders shipped before shipments
@@ -667,8 +673,8 @@ static int release_lines(bc_db *db, int64_t id, int64_t seller_id, int mark, con
     int rc = BC_OK;
     int64_t now = bc_now_ms();
     if (bc_db_rows(db, &rows,
-                   "SELECT id, product_id, quantity FROM order_lines WHERE order_id = ? AND canceled_at IS NULL"
-                   " AND (? = 0 OR seller_id = ?) ORDER BY product_id, id",
+                   "SELECT id, product_id, sku_id, quantity FROM order_lines WHERE order_id = ? AND canceled_at IS NULL"
+                   " AND (? = 0 OR seller_id = ?) ORDER BY product_id, sku_id, id",
                    "iii", id, seller_id, seller_id) < 0)
         return BC_ERR;
     size_t i;
@@ -679,8 +685,9 @@ static int release_lines(bc_db *db, int64_t id, int64_t seller_id, int mark, con
             rc = BC_ERR;
             break;
         }
-        rc = bc_stock_release(db, json_integer_value(json_object_get(r, "product_id")),
-                              json_integer_value(json_object_get(r, "quantity")), id, reason);
+        rc = bc_stock_release_sku(db, json_integer_value(json_object_get(r, "product_id")),
+                                  json_integer_value(json_object_get(r, "sku_id")),
+                                  json_integer_value(json_object_get(r, "quantity")), id, reason);
         if (rc != BC_OK)
             break;
     }
@@ -787,6 +794,7 @@ typedef struct act_ctx {
     target targets[MAX_SHIPS];
     size_t ntargets;
     int64_t line_id, line_product, line_qty, line_seller;
+    int64_t line_sku; /* product options as SKUs: the line's SKU, 0 = none */
     int64_t refund, gateway_amount;
     char scope[64], idem[160];
     int need_gateway;
@@ -943,10 +951,11 @@ static int plan(bc_db *db, act_ctx *x)
     }
     if (x->level == LVL_LINE) {
         json_t *l = NULL;
-        int rc = bc_db_row(db, &l,
-                           "SELECT id, seller_id, product_id, quantity, line_total, canceled_at FROM order_lines"
-                           " WHERE id = ? AND order_id = ?",
-                           "ii", a->line_id, x->id);
+        int rc =
+            bc_db_row(db, &l,
+                      "SELECT id, seller_id, product_id, sku_id, quantity, line_total, canceled_at FROM order_lines"
+                      " WHERE id = ? AND order_id = ?",
+                      "ii", a->line_id, x->id);
         if (rc < 0)
             return BC_ERR;
         int64_t seller = rc ? json_integer_value(json_object_get(l, "seller_id")) : 0;
@@ -954,6 +963,7 @@ static int plan(bc_db *db, act_ctx *x)
         int64_t total = rc ? json_integer_value(json_object_get(l, "line_total")) : 0;
         x->line_product = rc ? json_integer_value(json_object_get(l, "product_id")) : 0;
         x->line_qty = rc ? json_integer_value(json_object_get(l, "quantity")) : 0;
+        x->line_sku = rc ? json_integer_value(json_object_get(l, "sku_id")) : 0;
         json_decref(l);
         if (!rc || (kind == BC_ACTOR_SELLER && seller != x->who->user_id))
             return refuse(x, BC_ENOTFOUND, "LINE_NOT_FOUND", NULL);
@@ -1041,7 +1051,7 @@ static int apply(bc_db *db, act_ctx *x)
         if (bc_db_exec(db, "UPDATE order_lines SET canceled_at = ? WHERE id = ? AND canceled_at IS NULL", "ii", now,
                        x->line_id) != 1)
             return BC_ECONFLICT;
-        if ((rc = bc_stock_release(db, x->line_product, x->line_qty, x->id, "cancel")) != BC_OK)
+        if ((rc = bc_stock_release_sku(db, x->line_product, x->line_sku, x->line_qty, x->id, "cancel")) != BC_OK)
             return rc;
     }
     for (size_t k = 0; k < x->ntargets; k++) {

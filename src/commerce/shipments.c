@@ -90,10 +90,11 @@ int bc_shipments_json(bc_db *db, int64_t order_row_id, int64_t only_seller, json
                    " shipped_at, delivered_at FROM shipments WHERE order_id = ? AND (? = 0 OR seller_id = ?)"
                    " ORDER BY id",
                    "iii", order_row_id, only_seller, only_seller) < 0 ||
-        bc_db_rows(db, &lines,
-                   "SELECT id AS line_id, seller_id, product_id, product_name, unit_price, quantity, line_total,"
-                   " canceled_at FROM order_lines WHERE order_id = ? AND (? = 0 OR seller_id = ?) ORDER BY id",
-                   "iii", order_row_id, only_seller, only_seller) < 0)
+        bc_db_rows(
+            db, &lines,
+            "SELECT id AS line_id, seller_id, product_id, sku_id, product_name, option_label, unit_price, quantity,"
+            " line_total, canceled_at FROM order_lines WHERE order_id = ? AND (? = 0 OR seller_id = ?) ORDER BY id",
+            "iii", order_row_id, only_seller, only_seller) < 0)
         goto out;
     size_t i, j;
     json_t *s, *l;
@@ -107,6 +108,10 @@ int bc_shipments_json(bc_db *db, int64_t order_row_id, int64_t only_seller, json
             json_object_set_new(c, "canceled", json_boolean(!json_is_null(json_object_get(c, "canceled_at"))));
             json_object_del(c, "canceled_at");
             json_object_del(c, "seller_id");
+            if (json_is_null(json_object_get(c, "sku_id"))) { /* SKUs: only a SKU's line has them */
+                json_object_del(c, "sku_id");
+                json_object_del(c, "option_label");
+            }
             json_array_append_new(mine, c);
         }
         json_object_set_new(s, "lines", mine);

@@ -15,14 +15,137 @@
 
 /* ---- the one writer ---- */
 
+/* Writes the ledger row of a change of m (delta, the balance after bal). */
+static int ledger_row(bc_db *db, const bc_stock_move *m, int64_t delta, int64_t bal, int64_t now)
+{
+    bc_stmt *st = bc_db_prepare(db, "INSERT INTO stock_ledger (product_id, sku_id, delta, reason, order_id, hold_id,"
+                                    " actor_id, balance_after, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!st)
+        return BC_ERR;
+    bc_stmt_bind_int(st, 1, m->product_id);
+    if (m->sku_id > 0)
+        bc_stmt_bind_int(st, 2, m->sku_id);
+    else
+        bc_stmt_bind_null(st, 2);
+    bc_stmt_bind_int(st, 3, delta);
+    bc_stmt_bind_text(st, 4, m->reason);
+    if (m->order_row_id > 0)
+        bc_stmt_bind_int(st, 5, m->order_row_id);
+    else
+        bc_stmt_bind_null(st, 5);
+    if (m->hold_id > 0)
+        bc_stmt_bind_int(st, 6, m->hold_id);
+    else
+        bc_stmt_bind_null(st, 6);
+    if (m->actor_id > 0)
+        bc_stmt_bind_int(st, 7, m->actor_id);
+    else
+        bc_stmt_bind_null(st, 7);
+    bc_stmt_bind_int(st, 8, bal);
+    bc_stmt_bind_int(st, 9, now);
+    int rc = bc_stmt_step(st);
+    bc_stmt_reset(st);
+    return rc < 0 ? (rc == BC_EBUSY ? BC_EBUSY : BC_ERR) : BC_OK;
+}
+
+int bc_stock_product_lock(bc_db *db, int64_t product_id, int take)
+{
+    int64_t one = 0;
+    int rc = bc_db_int(db, &one,
+                       "UPDATE products SET updated_at = ? WHERE id = ? AND (? = 0 OR (status = 'ON_SALE'"
+                       " AND deleted = 0)) RETURNING id",
+                       "iii", bc_now_ms(), product_id, (int64_t)(take != 0));
+    if (rc < 0)
+        return rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
+    if (rc == 1)
+        return BC_OK;
+    if (!take)
+        return BC_ENOTFOUND;
+    rc = bc_db_int(db, &one, "SELECT 1 FROM products WHERE id = ?", "i", product_id);
+    return rc < 0 ? BC_ERR : rc == 0 ? BC_ENOTFOUND : BC_ECONFLICT;
+}
+
+int bc_stock_sku_sync(bc_db *db, int64_t product_id)
+{
+    int64_t total = 0, one = 0;
+    int rc = bc_db_int(db, &one, "SELECT 1 FROM product_options WHERE product_id = ?", "i", product_id);
+    if (rc < 0)
+        return rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
+    if (rc == 0) /* no options: the product's own stock stands */
+        return BC_OK;
+    if (bc_db_int(db, &total,
+                  "SELECT COALESCE(SUM(stock), 0) FROM product_skus WHERE product_id = ? AND active = 1"
+                  " AND retired = 0",
+                  "i", product_id) < 0)
+        return BC_ERR;
+    rc = bc_db_exec(db,
+                    "UPDATE products SET stock = ?, status = CASE WHEN status = 'HIDDEN' THEN 'HIDDEN'"
+                    " WHEN ? > 0 THEN 'ON_SALE' ELSE 'SOLD_OUT' END, updated_at = ? WHERE id = ?",
+                    "iiii", total, total, bc_now_ms(), product_id);
+    if (rc < 0)
+        return rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
+    return rc == 0 ? BC_ENOTFOUND : BC_OK;
+}
+
+/* bc_stock_apply of one SKU's stock (m->sku_id > 0): the product row first (every writer of a
+ * product's SKUs locks it first, so two changes of SKUs of one product never wait for each other in
+ * a cycle), then the SKU's conditional UPDATE, its ledger row, and the product's total. */
+static int apply_sku(bc_db *db, bc_stock_move *m, int64_t now)
+{
+    int64_t delta = m->delta, expect = -1, bal = 0;
+    int take = m->set < 0 && m->delta < 0, rc;
+    if (m->set < 0 && (delta == 0 || delta > MAX_STOCK || delta < -MAX_STOCK))
+        return BC_EINVAL;
+    if ((rc = bc_stock_product_lock(db, m->product_id, take)) != BC_OK)
+        return rc;
+    if (m->set >= 0) {
+        rc = bc_db_int(db, &expect, "SELECT stock FROM product_skus WHERE id = ? AND product_id = ?", "ii", m->sku_id,
+                       m->product_id);
+        if (rc <= 0)
+            return rc == 0 ? BC_ENOTFOUND : BC_ERR;
+        delta = m->set - expect;
+        if (delta == 0) {
+            m->balance = expect;
+            return BC_OK;
+        }
+    }
+    rc = bc_db_int(db, &bal,
+                   "UPDATE product_skus SET stock = stock + ?, updated_at = ? WHERE id = ? AND product_id = ?"
+                   " AND stock + ? >= 0 AND stock + ? <= ? AND (? = 0 OR (active = 1 AND retired = 0))"
+                   " AND (? < 0 OR stock = ?) RETURNING stock",
+                   "iiiiiiiiii", delta, now, m->sku_id, m->product_id, delta, delta, (int64_t)MAX_STOCK, (int64_t)take,
+                   expect, expect);
+    if (rc < 0)
+        return rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
+    if (rc == 0) {
+        int64_t one = 0;
+        if (take || m->set >= 0)
+            return BC_ECONFLICT;
+        rc = bc_db_int(db, &one, "SELECT 1 FROM product_skus WHERE id = ? AND product_id = ?", "ii", m->sku_id,
+                       m->product_id);
+        return rc < 0 ? BC_ERR : rc == 0 ? BC_ENOTFOUND : BC_ECONFLICT;
+    }
+    if ((rc = ledger_row(db, m, delta, bal, now)) != BC_OK)
+        return rc;
+    if ((rc = bc_stock_sku_sync(db, m->product_id)) != BC_OK)
+        return rc;
+    if (delta > 0)
+        bc_stock_note_restock(m->product_id);
+    m->balance = bal;
+    return BC_OK;
+}
+
 int bc_stock_apply(bc_db *db, bc_stock_move *m)
 {
     int rc;
     int64_t now = bc_now_ms(), delta = m->delta, expect = -1, bal = 0;
-    bc_stmt *st;
     m->balance = 0;
     if (m->product_id <= 0 || !m->reason)
         return BC_EINVAL;
+    if (m->set > MAX_STOCK)
+        return BC_EINVAL;
+    if (m->sku_id > 0)
+        return apply_sku(db, m, now);
     if (m->set >= 0) {
         if (m->set > MAX_STOCK)
             return BC_EINVAL;
@@ -47,43 +170,33 @@ int bc_stock_apply(bc_db *db, bc_stock_move *m)
         " status = CASE WHEN status = 'HIDDEN' THEN 'HIDDEN' WHEN stock + ? > 0 THEN 'ON_SALE'"
         " ELSE 'SOLD_OUT' END, updated_at = ?"
         " WHERE id = ? AND stock + ? >= 0 AND stock + ? <= ? AND (? = 0 OR (status = 'ON_SALE' AND deleted = 0))"
-        " AND (? < 0 OR stock = ?) RETURNING stock",
+        " AND (? < 0 OR stock = ?) AND NOT EXISTS (SELECT 1 FROM product_options o WHERE o.product_id = products.id)"
+        " RETURNING stock",
         "iiiiiiiiii", delta, delta, now, m->product_id, delta, delta, (int64_t)MAX_STOCK, (int64_t)take, expect,
         expect);
     if (rc < 0)
         return rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
-    if (rc == 0 && !take && m->set < 0) { /* a give: no such product, or past the most stock */
+    if (rc == 0 && !take && m->set < 0) { /* a give: no such product, past the most stock, or options */
         int64_t one = 0;
         rc = bc_db_int(db, &one, "SELECT 1 FROM products WHERE id = ?", "i", m->product_id);
-        return rc < 0 ? BC_ERR : rc == 0 ? BC_ENOTFOUND : BC_ECONFLICT;
+        if (rc <= 0)
+            return rc < 0 ? BC_ERR : BC_ENOTFOUND;
+        /* a line or hold without SKU of a product that got options since: its stock is the SKUs'
+         * now, so the units given back are not restocked (the seller sets each SKU's stock) */
+        rc = bc_db_int(db, &one, "SELECT 1 FROM product_options WHERE product_id = ?", "i", m->product_id);
+        if (rc < 0)
+            return BC_ERR;
+        if (rc == 1) {
+            bc_log_info("stock", "%lld unit(s) of product %lld without SKU given back after it got options: dropped",
+                        (long long)delta, (long long)m->product_id);
+            return BC_OK;
+        }
+        return BC_ECONFLICT;
     }
     if (rc == 0)
         return BC_ECONFLICT;
-    st = bc_db_prepare(db, "INSERT INTO stock_ledger (product_id, delta, reason, order_id, hold_id, actor_id,"
-                           " balance_after, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-    if (!st)
-        return BC_ERR;
-    bc_stmt_bind_int(st, 1, m->product_id);
-    bc_stmt_bind_int(st, 2, delta);
-    bc_stmt_bind_text(st, 3, m->reason);
-    if (m->order_row_id > 0)
-        bc_stmt_bind_int(st, 4, m->order_row_id);
-    else
-        bc_stmt_bind_null(st, 4);
-    if (m->hold_id > 0)
-        bc_stmt_bind_int(st, 5, m->hold_id);
-    else
-        bc_stmt_bind_null(st, 5);
-    if (m->actor_id > 0)
-        bc_stmt_bind_int(st, 6, m->actor_id);
-    else
-        bc_stmt_bind_null(st, 6);
-    bc_stmt_bind_int(st, 7, bal);
-    bc_stmt_bind_int(st, 8, now);
-    rc = bc_stmt_step(st);
-    bc_stmt_reset(st);
-    if (rc < 0)
-        return rc == BC_EBUSY ? BC_EBUSY : BC_ERR;
+    if ((rc = ledger_row(db, m, delta, bal, now)) != BC_OK)
+        return rc;
     if (delta > 0)
         bc_stock_note_restock(m->product_id);
     m->balance = bal;
@@ -128,6 +241,12 @@ static int counters_down(bc_db *db, int64_t buyer_id, int64_t product_id, int64_
 
 int bc_stock_release(bc_db *db, int64_t product_id, int64_t qty, int64_t order_row_id, const char *reason)
 {
+    return bc_stock_release_sku(db, product_id, 0, qty, order_row_id, reason);
+}
+
+int bc_stock_release_sku(bc_db *db, int64_t product_id, int64_t sku_id, int64_t qty, int64_t order_row_id,
+                         const char *reason)
+{
     json_t *o = NULL;
     int rc;
     if (qty <= 0 || qty > MAX_STOCK)
@@ -144,6 +263,7 @@ int bc_stock_release(bc_db *db, int64_t product_id, int64_t qty, int64_t order_r
             goto out;
     }
     bc_stock_move m = {.product_id = product_id,
+                       .sku_id = sku_id,
                        .delta = qty,
                        .set = -1,
                        .order_row_id = order_row_id,
@@ -165,6 +285,19 @@ int bc_stock_set_by(bc_db *db, int64_t product_id, int64_t new_stock, int64_t ac
         return BC_EINVAL;
     bc_stock_move m = {
         .product_id = product_id, .set = new_stock, .actor_id = actor_id, .reason = reason ? reason : "adjust"};
+    return bc_stock_apply(db, &m);
+}
+
+int bc_stock_sku_set_by(bc_db *db, int64_t product_id, int64_t sku_id, int64_t new_stock, int64_t actor_id,
+                        const char *reason)
+{
+    if (new_stock < 0 || new_stock > MAX_STOCK || sku_id <= 0)
+        return BC_EINVAL;
+    bc_stock_move m = {.product_id = product_id,
+                       .sku_id = sku_id,
+                       .set = new_stock,
+                       .actor_id = actor_id,
+                       .reason = reason ? reason : "adjust"};
     return bc_stock_apply(db, &m);
 }
 
@@ -266,6 +399,7 @@ int bc_stock_claim_take(bc_db *db, const bc_stock_claim *c, const char **code)
             return rc;
     }
     bc_stock_move m = {.product_id = c->product_id,
+                       .sku_id = c->sku_id,
                        .delta = -c->quantity,
                        .set = -1,
                        .actor_id = c->buyer_id,
@@ -288,6 +422,7 @@ int bc_stock_claim_give(bc_db *db, const bc_stock_claim *c, int64_t actor_id)
     if ((rc = counters_down(db, c->buyer_id, c->product_id, c->live_id, c->quantity)) != BC_OK)
         return rc;
     bc_stock_move m = {.product_id = c->product_id,
+                       .sku_id = c->sku_id,
                        .delta = c->quantity,
                        .set = -1,
                        .actor_id = actor_id,
@@ -327,6 +462,7 @@ int bc_stock_unpaid_check(bc_db *db, int64_t buyer_id, int64_t now_ms)
 
 typedef struct flag_slot {
     int64_t product_id;           /* 0 = empty */
+    int64_t sku_id;               /* 0: the whole product; else only that SKU of it */
     int64_t set_at;               /* ms, when the flag was set */
     uint64_t epoch;               /* the slot's epoch when the refused transaction started */
     char name[BC_STOCK_NAME_MAX]; /* the product's name, for the refusal's message */
@@ -379,10 +515,16 @@ uint64_t bc_stock_epoch(int64_t product_id)
 
 void bc_stock_note_sold_out(int64_t product_id, uint64_t epoch, const char *name)
 {
+    bc_stock_note_sold_out_sku(product_id, 0, epoch, name);
+}
+
+void bc_stock_note_sold_out_sku(int64_t product_id, int64_t sku_id, uint64_t epoch, const char *name)
+{
     size_t s = slot_of(product_id);
     pthread_once(&feed_once, feed_init);
     pthread_mutex_lock(&flags_mu);
     flags[s].product_id = product_id;
+    flags[s].sku_id = sku_id > 0 ? sku_id : 0;
     flags[s].set_at = bc_now_ms();
     flags[s].epoch = epoch;
     snprintf(flags[s].name, sizeof flags[s].name, "%s", name ? name : "");
@@ -391,10 +533,26 @@ void bc_stock_note_sold_out(int64_t product_id, uint64_t epoch, const char *name
 
 void bc_stock_note_if_sold_out(bc_db *db, int64_t product_id, uint64_t epoch)
 {
+    bc_stock_note_if_sold_out_sku(db, product_id, 0, epoch);
+}
+
+void bc_stock_note_if_sold_out_sku(bc_db *db, int64_t product_id, int64_t sku_id, uint64_t epoch)
+{
     bc_catalog_sale prod;
-    if (bc_catalog_product_sale(db, product_id, &prod) == BC_OK &&
-        (prod.stock == 0 || strcmp(prod.status, "ON_SALE") != 0 || !prod.visible))
+    json_t *k = NULL;
+    if (bc_catalog_product_sale(db, product_id, &prod) != BC_OK)
+        return;
+    if (prod.stock == 0 || strcmp(prod.status, "ON_SALE") != 0 || !prod.visible) {
         bc_stock_note_sold_out(product_id, epoch, prod.name);
+        return;
+    }
+    if (sku_id > 0 &&
+        bc_db_row(db, &k, "SELECT stock, active, retired FROM product_skus WHERE id = ? AND product_id = ?", "ii",
+                  sku_id, product_id) == 1 &&
+        (json_integer_value(json_object_get(k, "stock")) == 0 ||
+         json_integer_value(json_object_get(k, "active")) == 0 || json_integer_value(json_object_get(k, "retired"))))
+        bc_stock_note_sold_out_sku(product_id, sku_id, epoch, prod.name);
+    json_decref(k);
 }
 
 void bc_stock_note_restock(int64_t product_id)
@@ -409,6 +567,11 @@ void bc_stock_note_restock(int64_t product_id)
 
 int bc_stock_known_sold_out(int64_t product_id, char *name, size_t len)
 {
+    return bc_stock_known_sold_out_sku(product_id, 0, name, len);
+}
+
+int bc_stock_known_sold_out_sku(int64_t product_id, int64_t sku_id, char *name, size_t len)
+{
     size_t s = slot_of(product_id);
     pthread_once(&feed_once, feed_init);
     /* catch up with the change feed first: SQLite, another process's commit (a data_version
@@ -419,7 +582,8 @@ int bc_stock_known_sold_out(int64_t product_id, char *name, size_t len)
         return 0;
     int64_t now = bc_now_ms();
     pthread_mutex_lock(&flags_mu);
-    int r = flags[s].product_id == product_id && product_id > 0 && flags[s].epoch == epochs[s] &&
+    int r = flags[s].product_id == product_id && product_id > 0 &&
+            (flags[s].sku_id == 0 || flags[s].sku_id == sku_id) && flags[s].epoch == epochs[s] &&
             now - flags[s].set_at < FLAG_TTL_MS && now >= flags[s].set_at;
     if (r && name && len > 0)
         snprintf(name, len, "%s", flags[s].name);
@@ -439,10 +603,11 @@ int bc_stock_ledger_page(bc_db *db, int64_t product_id, int64_t page, int64_t pe
         rc = BC_ERR;
         goto out;
     }
-    if (bc_db_rows(db, &items,
-                   "SELECT id, delta, reason, actor_id, order_id, hold_id, balance_after, created_at FROM stock_ledger"
-                   " WHERE product_id = ? ORDER BY id DESC LIMIT ? OFFSET ?",
-                   "iii", product_id, per_page, (page - 1) * per_page) < 0) {
+    if (bc_db_rows(
+            db, &items,
+            "SELECT id, sku_id, delta, reason, actor_id, order_id, hold_id, balance_after, created_at FROM stock_ledger"
+            " WHERE product_id = ? ORDER BY id DESC LIMIT ? OFFSET ?",
+            "iii", product_id, per_page, (page - 1) * per_page) < 0) {
         rc = BC_ERR;
         goto out;
     }
@@ -459,16 +624,19 @@ int bc_stock_audit(bc_db *db, FILE *report)
 {
     json_t *rows = NULL;
     int bad = 0;
-    int n =
-        bc_db_rows(db, &rows,
-                   "SELECT p.id, p.stock,"
-                   " COALESCE((SELECT SUM(l.delta) FROM stock_ledger l WHERE l.product_id = p.id), 0) AS ledger_sum,"
-                   " (SELECT l.balance_after FROM stock_ledger l WHERE l.product_id = p.id ORDER BY l.id DESC"
-                   "  LIMIT 1) AS last_balance,"
-                   " COALESCE((SELECT SUM(h.quantity) FROM stock_holds h WHERE h.product_id = p.id"
-                   "  AND h.status = 'HELD'), 0) AS held"
-                   " FROM products p ORDER BY p.id",
-                   "");
+    int n = bc_db_rows(db, &rows,
+                       "SELECT p.id, p.stock,"
+                       " COALESCE((SELECT SUM(l.delta) FROM stock_ledger l WHERE l.product_id = p.id"
+                       "  AND l.sku_id IS NULL), 0) AS ledger_sum,"
+                       " (SELECT l.balance_after FROM stock_ledger l WHERE l.product_id = p.id AND l.sku_id IS NULL"
+                       "  ORDER BY l.id DESC LIMIT 1) AS last_balance,"
+                       " (SELECT COUNT(*) FROM product_options o WHERE o.product_id = p.id) AS has_options,"
+                       " COALESCE((SELECT SUM(k.stock) FROM product_skus k WHERE k.product_id = p.id AND k.active = 1"
+                       "  AND k.retired = 0), 0) AS sku_total,"
+                       " COALESCE((SELECT SUM(h.quantity) FROM stock_holds h WHERE h.product_id = p.id"
+                       "  AND h.status = 'HELD'), 0) AS held"
+                       " FROM products p ORDER BY p.id",
+                       "");
     if (n < 0) {
         bad = BC_ERR;
         goto out;
@@ -481,6 +649,17 @@ int bc_stock_audit(bc_db *db, FILE *report)
         int64_t sum = json_integer_value(json_object_get(r, "ledger_sum"));
         json_t *last = json_object_get(r, "last_balance");
         int ok = stock == sum && (json_is_null(last) || json_integer_value(last) == stock);
+        if (json_integer_value(json_object_get(r, "has_options")) > 0) {
+            /* options: the product's stock is its active SKUs' (each SKU checked below); its own
+             * ledger rows are from before it had options */
+            int64_t skus = json_integer_value(json_object_get(r, "sku_total"));
+            if (stock != skus) {
+                bad++;
+                fprintf(report, "product %lld: stock %lld, its SKUs' %lld\n", (long long)id, (long long)stock,
+                        (long long)skus);
+            }
+            continue;
+        }
         if (!ok) {
             bad++;
             fprintf(report, "product %lld: stock %lld, ledger sum %lld, last balance %s%lld\n", (long long)id,
@@ -488,7 +667,31 @@ int bc_stock_audit(bc_db *db, FILE *report)
                     (long long)json_integer_value(last));
         }
     }
-    fprintf(report, "%d product(s) checked, %d unbalanced\n", n, bad);
+    /* every SKU: its stock = the sum of its ledger rows = the balance after its last one */
+    json_decref(rows);
+    rows = NULL;
+    int nk = bc_db_rows(db, &rows,
+                        "SELECT k.id, k.product_id, k.stock,"
+                        " COALESCE((SELECT SUM(l.delta) FROM stock_ledger l WHERE l.sku_id = k.id), 0) AS ledger_sum,"
+                        " (SELECT l.balance_after FROM stock_ledger l WHERE l.sku_id = k.id ORDER BY l.id DESC"
+                        "  LIMIT 1) AS last_balance FROM product_skus k ORDER BY k.id",
+                        "");
+    if (nk < 0) {
+        bad = BC_ERR;
+        goto out;
+    }
+    json_array_foreach (rows, i, r) {
+        int64_t stock = json_integer_value(json_object_get(r, "stock")),
+                sum = json_integer_value(json_object_get(r, "ledger_sum"));
+        json_t *last = json_object_get(r, "last_balance");
+        if (stock != sum || (!json_is_null(last) && json_integer_value(last) != stock)) {
+            bad++;
+            fprintf(report, "product %lld sku %lld: stock %lld, ledger sum %lld\n",
+                    (long long)json_integer_value(json_object_get(r, "product_id")),
+                    (long long)json_integer_value(json_object_get(r, "id")), (long long)stock, (long long)sum);
+        }
+    }
+    fprintf(report, "%d product(s) and %d SKU(s) checked, %d unbalanced\n", n, nk, bad);
 out:
     json_decref(rows);
     return bad;

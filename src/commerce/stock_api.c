@@ -25,6 +25,8 @@ static const struct {
     {"LIVE_NOT_FOUND", 422, "'live_id' is not an existing live"},
     {"LIVE_PRODUCT_MISMATCH", 422, "the live does not carry this product"},
     {"BANNED_FROM_LIVE", 403, "you are banned from this live and cannot buy from it"},
+    {"SKU_REQUIRED", 422, "this product has options: choose one of its SKUs (sku_id)"},
+    {"SKU_INVALID", 422, "'sku_id' is not an active SKU of this product"},
     {NULL, 0, NULL},
 };
 
@@ -63,7 +65,8 @@ int bc_stock_send_order_problem(bc_req *req, const char *code, int64_t product_i
 static int hold_try_inline(bc_req *req)
 {
     int64_t pid = json_integer_value(json_object_get(bc_req_json(req), "product_id"));
-    if (!bc_stock_known_sold_out(pid, NULL, 0))
+    int64_t sku = json_integer_value(json_object_get(bc_req_json(req), "sku_id"));
+    if (!bc_stock_known_sold_out_sku(pid, sku, NULL, 0))
         return 0;
     return send_problem(req, "OUT_OF_STOCK", pid, 0);
 }
@@ -81,7 +84,8 @@ int bc_stock_order_try_inline(bc_req *req)
         return 0;
     json_array_foreach (items, i, it) {
         int64_t pid = json_integer_value(json_object_get(it, "product_id"));
-        if (!bc_stock_known_sold_out(pid, name, sizeof name))
+        int64_t sku = json_integer_value(json_object_get(it, "sku_id"));
+        if (!bc_stock_known_sold_out_sku(pid, sku, name, sizeof name))
             continue;
         snprintf(msg, sizeof msg, "'%s' is out of stock or not on sale", name);
         bc_res_json(req, 409,
@@ -117,8 +121,10 @@ static void h_hold_create(bc_req *req)
         bc_res_error(req, 403, "EMAIL_NOT_VERIFIED", "verify your e-mail address before holding stock");
         return;
     }
-    int rc = bc_hold_create(bc_req_db(req), bc_req_auth(req)->user_id, pid, qty,
-                            json_is_integer(live) ? json_integer_value(live) : 0, &why, &hold);
+    json_t *sku = json_object_get(body, "sku_id");
+    int rc = bc_hold_create_sku(bc_req_db(req), bc_req_auth(req)->user_id, pid,
+                                json_is_integer(sku) ? json_integer_value(sku) : 0, qty,
+                                json_is_integer(live) ? json_integer_value(live) : 0, &why, &hold);
     if (rc == BC_OK) {
         bc_res_json(req, 201, hold);
         return;
@@ -228,6 +234,7 @@ static const bc_field hold_body[] = {
     {"product_id", BC_F_INT, 1, 1, INT64_MAX, "the product to hold"},
     {"quantity", BC_F_INT, 1, 1, BC_ORDER_MAX_QTY, "units", .code = "INVALID_QUANTITY"},
     {"live_id", BC_F_INT, 0, 1, INT64_MAX, "the live whose buy sheet is open (its offer and caps apply)"},
+    {"sku_id", BC_F_INT, 0, 1, INT64_MAX, "the chosen SKU (required when the product has options)"},
     {NULL},
 };
 
@@ -251,7 +258,7 @@ const bc_route bc_stock_routes[] = {
      .errors = (const char *const[]){"OUT_OF_STOCK", "PRODUCT_NOT_FOUND", "LIVE_NOT_FOUND", "LIVE_PRODUCT_MISMATCH",
                                      "BANNED_FROM_LIVE", "EMAIL_NOT_VERIFIED", "LIMIT_PER_ORDER", "LIMIT_PER_BUYER",
                                      "LIMIT_PER_BUYER_LIVE", "LIVE_STOCK_CAP", "UNPAID_ORDERS_LIMIT",
-                                     "INVALID_QUANTITY", NULL}},
+                                     "INVALID_QUANTITY", "SKU_REQUIRED", "SKU_INVALID", NULL}},
     {"GET", "/api/v1/holds/{id}", BC_ROLE_BUYER, 0, NULL, h_hold_get, "stock",
      "One of my holds (HELD, ORDERED with its order_id, or RELEASED)", 200, .response = &bc_sc_hold,
      .errors = (const char *const[]){"HOLD_NOT_FOUND", NULL}},

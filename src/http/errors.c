@@ -100,6 +100,10 @@ const bc_error_code bc_http_errors[] = {
     {"HOLD_NOT_FOUND", 404, "No such hold (or not the caller's)."},
     {"HOLD_EXPIRED", 409, "The hold expired, was released or already became an order."},
     {"HOLD_MISMATCH", 422, "An order with hold_id must be exactly the hold's product, quantity and live."},
+    /* product options as SKUs */
+    {"SKU_REQUIRED", 422, "The product has options: the line needs the sku_id of one of its SKUs."},
+    {"SKU_INVALID", 422, "The sku_id is not an active SKU of this product (or the product has no options)."},
+    {"SKU_NOT_FOUND", 404, "No such SKU of this product."},
     /* end stock */
     /* payments */
     {"AMOUNT_MISMATCH", 400, "The paid amount differs from the order amount."},

@@ -66,6 +66,18 @@ const bc_schema bc_sc_product = {
     "\"wished\":{\"type\":\"boolean\",\"description\":\"one product for a signed-in caller, and the wishlist: "
     "whether the caller wished it\"},\"deleted\":{\"type\":\"boolean\",\"description\":\"only for its seller or an "
     "admin\"}"
+    /* commerce: product options as SKUs */
+    ",\"options\":{\"type\":\"array\",\"description\":\"option groups (at most 2; [] without options)\","
+    "\"items\":{\"type\":\"object\",\"required\":[\"name\",\"values\"],\"properties\":{\"name\":" STR
+    ",\"values\":{\"type\":\"array\",\"items\":" STR "}}}},\"skus\":{\"type\":\"array\",\"description\":"
+    "\"one per combination of the options' values ([] without options); the product's stock is the sum of the "
+    "active ones'\",\"items\":{\"type\":\"object\",\"required\":[\"id\",\"options\",\"label\",\"price\","
+    "\"price_delta\",\"stock\",\"sold_out\",\"active\",\"code\"],\"properties\":{\"id\":" INT
+    ",\"options\":{\"type\":\"array\",\"items\":" STR ",\"description\":\"its value of each group, in "
+    "group order\"},\"label\":{\"type\":\"string\",\"description\":\"e.g. \\\"M / 블랙\\\"\"},\"price\":{"
+    "\"type\":\"integer\",\"description\":\"KRW: the product's price + price_delta\"},\"price_delta\":" INT
+    ",\"stock\":" INT ",\"sold_out\":{\"type\":\"boolean\",\"description\":\"stock 0 or inactive\"},"
+    "\"active\":{\"type\":\"boolean\"},\"code\":" STR_OR_NULL "}}}"
     /* live: live-only terms, in a live's products and pinned product only */
     ",\"live_offer\":{\"description\":\"in a live's products, pinned product and pin frame only: the seller's "
     "live-only terms (null when none)\",\"oneOf\":[{\"type\":\"null\"},{\"type\":\"object\",\"required\":["
@@ -182,8 +194,9 @@ const bc_schema bc_sc_cart = {
     "\"lines\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"required\":[\"product_id\",\"name\",\"image_url\","
     "\"unit_price\",\"quantity\",\"line_total\",\"stock\",\"status\"],\"properties\":{\"product_id\":" INT
     ",\"name\":" STR ",\"image_url\":" STR_OR_NULL ",\"unit_price\":" INT ",\"quantity\":" INT ",\"line_total\":" INT
-    ",\"stock\":" INT ",\"status\":" STR "}}},\"subtotal\":" INT ",\"shipping_fee\":" INT
-    ",\"total\":{\"type\":\"integer\",\"description\":\"KRW, shipping included\"}}}",
+    ",\"stock\":" INT ",\"status\":" STR ",\"sku_id\":{\"type\":[\"integer\",\"null\"],\"description\":"
+    "\"the line's SKU (null: a product without options)\"},\"option_label\":" STR_OR_NULL "}}},\"subtotal\":" INT
+    ",\"shipping_fee\":" INT ",\"total\":{\"type\":\"integer\",\"description\":\"KRW, shipping included\"}}}",
     NULL};
 
 const bc_schema bc_sc_address = {
@@ -201,7 +214,9 @@ const bc_schema bc_sc_address = {
     "{\"type\":\"object\",\"required\":[\"line_id\",\"product_id\",\"product_name\",\"unit_price\",\"quantity\","      \
     "\"line_total\",\"canceled\"],\"properties\":{\"line_id\":" INT ",\"product_id\":" INT ",\"product_name\":" STR    \
     ",\"seller_id\":" INT ",\"unit_price\":" INT ",\"quantity\":" INT ",\"line_total\":" INT                           \
-    ",\"canceled\":{\"type\":\"boolean\"}}}"
+    ",\"canceled\":{\"type\":\"boolean\"},\"sku_id\":{\"type\":[\"integer\",\"null\"],\"description\":"                \
+    "\"the SKU ordered (null: a product without options)\"},\"option_label\":{\"type\":[\"string\",\"null\"],"         \
+    "\"description\":\"its options as ordered, e.g. \\\"M / 블랙\\\"\"}}}"
 
 const bc_schema bc_sc_shipment = {
     "Shipment",
@@ -328,7 +343,9 @@ const bc_schema bc_sc_hold = {
     "{\"type\":\"object\",\"required\":[\"id\",\"product_id\",\"quantity\",\"live_id\",\"status\",\"order_id\","
     "\"expires_at\",\"created_at\"],\"properties\":{\"id\":" INT ",\"product_id\":" INT ",\"quantity\":" INT
     ",\"live_id\":" INT_OR_NULL ",\"status\":{\"type\":\"string\",\"enum\":[\"HELD\",\"ORDERED\",\"RELEASED\"]},"
-    "\"order_id\":" INT_OR_NULL ",\"expires_at\":" TIME ",\"created_at\":" TIME "}}",
+    "\"order_id\":" INT_OR_NULL ",\"expires_at\":" TIME ",\"created_at\":" TIME
+    ",\"sku_id\":{\"type\":[\"integer\",\"null\"],\"description\":\"the held SKU (null: a product without "
+    "options)\"}}}",
     NULL};
 
 const bc_schema bc_sc_stock_ledger = {
@@ -339,7 +356,9 @@ const bc_schema bc_sc_stock_ledger = {
     "\"id\":" INT ",\"delta\":{\"type\":\"integer\",\"description\":\"units added (> 0) or taken (< 0)\"},"
     "\"reason\":" STR ",\"actor_id\":{\"type\":[\"integer\",\"null\"],\"description\":\"who: a user id, null for "
     "the system\"},\"order_id\":" INT_OR_NULL ",\"hold_id\":" INT_OR_NULL ",\"balance_after\":" INT_OR_NULL
-    ",\"created_at\":" TIME "}}},\"page\":" INT ",\"per_page\":" INT ",\"total\":" INT "}}",
+    ",\"created_at\":" TIME ",\"sku_id\":{\"type\":[\"integer\",\"null\"],\"description\":\"the SKU whose "
+    "stock changed (balance_after is its own); null: the product's\"}}}},\"page\":" INT ",\"per_page\":" INT
+    ",\"total\":" INT "}}",
     NULL};
 
 const bc_schema bc_sc_product_limits = {

@@ -93,6 +93,9 @@ static const char *const copy_tables[] = {
     "points_rates",
     "points_attendance",
     "points_charges",
+    /* product options as SKUs (migration 29) */
+    "product_options",
+    "product_skus",
     /* subscriptions (migration 30) */
     "subscription_plans",
     "subscription_customers",

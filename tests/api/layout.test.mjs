@@ -51,6 +51,9 @@ const OWNER = {
   subscription_payments: 'subscriptions',
   // sale posts; the posts a live was scheduled with belong to the live (migration 31)
   sale_posts: 'posts', sale_post_products: 'posts', live_sale_posts: 'live',
+  // product options as SKUs (migration 29)
+  product_options: 'commerce', product_skus: 'commerce',
+  cart_items_rebuild: 'commerce', // SQLite's rebuild of cart_items with sku_id in its key, renamed to cart_items
 };
 // "file reads|writes table" allowed outside the owner, with why
 const ALLOWED = {

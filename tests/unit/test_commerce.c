@@ -625,6 +625,112 @@ static void stock_sold_out_flags(void **state)
     assert_false(bc_stock_known_sold_out(p, NULL, 0));
 }
 
+/* product options as SKUs: the grid's rules (pure) */
+static void sku_grid_rules(void **state)
+{
+    (void)state;
+    char msg[200], label[BC_SKU_LABEL_MAX];
+    const char *ok[] = {"[]", "[{\"name\":\"사이즈\",\"values\":[\"S\",\"M\"]}]",
+                        "[{\"name\":\"a\",\"values\":[\"1\"]},{\"name\":\"b\",\"values\":[\"1\",\"2\"]}]"};
+    const char *bad[] = {
+        "{}",
+        "[{\"name\":\"a\",\"values\":[\"1\"]},{\"name\":\"b\",\"values\":[\"1\"]},{\"name\":\"c\",\"values\":[\"1\"]}]",
+        "[{\"name\":\"a\",\"values\":[\"1\"]},{\"name\":\"a\",\"values\":[\"2\"]}]", /* names repeat */
+        "[{\"name\":\"a\",\"values\":[]}]",
+        "[{\"name\":\"a\",\"values\":[\"1\",\"1\"]}]",               /* values repeat */
+        "[{\"name\":\"  \",\"values\":[\"1\"]}]",                    /* blank name */
+        "[{\"name\":\"a\",\"values\":[\"S / M\"]}]",                 /* the separator */
+        "[{\"name\":\"a\",\"values\":[\"123456789012345678901\"]}]", /* 21 characters */
+        "[{\"name\":\"a\",\"values\":[\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\",\"9\",\"10\",\"11\"]}]",
+        "[{\"name\":\"a\",\"values\":[\"x\\u0007\"]}]", /* a control character */
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        json_t *g = json_loads(ok[i], 0, NULL);
+        assert_int_equal(bc_sku_check_groups(g, msg, sizeof msg), BC_OK);
+        json_decref(g);
+    }
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        json_t *g = json_loads(bad[i], 0, NULL);
+        assert_non_null(g);
+        assert_int_equal(bc_sku_check_groups(g, msg, sizeof msg), BC_EINVAL);
+        json_decref(g);
+    }
+    bc_sku_label("M", "블랙", label, sizeof label);
+    assert_string_equal(label, "M / 블랙");
+    bc_sku_label("M", "", label, sizeof label);
+    assert_string_equal(label, "M");
+}
+
+/* product options as SKUs: one SKU's flag never refuses the product's other SKUs */
+static void sku_sold_out_flags(void **state)
+{
+    (void)state;
+    int64_t p = 778001;
+    bc_stock_note_sold_out_sku(p, 5, bc_stock_epoch(p), "Shirt");
+    assert_true(bc_stock_known_sold_out_sku(p, 5, NULL, 0));
+    assert_false(bc_stock_known_sold_out_sku(p, 6, NULL, 0));
+    assert_false(bc_stock_known_sold_out(p, NULL, 0));
+    bc_stock_note_sold_out(p, bc_stock_epoch(p), "Shirt"); /* the whole product: every SKU */
+    assert_true(bc_stock_known_sold_out_sku(p, 6, NULL, 0));
+    bc_stock_note_restock(p);
+    assert_false(bc_stock_known_sold_out_sku(p, 5, NULL, 0));
+}
+
+/* product options as SKUs: the grid, per-SKU stock through the one writer, the product's total */
+static void sku_stock_rules(void **state)
+{
+    fixture *f = *state;
+    char st[16];
+    json_t *g = json_loads("[{\"name\":\"size\",\"values\":[\"S\",\"M\"]}]", 0, NULL);
+    assert_int_equal(bc_sku_set_options(f->db, f->product, f->seller, g), BC_OK);
+    json_decref(g);
+    assert_int_equal(stock_of(f, st, sizeof st), 0); /* the product's own 3 units went to 0 */
+    assert_string_equal(st, "SOLD_OUT");
+    int64_t s = 0, m = 0;
+    assert_int_equal(
+        bc_db_int(f->db, &s, "SELECT id FROM product_skus WHERE product_id = ? AND opt1 = 'S'", "i", f->product), 1);
+    assert_int_equal(
+        bc_db_int(f->db, &m, "SELECT id FROM product_skus WHERE product_id = ? AND opt1 = 'M'", "i", f->product), 1);
+    assert_int_equal(bc_stock_sku_set_by(f->db, f->product, s, 2, f->seller, "adjust"), BC_OK);
+    assert_int_equal(bc_stock_sku_set_by(f->db, f->product, m, 1, f->seller, "adjust"), BC_OK);
+    assert_int_equal(stock_of(f, st, sizeof st), 3);
+    assert_string_equal(st, "ON_SALE");
+    /* the product's own stock cannot move any more; a give back without SKU is dropped */
+    assert_int_equal(bc_stock_reserve(f->db, f->product, 1, 0, "order"), BC_ECONFLICT);
+    assert_int_equal(bc_stock_set(f->db, f->product, 9, "adjust"), BC_ECONFLICT);
+    assert_int_equal(bc_stock_release(f->db, f->product, 1, 0, "cancel"), BC_OK);
+    assert_int_equal(stock_of(f, st, sizeof st), 3);
+    /* a take of a SKU: exact, then refused at 0 */
+    bc_stock_move mv = {.product_id = f->product, .sku_id = m, .delta = -1, .set = -1, .reason = "order"};
+    assert_int_equal(bc_stock_apply(f->db, &mv), BC_OK);
+    assert_int_equal(mv.balance, 0);
+    assert_int_equal(bc_stock_apply(f->db, &mv), BC_ECONFLICT);
+    assert_int_equal(stock_of(f, st, sizeof st), 2);
+    /* a SKU of another product is not found */
+    mv = (bc_stock_move){.product_id = f->product, .sku_id = 999999, .delta = 1, .set = -1, .reason = "x"};
+    assert_int_equal(bc_stock_apply(f->db, &mv), BC_ENOTFOUND);
+    /* resolve: required, invalid, fine */
+    bc_sku k;
+    const char *code = NULL;
+    assert_int_equal(bc_sku_resolve(f->db, f->product, 0, &k, &code), BC_EINVAL);
+    assert_string_equal(code, "SKU_REQUIRED");
+    assert_int_equal(bc_sku_resolve(f->db, f->product, 999999, &k, &code), BC_EINVAL);
+    assert_string_equal(code, "SKU_INVALID");
+    assert_int_equal(bc_sku_resolve(f->db, f->product, s, &k, &code), BC_OK);
+    assert_string_equal(k.label, "S");
+    assert_int_equal(k.stock, 2);
+    /* the audit balances (the product's own rows sum to 0, each SKU its own) */
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    int bad = bc_stock_audit(f->db, out);
+    fclose(out);
+    if (bad != 0)
+        fprintf(stderr, "%s", buf);
+    assert_int_equal(bad, 0);
+    free(buf);
+}
+
 static void stock_audit_report(void **state)
 {
     fixture *f = *state;
@@ -715,6 +821,10 @@ int main(void)
         cmocka_unit_test(stock_sold_out_flags),
         cmocka_unit_test_setup_teardown(stock_audit_report, setup_db, teardown_db),
         cmocka_unit_test_setup_teardown(hold_born_order_payment_failure, setup_db, teardown_db),
+        /* product options as SKUs */
+        cmocka_unit_test(sku_grid_rules),
+        cmocka_unit_test(sku_sold_out_flags),
+        cmocka_unit_test_setup_teardown(sku_stock_rules, setup_db, teardown_db),
     };
     return cmocka_run_group_tests(t, NULL, NULL);
 }

@@ -1,4 +1,4 @@
-// The buy sheet (quantity, address, total, pay); the hand-off to the gateway is web/pay.js.
+// The buy sheet (option, quantity, address, total, pay); the hand-off to the gateway is web/pay.js.
 import { h, mount } from '../dom.js';
 import { t, errorText } from '../i18n.js';
 import { price } from '../format.js';
@@ -9,6 +9,7 @@ import { addressPicker } from './addresses.js';
 import { couponPicker } from './coupons.js';
 import { startPayment, paymentsConfig, preparePayment, orderPayer } from '../pay.js';
 import { pointsField } from './points_use.js';
+import { hasOptions, optionPicker } from './options.js';
 
 // Shipping rule (BROADCART_SHIPPING_FEE / BROADCART_FREE_SHIPPING_OVER); the server's numbers win when it sends them.
 export function shippingFee(subtotal, cfg) {
@@ -45,11 +46,12 @@ export function countdownText(expiresAt, now = Date.now()) {
 }
 
 // A live's stock hold for the buy sheet (POST/DELETE /api/v1/holds): take(qty) holds exactly qty
-// units (releasing a hold of another quantity first), calls are serialised; release() gives an
-// unordered hold back; ordered() marks it as the order's reservation (never released by the sheet).
+// units of the SKU skuOf() names (null: a product without options), releasing a hold of another
+// quantity or SKU first; calls are serialised; release() gives an unordered hold back; ordered()
+// marks it as the order's reservation (never released by the sheet).
 // onChange(hold|null, error|null) after every change.
-function liveHold(productId, liveId, onChange) {
-  let hold = null; // {id, quantity, expires_at (ms)}
+function liveHold(productId, liveId, onChange, skuOf = () => null) {
+  let hold = null; // {id, quantity, sku_id, expires_at (ms)}
   let chain = Promise.resolve();
   const run = (fn) => { const p = chain.then(fn); chain = p.catch(() => {}); return p; };
   const drop = async () => {
@@ -61,11 +63,12 @@ function liveHold(productId, liveId, onChange) {
   return {
     current: () => hold,
     take: (qty) => run(async () => {
-      if (hold && hold.quantity === qty && !hold.ordered && hold.expires_at > Date.now() + 1000) return hold;
+      const sku = skuOf();
+      if (hold && hold.quantity === qty && hold.sku_id === sku && !hold.ordered && hold.expires_at > Date.now() + 1000) return hold;
       await drop();
       try {
-        const r = await post('/api/v1/holds', { product_id: productId, quantity: qty, live_id: Number(liveId) });
-        hold = { id: r.id, quantity: r.quantity, expires_at: Date.parse(r.expires_at) };
+        const r = await post('/api/v1/holds', { product_id: productId, quantity: qty, live_id: Number(liveId), ...(sku ? { sku_id: sku } : {}) });
+        hold = { id: r.id, quantity: r.quantity, sku_id: r.sku_id ?? null, expires_at: Date.parse(r.expires_at) };
         onChange(hold, null);
         return hold;
       } catch (e) {
@@ -93,10 +96,19 @@ export function closeBuySheet() { if (openSheet) openSheet(); }
 
 // hold: take a stock hold (the buy sheet of a live that is LIVE): the chosen quantity is held
 // while the sheet is open, re-held when it changes, ordered with hold_id, released on close.
-export function openBuySheet(product, { liveId = null, initialQty = 1, hold: useHold = false } = {}) {
+// A product with options (product options as SKUs) is bought per SKU: the sheet shows the option
+// picker (skuId preselects one), the chosen SKU's price (product.price + its price_delta) and stock;
+// nothing is held or ordered before every group has a value.
+export function openBuySheet(product, { liveId = null, initialQty = 1, hold: useHold = false, skuId = null } = {}) {
   if (!currentUser()) { toast(t('buy.loginRequired')); requireLogin(); return; }
   closeBuySheet();
-  let max = quantityBound(product.stock, null);
+  const opts = hasOptions(product);
+  let limits = null;
+  let picker = null;
+  const sku = () => (picker ? picker.sku() : null);
+  const unitPrice = () => product.price + (sku() ? sku().price_delta : 0);
+  const stockNow = () => (opts ? (sku() ? sku().stock : product.stock) : product.stock);
+  let max = quantityBound(stockNow(), null);
   let qty = Math.min(Math.max(1, initialQty), max);
   let cfg = null;
   let placed = false;
@@ -122,10 +134,10 @@ export function openBuySheet(product, { liveId = null, initialQty = 1, hold: use
     draw();
     tick = setInterval(draw, 1000);
   };
-  const holds = useHold && liveId != null ? liveHold(product.id, liveId, (hd, err) => drawHold(hd, err)) : null;
+  const holds = useHold && liveId != null ? liveHold(product.id, liveId, (hd, err) => drawHold(hd, err), () => (sku() ? sku().id : null)) : null;
   let holdTimer = null;
   const reHold = (delay) => {
-    if (!holds || placed || !ready) return;
+    if (!holds || placed || !ready || (opts && !sku())) return;
     clearTimeout(holdTimer);
     holdTimer = setTimeout(() => { holds.take(qty).catch(() => {}); }, delay);
   };
@@ -153,7 +165,7 @@ export function openBuySheet(product, { liveId = null, initialQty = 1, hold: use
     reHold(350);
   };
   function renderSummary() {
-    const sub = product.price * qty;
+    const sub = unitPrice() * qty;
     const fee = shippingFee(sub, cfg);
     // coupons first (the server applies them first), then points on what is left
     const off = coupon ? coupon.discount() : 0;
@@ -173,6 +185,19 @@ export function openBuySheet(product, { liveId = null, initialQty = 1, hold: use
 
   const showError = (msg) => { errorEl.textContent = msg; errorEl.hidden = !msg; };
   const maxEl = h('span', { class: 'muted small', id: 'qty-max' });
+  const priceEl = h('div', { class: 'price', id: 'sheet-price' });
+  const stockEl = h('div', { class: 'muted small', id: 'sheet-stock' });
+  // the bound, price and stock of what is chosen now (the SKU's once one is)
+  const drawChoice = () => {
+    max = quantityBound(stockNow(), limits);
+    maxEl.textContent = limits && max < quantityBound(stockNow(), null) ? t('buy.maxN', { n: max }) : '';
+    priceEl.textContent = price(unitPrice());
+    stockEl.textContent = Number.isFinite(stockNow()) ? t('buy.stock', { n: stockNow() }) : '';
+  };
+  if (opts) {
+    picker = optionPicker(product, { prefix: 'sheet-opt', skuId, onChange: () => { drawChoice(); showError(''); setQty(qty); } });
+  }
+  drawChoice();
 
   const form = h('form', { class: 'sheet-body', novalidate: true, onsubmit: async (e) => {
     e.preventDefault();
@@ -183,8 +208,9 @@ export function openBuySheet(product, { liveId = null, initialQty = 1, hold: use
     addr.remember(where);
     payBtn.disabled = true;
     payBtn.textContent = t('buy.processing');
+    if (opts && !sku()) { showError(t('opt.choose')); return; }
     try {
-      const body = { items: [{ product_id: product.id, quantity: qty }], ...where };
+      const body = { items: [{ product_id: product.id, quantity: qty, ...(sku() ? { sku_id: sku().id } : {}) }], ...where };
       if (liveId != null) body.live_id = Number(liveId);
       if (coupon.value()) body.coupon_id = coupon.value();
       if (pts.points() > 0) body.points = pts.points();
@@ -211,8 +237,8 @@ export function openBuySheet(product, { liveId = null, initialQty = 1, hold: use
   } },
     h('div', { class: 'sheet-product' },
       productImage(product, 'sheet-img'),
-      h('div', null, h('div', { class: 'name' }, product.name), h('div', { class: 'price' }, price(product.price)),
-        Number.isFinite(product.stock) ? h('div', { class: 'muted small' }, t('buy.stock', { n: product.stock })) : null)),
+      h('div', null, h('div', { class: 'name' }, product.name), priceEl, stockEl)),
+    picker ? picker.el : null,
     h('div', { class: 'qty-row' }, h('span', null, t('buy.qty'), ' ', maxEl), h('div', { class: 'stepper' }, dec, qtyInput, inc)),
     holdEl, addr.el, coupon.el, pts.el, summary, errorEl, payBtn);
 
@@ -242,8 +268,8 @@ export function openBuySheet(product, { liveId = null, initialQty = 1, hold: use
   setQty(qty);
   // the product's purchase limits bound the picker (then the first hold is taken)
   get(`/api/v1/products/${encodeURIComponent(product.id)}/limits`).then((lim) => {
-    max = quantityBound(product.stock, lim);
-    maxEl.textContent = max < quantityBound(product.stock, null) ? t('buy.maxN', { n: max }) : '';
+    limits = lim;
+    drawChoice();
     setQty(qty);
   }).catch(() => {}).finally(() => { ready = true; reHold(0); });
   paymentsConfig().then((c) => { cfg = c; renderSummary(); }).catch(() => {});

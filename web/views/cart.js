@@ -40,13 +40,15 @@ function renderCart(ctx) {
       h('ul', { class: 'cart-lines' }, lines.map((l) => {
         const unavailable = l.status !== 'ON_SALE' || l.stock === 0;
         const q = h('input', { type: 'number', min: 1, max: Math.max(1, l.stock || 1), value: l.quantity, class: 'qty-input', 'aria-label': t('buy.qty'),
-          onchange: () => update(() => cart.set(l.product_id, Math.max(1, Number(q.value) || 1))) });
+          onchange: () => update(() => cart.set(l.product_id, Math.max(1, Number(q.value) || 1), l.sku_id)) });
         return h('li', { class: 'cart-line' + (unavailable ? ' unavailable' : '') },
           productImage({ name: l.name, image_url: l.image_url }, 'row-img'),
           h('div', { class: 'grow' },
             h('a', { class: 'name', href: `#/product/${l.product_id}` }, l.name),
+            // product options as SKUs: the line's options
+            l.option_label ? h('div', { class: 'option-label small', dataset: { skuId: String(l.sku_id) } }, l.option_label) : null,
             h('div', { class: 'muted small' }, price(l.unit_price), unavailable ? ` · ${t('status.SOLD_OUT')}` : ''),
-            h('div', { class: 'row' }, q, h('button', { class: 'btn-ghost small', onclick: () => update(() => cart.remove(l.product_id)) }, t('cart.remove')))),
+            h('div', { class: 'row' }, q, h('button', { class: 'btn-ghost small', onclick: () => update(() => cart.remove(l.product_id, l.sku_id)) }, t('cart.remove')))),
           h('strong', null, price(l.line_total)));
       })),
       totals(c),
@@ -99,7 +101,8 @@ function renderCheckout(ctx) {
     } },
       h('section', { class: 'card card-pad' }, h('h2', null, t('checkout.items')),
         h('ul', { class: 'lines' }, lines.map((l) => h('li', { class: 'line' },
-          h('span', { class: 'grow' }, l.name, h('span', { class: 'muted' }, ` × ${l.quantity}`)), h('span', null, price(l.line_total)))))),
+          h('span', { class: 'grow' }, l.name, l.option_label ? h('span', { class: 'option-label small' }, ` (${l.option_label})`) : null,
+            h('span', { class: 'muted' }, ` × ${l.quantity}`)), h('span', null, price(l.line_total)))))),
       h('section', { class: 'card card-pad' }, addr.el, coupon.el),
       h('section', { class: 'card card-pad' }, pts.el),
       sum, err, btn));

@@ -95,7 +95,8 @@ function shipmentSection(o, s, n, base, act) {
   return h('section', { class: 'card card-pad shipment', id: `shipment-${s.id}`, dataset: { status: s.status } },
     h('div', { class: 'row between' }, h('h2', null, n ? `${t('orders.part')} ${n}` : t('orders.lines')), statusBadge(s.status)),
     h('ul', { class: 'lines' }, s.lines.map((l) => h('li', { class: 'line' + (l.canceled ? ' canceled' : ''), id: `line-${l.line_id}` },
-      h('a', { class: 'grow', href: `#/product/${l.product_id}` }, l.product_name, h('span', { class: 'muted' }, ` × ${l.quantity}`)),
+      h('a', { class: 'grow', href: `#/product/${l.product_id}` }, l.product_name,
+        l.option_label ? h('span', { class: 'option-label small' }, ` (${l.option_label})`) : null, h('span', { class: 'muted' }, ` × ${l.quantity}`)),
       l.canceled ? h('span', { class: 'badge status-canceled' }, t('status.CANCELED')) : h('span', null, price(l.line_total)),
       o.reviewable && o.reviewable.has(l.line_id)
         ? h('button', { class: 'btn btn-small btn-primary', id: `review-line-${l.line_id}`, onclick: () => openReviewSheet(o.reviewable.get(l.line_id), () => o.reload()) }, t('rev.write'))

@@ -10,6 +10,7 @@ import { clock } from './replay.js';
 import { renderInbox, renderStoreNotices } from './studio_inbox.js';
 import { regionPicker, regionText } from './regions.js';
 import { salePostPicker } from './studio_posts.js';
+import { optionsPanel } from './studio_options.js';
 
 export async function render(ctx) {
   const user = currentUser();
@@ -61,7 +62,9 @@ function renderProducts(ctx) {
         h('td', null, h('a', { href: `#/product/${p.id}` }, p.name), h('div', { class: 'muted small' }, p.category_name || '')),
         h('td', null, price(p.price)), h('td', null, String(p.stock)), h('td', null, statusBadge(p.status)),
         h('td', null, h('button', { class: 'btn-ghost small', id: `edit-${p.id}`, onclick: () => showForm(p) }, t('studio.edit')),
-          h('button', { class: 'btn-ghost small', id: `limits-${p.id}`, onclick: () => mount(formSlot, limitsPanel(p, () => mount(formSlot))) }, t('studio.limits')))))))));
+          h('button', { class: 'btn-ghost small', id: `limits-${p.id}`, onclick: () => mount(formSlot, limitsPanel(p, () => mount(formSlot))) }, t('studio.limits')),
+          // product options as SKUs: the option groups and the SKU grid
+          h('button', { class: 'btn-ghost small', id: `options-${p.id}`, onclick: () => mount(formSlot, optionsPanel(p, () => mount(formSlot), load)) }, t('sku.button')))))))));
   });
 
   function showForm(p) {
@@ -108,10 +111,12 @@ function renderProducts(ctx) {
         price: Number(fd.get('price')),
         stock: Number(fd.get('stock')),
       };
+      const perSku = p && Array.isArray(p.skus) && p.skus.length; // its stock is its options' (the SKU grid)
+      if (perSku) delete body.stock;
       if (fd.get('category_id')) body.category_id = Number(fd.get('category_id'));
       if (p || images.length) body.images = [...images];
       if (p) body.status = fd.get('status');
-      if (!body.name || !Number.isInteger(body.price) || body.price < 0 || !Number.isInteger(body.stock) || body.stock < 0) {
+      if (!body.name || !Number.isInteger(body.price) || body.price < 0 || (!perSku && (!Number.isInteger(body.stock) || body.stock < 0))) {
         err.textContent = t('buy.invalid').replace(/배송지 /, ''); err.hidden = false; return;
       }
       try {
@@ -125,7 +130,8 @@ function renderProducts(ctx) {
       f('name', t('studio.name'), { required: true, maxlength: 200, value: p ? p.name : '' }),
       h('div', { class: 'row2' },
         f('price', t('studio.price'), { type: 'number', min: 1, step: 1, required: true, value: p ? p.price : '' }),
-        f('stock', t('studio.stock'), { type: 'number', min: 0, step: 1, required: true, value: p ? p.stock : '' })),
+        f('stock', t('studio.stock'), { type: 'number', min: 0, step: 1, required: true, value: p ? p.stock : '',
+          disabled: !!(p && Array.isArray(p.skus) && p.skus.length), title: p && p.skus && p.skus.length ? t('sku.grid') : undefined })),
       h('div', { class: 'row2' },
         h('label', { class: 'field' }, h('span', null, t('studio.category')), cat),
         p ? h('label', { class: 'field' }, h('span', null, t('studio.status')), status) : h('span')),
