@@ -166,6 +166,8 @@ const bc_error_code bc_http_errors[] = {
     {"ALREADY_CHECKED_IN", 409, "The attendance check was done today already (Asia/Seoul day)."},
     {"CHARGE_NOT_FOUND", 404, "No such points charge of the caller."},
     {"CHARGE_NOT_PAYABLE", 409, "The points charge is already paid (with another payment)."},
+    /* metrics */
+    {"NOT_READY", 503, "A readiness check failed (GET /readyz): the body's checks name the database or Redis."},
     {NULL, 0, NULL},
 };
 
