@@ -81,7 +81,7 @@ int bc_metrics_render(bc_buf *out, const bc_metrics_scrape *s);
 size_t bc_metrics_escape_label(const char *in, char *out, size_t outlen);
 
 /* Registers GET /metrics and GET /readyz with the http server (metrics_api.c). Call once, before
- * serving, after the other modules' routes (the HTTP series are registered with the route table). */
+ * serving (bc_http_register gives every route of every table its series, these two included). */
 void bc_metrics_register_routes(void);
 
 #endif
