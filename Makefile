@@ -16,9 +16,10 @@ APT_BUILD = build-essential meson ninja-build pkg-config \
 # test's certificates (and the install steps' callback token), PostgreSQL 15 for the API suite's
 # second run (a private cluster per test process), the sqlite3 shell tests use to seed old rows,
 # redis-server for the cluster room test and the cluster suite (tests/cluster: PostgreSQL + Redis +
-# two instances behind this nginx), python3-aiosmtpd for the notification tests' loopback SMTP server
+# two instances behind this nginx), python3-aiosmtpd for the notification tests' loopback SMTP server,
+# prometheus for promtool, which the metrics test parses GET /metrics with (promtool check metrics)
 APT_RUN = nginx libnginx-mod-rtmp ffmpeg chromium curl ca-certificates openssl postgresql-15 sqlite3 redis-server \
-  python3-aiosmtpd
+  python3-aiosmtpd prometheus
 # fuzz: clang + libclang-rt-14-dev (libFuzzer and the sanitizer runtimes, only recommended by
 # clang) build the fuzz targets; llvm provides llvm-symbolizer for readable sanitizer reports
 APT_FUZZ = clang libclang-rt-14-dev llvm

@@ -21,6 +21,7 @@
 #include "inquiries/inquiries.h"
 #include "live/live.h"
 #include "media/media.h"
+#include "metrics/metrics.h"
 #include "notices/notices.h"
 #include "payments/payments.h"
 #include "reviews/reviews.h"
@@ -191,6 +192,7 @@ void bc_app_register_routes(void)
     bc_http_register(bc_subscription_routes);
     bc_http_register(bc_post_routes);    /* sale posts */
     bc_http_register(bc_regions_routes); /* the 17 시/도 */
+    bc_metrics_register_routes(); /* metrics: GET /metrics, GET /readyz */
 }
 
 int bc_app_serve(int with_rtmp, int demo)

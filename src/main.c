@@ -194,6 +194,7 @@ int main(int argc, char **argv)
                      : strcmp(lvl, "warn") == 0  ? BC_LOG_WARN
                      : strcmp(lvl, "error") == 0 ? BC_LOG_ERROR
                                                  : BC_LOG_INFO);
+    bc_log_set_json(strcmp(bc_cfg.log_format, "json") == 0); /* metrics: structured logs */
     const char *cmd = argv[1];
     if (strcmp(cmd, "serve") == 0) {
         /* glibc returns the free top of each thread's heap to the kernel (madvise) as soon as it

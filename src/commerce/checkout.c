@@ -6,6 +6,7 @@
 #include "../catalog/catalog.h"
 #include "../chat/chat.h"
 #include "../live/live.h"
+#include "../metrics/metrics.h"
 
 #include <sodium.h>
 #include <stdlib.h>
@@ -349,6 +350,7 @@ static int order_create_tx(bc_db *db, void *arg)
      * the order is PAID now */
     if (a->points > 0 && (rc = bc_order_points_apply(db, buyer_id, *out_id, a->points, why)) != BC_OK)
         goto out;
+    bc_metrics_tx_add(BC_METRIC_ORDERS_CREATED, 1); /* metrics: counted when the transaction commits */
     rc = BC_OK;
 out:
     for (size_t i = 0; lines && i < nl; i++)

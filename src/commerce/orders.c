@@ -4,6 +4,7 @@
 #include "commerce.h"
 
 #include "../catalog/catalog.h"
+#include "../metrics/metrics.h"
 #include "../notices/notices.h"
 #include "../payments/payments.h"
 
@@ -652,6 +653,7 @@ static int mark_paid_tx(bc_db *db, void *arg)
         rc = rc == BC_ECONFLICT ? BC_ECONFLICT : BC_ERR;
         goto out;
     }
+    bc_metrics_order_paid(amount); /* metrics: counted when the transaction commits */
     rc = order_moved(db, id, "PENDING_PAYMENT", "PAID", &system_actor, "payment approved", now);
 out:
     return rc;

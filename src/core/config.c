@@ -38,6 +38,7 @@ typedef struct cfg_row {
 static const char *const toss_checkout_choices[] = {"auto", "sandbox", "sdk", NULL};
 static const char *const payment_provider_choices[] = {"toss", "portone", NULL}; /* payments */
 static const char *const log_level_choices[] = {"debug", "info", "warn", "error", NULL};
+static const char *const log_format_choices[] = {"text", "json", NULL}; /* metrics: structured logs */
 
 static const cfg_row rows[] = {
     INT_ROW("BROADCART_HTTP_PORT", http_port, 0, 65535, "8080", "TCP port",
@@ -219,6 +220,14 @@ static const cfg_row rows[] = {
             "own socket with serve --with-rtmp, else none (the next on_update drops it)"),
     ENUM_ROW("BROADCART_LOG_LEVEL", log_level, log_level_choices, "info",
              "Lowest level of the log lines written to stderr"),
+    /* metrics */
+    ENUM_ROW("BROADCART_LOG_FORMAT", log_format, log_format_choices, "text",
+             "Format of the log lines written to stderr: text (\"TIME LEVEL module: message rid=ID\") or json (one "
+             "JSON object per line: ts, level, module, msg, request_id when the line belongs to a request)"),
+    STR_ROW("BROADCART_METRICS_TOKEN", metrics_token, "",
+            "Bearer token with which a scraper that is not on loopback may read GET /metrics (Authorization: Bearer "
+            "<token>; e.g. openssl rand -hex 32); empty = loopback callers only. Behind a trusted proxy the "
+            "client is the X-Forwarded-For address, so proxied callers need the token too"),
     STR_ROW("BROADCART_CORS_ORIGINS", cors_origins, "",
             "Browser origins allowed to call the API cross-origin (CORS, Fetch standard): comma-separated "
             "scheme://host[:port] values, or * for any; empty = none (OPTIONS still answers 204 with Allow)"),

@@ -26,6 +26,11 @@ enum bc_log_level { BC_LOG_DEBUG, BC_LOG_INFO, BC_LOG_WARN, BC_LOG_ERROR };
 
 /* Sets the lowest level that is printed (default BC_LOG_INFO). */
 void bc_log_set_level(enum bc_log_level level);
+/* Sets the line format (default 0, text): 1 makes bc_log print one JSON object per line,
+ * {"ts":ISO-8601 UTC with ms,"level":"info","module":…,"msg":…[,"request_id":…]}, strings escaped
+ * per RFC 8259 (control, C1 and bidi characters as \uNNNN, invalid UTF-8 as U+FFFD).
+ * Call before threads start (BROADCART_LOG_FORMAT). */
+void bc_log_set_json(int json);
 /* 1 when a line of this level would be printed. */
 int bc_log_enabled(enum bc_log_level level);
 /* Prints one line "ISO-8601 LEVEL module: message[ rid=REQUEST-ID]" to stderr; thread-safe. The
@@ -95,6 +100,8 @@ typedef struct bc_config {
                                       start with --with-rtmp when unset) */
     char nginx_bin[256];           /* BROADCART_NGINX, path, default /usr/sbin/nginx */
     char log_level[16];            /* BROADCART_LOG_LEVEL, debug|info|warn|error, default info */
+    char log_format[8];            /* BROADCART_LOG_FORMAT, text|json, default text (metrics: structured logs) */
+    char metrics_token[256];       /* BROADCART_METRICS_TOKEN, bearer token for GET /metrics off loopback, default "" */
     char cors_origins[1024];       /* BROADCART_CORS_ORIGINS, comma-separated origins or *, default none */
     char redis_url[512];           /* BROADCART_REDIS_URL, redis://..., default "" (rooms in this process only) */
     /* media: S3-compatible object storage (src/media/s3.c); empty endpoint = files under {data_dir}/media */

@@ -12,8 +12,10 @@
 static enum bc_log_level log_level = BC_LOG_INFO;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static __thread const char *log_request_id;
+static int log_json; /* bc_log_set_json */
 
 void bc_log_set_level(enum bc_log_level level) { log_level = level; }
+void bc_log_set_json(int json) { log_json = json; }
 int bc_log_enabled(enum bc_log_level level) { return level >= log_level; }
 void bc_log_set_request_id(const char *id) { log_request_id = id; }
 
@@ -69,6 +71,82 @@ size_t bc_log_escape(const char *in, char *out, size_t outlen)
     return o;
 }
 
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 when s does not start one (RFC 3629 §4:
+ * no overlong forms, no surrogates, nothing above U+10FFFF). */
+static size_t utf8_len(const unsigned char *s)
+{
+    if (s[0] < 0x80)
+        return 1;
+    if (s[0] >= 0xC2 && s[0] <= 0xDF)
+        return (s[1] & 0xC0) == 0x80 ? 2 : 0;
+    if (s[0] >= 0xE0 && s[0] <= 0xEF) {
+        unsigned lo = s[0] == 0xE0 ? 0xA0 : 0x80, hi = s[0] == 0xED ? 0x9F : 0xBF;
+        return s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80 ? 3 : 0;
+    }
+    if (s[0] >= 0xF0 && s[0] <= 0xF4) {
+        unsigned lo = s[0] == 0xF0 ? 0x90 : 0x80, hi = s[0] == 0xF4 ? 0x8F : 0xBF;
+        return s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80 && (s[3] & 0xC0) == 0x80 ? 4 : 0;
+    }
+    return 0;
+}
+
+/* Appends in as the contents of a JSON string (RFC 8259 §7) to out (outlen bytes, NUL-terminated,
+ * cut before an escape or character that does not fit): quote and backslash escaped, C0 controls,
+ * DEL, C1 controls and the bidi controls as \uNNNN (\n, \t, \r for those), invalid UTF-8 as
+ * \ufffd. Returns the new length. */
+static size_t json_escape(const char *in, char *out, size_t o, size_t outlen)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (const unsigned char *s = (const unsigned char *)in; *s;) {
+        char esc[8];
+        size_t n = 0, skip = utf8_len(s), blen;
+        if (skip == 0) {
+            n = (size_t)snprintf(esc, sizeof esc, "\\ufffd");
+            skip = 1;
+        } else if (*s == '"' || *s == '\\') {
+            esc[0] = '\\', esc[1] = (char)*s, n = 2;
+        } else if (*s == '\n' || *s == '\t' || *s == '\r') {
+            esc[0] = '\\', esc[1] = *s == '\n' ? 'n' : *s == '\t' ? 't' : 'r', n = 2;
+        } else if (*s < 0x20 || *s == 0x7F) {
+            n = (size_t)snprintf(esc, sizeof esc, "\\u00%c%c", hex[*s >> 4], hex[*s & 15]);
+        } else if (s[0] == 0xC2 && s[1] <= 0x9F) { /* C1 controls U+0080..U+009F */
+            n = (size_t)snprintf(esc, sizeof esc, "\\u00%c%c", hex[s[1] >> 4], hex[s[1] & 15]);
+        } else if ((blen = bidi_len(s)) != 0) {
+            unsigned cp = blen == 2 ? 0x061C : (unsigned)((s[0] & 0x0F) << 12 | (s[1] & 0x3F) << 6 | (s[2] & 0x3F));
+            n = (size_t)snprintf(esc, sizeof esc, "\\u%04x", cp);
+        }
+        const char *src = n ? esc : (const char *)s;
+        size_t len = n ? n : skip;
+        if (o + len >= outlen)
+            break;
+        memcpy(out + o, src, len);
+        o += len;
+        s += skip;
+    }
+    out[o] = 0;
+    return o;
+}
+
+/* The JSON form of a log line (see bc_log_set_json). */
+static void log_json_line(enum bc_log_level level, const char *module, const char *msg, const char *rid)
+{
+    static const char *names[] = {"debug", "info", "warn", "error"};
+    char ts[32], line[8192];
+    bc_time_iso(bc_now_ms(), ts, sizeof ts);
+    size_t o = (size_t)snprintf(line, sizeof line, "{\"ts\":\"%s\",\"level\":\"%s\",\"module\":\"", ts, names[level]);
+    o = json_escape(module, line, o, sizeof line - 64);
+    o += (size_t)snprintf(line + o, sizeof line - o, "\",\"msg\":\"");
+    o = json_escape(msg, line, o, sizeof line - 256);
+    if (rid) {
+        o += (size_t)snprintf(line + o, sizeof line - o, "\",\"request_id\":\"");
+        o = json_escape(rid, line, o, sizeof line - 8);
+    }
+    snprintf(line + o, sizeof line - o, "\"}\n");
+    pthread_mutex_lock(&log_lock);
+    fputs(line, stderr);
+    pthread_mutex_unlock(&log_lock);
+}
+
 void bc_log(enum bc_log_level level, const char *module, const char *fmt, ...)
 {
     static const char *names[] = {"DEBUG", "INFO", "WARN", "ERROR"};
@@ -79,6 +157,10 @@ void bc_log(enum bc_log_level level, const char *module, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    if (log_json) {
+        log_json_line(level, module, msg, log_request_id);
+        return;
+    }
     bc_log_escape(msg, clean, sizeof clean);
     bc_time_iso(bc_now_ms(), ts, sizeof ts);
     const char *rid = log_request_id;

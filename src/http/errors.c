@@ -186,6 +186,8 @@ const bc_error_code bc_http_errors[] = {
     {"SUBSCRIPTION_BUSY", 409, "A payment of the subscription is in progress; try again in a moment."},
     {"CHARGE_NOT_FOUND", 404, "No such points charge of the caller."},
     {"CHARGE_NOT_PAYABLE", 409, "The points charge is already paid (with another payment)."},
+    /* metrics */
+    {"NOT_READY", 503, "A readiness check failed (GET /readyz): the body's checks name the database or Redis."},
     {NULL, 0, NULL},
 };
 

@@ -72,7 +72,10 @@ typedef struct bc_schema {
 
 enum bc_route_flags {
     BC_RT_INLINE = 1,         /* run on the event-loop thread (must not block: no DB, no network) */
-    BC_RT_LOOPBACK = 2,       /* only callers from 127.0.0.0/8 or ::1 (nginx-rtmp callbacks) */
+    BC_RT_LOOPBACK = 2,       /* only callers whose address (bc_req_client_ip: the TCP peer, or behind a
+                                 trusted proxy the X-Forwarded-For client) is in 127.0.0.0/8 or ::1
+                                 (nginx-rtmp callbacks); with bc_route.token also a caller elsewhere
+                                 presenting that bearer token */
     BC_RT_INTERNAL = 4,       /* not for API clients: listed in the OpenAPI document with x-internal: true */
     BC_RT_OPTIONAL_AUTH = 8,  /* public, but a valid token is read when given */
     BC_RT_PWHASH = 16,        /* hashes a password (Argon2id): runs on the small password-hashing pool
@@ -137,6 +140,11 @@ typedef struct bc_route {
      * all at once) before the next is admitted. So a burst on one key never fills the worker queue
      * that every other request needs. Must not block. */
     int64_t (*gate)(bc_req *req);
+    /* Optional, BC_RT_LOOPBACK routes only (with BC_RT_FOREIGN_AUTH, so that the header is not read
+     * as a Broadcart token): a secret, e.g. a setting's buffer (bc_cfg.metrics_token), read at
+     * request time; when it is not empty a caller that is not on loopback is admitted with
+     * "Authorization: Bearer <secret>" (compared in constant time), others get 403 FORBIDDEN. */
+    const char *token;
 } bc_route;
 
 #define BC_HTTP_GATE_INFLIGHT 16
@@ -211,6 +219,9 @@ int bc_http_port(void);
 /* Runs fn(arg) on a worker thread with a database connection (thread-safe, any thread).
  * Returns BC_OK or BC_EBUSY when the queue is full. */
 int bc_http_defer(void (*fn)(bc_db *db, void *arg), void *arg);
+/* The worker pools' queues (metrics): jobs waiting now and the capacity, of the general pool
+ * (*main, *main_cap) and the password-hashing pool (*pwhash, *pwhash_cap). Any thread. */
+void bc_http_queue_depth(int *main, int *main_cap, int *pwhash, int *pwhash_cap);
 /* Builds the OpenAPI 3.1 document from the route table (caller owns). */
 json_t *bc_http_openapi(void);
 /* Handler of GET /api/docs: the API reference page (Redoc from /vendor/redoc.standalone.js and

@@ -24,6 +24,7 @@ typedef struct bc_http_loop {
 
 typedef struct bc_route_match {
     const bc_route *route;
+    int slot; /* the route's metrics slot (bc_metrics_route), set with route */
     int nparams;
     const char *names[BC_MAX_PARAMS];
     size_t name_lens[BC_MAX_PARAMS];
@@ -53,7 +54,8 @@ struct bc_req {
     json_t *json;
     bc_auth auth;
     int authed;
-    int peer_loopback;            /* set only for BC_RT_LOOPBACK routes */
+    int peer_loopback;            /* set only for BC_RT_LOOPBACK routes: the client address is loopback */
+    int metric_slot;              /* bc_metrics_http slot: the route's, or BC_METRICS_UNMATCHED */
     struct sockaddr_storage peer; /* TCP peer, copied at init (h2o caches it per connection) */
     socklen_t peer_len;           /* 0 when unknown */
     const char *client_ip;        /* bc_req_client_ip, computed on first use */

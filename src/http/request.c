@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../metrics/metrics.h"
+
 const char *bc_http_reason(int status)
 {
     switch (status) {
@@ -54,21 +56,14 @@ const char *bc_http_reason(int status)
     }
 }
 
-static int peer_is_loopback(h2o_req_t *hreq)
+/* 1 when the request's client address (bc_req_client_ip) is in 127.0.0.0/8 or is ::1. */
+static int client_is_loopback(bc_req *r)
 {
-    struct sockaddr_storage ss;
-    socklen_t len = hreq->conn->callbacks->get_peername(hreq->conn, (struct sockaddr *)&ss);
-    if (len == 0)
-        return 0;
-    if (ss.ss_family == AF_INET) {
-        const struct sockaddr_in *in = (const struct sockaddr_in *)&ss;
-        return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
-    }
-    if (ss.ss_family == AF_INET6) {
-        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&ss;
-        return IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
-    }
-    return 0;
+    const char *ip = bc_req_client_ip(r);
+    unsigned char a[16];
+    if (inet_pton(AF_INET, ip, a) == 1)
+        return a[0] == 127;
+    return inet_pton(AF_INET6, ip, a) == 1 && IN6_IS_ADDR_LOOPBACK((struct in6_addr *)a);
 }
 
 void bc_req_init(bc_req *r, h2o_req_t *hreq, const bc_route *route, const bc_route_match *m)
@@ -109,11 +104,14 @@ void bc_req_init(bc_req *r, h2o_req_t *hreq, const bc_route *route, const bc_rou
     } else {
         r->body = "";
     }
-    /* only loopback-only routes (nginx-rtmp callbacks) look at the peer */
-    r->peer_loopback = route && (route->flags & BC_RT_LOOPBACK) ? peer_is_loopback(hreq) : 0;
     /* a copy of the peer for bc_req_client_ip, which may run on a worker after the connection is gone
      * (h2o caches the peer per socket, so this is a memcpy after a connection's first request) */
     r->peer_len = hreq->conn->callbacks->get_peername(hreq->conn, (struct sockaddr *)&r->peer);
+    /* only loopback-only routes (nginx-rtmp callbacks, /metrics) look at the client's address: the
+     * peer, or behind a trusted proxy the client it forwards for (a proxy on this host must not make
+     * every caller loopback) */
+    r->peer_loopback = route && (route->flags & BC_RT_LOOPBACK) ? client_is_loopback(r) : 0;
+    r->metric_slot = route && m ? m->slot : BC_METRICS_UNMATCHED;
 }
 
 void bc_req_cleanup(bc_req *r)

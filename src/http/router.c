@@ -3,11 +3,14 @@
 #include "http_int.h"
 
 #include <stdlib.h>
+
+#include "../metrics/metrics.h"
 #include <string.h>
 
 #define MAX_ROUTES 256
 
 static const bc_route *routes[MAX_ROUTES];
+static int route_slots[MAX_ROUTES]; /* metrics: each route's series (bc_metrics_route) */
 static int nroutes;
 
 /* Checks a field tree once at registration: every code is a table code, arrays say what they hold,
@@ -41,6 +44,13 @@ void bc_http_register(const bc_route *table)
                          r->method, r->path);
             abort();
         }
+        ok = !r->token || ((r->flags & BC_RT_LOOPBACK) && (r->flags & BC_RT_FOREIGN_AUTH) && r->roles == 0);
+        if (!ok) {
+            bc_log_error("http", "route %s %s: a token needs BC_RT_LOOPBACK | BC_RT_FOREIGN_AUTH and no roles",
+                         r->method, r->path);
+            abort();
+        }
+        route_slots[nroutes] = bc_metrics_route(r->method, r->path);
         routes[nroutes++] = r;
     }
 }
@@ -94,6 +104,7 @@ int bc_router_match(const char *method, size_t mlen, const char *path, size_t pl
             continue;
         if (strlen(r->method) == mlen && memcmp(r->method, method, mlen) == 0) {
             m->route = r;
+            m->slot = route_slots[i];
             return BC_ROUTER_OK;
         }
         path_matched = 1;
@@ -546,6 +557,8 @@ json_t *bc_http_openapi(void)
                 json_array_append_new(roles, json_string("admin"));
             json_object_set_new(op, "security", json_pack("[{s:[]}]", "bearerAuth"));
             json_object_set_new(op, "x-roles", roles);
+        } else if (r->token) { /* loopback, or the route's own bearer token */
+            json_object_set_new(op, "security", json_pack("[{},{s:[]}]", "metricsToken"));
         } else if (r->flags & BC_RT_OPTIONAL_AUTH) {
             json_object_set_new(op, "security", json_pack("[{},{s:[]}]", "bearerAuth"));
         } else {
@@ -597,13 +610,14 @@ json_t *bc_http_openapi(void)
     for (size_t t = 0; t < sizeof tags / sizeof *tags; t++)
         json_array_append_new(tag_list, json_pack("{s:s,s:s}", "name", tags[t].name, "description", tags[t].doc));
     return json_pack(
-        "{s:s,s:{s:s,s:s,s:s,s:{s:s,s:s}},s:[{s:s,s:s}],s:o,s:o,s:{s:{s:{s:s,s:s,s:s}},s:o}}", "openapi", "3.1.0",
-        "info", "title", "Broadcart API", "version", "1.0.0", "description",
+        "{s:s,s:{s:s,s:s,s:s,s:{s:s,s:s}},s:[{s:s,s:s}],s:o,s:o,s:{s:{s:{s:s,s:s,s:s},s:{s:s,s:s,s:s}},s:o}}",
+        "openapi", "3.1.0", "info", "title", "Broadcart API", "version", "1.0.0", "description",
         "Live-commerce REST API. Errors are {\"error\":{\"code\",\"message\"}} with the codes of the ErrorCode schema. "
         "Amounts are integer KRW; times are ISO-8601 UTC or integer UTC milliseconds (fields ending in _ms). "
         "Undocumented query parameters are refused (400 INVALID_QUERY).",
         "license", "name", "Proprietary", "identifier", "LicenseRef-Broadcart", "servers", "url",
         "http://127.0.0.1:8080", "description", "a local Broadcart (BROADCART_HTTP_PORT; paths are absolute)", "tags",
         tag_list, "paths", paths, "components", "securitySchemes", "bearerAuth", "type", "http", "scheme", "bearer",
-        "bearerFormat", "JWT", "schemas", schemas);
+        "bearerFormat", "JWT", "metricsToken", "type", "http", "scheme", "bearer", "description",
+        "BROADCART_METRICS_TOKEN, for scrapers that are not on loopback", "schemas", schemas);
 }

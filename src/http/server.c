@@ -25,6 +25,8 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 
+#include "../metrics/metrics.h"
+
 #define MAX_STATIC 8
 #define QUEUE_CAP 4096
 #define PWHASH_QUEUE_CAP 256 /* password-hashing jobs waiting; more are refused with 503 */
@@ -132,6 +134,18 @@ static bc_job *queue_pop(job_queue *q)
     q->len--;
     pthread_mutex_unlock(&q->lock);
     return job;
+}
+
+void bc_http_queue_depth(int *main, int *main_cap, int *pwhash, int *pwhash_cap)
+{
+    pthread_mutex_lock(&mainq.lock);
+    *main = (int)mainq.len;
+    pthread_mutex_unlock(&mainq.lock);
+    pthread_mutex_lock(&pwhashq.lock);
+    *pwhash = (int)pwhashq.len;
+    pthread_mutex_unlock(&pwhashq.lock);
+    *main_cap = QUEUE_CAP;
+    *pwhash_cap = PWHASH_QUEUE_CAP;
 }
 
 static int enqueue(bc_job *job)
@@ -611,6 +625,11 @@ static void send_response(h2o_req_t *hreq, bc_req *r)
     }
     hreq->res.status = status;
     hreq->res.reason = bc_http_reason(status);
+    /* metrics: the request by route and status, and its latency since its first byte */
+    struct timeval now, begin = hreq->timestamps.request_begin_at;
+    gettimeofday(&now, NULL);
+    bc_metrics_http(r->metric_slot, status,
+                    (int64_t)(now.tv_sec - begin.tv_sec) * 1000000 + (int64_t)(now.tv_usec - begin.tv_usec));
     if (status == 204 || status == 304) { /* RFC 9110 §15.3.5, §15.4.5: no content, so no content type */
         h2o_send_inline(hreq, "", 0);
         return;
@@ -839,6 +858,20 @@ int bc_http_path_ok(h2o_req_t *hreq)
     return !has_ctl(hreq->path_normalized.base, hreq->path_normalized.len) && !has_ctl(hreq->path.base, plen);
 }
 
+/* 1 when route has a token (bc_route.token, not empty) and r carries "Authorization: Bearer <it>".
+ * Both sides are hashed (BLAKE2b-256) and the digests compared in constant time, so neither the
+ * token's bytes nor its length show in the timing. */
+static int token_ok(bc_req *r, const bc_route *route)
+{
+    const char *want = route->token, *h = bc_req_header(r, "authorization");
+    if (!want || !want[0] || !h || strncasecmp(h, "Bearer ", 7) != 0)
+        return 0;
+    unsigned char a[crypto_generichash_BYTES], b[crypto_generichash_BYTES];
+    crypto_generichash(a, sizeof a, (const unsigned char *)want, strlen(want), NULL, 0);
+    crypto_generichash(b, sizeof b, (const unsigned char *)h + 7, strlen(h + 7), NULL, 0);
+    return sodium_memcmp(a, b, sizeof a) == 0;
+}
+
 /* The checks of a routed request before its handler, in order (see http_int.h). */
 int bc_http_check_request(h2o_req_t *hreq, bc_req *r, const bc_route *route, bc_auth_fn auth)
 {
@@ -846,8 +879,10 @@ int bc_http_check_request(h2o_req_t *hreq, bc_req *r, const bc_route *route, bc_
         bc_res_error(r, 413, "PAYLOAD_TOO_LARGE", "request body exceeds %zu bytes", route_max_body(route));
         return BC_EINVAL;
     }
-    if ((route->flags & BC_RT_LOOPBACK) && !r->peer_loopback) {
-        bc_res_error(r, 403, "FORBIDDEN", "only reachable from loopback");
+    if ((route->flags & BC_RT_LOOPBACK) && !r->peer_loopback && !token_ok(r, route)) {
+        bc_res_error(r, 403, "FORBIDDEN",
+                     route->token && route->token[0] ? "only reachable from loopback or with the route's token"
+                                                     : "only reachable from loopback");
         return BC_EFORBIDDEN;
     }
     if (bc_req_authorize(r, route, auth) != BC_OK)

@@ -44,6 +44,8 @@
 #include <string.h>
 #include <wslay/wslay.h>
 
+#include "../metrics/metrics.h"
+
 #define ROOM_BUCKETS 256
 #define MAX_WS_ROUTES 8
 #define MAX_RECV_BYTES 4096 /* larger frames close the connection with 1009 (RFC 6455 §7.4.1) */
@@ -332,6 +334,7 @@ static void ws_free(bc_ws *ws)
     if (ws->route->on_close)
         ws->route->on_close(ws);
     h2o_websocket_close(ws->conn); /* closes the socket: a write in flight is abandoned */
+    bc_metrics_add(BC_METRIC_WS_OPEN, -1);
     sq_clear(ws);
     free(ws->ctl);
     free(ws->ctl_out);
@@ -429,7 +432,8 @@ static void queue_raw(bc_ws *ws, const char *text, size_t len)
         return;
     }
     struct wslay_event_msg m = {WSLAY_TEXT_FRAME, (const uint8_t *)text, len};
-    wslay_event_queue_msg(ws->conn->ws_ctx, &m);
+    if (wslay_event_queue_msg(ws->conn->ws_ctx, &m) == 0)
+        bc_metrics_add(BC_METRIC_WS_SENT, 1);
 }
 
 /* A JSON frame for ws: through its codec when it has one. */
@@ -570,6 +574,7 @@ static void sq_push(bc_ws *ws, hub_msg *m)
     ws->sq_len++;
     ws->sq_bytes += bytes;
     m->refs++;
+    bc_metrics_add(BC_METRIC_WS_SENT, 1);
 }
 
 /* Lets h2o send what is queued, unless the upgrade is still in flight (h2o proceeds itself then). */
@@ -858,6 +863,8 @@ static void on_ws_message(h2o_websocket_conn_t *conn, const struct wslay_event_o
         fail_conn(ws, WSLAY_CODE_UNSUPPORTED_DATA, "text frames only", CLOSE_GRACE_MS);
         return;
     }
+    if (arg->opcode == WSLAY_TEXT_FRAME)
+        bc_metrics_add(BC_METRIC_WS_RECEIVED, 1);
     if (arg->opcode == WSLAY_TEXT_FRAME && ws->route->on_message && !h2o_timeout_is_linked(&ws->closer)) {
         ws->in_message = 1;
         if (ws->codec && ws->codec->decode)
@@ -957,6 +964,8 @@ int bc_ws_try_upgrade(h2o_req_t *hreq, const char *client_key, const char *path,
         h2o_add_header_by_str(&hreq->pool, &hreq->res.headers, H2O_STRLIT("sec-websocket-protocol"), 0, NULL,
                               ws->subprotocol, strlen(ws->subprotocol));
     ws->conn = h2o_upgrade_to_websocket(hreq, client_key, ws, on_ws_message);
+    bc_metrics_add(BC_METRIC_WS_OPEN, 1); /* ws_free takes it back */
+    bc_metrics_add(BC_METRIC_WS_OPENED, 1);
     wslay_event_config_set_max_recv_msg_length(ws->conn->ws_ctx, MAX_RECV_BYTES);
     /* every write goes through ws.c (see the top): h2o's callbacks but our send */
     struct wslay_event_callbacks cbs = ws->conn->ws_callbacks;

@@ -23,6 +23,7 @@
  * The secret key is never logged: log lines carry only the method, the path and the result. */
 #include "payments.h"
 #include "payments_int.h"
+#include "../metrics/metrics.h"
 
 #include <curl/curl.h>
 #include <pthread.h>
@@ -289,6 +290,7 @@ int bc_pg_http(const pg_target *t, const char *method, const char *path, const c
     }
     if (rc != BC_EINVAL && rc != BC_ENOMEM)
         breaker_record(outcome_unknown(rc, res) && !(res->http_status == 409));
+    bc_metrics_gateway(strstr(t->sandbox_prefix, "portone") ? "portone" : "toss", rc || res->http_status >= 500);
     return rc;
 }
 

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "../metrics/metrics.h"
+
 int bc_db_open(const char *url, bc_db **out)
 {
     *out = NULL;
@@ -183,17 +185,22 @@ int bc_db_tx(bc_db *db, int (*fn)(bc_db *db, void *arg), void *arg)
     if (db->in_tx) /* inside another unit: join it; a lost conflict makes the outer unit run again */
         return fn(db, arg);
     for (int attempt = 0; attempt < BC_DB_TX_TRIES; attempt++) {
-        if (attempt)
+        if (attempt) {
             backoff(attempt);
+            bc_metrics_add(BC_METRIC_DB_TX_RETRIES, 1);
+        }
         db->retryable = 0;
         rc = bc_db_begin(db);
         if (rc == BC_OK) {
+            bc_metrics_tx_begin(); /* what the unit counts applies only if it commits */
             rc = fn(db, arg);
             if (rc == BC_OK) {
                 rc = bc_db_commit(db); /* rolls back itself on failure */
+                bc_metrics_tx_end(rc == BC_OK);
                 if (rc == BC_OK)
                     return BC_OK;
             } else {
+                bc_metrics_tx_end(0);
                 bc_db_rollback(db);
             }
         }
@@ -203,6 +210,17 @@ int bc_db_tx(bc_db *db, int (*fn)(bc_db *db, void *arg), void *arg)
         rc = BC_EBUSY;
     }
     return rc;
+}
+
+int bc_db_ping(bc_db *db, int timeout_ms)
+{
+    int64_t start = bc_now_ms(), one = 0;
+    if (db->in_tx)
+        return BC_ERR;
+    int rc = bc_db_int(db, &one, "SELECT 1", "");
+    if (rc != 1 || one != 1)
+        return BC_ERR;
+    return bc_now_ms() - start <= timeout_ms ? BC_OK : BC_EBUSY;
 }
 
 /* ---- placeholders ---- */

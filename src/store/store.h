@@ -126,6 +126,11 @@ int bc_db_row(bc_db *db, json_t **out, const char *sql, const char *fmt, ...);
 int bc_db_rows(bc_db *db, json_t **out, const char *sql, const char *fmt, ...);
 /* Runs a query returning one integer column; *out gets the first row's value. Returns 1, 0 or an error. */
 int bc_db_int(bc_db *db, int64_t *out, const char *sql, const char *fmt, ...);
+/* Readiness (metrics: GET /readyz): runs a trivial query (SELECT 1) outside any transaction (a
+ * lost PostgreSQL connection is reconnected first, as for every statement). BC_OK when it answered
+ * within timeout_ms, BC_EBUSY when it answered later, BC_ERR when it failed (or a transaction is
+ * open on db). */
+int bc_db_ping(bc_db *db, int timeout_ms);
 
 /* Copies a whole shop from the SQLite database from_url ("sqlite:PATH") into the empty PostgreSQL
  * database to_url ("postgresql://..."): migrates both to the current schema, refuses a target

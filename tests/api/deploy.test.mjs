@@ -551,3 +551,77 @@ test('nginx-cluster.conf.example in front of two instances: round-robin, chat We
     rmSync(dataDir, { recursive: true, force: true });
   }
 });
+
+// ---- metrics: the Grafana dashboard and the Prometheus scrape example ----
+const PROMTOOL = '/usr/bin/promtool';
+
+// The metric names a PromQL expression reads: identifiers that are neither functions, keywords,
+// label names (inside {} or by/without/on/ignoring lists) nor Grafana variables.
+function promqlMetrics(expr) {
+  const stripped = expr
+    .replace(/"(?:[^"\\]|\\.)*"/g, '""')                                            // strings
+    .replace(/\{[^}]*\}/g, '{}')                                                     // label matchers
+    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ' ') // label lists
+    .replace(/\$\{?\w+\}?/g, ' ')                                                    // $__rate_interval
+    .replace(/\[[^\]]*\]/g, ' ');                                                    // ranges
+  const words = [...stripped.matchAll(/[a-zA-Z_:][a-zA-Z0-9_:]*(?=\s*(\(|\{|\[|$|[^a-zA-Z0-9_:(]))/g)]
+    .filter((m) => stripped[m.index + m[0].length] !== '(' && !/^\s*\(/.test(stripped.slice(m.index + m[0].length)));
+  const keywords = new Set(['and', 'or', 'unless', 'bool', 'offset', 'inf', 'nan']);
+  return words.map((m) => m[0]).filter((w) => !keywords.has(w.toLowerCase()));
+}
+
+// Metric names as PromQL sees them: each family, plus _bucket/_sum/_count of histograms.
+async function exportedMetricNames() {
+  const srv = await startServer();
+  try {
+    const text = await (await fetch(`${srv.base}/metrics`)).text();
+    const names = new Set();
+    for (const m of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
+      names.add(m[1]);
+      if (m[2] === 'histogram') for (const s of ['_bucket', '_sum', '_count']) names.add(m[1] + s);
+    }
+    return names;
+  } finally { await srv.stop(); }
+}
+
+test('grafana-broadcart.json parses; every panel expr names only metrics the server exports (and is valid PromQL)', async () => {
+  const dash = JSON.parse(read('grafana-broadcart.json'));
+  assert.equal(typeof dash.title, 'string');
+  assert.ok(Array.isArray(dash.panels) && dash.panels.length >= 8);
+  const exprs = dash.panels.flatMap((p) => (p.targets || []).map((t) => ({ panel: p.title, expr: t.expr })));
+  assert.ok(exprs.length >= 10);
+  const exported = await exportedMetricNames();
+  for (const { panel, expr } of exprs) {
+    const names = promqlMetrics(expr);
+    assert.ok(names.length > 0, `${panel}: ${expr} names no metric`);
+    for (const n of names) assert.ok(exported.has(n), `${panel}: ${expr} reads ${n}, which GET /metrics does not export`);
+  }
+  // what the dashboard must show (the issue's list)
+  const all = exprs.map((e) => e.expr).join('\n');
+  for (const m of ['broadcart_http_requests_total', 'broadcart_http_request_duration_seconds_bucket', 'broadcart_worker_queue_depth',
+    'broadcart_db_tx_retries_total', 'broadcart_gateway_errors_total', 'broadcart_ws_connections', 'broadcart_live_viewers',
+    'broadcart_orders_paid_total', 'broadcart_revenue_krw_total']) assert.ok(all.includes(m), `the dashboard shows ${m}`);
+  assert.match(all, /histogram_quantile\(0\.99,/, 'p99 latency');
+  if (existsSync(PROMTOOL)) { // the expressions as recording rules: promtool parses each one
+    const rules = { groups: [{ name: 'dashboard', rules: exprs.map((e, i) => ({ record: `dashboard:expr${i}`, expr: e.expr.replaceAll('$__rate_interval', '5m') })) }] };
+    const file = path.join(tmp, 'dashboard-rules.yml');
+    writeFileSync(file, JSON.stringify(rules)); // JSON is YAML
+    const r = spawnSync(PROMTOOL, ['check', 'rules', file], { encoding: 'utf8' });
+    assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
+  } else {
+    assert.ok(!process.env.CI, 'promtool (Debian package prometheus) is missing');
+  }
+});
+
+test('prometheus.yml.example: promtool check config passes (token file filled in); it scrapes /metrics with the bearer token', { skip: !existsSync(PROMTOOL) && !process.env.CI && 'promtool missing' }, () => {
+  const conf = read('prometheus.yml.example');
+  assert.match(conf, /metrics_path: \/metrics/);
+  assert.match(conf, /authorization:\s*\n\s*type: Bearer\s*\n\s*credentials_file: (\S+)/);
+  assert.match(conf, /BROADCART_METRICS_TOKEN/);
+  const tokenFile = path.join(tmp, 'broadcart-metrics.token');
+  writeFileSync(tokenFile, randomBytes(32).toString('hex') + '\n');
+  const file = path.join(tmp, 'prometheus.yml');
+  writeFileSync(file, conf.replace(/credentials_file: \S+/, `credentials_file: ${tokenFile}`));
+  const r = spawnSync(PROMTOOL, ['check', 'config', file], { encoding: 'utf8' });
+  assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
+});
