@@ -295,7 +295,9 @@ int bc_db_backup(const char *url, const char *dir, const char *const *files, FIL
         fprintf(stderr, "backup: no database file %s\n", src);
         return BC_ENOTFOUND;
     }
-    if (mkdir(dir, 0700) != 0) {
+    char parent[PATH_MAX];
+    snprintf(parent, sizeof parent, "%s", dir);
+    if (bc_mkdirs(dirname(parent)) != BC_OK || mkdir(dir, 0700) != 0) {
         fprintf(stderr, "backup: cannot create %s: %s (give a new directory)\n", dir, strerror(errno));
         return errno == EEXIST ? BC_ECONFLICT : BC_ERR;
     }

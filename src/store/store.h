@@ -147,14 +147,14 @@ int bc_db_copy(const char *from_url, const char *to_url, FILE *report);
  * 0600. PostgreSQL is backed up with its own tools (pg_dump / pg_restore): both functions refuse
  * a postgresql:// URL with a message saying so. */
 /* Copies the SQLite database of url ("sqlite:PATH" or PATH) into the new directory dir (created
- * 0700; it must not exist) with SQLite's online backup API, while servers keep writing (WAL: the
- * copy is one read snapshot and blocks no writer), in steps of 256 pages; the copy is checked
- * (schema_migrations, integrity_check) before it gets its final name. Then copies each of the
- * NULL-terminated paths in files (may be NULL; a missing one is reported and skipped) into dir
- * under its base name. Every file is written under a temporary name, fsynced and renamed.
- * Progress lines go to report, errors to stderr (one line each with its cause).
- * Returns BC_OK, BC_EINVAL (a PostgreSQL URL), BC_ENOTFOUND (no database file), BC_ECONFLICT (dir
- * exists) or BC_ERR (cannot read, write or check). */
+ * 0700, its missing parents 0755; it must not exist) with SQLite's online backup API, while
+ * servers keep writing (WAL: the copy is one read snapshot and blocks no writer), in steps of 256
+ * pages; the copy is checked (schema_migrations, integrity_check) before it gets its final name.
+ * Then copies each of the NULL-terminated paths in files (may be NULL; a missing one is reported
+ * and skipped) into dir under its base name. Every file is written under a temporary name,
+ * fsynced and renamed. Progress lines go to report, errors to stderr (one line each with its
+ * cause). Returns BC_OK, BC_EINVAL (a PostgreSQL URL), BC_ENOTFOUND (no database file),
+ * BC_ECONFLICT (dir exists) or BC_ERR (cannot read, write or check). */
 int bc_db_backup(const char *url, const char *dir, const char *const *files, FILE *report);
 /* Replaces the SQLite database of url with the one in from: a directory written by bc_db_backup
  * (its broadcart.db, and each of files found there under its base name is restored to its path)

@@ -164,7 +164,7 @@ test('restore refuses a damaged, foreign or newer database and replaces nothing'
   const srv = await startServer();
   const seller = await makeUser(srv, 'seller');
   await api(srv, 'POST', '/api/v1/products', { token: seller.token, body: { name: '원본', price: 1, stock: 1 } });
-  const dir = path.join(tmp, 'backup-2');
+  const dir = path.join(tmp, 'nightly', '2030', 'backup-2'); // missing parents are created
   const b = await run(['backup', '--to', dir], srv.env);
   assert.equal(b.code, 0, b.err);
   // a second backup into the same directory is refused
