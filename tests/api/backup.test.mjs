@@ -29,7 +29,11 @@ function run(args, env) {
     p.stdout.on('data', (d) => { out += d; });
     p.stderr.on('data', (d) => { err += d; });
     const t = setTimeout(() => p.kill('SIGKILL'), 120000);
-    p.on('exit', (code) => { clearTimeout(t); resolve({ code, out, err }); });
+    p.on('exit', (code) => {
+      clearTimeout(t);
+      assert.doesNotMatch(err, /AddressSanitizer|runtime error:|LeakSanitizer/, `sanitizer report from broadcart ${args[0]}`);
+      resolve({ code, out, err });
+    });
   });
 }
 
