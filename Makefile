@@ -3,6 +3,7 @@
 #   make test         install what is missing, build (normal + ASan/UBSan), run every test
 #   make test-cluster the cluster suite alone (PostgreSQL + Redis + two instances + nginx)
 #   make build        build build/broadcart
+#   make deb          build the Debian package into build-deb/ (DEB_DIR=...), checked by lintian
 #   make env-example  regenerate deploy/broadcart.env.example from the settings table
 #   make fuzz         build the libFuzzer targets (clang, ASan+UBSan) and run each for FUZZ_SECONDS (60)
 
@@ -23,7 +24,10 @@ APT_RUN = nginx libnginx-mod-rtmp ffmpeg chromium curl ca-certificates openssl p
 # fuzz: clang + libclang-rt-14-dev (libFuzzer and the sanitizer runtimes, only recommended by
 # clang) build the fuzz targets; llvm provides llvm-symbolizer for readable sanitizer reports
 APT_FUZZ = clang libclang-rt-14-dev llvm
-APT_PACKAGES = $(APT_BUILD) $(APT_RUN) $(APT_FUZZ)
+# deb: `make deb` builds the Debian package (dpkg-buildpackage under fakeroot, debhelper's dh with
+# its meson build system) and checks it with lintian
+APT_DEB = dpkg-dev debhelper fakeroot lintian
+APT_PACKAGES = $(APT_BUILD) $(APT_RUN) $(APT_FUZZ) $(APT_DEB)
 
 # Node 18.15 or newer runs the tests (Debian 12's own nodejs is 18.20); installed from Debian when missing.
 NODE ?= node
@@ -31,7 +35,7 @@ NODE_TESTS = $(NODE) scripts/run-node-tests.mjs
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build build-asan build-fuzz web run test test-unit test-api test-e2e test-cluster test-asan fuzz env-example clean
+.PHONY: all deps build build-asan build-fuzz web run test test-unit test-api test-e2e test-cluster test-asan test-deb fuzz deb env-example clean
 
 all: build
 
@@ -94,9 +98,26 @@ test-asan: build-asan
 	meson test -C build-asan --print-errorlogs
 	BROADCART_BIN=build-asan/broadcart $(NODE_TESTS) tests/api/
 
+# The Debian package (debian/): dpkg-buildpackage from a copy of the source tree in $(DEB_DIR)/src,
+# so the build (debhelper's obj-* dir) never touches this tree and the .deb, .buildinfo and .changes
+# land in $(DEB_DIR); then lintian, failing on any error or warning. Nothing is downloaded.
+# DEB_BUILD_OPTIONS=nocheck skips the unit tests inside the package build.
+DEB_DIR ?= build-deb
+deb: web
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/src
+	tar -c --exclude=./.git --exclude='./build*' --exclude=./node_modules --exclude=./var \
+	  --exclude=./test-results --exclude='./obj-*' -f - . | tar -x -C $(DEB_DIR)/src
+	cd $(DEB_DIR)/src && dpkg-buildpackage -us -uc -b
+	lintian --fail-on error,warning $(DEB_DIR)/*.deb
+	@ls $(DEB_DIR)/*.deb
+
+# The package test (tests/package: make deb into a temporary directory, the layout, lintian).
+test-deb: deps web
+	$(NODE_TESTS) tests/package/
+
 # The committed example is the output of `broadcart config --env`; tests/api/deploy.test.mjs checks it.
 env-example: build
 	./build/broadcart config --env > deploy/broadcart.env.example
 
 clean:
-	rm -rf build build-asan build-fuzz web/vendor
+	rm -rf build build-asan build-fuzz build-deb web/vendor

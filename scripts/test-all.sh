@@ -1,7 +1,7 @@
 #!/bin/sh
 # Runs every test: C unit tests, API/WebSocket/streaming tests (on SQLite, then again on a private
 # PostgreSQL 15 cluster), the cluster suite (PostgreSQL + Redis + two instances + nginx), browser
-# tests, then the unit, API and cluster tests again against the AddressSanitizer + UBSan build,
+# tests, the Debian package (tests/package: make deb, its layout, lintian), then the unit, API and cluster tests again against the AddressSanitizer + UBSan build,
 # then every libFuzzer target for FUZZ_SECONDS (default 30 here; `make fuzz` runs 60) seconds under ASan + UBSan. Each step's output is shown as it
 # runs; at the end one line per step and the closing line "test-all: N passed, N failed, N skipped"
 # (tests counted over all steps; a step that reports no count counts as one). Exit status 1 when
@@ -60,6 +60,7 @@ step "API, WebSocket, streaming and deploy-file tests" env BROADCART_TEST_JOBS="
 step "API tests on PostgreSQL 15" env BROADCART_TEST_JOBS="$jobs" BROADCART_TEST_DATABASE=postgres "$NODE" scripts/run-node-tests.mjs tests/api/
 step "cluster suite (PostgreSQL 15 + Redis + two instances + nginx)" "$NODE" scripts/run-node-tests.mjs tests/cluster/
 step "browser tests (chromium)" "$NODE" scripts/run-node-tests.mjs tests/e2e/
+step "Debian package (make deb, layout, lintian)" "$NODE" scripts/run-node-tests.mjs tests/package/
 step "unit tests under ASan+UBSan" meson test -C build-asan --print-errorlogs
 step "API tests under ASan+UBSan" env BROADCART_TEST_JOBS="$jobs" BROADCART_BIN=build-asan/broadcart "$NODE" scripts/run-node-tests.mjs tests/api/
 step "cluster suite under ASan+UBSan" env BROADCART_BIN=build-asan/broadcart "$NODE" scripts/run-node-tests.mjs tests/cluster/

@@ -67,17 +67,22 @@ static const bc_route app_routes[] = {
     {NULL},
 };
 
+const char *bc_app_db_url(void)
+{
+    if (bc_cfg.database_url[0])
+        snprintf(db_url, sizeof db_url, "%s", bc_cfg.database_url);
+    else
+        snprintf(db_url, sizeof db_url, "sqlite:%s/broadcart.db", bc_cfg.data_dir);
+    return db_url;
+}
+
 int bc_app_open_db(bc_db **out)
 {
     if (bc_mkdirs(bc_cfg.data_dir) != BC_OK) {
         bc_log_error("app", "cannot create %s: %s", bc_cfg.data_dir, strerror(errno));
         return BC_ERR;
     }
-    if (bc_cfg.database_url[0])
-        snprintf(db_url, sizeof db_url, "%s", bc_cfg.database_url);
-    else
-        snprintf(db_url, sizeof db_url, "sqlite:%s/broadcart.db", bc_cfg.data_dir);
-    if (bc_db_open(db_url, out) != BC_OK)
+    if (bc_db_open(bc_app_db_url(), out) != BC_OK)
         return BC_ERR;
     if (bc_db_migrate(*out) != BC_OK) {
         bc_db_close(*out);

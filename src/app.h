@@ -13,7 +13,10 @@ int bc_app_serve(int with_rtmp, int demo);
 /* Registers every module's route table with the http server (bc_http_register), once; the fuzz
  * targets call it too, so they see exactly the routes the server serves. */
 void bc_app_register_routes(void);
-/* Opens and migrates the database at {data_dir}/broadcart.db; caller closes. BC_OK or BC_ERR. */
+/* The database URL: BROADCART_DATABASE_URL, else "sqlite:{data_dir}/broadcart.db" (static, valid
+ * until the next call). */
+const char *bc_app_db_url(void);
+/* Opens and migrates the database of bc_app_db_url(); caller closes. BC_OK or BC_ERR. */
 int bc_app_open_db(bc_db **out);
 
 #endif

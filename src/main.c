@@ -5,6 +5,8 @@
  *   broadcart user set --email E [--role buyer|seller|admin] [--blocked 0|1]
  *   broadcart seed-demo
  *   broadcart db copy --from sqlite:PATH --to postgresql://...   (moves an embedded shop to PostgreSQL)
+ *   broadcart backup --to DIR     (the SQLite database, data.key and jwt.secret into a new directory)
+ *   broadcart restore --from DIR  (the reverse, with the server stopped)
  *   broadcart config            (prints every setting, its default and unit, as a Markdown table)
  *   broadcart config --env      (prints every setting as an environment file: deploy/broadcart.env.example)
  *   broadcart media check       (stores, reads back and deletes a probe object in the media store)
@@ -37,6 +39,8 @@ static int usage(void)
                     "       broadcart reconcile [--since <ISO-8601 or UTC ms>]\n"
                     "       broadcart audit stock\n"
                     "       broadcart db copy --from sqlite:PATH --to postgresql://...\n"
+                    "       broadcart backup --to DIR\n"
+                    "       broadcart restore --from DIR\n"
                     "       broadcart config [--env]\n"
                     "       broadcart media check\n"
                     "       broadcart rotate-data-key\n"
@@ -183,6 +187,29 @@ static int cmd_rotate_data_key(void)
     return rc == BC_OK && fflush(stdout) == 0 ? 0 : 1;
 }
 
+/* broadcart backup --to DIR / restore --from DIR: the database (store.h bc_db_backup, bc_db_restore)
+ * with the data directory's key files: data.key (core/seal.c: without it no sealed personal
+ * value opens) and jwt.secret (accounts.c: keeps signed-in sessions valid). When a key comes from
+ * the environment instead (BROADCART_DATA_KEY, BROADCART_JWT_SECRET), says it must be kept with the
+ * backup. Returns the exit code. */
+static int cmd_backup_restore(int restore, const char *path)
+{
+    char key[sizeof bc_cfg.data_dir + 16], jwt[sizeof bc_cfg.data_dir + 16];
+    snprintf(key, sizeof key, "%s/data.key", bc_cfg.data_dir);
+    snprintf(jwt, sizeof jwt, "%s/jwt.secret", bc_cfg.data_dir);
+    const char *const files[] = {key, jwt, NULL};
+    if (!path)
+        return usage();
+    int rc = restore ? bc_db_restore(bc_app_db_url(), path, files, stdout)
+                     : bc_db_backup(bc_app_db_url(), path, files, stdout);
+    if (rc == BC_OK && bc_cfg.data_key[0])
+        printf("note: BROADCART_DATA_KEY is set: the sealed personal data opens only with that key (and "
+               "BROADCART_DATA_KEY_OLD if set); keep it with the backup\n");
+    if (rc == BC_OK && bc_cfg.jwt_secret[0])
+        printf("note: BROADCART_JWT_SECRET is set: sessions stay valid only with the same value\n");
+    return rc == BC_OK && fflush(stdout) == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -220,6 +247,10 @@ int main(int argc, char **argv)
             return usage();
         return bc_db_copy(from, to, stdout) == BC_OK && fflush(stdout) == 0 ? 0 : 1;
     }
+    if (strcmp(cmd, "backup") == 0)
+        return cmd_backup_restore(0, opt(argc, argv, "--to"));
+    if (strcmp(cmd, "restore") == 0)
+        return cmd_backup_restore(1, opt(argc, argv, "--from"));
     if (strcmp(cmd, "reconcile") == 0) /* payments */
         return bc_payments_reconcile_main(opt(argc, argv, "--since"));
     if (strcmp(cmd, "audit") == 0 && argc > 2 && strcmp(argv[2], "stock") == 0) {

@@ -146,6 +146,35 @@ int bc_db_ping(bc_db *db, int timeout_ms);
  * migrate, read or write). */
 int bc_db_copy(const char *from_url, const char *to_url, FILE *report);
 
+/* ---- backup and restore of the embedded database (src/store/backup.c) ----
+ * A backup is a directory: broadcart.db (a consistent copy, one self-contained SQLite file) and
+ * copies of the data directory's key files the database needs (the caller names them), each mode
+ * 0600. PostgreSQL is backed up with its own tools (pg_dump / pg_restore): both functions refuse
+ * a postgresql:// URL with a message saying so. */
+/* Copies the SQLite database of url ("sqlite:PATH" or PATH) into the new directory dir (created
+ * 0700, its missing parents 0755; it must not exist) with SQLite's online backup API, while
+ * servers keep writing (WAL: the copy is one read snapshot and blocks no writer), in steps of 256
+ * pages; the copy is checked (schema_migrations, integrity_check) before it gets its final name.
+ * Then copies each of the NULL-terminated paths in files (may be NULL; a missing one is reported
+ * and skipped) into dir under its base name. Every file is written under a temporary name,
+ * fsynced and renamed. Progress lines go to report, errors to stderr (one line each with its
+ * cause). Returns BC_OK, BC_EINVAL (a PostgreSQL URL), BC_ENOTFOUND (no database file),
+ * BC_ECONFLICT (dir exists) or BC_ERR (cannot read, write or check). */
+int bc_db_backup(const char *url, const char *dir, const char *const *files, FILE *report);
+/* Replaces the SQLite database of url with the one in from: a directory written by bc_db_backup
+ * (its broadcart.db, and each of files found there under its base name is restored to its path)
+ * or a SQLite database file (then files are left as they are). The new database is copied beside
+ * the target, checked (a SQLite file with schema_migrations, a schema version this binary knows,
+ * integrity_check "ok"), fsynced and renamed over the target, so a refused or failed restore
+ * replaces nothing. Refuses while any process has the target open (the server must be stopped):
+ * every SQLite connection in WAL mode holds a lock on the target's -shm file, which is tested.
+ * A replaced file is kept as PATH.before-restore. Run as root, the new files get the owner of the
+ * target's directory. Progress lines go to report, errors to stderr.
+ * Returns BC_OK, BC_EINVAL (a PostgreSQL URL; not a Broadcart database, damaged, or from a newer
+ * schema), BC_ENOTFOUND (from does not exist or holds no broadcart.db), BC_EBUSY (in use) or
+ * BC_ERR (cannot read or write). */
+int bc_db_restore(const char *url, const char *from, const char *const *files, FILE *report);
+
 /* ---- single-run leases (timers that must run on one instance at a time) ----
  * A lease is a database-wide mutual exclusion tied to one connection's session, so it follows the
  * database the guarded work writes: whoever holds it may run the work; it is gone as soon as the
