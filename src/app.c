@@ -179,6 +179,7 @@ void bc_app_register_routes(void)
     bc_http_register(bc_commerce_routes);
     bc_http_register(bc_stock_routes);
     bc_http_register(bc_sku_routes); /* product options as SKUs */
+    bc_http_register(bc_stats_routes);
     bc_http_register(bc_media_routes);
     bc_http_register(bc_payments_routes);
     bc_http_register(bc_sandbox_routes);

@@ -714,4 +714,45 @@ int bc_orders_retention_erase(bc_db *db, const int64_t *buyer_ids, size_t n, int
  * unpaid ones do not count). For the chat's buyers-only mode. BC_OK or an error. */
 int bc_commerce_bought_from(bc_db *db, int64_t buyer_id, int64_t seller_id, int *out);
 
+/* ---- seller and live statistics (stats.c: store code; routes in stats_api.c) ----
+ * Days are Asia/Seoul calendar days (UTC+9, no daylight saving): day number d covers UTC ms
+ * [d * 86400000 - 9 h, (d + 1) * 86400000 - 9 h); d = (t + 9 * 3600000) / 86400000 for t >= 0.
+ * A sale counts on the day its order was paid (orders.paid_at). */
+#define BC_STATS_KST_MS (9LL * 3600000LL)
+#define BC_STATS_DAY_MS 86400000LL
+#define BC_STATS_MAX_DAYS 731 /* the longest from..to range (two years) */
+
+/* The civil date (proleptic Gregorian) of day number d since 1970-01-01 into y, m (1..12), dd
+ * (1..31). Pure. */
+void bc_stats_civil(int64_t d, int *y, int *m, int *dd);
+/* The day number of y-m-d (1970-01-01 = 0). Pure; the caller checks the date is valid. */
+int64_t bc_stats_days(int y, int m, int dd);
+/* Parses "YYYY-MM-DD" (a valid date, year 2000..2100) into its day number. BC_OK or BC_EINVAL. */
+int bc_stats_parse_date(const char *s, int64_t *day);
+
+/* A seller's sales from day from_day to to_day (both included, to_day - from_day <
+ * BC_STATS_MAX_DAYS), per day (month 0) or per calendar month (month 1; the first and last month
+ * cut at the range). *out (caller owns):
+ *   {"seller_id","from":"YYYY-MM-DD","to","granularity":"day"|"month",
+ *    "buckets":[{"period":"YYYY-MM-DD"|"YYYY-MM","gross","refunds","revenue","orders","units",
+ *                "average_order_value","cumulative_revenue"}],   every bucket of the range, oldest first
+ *    "totals":{"gross","refunds","revenue","orders","units","average_order_value"},
+ *    "products":[{"product_id","name","orders","units","gross","canceled"}]}   most gross first
+ * gross: KRW of the seller's order lines of orders paid in the bucket (canceled lines too: they
+ * were paid); refunds: KRW refunded on the seller's part of those orders (shipments.refunded, a
+ * refunded shipping fee included), counted in the bucket the order was paid in; revenue = gross -
+ * refunds; orders: distinct orders with a line of the seller; units: quantities; average order
+ * value = revenue / orders (rounded down, 0 without orders). A product's canceled = KRW of its
+ * canceled lines (whole-part refunds and returns are not split per product). BC_OK, BC_EINVAL
+ * (range) or a store error. */
+int bc_stats_seller(bc_db *db, int64_t seller_id, int64_t from_day, int64_t to_day, int month, json_t **out);
+
+/* The sales of live live_id (orders placed from the live, orders.live_id, by paid minute):
+ * *minutes = [{"minute_at" (UTC ms of the minute's start),"orders","revenue"}] oldest first, revenue
+ * the KRW of the orders' lines (canceled lines included, refunds not subtracted);
+ * *products = [{"product_id","name","buyers","units","revenue"}] (buyers: distinct buyers of the
+ * product in those orders), most revenue first. Caller owns both. BC_OK or a store error. */
+int bc_stats_live_sales(bc_db *db, int64_t live_id, json_t **minutes, json_t **products);
+extern const bc_route bc_stats_routes[];
+
 #endif

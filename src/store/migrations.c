@@ -1156,5 +1156,13 @@ const bc_migration bc_migrations[] = {
      "  sale_post_id BIGINT NOT NULL REFERENCES sale_posts(id), position BIGINT NOT NULL,"
      "  PRIMARY KEY (live_id, sale_post_id));"
      "CREATE INDEX live_sale_posts_post ON live_sale_posts(sale_post_id, live_id);"},
+    /* 32: commerce: statistics (commerce.h "seller and live statistics"): a seller's lines with what
+     * the sums read (covering), orders by paid time, and a live's orders by paid time. */
+    {"CREATE INDEX order_lines_seller_stats ON order_lines(seller_id, order_id, product_id, quantity, line_total);"
+     "CREATE INDEX orders_paid ON orders(paid_at);"
+     "CREATE INDEX orders_live_paid ON orders(live_id, paid_at);",
+     "CREATE INDEX order_lines_seller_stats ON order_lines(seller_id, order_id, product_id, quantity, line_total);"
+     "CREATE INDEX orders_paid ON orders(paid_at);"
+     "CREATE INDEX orders_live_paid ON orders(live_id, paid_at);"},
     {NULL, NULL},
 };
