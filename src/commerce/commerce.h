@@ -739,8 +739,9 @@ int bc_stats_parse_date(const char *s, int64_t *day);
  *    "totals":{"gross","refunds","revenue","orders","units","average_order_value"},
  *    "products":[{"product_id","name","orders","units","gross","canceled"}]}   most gross first
  * gross: KRW of the seller's order lines of orders paid in the bucket (canceled lines too: they
- * were paid); refunds: KRW refunded on the seller's part of those orders (shipments.refunded, a
- * refunded shipping fee included), counted in the bucket the order was paid in; revenue = gross -
+ * were paid); refunds: KRW refunded on the seller's part of those orders (shipments.refunded, at
+ * most the part's goods subtotal: a refunded shipping fee is not revenue given back), counted in the
+ * bucket the order was paid in; revenue = gross -
  * refunds; orders: distinct orders with a line of the seller; units: quantities; average order
  * value = revenue / orders (rounded down, 0 without orders). A product's canceled = KRW of its
  * canceled lines (whole-part refunds and returns are not split per product). BC_OK, BC_EINVAL

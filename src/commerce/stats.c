@@ -92,7 +92,8 @@ int bc_stats_seller(bc_db *db, int64_t seller_id, int64_t from_day, int64_t to_d
                    " WHERE l.seller_id = ? AND o.paid_at >= ? AND o.paid_at < ? GROUP BY " DAY_EXPR,
                    "iii", seller_id, lo, hi) < 0 ||
         bc_db_rows(db, &refunds,
-                   "SELECT " DAY_EXPR " AS bday, CAST(SUM(s.refunded) AS BIGINT) AS refunds FROM shipments s"
+                   "SELECT " DAY_EXPR " AS bday, CAST(SUM(CASE WHEN s.refunded > s.subtotal THEN s.subtotal"
+                   " ELSE s.refunded END) AS BIGINT) AS refunds FROM shipments s"
                    " JOIN orders o ON o.id = s.order_id WHERE s.seller_id = ? AND s.refunded > 0"
                    " AND o.paid_at >= ? AND o.paid_at < ? GROUP BY " DAY_EXPR,
                    "iii", seller_id, lo, hi) < 0 ||

@@ -128,6 +128,14 @@ before(async () => {
   const now = await api(srv, 'GET', `/api/v1/orders/${o.id}`, { token: b1.token });
   assert.equal(now.body.refunded, 14000);
   h.refund[sellerA.id] = now.body.refunded;
+  // 2026-04-02 too: an order canceled whole (goods and shipping fee refunded: the fee is no revenue)
+  const whole = await sale(b3, [{ product_id: pA1.id, quantity: 1 }], '2026-04-02T20:00:00');
+  const wc = await api(srv, 'POST', `/api/v1/orders/${whole.o.id}/cancel`, { token: b3.token, body: { reason: '단순 변심' } });
+  assert.equal(wc.status, 200, JSON.stringify(wc.body));
+  const wr = (await api(srv, 'GET', `/api/v1/orders/${whole.o.id}`, { token: b3.token })).body;
+  assert.equal(wr.refunded, wr.amount);
+  assert.ok(wr.shipping_fee > 0, 'the order had a shipping fee');
+  whole.h.refund[sellerA.id] = Math.min(wr.refunded, 10000);
   // an unpaid order counts nowhere
   await placeOrder(b3, [{ product_id: pA1.id, quantity: 5 }]);
 });
@@ -147,7 +155,7 @@ test('per day: revenue, orders, units, average order value, refunds and cumulati
   assert.deepEqual([byDay['2026-03-11'].gross, byDay['2026-03-11'].orders, byDay['2026-03-11'].units], [21000, 1, 3]);
   assert.equal(byDay['2026-03-09'].gross, 0);
   // the refund lowers the day's revenue
-  assert.deepEqual([byDay['2026-04-02'].gross, byDay['2026-04-02'].refunds, byDay['2026-04-02'].revenue], [24000, 14000, 10000]);
+  assert.deepEqual([byDay['2026-04-02'].gross, byDay['2026-04-02'].refunds, byDay['2026-04-02'].revenue, byDay['2026-04-02'].orders], [34000, 24000, 10000, 2]);
   assert.equal(r.body.totals.revenue, 37000 + 21000 + 10000);
   assert.equal(r.body.buckets.at(-1).cumulative_revenue, r.body.totals.revenue);
   assert.equal(byDay['2026-03-10'].average_order_value, 18500);
@@ -155,7 +163,7 @@ test('per day: revenue, orders, units, average order value, refunds and cumulati
   const pa2 = r.body.products.find((p) => p.product_id === pA2.id);
   assert.equal(pa2.name, '포도');
   assert.equal(pa2.canceled, 14000);
-  assert.equal(r.body.products.find((p) => p.product_id === pA1.id).canceled, 0);
+  assert.equal(r.body.products.find((p) => p.product_id === pA1.id).canceled, 10000); // the order canceled whole
 });
 
 test('per month, and a range cut at its ends', async () => {
@@ -179,7 +187,7 @@ test("another seller's data never shows; admins pass seller_id; others are refus
   assert.equal(b.body.totals.gross, 60000);
   const a = await stats(sellerA, 'from=2026-03-01&to=2026-04-30');
   assert.ok(!a.body.products.some((p) => p.product_id === pB.id));
-  assert.equal(a.body.totals.gross, 37000 + 21000 + 24000);
+  assert.equal(a.body.totals.gross, 37000 + 21000 + 24000 + 10000);
   // a seller may not read another seller's figures
   const other = await stats(sellerA, `from=2026-03-01&to=2026-04-30&seller_id=${sellerB.id}`);
   assert.equal(other.status, 403);
