@@ -2,6 +2,7 @@
  * handlers validate, authorise and call catalog.c. */
 #include "catalog.h"
 
+#include "../audit/audit.h"
 #include "../commerce/commerce.h"
 
 #include <stdlib.h>
@@ -87,6 +88,8 @@ static void h_category_create(bc_req *req)
     json_int_t position = json_integer_value(json_object_get(body, "position"));
     int64_t id = 0;
     int rc = bc_catalog_category_create(bc_req_db(req), name, slug, parent, position, &id);
+    if (rc == BC_OK) /* audit: right after the write, the body as "after" */
+        rc = bc_audit_record(bc_req_db(req), bc_req_auth(req), "category.create", "category", id, NULL, body, NULL);
     if (rc == BC_EINVAL) {
         bc_res_error(req, 422, "VALIDATION_FAILED", "'slug' must be [a-z0-9-] and 'parent_id' an existing category");
         return;
