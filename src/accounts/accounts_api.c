@@ -261,8 +261,10 @@ static void h_admin_user_patch(bc_req *req)
         rc = bc_accounts_user_get(bc_req_db(req), id, 1, &u);
     if (rc == BC_OK) /* audit: right after the write */
         rc = bc_audit_record(bc_req_db(req), bc_req_auth(req),
-                             blocked == 1 ? "user.block" : blocked == 0 ? "user.unblock" : "user.role", "user", id,
-                             before, u, reason ? reason + blank : NULL);
+                             blocked == 1   ? "user.block"
+                             : blocked == 0 ? "user.unblock"
+                                            : "user.role",
+                             "user", id, before, u, reason ? reason + blank : NULL);
     json_decref(before);
     if (rc == BC_ENOTFOUND) {
         bc_res_error(req, 404, "NOT_FOUND", "no such user");

@@ -379,10 +379,11 @@ static void decide(bc_req *req, const char *reason)
         rc = application_get(bc_req_db(req), id, &app);
     if (rc == BC_OK) { /* audit right after the write; the status only (the application holds personal data) */
         json_t *before = json_pack("{s:s}", "status", "PENDING"),
-               *after = json_pack("{s:O,s:I}", "status", json_object_get(app, "status"), "user_id", (json_int_t)user_id);
-        rc = bc_audit_record(bc_req_db(req), bc_req_auth(req), reason ? "seller_application.reject"
-                                                                      : "seller_application.approve",
-                             "seller_application", id, before, after, reason);
+               *after =
+                   json_pack("{s:O,s:I}", "status", json_object_get(app, "status"), "user_id", (json_int_t)user_id);
+        rc = bc_audit_record(bc_req_db(req), bc_req_auth(req),
+                             reason ? "seller_application.reject" : "seller_application.approve", "seller_application",
+                             id, before, after, reason);
         json_decref(before);
         json_decref(after);
         if (rc != BC_OK)

@@ -155,6 +155,7 @@ static void h_rates_put(bc_req *req)
         bc_res_from_err(req, BC_ERR);
         return;
     }
+    json_t *before = rates_json(&r), *after = NULL;
     if ((v = json_object_get(b, "purchase_bp")) && json_is_integer(v))
         r.purchase_bp = json_integer_value(v);
     if ((v = json_object_get(b, "review_text")) && json_is_integer(v))
@@ -163,7 +164,6 @@ static void h_rates_put(bc_req *req)
         r.review_photo = json_integer_value(v);
     if ((v = json_object_get(b, "attendance")) && json_is_integer(v))
         r.attendance = json_integer_value(v);
-    json_t *before = rates_json(&r), *after = NULL;
     int rc = bc_points_rates_set(bc_req_db(req), &r, bc_req_auth(req)->user_id);
     if (rc == BC_OK)
         rc = bc_points_rates_get(bc_req_db(req), &r);
@@ -205,7 +205,7 @@ static void h_adjust(bc_req *req)
         return;
     }
     rc = amount > 0 ? bc_points_credit(bc_req_db(req), uid, "ADJUST", amount, reason, ref, NULL, &entry)
-                        : bc_points_debit(bc_req_db(req), uid, "ADJUST", -amount, reason, ref, &entry);
+                    : bc_points_debit(bc_req_db(req), uid, "ADJUST", -amount, reason, ref, &entry);
     if (rc == BC_ECONFLICT) {
         bc_res_error(req, 409, "INSUFFICIENT_POINTS", "the user has fewer than %lld points", (long long)-amount);
         return;
