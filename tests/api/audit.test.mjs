@@ -3,7 +3,7 @@
 // route that changes something (from the OpenAPI document's x-roles) is one the log covers.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, api, makeUser } from './lib.mjs';
+import { startServer, api, makeUser, payOrder } from './lib.mjs';
 
 let srv, admin, admin2;
 before(async () => {
@@ -146,6 +146,31 @@ test('only admins read the log; filters by actor, action, target and time', asyn
   assert.equal(r.body.items[0].target_id, victims[0].id);
   assert.equal(r.body.total, 2);
   assert.equal((await audit({ from: 'yesterday' })).status, 422);
+});
+
+test("an admin's order transition is recorded (shared seller/admin routes audit the admin's calls only)", async () => {
+  const [seller, buyer] = await Promise.all([makeUser(srv, 'seller'), makeUser(srv, 'buyer')]);
+  const p = await api(srv, 'POST', '/api/v1/products', { token: seller.token, body: { name: '감사 사과', price: 10000, stock: 10 } });
+  assert.equal(p.status, 201, JSON.stringify(p.body));
+  const addr = { recipient: '홍길동', phone: '010-1234-5678', postcode: '06236', address1: '서울 강남구 테헤란로 1' };
+  const place = async () => {
+    const r = await api(srv, 'POST', '/api/v1/orders', { token: buyer.token, body: { items: [{ product_id: p.body.id, quantity: 1 }], shipping_address: addr } });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    return payOrder(srv, buyer, r.body);
+  };
+  const [o1, o2] = [await place(), await place()];
+  const ship = { carrier: 'CJ대한통운', tracking_number: '6543-2109-8765' };
+  let r = await api(srv, 'POST', `/api/v1/seller/orders/${o1.id}/ship`, { token: admin.token, body: ship });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  const e = await lastFor('order', o1.id);
+  assert.equal(e.action, 'order.ship');
+  assert.equal(e.actor_id, admin.id);
+  assert.equal(e.before.status, 'PAID');
+  assert.equal(e.after.status, 'SHIPPING');
+  assert.equal(e.after.tracking_number, ship.tracking_number);
+  r = await api(srv, 'POST', `/api/v1/seller/orders/${o2.id}/ship`, { token: seller.token, body: ship });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  assert.equal((await audit({ target_type: 'order', target_id: String(o2.id) })).body.total, 0, "the seller's own action is not an admin action");
 });
 
 // Every admin-only route that changes something, with the action(s) it records. A new admin-only
