@@ -148,7 +148,7 @@ test('only admins read the log; filters by actor, action, target and time', asyn
   assert.equal((await audit({ from: 'yesterday' })).status, 422);
 });
 
-test("an admin's order transition is recorded (shared seller/admin routes audit the admin's calls only)", async () => {
+test("an admin's order transition and product hide/restore are recorded (shared seller/admin routes audit the admin's calls only)", async () => {
   const [seller, buyer] = await Promise.all([makeUser(srv, 'seller'), makeUser(srv, 'buyer')]);
   const p = await api(srv, 'POST', '/api/v1/products', { token: seller.token, body: { name: '감사 사과', price: 10000, stock: 10 } });
   assert.equal(p.status, 201, JSON.stringify(p.body));
@@ -171,6 +171,16 @@ test("an admin's order transition is recorded (shared seller/admin routes audit 
   r = await api(srv, 'POST', `/api/v1/seller/orders/${o2.id}/ship`, { token: seller.token, body: ship });
   assert.equal(r.status, 200, JSON.stringify(r.body));
   assert.equal((await audit({ target_type: 'order', target_id: String(o2.id) })).body.total, 0, "the seller's own action is not an admin action");
+
+  // an admin hides the product and restores it; the seller's own edit is not logged
+  assert.equal((await api(srv, 'PATCH', `/api/v1/products/${p.body.id}`, { token: admin.token, body: { status: 'HIDDEN' } })).status, 200);
+  assert.equal((await api(srv, 'PATCH', `/api/v1/products/${p.body.id}`, { token: admin.token, body: { status: 'ON_SALE' } })).status, 200);
+  assert.equal((await api(srv, 'PATCH', `/api/v1/products/${p.body.id}`, { token: seller.token, body: { price: 12000 } })).status, 200);
+  const pe = (await audit({ target_type: 'product', target_id: String(p.body.id) })).body.items;
+  assert.deepEqual(pe.map((x) => x.action), ['product.restore', 'product.hide']);
+  assert.equal(pe[1].before.status, 'ON_SALE');
+  assert.equal(pe[1].after.status, 'HIDDEN');
+  assert.equal(pe[0].after.status, 'ON_SALE');
 });
 
 // Every admin-only route that changes something, with the action(s) it records. A new admin-only
