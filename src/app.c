@@ -10,6 +10,7 @@
 
 #include "accounts/accounts.h"
 #include "announcements/announcements.h"
+#include "audit/audit.h"
 #include "bus/bus.h"
 #include "catalog/catalog.h"
 #include "chat/chat.h"
@@ -192,13 +193,14 @@ void bc_app_register_routes(void)
     bc_http_register(bc_notice_routes);
     bc_http_register(bc_inquiry_routes);  /* inquiries and product Q&A */
     bc_http_register(bc_announce_routes); /* announcements */
+    bc_http_register(bc_audit_routes);    /* admin audit log */
     bc_http_register(bc_review_routes);
     bc_http_register(bc_coupon_routes);
     bc_http_register(bc_points_routes);
     bc_http_register(bc_subscription_routes);
     bc_http_register(bc_post_routes);    /* sale posts */
     bc_http_register(bc_regions_routes); /* the 17 시/도 */
-    bc_metrics_register_routes(); /* metrics: GET /metrics, GET /readyz */
+    bc_metrics_register_routes();        /* metrics: GET /metrics, GET /readyz */
 }
 
 int bc_app_serve(int with_rtmp, int demo)

@@ -44,6 +44,7 @@ const routes = [
   ['/notices/:id', () => import('./views/announcements.js'), 'notice'],
   ['/admin/inquiries', () => import('./views/admin_inquiries.js'), 'adminInquiries'],
   ['/admin/notices', () => import('./views/admin_inquiries.js'), 'adminNotices'],
+  ['/admin/audit', () => import('./views/admin_audit.js'), 'adminAudit'],
   ['/studio/inquiries', () => import('./views/studio.js'), 'inbox'],
   ['/studio/notices', () => import('./views/studio.js'), 'storeNotices'],
   ['/oauth/link', () => import('./views/oauth.js'), 'oauthLink'],

@@ -1,4 +1,5 @@
 /* Routes under /api/v1/auth, /api/v1/me and /api/v1/admin/users. No SQL here: see accounts_store.c. */
+#include "../audit/audit.h"
 #include "accounts.h"
 #include "accounts_int.h"
 
@@ -252,15 +253,25 @@ static void h_admin_user_patch(bc_req *req)
         bc_res_error(req, 403, "FORBIDDEN", "an admin cannot block or demote their own account");
         return;
     }
-    int rc = bc_accounts_update_reason(bc_req_db(req), id, role, blocked, reason ? reason + blank : NULL);
-    json_t *u = NULL;
+    json_t *u = NULL, *before = NULL;
+    int rc = bc_accounts_user_get(bc_req_db(req), id, 1, &before);
+    if (rc == BC_OK)
+        rc = bc_accounts_update_reason(bc_req_db(req), id, role, blocked, reason ? reason + blank : NULL);
     if (rc == BC_OK)
         rc = bc_accounts_user_get(bc_req_db(req), id, 1, &u);
+    if (rc == BC_OK) /* audit: right after the write */
+        rc = bc_audit_record(bc_req_db(req), bc_req_auth(req),
+                             blocked == 1   ? "user.block"
+                             : blocked == 0 ? "user.unblock"
+                                            : "user.role",
+                             "user", id, before, u, reason ? reason + blank : NULL);
+    json_decref(before);
     if (rc == BC_ENOTFOUND) {
         bc_res_error(req, 404, "NOT_FOUND", "no such user");
         return;
     }
     if (rc != BC_OK) {
+        json_decref(u);
         bc_res_from_err(req, rc);
         return;
     }

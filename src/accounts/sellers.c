@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../notices/notices.h"
+#include "../audit/audit.h"
 #include "accounts.h"
 #include "accounts_int.h"
 
@@ -376,6 +377,18 @@ static void decide(bc_req *req, const char *reason)
     int rc = bc_seller_application_decide(bc_req_db(req), id, bc_req_auth(req)->user_id, reason, &user_id);
     if (rc == BC_OK)
         rc = application_get(bc_req_db(req), id, &app);
+    if (rc == BC_OK) { /* audit right after the write; the status only (the application holds personal data) */
+        json_t *before = json_pack("{s:s}", "status", "PENDING"),
+               *after =
+                   json_pack("{s:O,s:I}", "status", json_object_get(app, "status"), "user_id", (json_int_t)user_id);
+        rc = bc_audit_record(bc_req_db(req), bc_req_auth(req),
+                             reason ? "seller_application.reject" : "seller_application.approve", "seller_application",
+                             id, before, after, reason);
+        json_decref(before);
+        json_decref(after);
+        if (rc != BC_OK)
+            json_decref(app);
+    }
     if (rc == BC_ENOTFOUND)
         bc_res_error(req, 404, "NOT_FOUND", "no such application");
     else if (rc == BC_ECONFLICT)

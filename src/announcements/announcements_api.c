@@ -1,6 +1,9 @@
 /* Routes of announcements: the operator's notices (public list and detail, the admin's CRUD) and
  * sellers' announcements (public per store, the seller's CRUD). No SQL here. */
+#include <string.h>
+
 #include "announcements.h"
+#include "../audit/audit.h"
 
 static void send_one(bc_req *req, int status, int64_t id, int64_t seller_id, int published_only)
 {
@@ -41,6 +44,21 @@ static int path_id(bc_req *req, int64_t *id)
     return BC_ENOTFOUND;
 }
 
+/* Audits an admin's change of the operator's notice id right after the write (sellers' own store
+ * announcements are not admin actions): before as read (borrowed, may be NULL), after as it is now
+ * (NULL once deleted). */
+static int audit(bc_req *req, const char *action, int64_t id, json_t *before)
+{
+    if (bc_req_auth(req)->role != BC_ROLE_ADMIN)
+        return BC_OK;
+    json_t *after = NULL;
+    if (strcmp(action, "announcement.delete") != 0 && bc_announce_get(bc_req_db(req), id, 0, 0, &after) != BC_OK)
+        after = NULL;
+    int rc = bc_audit_record(bc_req_db(req), bc_req_auth(req), action, "announcement", id, before, after, NULL);
+    json_decref(after);
+    return rc;
+}
+
 static void h_public_list(bc_req *req) { send_list(req, 0, 1); }
 
 static void h_public_get(bc_req *req)
@@ -79,6 +97,7 @@ static void h_create(bc_req *req)
         return;
     }
     int rc = bc_announce_create(bc_req_db(req), owner(req), bc_req_auth(req)->user_id, &f, &id);
+    rc = rc == BC_OK ? audit(req, "announcement.create", id, NULL) : rc;
     if (rc != BC_OK)
         bc_res_from_err(req, rc);
     else
@@ -96,7 +115,12 @@ static void h_update(bc_req *req)
         bc_res_error(req, 422, "VALIDATION_FAILED", "%s", msg);
         return;
     }
-    int rc = bc_announce_update(bc_req_db(req), id, owner(req), &f);
+    json_t *before = NULL;
+    int rc = bc_announce_get(bc_req_db(req), id, owner(req), 0, &before);
+    if (rc == BC_OK)
+        rc = bc_announce_update(bc_req_db(req), id, owner(req), &f);
+    rc = rc == BC_OK ? audit(req, "announcement.update", id, before) : rc;
+    json_decref(before);
     if (rc == BC_ENOTFOUND)
         bc_res_error(req, 404, "ANNOUNCEMENT_NOT_FOUND", "no such announcement of yours");
     else if (rc != BC_OK)
@@ -110,7 +134,12 @@ static void h_delete(bc_req *req)
     int64_t id;
     if (path_id(req, &id) != BC_OK)
         return;
-    int rc = bc_announce_delete(bc_req_db(req), id, owner(req));
+    json_t *before = NULL;
+    int rc = bc_announce_get(bc_req_db(req), id, owner(req), 0, &before);
+    if (rc == BC_OK)
+        rc = bc_announce_delete(bc_req_db(req), id, owner(req));
+    rc = rc == BC_OK ? audit(req, "announcement.delete", id, before) : rc;
+    json_decref(before);
     if (rc == BC_ENOTFOUND)
         bc_res_error(req, 404, "ANNOUNCEMENT_NOT_FOUND", "no such announcement of yours");
     else if (rc != BC_OK)

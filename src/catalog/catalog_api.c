@@ -2,6 +2,7 @@
  * handlers validate, authorise and call catalog.c. */
 #include "catalog.h"
 
+#include "../audit/audit.h"
 #include "../commerce/commerce.h"
 
 #include <stdlib.h>
@@ -87,6 +88,8 @@ static void h_category_create(bc_req *req)
     json_int_t position = json_integer_value(json_object_get(body, "position"));
     int64_t id = 0;
     int rc = bc_catalog_category_create(bc_req_db(req), name, slug, parent, position, &id);
+    if (rc == BC_OK) /* audit: right after the write, the body as "after" */
+        rc = bc_audit_record(bc_req_db(req), bc_req_auth(req), "category.create", "category", id, NULL, body, NULL);
     if (rc == BC_EINVAL) {
         bc_res_error(req, 422, "VALIDATION_FAILED", "'slug' must be [a-z0-9-] and 'parent_id' an existing category");
         return;
@@ -278,6 +281,25 @@ static void h_product_create(bc_req *req)
     send_product(req, rc, id, 201);
 }
 
+/* Audits an admin's change of product id right after the write (a seller's own edits are not admin
+ * actions): product.hide / product.restore when the status goes to / leaves HIDDEN, product.update
+ * otherwise; product.delete with body NULL. before as read (borrowed, may be NULL). */
+static int audit_product(bc_req *req, int64_t id, json_t *body, json_t *before)
+{
+    json_t *after = NULL;
+    const char *st = json_string_value(json_object_get(body, "status"));
+    const char *was = json_string_value(json_object_get(before, "status"));
+    const char *action = !body                                     ? "product.delete"
+                         : st && strcmp(st, "HIDDEN") == 0         ? "product.hide"
+                         : st && was && strcmp(was, "HIDDEN") == 0 ? "product.restore"
+                                                                   : "product.update";
+    if (body && bc_catalog_product_json(bc_req_db(req), id, 1, &after) != BC_OK)
+        after = NULL;
+    int rc = bc_audit_record(bc_req_db(req), bc_req_auth(req), action, "product", id, before, after, NULL);
+    json_decref(after);
+    return rc;
+}
+
 static void h_product_update(bc_req *req)
 {
     char msg[160];
@@ -297,7 +319,15 @@ static void h_product_update(bc_req *req)
                      "this product has options: set the stock of each SKU (PATCH /api/v1/products/{id}/skus/{sku_id})");
         return;
     }
-    send_product(req, bc_catalog_product_update(bc_req_db(req), id, bc_req_auth(req)->user_id, body), id, 200);
+    json_t *before = NULL;
+    int admin = bc_req_auth(req)->role == BC_ROLE_ADMIN;
+    if (admin && bc_catalog_product_json(bc_req_db(req), id, 1, &before) != BC_OK)
+        before = NULL;
+    int rc = bc_catalog_product_update(bc_req_db(req), id, bc_req_auth(req)->user_id, body);
+    if (rc == BC_OK && admin)
+        rc = audit_product(req, id, body, before);
+    json_decref(before);
+    send_product(req, rc, id, 200);
 }
 
 static void h_product_delete(bc_req *req)
@@ -305,7 +335,14 @@ static void h_product_delete(bc_req *req)
     int64_t id;
     if (bc_catalog_authorize(req, 0, &id) != BC_OK)
         return;
+    json_t *before = NULL;
+    int admin = bc_req_auth(req)->role == BC_ROLE_ADMIN;
+    if (admin && bc_catalog_product_json(bc_req_db(req), id, 1, &before) != BC_OK)
+        before = NULL;
     int rc = bc_catalog_product_delete(bc_req_db(req), id);
+    if (rc == BC_OK && admin)
+        rc = audit_product(req, id, NULL, before);
+    json_decref(before);
     if (rc == BC_ENOTFOUND) {
         bc_res_error(req, 404, "PRODUCT_NOT_FOUND", "no such product");
         return;

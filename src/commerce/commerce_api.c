@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../accounts/accounts.h"
+#include "../audit/audit.h"
 #include "../catalog/catalog.h"
 
 /* Sends {"error":{code, message, <extra_key>: extra}} (extra stolen; NULL for none). */
@@ -395,6 +396,20 @@ static void run_action(bc_req *req, const char *action, const char *conflict_cod
     if (rc != BC_OK) {
         send_act_error(req, rc, &res, action, conflict_code);
         return;
+    }
+    bc_order_head after_h;
+    if (who.kind == BC_ACTOR_ADMIN && bc_order_head_get(bc_req_db(req), h.id, &after_h) == BC_OK) {
+        char what[48]; /* audit an admin's action right after it (sellers' and buyers' are the order history) */
+        snprintf(what, sizeof what, "order.%s", action);
+        json_t *before = json_pack("{s:s}", "status", h.status), *after = body ? json_deep_copy(body) : json_object();
+        json_object_set_new(after, "status", json_string(after_h.status));
+        rc = bc_audit_record(bc_req_db(req), au, what, "order", h.id, before, after, a.reason);
+        json_decref(before);
+        json_decref(after);
+        if (rc != BC_OK) {
+            bc_res_from_err(req, rc);
+            return;
+        }
     }
     send_order(req, 200, h.id, who.kind == BC_ACTOR_SELLER ? au->user_id : 0);
 }

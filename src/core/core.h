@@ -41,6 +41,8 @@ void bc_log(enum bc_log_level level, const char *module, const char *fmt, ...) _
 /* Sets this thread's request id for the lines bc_log prints (NULL clears it). The string is
  * borrowed: keep it alive until cleared. The http module sets it while it handles a request. */
 void bc_log_set_request_id(const char *id);
+/* The request id this thread's log lines carry now (NULL outside a request; not copied). */
+const char *bc_log_request_id(void);
 /* Copies the NUL-terminated in to out (outlen bytes, always NUL-terminated, truncated at a
  * character boundary) with C0 control bytes and DEL as \xNN, a backslash as \\, C1 controls
  * (U+0080..U+009F) and the bidi controls of Unicode UAX #9 (U+061C, U+200E, U+200F,

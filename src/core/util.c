@@ -18,6 +18,7 @@ void bc_log_set_level(enum bc_log_level level) { log_level = level; }
 void bc_log_set_json(int json) { log_json = json; }
 int bc_log_enabled(enum bc_log_level level) { return level >= log_level; }
 void bc_log_set_request_id(const char *id) { log_request_id = id; }
+const char *bc_log_request_id(void) { return log_request_id; }
 
 /* Length of the bidi control at s (UTF-8), or 0: U+061C ALM (D8 9C), U+200E/U+200F LRM/RLM
  * (E2 80 8E/8F), U+202A..U+202E embeddings and overrides (E2 80 AA..AE), U+2066..U+2069 isolates

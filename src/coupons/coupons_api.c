@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../accounts/accounts.h"
+#include "../audit/audit.h"
 #include "../catalog/catalog.h"
 #include "../live/live.h"
 
@@ -190,6 +191,20 @@ static void send_coupon(bc_req *req, int status, int64_t id)
         bc_res_json(req, status, c);
 }
 
+/* Audits an admin's change of coupon id right after the write (sellers' own coupons are not admin
+ * actions): before as read (borrowed, may be NULL), after as it is now. */
+static int audit(bc_req *req, const char *action, int64_t id, json_t *before)
+{
+    if (bc_req_auth(req)->role != BC_ROLE_ADMIN)
+        return BC_OK;
+    json_t *after = NULL;
+    if (bc_coupon_get(bc_req_db(req), id, &after) != BC_OK)
+        after = NULL;
+    int rc = bc_audit_record(bc_req_db(req), bc_req_auth(req), action, "coupon", id, before, after, NULL);
+    json_decref(after);
+    return rc;
+}
+
 static void create(bc_req *req, const char *issuer)
 {
     bc_coupon_new c;
@@ -197,6 +212,7 @@ static void create(bc_req *req, const char *issuer)
     if (!read_new(req, issuer, &c))
         return;
     int rc = bc_coupon_create(bc_req_db(req), &c, &id);
+    rc = rc == BC_OK ? audit(req, "coupon.create", id, NULL) : rc;
     if (rc != BC_OK) {
         bc_res_from_err(req, rc);
         return;
@@ -246,7 +262,6 @@ static void patch(bc_req *req, int as_seller, int disable)
     int64_t id = 0;
     if (!owned(req, as_seller, &id, &c))
         return;
-    json_decref(c);
     bc_coupon_patch p = {.quantity = -1, .downloadable = -1};
     if (disable) {
         p.status = "DISABLED";
@@ -259,10 +274,14 @@ static void patch(bc_req *req, int as_seller, int disable)
             p.quantity = json_is_null(q) ? 0 : json_integer_value(q);
         if (dl)
             p.downloadable = json_is_true(dl);
-        if (!time_field(req, b, "starts_at", &p.starts_at) || !time_field(req, b, "ends_at", &p.ends_at))
+        if (!time_field(req, b, "starts_at", &p.starts_at) || !time_field(req, b, "ends_at", &p.ends_at)) {
+            json_decref(c);
             return;
+        }
     }
     int rc = bc_coupon_update(bc_req_db(req), id, &p);
+    rc = rc == BC_OK ? audit(req, disable ? "coupon.disable" : "coupon.update", id, c) : rc;
+    json_decref(c);
     if (rc == BC_EINVAL) {
         bc_res_error(req, 422, "VALIDATION_FAILED",
                      "'ends_at' must stay after 'starts_at', and 'quantity' may not go below the coupons claimed");

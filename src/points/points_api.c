@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "../accounts/accounts.h"
+#include "../audit/audit.h"
 #include "points.h"
 #include "points_int.h"
 
@@ -154,6 +155,7 @@ static void h_rates_put(bc_req *req)
         bc_res_from_err(req, BC_ERR);
         return;
     }
+    json_t *before = rates_json(&r), *after = NULL;
     if ((v = json_object_get(b, "purchase_bp")) && json_is_integer(v))
         r.purchase_bp = json_integer_value(v);
     if ((v = json_object_get(b, "review_text")) && json_is_integer(v))
@@ -165,11 +167,16 @@ static void h_rates_put(bc_req *req)
     int rc = bc_points_rates_set(bc_req_db(req), &r, bc_req_auth(req)->user_id);
     if (rc == BC_OK)
         rc = bc_points_rates_get(bc_req_db(req), &r);
+    if (rc == BC_OK) /* audit: right after the write */
+        rc = bc_audit_record(bc_req_db(req), bc_req_auth(req), "points.rates", "points_rates", 0, before,
+                             after = rates_json(&r), NULL);
+    json_decref(before);
     if (rc != BC_OK) {
+        json_decref(after);
         bc_res_from_err(req, rc);
         return;
     }
-    bc_res_json(req, 200, rates_json(&r));
+    bc_res_json(req, 200, after);
 }
 
 /* PATCH /api/v1/admin/users/{id}/points {amount, reason}: an ADJUST row (amount > 0 credits a lot,
@@ -191,8 +198,14 @@ static void h_adjust(bc_req *req)
         return;
     }
     snprintf(ref, sizeof ref, "admin:%lld", (long long)bc_req_auth(req)->user_id);
-    int rc = amount > 0 ? bc_points_credit(bc_req_db(req), uid, "ADJUST", amount, reason, ref, NULL, &entry)
-                        : bc_points_debit(bc_req_db(req), uid, "ADJUST", -amount, reason, ref, &entry);
+    int64_t bal0 = 0;
+    int rc = bc_points_balance(bc_req_db(req), uid, bc_now_ms(), &bal0, &soon);
+    if (rc != BC_OK) {
+        bc_res_from_err(req, rc);
+        return;
+    }
+    rc = amount > 0 ? bc_points_credit(bc_req_db(req), uid, "ADJUST", amount, reason, ref, NULL, &entry)
+                    : bc_points_debit(bc_req_db(req), uid, "ADJUST", -amount, reason, ref, &entry);
     if (rc == BC_ECONFLICT) {
         bc_res_error(req, 409, "INSUFFICIENT_POINTS", "the user has fewer than %lld points", (long long)-amount);
         return;
@@ -203,6 +216,14 @@ static void h_adjust(bc_req *req)
     }
     if (rc == BC_OK)
         rc = bc_points_balance(bc_req_db(req), uid, bc_now_ms(), &bal, &soon);
+    if (rc == BC_OK) { /* audit: right after the write */
+        json_t *before = json_pack("{s:I}", "balance", (json_int_t)bal0),
+               *after = json_pack("{s:I,s:I,s:I}", "balance", (json_int_t)bal, "amount", (json_int_t)amount,
+                                  "ledger_id", (json_int_t)entry);
+        rc = bc_audit_record(bc_req_db(req), bc_req_auth(req), "points.adjust", "user", uid, before, after, reason);
+        json_decref(before);
+        json_decref(after);
+    }
     if (rc != BC_OK) {
         bc_res_from_err(req, rc);
         return;

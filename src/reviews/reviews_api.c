@@ -2,6 +2,7 @@
  * list with its summary, likes, the seller's reply, an admin's hiding, my reviews and my lines
  * still to review. No SQL here: handlers read the request and call reviews_store.c. */
 #include "reviews.h"
+#include "../audit/audit.h"
 
 #include <string.h>
 
@@ -163,8 +164,17 @@ static void h_admin(bc_req *req)
     int64_t id = review_id(req);
     if (!id)
         return;
-    int hidden = json_is_true(json_object_get(bc_req_json(req), "hidden"));
-    int rc = bc_review_hide(bc_req_db(req), bc_req_auth(req)->user_id, id, hidden);
+    int hidden = json_is_true(json_object_get(bc_req_json(req), "hidden")), role = 0;
+    json_t *before = NULL, *after = NULL;
+    int64_t viewer = viewer_of(req, &role);
+    int rc = bc_review_get(bc_req_db(req), id, viewer, role, &before);
+    if (rc == BC_OK)
+        rc = bc_review_hide(bc_req_db(req), bc_req_auth(req)->user_id, id, hidden);
+    if (rc == BC_OK && (rc = bc_review_get(bc_req_db(req), id, viewer, role, &after)) == BC_OK) /* audit: after */
+        rc = bc_audit_record(bc_req_db(req), bc_req_auth(req), hidden ? "review.hide" : "review.show", "review", id,
+                             before, after, NULL);
+    json_decref(before);
+    json_decref(after);
     if (rc == BC_ENOTFOUND) {
         bc_res_error(req, 404, "REVIEW_NOT_FOUND", "no such review");
         return;

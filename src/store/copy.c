@@ -105,6 +105,8 @@ static const char *const copy_tables[] = {
     "sale_posts",
     "sale_post_products",
     "live_sale_posts",
+    /* admin audit log (migration 33) */
+    "audit_log",
 };
 #define NTABLES (sizeof copy_tables / sizeof copy_tables[0])
 #define POOL_MAX 512 /* 3 texts per table + one per identity */

@@ -4,6 +4,7 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "../audit/audit.h"
 #include "../payments/payments.h"
 #include "subscriptions.h"
 #include "subscriptions_int.h"
@@ -84,6 +85,18 @@ static void send_plan(bc_req *req, int64_t id, int status)
     bc_res_json(req, status, plan_json(p));
 }
 
+/* Audits a change of plan id right after the write: before as read (borrowed, may be NULL), after
+ * as it is now. */
+static int audit(bc_req *req, const char *action, int64_t id, json_t *before)
+{
+    json_t *after = NULL;
+    if (sub_store_plan_get(bc_req_db(req), id, &after) != BC_OK)
+        after = NULL;
+    int rc = bc_audit_record(bc_req_db(req), bc_req_auth(req), action, "subscription_plan", id, before, after, NULL);
+    json_decref(after);
+    return rc;
+}
+
 /* POST /api/v1/admin/subscription-plans {name, price, period, period_days?, active?} → 201 plan. */
 static void h_plan_create(bc_req *req)
 {
@@ -99,6 +112,7 @@ static void h_plan_create(bc_req *req)
     }
     int rc = sub_store_plan_create(bc_req_db(req), bc_req_auth(req)->user_id, str(b, "name"), num(b, "price"), period,
                                    days, active ? json_is_true(active) : 1, &id);
+    rc = rc == BC_OK ? audit(req, "subscription_plan.create", id, NULL) : rc;
     if (rc != BC_OK) {
         bc_res_from_err(req, rc);
         return;
@@ -131,7 +145,12 @@ static void plan_change(bc_req *req, int retire)
     int active = retire ? 0 : (v = json_object_get(b, "active")) && json_is_boolean(v) ? json_is_true(v) : -1;
     int64_t price = (v = json_object_get(b, "price")) && json_is_integer(v) ? json_integer_value(v) : -1;
     int64_t days = (v = json_object_get(b, "period_days")) && json_is_integer(v) ? json_integer_value(v) : -1;
-    int rc = sub_store_plan_update(bc_req_db(req), id, str(b, "name"), price, str(b, "period"), days, active);
+    json_t *before = NULL;
+    int rc = sub_store_plan_get(bc_req_db(req), id, &before);
+    if (rc == BC_OK)
+        rc = sub_store_plan_update(bc_req_db(req), id, str(b, "name"), price, str(b, "period"), days, active);
+    rc = rc == BC_OK ? audit(req, retire ? "subscription_plan.retire" : "subscription_plan.update", id, before) : rc;
+    json_decref(before);
     if (rc == BC_ENOTFOUND) {
         bc_res_error(req, 404, "SUBSCRIPTION_PLAN_NOT_FOUND", "no such subscription plan");
         return;

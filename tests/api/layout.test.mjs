@@ -53,10 +53,12 @@ const OWNER = {
   sale_posts: 'posts', sale_post_products: 'posts', live_sale_posts: 'live',
   // product options as SKUs (migration 29)
   product_options: 'commerce', product_skus: 'commerce',
+  audit_log: 'audit', // admin audit log (migration 33)
   cart_items_rebuild: 'commerce', // SQLite's rebuild of cart_items with sku_id in its key, renamed to cart_items
 };
 // "file reads|writes table" allowed outside the owner, with why
 const ALLOWED = {
+  'audit/audit_store.c reads users': "the actor's name beside each audit row (one LEFT JOIN)",
   'catalog/catalog.c reads users': "a product's seller name in the product queries (one JOIN; the change feed drops cached renderings when a name changes)",
   'commerce/stock.c writes products': 'products.stock: changed only here, a conditional UPDATE with a ledger row',
   'commerce/stock.c reads products': 'products.stock: read back here after a seller sets it',

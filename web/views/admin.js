@@ -8,9 +8,9 @@ import { spinner, emptyState, toast } from './ui.js';
 import './seller_apply.js'; // its strings (status names, field labels)
 
 addStrings({
-  ko: { 'adm.navSellers': '판매자 신청', 'adm.navUsers': '회원 관리', 'adm.navInquiries': '1:1 문의', 'adm.navNotices': '공지사항', 'adm.title': '판매자 신청 관리', 'adm.approve': '승인', 'adm.reject': '반려', 'adm.reason': '반려 사유',
+  ko: { 'adm.navSellers': '판매자 신청', 'adm.navUsers': '회원 관리', 'adm.navInquiries': '1:1 문의', 'adm.navNotices': '공지사항', 'adm.navAudit': '감사 로그', 'adm.title': '판매자 신청 관리', 'adm.approve': '승인', 'adm.reject': '반려', 'adm.reason': '반려 사유',
     'adm.none': '대기 중인 신청이 없습니다', 'adm.only': '관리자만 볼 수 있습니다', 'adm.approved': '승인했습니다', 'adm.rejected': '반려했습니다' },
-  en: { 'adm.navSellers': 'Seller applications', 'adm.navUsers': 'Users', 'adm.navInquiries': 'Inquiries', 'adm.navNotices': 'Notices', 'adm.title': 'Seller applications', 'adm.approve': 'Approve', 'adm.reject': 'Reject', 'adm.reason': 'Reason for rejecting',
+  en: { 'adm.navSellers': 'Seller applications', 'adm.navUsers': 'Users', 'adm.navInquiries': 'Inquiries', 'adm.navNotices': 'Notices', 'adm.navAudit': 'Audit log', 'adm.title': 'Seller applications', 'adm.approve': 'Approve', 'adm.reject': 'Reject', 'adm.reason': 'Reason for rejecting',
     'adm.none': 'No applications waiting', 'adm.only': 'Admins only', 'adm.approved': 'Approved', 'adm.rejected': 'Rejected' },
 });
 
@@ -19,7 +19,8 @@ export function adminNav(active) {
   const link = (href, key, name) => h('a', { href, class: active === name ? 'btn btn-small active' : 'btn btn-small btn-ghost', id: `adm-nav-${name}` }, t(key));
   return h('nav', { class: 'adm-nav', 'aria-label': 'admin' },
     link('#/admin/sellers', 'adm.navSellers', 'adminSellers'), ' ', link('#/admin/users', 'adm.navUsers', 'adminUsers'),
-    ' ', link('#/admin/inquiries', 'adm.navInquiries', 'adminInquiries'), ' ', link('#/admin/notices', 'adm.navNotices', 'adminNotices'));
+    ' ', link('#/admin/inquiries', 'adm.navInquiries', 'adminInquiries'), ' ', link('#/admin/notices', 'adm.navNotices', 'adminNotices'),
+    ' ', link('#/admin/audit', 'adm.navAudit', 'adminAudit'));
 }
 
 function row(a, reload) {
