@@ -15,6 +15,8 @@ export const ROOT = root;
 // range (ip_local_port_range, 32768-60999 by default), never from it: with several test files at
 // once, the outgoing connections of one take ephemeral ports, and a port handed out by listen(0)
 // and released could be taken by such a connection before the server binds it.
+// The ports of the Fetch Standard's "bad port" list in the range picked below.
+const FETCH_BAD_PORTS = new Set([10080]);
 export async function freePort() {
   const tryPort = (port) => new Promise((resolve) => {
     const s = net.createServer();
@@ -24,6 +26,7 @@ export async function freePort() {
   });
   for (let i = 0; i < 100; i++) {
     const port = 10000 + Math.floor(Math.random() * 22000);
+    if (FETCH_BAD_PORTS.has(port)) continue; // fetch() refuses them ("bad port", Fetch Standard §2.9)
     if (await tryPort(port)) return port;
   }
   throw new Error('no free port found in 100 tries');
@@ -159,7 +162,9 @@ async function startServerOnce({ args = [], env = {}, dataDir } = {}) {
       out += d;
       if (out.includes('listening on')) { clearTimeout(timer); resolve(); }
     });
-    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited ${code}:\n${err}`)); });
+    // 'close' comes after the child's stdio streams ended, so err holds everything it printed
+    // ('exit' can come first, with the refusal message still unread)
+    proc.on('close', (code) => { clearTimeout(timer); reject(new Error(`server exited ${code}:\n${err}`)); });
   });
   const base = `http://127.0.0.1:${port}`;
   let stopped = false;
