@@ -11,20 +11,20 @@ import { startPayment, preparePayment } from '../pay.js';
 import { toast } from './ui.js';
 
 addStrings({
-  ko: { 'mpp.title': '포인트', 'mpp.balance': '보유 포인트', 'mpp.expiring': '30일 안에 소멸 예정 {n}P',
-    'mpp.attend': '출석 체크', 'mpp.attended': '오늘 출석 완료', 'mpp.attendDone': '출석 체크 완료! {n}P 적립',
-    'mpp.prev': '이전 달', 'mpp.next': '다음 달', 'mpp.noRows': '이 날의 포인트 내역이 없습니다.',
-    'mpp.charge': '포인트 충전', 'mpp.chargeAmount': '충전 금액 (원)', 'mpp.chargeBtn': '충전하기',
-    'mpp.chargeHint': '1,000원부터 1,000,000원까지, 1원 = 1P', 'mpp.week': '일,월,화,수,목,금,토',
+  ko: { 'mppts.title': '포인트', 'mppts.balance': '보유 포인트', 'mppts.expiring': '30일 안에 소멸 예정 {n}P',
+    'mppts.attend': '출석 체크', 'mppts.attended': '오늘 출석 완료', 'mppts.attendDone': '출석 체크 완료! {n}P 적립',
+    'mppts.prev': '이전 달', 'mppts.next': '다음 달', 'mppts.noRows': '이 날의 포인트 내역이 없습니다.',
+    'mppts.charge': '포인트 충전', 'mppts.chargeAmount': '충전 금액 (원)', 'mppts.chargeBtn': '충전하기',
+    'mppts.chargeHint': '1,000원부터 1,000,000원까지, 1원 = 1P', 'mppts.week': '일,월,화,수,목,금,토',
     'kind.EARN': '적립', 'kind.SPEND': '사용', 'kind.EXPIRE': '소멸', 'kind.CHARGE': '충전', 'kind.ADJUST': '조정',
-    'kind.REFUND': '환불', 'mpp.checked': '출석' },
-  en: { 'mpp.title': 'Points', 'mpp.balance': 'My points', 'mpp.expiring': '{n} P expire within 30 days',
-    'mpp.attend': 'Daily check-in', 'mpp.attended': 'Checked in today', 'mpp.attendDone': 'Checked in! {n} P earned',
-    'mpp.prev': 'Previous month', 'mpp.next': 'Next month', 'mpp.noRows': 'No points on this day.',
-    'mpp.charge': 'Charge points', 'mpp.chargeAmount': 'Amount (KRW)', 'mpp.chargeBtn': 'Charge',
-    'mpp.chargeHint': '1,000 to 1,000,000 KRW, 1 KRW = 1 P', 'mpp.week': 'Sun,Mon,Tue,Wed,Thu,Fri,Sat',
+    'kind.REFUND': '환불', 'mppts.checked': '출석' },
+  en: { 'mppts.title': 'Points', 'mppts.balance': 'My points', 'mppts.expiring': '{n} P expire within 30 days',
+    'mppts.attend': 'Daily check-in', 'mppts.attended': 'Checked in today', 'mppts.attendDone': 'Checked in! {n} P earned',
+    'mppts.prev': 'Previous month', 'mppts.next': 'Next month', 'mppts.noRows': 'No points on this day.',
+    'mppts.charge': 'Charge points', 'mppts.chargeAmount': 'Amount (KRW)', 'mppts.chargeBtn': 'Charge',
+    'mppts.chargeHint': '1,000 to 1,000,000 KRW, 1 KRW = 1 P', 'mppts.week': 'Sun,Mon,Tue,Wed,Thu,Fri,Sat',
     'kind.EARN': 'Earned', 'kind.SPEND': 'Spent', 'kind.EXPIRE': 'Expired', 'kind.CHARGE': 'Charged',
-    'kind.ADJUST': 'Adjusted', 'kind.REFUND': 'Refunded', 'mpp.checked': 'Check-in' },
+    'kind.ADJUST': 'Adjusted', 'kind.REFUND': 'Refunded', 'mppts.checked': 'Check-in' },
 });
 
 const fmt = (n) => new Intl.NumberFormat('ko-KR').format(n);
@@ -50,7 +50,7 @@ export function byDay(rows) {
 export async function mount(el) {
   const balEl = h('strong', { class: 'points-balance', id: 'mp-points-balance' }, '…');
   const soonEl = h('div', { class: 'muted small', id: 'mp-points-expiring' });
-  const attendBtn = h('button', { class: 'btn btn-primary', type: 'button', id: 'mp-attend' }, t('mpp.attend'));
+  const attendBtn = h('button', { class: 'btn btn-primary', type: 'button', id: 'mp-attend' }, t('mppts.attend'));
   const err = h('div', { class: 'form-error', role: 'alert', id: 'mp-points-error', hidden: true });
   const cal = h('div', { class: 'points-cal', id: 'mp-points-calendar' });
   const dayBox = h('div', { class: 'points-day', id: 'mp-points-day' });
@@ -63,9 +63,9 @@ export async function mount(el) {
     today = p.today || today;
     balEl.textContent = `${fmt(p.balance)}P`;
     balEl.dataset.balance = String(p.balance);
-    soonEl.textContent = p.expiring_soon ? t('mpp.expiring', { n: fmt(p.expiring_soon) }) : '';
+    soonEl.textContent = p.expiring_soon ? t('mppts.expiring', { n: fmt(p.expiring_soon) }) : '';
     attendBtn.disabled = !!p.checked_in_today;
-    attendBtn.textContent = p.checked_in_today ? t('mpp.attended') : t('mpp.attend');
+    attendBtn.textContent = p.checked_in_today ? t('mppts.attended') : t('mppts.attend');
   }
 
   function showDay(date, day) {
@@ -76,7 +76,7 @@ export async function mount(el) {
         h('span', { class: 'grow' }, r.reason),
         h('span', { class: 'muted small' }, time(r.created_at)),
         h('strong', { class: r.amount > 0 ? 'plus' : 'minus' }, `${r.amount > 0 ? '+' : ''}${fmt(r.amount)}P`))))
-        : h('p', { class: 'muted' }, t('mpp.noRows')));
+        : h('p', { class: 'muted' }, t('mppts.noRows')));
   }
 
   async function loadMonth() {
@@ -84,7 +84,7 @@ export async function mount(el) {
     const r = await get(`/api/v1/me/points/history?from=${days[0]}&to=${days[days.length - 1]}&per_page=500`);
     const sums = byDay(r.items || []);
     const checked = new Set(r.attendance || []);
-    const names = t('mpp.week').split(',');
+    const names = t('mppts.week').split(',');
     const cells = [];
     for (let i = 0; i < firstWeekday(year, month); i++) cells.push(h('div', { class: 'cal-cell empty' }));
     for (const d of days) {
@@ -92,16 +92,16 @@ export async function mount(el) {
       cells.push(h('button', { type: 'button', class: 'cal-cell' + (d === today ? ' today' : '') + (s ? ' has' : ''), id: `mp-points-day-${d}`,
         dataset: { date: d }, onclick: () => showDay(d, s) },
         h('span', { class: 'cal-num' }, String(Number(d.slice(8)))),
-        checked.has(d) ? h('span', { class: 'cal-mark att', title: t('mpp.checked') }, '✓') : null,
+        checked.has(d) ? h('span', { class: 'cal-mark att', title: t('mppts.checked') }, '✓') : null,
         s && s.earn ? h('span', { class: 'cal-mark plus' }, `+${fmt(s.earn)}`) : null,
         s && s.spend ? h('span', { class: 'cal-mark minus' }, fmt(s.spend)) : null));
     }
     const label = getLang() === 'en' ? `${year}-${pad(month)}` : `${year}년 ${month}월`;
     put(cal,
       h('div', { class: 'row cal-head' },
-        h('button', { type: 'button', class: 'btn-ghost small', id: 'mp-points-prev', 'aria-label': t('mpp.prev'), onclick: () => go(-1) }, '‹'),
+        h('button', { type: 'button', class: 'btn-ghost small', id: 'mp-points-prev', 'aria-label': t('mppts.prev'), onclick: () => go(-1) }, '‹'),
         h('strong', { class: 'grow', id: 'mp-points-month' }, label),
-        h('button', { type: 'button', class: 'btn-ghost small', id: 'mp-points-next', 'aria-label': t('mpp.next'), onclick: () => go(1) }, '›')),
+        h('button', { type: 'button', class: 'btn-ghost small', id: 'mp-points-next', 'aria-label': t('mppts.next'), onclick: () => go(1) }, '›')),
       h('div', { class: 'cal-grid' }, names.map((n) => h('div', { class: 'cal-wd' }, n)), cells));
     if (today.slice(0, 7) === `${year}-${pad(month)}`) showDay(today, sums[today]);
     else put(dayBox);
@@ -118,18 +118,18 @@ export async function mount(el) {
     attendBtn.disabled = true;
     try {
       const r = await post('/api/v1/me/attendance', {});
-      toast(t('mpp.attendDone', { n: fmt(r.points) }), 'success');
+      toast(t('mppts.attendDone', { n: fmt(r.points) }), 'success');
     } catch (ex) { showError(ex); }
     await Promise.all([loadBalance(), loadMonth()]).catch(showError);
   };
 
   const amount = h('input', { id: 'mp-charge-amount', type: 'number', min: 1000, max: 1000000, step: 1000, value: 10000, inputmode: 'numeric' });
-  const chargeBtn = h('button', { class: 'btn', type: 'submit', id: 'mp-charge' }, t('mpp.chargeBtn'));
+  const chargeBtn = h('button', { class: 'btn', type: 'submit', id: 'mp-charge' }, t('mppts.chargeBtn'));
   const chargeForm = h('form', { class: 'row', novalidate: true, onsubmit: async (e) => {
     e.preventDefault();
     err.hidden = true;
     const n = Math.floor(Number(amount.value));
-    if (!Number.isFinite(n) || n < 1000 || n > 1000000) { showError(t('mpp.chargeHint')); return; }
+    if (!Number.isFinite(n) || n < 1000 || n > 1000000) { showError(t('mppts.chargeHint')); return; }
     chargeBtn.disabled = true;
     try {
       await preparePayment();
@@ -138,13 +138,13 @@ export async function mount(el) {
         prepare_path: `/api/v1/me/points/charges/${encodeURIComponent(c.order_id)}/prepare` });
     } catch (ex) { showError(ex); chargeBtn.disabled = false; }
   } },
-  h('label', { class: 'field grow' }, h('span', null, t('mpp.chargeAmount')), amount,
-    h('span', { class: 'muted small' }, t('mpp.chargeHint'))), chargeBtn);
+  h('label', { class: 'field grow' }, h('span', null, t('mppts.chargeAmount')), amount,
+    h('span', { class: 'muted small' }, t('mppts.chargeHint'))), chargeBtn);
 
-  put(el, h('h2', null, t('mpp.title')),
-    h('div', { class: 'row points-head' }, h('div', { class: 'grow' }, h('div', { class: 'muted small' }, t('mpp.balance')), balEl, soonEl), attendBtn),
+  put(el, h('h2', null, t('mppts.title')),
+    h('div', { class: 'row points-head' }, h('div', { class: 'grow' }, h('div', { class: 'muted small' }, t('mppts.balance')), balEl, soonEl), attendBtn),
     err, cal, dayBox,
-    h('h3', null, t('mpp.charge')), chargeForm);
+    h('h3', null, t('mppts.charge')), chargeForm);
   try { await Promise.all([loadBalance(), loadMonth()]); } catch (ex) { showError(ex); }
 }
 
