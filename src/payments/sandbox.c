@@ -402,6 +402,23 @@ static void page_send(bc_req *req, int status, sbuf *b)
     bc_res_send(req, status, "text/html; charset=utf-8", b->s, b->len);
 }
 
+/* Ends a page with its data (JSON in a <script type="application/json" id="data_id">, made safe by
+ * sb_script_json) and its nonce'd script, and sends it with status 200. */
+static void page_send_app(bc_req *req, sbuf *b, const char *data_id, const char *data_json, const char *nonce,
+                          const char *script)
+{
+    sb_str(b, "<script type=\"application/json\" id=\"");
+    sb_str(b, data_id);
+    sb_str(b, "\">");
+    sb_script_json(b, data_json);
+    sb_str(b, "</script><script nonce=\"");
+    sb_str(b, nonce);
+    sb_str(b, "\">");
+    sb_str(b, script);
+    sb_str(b, "</script>");
+    page_send(req, 200, b);
+}
+
 /* A 400 page with a fixed message (nothing from the request is echoed). */
 static void bad_request_page(bc_req *req, const char *message)
 {
@@ -1263,15 +1280,8 @@ static void h_checkout(bc_req *req)
                "<div class=\"actions\"><button id=\"pay\" type=\"button\">결제하기 (Pay)</button>"
                "<button id=\"decline\" type=\"button\">거절 (Decline)</button></div>"
                "<p class=\"note\">Broadcart 샌드박스 결제창입니다. 실제 카드 결제는 일어나지 않습니다. "
-               "(Sandbox payment window: no real card is charged.)</p>"
-               "<script type=\"application/json\" id=\"bc-checkout\">");
-    sb_script_json(&b, data_text);
-    sb_str(&b, "</script><script nonce=\"");
-    sb_str(&b, nonce);
-    sb_str(&b, "\">");
-    sb_str(&b, checkout_script);
-    sb_str(&b, "</script>");
-    page_send(req, 200, &b);
+               "(Sandbox payment window: no real card is charged.)</p>");
+    page_send_app(req, &b, "bc-checkout", data_text, nonce, checkout_script);
 done:
     free(b.s);
     free(data_text);
@@ -1667,15 +1677,8 @@ static void h_billing_page(bc_req *req)
                "<div class=\"actions\"><button id=\"register\" type=\"button\">카드 등록 (Register)</button>"
                "<button id=\"decline\" type=\"button\">취소 (Cancel)</button></div>"
                "<p class=\"note\">Broadcart 샌드박스 카드 등록 창입니다. 실제 카드는 등록되지 않습니다. "
-               "(Sandbox card registration: no real card is stored.)</p>"
-               "<script type=\"application/json\" id=\"bc-billing\">");
-    sb_script_json(&b, data_text);
-    sb_str(&b, "</script><script nonce=\"");
-    sb_str(&b, nonce);
-    sb_str(&b, "\">");
-    sb_str(&b, billing_script);
-    sb_str(&b, "</script>");
-    page_send(req, 200, &b);
+               "(Sandbox card registration: no real card is stored.)</p>");
+    page_send_app(req, &b, "bc-billing", data_text, nonce, billing_script);
 done:
     free(b.s);
     free(data_text);
