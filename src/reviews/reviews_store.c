@@ -191,18 +191,23 @@ static int lock_review(bc_db *db, write_args *a, json_t **row)
     return rc < 0 ? rc : BC_OK;
 }
 
+/* lock_review, for the review's author only (NOT_YOUR_REVIEW otherwise; *row still the caller's). */
+static int lock_own_review(bc_db *db, write_args *a, json_t **row)
+{
+    int rc = lock_review(db, a, row);
+    if (rc == BC_OK && jint(*row, "author_id") != a->user_id)
+        rc = problem(a->why, "NOT_YOUR_REVIEW", BC_EFORBIDDEN);
+    return rc;
+}
+
 static int update_tx(bc_db *db, void *arg)
 {
     write_args *a = arg;
     json_t *row = NULL;
     a->why->code = NULL;
-    int rc = lock_review(db, a, &row);
+    int rc = lock_own_review(db, a, &row);
     if (rc != BC_OK)
         goto out;
-    if (jint(row, "author_id") != a->user_id) {
-        rc = problem(a->why, "NOT_YOUR_REVIEW", BC_EFORBIDDEN);
-        goto out;
-    }
     int64_t old = jint(row, "rating"), rating = a->in->rating > 0 ? a->in->rating : old;
     rc = bc_db_exec(db,
                     "UPDATE reviews SET rating = ?, body = COALESCE(?, body), photos = COALESCE(?, photos),"
@@ -244,13 +249,9 @@ static int delete_tx(bc_db *db, void *arg)
     write_args *a = arg;
     json_t *row = NULL;
     a->why->code = NULL;
-    int rc = lock_review(db, a, &row);
+    int rc = lock_own_review(db, a, &row);
     if (rc != BC_OK)
         goto out;
-    if (jint(row, "author_id") != a->user_id) {
-        rc = problem(a->why, "NOT_YOUR_REVIEW", BC_EFORBIDDEN);
-        goto out;
-    }
     if (jint(row, "points_paid") > 0) {
         rc = problem(a->why, "REVIEW_LOCKED", BC_ECONFLICT);
         goto out;
