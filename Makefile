@@ -55,7 +55,8 @@ deps:
 	@[ -d node_modules/hls.js ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund
 
 web: deps
-	@mkdir -p web/vendor && cp node_modules/hls.js/dist/hls.min.js web/vendor/hls.min.js && cp node_modules/redoc/bundles/redoc.standalone.js web/vendor/redoc.standalone.js
+	@mkdir -p web/vendor && cp node_modules/hls.js/dist/hls.min.js web/vendor/hls.min.js && cp node_modules/redoc/bundles/redoc.standalone.js web/vendor/redoc.standalone.js && \
+	  cp node_modules/uplot/dist/uPlot.iife.min.js web/vendor/uplot.min.js && cp node_modules/uplot/dist/uPlot.min.css web/vendor/uplot.min.css
 
 build: deps web
 	@[ -f build/build.ninja ] || meson setup build --buildtype=debugoptimized
