@@ -104,7 +104,9 @@ test('failure injection slow response within the timeout: paid, after the delay'
 
 test('failure injection slow response beyond the timeout: bounded 502, then reconcile marks it PAID once the gateway approved', async () => {
   const { order: o } = await newOrder();
-  const key = await authenticate(srv, o, { testCode: 'SANDBOX_SLOW_RESPONSE', testDelayMs: TIMEOUT_MS + 1500 });
+  // the approval lands after the whole bounded confirm (timeout and retries, at most 3 * TIMEOUT_MS +
+  // 1500), so even on a loaded machine no retry or status check sees it done
+  const key = await authenticate(srv, o, { testCode: 'SANDBOX_SLOW_RESPONSE', testDelayMs: 3 * TIMEOUT_MS + 2500 });
   const t0 = Date.now();
   const r = await confirm(srv, buyer, key, o);
   const took = Date.now() - t0;
